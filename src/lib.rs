@@ -1,0 +1,8 @@
+//! x8ctl: drive an Arduino Portenta X8 from a workstation.
+//!
+//! The library does the work and reports typed events and results; only the binary's
+//! `cli` module prints, draws progress or prompts.
+
+pub mod adb;
+pub mod rpc;
+pub mod sim;

@@ -1,0 +1,124 @@
+//! Faults that a test (or a curious user) injects into the virtual X8, each reproducing
+//! what the real board does in that situation.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    /// m4-proxy runs, but the M4 never answers: port 5001 closes silently after 1 s.
+    M4Silent,
+    /// `systemctl is-active m4-proxy` says active (RemainAfterExit), but no process, ports closed.
+    M4ProxyDown,
+    /// OpenOCD prints `** Programming Failed **`; program.sh still exits 0.
+    ProgramFail,
+    /// OpenOCD programs, then prints `** Verify Failed **`; program.sh still exits 0.
+    VerifyFail,
+    /// The ADB connection drops in the middle of a file transfer.
+    PushCut,
+    /// The data partition is full: writes fail with ENOSPC, `df` shows 100%.
+    DiskFull,
+    /// `docker compose` is not installed (`docker: 'compose' is not a docker command.`).
+    NoDockerCompose,
+    /// Every ADB packet is delayed (see `--link-latency-us`).
+    SlowLink,
+    /// The Docker daemon is not running.
+    NoDocker,
+}
+
+pub const ALL_FAULTS: &[Fault] = &[
+    Fault::M4Silent,
+    Fault::M4ProxyDown,
+    Fault::ProgramFail,
+    Fault::VerifyFail,
+    Fault::PushCut,
+    Fault::DiskFull,
+    Fault::NoDockerCompose,
+    Fault::SlowLink,
+    Fault::NoDocker,
+];
+
+impl Fault {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::M4Silent => "m4-silent",
+            Fault::M4ProxyDown => "m4-proxy-down",
+            Fault::ProgramFail => "program-fail",
+            Fault::VerifyFail => "verify-fail",
+            Fault::PushCut => "push-cut",
+            Fault::DiskFull => "disk-full",
+            Fault::NoDockerCompose => "no-docker-compose",
+            Fault::SlowLink => "slow-link",
+            Fault::NoDocker => "no-docker",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::M4Silent => "the M4 never answers; m4-proxy closes port 5001 after 1 s without a reply",
+            Fault::M4ProxyDown => "m4-proxy exited; systemctl still says active; ports 5000/5001 closed",
+            Fault::ProgramFail => "OpenOCD fails to program the H7 (program.sh still exits 0)",
+            Fault::VerifyFail => "OpenOCD programs the H7 but verification fails (program.sh still exits 0)",
+            Fault::PushCut => "the ADB connection drops in the middle of a file transfer",
+            Fault::DiskFull => "no space left on the data partition",
+            Fault::NoDockerCompose => "the docker compose plugin is missing",
+            Fault::SlowLink => "every ADB packet is delayed by --link-latency-us",
+            Fault::NoDocker => "the Docker daemon is not running",
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Fault, String> {
+        ALL_FAULTS
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ALL_FAULTS.iter().map(|f| f.name()).collect();
+                format!("unknown fault '{s}'; known faults: {}", names.join(", "))
+            })
+    }
+}
+
+/// The set of active faults; can change while the board runs (tests toggle them).
+#[derive(Debug, Default)]
+pub struct Faults {
+    set: Mutex<BTreeSet<Fault>>,
+}
+
+impl Faults {
+    pub fn new(initial: impl IntoIterator<Item = Fault>) -> Faults {
+        Faults {
+            set: Mutex::new(initial.into_iter().collect()),
+        }
+    }
+    pub fn has(&self, f: Fault) -> bool {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).contains(&f)
+    }
+    pub fn set(&self, f: Fault, on: bool) {
+        let mut s = self.set.lock().unwrap_or_else(|e| e.into_inner());
+        if on {
+            s.insert(f);
+        } else {
+            s.remove(&f);
+        }
+    }
+    pub fn active(&self) -> Vec<Fault> {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
+    }
+}
