@@ -1,8 +1,8 @@
 //! The board's commands (coreutils and friends), as [`Builtin`]s.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
-use super::fileutil::{complain, getopt, human, mode_string, q, read_input, strftime, type_name};
+use super::fileutil::{complain, getopt, human, mode_string, q, strftime, type_name};
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::sim::board::ShellIo;
 use crate::sim::vfs::{self, FsError, Stat, User, Vfs};
@@ -10,9 +10,15 @@ use crate::sim::vfs::{self, FsError, Stat, User, Vfs};
 /// The command for `name` (bare, or under /bin, /usr/bin, /sbin, /usr/sbin).
 pub fn lookup(name: &str) -> Option<Builtin> {
     let base = if name.contains('/') {
-        ["/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/"]
-            .iter()
-            .find_map(|p| name.strip_prefix(p))?
+        [
+            "/bin/",
+            "/usr/bin/",
+            "/sbin/",
+            "/usr/sbin/",
+            "/usr/local/bin/",
+        ]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))?
     } else {
         name
     };
@@ -97,10 +103,6 @@ fn out(io: &mut ShellIo, s: &str) -> bool {
     io.stdout.write_all(s.as_bytes()).is_ok()
 }
 
-fn fs_msg(e: FsError) -> String {
-    e.to_string()
-}
-
 // ---------------------------------------------------------------- echo / printf
 
 fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
@@ -108,7 +110,10 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut esc = false;
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E')) {
+        if a.len() > 1
+            && a.starts_with('-')
+            && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'))
+        {
             for c in a.chars().skip(1) {
                 match c {
                     'n' => newline = false,
@@ -135,7 +140,10 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         bytes.push(b'\n');
     }
     if io.stdout.write_all(&bytes).is_err() {
-        let _ = writeln!(io.stderr, "bash: echo: write error: No space left on device");
+        let _ = writeln!(
+            io.stderr,
+            "bash: echo: write error: No space left on device"
+        );
         return 1;
     }
     0
@@ -168,7 +176,12 @@ fn pad(s: String, flags: &str, width: Option<usize>) -> String {
     let fill = w - n;
     if flags.contains('-') {
         format!("{s}{}", " ".repeat(fill))
-    } else if flags.contains('0') && !s.is_empty() && s.trim_start_matches('-').chars().all(|c| c.is_ascii_hexdigit()) {
+    } else if flags.contains('0')
+        && !s.is_empty()
+        && s.trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_hexdigit())
+    {
         let (sign, digits) = match s.strip_prefix('-') {
             Some(d) => ("-", d.to_string()),
             None => ("", s.clone()),
@@ -181,7 +194,10 @@ fn pad(s: String, flags: &str, width: Option<usize>) -> String {
 
 fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some((fmt, rest)) = args.split_first() else {
-        let _ = writeln!(io.stderr, "printf: usage: printf [-v var] format [arguments]");
+        let _ = writeln!(
+            io.stderr,
+            "printf: usage: printf [-v var] format [arguments]"
+        );
         return 2;
     };
     let fmt: Vec<char> = fmt.chars().collect();
@@ -261,7 +277,10 @@ fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
                 prec = Some(p.parse().unwrap_or(0));
             }
-            while matches!(fmt.get(i), Some('l') | Some('h') | Some('q') | Some('j') | Some('z')) {
+            while matches!(
+                fmt.get(i),
+                Some('l') | Some('h') | Some('q') | Some('j') | Some('z')
+            ) {
                 i += 1;
             }
             let width: Option<usize> = width.parse().ok();
@@ -316,7 +335,10 @@ fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                     format!("{:.*}", prec.unwrap_or(6), v)
                 }
                 other => {
-                    let _ = writeln!(io.stderr, "bash: printf: `{other}': invalid format character");
+                    let _ = writeln!(
+                        io.stderr,
+                        "bash: printf: `{other}': invalid format character"
+                    );
                     let _ = io.stdout.write_all(&outb);
                     return 1;
                 }
@@ -370,7 +392,10 @@ fn test_eval(ctx: &Ctx, args: &[String], io: &mut ShellIo, name: &str) -> i32 {
     }
     let v = t.or();
     if t.err.is_none() && t.i < args.len() {
-        t.err = Some(format!("{}: unexpected operator", args.get(t.i).cloned().unwrap_or_default()));
+        t.err = Some(format!(
+            "{}: unexpected operator",
+            args.get(t.i).cloned().unwrap_or_default()
+        ));
         if args.len() > 3 {
             t.err = Some("too many arguments".into());
         }
@@ -450,7 +475,9 @@ impl TestP<'_, '_> {
         }
         // binary?
         if let Some(op) = self.a.get(self.i + 1).map(|s| s.as_str()) {
-            let binops = ["=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "<", ">"];
+            let binops = [
+                "=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "<", ">",
+            ];
             if binops.contains(&op) && self.a.get(self.i + 2).is_some() {
                 let l = first.clone();
                 let r = self.a.get(self.i + 2).cloned().unwrap_or_default();
@@ -461,8 +488,18 @@ impl TestP<'_, '_> {
                     "<" => l < r,
                     ">" => l > r,
                     "-nt" | "-ot" => {
-                        let ml = self.ctx.board.vfs().stat(&self.ctx.path(&l), true).map(|s| s.mtime);
-                        let mr = self.ctx.board.vfs().stat(&self.ctx.path(&r), true).map(|s| s.mtime);
+                        let ml = self
+                            .ctx
+                            .board
+                            .vfs()
+                            .stat(&self.ctx.path(&l), true)
+                            .map(|s| s.mtime);
+                        let mr = self
+                            .ctx
+                            .board
+                            .vfs()
+                            .stat(&self.ctx.path(&r), true)
+                            .map(|s| s.mtime);
                         match (ml, mr) {
                             (Ok(a), Ok(b)) => {
                                 if op == "-nt" {
@@ -508,11 +545,23 @@ impl TestP<'_, '_> {
         if arg.is_empty() && !matches!(op, 'z' | 'n') {
             return false;
         }
-        let dev = matches!(path.as_str(), "/dev/null" | "/dev/zero" | "/dev/urandom" | "/dev/random" | "/dev/stdin" | "/dev/stdout" | "/dev/stderr");
+        let dev = matches!(
+            path.as_str(),
+            "/dev/null"
+                | "/dev/zero"
+                | "/dev/urandom"
+                | "/dev/random"
+                | "/dev/stdin"
+                | "/dev/stdout"
+                | "/dev/stderr"
+        );
         match op {
             'z' => arg.is_empty(),
             'n' => !arg.is_empty(),
-            'L' | 'h' => vfs.stat(&path, false).map(|s| s.is_symlink()).unwrap_or(false),
+            'L' | 'h' => vfs
+                .stat(&path, false)
+                .map(|s| s.is_symlink())
+                .unwrap_or(false),
             'c' => dev,
             _ => {
                 if dev {
@@ -631,7 +680,11 @@ fn parse_duration(s: &str) -> Option<f64> {
 
 fn sleep(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(io, "sleep", "missing operand\nTry 'sleep --help' for more information.");
+        complain(
+            io,
+            "sleep",
+            "missing operand\nTry 'sleep --help' for more information.",
+        );
         return 1;
     }
     let mut total = 0.0;
@@ -639,7 +692,14 @@ fn sleep(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match parse_duration(a) {
             Some(v) => total += v,
             None => {
-                complain(io, "sleep", &format!("invalid time interval {}\nTry 'sleep --help' for more information.", q(a)));
+                complain(
+                    io,
+                    "sleep",
+                    &format!(
+                        "invalid time interval {}\nTry 'sleep --help' for more information.",
+                        q(a)
+                    ),
+                );
                 return 1;
             }
         }
@@ -699,7 +759,12 @@ fn printenv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn timeout(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let rest: Vec<String> = args.iter().skip_while(|a| a.starts_with('-')).skip(1).cloned().collect();
+    let rest: Vec<String> = args
+        .iter()
+        .skip_while(|a| a.starts_with('-'))
+        .skip(1)
+        .cloned()
+        .collect();
     if rest.is_empty() {
         complain(io, "timeout", "missing operand");
         return 125;
@@ -812,7 +877,11 @@ fn ls_line(ctx: &Ctx, name: &str, path: &str, st: &Stat, o: &LsOpts) -> String {
     }
     if o.long {
         let owner = vfs::user_name(st.uid);
-        let size = if o.human { human(st.size) } else { st.size.to_string() };
+        let size = if o.human {
+            human(st.size)
+        } else {
+            st.size.to_string()
+        };
         s.push_str(&format!(
             "{} {} {} {} {:>5} {} {}",
             mode_string(st.mode),
@@ -823,11 +892,11 @@ fn ls_line(ctx: &Ctx, name: &str, path: &str, st: &Stat, o: &LsOpts) -> String {
             ls_time(st.mtime),
             name
         ));
-        if st.is_symlink() {
-            if let Ok(t) = ctx.board.vfs().readlink(path) {
-                s.push_str(" -> ");
-                s.push_str(&t);
-            }
+        if st.is_symlink()
+            && let Ok(t) = ctx.board.vfs().readlink(path)
+        {
+            s.push_str(" -> ");
+            s.push_str(&t);
         }
     } else {
         s.push_str(name);
@@ -855,7 +924,11 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     for f in &o.flags {
         if !"laAd1hFRitSrc".contains(*f) {
-            complain(io, "ls", &format!("invalid option -- '{f}'\nTry 'ls --help' for more information."));
+            complain(
+                io,
+                "ls",
+                &format!("invalid option -- '{f}'\nTry 'ls --help' for more information."),
+            );
             return 2;
         }
     }
@@ -884,7 +957,8 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match vfs.stat(&path, false) {
             Ok(st) => {
                 let follow = vfs.stat(&path, true).ok();
-                let is_dir = follow.as_ref().is_some_and(|f| f.is_dir()) && (!st.is_symlink() || !lo.long || a.ends_with('/'));
+                let is_dir = follow.as_ref().is_some_and(|f| f.is_dir())
+                    && (!st.is_symlink() || !lo.long || a.ends_with('/'));
                 if is_dir && !lo.dir {
                     dirs.push((a.clone(), path));
                 } else {
@@ -1048,7 +1122,11 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     if o.operands.is_empty() {
-        complain(io, "mkdir", "missing operand\nTry 'mkdir --help' for more information.");
+        complain(
+            io,
+            "mkdir",
+            "missing operand\nTry 'mkdir --help' for more information.",
+        );
         return 1;
     }
     let mode = match o.val('m') {
@@ -1068,8 +1146,13 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         let r = if parents {
-            vfs.mkdir_all(&path, 0o755, ctx.user)
-                .and_then(|_| if o.val('m').is_some() { vfs.chmod(&path, mode, ctx.user) } else { Ok(()) })
+            vfs.mkdir_all(&path, 0o755, ctx.user).and_then(|_| {
+                if o.val('m').is_some() {
+                    vfs.chmod(&path, mode, ctx.user)
+                } else {
+                    Ok(())
+                }
+            })
         } else {
             vfs.mkdir(&path, mode, ctx.user)
         };
@@ -1080,7 +1163,11 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
             }
             Err(e) => {
-                complain(io, "mkdir", &format!("cannot create directory {}: {e}", q(a)));
+                complain(
+                    io,
+                    "mkdir",
+                    &format!("cannot create directory {}: {e}", q(a)),
+                );
                 st = 1;
             }
         }
@@ -1142,7 +1229,11 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         if force {
             return 0;
         }
-        complain(io, "rm", "missing operand\nTry 'rm --help' for more information.");
+        complain(
+            io,
+            "rm",
+            "missing operand\nTry 'rm --help' for more information.",
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1150,7 +1241,11 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         if path == "/" && rec {
-            complain(io, "rm", "it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe");
+            complain(
+                io,
+                "rm",
+                "it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe",
+            );
             st = 1;
             continue;
         }
@@ -1189,7 +1284,11 @@ fn rmdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     if o.operands.is_empty() {
-        complain(io, "rmdir", "missing operand\nTry 'rmdir --help' for more information.");
+        complain(
+            io,
+            "rmdir",
+            "missing operand\nTry 'rmdir --help' for more information.",
+        );
         return 1;
     }
     let mut st = 0;
@@ -1208,7 +1307,9 @@ fn copy_file(ctx: &Ctx, from: &str, to: &str, preserve: bool) -> Result<(), (boo
     let sst = vfs.stat(from, true).map_err(|e| (true, e))?;
     let mut r = vfs.open_read(from, ctx.user).map_err(|e| (true, e))?;
     let existed = vfs.exists(to);
-    let mut w = vfs.open_write(to, false, ctx.user).map_err(|e| (false, e))?;
+    let mut w = vfs
+        .open_write(to, false, ctx.user)
+        .map_err(|e| (false, e))?;
     std::io::copy(&mut r, &mut w).map_err(|e| (false, FsError::from_io(&e)))?;
     w.close().map_err(|e| (false, e))?;
     if preserve {
@@ -1220,7 +1321,15 @@ fn copy_file(ctx: &Ctx, from: &str, to: &str, preserve: bool) -> Result<(), (boo
     Ok(())
 }
 
-fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, o: &CpOpts, io: &mut ShellIo) -> bool {
+fn copy_tree(
+    ctx: &Ctx,
+    from: &str,
+    to: &str,
+    shown_from: &str,
+    shown_to: &str,
+    o: &CpOpts,
+    io: &mut ShellIo,
+) -> bool {
     let vfs = ctx.board.vfs();
     let lst = match vfs.stat(from, !o.no_deref) {
         Ok(s) => s,
@@ -1233,36 +1342,64 @@ fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, 
         let t = match vfs.readlink(from) {
             Ok(t) => t,
             Err(e) => {
-                complain(io, "cp", &format!("cannot read symbolic link {}: {e}", q(shown_from)));
+                complain(
+                    io,
+                    "cp",
+                    &format!("cannot read symbolic link {}: {e}", q(shown_from)),
+                );
                 return false;
             }
         };
         let _ = vfs.remove_file(to, ctx.user);
         if let Err(e) = vfs.symlink(&t, to, ctx.user) {
-            complain(io, "cp", &format!("cannot create symbolic link {}: {e}", q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot create symbolic link {}: {e}", q(shown_to)),
+            );
             return false;
         }
         return true;
     }
     if lst.is_dir() {
         if !o.recursive {
-            complain(io, "cp", &format!("-r not specified; omitting directory {}", q(shown_from)));
+            complain(
+                io,
+                "cp",
+                &format!("-r not specified; omitting directory {}", q(shown_from)),
+            );
             return false;
         }
         if vfs::is_under(to, from) {
-            complain(io, "cp", &format!("cannot copy a directory, {}, into itself, {}", q(shown_from), q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!(
+                    "cannot copy a directory, {}, into itself, {}",
+                    q(shown_from),
+                    q(shown_to)
+                ),
+            );
             return false;
         }
-        if !vfs.is_dir(to) {
-            if let Err(e) = vfs.mkdir(to, 0o755, ctx.user) {
-                complain(io, "cp", &format!("cannot create directory {}: {e}", q(shown_to)));
-                return false;
-            }
+        if !vfs.is_dir(to)
+            && let Err(e) = vfs.mkdir(to, 0o755, ctx.user)
+        {
+            complain(
+                io,
+                "cp",
+                &format!("cannot create directory {}: {e}", q(shown_to)),
+            );
+            return false;
         }
         let names = match vfs.read_dir(from, ctx.user) {
             Ok(n) => n,
             Err(e) => {
-                complain(io, "cp", &format!("cannot open directory {}: {e}", q(shown_from)));
+                complain(
+                    io,
+                    "cp",
+                    &format!("cannot open directory {}: {e}", q(shown_from)),
+                );
                 return false;
             }
         };
@@ -1292,11 +1429,19 @@ fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, 
             true
         }
         Err((true, e)) => {
-            complain(io, "cp", &format!("cannot open {} for reading: {e}", q(shown_from)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot open {} for reading: {e}", q(shown_from)),
+            );
             false
         }
         Err((false, e)) => {
-            complain(io, "cp", &format!("cannot create regular file {}: {e}", q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot create regular file {}: {e}", q(shown_to)),
+            );
             false
         }
     }
@@ -1318,17 +1463,32 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let co = CpOpts {
-        recursive: o.has('r') || o.has('R') || o.has('a') || o.long("recursive") || o.long("archive"),
+        recursive: o.has('r')
+            || o.has('R')
+            || o.has('a')
+            || o.long("recursive")
+            || o.long("archive"),
         preserve: o.has('p') || o.has('a') || o.long("archive") || o.long("preserve"),
         no_deref: o.has('a') || o.has('P') || o.has('d'),
         verbose: o.has('v'),
     };
     let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(io, "cp", "missing file operand\nTry 'cp --help' for more information.");
+        complain(
+            io,
+            "cp",
+            "missing file operand\nTry 'cp --help' for more information.",
+        );
         return 1;
     };
     if srcs.is_empty() {
-        complain(io, "cp", &format!("missing destination file operand after {}\nTry 'cp --help' for more information.", q(dest)));
+        complain(
+            io,
+            "cp",
+            &format!(
+                "missing destination file operand after {}\nTry 'cp --help' for more information.",
+                q(dest)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1342,18 +1502,29 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, !co.no_deref).is_err() {
-            complain(io, "cp", &format!("cannot stat {}: No such file or directory", q(s)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot stat {}: No such file or directory", q(s)),
+            );
             st = 1;
             continue;
         }
         let (to, shown_to) = if dest_is_dir {
             let base = spath.rsplit('/').next().unwrap_or("").to_string();
-            (vfs::join_path(&dpath, &base), format!("{}/{base}", dest.trim_end_matches('/')))
+            (
+                vfs::join_path(&dpath, &base),
+                format!("{}/{base}", dest.trim_end_matches('/')),
+            )
         } else {
             (dpath.clone(), dest.clone())
         };
         if to == spath {
-            complain(io, "cp", &format!("{} and {} are the same file", q(s), q(&shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("{} and {} are the same file", q(s), q(&shown_to)),
+            );
             st = 1;
             continue;
         }
@@ -1373,11 +1544,22 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(io, "mv", "missing file operand\nTry 'mv --help' for more information.");
+        complain(
+            io,
+            "mv",
+            "missing file operand\nTry 'mv --help' for more information.",
+        );
         return 1;
     };
     if srcs.is_empty() {
-        complain(io, "mv", &format!("missing destination file operand after {}\nTry 'mv --help' for more information.", q(dest)));
+        complain(
+            io,
+            "mv",
+            &format!(
+                "missing destination file operand after {}\nTry 'mv --help' for more information.",
+                q(dest)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1391,7 +1573,11 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, false).is_err() {
-            complain(io, "mv", &format!("cannot stat {}: No such file or directory", q(s)));
+            complain(
+                io,
+                "mv",
+                &format!("cannot stat {}: No such file or directory", q(s)),
+            );
             st = 1;
             continue;
         }
@@ -1401,7 +1587,11 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             dpath.clone()
         };
         if let Err(e) = vfs.rename(&spath, &to, ctx.user) {
-            complain(io, "mv", &format!("cannot move {} to {}: {e}", q(s), q(dest)));
+            complain(
+                io,
+                "mv",
+                &format!("cannot move {} to {}: {e}", q(s), q(dest)),
+            );
             st = 1;
         }
     }
@@ -1423,27 +1613,47 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         [t] => (t.clone(), t.rsplit('/').next().unwrap_or(t).to_string()),
         [t, l] => (t.clone(), l.clone()),
         [] => {
-            complain(io, "ln", "missing file operand\nTry 'ln --help' for more information.");
+            complain(
+                io,
+                "ln",
+                "missing file operand\nTry 'ln --help' for more information.",
+            );
             return 1;
         }
         _ => {
-            complain(io, "ln", "extra operand (only one link at a time is supported)");
+            complain(
+                io,
+                "ln",
+                "extra operand (only one link at a time is supported)",
+            );
             return 1;
         }
     };
     let mut lpath = ctx.path(&link);
     if vfs.is_dir(&lpath) && !o.has('n') && !o.has('T') {
-        lpath = vfs::join_path(&lpath, target.trim_end_matches('/').rsplit('/').next().unwrap_or(&target));
+        lpath = vfs::join_path(
+            &lpath,
+            target
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(&target),
+        );
     }
-    if force && vfs.stat(&lpath, false).is_ok() {
-        if let Err(e) = vfs.remove_file(&lpath, ctx.user) {
-            complain(io, "ln", &format!("cannot remove {}: {e}", q(&link)));
-            return 1;
-        }
+    if force
+        && vfs.stat(&lpath, false).is_ok()
+        && let Err(e) = vfs.remove_file(&lpath, ctx.user)
+    {
+        complain(io, "ln", &format!("cannot remove {}: {e}", q(&link)));
+        return 1;
     }
     if symbolic {
         if let Err(e) = vfs.symlink(&target, &lpath, ctx.user) {
-            complain(io, "ln", &format!("failed to create symbolic link {}: {e}", q(&link)));
+            complain(
+                io,
+                "ln",
+                &format!("failed to create symbolic link {}: {e}", q(&link)),
+            );
             return 1;
         }
         return 0;
@@ -1451,13 +1661,25 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     // Hard link: the sandbox copies the data.
     let tpath = ctx.path(&target);
     if vfs.stat(&lpath, false).is_ok() {
-        complain(io, "ln", &format!("failed to create hard link {}: File exists", q(&link)));
+        complain(
+            io,
+            "ln",
+            &format!("failed to create hard link {}: File exists", q(&link)),
+        );
         return 1;
     }
     match copy_file(ctx, &tpath, &lpath, true) {
         Ok(()) => 0,
         Err((_, e)) => {
-            complain(io, "ln", &format!("failed to create hard link {} => {}: {e}", q(&link), q(&target)));
+            complain(
+                io,
+                "ln",
+                &format!(
+                    "failed to create hard link {} => {}: {e}",
+                    q(&link),
+                    q(&target)
+                ),
+            );
             1
         }
     }
@@ -1466,11 +1688,11 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 fn walk(ctx: &Ctx, path: &str, f: &mut dyn FnMut(&str)) {
     f(path);
     let vfs = ctx.board.vfs();
-    if vfs.stat(path, false).map(|s| s.is_dir()).unwrap_or(false) {
-        if let Ok(names) = vfs.read_dir(path, ctx.user) {
-            for n in names {
-                walk(ctx, &vfs::join_path(path, &n), f);
-            }
+    if vfs.stat(path, false).map(|s| s.is_dir()).unwrap_or(false)
+        && let Ok(names) = vfs.read_dir(path, ctx.user)
+    {
+        for n in names {
+            walk(ctx, &vfs::join_path(path, &n), f);
         }
     }
 }
@@ -1488,11 +1710,22 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     }
     let Some((mode, files)) = rest.split_first() else {
-        complain(io, "chmod", "missing operand\nTry 'chmod --help' for more information.");
+        complain(
+            io,
+            "chmod",
+            "missing operand\nTry 'chmod --help' for more information.",
+        );
         return 1;
     };
     if files.is_empty() {
-        complain(io, "chmod", &format!("missing operand after {}\nTry 'chmod --help' for more information.", q(mode)));
+        complain(
+            io,
+            "chmod",
+            &format!(
+                "missing operand after {}\nTry 'chmod --help' for more information.",
+                q(mode)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1506,7 +1739,15 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             targets.push(path.clone());
         }
         for p in targets {
-            let shown = if p == path { f.clone() } else { format!("{}{}", f.trim_end_matches('/'), p.get(path.len()..).unwrap_or("")) };
+            let shown = if p == path {
+                f.clone()
+            } else {
+                format!(
+                    "{}{}",
+                    f.trim_end_matches('/'),
+                    p.get(path.len()..).unwrap_or("")
+                )
+            };
             let cur = match vfs.stat(&p, true) {
                 Ok(s) => s,
                 Err(e) => {
@@ -1516,12 +1757,27 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
             };
             let Some(m) = apply_mode(mode, cur.perm(), cur.is_dir()) else {
-                complain(io, "chmod", &format!("invalid mode: {}\nTry 'chmod --help' for more information.", q(mode)));
+                complain(
+                    io,
+                    "chmod",
+                    &format!(
+                        "invalid mode: {}\nTry 'chmod --help' for more information.",
+                        q(mode)
+                    ),
+                );
                 return 1;
             };
             if let Err(e) = vfs.chmod(&p, m, ctx.user) {
-                let msg = if e == FsError::PermissionDenied { "Operation not permitted".to_string() } else { e.to_string() };
-                complain(io, "chmod", &format!("changing permissions of {}: {msg}", q(&shown)));
+                let msg = if e == FsError::PermissionDenied {
+                    "Operation not permitted".to_string()
+                } else {
+                    e.to_string()
+                };
+                complain(
+                    io,
+                    "chmod",
+                    &format!("changing permissions of {}: {msg}", q(&shown)),
+                );
                 st = 1;
             }
         }
@@ -1546,11 +1802,22 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let Some((spec, files)) = o.operands.split_first() else {
-        complain(io, "chown", "missing operand\nTry 'chown --help' for more information.");
+        complain(
+            io,
+            "chown",
+            "missing operand\nTry 'chown --help' for more information.",
+        );
         return 1;
     };
     if files.is_empty() {
-        complain(io, "chown", &format!("missing operand after {}\nTry 'chown --help' for more information.", q(spec)));
+        complain(
+            io,
+            "chown",
+            &format!(
+                "missing operand after {}\nTry 'chown --help' for more information.",
+                q(spec)
+            ),
+        );
         return 1;
     }
     let user_part = spec.split([':', '.']).next().unwrap_or("");
@@ -1583,12 +1850,24 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match r {
                 Ok(()) => {}
                 Err(FsError::NotFound) => {
-                    complain(io, "chown", &format!("cannot access {}: No such file or directory", q(f)));
+                    complain(
+                        io,
+                        "chown",
+                        &format!("cannot access {}: No such file or directory", q(f)),
+                    );
                     st = 1;
                 }
                 Err(e) => {
-                    let msg = if e == FsError::PermissionDenied { "Operation not permitted".to_string() } else { e.to_string() };
-                    complain(io, "chown", &format!("changing ownership of {}: {msg}", q(f)));
+                    let msg = if e == FsError::PermissionDenied {
+                        "Operation not permitted".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    complain(
+                        io,
+                        "chown",
+                        &format!("changing ownership of {}: {msg}", q(f)),
+                    );
                     st = 1;
                 }
             }
@@ -1645,7 +1924,11 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match vfs.stat(&ctx.path(r), true) {
             Ok(s) => s.mtime,
             Err(e) => {
-                complain(io, "touch", &format!("failed to get attributes of {}: {e}", q(r)));
+                complain(
+                    io,
+                    "touch",
+                    &format!("failed to get attributes of {}: {e}", q(r)),
+                );
                 return 1;
             }
         }
@@ -1653,7 +1936,11 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         Vfs::now()
     };
     if o.operands.is_empty() {
-        complain(io, "touch", "missing file operand\nTry 'touch --help' for more information.");
+        complain(
+            io,
+            "touch",
+            "missing file operand\nTry 'touch --help' for more information.",
+        );
         return 1;
     }
     let mut st = 0;
@@ -1663,7 +1950,10 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             if o.has('c') {
                 continue;
             }
-            if let Err(e) = vfs.open_write(&path, true, ctx.user).and_then(|w| w.close()) {
+            if let Err(e) = vfs
+                .open_write(&path, true, ctx.user)
+                .and_then(|w| w.close())
+            {
                 complain(io, "touch", &format!("cannot touch {}: {e}", q(f)));
                 st = 1;
                 continue;
@@ -1726,10 +2016,10 @@ fn stat_format(ctx: &Ctx, fmt: &str, shown: &str, path: &str, st: &Stat, escapes
             'n' => s.push_str(shown),
             'N' => {
                 s.push_str(&format!("'{shown}'"));
-                if st.is_symlink() {
-                    if let Ok(t) = ctx.board.vfs().readlink(path) {
-                        s.push_str(&format!(" -> '{t}'"));
-                    }
+                if st.is_symlink()
+                    && let Ok(t) = ctx.board.vfs().readlink(path)
+                {
+                    s.push_str(&format!(" -> '{t}'"));
                 }
             }
             'F' => s.push_str(type_name(st)),
@@ -1759,11 +2049,18 @@ fn stat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             return 1;
         }
     };
-    let fmt_nl = o.val('c').or(o.long_val("format")).map(|f| (f.to_string(), true));
+    let fmt_nl = o
+        .val('c')
+        .or(o.long_val("format"))
+        .map(|f| (f.to_string(), true));
     let fmt = fmt_nl.or(o.long_val("printf").map(|f| (f.to_string(), false)));
     let follow = o.has('L') || o.long("dereference");
     if o.operands.is_empty() {
-        complain(io, "stat", "missing operand\nTry 'stat --help' for more information.");
+        complain(
+            io,
+            "stat",
+            "missing operand\nTry 'stat --help' for more information.",
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1880,7 +2177,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             "-a" | "-and" => continue,
             "-o" | "-or" | "(" | ")" => {
-                complain(io, "find", &format!("operator {} is not supported by this board's find", q(a)));
+                complain(
+                    io,
+                    "find",
+                    &format!("operator {} is not supported by this board's find", q(a)),
+                );
                 return 1;
             }
             "-type" => {
@@ -1903,7 +2204,14 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             "-maxdepth" | "-mindepth" => {
                 let Some(n) = arg(a, io) else { return 1 };
                 let Ok(v) = n.parse::<usize>() else {
-                    complain(io, "find", &format!("Expected a positive decimal integer argument to {a}, but got {}", q(&n)));
+                    complain(
+                        io,
+                        "find",
+                        &format!(
+                            "Expected a positive decimal integer argument to {a}, but got {}",
+                            q(&n)
+                        ),
+                    );
                     return 1;
                 };
                 if a == "-maxdepth" {
@@ -1945,7 +2253,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                     Some('-') => (-1, n.get(1..).unwrap_or("")),
                     _ => (0, n.as_str()),
                 };
-                let unit = rest.chars().last().filter(|c| c.is_ascii_alphabetic()).unwrap_or('b');
+                let unit = rest
+                    .chars()
+                    .last()
+                    .filter(|c| c.is_ascii_alphabetic())
+                    .unwrap_or('b');
                 let num = rest.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 let Ok(v) = num.parse::<i64>() else {
                     complain(io, "find", &format!("invalid -size type {}", q(&n)));
@@ -1981,7 +2293,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 if other.starts_with('-') {
                     complain(io, "find", &format!("unknown predicate `{other}'"));
                 } else {
-                    complain(io, "find", &format!("paths must precede expression: `{other}'"));
+                    complain(
+                        io,
+                        "find",
+                        &format!("paths must precede expression: `{other}'"),
+                    );
                 }
                 return 1;
             }
@@ -2055,8 +2371,22 @@ fn find_walk(
             Ok(names) => {
                 for n in names {
                     let child = vfs::join_path(path, &n);
-                    let cshown = if shown.ends_with('/') { format!("{shown}{n}") } else { format!("{shown}/{n}") };
-                    if !find_walk(ctx, &child, &cshown, depth + 1, maxdepth, mindepth, preds, state, io) {
+                    let cshown = if shown.ends_with('/') {
+                        format!("{shown}{n}")
+                    } else {
+                        format!("{shown}/{n}")
+                    };
+                    if !find_walk(
+                        ctx,
+                        &child,
+                        &cshown,
+                        depth + 1,
+                        maxdepth,
+                        mindepth,
+                        preds,
+                        state,
+                        io,
+                    ) {
                         return false;
                     }
                 }
@@ -2071,7 +2401,15 @@ fn find_walk(
 }
 
 /// Evaluate the predicates on one file; false when the output stream is closed.
-fn find_eval(ctx: &Ctx, path: &str, shown: &str, st: &Stat, preds: &[Pred], state: &mut FindState, io: &mut ShellIo) -> bool {
+fn find_eval(
+    ctx: &Ctx,
+    path: &str,
+    shown: &str,
+    st: &Stat,
+    preds: &[Pred],
+    state: &mut FindState,
+    io: &mut ShellIo,
+) -> bool {
     for (pi, p) in preds.iter().enumerate() {
         match find_pred(ctx, path, shown, st, p, pi, state, io) {
             Some(true) => {}
@@ -2083,8 +2421,25 @@ fn find_eval(ctx: &Ctx, path: &str, shown: &str, st: &Stat, preds: &[Pred], stat
 }
 
 #[allow(clippy::too_many_arguments)]
-fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize, state: &mut FindState, io: &mut ShellIo) -> Option<bool> {
-    let base = if shown == "/" { "/" } else { shown.trim_end_matches('/').rsplit('/').next().unwrap_or(shown) };
+fn find_pred(
+    ctx: &Ctx,
+    path: &str,
+    shown: &str,
+    st: &Stat,
+    p: &Pred,
+    pi: usize,
+    state: &mut FindState,
+    io: &mut ShellIo,
+) -> Option<bool> {
+    let base = if shown == "/" {
+        "/"
+    } else {
+        shown
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(shown)
+    };
     Some(match p {
         Pred::True => true,
         Pred::Type(t) => match t {
@@ -2103,7 +2458,11 @@ fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize,
         Pred::Path(pat) => super::glob::matches_str(pat, shown),
         Pred::Empty => {
             if st.is_dir() {
-                ctx.board.vfs().read_dir(path, ctx.user).map(|n| n.is_empty()).unwrap_or(false)
+                ctx.board
+                    .vfs()
+                    .read_dir(path, ctx.user)
+                    .map(|n| n.is_empty())
+                    .unwrap_or(false)
             } else {
                 st.is_file() && st.size == 0
             }
@@ -2140,7 +2499,11 @@ fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize,
         }
         Pred::Delete => {
             let vfs = ctx.board.vfs();
-            let r = if st.is_dir() { vfs.remove_dir(path, ctx.user) } else { vfs.remove_file(path, ctx.user) };
+            let r = if st.is_dir() {
+                vfs.remove_dir(path, ctx.user)
+            } else {
+                vfs.remove_file(path, ctx.user)
+            };
             if let Err(e) = r {
                 complain(io, "find", &format!("cannot delete {}: {e}", q(shown)));
                 state.status = 1;
@@ -2184,13 +2547,25 @@ fn xargs(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             "-d" => {
                 i += 1;
-                delim = args.get(i).and_then(|d| if d == "\\n" { Some('\n') } else { d.chars().next() });
+                delim = args.get(i).and_then(|d| {
+                    if d == "\\n" {
+                        Some('\n')
+                    } else {
+                        d.chars().next()
+                    }
+                });
             }
             "-t" | "-x" => {}
-            s if s.starts_with("-n") && s.len() > 2 => max_n = s.get(2..).and_then(|v| v.parse().ok()),
+            s if s.starts_with("-n") && s.len() > 2 => {
+                max_n = s.get(2..).and_then(|v| v.parse().ok())
+            }
             s if s.starts_with("-I") && s.len() > 2 => replace = s.get(2..).map(str::to_string),
             s if s.starts_with('-') && s.len() > 1 => {
-                complain(io, "xargs", &format!("invalid option -- '{}'", s.trim_start_matches('-')));
+                complain(
+                    io,
+                    "xargs",
+                    &format!("invalid option -- '{}'", s.trim_start_matches('-')),
+                );
                 return 1;
             }
             _ => break,
@@ -2205,11 +2580,20 @@ fn xargs(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let _ = io.stdin.read_to_end(&mut input);
     let text = String::from_utf8_lossy(&input).into_owned();
     let items: Vec<String> = if nul {
-        text.split('\0').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        text.split('\0')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     } else if let Some(d) = delim {
-        text.split(d).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        text.split(d)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     } else if replace.is_some() {
-        text.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+        text.lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
     } else {
         split_xargs(&text)
     };
@@ -2314,22 +2698,38 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             [n] => (vec![n.clone()], None),
             [n, s] => (vec![n.clone()], Some(s.clone())),
             [] => {
-                complain(io, "basename", "missing operand\nTry 'basename --help' for more information.");
+                complain(
+                    io,
+                    "basename",
+                    "missing operand\nTry 'basename --help' for more information.",
+                );
                 return 1;
             }
             _ => {
-                complain(io, "basename", &format!("extra operand {}", q(&o.operands.get(2).cloned().unwrap_or_default())));
+                complain(
+                    io,
+                    "basename",
+                    &format!(
+                        "extra operand {}",
+                        q(&o.operands.get(2).cloned().unwrap_or_default())
+                    ),
+                );
                 return 1;
             }
         }
     };
     for n in names {
         let t = n.trim_end_matches('/');
-        let mut b = if t.is_empty() && n.starts_with('/') { "/".to_string() } else { t.rsplit('/').next().unwrap_or("").to_string() };
-        if let Some(s) = &suffix {
-            if b.len() > s.len() && b.ends_with(s.as_str()) {
-                b.truncate(b.len() - s.len());
-            }
+        let mut b = if t.is_empty() && n.starts_with('/') {
+            "/".to_string()
+        } else {
+            t.rsplit('/').next().unwrap_or("").to_string()
+        };
+        if let Some(s) = &suffix
+            && b.len() > s.len()
+            && b.ends_with(s.as_str())
+        {
+            b.truncate(b.len() - s.len());
         }
         if !out(io, &format!("{b}\n")) {
             return 1;
@@ -2340,7 +2740,11 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn dirname(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(io, "dirname", "missing operand\nTry 'dirname --help' for more information.");
+        complain(
+            io,
+            "dirname",
+            "missing operand\nTry 'dirname --help' for more information.",
+        );
         return 1;
     }
     for n in args {
@@ -2447,12 +2851,13 @@ fn which(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         let mut found = false;
         for d in path.split(':').filter(|d| !d.is_empty()) {
             let p = vfs::join_path(d, a);
-            if let Ok(s) = ctx.board.vfs().stat(&p, true) {
-                if s.is_file() && Vfs::may_exec(&s, ctx.user) {
-                    let _ = writeln!(io.stdout, "{p}");
-                    found = true;
-                    break;
-                }
+            if let Ok(s) = ctx.board.vfs().stat(&p, true)
+                && s.is_file()
+                && Vfs::may_exec(&s, ctx.user)
+            {
+                let _ = writeln!(io.stdout, "{p}");
+                found = true;
+                break;
             }
         }
         if !found {
@@ -2479,10 +2884,12 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let (uid, name) = (user.uid(), user.name());
     let dg = vfs::DOCKER_GID;
-    let text = if o.has('u') {
-        if o.has('n') { name.to_string() } else { uid.to_string() }
-    } else if o.has('g') {
-        if o.has('n') { name.to_string() } else { uid.to_string() }
+    let text = if o.has('u') || o.has('g') {
+        if o.has('n') {
+            name.to_string()
+        } else {
+            uid.to_string()
+        }
     } else if o.has('G') {
         match (user, o.has('n')) {
             (User::Root, false) => "0".into(),
@@ -2493,7 +2900,9 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     } else {
         match user {
             User::Root => "uid=0(root) gid=0(root) groups=0(root)".into(),
-            User::Fio => format!("uid=1000(fio) gid=1000(fio) groups=1000(fio),27(sudo),{dg}(docker)"),
+            User::Fio => {
+                format!("uid=1000(fio) gid=1000(fio) groups=1000(fio),27(sudo),{dg}(docker)")
+            }
         }
     };
     i32::from(!out(io, &format!("{text}\n")))
@@ -2539,7 +2948,11 @@ fn uname(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         ('o', "GNU/Linux"),
     ];
     for (c, v) in flags {
-        let want = if all { !matches!(c, 'p' | 'i') } else { o.has(*c) };
+        let want = if all {
+            !matches!(c, 'p' | 'i')
+        } else {
+            o.has(*c)
+        };
         if want {
             parts.push((*v).to_string());
         }
@@ -2562,11 +2975,22 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match args.get(i).and_then(|d| parse_date(d)) {
                 Some(v) => t = v,
                 None => {
-                    complain(io, "date", &format!("invalid date {}", q(args.get(i).map(|s| s.as_str()).unwrap_or(""))));
+                    complain(
+                        io,
+                        "date",
+                        &format!(
+                            "invalid date {}",
+                            q(args.get(i).map(|s| s.as_str()).unwrap_or(""))
+                        ),
+                    );
                     return 1;
                 }
             }
-        } else if let Some(d) = a.strip_prefix("--date=").or_else(|| a.strip_prefix("-d")).filter(|d| !d.is_empty()) {
+        } else if let Some(d) = a
+            .strip_prefix("--date=")
+            .or_else(|| a.strip_prefix("-d"))
+            .filter(|d| !d.is_empty())
+        {
             match parse_date(d) {
                 Some(v) => t = v,
                 None => {
@@ -2586,13 +3010,21 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let o = getopt(args, "d", false).unwrap_or_default();
-    let ops = if o.operands.is_empty() { vec![".".to_string()] } else { o.operands.clone() };
+    let ops = if o.operands.is_empty() {
+        vec![".".to_string()]
+    } else {
+        o.operands.clone()
+    };
     let vfs = ctx.board.vfs();
     let mut st = 0;
     for a in &ops {
         let path = ctx.path(a);
         if vfs.stat(&path, false).is_err() {
-            complain(io, "du", &format!("cannot access {}: No such file or directory", q(a)));
+            complain(
+                io,
+                "du",
+                &format!("cannot access {}: No such file or directory", q(a)),
+            );
             st = 1;
             continue;
         }
@@ -2600,22 +3032,40 @@ fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         let mut lines = Vec::new();
         walk(ctx, &path, &mut |p| {
             if let Ok(s) = vfs.stat(p, false) {
-                total += if s.is_dir() { 4096 } else { s.size.div_ceil(4096) * 4096 };
+                total += if s.is_dir() {
+                    4096
+                } else {
+                    s.size.div_ceil(4096) * 4096
+                };
                 if s.is_dir() && !o.has('s') && p != path {
                     lines.push(p.to_string());
                 }
             }
         });
-        let fmt = |n: u64| if o.has('h') { human(n) } else { n.div_ceil(1024).to_string() };
+        let fmt = |n: u64| {
+            if o.has('h') {
+                human(n)
+            } else {
+                n.div_ceil(1024).to_string()
+            }
+        };
         if !o.has('s') {
             for p in lines {
                 let mut sub = 0u64;
                 walk(ctx, &p, &mut |q2| {
                     if let Ok(s) = vfs.stat(q2, false) {
-                        sub += if s.is_dir() { 4096 } else { s.size.div_ceil(4096) * 4096 };
+                        sub += if s.is_dir() {
+                            4096
+                        } else {
+                            s.size.div_ceil(4096) * 4096
+                        };
                     }
                 });
-                let shown = format!("{}{}", a.trim_end_matches('/'), p.get(path.len()..).unwrap_or(""));
+                let shown = format!(
+                    "{}{}",
+                    a.trim_end_matches('/'),
+                    p.get(path.len()..).unwrap_or("")
+                );
                 let _ = writeln!(io.stdout, "{}\t{shown}", fmt(sub));
             }
         }
@@ -2630,7 +3080,15 @@ fn free(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let h = args.iter().any(|a| a == "-h");
     let m = args.iter().any(|a| a == "-m");
     let vals = [2_005_664u64, 612_532, 612_220, 18_760, 780_912, 1_276_812];
-    let f = |k: u64| if h { human(k * 1024) + "i" } else if m { (k / 1024).to_string() } else { k.to_string() };
+    let f = |k: u64| {
+        if h {
+            human(k * 1024) + "i"
+        } else if m {
+            (k / 1024).to_string()
+        } else {
+            k.to_string()
+        }
+    };
     let text = format!(
         "               total        used        free      shared  buff/cache   available\nMem:    {:>12}{:>12}{:>12}{:>12}{:>12}{:>12}\nSwap:   {:>12}{:>12}{:>12}\n",
         f(vals[0]),
@@ -2648,5 +3106,11 @@ fn free(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn uptime(_: &mut Ctx, _: &[String], io: &mut ShellIo) -> i32 {
     let t = Vfs::now();
-    i32::from(!out(io, &format!(" {} up  1:02,  0 users,  load average: 0.08, 0.12, 0.10\n", strftime("%H:%M:%S", t))))
+    i32::from(!out(
+        io,
+        &format!(
+            " {} up  1:02,  0 users,  load average: 0.08, 0.12, 0.10\n",
+            strftime("%H:%M:%S", t)
+        ),
+    ))
 }

@@ -43,14 +43,13 @@ fn compile(p: &[(char, bool)]) -> Vec<G> {
                         closed = Some(j);
                         break;
                     }
-                    if matches!(p.get(j + 1), Some(&('-', false))) {
-                        if let Some(&(e, _)) = p.get(j + 2) {
-                            if e != ']' {
-                                ranges.push((d, e));
-                                j += 3;
-                                continue;
-                            }
-                        }
+                    if matches!(p.get(j + 1), Some(&('-', false)))
+                        && let Some(&(e, _)) = p.get(j + 2)
+                        && e != ']'
+                    {
+                        ranges.push((d, e));
+                        j += 3;
+                        continue;
                     }
                     ranges.push((d, d));
                     j += 1;
@@ -140,7 +139,9 @@ pub fn expand(ctx: &Ctx, pattern: &[(char, bool)]) -> Vec<String> {
         let mut next = Vec::new();
         for (disp, dir) in &cur {
             if has_meta(comp) {
-                let Ok(names) = vfs.read_dir(dir, ctx.user) else { continue };
+                let Ok(names) = vfs.read_dir(dir, ctx.user) else {
+                    continue;
+                };
                 let dot_ok = comp.first().is_some_and(|&(c, _)| c == '.');
                 for name in names {
                     if name.starts_with('.') && !dot_ok {

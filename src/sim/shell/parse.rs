@@ -203,7 +203,10 @@ pub fn is_name(s: &str) -> bool {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+    )
 }
 
 /// Parse a whole script.
@@ -525,10 +528,10 @@ impl Parser {
         };
         match c {
             '(' => {
-                if self.at(1) == Some('(') {
-                    if let Some(expr) = self.try_arith() {
-                        return Ok(Some(Part::Arith(expr)));
-                    }
+                if self.at(1) == Some('(')
+                    && let Some(expr) = self.try_arith()
+                {
+                    return Ok(Some(Part::Arith(expr)));
                 }
                 self.bump();
                 if self.depth >= MAX_DEPTH {
@@ -698,9 +701,7 @@ impl Parser {
             return bad(self);
         }
         let op2: String = self.src.iter().skip(self.pos).take(2).collect();
-        let (kind, n) = if op2 == ":-" || op2 == ":=" || op2 == ":+" || op2 == ":?" {
-            (op2.clone(), 2)
-        } else if op2 == "##" || op2 == "%%" {
+        let (kind, n) = if [":-", ":=", ":+", ":?", "##", "%%"].contains(&op2.as_str()) {
             (op2.clone(), 2)
         } else {
             match self.cur() {
@@ -996,14 +997,7 @@ impl Parser {
         };
         let mut items = None;
         // `for x in a b c;` / `for x;` / `for x do`
-        loop {
-            match self.peek()? {
-                Tok::Newline => {
-                    self.next()?;
-                }
-                _ => break,
-            }
-        }
+        self.skip_newlines()?;
         if self.peek_is_word("in")? {
             self.next()?;
             let mut v = Vec::new();
@@ -1078,11 +1072,7 @@ impl Parser {
             }
         }
         let redirs = self.parse_redirs()?;
-        Ok(Command::Case {
-            word,
-            arms,
-            redirs,
-        })
+        Ok(Command::Case { word, arms, redirs })
     }
 
     fn parse_redirs(&mut self) -> PResult<Vec<Redir>> {
@@ -1161,11 +1151,11 @@ impl Parser {
             match self.peek()? {
                 Tok::Word(w, _) => {
                     self.next()?;
-                    if words.is_empty() {
-                        if let Some(a) = as_assignment(&w) {
-                            assigns.push(a);
-                            continue;
-                        }
+                    if words.is_empty()
+                        && let Some(a) = as_assignment(&w)
+                    {
+                        assigns.push(a);
+                        continue;
                     }
                     words.push(w);
                 }
@@ -1189,7 +1179,6 @@ impl Parser {
             line,
         })
     }
-
 }
 
 fn as_assignment(w: &Word) -> Option<(String, Word)> {

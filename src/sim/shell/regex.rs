@@ -97,8 +97,7 @@ impl Parser {
 
     fn concat(&mut self) -> Result<Node, String> {
         let mut items: Vec<Node> = Vec::new();
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             if self.is_alt() || (self.is_close() && self.depth > 1) {
                 break;
             }
@@ -155,8 +154,14 @@ impl Parser {
                             n
                         }
                         ')' if !self.ere => return Err("Unmatched ) or \\)".into()),
-                        'w' => Node::Class(vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], false),
-                        'W' => Node::Class(vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], true),
+                        'w' => Node::Class(
+                            vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                            false,
+                        ),
+                        'W' => Node::Class(
+                            vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                            true,
+                        ),
                         's' => Node::Class(vec![ClassItem::Named("space".into())], false),
                         'S' => Node::Class(vec![ClassItem::Named("space".into())], true),
                         'b' => Node::WordB,
@@ -183,7 +188,8 @@ impl Parser {
 
     fn at_branch_end(&self) -> bool {
         // BRE: `$` is an anchor at the end of the pattern or before \) or \|
-        self.s.get(self.i + 1) == Some(&'\\') && matches!(self.s.get(self.i + 2), Some(')') | Some('|'))
+        self.s.get(self.i + 1) == Some(&'\\')
+            && matches!(self.s.get(self.i + 2), Some(')') | Some('|'))
     }
 
     fn postfix(&mut self, mut atom: Node) -> Result<Node, String> {
@@ -205,7 +211,11 @@ impl Parser {
                 Some('\\') if !self.ere && matches!(self.peek2(), Some('+') | Some('?')) => {
                     let k = self.peek2();
                     self.i += 2;
-                    if k == Some('+') { (1, None) } else { (0, Some(1)) }
+                    if k == Some('+') {
+                        (1, None)
+                    } else {
+                        (0, Some(1))
+                    }
                 }
                 Some('{') if self.ere => {
                     self.i += 1;
@@ -486,18 +496,18 @@ impl Regex {
                     stack.push(*b);
                     stack.push(*a);
                 }
-                Some(Inst::Start) => {
-                    if pos == 0 {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::Start) if pos == 0 => {
+                    stack.push(pc + 1);
                 }
-                Some(Inst::End) => {
-                    if pos == text.len() {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::End) if pos == text.len() => {
+                    stack.push(pc + 1);
                 }
                 Some(Inst::WordB(want)) => {
-                    let before = if pos == 0 { None } else { text.get(pos - 1).copied() };
+                    let before = if pos == 0 {
+                        None
+                    } else {
+                        text.get(pos - 1).copied()
+                    };
                     let at = is_word(before) != is_word(text.get(pos).copied());
                     if at == *want {
                         stack.push(pc + 1);
@@ -526,25 +536,17 @@ impl Regex {
             let c = text.get(pos).copied();
             for &pc in &clist {
                 match self.prog.get(pc) {
-                    Some(Inst::Match) => {
-                        if ends.last() != Some(&pos) {
-                            ends.push(pos);
-                        }
+                    Some(Inst::Match) if ends.last() != Some(&pos) => {
+                        ends.push(pos);
                     }
-                    Some(Inst::Char(x)) => {
-                        if c.is_some_and(|c| self.char_eq(*x, c)) {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Char(x)) if c.is_some_and(|c| self.char_eq(*x, c)) => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
-                    Some(Inst::Any) => {
-                        if c.is_some() {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Any) if c.is_some() => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
-                    Some(Inst::Class(k)) => {
-                        if c.is_some_and(|c| self.class_has(*k, c)) {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Class(k)) if c.is_some_and(|c| self.class_has(*k, c)) => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
                     _ => {}
                 }
