@@ -20,6 +20,7 @@ mod exec;
 mod fileutil;
 mod glob;
 pub mod parse;
+mod pty;
 mod regex;
 mod sudo;
 mod text;
@@ -131,11 +132,16 @@ pub fn read_line(r: &mut dyn Read) -> Option<String> {
     }
 }
 
-/// `shell:` with no command: a prompt, lines from stdin, `exit` or EOF ends.
+/// `shell:` with no command: an interactive bash on the board's pseudo-terminal. It shows
+/// `fio@<hostname>:~$ `, echoes what is typed (with backspace, ^C, ^U, ^D), runs each
+/// line, and ends on `exit` or at the end of the input. As on a PTY, output lines end in
+/// CR LF and a typed CR ends the line.
 pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
     let mut sh = Shell::new(Ctx::new(board, User::Fio), "-bash", true);
     let host = board.hostname();
     let mut pending = String::new();
+    let mut stdin = pty::Icrnl(&mut *io.stdin);
+    let mut err = pty::Onlcr(&mut *io.stderr);
     loop {
         let cwd = sh.ctx.cwd.clone();
         let shown = if cwd == "/home/fio" {
@@ -154,17 +160,33 @@ pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
         if !write_out(io.stdout, &prompt) || io.stdout.flush().is_err() {
             return 1;
         }
-        let Some(line) = read_line(io.stdin) else {
-            let _ = write_out(io.stdout, "logout\n");
-            return sh.last_status();
+        let line = match pty::read_line(&mut stdin, io.stdout) {
+            Ok(pty::Line::Text(l)) => l,
+            Ok(pty::Line::Interrupt) => {
+                pending.clear();
+                continue;
+            }
+            Ok(pty::Line::Eof) => {
+                let _ = write_out(io.stdout, "exit\r\n");
+                return sh.last_status();
+            }
+            Err(_) => return 1,
         };
-        pending.push_str(line.trim_end_matches('\r'));
+        pending.push_str(&line);
         pending.push('\n');
         if exec::needs_more(&pending) {
             continue;
         }
         let text = std::mem::take(&mut pending);
-        sh.run_script(&text, io);
+        {
+            let mut out = pty::Onlcr(&mut *io.stdout);
+            let mut tio = ShellIo {
+                stdin: &mut stdin,
+                stdout: &mut out,
+                stderr: &mut err,
+            };
+            sh.run_script(&text, &mut tio);
+        }
         if let Some(code) = sh.exit_code() {
             return code;
         }

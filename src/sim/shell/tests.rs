@@ -382,11 +382,29 @@ fn interactive_session() {
     assert_eq!(code, 7);
     let out = String::from_utf8(out).unwrap();
     assert!(
-        out.starts_with("fio@portenta-x8-2d16ba09dab6fad9:~$ hi\n"),
+        out.starts_with("fio@portenta-x8-2d16ba09dab6fad9:~$ echo hi\r\nhi\r\n"),
         "{out}"
     );
     assert!(out.contains(":/tmp$ "), "{out}");
     assert!(!out.contains("never"));
+    // typed CR ends a line, backspace edits it, ^C drops it
+    let mut inp = Cursor::new(b"echo abx\x7fc\rfoo\x03echo z\r".to_vec());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = {
+        let mut io = ShellIo {
+            stdin: &mut inp,
+            stdout: &mut out,
+            stderr: &mut err,
+        };
+        b.interactive(&mut io)
+    };
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("\r\nabc\r\n"), "{out:?}");
+    assert!(out.contains("foo^C\r\n"), "{out:?}");
+    assert!(out.contains("\r\nz\r\n"), "{out:?}");
+    assert!(out.ends_with("exit\r\n"), "{out:?}");
 }
 
 /// A writer that fails after `n` bytes, like a closed adb stream.
@@ -446,4 +464,16 @@ mod fuzz {
             let _ = run_in(&b, &s, "");
         }
     }
+}
+
+/// Run `X8_SHELL_SCRATCH` (a script) on a fresh board and print what it gives; a
+/// developer's aid, silent when the variable is unset.
+#[test]
+fn scratch() {
+    let Ok(script) = std::env::var("X8_SHELL_SCRATCH") else {
+        return;
+    };
+    let (_d, b) = board_with(Some("fio"));
+    let (c, o, e) = run_in(&b, &script, "fio\n");
+    println!("--- status {c}\n--- stdout\n{o}--- stderr\n{e}---");
 }
