@@ -870,47 +870,65 @@ struct LsOpts {
     inode: bool,
 }
 
-fn ls_line(ctx: &Ctx, name: &str, path: &str, st: &Stat, o: &LsOpts) -> String {
-    let mut s = String::new();
-    if o.inode {
-        s.push_str(&format!("{} ", st.ino));
-    }
-    if o.long {
-        let owner = vfs::user_name(st.uid);
-        let size = if o.human {
+/// A block of `ls` output, with the columns of `-l` aligned as GNU ls aligns them.
+fn ls_block(ctx: &Ctx, items: &[(String, String, Stat)], o: &LsOpts) -> String {
+    let size_of = |st: &Stat| {
+        if o.human {
             human(st.size)
         } else {
             st.size.to_string()
-        };
-        s.push_str(&format!(
-            "{} {} {} {} {:>5} {} {}",
-            mode_string(st.mode),
-            st.nlink,
-            owner,
-            owner,
-            size,
-            ls_time(st.mtime),
-            name
-        ));
-        if st.is_symlink()
-            && let Ok(t) = ctx.board.vfs().readlink(path)
-        {
-            s.push_str(" -> ");
-            s.push_str(&t);
         }
-    } else {
-        s.push_str(name);
-    }
-    if o.classify {
-        if st.is_dir() {
-            s.push('/');
-        } else if st.is_symlink() {
-            s.push('@');
-        } else if st.mode & 0o111 != 0 {
-            s.push('*');
+    };
+    let w_ino = items
+        .iter()
+        .map(|i| i.2.ino.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let w_link = items
+        .iter()
+        .map(|i| i.2.nlink.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let w_owner = items
+        .iter()
+        .map(|i| vfs::user_name(i.2.uid).len())
+        .max()
+        .unwrap_or(1);
+    let w_size = items.iter().map(|i| size_of(&i.2).len()).max().unwrap_or(1);
+    let mut s = String::new();
+    for (name, path, st) in items {
+        if o.inode {
+            s.push_str(&format!("{:>w_ino$} ", st.ino));
         }
+        if o.long {
+            let owner = vfs::user_name(st.uid);
+            s.push_str(&format!(
+                "{} {:>w_link$} {owner:<w_owner$} {owner:<w_owner$} {:>w_size$} {} {name}",
+                mode_string(st.mode),
+                st.nlink,
+                size_of(st),
+                ls_time(st.mtime),
+            ));
+            if st.is_symlink()
+                && let Ok(t) = ctx.board.vfs().readlink(path)
+            {
+                s.push_str(" -> ");
+                s.push_str(&t);
+            }
+        } else {
+            s.push_str(name);
+        }
+        if o.classify {
+            if st.is_dir() {
+                s.push('/');
+            } else if st.is_symlink() {
+                s.push('@');
+            } else if st.mode & 0o111 != 0 {
+                s.push('*');
+            }
+        }
+        s.push('\n');
     }
-    s.push('\n');
     s
 }
 
@@ -974,9 +992,7 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     dirs.sort();
     let mut text = String::new();
-    for (name, path, st) in &files {
-        text.push_str(&ls_line(ctx, name, path, st, &lo));
-    }
+    text.push_str(&ls_block(ctx, &files, &lo));
     let multi = files.len() + dirs.len() > 1;
     let nd = dirs.len();
     for (k, (name, path)) in dirs.iter().enumerate() {
@@ -1025,10 +1041,14 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             let blocks: u64 = items.iter().map(|(_, s)| s.size.div_ceil(4096) * 4).sum();
             text.push_str(&format!("total {blocks}\n"));
         }
-        for (n, st) in &items {
-            let p = vfs::join_path(path, n);
-            text.push_str(&ls_line(ctx, n, &p, st, &lo));
-        }
+        let rows: Vec<(String, String, Stat)> = items
+            .into_iter()
+            .map(|(n, st)| {
+                let p = vfs::join_path(path, &n);
+                (n, p, st)
+            })
+            .collect();
+        text.push_str(&ls_block(ctx, &rows, &lo));
         let _ = nd;
     }
     if !out(io, &text) {

@@ -814,7 +814,9 @@ impl<'b> Shell<'b> {
     pub fn expand_words(&mut self, ws: &[Word], io: &mut ShellIo) -> Result<Vec<String>, String> {
         let mut v = Vec::new();
         for w in ws {
-            v.extend(self.expand_word(w, io)?);
+            for bw in brace_expand(w, 0) {
+                v.extend(self.expand_word(&bw, io)?);
+            }
         }
         Ok(v)
     }
@@ -1577,4 +1579,94 @@ pub fn command_exists(ctx: &Ctx, name: &str) -> bool {
     path.split(':')
         .filter(|d| !d.is_empty())
         .any(|d| ok(&crate::sim::vfs::join_path(d, name)))
+}
+
+/// The alternatives of the first brace group `{a,b}` / `{1..3}` / `{a..c}` in `s`:
+/// (prefix, alternatives, suffix).
+fn brace_split(s: &str) -> Option<(String, Vec<String>, String)> {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '{' {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut commas = Vec::new();
+        let mut close = None;
+        for (j, &d) in chars.iter().enumerate().skip(i) {
+            match d {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(j);
+                        break;
+                    }
+                }
+                ',' if depth == 1 => commas.push(j),
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let pre: String = chars.iter().take(i).collect();
+        let post: String = chars.iter().skip(close + 1).collect();
+        let inner: String = chars.iter().take(close).skip(i + 1).collect();
+        if !commas.is_empty() {
+            let mut alts = Vec::new();
+            let mut start = i + 1;
+            for &k in commas.iter().chain(std::iter::once(&close)) {
+                alts.push(chars.iter().take(k).skip(start).collect());
+                start = k + 1;
+            }
+            return Some((pre, alts, post));
+        }
+        if let Some((a, b)) = inner.split_once("..") {
+            if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+                if (x - y).abs() <= 10_000 {
+                    let alts: Vec<String> = if x <= y {
+                        (x..=y).map(|n| n.to_string()).collect()
+                    } else {
+                        (y..=x).rev().map(|n| n.to_string()).collect()
+                    };
+                    return Some((pre, alts, post));
+                }
+            }
+            let (ca, cb) = (a.chars().collect::<Vec<_>>(), b.chars().collect::<Vec<_>>());
+            if let ([x], [y]) = (ca.as_slice(), cb.as_slice()) {
+                if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() {
+                    let alts: Vec<String> = if x <= y {
+                        (*x..=*y).map(String::from).collect()
+                    } else {
+                        (*y..=*x).rev().map(String::from).collect()
+                    };
+                    return Some((pre, alts, post));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Brace expansion on the unquoted literal parts of a word.
+fn brace_expand(w: &Word, depth: u32) -> Vec<Word> {
+    if depth > 8 {
+        return vec![w.clone()];
+    }
+    for (i, p) in w.iter().enumerate() {
+        let Part::Lit(s) = p else { continue };
+        let Some((pre, alts, post)) = brace_split(s) else {
+            continue;
+        };
+        let mut out = Vec::new();
+        for a in alts {
+            let mut nw: Word = w.iter().take(i).cloned().collect();
+            nw.push(Part::Lit(format!("{pre}{a}{post}")));
+            nw.extend(w.iter().skip(i + 1).cloned());
+            out.extend(brace_expand(&nw, depth + 1));
+            if out.len() > 4096 {
+                break;
+            }
+        }
+        return out;
+    }
+    vec![w.clone()]
 }

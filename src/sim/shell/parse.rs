@@ -787,7 +787,7 @@ impl Parser {
         Ok(parts)
     }
 
-    fn take_heredoc(&mut self, delim: &str) -> String {
+    fn take_heredoc(&mut self, delim: &str, strip: bool) -> String {
         let mut i = self.pos;
         while let Some(&c) = self.src.get(i) {
             if c == '\n' {
@@ -810,6 +810,11 @@ impl Parser {
                 }
                 line.push(c);
             }
+            let line = if strip {
+                line.trim_start_matches('\t').to_string()
+            } else {
+                line
+            };
             if line == delim {
                 break;
             }
@@ -1122,12 +1127,41 @@ impl Parser {
             "<<<" => (0, RedirKind::HereStr),
             _ => {
                 // Here-document: take the body lines after the current line out of the source.
-                let delim = word_text(&target).replace(['"', '\''], "");
-                let body = self.take_heredoc(&delim);
+                let quoted = !matches!(target.as_slice(), [Part::Lit(_)]);
+                let mut delim = word_text(&target).replace(['"', '\''], "");
+                let strip = delim.starts_with('-');
+                if strip {
+                    delim.remove(0);
+                }
+                let body = self.take_heredoc(&delim, strip);
+                let target = if quoted {
+                    vec![Part::Quoted(body)]
+                } else {
+                    // Expansions happen in the body, as inside double quotes.
+                    let mut esc = String::new();
+                    let mut it = body.chars().peekable();
+                    while let Some(c) = it.next() {
+                        match c {
+                            '"' => esc.push_str("\\\""),
+                            '\\' if it.peek() == Some(&'"') => {
+                                it.next();
+                                esc.push_str("\\\\\\\"");
+                            }
+                            c => esc.push(c),
+                        }
+                    }
+                    esc.push('"');
+                    if self.depth >= MAX_DEPTH {
+                        return Err(self.err("expression nested too deeply".into()));
+                    }
+                    let mut sub = Parser::new(&esc);
+                    sub.depth = self.depth + 1;
+                    vec![Part::Dq(sub.read_dq()?)]
+                };
                 return Ok(Some(Redir {
                     fd: fd.unwrap_or(0),
                     kind: RedirKind::HereDoc,
-                    target: vec![Part::Quoted(body)],
+                    target,
                 }));
             }
         };
