@@ -900,11 +900,9 @@ impl Vfs {
             return Err(FsError::PermissionDenied);
         }
         self.check_write(&real, user)?;
-        let t = if mtime >= 0 {
-            UNIX_EPOCH + Duration::from_secs(mtime as u64)
-        } else {
-            UNIX_EPOCH
-        };
+        let t = UNIX_EPOCH
+            .checked_add(Duration::from_secs(mtime.clamp(0, 1 << 40) as u64))
+            .unwrap_or(UNIX_EPOCH);
         let f = if st.is_dir() {
             File::open(&host)
         } else {

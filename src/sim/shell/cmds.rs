@@ -169,6 +169,7 @@ fn printf_num(a: &str, io: &mut ShellIo, bad: &mut bool) -> i64 {
 
 fn pad(s: String, flags: &str, width: Option<usize>) -> String {
     let Some(w) = width else { return s };
+    let w = w.min(65_536);
     let n = s.chars().count();
     if n >= w {
         return s;
@@ -579,7 +580,12 @@ impl TestP<'_, '_> {
                     'x' => Vfs::may_exec(&st, user),
                     'w' => {
                         let real = vfs.real_path(&path, true).unwrap_or(path.clone());
-                        vfs.check_write(&real, user).is_ok()
+                        let probe = if st.is_dir() {
+                            vfs::join_path(&real, ".probe")
+                        } else {
+                            real
+                        };
+                        vfs.check_write(&probe, user).is_ok()
                             && (user == User::Root || st.uid == user.uid())
                     }
                     'O' => st.uid == user.uid(),
@@ -1911,6 +1917,9 @@ fn parse_date(s: &str) -> Option<i64> {
     };
     let mut dp = d.split('-');
     let y: i64 = dp.next()?.parse().ok()?;
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let m: u32 = dp.next()?.parse().ok()?;
     let dd: u32 = dp.next()?.parse().ok()?;
     if !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
@@ -1920,6 +1929,9 @@ fn parse_date(s: &str) -> Option<i64> {
     let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let se: f64 = tp.next().unwrap_or("0").parse().ok()?;
+    if !(0..=24).contains(&h) || !(0..=59).contains(&mi) || !(0.0..=61.0).contains(&se) {
+        return None;
+    }
     Some(super::fileutil::days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + se as i64)
 }
 

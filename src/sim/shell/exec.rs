@@ -111,12 +111,17 @@ pub struct Shell<'b> {
     in_cond: u32,
     line: usize,
     broken: Rc<Cell<bool>>,
-    depth: u32,
     /// Status of the last command substitution of the current simple command.
     subst_status: Option<i32>,
 }
 
+/// How deeply commands may nest (compound commands, subshells, `sh -c`, `sudo`...) on one
+/// thread: a guard for the thread's stack.
 const MAX_DEPTH: u32 = 48;
+
+thread_local! {
+    static NESTING: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Whether an interactive line needs more input (open quote, `if` without `fi`...).
 pub fn needs_more(text: &str) -> bool {
@@ -148,7 +153,6 @@ impl<'b> Shell<'b> {
             in_cond: 0,
             line: 1,
             broken: Rc::new(Cell::new(false)),
-            depth: 0,
             subst_status: None,
         }
     }
@@ -356,13 +360,14 @@ impl<'b> Shell<'b> {
     }
 
     fn run_command(&mut self, c: &Command, io: &mut ShellIo) -> i32 {
-        if self.depth > MAX_DEPTH {
+        let depth = NESTING.with(|n| n.get());
+        if depth > MAX_DEPTH {
             self.err(io, "maximum nesting level exceeded");
             return 1;
         }
-        self.depth += 1;
+        NESTING.with(|n| n.set(depth + 1));
         let st = self.run_command_inner(c, io);
-        self.depth -= 1;
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
         st
     }
 
@@ -1620,26 +1625,27 @@ fn brace_split(s: &str) -> Option<(String, Vec<String>, String)> {
             return Some((pre, alts, post));
         }
         if let Some((a, b)) = inner.split_once("..") {
-            if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
-                if (x - y).abs() <= 10_000 {
-                    let alts: Vec<String> = if x <= y {
-                        (x..=y).map(|n| n.to_string()).collect()
-                    } else {
-                        (y..=x).rev().map(|n| n.to_string()).collect()
-                    };
-                    return Some((pre, alts, post));
-                }
+            if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>())
+                && x.abs_diff(y) <= 10_000
+            {
+                let alts: Vec<String> = if x <= y {
+                    (x..=y).map(|n| n.to_string()).collect()
+                } else {
+                    (y..=x).rev().map(|n| n.to_string()).collect()
+                };
+                return Some((pre, alts, post));
             }
             let (ca, cb) = (a.chars().collect::<Vec<_>>(), b.chars().collect::<Vec<_>>());
-            if let ([x], [y]) = (ca.as_slice(), cb.as_slice()) {
-                if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() {
-                    let alts: Vec<String> = if x <= y {
-                        (*x..=*y).map(String::from).collect()
-                    } else {
-                        (*y..=*x).rev().map(String::from).collect()
-                    };
-                    return Some((pre, alts, post));
-                }
+            if let ([x], [y]) = (ca.as_slice(), cb.as_slice())
+                && x.is_ascii_alphabetic()
+                && y.is_ascii_alphabetic()
+            {
+                let alts: Vec<String> = if x <= y {
+                    (*x..=*y).map(String::from).collect()
+                } else {
+                    (*y..=*x).rev().map(String::from).collect()
+                };
+                return Some((pre, alts, post));
             }
         }
     }

@@ -552,7 +552,13 @@ impl Parser {
             }
             '{' => {
                 self.bump();
-                self.read_brace_param().map(Some)
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.err("expression nested too deeply".into()));
+                }
+                self.depth += 1;
+                let r = self.read_brace_param().map(Some);
+                self.depth -= 1;
+                r
             }
             c if is_name_start(c) => {
                 let mut name = String::new();

@@ -193,6 +193,7 @@ impl Parser {
     }
 
     fn postfix(&mut self, mut atom: Node) -> Result<Node, String> {
+        let mut stacked = 0;
         loop {
             let c = self.peek();
             let (min, max) = match c {
@@ -227,7 +228,11 @@ impl Parser {
                 }
                 _ => break,
             };
-            atom = Node::Repeat(Box::new(atom), min, max);
+            // `a***` is `a*`: stop nesting repeats after a few.
+            stacked += 1;
+            if stacked <= 4 {
+                atom = Node::Repeat(Box::new(atom), min, max);
+            }
         }
         Ok(atom)
     }

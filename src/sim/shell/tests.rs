@@ -477,3 +477,250 @@ fn scratch() {
     let (c, o, e) = run_in(&b, &script, "fio\n");
     println!("--- status {c}\n--- stdout\n{o}--- stderr\n{e}---");
 }
+
+#[test]
+fn command_table() {
+    let (_d, b) = board_with(Some("fio"));
+    let cases: &[(&str, &str)] = &[
+        ("echo d/{a,b} x{1..3}", "d/a d/b x1 x2 x3\n"),
+        ("cat <<EOF\n$HOME \"q\"\nEOF", "/home/fio \"q\"\n"),
+        ("cat <<'EOF'\n$HOME\nEOF", "$HOME\n"),
+        (
+            "touch a.bin b.bin c.txt; echo *.bin; echo '*.bin'",
+            "a.bin b.bin\n*.bin\n",
+        ),
+        (
+            "printf '1 2\\n3 4\\n' | while read -r x y; do echo \"$y$x\"; done",
+            "21\n43\n",
+        ),
+        (
+            "printf 'abcdef' > f; dd if=f bs=1 skip=2 count=3 status=none",
+            "cde",
+        ),
+        ("dd if=/dev/zero bs=4 count=2 status=none | wc -c", "8\n"),
+        ("printf 'a1\\nb2\\nc3\\n' | grep -v b", "a1\nc3\n"),
+        ("printf 'a1\\nb2\\n' | grep -n -E '[0-9]$'", "1:a1\n2:b2\n"),
+        (
+            "printf 'x8h7_drv 1\\nx8h7_ui 2\\n' | grep -c '^x8h7_'",
+            "2\n",
+        ),
+        (
+            "echo 'v=0.0.5' | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+'",
+            "0.0.5\n",
+        ),
+        ("echo abc | grep -q b && echo yes", "yes\n"),
+        ("echo abc | grep -F 'a.c' || echo none", "none\n"),
+        (
+            "mkdir -p s/t && echo x > s/t/f && cp -r s u && cat u/t/f",
+            "x\n",
+        ),
+        (
+            "echo y > m1 && mv m1 m2 && cat m2 && test ! -e m1 && echo gone",
+            "y\ngone\n",
+        ),
+        (
+            "printf '#!/bin/sh\\necho script $1\\n' > s.sh; chmod +x s.sh; ./s.sh arg",
+            "script arg\n",
+        ),
+        (
+            "echo k > r; ln -s r l; readlink l; readlink -f l",
+            "r\n/home/fio/r\n",
+        ),
+        (
+            "[ -d /tmp ] && [ ! -f /tmp ] && [ -n x ] && [ -z '' ] && [ 3 -gt 2 ] && echo ok",
+            "ok\n",
+        ),
+        (
+            "test -w /etc/hostname || echo ro; test -w /home/fio && echo rw",
+            "ro\nrw\n",
+        ),
+        ("test -x /bin/sh; echo $?", "1\n"),
+        ("printf 'a\\nb\\n' | xargs -n1 echo x", "x a\nx b\n"),
+        ("echo a b | xargs -r echo", "a b\n"),
+        ("printf '3\\n10\\n2\\n' | sort -n", "2\n3\n10\n"),
+        ("printf '3\\n10\\n2\\n' | sort -rn | head -n 1", "10\n"),
+        ("printf 'a\\na\\nb\\n' | uniq -c", "      2 a\n      1 b\n"),
+        ("echo hello | tr a-z A-Z | tr -d L", "HEO\n"),
+        ("printf 'abc\\0de\\0fghij' | strings -n 3", "abc\nfghij\n"),
+        (
+            "printf 'l1\\nl2\\nl3\\n' | tail -n 1; printf 'l1\\nl2\\n' | tail -n +2",
+            "l3\nl2\n",
+        ),
+        ("printf 'l1\\nl2\\nl3\\n' | head -n 2 | wc -l", "2\n"),
+        ("echo abc | head -c 2; echo", "ab\n"),
+        (
+            "basename /usr/lib/x.bin .bin; dirname /usr/lib/x.bin",
+            "x\n/usr/lib\n",
+        ),
+        (
+            "cd /usr/lib && pwd && cd - >/dev/null && pwd",
+            "/usr/lib\n/home/fio\n",
+        ),
+        ("echo $((0x40000)) $((1<<4)) $((10 % 3))", "262144 16 1\n"),
+        ("x=5; x=$((x+1)); echo $x", "6\n"),
+        (
+            "v=abc; echo ${#v} ${v:-d} ${u:-d} ${u:+set} ${v:+set}",
+            "3 abc d set\n",
+        ),
+        ("a=1; (a=2; echo $a); echo $a", "2\n1\n"),
+        ("echo $(printf 'x\\n\\n')y", "xy\n"),
+        ("true; echo $?; ! true; echo $?", "0\n1\n"),
+        ("echo a; exit 0; echo b", "a\n"),
+        (
+            "for i in 1 2 3; do [ $i = 2 ] && continue; echo $i; done",
+            "1\n3\n",
+        ),
+        ("sh -c 'echo $0 $1 $#' zero one", "zero one 1\n"),
+        ("bash -c 'exit 7'; echo $?", "7\n"),
+        ("echo a >/dev/null; echo b 2>/dev/null", "b\n"),
+        (
+            "touch -d @1600000000 t; stat -c %Y t; date -d @0 +%F",
+            "1600000000\n1970-01-01\n",
+        ),
+        ("stat -c '%A %U' /etc/hostname", "-rw-r--r-- root\n"),
+        (
+            "echo x > o; chmod 600 o; stat -c %a o; chmod u+x,g+r o; stat -c %a o",
+            "600\n740\n",
+        ),
+        ("find /etc -maxdepth 1 -name 'host*'", "/etc/hostname\n"),
+        ("mkdir -p q/r; touch q/r/z; find q -mindepth 2", "q/r/z\n"),
+        ("env | grep -c '^HOME=/home/fio$'", "1\n"),
+        ("X=1 env | grep '^X='", "X=1\n"),
+        (
+            "which sudo; command -v cat; type -t cd >/dev/null; echo done",
+            "/usr/bin/sudo\n/usr/bin/cat\ndone\n",
+        ),
+        ("case x8 in x[0-9]) echo m;; esac", "m\n"),
+        ("echo 'a b' | cut -d' ' -f2", "b\n"),
+        ("ls -d /tmp /usr", "/tmp\n/usr\n"),
+        ("mkdir e; ls -a e", ".\n..\n"),
+        (
+            "echo x | tee -a tt >/dev/null; echo y | tee -a tt >/dev/null; cat tt",
+            "x\ny\n",
+        ),
+        ("cat /sys/devices/soc0/serial_number", "2D16BA09DAB6FAD9\n"),
+        (
+            "printf '%s' \"$(cat /etc/hostname)\"",
+            "portenta-x8-2d16ba09dab6fad9",
+        ),
+        ("echo fio | sudo -S -p '' whoami", "root\n"),
+        (
+            "echo fio | sudo -S -p '' sh -c 'echo $USER $HOME; id -un'",
+            "root /home/root\nroot\n",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let (c, o, e) = run_in(&b, cmd, "");
+        assert_eq!(&o, want, "command: {cmd}\nstatus {c}\nstderr: {e}");
+    }
+}
+
+#[test]
+fn error_texts() {
+    let (_d, b) = board_with(Some("fio"));
+    let cases: &[(&str, i32, &str)] = &[
+        (
+            "ls /nope",
+            2,
+            "ls: cannot access '/nope': No such file or directory\n",
+        ),
+        (
+            "mkdir /etc/x",
+            1,
+            "mkdir: cannot create directory '/etc/x': Permission denied\n",
+        ),
+        (
+            "mkdir /tmp && true",
+            1,
+            "mkdir: cannot create directory '/tmp': File exists\n",
+        ),
+        ("rm /tmp", 1, "rm: cannot remove '/tmp': Is a directory\n"),
+        (
+            "rm nope",
+            1,
+            "rm: cannot remove 'nope': No such file or directory\n",
+        ),
+        (
+            "rmdir /home/fio/../../etc",
+            1,
+            "rmdir: failed to remove '/home/fio/../../etc': Permission denied\n",
+        ),
+        (
+            "cp nope x",
+            1,
+            "cp: cannot stat 'nope': No such file or directory\n",
+        ),
+        (
+            "cp /etc/hostname /usr/h",
+            1,
+            "cp: cannot create regular file '/usr/h': Read-only file system\n",
+        ),
+        (
+            "cp /etc /tmp/e",
+            1,
+            "cp: -r not specified; omitting directory '/etc'\n",
+        ),
+        (
+            "chown root /home/fio",
+            1,
+            "chown: changing ownership of '/home/fio': Operation not permitted\n",
+        ),
+        (
+            "chmod 777 /etc/hostname",
+            1,
+            "chmod: changing permissions of '/etc/hostname': Operation not permitted\n",
+        ),
+        (
+            "touch /etc/x",
+            1,
+            "touch: cannot touch '/etc/x': Permission denied\n",
+        ),
+        (
+            "stat /nope",
+            1,
+            "stat: cannot statx '/nope': No such file or directory\n",
+        ),
+        ("cat /etc", 1, "cat: /etc: Is a directory\n"),
+        (
+            "cd /etc/hostname",
+            1,
+            "/bin/bash: line 1: cd: /etc/hostname: Not a directory\n",
+        ),
+        ("/etc", 126, "/bin/bash: line 1: /etc: Is a directory\n"),
+        (
+            "/etc/hostname",
+            126,
+            "/bin/bash: line 1: /etc/hostname: Permission denied\n",
+        ),
+        (
+            "echo a\nnope",
+            127,
+            "/bin/bash: line 2: nope: command not found\n",
+        ),
+        (
+            "umount /usr",
+            32,
+            "umount: /usr: must be superuser to unmount.\n",
+        ),
+        (
+            "[ 1 -eq x ]",
+            2,
+            "bash: [: x: integer expression expected\n",
+        ),
+        ("[ 1 = 1", 2, "bash: [: missing `]'\n"),
+        (
+            "echo ${x%%",
+            2,
+            "/bin/bash: -c: line 1: unexpected EOF while looking for matching `}'\n/bin/bash: -c: line 2: syntax error: unexpected end of file\n",
+        ),
+        (
+            "echo $((1/0))",
+            1,
+            "/bin/bash: line 1: division by 0 (error token is \"0\")\n",
+        ),
+    ];
+    for (cmd, code, want) in cases {
+        let (c, _, e) = run_in(&b, cmd, "");
+        assert_eq!((c, e.as_str()), (*code, *want), "command: {cmd}");
+    }
+}

@@ -1259,7 +1259,16 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 } else {
                     Vec::new()
                 };
-                let off = seek.saturating_mul(obs) as usize;
+                let off = seek.saturating_mul(obs);
+                if off > (1 << 30) {
+                    complain(
+                        io,
+                        "dd",
+                        &format!("{}: cannot seek: Invalid argument", q(f)),
+                    );
+                    return 1;
+                }
+                let off = off as usize;
                 if existing.len() < off {
                     existing.resize(off, 0);
                 }
