@@ -135,9 +135,17 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
     ] {
         vfs.make_system_dir(d).map_err(e)?;
     }
-    if let Ok(p) = vfs.resolve("/tmp") {
+    {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+        if let Ok(p) = vfs.resolve("/tmp") {
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+        }
+        for home in ["/home/root", "/root"] {
+            if let Ok(p) = vfs.resolve(home) {
+                let _ = std::fs::create_dir_all(&p);
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+            }
+        }
     }
     let serial_lc = cfg.serial.trim().to_ascii_lowercase();
     let mut files: Vec<(&str, Vec<u8>)> = vec![

@@ -516,6 +516,37 @@ impl Vfs {
 
     /// Check that `user` may create, change or delete the entry at the real path `real`.
     pub fn check_write(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        if let Ok(st) = self.stat_host(real, &self.host(real)) {
+            if st.uid != FIO_UID {
+                return Err(FsError::PermissionDenied);
+            }
+            if st.is_file() && st.mode & 0o200 == 0 {
+                return Err(FsError::PermissionDenied);
+            }
+        }
+        Ok(())
+    }
+
+    /// Check that `user` may remove or rename the entry at the real path `real`: that needs
+    /// write access to the directory (and, in the sticky /tmp, owning the entry).
+    pub fn check_unlink(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        let exists = fs::symlink_metadata(self.host(real)).is_ok();
+        if parent_of(real) == "/tmp" && exists && self.owner_of(real) != FIO_UID {
+            return Err(FsError::PermissionDenied);
+        }
+        Ok(())
+    }
+
+    /// Where `user` may change things at all, and the directory holding `real`.
+    fn check_area(&self, real: &str, user: User) -> Result<(), FsError> {
         if is_under(real, "/proc") || is_under(real, "/sys") {
             return Err(FsError::PermissionDenied);
         }
@@ -528,10 +559,6 @@ impl Vfs {
         let fio_area = (is_under(real, "/home/fio") && real != "/home/fio")
             || (is_under(real, "/tmp") && real != "/tmp");
         if !fio_area {
-            return Err(FsError::PermissionDenied);
-        }
-        let host = self.host(real);
-        if fs::symlink_metadata(&host).is_ok() && self.owner_of(real) != FIO_UID {
             return Err(FsError::PermissionDenied);
         }
         // The directory holding it must belong to fio too (or be /tmp, sticky).
@@ -715,7 +742,7 @@ impl Vfs {
             if st.is_dir() {
                 return Err(FsError::IsADirectory);
             }
-            self.check_write(&real, user)?;
+            self.check_unlink(&real, user)?;
             fs::remove_file(&host).map_err(fs_err)?;
             self.forget_owner(&real);
         } else {
@@ -780,7 +807,7 @@ impl Vfs {
         if st.is_dir() {
             return Err(FsError::IsADirectory);
         }
-        self.check_write(&real, user)?;
+        self.check_unlink(&real, user)?;
         fs::remove_file(&host).map_err(fs_err)?;
         self.forget_owner(&real);
         Ok(())
@@ -796,7 +823,7 @@ impl Vfs {
         if real == "/" {
             return Err(FsError::PermissionDenied);
         }
-        self.check_write(&real, user)?;
+        self.check_unlink(&real, user)?;
         if fs::read_dir(&host).map_err(fs_err)?.next().is_some() {
             return Err(FsError::NotEmpty);
         }
@@ -810,8 +837,8 @@ impl Vfs {
         let (rf, hf) = self.locate(from, false)?;
         let (rt, ht) = self.locate(to, false)?;
         let st = self.stat_host(&rf, &hf)?;
-        self.check_write(&rf, user)?;
-        self.check_write(&rt, user)?;
+        self.check_unlink(&rf, user)?;
+        self.check_unlink(&rt, user)?;
         if is_under(&rt, &rf) && rt != rf {
             return Err(FsError::Invalid);
         }
