@@ -111,6 +111,10 @@ pub struct Shell<'b> {
     in_cond: u32,
     line: usize,
     broken: Rc<Cell<bool>>,
+    funcs: BTreeMap<String, Command>,
+    /// `return` in a function: the status it returns with.
+    ret: Option<i32>,
+    func_depth: u32,
     /// Status of the last command substitution of the current simple command.
     subst_status: Option<i32>,
 }
@@ -154,6 +158,9 @@ impl<'b> Shell<'b> {
             line: 1,
             broken: Rc::new(Cell::new(false)),
             subst_status: None,
+            funcs: BTreeMap::new(),
+            ret: None,
+            func_depth: 0,
         }
     }
 
@@ -186,7 +193,11 @@ impl<'b> Shell<'b> {
     }
 
     fn stopped(&self) -> bool {
-        self.exit.is_some() || self.broken.get() || self.brk > 0 || self.cont > 0
+        self.exit.is_some()
+            || self.broken.get()
+            || self.brk > 0
+            || self.cont > 0
+            || self.ret.is_some()
     }
 
     /// Parse and run a script (as `bash -c`), returning its exit status.
@@ -343,6 +354,7 @@ impl<'b> Shell<'b> {
         let env = self.ctx.env.clone();
         let vars = self.vars.clone();
         let pos = self.positional.clone();
+        let funcs = self.funcs.clone();
         let exit = self.exit.take();
         let (brk, cont, loops) = (self.brk, self.cont, self.loops);
         self.loops = 0;
@@ -353,6 +365,7 @@ impl<'b> Shell<'b> {
         self.ctx.env = env;
         self.vars = vars;
         self.positional = pos;
+        self.funcs = funcs;
         self.brk = brk;
         self.cont = cont;
         self.loops = loops;
@@ -379,6 +392,10 @@ impl<'b> Shell<'b> {
                 redirs,
                 line,
             } => self.run_simple(assigns, words, redirs, *line, io),
+            Command::Func(name, body) => {
+                self.funcs.insert(name.clone(), (**body).clone());
+                0
+            }
             Command::Group(list, redirs) => {
                 self.with_redirs(redirs, io, |sh, io| sh.run_list(list, io))
             }
@@ -493,7 +510,7 @@ impl<'b> Shell<'b> {
 
     /// After a loop body: true when the loop must end (break, exit, broken stream).
     fn loop_control(&mut self) -> bool {
-        if self.exit.is_some() || self.broken.get() {
+        if self.exit.is_some() || self.broken.get() || self.ret.is_some() {
             return true;
         }
         if self.brk > 0 {
@@ -1017,6 +1034,16 @@ impl<'b> Shell<'b> {
         let Some((name, args)) = argv.split_first() else {
             return 0;
         };
+        if let Some(body) = self.funcs.get(name).cloned() {
+            let saved = std::mem::replace(&mut self.positional, args.to_vec());
+            let loops = std::mem::take(&mut self.loops);
+            self.func_depth += 1;
+            let st = self.run_command(&body, io);
+            self.func_depth -= 1;
+            self.loops = loops;
+            self.positional = saved;
+            return self.ret.take().unwrap_or(st);
+        }
         if let Some(st) = self.special(name, args, io) {
             for (k, v) in prefix {
                 self.set_var(k, v);
@@ -1154,6 +1181,18 @@ impl<'b> Shell<'b> {
     fn special(&mut self, name: &str, args: &[String], io: &mut ShellIo) -> Option<i32> {
         let st = match name {
             ":" => 0,
+            "return" if self.func_depth > 0 => {
+                let code = match args.first() {
+                    None => self.last,
+                    Some(a) => a
+                        .trim()
+                        .parse::<i64>()
+                        .map(|n| (n & 0xff) as i32)
+                        .unwrap_or(2),
+                };
+                self.ret = Some(code);
+                code
+            }
             "exit" | "return" | "logout" => {
                 let code = match args.first() {
                     None => self.last,
@@ -1394,6 +1433,9 @@ impl<'b> Shell<'b> {
             "wait", "trap", "umask", "echo", "printf", "true", "false", "test", "[", "pwd",
             "alias", "hash", "ulimit",
         ];
+        if self.funcs.contains_key(n) {
+            return Some((format!("{n} is a function"), n.to_string()));
+        }
         if KEYWORDS.contains(&n) {
             return Some((format!("{n} is a shell keyword"), n.to_string()));
         }

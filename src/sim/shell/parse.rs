@@ -96,6 +96,8 @@ pub enum Command {
         until: bool,
         redirs: Vec<Redir>,
     },
+    /// `name() { ...; }`
+    Func(String, Box<Command>),
     Case {
         word: Word,
         arms: Vec<(Vec<Word>, List)>,
@@ -952,6 +954,21 @@ impl Parser {
                     })
                 }
                 "case" => self.parse_case(),
+                "function" => {
+                    self.next()?;
+                    let name = match self.next()? {
+                        Tok::Word(_, Some(n)) => n,
+                        t => return Err(self.unexpected(&t)),
+                    };
+                    if self.peek()? == Tok::Op("(") {
+                        self.next()?;
+                        let close = self.next()?;
+                        if close != Tok::Op(")") {
+                            return Err(self.unexpected(&close));
+                        }
+                    }
+                    self.func_body(name)
+                }
                 "then" | "else" | "elif" | "fi" | "do" | "done" | "}" | "esac" | "in" => {
                     Err(self.unexpected(&t))
                 }
@@ -959,6 +976,23 @@ impl Parser {
             },
             _ => self.parse_simple(),
         }
+    }
+
+    fn func_body(&mut self, name: String) -> PResult<Command> {
+        self.skip_newlines()?;
+        let t = self.peek()?;
+        let compound = match &t {
+            Tok::Op("(") => true,
+            Tok::Word(_, Some(r)) => {
+                matches!(r.as_str(), "{" | "if" | "for" | "while" | "until" | "case")
+            }
+            _ => false,
+        };
+        if !compound {
+            return Err(self.unexpected(&t));
+        }
+        let body = self.parse_command()?;
+        Ok(Command::Func(name, Box::new(body)))
     }
 
     fn parse_nonempty_list(&mut self, terms: &[&str]) -> PResult<List> {
@@ -1206,11 +1240,24 @@ impl Parser {
             let t = self.peek()?;
             return Err(self.unexpected(&t));
         }
-        // A function definition `name () { ...; }` is not supported: report like bash would
-        // for a stray `(`.
+        // A function definition `name () compound-command`.
         if self.peek()? == Tok::Op("(") {
-            let t = self.peek()?;
-            return Err(self.unexpected(&t));
+            let name = match (assigns.is_empty() && redirs.is_empty(), words.as_slice()) {
+                (true, [w]) => match w.as_slice() {
+                    [Part::Lit(n)] if !n.is_empty() && !n.contains(['$', '/']) => n.clone(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            };
+            let t = self.next()?;
+            if name.is_empty() {
+                return Err(self.unexpected(&t));
+            }
+            let close = self.next()?;
+            if close != Tok::Op(")") {
+                return Err(self.unexpected(&close));
+            }
+            return self.func_body(name);
         }
         Ok(Command::Simple {
             assigns,

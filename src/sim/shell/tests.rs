@@ -604,6 +604,8 @@ fn command_table() {
             "portenta-x8-2d16ba09dab6fad9",
         ),
         ("echo fio | sudo -S -p '' whoami", "root\n"),
+        ("f() { echo \"f:$1\"; return 3; }; f a; echo $?", "f:a\n3\n"),
+        ("function g { echo g; }; g | tr g G", "G\n"),
         (
             "echo fio | sudo -S -p '' sh -c 'echo $USER $HOME; id -un'",
             "root /home/root\nroot\n",
