@@ -305,6 +305,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn board_is_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Board>();
+        assert_send_sync::<Vfs>();
+    }
+
+    #[test]
     fn layout_and_identity() {
         let d = tempfile::tempdir().unwrap();
         let cfg = BoardConfig {

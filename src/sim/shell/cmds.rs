@@ -2875,7 +2875,7 @@ fn which(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             st = 1;
             continue;
         }
-        if crate::sim::services::Services::lookup(a).is_some() || lookup(a).is_some() {
+        if exec::service_cmd(ctx, a).is_some() || lookup(a).is_some() {
             let _ = writeln!(io.stdout, "{}", command_path(a));
             continue;
         }

@@ -1086,7 +1086,9 @@ impl<'b> Shell<'b> {
                         self.err(io, &format!("{name}: Permission denied"));
                         return 126;
                     }
-                    if let Some(f) = Services::lookup(name).or_else(|| Services::lookup(&path)) {
+                    if let Some(f) =
+                        service_cmd(&self.ctx, name).or_else(|| service_cmd(&self.ctx, &path))
+                    {
                         return self.call(f, args, io);
                     }
                     if let Some(f) = cmds::lookup(name) {
@@ -1095,7 +1097,9 @@ impl<'b> Shell<'b> {
                     self.run_file(name, &path, args, io)
                 }
                 Err(FsError::NotFound) => {
-                    if let Some(f) = Services::lookup(name).or_else(|| Services::lookup(&path)) {
+                    if let Some(f) =
+                        service_cmd(&self.ctx, name).or_else(|| service_cmd(&self.ctx, &path))
+                    {
                         return self.call(f, args, io);
                     }
                     if let Some(f) = cmds::lookup(name) {
@@ -1110,7 +1114,7 @@ impl<'b> Shell<'b> {
                 }
             }
         } else {
-            if let Some(f) = Services::lookup(name) {
+            if let Some(f) = service_cmd(&self.ctx, name) {
                 return self.call(f, args, io);
             }
             if let Some(f) = cmds::lookup(name) {
@@ -1445,14 +1449,14 @@ impl<'b> Shell<'b> {
         let path = if n.contains('/') {
             let p = self.ctx.path(n);
             if self.ctx.board.vfs().exists(&p)
-                || Services::lookup(n).is_some()
+                || service_cmd(&self.ctx, n).is_some()
                 || cmds::lookup(n).is_some()
             {
                 p
             } else {
                 return None;
             }
-        } else if Services::lookup(n).is_some() || cmds::lookup(n).is_some() {
+        } else if service_cmd(&self.ctx, n).is_some() || cmds::lookup(n).is_some() {
             cmds::command_path(n)
         } else {
             self.find_in_path(n)?
@@ -1610,7 +1614,7 @@ pub fn run_argv(ctx: &Ctx, argv: &[String], io: &mut ShellIo) -> i32 {
 /// Whether `name` names a command that can be executed (not a shell builtin): what sudo
 /// checks before running it.
 pub fn command_exists(ctx: &Ctx, name: &str) -> bool {
-    if Services::lookup(name).is_some() || cmds::lookup(name).is_some() {
+    if service_cmd(ctx, name).is_some() || cmds::lookup(name).is_some() {
         return true;
     }
     let vfs = ctx.board.vfs();
@@ -1717,4 +1721,11 @@ fn brace_expand(w: &Word, depth: u32) -> Vec<Word> {
         return out;
     }
     vec![w.clone()]
+}
+
+/// A command of the board's services (systemctl, docker, program.sh...), when the board runs
+/// its services (a board built without them has none of their commands).
+pub fn service_cmd(ctx: &Ctx, name: &str) -> Option<super::Builtin> {
+    ctx.board.services_opt()?;
+    Services::lookup(name)
 }
