@@ -58,6 +58,7 @@ pub fn lookup(name: &str) -> Option<Builtin> {
         "tee" => text::tee,
         "dd" => text::dd,
         "strings" => text::strings,
+        "sed" => super::sed::sed,
         "basename" => basename,
         "dirname" => dirname,
         "readlink" => readlink,

@@ -22,6 +22,7 @@ mod glob;
 pub mod parse;
 mod pty;
 mod regex;
+mod sed;
 mod sudo;
 mod text;
 

@@ -605,6 +605,15 @@ fn command_table() {
         ),
         ("echo fio | sudo -S -p '' whoami", "root\n"),
         ("f() { echo \"f:$1\"; return 3; }; f a; echo $?", "f:a\n3\n"),
+        (
+            "echo 'ver=0.0.5 x' | sed -E 's/ver=([0-9.]+).*/\\1/'",
+            "0.0.5\n",
+        ),
+        (
+            "printf 'a\\nb\\nc\\n' | sed -n '2,3p'; echo abc | sed 's/b/[&]/g'",
+            "b\nc\na[b]c\n",
+        ),
+        ("echo x > sf; sed -i 's/x/y/' sf; cat sf", "y\n"),
         ("function g { echo g; }; g | tr g G", "G\n"),
         (
             "echo fio | sudo -S -p '' sh -c 'echo $USER $HOME; id -un'",
