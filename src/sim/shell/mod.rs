@@ -16,12 +16,12 @@ use super::vfs::User;
 
 mod arith;
 mod cmds;
-mod exec;
+pub(crate) mod exec;
 mod fileutil;
-mod glob;
+pub(crate) mod glob;
 pub mod parse;
 mod pty;
-mod regex;
+pub(crate) mod regex;
 mod sed;
 mod sudo;
 mod text;

@@ -456,6 +456,55 @@ mod fuzz {
         }
 
         #[test]
+        fn regex_and_glob_never_panic(p in "[a-c.*+?|()\\[\\]^$\\\\{},0-9-]{0,16}", t in "[a-c(){}*]{0,24}") {
+            let chars: Vec<char> = t.chars().collect();
+            for ere in [false, true] {
+                if let Ok(r) = crate::sim::shell::regex::Regex::new(&p, ere, false) {
+                    let _ = r.is_match(&chars);
+                    let _ = r.find_all(&chars);
+                    let _ = r.word_match(&chars);
+                    let _ = r.captures_from(&chars, 0);
+                }
+            }
+            let _ = crate::sim::shell::glob::matches_str(&p, &t);
+        }
+
+        #[test]
+        fn sed_never_panics(p in "[sdpq/a-c.*0-9;$,!=&\\\\gI]{0,20}", t in "[a-c\\n]{0,20}") {
+            let (_d, b) = board_with(Some("fio"));
+            let script = format!("sed -e \"$1\"");
+            let mut inp = Cursor::new(t.into_bytes());
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            let mut io = ShellIo { stdin: &mut inp, stdout: &mut out, stderr: &mut err };
+            let ctx = crate::sim::shell::Ctx::new(&b, User::Fio);
+            let _ = crate::sim::shell::exec::run_dash_c(&ctx, "bash", &script, Some("x"), vec![p], &mut io);
+        }
+
+        #[test]
+        fn commands_never_panic(
+            cmd in prop::sample::select(vec![
+                "echo", "printf", "test", "[", "cat", "ls", "mkdir", "rm", "rmdir", "cp", "mv", "ln",
+                "chmod", "chown", "touch", "stat", "sha256sum", "find", "xargs", "head", "tail", "wc",
+                "grep", "cut", "sort", "uniq", "tr", "tee", "dd", "strings", "basename", "dirname",
+                "readlink", "realpath", "which", "id", "uname", "date", "df", "du", "mount", "umount",
+                "sudo", "env", "seq", "sed", "sh -c", "cmp", "type", "command", "cd", "export", "read",
+                "set", "shift", "eval", "printenv", "hostname", "free",
+            ]),
+            args in prop::collection::vec(prop::sample::select(vec![
+                "-n", "1", "-l", "/tmp", "x", "'*'", "-r", "'a b'", "/etc/hostname", "-c", "%s%d%x%b",
+                "/", "..", "-", "--", "-e", "s/a/b/g", "-exec", "{}", "+", "';'", "-name", "-type", "f",
+                "+3", "-3", "0x40000", "bs=1", "count=2", "skip=9", "if=/etc/hostname", "of=/tmp/o",
+                "-o", "remount,rw", "/usr", "-S", "-p", "''", "-u", "root", "-f", "-d:", "-f2", "a-z",
+                "-E", "'[0-9]+'", "-maxdepth", "-print0", "-0", "@1", "-a", "=", "!", "-eq", "u+x", "755",
+            ]), 0..6),
+        ) {
+            let (_d, b) = board_with(Some("fio"));
+            let line = format!("cd /tmp; {cmd} {}", args.join(" "));
+            let _ = run_in(&b, &line, "fio\nline\n");
+        }
+
+        #[test]
         fn run_never_panics(s in "(echo|cat|ls|x=1|\\$\\(|\\$\\{|\\{|\\}|;|&&|\\|\\||\\||'|\"|\\(|\\)|>|<|2>&1|if|then|fi|for|do|done|[a-z0-9 $?*#~\\\\-])*") {
             let (_d, b) = board_with(Some("fio"));
             let s: String = s.chars().take(80).collect();
