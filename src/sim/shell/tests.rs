@@ -472,7 +472,7 @@ mod fuzz {
         #[test]
         fn sed_never_panics(p in "[sdpq/a-c.*0-9;$,!=&\\\\gI]{0,20}", t in "[a-c\\n]{0,20}") {
             let (_d, b) = board_with(Some("fio"));
-            let script = format!("sed -e \"$1\"");
+            let script = "sed -e \"$1\"".to_string();
             let mut inp = Cursor::new(t.into_bytes());
             let mut out = Vec::new();
             let mut err = Vec::new();
