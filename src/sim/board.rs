@@ -194,6 +194,8 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
             vfs.write_system_file(path, &data).map_err(e)?;
         }
     }
+    vfs.make_system_dir("/bin").map_err(e)?;
+    super::shell::install_command_stubs(vfs).map_err(e)?;
     Ok(())
 }
 

@@ -956,6 +956,12 @@ impl Vfs {
         Ok(())
     }
 
+    /// Set permission bits without the permission model (board setup, services).
+    pub(crate) fn set_system_mode(&self, path: &str, mode: u32) -> Result<(), FsError> {
+        let host = self.host(&self.real_path(path, true)?);
+        fs::set_permissions(host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
+    }
+
     /// Create a directory (and parents) without the permission model (board setup).
     pub(crate) fn make_system_dir(&self, path: &str) -> Result<(), FsError> {
         fs::create_dir_all(self.host(&normalize(path))).map_err(fs_err)

@@ -91,6 +91,75 @@ pub fn lookup(name: &str) -> Option<Builtin> {
     Some(f)
 }
 
+/// The board commands the shell provides (each has a stub file in /usr/bin on the board).
+pub const COMMANDS: &[&str] = &[
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "pwd",
+    "test",
+    "[",
+    "sh",
+    "bash",
+    "sleep",
+    "cat",
+    "ls",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "cp",
+    "mv",
+    "ln",
+    "chmod",
+    "chown",
+    "touch",
+    "stat",
+    "sha256sum",
+    "find",
+    "xargs",
+    "head",
+    "tail",
+    "wc",
+    "grep",
+    "egrep",
+    "fgrep",
+    "cut",
+    "sort",
+    "uniq",
+    "tr",
+    "tee",
+    "dd",
+    "strings",
+    "sed",
+    "basename",
+    "dirname",
+    "readlink",
+    "realpath",
+    "which",
+    "whoami",
+    "id",
+    "hostname",
+    "uname",
+    "date",
+    "df",
+    "du",
+    "free",
+    "sync",
+    "mount",
+    "umount",
+    "sudo",
+    "env",
+    "printenv",
+    "seq",
+    "nproc",
+    "timeout",
+    "nohup",
+    "clear",
+    "uptime",
+    "cmp",
+];
+
 /// Where a command lives, for `which` / `command -v`.
 pub fn command_path(name: &str) -> String {
     match name {
@@ -140,10 +209,11 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if newline {
         bytes.push(b'\n');
     }
-    if io.stdout.write_all(&bytes).is_err() {
+    if let Err(e) = io.stdout.write_all(&bytes) {
         let _ = writeln!(
             io.stderr,
-            "bash: echo: write error: No space left on device"
+            "bash: echo: write error: {}",
+            FsError::from_io(&e)
         );
         return 1;
     }

@@ -82,6 +82,20 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Stub executables for the shell's commands (`/usr/bin/ls`, `/bin/sh`...), so that
+/// `ls -l /usr/bin/sudo` and `test -x /bin/bash` see files. Running one runs the command.
+pub(crate) fn install_command_stubs(vfs: &super::vfs::Vfs) -> Result<(), super::vfs::FsError> {
+    for name in cmds::COMMANDS {
+        let path = cmds::command_path(name);
+        if vfs.exists(&path) {
+            continue;
+        }
+        vfs.write_system_file(&path, b"\x7fELF\x02\x01\x01\0")?;
+        vfs.set_system_mode(&path, 0o755)?;
+    }
+    Ok(())
+}
+
 /// Home directory of a user on the X8.
 pub fn home_of(user: User) -> String {
     match user {
