@@ -571,7 +571,30 @@ impl<'b> Shell<'b> {
                 let i: usize = n.parse().ok()?;
                 return self.positional.get(i.checked_sub(1)?).cloned();
             }
-            n => return self.get_var(n),
+            n => {
+                if let Some(v) = self.get_var(n) {
+                    return Some(v);
+                }
+                // bash's own variables
+                return Some(match n {
+                    "UID" | "EUID" => self.ctx.user.uid().to_string(),
+                    "HOSTNAME" => self.ctx.board.hostname(),
+                    "BASH_VERSION" => "5.1.16(1)-release".into(),
+                    "BASH" => "/bin/bash".into(),
+                    "PPID" => "4241".into(),
+                    "HOSTTYPE" => "aarch64".into(),
+                    "OSTYPE" => "linux-gnu".into(),
+                    "IFS" => " \t\n".into(),
+                    "RANDOM" => {
+                        let t = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.subsec_nanos())
+                            .unwrap_or(0);
+                        (t % 32768).to_string()
+                    }
+                    _ => return None,
+                });
+            }
         })
     }
 

@@ -1,12 +1,34 @@
-//! The board's shell: a small POSIX-ish interpreter (quoting, `;` `&&` `||` `|`,
-//! redirections, `$?`, variables) and the board's commands.
+//! The board's shell: a small POSIX-ish interpreter with bash's behaviour and wording, and
+//! the board's commands.
 //!
 //! CONTRACT between the interpreter (`shell/`) and the service commands (`sim::services`):
 //! a command is a [`Builtin`]; `sim::services::lookup` supplies systemctl, journalctl,
 //! docker, program.sh and friends; the interpreter supplies the rest.
 //!
+//! The language: words with '...', "..." (with `$VAR` `${VAR}` `$?` `$(...)` and
+//! backslashes), `$'...'`, `$(...)` and backquotes, `$((...))` (bash's operators, hex and
+//! octal), `${x:-w}` `${x:=w}` `${x:+w}` `${x:?w}` `${#x}` `${x#p}` `${x%p}` (and `##` `%%`),
+//! `~`, globbing, brace expansion, field splitting; `;` `&&` `||` `|` `!`; redirections
+//! `>` `>>` `<` `2>` `2>&1` `>&2` `&>` `&>>` `<<<` and here-documents (`<<EOF`, `<<'EOF'`,
+//! `<<-EOF`), `/dev/null`; `VAR=x` and `VAR=x cmd`; `{ ...; }`, `( ... )`, `if`, `for`,
+//! `while`/`until`, `case`, functions (`f() { ...; }`, `function f`), `break`, `continue`,
+//! `return`, `exit`, `set -e`, `eval`, `.`/`source`, `read`, `export`, `unset`, `local`,
+//! `shift`, `command`, `type`, comments. Pipelines run their stages one after the other
+//! (each stage's output is buffered; the last stage streams to the real stdout).
+//!
+//! Command lookup: functions, the shell's builtins, then the services' commands (only on a
+//! board that runs its services), then the board commands of `cmds` (bare names or under
+//! /bin, /usr/bin, /sbin, /usr/sbin), then executable shell scripts of the sandbox. A path
+//! (`/usr/arduino/extra/program.sh`) is first checked in the sandbox: a file that `user`
+//! may not execute gives `Permission denied` (126) before any service command runs.
+//!
+//! Errors read like bash's (`/bin/bash: line 1: foo: command not found`, 127) and
+//! coreutils' (`cat: x: No such file or directory`). A write error on stdout means the host
+//! closed the stream: the running command sees the error, and the shell stops.
+//!
 //! Useful for service commands: [`Ctx::path`] (a board path from an argument),
-//! [`run_in`] (run a shell command line from a command, e.g. a script), [`write_out`].
+//! [`Ctx::fork`], [`run_in`] (run a shell command line as the command's user, e.g. a
+//! script), [`write_out`], [`read_line`], [`home_of`].
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
