@@ -11,7 +11,7 @@
 //!   files root owns there (`/tmp` is sticky);
 //! - root may write anywhere except `/usr` while it is mounted read-only
 //!   (`Read-only file system`), and `/proc` and `/sys`, which only the board's own code
-//!   writes ([`Vfs::write_system_file`]);
+//!   writes (`Vfs::write_system_file`);
 //! - reading and executing follow the permission bits (owner bits for the owner, the
 //!   "other" bits for everybody else; root reads everything and executes anything with an
 //!   x bit);
