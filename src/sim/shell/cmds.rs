@@ -1115,7 +1115,11 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             items.reverse();
         }
         if lo.long {
-            let blocks: u64 = items.iter().map(|(_, s)| s.size.div_ceil(4096) * 4).sum();
+            let blocks: u64 = items
+                .iter()
+                .filter(|(_, s)| !s.is_symlink())
+                .map(|(_, s)| s.size.div_ceil(4096) * 4)
+                .sum();
             text.push_str(&format!("total {blocks}\n"));
         }
         let rows: Vec<(String, String, Stat)> = items

@@ -402,7 +402,8 @@ fn interactive_session() {
     assert!(out.contains(":/tmp$ "), "{out}");
     assert!(!out.contains("never"));
     // typed CR ends a line, backspace edits it, ^C drops it
-    let mut inp = Cursor::new(b"echo abx\x7fc\rfoo\x03echo z\r".to_vec());
+    let mut inp =
+        Cursor::new(b"echo abx\x7fc\rfoo\x03echo z\rif true\rthen echo multi\rfi\r".to_vec());
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code = {
@@ -418,6 +419,10 @@ fn interactive_session() {
     assert!(out.contains("\r\nabc\r\n"), "{out:?}");
     assert!(out.contains("foo^C\r\n"), "{out:?}");
     assert!(out.contains("\r\nz\r\n"), "{out:?}");
+    assert!(
+        out.contains("if true\r\n> then echo multi\r\n> fi\r\nmulti\r\n"),
+        "{out:?}"
+    );
     assert!(out.ends_with("exit\r\n"), "{out:?}");
 }
 
