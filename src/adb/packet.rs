@@ -185,7 +185,9 @@ impl Packet {
 pub struct ReadLimits {
     /// Largest payload accepted; a larger one is an error (old adbd drops the connection).
     pub max_payload: u32,
-    /// Verify the byte-sum checksum when it is non-zero.
+    /// Verify the byte-sum checksum of every packet (protocol 0x01000000, as old adbd
+    /// does). When false, a non-zero checksum is still verified and a zero one accepted
+    /// (what a peer that negotiated 0x01000001 may send).
     pub verify_checksum: bool,
 }
 
@@ -220,7 +222,7 @@ pub fn read_packet(r: &mut dyn Read, limits: ReadLimits) -> Result<Option<Packet
     h.validate(limits.max_payload)?;
     let mut payload = vec![0u8; h.data_length as usize];
     r.read_exact(&mut payload)?;
-    if limits.verify_checksum && h.data_check != 0 {
+    if (limits.verify_checksum || h.data_check != 0) && !payload.is_empty() {
         let actual = checksum(&payload);
         if actual != h.data_check {
             return Err(PacketError::BadChecksum {
@@ -272,7 +274,7 @@ impl Decoder {
         }
         let payload = self.buf[HEADER_LEN..total].to_vec();
         self.buf.drain(..total);
-        if self.limits.verify_checksum && h.data_check != 0 {
+        if (self.limits.verify_checksum || h.data_check != 0) && !payload.is_empty() {
             let actual = checksum(&payload);
             if actual != h.data_check {
                 return Err(PacketError::BadChecksum {
