@@ -1,7 +1,11 @@
 //! The command-line interface: clap definitions, rendering (human or `--json`), progress
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
+pub mod devices;
+pub mod shell;
 pub mod sim;
+pub mod target;
+pub mod transfer;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -37,6 +41,8 @@ pub mod exit {
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub target: target::TargetArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,6 +68,11 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List attached devices; for X8s, hostname, OS image and H7 firmware.
+    Devices,
+    Shell(shell::ShellArgs),
+    Push(transfer::PushArgs),
+    Pull(transfer::PullArgs),
     Sim(sim::SimArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
@@ -166,6 +177,13 @@ pub fn main() -> ExitCode {
     };
     let ctx = Ctx::new(&cli.global);
     let result = match cli.command {
+        Command::Devices => devices::run(&ctx, &cli.target),
+        Command::Shell(args) => match shell::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Push(args) => transfer::push(&ctx, &cli.target, args),
+        Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
