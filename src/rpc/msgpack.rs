@@ -421,11 +421,11 @@ impl<'a> Decoder<'a> {
             0xc1 => return Err(DecodeError::Reserved(at)),
             0xc2 => Value::Bool(false),
             0xc3 => Value::Bool(true),
-            0xc4 | 0xc5 | 0xc6 => {
+            0xc4..=0xc6 => {
                 let n = self.len(1 << (b - 0xc4))?;
                 Value::Bin(self.bytes(n)?)
             }
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 let n = self.len(1 << (b - 0xc7))?;
                 return self.ext(n);
             }
@@ -440,7 +440,7 @@ impl<'a> Decoder<'a> {
             0xd2 => int(i32::from_be_bytes(self.be()?) as i64),
             0xd3 => int(i64::from_be_bytes(self.be()?)),
             0xd4..=0xd8 => return self.ext(1 << (b - 0xd4)),
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = self.len(1 << (b - 0xd9))?;
                 return self.str(n);
             }
@@ -536,12 +536,11 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         J::String(s) => Value::Str(s.clone()),
         J::Array(a) => Value::Array(a.iter().map(from_json).collect()),
         J::Object(o) => {
-            if o.len() == 1 {
-                if let Some(J::String(h)) = o.get("$bin") {
-                    if let Some(b) = unhex(h) {
-                        return Value::Bin(b);
-                    }
-                }
+            if o.len() == 1
+                && let Some(J::String(h)) = o.get("$bin")
+                && let Some(b) = unhex(h)
+            {
+                return Value::Bin(b);
             }
             Value::Map(
                 o.iter()
@@ -604,7 +603,7 @@ pub(crate) fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())
