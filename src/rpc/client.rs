@@ -81,6 +81,33 @@ impl CallOutcome {
     pub fn is_answered(&self) -> bool {
         matches!(self, CallOutcome::Answered { .. })
     }
+    /// A JSON object for `--json` output: always `kind` and `message` (the Display text),
+    /// plus `result` and `elapsed_ms` (answered), `error` (m4_error), `elapsed_ms`
+    /// (no_answer), `expected` and `got` (stale_reply). Values use [`super::msgpack::to_json`].
+    pub fn to_json(&self) -> serde_json::Value {
+        use super::msgpack::to_json;
+        let mut o = serde_json::Map::new();
+        o.insert("kind".into(), self.kind().into());
+        o.insert("message".into(), self.to_string().into());
+        match self {
+            CallOutcome::Answered { result, elapsed } => {
+                o.insert("result".into(), to_json(result));
+                o.insert("elapsed_ms".into(), (elapsed.as_millis() as u64).into());
+            }
+            CallOutcome::M4Error { error } => {
+                o.insert("error".into(), to_json(error));
+            }
+            CallOutcome::NoAnswer { elapsed } => {
+                o.insert("elapsed_ms".into(), (elapsed.as_millis() as u64).into());
+            }
+            CallOutcome::StaleReply { expected, got } => {
+                o.insert("expected".into(), (*expected).into());
+                o.insert("got".into(), (*got).into());
+            }
+            _ => {}
+        }
+        serde_json::Value::Object(o)
+    }
     /// The result of an answered call.
     pub fn result(&self) -> Option<&Value> {
         match self {
@@ -200,6 +227,7 @@ fn call_accepting(
         Err(o) => return o,
     };
     let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(opts.timeout.max(Duration::from_millis(1))));
     let req = Request::new(msgid, method, params);
     exchange(
         &mut stream,
@@ -553,6 +581,12 @@ mod tests {
             CallOutcome::Transport("t".into()),
         ];
         let kinds: std::collections::BTreeSet<_> = all.iter().map(|o| o.kind()).collect();
+        assert_eq!(
+            all[0].to_json(),
+            serde_json::json!({"kind": "answered", "message": "answered 1 in 3 ms", "result": 1, "elapsed_ms": 3})
+        );
+        assert_eq!(all[4].to_json()["got"], 2);
+        assert_eq!(all[1].to_json()["error"], "e");
         assert_eq!(kinds.len(), all.len());
         for o in &all {
             assert!(!o.to_string().is_empty());

@@ -17,5 +17,5 @@ pub use client::{
     notify,
 };
 pub use message::{Message, MessageError, Notification, Request, Response};
-pub use msgpack::{DecodeError, Value, decode, encode};
+pub use msgpack::{DecodeError, Value, decode, encode, from_json, parse_cli_arg, to_json};
 pub use server::{Handler, Server};

@@ -583,6 +583,16 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     }
 }
 
+/// A command-line argument as a value: JSON when it parses as JSON (`5`, `-1.5`, `true`,
+/// `null`, `"quoted"`, `[1,2]`, `{"a":1}`, `{"$bin":"0a0b"}`), otherwise the text itself as
+/// a string (so `x8ctl rpc call tty hello` sends `"hello"`).
+pub fn parse_cli_arg(arg: &str) -> Value {
+    match serde_json::from_str::<serde_json::Value>(arg) {
+        Ok(j) => from_json(&j),
+        Err(_) => Value::Str(arg.to_string()),
+    }
+}
+
 impl From<&serde_json::Value> for Value {
     fn from(j: &serde_json::Value) -> Value {
         from_json(j)
@@ -834,6 +844,19 @@ mod tests {
     }
 
     #[test]
+    fn cli_args() {
+        assert_eq!(parse_cli_arg("5"), Value::UInt(5));
+        assert_eq!(parse_cli_arg("-5"), Value::Int(-5));
+        assert_eq!(parse_cli_arg("hello"), Value::from("hello"));
+        assert_eq!(parse_cli_arg("\"5\""), Value::from("5"));
+        assert_eq!(
+            parse_cli_arg("[1, \"a\"]"),
+            Value::Array(vec![Value::UInt(1), Value::from("a")])
+        );
+        assert_eq!(parse_cli_arg(""), Value::from(""));
+    }
+
+    #[test]
     fn display() {
         let v = Value::Array(vec![
             Value::Nil,
@@ -894,6 +917,25 @@ mod tests {
                 let again = encode(&v);
                 prop_assert_eq!(decode(&again).unwrap().0, v);
             }
+        }
+
+        #[test]
+        fn mutated_encodings_never_panic(
+            v in arb_value(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let mut b = encode(&v);
+            for (i, x) in edits {
+                if !b.is_empty() {
+                    let n = b.len();
+                    b[i % n] = x;
+                }
+            }
+            let n = b.len();
+            b.truncate(cut % (n + 1));
+            let _ = decode(&b);
+            let _ = read_value(&mut std::io::Cursor::new(&b), &mut Vec::new());
         }
 
         #[test]
