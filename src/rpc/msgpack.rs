@@ -333,20 +333,35 @@ pub enum DecodeError {
 
 /// Decode one value from the start of `buf`; returns it and the number of bytes used.
 pub fn decode(buf: &[u8]) -> Result<(Value, usize), DecodeError> {
-    let mut d = Decoder { buf, pos: 0 };
-    let v = d.value(0)?;
-    Ok((v, d.pos))
+    decode_hinted(buf).map_err(|(e, _)| e)
+}
+
+/// [`decode`], and on `Incomplete` also the buffer length below which trying again is
+/// pointless (the end of the str/bin/ext or header the decoder stopped in).
+fn decode_hinted(buf: &[u8]) -> Result<(Value, usize), (DecodeError, usize)> {
+    let mut d = Decoder {
+        buf,
+        pos: 0,
+        need: 0,
+    };
+    match d.value(0) {
+        Ok(v) => Ok((v, d.pos)),
+        Err(e) => Err((e, d.need)),
+    }
 }
 
 struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// On `Incomplete`: the buffer length the failed `take` needed.
+    need: usize,
 }
 
 impl<'a> Decoder<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.checked_add(n).ok_or(DecodeError::Incomplete)?;
+        let end = self.pos.saturating_add(n);
         if end > self.buf.len() {
+            self.need = end;
             return Err(DecodeError::Incomplete);
         }
         let s = &self.buf[self.pos..end];
@@ -486,30 +501,34 @@ pub enum ReadError {
 /// Read exactly one value from `r`. `buf` carries bytes between calls: bytes that follow the
 /// value stay in `buf` for the next call (several messages per connection).
 pub fn read_value(r: &mut impl std::io::Read, buf: &mut Vec<u8>) -> Result<Value, ReadError> {
-    let mut chunk = [0u8; 4096];
+    // Only decode again once the buffer reaches the length the last attempt needed: a large
+    // str/bin costs a few passes, not one pass per read.
+    let mut need = 1;
+    let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        if !buf.is_empty() {
-            match decode(buf) {
+        if buf.len() >= need {
+            match decode_hinted(buf) {
                 Ok((v, used)) => {
                     buf.drain(..used);
                     return Ok(v);
                 }
-                Err(DecodeError::Incomplete) => {}
-                Err(e) => return Err(ReadError::Invalid(e)),
+                Err((DecodeError::Incomplete, hint)) => need = hint.max(buf.len() + 1),
+                Err((e, _)) => return Err(ReadError::Invalid(e)),
             }
             if buf.len() > MAX_LEN + 64 {
                 return Err(ReadError::Invalid(DecodeError::TooLarge(buf.len() as u64)));
             }
         }
+        let len = buf.len();
         let n = match r.read(&mut chunk) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(ReadError::Io(e)),
         };
-        if n == 0 {
-            return Err(ReadError::Eof { partial: buf.len() });
-        }
         buf.extend_from_slice(&chunk[..n]);
+        if n == 0 {
+            return Err(ReadError::Eof { partial: len });
+        }
     }
 }
 
@@ -814,6 +833,33 @@ mod tests {
             read_value(&mut empty, &mut Vec::new()),
             Err(ReadError::Eof { partial: 0 })
         ));
+    }
+
+    #[test]
+    fn read_value_big_and_trickled() {
+        // A 3 MB bin arriving in 1-byte and 1000-byte pieces.
+        struct Trickle(Vec<u8>, usize, usize);
+        impl std::io::Read for Trickle {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.2.min(out.len()).min(self.0.len() - self.1);
+                out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let v = Value::Array(vec![Value::Bin(vec![7; 3_000_000]), Value::UInt(1)]);
+        let b = encode(&v);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_value(&mut Trickle(b.clone(), 0, 1000), &mut buf).unwrap(),
+            v
+        );
+        assert!(buf.is_empty());
+        let small = encode(&Value::from("temperature"));
+        assert_eq!(
+            read_value(&mut Trickle(small, 0, 1), &mut Vec::new()).unwrap(),
+            Value::from("temperature")
+        );
     }
 
     #[test]
