@@ -559,6 +559,22 @@ mod tests {
     }
 
     #[test]
+    fn on_stream_timeout_from_socket_timeout() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let addr = one_shot(move |_s, _r| {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        });
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let t = Instant::now();
+        let o = call_on_stream(&mut s, "x", vec![], &CallOptions::default());
+        assert_eq!(o, CallOutcome::Timeout);
+        assert!(t.elapsed() < Duration::from_secs(2));
+        let _ = tx.send(());
+    }
+
+    #[test]
     fn display_and_kinds() {
         let all = [
             CallOutcome::Answered {
