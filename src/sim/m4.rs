@@ -624,18 +624,39 @@ mod tests {
     fn concurrent_calls_share_the_queue() {
         let (p, _) = start(Arc::new(Faults::default()), None);
         let addr = p.call_addr();
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                thread::spawn(move || call(addr, "temperature", vec![], &CallOptions::default()))
+        let handles: Vec<_> = (0..8u32)
+            .map(|i| {
+                thread::spawn(move || {
+                    let o = CallOptions {
+                        msgid: Some(1000 + i),
+                        ..CallOptions::default()
+                    };
+                    (1000 + i, call(addr, "temperature", vec![], &o))
+                })
             })
             .collect();
-        let outcomes: Vec<CallOutcome> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         // Replies may cross between concurrent callers (m4-proxy does not match msgids);
-        // the client says so instead of taking another caller's reply.
-        for o in &outcomes {
-            assert!(matches!(o.kind(), "answered" | "stale_reply"), "{o}");
+        // the client says so instead of taking another caller's reply. Every reply reaches
+        // exactly one caller.
+        let mut sent = Vec::new();
+        let mut got = Vec::new();
+        for h in handles {
+            let (id, o) = h.join().unwrap();
+            sent.push(id);
+            match o {
+                CallOutcome::Answered { result, .. } => {
+                    assert_eq!(result, Value::UInt(100));
+                    got.push(id);
+                }
+                CallOutcome::StaleReply { expected, got: g } => {
+                    assert_eq!(expected, id);
+                    got.push(g);
+                }
+                other => panic!("{other}"),
+            }
         }
-        assert!(outcomes.iter().any(|o| o.is_answered()));
+        got.sort();
+        assert_eq!(sent, got);
         p.stop();
     }
 
