@@ -581,7 +581,9 @@ pub fn to_json(v: &Value) -> serde_json::Value {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
         Value::UInt(u) => J::from(*u),
-        Value::F32(f) => serde_json::Number::from_f64(*f as f64).map_or(J::Null, J::Number),
+        // Through its shortest decimal form, so 0.1f32 shows as 0.1, not 0.10000000149.
+        Value::F32(f) => serde_json::Number::from_f64(f.to_string().parse().unwrap_or(*f as f64))
+            .map_or(J::Null, J::Number),
         Value::F64(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::Str(s) => J::String(s.clone()),
         Value::RawStr(b) => J::String(String::from_utf8_lossy(b).into_owned()),
@@ -883,6 +885,8 @@ mod tests {
         );
         assert_eq!(to_json(&v), j);
         assert_eq!(to_json(&Value::F64(f64::NAN)), serde_json::Value::Null);
+        assert_eq!(to_json(&Value::F32(f32::INFINITY)), serde_json::Value::Null);
+        assert_eq!(to_json(&Value::F32(0.1)), serde_json::json!(0.1));
         assert_eq!(
             to_json(&Value::Map(vec![(Value::UInt(1), Value::Nil)])),
             serde_json::json!({"1": null})
