@@ -38,8 +38,17 @@
 //!   to that MessagePack-RPC server instead of the simulated M4 (a new connection per
 //!   message), reads one response with the same 1 s rule and relays it; late replies are
 //!   dropped with that connection. `Fault::M4Silent` applies there too (nothing forwarded).
-//! * M4 → Linux calls (the proxy dialling registered ports) are not simulated: the sketch
-//!   makes none except `Serial` output (`tty`), which is not modelled.
+//! * **M4 → Linux** (Go: `chardevListener`): when the M4 calls or notifies a function, the
+//!   proxy looks its port up in the register map, dials the board's localhost at that port
+//!   ([`M4Proxy::set_port_resolver`]; default `127.0.0.1:<port>`), writes the message and,
+//!   for a request, reads one reply (first bytes within [`LINUX_FIRST_BYTE_WAIT`] (the real
+//!   proxy waits forever), then [`LINUX_NEXT_BYTES_WAIT`] as the real one) and hands it to
+//!   the M4. Unregistered names are dropped silently. The tutorial sketch never calls Linux
+//!   (its `Serial` output, `tty` notifications through SerialRPC, is not modelled), so two
+//!   more **test-only knobs** trigger it: `x8sim_call_linux(name[, [params]])` makes the M4
+//!   call `name` on Linux and answer with that call's result (or its error, or an error
+//!   `"x8sim_call_linux: no reply from Linux for '<name>' ..."`), and
+//!   `x8sim_notify_linux(name[, [params]])` sends a notification and answers nil.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
@@ -58,6 +67,10 @@ use crate::sim::faults::{Fault, Faults};
 pub const M4_WAIT: Duration = Duration::from_secs(1);
 /// The method name of the test-only "answer late" knob.
 pub const SLEEP_METHOD: &str = "x8sim_sleep_ms";
+/// Test-only knob: the simulated M4 calls a registered Linux function.
+pub const CALL_LINUX_METHOD: &str = "x8sim_call_linux";
+/// Test-only knob: the simulated M4 sends a notification to a registered Linux function.
+pub const NOTIFY_LINUX_METHOD: &str = "x8sim_notify_linux";
 /// Longest sleep `x8sim_sleep_ms` accepts (ms).
 pub const SLEEP_MAX_MS: u64 = 10_000;
 /// Capacity of the shared response queue (Go: `make(chan []byte, 1024)`).
@@ -155,6 +168,7 @@ pub struct M4Proxy {
     call: Acceptor,
     register: Acceptor,
     registrations: Arc<Mutex<BTreeMap<String, u16>>>,
+    linux: Arc<LinuxSide>,
     m4_tx: Option<mpsc::Sender<ToM4>>,
     m4_thread: Option<JoinHandle<()>>,
     queue: Arc<RespQueue>,
@@ -173,6 +187,15 @@ impl M4Proxy {
         let reg_l = TcpListener::bind("127.0.0.1:0")?;
         let queue = Arc::new(RespQueue::new());
         let stop = Arc::new(Stop::default());
+        let registrations = Arc::new(Mutex::new(BTreeMap::new()));
+        let default_resolver: PortResolver =
+            Arc::new(|p| Some(SocketAddr::from(([127, 0, 0, 1], p))));
+        let linux = Arc::new(LinuxSide {
+            regs: registrations.clone(),
+            resolver: Mutex::new(default_resolver),
+            next_id: std::sync::atomic::AtomicU32::new(1),
+            log: log.clone(),
+        });
 
         let (m4_tx, m4_thread, backend) = match upstream {
             Some(u) => (None, None, Backend::Upstream(u)),
@@ -182,9 +205,10 @@ impl M4Proxy {
                 let f = faults.clone();
                 let lg = log.clone();
                 let st = stop.clone();
+                let lx = linux.clone();
                 let t = thread::Builder::new()
                     .name("sim-m4".into())
-                    .spawn(move || run_m4(rx, q, f, lg, st))?;
+                    .spawn(move || run_m4(rx, q, f, lg, st, lx))?;
                 (Some(tx.clone()), Some(t), Backend::Sim(Mutex::new(tx)))
             }
         };
@@ -197,7 +221,6 @@ impl M4Proxy {
             stop: stop.clone(),
         });
         let call_handler: ConnHandler = Arc::new(move |s| handle_call(s, &ctx));
-        let registrations = Arc::new(Mutex::new(BTreeMap::new()));
         let regs = registrations.clone();
         let reg_handler: Handler = Arc::new(move |m, p| register_method(m, p, &regs, &log));
         let reg_conn: ConnHandler = Arc::new(move |s| serve_connection(s, &reg_handler));
@@ -205,6 +228,7 @@ impl M4Proxy {
             call: Acceptor::spawn(call_l, call_handler)?,
             register: Acceptor::spawn(reg_l, reg_conn)?,
             registrations,
+            linux,
             m4_tx,
             m4_thread,
             queue,
@@ -230,6 +254,16 @@ impl M4Proxy {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect()
+    }
+
+    /// Set how the proxy reaches a registered port when the M4 calls Linux (the board's
+    /// localhost). The default is `127.0.0.1:<port>`; the simulator passes its port map.
+    pub fn set_port_resolver(&self, resolver: PortResolver) {
+        *self
+            .linux
+            .resolver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = resolver;
     }
 
     /// Close both ports (connecting afterwards is refused), end every connection and the
@@ -431,6 +465,7 @@ fn run_m4(
     faults: Arc<Faults>,
     log: Log,
     stop: Arc<Stop>,
+    linux: Arc<LinuxSide>,
 ) {
     while let Ok(ToM4::Msg(msg)) = rx.recv() {
         let Message::Request(req) = msg else {
@@ -440,11 +475,19 @@ fn run_m4(
             continue;
         }
         let n = req.params.len();
-        let result = match req.method.as_str() {
-            "temperature" | "humidity" | "pressure" | "gas" | "altitude" if n != 0 => Err(format!(
-                "rpclib: function '{}' was called with an invalid number of arguments. Expected: 0, got: {n}",
+        let not_found = || {
+            Err(Value::from(format!(
+                "rpclib: server could not find function '{}' with argument count {n}.",
                 req.method
-            )),
+            )))
+        };
+        let result: Result<Value, Value> = match req.method.as_str() {
+            "temperature" | "humidity" | "pressure" | "gas" | "altitude" if n != 0 => {
+                Err(Value::from(format!(
+                    "rpclib: function '{}' was called with an invalid number of arguments. Expected: 0, got: {n}",
+                    req.method
+                )))
+            }
             "temperature" => Ok(Value::UInt(100)),
             "humidity" => Ok(Value::UInt(200)),
             "pressure" => Ok(Value::UInt(300)),
@@ -457,18 +500,125 @@ fn run_m4(
                 }
                 Ok(Value::UInt(ms))
             }
-            _ => Err(format!(
-                "rpclib: server could not find function '{}' with argument count {n}.",
-                req.method
-            )),
+            CALL_LINUX_METHOD | NOTIFY_LINUX_METHOD if (1..=2).contains(&n) => {
+                match (req.params[0].as_str(), req.params.get(1)) {
+                    (Some(name), None) => linux.m4_calls(&req.method, name, Vec::new()),
+                    (Some(name), Some(Value::Array(a))) => {
+                        linux.m4_calls(&req.method, name, a.clone())
+                    }
+                    _ => not_found(),
+                }
+            }
+            _ => not_found(),
         };
         let resp = match result {
             Ok(v) => Response::ok(req.msgid, v),
-            Err(e) => Response::err(req.msgid, Value::from(e)),
+            Err(e) => Response::err(req.msgid, e),
         };
         if !queue.push(resp.encode()) {
             log("m4-proxy: response queue full, dropping a reply from the M4".to_string());
         }
+    }
+}
+
+/// Where the board's localhost port `p` really is (the simulator maps board ports to
+/// loopback addresses); `None` when nothing listens there.
+pub type PortResolver = Arc<dyn Fn(u16) -> Option<SocketAddr> + Send + Sync>;
+
+/// How long the proxy waits for the first byte of a Linux server's reply. The real proxy
+/// has no limit (a silent server blocks its chardev loop); the simulator caps it so that
+/// stopping never hangs.
+pub const LINUX_FIRST_BYTE_WAIT: Duration = Duration::from_secs(2);
+/// The real proxy's read deadline after the first byte of a Linux server's reply.
+pub const LINUX_NEXT_BYTES_WAIT: Duration = Duration::from_millis(100);
+
+/// The proxy's M4 → Linux side (Go: `chardevListener`): registered functions and how to
+/// reach their ports.
+struct LinuxSide {
+    regs: Arc<Mutex<BTreeMap<String, u16>>>,
+    resolver: Mutex<PortResolver>,
+    next_id: std::sync::atomic::AtomicU32,
+    log: Log,
+}
+
+impl LinuxSide {
+    /// The M4 calls (or notifies) `name` on Linux through the proxy, as a sketch's
+    /// `RPC.call(name, ...)` / `RPC.send(name, ...)` would.
+    fn m4_calls(&self, knob: &str, name: &str, params: Vec<Value>) -> Result<Value, Value> {
+        let notify = knob == NOTIFY_LINUX_METHOD;
+        let msg = if notify {
+            Message::Notification(crate::rpc::message::Notification::new(name, params))
+        } else {
+            let id = self
+                .next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Message::Request(crate::rpc::message::Request::new(id, name, params))
+        };
+        match self.deliver(name, &msg) {
+            Some(Message::Response(r)) if r.error.is_nil() => Ok(r.result),
+            Some(Message::Response(r)) => Err(r.error),
+            _ if notify => Ok(Value::Nil),
+            _ => Err(Value::from(format!(
+                "{knob}: no reply from Linux for '{name}' (not registered, nothing listening, or no answer)"
+            ))),
+        }
+    }
+
+    /// Send `msg` to the port registered for `name`; for a request, read the reply.
+    /// Unregistered names and unreachable ports drop the message silently, as Go's proxy
+    /// does (it dials ":0").
+    fn deliver(&self, name: &str, msg: &Message) -> Option<Message> {
+        let port = *self
+            .regs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)?;
+        let resolver = self
+            .resolver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let addr = resolver(port)?;
+        let mut s = match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Ok(s) => s,
+            Err(e) => {
+                (self.log)(format!(
+                    "m4-proxy: cannot reach ':{port}' for '{name}': {e}"
+                ));
+                return None;
+            }
+        };
+        s.write_all(&msg.encode()).ok()?;
+        if !matches!(msg, Message::Request(_)) {
+            return None;
+        }
+        let mut r = FirstByteRead {
+            s: &mut s,
+            started: false,
+        };
+        let v = read_value(&mut r, &mut Vec::new()).ok()?;
+        Message::from_value(&v).ok()
+    }
+}
+
+/// Reads a Linux server's reply with the proxy's deadlines: a long one for the first
+/// bytes, then [`LINUX_NEXT_BYTES_WAIT`].
+struct FirstByteRead<'a> {
+    s: &'a mut TcpStream,
+    started: bool,
+}
+
+impl io::Read for FirstByteRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let wait = if self.started {
+            LINUX_NEXT_BYTES_WAIT
+        } else {
+            LINUX_FIRST_BYTE_WAIT
+        };
+        self.s.set_read_timeout(Some(wait))?;
+        let n = self.s.read(buf)?;
+        self.started = true;
+        Ok(n)
     }
 }
 
@@ -747,6 +897,89 @@ mod tests {
             );
         }
         p.stop();
+    }
+
+    #[test]
+    fn m4_calls_a_registered_linux_function() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sn = seen.clone();
+        let h: Handler = Arc::new(move |m, p| {
+            sn.lock()
+                .unwrap()
+                .push(format!("{m}{}", Value::Array(p.to_vec())));
+            match m {
+                "echo" => Ok(Value::Array(p.to_vec())),
+                _ => Err(Value::from("nope")),
+            }
+        });
+        let linux = Server::bind("127.0.0.1:0".parse().unwrap(), h).unwrap();
+        let (p, _) = start(Arc::new(Faults::default()), None);
+        let port = Value::UInt(linux.local_addr().port() as u64);
+        let names = Value::Array(vec![
+            Value::from("echo"),
+            Value::from("tty"),
+            Value::from("bad"),
+        ]);
+        assert!(call(p.register_addr(), "register", vec![port, names], &opts()).is_answered());
+
+        let o = call(
+            p.call_addr(),
+            CALL_LINUX_METHOD,
+            vec![Value::from("echo"), Value::Array(vec![Value::from("hi")])],
+            &opts(),
+        );
+        assert_eq!(
+            o.result(),
+            Some(&Value::Array(vec![Value::from("hi")])),
+            "{o}"
+        );
+        let o = call(
+            p.call_addr(),
+            CALL_LINUX_METHOD,
+            vec![Value::from("bad")],
+            &opts(),
+        );
+        assert_eq!(
+            o,
+            CallOutcome::M4Error {
+                error: Value::from("nope")
+            }
+        );
+        let o = call(
+            p.call_addr(),
+            CALL_LINUX_METHOD,
+            vec![Value::from("unregistered")],
+            &opts(),
+        );
+        assert_eq!(o.kind(), "m4_error", "{o}");
+        let o = call(
+            p.call_addr(),
+            NOTIFY_LINUX_METHOD,
+            vec![Value::from("tty"), Value::Array(vec![Value::from("line")])],
+            &opts(),
+        );
+        assert_eq!(o.result(), Some(&Value::Nil));
+        // The notification is delivered (asynchronously on the Linux side).
+        let t = Instant::now();
+        while !seen.lock().unwrap().iter().any(|l| l == "tty[\"line\"]") {
+            assert!(
+                t.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                seen.lock().unwrap()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+        // A resolver that says nothing listens: the call is dropped.
+        p.set_port_resolver(Arc::new(|_| None));
+        let o = call(
+            p.call_addr(),
+            CALL_LINUX_METHOD,
+            vec![Value::from("echo")],
+            &opts(),
+        );
+        assert_eq!(o.kind(), "m4_error");
+        p.stop();
+        linux.stop();
     }
 
     #[test]
