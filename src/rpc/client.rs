@@ -103,7 +103,7 @@ impl CallOutcome {
             }
             CallOutcome::Timeout => {
                 "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
-                 try a longer --timeout"
+                 allow more time"
             }
             CallOutcome::Protocol(_) => {
                 "the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"
