@@ -81,6 +81,37 @@ impl CallOutcome {
     pub fn is_answered(&self) -> bool {
         matches!(self, CallOutcome::Answered { .. })
     }
+    /// What to do next, for a person (None when the call was answered).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            CallOutcome::Answered { .. } => return None,
+            CallOutcome::M4Error { .. } => {
+                "the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
+                 arguments; check the method name and the sketch that is running"
+            }
+            CallOutcome::NoAnswer { .. } => {
+                "m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
+                 and binds the method, and that the H7 firmware, the x8h7 modules and the M4 \
+                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"
+            }
+            CallOutcome::NotListening => {
+                "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
+                 and read `sudo journalctl -u m4-proxy`"
+            }
+            CallOutcome::StaleReply { .. } => {
+                "m4-proxy handed over a late reply to an earlier request; call again"
+            }
+            CallOutcome::Timeout => {
+                "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
+                 allow more time"
+            }
+            CallOutcome::Protocol(_) => {
+                "the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"
+            }
+            CallOutcome::Transport(_) => "the connection failed; check the link to the board",
+        })
+    }
+
     /// A JSON object for `--json` output: always `kind` and `message` (the Display text),
     /// plus `result` and `elapsed_ms` (answered), `error` (m4_error), `elapsed_ms`
     /// (no_answer), `expected` and `got` (stale_reply). Values use [`super::msgpack::to_json`].
@@ -606,6 +637,7 @@ mod tests {
         assert_eq!(kinds.len(), all.len());
         for o in &all {
             assert!(!o.to_string().is_empty());
+            assert_eq!(o.hint().is_none(), o.is_answered());
         }
     }
 }

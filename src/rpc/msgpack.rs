@@ -20,6 +20,8 @@ use std::fmt;
 pub const MAX_DEPTH: usize = 64;
 /// Largest declared length (bytes of a str/bin/ext, elements of an array/map) accepted.
 pub const MAX_LEN: usize = 16 * 1024 * 1024;
+/// Most array/map elements reserved before they are decoded.
+const PREALLOC_MAX: usize = 1024;
 
 /// One MessagePack value.
 #[derive(Debug, Clone)]
@@ -403,9 +405,11 @@ impl<'a> Decoder<'a> {
         Ok(Value::Ext(t, self.bytes(n)?))
     }
     fn array(&mut self, n: usize, depth: usize) -> Result<Value, DecodeError> {
-        // Every element takes at least one byte: never reserve more than the input holds.
+        // Every element takes at least one byte: never reserve more than the input holds,
+        // nor much at all up front (nested arrays would each reserve "the rest of the
+        // input"); the vector grows as elements actually decode.
         let room = self.buf.len() - self.pos;
-        let mut a = Vec::with_capacity(n.min(room));
+        let mut a = Vec::with_capacity(n.min(room).min(PREALLOC_MAX));
         for _ in 0..n {
             a.push(self.value(depth + 1)?);
         }
@@ -413,7 +417,7 @@ impl<'a> Decoder<'a> {
     }
     fn map(&mut self, n: usize, depth: usize) -> Result<Value, DecodeError> {
         let room = (self.buf.len() - self.pos) / 2;
-        let mut m = Vec::with_capacity(n.min(room));
+        let mut m = Vec::with_capacity(n.min(room).min(PREALLOC_MAX));
         for _ in 0..n {
             let k = self.value(depth + 1)?;
             let v = self.value(depth + 1)?;
@@ -801,6 +805,14 @@ mod tests {
         ));
         // Within the limit but absent: incomplete, and only what is present is reserved.
         assert_eq!(decode(&h("dd00ffffff")), Err(DecodeError::Incomplete));
+        // Nested arrays each declaring 2^24 elements over 64 KiB of input: incomplete, and
+        // no level reserves more than a little.
+        let mut nested = Vec::new();
+        for _ in 0..60 {
+            nested.extend_from_slice(&[0xdd, 0x00, 0xff, 0xff, 0xff]);
+        }
+        nested.resize(64 * 1024, 0xc0);
+        assert_eq!(decode(&nested), Err(DecodeError::Incomplete));
         let deep = vec![0x91u8; 100];
         assert_eq!(decode(&deep), Err(DecodeError::TooDeep));
         let mut ok = vec![0x91u8; MAX_DEPTH - 1];
