@@ -16,7 +16,10 @@ use common::*;
 use x8ctl::sim::Fault;
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// A folder like an app tree with assets: many small files and some large ones.
@@ -26,7 +29,11 @@ fn make_folder(root: &Path, total_mb: u64) -> (usize, u64) {
     let mut n = 0usize;
     let mut i = 0u32;
     while written < total {
-        let size = if i % 6 == 5 { 1_200_000 } else { 4_000 + (i as usize * 7919) % 60_000 };
+        let size = if i % 6 == 5 {
+            1_200_000
+        } else {
+            4_000 + (i as usize * 7919) % 60_000
+        };
         let size = size.min((total - written) as usize).max(1);
         let dir = root.join(format!("d{:02}", i % 17));
         std::fs::create_dir_all(&dir).unwrap();
@@ -62,7 +69,13 @@ fn push_section(filter: &str) {
         bytes as f64 / 1e6
     );
     let adb_time = time(|| {
-        let out = adb.adb(&["-s", &serial, "push", folder.to_str().unwrap(), "/home/fio/by-adb"]);
+        let out = adb.adb(&[
+            "-s",
+            &serial,
+            "push",
+            folder.to_str().unwrap(),
+            "/home/fio/by-adb",
+        ]);
         if !out.status.success() {
             eprintln!("adb push failed: {}", String::from_utf8_lossy(&out.stderr));
         }
@@ -71,7 +84,10 @@ fn push_section(filter: &str) {
     let x8 = |dest: &str, extra: &[&str]| {
         time(|| {
             let mut c = adb.x8ctl();
-            c.arg("push").args(extra).arg(folder.to_str().unwrap()).arg(dest);
+            c.arg("push")
+                .args(extra)
+                .arg(folder.to_str().unwrap())
+                .arg(dest);
             let (code, _, err) = run(c);
             if code != 0 {
                 eprintln!("x8ctl push failed: {err}");

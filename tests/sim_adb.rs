@@ -16,20 +16,39 @@ fn adb_shell_shows_the_boards_output() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    assert_eq!(adb.shell(&serial, "cat /etc/hostname").trim(), "portenta-x8-2d16ba09dab6fad9");
+    assert_eq!(
+        adb.shell(&serial, "cat /etc/hostname").trim(),
+        "portenta-x8-2d16ba09dab6fad9"
+    );
     assert!(adb.shell(&serial, "id").contains("uid=1000(fio)"));
     assert_eq!(adb.shell(&serial, "pwd").trim(), "/home/fio");
-    assert!(adb.shell(&serial, "cat /proc/device-tree/model").contains("Portenta X8"));
-    assert!(adb.shell(&serial, "grep IMAGE_VERSION /etc/os-release").contains("IMAGE_VERSION=861"));
-    assert_eq!(adb.shell(&serial, "cat /sys/kernel/x8h7_firmware/version").trim(), "0.0.5");
+    assert!(
+        adb.shell(&serial, "cat /proc/device-tree/model")
+            .contains("Portenta X8")
+    );
+    assert!(
+        adb.shell(&serial, "grep IMAGE_VERSION /etc/os-release")
+            .contains("IMAGE_VERSION=861")
+    );
+    assert_eq!(
+        adb.shell(&serial, "cat /sys/kernel/x8h7_firmware/version")
+            .trim(),
+        "0.0.5"
+    );
     // No shell_v2 on the X8: adb cannot see exit codes, and stderr comes merged.
     let out = adb.adb(&["-s", &serial, "shell", "echo out; echo err >&2; exit 3"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "out\nerr\n");
     assert_eq!(out.status.code(), Some(0));
-    assert!(adb.shell(&serial, "nosuchcommand").contains("nosuchcommand: command not found"));
+    assert!(
+        adb.shell(&serial, "nosuchcommand")
+            .contains("nosuchcommand: command not found")
+    );
     // adb devices -l shows what a real X8 shows.
     let devs = String::from_utf8_lossy(&adb.adb(&["devices", "-l"]).stdout).to_string();
-    assert!(devs.contains(&serial) && devs.contains("model:Portenta_X8"), "{devs}");
+    assert!(
+        devs.contains(&serial) && devs.contains("model:Portenta_X8"),
+        "{devs}"
+    );
 }
 
 #[test]
@@ -41,15 +60,41 @@ fn five_megabytes_round_trip_byte_identical() {
     let src = dir.path().join("big.bin");
     let data = pattern(5 * 1024 * 1024 + 123, 7);
     std::fs::write(&src, &data).unwrap();
-    let out = adb.adb(&["-s", &serial, "push", src.to_str().unwrap(), "/home/fio/big.bin"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read(board_path(&sim, "/home/fio/big.bin")).unwrap(), data);
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "push",
+        src.to_str().unwrap(),
+        "/home/fio/big.bin",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(board_path(&sim, "/home/fio/big.bin")).unwrap(),
+        data
+    );
     let back = dir.path().join("back.bin");
-    let out = adb.adb(&["-s", &serial, "pull", "/home/fio/big.bin", back.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "pull",
+        "/home/fio/big.bin",
+        back.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read(&back).unwrap(), data);
     let sum = adb.shell(&serial, "sha256sum /home/fio/big.bin");
-    assert!(sum.starts_with(&x8ctl::board::transfer::hex(&sha256(&data))), "{sum}");
+    assert!(
+        sum.starts_with(&x8ctl::board::transfer::hex(&sha256(&data))),
+        "{sum}"
+    );
 }
 
 fn sha256(data: &[u8]) -> Vec<u8> {
@@ -68,13 +113,29 @@ fn a_folder_pushes() {
     std::fs::write(app.join("Dockerfile"), "FROM python:3.11-alpine\n").unwrap();
     std::fs::write(app.join("python/main.py"), "print('hi')\n").unwrap();
     let out = adb.adb(&["-s", &serial, "push", app.to_str().unwrap(), "/home/fio/"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(adb.shell(&serial, "cat /home/fio/python-rpc-sensors/python/main.py"), "print('hi')\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        adb.shell(&serial, "cat /home/fio/python-rpc-sensors/python/main.py"),
+        "print('hi')\n"
+    );
     // fio cannot write outside its home and /tmp: adb shows the board's words.
-    let out = adb.adb(&["-s", &serial, "push", app.join("Dockerfile").to_str().unwrap(), "/usr/x"]);
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "push",
+        app.join("Dockerfile").to_str().unwrap(),
+        "/usr/x",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Permission denied") || err.contains("Read-only"), "{err}");
+    assert!(
+        err.contains("Permission denied") || err.contains("Read-only"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -84,11 +145,22 @@ fn adb_forward_reaches_m4_proxy() {
     let serial = adb.connect(&sim);
     let port = free_port();
     let out = adb.adb(&["-s", &serial, "forward", &format!("tcp:{port}"), "tcp:5001"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let addr = format!("127.0.0.1:{port}").parse().unwrap();
-    for (method, want) in [("temperature", 100), ("humidity", 200), ("gas", 400), ("altitude", 500)] {
+    for (method, want) in [
+        ("temperature", 100),
+        ("humidity", 200),
+        ("gas", 400),
+        ("altitude", 500),
+    ] {
         match call(addr, method, vec![], &CallOptions::default()) {
-            CallOutcome::Answered { result, .. } => assert_eq!(result.as_u64(), Some(want), "{method}"),
+            CallOutcome::Answered { result, .. } => {
+                assert_eq!(result.as_u64(), Some(want), "{method}")
+            }
             other => panic!("{method}: {other:?}"),
         }
     }
@@ -101,7 +173,10 @@ fn raw_connect(sim: &x8ctl::sim::Sim) -> (TcpStream, Packet) {
     Packet::new(A_CNXN, 0x0100_0000, 1024 * 1024, b"host::test\0".to_vec())
         .write_to(&mut s)
         .unwrap();
-    let limits = ReadLimits { max_payload: 1 << 20, verify_checksum: true };
+    let limits = ReadLimits {
+        max_payload: 1 << 20,
+        verify_checksum: true,
+    };
     let reply = packet::read_packet(&mut s, limits).unwrap().unwrap();
     (s, reply)
 }
@@ -111,11 +186,19 @@ fn the_4096_byte_limit_holds() {
     let sim = sim(&[]);
     let (mut s, cnxn) = raw_connect(&sim);
     assert_eq!(cnxn.command, A_CNXN);
-    assert_eq!(cnxn.arg0, 0x0100_0000, "the X8's adbd speaks protocol 0x01000000");
+    assert_eq!(
+        cnxn.arg0, 0x0100_0000,
+        "the X8's adbd speaks protocol 0x01000000"
+    );
     assert_eq!(cnxn.arg1, 4096, "and announces a 4096-byte maximum payload");
-    assert!(!cnxn.payload_str().contains("features="), "no features: no shell_v2");
+    assert!(
+        !cnxn.payload_str().contains("features="),
+        "no features: no shell_v2"
+    );
     // A 4097-byte packet drops the connection, as the X8's adbd does.
-    Packet::new(A_WRTE, 1, 1, vec![b'x'; 4097]).write_to(&mut s).unwrap();
+    Packet::new(A_WRTE, 1, 1, vec![b'x'; 4097])
+        .write_to(&mut s)
+        .unwrap();
     let mut buf = [0u8; 64];
     let started = Instant::now();
     let n = s.read(&mut buf).unwrap_or(0);
@@ -127,7 +210,10 @@ fn the_4096_byte_limit_holds() {
     name.resize(4095, b'a');
     name.push(0);
     Packet::new(A_OPEN, 9, 0, name).write_to(&mut s).unwrap();
-    let limits = ReadLimits { max_payload: 1 << 20, verify_checksum: true };
+    let limits = ReadLimits {
+        max_payload: 1 << 20,
+        verify_checksum: true,
+    };
     let p = packet::read_packet(&mut s, limits).unwrap().unwrap();
     assert_eq!(packet::command_name(p.command), "OKAY");
 }
@@ -166,8 +252,15 @@ fn several_streams_at_once_on_one_connection() {
     let handles: Vec<_> = (0..6)
         .map(|i| {
             let mut c = adb.command();
-            c.args(["-s", &serial, "shell", &format!("sleep 0.3; echo stream{i}")]);
-            std::thread::spawn(move || String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned())
+            c.args([
+                "-s",
+                &serial,
+                "shell",
+                &format!("sleep 0.3; echo stream{i}"),
+            ]);
+            std::thread::spawn(move || {
+                String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+            })
         })
         .collect();
     let started = Instant::now();
@@ -216,18 +309,26 @@ fn sim_binary_prints_its_address_first_and_stops_on_sigterm() {
         line.push(b[0]);
     }
     let line = String::from_utf8(line).unwrap();
-    let addr = line.strip_prefix("listening on ").expect("first line").to_string();
+    let addr = line
+        .strip_prefix("listening on ")
+        .expect("first line")
+        .to_string();
     let adb = AdbServer::start();
     let out = adb.adb(&["connect", &addr]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("connected"));
-    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg(child.id().to_string())
+        .status();
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "clean exit on SIGTERM: {status:?}");
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "sim did not stop on SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "sim did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = Fault::M4Silent;

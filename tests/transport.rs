@@ -28,10 +28,16 @@ impl Rig {
     fn server(sim: Sim) -> Rig {
         let adb = AdbServer::start();
         adb.connect(&sim);
-        Rig { sim, path: Path2::Server(adb) }
+        Rig {
+            sim,
+            path: Path2::Server(adb),
+        }
     }
     fn direct(sim: Sim) -> Rig {
-        Rig { sim, path: Path2::Direct }
+        Rig {
+            sim,
+            path: Path2::Direct,
+        }
     }
     fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
         vec![Rig::server(make()), Rig::direct(make())]
@@ -84,7 +90,10 @@ fn devices_lists_the_board_with_its_identity() {
         assert_eq!(d["identity"]["firmware_version"], "0.0.5");
         let (code, out, _) = rig.run(&["devices"]);
         assert_eq!(code, 0);
-        assert!(out.contains("portenta-x8-2d16ba09dab6fad9") && out.contains("0.0.5"), "{out}");
+        assert!(
+            out.contains("portenta-x8-2d16ba09dab6fad9") && out.contains("0.0.5"),
+            "{out}"
+        );
     }
 }
 
@@ -97,8 +106,14 @@ fn shell_exit_codes_and_output() {
         }
         let (code, out, _) = rig.run(&["shell", "echo out; echo err >&2; exit 3"]);
         assert_eq!(code, 3);
-        assert!(out.contains("out") && out.contains("err"), "stderr arrives (merged on the X8): {out}");
-        assert!(!out.contains("__X8RC"), "the status marker never reaches the user: {out}");
+        assert!(
+            out.contains("out") && out.contains("err"),
+            "stderr arrives (merged on the X8): {out}"
+        );
+        assert!(
+            !out.contains("__X8RC"),
+            "the status marker never reaches the user: {out}"
+        );
         let (code, out, _) = rig.run(&["shell", "nosuchcmd"]);
         assert_eq!(code, 127);
         assert!(out.contains("nosuchcmd: command not found"), "{out}");
@@ -117,7 +132,11 @@ fn hostile_names_arrive_literally() {
         let name = "a b;$(touch pwned)'\"`x`";
         let (code, _, err) = rig.run(&["shell", "touch", name]);
         assert_eq!(code, 0, "{err}");
-        assert!(board_path(&rig.sim, &format!("/home/fio/{name}")).exists(), "{}", rig.name());
+        assert!(
+            board_path(&rig.sim, &format!("/home/fio/{name}")).exists(),
+            "{}",
+            rig.name()
+        );
         assert!(!board_path(&rig.sim, "/home/fio/pwned").exists());
         assert!(!board_path(&rig.sim, "/home/fio/x").exists());
         let (_, out, _) = rig.run(&["shell", "ls", name]);
@@ -136,7 +155,11 @@ fn sudo_with_each_password_variant() {
         (Some("s3cret-Pw"), Some("wrong-Pw"), false),
     ];
     for (board_pw, env_pw, works) in cases {
-        let make = || sim_with(&[], |c| c.board.sudo_password = board_pw.map(str::to_string));
+        let make = || {
+            sim_with(&[], |c| {
+                c.board.sudo_password = board_pw.map(str::to_string)
+            })
+        };
         for rig in Rig::both(make) {
             let mut c = rig.x8ctl();
             if let Some(p) = env_pw {
@@ -145,12 +168,23 @@ fn sudo_with_each_password_variant() {
             c.args(["shell", "--root", "id -u"]);
             let (code, out, err) = run(c);
             if works {
-                assert_eq!((code, out.trim()), (0, "0"), "{board_pw:?} {}: {err}", rig.name());
+                assert_eq!(
+                    (code, out.trim()),
+                    (0, "0"),
+                    "{board_pw:?} {}: {err}",
+                    rig.name()
+                );
             } else {
                 assert_ne!(code, 0);
-                assert!(err.contains("sudo") && err.contains("X8CTL_SUDO_PASSWORD"), "{err}");
+                assert!(
+                    err.contains("sudo") && err.contains("X8CTL_SUDO_PASSWORD"),
+                    "{err}"
+                );
                 for secret in ["s3cret-Pw", "wrong-Pw"] {
-                    assert!(!out.contains(secret) && !err.contains(secret), "password leaked: {err}");
+                    assert!(
+                        !out.contains(secret) && !err.contains(secret),
+                        "password leaked: {err}"
+                    );
                 }
             }
         }
@@ -171,15 +205,26 @@ fn make_tree(root: &Path) {
         std::fs::write(&p, pattern(*len, i as u32 + 1)).unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
         let f = std::fs::File::options().write(true).open(&p).unwrap();
-        f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000 + i as u64 * 1000))
-            .unwrap();
+        f.set_modified(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000 + i as u64 * 1000),
+        )
+        .unwrap();
     }
 }
 
 fn meta(p: &Path) -> (u32, u64, Vec<u8>) {
     let m = std::fs::metadata(p).unwrap();
-    let mtime = m.modified().unwrap().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-    (m.permissions().mode() & 0o7777, mtime, std::fs::read(p).unwrap())
+    let mtime = m
+        .modified()
+        .unwrap()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (
+        m.permissions().mode() & 0o7777,
+        mtime,
+        std::fs::read(p).unwrap(),
+    )
 }
 
 #[test]
@@ -191,17 +236,34 @@ fn folder_push_and_pull_keep_modes_and_mtimes() {
         let (code, _, err) = rig.run(&["push", app.to_str().unwrap(), "/home/fio/"]);
         assert_eq!(code, 0, "{}: {err}", rig.name());
         assert!(err.contains("sha256 verified"), "{err}");
-        for f in ["run.sh", "secret.conf", "sub/data.bin", "sub/deeper/readme.txt"] {
+        for f in [
+            "run.sh",
+            "secret.conf",
+            "sub/data.bin",
+            "sub/deeper/readme.txt",
+        ] {
             let ours = meta(&app.join(f));
             let theirs = meta(&board_path(&rig.sim, &format!("/home/fio/app/{f}")));
             assert_eq!(ours, theirs, "{}: {f} (mode, mtime, bytes)", rig.name());
         }
         assert!(board_path(&rig.sim, "/home/fio/app/empty").is_dir());
         // --sync: nothing changed, nothing sent; one file changed, one file sent.
-        let (code, _, err) = rig.run(&["--json", "push", "--sync", app.to_str().unwrap(), "/home/fio/"]);
+        let (code, _, err) = rig.run(&[
+            "--json",
+            "push",
+            "--sync",
+            app.to_str().unwrap(),
+            "/home/fio/",
+        ]);
         assert_eq!(code, 0, "{err}");
         std::fs::write(app.join("sub/deeper/readme.txt"), b"changed").unwrap();
-        let (code, out, _) = rig.run(&["--json", "push", "--sync", app.to_str().unwrap(), "/home/fio/"]);
+        let (code, out, _) = rig.run(&[
+            "--json",
+            "push",
+            "--sync",
+            app.to_str().unwrap(),
+            "/home/fio/",
+        ]);
         assert_eq!(code, 0);
         let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(doc["report"]["files_sent"], 1, "{out}");
@@ -210,11 +272,20 @@ fn folder_push_and_pull_keep_modes_and_mtimes() {
         let back = dir.path().join("back");
         let (code, _, err) = rig.run(&["pull", "/home/fio/app", back.to_str().unwrap()]);
         assert_eq!(code, 0, "{err}");
-        for f in ["run.sh", "secret.conf", "sub/data.bin", "sub/deeper/readme.txt"] {
+        for f in [
+            "run.sh",
+            "secret.conf",
+            "sub/data.bin",
+            "sub/deeper/readme.txt",
+        ] {
             assert_eq!(meta(&app.join(f)).0, meta(&back.join(f)).0, "mode of {f}");
             assert_eq!(meta(&app.join(f)).2, meta(&back.join(f)).2, "bytes of {f}");
         }
-        assert_eq!(meta(&app.join("run.sh")).1, meta(&back.join("run.sh")).1, "mtime");
+        assert_eq!(
+            meta(&app.join("run.sh")).1,
+            meta(&back.join("run.sh")).1,
+            "mtime"
+        );
     }
 }
 
@@ -228,7 +299,13 @@ fn plain_adb_push_loses_modes_which_x8ctl_puts_back() {
     let f = dir.path().join("secret.conf");
     std::fs::write(&f, b"x").unwrap();
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let out = adb.adb(&["-s", &serial, "push", f.to_str().unwrap(), "/home/fio/secret.conf"]);
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "push",
+        f.to_str().unwrap(),
+        "/home/fio/secret.conf",
+    ]);
     assert!(out.status.success());
     assert_eq!(meta(&board_path(&sim, "/home/fio/secret.conf")).0, 0o666);
     let mut c = adb.x8ctl();
@@ -263,10 +340,18 @@ fn forward_through_the_server_has_adbs_argument_order() {
         adb_path: None,
     };
     let port = free_port();
-    server.forward(&serial, &format!("tcp:{port}"), "tcp:5001").unwrap();
+    server
+        .forward(&serial, &format!("tcp:{port}"), "tcp:5001")
+        .unwrap();
     let list = String::from_utf8_lossy(&adb.adb(&["forward", "--list"]).stdout).to_string();
-    assert!(list.contains(&format!("{serial} tcp:{port} tcp:5001")), "{list}");
-    assert_eq!(server.list_forward(&serial).unwrap(), vec![(format!("tcp:{port}"), "tcp:5001".to_string())]);
+    assert!(
+        list.contains(&format!("{serial} tcp:{port} tcp:5001")),
+        "{list}"
+    );
+    assert_eq!(
+        server.list_forward(&serial).unwrap(),
+        vec![(format!("tcp:{port}"), "tcp:5001".to_string())]
+    );
     let out = x8ctl::rpc::client::call(
         format!("127.0.0.1:{port}").parse().unwrap(),
         "pressure",
@@ -274,7 +359,9 @@ fn forward_through_the_server_has_adbs_argument_order() {
         &CallOptions::default(),
     );
     assert_eq!(out.result().and_then(|v| v.as_u64()), Some(300));
-    server.forward_remove(&serial, &format!("tcp:{port}")).unwrap();
+    server
+        .forward_remove(&serial, &format!("tcp:{port}"))
+        .unwrap();
 }
 
 #[test]
@@ -287,13 +374,20 @@ fn push_cut_ends_with_a_clear_error_in_bounded_time() {
         let (code, _, err) = rig.run(&["push", f.to_str().unwrap(), "/home/fio/fw.bin"]);
         let took = started.elapsed();
         assert_ne!(code, 0, "{}", rig.name());
-        assert!(took < Duration::from_secs(30), "{}: took {took:?}", rig.name());
+        assert!(
+            took < Duration::from_secs(30),
+            "{}: took {took:?}",
+            rig.name()
+        );
         assert!(
             err.contains("went away") || err.contains("lost") || err.contains("closed"),
             "{}: {err}",
             rig.name()
         );
-        assert!(!board_path(&rig.sim, "/home/fio/fw.bin").exists(), "no partial file left");
+        assert!(
+            !board_path(&rig.sim, "/home/fio/fw.bin").exists(),
+            "no partial file left"
+        );
     }
 }
 
@@ -308,7 +402,10 @@ fn several_boards_need_a_choice_without_a_terminal() {
     c.args(["shell", "hostname"]);
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&sa) && err.contains(&sb) && err.contains("-s SERIAL"), "{err}");
+    assert!(
+        err.contains(&sa) && err.contains(&sb) && err.contains("-s SERIAL"),
+        "{err}"
+    );
     let mut c = adb.x8ctl();
     c.args(["-s", &sb, "shell", "hostname"]);
     let (code, out, _) = run(c);
@@ -326,13 +423,20 @@ fn no_board_and_no_adb_are_explained() {
     c.args(["shell", "true"]);
     let (code, _, err) = run(c);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("no Portenta X8 is attached") && err.contains("hint:"), "{err}");
+    assert!(
+        err.contains("no Portenta X8 is attached") && err.contains("hint:"),
+        "{err}"
+    );
     let mut c = adb.x8ctl();
-    c.env("PATH", "/nonexistent").env("ANDROID_ADB_SERVER_PORT", free_port().to_string());
+    c.env("PATH", "/nonexistent")
+        .env("ANDROID_ADB_SERVER_PORT", free_port().to_string());
     c.args(["devices"]);
     let (code, _, err) = run(c);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("no adb executable") && err.contains("apt install adb"), "{err}");
+    assert!(
+        err.contains("no adb executable") && err.contains("apt install adb"),
+        "{err}"
+    );
     let dead = format!("127.0.0.1:{}", free_port());
     let (code, _, err) = run({
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"));

@@ -67,7 +67,9 @@ impl From<HostError> for io::Error {
     fn from(e: HostError) -> io::Error {
         let kind = match &e {
             HostError::Timeout(_) | HostError::HandshakeTimeout(_) => io::ErrorKind::TimedOut,
-            HostError::Disconnected | HostError::HandshakeClosed => io::ErrorKind::ConnectionAborted,
+            HostError::Disconnected | HostError::HandshakeClosed => {
+                io::ErrorKind::ConnectionAborted
+            }
             HostError::Refused(_) => io::ErrorKind::ConnectionRefused,
             HostError::Io(inner) => inner.kind(),
             _ => io::ErrorKind::Other,
@@ -145,8 +147,13 @@ impl HostConnection {
         })?;
         let _ = sock.set_nodelay(true);
         let mut w = sock.try_clone()?;
-        Packet::new(A_CNXN, A_VERSION_MIN, OUR_MAX_PAYLOAD, b"host::x8ctl\0".to_vec())
-            .write_to(&mut w)?;
+        Packet::new(
+            A_CNXN,
+            A_VERSION_MIN,
+            OUR_MAX_PAYLOAD,
+            b"host::x8ctl\0".to_vec(),
+        )
+        .write_to(&mut w)?;
         sock.set_read_timeout(Some(timeouts.handshake))?;
         let limits = ReadLimits {
             max_payload: OUR_MAX_PAYLOAD,
@@ -162,7 +169,10 @@ impl HostConnection {
                 Ok(Some(_)) => continue,
                 Ok(None) => return Err(HostError::HandshakeClosed),
                 Err(packet::ReadError::Io(e))
-                    if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
                 {
                     return Err(HostError::HandshakeTimeout(target.to_string()));
                 }
@@ -233,7 +243,8 @@ impl HostConnection {
         lock(&self.inner.streams).insert(local_id, state.clone());
         let mut payload = service.as_bytes().to_vec();
         payload.push(0);
-        self.inner.send(&Packet::new(A_OPEN, local_id, 0, payload))?;
+        self.inner
+            .send(&Packet::new(A_OPEN, local_id, 0, payload))?;
         let deadline = Instant::now() + self.inner.timeouts.handshake;
         let mut w = lock(&state.window);
         while *w == Window::Opening {
@@ -273,17 +284,15 @@ impl HostConnection {
 }
 
 fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits) {
-    loop {
-        let p = match packet::read_packet(&mut r, limits) {
-            Ok(Some(p)) => p,
-            _ => break,
-        };
+    while let Ok(Some(p)) = packet::read_packet(&mut r, limits) {
         let Some(inner) = weak.upgrade() else { break };
         let s = lock(&inner.streams).get(&p.arg1).cloned();
         match p.command {
             A_OKAY => {
                 if let Some(s) = s {
-                    s.remote_id.compare_exchange(0, p.arg0, Ordering::SeqCst, Ordering::SeqCst).ok();
+                    s.remote_id
+                        .compare_exchange(0, p.arg0, Ordering::SeqCst, Ordering::SeqCst)
+                        .ok();
                     let mut w = lock(&s.window);
                     if *w != Window::Closed {
                         *w = Window::Ready;
@@ -306,7 +315,8 @@ fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits)
             }
             A_CNXN => {
                 // The device restarted its transport: every stream is gone.
-                let all: Vec<Arc<StreamState>> = lock(&inner.streams).drain().map(|(_, s)| s).collect();
+                let all: Vec<Arc<StreamState>> =
+                    lock(&inner.streams).drain().map(|(_, s)| s).collect();
                 for s in all {
                     s.close(true);
                 }
@@ -399,7 +409,9 @@ impl HostStream {
         lock(&self.state.tx).take();
         if was_open {
             let remote = self.state.remote_id.load(Ordering::SeqCst);
-            let _ = self.conn.send(&Packet::new(A_CLSE, self.local_id, remote, Vec::new()));
+            let _ = self
+                .conn
+                .send(&Packet::new(A_CLSE, self.local_id, remote, Vec::new()));
         }
         lock(&self.conn.streams).remove(&self.local_id);
     }

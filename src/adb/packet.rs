@@ -101,7 +101,8 @@ pub struct Header {
 
 impl Header {
     pub fn parse(bytes: &[u8; HEADER_LEN]) -> Header {
-        let word = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         Header {
             command: word(0),
             arg0: word(4),
@@ -371,7 +372,10 @@ mod tests {
             verify_checksum: true,
         };
         match read_packet(&mut &p.encode()[..], limits) {
-            Err(ReadError::Packet(PacketError::TooLarge { len: 4097, max: 4096 })) => {}
+            Err(ReadError::Packet(PacketError::TooLarge {
+                len: 4097,
+                max: 4096,
+            })) => {}
             other => panic!("unexpected {other:?}"),
         }
     }

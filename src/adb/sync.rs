@@ -42,7 +42,10 @@ pub enum Request {
     Stat(String),
     List(String),
     /// `SEND "<path>,<mode>"`; the data chunks and DONE follow as separate frames.
-    Send { path: String, mode: u32 },
+    Send {
+        path: String,
+        mode: u32,
+    },
     Recv(String),
     Data(Vec<u8>),
     /// The end of a SEND, with the file's mtime.
@@ -80,7 +83,7 @@ impl RequestDecoder {
     }
 
     /// The next complete request, or `Ok(None)` when more bytes are needed.
-    pub fn next(&mut self) -> Result<Option<Request>, SyncError> {
+    pub fn next_request(&mut self) -> Result<Option<Request>, SyncError> {
         if self.buf.len() < 8 {
             return Ok(None);
         }
@@ -232,7 +235,11 @@ impl StatReply {
 
 impl fmt::Display for StatReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "mode {:o} size {} mtime {}", self.mode, self.size, self.mtime)
+        write!(
+            f,
+            "mode {:o} size {} mtime {}",
+            self.mode, self.size, self.mtime
+        )
     }
 }
 
@@ -257,7 +264,10 @@ mod tests {
             split_send_spec("/home/fio/a,b.txt,33188"),
             ("/home/fio/a,b.txt".to_string(), 0o100644)
         );
-        assert_eq!(split_send_spec("/tmp/x,0777"), ("/tmp/x".to_string(), 0o777));
+        assert_eq!(
+            split_send_spec("/tmp/x,0777"),
+            ("/tmp/x".to_string(), 0o777)
+        );
         assert_eq!(split_send_spec("/tmp/x"), ("/tmp/x".to_string(), 0o644));
     }
 
@@ -273,14 +283,17 @@ mod tests {
             let mut got = Vec::new();
             for chunk in bytes.chunks(step) {
                 d.push(chunk);
-                while let Some(r) = d.next().unwrap() {
+                while let Some(r) = d.next_request().unwrap() {
                     got.push(r);
                 }
             }
             assert_eq!(
                 got,
                 vec![
-                    Request::Send { path: "/tmp/f".into(), mode: 0o100644 },
+                    Request::Send {
+                        path: "/tmp/f".into(),
+                        mode: 0o100644
+                    },
                     Request::Data(b"hello".to_vec()),
                     Request::Done(1_700_000_000),
                     Request::Stat("/tmp/f".into()),
@@ -294,13 +307,16 @@ mod tests {
     fn rejects_bad_requests() {
         let mut d = RequestDecoder::new();
         d.push(&frame(ID_STAT, 5000, &[]));
-        assert_eq!(d.next(), Err(SyncError::PathTooLong));
+        assert_eq!(d.next_request(), Err(SyncError::PathTooLong));
         let mut d = RequestDecoder::new();
         d.push(b"XXXX\0\0\0\0");
-        assert!(matches!(d.next(), Err(SyncError::UnknownCommand(_))));
+        assert!(matches!(
+            d.next_request(),
+            Err(SyncError::UnknownCommand(_))
+        ));
         let mut d = RequestDecoder::new();
         d.push(&frame(ID_DATA, 70_000, &[]));
-        assert_eq!(d.next(), Err(SyncError::DataTooLong(70_000)));
+        assert_eq!(d.next_request(), Err(SyncError::DataTooLong(70_000)));
     }
 
     proptest::proptest! {
@@ -309,7 +325,7 @@ mod tests {
             let mut d = RequestDecoder::new();
             d.push(&bytes);
             for _ in 0..16 {
-                match d.next() { Ok(Some(_)) => {}, _ => break }
+                match d.next_request() { Ok(Some(_)) => {}, _ => break }
             }
             let _ = split_send_spec(&String::from_utf8_lossy(&bytes));
         }

@@ -93,17 +93,26 @@ impl Session {
     }
 
     fn direct(target: &str, sim: Option<Box<Sim>>) -> Result<Session, BoardError> {
-        let conn = HostConnection::connect(target, Timeouts::default()).map_err(|e| BoardError::Connect {
-            target: target.to_string(),
-            detail: e.to_string(),
+        let conn = HostConnection::connect(target, Timeouts::default()).map_err(|e| {
+            BoardError::Connect {
+                target: target.to_string(),
+                detail: e.to_string(),
+            }
         })?;
         let b = conn.banner();
         let entry = DeviceEntry {
             serial: target.to_string(),
-            state: if b.kind == "device" { "device".into() } else { b.kind.clone() },
+            state: if b.kind == "device" {
+                "device".into()
+            } else {
+                b.kind.clone()
+            },
             transport: "direct".into(),
             product: b.prop("ro.product.name").unwrap_or_default().to_string(),
-            model: b.prop("ro.product.model").unwrap_or_default().replace(' ', "_"),
+            model: b
+                .prop("ro.product.model")
+                .unwrap_or_default()
+                .replace(' ', "_"),
             device: b.prop("ro.product.device").unwrap_or_default().to_string(),
         };
         Ok(Session {

@@ -35,14 +35,21 @@ pub fn command() -> String {
 /// Parse the output of [`command`].
 pub fn parse(text: &str) -> Identity {
     let parts: Vec<&str> = text.split(SEP).collect();
-    let part = |i: usize| parts.get(i).map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\0')).unwrap_or("");
+    let part = |i: usize| {
+        parts
+            .get(i)
+            .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
+            .unwrap_or("")
+    };
     let mut id = Identity {
         hostname: part(0).to_string(),
         model: part(1).trim_end_matches('\0').to_string(),
         ..Identity::default()
     };
     for line in part(2).lines() {
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim().trim_matches('"');
         match k.trim() {
             "IMAGE_VERSION" => id.image_version = v.parse().ok(),
@@ -85,7 +92,9 @@ mod tests {
 
     #[test]
     fn firmware_read_errors_and_garbage() {
-        let text = format!("h\n{SEP}\nm\n{SEP}\n\n{SEP}\ncat: /sys/kernel/x8h7_firmware/version: Connection timed out\n");
+        let text = format!(
+            "h\n{SEP}\nm\n{SEP}\n\n{SEP}\ncat: /sys/kernel/x8h7_firmware/version: Connection timed out\n"
+        );
         let id = parse(&text);
         assert_eq!(id.firmware_version, None);
         assert!(id.firmware_error.unwrap().contains("timed out"));

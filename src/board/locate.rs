@@ -76,7 +76,10 @@ pub fn arduino15_dir(env: &SearchEnv) -> Option<PathBuf> {
             .map(PathBuf::from)
             .or_else(|| env.home.as_ref().map(|h| join(h, &["AppData", "Local"])))
             .map(|p| p.join("Arduino15")),
-        Os::MacOs => env.home.as_ref().map(|h| join(h, &["Library", "Arduino15"])),
+        Os::MacOs => env
+            .home
+            .as_ref()
+            .map(|h| join(h, &["Library", "Arduino15"])),
         Os::Linux => env.home.as_ref().map(|h| h.join(".arduino15")),
     }
 }
@@ -93,7 +96,10 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
         return out;
     }
     if let Some(path) = (env.var)("PATH") {
-        for dir in path.split(env.os.path_separator()).filter(|d| !d.is_empty()) {
+        for dir in path
+            .split(env.os.path_separator())
+            .filter(|d| !d.is_empty())
+        {
             out.push(Candidate {
                 path: Path::new(dir).join(&exe),
                 origin: "PATH",
@@ -114,7 +120,10 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
     }
     let sdk_default = match env.os {
         Os::Windows => (env.var)("LOCALAPPDATA").map(|l| join(Path::new(&l), &["Android", "Sdk"])),
-        Os::MacOs => env.home.as_ref().map(|h| join(h, &["Library", "Android", "sdk"])),
+        Os::MacOs => env
+            .home
+            .as_ref()
+            .map(|h| join(h, &["Library", "Android", "sdk"])),
         Os::Linux => env.home.as_ref().map(|h| join(h, &["Android", "Sdk"])),
     };
     if let Some(sdk) = sdk_default {
@@ -192,10 +201,18 @@ mod tests {
     use std::collections::HashMap;
 
     fn search(os: Os, vars: &[(&str, &str)], home: &str, dirs: &[(&str, &[&str])]) -> Vec<PathBuf> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let dirs: HashMap<PathBuf, Vec<String>> = dirs
             .iter()
-            .map(|(d, subs)| (PathBuf::from(d), subs.iter().map(|s| s.to_string()).collect()))
+            .map(|(d, subs)| {
+                (
+                    PathBuf::from(d),
+                    subs.iter().map(|s| s.to_string()).collect(),
+                )
+            })
             .collect();
         let var = |k: &str| vars.get(k).cloned();
         let list = |p: &Path| dirs.get(p).cloned().unwrap_or_default();
@@ -212,9 +229,15 @@ mod tests {
     fn linux_order() {
         let got = search(
             Os::Linux,
-            &[("PATH", "/usr/local/bin:/usr/bin"), ("ANDROID_HOME", "/opt/sdk")],
+            &[
+                ("PATH", "/usr/local/bin:/usr/bin"),
+                ("ANDROID_HOME", "/opt/sdk"),
+            ],
             "/home/u",
-            &[("/home/u/.arduino15/packages/arduino/tools/adb", &["1.0.0", "32.0.0"])],
+            &[(
+                "/home/u/.arduino15/packages/arduino/tools/adb",
+                &["1.0.0", "32.0.0"],
+            )],
         );
         let want: Vec<PathBuf> = [
             "/usr/local/bin/adb",
@@ -236,24 +259,38 @@ mod tests {
             Os::MacOs,
             &[],
             "/Users/u",
-            &[("/Users/u/Library/Arduino15/packages/arduino/tools/adb", &["32.0.0"])],
+            &[(
+                "/Users/u/Library/Arduino15/packages/arduino/tools/adb",
+                &["32.0.0"],
+            )],
         );
         assert!(got.contains(&PathBuf::from(
             "/Users/u/Library/Arduino15/packages/arduino/tools/adb/32.0.0/adb"
         )));
-        assert!(got.contains(&PathBuf::from("/Users/u/Library/Android/sdk/platform-tools/adb")));
+        assert!(got.contains(&PathBuf::from(
+            "/Users/u/Library/Android/sdk/platform-tools/adb"
+        )));
     }
 
     #[test]
     fn windows_paths_and_exe() {
         let got = search(
             Os::Windows,
-            &[("PATH", r"C:\Windows;C:\tools"), ("LOCALAPPDATA", r"C:\Users\u\AppData\Local")],
+            &[
+                ("PATH", r"C:\Windows;C:\tools"),
+                ("LOCALAPPDATA", r"C:\Users\u\AppData\Local"),
+            ],
             r"C:\Users\u",
             &[],
         );
-        let names: Vec<String> = got.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        assert!(names[0].starts_with(r"C:\Windows") && names[0].ends_with("adb.exe"), "{names:?}");
+        let names: Vec<String> = got
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names[0].starts_with(r"C:\Windows") && names[0].ends_with("adb.exe"),
+            "{names:?}"
+        );
         assert!(names.iter().all(|n| n.ends_with("adb.exe")));
         assert_eq!(got.len(), 3);
     }

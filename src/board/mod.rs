@@ -75,7 +75,9 @@ impl Transport {
         match self {
             Transport::Server { server, serial } => match server.open(serial, service) {
                 Ok(s) => Ok(Box::new(s)),
-                Err(ServerError::Failed(msg)) if msg.contains("not found") || msg.contains("offline") => {
+                Err(ServerError::Failed(msg))
+                    if msg.contains("not found") || msg.contains("offline") =>
+                {
                     Err(BoardError::Gone {
                         detail: format!("the adb server says: {msg}"),
                     })
@@ -124,7 +126,10 @@ pub enum BoardError {
     #[error("no Portenta X8 is attached")]
     NoBoard { others: Vec<String> },
     #[error("no device with serial '{serial}' is attached")]
-    NoSuchSerial { serial: String, attached: Vec<String> },
+    NoSuchSerial {
+        serial: String,
+        attached: Vec<String>,
+    },
     #[error("several Portenta X8 boards are attached: {}", candidates.join(", "))]
     Ambiguous { candidates: Vec<String> },
     #[error("the board {serial} is {state}")]
@@ -137,7 +142,9 @@ pub enum BoardError {
     Refused { service: String, detail: String },
     #[error("{what} did not finish within {after:?}")]
     Timeout { what: String, after: Duration },
-    #[error("the exit status of {what} was lost (the connection ended before the command finished)")]
+    #[error(
+        "the exit status of {what} was lost (the connection ended before the command finished)"
+    )]
     StatusLost { what: String },
     #[error("sudo on the board: {0}")]
     Sudo(String),
@@ -235,7 +242,10 @@ impl Output {
 pub enum SudoAuth {
     /// `sudo -n` works (NOPASSWD).
     NoPassword,
-    Password { secret: Secret, source: PasswordSource },
+    Password {
+        secret: Secret,
+        source: PasswordSource,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -350,7 +360,9 @@ impl Board {
             return read_shell_v2(&mut *s, stdout, stderr, what, timeout, started);
         }
         let nonce = new_nonce();
-        let mut s = self.transport.open(&format!("shell:{}", wrap_with_status(cmd, &nonce)))?;
+        let mut s = self
+            .transport
+            .open(&format!("shell:{}", wrap_with_status(cmd, &nonce)))?;
         s.set_read_timeout_to(timeout);
         let mut strip = StatusStripper::new(stdout, &nonce);
         let mut buf = vec![0u8; 64 * 1024];
@@ -388,13 +400,15 @@ impl Board {
     /// Open a TCP connection to `port` on the board's localhost (e.g. m4-proxy's 5001),
     /// carried over ADB like `adb forward` does.
     pub fn connect_port(&self, port: u16) -> Result<Box<dyn Duplex>, BoardError> {
-        self.transport.open(&format!("tcp:{port}")).map_err(|e| match e {
-            BoardError::Refused { .. } => BoardError::Refused {
-                service: format!("tcp:{port}"),
-                detail: format!("nothing listens on port {port} on the board"),
-            },
-            other => other,
-        })
+        self.transport
+            .open(&format!("tcp:{port}"))
+            .map_err(|e| match e {
+                BoardError::Refused { .. } => BoardError::Refused {
+                    service: format!("tcp:{port}"),
+                    detail: format!("nothing listens on port {port} on the board"),
+                },
+                other => other,
+            })
     }
 
     /// Find how sudo works on this board: `sudo -n`, then the configured password, then a
@@ -442,17 +456,17 @@ impl Board {
             }
         }
         tried.push("the image defaults");
-        if let Some(prompt) = &self.prompt {
-            if let Some(pw) = prompt() {
-                let a = SudoAuth::Password {
-                    secret: Secret::new(pw),
-                    source: PasswordSource::Prompt,
-                };
-                if self.sudo_works(&a)? {
-                    return Ok(a);
-                }
-                tried.push("the password typed at the prompt");
+        if let Some(prompt) = &self.prompt
+            && let Some(pw) = prompt()
+        {
+            let a = SudoAuth::Password {
+                secret: Secret::new(pw),
+                source: PasswordSource::Prompt,
+            };
+            if self.sudo_works(&a)? {
+                return Ok(a);
             }
+            tried.push("the password typed at the prompt");
         }
         Err(BoardError::Sudo(format!(
             "no password worked for user fio (tried {})",

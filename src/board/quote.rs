@@ -205,7 +205,10 @@ mod tests {
         let raw = format!("hello\nworld\n\n__X8RC_{nonce}=7\n");
         for step in [1, 2, 5, 100] {
             let chunks: Vec<&[u8]> = raw.as_bytes().chunks(step).collect();
-            assert_eq!(strip(&chunks, nonce), ("hello\nworld\n".to_string(), Some(7)));
+            assert_eq!(
+                strip(&chunks, nonce),
+                ("hello\nworld\n".to_string(), Some(7))
+            );
         }
         assert_eq!(
             strip(&[full.as_bytes()], nonce),
@@ -220,7 +223,10 @@ mod tests {
             strip(&[b"abc\n__X8RC_1234=0\n"], n),
             ("abc".to_string(), Some(0))
         );
-        assert_eq!(strip(&[b"\n__X8RC_1234=127\n"], n), (String::new(), Some(127)));
+        assert_eq!(
+            strip(&[b"\n__X8RC_1234=127\n"], n),
+            (String::new(), Some(127))
+        );
     }
 
     #[test]
@@ -230,8 +236,14 @@ mod tests {
             strip(&[b"x\n__X8RC_9999=1\n\n__X8RC_1234=3\n"], n),
             ("x\n__X8RC_9999=1\n".to_string(), Some(3))
         );
-        assert_eq!(strip(&[b"partial\n__X8RC_12"], n), ("partial\n__X8RC_12".to_string(), None));
-        assert_eq!(strip(&[b"\n__X8RC_1234=zz\n"], n), ("\n__X8RC_1234=zz\n".to_string(), None));
+        assert_eq!(
+            strip(&[b"partial\n__X8RC_12"], n),
+            ("partial\n__X8RC_12".to_string(), None)
+        );
+        assert_eq!(
+            strip(&[b"\n__X8RC_1234=zz\n"], n),
+            ("\n__X8RC_1234=zz\n".to_string(), None)
+        );
     }
 
     #[test]

@@ -57,12 +57,14 @@ pub fn choose(
     choice: Choice,
 ) -> Result<DeviceEntry, BoardError> {
     if let Some(want) = serial.filter(|s| !s.is_empty()) {
-        let found = devices.iter().find(|d| d.serial == want).ok_or_else(|| {
-            BoardError::NoSuchSerial {
-                serial: want.to_string(),
-                attached: devices.iter().map(DeviceEntry::label).collect(),
-            }
-        })?;
+        let found =
+            devices
+                .iter()
+                .find(|d| d.serial == want)
+                .ok_or_else(|| BoardError::NoSuchSerial {
+                    serial: want.to_string(),
+                    attached: devices.iter().map(DeviceEntry::label).collect(),
+                })?;
         if !found.usable() {
             return Err(BoardError::Unusable {
                 serial: found.serial.clone(),
@@ -95,13 +97,13 @@ pub fn choose(
     }
     // No usable X8: say why, with what is there.
     let unusable: Vec<&DeviceEntry> = devices.iter().filter(|d| !d.usable()).collect();
-    if let [only] = unusable.as_slice() {
-        if devices.len() == 1 {
-            return Err(BoardError::Unusable {
-                serial: only.serial.clone(),
-                state: only.state.clone(),
-            });
-        }
+    if let [only] = unusable.as_slice()
+        && devices.len() == 1
+    {
+        return Err(BoardError::Unusable {
+            serial: only.serial.clone(),
+            state: only.state.clone(),
+        });
     }
     Err(BoardError::NoBoard {
         others: devices.iter().map(DeviceEntry::label).collect(),
@@ -117,9 +119,21 @@ mod tests {
             serial: serial.into(),
             state: state.into(),
             transport: "adb-server".into(),
-            product: if x8 { "portenta-x8".into() } else { "sdk_phone".into() },
-            model: if x8 { "Portenta_X8".into() } else { "Pixel_7".into() },
-            device: if x8 { "portenta-x8".into() } else { "panther".into() },
+            product: if x8 {
+                "portenta-x8".into()
+            } else {
+                "sdk_phone".into()
+            },
+            model: if x8 {
+                "Portenta_X8".into()
+            } else {
+                "Pixel_7".into()
+            },
+            device: if x8 {
+                "portenta-x8".into()
+            } else {
+                "panther".into()
+            },
         }
     }
 
@@ -138,10 +152,18 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let pick = |_: &[DeviceEntry]| Some(1);
-        assert_eq!(choose(&devs, None, Choice::Picker(&pick)).unwrap().serial, "X8B");
+        assert_eq!(
+            choose(&devs, None, Choice::Picker(&pick)).unwrap().serial,
+            "X8B"
+        );
         let cancel = |_: &[DeviceEntry]| None;
         assert!(choose(&devs, None, Choice::Picker(&cancel)).is_err());
-        assert_eq!(choose(&devs, Some("X8A"), Choice::NonInteractive).unwrap().serial, "X8A");
+        assert_eq!(
+            choose(&devs, Some("X8A"), Choice::NonInteractive)
+                .unwrap()
+                .serial,
+            "X8A"
+        );
     }
 
     #[test]

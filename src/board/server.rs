@@ -143,7 +143,9 @@ impl AdbServer {
     fn client(&self) -> ADBServer {
         ADBServer::new_from_path(
             self.addr,
-            self.adb_path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+            self.adb_path
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
         )
     }
 
@@ -238,7 +240,11 @@ impl AdbServer {
 }
 
 fn clean(s: &str) -> String {
-    if s == "Unk" { String::new() } else { s.to_string() }
+    if s == "Unk" {
+        String::new()
+    } else {
+        s.to_string()
+    }
 }
 
 fn send_request(s: &mut TcpStream, request: &str) -> io::Result<()> {
@@ -262,8 +268,9 @@ fn read_status(s: &mut TcpStream) -> Result<(), ServerError> {
 fn read_hex_string(s: &mut TcpStream) -> io::Result<String> {
     let mut len = [0u8; 4];
     s.read_exact(&mut len)?;
-    let n = usize::from_str_radix(&String::from_utf8_lossy(&len), 16)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad length from the adb server"))?;
+    let n = usize::from_str_radix(&String::from_utf8_lossy(&len), 16).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidData, "bad length from the adb server")
+    })?;
     let mut buf = vec![0u8; n];
     s.read_exact(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
@@ -277,7 +284,12 @@ mod tests {
     fn server_address_precedence() {
         assert_eq!(server_addr(None, None).unwrap().port(), 5037);
         assert_eq!(server_addr(None, Some("15037")).unwrap().port(), 15037);
-        assert_eq!(server_addr(Some("127.0.0.1:6000"), Some("15037")).unwrap().port(), 6000);
+        assert_eq!(
+            server_addr(Some("127.0.0.1:6000"), Some("15037"))
+                .unwrap()
+                .port(),
+            6000
+        );
         assert!(server_addr(None, Some("abc")).is_err());
         assert!(server_addr(None, Some("0")).is_err());
         assert!(server_addr(Some("nonsense"), None).is_err());

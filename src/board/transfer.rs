@@ -28,14 +28,27 @@ pub const MAX_COMMAND: usize = 3000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferEvent {
     /// What will be sent (after `--sync` left out what is already there).
-    Planned { files: usize, bytes: u64 },
+    Planned {
+        files: usize,
+        bytes: u64,
+    },
     /// Files left out because the board already has them.
-    Unchanged { files: usize, bytes: u64 },
-    FileStarted { path: String, size: u64 },
+    Unchanged {
+        files: usize,
+        bytes: u64,
+    },
+    FileStarted {
+        path: String,
+        size: u64,
+    },
     /// Bytes moved since the last event.
     Bytes(u64),
-    FileDone { path: String },
-    Verifying { files: usize },
+    FileDone {
+        path: String,
+    },
+    Verifying {
+        files: usize,
+    },
 }
 
 pub type Progress<'a> = &'a (dyn Fn(TransferEvent) + Sync);
@@ -264,7 +277,13 @@ fn unix_mode(meta: &fs::Metadata) -> u32 {
     }
     #[cfg(not(unix))]
     {
-        if meta.is_dir() { 0o755 } else if meta.permissions().readonly() { 0o444 } else { 0o644 }
+        if meta.is_dir() {
+            0o755
+        } else if meta.permissions().readonly() {
+            0o444
+        } else {
+            0o644
+        }
     }
 }
 
@@ -282,7 +301,11 @@ fn local_err(path: &Path, e: io::Error) -> BoardError {
 
 /// Plan `x8ctl push LOCAL... REMOTE` with adb's rules: into REMOTE when it is a folder
 /// (or ends with '/', or there are several sources), else as REMOTE.
-pub fn plan_push(locals: &[PathBuf], remote: &str, remote_is_dir: bool) -> Result<PushPlan, BoardError> {
+pub fn plan_push(
+    locals: &[PathBuf],
+    remote: &str,
+    remote_is_dir: bool,
+) -> Result<PushPlan, BoardError> {
     let mut plan = PushPlan::default();
     let into_dir = remote_is_dir || remote.ends_with('/') || locals.len() > 1;
     for local in locals {
@@ -340,7 +363,12 @@ fn walk(root: &Path, dir: &Path, remote_root: &str, plan: &mut PushPlan) -> Resu
 }
 
 /// Run `cmd ARG...` in as few commands as fit in [`MAX_COMMAND`]; the outputs joined.
-pub fn run_batched(board: &Board, cmd: &str, args: &[String], what: &str) -> Result<String, BoardError> {
+pub fn run_batched(
+    board: &Board,
+    cmd: &str,
+    args: &[String],
+    what: &str,
+) -> Result<String, BoardError> {
     let mut out = String::new();
     let mut batch: Vec<String> = Vec::new();
     let mut len = cmd.len();
@@ -387,7 +415,10 @@ pub fn parse_sha256sum(text: &str) -> BTreeMap<String, String> {
 }
 
 /// The board's sha256 of each of `paths` (missing files are left out).
-pub fn remote_hashes(board: &Board, paths: &[String]) -> Result<BTreeMap<String, String>, BoardError> {
+pub fn remote_hashes(
+    board: &Board,
+    paths: &[String],
+) -> Result<BTreeMap<String, String>, BoardError> {
     // `|| true`: missing files make sha256sum exit 1; they are simply absent from the map.
     let mut map = BTreeMap::new();
     let mut batch: Vec<String> = Vec::new();
@@ -478,12 +509,19 @@ fn parallel<T: Send, R: Send>(
                 let mut client = match SyncClient::open(board) {
                     Ok(c) => c,
                     Err(e) => {
-                        first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                        first_error
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(e);
                         return;
                     }
                 };
                 loop {
-                    if first_error.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                    if first_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .is_some()
+                    {
                         break;
                     }
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
@@ -491,7 +529,10 @@ fn parallel<T: Send, R: Send>(
                     match work(&mut client, item) {
                         Ok(r) => results.lock().unwrap_or_else(|p| p.into_inner()).push(r),
                         Err(e) => {
-                            first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                            first_error
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(e);
                             break;
                         }
                     }
@@ -508,8 +549,15 @@ fn parallel<T: Send, R: Send>(
 
 fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
     match e {
-        SyncFail::Device(msg) => BoardError::Transfer(format!("{op} {path}: the board says: {msg}")),
-        SyncFail::Io(io) if matches!(io.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+        SyncFail::Device(msg) => {
+            BoardError::Transfer(format!("{op} {path}: the board says: {msg}"))
+        }
+        SyncFail::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
             BoardError::Timeout {
                 what: format!("{op} {path}"),
                 after: Duration::from_secs(60),
@@ -532,7 +580,9 @@ pub fn push(
     let started = Instant::now();
     let remote_is_dir = {
         let mut c = SyncClient::open(board)?;
-        let st = c.stat(remote).map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+        let st = c
+            .stat(remote)
+            .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
         c.quit();
         st.is_dir()
     };
@@ -576,23 +626,29 @@ pub fn push_plan(
     if !plan.dirs.is_empty() {
         run_batched(board, "mkdir -p", &plan.dirs, "creating folders")?;
     }
-    let sent: Vec<(FileItem, String)> = parallel(board, files, opts.streams, &|client, item: FileItem| {
-        let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
-        progress(TransferEvent::FileStarted {
-            path: item.remote.clone(),
-            size: item.size,
-        });
-        let mut h = Sha256::new();
-        client
-            .send(&item.remote, item.mode, item.mtime, &mut f, &mut h, &mut |n| {
-                progress(TransferEvent::Bytes(n))
-            })
-            .map_err(|e| sync_error("pushing to", &item.remote, e))?;
-        progress(TransferEvent::FileDone {
-            path: item.remote.clone(),
-        });
-        Ok((item, hex(&h.finalize())))
-    })?;
+    let sent: Vec<(FileItem, String)> =
+        parallel(board, files, opts.streams, &|client, item: FileItem| {
+            let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
+            progress(TransferEvent::FileStarted {
+                path: item.remote.clone(),
+                size: item.size,
+            });
+            let mut h = Sha256::new();
+            client
+                .send(
+                    &item.remote,
+                    item.mode,
+                    item.mtime,
+                    &mut f,
+                    &mut h,
+                    &mut |n| progress(TransferEvent::Bytes(n)),
+                )
+                .map_err(|e| sync_error("pushing to", &item.remote, e))?;
+            progress(TransferEvent::FileDone {
+                path: item.remote.clone(),
+            });
+            Ok((item, hex(&h.finalize())))
+        })?;
     report.files_sent = sent.len();
     report.bytes_sent = sent.iter().map(|(f, _)| f.size).sum();
     // Put back the modes adbd changed.
@@ -603,7 +659,12 @@ pub fn push_plan(
         }
     }
     for (mode, paths) in by_mode {
-        run_batched(board, &format!("chmod {mode:o}"), &paths, "setting file modes")?;
+        run_batched(
+            board,
+            &format!("chmod {mode:o}"),
+            &paths,
+            "setting file modes",
+        )?;
     }
     if opts.verify && !sent.is_empty() {
         progress(TransferEvent::Verifying { files: sent.len() });
@@ -649,13 +710,20 @@ pub fn pull(
     {
         let mut c = SyncClient::open(board)?;
         for remote in remotes {
-            let st = c.stat(remote).map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+            let st = c
+                .stat(remote)
+                .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
             if !st.exists() {
                 return Err(BoardError::Transfer(format!(
                     "{remote}: No such file or directory on the board"
                 )));
             }
-            let name = remote.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            let name = remote
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
             let target = if into_dir && !name.is_empty() {
                 local.join(&name)
             } else {
@@ -682,28 +750,31 @@ pub fn pull(
         files: items.len(),
         bytes: items.iter().map(|f| f.size).sum(),
     });
-    let got: Vec<(FileItem, String)> = parallel(board, items, streams, &|client, item: FileItem| {
-        if let Some(parent) = item.local.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| local_err(parent, e))?;
-        }
-        let mut f = fs::File::create(&item.local).map_err(|e| local_err(&item.local, e))?;
-        progress(TransferEvent::FileStarted {
-            path: item.remote.clone(),
-            size: item.size,
-        });
-        let mut h = Sha256::new();
-        client
-            .recv(&item.remote, &mut f, &mut h, &mut |n| progress(TransferEvent::Bytes(n)))
-            .map_err(|e| sync_error("pulling", &item.remote, e))?;
-        let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(item.mtime));
-        let _ = f.set_modified(mtime);
-        drop(f);
-        set_local_mode(&item.local, item.mode);
-        progress(TransferEvent::FileDone {
-            path: item.remote.clone(),
-        });
-        Ok((item, hex(&h.finalize())))
-    })?;
+    let got: Vec<(FileItem, String)> =
+        parallel(board, items, streams, &|client, item: FileItem| {
+            if let Some(parent) = item.local.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(|e| local_err(parent, e))?;
+            }
+            let mut f = fs::File::create(&item.local).map_err(|e| local_err(&item.local, e))?;
+            progress(TransferEvent::FileStarted {
+                path: item.remote.clone(),
+                size: item.size,
+            });
+            let mut h = Sha256::new();
+            client
+                .recv(&item.remote, &mut f, &mut h, &mut |n| {
+                    progress(TransferEvent::Bytes(n))
+                })
+                .map_err(|e| sync_error("pulling", &item.remote, e))?;
+            let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(item.mtime));
+            let _ = f.set_modified(mtime);
+            drop(f);
+            set_local_mode(&item.local, item.mode);
+            progress(TransferEvent::FileDone {
+                path: item.remote.clone(),
+            });
+            Ok((item, hex(&h.finalize())))
+        })?;
     let mut report = TransferReport {
         files_sent: got.len(),
         bytes_sent: got.iter().map(|(f, _)| f.size).sum(),
@@ -714,13 +785,13 @@ pub fn pull(
         let paths: Vec<String> = got.iter().map(|(f, _)| f.remote.clone()).collect();
         let theirs = remote_hashes(board, &paths)?;
         for (f, ours) in &got {
-            if let Some(h) = theirs.get(&f.remote) {
-                if h != ours {
-                    return Err(BoardError::Transfer(format!(
-                        "{} arrived corrupted (sha256 differs from the board's)",
-                        f.local.display()
-                    )));
-                }
+            if let Some(h) = theirs.get(&f.remote)
+                && h != ours
+            {
+                return Err(BoardError::Transfer(format!(
+                    "{} arrived corrupted (sha256 differs from the board's)",
+                    f.local.display()
+                )));
             }
         }
         report.verified = true;
@@ -742,14 +813,18 @@ fn list_tree(
     items: &mut Vec<FileItem>,
     dirs: &mut Vec<(PathBuf, u32, u32)>,
 ) -> Result<(), BoardError> {
-    let st = c.stat(remote).map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+    let st = c
+        .stat(remote)
+        .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
     dirs.push((local.to_path_buf(), st.mode & 0o7777, st.mtime));
-    let entries = c.list(remote).map_err(|e| sync_error("listing", remote, SyncFail::Io(e)))?;
+    let entries = c
+        .list(remote)
+        .map_err(|e| sync_error("listing", remote, SyncFail::Io(e)))?;
     for (name, st) in entries {
         if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
             continue;
         }
-        let r = remote_join(remote, &[name.clone()]);
+        let r = remote_join(remote, std::slice::from_ref(&name));
         let l = local.join(&name);
         if st.is_dir() {
             list_tree(c, &r, &l, items, dirs)?;
@@ -784,22 +859,33 @@ mod tests {
 
     #[test]
     fn joins_with_slashes() {
-        assert_eq!(remote_join("/home/fio/", &["a".into(), "b.txt".into()]), "/home/fio/a/b.txt");
+        assert_eq!(
+            remote_join("/home/fio/", &["a".into(), "b.txt".into()]),
+            "/home/fio/a/b.txt"
+        );
         assert_eq!(remote_join("/", &["x".into()]), "/x");
         assert_eq!(remote_join("rel", &[]), "rel");
     }
 
     #[test]
     fn windows_relative_paths_become_slashes() {
-        assert_eq!(rel_parts(Path::new(r"app\python\main.py")), vec!["app", "python", "main.py"]);
-        assert_eq!(rel_parts(Path::new("app/python/main.py")), vec!["app", "python", "main.py"]);
+        assert_eq!(
+            rel_parts(Path::new(r"app\python\main.py")),
+            vec!["app", "python", "main.py"]
+        );
+        assert_eq!(
+            rel_parts(Path::new("app/python/main.py")),
+            vec!["app", "python", "main.py"]
+        );
         assert_eq!(rel_parts(Path::new("./a/../b")), vec!["a", "b"]);
     }
 
     #[test]
     fn sha256sum_output() {
         let h = "a".repeat(64);
-        let text = format!("{h}  /home/fio/a b.txt\r\n{h}  ./x\nsha256sum: y: No such file or directory\n");
+        let text = format!(
+            "{h}  /home/fio/a b.txt\r\n{h}  ./x\nsha256sum: y: No such file or directory\n"
+        );
         let m = parse_sha256sum(&text);
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("/home/fio/a b.txt"), Some(&h));
@@ -820,11 +906,14 @@ mod tests {
         fs::create_dir_all(app.join("empty")).unwrap();
         fs::write(app.join("python/main.py"), b"print(1)").unwrap();
         fs::write(app.join("Dockerfile"), b"FROM x").unwrap();
-        let p = plan_push(&[app.clone()], "/home/fio", true).unwrap();
+        let p = plan_push(std::slice::from_ref(&app), "/home/fio", true).unwrap();
         let remotes: Vec<&str> = p.files.iter().map(|f| f.remote.as_str()).collect();
-        assert_eq!(remotes, vec!["/home/fio/app/Dockerfile", "/home/fio/app/python/main.py"]);
+        assert_eq!(
+            remotes,
+            vec!["/home/fio/app/Dockerfile", "/home/fio/app/python/main.py"]
+        );
         assert!(p.dirs.contains(&"/home/fio/app/empty".to_string()));
-        let p = plan_push(&[app.clone()], "/home/fio/new", false).unwrap();
+        let p = plan_push(std::slice::from_ref(&app), "/home/fio/new", false).unwrap();
         assert_eq!(p.files[0].remote, "/home/fio/new/Dockerfile");
         let p = plan_push(&[app.join("Dockerfile")], "/tmp/", false).unwrap();
         assert_eq!(p.files[0].remote, "/tmp/Dockerfile");

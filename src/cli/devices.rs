@@ -44,7 +44,9 @@ fn describe(session: &Session, entry: &DeviceEntry) -> Row {
             row.x8 = true;
             row.identity = Some(id);
         }
-        Ok(_) if row.x8 => row.hint = Some("reports as an X8 but has no X8 device-tree model".into()),
+        Ok(_) if row.x8 => {
+            row.hint = Some("reports as an X8 but has no X8 device-tree model".into())
+        }
         Ok(_) => row.hint = Some("not a Portenta X8".into()),
         Err(e) => row.hint = Some(format!("cannot read its identity: {e}")),
     }
@@ -53,7 +55,11 @@ fn describe(session: &Session, entry: &DeviceEntry) -> Row {
 
 pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
     let session = Session::open(&target.options()).map_err(board_error)?;
-    let rows: Vec<Row> = session.devices.iter().map(|d| describe(&session, d)).collect();
+    let rows: Vec<Row> = session
+        .devices
+        .iter()
+        .map(|d| describe(&session, d))
+        .collect();
     let mut out = std::io::stdout().lock();
     if ctx.json {
         let doc = serde_json::json!({
@@ -66,7 +72,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
     }
     if rows.is_empty() {
         ctx.status("no devices attached");
-        ctx.status(&format!("  hint: {}", BoardError::NoBoard { others: vec![] }.hint()));
+        ctx.status(&format!(
+            "  hint: {}",
+            BoardError::NoBoard { others: vec![] }.hint()
+        ));
         return Ok(());
     }
     let _ = writeln!(
@@ -78,10 +87,15 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
         let (host, image, fw) = match &r.identity {
             Some(id) => (
                 id.hostname.clone(),
-                id.image_version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
-                id.firmware_version
-                    .clone()
-                    .unwrap_or_else(|| format!("unreadable ({})", id.firmware_error.clone().unwrap_or_default())),
+                id.image_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                id.firmware_version.clone().unwrap_or_else(|| {
+                    format!(
+                        "unreadable ({})",
+                        id.firmware_error.clone().unwrap_or_default()
+                    )
+                }),
             ),
             None => (String::from("-"), String::from("-"), String::from("-")),
         };

@@ -37,7 +37,12 @@ pub mod exit {
 /// x8ctl talks to the board through the adb server you already have (the Arduino IDE's
 /// adb, platform-tools, or Debian's adb), or directly over TCP with --connect.
 #[derive(Debug, Parser)]
-#[command(name = "x8ctl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "x8ctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -21,7 +21,11 @@ use super::{CliError, Ctx, SCHEMA_VERSION};
 #[derive(Debug, Args)]
 pub struct ShellArgs {
     /// The command (see above).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
     pub cmd: Vec<String>,
     /// Run as root (sudo, with the password found as `x8ctl doctor` does).
     #[arg(long)]
@@ -43,7 +47,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     let (session, board) = open_board(ctx, target)?;
     if args.cmd.is_empty() {
         if ctx.json {
-            return Err(CliError::usage("an interactive shell has no --json form; give a command"));
+            return Err(CliError::usage(
+                "an interactive shell has no --json form; give a command",
+            ));
         }
         return interactive(&session, &board);
     }
@@ -88,9 +94,14 @@ fn clamp_status(status: i32) -> u8 {
 
 /// An interactive session: through the adb server, the user's own `adb shell` (it handles
 /// the terminal best); direct, a raw-terminal pump of our own.
-fn interactive(session: &crate::board::connect::Session, board: &crate::board::Board) -> Result<u8, CliError> {
-    if let Some(server) = session.server() {
-        if let Some(adb) = &server.adb_path {
+fn interactive(
+    session: &crate::board::connect::Session,
+    board: &crate::board::Board,
+) -> Result<u8, CliError> {
+    if let Some(server) = session.server()
+        && let Some(adb) = &server.adb_path
+    {
+        {
             let status = std::process::Command::new(adb)
                 .arg("-P")
                 .arg(server.addr.port().to_string())
@@ -103,7 +114,9 @@ fn interactive(session: &crate::board::connect::Session, board: &crate::board::B
         }
     }
     let stream = board.transport().open("shell:").map_err(board_error)?;
-    let mut reader = stream.try_clone_duplex().map_err(|e| CliError::failure(e.to_string(), ""))?;
+    let mut reader = stream
+        .try_clone_duplex()
+        .map_err(|e| CliError::failure(e.to_string(), ""))?;
     reader.set_read_timeout_to(None);
     let out = std::thread::spawn(move || {
         let mut buf = [0u8; 4096];

@@ -35,7 +35,12 @@ pub struct SimArgs {
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
     /// The sudo password of fio ('fio' on images before 2024-08, empty after).
-    #[arg(long, value_name = "P", default_value = "fio", conflicts_with = "sudo_nopasswd")]
+    #[arg(
+        long,
+        value_name = "P",
+        default_value = "fio",
+        conflicts_with = "sudo_nopasswd"
+    )]
     pub sudo_password: String,
     /// sudo needs no password at all (NOPASSWD).
     #[arg(long)]

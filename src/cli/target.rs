@@ -15,7 +15,13 @@ use super::{CliError, Ctx, exit};
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// The board's serial (as `x8ctl devices` shows it); default: the only X8 attached.
-    #[arg(short = 's', long, global = true, env = "ANDROID_SERIAL", value_name = "SERIAL")]
+    #[arg(
+        short = 's',
+        long,
+        global = true,
+        env = "ANDROID_SERIAL",
+        value_name = "SERIAL"
+    )]
     pub serial: Option<String>,
     /// The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE's).
     #[arg(long, global = true, env = "X8CTL_ADB", value_name = "PATH")]
@@ -24,7 +30,12 @@ pub struct TargetArgs {
     #[arg(long, global = true, value_name = "HOST:PORT")]
     pub adb_server: Option<String>,
     /// Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server.
-    #[arg(long, global = true, value_name = "HOST:PORT", conflicts_with = "virtual_board")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT",
+        conflicts_with = "virtual_board"
+    )]
     pub connect: Option<String>,
     /// Use a virtual X8 started inside x8ctl (for trying x8ctl without a board).
     #[arg(long = "virtual", global = true)]
@@ -56,10 +67,10 @@ pub fn board_error(e: BoardError) -> CliError {
         _ => exit::FAILURE,
     };
     let mut message = e.to_string();
-    if let BoardError::NoAdb { tried } = &e {
-        if !tried.is_empty() {
-            message.push_str(&format!(" (looked at {})", tried.join(", ")));
-        }
+    if let BoardError::NoAdb { tried } = &e
+        && !tried.is_empty()
+    {
+        message.push_str(&format!(" (looked at {})", tried.join(", ")));
     }
     CliError::new(code, message, e.hint())
 }
@@ -87,20 +98,22 @@ pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), Cl
         .map_err(|e| {
             let mut err = board_error(e);
             if err.code == exit::USAGE && !ctx.interactive {
-                err.hint.push_str(" (no prompt: --non-interactive, --yes, --json or no terminal)");
+                err.hint
+                    .push_str(" (no prompt: --non-interactive, --yes, --json or no terminal)");
             }
             err
         })?;
-    let prompt: Option<crate::board::PasswordPrompt> = if ctx.interactive && std::io::stdin().is_terminal() {
-        Some(Arc::new(|| {
-            dialoguer::Password::new()
-                .with_prompt("sudo password of user fio on the board")
-                .allow_empty_password(true)
-                .interact()
-                .ok()
-        }))
-    } else {
-        None
-    };
+    let prompt: Option<crate::board::PasswordPrompt> =
+        if ctx.interactive && std::io::stdin().is_terminal() {
+            Some(Arc::new(|| {
+                dialoguer::Password::new()
+                    .with_prompt("sudo password of user fio on the board")
+                    .allow_empty_password(true)
+                    .interact()
+                    .ok()
+            }))
+        } else {
+            None
+        };
     Ok((session, board.with_password_prompt(prompt)))
 }

@@ -84,7 +84,9 @@ impl Bar {
                 files.0 += 1;
                 bar.set_message(format!("{}/{} files", files.0, files.1));
             }
-            TransferEvent::Verifying { files: n } => bar.set_message(format!("verifying {n} files")),
+            TransferEvent::Verifying { files: n } => {
+                bar.set_message(format!("verifying {n} files"))
+            }
             TransferEvent::Unchanged { .. } | TransferEvent::FileStarted { .. } => {}
         }
     }
@@ -98,7 +100,8 @@ impl Bar {
 
 fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     if ctx.json {
-        let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "operation": verb, "report": r });
+        let doc =
+            serde_json::json!({ "schema_version": SCHEMA_VERSION, "operation": verb, "report": r });
         let _ = writeln!(std::io::stdout().lock(), "{doc}");
         return;
     }
@@ -118,8 +121,14 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
 
 pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliError> {
     let (remote, locals) = match args.paths.split_last() {
-        Some((r, l)) if !l.is_empty() => (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>()),
-        _ => return Err(CliError::usage("give at least one local path and the board path")),
+        Some((r, l)) if !l.is_empty() => {
+            (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>())
+        }
+        _ => {
+            return Err(CliError::usage(
+                "give at least one local path and the board path",
+            ));
+        }
     };
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "push");
@@ -138,7 +147,11 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
 pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliError> {
     let (local, remotes) = match args.paths.split_last() {
         Some((l, r)) if !r.is_empty() => (PathBuf::from(l), r.to_vec()),
-        _ => return Err(CliError::usage("give at least one board path and the local path")),
+        _ => {
+            return Err(CliError::usage(
+                "give at least one board path and the local path",
+            ));
+        }
     };
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "pull");

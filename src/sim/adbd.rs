@@ -161,11 +161,14 @@ pub fn spawn(listen: SocketAddr, board: Arc<Board>, cfg: AdbdConfig) -> io::Resu
     })
 }
 
+/// Something to deliver no earlier than the instant (the slow link's latency).
+type Timed<T> = (Instant, T);
+
 struct Conn {
     board: Arc<Board>,
     cfg: AdbdConfig,
     sock: TcpStream,
-    out: Mutex<Option<Sender<(Instant, Vec<u8>)>>>,
+    out: Mutex<Option<Sender<Timed<Vec<u8>>>>>,
     /// Largest payload we may send (min of ours and the host's).
     send_max: AtomicU32,
     online: AtomicBool,
@@ -176,7 +179,7 @@ struct Conn {
 
 impl Conn {
     fn start(sock: TcpStream, board: Arc<Board>, cfg: AdbdConfig) -> io::Result<Arc<Conn>> {
-        let (out_tx, out_rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+        let (out_tx, out_rx) = mpsc::channel::<Timed<Vec<u8>>>();
         let mut write_sock = sock.try_clone()?;
         let read_sock = sock.try_clone()?;
         let conn = Arc::new(Conn {
@@ -207,7 +210,7 @@ impl Conn {
                     conn.kill();
                 })?;
         }
-        let (in_tx, in_rx) = mpsc::channel::<(Instant, Packet)>();
+        let (in_tx, in_rx) = mpsc::channel::<Timed<Packet>>();
         {
             let conn = conn.clone();
             thread::Builder::new()
@@ -242,23 +245,18 @@ impl Conn {
         }
     }
 
-    fn read_loop(self: Arc<Self>, sock: TcpStream, in_tx: Sender<(Instant, Packet)>) {
+    fn read_loop(self: Arc<Self>, sock: TcpStream, in_tx: Sender<Timed<Packet>>) {
         let mut reader = io::BufReader::with_capacity(64 * 1024, sock);
         let limits = ReadLimits {
             max_payload: self.cfg.profile.max_payload(),
             verify_checksum: self.cfg.profile == Profile::X8,
         };
-        loop {
-            match packet::read_packet(&mut reader, limits) {
-                Ok(Some(p)) => {
-                    let due = Instant::now() + self.latency();
-                    if in_tx.send((due, p)).is_err() {
-                        break;
-                    }
-                }
-                // EOF, I/O error, bad magic/checksum, or a payload over the limit: old adbd
-                // drops the transport.
-                Ok(None) | Err(_) => break,
+        // EOF, an I/O error, a bad magic or checksum, or a payload over the limit all end
+        // the loop: old adbd drops the transport.
+        while let Ok(Some(p)) = packet::read_packet(&mut reader, limits) {
+            let due = Instant::now() + self.latency();
+            if in_tx.send((due, p)).is_err() {
+                break;
             }
         }
         self.kill();
@@ -317,10 +315,10 @@ impl Conn {
             A_OPEN => self.open(p.arg0, &p.payload_str()),
             A_WRTE => {
                 let s = lock(&self.streams).get(&p.arg1).cloned();
-                if let Some(s) = s {
-                    if s.remote_id == p.arg0 {
-                        s.deliver(p.payload);
-                    }
+                if let Some(s) = s
+                    && s.remote_id == p.arg0
+                {
+                    s.deliver(p.payload);
                 }
             }
             A_OKAY => {
@@ -382,7 +380,10 @@ impl Conn {
         };
         let board = self.board.clone();
         let spawned = thread::Builder::new()
-            .name(format!("adbd-{}", service.split(':').next().unwrap_or("svc")))
+            .name(format!(
+                "adbd-{}",
+                service.split(':').next().unwrap_or("svc")
+            ))
             .spawn(move || {
                 run_service(kind, tcp, &board, &stream, input);
                 stream.finish();
@@ -415,16 +416,16 @@ fn parse_service(name: &str, profile: Profile) -> Option<Service> {
             Service::ShellRaw(cmd.to_string())
         });
     }
-    if profile == Profile::Modern {
-        if let Some(rest) = name.strip_prefix("shell,") {
-            let (opts, cmd) = rest.split_once(':')?;
-            let v2 = opts.split(',').any(|o| o == "v2");
-            return Some(match (v2, cmd.is_empty()) {
-                (true, _) => Service::ShellV2(cmd.to_string()),
-                (false, true) => Service::ShellPty,
-                (false, false) => Service::ShellRaw(cmd.to_string()),
-            });
-        }
+    if profile == Profile::Modern
+        && let Some(rest) = name.strip_prefix("shell,")
+    {
+        let (opts, cmd) = rest.split_once(':')?;
+        let v2 = opts.split(',').any(|o| o == "v2");
+        return Some(match (v2, cmd.is_empty()) {
+            (true, _) => Service::ShellV2(cmd.to_string()),
+            (false, true) => Service::ShellPty,
+            (false, false) => Service::ShellRaw(cmd.to_string()),
+        });
     }
     if let Some(cmd) = name.strip_prefix("exec:") {
         return Some(Service::Exec(cmd.to_string()));
@@ -440,7 +441,11 @@ fn parse_service(name: &str, profile: Profile) -> Option<Service> {
         if host.is_some_and(|h| h != "localhost" && h != "127.0.0.1") {
             return None;
         }
-        return port.parse::<u16>().ok().filter(|&p| p != 0).map(Service::Tcp);
+        return port
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .map(Service::Tcp);
     }
     None
 }
@@ -471,8 +476,12 @@ impl Stream {
 
     fn ack(&self) {
         if !lock(&self.out).closed {
-            self.conn
-                .send(Packet::new(A_OKAY, self.local_id, self.remote_id, Vec::new()));
+            self.conn.send(Packet::new(
+                A_OKAY,
+                self.local_id,
+                self.remote_id,
+                Vec::new(),
+            ));
         }
     }
 
@@ -553,8 +562,12 @@ impl Stream {
         drop(st);
         lock(&self.conn.streams).remove(&self.local_id);
         lock(&self.inbound).take();
-        self.conn
-            .send(Packet::new(A_CLSE, self.local_id, self.remote_id, Vec::new()));
+        self.conn.send(Packet::new(
+            A_CLSE,
+            self.local_id,
+            self.remote_id,
+            Vec::new(),
+        ));
     }
 }
 
@@ -765,7 +778,13 @@ impl Write for PtyOut<'_> {
     }
 }
 
-fn run_service(kind: Service, tcp: Option<TcpStream>, board: &Board, stream: &Arc<Stream>, input: Inbound) {
+fn run_service(
+    kind: Service,
+    tcp: Option<TcpStream>,
+    board: &Board,
+    stream: &Arc<Stream>,
+    input: Inbound,
+) {
     match kind {
         Service::ShellRaw(cmd) => {
             let mut stdin = input;
@@ -892,7 +911,7 @@ fn sync_service(board: &Board, stream: &Arc<Stream>, mut input: Inbound) {
 fn next_request(input: &mut Inbound, dec: &mut RequestDecoder) -> Result<Option<Request>, String> {
     let mut buf = [0u8; 8192];
     loop {
-        match dec.next() {
+        match dec.next_request() {
             Ok(Some(r)) => return Ok(Some(r)),
             Ok(None) => {}
             Err(e) => return Err(e.to_string()),
@@ -904,7 +923,12 @@ fn next_request(input: &mut Inbound, dec: &mut RequestDecoder) -> Result<Option<
     }
 }
 
-fn sync_loop(board: &Board, stream: &Arc<Stream>, input: &mut Inbound, dec: &mut RequestDecoder) -> SyncEnd {
+fn sync_loop(
+    board: &Board,
+    stream: &Arc<Stream>,
+    input: &mut Inbound,
+    dec: &mut RequestDecoder,
+) -> SyncEnd {
     let vfs = board.vfs();
     loop {
         let req = match next_request(input, dec) {
@@ -918,7 +942,9 @@ fn sync_loop(board: &Board, stream: &Arc<Stream>, input: &mut Inbound, dec: &mut
         let sent = match req {
             Request::Stat(path) => {
                 let reply = match vfs.lstat(&path) {
-                    Some(m) => wire::stat_reply(m.mode, m.size.min(u64::from(u32::MAX)) as u32, m.mtime),
+                    Some(m) => {
+                        wire::stat_reply(m.mode, m.size.min(u64::from(u32::MAX)) as u32, m.mtime)
+                    }
                     None => wire::stat_reply(0, 0, 0),
                 };
                 stream.send_message(reply)
@@ -941,10 +967,12 @@ fn sync_loop(board: &Board, stream: &Arc<Stream>, input: &mut Inbound, dec: &mut
                 result.and_then(|()| stream.send_message(wire::dent_done()))
             }
             Request::Recv(path) => recv_file(board, stream, &path),
-            Request::Send { path, mode } => match receive_file(board, stream, input, dec, &path, mode) {
-                Ok(()) => Ok(()),
-                Err(end) => return end,
-            },
+            Request::Send { path, mode } => {
+                match receive_file(board, stream, input, dec, &path, mode) {
+                    Ok(()) => Ok(()),
+                    Err(end) => return end,
+                }
+            }
             Request::Quit => return SyncEnd::Close,
             Request::Data(_) | Request::Done(_) => {
                 let _ = stream.send_message(wire::fail("unexpected DATA or DONE outside of SEND"));
@@ -1013,22 +1041,20 @@ fn receive_file(
             Ok(Some(Request::Data(bytes))) => {
                 received += bytes.len();
                 if cut && received >= PUSH_CUT_AFTER {
-                    drop(writer.take());
                     remove_partial();
                     return Err(SyncEnd::Cut);
                 }
-                if let Some(w) = writer.as_mut() {
-                    if let Err(e) = w.write_all(&bytes) {
-                        let text = strerror(&e);
-                        writer = None;
-                        remove_partial();
-                        failure = Some(text);
-                    }
+                if let Some(w) = writer.as_mut()
+                    && let Err(e) = w.write_all(&bytes)
+                {
+                    let text = strerror(&e);
+                    writer = None;
+                    remove_partial();
+                    failure = Some(text);
                 }
             }
             Ok(Some(Request::Done(mtime))) => {
                 if cut {
-                    drop(writer.take());
                     remove_partial();
                     return Err(SyncEnd::Cut);
                 }
@@ -1047,13 +1073,11 @@ fn receive_file(
                 return stream.send_message(reply).map_err(|_| SyncEnd::Close);
             }
             Ok(Some(_)) | Err(_) => {
-                drop(writer.take());
                 remove_partial();
                 let _ = stream.send_message(wire::fail("protocol error: expected DATA or DONE"));
                 return Err(SyncEnd::Close);
             }
             Ok(None) => {
-                drop(writer.take());
                 remove_partial();
                 return Err(SyncEnd::Close);
             }
@@ -1084,17 +1108,32 @@ mod tests {
 
     #[test]
     fn services_by_profile() {
-        assert_eq!(parse_service("shell:id", Profile::X8), Some(Service::ShellRaw("id".into())));
-        assert_eq!(parse_service("shell:", Profile::X8), Some(Service::ShellPty));
+        assert_eq!(
+            parse_service("shell:id", Profile::X8),
+            Some(Service::ShellRaw("id".into()))
+        );
+        assert_eq!(
+            parse_service("shell:", Profile::X8),
+            Some(Service::ShellPty)
+        );
         assert_eq!(parse_service("shell,v2,raw:id", Profile::X8), None);
         assert_eq!(
             parse_service("shell,v2,TERM=xterm,raw:id", Profile::Modern),
             Some(Service::ShellV2("id".into()))
         );
-        assert_eq!(parse_service("exec:cat /x", Profile::X8), Some(Service::Exec("cat /x".into())));
+        assert_eq!(
+            parse_service("exec:cat /x", Profile::X8),
+            Some(Service::Exec("cat /x".into()))
+        );
         assert_eq!(parse_service("sync:", Profile::X8), Some(Service::Sync));
-        assert_eq!(parse_service("tcp:5001", Profile::X8), Some(Service::Tcp(5001)));
-        assert_eq!(parse_service("tcp:5001:localhost", Profile::X8), Some(Service::Tcp(5001)));
+        assert_eq!(
+            parse_service("tcp:5001", Profile::X8),
+            Some(Service::Tcp(5001))
+        );
+        assert_eq!(
+            parse_service("tcp:5001:localhost", Profile::X8),
+            Some(Service::Tcp(5001))
+        );
         assert_eq!(parse_service("tcp:5001:10.0.0.1", Profile::X8), None);
         assert_eq!(parse_service("tcp:0", Profile::X8), None);
         assert_eq!(parse_service("tcp:99999", Profile::X8), None);

@@ -57,10 +57,16 @@ impl Fault {
 
     pub fn describe(self) -> &'static str {
         match self {
-            Fault::M4Silent => "the M4 never answers; m4-proxy closes port 5001 after 1 s without a reply",
-            Fault::M4ProxyDown => "m4-proxy exited; systemctl still says active; ports 5000/5001 closed",
+            Fault::M4Silent => {
+                "the M4 never answers; m4-proxy closes port 5001 after 1 s without a reply"
+            }
+            Fault::M4ProxyDown => {
+                "m4-proxy exited; systemctl still says active; ports 5000/5001 closed"
+            }
             Fault::ProgramFail => "OpenOCD fails to program the H7 (program.sh still exits 0)",
-            Fault::VerifyFail => "OpenOCD programs the H7 but verification fails (program.sh still exits 0)",
+            Fault::VerifyFail => {
+                "OpenOCD programs the H7 but verification fails (program.sh still exits 0)"
+            }
             Fault::PushCut => "the ADB connection drops in the middle of a file transfer",
             Fault::DiskFull => "no space left on the data partition",
             Fault::NoDockerCompose => "the docker compose plugin is missing",
@@ -103,7 +109,10 @@ impl Faults {
         }
     }
     pub fn has(&self, f: Fault) -> bool {
-        self.set.lock().unwrap_or_else(|e| e.into_inner()).contains(&f)
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&f)
     }
     pub fn set(&self, f: Fault, on: bool) {
         let mut s = self.set.lock().unwrap_or_else(|e| e.into_inner());

@@ -85,7 +85,10 @@ impl AdbServer {
             if String::from_utf8_lossy(&st.stdout).trim() == "device" {
                 return serial;
             }
-            assert!(Instant::now() < deadline, "the sim never came online in adb");
+            assert!(
+                Instant::now() < deadline,
+                "the sim never came online in adb"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
