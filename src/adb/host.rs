@@ -271,6 +271,7 @@ impl HostConnection {
         }
         drop(w);
         Ok(HostStream {
+            handles: Arc::new(AtomicU32::new(1)),
             conn: self.inner.clone(),
             state,
             local_id,
@@ -363,6 +364,8 @@ impl StreamState {
 /// A stream on a [`HostConnection`]: `Read` gives what the device sends (EOF when it closes
 /// the stream), `Write` sends WRTEs of at most the device's payload size, one at a time.
 pub struct HostStream {
+    /// How many handles share this stream; the last one closes it.
+    handles: Arc<AtomicU32>,
     conn: Arc<Inner>,
     state: Arc<StreamState>,
     local_id: u32,
@@ -385,7 +388,9 @@ impl HostStream {
 
     /// Another handle on the same stream, so that one thread can read while another writes.
     pub fn try_clone(&self) -> HostStream {
+        self.handles.fetch_add(1, Ordering::SeqCst);
         HostStream {
+            handles: self.handles.clone(),
             conn: self.conn.clone(),
             state: self.state.clone(),
             local_id: self.local_id,
@@ -501,7 +506,7 @@ impl Write for HostStream {
 impl Drop for HostStream {
     fn drop(&mut self) {
         // Only the last handle closes the stream.
-        if Arc::strong_count(&self.state) <= 2 {
+        if self.handles.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.close();
         }
     }
