@@ -131,7 +131,9 @@ fn a_folder_pushes() {
         "/usr/x",
     ]);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    // adb 29 prints push errors on stdout.
+    let err =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("Permission denied") || err.contains("Read-only"),
         "{err}"

@@ -180,7 +180,9 @@ fn disk_full_refuses_writes() {
         "/home/fio/x.bin",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("No space left on device"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("No space left on device"), "{text}");
     assert!(adb.shell(&serial, "df /home/fio").contains("100%"));
     assert!(
         adb.shell(&serial, "echo hi > /home/fio/y 2>&1; cat /home/fio/y 2>&1")

@@ -101,8 +101,8 @@ fn devices_lists_the_board_with_its_identity() {
 fn shell_exit_codes_and_output() {
     for rig in Rig::both(|| sim(&[])) {
         for (cmd, want) in [("true", 0), ("false", 1), ("exit 7", 7), ("nosuchcmd", 127)] {
-            let (code, _, _) = rig.run(&["shell", cmd]);
-            assert_eq!(code, want, "{}: {cmd}", rig.name());
+            let (code, out, err) = rig.run(&["shell", cmd]);
+            assert_eq!(code, want, "{}: {cmd}: {out} {err}", rig.name());
         }
         let (code, out, _) = rig.run(&["shell", "echo out; echo err >&2; exit 3"]);
         assert_eq!(code, 3);

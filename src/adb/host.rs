@@ -234,6 +234,7 @@ impl HostConnection {
         let local_id = self.inner.next_id.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = mpsc::channel();
         let state = Arc::new(StreamState {
+            opened: AtomicBool::new(false),
             remote_id: AtomicU32::new(0),
             window: Mutex::new(Window::Opening),
             cv: Condvar::new(),
@@ -260,7 +261,9 @@ impl HostConnection {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        if *w == Window::Closed {
+        // A quick command may be accepted, answer and close before we look: being
+        // accepted is what counts; its output is buffered.
+        if *w == Window::Closed && !state.opened.load(Ordering::SeqCst) {
             drop(w);
             lock(&self.inner.streams).remove(&local_id);
             return Err(if state.broken.load(Ordering::SeqCst) {
@@ -294,6 +297,7 @@ fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits)
                     s.remote_id
                         .compare_exchange(0, p.arg0, Ordering::SeqCst, Ordering::SeqCst)
                         .ok();
+                    s.opened.store(true, Ordering::SeqCst);
                     let mut w = lock(&s.window);
                     if *w != Window::Closed {
                         *w = Window::Ready;
@@ -342,6 +346,8 @@ enum Window {
 }
 
 struct StreamState {
+    /// The device accepted the OPEN (it may have closed the stream again since).
+    opened: AtomicBool,
     remote_id: AtomicU32,
     window: Mutex<Window>,
     cv: Condvar,

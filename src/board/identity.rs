@@ -23,7 +23,7 @@ impl Identity {
     }
 }
 
-const SEP: &str = "--x8ctl-8<--";
+const SEP: &str = "__x8ctl_section__";
 
 /// The one board command that reads the identity.
 pub fn command() -> String {

@@ -306,12 +306,18 @@ mod tests {
         };
         let b = Board::new_without_services(cfg).unwrap();
         assert_eq!(b.hostname(), "portenta-x8-2d16ba09dab6fad9");
-        let osr = b.vfs().read("/etc/os-release", super::super::vfs::User::Fio).unwrap();
+        let osr = b
+            .vfs()
+            .read("/etc/os-release", super::super::vfs::User::Fio)
+            .unwrap();
         let osr = String::from_utf8(osr).unwrap();
         assert!(osr.contains("ID=lmp-xwayland\n"));
         assert!(osr.contains("IMAGE_VERSION=861\n"));
         assert!(osr.contains("VERSION=\"4.0.11-861-91.2\""));
-        let model = b.vfs().read("/proc/device-tree/model", super::super::vfs::User::Fio).unwrap();
+        let model = b
+            .vfs()
+            .read("/proc/device-tree/model", super::super::vfs::User::Fio)
+            .unwrap();
         assert_eq!(model, b"Arduino i.MX8MM Portenta X8 board\0");
         assert_eq!(
             b.connect_port(5001).unwrap_err().kind(),

@@ -300,8 +300,7 @@ pub fn is_under(path: &str, dir: &str) -> bool {
     if dir == "/" {
         return true;
     }
-    path == dir
-        || (path.starts_with(dir) && path.as_bytes().get(dir.len()).copied() == Some(b'/'))
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()).copied() == Some(b'/'))
 }
 
 fn now_secs() -> i64 {
@@ -320,7 +319,9 @@ fn dir_bytes(p: &Path, depth: usize) -> u64 {
     for e in rd.flatten() {
         let Ok(m) = e.metadata() else { continue };
         if m.is_dir() {
-            n = n.saturating_add(4096).saturating_add(dir_bytes(&e.path(), depth + 1));
+            n = n
+                .saturating_add(4096)
+                .saturating_add(dir_bytes(&e.path(), depth + 1));
         } else if m.is_file() {
             n = n.saturating_add(m.len().div_ceil(4096) * 4096);
         }
@@ -628,11 +629,7 @@ impl Vfs {
                 avail: 0,
             };
         }
-        let base = if total == DEFAULT_TOTAL {
-            BASE_USED
-        } else {
-            0
-        };
+        let base = if total == DEFAULT_TOTAL { BASE_USED } else { 0 };
         let mut used = base;
         for d in ["/home", "/tmp", "/var"] {
             used = used.saturating_add(dir_bytes(&self.host(d), 0));
@@ -956,7 +953,10 @@ mod tests {
     #[test]
     fn resolve_stays_inside() {
         let (d, v) = vfs();
-        assert_eq!(v.resolve("/../../etc/passwd").unwrap(), d.path().join("etc/passwd"));
+        assert_eq!(
+            v.resolve("/../../etc/passwd").unwrap(),
+            d.path().join("etc/passwd")
+        );
         assert_eq!(v.resolve("a/./b/../c").unwrap(), d.path().join("a/c"));
         assert_eq!(v.resolve("/").unwrap(), d.path());
     }
@@ -965,17 +965,29 @@ mod tests {
     fn permissions() {
         let (_d, v) = vfs();
         v.write("/home/fio/a", b"x", User::Fio).unwrap();
-        assert_eq!(v.write("/etc/x", b"x", User::Fio), Err(FsError::PermissionDenied));
+        assert_eq!(
+            v.write("/etc/x", b"x", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
         assert_eq!(v.write("/usr/x", b"x", User::Root), Err(FsError::ReadOnly));
         assert_eq!(v.write("/usr/x", b"x", User::Fio), Err(FsError::ReadOnly));
         v.remount_usr(true);
         v.write("/usr/x", b"x", User::Root).unwrap();
-        assert_eq!(v.write("/usr/y", b"x", User::Fio), Err(FsError::PermissionDenied));
-        assert_eq!(v.write("/proc/x", b"x", User::Root), Err(FsError::PermissionDenied));
+        assert_eq!(
+            v.write("/usr/y", b"x", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
+        assert_eq!(
+            v.write("/proc/x", b"x", User::Root),
+            Err(FsError::PermissionDenied)
+        );
         v.write_system_file("/proc/x", b"k").unwrap();
         assert_eq!(v.read("/proc/x", User::Fio).unwrap(), b"k");
         v.write("/tmp/r", b"x", User::Root).unwrap();
-        assert_eq!(v.write("/tmp/r", b"y", User::Fio), Err(FsError::PermissionDenied));
+        assert_eq!(
+            v.write("/tmp/r", b"y", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
         assert_eq!(v.stat("/tmp/r", true).unwrap().uid, 0);
         assert_eq!(v.stat("/home/fio/a", true).unwrap().uid, FIO_UID);
     }
@@ -983,7 +995,9 @@ mod tests {
     #[test]
     fn create_file_like_adbd() {
         let (_d, v) = vfs();
-        let mut w = v.create_file("/home/fio/d/e/f.bin", 0o100640, User::Fio).unwrap();
+        let mut w = v
+            .create_file("/home/fio/d/e/f.bin", 0o100640, User::Fio)
+            .unwrap();
         w.write_all(b"hello").unwrap();
         w.finish(1_600_000_000).unwrap();
         let m = v.lstat("/home/fio/d/e/f.bin").unwrap();
@@ -1000,14 +1014,21 @@ mod tests {
     fn symlinks_resolve_inside() {
         let (_d, v) = vfs();
         v.make_system_dir("/usr/lib/firmware").unwrap();
-        v.write_system_file("/usr/lib/firmware/fw.bin", b"fw").unwrap();
+        v.write_system_file("/usr/lib/firmware/fw.bin", b"fw")
+            .unwrap();
         v.remount_usr(true);
-        v.symlink("/usr/lib/firmware/fw.bin", "/home/fio/abs", User::Fio).unwrap();
-        v.symlink("../../usr/lib/firmware/fw.bin", "/home/fio/rel", User::Fio).unwrap();
+        v.symlink("/usr/lib/firmware/fw.bin", "/home/fio/abs", User::Fio)
+            .unwrap();
+        v.symlink("../../usr/lib/firmware/fw.bin", "/home/fio/rel", User::Fio)
+            .unwrap();
         assert_eq!(v.read("/home/fio/abs", User::Fio).unwrap(), b"fw");
         assert_eq!(v.read("/home/fio/rel", User::Fio).unwrap(), b"fw");
-        assert_eq!(v.readlink("/home/fio/abs").unwrap(), "/usr/lib/firmware/fw.bin");
-        v.symlink("/../../../../etc", "/home/fio/esc", User::Fio).unwrap();
+        assert_eq!(
+            v.readlink("/home/fio/abs").unwrap(),
+            "/usr/lib/firmware/fw.bin"
+        );
+        v.symlink("/../../../../etc", "/home/fio/esc", User::Fio)
+            .unwrap();
         assert_eq!(v.real_path("/home/fio/esc/x", true).unwrap(), "/etc/x");
         assert_eq!(v.lstat("/home/fio/abs").unwrap().mode & S_IFMT, S_IFLNK);
     }

@@ -107,7 +107,9 @@ impl P<'_, '_> {
         let save = self.i;
         let name = self.name();
         if !name.is_empty() {
-            for op in ["=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^="] {
+            for op in [
+                "=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=",
+            ] {
                 if self.eat(op) {
                     let rhs = self.assign()?;
                     let cur = self.var(&name)?;
@@ -294,12 +296,15 @@ impl P<'_, '_> {
                 t.push(c);
                 self.i += 1;
             }
-            return parse_int(&t).ok_or_else(|| format!("{t}: value too great for base (error token is \"{t}\")"));
+            return parse_int(&t)
+                .ok_or_else(|| format!("{t}: value too great for base (error token is \"{t}\")"));
         }
         let name = self.name();
         if name.is_empty() {
             let rest: String = self.s.iter().skip(self.i).collect();
-            return Err(format!("syntax error: operand expected (error token is \"{rest}\")"));
+            return Err(format!(
+                "syntax error: operand expected (error token is \"{rest}\")"
+            ));
         }
         let two: String = self.s.iter().skip(self.i).take(2).collect();
         let v = self.var(&name)?;
@@ -330,7 +335,13 @@ mod tests {
     use super::*;
 
     fn ev(s: &str) -> R {
-        let mut get = |n: &str| if n == "x" { Some("7".to_string()) } else { None };
+        let mut get = |n: &str| {
+            if n == "x" {
+                Some("7".to_string())
+            } else {
+                None
+            }
+        };
         let mut sets = Vec::new();
         eval(s, &mut get, &mut sets)
     }

@@ -10,9 +10,15 @@ use crate::sim::vfs::{self, FsError, Stat, User, Vfs};
 /// The command for `name` (bare, or under /bin, /usr/bin, /sbin, /usr/sbin).
 pub fn lookup(name: &str) -> Option<Builtin> {
     let base = if name.contains('/') {
-        ["/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/"]
-            .iter()
-            .find_map(|p| name.strip_prefix(p))?
+        [
+            "/bin/",
+            "/usr/bin/",
+            "/sbin/",
+            "/usr/sbin/",
+            "/usr/local/bin/",
+        ]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))?
     } else {
         name
     };
@@ -108,7 +114,10 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut esc = false;
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E')) {
+        if a.len() > 1
+            && a.starts_with('-')
+            && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'))
+        {
             for c in a.chars().skip(1) {
                 match c {
                     'n' => newline = false,
@@ -135,7 +144,10 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         bytes.push(b'\n');
     }
     if io.stdout.write_all(&bytes).is_err() {
-        let _ = writeln!(io.stderr, "bash: echo: write error: No space left on device");
+        let _ = writeln!(
+            io.stderr,
+            "bash: echo: write error: No space left on device"
+        );
         return 1;
     }
     0
@@ -168,7 +180,12 @@ fn pad(s: String, flags: &str, width: Option<usize>) -> String {
     let fill = w - n;
     if flags.contains('-') {
         format!("{s}{}", " ".repeat(fill))
-    } else if flags.contains('0') && !s.is_empty() && s.trim_start_matches('-').chars().all(|c| c.is_ascii_hexdigit()) {
+    } else if flags.contains('0')
+        && !s.is_empty()
+        && s.trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_hexdigit())
+    {
         let (sign, digits) = match s.strip_prefix('-') {
             Some(d) => ("-", d.to_string()),
             None => ("", s.clone()),
@@ -181,7 +198,10 @@ fn pad(s: String, flags: &str, width: Option<usize>) -> String {
 
 fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some((fmt, rest)) = args.split_first() else {
-        let _ = writeln!(io.stderr, "printf: usage: printf [-v var] format [arguments]");
+        let _ = writeln!(
+            io.stderr,
+            "printf: usage: printf [-v var] format [arguments]"
+        );
         return 2;
     };
     let fmt: Vec<char> = fmt.chars().collect();
@@ -261,7 +281,10 @@ fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
                 prec = Some(p.parse().unwrap_or(0));
             }
-            while matches!(fmt.get(i), Some('l') | Some('h') | Some('q') | Some('j') | Some('z')) {
+            while matches!(
+                fmt.get(i),
+                Some('l') | Some('h') | Some('q') | Some('j') | Some('z')
+            ) {
                 i += 1;
             }
             let width: Option<usize> = width.parse().ok();
@@ -316,7 +339,10 @@ fn printf(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                     format!("{:.*}", prec.unwrap_or(6), v)
                 }
                 other => {
-                    let _ = writeln!(io.stderr, "bash: printf: `{other}': invalid format character");
+                    let _ = writeln!(
+                        io.stderr,
+                        "bash: printf: `{other}': invalid format character"
+                    );
                     let _ = io.stdout.write_all(&outb);
                     return 1;
                 }
@@ -370,7 +396,10 @@ fn test_eval(ctx: &Ctx, args: &[String], io: &mut ShellIo, name: &str) -> i32 {
     }
     let v = t.or();
     if t.err.is_none() && t.i < args.len() {
-        t.err = Some(format!("{}: unexpected operator", args.get(t.i).cloned().unwrap_or_default()));
+        t.err = Some(format!(
+            "{}: unexpected operator",
+            args.get(t.i).cloned().unwrap_or_default()
+        ));
         if args.len() > 3 {
             t.err = Some("too many arguments".into());
         }
@@ -450,7 +479,9 @@ impl TestP<'_, '_> {
         }
         // binary?
         if let Some(op) = self.a.get(self.i + 1).map(|s| s.as_str()) {
-            let binops = ["=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "<", ">"];
+            let binops = [
+                "=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "<", ">",
+            ];
             if binops.contains(&op) && self.a.get(self.i + 2).is_some() {
                 let l = first.clone();
                 let r = self.a.get(self.i + 2).cloned().unwrap_or_default();
@@ -461,8 +492,18 @@ impl TestP<'_, '_> {
                     "<" => l < r,
                     ">" => l > r,
                     "-nt" | "-ot" => {
-                        let ml = self.ctx.board.vfs().stat(&self.ctx.path(&l), true).map(|s| s.mtime);
-                        let mr = self.ctx.board.vfs().stat(&self.ctx.path(&r), true).map(|s| s.mtime);
+                        let ml = self
+                            .ctx
+                            .board
+                            .vfs()
+                            .stat(&self.ctx.path(&l), true)
+                            .map(|s| s.mtime);
+                        let mr = self
+                            .ctx
+                            .board
+                            .vfs()
+                            .stat(&self.ctx.path(&r), true)
+                            .map(|s| s.mtime);
                         match (ml, mr) {
                             (Ok(a), Ok(b)) => {
                                 if op == "-nt" {
@@ -508,11 +549,23 @@ impl TestP<'_, '_> {
         if arg.is_empty() && !matches!(op, 'z' | 'n') {
             return false;
         }
-        let dev = matches!(path.as_str(), "/dev/null" | "/dev/zero" | "/dev/urandom" | "/dev/random" | "/dev/stdin" | "/dev/stdout" | "/dev/stderr");
+        let dev = matches!(
+            path.as_str(),
+            "/dev/null"
+                | "/dev/zero"
+                | "/dev/urandom"
+                | "/dev/random"
+                | "/dev/stdin"
+                | "/dev/stdout"
+                | "/dev/stderr"
+        );
         match op {
             'z' => arg.is_empty(),
             'n' => !arg.is_empty(),
-            'L' | 'h' => vfs.stat(&path, false).map(|s| s.is_symlink()).unwrap_or(false),
+            'L' | 'h' => vfs
+                .stat(&path, false)
+                .map(|s| s.is_symlink())
+                .unwrap_or(false),
             'c' => dev,
             _ => {
                 if dev {
@@ -631,7 +684,11 @@ fn parse_duration(s: &str) -> Option<f64> {
 
 fn sleep(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(io, "sleep", "missing operand\nTry 'sleep --help' for more information.");
+        complain(
+            io,
+            "sleep",
+            "missing operand\nTry 'sleep --help' for more information.",
+        );
         return 1;
     }
     let mut total = 0.0;
@@ -639,7 +696,14 @@ fn sleep(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match parse_duration(a) {
             Some(v) => total += v,
             None => {
-                complain(io, "sleep", &format!("invalid time interval {}\nTry 'sleep --help' for more information.", q(a)));
+                complain(
+                    io,
+                    "sleep",
+                    &format!(
+                        "invalid time interval {}\nTry 'sleep --help' for more information.",
+                        q(a)
+                    ),
+                );
                 return 1;
             }
         }
@@ -699,7 +763,12 @@ fn printenv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn timeout(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let rest: Vec<String> = args.iter().skip_while(|a| a.starts_with('-')).skip(1).cloned().collect();
+    let rest: Vec<String> = args
+        .iter()
+        .skip_while(|a| a.starts_with('-'))
+        .skip(1)
+        .cloned()
+        .collect();
     if rest.is_empty() {
         complain(io, "timeout", "missing operand");
         return 125;
@@ -812,7 +881,11 @@ fn ls_line(ctx: &Ctx, name: &str, path: &str, st: &Stat, o: &LsOpts) -> String {
     }
     if o.long {
         let owner = vfs::user_name(st.uid);
-        let size = if o.human { human(st.size) } else { st.size.to_string() };
+        let size = if o.human {
+            human(st.size)
+        } else {
+            st.size.to_string()
+        };
         s.push_str(&format!(
             "{} {} {} {} {:>5} {} {}",
             mode_string(st.mode),
@@ -855,7 +928,11 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     for f in &o.flags {
         if !"laAd1hFRitSrc".contains(*f) {
-            complain(io, "ls", &format!("invalid option -- '{f}'\nTry 'ls --help' for more information."));
+            complain(
+                io,
+                "ls",
+                &format!("invalid option -- '{f}'\nTry 'ls --help' for more information."),
+            );
             return 2;
         }
     }
@@ -884,7 +961,8 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match vfs.stat(&path, false) {
             Ok(st) => {
                 let follow = vfs.stat(&path, true).ok();
-                let is_dir = follow.as_ref().is_some_and(|f| f.is_dir()) && (!st.is_symlink() || !lo.long || a.ends_with('/'));
+                let is_dir = follow.as_ref().is_some_and(|f| f.is_dir())
+                    && (!st.is_symlink() || !lo.long || a.ends_with('/'));
                 if is_dir && !lo.dir {
                     dirs.push((a.clone(), path));
                 } else {
@@ -1048,7 +1126,11 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     if o.operands.is_empty() {
-        complain(io, "mkdir", "missing operand\nTry 'mkdir --help' for more information.");
+        complain(
+            io,
+            "mkdir",
+            "missing operand\nTry 'mkdir --help' for more information.",
+        );
         return 1;
     }
     let mode = match o.val('m') {
@@ -1068,8 +1150,13 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         let r = if parents {
-            vfs.mkdir_all(&path, 0o755, ctx.user)
-                .and_then(|_| if o.val('m').is_some() { vfs.chmod(&path, mode, ctx.user) } else { Ok(()) })
+            vfs.mkdir_all(&path, 0o755, ctx.user).and_then(|_| {
+                if o.val('m').is_some() {
+                    vfs.chmod(&path, mode, ctx.user)
+                } else {
+                    Ok(())
+                }
+            })
         } else {
             vfs.mkdir(&path, mode, ctx.user)
         };
@@ -1080,7 +1167,11 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
             }
             Err(e) => {
-                complain(io, "mkdir", &format!("cannot create directory {}: {e}", q(a)));
+                complain(
+                    io,
+                    "mkdir",
+                    &format!("cannot create directory {}: {e}", q(a)),
+                );
                 st = 1;
             }
         }
@@ -1142,7 +1233,11 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         if force {
             return 0;
         }
-        complain(io, "rm", "missing operand\nTry 'rm --help' for more information.");
+        complain(
+            io,
+            "rm",
+            "missing operand\nTry 'rm --help' for more information.",
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1150,7 +1245,11 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         if path == "/" && rec {
-            complain(io, "rm", "it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe");
+            complain(
+                io,
+                "rm",
+                "it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe",
+            );
             st = 1;
             continue;
         }
@@ -1189,7 +1288,11 @@ fn rmdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     if o.operands.is_empty() {
-        complain(io, "rmdir", "missing operand\nTry 'rmdir --help' for more information.");
+        complain(
+            io,
+            "rmdir",
+            "missing operand\nTry 'rmdir --help' for more information.",
+        );
         return 1;
     }
     let mut st = 0;
@@ -1208,7 +1311,9 @@ fn copy_file(ctx: &Ctx, from: &str, to: &str, preserve: bool) -> Result<(), (boo
     let sst = vfs.stat(from, true).map_err(|e| (true, e))?;
     let mut r = vfs.open_read(from, ctx.user).map_err(|e| (true, e))?;
     let existed = vfs.exists(to);
-    let mut w = vfs.open_write(to, false, ctx.user).map_err(|e| (false, e))?;
+    let mut w = vfs
+        .open_write(to, false, ctx.user)
+        .map_err(|e| (false, e))?;
     std::io::copy(&mut r, &mut w).map_err(|e| (false, FsError::from_io(&e)))?;
     w.close().map_err(|e| (false, e))?;
     if preserve {
@@ -1220,7 +1325,15 @@ fn copy_file(ctx: &Ctx, from: &str, to: &str, preserve: bool) -> Result<(), (boo
     Ok(())
 }
 
-fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, o: &CpOpts, io: &mut ShellIo) -> bool {
+fn copy_tree(
+    ctx: &Ctx,
+    from: &str,
+    to: &str,
+    shown_from: &str,
+    shown_to: &str,
+    o: &CpOpts,
+    io: &mut ShellIo,
+) -> bool {
     let vfs = ctx.board.vfs();
     let lst = match vfs.stat(from, !o.no_deref) {
         Ok(s) => s,
@@ -1233,36 +1346,64 @@ fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, 
         let t = match vfs.readlink(from) {
             Ok(t) => t,
             Err(e) => {
-                complain(io, "cp", &format!("cannot read symbolic link {}: {e}", q(shown_from)));
+                complain(
+                    io,
+                    "cp",
+                    &format!("cannot read symbolic link {}: {e}", q(shown_from)),
+                );
                 return false;
             }
         };
         let _ = vfs.remove_file(to, ctx.user);
         if let Err(e) = vfs.symlink(&t, to, ctx.user) {
-            complain(io, "cp", &format!("cannot create symbolic link {}: {e}", q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot create symbolic link {}: {e}", q(shown_to)),
+            );
             return false;
         }
         return true;
     }
     if lst.is_dir() {
         if !o.recursive {
-            complain(io, "cp", &format!("-r not specified; omitting directory {}", q(shown_from)));
+            complain(
+                io,
+                "cp",
+                &format!("-r not specified; omitting directory {}", q(shown_from)),
+            );
             return false;
         }
         if vfs::is_under(to, from) {
-            complain(io, "cp", &format!("cannot copy a directory, {}, into itself, {}", q(shown_from), q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!(
+                    "cannot copy a directory, {}, into itself, {}",
+                    q(shown_from),
+                    q(shown_to)
+                ),
+            );
             return false;
         }
         if !vfs.is_dir(to) {
             if let Err(e) = vfs.mkdir(to, 0o755, ctx.user) {
-                complain(io, "cp", &format!("cannot create directory {}: {e}", q(shown_to)));
+                complain(
+                    io,
+                    "cp",
+                    &format!("cannot create directory {}: {e}", q(shown_to)),
+                );
                 return false;
             }
         }
         let names = match vfs.read_dir(from, ctx.user) {
             Ok(n) => n,
             Err(e) => {
-                complain(io, "cp", &format!("cannot open directory {}: {e}", q(shown_from)));
+                complain(
+                    io,
+                    "cp",
+                    &format!("cannot open directory {}: {e}", q(shown_from)),
+                );
                 return false;
             }
         };
@@ -1292,11 +1433,19 @@ fn copy_tree(ctx: &Ctx, from: &str, to: &str, shown_from: &str, shown_to: &str, 
             true
         }
         Err((true, e)) => {
-            complain(io, "cp", &format!("cannot open {} for reading: {e}", q(shown_from)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot open {} for reading: {e}", q(shown_from)),
+            );
             false
         }
         Err((false, e)) => {
-            complain(io, "cp", &format!("cannot create regular file {}: {e}", q(shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot create regular file {}: {e}", q(shown_to)),
+            );
             false
         }
     }
@@ -1318,17 +1467,32 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let co = CpOpts {
-        recursive: o.has('r') || o.has('R') || o.has('a') || o.long("recursive") || o.long("archive"),
+        recursive: o.has('r')
+            || o.has('R')
+            || o.has('a')
+            || o.long("recursive")
+            || o.long("archive"),
         preserve: o.has('p') || o.has('a') || o.long("archive") || o.long("preserve"),
         no_deref: o.has('a') || o.has('P') || o.has('d'),
         verbose: o.has('v'),
     };
     let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(io, "cp", "missing file operand\nTry 'cp --help' for more information.");
+        complain(
+            io,
+            "cp",
+            "missing file operand\nTry 'cp --help' for more information.",
+        );
         return 1;
     };
     if srcs.is_empty() {
-        complain(io, "cp", &format!("missing destination file operand after {}\nTry 'cp --help' for more information.", q(dest)));
+        complain(
+            io,
+            "cp",
+            &format!(
+                "missing destination file operand after {}\nTry 'cp --help' for more information.",
+                q(dest)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1342,18 +1506,29 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, !co.no_deref).is_err() {
-            complain(io, "cp", &format!("cannot stat {}: No such file or directory", q(s)));
+            complain(
+                io,
+                "cp",
+                &format!("cannot stat {}: No such file or directory", q(s)),
+            );
             st = 1;
             continue;
         }
         let (to, shown_to) = if dest_is_dir {
             let base = spath.rsplit('/').next().unwrap_or("").to_string();
-            (vfs::join_path(&dpath, &base), format!("{}/{base}", dest.trim_end_matches('/')))
+            (
+                vfs::join_path(&dpath, &base),
+                format!("{}/{base}", dest.trim_end_matches('/')),
+            )
         } else {
             (dpath.clone(), dest.clone())
         };
         if to == spath {
-            complain(io, "cp", &format!("{} and {} are the same file", q(s), q(&shown_to)));
+            complain(
+                io,
+                "cp",
+                &format!("{} and {} are the same file", q(s), q(&shown_to)),
+            );
             st = 1;
             continue;
         }
@@ -1373,11 +1548,22 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(io, "mv", "missing file operand\nTry 'mv --help' for more information.");
+        complain(
+            io,
+            "mv",
+            "missing file operand\nTry 'mv --help' for more information.",
+        );
         return 1;
     };
     if srcs.is_empty() {
-        complain(io, "mv", &format!("missing destination file operand after {}\nTry 'mv --help' for more information.", q(dest)));
+        complain(
+            io,
+            "mv",
+            &format!(
+                "missing destination file operand after {}\nTry 'mv --help' for more information.",
+                q(dest)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1391,7 +1577,11 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, false).is_err() {
-            complain(io, "mv", &format!("cannot stat {}: No such file or directory", q(s)));
+            complain(
+                io,
+                "mv",
+                &format!("cannot stat {}: No such file or directory", q(s)),
+            );
             st = 1;
             continue;
         }
@@ -1401,7 +1591,11 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             dpath.clone()
         };
         if let Err(e) = vfs.rename(&spath, &to, ctx.user) {
-            complain(io, "mv", &format!("cannot move {} to {}: {e}", q(s), q(dest)));
+            complain(
+                io,
+                "mv",
+                &format!("cannot move {} to {}: {e}", q(s), q(dest)),
+            );
             st = 1;
         }
     }
@@ -1423,17 +1617,32 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         [t] => (t.clone(), t.rsplit('/').next().unwrap_or(t).to_string()),
         [t, l] => (t.clone(), l.clone()),
         [] => {
-            complain(io, "ln", "missing file operand\nTry 'ln --help' for more information.");
+            complain(
+                io,
+                "ln",
+                "missing file operand\nTry 'ln --help' for more information.",
+            );
             return 1;
         }
         _ => {
-            complain(io, "ln", "extra operand (only one link at a time is supported)");
+            complain(
+                io,
+                "ln",
+                "extra operand (only one link at a time is supported)",
+            );
             return 1;
         }
     };
     let mut lpath = ctx.path(&link);
     if vfs.is_dir(&lpath) && !o.has('n') && !o.has('T') {
-        lpath = vfs::join_path(&lpath, target.trim_end_matches('/').rsplit('/').next().unwrap_or(&target));
+        lpath = vfs::join_path(
+            &lpath,
+            target
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(&target),
+        );
     }
     if force && vfs.stat(&lpath, false).is_ok() {
         if let Err(e) = vfs.remove_file(&lpath, ctx.user) {
@@ -1443,7 +1652,11 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     }
     if symbolic {
         if let Err(e) = vfs.symlink(&target, &lpath, ctx.user) {
-            complain(io, "ln", &format!("failed to create symbolic link {}: {e}", q(&link)));
+            complain(
+                io,
+                "ln",
+                &format!("failed to create symbolic link {}: {e}", q(&link)),
+            );
             return 1;
         }
         return 0;
@@ -1451,13 +1664,25 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     // Hard link: the sandbox copies the data.
     let tpath = ctx.path(&target);
     if vfs.stat(&lpath, false).is_ok() {
-        complain(io, "ln", &format!("failed to create hard link {}: File exists", q(&link)));
+        complain(
+            io,
+            "ln",
+            &format!("failed to create hard link {}: File exists", q(&link)),
+        );
         return 1;
     }
     match copy_file(ctx, &tpath, &lpath, true) {
         Ok(()) => 0,
         Err((_, e)) => {
-            complain(io, "ln", &format!("failed to create hard link {} => {}: {e}", q(&link), q(&target)));
+            complain(
+                io,
+                "ln",
+                &format!(
+                    "failed to create hard link {} => {}: {e}",
+                    q(&link),
+                    q(&target)
+                ),
+            );
             1
         }
     }
@@ -1488,11 +1713,22 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     }
     let Some((mode, files)) = rest.split_first() else {
-        complain(io, "chmod", "missing operand\nTry 'chmod --help' for more information.");
+        complain(
+            io,
+            "chmod",
+            "missing operand\nTry 'chmod --help' for more information.",
+        );
         return 1;
     };
     if files.is_empty() {
-        complain(io, "chmod", &format!("missing operand after {}\nTry 'chmod --help' for more information.", q(mode)));
+        complain(
+            io,
+            "chmod",
+            &format!(
+                "missing operand after {}\nTry 'chmod --help' for more information.",
+                q(mode)
+            ),
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1506,7 +1742,15 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             targets.push(path.clone());
         }
         for p in targets {
-            let shown = if p == path { f.clone() } else { format!("{}{}", f.trim_end_matches('/'), p.get(path.len()..).unwrap_or("")) };
+            let shown = if p == path {
+                f.clone()
+            } else {
+                format!(
+                    "{}{}",
+                    f.trim_end_matches('/'),
+                    p.get(path.len()..).unwrap_or("")
+                )
+            };
             let cur = match vfs.stat(&p, true) {
                 Ok(s) => s,
                 Err(e) => {
@@ -1516,12 +1760,27 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
             };
             let Some(m) = apply_mode(mode, cur.perm(), cur.is_dir()) else {
-                complain(io, "chmod", &format!("invalid mode: {}\nTry 'chmod --help' for more information.", q(mode)));
+                complain(
+                    io,
+                    "chmod",
+                    &format!(
+                        "invalid mode: {}\nTry 'chmod --help' for more information.",
+                        q(mode)
+                    ),
+                );
                 return 1;
             };
             if let Err(e) = vfs.chmod(&p, m, ctx.user) {
-                let msg = if e == FsError::PermissionDenied { "Operation not permitted".to_string() } else { e.to_string() };
-                complain(io, "chmod", &format!("changing permissions of {}: {msg}", q(&shown)));
+                let msg = if e == FsError::PermissionDenied {
+                    "Operation not permitted".to_string()
+                } else {
+                    e.to_string()
+                };
+                complain(
+                    io,
+                    "chmod",
+                    &format!("changing permissions of {}: {msg}", q(&shown)),
+                );
                 st = 1;
             }
         }
@@ -1546,11 +1805,22 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let Some((spec, files)) = o.operands.split_first() else {
-        complain(io, "chown", "missing operand\nTry 'chown --help' for more information.");
+        complain(
+            io,
+            "chown",
+            "missing operand\nTry 'chown --help' for more information.",
+        );
         return 1;
     };
     if files.is_empty() {
-        complain(io, "chown", &format!("missing operand after {}\nTry 'chown --help' for more information.", q(spec)));
+        complain(
+            io,
+            "chown",
+            &format!(
+                "missing operand after {}\nTry 'chown --help' for more information.",
+                q(spec)
+            ),
+        );
         return 1;
     }
     let user_part = spec.split([':', '.']).next().unwrap_or("");
@@ -1583,12 +1853,24 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match r {
                 Ok(()) => {}
                 Err(FsError::NotFound) => {
-                    complain(io, "chown", &format!("cannot access {}: No such file or directory", q(f)));
+                    complain(
+                        io,
+                        "chown",
+                        &format!("cannot access {}: No such file or directory", q(f)),
+                    );
                     st = 1;
                 }
                 Err(e) => {
-                    let msg = if e == FsError::PermissionDenied { "Operation not permitted".to_string() } else { e.to_string() };
-                    complain(io, "chown", &format!("changing ownership of {}: {msg}", q(f)));
+                    let msg = if e == FsError::PermissionDenied {
+                        "Operation not permitted".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    complain(
+                        io,
+                        "chown",
+                        &format!("changing ownership of {}: {msg}", q(f)),
+                    );
                     st = 1;
                 }
             }
@@ -1645,7 +1927,11 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match vfs.stat(&ctx.path(r), true) {
             Ok(s) => s.mtime,
             Err(e) => {
-                complain(io, "touch", &format!("failed to get attributes of {}: {e}", q(r)));
+                complain(
+                    io,
+                    "touch",
+                    &format!("failed to get attributes of {}: {e}", q(r)),
+                );
                 return 1;
             }
         }
@@ -1653,7 +1939,11 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         Vfs::now()
     };
     if o.operands.is_empty() {
-        complain(io, "touch", "missing file operand\nTry 'touch --help' for more information.");
+        complain(
+            io,
+            "touch",
+            "missing file operand\nTry 'touch --help' for more information.",
+        );
         return 1;
     }
     let mut st = 0;
@@ -1663,7 +1953,10 @@ fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             if o.has('c') {
                 continue;
             }
-            if let Err(e) = vfs.open_write(&path, true, ctx.user).and_then(|w| w.close()) {
+            if let Err(e) = vfs
+                .open_write(&path, true, ctx.user)
+                .and_then(|w| w.close())
+            {
                 complain(io, "touch", &format!("cannot touch {}: {e}", q(f)));
                 st = 1;
                 continue;
@@ -1759,11 +2052,18 @@ fn stat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             return 1;
         }
     };
-    let fmt_nl = o.val('c').or(o.long_val("format")).map(|f| (f.to_string(), true));
+    let fmt_nl = o
+        .val('c')
+        .or(o.long_val("format"))
+        .map(|f| (f.to_string(), true));
     let fmt = fmt_nl.or(o.long_val("printf").map(|f| (f.to_string(), false)));
     let follow = o.has('L') || o.long("dereference");
     if o.operands.is_empty() {
-        complain(io, "stat", "missing operand\nTry 'stat --help' for more information.");
+        complain(
+            io,
+            "stat",
+            "missing operand\nTry 'stat --help' for more information.",
+        );
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1880,7 +2180,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             "-a" | "-and" => continue,
             "-o" | "-or" | "(" | ")" => {
-                complain(io, "find", &format!("operator {} is not supported by this board's find", q(a)));
+                complain(
+                    io,
+                    "find",
+                    &format!("operator {} is not supported by this board's find", q(a)),
+                );
                 return 1;
             }
             "-type" => {
@@ -1903,7 +2207,14 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             "-maxdepth" | "-mindepth" => {
                 let Some(n) = arg(a, io) else { return 1 };
                 let Ok(v) = n.parse::<usize>() else {
-                    complain(io, "find", &format!("Expected a positive decimal integer argument to {a}, but got {}", q(&n)));
+                    complain(
+                        io,
+                        "find",
+                        &format!(
+                            "Expected a positive decimal integer argument to {a}, but got {}",
+                            q(&n)
+                        ),
+                    );
                     return 1;
                 };
                 if a == "-maxdepth" {
@@ -1945,7 +2256,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                     Some('-') => (-1, n.get(1..).unwrap_or("")),
                     _ => (0, n.as_str()),
                 };
-                let unit = rest.chars().last().filter(|c| c.is_ascii_alphabetic()).unwrap_or('b');
+                let unit = rest
+                    .chars()
+                    .last()
+                    .filter(|c| c.is_ascii_alphabetic())
+                    .unwrap_or('b');
                 let num = rest.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 let Ok(v) = num.parse::<i64>() else {
                     complain(io, "find", &format!("invalid -size type {}", q(&n)));
@@ -1981,7 +2296,11 @@ fn find(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 if other.starts_with('-') {
                     complain(io, "find", &format!("unknown predicate `{other}'"));
                 } else {
-                    complain(io, "find", &format!("paths must precede expression: `{other}'"));
+                    complain(
+                        io,
+                        "find",
+                        &format!("paths must precede expression: `{other}'"),
+                    );
                 }
                 return 1;
             }
@@ -2055,8 +2374,22 @@ fn find_walk(
             Ok(names) => {
                 for n in names {
                     let child = vfs::join_path(path, &n);
-                    let cshown = if shown.ends_with('/') { format!("{shown}{n}") } else { format!("{shown}/{n}") };
-                    if !find_walk(ctx, &child, &cshown, depth + 1, maxdepth, mindepth, preds, state, io) {
+                    let cshown = if shown.ends_with('/') {
+                        format!("{shown}{n}")
+                    } else {
+                        format!("{shown}/{n}")
+                    };
+                    if !find_walk(
+                        ctx,
+                        &child,
+                        &cshown,
+                        depth + 1,
+                        maxdepth,
+                        mindepth,
+                        preds,
+                        state,
+                        io,
+                    ) {
                         return false;
                     }
                 }
@@ -2071,7 +2404,15 @@ fn find_walk(
 }
 
 /// Evaluate the predicates on one file; false when the output stream is closed.
-fn find_eval(ctx: &Ctx, path: &str, shown: &str, st: &Stat, preds: &[Pred], state: &mut FindState, io: &mut ShellIo) -> bool {
+fn find_eval(
+    ctx: &Ctx,
+    path: &str,
+    shown: &str,
+    st: &Stat,
+    preds: &[Pred],
+    state: &mut FindState,
+    io: &mut ShellIo,
+) -> bool {
     for (pi, p) in preds.iter().enumerate() {
         match find_pred(ctx, path, shown, st, p, pi, state, io) {
             Some(true) => {}
@@ -2083,8 +2424,25 @@ fn find_eval(ctx: &Ctx, path: &str, shown: &str, st: &Stat, preds: &[Pred], stat
 }
 
 #[allow(clippy::too_many_arguments)]
-fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize, state: &mut FindState, io: &mut ShellIo) -> Option<bool> {
-    let base = if shown == "/" { "/" } else { shown.trim_end_matches('/').rsplit('/').next().unwrap_or(shown) };
+fn find_pred(
+    ctx: &Ctx,
+    path: &str,
+    shown: &str,
+    st: &Stat,
+    p: &Pred,
+    pi: usize,
+    state: &mut FindState,
+    io: &mut ShellIo,
+) -> Option<bool> {
+    let base = if shown == "/" {
+        "/"
+    } else {
+        shown
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(shown)
+    };
     Some(match p {
         Pred::True => true,
         Pred::Type(t) => match t {
@@ -2103,7 +2461,11 @@ fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize,
         Pred::Path(pat) => super::glob::matches_str(pat, shown),
         Pred::Empty => {
             if st.is_dir() {
-                ctx.board.vfs().read_dir(path, ctx.user).map(|n| n.is_empty()).unwrap_or(false)
+                ctx.board
+                    .vfs()
+                    .read_dir(path, ctx.user)
+                    .map(|n| n.is_empty())
+                    .unwrap_or(false)
             } else {
                 st.is_file() && st.size == 0
             }
@@ -2140,7 +2502,11 @@ fn find_pred(ctx: &Ctx, path: &str, shown: &str, st: &Stat, p: &Pred, pi: usize,
         }
         Pred::Delete => {
             let vfs = ctx.board.vfs();
-            let r = if st.is_dir() { vfs.remove_dir(path, ctx.user) } else { vfs.remove_file(path, ctx.user) };
+            let r = if st.is_dir() {
+                vfs.remove_dir(path, ctx.user)
+            } else {
+                vfs.remove_file(path, ctx.user)
+            };
             if let Err(e) = r {
                 complain(io, "find", &format!("cannot delete {}: {e}", q(shown)));
                 state.status = 1;
@@ -2184,13 +2550,25 @@ fn xargs(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             "-d" => {
                 i += 1;
-                delim = args.get(i).and_then(|d| if d == "\\n" { Some('\n') } else { d.chars().next() });
+                delim = args.get(i).and_then(|d| {
+                    if d == "\\n" {
+                        Some('\n')
+                    } else {
+                        d.chars().next()
+                    }
+                });
             }
             "-t" | "-x" => {}
-            s if s.starts_with("-n") && s.len() > 2 => max_n = s.get(2..).and_then(|v| v.parse().ok()),
+            s if s.starts_with("-n") && s.len() > 2 => {
+                max_n = s.get(2..).and_then(|v| v.parse().ok())
+            }
             s if s.starts_with("-I") && s.len() > 2 => replace = s.get(2..).map(str::to_string),
             s if s.starts_with('-') && s.len() > 1 => {
-                complain(io, "xargs", &format!("invalid option -- '{}'", s.trim_start_matches('-')));
+                complain(
+                    io,
+                    "xargs",
+                    &format!("invalid option -- '{}'", s.trim_start_matches('-')),
+                );
                 return 1;
             }
             _ => break,
@@ -2205,11 +2583,20 @@ fn xargs(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let _ = io.stdin.read_to_end(&mut input);
     let text = String::from_utf8_lossy(&input).into_owned();
     let items: Vec<String> = if nul {
-        text.split('\0').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        text.split('\0')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     } else if let Some(d) = delim {
-        text.split(d).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        text.split(d)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     } else if replace.is_some() {
-        text.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+        text.lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
     } else {
         split_xargs(&text)
     };
@@ -2314,18 +2701,33 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             [n] => (vec![n.clone()], None),
             [n, s] => (vec![n.clone()], Some(s.clone())),
             [] => {
-                complain(io, "basename", "missing operand\nTry 'basename --help' for more information.");
+                complain(
+                    io,
+                    "basename",
+                    "missing operand\nTry 'basename --help' for more information.",
+                );
                 return 1;
             }
             _ => {
-                complain(io, "basename", &format!("extra operand {}", q(&o.operands.get(2).cloned().unwrap_or_default())));
+                complain(
+                    io,
+                    "basename",
+                    &format!(
+                        "extra operand {}",
+                        q(&o.operands.get(2).cloned().unwrap_or_default())
+                    ),
+                );
                 return 1;
             }
         }
     };
     for n in names {
         let t = n.trim_end_matches('/');
-        let mut b = if t.is_empty() && n.starts_with('/') { "/".to_string() } else { t.rsplit('/').next().unwrap_or("").to_string() };
+        let mut b = if t.is_empty() && n.starts_with('/') {
+            "/".to_string()
+        } else {
+            t.rsplit('/').next().unwrap_or("").to_string()
+        };
         if let Some(s) = &suffix {
             if b.len() > s.len() && b.ends_with(s.as_str()) {
                 b.truncate(b.len() - s.len());
@@ -2340,7 +2742,11 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn dirname(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(io, "dirname", "missing operand\nTry 'dirname --help' for more information.");
+        complain(
+            io,
+            "dirname",
+            "missing operand\nTry 'dirname --help' for more information.",
+        );
         return 1;
     }
     for n in args {
@@ -2480,9 +2886,17 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let (uid, name) = (user.uid(), user.name());
     let dg = vfs::DOCKER_GID;
     let text = if o.has('u') {
-        if o.has('n') { name.to_string() } else { uid.to_string() }
+        if o.has('n') {
+            name.to_string()
+        } else {
+            uid.to_string()
+        }
     } else if o.has('g') {
-        if o.has('n') { name.to_string() } else { uid.to_string() }
+        if o.has('n') {
+            name.to_string()
+        } else {
+            uid.to_string()
+        }
     } else if o.has('G') {
         match (user, o.has('n')) {
             (User::Root, false) => "0".into(),
@@ -2493,7 +2907,9 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     } else {
         match user {
             User::Root => "uid=0(root) gid=0(root) groups=0(root)".into(),
-            User::Fio => format!("uid=1000(fio) gid=1000(fio) groups=1000(fio),27(sudo),{dg}(docker)"),
+            User::Fio => {
+                format!("uid=1000(fio) gid=1000(fio) groups=1000(fio),27(sudo),{dg}(docker)")
+            }
         }
     };
     i32::from(!out(io, &format!("{text}\n")))
@@ -2539,7 +2955,11 @@ fn uname(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         ('o', "GNU/Linux"),
     ];
     for (c, v) in flags {
-        let want = if all { !matches!(c, 'p' | 'i') } else { o.has(*c) };
+        let want = if all {
+            !matches!(c, 'p' | 'i')
+        } else {
+            o.has(*c)
+        };
         if want {
             parts.push((*v).to_string());
         }
@@ -2562,11 +2982,22 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match args.get(i).and_then(|d| parse_date(d)) {
                 Some(v) => t = v,
                 None => {
-                    complain(io, "date", &format!("invalid date {}", q(args.get(i).map(|s| s.as_str()).unwrap_or(""))));
+                    complain(
+                        io,
+                        "date",
+                        &format!(
+                            "invalid date {}",
+                            q(args.get(i).map(|s| s.as_str()).unwrap_or(""))
+                        ),
+                    );
                     return 1;
                 }
             }
-        } else if let Some(d) = a.strip_prefix("--date=").or_else(|| a.strip_prefix("-d")).filter(|d| !d.is_empty()) {
+        } else if let Some(d) = a
+            .strip_prefix("--date=")
+            .or_else(|| a.strip_prefix("-d"))
+            .filter(|d| !d.is_empty())
+        {
             match parse_date(d) {
                 Some(v) => t = v,
                 None => {
@@ -2586,13 +3017,21 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let o = getopt(args, "d", false).unwrap_or_default();
-    let ops = if o.operands.is_empty() { vec![".".to_string()] } else { o.operands.clone() };
+    let ops = if o.operands.is_empty() {
+        vec![".".to_string()]
+    } else {
+        o.operands.clone()
+    };
     let vfs = ctx.board.vfs();
     let mut st = 0;
     for a in &ops {
         let path = ctx.path(a);
         if vfs.stat(&path, false).is_err() {
-            complain(io, "du", &format!("cannot access {}: No such file or directory", q(a)));
+            complain(
+                io,
+                "du",
+                &format!("cannot access {}: No such file or directory", q(a)),
+            );
             st = 1;
             continue;
         }
@@ -2600,22 +3039,40 @@ fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         let mut lines = Vec::new();
         walk(ctx, &path, &mut |p| {
             if let Ok(s) = vfs.stat(p, false) {
-                total += if s.is_dir() { 4096 } else { s.size.div_ceil(4096) * 4096 };
+                total += if s.is_dir() {
+                    4096
+                } else {
+                    s.size.div_ceil(4096) * 4096
+                };
                 if s.is_dir() && !o.has('s') && p != path {
                     lines.push(p.to_string());
                 }
             }
         });
-        let fmt = |n: u64| if o.has('h') { human(n) } else { n.div_ceil(1024).to_string() };
+        let fmt = |n: u64| {
+            if o.has('h') {
+                human(n)
+            } else {
+                n.div_ceil(1024).to_string()
+            }
+        };
         if !o.has('s') {
             for p in lines {
                 let mut sub = 0u64;
                 walk(ctx, &p, &mut |q2| {
                     if let Ok(s) = vfs.stat(q2, false) {
-                        sub += if s.is_dir() { 4096 } else { s.size.div_ceil(4096) * 4096 };
+                        sub += if s.is_dir() {
+                            4096
+                        } else {
+                            s.size.div_ceil(4096) * 4096
+                        };
                     }
                 });
-                let shown = format!("{}{}", a.trim_end_matches('/'), p.get(path.len()..).unwrap_or(""));
+                let shown = format!(
+                    "{}{}",
+                    a.trim_end_matches('/'),
+                    p.get(path.len()..).unwrap_or("")
+                );
                 let _ = writeln!(io.stdout, "{}\t{shown}", fmt(sub));
             }
         }
@@ -2630,7 +3087,15 @@ fn free(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let h = args.iter().any(|a| a == "-h");
     let m = args.iter().any(|a| a == "-m");
     let vals = [2_005_664u64, 612_532, 612_220, 18_760, 780_912, 1_276_812];
-    let f = |k: u64| if h { human(k * 1024) + "i" } else if m { (k / 1024).to_string() } else { k.to_string() };
+    let f = |k: u64| {
+        if h {
+            human(k * 1024) + "i"
+        } else if m {
+            (k / 1024).to_string()
+        } else {
+            k.to_string()
+        }
+    };
     let text = format!(
         "               total        used        free      shared  buff/cache   available\nMem:    {:>12}{:>12}{:>12}{:>12}{:>12}{:>12}\nSwap:   {:>12}{:>12}{:>12}\n",
         f(vals[0]),
@@ -2648,5 +3113,11 @@ fn free(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn uptime(_: &mut Ctx, _: &[String], io: &mut ShellIo) -> i32 {
     let t = Vfs::now();
-    i32::from(!out(io, &format!(" {} up  1:02,  0 users,  load average: 0.08, 0.12, 0.10\n", strftime("%H:%M:%S", t))))
+    i32::from(!out(
+        io,
+        &format!(
+            " {} up  1:02,  0 users,  load average: 0.08, 0.12, 0.10\n",
+            strftime("%H:%M:%S", t)
+        ),
+    ))
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::io::{self, Cursor, Read, Write};
 use std::rc::Rc;
 
-use super::parse::{self, AndOr, Command, Conn, List, Param, ParamOp, Part, Pipeline, Redir, RedirKind, Word};
+use super::parse::{
+    self, AndOr, Command, Conn, List, Param, ParamOp, Part, Pipeline, Redir, RedirKind, Word,
+};
 use super::{Ctx, arith, cmds, glob};
 use crate::sim::board::ShellIo;
 use crate::sim::services::Services;
@@ -372,7 +374,9 @@ impl<'b> Shell<'b> {
                 redirs,
                 line,
             } => self.run_simple(assigns, words, redirs, *line, io),
-            Command::Group(list, redirs) => self.with_redirs(redirs, io, |sh, io| sh.run_list(list, io)),
+            Command::Group(list, redirs) => {
+                self.with_redirs(redirs, io, |sh, io| sh.run_list(list, io))
+            }
             Command::Subshell(list, redirs) => {
                 self.with_redirs(redirs, io, |sh, io| sh.subshell(|sh| sh.run_list(list, io)))
             }
@@ -551,7 +555,8 @@ impl<'b> Shell<'b> {
 
     fn param_value(&mut self, p: &Param, io: &mut ShellIo) -> Result<String, String> {
         let val = self.special_param(&p.name);
-        let is_null = |v: &Option<String>, colon: bool| v.is_none() || (colon && v.as_deref() == Some(""));
+        let is_null =
+            |v: &Option<String>, colon: bool| v.is_none() || (colon && v.as_deref() == Some(""));
         match &p.op {
             ParamOp::Plain => Ok(val.unwrap_or_default()),
             ParamOp::Len => Ok(val.unwrap_or_default().chars().count().to_string()),
@@ -749,7 +754,13 @@ impl<'b> Shell<'b> {
                     cur.chars.extend(h.chars().map(|c| (c, true)));
                 }
                 Part::Dq(inner) => {
-                    if let [Part::Param(Param { name, op: ParamOp::Plain })] = inner.as_slice() {
+                    if let [
+                        Part::Param(Param {
+                            name,
+                            op: ParamOp::Plain,
+                        }),
+                    ] = inner.as_slice()
+                    {
                         if name == "@" {
                             let pos = self.positional.clone();
                             let n = pos.len();
@@ -786,7 +797,10 @@ impl<'b> Shell<'b> {
         }
         let mut out = Vec::new();
         for f in fields {
-            if f.chars.iter().any(|&(c, q)| !q && matches!(c, '*' | '?' | '[')) {
+            if f.chars
+                .iter()
+                .any(|&(c, q)| !q && matches!(c, '*' | '?' | '['))
+            {
                 let found = glob::expand(&self.ctx, &f.chars);
                 if !found.is_empty() {
                     out.extend(found);
@@ -817,7 +831,11 @@ impl<'b> Shell<'b> {
             _ => {}
         }
         let path = self.ctx.path(target);
-        let w = self.ctx.board.vfs().open_write(&path, append, self.ctx.user)?;
+        let w = self
+            .ctx
+            .board
+            .vfs()
+            .open_write(&path, append, self.ctx.user)?;
         Ok(Dst::File(Rc::new(RefCell::new(w))))
     }
 
@@ -984,7 +1002,12 @@ impl<'b> Shell<'b> {
     }
 
     /// Run an argument vector (builtins, service commands, board commands, scripts).
-    pub fn dispatch(&mut self, argv: &[String], prefix: &[(String, String)], io: &mut ShellIo) -> i32 {
+    pub fn dispatch(
+        &mut self,
+        argv: &[String],
+        prefix: &[(String, String)],
+        io: &mut ShellIo,
+    ) -> i32 {
         let Some((name, args)) = argv.split_first() else {
             return 0;
         };
@@ -1094,13 +1117,21 @@ impl<'b> Shell<'b> {
         };
         let first = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
         let shell_script = if first.starts_with(b"#!") {
-            let interp = String::from_utf8_lossy(first.get(2..).unwrap_or(&[])).trim().to_string();
-            interp.ends_with("/sh") || interp.ends_with("bash") || interp.ends_with(" sh") || interp.ends_with(" bash")
+            let interp = String::from_utf8_lossy(first.get(2..).unwrap_or(&[]))
+                .trim()
+                .to_string();
+            interp.ends_with("/sh")
+                || interp.ends_with("bash")
+                || interp.ends_with(" sh")
+                || interp.ends_with(" bash")
         } else {
             !data.contains(&0)
         };
         if !shell_script {
-            self.err(io, &format!("{name}: cannot execute binary file: Exec format error"));
+            self.err(
+                io,
+                &format!("{name}: cannot execute binary file: Exec format error"),
+            );
             return 126;
         }
         let text = String::from_utf8_lossy(&data).into_owned();
@@ -1139,7 +1170,8 @@ impl<'b> Shell<'b> {
                 let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
                 if names.is_empty() {
                     for (k, v) in &self.ctx.env {
-                        let _ = writeln!(io.stdout, "declare -x {k}=\"{}\"", v.replace('"', "\\\""));
+                        let _ =
+                            writeln!(io.stdout, "declare -x {k}=\"{}\"", v.replace('"', "\\\""));
                     }
                 }
                 for a in names {
@@ -1192,7 +1224,8 @@ impl<'b> Shell<'b> {
                         }
                         s if s.starts_with('-') || s.starts_with('+') => {}
                         _ => {
-                            self.positional = std::iter::once(a.clone()).chain(it.cloned()).collect();
+                            self.positional =
+                                std::iter::once(a.clone()).chain(it.cloned()).collect();
                             break;
                         }
                     }
@@ -1200,7 +1233,10 @@ impl<'b> Shell<'b> {
                 0
             }
             "shift" => {
-                let n = args.first().and_then(|a| a.parse::<usize>().ok()).unwrap_or(1);
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse::<usize>().ok())
+                    .unwrap_or(1);
                 if n > self.positional.len() {
                     1
                 } else {
@@ -1233,7 +1269,11 @@ impl<'b> Shell<'b> {
             }
             "." | "source" => {
                 let Some(f) = args.first() else {
-                    return Some(self.usage_status(io, &format!("{name}: filename argument required"), 2));
+                    return Some(self.usage_status(
+                        io,
+                        &format!("{name}: filename argument required"),
+                        2,
+                    ));
                 };
                 let path = if f.contains('/') {
                     self.ctx.path(f)
@@ -1340,12 +1380,14 @@ impl<'b> Shell<'b> {
     /// What `type` says about a name, and the path `command -v` prints.
     fn describe(&self, n: &str) -> Option<(String, String)> {
         const KEYWORDS: &[&str] = &[
-            "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "in", "{", "}", "!",
+            "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
+            "esac", "in", "{", "}", "!",
         ];
         const SPECIAL: &[&str] = &[
-            ":", "exit", "return", "cd", "export", "unset", "local", "declare", "set", "shift", "break", "continue", "eval",
-            ".", "source", "read", "exec", "command", "type", "let", "wait", "trap", "umask", "echo", "printf", "true",
-            "false", "test", "[", "pwd", "alias", "hash", "ulimit",
+            ":", "exit", "return", "cd", "export", "unset", "local", "declare", "set", "shift",
+            "break", "continue", "eval", ".", "source", "read", "exec", "command", "type", "let",
+            "wait", "trap", "umask", "echo", "printf", "true", "false", "test", "[", "pwd",
+            "alias", "hash", "ulimit",
         ];
         if KEYWORDS.contains(&n) {
             return Some((format!("{n} is a shell keyword"), n.to_string()));
@@ -1355,7 +1397,10 @@ impl<'b> Shell<'b> {
         }
         let path = if n.contains('/') {
             let p = self.ctx.path(n);
-            if self.ctx.board.vfs().exists(&p) || Services::lookup(n).is_some() || cmds::lookup(n).is_some() {
+            if self.ctx.board.vfs().exists(&p)
+                || Services::lookup(n).is_some()
+                || cmds::lookup(n).is_some()
+            {
                 p
             } else {
                 return None;
@@ -1371,7 +1416,10 @@ impl<'b> Shell<'b> {
     }
 
     fn cd(&mut self, args: &[String], io: &mut ShellIo) -> i32 {
-        let args: Vec<&String> = args.iter().filter(|a| a.as_str() != "-L" && a.as_str() != "-P").collect();
+        let args: Vec<&String> = args
+            .iter()
+            .filter(|a| a.as_str() != "-L" && a.as_str() != "-P")
+            .collect();
         if args.len() > 1 {
             self.err(io, "cd: too many arguments");
             return 1;
@@ -1452,7 +1500,10 @@ impl<'b> Shell<'b> {
                 break;
             }
             let (head, tail) = match rest.find([' ', '\t']) {
-                Some(p) => (rest.get(..p).unwrap_or("").to_string(), rest.get(p..).unwrap_or("").to_string()),
+                Some(p) => (
+                    rest.get(..p).unwrap_or("").to_string(),
+                    rest.get(p..).unwrap_or("").to_string(),
+                ),
                 None => (rest.clone(), String::new()),
             };
             self.set_var(name, &head);
@@ -1464,14 +1515,27 @@ impl<'b> Shell<'b> {
 
 /// Run a script text in a child shell (`sh script`, `./script.sh`): `name` appears in
 /// error messages and as `$0`.
-pub fn run_child_script(ctx: &Ctx, name: &str, text: &str, args: Vec<String>, io: &mut ShellIo) -> i32 {
+pub fn run_child_script(
+    ctx: &Ctx,
+    name: &str,
+    text: &str,
+    args: Vec<String>,
+    io: &mut ShellIo,
+) -> i32 {
     let mut sh = Shell::new(ctx.fork(), name, false);
     sh.set_args(name, args);
     sh.run_script(text, io)
 }
 
 /// `bash -c CMD [arg0 [args...]]` as a child of `ctx`.
-pub fn run_dash_c(ctx: &Ctx, shell_name: &str, cmd: &str, arg0: Option<&str>, args: Vec<String>, io: &mut ShellIo) -> i32 {
+pub fn run_dash_c(
+    ctx: &Ctx,
+    shell_name: &str,
+    cmd: &str,
+    arg0: Option<&str>,
+    args: Vec<String>,
+    io: &mut ShellIo,
+) -> i32 {
     let mut sh = Shell::new(ctx.fork(), shell_name, false);
     sh.set_args(arg0.unwrap_or(shell_name), args);
     sh.run_script(cmd, io)

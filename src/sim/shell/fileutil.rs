@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 
 use super::Ctx;
 use crate::sim::board::ShellIo;
-use crate::sim::vfs::{FsError, Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+use crate::sim::vfs::{FsError, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, Stat};
 
 /// A reader of an endless stream of one byte (`/dev/zero`).
 struct Repeat(u8);
@@ -50,7 +50,9 @@ pub fn open_input(ctx: &Ctx, arg: &str) -> Result<Box<dyn Read>, FsError> {
 pub fn read_input(ctx: &Ctx, arg: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, FsError> {
     let mut v = Vec::new();
     if arg == "-" || arg == "/dev/stdin" {
-        stdin.read_to_end(&mut v).map_err(|e| FsError::from_io(&e))?;
+        stdin
+            .read_to_end(&mut v)
+            .map_err(|e| FsError::from_io(&e))?;
         return Ok(v);
     }
     let path = ctx.path(arg);
@@ -91,10 +93,10 @@ impl Opts {
         self.longs.iter().any(|l| l == name)
     }
     pub fn long_val(&self, name: &str) -> Option<&str> {
-        self.longs.iter().rev().find_map(|l| {
-            l.strip_prefix(name)
-                .and_then(|r| r.strip_prefix('='))
-        })
+        self.longs
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
     }
 }
 
@@ -202,7 +204,10 @@ pub fn tm(t: i64) -> Tm {
 }
 
 fn month_name(m: u32) -> &'static str {
-    MONTHS.get((m as usize).wrapping_sub(1)).copied().unwrap_or("???")
+    MONTHS
+        .get((m as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("???")
 }
 
 /// strftime for the common conversions (UTC).
@@ -421,7 +426,12 @@ mod tests {
         assert_eq!(mode_string(0o041777), "drwxrwxrwt");
         assert_eq!(human(270_336), "264K");
         assert_eq!(human(1_500_000), "1.5M");
-        let o = getopt(&["-la".into(), "x".into(), "-n".into(), "3".into()], "n", false).unwrap();
+        let o = getopt(
+            &["-la".into(), "x".into(), "-n".into(), "3".into()],
+            "n",
+            false,
+        )
+        .unwrap();
         assert!(o.has('l') && o.has('a'));
         assert_eq!(o.val('n'), Some("3"));
         assert_eq!(o.operands, vec!["x".to_string()]);

@@ -140,7 +140,9 @@ pub fn expand(ctx: &Ctx, pattern: &[(char, bool)]) -> Vec<String> {
         let mut next = Vec::new();
         for (disp, dir) in &cur {
             if has_meta(comp) {
-                let Ok(names) = vfs.read_dir(dir, ctx.user) else { continue };
+                let Ok(names) = vfs.read_dir(dir, ctx.user) else {
+                    continue;
+                };
                 let dot_ok = comp.first().is_some_and(|&(c, _)| c == '.');
                 for name in names {
                     if name.starts_with('.') && !dot_ok {

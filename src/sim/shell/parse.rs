@@ -203,7 +203,10 @@ pub fn is_name(s: &str) -> bool {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+    )
 }
 
 /// Parse a whole script.
@@ -1078,11 +1081,7 @@ impl Parser {
             }
         }
         let redirs = self.parse_redirs()?;
-        Ok(Command::Case {
-            word,
-            arms,
-            redirs,
-        })
+        Ok(Command::Case { word, arms, redirs })
     }
 
     fn parse_redirs(&mut self) -> PResult<Vec<Redir>> {
@@ -1189,7 +1188,6 @@ impl Parser {
             line,
         })
     }
-
 }
 
 fn as_assignment(w: &Word) -> Option<(String, Word)> {

@@ -155,8 +155,14 @@ impl Parser {
                             n
                         }
                         ')' if !self.ere => return Err("Unmatched ) or \\)".into()),
-                        'w' => Node::Class(vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], false),
-                        'W' => Node::Class(vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], true),
+                        'w' => Node::Class(
+                            vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                            false,
+                        ),
+                        'W' => Node::Class(
+                            vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                            true,
+                        ),
                         's' => Node::Class(vec![ClassItem::Named("space".into())], false),
                         'S' => Node::Class(vec![ClassItem::Named("space".into())], true),
                         'b' => Node::WordB,
@@ -183,7 +189,8 @@ impl Parser {
 
     fn at_branch_end(&self) -> bool {
         // BRE: `$` is an anchor at the end of the pattern or before \) or \|
-        self.s.get(self.i + 1) == Some(&'\\') && matches!(self.s.get(self.i + 2), Some(')') | Some('|'))
+        self.s.get(self.i + 1) == Some(&'\\')
+            && matches!(self.s.get(self.i + 2), Some(')') | Some('|'))
     }
 
     fn postfix(&mut self, mut atom: Node) -> Result<Node, String> {
@@ -205,7 +212,11 @@ impl Parser {
                 Some('\\') if !self.ere && matches!(self.peek2(), Some('+') | Some('?')) => {
                     let k = self.peek2();
                     self.i += 2;
-                    if k == Some('+') { (1, None) } else { (0, Some(1)) }
+                    if k == Some('+') {
+                        (1, None)
+                    } else {
+                        (0, Some(1))
+                    }
                 }
                 Some('{') if self.ere => {
                     self.i += 1;
@@ -497,7 +508,11 @@ impl Regex {
                     }
                 }
                 Some(Inst::WordB(want)) => {
-                    let before = if pos == 0 { None } else { text.get(pos - 1).copied() };
+                    let before = if pos == 0 {
+                        None
+                    } else {
+                        text.get(pos - 1).copied()
+                    };
                     let at = is_word(before) != is_word(text.get(pos).copied());
                     if at == *want {
                         stack.push(pc + 1);

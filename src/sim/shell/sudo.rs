@@ -65,7 +65,9 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 "shell" => shell = true,
                 "login" => login = true,
                 "preserve-env" => keep_env = true,
-                l if l.starts_with("prompt=") => prompt = l.strip_prefix("prompt=").map(str::to_string),
+                l if l.starts_with("prompt=") => {
+                    prompt = l.strip_prefix("prompt=").map(str::to_string)
+                }
                 l if l.starts_with("user=") => match l.strip_prefix("user=") {
                     Some("root") | Some("#0") => target = User::Root,
                     Some("fio") | Some("#1000") => target = User::Fio,
@@ -110,7 +112,11 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                         match args.get(i) {
                             Some(v) => v.clone(),
                             None => {
-                                complain(io, "sudo", &format!("option requires an argument -- '{c}'"));
+                                complain(
+                                    io,
+                                    "sudo",
+                                    &format!("option requires an argument -- '{c}'"),
+                                );
                                 return 1;
                             }
                         }
@@ -179,7 +185,10 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                         complain(
                             io,
                             "sudo",
-                            &format!("{failures} incorrect password attempt{}", if failures == 1 { "" } else { "s" }),
+                            &format!(
+                                "{failures} incorrect password attempt{}",
+                                if failures == 1 { "" } else { "s" }
+                            ),
                         );
                     } else {
                         complain(io, "sudo", "a password is required");
@@ -233,8 +242,12 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     child.env.insert("LOGNAME".into(), target.name().into());
     child.env.insert("SHELL".into(), "/bin/sh".into());
     child.env.insert("SUDO_USER".into(), ctx.user.name().into());
-    child.env.insert("SUDO_UID".into(), ctx.user.uid().to_string());
-    child.env.insert("SUDO_GID".into(), ctx.user.uid().to_string());
+    child
+        .env
+        .insert("SUDO_UID".into(), ctx.user.uid().to_string());
+    child
+        .env
+        .insert("SUDO_GID".into(), ctx.user.uid().to_string());
     child.env.insert("SUDO_COMMAND".into(), cmd.join(" "));
     if shell || login {
         if login {
@@ -259,18 +272,72 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 /// The mount table: (device, mount point, type, options).
 fn mounts(ctx: &Ctx) -> Vec<(String, String, String, String)> {
-    let usr = if ctx.board.vfs().usr_writable() { "rw" } else { "ro" };
+    let usr = if ctx.board.vfs().usr_writable() {
+        "rw"
+    } else {
+        "ro"
+    };
     vec![
-        ("/dev/mmcblk2p2".into(), "/".into(), "ext4".into(), "rw,relatime".into()),
-        ("devtmpfs".into(), "/dev".into(), "devtmpfs".into(), "rw,relatime,size=843808k,nr_inodes=210952,mode=755".into()),
-        ("proc".into(), "/proc".into(), "proc".into(), "rw,relatime".into()),
-        ("sysfs".into(), "/sys".into(), "sysfs".into(), "rw,nosuid,nodev,noexec,relatime".into()),
-        ("/dev/mmcblk2p2".into(), "/sysroot".into(), "ext4".into(), "rw,relatime".into()),
-        ("/dev/mmcblk2p2".into(), "/usr".into(), "ext4".into(), format!("{usr},relatime")),
-        ("/dev/mmcblk2p2".into(), "/boot".into(), "ext4".into(), "rw,relatime".into()),
-        ("/dev/mmcblk2p2".into(), "/var".into(), "ext4".into(), "rw,relatime".into()),
-        ("tmpfs".into(), "/dev/shm".into(), "tmpfs".into(), "rw,nosuid,nodev".into()),
-        ("tmpfs".into(), "/run".into(), "tmpfs".into(), "rw,nosuid,nodev,size=401136k,nr_inodes=819200,mode=755".into()),
+        (
+            "/dev/mmcblk2p2".into(),
+            "/".into(),
+            "ext4".into(),
+            "rw,relatime".into(),
+        ),
+        (
+            "devtmpfs".into(),
+            "/dev".into(),
+            "devtmpfs".into(),
+            "rw,relatime,size=843808k,nr_inodes=210952,mode=755".into(),
+        ),
+        (
+            "proc".into(),
+            "/proc".into(),
+            "proc".into(),
+            "rw,relatime".into(),
+        ),
+        (
+            "sysfs".into(),
+            "/sys".into(),
+            "sysfs".into(),
+            "rw,nosuid,nodev,noexec,relatime".into(),
+        ),
+        (
+            "/dev/mmcblk2p2".into(),
+            "/sysroot".into(),
+            "ext4".into(),
+            "rw,relatime".into(),
+        ),
+        (
+            "/dev/mmcblk2p2".into(),
+            "/usr".into(),
+            "ext4".into(),
+            format!("{usr},relatime"),
+        ),
+        (
+            "/dev/mmcblk2p2".into(),
+            "/boot".into(),
+            "ext4".into(),
+            "rw,relatime".into(),
+        ),
+        (
+            "/dev/mmcblk2p2".into(),
+            "/var".into(),
+            "ext4".into(),
+            "rw,relatime".into(),
+        ),
+        (
+            "tmpfs".into(),
+            "/dev/shm".into(),
+            "tmpfs".into(),
+            "rw,nosuid,nodev".into(),
+        ),
+        (
+            "tmpfs".into(),
+            "/run".into(),
+            "tmpfs".into(),
+            "rw,nosuid,nodev,size=401136k,nr_inodes=819200,mode=755".into(),
+        ),
     ]
 }
 
@@ -316,7 +383,11 @@ pub fn mount(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let path = ctx.path(target);
     if parts.contains(&"remount") {
         let Some((_, mp, _, _)) = mounts(ctx).into_iter().find(|m| m.1 == path) else {
-            complain(io, "mount", &format!("{target}: mount point not mounted or bad option."));
+            complain(
+                io,
+                "mount",
+                &format!("{target}: mount point not mounted or bad option."),
+            );
             return 32;
         };
         if mp == "/usr" {
@@ -334,7 +405,10 @@ pub fn mount(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 pub fn umount(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some(t) = args.iter().find(|a| !a.starts_with('-')) else {
-        let _ = writeln!(io.stderr, "Usage:\n umount [-hV]\n umount -a [options]\n umount [options] <source> | <directory>");
+        let _ = writeln!(
+            io.stderr,
+            "Usage:\n umount [-hV]\n umount -a [options]\n umount [options] <source> | <directory>"
+        );
         return 1;
     };
     if ctx.user != User::Root {
@@ -381,14 +455,38 @@ pub fn df(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let table = mounts(ctx);
     // (fs, type, total, used, avail, mount point)
     let mut rows: Vec<(String, String, u64, u64, u64, String)> = Vec::new();
-    let data_row = |mp: &str| ("/dev/mmcblk2p2".to_string(), "ext4".to_string(), space.total, space.used, space.avail, mp.to_string());
-    let small = |fs: &str, ty: &str, total: u64, used: u64, mp: &str| (fs.to_string(), ty.to_string(), total, used, total.saturating_sub(used), mp.to_string());
+    let data_row = |mp: &str| {
+        (
+            "/dev/mmcblk2p2".to_string(),
+            "ext4".to_string(),
+            space.total,
+            space.used,
+            space.avail,
+            mp.to_string(),
+        )
+    };
+    let small = |fs: &str, ty: &str, total: u64, used: u64, mp: &str| {
+        (
+            fs.to_string(),
+            ty.to_string(),
+            total,
+            used,
+            total.saturating_sub(used),
+            mp.to_string(),
+        )
+    };
     let mut st = 0;
     if paths.is_empty() {
         rows.push(data_row("/"));
         rows.push(small("devtmpfs", "devtmpfs", 843_808 * 1024, 0, "/dev"));
         rows.push(small("tmpfs", "tmpfs", 1_002_832 * 1024, 0, "/dev/shm"));
-        rows.push(small("tmpfs", "tmpfs", 401_136 * 1024, 9_764 * 1024, "/run"));
+        rows.push(small(
+            "tmpfs",
+            "tmpfs",
+            401_136 * 1024,
+            9_764 * 1024,
+            "/run",
+        ));
         rows.push(data_row("/sysroot"));
         rows.push(data_row("/usr"));
         rows.push(data_row("/boot"));
@@ -420,11 +518,17 @@ pub fn df(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut s = String::new();
     let ty = if show_type { "Type     " } else { "" };
     if h {
-        s.push_str(&format!("Filesystem      {ty}Size  Used Avail Use% Mounted on\n"));
+        s.push_str(&format!(
+            "Filesystem      {ty}Size  Used Avail Use% Mounted on\n"
+        ));
     } else if posix {
-        s.push_str(&format!("Filesystem     {ty}1024-blocks    Used Available Capacity Mounted on\n"));
+        s.push_str(&format!(
+            "Filesystem     {ty}1024-blocks    Used Available Capacity Mounted on\n"
+        ));
     } else {
-        s.push_str(&format!("Filesystem     {ty}1K-blocks    Used Available Use% Mounted on\n"));
+        s.push_str(&format!(
+            "Filesystem     {ty}1K-blocks    Used Available Use% Mounted on\n"
+        ));
     }
     for (fs, t, total, used, avail, mp) in rows {
         let pct = if used + avail == 0 {
@@ -432,13 +536,32 @@ pub fn df(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         } else {
             format!("{}%", (used * 100).div_ceil(used + avail))
         };
-        let tcol = if show_type { format!("{t:<8} ") } else { String::new() };
-        if h {
-            s.push_str(&format!("{fs:<15} {tcol}{:>5} {:>5} {:>5} {pct:>4} {mp}\n", human(total), human(used), human(avail)));
-        } else if posix {
-            s.push_str(&format!("{fs:<14} {tcol}{:>11} {:>7} {:>9} {pct:>8} {mp}\n", total / 1024, used / 1024, avail / 1024));
+        let tcol = if show_type {
+            format!("{t:<8} ")
         } else {
-            s.push_str(&format!("{fs:<14} {tcol}{:>9} {:>7} {:>9} {pct:>4} {mp}\n", total / 1024, used / 1024, avail / 1024));
+            String::new()
+        };
+        if h {
+            s.push_str(&format!(
+                "{fs:<15} {tcol}{:>5} {:>5} {:>5} {pct:>4} {mp}\n",
+                human(total),
+                human(used),
+                human(avail)
+            ));
+        } else if posix {
+            s.push_str(&format!(
+                "{fs:<14} {tcol}{:>11} {:>7} {:>9} {pct:>8} {mp}\n",
+                total / 1024,
+                used / 1024,
+                avail / 1024
+            ));
+        } else {
+            s.push_str(&format!(
+                "{fs:<14} {tcol}{:>9} {:>7} {:>9} {pct:>4} {mp}\n",
+                total / 1024,
+                used / 1024,
+                avail / 1024
+            ));
         }
     }
     if io.stdout.write_all(s.as_bytes()).is_err() {

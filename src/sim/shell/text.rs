@@ -107,7 +107,10 @@ fn sha_check(ctx: &mut Ctx, ops: &[String], io: &mut ShellIo) -> i32 {
             };
             let ok = match ctx.board.vfs().read(&ctx.path(name), ctx.user) {
                 Ok(d) => {
-                    let hex: String = Sha256::digest(&d).iter().map(|b| format!("{b:02x}")).collect();
+                    let hex: String = Sha256::digest(&d)
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
                     hex == sum.trim()
                 }
                 Err(e) => {
@@ -127,7 +130,10 @@ fn sha_check(ctx: &mut Ctx, ops: &[String], io: &mut ShellIo) -> i32 {
         complain(
             io,
             "sha256sum",
-            &format!("WARNING: {bad} computed checksum{} did NOT match", if bad == 1 { "" } else { "s" }),
+            &format!(
+                "WARNING: {bad} computed checksum{} did NOT match",
+                if bad == 1 { "" } else { "s" }
+            ),
         );
         st = 1;
     }
@@ -140,7 +146,11 @@ pub fn unsupported_sum(_: &mut Ctx, _: &[String], io: &mut ShellIo) -> i32 {
 }
 
 /// `-n N`, `-N`, `-c N` with an optional leading `+` (tail). Returns (bytes?, n, from_start).
-fn count_opts(args: &[String], cmd: &str, io: &mut ShellIo) -> Option<(bool, u64, bool, Vec<String>)> {
+fn count_opts(
+    args: &[String],
+    cmd: &str,
+    io: &mut ShellIo,
+) -> Option<(bool, u64, bool, Vec<String>)> {
     let mut bytes = false;
     let mut n: u64 = 10;
     let mut plus = false;
@@ -182,7 +192,8 @@ fn count_opts(args: &[String], cmd: &str, io: &mut ShellIo) -> Option<(bool, u64
             let (x, p) = parse(v, io)?;
             n = x;
             plus = p;
-        } else if a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| c.is_ascii_digit()) {
+        } else if a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| c.is_ascii_digit())
+        {
             n = a.get(1..).and_then(|v| v.parse().ok()).unwrap_or(10);
         } else if a == "-q" || a == "-v" || a == "-f" || a == "-F" {
         } else {
@@ -215,7 +226,12 @@ fn head_tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo, tail: bool) -> i3
             }
         };
         if multi {
-            let _ = write!(io.stdout, "{}==> {} <==\n", if k > 0 { "\n" } else { "" }, if f == "-" { "standard input" } else { f });
+            let _ = write!(
+                io.stdout,
+                "{}==> {} <==\n",
+                if k > 0 { "\n" } else { "" },
+                if f == "-" { "standard input" } else { f }
+            );
         }
         let n = n as usize;
         let out: &[u8] = if bytes {
@@ -238,7 +254,11 @@ fn head_tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo, tail: bool) -> i3
             }
             let nl = if data.is_empty() { 0 } else { starts.len() };
             if tail {
-                let from = if plus { n.saturating_sub(1) } else { nl.saturating_sub(n) };
+                let from = if plus {
+                    n.saturating_sub(1)
+                } else {
+                    nl.saturating_sub(n)
+                };
                 match starts.get(from) {
                     Some(&s) if from < nl => data.get(s..).unwrap_or(&[]),
                     _ => &[],
@@ -314,7 +334,14 @@ pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         if c {
             v.push(bytes);
         }
-        rows.push((v, if f == "-" && o.operands.is_empty() { String::new() } else { f.clone() }));
+        rows.push((
+            v,
+            if f == "-" && o.operands.is_empty() {
+                String::new()
+            } else {
+                f.clone()
+            },
+        ));
     }
     if files.len() > 1 {
         let mut v = Vec::new();
@@ -335,7 +362,12 @@ pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     } else if stdin_used {
         7
     } else {
-        rows.iter().flat_map(|r| r.0.iter()).map(|n| n.to_string().len()).max().unwrap_or(1).max(1)
+        rows.iter()
+            .flat_map(|r| r.0.iter())
+            .map(|n| n.to_string().len())
+            .max()
+            .unwrap_or(1)
+            .max(1)
     };
     for (v, name) in rows {
         let nums: Vec<String> = v.iter().map(|n| format!("{n:>width$}")).collect();
@@ -360,7 +392,12 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let mut ops = o.operands.clone();
-    let mut patterns: Vec<String> = o.vals.iter().filter(|(k, _)| *k == 'e').map(|(_, v)| v.clone()).collect();
+    let mut patterns: Vec<String> = o
+        .vals
+        .iter()
+        .filter(|(k, _)| *k == 'e')
+        .map(|(_, v)| v.clone())
+        .collect();
     if let Some(f) = o.val('f') {
         match read_input(ctx, f, io.stdin) {
             Ok(d) => patterns.extend(String::from_utf8_lossy(&d).lines().map(str::to_string)),
@@ -372,7 +409,11 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     }
     if patterns.is_empty() {
         if ops.is_empty() {
-            complain(io, "grep", "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.");
+            complain(
+                io,
+                "grep",
+                "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
+            );
             return 2;
         }
         let p = ops.remove(0);
@@ -409,10 +450,20 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let fixed_pats: Vec<Vec<char>> = patterns
         .iter()
-        .map(|p| if icase { p.to_lowercase().chars().collect() } else { p.chars().collect() })
+        .map(|p| {
+            if icase {
+                p.to_lowercase().chars().collect()
+            } else {
+                p.chars().collect()
+            }
+        })
         .collect();
     let mut files = if ops.is_empty() {
-        if recursive { vec![".".to_string()] } else { vec!["-".to_string()] }
+        if recursive {
+            vec![".".to_string()]
+        } else {
+            vec!["-".to_string()]
+        }
     } else {
         ops.clone()
     };
@@ -449,7 +500,11 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 continue;
             }
         };
-        let name = if f == "-" { "(standard input)" } else { f.as_str() };
+        let name = if f == "-" {
+            "(standard input)"
+        } else {
+            f.as_str()
+        };
         let mut n = 0usize;
         let mut outb = String::new();
         for (ln, raw) in lines_of(&data).iter().enumerate() {
@@ -458,7 +513,11 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             let line = String::from_utf8_lossy(raw);
             let chars: Vec<char> = line.chars().collect();
-            let lc: Vec<char> = if icase && fixed { line.to_lowercase().chars().collect() } else { Vec::new() };
+            let lc: Vec<char> = if icase && fixed {
+                line.to_lowercase().chars().collect()
+            } else {
+                Vec::new()
+            };
             let hay = if icase && fixed { &lc } else { &chars };
             let mut spans: Vec<(usize, usize)> = Vec::new();
             let matched = if fixed {
@@ -519,8 +578,16 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             }
             let prefix = format!(
                 "{}{}",
-                if show_name { format!("{name}:") } else { String::new() },
-                if number { format!("{}:", ln + 1) } else { String::new() }
+                if show_name {
+                    format!("{name}:")
+                } else {
+                    String::new()
+                },
+                if number {
+                    format!("{}:", ln + 1)
+                } else {
+                    String::new()
+                }
             );
             if only && !invert {
                 spans.sort();
@@ -578,7 +645,11 @@ fn parse_list(s: &str) -> Option<Vec<(usize, usize)>> {
         let (a, b) = match part.split_once('-') {
             Some((a, b)) => (
                 if a.is_empty() { 1 } else { a.parse().ok()? },
-                if b.is_empty() { usize::MAX } else { b.parse().ok()? },
+                if b.is_empty() {
+                    usize::MAX
+                } else {
+                    b.parse().ok()?
+                },
             ),
             None => {
                 let n: usize = part.parse().ok()?;
@@ -601,12 +672,19 @@ pub fn cut(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             return 1;
         }
     };
-    let delim = o.val('d').map(|d| d.chars().next().unwrap_or('\t')).unwrap_or('\t');
+    let delim = o
+        .val('d')
+        .map(|d| d.chars().next().unwrap_or('\t'))
+        .unwrap_or('\t');
     let (spec, chars_mode) = match (o.val('f'), o.val('c').or(o.val('b'))) {
         (Some(f), _) => (f, false),
         (None, Some(c)) => (c, true),
         _ => {
-            complain(io, "cut", "you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.");
+            complain(
+                io,
+                "cut",
+                "you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.",
+            );
             return 1;
         }
     };
@@ -630,7 +708,12 @@ pub fn cut(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         for raw in lines_of(&data) {
             let line = String::from_utf8_lossy(raw);
             if chars_mode {
-                let s: String = line.chars().enumerate().filter(|(i, _)| sel(i + 1)).map(|(_, c)| c).collect();
+                let s: String = line
+                    .chars()
+                    .enumerate()
+                    .filter(|(i, _)| sel(i + 1))
+                    .map(|(_, c)| c)
+                    .collect();
                 outs.push_str(&s);
             } else if !line.contains(delim) {
                 if only_delim {
@@ -638,7 +721,12 @@ pub fn cut(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
                 outs.push_str(&line);
             } else {
-                let parts: Vec<&str> = line.split(delim).enumerate().filter(|(i, _)| sel(i + 1)).map(|(_, p)| p).collect();
+                let parts: Vec<&str> = line
+                    .split(delim)
+                    .enumerate()
+                    .filter(|(i, _)| sel(i + 1))
+                    .map(|(_, p)| p)
+                    .collect();
                 outs.push_str(&parts.join(&delim.to_string()));
             }
             outs.push('\n');
@@ -674,7 +762,11 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut lines: Vec<String> = Vec::new();
     for f in inputs(&o.operands) {
         match read_input(ctx, &f, io.stdin) {
-            Ok(d) => lines.extend(lines_of(&d).iter().map(|l| String::from_utf8_lossy(l).into_owned())),
+            Ok(d) => lines.extend(
+                lines_of(&d)
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned()),
+            ),
             Err(e) => {
                 complain(io, "sort", &format!("cannot read: {f}: {e}"));
                 return 2;
@@ -683,7 +775,13 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     }
     let numeric = o.has('n') || o.has('g') || o.has('h');
     let sep = o.val('t').and_then(|t| t.chars().next());
-    let key = o.val('k').and_then(|k| k.split([',', '.']).next().and_then(|n| n.trim_end_matches(|c: char| c.is_alphabetic()).parse::<usize>().ok()));
+    let key = o.val('k').and_then(|k| {
+        k.split([',', '.']).next().and_then(|n| {
+            n.trim_end_matches(|c: char| c.is_alphabetic())
+                .parse::<usize>()
+                .ok()
+        })
+    });
     let key_of = |l: &str| -> String {
         match key {
             None => l.to_string(),
@@ -692,7 +790,10 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                     Some(s) => l.split(s).collect(),
                     None => l.split_whitespace().collect(),
                 };
-                fields.get(k.saturating_sub(1)..).map(|f| f.join(" ")).unwrap_or_default()
+                fields
+                    .get(k.saturating_sub(1)..)
+                    .map(|f| f.join(" "))
+                    .unwrap_or_default()
             }
         }
     };
@@ -705,7 +806,9 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.cmp(b))
         } else if fold {
-            ka.to_lowercase().cmp(&kb.to_lowercase()).then_with(|| a.cmp(b))
+            ka.to_lowercase()
+                .cmp(&kb.to_lowercase())
+                .then_with(|| a.cmp(b))
         } else {
             ka.cmp(&kb).then_with(|| a.cmp(b))
         }
@@ -714,7 +817,13 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         lines.reverse();
     }
     if o.has('u') {
-        lines.dedup_by(|a, b| if numeric { num_prefix(&key_of(a)) == num_prefix(&key_of(b)) } else { key_of(a) == key_of(b) });
+        lines.dedup_by(|a, b| {
+            if numeric {
+                num_prefix(&key_of(a)) == num_prefix(&key_of(b))
+            } else {
+                key_of(a) == key_of(b)
+            }
+        });
     }
     let mut s = String::new();
     for l in lines {
@@ -752,7 +861,13 @@ pub fn uniq(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut groups: Vec<(String, usize)> = Vec::new();
     for l in lines_of(&data) {
         let l = String::from_utf8_lossy(l).into_owned();
-        let same = groups.last().is_some_and(|(g, _)| if o.has('i') { g.to_lowercase() == l.to_lowercase() } else { *g == l });
+        let same = groups.last().is_some_and(|(g, _)| {
+            if o.has('i') {
+                g.to_lowercase() == l.to_lowercase()
+            } else {
+                *g == l
+            }
+        });
         if same {
             if let Some(g) = groups.last_mut() {
                 g.1 += 1;
@@ -794,8 +909,14 @@ fn tr_set(s: &str) -> Vec<char> {
                     "blank" => vec![' ', '\t'],
                     "alpha" => ('A'..='Z').chain('a'..='z').collect(),
                     "alnum" => ('0'..='9').chain('A'..='Z').chain('a'..='z').collect(),
-                    "punct" => (33u8..=126).map(char::from).filter(|c| c.is_ascii_punctuation()).collect(),
-                    "cntrl" => (0u8..32).map(char::from).chain(std::iter::once('\x7f')).collect(),
+                    "punct" => (33u8..=126)
+                        .map(char::from)
+                        .filter(|c| c.is_ascii_punctuation())
+                        .collect(),
+                    "cntrl" => (0u8..32)
+                        .map(char::from)
+                        .chain(std::iter::once('\x7f'))
+                        .collect(),
                     _ => Vec::new(),
                 };
                 out.extend(set);
@@ -833,7 +954,16 @@ pub fn tr(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     }
     if sets.is_empty() || (!del && !squeeze && sets.len() < 2) {
-        complain(io, "tr", &format!("missing operand{}\nTry 'tr --help' for more information.", sets.first().map(|s| format!(" after {}", q(s))).unwrap_or_default()));
+        complain(
+            io,
+            "tr",
+            &format!(
+                "missing operand{}\nTry 'tr --help' for more information.",
+                sets.first()
+                    .map(|s| format!(" after {}", q(s)))
+                    .unwrap_or_default()
+            ),
+        );
         return 1;
     }
     let s1 = tr_set(sets.first().map(|s| s.as_str()).unwrap_or(""));
@@ -968,7 +1098,11 @@ fn human_si(n: u64) -> String {
         u += 1;
     }
     let unit = units.get(u).copied().unwrap_or("kB");
-    if v < 10.0 { format!("{:.1} {unit}", v) } else { format!("{:.0} {unit}", v) }
+    if v < 10.0 {
+        format!("{:.1} {unit}", v)
+    } else {
+        format!("{:.0} {unit}", v)
+    }
 }
 
 pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
@@ -983,7 +1117,14 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut notrunc = false;
     for a in args {
         let Some((k, v)) = a.split_once('=') else {
-            complain(io, "dd", &format!("unrecognized operand {}\nTry 'dd --help' for more information.", q(a)));
+            complain(
+                io,
+                "dd",
+                &format!(
+                    "unrecognized operand {}\nTry 'dd --help' for more information.",
+                    q(a)
+                ),
+            );
             return 1;
         };
         let num = |v: &str, io: &mut ShellIo| -> Option<u64> {
@@ -1025,7 +1166,14 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             "conv" => notrunc = v.split(',').any(|c| c == "notrunc"),
             "iflag" | "oflag" => {}
             _ => {
-                complain(io, "dd", &format!("unrecognized operand {}\nTry 'dd --help' for more information.", q(a)));
+                complain(
+                    io,
+                    "dd",
+                    &format!(
+                        "unrecognized operand {}\nTry 'dd --help' for more information.",
+                        q(a)
+                    ),
+                );
                 return 1;
             }
         }
@@ -1091,7 +1239,14 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         },
     };
     if let Err(e) = read_res {
-        complain(io, "dd", &format!("error reading {}: {e}", q(inf.as_deref().unwrap_or("standard input"))));
+        complain(
+            io,
+            "dd",
+            &format!(
+                "error reading {}: {e}",
+                q(inf.as_deref().unwrap_or("standard input"))
+            ),
+        );
         return 1;
     }
     let full_in = data.len() as u64 / ibs;
@@ -1105,7 +1260,11 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 Ok(())
             } else {
                 let vfs = ctx.board.vfs();
-                let mut existing = if notrunc || seek > 0 { vfs.read(&path, ctx.user).unwrap_or_default() } else { Vec::new() };
+                let mut existing = if notrunc || seek > 0 {
+                    vfs.read(&path, ctx.user).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
                 let off = seek.saturating_mul(obs) as usize;
                 if existing.len() < off {
                     existing.resize(off, 0);
@@ -1137,21 +1296,35 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let part_out = u64::from(data.len() as u64 % obs != 0);
     let mut st = 0;
     if let Err(e) = write_res {
-        complain(io, "dd", &format!("error writing {}: {e}", q(of.as_deref().unwrap_or("standard output"))));
+        complain(
+            io,
+            "dd",
+            &format!(
+                "error writing {}: {e}",
+                q(of.as_deref().unwrap_or("standard output"))
+            ),
+        );
         st = 1;
     }
     if status != "none" {
         let secs = start.elapsed().as_secs_f64().max(0.000_01);
         let n = data.len() as u64;
-        let mut msg = format!("{full_in}+{part_in} records in\n{full_out}+{part_out} records out\n");
+        let mut msg =
+            format!("{full_in}+{part_in} records in\n{full_out}+{part_out} records out\n");
         if status != "noxfer" {
             let size = if n >= 1000 {
-                let kib = super::fileutil::human(n).replace('K', " KiB").replace('M', " MiB").replace('G', " GiB");
+                let kib = super::fileutil::human(n)
+                    .replace('K', " KiB")
+                    .replace('M', " MiB")
+                    .replace('G', " GiB");
                 format!("{n} bytes ({}, {kib}) copied", human_si(n))
             } else {
                 format!("{n} bytes copied")
             };
-            msg.push_str(&format!("{size}, {secs:.6} s, {}/s\n", human_si((n as f64 / secs) as u64).replace(" kB", " kB")));
+            msg.push_str(&format!(
+                "{size}, {secs:.6} s, {}/s\n",
+                human_si((n as f64 / secs) as u64).replace(" kB", " kB")
+            ));
         }
         let _ = io.stderr.write_all(msg.as_bytes());
     }
@@ -1166,7 +1339,11 @@ pub fn strings(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             return 1;
         }
     };
-    let min = o.val('n').and_then(|n| n.parse::<usize>().ok()).unwrap_or(4).max(1);
+    let min = o
+        .val('n')
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(4)
+        .max(1);
     let mut st = 0;
     for f in inputs(&o.operands) {
         let data = match read_input(ctx, &f, io.stdin) {
@@ -1204,7 +1381,11 @@ pub fn seq(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         [f, l] => (*f, 1, *l),
         [f, i, l] => (*f, *i, *l),
         _ => {
-            complain(io, "seq", "missing operand\nTry 'seq --help' for more information.");
+            complain(
+                io,
+                "seq",
+                "missing operand\nTry 'seq --help' for more information.",
+            );
             return 1;
         }
     };
@@ -1229,7 +1410,10 @@ pub fn seq(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 pub fn cmp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let silent = args.iter().any(|a| a == "-s");
-    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
+    let files: Vec<&String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') || a.as_str() == "-")
+        .collect();
     let (Some(a), Some(b)) = (files.first(), files.get(1)) else {
         complain(io, "cmp", "missing operand");
         return 2;
@@ -1251,7 +1435,13 @@ pub fn cmp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for (i, (x, y)) in da.iter().zip(db.iter()).enumerate() {
         if x != y {
             if !silent {
-                let line = da.get(..i).unwrap_or(&[]).iter().filter(|&&c| c == b'\n').count() + 1;
+                let line = da
+                    .get(..i)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count()
+                    + 1;
                 let _ = writeln!(io.stdout, "{a} {b} differ: byte {}, line {line}", i + 1);
             }
             return 1;
@@ -1260,7 +1450,11 @@ pub fn cmp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if da.len() != db.len() {
         if !silent {
             let shorter = if da.len() < db.len() { a } else { b };
-            complain(io, "cmp", &format!("EOF on {shorter} after byte {}", da.len().min(db.len())));
+            complain(
+                io,
+                "cmp",
+                &format!("EOF on {shorter} after byte {}", da.len().min(db.len())),
+            );
         }
         return 1;
     }
