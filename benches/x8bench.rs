@@ -68,6 +68,10 @@ fn push_section(filter: &str) {
         "push: {files} files, {:.1} MB, slow link {latency} us per packet, 4096-byte packets, one adb server",
         bytes as f64 / 1e6
     );
+    // Every copy lands in DEST/assets: the destinations exist first.
+    for d in ["by-adb", "by-x8ctl", "by-x8ctl-nv"] {
+        adb.shell(&serial, &format!("mkdir -p /home/fio/{d}"));
+    }
     let adb_time = time(|| {
         let out = adb.adb(&[
             "-s",
