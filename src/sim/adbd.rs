@@ -697,87 +697,6 @@ impl Read for V2In {
     }
 }
 
-/// A pseudo-terminal's line discipline for the interactive shell: echo, CR to LF on input,
-/// LF to CRLF on output, backspace, ^C, ^D at the start of a line for EOF.
-struct PtyIn<'a> {
-    inner: Inbound,
-    out: &'a Stream,
-    line: Vec<u8>,
-    ready: VecDeque<u8>,
-    eof: bool,
-}
-
-impl Read for PtyIn<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.ready.is_empty() && !self.eof {
-            let mut tmp = [0u8; 1024];
-            let n = self.inner.read(&mut tmp)?;
-            if n == 0 {
-                self.eof = true;
-                break;
-            }
-            let mut echo = Vec::new();
-            for &b in &tmp[..n] {
-                match b {
-                    b'\r' | b'\n' => {
-                        echo.extend_from_slice(b"\r\n");
-                        self.line.push(b'\n');
-                        self.ready.extend(self.line.drain(..));
-                    }
-                    0x7f | 0x08 => {
-                        if self.line.pop().is_some() {
-                            echo.extend_from_slice(b"\x08 \x08");
-                        }
-                    }
-                    0x03 => {
-                        echo.extend_from_slice(b"^C\r\n");
-                        self.line.clear();
-                        self.ready.push_back(b'\n');
-                    }
-                    0x04 => {
-                        if self.line.is_empty() {
-                            self.eof = true;
-                        } else {
-                            self.ready.extend(self.line.drain(..));
-                        }
-                    }
-                    other => {
-                        echo.push(other);
-                        self.line.push(other);
-                    }
-                }
-            }
-            if !echo.is_empty() {
-                let _ = self.out.send_message(echo);
-            }
-        }
-        let n = buf.len().min(self.ready.len());
-        for (slot, b) in buf.iter_mut().zip(self.ready.drain(..n)) {
-            *slot = b;
-        }
-        Ok(n)
-    }
-}
-
-struct PtyOut<'a>(&'a Stream);
-
-impl Write for PtyOut<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut out = Vec::with_capacity(buf.len() + 16);
-        for &b in buf {
-            if b == b'\n' {
-                out.push(b'\r');
-            }
-            out.push(b);
-        }
-        self.0.send_message(out)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn run_service(
     kind: Service,
     tcp: Option<TcpStream>,
@@ -809,15 +728,11 @@ fn run_service(
             board.run_command(&cmd, &mut io);
         }
         Service::ShellPty => {
-            let mut stdin = PtyIn {
-                inner: input,
-                out: stream,
-                line: Vec::new(),
-                ready: VecDeque::new(),
-                eof: false,
-            };
-            let mut out = PtyOut(stream);
-            let mut err = PtyOut(stream);
+            // The board's interactive shell runs its own line discipline (the PTY's echo,
+            // CR/LF and line editing).
+            let mut stdin = input;
+            let mut out = Outbound(stream);
+            let mut err = Outbound(stream);
             let mut io = ShellIo {
                 stdin: &mut stdin,
                 stdout: &mut out,
