@@ -446,3 +446,59 @@ fn no_board_and_no_adb_are_explained() {
     assert_eq!(code, 3);
     assert!(err.contains("cannot connect"), "{err}");
 }
+
+/// `adb connect` without waiting for the device to come online; then the state adb shows.
+fn connect_and_wait_for_state(adb: &AdbServer, sim: &Sim, want: &str) -> String {
+    let serial = sim.addr().to_string();
+    let _ = adb.adb(&["connect", &serial]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = String::from_utf8_lossy(&adb.adb(&["devices"]).stdout).to_string();
+        if list.lines().any(|l| l.starts_with(&serial) && l.contains(want)) {
+            return serial;
+        }
+        assert!(Instant::now() < deadline, "adb never showed {want}: {list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn unauthorised_and_offline_boards_are_reported_with_what_to_do() {
+    for (fault, state) in [(Fault::Unauthorized, "unauthorized"), (Fault::Offline, "offline")] {
+        let board = sim(&[fault]);
+        let adb = AdbServer::start();
+        let serial = connect_and_wait_for_state(&adb, &board, state);
+        let mut c = adb.x8ctl();
+        c.args(["--json", "devices"]);
+        let (code, out, _) = run(c);
+        assert_eq!(code, 0);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let d = &doc["devices"][0];
+        assert_eq!(d["serial"], serial.as_str());
+        assert_eq!(d["state"], state);
+        assert!(d["hint"].as_str().unwrap_or("").len() > 20, "{d}");
+        let mut c = adb.x8ctl();
+        c.args(["shell", "true"]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 4, "{state}: {err}");
+        assert!(err.contains(state) && err.contains("hint:"), "{err}");
+    }
+}
+
+#[test]
+fn interactive_shell_over_both_paths() {
+    for rig in Rig::both(|| sim(&[])) {
+        let mut c = rig.x8ctl();
+        c.arg("shell")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"cd /tmp\npwd\nexit\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("fio@portenta-x8-2d16ba09dab6fad9"), "{}: {text}", rig.name());
+        assert!(text.contains("/tmp"), "{}: {text}", rig.name());
+    }
+}

@@ -21,7 +21,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::adb::packet::{
-    self, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_VERSION_MIN, A_VERSION_SKIP_CHECKSUM, A_WRTE,
+    self, A_AUTH, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_VERSION_MIN, A_VERSION_SKIP_CHECKSUM, A_WRTE,
     MAX_PAYLOAD_MODERN, MAX_PAYLOAD_V1, Packet, ReadLimits,
 };
 use crate::adb::sync::{self as wire, Request, RequestDecoder};
@@ -294,6 +294,20 @@ impl Conn {
 
     fn handle(self: &Arc<Self>, p: Packet) {
         match p.command {
+            A_CNXN if self.board.faults().has(Fault::Offline) => {}
+            A_CNXN if self.board.faults().has(Fault::Unauthorized) => {
+                // AUTH TOKEN; whatever the host signs or offers, ask again.
+                let token: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+                self.send(Packet::new(A_AUTH, 1, 0, token));
+            }
+            A_AUTH if self.board.faults().has(Fault::Unauthorized) => {
+                // A signature (2) or a public key (3): refuse silently, as a board whose
+                // "Allow USB debugging?" prompt nobody answers.
+                if p.arg0 == 2 {
+                    let token: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(53).wrapping_add(7)).collect();
+                    self.send(Packet::new(A_AUTH, 1, 0, token));
+                }
+            }
             A_CNXN => {
                 // A new CNXN resets the transport.
                 let old: Vec<Arc<Stream>> = lock(&self.streams).drain().map(|(_, s)| s).collect();

@@ -26,6 +26,11 @@ pub enum Fault {
     SlowLink,
     /// The Docker daemon is not running.
     NoDocker,
+    /// adbd asks for authentication and never accepts this computer's key (adb shows
+    /// the device as `unauthorized`, as a board whose key prompt was never answered).
+    Unauthorized,
+    /// adbd accepts the TCP connection but never answers the handshake (adb shows `offline`).
+    Offline,
 }
 
 pub const ALL_FAULTS: &[Fault] = &[
@@ -38,6 +43,8 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::NoDockerCompose,
     Fault::SlowLink,
     Fault::NoDocker,
+    Fault::Unauthorized,
+    Fault::Offline,
 ];
 
 impl Fault {
@@ -52,6 +59,8 @@ impl Fault {
             Fault::NoDockerCompose => "no-docker-compose",
             Fault::SlowLink => "slow-link",
             Fault::NoDocker => "no-docker",
+            Fault::Unauthorized => "unauthorized",
+            Fault::Offline => "offline",
         }
     }
 
@@ -72,6 +81,8 @@ impl Fault {
             Fault::NoDockerCompose => "the docker compose plugin is missing",
             Fault::SlowLink => "every ADB packet is delayed by --link-latency-us",
             Fault::NoDocker => "the Docker daemon is not running",
+            Fault::Unauthorized => "adbd asks for ADB authentication and never accepts the key",
+            Fault::Offline => "adbd never answers the ADB handshake",
         }
     }
 }
