@@ -502,3 +502,26 @@ fn interactive_shell_over_both_paths() {
         assert!(text.contains("/tmp"), "{}: {text}", rig.name());
     }
 }
+
+#[test]
+fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
+    for rig in Rig::both(|| sim(&[])) {
+        let session = rig.session();
+        let board = session.choose(None, Choice::NonInteractive).unwrap();
+        let started = Instant::now();
+        let worker = std::thread::spawn(move || board.run("echo started; sleep 20; echo late", None));
+        std::thread::sleep(Duration::from_millis(400));
+        rig.sim.drop_connections();
+        let result = worker.join().unwrap();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(8), "{}: took {took:?}", rig.name());
+        match result {
+            Err(e) => {
+                let text = e.to_string();
+                assert!(text.contains("went away") || text.contains("lost"), "{}: {text}", rig.name());
+            }
+            Ok(out) => panic!("{}: the command cannot have finished: {out:?}", rig.name()),
+        }
+        drop(session);
+    }
+}
