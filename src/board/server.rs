@@ -145,7 +145,11 @@ impl AdbServer {
     /// x8ctl talks to another port.
     pub fn devices(&self) -> Result<Vec<ServerDevice>, ServerError> {
         let text = self.host_query("host:devices-l")?;
-        Ok(text.lines().filter(|l| !l.trim().is_empty()).map(parse_device_line).collect())
+        Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(parse_device_line)
+            .collect())
     }
 
     /// `adb connect HOST:PORT` (for boards reached over the network, and the virtual X8).
@@ -300,9 +304,15 @@ mod tests {
         let d = parse_device_line(
             "127.0.0.1:5555         device product:portenta-x8 model:Portenta_X8 device:portenta-x8 transport_id:1",
         );
-        assert_eq!((d.serial.as_str(), d.state.as_str(), d.model.as_str()), ("127.0.0.1:5555", "device", "Portenta_X8"));
+        assert_eq!(
+            (d.serial.as_str(), d.state.as_str(), d.model.as_str()),
+            ("127.0.0.1:5555", "device", "Portenta_X8")
+        );
         let d = parse_device_line("2D16BA09DAB6FAD9       unauthorized usb:1-1 transport_id:2");
-        assert_eq!((d.serial.as_str(), d.state.as_str()), ("2D16BA09DAB6FAD9", "unauthorized"));
+        assert_eq!(
+            (d.serial.as_str(), d.state.as_str()),
+            ("2D16BA09DAB6FAD9", "unauthorized")
+        );
         let d = parse_device_line(
             "2D16BA09DAB6FAD9       no permissions (missing udev rules? user is in the plugdev group); see [http://developer.android.com/tools/device.html] usb:1-1 transport_id:3",
         );
