@@ -185,6 +185,30 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
         ),
     ];
     files.push((
+        "/proc/cpuinfo",
+        (0..4)
+            .map(|i| {
+                format!(
+                    "processor\t: {i}\nBogoMIPS\t: 16.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd03\nCPU revision\t: 4\n\n"
+                )
+            })
+            .collect::<String>()
+            .into_bytes(),
+    ));
+    files.push((
+        "/proc/meminfo",
+        b"MemTotal:        2005664 kB\nMemFree:          612220 kB\nMemAvailable:    1276812 kB\nBuffers:           40912 kB\nCached:           700000 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n".to_vec(),
+    ));
+    files.push((
+        "/sys/class/typec/port0/data_role",
+        b"host [device]\n".to_vec(),
+    ));
+    files.push((
+        "/run/arduino_hw_info.env",
+        b"BOARD=portenta-x8\nIS_ON_CARRIER=no\nCARRIER_NAME=none\nHAS_HAT=no\nHAT_NAME=none\n"
+            .to_vec(),
+    ));
+    files.push((
         "/proc/sys/kernel/hostname",
         format!("{hostname}\n").into_bytes(),
     ));
