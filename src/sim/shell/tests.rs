@@ -953,3 +953,109 @@ fn error_texts() {
         assert_eq!((c, e.as_str()), (*code, *want), "command: {cmd}");
     }
 }
+
+/// With `X8_SHELL_ADB=1`: the shell and the file system through the real adbd and Debian's
+/// adb (push, pull, shell, interactive shell). Needs `adb` on PATH; silent otherwise.
+#[test]
+fn through_real_adb() {
+    use std::process::{Command, Stdio};
+    if std::env::var("X8_SHELL_ADB").is_err() {
+        return;
+    }
+    let (d, b) = board_with(Some("fio"));
+    let adbd = crate::sim::adbd::spawn(
+        "127.0.0.1:0".parse().unwrap(),
+        b.clone(),
+        crate::sim::adbd::AdbdConfig::default(),
+    )
+    .unwrap();
+    let serial = adbd.local_addr().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let adb = |args: &[&str], input: Option<&[u8]>| {
+        let mut c = Command::new("adb");
+        c.arg("-P")
+            .arg(port.to_string())
+            .env("HOME", home.path())
+            .args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(i) = input {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(i).unwrap();
+        }
+        let o = child.wait_with_output().unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    adb(&["start-server"], None);
+    println!("{:?}", adb(&["connect", &serial], None));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let s = serial.as_str();
+    println!(
+        "{:?}",
+        adb(
+            &[
+                "-s",
+                s,
+                "shell",
+                "id; echo 'a b;$(reboot)' > 'x y'; ls -l; exit 3"
+            ],
+            None
+        )
+    );
+    std::fs::write(d.path().join("fw.bin"), vec![7u8; 300_000]).unwrap();
+    let fw = d.path().join("fw.bin");
+    println!(
+        "{:?}",
+        adb(&["-s", s, "push", fw.to_str().unwrap(), "/tmp/"], None)
+    );
+    println!(
+        "{:?}",
+        adb(&["-s", s, "push", fw.to_str().unwrap(), "/usr/lib/"], None)
+    );
+    println!(
+        "{:?}",
+        adb(
+            &[
+                "-s",
+                s,
+                "shell",
+                "sha256sum /tmp/fw.bin; stat -c '%a %U %s' /tmp/fw.bin"
+            ],
+            None
+        )
+    );
+    println!(
+        "{:?}",
+        adb(
+            &[
+                "-s",
+                s,
+                "shell",
+                "echo fio | sudo -S -p '' sh -c 'mount -o remount,rw /usr && cp /tmp/fw.bin /usr/lib/ && ls -l /usr/lib/fw.bin'"
+            ],
+            None
+        )
+    );
+    println!(
+        "{:?}",
+        adb(
+            &["-s", s, "shell"],
+            Some(b"cd /tmp\npwd\nsudo -S whoami\nfio\nexit\n")
+        )
+    );
+    println!("{:?}", adb(&["-s", s, "ls", "/home/fio"], None));
+    adb(&["kill-server"], None);
+}
