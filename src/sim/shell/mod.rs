@@ -174,28 +174,47 @@ pub fn read_line(r: &mut dyn Read) -> Option<String> {
 /// line, and ends on `exit` or at the end of the input. As on a PTY, output lines end in
 /// CR LF and a typed CR ends the line.
 pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
-    let mut sh = Shell::new(Ctx::new(board, User::Fio), "-bash", true);
+    session(Ctx::new(board, User::Fio), io)
+}
+
+thread_local! {
+    static ON_TTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the running command belongs to an interactive session (its stdin is the PTY):
+/// `sudo -i` / `sudo -s` then open a nested interactive root shell.
+pub fn on_tty() -> bool {
+    ON_TTY.with(|t| t.get())
+}
+
+/// An interactive session for `ctx` (prompt `user@host:dir$ ` or `#` for root).
+pub(crate) fn session(ctx: Ctx, io: &mut ShellIo) -> i32 {
+    let board = ctx.board;
+    let user = ctx.user;
+    let mut sh = Shell::new(ctx, "-bash", true);
     let host = board.hostname();
+    let home = home_of(user);
     let mut pending = String::new();
     let mut stdin = pty::Icrnl(&mut *io.stdin);
-    let mut err = pty::Onlcr(&mut *io.stderr);
-    loop {
+    let mut err = pty::Onlcr::new(&mut *io.stderr);
+    let was_tty = ON_TTY.with(|t| t.replace(true));
+    let code = loop {
         let cwd = sh.ctx.cwd.clone();
-        let shown = if cwd == "/home/fio" {
+        let shown = if cwd == home {
             "~".to_string()
-        } else if let Some(rest) = cwd.strip_prefix("/home/fio/") {
+        } else if let Some(rest) = cwd.strip_prefix(&format!("{home}/")) {
             format!("~/{rest}")
         } else {
             cwd
         };
-        let sigil = if sh.ctx.user == User::Root { '#' } else { '$' };
+        let sigil = if user == User::Root { '#' } else { '$' };
         let prompt = if pending.is_empty() {
-            format!("fio@{host}:{shown}{sigil} ")
+            format!("{}@{host}:{shown}{sigil} ", user.name())
         } else {
             "> ".to_string()
         };
         if !write_out(io.stdout, &prompt) || io.stdout.flush().is_err() {
-            return 1;
+            break 1;
         }
         let line = match pty::read_line(&mut stdin, io.stdout) {
             Ok(pty::Line::Text(l)) => l,
@@ -205,9 +224,9 @@ pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
             }
             Ok(pty::Line::Eof) => {
                 let _ = write_out(io.stdout, "exit\r\n");
-                return sh.last_status();
+                break sh.last_status();
             }
-            Err(_) => return 1,
+            Err(_) => break 1,
         };
         pending.push_str(&line);
         pending.push('\n');
@@ -216,7 +235,7 @@ pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
         }
         let text = std::mem::take(&mut pending);
         {
-            let mut out = pty::Onlcr(&mut *io.stdout);
+            let mut out = pty::Onlcr::new(&mut *io.stdout);
             let mut tio = ShellIo {
                 stdin: &mut stdin,
                 stdout: &mut out,
@@ -225,12 +244,14 @@ pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
             sh.run_script(&text, &mut tio);
         }
         if let Some(code) = sh.exit_code() {
-            return code;
+            break code;
         }
         if sh.is_broken() {
-            return 1;
+            break 1;
         }
-    }
+    };
+    ON_TTY.with(|t| t.set(was_tty));
+    code
 }
 
 #[cfg(test)]

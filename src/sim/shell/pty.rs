@@ -19,23 +19,37 @@ impl Read for Icrnl<'_> {
     }
 }
 
-/// Output side: NL becomes CR NL (`onlcr`).
-pub struct Onlcr<'a>(pub &'a mut dyn Write);
+/// Output side: NL becomes CR NL (`onlcr`). A NL that already follows a CR is left alone,
+/// so that a nested session (sudo -i) does not double the CR.
+pub struct Onlcr<'a> {
+    inner: &'a mut dyn Write,
+    last_cr: bool,
+}
+
+impl<'a> Onlcr<'a> {
+    pub fn new(inner: &'a mut dyn Write) -> Onlcr<'a> {
+        Onlcr {
+            inner,
+            last_cr: false,
+        }
+    }
+}
 
 impl Write for Onlcr<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut out = Vec::with_capacity(buf.len() + 8);
         for &b in buf {
-            if b == b'\n' {
+            if b == b'\n' && !self.last_cr {
                 out.push(b'\r');
             }
+            self.last_cr = b == b'\r';
             out.push(b);
         }
-        self.0.write_all(&out)?;
+        self.inner.write_all(&out)?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.inner.flush()
     }
 }
 

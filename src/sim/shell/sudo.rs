@@ -249,6 +249,10 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         if login {
             child.cwd = home;
         }
+        if cmd.is_empty() && super::on_tty() {
+            // An interactive root shell on the same terminal.
+            return super::session(child, io);
+        }
         let script = if cmd.is_empty() {
             let mut s = Vec::new();
             let _ = std::io::Read::read_to_end(io.stdin, &mut s);

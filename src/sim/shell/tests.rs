@@ -424,6 +424,25 @@ fn interactive_session() {
         "{out:?}"
     );
     assert!(out.ends_with("exit\r\n"), "{out:?}");
+    // sudo -i opens a root shell on the same terminal
+    let mut inp = Cursor::new(b"sudo -i\rfio\rwhoami\rexit\rwhoami\r".to_vec());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    {
+        let mut io = ShellIo {
+            stdin: &mut inp,
+            stdout: &mut out,
+            stderr: &mut err,
+        };
+        b.interactive(&mut io);
+    }
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("root@portenta-x8-2d16ba09dab6fad9:~# whoami\r\nroot\r\n"),
+        "{out:?}"
+    );
+    assert!(out.contains(":~$ whoami\r\nfio\r\n"), "{out:?}");
+    assert!(!out.contains("\r\r"), "{out:?}");
 }
 
 /// A writer that fails after `n` bytes, like a closed adb stream.
