@@ -1020,6 +1020,25 @@ impl<'b> Shell<'b> {
     ) -> i32 {
         self.line = line;
         self.subst_status = None;
+        if let Some(first) = words.first()
+            && matches!(first.as_slice(), [Part::Lit(s)] if s == "[[")
+        {
+            let inner = words.get(1..words.len().saturating_sub(1)).unwrap_or(&[]);
+            return self.with_redirs(redirs, io, |sh, io| {
+                let mut i = 0;
+                match sh.cond_or(inner, &mut i, io) {
+                    Ok(_) if i < inner.len() => {
+                        sh.err(io, "syntax error in conditional expression");
+                        2
+                    }
+                    Ok(v) => i32::from(!v),
+                    Err(m) => {
+                        sh.err(io, &m);
+                        2
+                    }
+                }
+            });
+        }
         let argv = match self.expand_words(words, io) {
             Ok(v) => v,
             Err(m) => {
@@ -1045,6 +1064,109 @@ impl<'b> Shell<'b> {
             return self.with_redirs(redirs, io, |_, _| st);
         }
         self.with_redirs(redirs, io, |sh, io| sh.dispatch(&argv, &values, io))
+    }
+
+    // ------------------------------------------------------------ [[ ... ]]
+
+    fn cond_or(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        let mut v = self.cond_and(w, i, io)?;
+        while is_op(w.get(*i), "||") {
+            *i += 1;
+            let r = self.cond_and(w, i, io)?;
+            v = v || r;
+        }
+        Ok(v)
+    }
+
+    fn cond_and(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        let mut v = self.cond_not(w, i, io)?;
+        while is_op(w.get(*i), "&&") {
+            *i += 1;
+            let r = self.cond_not(w, i, io)?;
+            v = v && r;
+        }
+        Ok(v)
+    }
+
+    fn cond_not(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        if is_op(w.get(*i), "!") {
+            *i += 1;
+            return Ok(!self.cond_not(w, i, io)?);
+        }
+        if is_op(w.get(*i), "(") {
+            *i += 1;
+            let v = self.cond_or(w, i, io)?;
+            if !is_op(w.get(*i), ")") {
+                return Err("syntax error in conditional expression".into());
+            }
+            *i += 1;
+            return Ok(v);
+        }
+        self.cond_primary(w, i, io)
+    }
+
+    fn cond_primary(
+        &mut self,
+        w: &[Word],
+        i: &mut usize,
+        io: &mut ShellIo,
+    ) -> Result<bool, String> {
+        let Some(first) = w.get(*i) else {
+            return Err("syntax error in conditional expression".into());
+        };
+        const BIN: &[&str] = &[
+            "==", "=", "!=", "=~", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot",
+        ];
+        if let Some(op) = w.get(*i + 1).and_then(|o| match o.as_slice() {
+            [Part::Lit(s)] if BIN.contains(&s.as_str()) => Some(s.clone()),
+            _ => None,
+        }) && let Some(rhs) = w.get(*i + 2)
+        {
+            *i += 3;
+            let lhs = self.expand_string(first, io)?;
+            return Ok(match op.as_str() {
+                "==" | "=" | "!=" => {
+                    let pat = self.expand_pattern(rhs, io)?;
+                    let hit = glob::matches(&pat, &lhs.chars().collect::<Vec<_>>());
+                    hit == (op != "!=")
+                }
+                "=~" => {
+                    let re = self.expand_string(rhs, io)?;
+                    match super::regex::Regex::new(&re, true, false) {
+                        Ok(r) => r.is_match(&lhs.chars().collect::<Vec<_>>()),
+                        Err(_) => return Err(format!("{re}: invalid regular expression")),
+                    }
+                }
+                "<" => lhs < self.expand_string(rhs, io)?,
+                ">" => lhs > self.expand_string(rhs, io)?,
+                _ => {
+                    let r = self.expand_string(rhs, io)?;
+                    self.test_status(&[lhs, op, r], io) == 0
+                }
+            });
+        }
+        let text = self.expand_string(first, io)?;
+        if let [Part::Lit(op)] = first.as_slice()
+            && op.len() == 2
+            && op.starts_with('-')
+            && let Some(arg) = w.get(*i + 1)
+            && !is_op(Some(arg), "&&")
+            && !is_op(Some(arg), "||")
+            && !is_op(Some(arg), ")")
+        {
+            *i += 2;
+            let a = self.expand_string(arg, io)?;
+            return Ok(self.test_status(&[op.clone(), a], io) == 0);
+        }
+        *i += 1;
+        Ok(!text.is_empty())
+    }
+
+    fn test_status(&mut self, args: &[String], io: &mut ShellIo) -> i32 {
+        match cmds::lookup("test") {
+            Some(f) => f(&mut self.ctx, args, io),
+            None => 2,
+        }
     }
 
     /// Run an argument vector (builtins, service commands, board commands, scripts).
@@ -1451,8 +1573,8 @@ impl<'b> Shell<'b> {
     /// What `type` says about a name, and the path `command -v` prints.
     fn describe(&self, n: &str) -> Option<(String, String)> {
         const KEYWORDS: &[&str] = &[
-            "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
-            "esac", "in", "{", "}", "!",
+            "[[", "]]", "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
+            "case", "esac", "in", "{", "}", "!",
         ];
         const SPECIAL: &[&str] = &[
             ":", "exit", "return", "cd", "export", "unset", "local", "declare", "set", "shift",
@@ -1751,4 +1873,8 @@ fn brace_expand(w: &Word, depth: u32) -> Vec<Word> {
 pub fn service_cmd(ctx: &Ctx, name: &str) -> Option<super::Builtin> {
     ctx.board.services_opt()?;
     Services::lookup(name)
+}
+
+fn is_op(w: Option<&Word>, op: &str) -> bool {
+    matches!(w.map(|w| w.as_slice()), Some([Part::Lit(s)]) if s == op)
 }

@@ -995,6 +995,29 @@ impl Parser {
         Ok(Command::Func(name, Box::new(body)))
     }
 
+    /// The words of `[[ ... ]]` up to and including `]]`: `&&`, `||`, `<`, `>`, `(`, `)`
+    /// are words there, not operators.
+    fn cond_words(&mut self, words: &mut Vec<Word>) -> PResult<()> {
+        loop {
+            let t = self.next()?;
+            match t {
+                Tok::Word(w, raw) => {
+                    let end = raw.as_deref() == Some("]]");
+                    words.push(w);
+                    if end {
+                        return Ok(());
+                    }
+                }
+                Tok::Op(op @ ("&&" | "||" | "<" | ">" | "(" | ")")) => {
+                    words.push(vec![Part::Lit(op.to_string())])
+                }
+                Tok::IoNum(n) => words.push(vec![Part::Lit(n.to_string())]),
+                Tok::Newline => {}
+                t => return Err(self.unexpected(&t)),
+            }
+        }
+    }
+
     fn parse_nonempty_list(&mut self, terms: &[&str]) -> PResult<List> {
         let l = self.parse_list(terms)?;
         if l.is_empty() {
@@ -1231,7 +1254,12 @@ impl Parser {
                         assigns.push(a);
                         continue;
                     }
+                    let cond =
+                        words.is_empty() && matches!(w.as_slice(), [Part::Lit(s)] if s == "[[");
                     words.push(w);
+                    if cond {
+                        self.cond_words(&mut words)?;
+                    }
                 }
                 _ => break,
             }

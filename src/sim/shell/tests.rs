@@ -853,6 +853,10 @@ fn command_table() {
         ("echo x > sf; sed -i 's/x/y/' sf; cat sf", "y\n"),
         ("function g { echo g; }; g | tr g G", "G\n"),
         (
+            "[[ -f /etc/hostname && fw.bin == *.bin ]] && echo y; [[ abc =~ ^a.c$ || 1 > 2 ]] && echo z",
+            "y\nz\n",
+        ),
+        (
             "echo fio | sudo -S -p '' sh -c 'echo $USER $HOME; id -un'",
             "root /home/root\nroot\n",
         ),
