@@ -125,6 +125,20 @@ const MAX_DEPTH: u32 = 48;
 
 thread_local! {
     static NESTING: Cell<u32> = const { Cell::new(0) };
+    /// Function calls since the adbd's command started (see [`reset_budget`]).
+    static CALLS: Cell<u64> = const { Cell::new(0) };
+    /// Set when the budget ran out: everything still running stops.
+    static ABORTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Most function calls one adb command may make: stops `f() { f | f; }; f`, which would
+/// otherwise run for ever within the nesting limit.
+const MAX_CALLS: u64 = 100_000;
+
+/// Start a new command's budget of function calls.
+pub fn reset_budget() {
+    CALLS.with(|c| c.set(0));
+    ABORTED.with(|a| a.set(false));
 }
 
 /// Whether an interactive line needs more input (open quote, `if` without `fi`...).
@@ -373,6 +387,10 @@ impl<'b> Shell<'b> {
     }
 
     fn run_command(&mut self, c: &Command, io: &mut ShellIo) -> i32 {
+        if ABORTED.with(|a| a.get()) {
+            self.exit = Some(1);
+            return 1;
+        }
         let depth = NESTING.with(|n| n.get());
         if depth > MAX_DEPTH {
             self.err(io, "maximum nesting level exceeded");
@@ -1180,6 +1198,18 @@ impl<'b> Shell<'b> {
             return 0;
         };
         if let Some(body) = self.funcs.get(name).cloned() {
+            let calls = CALLS.with(|c| {
+                let n = c.get() + 1;
+                c.set(n);
+                n
+            });
+            if calls > MAX_CALLS {
+                if !ABORTED.with(|a| a.replace(true)) {
+                    self.err(io, &format!("{name}: too many function calls"));
+                }
+                self.exit = Some(1);
+                return 1;
+            }
             let saved = std::mem::replace(&mut self.positional, args.to_vec());
             let loops = std::mem::take(&mut self.loops);
             self.func_depth += 1;

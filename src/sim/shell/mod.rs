@@ -140,6 +140,7 @@ pub fn run_in(ctx: &mut Ctx, script: &str, io: &mut ShellIo) -> i32 {
 
 /// `shell:<cmd>`: `/bin/bash -c CMD` as fio in /home/fio.
 pub fn run_command(board: &Board, cmd: &str, io: &mut ShellIo) -> i32 {
+    exec::reset_budget();
     let mut sh = Shell::new(Ctx::new(board, User::Fio), "/bin/bash", false);
     sh.run_script(cmd, io)
 }
@@ -234,6 +235,7 @@ pub(crate) fn session(ctx: Ctx, io: &mut ShellIo) -> i32 {
             continue;
         }
         let text = std::mem::take(&mut pending);
+        exec::reset_budget();
         {
             let mut out = pty::Onlcr::new(&mut *io.stdout);
             let mut tio = ShellIo {

@@ -688,7 +688,7 @@ mod fuzz {
 
     #[test]
     fn run_never_panics() {
-        let s = "(echo|cat|ls|x=1|\\$\\(|\\$\\{|\\{|\\}|;|&&|\\|\\||\\||'|\"|\\(|\\)|>|<|2>&1|if|then|fi|for|do|done|[a-z0-9 $?*#~\\\\-])*";
+        let s = "(echo|cat|ls|x=1|\\[\\[|\\]\\]|==|=~|f\\(\\)|sudo -i|sed|\\$\\(|\\$\\{|\\{|\\}|;|&&|\\|\\||\\||'|\"|\\(|\\)|>|<|2>&1|if|then|fi|for|do|done|[a-z0-9 $?*#~\\\\-])*";
         on_one_board(s, |b, s: String| {
             let s: String = s.chars().take(80).collect();
             // never run anything that waits for ever
