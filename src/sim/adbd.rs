@@ -806,6 +806,9 @@ fn tcp_service(stream: &Arc<Stream>, mut input: Inbound, sock: TcpStream) {
                     }
                 }
             }
+            // The board side closed (e.g. m4-proxy's silent close): close the stream, which
+            // also ends the host-to-board pump below.
+            stream.finish();
         })
     };
     let mut to_board = sock;

@@ -251,6 +251,9 @@ mod tests {
                 .collect();
             let _ = decode(&bytes);
         }
-        assert_eq!(decode(&[0xdd, 0xff, 0xff, 0xff, 0xff]), Err(DecodeError::Incomplete));
+        assert_eq!(
+            decode(&[0xdd, 0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::Incomplete)
+        );
     }
 }
