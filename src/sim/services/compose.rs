@@ -23,6 +23,14 @@ const FILES: &[&str] = &[
     "docker-compose.yaml",
 ];
 
+/// `-f`, `--project-directory`, `-p`.
+#[derive(Default)]
+struct ProjectOpts {
+    file: Option<String>,
+    dir: Option<String>,
+    name: Option<String>,
+}
+
 struct Project {
     name: String,
     dir: String,
@@ -158,14 +166,17 @@ fn words(y: Option<&Yaml>) -> Option<Vec<String>> {
 impl Services {
     fn load_project(
         &self,
-        file: Option<&str>,
-        dir: Option<&str>,
-        pname: Option<&str>,
+        opts: &ProjectOpts,
         cwd: &str,
         env: &BTreeMap<String, String>,
         fs: &dyn FsView,
         cli: &mut Cli,
     ) -> Result<Project, i32> {
+        let (file, dir, pname) = (
+            opts.file.as_deref(),
+            opts.dir.as_deref(),
+            opts.name.as_deref(),
+        );
         let dir = dir
             .map(|d| join_path(cwd, d))
             .unwrap_or_else(|| cwd.to_string());
@@ -255,9 +266,7 @@ impl Services {
         fs: &dyn FsView,
         cli: &mut Cli,
     ) -> i32 {
-        let mut file: Option<String> = None;
-        let mut dir: Option<String> = None;
-        let mut pname: Option<String> = None;
+        let mut opts = ProjectOpts::default();
         let mut i = 0;
         while i < args.len() && args[i].starts_with('-') {
             let take = |i: &mut usize| -> Option<String> {
@@ -265,9 +274,9 @@ impl Services {
                 args.get(*i).cloned()
             };
             match args[i].as_str() {
-                "-f" | "--file" => file = take(&mut i),
-                "--project-directory" => dir = take(&mut i),
-                "-p" | "--project-name" => pname = take(&mut i),
+                "-f" | "--file" => opts.file = take(&mut i),
+                "--project-directory" => opts.dir = take(&mut i),
+                "-p" | "--project-name" => opts.name = take(&mut i),
                 "--env-file" | "--profile" | "--ansi" | "--progress" => {
                     let _ = take(&mut i);
                 }
@@ -294,15 +303,7 @@ impl Services {
             put(cli.out, "Docker Compose version v2.20.3\n");
             return 0;
         }
-        let project = match self.load_project(
-            file.as_deref(),
-            dir.as_deref(),
-            pname.as_deref(),
-            cwd,
-            env,
-            fs,
-            cli,
-        ) {
+        let project = match self.load_project(&opts, cwd, env, fs, cli) {
             Ok(p) => p,
             Err(code) => return code,
         };

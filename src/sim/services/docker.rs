@@ -22,7 +22,6 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -35,7 +34,7 @@ use super::journal::rfc3339;
 use super::mp::{self, Value};
 use super::template;
 use super::{Services, put};
-use crate::sim::faults::{Fault, Faults};
+use crate::sim::faults::Fault;
 use crate::sim::vfs::{User, Vfs};
 
 pub const NO_DAEMON: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
@@ -73,43 +72,6 @@ impl FsView for VfsView<'_> {
     }
     fn exists(&self, path: &str) -> bool {
         self.vfs.lstat(path).is_some()
-    }
-}
-
-/// A host directory standing for the board's `/` (tests, and boards without a vfs).
-pub struct HostView {
-    pub root: PathBuf,
-}
-
-impl HostView {
-    fn p(&self, path: &str) -> PathBuf {
-        self.root.join(path.trim_start_matches('/'))
-    }
-}
-
-impl FsView for HostView {
-    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.p(path)).map_err(|e| e.to_string())
-    }
-    fn list(&self, path: &str) -> Result<Vec<(String, bool)>, String> {
-        let rd = std::fs::read_dir(self.p(path)).map_err(|e| e.to_string())?;
-        let mut v: Vec<(String, bool)> = rd
-            .filter_map(|e| e.ok())
-            .map(|e| {
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    e.path().is_dir(),
-                )
-            })
-            .collect();
-        v.sort();
-        Ok(v)
-    }
-    fn is_dir(&self, path: &str) -> bool {
-        self.p(path).is_dir()
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.p(path).exists()
     }
 }
 
@@ -171,14 +133,6 @@ pub struct Image {
     pub base: String,
 }
 
-impl Image {
-    fn command(&self) -> Vec<String> {
-        let mut v = self.entrypoint.clone();
-        v.extend(self.cmd.iter().cloned());
-        v
-    }
-}
-
 /// The Python minor version a base image tag gives (`python:3.11-alpine` -> 11).
 pub fn python_minor(base: &str) -> Option<u32> {
     let b = base.strip_prefix("docker.io/library/").unwrap_or(base);
@@ -223,10 +177,10 @@ fn quoted_after(text: &str, pat: &str) -> Vec<String> {
     while let Some(i) = rest.find(pat) {
         let after = &rest[i + pat.len()..];
         let after = after.trim_start();
-        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"') {
-            if let Some(end) = after[1..].find(q) {
-                v.push(after[1..1 + end].to_string());
-            }
+        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"')
+            && let Some(end) = after[1..].find(q)
+        {
+            v.push(after[1..1 + end].to_string());
         }
         rest = &rest[i + pat.len()..];
     }
@@ -587,7 +541,6 @@ impl Container {
 
 /// What the container threads share with the daemon.
 pub(super) struct Shared {
-    faults: Arc<Faults>,
     ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
     next_pid: AtomicU32,
     pub(super) shut: AtomicBool,
@@ -616,7 +569,6 @@ pub struct Docker {
 struct DState {
     images: Vec<Image>,
     containers: Vec<Arc<Container>>,
-    networks: Vec<String>,
 }
 
 enum CallOutcome {
@@ -695,10 +647,9 @@ fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) ->
 }
 
 impl Docker {
-    pub fn new(faults: Arc<Faults>, ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
+    pub fn new(ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
         Docker {
             sh: Arc::new(Shared {
-                faults,
                 ports,
                 next_pid: AtomicU32::new(2101),
                 shut: AtomicBool::new(false),
@@ -765,7 +716,7 @@ impl Docker {
         let st = self.lock();
         st.images
             .iter()
-            .find(|i| i.tags.iter().any(|t| *t == norm))
+            .find(|i| i.tags.contains(&norm))
             .or_else(|| {
                 let id = r.trim_start_matches("sha256:");
                 if id.len() >= 4 {
@@ -1622,8 +1573,10 @@ impl Services {
         let mut cmd = cmd.as_str();
         let mut rest_v: Vec<String> = rest.to_vec();
         // management command aliases
-        if matches!(cmd, "container" | "image" | "buildx") {
-            if let Some(sub) = rest.first() {
+        if matches!(cmd, "container" | "image" | "buildx")
+            && let Some(sub) = rest.first()
+        {
+            {
                 cmd = match (cmd, sub.as_str()) {
                     ("container", "ls" | "list" | "ps") => "ps",
                     ("image", "ls" | "list") => "images",
@@ -2615,7 +2568,7 @@ impl Services {
                         w.step_start("[internal] load build context");
                         w.step_line(&format!(
                             "transferring context: {} done",
-                            human_size(ctx_size).replace("kB", "kB")
+                            human_size(ctx_size)
                         ));
                         w.step_done(0.0);
                     }
@@ -2775,10 +2728,10 @@ fn run_fails(c: &str) -> Option<i32> {
 
 fn exec_form(s: &str) -> Vec<String> {
     let t = s.trim();
-    if t.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<Vec<String>>(t) {
-            return v;
-        }
+    if t.starts_with('[')
+        && let Ok(v) = serde_json::from_str::<Vec<String>>(t)
+    {
+        return v;
     }
     vec!["/bin/sh".into(), "-c".into(), t.to_string()]
 }

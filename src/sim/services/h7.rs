@@ -16,7 +16,6 @@
 use crate::sim::fwimage::{FLASH_BASE, version_of};
 
 pub const BIN_PATH: &str = "/usr/arduino/extra/STM32H747AII6_CM7.bin";
-pub const CFG_PATH: &str = "/usr/arduino/extra/openocd_script-imx_gpio.cfg";
 /// STM32H747 flash sector size (128 KiB).
 const SECTOR: usize = 0x2_0000;
 /// Bank size (1 MiB each, two banks).
@@ -402,6 +401,7 @@ pub fn program_h7_sh(
 }
 
 /// The joined text of some lines, each ending in a newline.
+#[cfg(test)]
 pub fn text(lines: &Lines) -> String {
     let mut s = String::new();
     for (_, x) in lines {

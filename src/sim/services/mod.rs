@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::board::{BoardConfig, ShellIo};
-use super::faults::{Fault, Faults};
+use super::faults::Faults;
 use super::fwimage::make_image;
 use super::shell::{Builtin, Ctx};
 use super::vfs::User;
@@ -341,7 +341,7 @@ impl Services {
         let now = SystemTime::now();
         let journal = Arc::new(Journal::new());
         let ports = Arc::new(Mutex::new(BTreeMap::new()));
-        let docker = Arc::new(Docker::new(faults.clone(), ports.clone()));
+        let docker = Arc::new(Docker::new(ports.clone()));
         let svc = Services {
             hostname: hostname_for(&cfg.serial),
             cfg: cfg.clone(),

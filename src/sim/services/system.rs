@@ -1003,9 +1003,7 @@ impl Services {
                     if self.faults.has(Fault::NoDocker) {
                         put(
                             err,
-                            &format!(
-                                "Job for docker.service failed because the control process exited with error code.\nSee \"systemctl status docker.service\" and \"journalctl -xeu docker.service\" for details.\n"
-                            ),
+                            "Job for docker.service failed because the control process exited with error code.\nSee \"systemctl status docker.service\" and \"journalctl -xeu docker.service\" for details.\n",
                         );
                         return 1;
                     }

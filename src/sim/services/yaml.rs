@@ -240,10 +240,11 @@ fn block(lines: &[Line], pos: &mut usize, indent: usize) -> Result<Yaml, String>
                 } else {
                     m.push((key, scalar(val)?));
                 }
-                if *pos < lines.len() && lines[*pos].indent == inner_indent {
-                    if let Yaml::Map(more) = block(lines, pos, inner_indent)? {
-                        m.extend(more);
-                    }
+                if *pos < lines.len()
+                    && lines[*pos].indent == inner_indent
+                    && let Yaml::Map(more) = block(lines, pos, inner_indent)?
+                {
+                    m.extend(more);
                 }
                 items.push(Yaml::Map(m));
             } else {
