@@ -6,5 +6,6 @@
 pub mod adb;
 pub mod board;
 pub mod cli;
+pub mod doctor;
 pub mod rpc;
 pub mod sim;
