@@ -17,6 +17,8 @@
 mod checks;
 pub mod parse;
 
+pub use checks::{arduino_release, call_board};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -434,7 +436,13 @@ impl Doctor {
             match rx.recv_timeout(CheckId::Adb.timeout()) {
                 Ok(Ok(s)) => self.session = Some(Arc::new(s)),
                 Ok(Err(e)) => return checks::adb_error(&e),
-                Err(_) => {
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Finding::fail(
+                        "opening the connection crashed (a bug in x8ctl)",
+                        "please report it with the output of `x8ctl doctor --json`",
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
                     return Finding::fail(
                         format!(
                             "no answer from the adb server within {} s",
