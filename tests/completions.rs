@@ -21,7 +21,13 @@ fn completion_scripts_are_current() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let bless = std::env::var_os("X8CTL_BLESS").is_some();
     let mut stale = Vec::new();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
         let mut want = Vec::new();
         x8ctl::cli::write_completions(shell, &mut want);
         assert!(want.len() > 100, "{shell} script is empty");

@@ -335,3 +335,23 @@ fn sim_binary_prints_its_address_first_and_stops_on_sigterm() {
     }
     let _ = Fault::M4Silent;
 }
+
+#[test]
+fn modern_profile_gives_adb_exit_codes_and_stderr() {
+    let sim = sim_with(&[], |c| c.adbd.profile = x8ctl::sim::adbd::Profile::Modern);
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    let out = adb.adb(&["-s", &serial, "shell", "echo out; echo err >&2; exit 3"]);
+    assert_eq!(out.status.code(), Some(3), "shell_v2 carries the exit status");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    // x8ctl uses shell_v2 when the board has it: separate stderr, no marker.
+    let mut c = adb.x8ctl();
+    c.args(["--json", "shell", "echo out; echo err >&2; exit 5"]);
+    let (code, stdout, _) = run(c);
+    assert_eq!(code, 5);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["stdout"], "out\n");
+    assert_eq!(doc["stderr"], "err\n");
+    assert_eq!(doc["stderr_merged"], false);
+}

@@ -454,7 +454,10 @@ fn connect_and_wait_for_state(adb: &AdbServer, sim: &Sim, want: &str) -> String 
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let list = String::from_utf8_lossy(&adb.adb(&["devices"]).stdout).to_string();
-        if list.lines().any(|l| l.starts_with(&serial) && l.contains(want)) {
+        if list
+            .lines()
+            .any(|l| l.starts_with(&serial) && l.contains(want))
+        {
             return serial;
         }
         assert!(Instant::now() < deadline, "adb never showed {want}: {list}");
@@ -464,7 +467,10 @@ fn connect_and_wait_for_state(adb: &AdbServer, sim: &Sim, want: &str) -> String 
 
 #[test]
 fn unauthorised_and_offline_boards_are_reported_with_what_to_do() {
-    for (fault, state) in [(Fault::Unauthorized, "unauthorized"), (Fault::Offline, "offline")] {
+    for (fault, state) in [
+        (Fault::Unauthorized, "unauthorized"),
+        (Fault::Offline, "offline"),
+    ] {
         let board = sim(&[fault]);
         let adb = AdbServer::start();
         let serial = connect_and_wait_for_state(&adb, &board, state);
@@ -495,10 +501,19 @@ fn interactive_shell_over_both_paths() {
             .stderr(std::process::Stdio::piped());
         let mut child = c.spawn().unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"cd /tmp\npwd\nexit\n").unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"cd /tmp\npwd\nexit\n")
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("fio@portenta-x8-2d16ba09dab6fad9"), "{}: {text}", rig.name());
+        assert!(
+            text.contains("fio@portenta-x8-2d16ba09dab6fad9"),
+            "{}: {text}",
+            rig.name()
+        );
         assert!(text.contains("/tmp"), "{}: {text}", rig.name());
     }
 }
@@ -509,16 +524,25 @@ fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
         let session = rig.session();
         let board = session.choose(None, Choice::NonInteractive).unwrap();
         let started = Instant::now();
-        let worker = std::thread::spawn(move || board.run("echo started; sleep 20; echo late", None));
+        let worker =
+            std::thread::spawn(move || board.run("echo started; sleep 20; echo late", None));
         std::thread::sleep(Duration::from_millis(400));
         rig.sim.drop_connections();
         let result = worker.join().unwrap();
         let took = started.elapsed();
-        assert!(took < Duration::from_secs(8), "{}: took {took:?}", rig.name());
+        assert!(
+            took < Duration::from_secs(8),
+            "{}: took {took:?}",
+            rig.name()
+        );
         match result {
             Err(e) => {
                 let text = e.to_string();
-                assert!(text.contains("went away") || text.contains("lost"), "{}: {text}", rig.name());
+                assert!(
+                    text.contains("went away") || text.contains("lost"),
+                    "{}: {text}",
+                    rig.name()
+                );
             }
             Ok(out) => panic!("{}: the command cannot have finished: {out:?}", rig.name()),
         }

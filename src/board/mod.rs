@@ -188,6 +188,9 @@ impl BoardError {
             BoardError::Unusable { state, .. } if state == "offline" => {
                 "the board is not answering adb: wait for it to finish booting, replug it, or run `adb reconnect offline`".into()
             }
+            BoardError::Unusable { state, .. } if state.starts_with("no permissions") => {
+                "Linux does not let you open the board: add the udev rule for the X8 (SUBSYSTEM==\"usb\", ATTR{idVendor}==\"2341\", ATTR{idProduct}==\"0061\", MODE=\"0666\") in /etc/udev/rules.d/, run `sudo udevadm control --reload-rules`, and replug".into()
+            }
             BoardError::Unusable { .. } => {
                 "another program may hold the board (another adb server or an IDE): close it, or replug the board".into()
             }

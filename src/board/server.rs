@@ -13,7 +13,7 @@ use std::net::{SocketAddr, SocketAddrV4, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use adb_client::server::{ADBServer, DeviceState};
+use adb_client::server::{DeviceLong, DeviceState};
 use adb_client::server_device::ADBServerDevice;
 
 /// The adb server's default port.
@@ -137,33 +137,18 @@ impl AdbServer {
         })
     }
 
-    /// adb_client's handle on the server. For a local server it runs `adb start-server`
-    /// before each request, so it gets the adb we found (a different adb version would
-    /// restart the user's server).
-    fn client(&self) -> ADBServer {
-        ADBServer::new_from_path(
-            self.addr,
-            self.adb_path
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned()),
-        )
-    }
-
-    /// `adb devices -l`, through adb_client.
+    /// `adb devices -l`: the server's `host:devices-l`, each line parsed by adb_client's
+    /// `DeviceLong` (lines it cannot parse, such as `no permissions (...)`, by us).
+    ///
+    /// Not `ADBServer::devices_long`: for a local server adb_client runs `adb start-server`
+    /// before every request without the port, which starts a second server on 5037 when
+    /// x8ctl talks to another port.
     pub fn devices(&self) -> Result<Vec<ServerDevice>, ServerError> {
-        let mut server = self.client();
-        let list = server
-            .devices_long()
-            .map_err(|e| ServerError::Client(e.to_string()))?;
-        Ok(list
-            .into_iter()
-            .map(|d| ServerDevice {
-                serial: d.identifier,
-                state: state_name(&d.state),
-                product: clean(&d.product),
-                model: clean(&d.model),
-                device: clean(&d.device),
-            })
+        let text = self.host_query("host:devices-l")?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(parse_device_line)
             .collect())
     }
 
@@ -239,6 +224,40 @@ impl AdbServer {
     }
 }
 
+fn parse_device_line(line: &str) -> ServerDevice {
+    match DeviceLong::try_from(line.as_bytes()) {
+        Ok(d) => ServerDevice {
+            serial: d.identifier,
+            state: state_name(&d.state),
+            product: clean(&d.product),
+            model: clean(&d.model),
+            device: clean(&d.device),
+        },
+        Err(_) => {
+            let (serial, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let rest = rest.trim();
+            // The state runs up to the first `key:value` word (usb:, product:, transport_id:).
+            let state: Vec<&str> = rest
+                .split_whitespace()
+                .take_while(|w| !w.contains(':') || w.starts_with('('))
+                .collect();
+            let field = |key: &str| {
+                rest.split_whitespace()
+                    .find_map(|w| w.strip_prefix(key))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            ServerDevice {
+                serial: serial.to_string(),
+                state: state.join(" "),
+                product: field("product:"),
+                model: field("model:"),
+                device: field("device:"),
+            }
+        }
+    }
+}
+
 fn clean(s: &str) -> String {
     if s == "Unk" {
         String::new()
@@ -279,6 +298,29 @@ fn read_hex_string(s: &mut TcpStream) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_lines() {
+        let d = parse_device_line(
+            "127.0.0.1:5555         device product:portenta-x8 model:Portenta_X8 device:portenta-x8 transport_id:1",
+        );
+        assert_eq!(
+            (d.serial.as_str(), d.state.as_str(), d.model.as_str()),
+            ("127.0.0.1:5555", "device", "Portenta_X8")
+        );
+        let d = parse_device_line("2D16BA09DAB6FAD9       unauthorized usb:1-1 transport_id:2");
+        assert_eq!(
+            (d.serial.as_str(), d.state.as_str()),
+            ("2D16BA09DAB6FAD9", "unauthorized")
+        );
+        let d = parse_device_line(
+            "2D16BA09DAB6FAD9       no permissions (missing udev rules? user is in the plugdev group); see [http://developer.android.com/tools/device.html] usb:1-1 transport_id:3",
+        );
+        assert_eq!(d.serial, "2D16BA09DAB6FAD9");
+        assert!(d.state.starts_with("no permissions"), "{}", d.state);
+        let d = parse_device_line("weird");
+        assert_eq!(d.serial, "weird");
+    }
 
     #[test]
     fn server_address_precedence() {

@@ -297,14 +297,18 @@ impl Conn {
             A_CNXN if self.board.faults().has(Fault::Offline) => {}
             A_CNXN if self.board.faults().has(Fault::Unauthorized) => {
                 // AUTH TOKEN; whatever the host signs or offers, ask again.
-                let token: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+                let token: Vec<u8> = (0..20u8)
+                    .map(|i| i.wrapping_mul(37).wrapping_add(11))
+                    .collect();
                 self.send(Packet::new(A_AUTH, 1, 0, token));
             }
             A_AUTH if self.board.faults().has(Fault::Unauthorized) => {
                 // A signature (2) or a public key (3): refuse silently, as a board whose
                 // "Allow USB debugging?" prompt nobody answers.
                 if p.arg0 == 2 {
-                    let token: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(53).wrapping_add(7)).collect();
+                    let token: Vec<u8> = (0..20u8)
+                        .map(|i| i.wrapping_mul(53).wrapping_add(7))
+                        .collect();
                     self.send(Packet::new(A_AUTH, 1, 0, token));
                 }
             }
