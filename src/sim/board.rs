@@ -135,9 +135,17 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
     ] {
         vfs.make_system_dir(d).map_err(e)?;
     }
-    if let Ok(p) = vfs.resolve("/tmp") {
+    {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+        if let Ok(p) = vfs.resolve("/tmp") {
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+        }
+        for home in ["/home/root", "/root"] {
+            if let Ok(p) = vfs.resolve(home) {
+                let _ = std::fs::create_dir_all(&p);
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+            }
+        }
     }
     let serial_lc = cfg.serial.trim().to_ascii_lowercase();
     let mut files: Vec<(&str, Vec<u8>)> = vec![
@@ -177,6 +185,30 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
         ),
     ];
     files.push((
+        "/proc/cpuinfo",
+        (0..4)
+            .map(|i| {
+                format!(
+                    "processor\t: {i}\nBogoMIPS\t: 16.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd03\nCPU revision\t: 4\n\n"
+                )
+            })
+            .collect::<String>()
+            .into_bytes(),
+    ));
+    files.push((
+        "/proc/meminfo",
+        b"MemTotal:        2005664 kB\nMemFree:          612220 kB\nMemAvailable:    1276812 kB\nBuffers:           40912 kB\nCached:           700000 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n".to_vec(),
+    ));
+    files.push((
+        "/sys/class/typec/port0/data_role",
+        b"host [device]\n".to_vec(),
+    ));
+    files.push((
+        "/run/arduino_hw_info.env",
+        b"BOARD=portenta-x8\nIS_ON_CARRIER=no\nCARRIER_NAME=none\nHAS_HAT=no\nHAT_NAME=none\n"
+            .to_vec(),
+    ));
+    files.push((
         "/proc/sys/kernel/hostname",
         format!("{hostname}\n").into_bytes(),
     ));
@@ -186,6 +218,8 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
             vfs.write_system_file(path, &data).map_err(e)?;
         }
     }
+    vfs.make_system_dir("/bin").map_err(e)?;
+    super::shell::install_command_stubs(vfs).map_err(e)?;
     Ok(())
 }
 
@@ -295,6 +329,13 @@ impl Board {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn board_is_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Board>();
+        assert_send_sync::<Vfs>();
+    }
 
     #[test]
     fn layout_and_identity() {

@@ -11,7 +11,7 @@
 //!   files root owns there (`/tmp` is sticky);
 //! - root may write anywhere except `/usr` while it is mounted read-only
 //!   (`Read-only file system`), and `/proc` and `/sys`, which only the board's own code
-//!   writes ([`Vfs::write_system_file`]);
+//!   writes (`Vfs::write_system_file`);
 //! - reading and executing follow the permission bits (owner bits for the owner, the
 //!   "other" bits for everybody else; root reads everything and executes anything with an
 //!   x bit);
@@ -516,6 +516,37 @@ impl Vfs {
 
     /// Check that `user` may create, change or delete the entry at the real path `real`.
     pub fn check_write(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        if let Ok(st) = self.stat_host(real, &self.host(real)) {
+            if st.uid != FIO_UID {
+                return Err(FsError::PermissionDenied);
+            }
+            if st.is_file() && st.mode & 0o200 == 0 {
+                return Err(FsError::PermissionDenied);
+            }
+        }
+        Ok(())
+    }
+
+    /// Check that `user` may remove or rename the entry at the real path `real`: that needs
+    /// write access to the directory (and, in the sticky /tmp, owning the entry).
+    pub fn check_unlink(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        let exists = fs::symlink_metadata(self.host(real)).is_ok();
+        if parent_of(real) == "/tmp" && exists && self.owner_of(real) != FIO_UID {
+            return Err(FsError::PermissionDenied);
+        }
+        Ok(())
+    }
+
+    /// Where `user` may change things at all, and the directory holding `real`.
+    fn check_area(&self, real: &str, user: User) -> Result<(), FsError> {
         if is_under(real, "/proc") || is_under(real, "/sys") {
             return Err(FsError::PermissionDenied);
         }
@@ -530,10 +561,6 @@ impl Vfs {
         if !fio_area {
             return Err(FsError::PermissionDenied);
         }
-        let host = self.host(real);
-        if fs::symlink_metadata(&host).is_ok() && self.owner_of(real) != FIO_UID {
-            return Err(FsError::PermissionDenied);
-        }
         // The directory holding it must belong to fio too (or be /tmp, sticky).
         let parent = parent_of(real);
         if parent != "/tmp" && parent != "/home/fio" && self.owner_of(&parent) != FIO_UID {
@@ -542,7 +569,7 @@ impl Vfs {
         Ok(())
     }
 
-    fn check_parent_search(&self, real: &str, user: User) -> Result<(), FsError> {
+    fn check_parent_search(&self, real: &str, _user: User) -> Result<(), FsError> {
         let parent = parent_of(real);
         let st = self.stat(&parent, true)?;
         if !st.is_dir() {
@@ -572,10 +599,10 @@ impl Vfs {
         let (real, host) = self.locate(path, true)?;
         self.check_parent_search(&real, user)?;
         let existing = self.stat_host(&real, &host).ok();
-        if let Some(st) = &existing {
-            if st.is_dir() {
-                return Err(FsError::IsADirectory);
-            }
+        if let Some(st) = &existing
+            && st.is_dir()
+        {
+            return Err(FsError::IsADirectory);
         }
         self.check_write(&real, user)?;
         let room = self.room()?;
@@ -715,7 +742,7 @@ impl Vfs {
             if st.is_dir() {
                 return Err(FsError::IsADirectory);
             }
-            self.check_write(&real, user)?;
+            self.check_unlink(&real, user)?;
             fs::remove_file(&host).map_err(fs_err)?;
             self.forget_owner(&real);
         } else {
@@ -780,7 +807,7 @@ impl Vfs {
         if st.is_dir() {
             return Err(FsError::IsADirectory);
         }
-        self.check_write(&real, user)?;
+        self.check_unlink(&real, user)?;
         fs::remove_file(&host).map_err(fs_err)?;
         self.forget_owner(&real);
         Ok(())
@@ -796,7 +823,7 @@ impl Vfs {
         if real == "/" {
             return Err(FsError::PermissionDenied);
         }
-        self.check_write(&real, user)?;
+        self.check_unlink(&real, user)?;
         if fs::read_dir(&host).map_err(fs_err)?.next().is_some() {
             return Err(FsError::NotEmpty);
         }
@@ -810,8 +837,8 @@ impl Vfs {
         let (rf, hf) = self.locate(from, false)?;
         let (rt, ht) = self.locate(to, false)?;
         let st = self.stat_host(&rf, &hf)?;
-        self.check_write(&rf, user)?;
-        self.check_write(&rt, user)?;
+        self.check_unlink(&rf, user)?;
+        self.check_unlink(&rt, user)?;
         if is_under(&rt, &rf) && rt != rf {
             return Err(FsError::Invalid);
         }
@@ -900,11 +927,9 @@ impl Vfs {
             return Err(FsError::PermissionDenied);
         }
         self.check_write(&real, user)?;
-        let t = if mtime >= 0 {
-            UNIX_EPOCH + Duration::from_secs(mtime as u64)
-        } else {
-            UNIX_EPOCH
-        };
+        let t = UNIX_EPOCH
+            .checked_add(Duration::from_secs(mtime.clamp(0, 1 << 40) as u64))
+            .unwrap_or(UNIX_EPOCH);
         let f = if st.is_dir() {
             File::open(&host)
         } else {
@@ -929,6 +954,12 @@ impl Vfs {
         }
         fs::write(&host, data).map_err(fs_err)?;
         Ok(())
+    }
+
+    /// Set permission bits without the permission model (board setup, services).
+    pub(crate) fn set_system_mode(&self, path: &str, mode: u32) -> Result<(), FsError> {
+        let host = self.host(&self.real_path(path, true)?);
+        fs::set_permissions(host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
     }
 
     /// Create a directory (and parents) without the permission model (board setup).

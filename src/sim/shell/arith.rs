@@ -16,12 +16,24 @@ pub fn eval(
     get: &mut dyn FnMut(&str) -> Option<String>,
     sets: &mut Vec<(String, String)>,
 ) -> R {
+    eval_at(expr, get, sets, 0)
+}
+
+fn eval_at(
+    expr: &str,
+    get: &mut dyn FnMut(&str) -> Option<String>,
+    sets: &mut Vec<(String, String)>,
+    depth: u32,
+) -> R {
+    if depth > 100 {
+        return Err("expression recursion level exceeded".into());
+    }
     let mut p = P {
         s: expr.chars().collect(),
         i: 0,
         get,
         sets,
-        depth: 0,
+        depth,
     };
     p.ws();
     if p.i >= p.s.len() {
@@ -207,7 +219,7 @@ impl P<'_, '_> {
     }
     fn unary(&mut self) -> R {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > 300 {
             return Err("expression nested too deeply".into());
         }
         let r = self.unary_inner();
@@ -244,15 +256,15 @@ impl P<'_, '_> {
     }
     fn name(&mut self) -> String {
         let mut n = String::new();
-        if let Some(&c) = self.s.get(self.i) {
-            if c.is_ascii_alphabetic() || c == '_' {
-                while let Some(&c) = self.s.get(self.i) {
-                    if !(c.is_ascii_alphanumeric() || c == '_') {
-                        break;
-                    }
-                    n.push(c);
-                    self.i += 1;
+        if let Some(&c) = self.s.get(self.i)
+            && (c.is_ascii_alphabetic() || c == '_')
+        {
+            while let Some(&c) = self.s.get(self.i) {
+                if !(c.is_ascii_alphanumeric() || c == '_') {
+                    break;
                 }
+                n.push(c);
+                self.i += 1;
             }
         }
         n
@@ -265,11 +277,8 @@ impl P<'_, '_> {
         match parse_int(&v) {
             Some(n) => Ok(n),
             None => {
-                if self.depth > 50 {
-                    return Err("expression recursion level exceeded".into());
-                }
                 let mut sets = Vec::new();
-                let r = eval(&v, self.get, &mut sets);
+                let r = eval_at(&v, self.get, &mut sets, self.depth + 10);
                 self.sets.extend(sets);
                 r
             }

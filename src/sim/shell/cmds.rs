@@ -1,8 +1,8 @@
 //! The board's commands (coreutils and friends), as [`Builtin`]s.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
-use super::fileutil::{complain, getopt, human, mode_string, q, read_input, strftime, type_name};
+use super::fileutil::{complain, getopt, human, mode_string, q, strftime, type_name};
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::sim::board::ShellIo;
 use crate::sim::vfs::{self, FsError, Stat, User, Vfs};
@@ -58,6 +58,7 @@ pub fn lookup(name: &str) -> Option<Builtin> {
         "tee" => text::tee,
         "dd" => text::dd,
         "strings" => text::strings,
+        "sed" => super::sed::sed,
         "basename" => basename,
         "dirname" => dirname,
         "readlink" => readlink,
@@ -90,6 +91,75 @@ pub fn lookup(name: &str) -> Option<Builtin> {
     Some(f)
 }
 
+/// The board commands the shell provides (each has a stub file in /usr/bin on the board).
+pub const COMMANDS: &[&str] = &[
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "pwd",
+    "test",
+    "[",
+    "sh",
+    "bash",
+    "sleep",
+    "cat",
+    "ls",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "cp",
+    "mv",
+    "ln",
+    "chmod",
+    "chown",
+    "touch",
+    "stat",
+    "sha256sum",
+    "find",
+    "xargs",
+    "head",
+    "tail",
+    "wc",
+    "grep",
+    "egrep",
+    "fgrep",
+    "cut",
+    "sort",
+    "uniq",
+    "tr",
+    "tee",
+    "dd",
+    "strings",
+    "sed",
+    "basename",
+    "dirname",
+    "readlink",
+    "realpath",
+    "which",
+    "whoami",
+    "id",
+    "hostname",
+    "uname",
+    "date",
+    "df",
+    "du",
+    "free",
+    "sync",
+    "mount",
+    "umount",
+    "sudo",
+    "env",
+    "printenv",
+    "seq",
+    "nproc",
+    "timeout",
+    "nohup",
+    "clear",
+    "uptime",
+    "cmp",
+];
+
 /// Where a command lives, for `which` / `command -v`.
 pub fn command_path(name: &str) -> String {
     match name {
@@ -101,10 +171,6 @@ pub fn command_path(name: &str) -> String {
 
 fn out(io: &mut ShellIo, s: &str) -> bool {
     io.stdout.write_all(s.as_bytes()).is_ok()
-}
-
-fn fs_msg(e: FsError) -> String {
-    e.to_string()
 }
 
 // ---------------------------------------------------------------- echo / printf
@@ -143,10 +209,11 @@ fn echo(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if newline {
         bytes.push(b'\n');
     }
-    if io.stdout.write_all(&bytes).is_err() {
+    if let Err(e) = io.stdout.write_all(&bytes) {
         let _ = writeln!(
             io.stderr,
-            "bash: echo: write error: No space left on device"
+            "bash: echo: write error: {}",
+            FsError::from_io(&e)
         );
         return 1;
     }
@@ -173,6 +240,7 @@ fn printf_num(a: &str, io: &mut ShellIo, bad: &mut bool) -> i64 {
 
 fn pad(s: String, flags: &str, width: Option<usize>) -> String {
     let Some(w) = width else { return s };
+    let w = w.min(65_536);
     let n = s.chars().count();
     if n >= w {
         return s;
@@ -583,7 +651,12 @@ impl TestP<'_, '_> {
                     'x' => Vfs::may_exec(&st, user),
                     'w' => {
                         let real = vfs.real_path(&path, true).unwrap_or(path.clone());
-                        vfs.check_write(&real, user).is_ok()
+                        let probe = if st.is_dir() {
+                            vfs::join_path(&real, ".probe")
+                        } else {
+                            real
+                        };
+                        vfs.check_write(&probe, user).is_ok()
                             && (user == User::Root || st.uid == user.uid())
                     }
                     'O' => st.uid == user.uid(),
@@ -874,47 +947,65 @@ struct LsOpts {
     inode: bool,
 }
 
-fn ls_line(ctx: &Ctx, name: &str, path: &str, st: &Stat, o: &LsOpts) -> String {
-    let mut s = String::new();
-    if o.inode {
-        s.push_str(&format!("{} ", st.ino));
-    }
-    if o.long {
-        let owner = vfs::user_name(st.uid);
-        let size = if o.human {
+/// A block of `ls` output, with the columns of `-l` aligned as GNU ls aligns them.
+fn ls_block(ctx: &Ctx, items: &[(String, String, Stat)], o: &LsOpts) -> String {
+    let size_of = |st: &Stat| {
+        if o.human {
             human(st.size)
         } else {
             st.size.to_string()
-        };
-        s.push_str(&format!(
-            "{} {} {} {} {:>5} {} {}",
-            mode_string(st.mode),
-            st.nlink,
-            owner,
-            owner,
-            size,
-            ls_time(st.mtime),
-            name
-        ));
-        if st.is_symlink() {
-            if let Ok(t) = ctx.board.vfs().readlink(path) {
+        }
+    };
+    let w_ino = items
+        .iter()
+        .map(|i| i.2.ino.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let w_link = items
+        .iter()
+        .map(|i| i.2.nlink.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let w_owner = items
+        .iter()
+        .map(|i| vfs::user_name(i.2.uid).len())
+        .max()
+        .unwrap_or(1);
+    let w_size = items.iter().map(|i| size_of(&i.2).len()).max().unwrap_or(1);
+    let mut s = String::new();
+    for (name, path, st) in items {
+        if o.inode {
+            s.push_str(&format!("{:>w_ino$} ", st.ino));
+        }
+        if o.long {
+            let owner = vfs::user_name(st.uid);
+            s.push_str(&format!(
+                "{} {:>w_link$} {owner:<w_owner$} {owner:<w_owner$} {:>w_size$} {} {name}",
+                mode_string(st.mode),
+                st.nlink,
+                size_of(st),
+                ls_time(st.mtime),
+            ));
+            if st.is_symlink()
+                && let Ok(t) = ctx.board.vfs().readlink(path)
+            {
                 s.push_str(" -> ");
                 s.push_str(&t);
             }
+        } else {
+            s.push_str(name);
         }
-    } else {
-        s.push_str(name);
-    }
-    if o.classify {
-        if st.is_dir() {
-            s.push('/');
-        } else if st.is_symlink() {
-            s.push('@');
-        } else if st.mode & 0o111 != 0 {
-            s.push('*');
+        if o.classify {
+            if st.is_dir() {
+                s.push('/');
+            } else if st.is_symlink() {
+                s.push('@');
+            } else if st.mode & 0o111 != 0 {
+                s.push('*');
+            }
         }
+        s.push('\n');
     }
-    s.push('\n');
     s
 }
 
@@ -978,9 +1069,7 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     dirs.sort();
     let mut text = String::new();
-    for (name, path, st) in &files {
-        text.push_str(&ls_line(ctx, name, path, st, &lo));
-    }
+    text.push_str(&ls_block(ctx, &files, &lo));
     let multi = files.len() + dirs.len() > 1;
     let nd = dirs.len();
     for (k, (name, path)) in dirs.iter().enumerate() {
@@ -1026,13 +1115,21 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             items.reverse();
         }
         if lo.long {
-            let blocks: u64 = items.iter().map(|(_, s)| s.size.div_ceil(4096) * 4).sum();
+            let blocks: u64 = items
+                .iter()
+                .filter(|(_, s)| !s.is_symlink())
+                .map(|(_, s)| s.size.div_ceil(4096) * 4)
+                .sum();
             text.push_str(&format!("total {blocks}\n"));
         }
-        for (n, st) in &items {
-            let p = vfs::join_path(path, n);
-            text.push_str(&ls_line(ctx, n, &p, st, &lo));
-        }
+        let rows: Vec<(String, String, Stat)> = items
+            .into_iter()
+            .map(|(n, st)| {
+                let p = vfs::join_path(path, &n);
+                (n, p, st)
+            })
+            .collect();
+        text.push_str(&ls_block(ctx, &rows, &lo));
         let _ = nd;
     }
     if !out(io, &text) {
@@ -1386,15 +1483,15 @@ fn copy_tree(
             );
             return false;
         }
-        if !vfs.is_dir(to) {
-            if let Err(e) = vfs.mkdir(to, 0o755, ctx.user) {
-                complain(
-                    io,
-                    "cp",
-                    &format!("cannot create directory {}: {e}", q(shown_to)),
-                );
-                return false;
-            }
+        if !vfs.is_dir(to)
+            && let Err(e) = vfs.mkdir(to, 0o755, ctx.user)
+        {
+            complain(
+                io,
+                "cp",
+                &format!("cannot create directory {}: {e}", q(shown_to)),
+            );
+            return false;
         }
         let names = match vfs.read_dir(from, ctx.user) {
             Ok(n) => n,
@@ -1644,11 +1741,12 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 .unwrap_or(&target),
         );
     }
-    if force && vfs.stat(&lpath, false).is_ok() {
-        if let Err(e) = vfs.remove_file(&lpath, ctx.user) {
-            complain(io, "ln", &format!("cannot remove {}: {e}", q(&link)));
-            return 1;
-        }
+    if force
+        && vfs.stat(&lpath, false).is_ok()
+        && let Err(e) = vfs.remove_file(&lpath, ctx.user)
+    {
+        complain(io, "ln", &format!("cannot remove {}: {e}", q(&link)));
+        return 1;
     }
     if symbolic {
         if let Err(e) = vfs.symlink(&target, &lpath, ctx.user) {
@@ -1691,11 +1789,11 @@ fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 fn walk(ctx: &Ctx, path: &str, f: &mut dyn FnMut(&str)) {
     f(path);
     let vfs = ctx.board.vfs();
-    if vfs.stat(path, false).map(|s| s.is_dir()).unwrap_or(false) {
-        if let Ok(names) = vfs.read_dir(path, ctx.user) {
-            for n in names {
-                walk(ctx, &vfs::join_path(path, &n), f);
-            }
+    if vfs.stat(path, false).map(|s| s.is_dir()).unwrap_or(false)
+        && let Ok(names) = vfs.read_dir(path, ctx.user)
+    {
+        for n in names {
+            walk(ctx, &vfs::join_path(path, &n), f);
         }
     }
 }
@@ -1894,6 +1992,9 @@ fn parse_date(s: &str) -> Option<i64> {
     };
     let mut dp = d.split('-');
     let y: i64 = dp.next()?.parse().ok()?;
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let m: u32 = dp.next()?.parse().ok()?;
     let dd: u32 = dp.next()?.parse().ok()?;
     if !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
@@ -1903,6 +2004,9 @@ fn parse_date(s: &str) -> Option<i64> {
     let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let se: f64 = tp.next().unwrap_or("0").parse().ok()?;
+    if !(0..=24).contains(&h) || !(0..=59).contains(&mi) || !(0.0..=61.0).contains(&se) {
+        return None;
+    }
     Some(super::fileutil::days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + se as i64)
 }
 
@@ -2019,10 +2123,10 @@ fn stat_format(ctx: &Ctx, fmt: &str, shown: &str, path: &str, st: &Stat, escapes
             'n' => s.push_str(shown),
             'N' => {
                 s.push_str(&format!("'{shown}'"));
-                if st.is_symlink() {
-                    if let Ok(t) = ctx.board.vfs().readlink(path) {
-                        s.push_str(&format!(" -> '{t}'"));
-                    }
+                if st.is_symlink()
+                    && let Ok(t) = ctx.board.vfs().readlink(path)
+                {
+                    s.push_str(&format!(" -> '{t}'"));
                 }
             }
             'F' => s.push_str(type_name(st)),
@@ -2728,10 +2832,11 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         } else {
             t.rsplit('/').next().unwrap_or("").to_string()
         };
-        if let Some(s) = &suffix {
-            if b.len() > s.len() && b.ends_with(s.as_str()) {
-                b.truncate(b.len() - s.len());
-            }
+        if let Some(s) = &suffix
+            && b.len() > s.len()
+            && b.ends_with(s.as_str())
+        {
+            b.truncate(b.len() - s.len());
         }
         if !out(io, &format!("{b}\n")) {
             return 1;
@@ -2845,7 +2950,7 @@ fn which(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             st = 1;
             continue;
         }
-        if crate::sim::services::Services::lookup(a).is_some() || lookup(a).is_some() {
+        if exec::service_cmd(ctx, a).is_some() || lookup(a).is_some() {
             let _ = writeln!(io.stdout, "{}", command_path(a));
             continue;
         }
@@ -2853,12 +2958,13 @@ fn which(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         let mut found = false;
         for d in path.split(':').filter(|d| !d.is_empty()) {
             let p = vfs::join_path(d, a);
-            if let Ok(s) = ctx.board.vfs().stat(&p, true) {
-                if s.is_file() && Vfs::may_exec(&s, ctx.user) {
-                    let _ = writeln!(io.stdout, "{p}");
-                    found = true;
-                    break;
-                }
+            if let Ok(s) = ctx.board.vfs().stat(&p, true)
+                && s.is_file()
+                && Vfs::may_exec(&s, ctx.user)
+            {
+                let _ = writeln!(io.stdout, "{p}");
+                found = true;
+                break;
             }
         }
         if !found {
@@ -2885,13 +2991,7 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let (uid, name) = (user.uid(), user.name());
     let dg = vfs::DOCKER_GID;
-    let text = if o.has('u') {
-        if o.has('n') {
-            name.to_string()
-        } else {
-            uid.to_string()
-        }
-    } else if o.has('g') {
+    let text = if o.has('u') || o.has('g') {
         if o.has('n') {
             name.to_string()
         } else {

@@ -111,12 +111,35 @@ pub struct Shell<'b> {
     in_cond: u32,
     line: usize,
     broken: Rc<Cell<bool>>,
-    depth: u32,
+    funcs: BTreeMap<String, Command>,
+    /// `return` in a function: the status it returns with.
+    ret: Option<i32>,
+    func_depth: u32,
     /// Status of the last command substitution of the current simple command.
     subst_status: Option<i32>,
 }
 
+/// How deeply commands may nest (compound commands, subshells, `sh -c`, `sudo`...) on one
+/// thread: a guard for the thread's stack.
 const MAX_DEPTH: u32 = 48;
+
+thread_local! {
+    static NESTING: Cell<u32> = const { Cell::new(0) };
+    /// Function calls since the adbd's command started (see [`reset_budget`]).
+    static CALLS: Cell<u64> = const { Cell::new(0) };
+    /// Set when the budget ran out: everything still running stops.
+    static ABORTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Most function calls one adb command may make: stops `f() { f | f; }; f`, which would
+/// otherwise run for ever within the nesting limit.
+const MAX_CALLS: u64 = 100_000;
+
+/// Start a new command's budget of function calls.
+pub fn reset_budget() {
+    CALLS.with(|c| c.set(0));
+    ABORTED.with(|a| a.set(false));
+}
 
 /// Whether an interactive line needs more input (open quote, `if` without `fi`...).
 pub fn needs_more(text: &str) -> bool {
@@ -148,8 +171,10 @@ impl<'b> Shell<'b> {
             in_cond: 0,
             line: 1,
             broken: Rc::new(Cell::new(false)),
-            depth: 0,
             subst_status: None,
+            funcs: BTreeMap::new(),
+            ret: None,
+            func_depth: 0,
         }
     }
 
@@ -178,11 +203,15 @@ impl<'b> Shell<'b> {
     }
 
     fn err(&self, io: &mut ShellIo, msg: &str) {
-        let _ = write!(io.stderr, "{}{}\n", self.prefix(), msg);
+        let _ = writeln!(io.stderr, "{}{}", self.prefix(), msg);
     }
 
     fn stopped(&self) -> bool {
-        self.exit.is_some() || self.broken.get() || self.brk > 0 || self.cont > 0
+        self.exit.is_some()
+            || self.broken.get()
+            || self.brk > 0
+            || self.cont > 0
+            || self.ret.is_some()
     }
 
     /// Parse and run a script (as `bash -c`), returning its exit status.
@@ -339,6 +368,7 @@ impl<'b> Shell<'b> {
         let env = self.ctx.env.clone();
         let vars = self.vars.clone();
         let pos = self.positional.clone();
+        let funcs = self.funcs.clone();
         let exit = self.exit.take();
         let (brk, cont, loops) = (self.brk, self.cont, self.loops);
         self.loops = 0;
@@ -349,6 +379,7 @@ impl<'b> Shell<'b> {
         self.ctx.env = env;
         self.vars = vars;
         self.positional = pos;
+        self.funcs = funcs;
         self.brk = brk;
         self.cont = cont;
         self.loops = loops;
@@ -356,13 +387,18 @@ impl<'b> Shell<'b> {
     }
 
     fn run_command(&mut self, c: &Command, io: &mut ShellIo) -> i32 {
-        if self.depth > MAX_DEPTH {
+        if ABORTED.with(|a| a.get()) {
+            self.exit = Some(1);
+            return 1;
+        }
+        let depth = NESTING.with(|n| n.get());
+        if depth > MAX_DEPTH {
             self.err(io, "maximum nesting level exceeded");
             return 1;
         }
-        self.depth += 1;
+        NESTING.with(|n| n.set(depth + 1));
         let st = self.run_command_inner(c, io);
-        self.depth -= 1;
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
         st
     }
 
@@ -374,6 +410,10 @@ impl<'b> Shell<'b> {
                 redirs,
                 line,
             } => self.run_simple(assigns, words, redirs, *line, io),
+            Command::Func(name, body) => {
+                self.funcs.insert(name.clone(), (**body).clone());
+                0
+            }
             Command::Group(list, redirs) => {
                 self.with_redirs(redirs, io, |sh, io| sh.run_list(list, io))
             }
@@ -488,7 +528,7 @@ impl<'b> Shell<'b> {
 
     /// After a loop body: true when the loop must end (break, exit, broken stream).
     fn loop_control(&mut self) -> bool {
-        if self.exit.is_some() || self.broken.get() {
+        if self.exit.is_some() || self.broken.get() || self.ret.is_some() {
             return true;
         }
         if self.brk > 0 {
@@ -549,7 +589,30 @@ impl<'b> Shell<'b> {
                 let i: usize = n.parse().ok()?;
                 return self.positional.get(i.checked_sub(1)?).cloned();
             }
-            n => return self.get_var(n),
+            n => {
+                if let Some(v) = self.get_var(n) {
+                    return Some(v);
+                }
+                // bash's own variables
+                return Some(match n {
+                    "UID" | "EUID" => self.ctx.user.uid().to_string(),
+                    "HOSTNAME" => self.ctx.board.hostname(),
+                    "BASH_VERSION" => "5.1.16(1)-release".into(),
+                    "BASH" => "/bin/bash".into(),
+                    "PPID" => "4241".into(),
+                    "HOSTTYPE" => "aarch64".into(),
+                    "OSTYPE" => "linux-gnu".into(),
+                    "IFS" => " \t\n".into(),
+                    "RANDOM" => {
+                        let t = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.subsec_nanos())
+                            .unwrap_or(0);
+                        (t % 32768).to_string()
+                    }
+                    _ => return None,
+                });
+            }
         })
     }
 
@@ -760,19 +823,18 @@ impl<'b> Shell<'b> {
                             op: ParamOp::Plain,
                         }),
                     ] = inner.as_slice()
+                        && name == "@"
                     {
-                        if name == "@" {
-                            let pos = self.positional.clone();
-                            let n = pos.len();
-                            for (i, a) in pos.into_iter().enumerate() {
-                                cur.started = true;
-                                cur.chars.extend(a.chars().map(|c| (c, true)));
-                                if i + 1 < n {
-                                    fields.push(std::mem::take(&mut cur));
-                                }
+                        let pos = self.positional.clone();
+                        let n = pos.len();
+                        for (i, a) in pos.into_iter().enumerate() {
+                            cur.started = true;
+                            cur.chars.extend(a.chars().map(|c| (c, true)));
+                            if i + 1 < n {
+                                fields.push(std::mem::take(&mut cur));
                             }
-                            continue;
                         }
+                        continue;
                     }
                     cur.started = true;
                     let s = self.expand_string(inner, io)?;
@@ -815,7 +877,9 @@ impl<'b> Shell<'b> {
     pub fn expand_words(&mut self, ws: &[Word], io: &mut ShellIo) -> Result<Vec<String>, String> {
         let mut v = Vec::new();
         for w in ws {
-            v.extend(self.expand_word(w, io)?);
+            for bw in brace_expand(w, 0) {
+                v.extend(self.expand_word(&bw, io)?);
+            }
         }
         Ok(v)
     }
@@ -974,6 +1038,25 @@ impl<'b> Shell<'b> {
     ) -> i32 {
         self.line = line;
         self.subst_status = None;
+        if let Some(first) = words.first()
+            && matches!(first.as_slice(), [Part::Lit(s)] if s == "[[")
+        {
+            let inner = words.get(1..words.len().saturating_sub(1)).unwrap_or(&[]);
+            return self.with_redirs(redirs, io, |sh, io| {
+                let mut i = 0;
+                match sh.cond_or(inner, &mut i, io) {
+                    Ok(_) if i < inner.len() => {
+                        sh.err(io, "syntax error in conditional expression");
+                        2
+                    }
+                    Ok(v) => i32::from(!v),
+                    Err(m) => {
+                        sh.err(io, &m);
+                        2
+                    }
+                }
+            });
+        }
         let argv = match self.expand_words(words, io) {
             Ok(v) => v,
             Err(m) => {
@@ -1001,6 +1084,109 @@ impl<'b> Shell<'b> {
         self.with_redirs(redirs, io, |sh, io| sh.dispatch(&argv, &values, io))
     }
 
+    // ------------------------------------------------------------ [[ ... ]]
+
+    fn cond_or(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        let mut v = self.cond_and(w, i, io)?;
+        while is_op(w.get(*i), "||") {
+            *i += 1;
+            let r = self.cond_and(w, i, io)?;
+            v = v || r;
+        }
+        Ok(v)
+    }
+
+    fn cond_and(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        let mut v = self.cond_not(w, i, io)?;
+        while is_op(w.get(*i), "&&") {
+            *i += 1;
+            let r = self.cond_not(w, i, io)?;
+            v = v && r;
+        }
+        Ok(v)
+    }
+
+    fn cond_not(&mut self, w: &[Word], i: &mut usize, io: &mut ShellIo) -> Result<bool, String> {
+        if is_op(w.get(*i), "!") {
+            *i += 1;
+            return Ok(!self.cond_not(w, i, io)?);
+        }
+        if is_op(w.get(*i), "(") {
+            *i += 1;
+            let v = self.cond_or(w, i, io)?;
+            if !is_op(w.get(*i), ")") {
+                return Err("syntax error in conditional expression".into());
+            }
+            *i += 1;
+            return Ok(v);
+        }
+        self.cond_primary(w, i, io)
+    }
+
+    fn cond_primary(
+        &mut self,
+        w: &[Word],
+        i: &mut usize,
+        io: &mut ShellIo,
+    ) -> Result<bool, String> {
+        let Some(first) = w.get(*i) else {
+            return Err("syntax error in conditional expression".into());
+        };
+        const BIN: &[&str] = &[
+            "==", "=", "!=", "=~", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot",
+        ];
+        if let Some(op) = w.get(*i + 1).and_then(|o| match o.as_slice() {
+            [Part::Lit(s)] if BIN.contains(&s.as_str()) => Some(s.clone()),
+            _ => None,
+        }) && let Some(rhs) = w.get(*i + 2)
+        {
+            *i += 3;
+            let lhs = self.expand_string(first, io)?;
+            return Ok(match op.as_str() {
+                "==" | "=" | "!=" => {
+                    let pat = self.expand_pattern(rhs, io)?;
+                    let hit = glob::matches(&pat, &lhs.chars().collect::<Vec<_>>());
+                    hit == (op != "!=")
+                }
+                "=~" => {
+                    let re = self.expand_string(rhs, io)?;
+                    match super::regex::Regex::new(&re, true, false) {
+                        Ok(r) => r.is_match(&lhs.chars().collect::<Vec<_>>()),
+                        Err(_) => return Err(format!("{re}: invalid regular expression")),
+                    }
+                }
+                "<" => lhs < self.expand_string(rhs, io)?,
+                ">" => lhs > self.expand_string(rhs, io)?,
+                _ => {
+                    let r = self.expand_string(rhs, io)?;
+                    self.test_status(&[lhs, op, r], io) == 0
+                }
+            });
+        }
+        let text = self.expand_string(first, io)?;
+        if let [Part::Lit(op)] = first.as_slice()
+            && op.len() == 2
+            && op.starts_with('-')
+            && let Some(arg) = w.get(*i + 1)
+            && !is_op(Some(arg), "&&")
+            && !is_op(Some(arg), "||")
+            && !is_op(Some(arg), ")")
+        {
+            *i += 2;
+            let a = self.expand_string(arg, io)?;
+            return Ok(self.test_status(&[op.clone(), a], io) == 0);
+        }
+        *i += 1;
+        Ok(!text.is_empty())
+    }
+
+    fn test_status(&mut self, args: &[String], io: &mut ShellIo) -> i32 {
+        match cmds::lookup("test") {
+            Some(f) => f(&mut self.ctx, args, io),
+            None => 2,
+        }
+    }
+
     /// Run an argument vector (builtins, service commands, board commands, scripts).
     pub fn dispatch(
         &mut self,
@@ -1011,6 +1197,28 @@ impl<'b> Shell<'b> {
         let Some((name, args)) = argv.split_first() else {
             return 0;
         };
+        if let Some(body) = self.funcs.get(name).cloned() {
+            let calls = CALLS.with(|c| {
+                let n = c.get() + 1;
+                c.set(n);
+                n
+            });
+            if calls > MAX_CALLS {
+                if !ABORTED.with(|a| a.replace(true)) {
+                    self.err(io, &format!("{name}: too many function calls"));
+                }
+                self.exit = Some(1);
+                return 1;
+            }
+            let saved = std::mem::replace(&mut self.positional, args.to_vec());
+            let loops = std::mem::take(&mut self.loops);
+            self.func_depth += 1;
+            let st = self.run_command(&body, io);
+            self.func_depth -= 1;
+            self.loops = loops;
+            self.positional = saved;
+            return self.ret.take().unwrap_or(st);
+        }
         if let Some(st) = self.special(name, args, io) {
             for (k, v) in prefix {
                 self.set_var(k, v);
@@ -1053,7 +1261,9 @@ impl<'b> Shell<'b> {
                         self.err(io, &format!("{name}: Permission denied"));
                         return 126;
                     }
-                    if let Some(f) = Services::lookup(name).or_else(|| Services::lookup(&path)) {
+                    if let Some(f) =
+                        service_cmd(&self.ctx, name).or_else(|| service_cmd(&self.ctx, &path))
+                    {
                         return self.call(f, args, io);
                     }
                     if let Some(f) = cmds::lookup(name) {
@@ -1062,7 +1272,9 @@ impl<'b> Shell<'b> {
                     self.run_file(name, &path, args, io)
                 }
                 Err(FsError::NotFound) => {
-                    if let Some(f) = Services::lookup(name).or_else(|| Services::lookup(&path)) {
+                    if let Some(f) =
+                        service_cmd(&self.ctx, name).or_else(|| service_cmd(&self.ctx, &path))
+                    {
                         return self.call(f, args, io);
                     }
                     if let Some(f) = cmds::lookup(name) {
@@ -1077,7 +1289,7 @@ impl<'b> Shell<'b> {
                 }
             }
         } else {
-            if let Some(f) = Services::lookup(name) {
+            if let Some(f) = service_cmd(&self.ctx, name) {
                 return self.call(f, args, io);
             }
             if let Some(f) = cmds::lookup(name) {
@@ -1097,10 +1309,11 @@ impl<'b> Shell<'b> {
         let vfs = self.ctx.board.vfs();
         for dir in path.split(':').filter(|d| !d.is_empty()) {
             let p = crate::sim::vfs::join_path(dir, name);
-            if let Ok(st) = vfs.stat(&p, true) {
-                if st.is_file() && crate::sim::vfs::Vfs::may_exec(&st, self.ctx.user) {
-                    return Some(p);
-                }
+            if let Ok(st) = vfs.stat(&p, true)
+                && st.is_file()
+                && crate::sim::vfs::Vfs::may_exec(&st, self.ctx.user)
+            {
+                return Some(p);
             }
         }
         None
@@ -1147,6 +1360,18 @@ impl<'b> Shell<'b> {
     fn special(&mut self, name: &str, args: &[String], io: &mut ShellIo) -> Option<i32> {
         let st = match name {
             ":" => 0,
+            "return" if self.func_depth > 0 => {
+                let code = match args.first() {
+                    None => self.last,
+                    Some(a) => a
+                        .trim()
+                        .parse::<i64>()
+                        .map(|n| (n & 0xff) as i32)
+                        .unwrap_or(2),
+                };
+                self.ret = Some(code);
+                code
+            }
             "exit" | "return" | "logout" => {
                 let code = match args.first() {
                     None => self.last,
@@ -1159,7 +1384,7 @@ impl<'b> Shell<'b> {
                     },
                 };
                 if self.interactive && name != "return" {
-                    let _ = write!(io.stderr, "exit\n");
+                    let _ = writeln!(io.stderr, "exit");
                 }
                 self.exit = Some(code);
                 code
@@ -1199,10 +1424,8 @@ impl<'b> Shell<'b> {
                 for a in args.iter().filter(|a| !a.starts_with('-')) {
                     match a.split_once('=') {
                         Some((n, v)) if parse::is_name(n) => self.set_var(n, v),
-                        None if parse::is_name(a) => {
-                            if self.get_var(a).is_none() {
-                                self.vars.insert(a.clone(), String::new());
-                            }
+                        None if parse::is_name(a) && self.get_var(a).is_none() => {
+                            self.vars.insert(a.clone(), String::new());
                         }
                         _ => {}
                     }
@@ -1380,8 +1603,8 @@ impl<'b> Shell<'b> {
     /// What `type` says about a name, and the path `command -v` prints.
     fn describe(&self, n: &str) -> Option<(String, String)> {
         const KEYWORDS: &[&str] = &[
-            "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
-            "esac", "in", "{", "}", "!",
+            "[[", "]]", "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
+            "case", "esac", "in", "{", "}", "!",
         ];
         const SPECIAL: &[&str] = &[
             ":", "exit", "return", "cd", "export", "unset", "local", "declare", "set", "shift",
@@ -1389,6 +1612,9 @@ impl<'b> Shell<'b> {
             "wait", "trap", "umask", "echo", "printf", "true", "false", "test", "[", "pwd",
             "alias", "hash", "ulimit",
         ];
+        if self.funcs.contains_key(n) {
+            return Some((format!("{n} is a function"), n.to_string()));
+        }
         if KEYWORDS.contains(&n) {
             return Some((format!("{n} is a shell keyword"), n.to_string()));
         }
@@ -1398,19 +1624,17 @@ impl<'b> Shell<'b> {
         let path = if n.contains('/') {
             let p = self.ctx.path(n);
             if self.ctx.board.vfs().exists(&p)
-                || Services::lookup(n).is_some()
+                || service_cmd(&self.ctx, n).is_some()
                 || cmds::lookup(n).is_some()
             {
                 p
             } else {
                 return None;
             }
-        } else if Services::lookup(n).is_some() || cmds::lookup(n).is_some() {
+        } else if service_cmd(&self.ctx, n).is_some() || cmds::lookup(n).is_some() {
             cmds::command_path(n)
-        } else if let Some(p) = self.find_in_path(n) {
-            p
         } else {
-            return None;
+            self.find_in_path(n)?
         };
         Some((format!("{n} is {path}"), path))
     }
@@ -1565,7 +1789,7 @@ pub fn run_argv(ctx: &Ctx, argv: &[String], io: &mut ShellIo) -> i32 {
 /// Whether `name` names a command that can be executed (not a shell builtin): what sudo
 /// checks before running it.
 pub fn command_exists(ctx: &Ctx, name: &str) -> bool {
-    if Services::lookup(name).is_some() || cmds::lookup(name).is_some() {
+    if service_cmd(ctx, name).is_some() || cmds::lookup(name).is_some() {
         return true;
     }
     let vfs = ctx.board.vfs();
@@ -1581,4 +1805,106 @@ pub fn command_exists(ctx: &Ctx, name: &str) -> bool {
     path.split(':')
         .filter(|d| !d.is_empty())
         .any(|d| ok(&crate::sim::vfs::join_path(d, name)))
+}
+
+/// The alternatives of the first brace group `{a,b}` / `{1..3}` / `{a..c}` in `s`:
+/// (prefix, alternatives, suffix).
+fn brace_split(s: &str) -> Option<(String, Vec<String>, String)> {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '{' {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut commas = Vec::new();
+        let mut close = None;
+        for (j, &d) in chars.iter().enumerate().skip(i) {
+            match d {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(j);
+                        break;
+                    }
+                }
+                ',' if depth == 1 => commas.push(j),
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let pre: String = chars.iter().take(i).collect();
+        let post: String = chars.iter().skip(close + 1).collect();
+        let inner: String = chars.iter().take(close).skip(i + 1).collect();
+        if !commas.is_empty() {
+            let mut alts = Vec::new();
+            let mut start = i + 1;
+            for &k in commas.iter().chain(std::iter::once(&close)) {
+                alts.push(chars.iter().take(k).skip(start).collect());
+                start = k + 1;
+            }
+            return Some((pre, alts, post));
+        }
+        if let Some((a, b)) = inner.split_once("..") {
+            if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>())
+                && x.abs_diff(y) <= 10_000
+            {
+                let alts: Vec<String> = if x <= y {
+                    (x..=y).map(|n| n.to_string()).collect()
+                } else {
+                    (y..=x).rev().map(|n| n.to_string()).collect()
+                };
+                return Some((pre, alts, post));
+            }
+            let (ca, cb) = (a.chars().collect::<Vec<_>>(), b.chars().collect::<Vec<_>>());
+            if let ([x], [y]) = (ca.as_slice(), cb.as_slice())
+                && x.is_ascii_alphabetic()
+                && y.is_ascii_alphabetic()
+            {
+                let alts: Vec<String> = if x <= y {
+                    (*x..=*y).map(String::from).collect()
+                } else {
+                    (*y..=*x).rev().map(String::from).collect()
+                };
+                return Some((pre, alts, post));
+            }
+        }
+    }
+    None
+}
+
+/// Brace expansion on the unquoted literal parts of a word.
+fn brace_expand(w: &Word, depth: u32) -> Vec<Word> {
+    if depth > 8 {
+        return vec![w.clone()];
+    }
+    for (i, p) in w.iter().enumerate() {
+        let Part::Lit(s) = p else { continue };
+        let Some((pre, alts, post)) = brace_split(s) else {
+            continue;
+        };
+        let mut out = Vec::new();
+        for a in alts {
+            let mut nw: Word = w.iter().take(i).cloned().collect();
+            nw.push(Part::Lit(format!("{pre}{a}{post}")));
+            nw.extend(w.iter().skip(i + 1).cloned());
+            out.extend(brace_expand(&nw, depth + 1));
+            if out.len() > 4096 {
+                break;
+            }
+        }
+        return out;
+    }
+    vec![w.clone()]
+}
+
+/// A command of the board's services (systemctl, docker, program.sh...), when the board runs
+/// its services (a board built without them has none of their commands).
+pub fn service_cmd(ctx: &Ctx, name: &str) -> Option<super::Builtin> {
+    ctx.board.services_opt()?;
+    Services::lookup(name)
+}
+
+fn is_op(w: Option<&Word>, op: &str) -> bool {
+    matches!(w.map(|w| w.as_slice()), Some([Part::Lit(s)]) if s == op)
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the commands: inputs (with the /dev files), option parsing, time
 //! formatting, mode strings.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use super::Ctx;
 use crate::sim::board::ShellIo;

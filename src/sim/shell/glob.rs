@@ -43,14 +43,13 @@ fn compile(p: &[(char, bool)]) -> Vec<G> {
                         closed = Some(j);
                         break;
                     }
-                    if matches!(p.get(j + 1), Some(&('-', false))) {
-                        if let Some(&(e, _)) = p.get(j + 2) {
-                            if e != ']' {
-                                ranges.push((d, e));
-                                j += 3;
-                                continue;
-                            }
-                        }
+                    if matches!(p.get(j + 1), Some(&('-', false)))
+                        && let Some(&(e, _)) = p.get(j + 2)
+                        && e != ']'
+                    {
+                        ranges.push((d, e));
+                        j += 3;
+                        continue;
                     }
                     ranges.push((d, d));
                     j += 1;

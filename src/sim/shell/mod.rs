@@ -1,12 +1,34 @@
-//! The board's shell: a small POSIX-ish interpreter (quoting, `;` `&&` `||` `|`,
-//! redirections, `$?`, variables) and the board's commands.
+//! The board's shell: a small POSIX-ish interpreter with bash's behaviour and wording, and
+//! the board's commands.
 //!
 //! CONTRACT between the interpreter (`shell/`) and the service commands (`sim::services`):
 //! a command is a [`Builtin`]; `sim::services::lookup` supplies systemctl, journalctl,
 //! docker, program.sh and friends; the interpreter supplies the rest.
 //!
+//! The language: words with '...', "..." (with `$VAR` `${VAR}` `$?` `$(...)` and
+//! backslashes), `$'...'`, `$(...)` and backquotes, `$((...))` (bash's operators, hex and
+//! octal), `${x:-w}` `${x:=w}` `${x:+w}` `${x:?w}` `${#x}` `${x#p}` `${x%p}` (and `##` `%%`),
+//! `~`, globbing, brace expansion, field splitting; `;` `&&` `||` `|` `!`; redirections
+//! `>` `>>` `<` `2>` `2>&1` `>&2` `&>` `&>>` `<<<` and here-documents (`<<EOF`, `<<'EOF'`,
+//! `<<-EOF`), `/dev/null`; `VAR=x` and `VAR=x cmd`; `{ ...; }`, `( ... )`, `if`, `for`,
+//! `while`/`until`, `case`, functions (`f() { ...; }`, `function f`), `break`, `continue`,
+//! `return`, `exit`, `set -e`, `eval`, `.`/`source`, `read`, `export`, `unset`, `local`,
+//! `shift`, `command`, `type`, comments. Pipelines run their stages one after the other
+//! (each stage's output is buffered; the last stage streams to the real stdout).
+//!
+//! Command lookup: functions, the shell's builtins, then the services' commands (only on a
+//! board that runs its services), then the board commands of `cmds` (bare names or under
+//! /bin, /usr/bin, /sbin, /usr/sbin), then executable shell scripts of the sandbox. A path
+//! (`/usr/arduino/extra/program.sh`) is first checked in the sandbox: a file that `user`
+//! may not execute gives `Permission denied` (126) before any service command runs.
+//!
+//! Errors read like bash's (`/bin/bash: line 1: foo: command not found`, 127) and
+//! coreutils' (`cat: x: No such file or directory`). A write error on stdout means the host
+//! closed the stream: the running command sees the error, and the shell stops.
+//!
 //! Useful for service commands: [`Ctx::path`] (a board path from an argument),
-//! [`run_in`] (run a shell command line from a command, e.g. a script), [`write_out`].
+//! [`Ctx::fork`], [`run_in`] (run a shell command line as the command's user, e.g. a
+//! script), [`write_out`], [`read_line`], [`home_of`].
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -16,11 +38,13 @@ use super::vfs::User;
 
 mod arith;
 mod cmds;
-mod exec;
+pub(crate) mod exec;
 mod fileutil;
-mod glob;
+pub(crate) mod glob;
 pub mod parse;
-mod regex;
+mod pty;
+pub(crate) mod regex;
+mod sed;
 mod sudo;
 mod text;
 
@@ -80,6 +104,20 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Stub executables for the shell's commands (`/usr/bin/ls`, `/bin/sh`...), so that
+/// `ls -l /usr/bin/sudo` and `test -x /bin/bash` see files. Running one runs the command.
+pub(crate) fn install_command_stubs(vfs: &super::vfs::Vfs) -> Result<(), super::vfs::FsError> {
+    for name in cmds::COMMANDS {
+        let path = cmds::command_path(name);
+        if vfs.exists(&path) {
+            continue;
+        }
+        vfs.write_system_file(&path, b"\x7fELF\x02\x01\x01\0")?;
+        vfs.set_system_mode(&path, 0o755)?;
+    }
+    Ok(())
+}
+
 /// Home directory of a user on the X8.
 pub fn home_of(user: User) -> String {
     match user {
@@ -102,6 +140,7 @@ pub fn run_in(ctx: &mut Ctx, script: &str, io: &mut ShellIo) -> i32 {
 
 /// `shell:<cmd>`: `/bin/bash -c CMD` as fio in /home/fio.
 pub fn run_command(board: &Board, cmd: &str, io: &mut ShellIo) -> i32 {
+    exec::reset_budget();
     let mut sh = Shell::new(Ctx::new(board, User::Fio), "/bin/bash", false);
     sh.run_script(cmd, io)
 }
@@ -131,47 +170,90 @@ pub fn read_line(r: &mut dyn Read) -> Option<String> {
     }
 }
 
-/// `shell:` with no command: a prompt, lines from stdin, `exit` or EOF ends.
+/// `shell:` with no command: an interactive bash on the board's pseudo-terminal. It shows
+/// `fio@<hostname>:~$ `, echoes what is typed (with backspace, ^C, ^U, ^D), runs each
+/// line, and ends on `exit` or at the end of the input. As on a PTY, output lines end in
+/// CR LF and a typed CR ends the line.
 pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
-    let mut sh = Shell::new(Ctx::new(board, User::Fio), "-bash", true);
+    session(Ctx::new(board, User::Fio), io)
+}
+
+thread_local! {
+    static ON_TTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the running command belongs to an interactive session (its stdin is the PTY):
+/// `sudo -i` / `sudo -s` then open a nested interactive root shell.
+pub fn on_tty() -> bool {
+    ON_TTY.with(|t| t.get())
+}
+
+/// An interactive session for `ctx` (prompt `user@host:dir$ ` or `#` for root).
+pub(crate) fn session(ctx: Ctx, io: &mut ShellIo) -> i32 {
+    let board = ctx.board;
+    let user = ctx.user;
+    let mut sh = Shell::new(ctx, "-bash", true);
     let host = board.hostname();
+    let home = home_of(user);
     let mut pending = String::new();
-    loop {
+    let mut stdin = pty::Icrnl(&mut *io.stdin);
+    let mut err = pty::Onlcr::new(&mut *io.stderr);
+    let was_tty = ON_TTY.with(|t| t.replace(true));
+    let code = loop {
         let cwd = sh.ctx.cwd.clone();
-        let shown = if cwd == "/home/fio" {
+        let shown = if cwd == home {
             "~".to_string()
-        } else if let Some(rest) = cwd.strip_prefix("/home/fio/") {
+        } else if let Some(rest) = cwd.strip_prefix(&format!("{home}/")) {
             format!("~/{rest}")
         } else {
             cwd
         };
-        let sigil = if sh.ctx.user == User::Root { '#' } else { '$' };
+        let sigil = if user == User::Root { '#' } else { '$' };
         let prompt = if pending.is_empty() {
-            format!("fio@{host}:{shown}{sigil} ")
+            format!("{}@{host}:{shown}{sigil} ", user.name())
         } else {
             "> ".to_string()
         };
         if !write_out(io.stdout, &prompt) || io.stdout.flush().is_err() {
-            return 1;
+            break 1;
         }
-        let Some(line) = read_line(io.stdin) else {
-            let _ = write_out(io.stdout, "logout\n");
-            return sh.last_status();
+        let line = match pty::read_line(&mut stdin, io.stdout) {
+            Ok(pty::Line::Text(l)) => l,
+            Ok(pty::Line::Interrupt) => {
+                pending.clear();
+                continue;
+            }
+            Ok(pty::Line::Eof) => {
+                let _ = write_out(io.stdout, "exit\r\n");
+                break sh.last_status();
+            }
+            Err(_) => break 1,
         };
-        pending.push_str(line.trim_end_matches('\r'));
+        pending.push_str(&line);
         pending.push('\n');
         if exec::needs_more(&pending) {
             continue;
         }
         let text = std::mem::take(&mut pending);
-        sh.run_script(&text, io);
+        exec::reset_budget();
+        {
+            let mut out = pty::Onlcr::new(&mut *io.stdout);
+            let mut tio = ShellIo {
+                stdin: &mut stdin,
+                stdout: &mut out,
+                stderr: &mut err,
+            };
+            sh.run_script(&text, &mut tio);
+        }
         if let Some(code) = sh.exit_code() {
-            return code;
+            break code;
         }
         if sh.is_broken() {
-            return 1;
+            break 1;
         }
-    }
+    };
+    ON_TTY.with(|t| t.set(was_tty));
+    code
 }
 
 #[cfg(test)]

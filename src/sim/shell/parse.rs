@@ -96,6 +96,8 @@ pub enum Command {
         until: bool,
         redirs: Vec<Redir>,
     },
+    /// `name() { ...; }`
+    Func(String, Box<Command>),
     Case {
         word: Word,
         arms: Vec<(Vec<Word>, List)>,
@@ -528,10 +530,10 @@ impl Parser {
         };
         match c {
             '(' => {
-                if self.at(1) == Some('(') {
-                    if let Some(expr) = self.try_arith() {
-                        return Ok(Some(Part::Arith(expr)));
-                    }
+                if self.at(1) == Some('(')
+                    && let Some(expr) = self.try_arith()
+                {
+                    return Ok(Some(Part::Arith(expr)));
                 }
                 self.bump();
                 if self.depth >= MAX_DEPTH {
@@ -552,7 +554,13 @@ impl Parser {
             }
             '{' => {
                 self.bump();
-                self.read_brace_param().map(Some)
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.err("expression nested too deeply".into()));
+                }
+                self.depth += 1;
+                let r = self.read_brace_param().map(Some);
+                self.depth -= 1;
+                r
             }
             c if is_name_start(c) => {
                 let mut name = String::new();
@@ -701,9 +709,7 @@ impl Parser {
             return bad(self);
         }
         let op2: String = self.src.iter().skip(self.pos).take(2).collect();
-        let (kind, n) = if op2 == ":-" || op2 == ":=" || op2 == ":+" || op2 == ":?" {
-            (op2.clone(), 2)
-        } else if op2 == "##" || op2 == "%%" {
+        let (kind, n) = if [":-", ":=", ":+", ":?", "##", "%%"].contains(&op2.as_str()) {
             (op2.clone(), 2)
         } else {
             match self.cur() {
@@ -789,7 +795,7 @@ impl Parser {
         Ok(parts)
     }
 
-    fn take_heredoc(&mut self, delim: &str) -> String {
+    fn take_heredoc(&mut self, delim: &str, strip: bool) -> String {
         let mut i = self.pos;
         while let Some(&c) = self.src.get(i) {
             if c == '\n' {
@@ -812,6 +818,11 @@ impl Parser {
                 }
                 line.push(c);
             }
+            let line = if strip {
+                line.trim_start_matches('\t').to_string()
+            } else {
+                line
+            };
             if line == delim {
                 break;
             }
@@ -943,12 +954,67 @@ impl Parser {
                     })
                 }
                 "case" => self.parse_case(),
+                "function" => {
+                    self.next()?;
+                    let name = match self.next()? {
+                        Tok::Word(_, Some(n)) => n,
+                        t => return Err(self.unexpected(&t)),
+                    };
+                    if self.peek()? == Tok::Op("(") {
+                        self.next()?;
+                        let close = self.next()?;
+                        if close != Tok::Op(")") {
+                            return Err(self.unexpected(&close));
+                        }
+                    }
+                    self.func_body(name)
+                }
                 "then" | "else" | "elif" | "fi" | "do" | "done" | "}" | "esac" | "in" => {
                     Err(self.unexpected(&t))
                 }
                 _ => self.parse_simple(),
             },
             _ => self.parse_simple(),
+        }
+    }
+
+    fn func_body(&mut self, name: String) -> PResult<Command> {
+        self.skip_newlines()?;
+        let t = self.peek()?;
+        let compound = match &t {
+            Tok::Op("(") => true,
+            Tok::Word(_, Some(r)) => {
+                matches!(r.as_str(), "{" | "if" | "for" | "while" | "until" | "case")
+            }
+            _ => false,
+        };
+        if !compound {
+            return Err(self.unexpected(&t));
+        }
+        let body = self.parse_command()?;
+        Ok(Command::Func(name, Box::new(body)))
+    }
+
+    /// The words of `[[ ... ]]` up to and including `]]`: `&&`, `||`, `<`, `>`, `(`, `)`
+    /// are words there, not operators.
+    fn cond_words(&mut self, words: &mut Vec<Word>) -> PResult<()> {
+        loop {
+            let t = self.next()?;
+            match t {
+                Tok::Word(w, raw) => {
+                    let end = raw.as_deref() == Some("]]");
+                    words.push(w);
+                    if end {
+                        return Ok(());
+                    }
+                }
+                Tok::Op(op @ ("&&" | "||" | "<" | ">" | "(" | ")")) => {
+                    words.push(vec![Part::Lit(op.to_string())])
+                }
+                Tok::IoNum(n) => words.push(vec![Part::Lit(n.to_string())]),
+                Tok::Newline => {}
+                t => return Err(self.unexpected(&t)),
+            }
         }
     }
 
@@ -999,14 +1065,7 @@ impl Parser {
         };
         let mut items = None;
         // `for x in a b c;` / `for x;` / `for x do`
-        loop {
-            match self.peek()? {
-                Tok::Newline => {
-                    self.next()?;
-                }
-                _ => break,
-            }
-        }
+        self.skip_newlines()?;
         if self.peek_is_word("in")? {
             self.next()?;
             let mut v = Vec::new();
@@ -1131,12 +1190,41 @@ impl Parser {
             "<<<" => (0, RedirKind::HereStr),
             _ => {
                 // Here-document: take the body lines after the current line out of the source.
-                let delim = word_text(&target).replace(['"', '\''], "");
-                let body = self.take_heredoc(&delim);
+                let quoted = !matches!(target.as_slice(), [Part::Lit(_)]);
+                let mut delim = word_text(&target).replace(['"', '\''], "");
+                let strip = delim.starts_with('-');
+                if strip {
+                    delim.remove(0);
+                }
+                let body = self.take_heredoc(&delim, strip);
+                let target = if quoted {
+                    vec![Part::Quoted(body)]
+                } else {
+                    // Expansions happen in the body, as inside double quotes.
+                    let mut esc = String::new();
+                    let mut it = body.chars().peekable();
+                    while let Some(c) = it.next() {
+                        match c {
+                            '"' => esc.push_str("\\\""),
+                            '\\' if it.peek() == Some(&'"') => {
+                                it.next();
+                                esc.push_str("\\\\\\\"");
+                            }
+                            c => esc.push(c),
+                        }
+                    }
+                    esc.push('"');
+                    if self.depth >= MAX_DEPTH {
+                        return Err(self.err("expression nested too deeply".into()));
+                    }
+                    let mut sub = Parser::new(&esc);
+                    sub.depth = self.depth + 1;
+                    vec![Part::Dq(sub.read_dq()?)]
+                };
                 return Ok(Some(Redir {
                     fd: fd.unwrap_or(0),
                     kind: RedirKind::HereDoc,
-                    target: vec![Part::Quoted(body)],
+                    target,
                 }));
             }
         };
@@ -1160,13 +1248,18 @@ impl Parser {
             match self.peek()? {
                 Tok::Word(w, _) => {
                     self.next()?;
-                    if words.is_empty() {
-                        if let Some(a) = as_assignment(&w) {
-                            assigns.push(a);
-                            continue;
-                        }
+                    if words.is_empty()
+                        && let Some(a) = as_assignment(&w)
+                    {
+                        assigns.push(a);
+                        continue;
                     }
+                    let cond =
+                        words.is_empty() && matches!(w.as_slice(), [Part::Lit(s)] if s == "[[");
                     words.push(w);
+                    if cond {
+                        self.cond_words(&mut words)?;
+                    }
                 }
                 _ => break,
             }
@@ -1175,11 +1268,24 @@ impl Parser {
             let t = self.peek()?;
             return Err(self.unexpected(&t));
         }
-        // A function definition `name () { ...; }` is not supported: report like bash would
-        // for a stray `(`.
+        // A function definition `name () compound-command`.
         if self.peek()? == Tok::Op("(") {
-            let t = self.peek()?;
-            return Err(self.unexpected(&t));
+            let name = match (assigns.is_empty() && redirs.is_empty(), words.as_slice()) {
+                (true, [w]) => match w.as_slice() {
+                    [Part::Lit(n)] if !n.is_empty() && !n.contains(['$', '/']) => n.clone(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            };
+            let t = self.next()?;
+            if name.is_empty() {
+                return Err(self.unexpected(&t));
+            }
+            let close = self.next()?;
+            if close != Tok::Op(")") {
+                return Err(self.unexpected(&close));
+            }
+            return self.func_body(name);
         }
         Ok(Command::Simple {
             assigns,

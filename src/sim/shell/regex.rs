@@ -15,6 +15,8 @@ enum Node {
     Concat(Vec<Node>),
     Alt(Vec<Node>),
     Repeat(Box<Node>, u32, Option<u32>),
+    /// A parenthesised group (capture number from 1).
+    Group(usize, Box<Node>),
     Empty,
 }
 
@@ -39,6 +41,8 @@ enum Inst {
 
 #[derive(Debug, Clone)]
 pub struct Regex {
+    ast: Node,
+    groups: usize,
     prog: Vec<Inst>,
     classes: Vec<(Vec<ClassItem>, bool)>,
     icase: bool,
@@ -50,6 +54,7 @@ struct Parser {
     ere: bool,
     icase: bool,
     depth: u32,
+    groups: usize,
 }
 
 const MAX_REPEAT: u32 = 255;
@@ -97,8 +102,7 @@ impl Parser {
 
     fn concat(&mut self) -> Result<Node, String> {
         let mut items: Vec<Node> = Vec::new();
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             if self.is_alt() || (self.is_close() && self.depth > 1) {
                 break;
             }
@@ -121,12 +125,14 @@ impl Parser {
                 }
                 '(' if self.ere => {
                     self.i += 1;
+                    self.groups += 1;
+                    let idx = self.groups;
                     let n = self.alt()?;
                     if self.peek() != Some(')') {
                         return Err("Unmatched ( or \\(".into());
                     }
                     self.i += 1;
-                    n
+                    Node::Group(idx, Box::new(n))
                 }
                 ')' if self.ere => {
                     return Err("Unmatched ) or \\)".into());
@@ -147,12 +153,14 @@ impl Parser {
                     self.i += 1;
                     match e {
                         '(' if !self.ere => {
+                            self.groups += 1;
+                            let idx = self.groups;
                             let n = self.alt()?;
                             if !(self.peek() == Some('\\') && self.peek2() == Some(')')) {
                                 return Err("Unmatched ( or \\(".into());
                             }
                             self.i += 2;
-                            n
+                            Node::Group(idx, Box::new(n))
                         }
                         ')' if !self.ere => return Err("Unmatched ) or \\)".into()),
                         'w' => Node::Class(
@@ -194,6 +202,7 @@ impl Parser {
     }
 
     fn postfix(&mut self, mut atom: Node) -> Result<Node, String> {
+        let mut stacked = 0;
         loop {
             let c = self.peek();
             let (min, max) = match c {
@@ -228,7 +237,11 @@ impl Parser {
                 }
                 _ => break,
             };
-            atom = Node::Repeat(Box::new(atom), min, max);
+            // `a***` is `a*`: stop nesting repeats after a few.
+            stacked += 1;
+            if stacked <= 4 {
+                atom = Node::Repeat(Box::new(atom), min, max);
+            }
         }
         Ok(atom)
     }
@@ -348,6 +361,7 @@ impl Compiler {
         }
         match n {
             Node::Empty => {}
+            Node::Group(_, x) => self.node(x)?,
             Node::Char(c) => {
                 self.emit(Inst::Char(*c));
             }
@@ -438,6 +452,7 @@ impl Regex {
             ere: extended,
             icase,
             depth: 0,
+            groups: 0,
         };
         let node = p.alt()?;
         if p.i < p.s.len() {
@@ -450,6 +465,8 @@ impl Regex {
         c.node(&node)?;
         c.emit(Inst::Match);
         Ok(Regex {
+            ast: node,
+            groups: p.groups,
             prog: c.prog,
             classes: c.classes,
             icase: p.icase,
@@ -497,15 +514,11 @@ impl Regex {
                     stack.push(*b);
                     stack.push(*a);
                 }
-                Some(Inst::Start) => {
-                    if pos == 0 {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::Start) if pos == 0 => {
+                    stack.push(pc + 1);
                 }
-                Some(Inst::End) => {
-                    if pos == text.len() {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::End) if pos == text.len() => {
+                    stack.push(pc + 1);
                 }
                 Some(Inst::WordB(want)) => {
                     let before = if pos == 0 {
@@ -541,25 +554,17 @@ impl Regex {
             let c = text.get(pos).copied();
             for &pc in &clist {
                 match self.prog.get(pc) {
-                    Some(Inst::Match) => {
-                        if ends.last() != Some(&pos) {
-                            ends.push(pos);
-                        }
+                    Some(Inst::Match) if ends.last() != Some(&pos) => {
+                        ends.push(pos);
                     }
-                    Some(Inst::Char(x)) => {
-                        if c.is_some_and(|c| self.char_eq(*x, c)) {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Char(x)) if c.is_some_and(|c| self.char_eq(*x, c)) => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
-                    Some(Inst::Any) => {
-                        if c.is_some() {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Any) if c.is_some() => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
-                    Some(Inst::Class(k)) => {
-                        if c.is_some_and(|c| self.class_has(*k, c)) {
-                            self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
-                        }
+                    Some(Inst::Class(k)) if c.is_some_and(|c| self.class_has(*k, c)) => {
+                        self.add(&mut nlist, &mut nseen, pc + 1, text, pos + 1);
                     }
                     _ => {}
                 }
@@ -616,6 +621,180 @@ impl Regex {
     }
 }
 
+/// Capture positions: index 0 is the whole match, then the groups.
+pub type Captures = Vec<Option<(usize, usize)>>;
+
+fn class_match(items: &[ClassItem], neg: bool, c: char, icase: bool) -> bool {
+    let test = |c: char| {
+        items.iter().any(|it| match it {
+            ClassItem::Range(a, b) => *a <= c && c <= *b,
+            ClassItem::Named(n) => named(n, c),
+        })
+    };
+    let mut hit = test(c);
+    if icase && !hit {
+        hit = c.to_lowercase().any(test) || c.to_uppercase().any(test);
+    }
+    hit != neg
+}
+
+type K<'k, 't> = &'k mut dyn FnMut(&mut Bt<'t>, usize, &mut Captures) -> bool;
+
+/// A backtracking matcher over the syntax tree, only to find the groups of a match whose
+/// extent the NFA already found. Bounded in steps and depth.
+struct Bt<'t> {
+    text: &'t [char],
+    icase: bool,
+    steps: u32,
+    depth: u32,
+}
+
+const BT_STEPS: u32 = 200_000;
+const BT_DEPTH: u32 = 1_200;
+
+impl<'t> Bt<'t> {
+    fn node(&mut self, n: &Node, pos: usize, caps: &mut Captures, k: K<'_, 't>) -> bool {
+        self.steps += 1;
+        if self.steps > BT_STEPS || self.depth > BT_DEPTH {
+            return false;
+        }
+        self.depth += 1;
+        let r = self.node_inner(n, pos, caps, k);
+        self.depth -= 1;
+        r
+    }
+
+    fn node_inner(&mut self, n: &Node, pos: usize, caps: &mut Captures, k: K<'_, 't>) -> bool {
+        let c = self.text.get(pos).copied();
+        match n {
+            Node::Empty => k(self, pos, caps),
+            Node::Char(x) => {
+                let ok = c.is_some_and(|c| {
+                    if self.icase {
+                        c.to_lowercase().eq(x.to_lowercase())
+                    } else {
+                        c == *x
+                    }
+                });
+                ok && k(self, pos + 1, caps)
+            }
+            Node::Any => c.is_some() && k(self, pos + 1, caps),
+            Node::Class(items, neg) => {
+                c.is_some_and(|c| class_match(items, *neg, c, self.icase)) && k(self, pos + 1, caps)
+            }
+            Node::Start => pos == 0 && k(self, pos, caps),
+            Node::End => pos == self.text.len() && k(self, pos, caps),
+            Node::WordB | Node::NotWordB => {
+                let before = if pos == 0 {
+                    None
+                } else {
+                    self.text.get(pos - 1).copied()
+                };
+                let at = is_word(before) != is_word(c);
+                (at == matches!(n, Node::WordB)) && k(self, pos, caps)
+            }
+            Node::Concat(v) => self.seq(v, 0, pos, caps, k),
+            Node::Alt(v) => {
+                for b in v {
+                    let saved = caps.clone();
+                    if self.node(b, pos, caps, &mut *k) {
+                        return true;
+                    }
+                    *caps = saved;
+                }
+                false
+            }
+            Node::Repeat(x, min, max) => self.rep(x, *min, *max, 0, pos, caps, k),
+            Node::Group(idx, x) => {
+                let idx = *idx;
+                let start = pos;
+                self.node(x, pos, caps, &mut |bt, p, caps| {
+                    let old = caps.get(idx).copied().flatten();
+                    if let Some(slot) = caps.get_mut(idx) {
+                        *slot = Some((start, p));
+                    }
+                    if k(bt, p, caps) {
+                        return true;
+                    }
+                    if let Some(slot) = caps.get_mut(idx) {
+                        *slot = old;
+                    }
+                    false
+                })
+            }
+        }
+    }
+
+    fn seq(&mut self, v: &[Node], i: usize, pos: usize, caps: &mut Captures, k: K<'_, 't>) -> bool {
+        match v.get(i) {
+            None => k(self, pos, caps),
+            Some(n) => self.node(n, pos, caps, &mut |bt, p, caps| {
+                bt.seq(v, i + 1, p, caps, &mut *k)
+            }),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rep(
+        &mut self,
+        x: &Node,
+        min: u32,
+        max: Option<u32>,
+        count: u32,
+        pos: usize,
+        caps: &mut Captures,
+        k: K<'_, 't>,
+    ) -> bool {
+        if max.is_none_or(|m| count < m) {
+            let hit = self.node(x, pos, caps, &mut |bt, p, caps| {
+                if p == pos && count >= min {
+                    return false;
+                }
+                bt.rep(x, min, max, count + 1, p, caps, &mut *k)
+            });
+            if hit {
+                return true;
+            }
+        }
+        count >= min && k(self, pos, caps)
+    }
+}
+
+impl Regex {
+    /// The leftmost-longest match at or after `from`, with its groups (groups the bounded
+    /// matcher cannot work out are left empty).
+    pub fn captures_from(&self, text: &[char], from: usize) -> Option<Captures> {
+        let mut s = from;
+        while s <= text.len() {
+            if let Some(&e) = self.ends_from(text, s).last() {
+                let mut caps: Captures = vec![None; self.groups + 1];
+                let mut bt = Bt {
+                    text,
+                    icase: self.icase,
+                    steps: 0,
+                    depth: 0,
+                };
+                let mut found: Option<Captures> = None;
+                bt.node(&self.ast, s, &mut caps, &mut |_, p, caps| {
+                    if p == e {
+                        found = Some(caps.clone());
+                        true
+                    } else {
+                        false
+                    }
+                });
+                let mut caps = found.unwrap_or_else(|| vec![None; self.groups + 1]);
+                if let Some(first) = caps.first_mut() {
+                    *first = Some((s, e));
+                }
+                return Some(caps);
+            }
+            s += 1;
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,6 +829,13 @@ mod tests {
         let r = Regex::new("[0-9]+", true, false).unwrap();
         let t: Vec<char> = "a12b345".chars().collect();
         assert_eq!(r.find_all(&t), vec![(1, 3), (4, 7)]);
+        let r = Regex::new("\\([a-z]*\\)=\\([0-9.]*\\)", false, false).unwrap();
+        let t: Vec<char> = "x ver=0.0.5 y".chars().collect();
+        let c = r.captures_from(&t, 0).unwrap();
+        assert_eq!(c, vec![Some((2, 11)), Some((2, 5)), Some((6, 11))]);
+        let r = Regex::new("(a|ab)(c|bcd)(d*)", true, false).unwrap();
+        let t: Vec<char> = "abcd".chars().collect();
+        assert_eq!(r.captures_from(&t, 0).unwrap()[0], Some((0, 4)));
         let r = Regex::new("ERROR", false, true).unwrap();
         assert!(r.is_match(&"an error".chars().collect::<Vec<_>>()));
     }

@@ -1,7 +1,5 @@
 //! sudo (with the image's password policy), mount/umount (remounting /usr), df.
 
-use std::io::Write;
-
 use super::fileutil::{complain, human};
 use super::{Ctx, exec};
 use crate::sim::board::ShellIo;
@@ -161,54 +159,52 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     }
     // Authentication.
     let needs_pw = ctx.user != User::Root && target != ctx.user;
-    if needs_pw {
-        if let Some(pw) = ctx.board.config().sudo_password.clone() {
-            if non_interactive {
-                complain(io, "sudo", "a password is required");
+    if needs_pw && let Some(pw) = ctx.board.config().sudo_password.clone() {
+        if non_interactive {
+            complain(io, "sudo", "a password is required");
+            return 1;
+        }
+        let text = match &prompt {
+            Some(p) => expand_prompt(p, ctx),
+            None => format!("[sudo] password for {}: ", ctx.user.name()),
+        };
+        let mut failures = 0;
+        loop {
+            if !text.is_empty() {
+                let _ = io.stderr.write_all(text.as_bytes());
+                let _ = io.stderr.flush();
+            }
+            let line = super::read_line(io.stdin);
+            let Some(line) = line else {
+                let _ = io.stderr.write_all(b"\n");
+                complain(io, "sudo", "no password was provided");
+                if failures > 0 {
+                    complain(
+                        io,
+                        "sudo",
+                        &format!(
+                            "{failures} incorrect password attempt{}",
+                            if failures == 1 { "" } else { "s" }
+                        ),
+                    );
+                } else {
+                    complain(io, "sudo", "a password is required");
+                }
+                return 1;
+            };
+            if !stdin_pw {
+                // On a terminal sudo turns echo off and prints the newline itself.
+                let _ = io.stderr.write_all(b"\n");
+            }
+            if line.trim_end_matches('\r') == pw {
+                break;
+            }
+            failures += 1;
+            if failures >= 3 {
+                complain(io, "sudo", "3 incorrect password attempts");
                 return 1;
             }
-            let text = match &prompt {
-                Some(p) => expand_prompt(p, ctx),
-                None => format!("[sudo] password for {}: ", ctx.user.name()),
-            };
-            let mut failures = 0;
-            loop {
-                if !text.is_empty() {
-                    let _ = io.stderr.write_all(text.as_bytes());
-                    let _ = io.stderr.flush();
-                }
-                let line = super::read_line(io.stdin);
-                let Some(line) = line else {
-                    let _ = io.stderr.write_all(b"\n");
-                    complain(io, "sudo", "no password was provided");
-                    if failures > 0 {
-                        complain(
-                            io,
-                            "sudo",
-                            &format!(
-                                "{failures} incorrect password attempt{}",
-                                if failures == 1 { "" } else { "s" }
-                            ),
-                        );
-                    } else {
-                        complain(io, "sudo", "a password is required");
-                    }
-                    return 1;
-                };
-                if !stdin_pw {
-                    // On a terminal sudo turns echo off and prints the newline itself.
-                    let _ = io.stderr.write_all(b"\n");
-                }
-                if line.trim_end_matches('\r') == pw {
-                    break;
-                }
-                failures += 1;
-                if failures >= 3 {
-                    complain(io, "sudo", "3 incorrect password attempts");
-                    return 1;
-                }
-                let _ = io.stderr.write_all(b"Sorry, try again.\n");
-            }
+            let _ = io.stderr.write_all(b"Sorry, try again.\n");
         }
     }
     if list {
@@ -252,6 +248,10 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if shell || login {
         if login {
             child.cwd = home;
+        }
+        if cmd.is_empty() && super::on_tty() {
+            // An interactive root shell on the same terminal.
+            return super::session(child, io);
         }
         let script = if cmd.is_empty() {
             let mut s = Vec::new();

@@ -156,7 +156,7 @@ fn count_opts(
     let mut plus = false;
     let mut files = Vec::new();
     let mut i = 0;
-    let mut parse = |v: &str, io: &mut ShellIo| -> Option<(u64, bool)> {
+    let parse = |v: &str, io: &mut ShellIo| -> Option<(u64, bool)> {
         let (p, num) = match v.strip_prefix('+') {
             Some(r) => (true, r),
             None => (false, v.strip_prefix('-').unwrap_or(v)),
@@ -215,20 +215,16 @@ fn head_tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo, tail: bool) -> i3
         let data = match read_input(ctx, f, io.stdin) {
             Ok(d) => d,
             Err(e) => {
-                let msg = if tail {
-                    format!("cannot open {} for reading: {e}", q(f))
-                } else {
-                    format!("cannot open {} for reading: {e}", q(f))
-                };
+                let msg = format!("cannot open {} for reading: {e}", q(f));
                 complain(io, cmd, &msg);
                 st = 1;
                 continue;
             }
         };
         if multi {
-            let _ = write!(
+            let _ = writeln!(
                 io.stdout,
-                "{}==> {} <==\n",
+                "{}==> {} <==",
                 if k > 0 { "\n" } else { "" },
                 if f == "-" { "standard input" } else { f }
             );
@@ -522,7 +518,7 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             let mut spans: Vec<(usize, usize)> = Vec::new();
             let matched = if fixed {
                 fixed_pats.iter().any(|p| {
-                    let hit = if whole {
+                    if whole {
                         hay == p
                     } else if p.is_empty() {
                         true
@@ -547,8 +543,7 @@ pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                             i += 1;
                         }
                         found
-                    };
-                    hit
+                    }
                 })
             } else {
                 regexes.iter().any(|r| {
@@ -924,14 +919,13 @@ fn tr_set(s: &str) -> Vec<char> {
                 continue;
             }
         }
-        if chars.get(i + 1) == Some(&'-') {
-            if let Some(&hi) = chars.get(i + 2) {
-                if hi >= c {
-                    out.extend(c..=hi);
-                    i += 3;
-                    continue;
-                }
-            }
+        if chars.get(i + 1) == Some(&'-')
+            && let Some(&hi) = chars.get(i + 2)
+            && hi >= c
+        {
+            out.extend(c..=hi);
+            i += 3;
+            continue;
         }
         out.push(c);
         i += 1;
@@ -1041,12 +1035,12 @@ pub fn tee(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             st = 1;
         }
         for (name, w) in writers.iter_mut() {
-            if let Some(wr) = w {
-                if let Err(e) = wr.write_all(chunk) {
-                    complain(io, "tee", &format!("{name}: {}", FsError::from_io(&e)));
-                    *w = None;
-                    st = 1;
-                }
+            if let Some(wr) = w
+                && let Err(e) = wr.write_all(chunk)
+            {
+                complain(io, "tee", &format!("{name}: {}", FsError::from_io(&e)));
+                *w = None;
+                st = 1;
             }
         }
         if !stdout_ok && writers.iter().all(|(_, w)| w.is_none()) {
@@ -1250,7 +1244,7 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         return 1;
     }
     let full_in = data.len() as u64 / ibs;
-    let part_in = u64::from(data.len() as u64 % ibs != 0);
+    let part_in = u64::from(!(data.len() as u64).is_multiple_of(ibs));
     // Write the output.
     let write_res: Result<(), FsError> = match &of {
         None => io.stdout.write_all(&data).map_err(|e| FsError::from_io(&e)),
@@ -1265,7 +1259,16 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 } else {
                     Vec::new()
                 };
-                let off = seek.saturating_mul(obs) as usize;
+                let off = seek.saturating_mul(obs);
+                if off > (1 << 30) {
+                    complain(
+                        io,
+                        "dd",
+                        &format!("{}: cannot seek: Invalid argument", q(f)),
+                    );
+                    return 1;
+                }
+                let off = off as usize;
                 if existing.len() < off {
                     existing.resize(off, 0);
                 }
@@ -1293,7 +1296,7 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     };
     let full_out = data.len() as u64 / obs;
-    let part_out = u64::from(data.len() as u64 % obs != 0);
+    let part_out = u64::from(!(data.len() as u64).is_multiple_of(obs));
     let mut st = 0;
     if let Err(e) = write_res {
         complain(
@@ -1323,7 +1326,7 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             };
             msg.push_str(&format!(
                 "{size}, {secs:.6} s, {}/s\n",
-                human_si((n as f64 / secs) as u64).replace(" kB", " kB")
+                human_si((n as f64 / secs) as u64)
             ));
         }
         let _ = io.stderr.write_all(msg.as_bytes());
