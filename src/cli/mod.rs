@@ -2,6 +2,8 @@
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
 pub mod devices;
+pub mod doctor;
+pub mod rpc;
 pub mod shell;
 pub mod sim;
 pub mod target;
@@ -79,6 +81,8 @@ pub enum Command {
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
     Sim(sim::SimArgs),
+    Rpc(rpc::RpcArgs),
+    Doctor(doctor::DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -190,6 +194,14 @@ pub fn main() -> ExitCode {
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
         Command::Sim(args) => sim::run(&ctx, args),
+        Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Doctor(args) => match doctor::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())

@@ -1,0 +1,301 @@
+//! `x8ctl doctor [--fix] [--strict]`: render the doctor's checks like `flutter doctor`
+//! (or as one JSON document), and with `--fix` ask before each repair, apply it, and check
+//! again.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+
+use clap::Args;
+
+use crate::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status};
+
+use super::target::TargetArgs;
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+
+/// Check the whole Linux <-> M4 chain of the board and say how to fix what is broken.
+///
+/// Checks, in chain order: adb, the board, its OS image, sudo, the boot-time H7 flasher,
+/// the x8h7 kernel modules, the H7 firmware (running vs installed vs latest release),
+/// /dev/x8h7_ui, m4-proxy (process and ports), an RPC round trip, Docker, app containers
+/// and free space. Nothing on the board changes unless you pass --fix. Exit status 0 when
+/// nothing failed (warnings pass unless --strict), 5 when a check failed.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Offer to repair each failed check that has a fix (asks first; --yes does not ask),
+    /// then check again.
+    #[arg(long)]
+    pub fix: bool,
+    /// Warnings fail the run too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// How marks are drawn.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    fancy: bool,
+    color: bool,
+}
+
+impl Style {
+    fn detect() -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let tty = std::io::stdout().is_terminal();
+        Style {
+            fancy: tty && !no_color,
+            color: tty && !no_color,
+        }
+    }
+
+    fn mark(self, s: Status) -> String {
+        if !self.fancy {
+            return match s {
+                Status::Ok => "[ok]",
+                Status::Warn => "[warn]",
+                Status::Fail => "[FAIL]",
+                Status::Skip => "[skip]",
+            }
+            .to_string();
+        }
+        let (m, st) = match s {
+            Status::Ok => ("[✓]", console::Style::new().green()),
+            Status::Warn => ("[!]", console::Style::new().yellow()),
+            Status::Fail => ("[✗]", console::Style::new().red()),
+            Status::Skip => ("[-]", console::Style::new().dim()),
+        };
+        if self.color {
+            st.force_styling(true).apply_to(m).to_string()
+        } else {
+            m.to_string()
+        }
+    }
+}
+
+fn duration_text(d: std::time::Duration) -> String {
+    if d.as_millis() >= 1000 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// The lines of one check, as `flutter doctor` shows them.
+fn render_check(out: &mut dyn Write, r: &CheckResult, style: Style, verbose: bool, fixing: bool) {
+    let dur = if r.status == Status::Skip {
+        String::new()
+    } else {
+        format!(" ({})", duration_text(r.duration))
+    };
+    let _ = writeln!(
+        out,
+        "{} {}: {}{dur}",
+        style.mark(r.status),
+        r.title,
+        r.summary
+    );
+    if verbose || r.status != Status::Ok {
+        for d in &r.details {
+            if verbose || r.status == Status::Fail {
+                let _ = writeln!(out, "    {d}");
+            }
+        }
+    }
+    if let Some(h) = &r.hint
+        && r.status != Status::Ok
+    {
+        let _ = writeln!(out, "    hint: {h}");
+    }
+    if let Some(f) = &r.fix {
+        let via = if fixing {
+            ""
+        } else {
+            "   (x8ctl doctor --fix runs it)"
+        };
+        let _ = writeln!(out, "    fix: {}{via}", f.display_command());
+    }
+}
+
+fn summary_line(report: &Report) -> String {
+    let fail = report.count(Status::Fail);
+    let warn = report.count(Status::Warn);
+    let skip = report.count(Status::Skip);
+    let took = duration_text(report.duration);
+    if fail == 0 && warn == 0 {
+        return format!(
+            "No issues found: {} checks passed in {took}.",
+            report.checks.len()
+        );
+    }
+    format!(
+        "Doctor found issues: {fail} failed, {warn} warning{}, {skip} skipped ({took}).",
+        if warn == 1 { "" } else { "s" }
+    )
+}
+
+/// Run the checks, printing each line as soon as it and every check before it are done.
+fn run_and_render(doctor: &mut Doctor, ctx: &Ctx, style: Style, fixing: bool) -> Report {
+    let mut done: BTreeMap<CheckId, CheckResult> = BTreeMap::new();
+    let mut next = 0usize;
+    let json = ctx.json;
+    let verbose = ctx.verbose > 0;
+    let report = doctor.run(&mut |e| {
+        if json {
+            return;
+        }
+        if let Event::Finished(r) = e {
+            done.insert(r.id, r);
+            let mut out = std::io::stdout().lock();
+            while let Some(id) = CheckId::ALL.get(next) {
+                let Some(r) = done.get(id) else { break };
+                render_check(&mut out, r, style, verbose, fixing);
+                next += 1;
+            }
+            let _ = out.flush();
+        }
+    });
+    if !json {
+        let mut out = std::io::stdout().lock();
+        // Whatever was not printed yet (cannot happen: every check finishes).
+        for id in CheckId::ALL.iter().skip(next) {
+            if let Some(r) = report.get(*id) {
+                render_check(&mut out, r, style, verbose, fixing);
+            }
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", summary_line(&report));
+    }
+    report
+}
+
+fn counts(report: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "ok": report.count(Status::Ok),
+        "warn": report.count(Status::Warn),
+        "fail": report.count(Status::Fail),
+        "skip": report.count(Status::Skip),
+    })
+}
+
+#[derive(serde::Serialize)]
+struct FixRecord {
+    check: CheckId,
+    description: String,
+    command: String,
+    root: bool,
+    applied: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<FixOutcome>,
+}
+
+pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliError> {
+    if args.fix && !ctx.yes && !ctx.interactive {
+        return Err(CliError::new(
+            exit::USAGE,
+            "--fix asks before each change, and there is no terminal to ask on",
+            "pass --yes to apply every fix without asking",
+        ));
+    }
+    let style = Style::detect();
+    let mut doctor = Doctor::new(target.options());
+    if !ctx.json {
+        ctx.status("Checking the board (x8ctl doctor)...");
+    }
+    let first = run_and_render(&mut doctor, ctx, style, args.fix);
+    let mut fixes: Vec<FixRecord> = Vec::new();
+    let mut after: Option<Report> = None;
+    if args.fix {
+        let todo = first.fixes();
+        if todo.is_empty() && !ctx.json {
+            if first.count(Status::Fail) > 0 {
+                ctx.status("Nothing here that x8ctl can repair by itself: follow the hints above.");
+            } else {
+                ctx.status("Nothing to fix.");
+            }
+        }
+        for (id, fix) in todo {
+            let agreed = ctx.yes
+                || dialoguer::Confirm::new()
+                    .with_prompt(format!(
+                        "{}: {} (`{}`)?",
+                        id.title(),
+                        fix.description,
+                        fix.display_command()
+                    ))
+                    .default(false)
+                    .interact()
+                    .unwrap_or(false);
+            let mut rec = FixRecord {
+                check: id,
+                description: fix.description.clone(),
+                command: fix.display_command(),
+                root: fix.root,
+                applied: false,
+                outcome: None,
+            };
+            if agreed {
+                if !ctx.json {
+                    ctx.status(&format!("Running `{}`...", fix.display_command()));
+                }
+                let o = doctor.apply_fix(&fix);
+                if !ctx.json {
+                    if o.ok {
+                        ctx.status("  done");
+                    } else {
+                        ctx.status(&format!(
+                            "  failed{}: {}",
+                            o.exit_status
+                                .map(|s| format!(" (exit {s})"))
+                                .unwrap_or_default(),
+                            o.output
+                        ));
+                    }
+                }
+                rec.applied = true;
+                rec.outcome = Some(o);
+            }
+            fixes.push(rec);
+        }
+        if fixes.iter().any(|f| f.applied) {
+            if !ctx.json {
+                let _ = writeln!(std::io::stdout().lock());
+                ctx.status("Checking again after the fixes...");
+            }
+            after = Some(run_and_render(&mut doctor, ctx, style, false));
+        }
+    }
+    let last = after.as_ref().unwrap_or(&first);
+    let passed = last.passed(args.strict);
+    if ctx.json {
+        let mut doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "ok": passed,
+            "strict": args.strict,
+            "target": first.target,
+            "summary": counts(&first),
+            "duration_ms": first.duration.as_millis() as u64,
+            "checks": first.checks,
+        });
+        if args.fix
+            && let serde_json::Value::Object(m) = &mut doc
+        {
+            m.insert(
+                "fixes".into(),
+                serde_json::to_value(&fixes).unwrap_or_default(),
+            );
+            if let Some(a) = &after {
+                m.insert(
+                    "after".into(),
+                    serde_json::json!({
+                        "summary": counts(a),
+                        "duration_ms": a.duration.as_millis() as u64,
+                        "checks": a.checks,
+                    }),
+                );
+            }
+        }
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+    } else if !passed && args.strict && last.count(Status::Fail) == 0 {
+        ctx.status("--strict: warnings count as failures.");
+    }
+    Ok(if passed { exit::OK } else { exit::CHECK_FAILED })
+}

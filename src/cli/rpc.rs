@@ -1,0 +1,255 @@
+//! `x8ctl rpc call METHOD [ARG...]` and `x8ctl rpc sensors [--watch SECS]`: MessagePack-RPC
+//! to the M4 through m4-proxy's port 5001, carried over the board connection (adb server
+//! or `--connect`), one TCP connection per call.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+
+use crate::board::Board;
+use crate::doctor::call_board;
+use crate::rpc::client::CallOutcome;
+use crate::rpc::msgpack::{Value, parse_cli_arg, to_json};
+
+use super::target::{TargetArgs, open_board};
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+
+/// Call functions of the sketch on the M4 (through m4-proxy, port 5001).
+#[derive(Debug, Args)]
+pub struct RpcArgs {
+    #[command(subcommand)]
+    pub command: RpcCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RpcCommand {
+    /// Call METHOD with ARGs and print the result.
+    ///
+    /// Each ARG is read as JSON when it parses (`5`, `-1.5`, `true`, `[1,2]`, `"quoted"`),
+    /// else it is sent as a string. Exit status 0 when the M4 answered; 5 when it answered
+    /// with an error, did not answer, or m4-proxy is not listening.
+    Call {
+        /// The function name the sketch binds with RPC.bind.
+        method: String,
+        /// The arguments.
+        #[arg(allow_hyphen_values = true, value_name = "ARG")]
+        args: Vec<String>,
+        /// Seconds to wait for the answer (m4-proxy itself gives up after 1 s).
+        #[arg(long, value_name = "SECS", default_value_t = 3)]
+        timeout: u64,
+    },
+    /// Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude).
+    ///
+    /// A reading the sketch does not bind is reported for that reading. Exit status 5 when
+    /// no reading was answered.
+    Sensors {
+        /// Read again every SECS seconds until Ctrl-C (with --json: one document per line).
+        #[arg(long, value_name = "SECS")]
+        watch: Option<f64>,
+    },
+}
+
+/// The readings of the python-rpc-sensors example, in its order.
+pub const SENSORS: [&str; 5] = ["temperature", "humidity", "pressure", "gas", "altitude"];
+
+pub fn run(ctx: &Ctx, target: &TargetArgs, args: RpcArgs) -> Result<u8, CliError> {
+    match args.command {
+        RpcCommand::Call {
+            method,
+            args,
+            timeout,
+        } => call(ctx, target, &method, &args, timeout),
+        RpcCommand::Sensors { watch } => sensors(ctx, target, watch),
+    }
+}
+
+/// A value for a person: strings as they are, everything else as JSON.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        other => to_json(other).to_string(),
+    }
+}
+
+fn call(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    method: &str,
+    args: &[String],
+    timeout: u64,
+) -> Result<u8, CliError> {
+    let (_session, board) = open_board(ctx, target)?;
+    let params: Vec<Value> = args.iter().map(|a| parse_cli_arg(a)).collect();
+    let timeout = Duration::from_secs(timeout.max(1));
+    let outcome = call_board(&board, method, params.clone(), timeout);
+    let code = if outcome.is_answered() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    };
+    if ctx.json {
+        let mut o = outcome.to_json();
+        if let serde_json::Value::Object(m) = &mut o
+            && let Some(h) = outcome.hint()
+        {
+            m.insert("hint".into(), h.into());
+        }
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "method": method,
+            "params": params.iter().map(to_json).collect::<Vec<_>>(),
+            "outcome": o,
+        });
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        return Ok(code);
+    }
+    match outcome.result() {
+        Some(v) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", show(v));
+        }
+        None => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {method}: {outcome}");
+            if let Some(h) = outcome.hint() {
+                let _ = writeln!(err, "  hint: {h}");
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// One reading of every sensor.
+fn read_all(board: &Board) -> Vec<(&'static str, CallOutcome)> {
+    SENSORS
+        .iter()
+        .map(|m| (*m, call_board(board, m, Vec::new(), Duration::from_secs(3))))
+        .collect()
+}
+
+fn sample_json(readings: &[(&'static str, CallOutcome)]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = readings
+        .iter()
+        .map(|(name, o)| {
+            serde_json::json!({
+                "name": name,
+                "value": o.result().map(to_json),
+                "outcome": o.to_json(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "time_unix_ms": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        "readings": items,
+    })
+}
+
+/// What a reading shows in a table cell.
+fn cell(o: &CallOutcome) -> String {
+    match o {
+        CallOutcome::Answered { result, .. } => show(result),
+        CallOutcome::M4Error { .. } => "not bound".into(),
+        CallOutcome::NoAnswer { .. } => "no answer".into(),
+        CallOutcome::NotListening => "m4-proxy down".into(),
+        other => other.kind().replace('_', " "),
+    }
+}
+
+/// The UTC time of day, HH:MM:SS.
+fn clock() -> String {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &mut Vec<String>) {
+    for (name, o) in readings {
+        if o.is_answered() {
+            continue;
+        }
+        let line = format!("{name}: {o}");
+        if said.contains(&line) {
+            continue;
+        }
+        ctx.status(&line);
+        if let Some(h) = o.hint() {
+            ctx.status(&format!("  hint: {h}"));
+        }
+        said.push(line);
+    }
+}
+
+fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, CliError> {
+    let period = match watch {
+        None => None,
+        Some(s) if s.is_finite() && s > 0.0 && s < 86_400.0 => Some(Duration::from_secs_f64(s)),
+        Some(_) => return Err(CliError::usage("--watch needs a number of seconds above 0")),
+    };
+    let (_session, board) = open_board(ctx, target)?;
+    let Some(period) = period else {
+        let readings = read_all(&board);
+        if ctx.json {
+            let _ = writeln!(std::io::stdout().lock(), "{}", sample_json(&readings));
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{:<12} VALUE", "READING");
+            for (name, o) in &readings {
+                let _ = writeln!(out, "{name:<12} {}", cell(o));
+            }
+            drop(out);
+            explain_failures(ctx, &readings, &mut Vec::new());
+        }
+        return Ok(if readings.iter().any(|(_, o)| o.is_answered()) {
+            exit::OK
+        } else {
+            exit::CHECK_FAILED
+        });
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Only one handler per process; if one is set already, Ctrl-C ends the process.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let mut said = Vec::new();
+    if !ctx.json {
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{:<9}", "TIME");
+        for s in SENSORS {
+            let _ = write!(out, " {:>12}", s.to_uppercase());
+        }
+        let _ = writeln!(out);
+    }
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        let readings = read_all(&board);
+        let mut out = std::io::stdout().lock();
+        if ctx.json {
+            let _ = writeln!(out, "{}", sample_json(&readings));
+        } else {
+            let _ = write!(out, "{:<9}", clock());
+            for (_, o) in &readings {
+                let _ = write!(out, " {:>12}", cell(o));
+            }
+            let _ = writeln!(out);
+        }
+        let _ = out.flush();
+        drop(out);
+        if !ctx.json {
+            explain_failures(ctx, &readings, &mut said);
+        }
+        while !stop.load(Ordering::SeqCst) && started.elapsed() < period {
+            std::thread::sleep(Duration::from_millis(50).min(period));
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,693 @@
+//! `x8ctl doctor`: walk the Linux <-> M4 chain of a Portenta X8 and say, check by check,
+//! what works, what is broken and what fixes it.
+//!
+//! The checks run in chain order (adb → board → identity, sudo, stm32h7-program, kernel
+//! modules → H7 firmware, /dev/x8h7_ui → m4-proxy → RPC; Docker → containers; disk). Each
+//! has its own timeout and duration and ends `ok`, `warn`, `fail` or `skip`; a check whose
+//! prerequisite did not pass is skipped, saying why. Checks whose prerequisites are met run
+//! concurrently, each on its own thread.
+//!
+//! Nothing here changes the board: a failed check may carry a [`Fix`] (a board command),
+//! which only [`Doctor::apply_fix`] runs, and only when the caller (the CLI, after asking)
+//! says so. This module never prints; it reports [`Event`]s and returns a [`Report`].
+//!
+//! Unlike particle-cli's removed doctor, which changed the device as it went (and broke on
+//! the way), diagnosis and repair are separate steps here.
+
+mod checks;
+pub mod parse;
+
+pub use checks::{arduino_release, call_board};
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::board::connect::{ConnectOptions, Session};
+use crate::board::select::Choice;
+use crate::board::{Board, BoardError};
+
+/// The latest known H7 firmware release (arduino/portentax8-stm32h7-fw tag `0.0.5`,
+/// 2025-02-21, with the RPC fixes of PR #58).
+pub const LATEST_H7_FIRMWARE: (u32, u32, u32) = (0, 0, 5);
+
+/// Where the boot-time flasher and program.sh read the firmware image.
+pub const FIRMWARE_PATH: &str = "/usr/arduino/extra/STM32H747AII6_CM7.bin";
+
+/// The checks, in chain order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckId {
+    Adb,
+    Board,
+    Identity,
+    Sudo,
+    H7Boot,
+    Modules,
+    H7Firmware,
+    X8h7Ui,
+    M4Proxy,
+    Rpc,
+    Docker,
+    Containers,
+    Disk,
+}
+
+impl CheckId {
+    pub const ALL: [CheckId; 13] = [
+        CheckId::Adb,
+        CheckId::Board,
+        CheckId::Identity,
+        CheckId::Sudo,
+        CheckId::H7Boot,
+        CheckId::Modules,
+        CheckId::H7Firmware,
+        CheckId::X8h7Ui,
+        CheckId::M4Proxy,
+        CheckId::Rpc,
+        CheckId::Docker,
+        CheckId::Containers,
+        CheckId::Disk,
+    ];
+
+    /// Stable machine-readable name (`--json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckId::Adb => "adb",
+            CheckId::Board => "board",
+            CheckId::Identity => "x8",
+            CheckId::Sudo => "sudo",
+            CheckId::H7Boot => "stm32h7-program",
+            CheckId::Modules => "x8h7-modules",
+            CheckId::H7Firmware => "h7-firmware",
+            CheckId::X8h7Ui => "x8h7-ui",
+            CheckId::M4Proxy => "m4-proxy",
+            CheckId::Rpc => "rpc",
+            CheckId::Docker => "docker",
+            CheckId::Containers => "containers",
+            CheckId::Disk => "disk",
+        }
+    }
+
+    /// What a person reads.
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckId::Adb => "ADB",
+            CheckId::Board => "Board attached",
+            CheckId::Identity => "Portenta X8 image",
+            CheckId::Sudo => "sudo",
+            CheckId::H7Boot => "stm32h7-program (boot-time H7 flasher)",
+            CheckId::Modules => "x8h7 kernel modules",
+            CheckId::H7Firmware => "H7 firmware",
+            CheckId::X8h7Ui => "/dev/x8h7_ui",
+            CheckId::M4Proxy => "m4-proxy",
+            CheckId::Rpc => "RPC round trip (port 5001)",
+            CheckId::Docker => "Docker",
+            CheckId::Containers => "App containers",
+            CheckId::Disk => "Free space",
+        }
+    }
+
+    /// The checks that must pass (ok or warn) before this one runs.
+    pub fn deps(self) -> &'static [CheckId] {
+        match self {
+            CheckId::Adb => &[],
+            CheckId::Board => &[CheckId::Adb],
+            CheckId::Identity
+            | CheckId::Sudo
+            | CheckId::H7Boot
+            | CheckId::Modules
+            | CheckId::Docker
+            | CheckId::Disk => &[CheckId::Board],
+            CheckId::H7Firmware | CheckId::X8h7Ui => &[CheckId::Modules],
+            CheckId::M4Proxy => &[CheckId::X8h7Ui],
+            CheckId::Rpc => &[CheckId::M4Proxy],
+            CheckId::Containers => &[CheckId::Docker],
+        }
+    }
+
+    /// How long the check may take.
+    pub fn timeout(self) -> Duration {
+        Duration::from_secs(match self {
+            CheckId::Adb => 20,
+            CheckId::Board => 10,
+            // A wrong password costs sudo about 2 s per attempt on the board.
+            CheckId::Sudo => 20,
+            // Reading the H7's version may take the driver's 2 s timeout.
+            CheckId::Identity | CheckId::H7Firmware => 8,
+            // m4-proxy waits 1 s for the M4; our call allows 3 s.
+            CheckId::Rpc => 6,
+            _ => 8,
+        })
+    }
+}
+
+impl serde::Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The verdict of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Works, but something is off (old firmware, a deprecated image, a stopped container).
+    Warn,
+    Fail,
+    /// Not run because a prerequisite did not pass.
+    Skip,
+}
+
+impl Status {
+    pub fn passed(self) -> bool {
+        matches!(self, Status::Ok | Status::Warn)
+    }
+}
+
+/// A board command that repairs what a failed check found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    /// What the command does, for the confirmation question.
+    pub description: String,
+    /// The shell command run on the board (as root when `root`).
+    pub command: String,
+    pub root: bool,
+}
+
+impl Fix {
+    fn root(description: impl Into<String>, command: impl Into<String>) -> Fix {
+        Fix {
+            description: description.into(),
+            command: command.into(),
+            root: true,
+        }
+    }
+
+    /// The command as a person would type it on the board.
+    pub fn display_command(&self) -> String {
+        if self.root {
+            if self.command.contains(';') || self.command.contains("&&") {
+                format!("sudo sh -c {}", crate::board::quote::quote(&self.command))
+            } else {
+                format!("sudo {}", self.command)
+            }
+        } else {
+            self.command.clone()
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub title: &'static str,
+    pub status: Status,
+    /// One line: what was found.
+    pub summary: String,
+    /// More lines (what was read, for -v and --json).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+    /// When not ok: what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// When failed and repairable: the board command that repairs it (`--fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// What a check function finds (the scheduler adds the id, title and duration).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Finding {
+    pub status: Status,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub hint: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn ok(summary: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Ok,
+            summary: summary.into(),
+            details: Vec::new(),
+            hint: None,
+            fix: None,
+        }
+    }
+    pub fn warn(summary: impl Into<String>, hint: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Warn,
+            hint: Some(hint.into()),
+            ..Finding::ok(summary)
+        }
+    }
+    pub fn fail(summary: impl Into<String>, hint: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Fail,
+            hint: Some(hint.into()),
+            ..Finding::ok(summary)
+        }
+    }
+    pub fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+    pub fn detail(mut self, line: impl Into<String>) -> Finding {
+        self.details.push(line.into());
+        self
+    }
+    fn into_result(self, id: CheckId, duration: Duration) -> CheckResult {
+        CheckResult {
+            id,
+            title: id.title(),
+            status: self.status,
+            summary: self.summary,
+            details: self.details,
+            hint: self.hint,
+            // Only failed checks are repaired.
+            fix: if self.status == Status::Fail {
+                self.fix
+            } else {
+                None
+            },
+            duration,
+        }
+    }
+}
+
+/// Progress of a run, in the order it happens.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started(CheckId),
+    Finished(CheckResult),
+}
+
+/// The board the checks ran against.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Target {
+    /// `adb-server` or `direct`.
+    pub transport: String,
+    pub serial: String,
+}
+
+/// Every check of one run, in chain order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    pub checks: Vec<CheckResult>,
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+impl Report {
+    pub fn count(&self, status: Status) -> usize {
+        self.checks.iter().filter(|c| c.status == status).count()
+    }
+    /// Whether the run passes: nothing failed (and, when `strict`, nothing warned).
+    pub fn passed(&self, strict: bool) -> bool {
+        self.count(Status::Fail) == 0 && (!strict || self.count(Status::Warn) == 0)
+    }
+    /// The fixes of the failed checks, in chain order.
+    pub fn fixes(&self) -> Vec<(CheckId, Fix)> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .filter_map(|c| c.fix.clone().map(|f| (c.id, f)))
+            .collect()
+    }
+    pub fn get(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// What running a fix did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FixOutcome {
+    pub ok: bool,
+    /// Exit status of the command, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i32>,
+    /// What it printed (or why it could not run).
+    pub output: String,
+}
+
+/// What checks get: the board and their time limit.
+pub(crate) struct CheckCtx {
+    pub board: Arc<Board>,
+    pub timeout: Duration,
+}
+
+/// A doctor for one board; keeps the connection between runs (`--fix` runs twice).
+pub struct Doctor {
+    opts: ConnectOptions,
+    session: Option<Arc<Session>>,
+    board: Option<Arc<Board>>,
+}
+
+impl Doctor {
+    pub fn new(opts: ConnectOptions) -> Doctor {
+        Doctor {
+            opts,
+            session: None,
+            board: None,
+        }
+    }
+
+    /// The board, once a run found it.
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_deref()
+    }
+
+    /// Run every check; `on_event` hears each start and result as it happens.
+    pub fn run(&mut self, on_event: &mut dyn FnMut(Event)) -> Report {
+        let started = Instant::now();
+        let mut results: BTreeMap<CheckId, CheckResult> = BTreeMap::new();
+        fn record(
+            results: &mut BTreeMap<CheckId, CheckResult>,
+            r: CheckResult,
+            on_event: &mut dyn FnMut(Event),
+        ) {
+            on_event(Event::Finished(r.clone()));
+            results.insert(r.id, r);
+        }
+
+        // adb (or the direct connection), then the board: these make the board handle.
+        on_event(Event::Started(CheckId::Adb));
+        let t = Instant::now();
+        let adb = self.check_adb();
+        record(
+            &mut results,
+            adb.into_result(CheckId::Adb, t.elapsed()),
+            on_event,
+        );
+        if results
+            .get(&CheckId::Adb)
+            .is_some_and(|r| r.status.passed())
+        {
+            on_event(Event::Started(CheckId::Board));
+            let t = Instant::now();
+            let f = self.check_board();
+            record(
+                &mut results,
+                f.into_result(CheckId::Board, t.elapsed()),
+                on_event,
+            );
+        }
+
+        let target = self.board.as_ref().map(|b| Target {
+            transport: b.transport().name().to_string(),
+            serial: b.serial().to_string(),
+        });
+        run_graph(self.board.clone(), &mut results, on_event);
+        Report {
+            target,
+            checks: CheckId::ALL
+                .iter()
+                .filter_map(|id| results.remove(id))
+                .collect(),
+            duration: started.elapsed(),
+        }
+    }
+
+    fn check_adb(&mut self) -> Finding {
+        if self.session.is_none() {
+            let opts = self.opts.clone();
+            let (tx, rx) = mpsc::channel();
+            // Session::open may start an adb server; give it its time limit.
+            let spawned = std::thread::Builder::new()
+                .name("doctor-adb".into())
+                .spawn(move || {
+                    let _ = tx.send(Session::open(&opts));
+                });
+            if spawned.is_err() {
+                return Finding::fail("cannot start a thread", "");
+            }
+            match rx.recv_timeout(CheckId::Adb.timeout()) {
+                Ok(Ok(s)) => self.session = Some(Arc::new(s)),
+                Ok(Err(e)) => return checks::adb_error(&e),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Finding::fail(
+                        "opening the connection crashed (a bug in x8ctl)",
+                        "please report it with the output of `x8ctl doctor --json`",
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Finding::fail(
+                        format!(
+                            "no answer from the adb server within {} s",
+                            CheckId::Adb.timeout().as_secs()
+                        ),
+                        "run `adb kill-server` and try again",
+                    );
+                }
+            }
+        }
+        match &self.session {
+            Some(s) => checks::adb_ok(s, &self.opts),
+            None => Finding::fail("no session", ""),
+        }
+    }
+
+    fn check_board(&mut self) -> Finding {
+        if self.board.is_none() {
+            let Some(session) = &self.session else {
+                return Finding::fail("no session", "");
+            };
+            match session.choose(self.opts.serial.as_deref(), Choice::NonInteractive) {
+                Ok(b) => self.board = Some(Arc::new(b)),
+                Err(e) => return checks::board_error(&e, session),
+            }
+        }
+        match &self.board {
+            Some(b) => checks::board_round_trip(b),
+            None => Finding::fail("no board", ""),
+        }
+    }
+
+    /// Run `fix` on the board (as root when it says so). Call only after the user agreed.
+    pub fn apply_fix(&self, fix: &Fix) -> FixOutcome {
+        let Some(board) = &self.board else {
+            return FixOutcome {
+                ok: false,
+                exit_status: None,
+                output: "no board".into(),
+            };
+        };
+        let timeout = Some(Duration::from_secs(180));
+        let out = if fix.root {
+            board.run_root(&fix.command, timeout)
+        } else {
+            board.run(&fix.command, timeout)
+        };
+        match out {
+            Ok(o) => FixOutcome {
+                ok: o.ok(),
+                exit_status: Some(o.status),
+                output: o.text().trim().to_string(),
+            },
+            Err(e) => FixOutcome {
+                ok: false,
+                exit_status: None,
+                output: format!("{e} ({})", e.hint()),
+            },
+        }
+    }
+}
+
+/// Run the checks after `board`, concurrently as their prerequisites allow.
+fn run_graph(
+    board: Option<Arc<Board>>,
+    results: &mut BTreeMap<CheckId, CheckResult>,
+    on_event: &mut dyn FnMut(Event),
+) {
+    let (tx, rx) = mpsc::channel::<(CheckId, Finding, Duration)>();
+    // id -> (started, deadline)
+    let mut running: BTreeMap<CheckId, (Instant, Instant)> = BTreeMap::new();
+    loop {
+        // Start (or skip) every check whose prerequisites are decided, until none changes.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for id in CheckId::ALL {
+                if results.contains_key(&id) || running.contains_key(&id) {
+                    continue;
+                }
+                let deps = id.deps();
+                if !deps.iter().all(|d| results.contains_key(d)) {
+                    continue;
+                }
+                changed = true;
+                if let Some(bad) = deps
+                    .iter()
+                    .filter_map(|d| results.get(d))
+                    .find(|r| !r.status.passed())
+                {
+                    let why = match bad.status {
+                        Status::Skip => "was skipped",
+                        _ => "failed",
+                    };
+                    let r = CheckResult {
+                        id,
+                        title: id.title(),
+                        status: Status::Skip,
+                        summary: format!("skipped: {} {why}", bad.title),
+                        details: Vec::new(),
+                        hint: None,
+                        fix: None,
+                        duration: Duration::ZERO,
+                    };
+                    on_event(Event::Finished(r.clone()));
+                    results.insert(id, r);
+                    continue;
+                }
+                let Some(board) = board.clone() else {
+                    // Cannot happen (Board passed); be safe anyway.
+                    let r = Finding::fail("no board", "").into_result(id, Duration::ZERO);
+                    on_event(Event::Finished(r.clone()));
+                    results.insert(id, r);
+                    continue;
+                };
+                let tx = tx.clone();
+                let ctx = CheckCtx {
+                    board,
+                    timeout: id.timeout(),
+                };
+                on_event(Event::Started(id));
+                let now = Instant::now();
+                running.insert(id, (now, now + id.timeout()));
+                let spawned = std::thread::Builder::new()
+                    .name(format!("doctor-{}", id.name()))
+                    .spawn(move || {
+                        let t = Instant::now();
+                        let f = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            checks::run(id, &ctx)
+                        }))
+                        .unwrap_or_else(|_| {
+                            Finding::fail(
+                                "the check itself crashed (a bug in x8ctl)",
+                                "please report it with the output of `x8ctl doctor --json`",
+                            )
+                        });
+                        let _ = tx.send((id, f, t.elapsed()));
+                    });
+                if spawned.is_err() {
+                    running.remove(&id);
+                    let r =
+                        Finding::fail("cannot start a thread", "").into_result(id, Duration::ZERO);
+                    on_event(Event::Finished(r.clone()));
+                    results.insert(id, r);
+                }
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        let next = running
+            .values()
+            .map(|(_, d)| *d)
+            .min()
+            .unwrap_or_else(Instant::now);
+        let wait = next.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok((id, f, took)) => {
+                if running.remove(&id).is_some() {
+                    let r = f.into_result(id, took);
+                    on_event(Event::Finished(r.clone()));
+                    results.insert(id, r);
+                }
+            }
+            Err(_) => {
+                let now = Instant::now();
+                let late: Vec<CheckId> = running
+                    .iter()
+                    .filter(|(_, (_, d))| *d <= now)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in late {
+                    if let Some((started, _)) = running.remove(&id) {
+                        let r = Finding::fail(
+                            format!("did not finish within {} s", id.timeout().as_secs()),
+                            "the board is slow or stuck: check the cable, or reboot the board (`x8ctl shell --root reboot`)",
+                        )
+                        .into_result(id, started.elapsed());
+                        on_event(Event::Finished(r.clone()));
+                        results.insert(id, r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The error of opening a board, as the `adb` and `board` checks report it.
+pub fn is_adb_level(e: &BoardError) -> bool {
+    matches!(
+        e,
+        BoardError::NoAdb { .. } | BoardError::Server(_) | BoardError::Connect { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_order_and_dependencies() {
+        for (i, id) in CheckId::ALL.iter().enumerate() {
+            for d in id.deps() {
+                let j = CheckId::ALL.iter().position(|x| x == d).unwrap();
+                assert!(j < i, "{} depends on a later check", id.name());
+            }
+        }
+        let names: std::collections::BTreeSet<&str> =
+            CheckId::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), CheckId::ALL.len());
+    }
+
+    #[test]
+    fn a_run_without_a_board_fails_adb_and_skips_everything_else() {
+        let mut d = Doctor::new(ConnectOptions {
+            // Nothing listens on port 1.
+            connect: Some("127.0.0.1:1".into()),
+            ..ConnectOptions::default()
+        });
+        let mut events = Vec::new();
+        let r = d.run(&mut |e| events.push(e));
+        assert_eq!(r.checks.len(), CheckId::ALL.len());
+        assert_eq!(r.checks[0].status, Status::Fail);
+        assert!(r.checks[0].hint.is_some());
+        assert!(r.checks[1..].iter().all(|c| c.status == Status::Skip));
+        assert!(!r.passed(false));
+        let finished = events
+            .iter()
+            .filter(|e| matches!(e, Event::Finished(_)))
+            .count();
+        assert_eq!(finished, CheckId::ALL.len());
+        assert!(serde_json::to_value(&r).unwrap()["checks"][1]["status"] == "skip");
+    }
+
+    #[test]
+    fn fixes_only_for_failed_checks() {
+        let f = Finding::warn("w", "h").with_fix(Fix::root("d", "true"));
+        assert!(f.into_result(CheckId::Docker, Duration::ZERO).fix.is_none());
+        let f = Finding::fail("f", "h").with_fix(Fix::root("d", "systemctl restart m4-proxy"));
+        let r = f.into_result(CheckId::M4Proxy, Duration::ZERO);
+        assert_eq!(
+            r.fix.as_ref().unwrap().display_command(),
+            "sudo systemctl restart m4-proxy"
+        );
+        let fx = Fix::root("d", "a; b");
+        assert_eq!(fx.display_command(), "sudo sh -c 'a; b'");
+    }
+}

@@ -1,0 +1,410 @@
+//! `x8ctl doctor` against the virtual X8, through Debian's adb server (private port) and
+//! through --connect: a healthy board passes; each fault fails exactly its check, with its
+//! hint, and skips what depends on it; --fix repairs what it can and checks again.
+
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use x8ctl::sim::{Fault, Sim};
+
+struct Rig {
+    sim: Sim,
+    adb: Option<AdbServer>,
+}
+
+impl Rig {
+    fn server(sim: Sim) -> Rig {
+        let adb = AdbServer::start();
+        adb.connect(&sim);
+        Rig {
+            sim,
+            adb: Some(adb),
+        }
+    }
+    fn direct(sim: Sim) -> Rig {
+        Rig { sim, adb: None }
+    }
+    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
+        vec![Rig::server(make()), Rig::direct(make())]
+    }
+    fn name(&self) -> &'static str {
+        if self.adb.is_some() {
+            "adb-server"
+        } else {
+            "direct"
+        }
+    }
+    fn cmd(&self) -> std::process::Command {
+        match &self.adb {
+            Some(a) => a.x8ctl(),
+            None => x8ctl_direct(&self.sim),
+        }
+    }
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let mut c = self.cmd();
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        run(c)
+    }
+    fn doctor_env(&self, extra: &[&str], env: &[(&str, &str)]) -> (i32, serde_json::Value) {
+        let mut args = vec!["doctor", "--json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = self.run_env(&args, env);
+        let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| {
+            panic!(
+                "{}: doctor --json is not one JSON document ({e}): {out:?}\nstderr: {err}",
+                self.name()
+            )
+        });
+        assert_eq!(doc["schema_version"], 1);
+        (code, doc)
+    }
+    fn doctor(&self) -> (i32, serde_json::Value) {
+        self.doctor_env(&[], &[])
+    }
+}
+
+fn check<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    doc["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {doc}"))
+}
+
+/// Every check's status, by id.
+fn statuses(checks: &serde_json::Value) -> Vec<(String, String)> {
+    checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// All ok except `expect` (id → status).
+fn assert_only(doc: &serde_json::Value, expect: &[(&str, &str)], rig: &str) {
+    for (id, st) in statuses(&doc["checks"]) {
+        let want = expect
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, s)| *s)
+            .unwrap_or("ok");
+        assert_eq!(
+            st,
+            want,
+            "{rig}: check {id}: {}",
+            serde_json::to_string_pretty(check(doc, &id)).unwrap()
+        );
+    }
+}
+
+const ALL: [&str; 13] = [
+    "adb",
+    "board",
+    "x8",
+    "sudo",
+    "stm32h7-program",
+    "x8h7-modules",
+    "h7-firmware",
+    "x8h7-ui",
+    "m4-proxy",
+    "rpc",
+    "docker",
+    "containers",
+    "disk",
+];
+
+#[test]
+fn a_healthy_board_is_all_ok_and_fast() {
+    for rig in Rig::both(|| sim(&[])) {
+        let t = Instant::now();
+        let (code, doc) = rig.doctor();
+        let wall = t.elapsed();
+        assert_only(&doc, &[], rig.name());
+        assert_eq!(code, 0, "{}: {doc}", rig.name());
+        assert_eq!(doc["ok"], true);
+        let ids: Vec<String> = statuses(&doc["checks"]).into_iter().map(|c| c.0).collect();
+        assert_eq!(ids, ALL, "every check, in chain order");
+        assert_eq!(doc["summary"]["ok"], 13);
+        assert_eq!(doc["target"]["transport"], rig.name());
+        assert!(
+            doc["duration_ms"].as_u64().unwrap() < 2000,
+            "{}: the checks took {} ms",
+            rig.name(),
+            doc["duration_ms"]
+        );
+        assert!(
+            check(&doc, "rpc")["summary"]
+                .as_str()
+                .unwrap()
+                .contains("100")
+        );
+        assert!(
+            check(&doc, "h7-firmware")["summary"]
+                .as_str()
+                .unwrap()
+                .contains("0.0.5")
+        );
+        assert!(
+            check(&doc, "x8")["summary"]
+                .as_str()
+                .unwrap()
+                .contains("861")
+        );
+        for c in doc["checks"].as_array().unwrap() {
+            assert!(c["duration_ms"].is_u64(), "{c}");
+            assert!(c.get("hint").is_none() && c.get("fix").is_none(), "{c}");
+        }
+        eprintln!("{}: doctor took {wall:?} wall time", rig.name());
+    }
+}
+
+#[test]
+fn human_output_like_flutter_doctor() {
+    for rig in Rig::both(|| sim(&[])) {
+        let (code, out, err) = rig.run_env(&["doctor"], &[]);
+        assert_eq!(code, 0, "{out}\n{err}");
+        let marks: Vec<&str> = out.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(marks.len(), 13, "{out}");
+        assert!(marks.iter().all(|l| l.starts_with("[ok] ")), "{out}");
+        assert!(
+            marks
+                .iter()
+                .all(|l| l.ends_with(" ms)") || l.ends_with(" s)")),
+            "{out}"
+        );
+        assert!(out.contains("No issues found"), "{out}");
+        assert!(!out.contains('\u{1b}'), "NO_COLOR: no escape codes");
+    }
+}
+
+#[test]
+fn m4_silent_fails_the_rpc_round_trip() {
+    for rig in Rig::both(|| sim(&[Fault::M4Silent])) {
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(&doc, &[("rpc", "fail")], rig.name());
+        let rpc = check(&doc, "rpc");
+        assert!(
+            rpc["summary"].as_str().unwrap().contains("without a reply"),
+            "{rpc}"
+        );
+        assert!(
+            rpc["hint"].as_str().unwrap().contains("did not answer"),
+            "{rpc}"
+        );
+    }
+}
+
+#[test]
+fn m4_proxy_down_fails_m4_proxy_and_skips_rpc() {
+    for rig in Rig::both(|| sim(&[Fault::M4ProxyDown])) {
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(&doc, &[("m4-proxy", "fail"), ("rpc", "skip")], rig.name());
+        let c = check(&doc, "m4-proxy");
+        assert!(
+            c["summary"]
+                .as_str()
+                .unwrap()
+                .contains("no m4_proxy process"),
+            "{c}"
+        );
+        assert!(
+            c["summary"].as_str().unwrap().contains("RemainAfterExit"),
+            "{c}"
+        );
+        assert!(
+            c["hint"]
+                .as_str()
+                .unwrap()
+                .contains("systemctl restart m4-proxy")
+        );
+        assert_eq!(c["fix"]["command"], "systemctl restart m4-proxy");
+        assert_eq!(c["fix"]["root"], true);
+        assert!(
+            check(&doc, "rpc")["summary"]
+                .as_str()
+                .unwrap()
+                .contains("m4-proxy failed")
+        );
+        // Nothing changed without --fix: a second run finds the same.
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_eq!(check(&doc, "m4-proxy")["status"], "fail");
+    }
+}
+
+#[test]
+fn fix_yes_restarts_m4_proxy_and_the_rerun_is_ok() {
+    for rig in Rig::both(|| sim(&[Fault::M4ProxyDown])) {
+        let (code, doc) = rig.doctor_env(&["--fix", "--yes"], &[]);
+        assert_eq!(code, 0, "{}: {doc}", rig.name());
+        assert_eq!(doc["ok"], true);
+        assert_eq!(
+            check(&doc, "m4-proxy")["status"],
+            "fail",
+            "the first run saw it"
+        );
+        let fixes = doc["fixes"].as_array().unwrap();
+        assert_eq!(fixes.len(), 1, "{doc}");
+        assert_eq!(fixes[0]["check"], "m4-proxy");
+        assert_eq!(fixes[0]["applied"], true);
+        assert_eq!(fixes[0]["outcome"]["ok"], true, "{doc}");
+        assert_only(&doc["after"], &[], rig.name());
+    }
+    // The human form says what it does and shows the second run.
+    let rig = Rig::direct(sim(&[Fault::M4ProxyDown]));
+    let (code, out, err) = rig.run_env(&["doctor", "--fix", "--yes"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("[FAIL] m4-proxy"), "{out}");
+    assert!(
+        err.contains("Running `sudo systemctl restart m4-proxy`"),
+        "{err}"
+    );
+    assert!(err.contains("Checking again"), "{err}");
+    assert!(out.contains("No issues found"), "{out}");
+}
+
+#[test]
+fn fix_without_a_terminal_needs_yes() {
+    let rig = Rig::direct(sim(&[Fault::M4ProxyDown]));
+    let (code, out, err) = rig.run_env(&["doctor", "--fix"], &[]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("--yes"), "{err}");
+    let (code, _) = rig.doctor();
+    assert_eq!(code, 5, "still broken: nothing was changed");
+}
+
+#[test]
+fn a_firmware_mismatch_fails_the_firmware_check() {
+    for rig in Rig::both(|| sim(&[])) {
+        let bin = board_path(
+            &rig.sim,
+            "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        );
+        std::fs::write(&bin, x8ctl::sim::fwimage::make_image("0.0.4")).unwrap();
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(&doc, &[("h7-firmware", "fail")], rig.name());
+        let c = check(&doc, "h7-firmware");
+        let s = c["summary"].as_str().unwrap();
+        assert!(
+            s.contains("runs 0.0.5") && s.contains("file is 0.0.4"),
+            "{c}"
+        );
+        assert!(c["hint"].as_str().unwrap().contains("next boot"), "{c}");
+        assert!(
+            c["fix"]["command"].as_str().unwrap().contains("program.sh"),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn no_docker_fails_docker_and_skips_containers() {
+    for rig in Rig::both(|| sim(&[Fault::NoDocker])) {
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(
+            &doc,
+            &[("docker", "fail"), ("containers", "skip")],
+            rig.name(),
+        );
+        let c = check(&doc, "docker");
+        assert!(
+            c["summary"].as_str().unwrap().contains("not running"),
+            "{c}"
+        );
+        assert!(
+            c["hint"]
+                .as_str()
+                .unwrap()
+                .contains("systemctl restart docker"),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn a_full_disk_fails_the_space_check() {
+    for rig in Rig::both(|| sim(&[Fault::DiskFull])) {
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(&doc, &[("disk", "fail")], rig.name());
+        let c = check(&doc, "disk");
+        assert!(c["summary"].as_str().unwrap().contains("100%"), "{c}");
+        assert!(
+            c["hint"].as_str().unwrap().contains("docker system prune"),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_sudo_password_fails_sudo_only_and_is_never_shown() {
+    for rig in Rig::both(|| sim_with(&[], |c| c.board.sudo_password = Some("s3cret".into()))) {
+        let env = [("X8CTL_SUDO_PASSWORD", "wrong-pw")];
+        let (code, doc) = rig.doctor_env(&[], &env);
+        assert_eq!(code, 5);
+        assert_only(&doc, &[("sudo", "fail")], rig.name());
+        let c = check(&doc, "sudo");
+        assert!(
+            c["hint"].as_str().unwrap().contains("X8CTL_SUDO_PASSWORD"),
+            "{c}"
+        );
+        let (_, out, err) = rig.run_env(&["doctor"], &env);
+        assert!(!out.contains("wrong-pw") && !err.contains("wrong-pw"));
+        // The right one works, says which, and is not printed either.
+        let env = [("X8CTL_SUDO_PASSWORD", "s3cret")];
+        let (code, out, err) = rig.run_env(&["doctor", "--json"], &env);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("configured password"), "{out}");
+        assert!(!out.contains("s3cret") && !err.contains("s3cret"));
+    }
+}
+
+#[test]
+fn warnings_pass_unless_strict() {
+    let rig = Rig::direct(sim_with(&[], |c| c.board.image_version = 700));
+    let (code, doc) = rig.doctor();
+    assert_eq!(code, 0, "{doc}");
+    assert_only(&doc, &[("x8", "warn")], "direct");
+    assert!(
+        check(&doc, "x8")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("deprecated")
+    );
+    let (code, doc) = rig.doctor_env(&["--strict"], &[]);
+    assert_eq!(code, 5);
+    assert_eq!(doc["ok"], false);
+}
+
+#[test]
+fn no_board_fails_adb_and_skips_the_rest() {
+    let port = free_port();
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+    c.args([
+        "--connect",
+        &format!("127.0.0.1:{port}"),
+        "doctor",
+        "--json",
+    ])
+    .env("NO_COLOR", "1");
+    let (code, out, _) = run(c);
+    assert_eq!(code, 5);
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(check(&doc, "adb")["status"], "fail");
+    assert!(check(&doc, "adb")["hint"].as_str().unwrap().len() > 10);
+    assert_eq!(doc["summary"]["skip"], 12);
+}
