@@ -408,3 +408,40 @@ fn no_board_fails_adb_and_skips_the_rest() {
     assert!(check(&doc, "adb")["hint"].as_str().unwrap().len() > 10);
     assert_eq!(doc["summary"]["skip"], 12);
 }
+
+#[test]
+fn a_crash_looping_app_on_a_newer_python_is_recognised() {
+    for rig in Rig::both(|| sim(&[])) {
+        // An app like python-rpc-sensors on python:3-alpine, where msgpack-rpc-python cannot
+        // import (facts: §1.6); the board's own shell builds and starts it.
+        let app = board_path(&rig.sim, "/home/fio/app");
+        std::fs::create_dir_all(app.join("python")).unwrap();
+        std::fs::write(
+            app.join("Dockerfile"),
+            "FROM python:3-alpine\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install msgpack-rpc-python\nCMD [\"python\", \"-u\", \"main.py\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            app.join("python/main.py"),
+            "from msgpackrpc import Address as RpcAddress, Client as RpcClient\nprint(RpcClient(RpcAddress('m4-proxy', 5001)).call('temperature'))\n",
+        )
+        .unwrap();
+        let (code, _, err) = rig.run_env(
+            &["shell", "cd app && docker build -q . -t app && docker run -d --name app --restart unless-stopped app"],
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5, "{}: {doc}", rig.name());
+        let c = check(&doc, "containers");
+        assert_eq!(c["status"], "fail", "{c}");
+        let text = c.to_string();
+        assert!(text.contains("backports"), "{}: {text}", rig.name());
+        assert!(
+            text.contains("python:3.11-alpine"),
+            "{}: {text}",
+            rig.name()
+        );
+    }
+}
