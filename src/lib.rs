@@ -8,5 +8,6 @@ pub mod board;
 pub mod cli;
 pub mod doctor;
 pub mod firmware;
+pub mod flash;
 pub mod rpc;
 pub mod sim;

@@ -3,6 +3,7 @@
 
 pub mod devices;
 pub mod doctor;
+pub mod flash_fw;
 pub mod rpc;
 pub mod shell;
 pub mod sim;
@@ -83,6 +84,7 @@ pub enum Command {
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
+    FlashFw(flash_fw::FlashFwArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -199,6 +201,10 @@ pub fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Doctor(args) => match doctor::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::FlashFw(args) => match flash_fw::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },

@@ -1,0 +1,308 @@
+//! `x8ctl flash-fw FILE`: render the flash pipeline's steps (an indicatif spinner per step
+//! on a terminal, plain lines otherwise, or one JSON document), ask before flashing, and
+//! turn Ctrl-C into an orderly rollback.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::firmware::image;
+use crate::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+
+use super::target::{TargetArgs, open_board};
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+
+/// Put an STM32H7 firmware image on the board's H7, verified, or change nothing.
+///
+/// Checks the image first (a raw .bin for the M7, vector table, version string at 0x40000).
+/// Then: push it and verify its sha256 on the board, back up the installed image (kept in
+/// /home/fio/.x8ctl), remount /usr read-write, install and verify, remount read-only, run
+/// program.sh and judge OpenOCD's output, read the version back from the H7, restart
+/// m4-proxy and call the M4 over RPC. If anything fails after the install, the previous
+/// image is restored and programmed again. Ctrl-C stops between steps and rolls back the
+/// same way. Exit status: 0 flashed, 1 failed (board unchanged or rolled back), 5 a check
+/// failed after programming (see the message for the board's state), 130 interrupted.
+#[derive(Debug, Args)]
+pub struct FlashFwArgs {
+    /// The firmware image (STM32H747AII6_CM7.bin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Show the plan and the exact board commands; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Flash even when the image is older than, or the same as, the running firmware.
+    #[arg(long)]
+    pub force: bool,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Draws the events.
+struct View {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    verbose: bool,
+    pushing: Mutex<bool>,
+}
+
+impl View {
+    fn new(ctx: &Ctx) -> View {
+        let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+        View {
+            bar: None,
+            plain: !fancy && !ctx.quiet,
+            verbose: ctx.verbose > 0,
+            pushing: Mutex::new(false),
+        }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.bar {
+            Some(b) => b.println(s),
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{s}");
+            }
+        }
+    }
+
+    fn spinner(step: Step) -> ProgressBar {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        b.set_message(step.title().to_string());
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    }
+}
+
+struct Renderer {
+    view: Mutex<View>,
+    fancy: bool,
+}
+
+impl Renderer {
+    fn event(&self, e: FlashEvent) {
+        let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        match e {
+            FlashEvent::Started(step) => {
+                if self.fancy {
+                    if let Some(b) = v.bar.take() {
+                        b.finish_and_clear();
+                    }
+                    v.bar = Some(View::spinner(step));
+                } else if v.plain {
+                    v.line(&format!("==> {}", step.title()));
+                }
+            }
+            FlashEvent::Done { step, summary } => {
+                let text = format!("  ok  {}: {summary}", step.name());
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
+                if self.fancy || v.plain {
+                    v.line(&text);
+                }
+            }
+            FlashEvent::Failed { step, error } => {
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
+                if self.fancy || v.plain {
+                    v.line(&format!("  FAILED {}: {error}", step.name()));
+                }
+            }
+            FlashEvent::Bytes { done, total } => {
+                if let Some(b) = &v.bar {
+                    let mut p = v.pushing.lock().unwrap_or_else(|p| p.into_inner());
+                    if !*p {
+                        *p = true;
+                        b.set_style(
+                            ProgressStyle::with_template(
+                                "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        );
+                        b.set_length(total);
+                    }
+                    b.set_position(done);
+                }
+            }
+            FlashEvent::BoardLine { line, .. } => {
+                if v.verbose {
+                    v.line(&format!("      | {line}"));
+                }
+            }
+        }
+    }
+}
+
+fn state_json(s: &BoardState) -> serde_json::Value {
+    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
+}
+
+pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
+    // The image is checked before anything touches the board.
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        CliError::failure(
+            format!("cannot read {}: {e}", args.file.display()),
+            "check the path of the firmware image",
+        )
+    })?;
+    let info = image::check(&bytes).map_err(|e| {
+        CliError::failure(format!("{} is refused: {e}", args.file.display()), e.hint())
+    })?;
+    ctx.status(&format!(
+        "image {}: version {}, {} bytes, sha256 {}",
+        args.file.display(),
+        info.version,
+        info.size,
+        info.sha256
+    ));
+    let (_session, board) = open_board(ctx, target)?;
+    if !args.dry_run && !ctx.yes {
+        if !ctx.interactive {
+            return Err(CliError::new(
+                exit::USAGE,
+                "flash-fw changes the board's firmware and needs a confirmation",
+                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
+            ));
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Flash H7 firmware {} onto {}? (the previous image is kept and restored if anything fails)",
+                info.version,
+                board.serial()
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        if !ok {
+            ctx.status("nothing changed");
+            return Ok(exit::FAILURE);
+        }
+    }
+    let _ = ctrlc::set_handler(|| {
+        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)"
+            );
+        }
+    });
+    let renderer = Arc::new(Renderer {
+        view: Mutex::new(View::new(ctx)),
+        fancy: ctx.stderr_is_terminal && !ctx.quiet,
+    });
+    let r = {
+        let rr = renderer.clone();
+        flash::flash(
+            &board,
+            &FlashImage {
+                path: &args.file,
+                info: &info,
+            },
+            &FlashOptions {
+                force: args.force,
+                dry_run: args.dry_run,
+            },
+            &INTERRUPTED,
+            &move |e| rr.event(e),
+        )
+    };
+    if let Some(b) = renderer
+        .view
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .bar
+        .take()
+    {
+        b.finish_and_clear();
+    }
+    let mut out = std::io::stdout().lock();
+    match r {
+        Ok(report) if report.dry_run => {
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": true, "dry_run": true, "report": report,
+                });
+                let _ = writeln!(out, "{doc}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "plan for {} -> {} (running {}, installed {}); nothing was changed:",
+                    info.version,
+                    report.serial,
+                    report.running_before.as_deref().unwrap_or("unknown"),
+                    report.installed_before.as_deref().unwrap_or("unknown"),
+                );
+                for (i, s) in report.plan.iter().enumerate() {
+                    let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
+                    for c in &s.commands {
+                        let _ = writeln!(out, "      {c}");
+                    }
+                }
+            }
+            Ok(exit::OK)
+        }
+        Ok(report) => {
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": true,
+                    "state": state_json(&BoardState::New { version: info.version.clone() }),
+                    "report": report,
+                });
+                let _ = writeln!(out, "{doc}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
+                    report.serial,
+                    report.running_after.as_deref().unwrap_or(&info.version),
+                    report.running_before.as_deref().unwrap_or("unknown"),
+                    report.rpc.as_deref().unwrap_or("-"),
+                    report.backup.as_deref().unwrap_or("-"),
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            let code = match e.kind {
+                FailKind::Interrupted => exit::INTERRUPTED,
+                FailKind::Check => exit::CHECK_FAILED,
+                FailKind::Board | FailKind::Refused => exit::FAILURE,
+            };
+            let message = format!("{}; {}", e.message, e.state.describe());
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": false,
+                    "state": state_json(&e.state),
+                    "error": {
+                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                        "exit_code": code,
+                    },
+                });
+                let _ = writeln!(out, "{doc}");
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: flash-fw {}: {message}", e.step.name());
+            for l in &e.board_lines {
+                let _ = writeln!(err, "  board: {l}");
+            }
+            if !e.usr_read_only {
+                let _ = writeln!(err, "  warning: /usr may still be writable");
+            }
+            if !e.hint.is_empty() {
+                let _ = writeln!(err, "  hint: {}", e.hint);
+            }
+            Ok(code)
+        }
+    }
+}
