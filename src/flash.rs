@@ -180,8 +180,8 @@ impl FlashError {
         kind: FailKind,
         message: impl Into<String>,
         hint: impl Into<String>,
-    ) -> Self {
-        FlashError {
+    ) -> Box<Self> {
+        Box::new(FlashError {
             step,
             step_name: step.name(),
             kind,
@@ -190,10 +190,10 @@ impl FlashError {
             board_lines: Vec::new(),
             state: BoardState::Unchanged { version: None },
             usr_read_only: true,
-        }
+        })
     }
 
-    fn board(step: Step, e: BoardError) -> Self {
+    fn board(step: Step, e: BoardError) -> Box<Self> {
         let hint = e.hint();
         FlashError::new(step, FailKind::Board, e.to_string(), hint)
     }
@@ -421,7 +421,7 @@ struct Pipeline<'a> {
     report: FlashReport,
 }
 
-type StepResult<T> = Result<T, FlashError>;
+type StepResult<T> = Result<T, Box<FlashError>>;
 
 impl Pipeline<'_> {
     fn started(&self, s: Step) {
@@ -748,10 +748,7 @@ pub fn flash(
     };
     let r = run(&mut p, image, opts);
     p.report.elapsed_ms = started.elapsed().as_millis() as u64;
-    match r {
-        Ok(()) => Ok(p.report),
-        Err(e) => Err(Box::new(e)),
-    }
+    r.map(|()| p.report)
 }
 
 fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<()> {
@@ -799,23 +796,22 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     };
     if let Ok(rv) = &running
         && !opts.force
+        && (*rv == info.version || is_older(&info.version, rv))
     {
-        if *rv == info.version || is_older(&info.version, rv) {
-            let what = if *rv == info.version {
-                format!("the H7 already runs {rv}")
-            } else {
-                format!("{} is older than the running {rv}", info.version)
-            };
-            let mut e = FlashError::new(
-                Step::Versions,
-                FailKind::Refused,
-                what,
-                "pass --force to flash it anyway",
-            );
-            e.state = unchanged();
-            p.failed(&e);
-            return Err(e);
-        }
+        let what = if *rv == info.version {
+            format!("the H7 already runs {rv}")
+        } else {
+            format!("{} is older than the running {rv}", info.version)
+        };
+        let mut e = FlashError::new(
+            Step::Versions,
+            FailKind::Refused,
+            what,
+            "pass --force to flash it anyway",
+        );
+        e.state = unchanged();
+        p.failed(&e);
+        return Err(e);
     }
     let Some(installed_sha) = installed_sha else {
         let mut e = FlashError::new(
