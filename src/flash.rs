@@ -983,6 +983,37 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     }
 }
 
+/// The running version (or what reading it said) and the installed file's version, for
+/// `flash-fw --list`.
+pub fn board_versions(
+    board: &Board,
+) -> Result<(Result<String, String>, Option<String>), BoardError> {
+    let o = board.run(
+        &format!("{} 2>&1", cat_version_cmd()),
+        Some(Duration::from_secs(20)),
+    )?;
+    let t = o.stdout_text().trim().to_string();
+    let running = if o.ok() && !t.is_empty() {
+        Ok(t.lines().next().unwrap_or("").to_string())
+    } else if t.is_empty() {
+        Err("no answer".to_string())
+    } else {
+        Err(t)
+    };
+    let i = board.run(
+        &installed_version_cmd(INSTALLED),
+        Some(Duration::from_secs(20)),
+    )?;
+    let installed = i
+        .stdout_text()
+        .trim()
+        .lines()
+        .next()
+        .map(str::to_string)
+        .filter(|s| !s.is_empty());
+    Ok((running, installed))
+}
+
 /// One `temperature` call to m4-proxy's port 5001 through the board connection. A stream
 /// that closes at once without a byte means nothing listens (m4-proxy waits 1 s first).
 fn rpc_temperature(board: &Board) -> CallOutcome {

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::firmware::download::{self, DownloadEvent};
 use crate::firmware::image;
+use crate::firmware::releases::{self, Releases};
 use crate::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
 
 use super::target::{TargetArgs, open_board};
@@ -29,8 +31,15 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 #[derive(Debug, Args)]
 pub struct FlashFwArgs {
     /// The firmware image (STM32H747AII6_CM7.bin).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE", conflicts_with_all = ["release", "list"])]
+    pub file: Option<PathBuf>,
+    /// A release from firmware/releases.toml, downloaded into the cache and checked by sha256
+    /// (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache).
+    #[arg(long, value_name = "TAG", conflicts_with = "list")]
+    pub release: Option<String>,
+    /// List the known releases, what is in the cache, and what the board runs.
+    #[arg(long)]
+    pub list: bool,
     /// Show the plan and the exact board commands; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -147,20 +156,182 @@ fn state_json(s: &BoardState) -> serde_json::Value {
     serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
 }
 
-pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
-    // The image is checked before anything touches the board.
-    let bytes = std::fs::read(&args.file).map_err(|e| {
+fn load_releases() -> Result<(Releases, String), CliError> {
+    Releases::load().map_err(|e| {
         CliError::failure(
-            format!("cannot read {}: {e}", args.file.display()),
+            e,
+            "fix the releases file, or unset X8CTL_RELEASES_FILE to use the built-in list",
+        )
+    })
+}
+
+fn cache() -> Result<PathBuf, CliError> {
+    releases::cache_dir().ok_or_else(|| {
+        CliError::failure(
+            "no cache folder: neither X8CTL_CACHE_DIR nor a home folder is set",
+            "set X8CTL_CACHE_DIR to a writable folder",
+        )
+    })
+}
+
+/// Download (or find in the cache) release `tag`.
+fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
+    let (rels, from) = load_releases()?;
+    let Some(rel) = rels.find(tag) else {
+        let known: Vec<&str> = rels.releases.iter().map(|r| r.tag.as_str()).collect();
+        return Err(CliError::failure(
+            format!("no release {tag} in the releases list ({from})"),
+            format!(
+                "known: {}; `x8ctl flash-fw --list` shows them",
+                known.join(", ")
+            ),
+        ));
+    };
+    let dir = cache()?;
+    let bar = (ctx.stderr_is_terminal && !ctx.quiet).then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "download [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+    let on = |e: DownloadEvent| match e {
+        DownloadEvent::Total(n) => {
+            if let Some(b) = &bar {
+                b.set_length(n);
+            }
+        }
+        DownloadEvent::Bytes { done } => {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        }
+        DownloadEvent::Started { url, from } => {
+            if from > 0 {
+                ctx.status(&format!("download: resuming {url} from byte {from}"));
+            } else {
+                ctx.status(&format!("download: {url}"));
+            }
+        }
+        DownloadEvent::Retrying { attempt, error } => {
+            ctx.status(&format!("download: {error}; retrying (attempt {attempt})"))
+        }
+        DownloadEvent::Cached { path } => ctx.status(&format!(
+            "release {tag}: using the cached image {} (sha256 verified)",
+            path.display()
+        )),
+        DownloadEvent::Verified { path } => ctx.status(&format!(
+            "release {tag}: downloaded, sha256 verified, cached as {}",
+            path.display()
+        )),
+    };
+    let r = download::fetch(rel, &dir, &on);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    r.map_err(|e| CliError::failure(format!("release {tag}: {e}"), e.hint()))
+}
+
+/// `--list`: known releases, the cache, and the board.
+fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
+    let (rels, from) = load_releases()?;
+    let dir = cache()?;
+    let cached = releases::cached_tags(&dir);
+    let board = match open_board(ctx, target) {
+        Ok((_s, b)) => match flash::board_versions(&b) {
+            Ok((running, installed)) => serde_json::json!({
+                "serial": b.serial(),
+                "running": running.as_ref().ok(),
+                "running_error": running.as_ref().err(),
+                "installed": installed,
+            }),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        },
+        Err(e) => serde_json::json!({ "error": e.message }),
+    };
+    let mut out = std::io::stdout().lock();
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "releases_file": from,
+            "releases": rels.releases,
+            "cache_dir": dir.display().to_string(),
+            "cached": cached,
+            "board": board,
+        });
+        let _ = writeln!(out, "{doc}");
+        return Ok(exit::OK);
+    }
+    let _ = writeln!(out, "known releases ({from}):");
+    for r in &rels.releases {
+        let state = match (cached.contains(&r.tag), r.downloadable()) {
+            (true, _) => "cached",
+            (false, true) => "downloadable",
+            (false, false) => "no download known (use --build)",
+        };
+        let _ = writeln!(out, "  {:<8} {} {}  {state}", r.tag, r.date, r.commit);
+        if !r.fixes.is_empty() {
+            let _ = writeln!(out, "           {}", r.fixes);
+        }
+    }
+    let _ = writeln!(out, "cache: {}", dir.display());
+    let others: Vec<&str> = cached
+        .iter()
+        .filter(|t| rels.find(t).is_none())
+        .map(|s| s.as_str())
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(out, "  also cached: {}", others.join(", "));
+    }
+    match board.get("error").and_then(|e| e.as_str()) {
+        Some(e) => {
+            let _ = writeln!(out, "board: none ({e})");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "board {}: running {}, installed {}",
+                board["serial"].as_str().unwrap_or("?"),
+                board["running"]
+                    .as_str()
+                    .or(board["running_error"].as_str())
+                    .unwrap_or("?"),
+                board["installed"].as_str().unwrap_or("(unreadable)")
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
+    if args.list {
+        return list(ctx, target);
+    }
+    let file = match (&args.file, &args.release) {
+        (Some(f), _) => f.clone(),
+        (None, Some(tag)) => fetch_release(ctx, tag)?,
+        (None, None) => {
+            return Err(CliError::usage(
+                "give the firmware FILE or --release TAG (`x8ctl flash-fw --list` shows the releases)",
+            ));
+        }
+    };
+    // The image is checked before anything touches the board.
+    let bytes = std::fs::read(&file).map_err(|e| {
+        CliError::failure(
+            format!("cannot read {}: {e}", file.display()),
             "check the path of the firmware image",
         )
     })?;
-    let info = image::check(&bytes).map_err(|e| {
-        CliError::failure(format!("{} is refused: {e}", args.file.display()), e.hint())
-    })?;
+    let info = image::check(&bytes)
+        .map_err(|e| CliError::failure(format!("{} is refused: {e}", file.display()), e.hint()))?;
     ctx.status(&format!(
         "image {}: version {}, {} bytes, sha256 {}",
-        args.file.display(),
+        file.display(),
         info.version,
         info.size,
         info.sha256
@@ -205,7 +376,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         flash::flash(
             &board,
             &FlashImage {
-                path: &args.file,
+                path: &file,
                 info: &info,
             },
             &FlashOptions {
