@@ -280,11 +280,13 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         }
         'x8ctl;flash-fw' {
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)')
+            [CompletionResult]::new('--ref', '--ref', [CompletionResultType]::ParameterName, 'The tag, branch or commit to build (default: the newest known release)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
             [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
             [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the known releases, what is in the cache, and what the board runs')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and the exact board commands; change nothing')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Flash even when the image is older than, or the same as, the running firmware')

@@ -263,11 +263,13 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         }
         &'x8ctl;flash-fw'= {
             cand --release 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)'
+            cand --ref 'The tag, branch or commit to build (default: the newest known release)'
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
             cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
             cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --build 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)'
             cand --list 'List the known releases, what is in the cache, and what the board runs'
             cand --dry-run 'Show the plan and the exact board commands; change nothing'
             cand --force 'Flash even when the image is older than, or the same as, the running firmware'

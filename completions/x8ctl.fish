@@ -182,10 +182,12 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l virtual -d 'Use a
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l release -d 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l ref -d 'The tag, branch or commit to build (default: the newest known release)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l build -d 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l list -d 'List the known releases, what is in the cache, and what the board runs'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l dry-run -d 'Show the plan and the exact board commands; change nothing'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l force -d 'Flash even when the image is older than, or the same as, the running firmware'

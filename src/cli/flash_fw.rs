@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::firmware::build::{self, BuildEvent};
 use crate::firmware::download::{self, DownloadEvent};
 use crate::firmware::image;
 use crate::firmware::releases::{self, Releases};
@@ -31,12 +32,20 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 #[derive(Debug, Args)]
 pub struct FlashFwArgs {
     /// The firmware image (STM32H747AII6_CM7.bin).
-    #[arg(value_name = "FILE", conflicts_with_all = ["release", "list"])]
+    #[arg(value_name = "FILE", conflicts_with_all = ["release", "list", "build"])]
     pub file: Option<PathBuf>,
     /// A release from firmware/releases.toml, downloaded into the cache and checked by sha256
     /// (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache).
     #[arg(long, value_name = "TAG", conflicts_with = "list")]
     pub release: Option<String>,
+    /// Build the firmware from source: clone it with git into the cache, check for
+    /// arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin
+    /// (X8CTL_FIRMWARE_REPO names another repository).
+    #[arg(long, conflicts_with_all = ["release", "list"])]
+    pub build: bool,
+    /// The tag, branch or commit to build (default: the newest known release).
+    #[arg(long = "ref", value_name = "REF", requires = "build")]
+    pub reference: Option<String>,
     /// List the known releases, what is in the cache, and what the board runs.
     #[arg(long)]
     pub list: bool,
@@ -236,6 +245,39 @@ fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
     r.map_err(|e| CliError::failure(format!("release {tag}: {e}"), e.hint()))
 }
 
+/// Build the firmware at `reference` (default: the newest known release).
+fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliError> {
+    let reference = match reference {
+        Some(r) => r.to_string(),
+        None => {
+            let (rels, _) = load_releases()?;
+            rels.releases
+                .last()
+                .map(|r| r.tag.clone())
+                .unwrap_or_else(|| "master".into())
+        }
+    };
+    let dir = cache()?;
+    let on = |e: BuildEvent| match e {
+        BuildEvent::Fetching { url, into, shallow } => ctx.status(&format!(
+            "build: fetching {url}{} into {}",
+            if shallow { " (shallow)" } else { "" },
+            into.display()
+        )),
+        BuildEvent::CheckedOut { reference, commit } => {
+            ctx.status(&format!("build: checked out {reference} ({commit})"))
+        }
+        BuildEvent::Building { command } => ctx.status(&format!("build: {command}")),
+        BuildEvent::Built { path } => ctx.status(&format!("build: made {}", path.display())),
+    };
+    let (path, lines) = build::build(None, &reference, &dir, &on)
+        .map_err(|e| CliError::failure(format!("--build {reference}: {e}"), e.hint()))?;
+    for l in lines {
+        ctx.detail(&format!("  make | {l}"));
+    }
+    Ok(path)
+}
+
 /// `--list`: known releases, the cache, and the board.
 fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let (rels, from) = load_releases()?;
@@ -314,9 +356,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
     let file = match (&args.file, &args.release) {
         (Some(f), _) => f.clone(),
         (None, Some(tag)) => fetch_release(ctx, tag)?,
+        (None, None) if args.build => build_firmware(ctx, args.reference.as_deref())?,
         (None, None) => {
             return Err(CliError::usage(
-                "give the firmware FILE or --release TAG (`x8ctl flash-fw --list` shows the releases)",
+                "give the firmware FILE, --release TAG or --build (`x8ctl flash-fw --list` shows the releases)",
             ));
         }
     };
