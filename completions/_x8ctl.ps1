@@ -290,6 +290,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the known releases, what is in the cache, and what the board runs')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and the exact board commands; change nothing')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Flash even when the image is older than, or the same as, the running firmware')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Flash every attached X8 at once (one progress line each)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')

@@ -243,7 +243,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__flash__subcmd__fw)
-            opts="-q -v -y -s -h -V --release --build --ref --list --dry-run --force --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            opts="-q -v -y -s -h -V --release --build --ref --list --dry-run --force --all --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -273,6 +273,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --list 'List the known releases, what is in the cache, and what the board runs'
             cand --dry-run 'Show the plan and the exact board commands; change nothing'
             cand --force 'Flash even when the image is older than, or the same as, the running firmware'
+            cand --all 'Flash every attached X8 at once (one progress line each)'
             cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
             cand -q 'Say less on stderr'
             cand --quiet 'Say less on stderr'

@@ -191,6 +191,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l build -d 'Build
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l list -d 'List the known releases, what is in the cache, and what the board runs'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l dry-run -d 'Show the plan and the exact board commands; change nothing'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l force -d 'Flash even when the image is older than, or the same as, the running firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l all -d 'Flash every attached X8 at once (one progress line each)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s q -l quiet -d 'Say less on stderr'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s v -l verbose -d 'Say more on stderr (repeat for more)'

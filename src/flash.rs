@@ -193,6 +193,20 @@ impl FlashError {
         })
     }
 
+    /// A failure of x8ctl itself (the board's state is not known).
+    pub fn internal(message: &str) -> Box<Self> {
+        let mut e = FlashError::new(
+            Step::Sudo,
+            FailKind::Board,
+            message,
+            "please report this; check the board with `x8ctl doctor`",
+        );
+        e.state = BoardState::RollbackFailed {
+            detail: "unknown: x8ctl stopped unexpectedly".into(),
+        };
+        e
+    }
+
     fn board(step: Step, e: BoardError) -> Box<Self> {
         let hint = e.hint();
         FlashError::new(step, FailKind::Board, e.to_string(), hint)

@@ -465,3 +465,51 @@ fn a_persistent_verify_failure_says_the_rollback_failed() {
     assert_eq!(backup, make_image("0.0.5"));
     assert_eq!(std::fs::read(board_path(&sim, INSTALLED)).unwrap(), backup);
 }
+
+/// `--all`: three virtual X8s through one adb server, flashed in parallel; one of them
+/// fails to program and is rolled back, the others end on the new firmware.
+#[test]
+fn all_flashes_three_boards_through_one_adb_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sims = [sim(&[]), sim(&[Fault::ProgramFail]), sim(&[])];
+    let adb = AdbServer::start();
+    let serials: Vec<String> = sims.iter().map(|s| adb.connect(s)).collect();
+    let befores: Vec<State> = sims.iter().map(state).collect();
+    let mut c = adb.x8ctl();
+    c.args(["flash-fw", "--all", "--yes", "--json"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 5, "{err}");
+    let doc = json(&out, &err);
+    let boards = doc["boards"].as_array().unwrap();
+    assert_eq!(boards.len(), 3, "{doc}");
+    for (i, sim) in sims.iter().enumerate() {
+        let b = boards
+            .iter()
+            .find(|b| b["serial"] == serials[i].as_str())
+            .unwrap_or_else(|| panic!("{} missing in {doc}", serials[i]));
+        if i == 1 {
+            assert_eq!(b["ok"], false);
+            assert_eq!(b["state"]["state"], "rolled-back", "{b}");
+            sim.board().faults().set(Fault::ProgramFail, false);
+            assert_previous(sim, &befores[i], "--all program-fail");
+        } else {
+            assert_eq!(b["ok"], true, "{b}");
+            let now = state(sim);
+            assert_eq!(now.h7, Ok("0.0.6-test".to_string()));
+            assert!(!now.usr_rw);
+        }
+    }
+    // Plain progress lines carry the serial.
+    let mut c = adb.x8ctl();
+    c.args(["flash-fw", "--all", "--dry-run"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for s in &serials {
+        assert!(
+            err.contains(&format!("[{s}] ==> read the running")),
+            "{err}"
+        );
+        assert!(out.contains(&format!("{s}: dry run")), "{out}");
+    }
+}

@@ -55,6 +55,9 @@ pub struct FlashFwArgs {
     /// Flash even when the image is older than, or the same as, the running firmware.
     #[arg(long)]
     pub force: bool,
+    /// Flash every attached X8 at once (one progress line each).
+    #[arg(long, conflicts_with = "list")]
+    pub all: bool,
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -379,6 +382,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         info.size,
         info.sha256
     ));
+    if args.all {
+        return run_all(ctx, target, &file, &info, &args);
+    }
     let (_session, board) = open_board(ctx, target)?;
     if !args.dry_run && !ctx.yes {
         if !ctx.interactive {
@@ -487,11 +493,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
             Ok(exit::OK)
         }
         Err(e) => {
-            let code = match e.kind {
-                FailKind::Interrupted => exit::INTERRUPTED,
-                FailKind::Check => exit::CHECK_FAILED,
-                FailKind::Board | FailKind::Refused => exit::FAILURE,
-            };
+            let code = exit_code(e.kind);
             let message = format!("{}; {}", e.message, e.state.describe());
             if ctx.json {
                 let doc = serde_json::json!({
@@ -519,4 +521,223 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
             Ok(code)
         }
     }
+}
+
+fn exit_code(kind: FailKind) -> u8 {
+    match kind {
+        FailKind::Interrupted => exit::INTERRUPTED,
+        FailKind::Check => exit::CHECK_FAILED,
+        FailKind::Board | FailKind::Refused => exit::FAILURE,
+    }
+}
+
+/// `--all`: every attached, usable X8 in parallel, one progress line each.
+fn run_all(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    file: &std::path::Path,
+    info: &crate::firmware::image::ImageInfo,
+    args: &FlashFwArgs,
+) -> Result<u8, CliError> {
+    use crate::board::connect::Session;
+    let session = Session::open(&target.options()).map_err(super::target::board_error)?;
+    let entries: Vec<_> = session
+        .devices
+        .iter()
+        .filter(|d| d.usable() && d.is_x8())
+        .cloned()
+        .collect();
+    let skipped: Vec<String> = session
+        .devices
+        .iter()
+        .filter(|d| !(d.usable() && d.is_x8()))
+        .map(|d| d.label())
+        .collect();
+    if entries.is_empty() {
+        return Err(super::target::board_error(
+            crate::board::BoardError::NoBoard { others: skipped },
+        ));
+    }
+    for s in &skipped {
+        ctx.status(&format!("skipping {s}: not a usable X8"));
+    }
+    let serials: Vec<String> = entries.iter().map(|e| e.serial.clone()).collect();
+    if !args.dry_run && !ctx.yes {
+        if !ctx.interactive {
+            return Err(CliError::new(
+                exit::USAGE,
+                format!(
+                    "flash-fw --all changes the firmware of {} boards and needs a confirmation",
+                    serials.len()
+                ),
+                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
+            ));
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Flash H7 firmware {} onto {} boards ({})?",
+                info.version,
+                serials.len(),
+                serials.join(", ")
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        if !ok {
+            ctx.status("nothing changed");
+            return Ok(exit::FAILURE);
+        }
+    }
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    });
+    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+    let multi = indicatif::MultiProgress::new();
+    let opts = FlashOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    let width = serials.iter().map(|s| s.len()).max().unwrap_or(0);
+    let results: Vec<(String, Result<flash::FlashReport, Box<flash::FlashError>>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = entries
+                .iter()
+                .map(|entry| {
+                    let board = session.board_for(entry);
+                    let serial = entry.serial.clone();
+                    let bar = fancy.then(|| {
+                        let b = multi.add(ProgressBar::new_spinner());
+                        b.set_style(
+                            ProgressStyle::with_template("{spinner} {prefix} {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
+                        b.set_prefix(format!("{serial:<width$}"));
+                        b.enable_steady_tick(std::time::Duration::from_millis(120));
+                        b
+                    });
+                    let opts = &opts;
+                    scope.spawn(move || {
+                        let on = |e: FlashEvent| {
+                            let text = match &e {
+                                FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
+                                FlashEvent::Done { step, summary } => {
+                                    Some(format!("  ok  {}: {summary}", step.name()))
+                                }
+                                FlashEvent::Failed { step, error } => {
+                                    Some(format!("  FAILED {}: {error}", step.name()))
+                                }
+                                FlashEvent::Bytes { done, total } => {
+                                    bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
+                                }
+                                FlashEvent::BoardLine { .. } => None,
+                            };
+                            let Some(text) = text else { return };
+                            match &bar {
+                                Some(b) => b.set_message(text),
+                                None if !ctx.quiet => {
+                                    let _ = writeln!(
+                                        std::io::stderr().lock(),
+                                        "[{serial:<width$}] {text}"
+                                    );
+                                }
+                                None => {}
+                            }
+                        };
+                        let r = flash::flash(
+                            &board,
+                            &FlashImage { path: file, info },
+                            opts,
+                            &INTERRUPTED,
+                            &on,
+                        );
+                        if let Some(b) = &bar {
+                            b.finish_with_message(match &r {
+                                Ok(_) => "done".to_string(),
+                                Err(e) => format!("FAILED {}", e.step.name()),
+                            });
+                        }
+                        (serial, r)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(serials.iter())
+                .map(|(h, s)| {
+                    h.join().unwrap_or_else(|_| {
+                        (
+                            s.clone(),
+                            Err(flash::FlashError::internal("the flash thread panicked")),
+                        )
+                    })
+                })
+                .collect()
+        });
+    let mut code = exit::OK;
+    let mut docs = Vec::new();
+    let mut out = std::io::stdout().lock();
+    for (serial, r) in &results {
+        match r {
+            Ok(report) => {
+                docs.push(serde_json::json!({
+                    "serial": serial, "ok": true,
+                    "state": state_json(&BoardState::New { version: info.version.clone() }),
+                    "report": report,
+                }));
+                if !ctx.json {
+                    let what = if report.dry_run {
+                        format!(
+                            "dry run: running {}, installed {}; nothing changed",
+                            report.running_before.as_deref().unwrap_or("unknown"),
+                            report.installed_before.as_deref().unwrap_or("unknown")
+                        )
+                    } else {
+                        format!(
+                            "flashed: the H7 runs {} (was {}), RPC check: {}",
+                            report.running_after.as_deref().unwrap_or(&info.version),
+                            report.running_before.as_deref().unwrap_or("unknown"),
+                            report.rpc.as_deref().unwrap_or("-")
+                        )
+                    };
+                    let _ = writeln!(out, "{serial}: {what}");
+                }
+            }
+            Err(e) => {
+                let c = exit_code(e.kind);
+                code = match (code, c) {
+                    (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
+                    (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
+                    _ => c,
+                };
+                docs.push(serde_json::json!({
+                    "serial": serial, "ok": false,
+                    "state": state_json(&e.state),
+                    "error": {
+                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                    },
+                }));
+                if !ctx.json {
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "error: {serial}: flash-fw {}: {}; {}\n  hint: {}",
+                        e.step.name(),
+                        e.message,
+                        e.state.describe(),
+                        e.hint
+                    );
+                }
+            }
+        }
+    }
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "ok": code == exit::OK,
+            "boards": docs,
+            "skipped": skipped,
+        });
+        let _ = writeln!(out, "{doc}");
+    }
+    Ok(code)
 }
