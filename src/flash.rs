@@ -584,9 +584,14 @@ impl Pipeline<'_> {
                 "run `sudo mount -o remount,ro /usr` on the board",
             )),
             (Ok(()), None) => {
+                let what = if step == Step::Rollback {
+                    "the backup is installed again and verified"
+                } else {
+                    "installed and verified"
+                };
                 self.done(
                     step,
-                    format!("installed and verified (sha256 {})", &want_sha[..12]),
+                    format!("{what} (sha256 {})", &want_sha[..12.min(want_sha.len())]),
                 );
                 Ok(())
             }
@@ -1060,7 +1065,7 @@ fn rollback(
     backup_version: Option<&str>,
     old: &str,
 ) -> BoardState {
-    p.started(Step::Rollback);
+    // install(Step::Rollback, ...) reports the step's start.
     let want = backup_version.unwrap_or(old).to_string();
     let r = (|| {
         p.install(Step::Rollback, backup, backup_sha)?;

@@ -245,7 +245,15 @@ fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    r.map_err(|e| CliError::failure(format!("release {tag}: {e}"), e.hint()))
+    r.map_err(|e| {
+        let msg = e.to_string();
+        let msg = if msg.starts_with("release ") {
+            msg
+        } else {
+            format!("release {tag}: {msg}")
+        };
+        CliError::failure(msg, e.hint())
+    })
 }
 
 /// Build the firmware at `reference` (default: the newest known release).

@@ -42,7 +42,9 @@ pub enum DownloadEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
-    #[error("release {tag} has no known download (the repository publishes no release assets)")]
+    #[error(
+        "release {tag} has no known download (no release asset of it is known: releases.toml has no url and sha256 for it)"
+    )]
     NoAsset { tag: String },
     #[error("the download of {url} failed after {attempts} attempts: {last}")]
     Failed {
