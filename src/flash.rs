@@ -938,14 +938,21 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         p.done(Step::RestartProxy, "m4-proxy restarted");
         p.check_interrupt(Step::RpcCheck)?;
         p.started(Step::RpcCheck);
+        // m4-proxy may need a moment to listen after its restart; a silent M4 already
+        // costs m4-proxy's 1 s per call, so that is tried twice only.
         let mut last = CallOutcome::Timeout;
-        for i in 0..3 {
+        let mut silent = 0;
+        for _ in 0..6 {
             last = rpc_temperature(p.board);
-            if last.is_answered() || matches!(last, CallOutcome::M4Error { .. }) {
-                break;
-            }
-            if i < 2 {
-                std::thread::sleep(Duration::from_millis(500));
+            match &last {
+                CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => break,
+                CallOutcome::NotListening => std::thread::sleep(Duration::from_millis(700)),
+                _ => {
+                    silent += 1;
+                    if silent >= 2 {
+                        break;
+                    }
+                }
             }
         }
         match &last {

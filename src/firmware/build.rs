@@ -149,11 +149,13 @@ fn checkout(
     });
     let mut remote = repo.remote_anonymous(url).map_err(git_err)?;
     let mut fo = git2::FetchOptions::new();
-    fo.download_tags(git2::AutotagOption::All);
     let specs: Vec<String> = if shallow {
+        // Just the tag, one commit deep.
+        fo.download_tags(git2::AutotagOption::None);
         fo.depth(1);
         vec![format!("+refs/tags/{reference}:refs/tags/{reference}")]
     } else {
+        fo.download_tags(git2::AutotagOption::All);
         vec![
             "+refs/heads/*:refs/remotes/origin/*".into(),
             "+refs/tags/*:refs/tags/*".into(),
