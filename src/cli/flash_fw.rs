@@ -658,11 +658,9 @@ fn run_all(
                             &INTERRUPTED,
                             &on,
                         );
+                        // Each board's outcome is printed below, after all have finished.
                         if let Some(b) = &bar {
-                            b.finish_with_message(match &r {
-                                Ok(_) => "done".to_string(),
-                                Err(e) => format!("FAILED {}", e.step.name()),
-                            });
+                            b.finish_and_clear();
                         }
                         (serial, r)
                     })
@@ -681,6 +679,7 @@ fn run_all(
                 })
                 .collect()
         });
+    let _ = multi.clear();
     let mut code = exit::OK;
     let mut docs = Vec::new();
     let mut out = std::io::stdout().lock();
