@@ -1074,9 +1074,17 @@ fn rollback(
 ) -> BoardState {
     // install(Step::Rollback, ...) reports the step's start.
     let want = backup_version.unwrap_or(old).to_string();
-    let r = (|| {
+    let r: StepResult<String> = (|| {
         p.install(Step::Rollback, backup, backup_sha)?;
-        p.program_and_check(&want)
+        let v = p.program_and_check(&want)?;
+        // The H7 was reset: m4-proxy has to reconnect to it too (best effort; the
+        // firmware state is what the rollback is judged by).
+        p.started(Step::RestartProxy);
+        match p.root(Step::RestartProxy, "systemctl restart m4-proxy") {
+            Ok(_) => p.done(Step::RestartProxy, "m4-proxy restarted"),
+            Err(e) => p.failed(&e),
+        }
+        Ok(v)
     })();
     let ro = p.ensure_ro();
     match (r, ro) {

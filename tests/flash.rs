@@ -319,6 +319,20 @@ fn a_silent_m4_after_the_flash_rolls_back() {
     assert!(e.usr_read_only);
     let ev = events.lock().unwrap();
     assert!(ev.contains(&FlashEvent::Started(Step::Rollback)));
+    // m4-proxy is restarted after the flash and again after the rollback.
+    let restarts = ev
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                FlashEvent::Done {
+                    step: Step::RestartProxy,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(restarts, 2);
     // The new firmware was on the H7 in between.
     assert!(ev.iter().any(|e| matches!(e, FlashEvent::Done { step: Step::ReadBack, summary } if summary.contains("0.0.6-test"))));
     assert_previous(&sim, &before, "m4-silent");
