@@ -1136,6 +1136,15 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn judging_any_output_never_panics(text in "\\PC*") {
+            let _ = judge_program(&text);
+            let _ = is_older(&text, "0.0.5");
+            let _ = backup_path(Some(&text));
+        }
+    }
+
     #[test]
     fn versions_compare_by_release() {
         assert!(is_older("0.0.4", "0.0.5"));
