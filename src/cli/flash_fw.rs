@@ -67,7 +67,8 @@ struct View {
     bar: Option<ProgressBar>,
     plain: bool,
     verbose: bool,
-    pushing: Mutex<bool>,
+    /// The push bar's style is set.
+    pushing: bool,
 }
 
 impl View {
@@ -77,7 +78,7 @@ impl View {
             bar: None,
             plain: !fancy && !ctx.quiet,
             verbose: ctx.verbose > 0,
-            pushing: Mutex::new(false),
+            pushing: false,
         }
     }
 
@@ -139,10 +140,10 @@ impl Renderer {
                 }
             }
             FlashEvent::Bytes { done, total } => {
+                let first = !v.pushing;
+                v.pushing = true;
                 if let Some(b) = &v.bar {
-                    let mut p = v.pushing.lock().unwrap_or_else(|p| p.into_inner());
-                    if !*p {
-                        *p = true;
+                    if first {
                         b.set_style(
                             ProgressStyle::with_template(
                                 "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
