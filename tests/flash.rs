@@ -247,16 +247,31 @@ fn each_fault_ends_on_the_previous_firmware_with_usr_read_only() {
         (Fault::DiskFull, 1, "unchanged", "push"),
         (Fault::ProgramFail, 5, "rolled-back", "program"),
     ];
-    for (fault, want_code, want_state, want_step) in cases {
+    let adb = AdbServer::start();
+    for ((fault, want_code, want_state, want_step), path) in cases
+        .iter()
+        .copied()
+        .flat_map(|c| [(c, "direct"), (c, "adb-server")])
+    {
         let sim = sim(&[fault]);
         let before = state(&sim);
-        let mut c = x8ctl_direct(&sim);
+        let mut c = if path == "direct" {
+            x8ctl_direct(&sim)
+        } else {
+            // Faults that cut the link are set after adb has connected.
+            sim.board().faults().set(fault, false);
+            adb.connect(&sim);
+            sim.board().faults().set(fault, true);
+            let mut c = adb.x8ctl();
+            c.arg("-s").arg(sim.addr().to_string());
+            c
+        };
         c.args(["flash-fw", "--yes", "--json"]).arg(&img);
         let (code, out, err) = run(c);
-        assert_eq!(code, want_code, "{fault}: {err}");
+        assert_eq!(code, want_code, "{fault} ({path}): {err}");
         let doc = json(&out, &err);
         assert_eq!(doc["ok"], false);
-        assert_eq!(doc["state"]["state"], want_state, "{fault}: {doc}");
+        assert_eq!(doc["state"]["state"], want_state, "{fault} ({path}): {doc}");
         assert_eq!(doc["error"]["step"], want_step, "{fault}: {doc}");
         assert_eq!(doc["error"]["usr_read_only"], true);
         // The message says what happened and where the board is.
