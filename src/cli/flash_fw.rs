@@ -403,9 +403,15 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
             ));
         }
+        // Say what runs now, so the answer is informed (reading changes nothing).
+        let now = match flash::board_versions(&board) {
+            Ok((Ok(running), _)) => format!(" (it runs {running})"),
+            Ok((Err(e), _)) => format!(" (its H7 does not report a version: {e})"),
+            Err(_) => String::new(),
+        };
         let ok = dialoguer::Confirm::new()
             .with_prompt(format!(
-                "Flash H7 firmware {} onto {}? (the previous image is kept and restored if anything fails)",
+                "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
                 info.version,
                 board.serial()
             ))
