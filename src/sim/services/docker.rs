@@ -31,9 +31,9 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::journal::rfc3339;
-use super::mp::{self, Value};
 use super::template;
 use super::{Services, put};
+use crate::rpc::msgpack::{self, Value};
 use crate::sim::faults::Fault;
 use crate::sim::vfs::{User, Vfs};
 
@@ -161,6 +161,42 @@ pub fn python_minor(base: &str) -> Option<u32> {
         });
     }
     Some(13)
+}
+
+/// How Python's `print` shows a value msgpack-rpc-python decoded (msgpack-python 0.5
+/// gives bytes for strings: `b'...'`).
+pub fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Nil => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::F32(f) => python_float(f64::from(*f)),
+        Value::F64(f) => python_float(*f),
+        Value::Str(s) => format!("b'{s}'"),
+        Value::RawStr(b) | Value::Bin(b) => format!("b'{}'", String::from_utf8_lossy(b)),
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(python_repr).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Map(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Ext(t, d) => format!("ExtType(code={t}, data=b'{}')", String::from_utf8_lossy(d)),
+    }
+}
+
+fn python_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
 }
 
 fn cap_first(s: &str) -> String {
@@ -586,16 +622,12 @@ fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) ->
         Ok(s) => s,
         Err(_) => return CallOutcome::Refused,
     };
-    let mut req = Vec::new();
-    mp::encode(
-        &Value::Array(vec![
-            Value::Int(0),
-            Value::Int(0),
-            Value::Str(method.into()),
-            Value::Array(vec![]),
-        ]),
-        &mut req,
-    );
+    let req = msgpack::encode(&Value::Array(vec![
+        Value::UInt(0),
+        Value::UInt(0),
+        Value::Str(method.into()),
+        Value::Array(vec![]),
+    ]));
     if s.write_all(&req).is_err() {
         return CallOutcome::Refused;
     }
@@ -621,19 +653,19 @@ fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) ->
             Ok(0) => closed = true,
             Ok(n) => {
                 buf.extend_from_slice(&chunk[..n]);
-                match mp::decode(&buf) {
+                match msgpack::decode(&buf) {
                     Ok((Value::Array(a), _)) if a.len() == 4 => {
-                        if a[2] != Value::Nil {
+                        if !a[2].is_nil() {
                             let e = match &a[2] {
                                 Value::Str(s) => s.clone(),
-                                o => o.python_repr(),
+                                o => python_repr(o),
                             };
                             return CallOutcome::RpcError(e);
                         }
                         return CallOutcome::Value(a[3].clone());
                     }
-                    Ok(_) | Err(mp::DecodeError::Invalid) => closed = true,
-                    Err(mp::DecodeError::Incomplete) => {}
+                    Err(msgpack::DecodeError::Incomplete) => {}
+                    Ok(_) | Err(_) => closed = true,
                 }
             }
             Err(e)
@@ -1031,7 +1063,7 @@ fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
             };
             match rpc_call(c, addr, m, timeout) {
                 CallOutcome::Value(v) => {
-                    c.emit(false, format!("{}:  {}", cap_first(m), v.python_repr()))
+                    c.emit(false, format!("{}:  {}", cap_first(m), python_repr(&v)))
                 }
                 CallOutcome::Timeout => {
                     c.emit(false, unable);
@@ -1069,19 +1101,15 @@ fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
     };
     let ok = (|| -> io::Result<()> {
         let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-        let mut req = Vec::new();
-        mp::encode(
-            &Value::Array(vec![
-                Value::Int(0),
-                Value::Int(0),
-                Value::Str("register".into()),
-                Value::Array(vec![
-                    Value::Int(i64::from(port)),
-                    Value::Array(vec![Value::Str("tty".into()), Value::Str("echo".into())]),
-                ]),
+        let req = msgpack::encode(&Value::Array(vec![
+            Value::UInt(0),
+            Value::UInt(0),
+            Value::Str("register".into()),
+            Value::Array(vec![
+                Value::UInt(u64::from(port)),
+                Value::Array(vec![Value::Str("tty".into()), Value::Str("echo".into())]),
             ]),
-            &mut req,
-        );
+        ]));
         s.write_all(&req)?;
         s.set_read_timeout(Some(Duration::from_secs(2)))?;
         let mut b = [0u8; 64];
