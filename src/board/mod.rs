@@ -134,8 +134,6 @@ pub enum BoardError {
     Ambiguous { candidates: Vec<String> },
     #[error("the board {serial} is {state}")]
     Unusable { serial: String, state: String },
-    #[error("the device {serial} is not a Portenta X8 ({what})")]
-    NotX8 { serial: String, what: String },
     #[error("the board went away: {detail}")]
     Gone { detail: String },
     #[error("the board refused the {service} service: {detail}")]
@@ -194,7 +192,6 @@ impl BoardError {
             BoardError::Unusable { .. } => {
                 "another program may hold the board (another adb server or an IDE): close it, or replug the board".into()
             }
-            BoardError::NotX8 { .. } => "pick the X8 with -s SERIAL".into(),
             BoardError::Gone { .. } => {
                 "check the cable and that the board is still powered, then run the command again".into()
             }

@@ -121,13 +121,6 @@ impl Ctx {
             let _ = writeln!(std::io::stderr().lock(), "{msg}");
         }
     }
-
-    /// A detail line on stderr, only with -v.
-    pub fn detail(&self, msg: &str) {
-        if self.verbose > 0 {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
-        }
-    }
 }
 
 /// An error as the user sees it: what happened, what to do next, and the exit code.
