@@ -806,6 +806,9 @@ fn tcp_service(stream: &Arc<Stream>, mut input: Inbound, sock: TcpStream) {
                     }
                 }
             }
+            // The board side closed (e.g. m4-proxy's silent close after 1 s): as adbd
+            // does, flush and close the stream (CLSE), which also ends the host-side pump.
+            stream.finish();
         })
     };
     let mut to_board = sock;
