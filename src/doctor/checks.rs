@@ -572,6 +572,16 @@ pub fn call_board(
     last
 }
 
+/// An outcome in words; an M4 error string is shown as it is (not quoted).
+pub fn describe_outcome(o: &CallOutcome) -> String {
+    match o {
+        CallOutcome::M4Error {
+            error: crate::rpc::msgpack::Value::Str(s),
+        } => format!("the M4 answered with an error: {s}"),
+        other => other.to_string(),
+    }
+}
+
 fn rpc(ctx: &CheckCtx) -> Finding {
     let o = call_board(
         &ctx.board,
@@ -599,7 +609,7 @@ pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
             Finding::fail("nothing listens on port 5001 on the board", hint)
                 .with_fix(Fix::root("restart m4-proxy", RESTART_M4_PROXY))
         }
-        other => Finding::fail(other.to_string(), hint),
+        other => Finding::fail(describe_outcome(other), hint),
     }
 }
 
