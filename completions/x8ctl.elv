@@ -41,6 +41,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand push 'Copy files and folders to the board'
             cand pull 'Copy files and folders from the board'
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+            cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+            cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -160,6 +162,104 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;rpc'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand call 'Call METHOD with ARGs and print the result'
+            cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;rpc;call'= {
+            cand --timeout 'Seconds to wait for the answer (m4-proxy itself gives up after 1 s)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;rpc;sensors'= {
+            cand --watch 'Read again every SECS seconds until Ctrl-C (with --json: one document per line)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;rpc;help'= {
+            cand call 'Call METHOD with ARGs and print the result'
+            cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;rpc;help;call'= {
+        }
+        &'x8ctl;rpc;help;sensors'= {
+        }
+        &'x8ctl;rpc;help;help'= {
+        }
+        &'x8ctl;doctor'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --fix 'Offer to repair each failed check that has a fix (asks first; --yes does not ask), then check again'
+            cand --strict 'Warnings fail the run too'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'x8ctl;completions'= {
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
@@ -186,6 +286,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand push 'Copy files and folders to the board'
             cand pull 'Copy files and folders from the board'
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+            cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+            cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -198,6 +300,16 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;pull'= {
         }
         &'x8ctl;help;sim'= {
+        }
+        &'x8ctl;help;rpc'= {
+            cand call 'Call METHOD with ARGs and print the result'
+            cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+        }
+        &'x8ctl;help;rpc;call'= {
+        }
+        &'x8ctl;help;rpc;sensors'= {
+        }
+        &'x8ctl;help;doctor'= {
         }
         &'x8ctl;help;completions'= {
         }
