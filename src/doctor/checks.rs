@@ -42,10 +42,10 @@ fn board_failed(e: &BoardError) -> Finding {
     Finding::fail(e.to_string(), e.hint())
 }
 
-fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
+fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Box<Finding>> {
     ctx.board
         .run(cmd, Some(ctx.timeout))
-        .map_err(|e| board_failed(&e))
+        .map_err(|e| Box::new(board_failed(&e)))
 }
 
 /// The sections of `out` split at [`SEP`] lines (bytes, since the firmware bytes are binary).
@@ -252,7 +252,7 @@ fn h7_boot(ctx: &CheckCtx) -> Finding {
         "systemctl show -p LoadState,ActiveState,SubState,Result stm32h7-program",
     ) {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     judge_h7_boot(&parse::systemctl_show(&out.stdout_text()))
 }
@@ -309,7 +309,7 @@ const OTHER_MODULES: [&str; 6] = [
 fn modules(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "lsmod") {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     if !out.ok() {
         return Finding::fail(
@@ -365,7 +365,7 @@ fn h7_firmware(ctx: &CheckCtx) -> Finding {
     );
     let out = match sh(ctx, &cmd) {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     let parts = sections(&out.stdout);
     let running_text = text(parts.first().map(Vec::as_slice).unwrap_or_default());
@@ -445,7 +445,7 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
         "if [ -c /dev/x8h7_ui ]; then echo char; elif [ -e /dev/x8h7_ui ]; then echo other; else echo missing; fi",
     ) {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     match out.stdout_text().trim() {
         "char" => Finding::ok("present (character device)"),
@@ -467,7 +467,7 @@ fn m4_proxy(ctx: &CheckCtx) -> Finding {
     );
     let out = match sh(ctx, &cmd) {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     let parts: Vec<String> = sections(&out.stdout).iter().map(|b| text(b)).collect();
     let pids: Vec<u32> = parts
@@ -619,7 +619,7 @@ pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
 fn docker(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "docker info 2>&1") {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     judge_docker(out.status, &out.text())
 }
@@ -672,7 +672,7 @@ const BACKPORTS_ERROR: &str = "No module named 'backports'";
 fn containers(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "docker ps -a --format '{{json .}}'") {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     if !out.ok() {
         return Finding::fail(
@@ -803,7 +803,7 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
 fn disk(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "df -P / /home/fio") {
         Ok(o) => o,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     let rows = parse::df_rows(&out.stdout_text());
     if rows.is_empty() {
