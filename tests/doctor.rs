@@ -464,3 +464,39 @@ fn a_crash_looping_container_with_the_backports_import_failure_is_recognised() {
         );
     }
 }
+
+#[test]
+fn unloaded_modules_fail_and_skip_the_chain_after_them_and_fix_reloads_them() {
+    for rig in Rig::both(|| sim(&[])) {
+        let (code, out, err) = rig.run_env(
+            &["shell", "--root", "/usr/arduino/extra/unload_modules.sh"],
+            &[],
+        );
+        assert_eq!(code, 0, "{out}\n{err}");
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(
+            &doc,
+            &[
+                ("x8h7-modules", "fail"),
+                ("h7-firmware", "skip"),
+                ("x8h7-ui", "skip"),
+                ("m4-proxy", "skip"),
+                ("rpc", "skip"),
+            ],
+            rig.name(),
+        );
+        let c = check(&doc, "x8h7-modules");
+        assert!(c["summary"].as_str().unwrap().contains("x8h7_ui"), "{c}");
+        assert!(
+            c["fix"]["command"]
+                .as_str()
+                .unwrap()
+                .contains("load_modules"),
+            "{c}"
+        );
+        let (code, doc) = rig.doctor_env(&["--fix", "--yes"], &[]);
+        assert_eq!(code, 0, "{doc}");
+        assert_only(&doc["after"], &[], rig.name());
+    }
+}

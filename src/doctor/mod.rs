@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::select::Choice;
-use crate::board::{Board, BoardError};
+use crate::board::Board;
 
 /// The latest known H7 firmware release (arduino/portentax8-stm32h7-fw tag `0.0.5`,
 /// 2025-02-21, with the RPC fixes of PR #58).
@@ -628,14 +628,6 @@ fn run_graph(
             }
         }
     }
-}
-
-/// The error of opening a board, as the `adb` and `board` checks report it.
-pub fn is_adb_level(e: &BoardError) -> bool {
-    matches!(
-        e,
-        BoardError::NoAdb { .. } | BoardError::Server(_) | BoardError::Connect { .. }
-    )
 }
 
 #[cfg(test)]
