@@ -409,58 +409,43 @@ fn no_board_fails_adb_and_skips_the_rest() {
     assert_eq!(doc["summary"]["skip"], 12);
 }
 
-/// The tutorial's python-rpc-sensors app on `python:3-alpine`: msgpack-rpc-python cannot
-/// import on Python 3.12+ (`No module named 'backports'`), and the container crash-loops.
-fn deploy_crashing_app(rig: &Rig) {
-    let dir = board_path(&rig.sim, "/home/fio/sensors");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("Dockerfile"),
-        "FROM python:3-alpine\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY main.py .\nCMD [\"python3\", \"-u\", \"main.py\"]\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("requirements.txt"), "msgpack-rpc-python\n").unwrap();
-    std::fs::write(
-        dir.join("main.py"),
-        "import msgpackrpc\n\nclient = msgpackrpc.Client(msgpackrpc.Address(\"m4-proxy\", 5001))\nprint(client.call(\"temperature\"))\n",
-    )
-    .unwrap();
-    let (code, out, err) = rig.run_env(
-        &[
-            "shell",
-            "cd /home/fio/sensors && docker build -q -t sensors . && docker run -d --restart always --name sensors sensors",
-        ],
-        &[],
-    );
-    assert_eq!(code, 0, "{out}\n{err}");
-}
-
 #[test]
-fn a_crash_looping_container_with_the_backports_import_failure_is_recognised() {
+fn a_crash_looping_app_on_a_newer_python_is_recognised() {
     for rig in Rig::both(|| sim(&[])) {
-        deploy_crashing_app(&rig);
-        // Let Docker's restart policy go round a few times (100 ms back-off, doubling).
+        // An app like python-rpc-sensors on python:3-alpine, where msgpack-rpc-python cannot
+        // import (facts: §1.6); the board's own shell builds and starts it.
+        let app = board_path(&rig.sim, "/home/fio/app");
+        std::fs::create_dir_all(app.join("python")).unwrap();
+        std::fs::write(
+            app.join("Dockerfile"),
+            "FROM python:3-alpine\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install msgpack-rpc-python\nCMD [\"python\", \"-u\", \"main.py\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            app.join("python/main.py"),
+            "from msgpackrpc import Address as RpcAddress, Client as RpcClient\nprint(RpcClient(RpcAddress('m4-proxy', 5001)).call('temperature'))\n",
+        )
+        .unwrap();
+        let (code, _, err) = rig.run_env(
+            &["shell", "cd app && docker build -q . -t app && docker run -d --name app --restart unless-stopped app"],
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
         std::thread::sleep(std::time::Duration::from_millis(1500));
         let (code, doc) = rig.doctor();
-        assert_eq!(code, 5, "{doc}");
+        assert_eq!(code, 5, "{}: {doc}", rig.name());
         assert_only(&doc, &[("containers", "fail")], rig.name());
         let c = check(&doc, "containers");
-        assert!(c["summary"].as_str().unwrap().contains("sensors"), "{c}");
-        assert!(
-            c["summary"]
-                .as_str()
-                .unwrap()
-                .contains("No module named 'backports'"),
-            "{c}"
-        );
-        let hint = c["hint"].as_str().unwrap();
-        assert!(
-            hint.contains("python:3.11-alpine") && hint.contains("backports.ssl_match_hostname"),
-            "{c}"
-        );
         assert!(
             c.get("fix").is_none(),
-            "rebuilding an app is not an automatic fix"
+            "rebuilding an app is not an automatic fix: {c}"
+        );
+        let text = c.to_string();
+        assert!(text.contains("backports"), "{}: {text}", rig.name());
+        assert!(
+            text.contains("python:3.11-alpine"),
+            "{}: {text}",
+            rig.name()
         );
     }
 }

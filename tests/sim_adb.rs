@@ -342,7 +342,11 @@ fn modern_profile_gives_adb_exit_codes_and_stderr() {
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
     let out = adb.adb(&["-s", &serial, "shell", "echo out; echo err >&2; exit 3"]);
-    assert_eq!(out.status.code(), Some(3), "shell_v2 carries the exit status");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "shell_v2 carries the exit status"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
     // x8ctl uses shell_v2 when the board has it: separate stderr, no marker.

@@ -233,11 +233,12 @@ fn slow_link_delays_every_packet() {
         assert!(adb.shell(serial, "echo x").contains('x'));
         started.elapsed()
     };
-    // OPEN out, OKAY back, WRTE back, CLSE back: at least two latencies each way.
+    // OPEN goes out, OKAY, WRTE and CLSE come back: at least one latency each way.
     let slow_t = t(&s);
+    let fast_t = t(&f);
     assert!(
-        slow_t >= Duration::from_millis(240),
+        slow_t >= Duration::from_millis(115),
         "slow link took only {slow_t:?}"
     );
-    let _ = t(&f);
+    assert!(slow_t > fast_t, "{slow_t:?} vs {fast_t:?}");
 }

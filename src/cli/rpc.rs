@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use crate::board::Board;
-use crate::doctor::{call_board, describe_outcome};
+use crate::doctor::call_board;
 use crate::rpc::client::CallOutcome;
 use crate::rpc::msgpack::{Value, parse_cli_arg, to_json};
 
@@ -112,7 +112,7 @@ fn call(
         }
         None => {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {method}: {}", describe_outcome(&outcome));
+            let _ = writeln!(err, "error: {method}: {outcome}");
             if let Some(h) = outcome.hint() {
                 let _ = writeln!(err, "  hint: {h}");
             }
@@ -176,7 +176,7 @@ fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &
         if o.is_answered() {
             continue;
         }
-        let line = format!("{name}: {}", describe_outcome(o));
+        let line = format!("{name}: {o}");
         if said.contains(&line) {
             continue;
         }

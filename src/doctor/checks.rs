@@ -42,10 +42,12 @@ fn board_failed(e: &BoardError) -> Finding {
     Finding::fail(e.to_string(), e.hint())
 }
 
-fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Box<Finding>> {
+// The error is the check's finding itself, made once per check: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
     ctx.board
         .run(cmd, Some(ctx.timeout))
-        .map_err(|e| Box::new(board_failed(&e)))
+        .map_err(|e| board_failed(&e))
 }
 
 /// The sections of `out` split at [`SEP`] lines (bytes, since the firmware bytes are binary).
@@ -252,7 +254,7 @@ fn h7_boot(ctx: &CheckCtx) -> Finding {
         "systemctl show -p LoadState,ActiveState,SubState,Result stm32h7-program",
     ) {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     judge_h7_boot(&parse::systemctl_show(&out.stdout_text()))
 }
@@ -309,7 +311,7 @@ const OTHER_MODULES: [&str; 6] = [
 fn modules(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "lsmod") {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     if !out.ok() {
         return Finding::fail(
@@ -365,7 +367,7 @@ fn h7_firmware(ctx: &CheckCtx) -> Finding {
     );
     let out = match sh(ctx, &cmd) {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     let parts = sections(&out.stdout);
     let running_text = text(parts.first().map(Vec::as_slice).unwrap_or_default());
@@ -445,7 +447,7 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
         "if [ -c /dev/x8h7_ui ]; then echo char; elif [ -e /dev/x8h7_ui ]; then echo other; else echo missing; fi",
     ) {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     match out.stdout_text().trim() {
         "char" => Finding::ok("present (character device)"),
@@ -467,7 +469,7 @@ fn m4_proxy(ctx: &CheckCtx) -> Finding {
     );
     let out = match sh(ctx, &cmd) {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     let parts: Vec<String> = sections(&out.stdout).iter().map(|b| text(b)).collect();
     let pids: Vec<u32> = parts
@@ -572,16 +574,6 @@ pub fn call_board(
     last
 }
 
-/// An outcome in words; an M4 error string is shown as it is (not quoted).
-pub fn describe_outcome(o: &CallOutcome) -> String {
-    match o {
-        CallOutcome::M4Error {
-            error: crate::rpc::msgpack::Value::Str(s),
-        } => format!("the M4 answered with an error: {s}"),
-        other => other.to_string(),
-    }
-}
-
 fn rpc(ctx: &CheckCtx) -> Finding {
     let o = call_board(
         &ctx.board,
@@ -609,7 +601,7 @@ pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
             Finding::fail("nothing listens on port 5001 on the board", hint)
                 .with_fix(Fix::root("restart m4-proxy", RESTART_M4_PROXY))
         }
-        other => Finding::fail(describe_outcome(other), hint),
+        other => Finding::fail(other.to_string(), hint),
     }
 }
 
@@ -619,7 +611,7 @@ pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
 fn docker(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "docker info 2>&1") {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     judge_docker(out.status, &out.text())
 }
@@ -672,7 +664,7 @@ const BACKPORTS_ERROR: &str = "No module named 'backports'";
 fn containers(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "docker ps -a --format '{{json .}}'") {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     if !out.ok() {
         return Finding::fail(
@@ -803,7 +795,7 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
 fn disk(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "df -P / /home/fio") {
         Ok(o) => o,
-        Err(f) => return *f,
+        Err(f) => return f,
     };
     let rows = parse::df_rows(&out.stdout_text());
     if rows.is_empty() {

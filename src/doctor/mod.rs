@@ -17,7 +17,7 @@
 mod checks;
 pub mod parse;
 
-pub use checks::{arduino_release, call_board, describe_outcome};
+pub use checks::{arduino_release, call_board};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

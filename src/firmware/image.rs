@@ -117,7 +117,7 @@ pub fn check(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
         return Err(ImageError::TooSmall { size: bytes.len() });
     }
     let sp = word(bytes, 0);
-    if !RAM_REGIONS.iter().any(|&(lo, hi, _)| sp > lo && sp <= hi) || sp % 4 != 0 {
+    if !RAM_REGIONS.iter().any(|&(lo, hi, _)| sp > lo && sp <= hi) || !sp.is_multiple_of(4) {
         return Err(ImageError::BadStack { sp });
     }
     let reset = word(bytes, 4);

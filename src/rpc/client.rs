@@ -154,7 +154,11 @@ impl std::fmt::Display for CallOutcome {
             CallOutcome::Answered { result, elapsed } => {
                 write!(f, "answered {result} in {} ms", elapsed.as_millis())
             }
-            CallOutcome::M4Error { error } => write!(f, "the M4 answered with an error: {error}"),
+            CallOutcome::M4Error { error } => match error.as_str() {
+                // The M4's own words, as it wrote them.
+                Some(text) => write!(f, "the M4 answered with an error: {text}"),
+                None => write!(f, "the M4 answered with an error: {error}"),
+            },
             CallOutcome::NoAnswer { elapsed } => write!(
                 f,
                 "m4-proxy closed the connection without a reply after {} ms (the M4 did not answer)",

@@ -302,16 +302,15 @@ impl Conn {
                     .collect();
                 self.send(Packet::new(A_AUTH, 1, 0, token));
             }
-            A_AUTH if self.board.faults().has(Fault::Unauthorized) => {
-                // A signature (2) or a public key (3): refuse silently, as a board whose
-                // "Allow USB debugging?" prompt nobody answers.
-                if p.arg0 == 2 {
-                    let token: Vec<u8> = (0..20u8)
-                        .map(|i| i.wrapping_mul(53).wrapping_add(7))
-                        .collect();
-                    self.send(Packet::new(A_AUTH, 1, 0, token));
-                }
+            // A signature (2) or a public key (3): refuse silently, as a board whose
+            // "Allow USB debugging?" prompt nobody answers.
+            A_AUTH if self.board.faults().has(Fault::Unauthorized) && p.arg0 == 2 => {
+                let token: Vec<u8> = (0..20u8)
+                    .map(|i| i.wrapping_mul(53).wrapping_add(7))
+                    .collect();
+                self.send(Packet::new(A_AUTH, 1, 0, token));
             }
+            A_AUTH if self.board.faults().has(Fault::Unauthorized) => {}
             A_CNXN => {
                 // A new CNXN resets the transport.
                 let old: Vec<Arc<Stream>> = lock(&self.streams).drain().map(|(_, s)| s).collect();
@@ -806,8 +805,8 @@ fn tcp_service(stream: &Arc<Stream>, mut input: Inbound, sock: TcpStream) {
                     }
                 }
             }
-            // The board side closed (e.g. m4-proxy's silent close after 1 s): as adbd
-            // does, flush and close the stream (CLSE), which also ends the host-side pump.
+            // The board side closed (e.g. m4-proxy's silent close): close the stream, which
+            // also ends the host-to-board pump below.
             stream.finish();
         })
     };

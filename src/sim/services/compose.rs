@@ -10,11 +10,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::docker::{Cli, Container, FsView, RunSpec, check_ref, follow_logs, join_path, pull_error};
+use super::docker::{
+    Cli, Container, FsView, RunSpec, check_ref, follow_logs, join_path, pull_error,
+};
 use super::yaml::{self, Yaml};
 use super::{Services, put};
 
-const FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// `-f`, `--project-directory`, `-p`.
+#[derive(Default)]
+struct ProjectOpts {
+    file: Option<String>,
+    dir: Option<String>,
+    name: Option<String>,
+}
 
 struct Project {
     name: String,
@@ -120,7 +135,10 @@ fn dotenv(text: &str) -> Vec<(String, String)> {
                 return None;
             }
             let (k, v) = l.split_once('=')?;
-            Some((k.trim().to_string(), v.trim().trim_matches('"').trim_matches('\'').to_string()))
+            Some((
+                k.trim().to_string(),
+                v.trim().trim_matches('"').trim_matches('\'').to_string(),
+            ))
         })
         .collect()
 }
@@ -148,18 +166,27 @@ fn words(y: Option<&Yaml>) -> Option<Vec<String>> {
 impl Services {
     fn load_project(
         &self,
-        file: Option<&str>,
-        dir: Option<&str>,
-        pname: Option<&str>,
+        opts: &ProjectOpts,
         cwd: &str,
         env: &BTreeMap<String, String>,
         fs: &dyn FsView,
         cli: &mut Cli,
     ) -> Result<Project, i32> {
-        let dir = dir.map(|d| join_path(cwd, d)).unwrap_or_else(|| cwd.to_string());
+        let (file, dir, pname) = (
+            opts.file.as_deref(),
+            opts.dir.as_deref(),
+            opts.name.as_deref(),
+        );
+        let dir = dir
+            .map(|d| join_path(cwd, d))
+            .unwrap_or_else(|| cwd.to_string());
         let path = match file {
             Some(f) => join_path(cwd, f),
-            None => match FILES.iter().map(|f| join_path(&dir, f)).find(|p| fs.exists(p)) {
+            None => match FILES
+                .iter()
+                .map(|f| join_path(&dir, f))
+                .find(|p| fs.exists(p))
+            {
                 Some(p) => p,
                 None => {
                     put(cli.err, "no configuration file provided: not found\n");
@@ -170,7 +197,10 @@ impl Services {
         let text = match fs.read(&path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(_) => {
-                put(cli.err, &format!("open {path}: no such file or directory\n"));
+                put(
+                    cli.err,
+                    &format!("open {path}: no such file or directory\n"),
+                );
                 return Err(1);
             }
         };
@@ -192,7 +222,9 @@ impl Services {
         for name in &unset {
             put(
                 cli.err,
-                &format!("WARN[0000] The \"{name}\" variable is not set. Defaulting to a blank string. \n"),
+                &format!(
+                    "WARN[0000] The \"{name}\" variable is not set. Defaulting to a blank string. \n"
+                ),
             );
         }
         let Some(Yaml::Map(services)) = doc.get("services") else {
@@ -215,7 +247,13 @@ impl Services {
         self.docker
             .containers()
             .into_iter()
-            .filter(|c| c.spec.labels.get("com.docker.compose.project").map(String::as_str) == Some(project))
+            .filter(|c| {
+                c.spec
+                    .labels
+                    .get("com.docker.compose.project")
+                    .map(String::as_str)
+                    == Some(project)
+            })
             .collect()
     }
 
@@ -228,9 +266,7 @@ impl Services {
         fs: &dyn FsView,
         cli: &mut Cli,
     ) -> i32 {
-        let mut file: Option<String> = None;
-        let mut dir: Option<String> = None;
-        let mut pname: Option<String> = None;
+        let mut opts = ProjectOpts::default();
         let mut i = 0;
         while i < args.len() && args[i].starts_with('-') {
             let take = |i: &mut usize| -> Option<String> {
@@ -238,9 +274,9 @@ impl Services {
                 args.get(*i).cloned()
             };
             match args[i].as_str() {
-                "-f" | "--file" => file = take(&mut i),
-                "--project-directory" => dir = take(&mut i),
-                "-p" | "--project-name" => pname = take(&mut i),
+                "-f" | "--file" => opts.file = take(&mut i),
+                "--project-directory" => opts.dir = take(&mut i),
+                "-p" | "--project-name" => opts.name = take(&mut i),
                 "--env-file" | "--profile" | "--ansi" | "--progress" => {
                     let _ = take(&mut i);
                 }
@@ -256,7 +292,10 @@ impl Services {
             i += 1;
         }
         let Some(cmd) = args.get(i) else {
-            put(cli.out, "\nUsage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker.\n");
+            put(
+                cli.out,
+                "\nUsage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker.\n",
+            );
             return 0;
         };
         let rest = &args[i + 1..];
@@ -264,7 +303,7 @@ impl Services {
             put(cli.out, "Docker Compose version v2.20.3\n");
             return 0;
         }
-        let project = match self.load_project(file.as_deref(), dir.as_deref(), pname.as_deref(), cwd, env, fs, cli) {
+        let project = match self.load_project(&opts, cwd, env, fs, cli) {
             Ok(p) => p,
             Err(code) => return code,
         };
@@ -277,12 +316,18 @@ impl Services {
             "config" => {
                 for (name, svc) in &project.services {
                     let image = svc.get("image").and_then(Yaml::as_str).unwrap_or("");
-                    put(cli.out, &format!("services:\n  {name}:\n    image: {image}\n"));
+                    put(
+                        cli.out,
+                        &format!("services:\n  {name}:\n    image: {image}\n"),
+                    );
                 }
                 0
             }
             other => {
-                put(cli.err, &format!("unknown docker command: \"compose {other}\"\n"));
+                put(
+                    cli.err,
+                    &format!("unknown docker command: \"compose {other}\"\n"),
+                );
                 1
             }
         }
@@ -297,7 +342,12 @@ impl Services {
                 Some(i) => i.to_string(),
                 None if def.get("build").is_some() => format!("{}-{svc}", p.name),
                 None => {
-                    put(cli.err, &format!("service \"{svc}\" has neither an image nor a build context specified: invalid compose project\n"));
+                    put(
+                        cli.err,
+                        &format!(
+                            "service \"{svc}\" has neither an image nor a build context specified: invalid compose project\n"
+                        ),
+                    );
                     return 1;
                 }
             };
@@ -313,11 +363,18 @@ impl Services {
             let mut labels = BTreeMap::new();
             labels.insert("com.docker.compose.project".to_string(), p.name.clone());
             labels.insert("com.docker.compose.service".to_string(), svc.clone());
-            labels.insert("com.docker.compose.project.working_dir".to_string(), p.dir.clone());
+            labels.insert(
+                "com.docker.compose.project.working_dir".to_string(),
+                p.dir.clone(),
+            );
             let spec = RunSpec {
                 name: Some(cname.clone()),
                 image: image.clone(),
-                restart: def.get("restart").and_then(Yaml::as_str).unwrap_or("no").to_string(),
+                restart: def
+                    .get("restart")
+                    .and_then(Yaml::as_str)
+                    .unwrap_or("no")
+                    .to_string(),
                 env: environment(def.get("environment")),
                 tty: def.get("tty").is_some_and(Yaml::truthy),
                 interactive: def.get("stdin_open").is_some_and(Yaml::truthy),
@@ -327,13 +384,20 @@ impl Services {
                     .and_then(Yaml::as_str)
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("{}_default", p.name)),
-                extra_hosts: def.get("extra_hosts").map(Yaml::strings).unwrap_or_default(),
+                extra_hosts: def
+                    .get("extra_hosts")
+                    .map(Yaml::strings)
+                    .unwrap_or_default(),
                 ports: def.get("ports").map(Yaml::strings).unwrap_or_default(),
                 volumes: def.get("volumes").map(Yaml::strings).unwrap_or_default(),
                 devices: def.get("devices").map(Yaml::strings).unwrap_or_default(),
                 rm: false,
                 detach: true,
-                user: def.get("user").and_then(Yaml::as_str).unwrap_or("").to_string(),
+                user: def
+                    .get("user")
+                    .and_then(Yaml::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 cmd: words(def.get("command")).unwrap_or_default(),
                 entrypoint: words(def.get("entrypoint")),
                 labels,
@@ -344,11 +408,18 @@ impl Services {
         for (svc, cname, spec) in plan {
             let Some(img) = self.docker.image(&spec.image) else {
                 put(cli.err, &format!(" {svc} Pulling \n {svc} Error \n"));
-                put(cli.err, &format!("Error response from daemon: {}\n", pull_error(&spec.image).trim_start_matches("Error response from daemon: ")));
+                put(
+                    cli.err,
+                    &format!(
+                        "Error response from daemon: {}\n",
+                        pull_error(&spec.image).trim_start_matches("Error response from daemon: ")
+                    ),
+                );
                 return 1;
             };
             if let Some(old) = self.docker.find(&cname) {
-                let same = old.image.id == img.id && old.spec.env == spec.env && old.spec.cmd == spec.cmd;
+                let same =
+                    old.image.id == img.id && old.spec.env == spec.env && old.spec.cmd == spec.cmd;
                 if same && matches!(old.info().status, super::docker::Status::Running) {
                     put(cli.err, &format!(" Container {cname}  Running\n"));
                     started.push((format!("{cname}  | "), old));
@@ -368,7 +439,10 @@ impl Services {
                     return 1;
                 }
             };
-            put(cli.err, &format!(" Container {cname}  Created\n Container {cname}  Starting\n"));
+            put(
+                cli.err,
+                &format!(" Container {cname}  Created\n Container {cname}  Starting\n"),
+            );
             self.docker.start(&c);
             put(cli.err, &format!(" Container {cname}  Started\n"));
             started.push((format!("{cname}  | "), c));
@@ -383,7 +457,13 @@ impl Services {
         for c in self.project_containers(&p.name) {
             put(cli.err, &format!(" Container {}  Stopping\n", c.name));
             self.docker.stop(&c, true);
-            put(cli.err, &format!(" Container {}  Stopped\n Container {}  Removing\n", c.name, c.name));
+            put(
+                cli.err,
+                &format!(
+                    " Container {}  Stopped\n Container {}  Removing\n",
+                    c.name, c.name
+                ),
+            );
             self.docker.remove(&c);
             put(cli.err, &format!(" Container {}  Removed\n", c.name));
         }
@@ -416,16 +496,34 @@ impl Services {
 
     fn compose_ps(&self, p: &Project, args: &[String], cli: &mut Cli) -> i32 {
         let all = args.iter().any(|a| a == "-a" || a == "--all");
-        put(cli.out, &format!("{:<30} {:<40} {:<20} {:<25} {}\n", "NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"));
+        put(
+            cli.out,
+            &format!(
+                "{:<30} {:<40} {:<20} {:<25} {}\n",
+                "NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"
+            ),
+        );
         for c in self.project_containers(&p.name) {
             let info = c.info();
             if !all && !matches!(info.status, super::docker::Status::Running) {
                 continue;
             }
-            let svc = c.spec.labels.get("com.docker.compose.service").cloned().unwrap_or_default();
+            let svc = c
+                .spec
+                .labels
+                .get("com.docker.compose.service")
+                .cloned()
+                .unwrap_or_default();
             put(
                 cli.out,
-                &format!("{:<30} {:<40} {:<20} {:<25} {}\n", c.name, c.spec.image, svc, c.status_text(), ""),
+                &format!(
+                    "{:<30} {:<40} {:<20} {:<25} {}\n",
+                    c.name,
+                    c.spec.image,
+                    svc,
+                    c.status_text(),
+                    ""
+                ),
             );
         }
         0
@@ -478,12 +576,22 @@ mod tests {
         env.insert("E".to_string(), String::new());
         let mut unset = Vec::new();
         assert_eq!(
-            interpolate("hub.foundries.io/${FACTORY}/python-rpc-sensors:latest", &env, &mut unset),
+            interpolate(
+                "hub.foundries.io/${FACTORY}/python-rpc-sensors:latest",
+                &env,
+                &mut unset
+            ),
             "hub.foundries.io//python-rpc-sensors:latest"
         );
         assert_eq!(unset, vec!["FACTORY"]);
-        assert_eq!(interpolate("${A}-$A-${B:-d}-${E:-d}-${E-d}-$$", &env, &mut unset), "x-x-d-d--$");
-        assert_eq!(interpolate("${unterminated", &env, &mut unset), "${unterminated");
+        assert_eq!(
+            interpolate("${A}-$A-${B:-d}-${E:-d}-${E-d}-$$", &env, &mut unset),
+            "x-x-d-d--$"
+        );
+        assert_eq!(
+            interpolate("${unterminated", &env, &mut unset),
+            "${unterminated"
+        );
     }
 
     #[test]
@@ -491,7 +599,10 @@ mod tests {
         assert_eq!(project_name("Python-RPC Sensors!"), "python-rpcsensors");
         assert_eq!(
             dotenv("# c\nFACTORY=arduino\nX = 'y'\n"),
-            vec![("FACTORY".into(), "arduino".into()), ("X".into(), "y".into())]
+            vec![
+                ("FACTORY".into(), "arduino".into()),
+                ("X".into(), "y".into())
+            ]
         );
     }
 }
