@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::board::Board;
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::select::Choice;
-use crate::board::Board;
 
 /// The latest known H7 firmware release (arduino/portentax8-stm32h7-fw tag `0.0.5`,
 /// 2025-02-21, with the RPC fixes of PR #58).
