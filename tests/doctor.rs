@@ -485,3 +485,51 @@ fn unloaded_modules_fail_and_skip_the_chain_after_them_and_fix_reloads_them() {
         assert_only(&doc["after"], &[], rig.name());
     }
 }
+
+#[test]
+fn an_h7_that_does_not_boot_fails_the_firmware_check_and_fix_reprograms_it() {
+    for rig in Rig::both(|| sim(&[Fault::VerifyFail])) {
+        // A new image whose verification fails: the H7 no longer boots.
+        let bin = board_path(
+            &rig.sim,
+            "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        );
+        std::fs::write(&bin, x8ctl::sim::fwimage::make_image("0.0.4")).unwrap();
+        let (code, out, err) =
+            rig.run_env(&["shell", "--root", "/usr/arduino/extra/program.sh"], &[]);
+        assert_eq!(code, 0, "program.sh always exits 0: {out}\n{err}");
+        assert!(out.contains("Verify Failed"), "{out}");
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5);
+        assert_only(
+            &doc,
+            &[("h7-firmware", "fail"), ("rpc", "fail")],
+            rig.name(),
+        );
+        let c = check(&doc, "h7-firmware");
+        assert!(
+            c["summary"].as_str().unwrap().contains("does not report"),
+            "{c}"
+        );
+        assert!(c["fix"]["command"].as_str().unwrap().contains("program.sh"));
+        // With a working programmer, --fix flashes the installed file again.
+        rig.sim.board().faults().set(Fault::VerifyFail, false);
+        let (code, doc) = rig.doctor_env(&["--fix", "--yes"], &[]);
+        assert_eq!(code, 0, "{doc}");
+        // 0.0.4 runs now: older than the latest release, and on image 861 the known RPC
+        // regression (forum t/1286747) is flagged too.
+        assert_only(
+            &doc["after"],
+            &[("h7-firmware", "warn"), ("x8", "warn")],
+            rig.name(),
+        );
+        let c = check(&doc["after"], "h7-firmware");
+        assert!(
+            c["summary"]
+                .as_str()
+                .unwrap()
+                .contains("older than the latest release 0.0.5"),
+            "{c}"
+        );
+    }
+}
