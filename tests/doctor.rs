@@ -533,3 +533,33 @@ fn an_h7_that_does_not_boot_fails_the_firmware_check_and_fix_reprograms_it() {
         );
     }
 }
+
+#[test]
+fn an_unauthorised_board_fails_the_board_check_with_what_to_do() {
+    let board = sim(&[Fault::Unauthorized]);
+    let adb = AdbServer::start();
+    let serial = board.addr().to_string();
+    let _ = adb.adb(&["connect", &serial]);
+    let deadline = Instant::now() + std::time::Duration::from_secs(15);
+    while !String::from_utf8_lossy(&adb.adb(&["devices"]).stdout)
+        .lines()
+        .any(|l| l.starts_with(&serial) && l.contains("unauthorized"))
+    {
+        assert!(Instant::now() < deadline, "adb never showed unauthorized");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut c = adb.x8ctl();
+    c.args(["doctor", "--json"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 5, "{out}\n{err}");
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(check(&doc, "adb")["status"], "ok");
+    let b = check(&doc, "board");
+    assert_eq!(b["status"], "fail", "{b}");
+    assert!(
+        b["summary"].as_str().unwrap().contains("unauthorized"),
+        "{b}"
+    );
+    assert!(b["hint"].as_str().unwrap().contains("adb key"), "{b}");
+    assert_eq!(doc["summary"]["skip"], 11);
+}
