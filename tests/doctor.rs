@@ -7,49 +7,17 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use x8ctl::sim::{Fault, Sim};
+use x8ctl::sim::Fault;
 
-struct Rig {
-    sim: Sim,
-    adb: Option<AdbServer>,
+/// The doctor's own ways of running a rig.
+trait DoctorRig {
+    fn doctor_env(&self, extra: &[&str], env: &[(&str, &str)]) -> (i32, serde_json::Value);
+    fn doctor(&self) -> (i32, serde_json::Value) {
+        self.doctor_env(&[], &[])
+    }
 }
 
-impl Rig {
-    fn server(sim: Sim) -> Rig {
-        let adb = AdbServer::start();
-        adb.connect(&sim);
-        Rig {
-            sim,
-            adb: Some(adb),
-        }
-    }
-    fn direct(sim: Sim) -> Rig {
-        Rig { sim, adb: None }
-    }
-    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
-        vec![Rig::server(make()), Rig::direct(make())]
-    }
-    fn name(&self) -> &'static str {
-        if self.adb.is_some() {
-            "adb-server"
-        } else {
-            "direct"
-        }
-    }
-    fn cmd(&self) -> std::process::Command {
-        match &self.adb {
-            Some(a) => a.x8ctl(),
-            None => x8ctl_direct(&self.sim),
-        }
-    }
-    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let mut c = self.cmd();
-        c.args(args);
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        run(c)
-    }
+impl DoctorRig for Rig {
     fn doctor_env(&self, extra: &[&str], env: &[(&str, &str)]) -> (i32, serde_json::Value) {
         let mut args = vec!["doctor", "--json"];
         args.extend_from_slice(extra);
@@ -62,9 +30,6 @@ impl Rig {
         });
         assert_eq!(doc["schema_version"], 1);
         (code, doc)
-    }
-    fn doctor(&self) -> (i32, serde_json::Value) {
-        self.doctor_env(&[], &[])
     }
 }
 

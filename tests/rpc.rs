@@ -11,62 +11,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use x8ctl::rpc::msgpack::Value;
 use x8ctl::rpc::server::{Handler, Server};
-use x8ctl::sim::{Fault, Sim};
-
-/// A sim reached through the adb server or directly.
-struct Rig {
-    sim: Sim,
-    adb: Option<AdbServer>,
-}
-
-impl Rig {
-    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
-        let s = make();
-        let adb = AdbServer::start();
-        adb.connect(&s);
-        vec![
-            Rig {
-                sim: s,
-                adb: Some(adb),
-            },
-            Rig {
-                sim: make(),
-                adb: None,
-            },
-        ]
-    }
-    fn name(&self) -> &'static str {
-        if self.adb.is_some() {
-            "adb-server"
-        } else {
-            "direct"
-        }
-    }
-    fn cmd(&self) -> std::process::Command {
-        match &self.adb {
-            Some(a) => a.x8ctl(),
-            None => x8ctl_direct(&self.sim),
-        }
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let mut c = self.cmd();
-        c.args(args);
-        run(c)
-    }
-    fn json(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        let (code, out, err) = self.run(&a);
-        let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| {
-            panic!(
-                "{}: stdout is not one JSON document ({e}): {out:?} / {err}",
-                self.name()
-            )
-        });
-        assert_eq!(doc["schema_version"], 1, "{}: {doc}", self.name());
-        (code, doc, err)
-    }
-}
+use x8ctl::sim::Fault;
 
 #[test]
 fn call_temperature_prints_100_on_both_paths() {

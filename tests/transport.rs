@@ -8,71 +8,9 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use x8ctl::board::connect::{ConnectOptions, Session};
 use x8ctl::board::select::Choice;
 use x8ctl::rpc::client::{CallOptions, CallOutcome, call_on_stream};
 use x8ctl::sim::{Fault, Sim};
-
-/// The two ways x8ctl reaches a board.
-enum Path2 {
-    Server(AdbServer),
-    Direct,
-}
-
-struct Rig {
-    sim: Sim,
-    path: Path2,
-}
-
-impl Rig {
-    fn server(sim: Sim) -> Rig {
-        let adb = AdbServer::start();
-        adb.connect(&sim);
-        Rig {
-            sim,
-            path: Path2::Server(adb),
-        }
-    }
-    fn direct(sim: Sim) -> Rig {
-        Rig {
-            sim,
-            path: Path2::Direct,
-        }
-    }
-    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
-        vec![Rig::server(make()), Rig::direct(make())]
-    }
-    fn name(&self) -> &'static str {
-        match self.path {
-            Path2::Server(_) => "adb-server",
-            Path2::Direct => "direct",
-        }
-    }
-    fn x8ctl(&self) -> std::process::Command {
-        match &self.path {
-            Path2::Server(adb) => adb.x8ctl(),
-            Path2::Direct => x8ctl_direct(&self.sim),
-        }
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let mut c = self.x8ctl();
-        c.args(args);
-        run(c)
-    }
-    fn session(&self) -> Session {
-        let opts = match &self.path {
-            Path2::Server(adb) => ConnectOptions {
-                adb_server: Some(format!("127.0.0.1:{}", adb.port)),
-                ..ConnectOptions::default()
-            },
-            Path2::Direct => ConnectOptions {
-                connect: Some(self.sim.addr().to_string()),
-                ..ConnectOptions::default()
-            },
-        };
-        Session::open(&opts).expect("session")
-    }
-}
 
 #[test]
 fn devices_lists_the_board_with_its_identity() {
