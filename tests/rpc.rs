@@ -209,3 +209,18 @@ fn sensors_watch_prints_one_json_document_per_line_until_interrupted() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "Ctrl-C ends the watch cleanly");
 }
+
+#[test]
+fn a_late_reply_from_an_earlier_call_is_recognised_and_the_call_retried() {
+    for rig in Rig::both(|| sim(&[])) {
+        // The M4 answers after 1.5 s: m4-proxy has closed the connection after 1 s, and the
+        // reply waits in its queue for the next request.
+        let (code, doc, _) = rig.json(&["rpc", "call", "x8sim_sleep_ms", "1500"]);
+        assert_eq!(code, 5);
+        assert_eq!(doc["outcome"]["kind"], "no_answer", "{}: {doc}", rig.name());
+        std::thread::sleep(Duration::from_millis(700));
+        let (code, out, err) = rig.run(&["rpc", "call", "temperature"]);
+        assert_eq!(code, 0, "{}: {out} {err}", rig.name());
+        assert_eq!(out, "100\n");
+    }
+}
