@@ -260,3 +260,176 @@ fn openocd_needs_root() {
     assert!(h7::text(&l).contains("Permission denied"));
     s.stop();
 }
+
+const MAIN_PY: &str = r#"import time
+from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
+
+m4_proxy_address = 'm4-proxy'
+m4_proxy_call_port = 5001
+publish_interval = 5
+
+def get_data_from_m4():
+    rpc_address = RpcAddress(m4_proxy_address, m4_proxy_call_port)
+    data = ()
+    try:
+        temperature = RpcClient(rpc_address).call('temperature')
+        humidity = RpcClient(rpc_address).call('humidity')
+        pressure = RpcClient(rpc_address).call('pressure')
+        gas = RpcClient(rpc_address).call('gas')
+        altitude = RpcClient(rpc_address).call('altitude')
+        data = temperature, humidity, pressure, gas, altitude
+    except RpcError.TimeoutError:
+        print("Unable to retrieve data from the M4.")
+    return data
+"#;
+
+pub(super) fn sensor_app(root: &std::path::Path, base: &str) {
+    let app = root.join("home/fio/python-rpc-sensors");
+    fs::create_dir_all(app.join("python")).unwrap();
+    fs::write(app.join("python/main.py"), MAIN_PY).unwrap();
+    fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        format!("FROM {base}\nWORKDIR /app\nCOPY python python\nRUN pip install -r python/requirements.txt\nWORKDIR /app/python\nCMD [\"python\",\"-u\",\"main.py\"]\n"),
+    )
+    .unwrap();
+    fs::write(
+        app.join("docker-compose.yml"),
+        "version: '3.6'\nservices:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n      - '/tmp:/tmp'\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n",
+    )
+    .unwrap();
+}
+
+fn docker(s: &Services, root: &std::path::Path, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> (String, String, i32) {
+    let fsv = HostView { root: root.to_path_buf() };
+    let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let args: Vec<String> = args.iter().map(|x| x.to_string()).collect();
+    run(|o, e| s.docker(&args, cwd, &env, &fsv, o, e))
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+const APP: &str = "/home/fio/python-rpc-sensors";
+
+#[test]
+fn docker_build_run_logs_ps_with_the_sensor_app() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3.11-alpine");
+    let (_, e, c) = docker(&s, d.path(), APP, &["build", ".", "-t", "python-rpc-sensors"], &[]);
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("#1 [internal] load build definition from Dockerfile"));
+    assert!(e.contains("naming to docker.io/library/python-rpc-sensors:latest done"), "{e}");
+    let (o, _, _) = docker(&s, d.path(), APP, &["images"], &[]);
+    assert!(o.starts_with("REPOSITORY"), "{o}");
+    assert!(o.contains("python-rpc-sensors"));
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["run", "-d", "--name", "python-rpc-sensors", "--restart", "unless-stopped", "-e", "PYTHONUNBUFFERED=1", "-e", "X8SIM_PUBLISH_INTERVAL_MS=50", "--tty", "--read-only", "--network", "host", "-v", "/tmp:/tmp", "--device", "/dev/ttyGS0", "--add-host", "m4-proxy:host-gateway", "python-rpc-sensors:latest"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    assert_eq!(o.trim().len(), 64);
+    wait_for("Altitude", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Altitude:  500"))
+    });
+    let (o, _, _) = docker(&s, d.path(), APP, &["logs", "python-rpc-sensors"], &[]);
+    assert!(o.starts_with("\r\n============================================\r\n==       Portenta X8 Sensor reading       ==\r\n"), "{o:?}");
+    assert!(o.contains("Temperature:  100\r\nHumidity:  200\r\nPressure:  300\r\nGas:  400\r\nAltitude:  500\r\n"));
+    let (o, _, _) = docker(&s, d.path(), APP, &["ps", "--format", "{{.Names}} {{.Status}}"], &[]);
+    assert!(o.starts_with("python-rpc-sensors Up"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), APP, &["ps"], &[]);
+    assert!(o.starts_with("CONTAINER ID   IMAGE"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), APP, &["inspect", "--format", "{{.State.Status}} {{.State.Running}} {{.RestartCount}}", "python-rpc-sensors"], &[]);
+    assert_eq!(o, "running true 0\n");
+    let (o, _, _) = run(|o, _| s.pidof(&a("python"), o));
+    assert!(!o.trim().is_empty());
+    // m4-silent: calls time out
+    s.faults().set(Fault::M4Silent, true);
+    wait_for("timeout line", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Unable to retrieve data from the M4."))
+    });
+    s.faults().set(Fault::M4Silent, false);
+    // m4-proxy down: the script exits 0 and docker restarts it
+    s.faults().set(Fault::M4ProxyDown, true);
+    s.reconcile();
+    wait_for("restart", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| i.restart_count > 0 && i.logs.iter().any(|l| l == "Failed to create RpcClient: Retry connection over the limit"))
+    });
+    let (o, _, c) = docker(&s, d.path(), APP, &["stop", "python-rpc-sensors"], &[]);
+    assert_eq!((o.as_str(), c), ("python-rpc-sensors\n", 0));
+    let (o, _, _) = docker(&s, d.path(), APP, &["ps", "-a", "--format", "{{json .}}"], &[]);
+    assert!(o.contains("\"State\":\"exited\""), "{o}");
+    let (_, e, c) = docker(&s, d.path(), APP, &["run", "-d", "--name", "python-rpc-sensors", "python-rpc-sensors"], &[]);
+    assert_eq!(c, 125);
+    assert!(e.contains("is already in use"));
+    assert_eq!(docker(&s, d.path(), APP, &["rm", "python-rpc-sensors"], &[]).2, 0);
+    s.stop();
+}
+
+#[test]
+fn docker_errors() {
+    let (d, s) = boot(&[]);
+    fs::create_dir_all(d.path().join("home/fio/empty")).unwrap();
+    let (_, e, c) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("ERROR: failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory"), "{e}");
+    fs::write(d.path().join("home/fio/empty/Dockerfile"), "FROM alpine\nRUN false\n").unwrap();
+    let (_, e, c) = docker(&s, d.path(), "/home/fio/empty", &["build", "-t", "x", "."], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("ERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1"), "{e}");
+    fs::write(d.path().join("home/fio/empty/Dockerfile"), "FROM alpine\nFOO bar\n").unwrap();
+    let (_, e, _) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
+    assert!(e.contains("unknown instruction: FOO"), "{e}");
+    let (_, e, c) = docker(&s, d.path(), "/", &["run", "hub.foundries.io//x:latest"], &[]);
+    assert_eq!(c, 125);
+    assert!(e.starts_with("docker: invalid reference format."), "{e}");
+    let (_, e, c) = docker(&s, d.path(), "/", &["pull", "arduino/python-rpc-sensors"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"), "{e}");
+    let (_, e, c) = docker(&s, d.path(), "/", &["logs", "nope"], &[]);
+    assert_eq!((e.as_str(), c), ("Error response from daemon: No such container: nope\n", 1));
+    s.faults().set(Fault::NoDocker, true);
+    let (_, e, c) = docker(&s, d.path(), "/", &["ps"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"));
+    assert_eq!(ctl(&s, "is-active docker", User::Fio), ("failed\n".into(), String::new(), 3));
+    s.faults().set(Fault::NoDocker, false);
+    s.faults().set(Fault::NoDockerCompose, true);
+    let (_, e, c) = docker(&s, d.path(), "/", &["compose", "up", "-d"], &[]);
+    assert_eq!((e.as_str(), c), ("docker: 'compose' is not a docker command.\nSee 'docker --help'\n", 1));
+    s.stop();
+}
+
+#[test]
+fn broken_base_image_crash_loops() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3-alpine");
+    assert_eq!(docker(&s, d.path(), APP, &["build", "-t", "m4-sensors-read", "."], &[]).2, 0);
+    let (_, e, c) = docker(&s, d.path(), APP, &["run", "-d", "--name", "m4", "--restart", "unless-stopped", "m4-sensors-read"], &[]);
+    assert_eq!(c, 0, "{e}");
+    wait_for("crash loop", || {
+        s.docker_state().container_info("m4").is_some_and(|i| i.restart_count >= 2)
+    });
+    let i = s.docker_state().container_info("m4").unwrap();
+    assert_eq!(i.exit_code, 1);
+    assert!(i.logs.iter().any(|l| l == "ModuleNotFoundError: No module named 'backports'"));
+    assert!(i.logs.iter().any(|l| l.contains("/usr/local/lib/python3.13/site-packages/tornado/netutil.py")));
+    let (o, _, _) = docker(&s, d.path(), APP, &["inspect", "-f", "{{.RestartCount}}", "m4"], &[]);
+    assert!(o.trim().parse::<u32>().unwrap() >= 2);
+    assert!(matches!(i.status, Status::Running | Status::Restarting));
+    s.stop();
+}
