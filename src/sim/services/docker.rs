@@ -784,6 +784,14 @@ impl Docker {
         }
     }
 
+    pub fn create_pub(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
+        self.create(spec, image)
+    }
+
+    pub(super) fn shut_ref(&self) -> &AtomicBool {
+        &self.sh.shut
+    }
+
     fn create(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
         self.purge();
         let id = self.new_id(&spec.image);
@@ -1335,7 +1343,7 @@ impl Container {
         }
         v.join(", ")
     }
-    fn command_text(&self, trunc: bool) -> String {
+    pub(super) fn command_text(&self, trunc: bool) -> String {
         let s = self.command().join(" ");
         if trunc && s.chars().count() > 20 {
             let t: String = s.chars().take(19).collect();

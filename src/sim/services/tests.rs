@@ -433,3 +433,43 @@ fn broken_base_image_crash_loops() {
     assert!(matches!(i.status, Status::Running | Status::Restarting));
     s.stop();
 }
+
+#[test]
+fn compose_factory_unset_then_happy_path() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3-alpine3.15");
+    assert_eq!(docker(&s, d.path(), APP, &["build", ".", "-t", "python-rpc-sensors"], &[]).2, 0);
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("WARN[0000] The \"FACTORY\" variable is not set. Defaulting to a blank string."), "{e}");
+    assert!(e.ends_with("invalid reference format\n"), "{e}");
+    // FACTORY set but the image is not local and cannot be pulled
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[("FACTORY", "arduino")]);
+    assert_eq!(c, 1);
+    assert!(e.contains("lookup hub.foundries.io: no such host"), "{e}");
+    // retag and run
+    assert_eq!(docker(&s, d.path(), APP, &["tag", "python-rpc-sensors", "hub.foundries.io/arduino/python-rpc-sensors:latest"], &[]).2, 0);
+    fs::write(d.path().join("home/fio/python-rpc-sensors/.env"), "FACTORY=arduino\n").unwrap();
+    let compose = fs::read_to_string(d.path().join("home/fio/python-rpc-sensors/docker-compose.yml")).unwrap();
+    fs::write(
+        d.path().join("home/fio/python-rpc-sensors/docker-compose.yml"),
+        compose + "    environment:\n      - X8SIM_PUBLISH_INTERVAL_MS=50\n",
+    )
+    .unwrap();
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("Container python-rpc-sensors-python-rpc-sensors-1"), "{e}");
+    wait_for("values", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors-python-rpc-sensors-1")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Temperature:  100"))
+    });
+    let (o, _, _) = docker(&s, d.path(), APP, &["compose", "logs", "--tail", "20"], &[]);
+    assert!(o.contains("python-rpc-sensors-1  | Temperature:  100"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), APP, &["compose", "ps"], &[]);
+    assert!(o.starts_with("NAME") && o.contains("Up"), "{o}");
+    let (_, _, c) = docker(&s, d.path(), APP, &["compose", "down"], &[]);
+    assert_eq!(c, 0);
+    assert!(s.docker_state().container_info("python-rpc-sensors-python-rpc-sensors-1").is_none());
+    s.stop();
+}
