@@ -1,0 +1,643 @@
+//! A MessagePack-RPC client with m4-proxy's semantics: one TCP connection per call, one
+//! response read, and every way that can go wrong told apart ([`CallOutcome`]).
+//!
+//! m4-proxy (port 5001) reads one message, waits up to 1 s for the M4 and then closes the
+//! connection without writing anything. Responses are not matched to requests on the
+//! proxy: a reply that comes late is handed to the *next* caller. This client therefore
+//! uses a process-wide unique msgid per call (never 0, which is what Python clients use)
+//! and reports a reply carrying another msgid as [`CallOutcome::StaleReply`].
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::message::{Message, Notification, Request};
+use super::msgpack::{ReadError, Value, read_value};
+
+/// Options of one call.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// Time allowed for the TCP connect.
+    pub connect_timeout: Duration,
+    /// Overall time allowed for write + reading the response (from after the connect).
+    /// Default 3 s: above m4-proxy's 1 s wait, so its silent close is seen as
+    /// [`CallOutcome::NoAnswer`] rather than our own [`CallOutcome::Timeout`].
+    pub timeout: Duration,
+    /// The msgid to use; `None` takes the next one from the process-wide counter.
+    pub msgid: Option<u32>,
+}
+
+impl Default for CallOptions {
+    fn default() -> CallOptions {
+        CallOptions {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(3),
+            msgid: None,
+        }
+    }
+}
+
+/// What happened to one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// A response with our msgid and a nil error field.
+    Answered { result: Value, elapsed: Duration },
+    /// A response with our msgid and a non-nil error field (e.g. the method is not bound
+    /// on the M4: rpclib answers "rpclib: server could not find function ...").
+    M4Error { error: Value },
+    /// The peer closed the connection without sending a byte: m4-proxy's silent close after
+    /// about 1 s when the M4 does not answer. A close well under 1 s suggests something
+    /// other than m4-proxy (e.g. an `adb forward` with nothing listening on the board).
+    NoAnswer { elapsed: Duration },
+    /// Connection refused: nothing listens (m4-proxy not running).
+    NotListening,
+    /// A response carrying another msgid: a late reply to an earlier request, handed to us
+    /// by m4-proxy's shared response channel.
+    StaleReply { expected: u32, got: u32 },
+    /// Nothing (or no complete message) within our own deadline.
+    Timeout,
+    /// Bytes came back but they are not a MessagePack-RPC response.
+    Protocol(String),
+    /// Any other I/O failure (text of the error).
+    Transport(String),
+}
+
+impl CallOutcome {
+    /// A stable machine-readable name, for `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallOutcome::Answered { .. } => "answered",
+            CallOutcome::M4Error { .. } => "m4_error",
+            CallOutcome::NoAnswer { .. } => "no_answer",
+            CallOutcome::NotListening => "not_listening",
+            CallOutcome::StaleReply { .. } => "stale_reply",
+            CallOutcome::Timeout => "timeout",
+            CallOutcome::Protocol(_) => "protocol",
+            CallOutcome::Transport(_) => "transport",
+        }
+    }
+    pub fn is_answered(&self) -> bool {
+        matches!(self, CallOutcome::Answered { .. })
+    }
+    /// What to do next, for a person (None when the call was answered).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            CallOutcome::Answered { .. } => return None,
+            CallOutcome::M4Error { .. } => {
+                "the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
+                 arguments; check the method name and the sketch that is running"
+            }
+            CallOutcome::NoAnswer { .. } => {
+                "m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
+                 and binds the method, and that the H7 firmware, the x8h7 modules and the M4 \
+                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"
+            }
+            CallOutcome::NotListening => {
+                "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
+                 and read `sudo journalctl -u m4-proxy`"
+            }
+            CallOutcome::StaleReply { .. } => {
+                "m4-proxy handed over a late reply to an earlier request; call again"
+            }
+            CallOutcome::Timeout => {
+                "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
+                 allow more time"
+            }
+            CallOutcome::Protocol(_) => {
+                "the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"
+            }
+            CallOutcome::Transport(_) => "the connection failed; check the link to the board",
+        })
+    }
+
+    /// A JSON object for `--json` output: always `kind` and `message` (the Display text),
+    /// plus `result` and `elapsed_ms` (answered), `error` (m4_error), `elapsed_ms`
+    /// (no_answer), `expected` and `got` (stale_reply). Values use [`super::msgpack::to_json`].
+    pub fn to_json(&self) -> serde_json::Value {
+        use super::msgpack::to_json;
+        let mut o = serde_json::Map::new();
+        o.insert("kind".into(), self.kind().into());
+        o.insert("message".into(), self.to_string().into());
+        match self {
+            CallOutcome::Answered { result, elapsed } => {
+                o.insert("result".into(), to_json(result));
+                o.insert("elapsed_ms".into(), (elapsed.as_millis() as u64).into());
+            }
+            CallOutcome::M4Error { error } => {
+                o.insert("error".into(), to_json(error));
+            }
+            CallOutcome::NoAnswer { elapsed } => {
+                o.insert("elapsed_ms".into(), (elapsed.as_millis() as u64).into());
+            }
+            CallOutcome::StaleReply { expected, got } => {
+                o.insert("expected".into(), (*expected).into());
+                o.insert("got".into(), (*got).into());
+            }
+            _ => {}
+        }
+        serde_json::Value::Object(o)
+    }
+    /// The result of an answered call.
+    pub fn result(&self) -> Option<&Value> {
+        match self {
+            CallOutcome::Answered { result, .. } => Some(result),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for CallOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallOutcome::Answered { result, elapsed } => {
+                write!(f, "answered {result} in {} ms", elapsed.as_millis())
+            }
+            CallOutcome::M4Error { error } => write!(f, "the M4 answered with an error: {error}"),
+            CallOutcome::NoAnswer { elapsed } => write!(
+                f,
+                "m4-proxy closed the connection without a reply after {} ms (the M4 did not answer)",
+                elapsed.as_millis()
+            ),
+            CallOutcome::NotListening => {
+                f.write_str("connection refused: m4-proxy is not listening")
+            }
+            CallOutcome::StaleReply { expected, got } => write!(
+                f,
+                "stale reply: got the response to request {got} while waiting for {expected} \
+                 (a late answer to an earlier request)"
+            ),
+            CallOutcome::Timeout => f.write_str("no reply within the deadline"),
+            CallOutcome::Protocol(m) => write!(f, "protocol error: {m}"),
+            CallOutcome::Transport(m) => write!(f, "transport error: {m}"),
+        }
+    }
+}
+
+static COUNTER: OnceLock<AtomicU32> = OnceLock::new();
+
+/// The next msgid: unique in this process, never 0. Starts at a value derived from the
+/// clock and the process id, so two x8ctl runs rarely share ids.
+pub fn next_msgid() -> u32 {
+    let c = COUNTER.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(16))
+            .unwrap_or(0x5eed);
+        let seed = nanos ^ std::process::id().wrapping_mul(0x9e37_79b9);
+        // Keep clear of the wrap-around and of small ids that hand-written clients use.
+        AtomicU32::new((seed % 0x7fff_0000).max(1) + 0x1000)
+    });
+    loop {
+        let id = c.fetch_add(1, Ordering::Relaxed);
+        if id != 0 {
+            return id;
+        }
+    }
+}
+
+/// Call `method` on the MessagePack-RPC server at `addr` (m4-proxy's port 5001) over a new
+/// TCP connection, and classify what happens.
+pub fn call(addr: SocketAddr, method: &str, params: Vec<Value>, opts: &CallOptions) -> CallOutcome {
+    let msgid = opts.msgid.unwrap_or_else(next_msgid);
+    call_accepting(addr, method, params, opts, msgid, &[msgid])
+}
+
+/// The result of [`call_retrying_stale`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetriedCall {
+    /// The final outcome.
+    pub outcome: CallOutcome,
+    /// The stale reply that the first attempt drained, if there was one.
+    pub stale: Option<CallOutcome>,
+}
+
+/// [`call`], and when it gets a [`CallOutcome::StaleReply`], call once more. On that retry
+/// a response to either attempt's msgid counts as ours: m4-proxy usually hands the retry the
+/// answer to the first attempt (the stale reply pushed it back one place in the queue).
+pub fn call_retrying_stale(
+    addr: SocketAddr,
+    method: &str,
+    params: Vec<Value>,
+    opts: &CallOptions,
+) -> RetriedCall {
+    let first_id = opts.msgid.unwrap_or_else(next_msgid);
+    let first = call_accepting(addr, method, params.clone(), opts, first_id, &[first_id]);
+    if !matches!(first, CallOutcome::StaleReply { .. }) {
+        return RetriedCall {
+            outcome: first,
+            stale: None,
+        };
+    }
+    let second_id = next_msgid();
+    let outcome = call_accepting(
+        addr,
+        method,
+        params,
+        opts,
+        second_id,
+        &[second_id, first_id],
+    );
+    RetriedCall {
+        outcome,
+        stale: Some(first),
+    }
+}
+
+fn call_accepting(
+    addr: SocketAddr,
+    method: &str,
+    params: Vec<Value>,
+    opts: &CallOptions,
+    msgid: u32,
+    accept: &[u32],
+) -> CallOutcome {
+    let mut stream = match connect(addr, opts.connect_timeout) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(opts.timeout.max(Duration::from_millis(1))));
+    let req = Request::new(msgid, method, params);
+    exchange(
+        &mut stream,
+        &req.encode(),
+        msgid,
+        accept,
+        opts.timeout,
+        |s, d| s.set_read_timeout(Some(d.max(Duration::from_millis(1)))),
+    )
+}
+
+fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, CallOutcome> {
+    TcpStream::connect_timeout(&addr, timeout).map_err(|e| match e.kind() {
+        io::ErrorKind::ConnectionRefused => CallOutcome::NotListening,
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => CallOutcome::Timeout,
+        _ => CallOutcome::Transport(e.to_string()),
+    })
+}
+
+/// Send a request over an already-connected stream (e.g. a stream through `adb forward`)
+/// and classify the reply exactly as [`call`] does. The caller sets the stream's read
+/// timeout; `opts.timeout` is still enforced between reads (a read that times out, or
+/// returns after the deadline, gives [`CallOutcome::Timeout`]). `opts.connect_timeout` is
+/// not used.
+pub fn call_on_stream<S: Read + Write>(
+    stream: &mut S,
+    method: &str,
+    params: Vec<Value>,
+    opts: &CallOptions,
+) -> CallOutcome {
+    let msgid = opts.msgid.unwrap_or_else(next_msgid);
+    let req = Request::new(msgid, method, params);
+    exchange(
+        stream,
+        &req.encode(),
+        msgid,
+        &[msgid],
+        opts.timeout,
+        |_, _| Ok(()),
+    )
+}
+
+/// Write `bytes`, then read one value and classify it. `set_timeout` is called before each
+/// read with the time left.
+fn exchange<S: Read + Write>(
+    stream: &mut S,
+    bytes: &[u8],
+    msgid: u32,
+    accept: &[u32],
+    timeout: Duration,
+    mut set_timeout: impl FnMut(&mut S, Duration) -> io::Result<()>,
+) -> CallOutcome {
+    let start = Instant::now();
+    if let Err(e) = stream.write_all(bytes).and_then(|_| stream.flush()) {
+        return io_outcome(&e);
+    }
+    let mut buf = Vec::new();
+    let mut reader = DeadlineReader {
+        stream,
+        start,
+        timeout,
+        set_timeout: &mut set_timeout,
+    };
+    let v = match read_value(&mut reader, &mut buf) {
+        Ok(v) => v,
+        Err(ReadError::Eof { partial: 0 }) => {
+            return CallOutcome::NoAnswer {
+                elapsed: start.elapsed(),
+            };
+        }
+        Err(ReadError::Eof { partial }) => {
+            return CallOutcome::Protocol(format!(
+                "connection closed after {partial} byte(s) of an unfinished message"
+            ));
+        }
+        Err(ReadError::Invalid(e)) => {
+            return CallOutcome::Protocol(format!("invalid MessagePack: {e}"));
+        }
+        Err(ReadError::Io(e)) => return io_outcome(&e),
+    };
+    classify(v, msgid, accept, start.elapsed())
+}
+
+struct DeadlineReader<'a, S, F> {
+    stream: &'a mut S,
+    start: Instant,
+    timeout: Duration,
+    set_timeout: &'a mut F,
+}
+
+impl<S: Read + Write, F: FnMut(&mut S, Duration) -> io::Result<()>> Read
+    for DeadlineReader<'_, S, F>
+{
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let left = self.timeout.saturating_sub(self.start.elapsed());
+        if left.is_zero() {
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        (self.set_timeout)(self.stream, left)?;
+        let n = self.stream.read(out)?;
+        if n > 0 && self.start.elapsed() > self.timeout {
+            // Bytes that came after the deadline (a caller's socket timeout was longer).
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        Ok(n)
+    }
+}
+
+fn io_outcome(e: &io::Error) -> CallOutcome {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => CallOutcome::Timeout,
+        io::ErrorKind::ConnectionRefused => CallOutcome::NotListening,
+        _ => CallOutcome::Transport(e.to_string()),
+    }
+}
+
+fn classify(v: Value, msgid: u32, accept: &[u32], elapsed: Duration) -> CallOutcome {
+    match Message::from_value(&v) {
+        Ok(Message::Response(r)) => {
+            if !accept.contains(&r.msgid) {
+                CallOutcome::StaleReply {
+                    expected: msgid,
+                    got: r.msgid,
+                }
+            } else if !r.error.is_nil() {
+                CallOutcome::M4Error { error: r.error }
+            } else {
+                CallOutcome::Answered {
+                    result: r.result,
+                    elapsed,
+                }
+            }
+        }
+        Ok(Message::Request(r)) => CallOutcome::Protocol(format!(
+            "expected a response, got a request for '{}'",
+            r.method
+        )),
+        Ok(Message::Notification(n)) => CallOutcome::Protocol(format!(
+            "expected a response, got a notification '{}'",
+            n.method
+        )),
+        Err(e) => CallOutcome::Protocol(e.to_string()),
+    }
+}
+
+/// Send a notification (fire and forget) over a new connection; m4-proxy closes it at once.
+pub fn notify(addr: SocketAddr, method: &str, params: Vec<Value>) -> io::Result<()> {
+    notify_with(addr, method, params, &CallOptions::default())
+}
+
+/// [`notify`] with explicit timeouts.
+pub fn notify_with(
+    addr: SocketAddr,
+    method: &str,
+    params: Vec<Value>,
+    opts: &CallOptions,
+) -> io::Result<()> {
+    let mut s = TcpStream::connect_timeout(&addr, opts.connect_timeout)?;
+    s.set_write_timeout(Some(opts.timeout))?;
+    s.write_all(&Notification::new(method, params).encode())?;
+    s.flush()?;
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::message::Response;
+    use crate::rpc::msgpack::encode;
+    use std::net::TcpListener;
+    use std::thread;
+
+    /// A one-shot server: accepts one connection, reads one message, then runs `reply`.
+    fn one_shot(reply: impl FnOnce(&mut TcpStream, Request) + Send + 'static) -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let v = read_value(&mut s, &mut Vec::new()).unwrap();
+            let Ok(Message::Request(r)) = Message::from_value(&v) else {
+                panic!("not a request")
+            };
+            reply(&mut s, r);
+        });
+        addr
+    }
+
+    #[test]
+    fn msgids_unique_nonzero() {
+        let a = next_msgid();
+        let b = next_msgid();
+        assert_ne!(a, 0);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn answered() {
+        let addr = one_shot(|s, r| {
+            assert_eq!(r.method, "temperature");
+            s.write_all(&Response::ok(r.msgid, Value::UInt(100)).encode())
+                .unwrap();
+        });
+        let o = call(addr, "temperature", vec![], &CallOptions::default());
+        assert_eq!(o.result(), Some(&Value::UInt(100)), "{o}");
+        assert_eq!(o.kind(), "answered");
+    }
+
+    #[test]
+    fn m4_error() {
+        let addr = one_shot(|s, r| {
+            s.write_all(&Response::err(r.msgid, Value::from("nope")).encode())
+                .unwrap();
+        });
+        let o = call(addr, "x", vec![], &CallOptions::default());
+        assert_eq!(
+            o,
+            CallOutcome::M4Error {
+                error: Value::from("nope")
+            }
+        );
+    }
+
+    #[test]
+    fn no_answer() {
+        let addr = one_shot(|_s, _r| {});
+        let o = call(addr, "x", vec![], &CallOptions::default());
+        assert_eq!(o.kind(), "no_answer", "{o}");
+    }
+
+    #[test]
+    fn not_listening() {
+        let addr = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        assert_eq!(
+            call(addr, "x", vec![], &CallOptions::default()),
+            CallOutcome::NotListening
+        );
+        assert!(notify(addr, "x", vec![]).is_err());
+    }
+
+    #[test]
+    fn stale_reply() {
+        let addr = one_shot(|s, r| {
+            s.write_all(&Response::ok(r.msgid.wrapping_add(7), Value::UInt(1)).encode())
+                .unwrap();
+        });
+        let opts = CallOptions {
+            msgid: Some(41),
+            ..CallOptions::default()
+        };
+        assert_eq!(
+            call(addr, "x", vec![], &opts),
+            CallOutcome::StaleReply {
+                expected: 41,
+                got: 48
+            }
+        );
+    }
+
+    #[test]
+    fn timeout() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let addr = one_shot(move |_s, _r| {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        });
+        let opts = CallOptions {
+            timeout: Duration::from_millis(300),
+            ..CallOptions::default()
+        };
+        let t = Instant::now();
+        assert_eq!(call(addr, "x", vec![], &opts), CallOutcome::Timeout);
+        assert!(t.elapsed() < Duration::from_secs(2));
+        let _ = tx.send(());
+    }
+
+    #[test]
+    fn protocol_garbage_and_truncation() {
+        let addr = one_shot(|s, _r| {
+            s.write_all(&[0xc1, 1, 2]).unwrap();
+        });
+        assert_eq!(
+            call(addr, "x", vec![], &CallOptions::default()).kind(),
+            "protocol"
+        );
+        let addr = one_shot(|s, _r| {
+            s.write_all(&[0x94, 0x01]).unwrap();
+        });
+        assert_eq!(
+            call(addr, "x", vec![], &CallOptions::default()).kind(),
+            "protocol"
+        );
+        let addr = one_shot(|s, _r| {
+            s.write_all(&encode(&Value::from("hello"))).unwrap();
+        });
+        assert_eq!(
+            call(addr, "x", vec![], &CallOptions::default()).kind(),
+            "protocol"
+        );
+        let addr = one_shot(|s, _r| {
+            s.write_all(&Request::new(1, "back", vec![]).encode())
+                .unwrap();
+        });
+        assert_eq!(
+            call(addr, "x", vec![], &CallOptions::default()).kind(),
+            "protocol"
+        );
+    }
+
+    #[test]
+    fn on_stream() {
+        let addr = one_shot(|s, r| {
+            s.write_all(&Response::ok(r.msgid, Value::UInt(200)).encode())
+                .unwrap();
+        });
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let o = call_on_stream(&mut s, "humidity", vec![], &CallOptions::default());
+        assert_eq!(o.result(), Some(&Value::UInt(200)));
+
+        // A closed stream with no reply.
+        let addr = one_shot(|_s, _r| {});
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let o = call_on_stream(&mut s, "x", vec![], &CallOptions::default());
+        assert_eq!(o.kind(), "no_answer");
+    }
+
+    #[test]
+    fn on_stream_timeout_from_socket_timeout() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let addr = one_shot(move |_s, _r| {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        });
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let t = Instant::now();
+        let o = call_on_stream(&mut s, "x", vec![], &CallOptions::default());
+        assert_eq!(o, CallOutcome::Timeout);
+        assert!(t.elapsed() < Duration::from_secs(2));
+        let _ = tx.send(());
+    }
+
+    #[test]
+    fn display_and_kinds() {
+        let all = [
+            CallOutcome::Answered {
+                result: Value::UInt(1),
+                elapsed: Duration::from_millis(3),
+            },
+            CallOutcome::M4Error {
+                error: Value::from("e"),
+            },
+            CallOutcome::NoAnswer {
+                elapsed: Duration::from_millis(1000),
+            },
+            CallOutcome::NotListening,
+            CallOutcome::StaleReply {
+                expected: 1,
+                got: 2,
+            },
+            CallOutcome::Timeout,
+            CallOutcome::Protocol("p".into()),
+            CallOutcome::Transport("t".into()),
+        ];
+        let kinds: std::collections::BTreeSet<_> = all.iter().map(|o| o.kind()).collect();
+        assert_eq!(
+            all[0].to_json(),
+            serde_json::json!({"kind": "answered", "message": "answered 1 in 3 ms", "result": 1, "elapsed_ms": 3})
+        );
+        assert_eq!(all[4].to_json()["got"], 2);
+        assert_eq!(all[1].to_json()["error"], "e");
+        assert_eq!(kinds.len(), all.len());
+        for o in &all {
+            assert!(!o.to_string().is_empty());
+            assert_eq!(o.hint().is_none(), o.is_answered());
+        }
+    }
+}
