@@ -26,7 +26,6 @@ mod docker;
 mod h7;
 mod journal;
 mod mp;
-mod proxy;
 mod system;
 mod template;
 mod yaml;
@@ -49,8 +48,8 @@ use super::fwimage::make_image;
 use super::shell::{Builtin, Ctx};
 use super::vfs::User;
 
-/// The m4-proxy process implementation (the stand-in until `sim::m4` lands).
-type Proxy = proxy::StandInProxy;
+/// The m4-proxy process implementation.
+type Proxy = super::m4::M4Proxy;
 
 /// Board path of the installed firmware (the real file).
 pub const FIRMWARE_PATH: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
