@@ -4,5 +4,8 @@
 //! `cli` module prints, draws progress or prompts.
 
 pub mod adb;
+pub mod board;
+pub mod cli;
+pub mod firmware;
 pub mod rpc;
 pub mod sim;

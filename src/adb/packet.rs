@@ -101,7 +101,8 @@ pub struct Header {
 
 impl Header {
     pub fn parse(bytes: &[u8; HEADER_LEN]) -> Header {
-        let word = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         Header {
             command: word(0),
             arg0: word(4),
@@ -185,7 +186,9 @@ impl Packet {
 pub struct ReadLimits {
     /// Largest payload accepted; a larger one is an error (old adbd drops the connection).
     pub max_payload: u32,
-    /// Verify the byte-sum checksum when it is non-zero.
+    /// Verify the byte-sum checksum of every packet (protocol 0x01000000, as old adbd
+    /// does). When false, a non-zero checksum is still verified and a zero one accepted
+    /// (what a peer that negotiated 0x01000001 may send).
     pub verify_checksum: bool,
 }
 
@@ -220,7 +223,7 @@ pub fn read_packet(r: &mut dyn Read, limits: ReadLimits) -> Result<Option<Packet
     h.validate(limits.max_payload)?;
     let mut payload = vec![0u8; h.data_length as usize];
     r.read_exact(&mut payload)?;
-    if limits.verify_checksum && h.data_check != 0 {
+    if (limits.verify_checksum || h.data_check != 0) && !payload.is_empty() {
         let actual = checksum(&payload);
         if actual != h.data_check {
             return Err(PacketError::BadChecksum {
@@ -272,7 +275,7 @@ impl Decoder {
         }
         let payload = self.buf[HEADER_LEN..total].to_vec();
         self.buf.drain(..total);
-        if self.limits.verify_checksum && h.data_check != 0 {
+        if (self.limits.verify_checksum || h.data_check != 0) && !payload.is_empty() {
             let actual = checksum(&payload);
             if actual != h.data_check {
                 return Err(PacketError::BadChecksum {
@@ -369,7 +372,10 @@ mod tests {
             verify_checksum: true,
         };
         match read_packet(&mut &p.encode()[..], limits) {
-            Err(ReadError::Packet(PacketError::TooLarge { len: 4097, max: 4096 })) => {}
+            Err(ReadError::Packet(PacketError::TooLarge {
+                len: 4097,
+                max: 4096,
+            })) => {}
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -26,6 +26,11 @@ pub enum Fault {
     SlowLink,
     /// The Docker daemon is not running.
     NoDocker,
+    /// adbd asks for authentication and never accepts this computer's key (adb shows
+    /// the device as `unauthorized`, as a board whose key prompt was never answered).
+    Unauthorized,
+    /// adbd accepts the TCP connection but never answers the handshake (adb shows `offline`).
+    Offline,
 }
 
 pub const ALL_FAULTS: &[Fault] = &[
@@ -38,6 +43,8 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::NoDockerCompose,
     Fault::SlowLink,
     Fault::NoDocker,
+    Fault::Unauthorized,
+    Fault::Offline,
 ];
 
 impl Fault {
@@ -52,20 +59,30 @@ impl Fault {
             Fault::NoDockerCompose => "no-docker-compose",
             Fault::SlowLink => "slow-link",
             Fault::NoDocker => "no-docker",
+            Fault::Unauthorized => "unauthorized",
+            Fault::Offline => "offline",
         }
     }
 
     pub fn describe(self) -> &'static str {
         match self {
-            Fault::M4Silent => "the M4 never answers; m4-proxy closes port 5001 after 1 s without a reply",
-            Fault::M4ProxyDown => "m4-proxy exited; systemctl still says active; ports 5000/5001 closed",
+            Fault::M4Silent => {
+                "the M4 never answers; m4-proxy closes port 5001 after 1 s without a reply"
+            }
+            Fault::M4ProxyDown => {
+                "m4-proxy exited; systemctl still says active; ports 5000/5001 closed"
+            }
             Fault::ProgramFail => "OpenOCD fails to program the H7 (program.sh still exits 0)",
-            Fault::VerifyFail => "OpenOCD programs the H7 but verification fails (program.sh still exits 0)",
+            Fault::VerifyFail => {
+                "OpenOCD programs the H7 but verification fails (program.sh still exits 0)"
+            }
             Fault::PushCut => "the ADB connection drops in the middle of a file transfer",
             Fault::DiskFull => "no space left on the data partition",
             Fault::NoDockerCompose => "the docker compose plugin is missing",
             Fault::SlowLink => "every ADB packet is delayed by --link-latency-us",
             Fault::NoDocker => "the Docker daemon is not running",
+            Fault::Unauthorized => "adbd asks for ADB authentication and never accepts the key",
+            Fault::Offline => "adbd never answers the ADB handshake",
         }
     }
 }
@@ -103,7 +120,10 @@ impl Faults {
         }
     }
     pub fn has(&self, f: Fault) -> bool {
-        self.set.lock().unwrap_or_else(|e| e.into_inner()).contains(&f)
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&f)
     }
     pub fn set(&self, f: Fault, on: bool) {
         let mut s = self.set.lock().unwrap_or_else(|e| e.into_inner());

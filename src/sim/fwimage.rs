@@ -15,7 +15,7 @@ pub const VERSION_MAX: usize = 64;
 pub fn make_image(version: &str) -> Vec<u8> {
     let mut img = vec![0u8; VERSION_OFFSET + 0x2000];
     let stack_top: u32 = 0x2408_0000;
-    let reset: u32 = FLASH_BASE + 0x2c1 | 1;
+    let reset: u32 = (FLASH_BASE + 0x2c1) | 1;
     img[0..4].copy_from_slice(&stack_top.to_le_bytes());
     img[4..8].copy_from_slice(&reset.to_le_bytes());
     // The other exception vectors point at a default handler in flash.

@@ -1,15 +1,71 @@
 //! The board's file system inside a sandbox root, with the X8's permission model.
 //!
 //! CONTRACT (used by the sync service of `sim::adbd`).
+//!
+//! Board paths are absolute (`/home/fio/x`); relative paths are taken relative to `/`.
+//! Symbolic links are resolved by the Vfs itself, inside the sandbox: an absolute link
+//! target means a board path, so nothing ever leaves the root.
+//!
+//! Permission model (rule-based, since every host file belongs to the host user):
+//! - fio may create, change and delete only under `/home/fio` and `/tmp`, and not the
+//!   files root owns there (`/tmp` is sticky);
+//! - root may write anywhere except `/usr` while it is mounted read-only
+//!   (`Read-only file system`), and `/proc` and `/sys`, which only the board's own code
+//!   writes (`Vfs::write_system_file`);
+//! - reading and executing follow the permission bits (owner bits for the owner, the
+//!   "other" bits for everybody else; root reads everything and executes anything with an
+//!   x bit);
+//! - owners: fio (1000) under `/home/fio` and `/tmp`, root (0) elsewhere, unless a file was
+//!   created by root there or `chown`ed.
+//!
+//! Free space: the data partition has a fixed size; used = a base (the OS) plus the bytes
+//! under `/home`, `/tmp` and `/var`. With the `disk-full` fault every data write fails with
+//! `No space left on device`.
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::faults::{Fault, Faults};
 
 /// Who does a file operation: `adb push` and `adb shell` run as fio (uid 1000); sudo as root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum User {
     Fio,
     Root,
+}
+
+impl User {
+    pub fn uid(self) -> u32 {
+        match self {
+            User::Fio => FIO_UID,
+            User::Root => 0,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            User::Fio => "fio",
+            User::Root => "root",
+        }
+    }
+}
+
+pub const FIO_UID: u32 = 1000;
+/// The docker group fio belongs to.
+pub const DOCKER_GID: u32 = 990;
+
+/// The name of a uid/gid as `ls -l` shows it.
+pub fn user_name(uid: u32) -> String {
+    match uid {
+        0 => "root".into(),
+        FIO_UID => "fio".into(),
+        n => n.to_string(),
+    }
 }
 
 /// What `lstat` says, in the sync protocol's terms.
@@ -19,6 +75,46 @@ pub struct Meta {
     pub mode: u32,
     pub size: u64,
     pub mtime: u32,
+}
+
+/// File type bits of st_mode.
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFREG: u32 = 0o100000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFLNK: u32 = 0o120000;
+
+/// The richer `stat` the shell's commands use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// Full st_mode (type and permission bits).
+    pub mode: u32,
+    pub size: u64,
+    pub mtime: i64,
+    pub uid: u32,
+    pub nlink: u64,
+    pub ino: u64,
+}
+
+impl Stat {
+    pub fn is_dir(&self) -> bool {
+        self.mode & S_IFMT == S_IFDIR
+    }
+    pub fn is_file(&self) -> bool {
+        self.mode & S_IFMT == S_IFREG
+    }
+    pub fn is_symlink(&self) -> bool {
+        self.mode & S_IFMT == S_IFLNK
+    }
+    pub fn perm(&self) -> u32 {
+        self.mode & 0o7777
+    }
+    pub fn meta(&self) -> Meta {
+        Meta {
+            mode: self.mode,
+            size: self.size,
+            mtime: self.mtime.clamp(0, i64::from(u32::MAX)) as u32,
+        }
+    }
 }
 
 /// An errno with its strerror text (`Display` gives e.g. "Permission denied").
@@ -46,62 +142,937 @@ pub enum FsError {
     Io,
 }
 
+impl FsError {
+    /// Map a host I/O error to the errno the board reports.
+    pub fn from_io(e: &io::Error) -> FsError {
+        if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<FsError>()) {
+            return *inner;
+        }
+        match e.raw_os_error() {
+            Some(2) => return FsError::NotFound,
+            Some(1) | Some(13) => return FsError::PermissionDenied,
+            Some(17) => return FsError::Exists,
+            Some(20) => return FsError::NotADirectory,
+            Some(21) => return FsError::IsADirectory,
+            Some(22) => return FsError::Invalid,
+            Some(28) => return FsError::NoSpace,
+            Some(30) => return FsError::ReadOnly,
+            Some(39) => return FsError::NotEmpty,
+            Some(40) => return FsError::Invalid,
+            _ => {}
+        }
+        match e.kind() {
+            io::ErrorKind::NotFound => FsError::NotFound,
+            io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
+            io::ErrorKind::AlreadyExists => FsError::Exists,
+            io::ErrorKind::StorageFull => FsError::NoSpace,
+            io::ErrorKind::IsADirectory => FsError::IsADirectory,
+            io::ErrorKind::NotADirectory => FsError::NotADirectory,
+            io::ErrorKind::DirectoryNotEmpty => FsError::NotEmpty,
+            io::ErrorKind::ReadOnlyFilesystem => FsError::ReadOnly,
+            io::ErrorKind::InvalidInput => FsError::Invalid,
+            _ => FsError::Io,
+        }
+    }
+    /// The same error as an `io::Error` (its `Display` is the strerror text).
+    pub fn into_io(self) -> io::Error {
+        let kind = match self {
+            FsError::NotFound => io::ErrorKind::NotFound,
+            FsError::PermissionDenied => io::ErrorKind::PermissionDenied,
+            FsError::ReadOnly => io::ErrorKind::ReadOnlyFilesystem,
+            FsError::NoSpace => io::ErrorKind::StorageFull,
+            FsError::IsADirectory => io::ErrorKind::IsADirectory,
+            FsError::NotADirectory => io::ErrorKind::NotADirectory,
+            FsError::Exists => io::ErrorKind::AlreadyExists,
+            FsError::NotEmpty => io::ErrorKind::DirectoryNotEmpty,
+            FsError::Invalid => io::ErrorKind::InvalidInput,
+            FsError::Io => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, self)
+    }
+}
+
+fn fs_err(e: io::Error) -> FsError {
+    FsError::from_io(&e)
+}
+
+/// Free-space figures of the data partition, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Space {
+    pub total: u64,
+    pub used: u64,
+    pub avail: u64,
+}
+
+/// Size of the data partition (mmcblk2p2 on a 16 GB eMMC).
+const DEFAULT_TOTAL: u64 = 14_950_000 * 1024;
+/// What the OS itself takes.
+const BASE_USED: u64 = 3_412_000 * 1024;
+
 pub struct Vfs {
-    _private: (),
+    root: PathBuf,
+    faults: Arc<Faults>,
+    usr_rw: AtomicBool,
+    total: AtomicU64,
+    /// Owner overrides (real board path -> uid) for files whose owner differs from the default rule.
+    owners: Mutex<HashMap<String, u32>>,
 }
 
 /// A file being written; every write is checked against the free space (disk-full fault).
 pub struct VfsWriter {
-    _private: (),
+    file: File,
+    faults: Arc<Faults>,
+    /// Bytes that may still be written before the partition is full.
+    room: u64,
 }
 
 impl Write for VfsWriter {
-    fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
-        unimplemented!("skeleton")
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.faults.has(Fault::DiskFull) || self.room == 0 {
+            return Err(FsError::NoSpace.into_io());
+        }
+        let n = (buf.len() as u64).min(self.room) as usize;
+        let head = buf.get(..n).unwrap_or(buf);
+        let w = self.file.write(head)?;
+        self.room = self.room.saturating_sub(w as u64);
+        Ok(w)
     }
     fn flush(&mut self) -> io::Result<()> {
-        unimplemented!("skeleton")
+        self.file.flush()
     }
 }
 
 impl VfsWriter {
     /// Finish the file: set its mtime (seconds since the epoch).
-    pub fn finish(self, _mtime: u32) -> Result<(), FsError> {
-        unimplemented!("skeleton")
+    pub fn finish(self, mtime: u32) -> Result<(), FsError> {
+        let mut f = self.file;
+        f.flush().map_err(fs_err)?;
+        f.set_modified(UNIX_EPOCH + Duration::from_secs(u64::from(mtime)))
+            .map_err(fs_err)?;
+        Ok(())
+    }
+    /// Finish the file keeping the current time as its mtime.
+    pub fn close(self) -> Result<(), FsError> {
+        let mut f = self.file;
+        f.flush().map_err(fs_err)
     }
 }
 
+/// Normalise a board path lexically: absolute, no `.`/`..`/empty components, never above `/`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut s = String::from("/");
+    s.push_str(&parts.join("/"));
+    s
+}
+
+/// Join a (possibly relative) path onto a working directory, then normalise.
+pub fn join_path(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{cwd}/{path}"))
+    }
+}
+
+/// Parent of a normalised board path (`/` for `/`).
+pub fn parent_of(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) | None => "/".into(),
+        Some(i) => path.get(..i).unwrap_or("/").to_string(),
+    }
+}
+
+/// Whether `path` is `dir` or below it (both normalised).
+pub fn is_under(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        return true;
+    }
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()).copied() == Some(b'/'))
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn dir_bytes(p: &Path, depth: usize) -> u64 {
+    if depth > 64 {
+        return 0;
+    }
+    let Ok(rd) = fs::read_dir(p) else { return 0 };
+    let mut n = 0u64;
+    for e in rd.flatten() {
+        let Ok(m) = e.metadata() else { continue };
+        if m.is_dir() {
+            n = n
+                .saturating_add(4096)
+                .saturating_add(dir_bytes(&e.path(), depth + 1));
+        } else if m.is_file() {
+            n = n.saturating_add(m.len().div_ceil(4096) * 4096);
+        }
+    }
+    n
+}
+
 impl Vfs {
+    /// A Vfs over the sandbox `root` (which must exist).
+    pub fn new(root: PathBuf, faults: Arc<Faults>) -> Vfs {
+        Vfs {
+            root,
+            faults,
+            usr_rw: AtomicBool::new(false),
+            total: AtomicU64::new(DEFAULT_TOTAL),
+            owners: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
     /// Map a board path (absolute, or relative to `/`) to the path inside the sandbox root,
     /// normalised lexically so that `..` never leaves the root.
-    pub fn resolve(&self, _path: &str) -> Result<std::path::PathBuf, FsError> {
-        unimplemented!("skeleton")
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, FsError> {
+        if path.contains('\0') {
+            return Err(FsError::Invalid);
+        }
+        Ok(self.host(&normalize(path)))
     }
+
+    fn host(&self, norm: &str) -> PathBuf {
+        let rel = norm.trim_start_matches('/');
+        if rel.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        }
+    }
+
+    /// The board path a host symlink target stands for (absolute host paths inside the root
+    /// are shown as board paths).
+    fn link_text(&self, target: &Path) -> String {
+        if let Ok(rest) = target.strip_prefix(&self.root) {
+            return format!("/{}", rest.to_string_lossy());
+        }
+        target.to_string_lossy().into_owned()
+    }
+
+    /// Resolve symbolic links inside the sandbox: the real, normalised board path of `path`.
+    /// With `follow_last` false, a final symlink is not followed (as lstat).
+    pub fn real_path(&self, path: &str, follow_last: bool) -> Result<String, FsError> {
+        if path.contains('\0') {
+            return Err(FsError::Invalid);
+        }
+        let mut todo: VecDeque<String> = path.split('/').map(str::to_string).collect();
+        let mut cur: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = todo.pop_front() {
+            match c.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    cur.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(c);
+            let last = todo.iter().all(|c| c.is_empty() || c == ".");
+            if last && !follow_last {
+                break;
+            }
+            let host = self.root.join(cur.join("/"));
+            match fs::symlink_metadata(&host) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    hops += 1;
+                    if hops > 40 {
+                        return Err(FsError::Invalid);
+                    }
+                    let target = fs::read_link(&host).map_err(fs_err)?;
+                    let t = self.link_text(&target);
+                    cur.pop();
+                    if t.starts_with('/') {
+                        cur.clear();
+                    }
+                    for (i, part) in t.split('/').enumerate() {
+                        todo.insert(i, part.to_string());
+                    }
+                }
+                Ok(m) if !m.is_dir() && !last => {
+                    return Err(FsError::NotADirectory);
+                }
+                _ => {}
+            }
+        }
+        Ok(format!("/{}", cur.join("/")))
+    }
+
+    /// Host path and real board path of `path`.
+    fn locate(&self, path: &str, follow: bool) -> Result<(String, PathBuf), FsError> {
+        let real = self.real_path(path, follow)?;
+        let host = self.host(&real);
+        Ok((real, host))
+    }
+
+    fn default_owner(path: &str) -> u32 {
+        if is_under(path, "/home/fio") || (is_under(path, "/tmp") && path != "/tmp") {
+            FIO_UID
+        } else {
+            0
+        }
+    }
+
+    /// Owner uid of a real board path.
+    pub fn owner_of(&self, real: &str) -> u32 {
+        let owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        owners
+            .get(real)
+            .copied()
+            .unwrap_or_else(|| Self::default_owner(real))
+    }
+
+    fn set_owner(&self, real: &str, uid: u32) {
+        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        if uid == Self::default_owner(real) {
+            owners.remove(real);
+        } else {
+            owners.insert(real.to_string(), uid);
+        }
+    }
+
+    fn forget_owner(&self, real: &str) {
+        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        owners.retain(|k, _| !is_under(k, real));
+    }
+
+    fn stat_host(&self, real: &str, host: &Path) -> Result<Stat, FsError> {
+        let m = fs::symlink_metadata(host).map_err(fs_err)?;
+        let mut mode = m.mode();
+        if real == "/tmp" {
+            mode = S_IFDIR | 0o1777;
+        }
+        Ok(Stat {
+            mode,
+            size: m.len(),
+            mtime: m.mtime(),
+            uid: self.owner_of(real),
+            nlink: m.nlink(),
+            ino: m.ino(),
+        })
+    }
+
+    /// `stat` (follow = true) or `lstat` (follow = false).
+    pub fn stat(&self, path: &str, follow: bool) -> Result<Stat, FsError> {
+        let (real, host) = self.locate(path, follow)?;
+        self.stat_host(&real, &host)
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        self.stat(path, true).is_ok()
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.stat(path, true).map(|s| s.is_dir()).unwrap_or(false)
+    }
+
+    fn perm_bits(st: &Stat, user: User) -> u32 {
+        if user.uid() == st.uid {
+            (st.mode >> 6) & 7
+        } else {
+            st.mode & 7
+        }
+    }
+
+    /// Whether `user` may read a file with this stat.
+    pub fn may_read(st: &Stat, user: User) -> bool {
+        user == User::Root || Self::perm_bits(st, user) & 4 != 0
+    }
+
+    /// Whether `user` may execute (or search, for a directory) a file with this stat.
+    pub fn may_exec(st: &Stat, user: User) -> bool {
+        if user == User::Root {
+            return st.is_dir() || st.mode & 0o111 != 0;
+        }
+        Self::perm_bits(st, user) & 1 != 0
+    }
+
+    /// Check that `user` may create, change or delete the entry at the real path `real`.
+    pub fn check_write(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        if let Ok(st) = self.stat_host(real, &self.host(real)) {
+            if st.uid != FIO_UID {
+                return Err(FsError::PermissionDenied);
+            }
+            if st.is_file() && st.mode & 0o200 == 0 {
+                return Err(FsError::PermissionDenied);
+            }
+        }
+        Ok(())
+    }
+
+    /// Check that `user` may remove or rename the entry at the real path `real`: that needs
+    /// write access to the directory (and, in the sticky /tmp, owning the entry).
+    pub fn check_unlink(&self, real: &str, user: User) -> Result<(), FsError> {
+        self.check_area(real, user)?;
+        if user == User::Root {
+            return Ok(());
+        }
+        let exists = fs::symlink_metadata(self.host(real)).is_ok();
+        if parent_of(real) == "/tmp" && exists && self.owner_of(real) != FIO_UID {
+            return Err(FsError::PermissionDenied);
+        }
+        Ok(())
+    }
+
+    /// Where `user` may change things at all, and the directory holding `real`.
+    fn check_area(&self, real: &str, user: User) -> Result<(), FsError> {
+        if is_under(real, "/proc") || is_under(real, "/sys") {
+            return Err(FsError::PermissionDenied);
+        }
+        if is_under(real, "/usr") && !self.usr_writable() {
+            return Err(FsError::ReadOnly);
+        }
+        if user == User::Root {
+            return Ok(());
+        }
+        let fio_area = (is_under(real, "/home/fio") && real != "/home/fio")
+            || (is_under(real, "/tmp") && real != "/tmp");
+        if !fio_area {
+            return Err(FsError::PermissionDenied);
+        }
+        // The directory holding it must belong to fio too (or be /tmp, sticky).
+        let parent = parent_of(real);
+        if parent != "/tmp" && parent != "/home/fio" && self.owner_of(&parent) != FIO_UID {
+            return Err(FsError::PermissionDenied);
+        }
+        Ok(())
+    }
+
+    fn check_parent_search(&self, real: &str, _user: User) -> Result<(), FsError> {
+        let parent = parent_of(real);
+        let st = self.stat(&parent, true)?;
+        if !st.is_dir() {
+            return Err(FsError::NotADirectory);
+        }
+        Ok(())
+    }
+
     /// Whole-file read with the permission model.
-    pub fn read(&self, _path: &str, _user: User) -> Result<Vec<u8>, FsError> {
-        unimplemented!("skeleton")
+    pub fn read(&self, path: &str, user: User) -> Result<Vec<u8>, FsError> {
+        let mut f = self.open_read(path, user)?;
+        let mut v = Vec::new();
+        f.read_to_end(&mut v).map_err(fs_err)?;
+        Ok(v)
     }
+
     /// Whole-file write (create or truncate) with the permission model and free-space check.
-    pub fn write(&self, _path: &str, _data: &[u8], _user: User) -> Result<(), FsError> {
-        unimplemented!("skeleton")
+    pub fn write(&self, path: &str, data: &[u8], user: User) -> Result<(), FsError> {
+        let mut w = self.open_write(path, false, user)?;
+        w.write_all(data).map_err(fs_err)?;
+        w.close()
     }
+
+    /// Open for writing as a shell redirection does (`>` truncates, `>>` appends); a new file
+    /// gets mode 0644.
+    pub fn open_write(&self, path: &str, append: bool, user: User) -> Result<VfsWriter, FsError> {
+        let (real, host) = self.locate(path, true)?;
+        self.check_parent_search(&real, user)?;
+        let existing = self.stat_host(&real, &host).ok();
+        if let Some(st) = &existing
+            && st.is_dir()
+        {
+            return Err(FsError::IsADirectory);
+        }
+        self.check_write(&real, user)?;
+        let room = self.room()?;
+        let mut oo = OpenOptions::new();
+        oo.write(true).create(true).mode(0o644);
+        if append {
+            oo.append(true);
+        } else {
+            oo.truncate(true);
+        }
+        let file = oo.open(&host).map_err(fs_err)?;
+        if existing.is_none() {
+            self.set_owner(&real, user.uid());
+        }
+        Ok(VfsWriter {
+            file,
+            faults: self.faults.clone(),
+            room,
+        })
+    }
+
+    fn room(&self) -> Result<u64, FsError> {
+        if self.faults.has(Fault::DiskFull) {
+            return Err(FsError::NoSpace);
+        }
+        Ok(self.space().avail)
+    }
+
     /// Whether `/usr` is mounted read-write (`mount -o remount,rw /usr`).
     pub fn usr_writable(&self) -> bool {
-        unimplemented!("skeleton")
+        self.usr_rw.load(Ordering::SeqCst)
     }
-    pub fn lstat(&self, _path: &str) -> Option<Meta> {
-        unimplemented!("skeleton")
+
+    /// `mount -o remount,rw|ro /usr`.
+    pub fn remount_usr(&self, rw: bool) {
+        self.usr_rw.store(rw, Ordering::SeqCst);
     }
+
+    /// Size of the data partition (tests make it small).
+    pub fn set_capacity(&self, total_bytes: u64) {
+        self.total.store(total_bytes, Ordering::SeqCst);
+    }
+
+    /// Free space of the data partition (what `df /` shows).
+    pub fn space(&self) -> Space {
+        let total = self.total.load(Ordering::SeqCst);
+        if self.faults.has(Fault::DiskFull) {
+            return Space {
+                total,
+                used: total,
+                avail: 0,
+            };
+        }
+        let base = if total == DEFAULT_TOTAL { BASE_USED } else { 0 };
+        let mut used = base;
+        for d in ["/home", "/tmp", "/var"] {
+            used = used.saturating_add(dir_bytes(&self.host(d), 0));
+        }
+        let used = used.min(total);
+        Space {
+            total,
+            used,
+            avail: total - used,
+        }
+    }
+
+    pub fn lstat(&self, path: &str) -> Option<Meta> {
+        self.stat(path, false).ok().map(|s| s.meta())
+    }
+
     /// Directory entries including `.` and `..`, as readdir returns them.
-    pub fn list(&self, _path: &str, _user: User) -> Result<Vec<(String, Meta)>, FsError> {
-        unimplemented!("skeleton")
+    pub fn list(&self, path: &str, user: User) -> Result<Vec<(String, Meta)>, FsError> {
+        let (real, host) = self.locate(path, true)?;
+        let st = self.stat_host(&real, &host)?;
+        if !st.is_dir() {
+            return Err(FsError::NotADirectory);
+        }
+        if !Self::may_read(&st, user) {
+            return Err(FsError::PermissionDenied);
+        }
+        let mut out = vec![(".".to_string(), st.meta())];
+        let pst = self.stat(&parent_of(&real), true).unwrap_or(st.clone());
+        out.push(("..".to_string(), pst.meta()));
+        for name in self.names_host(&host)? {
+            let child = join_path(&real, &name);
+            if let Ok(cst) = self.stat_host(&child, &self.host(&child)) {
+                out.push((name, cst.meta()));
+            }
+        }
+        Ok(out)
     }
-    pub fn open_read(&self, _path: &str, _user: User) -> Result<File, FsError> {
-        unimplemented!("skeleton")
+
+    fn names_host(&self, host: &Path) -> Result<Vec<String>, FsError> {
+        let mut names: Vec<String> = fs::read_dir(host)
+            .map_err(fs_err)?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
     }
+
+    /// Names in a directory (sorted, without `.` and `..`), checking read permission.
+    pub fn read_dir(&self, path: &str, user: User) -> Result<Vec<String>, FsError> {
+        let (real, host) = self.locate(path, true)?;
+        let st = self.stat_host(&real, &host)?;
+        if !st.is_dir() {
+            return Err(FsError::NotADirectory);
+        }
+        if !Self::may_read(&st, user) {
+            return Err(FsError::PermissionDenied);
+        }
+        self.names_host(&host)
+    }
+
+    pub fn open_read(&self, path: &str, user: User) -> Result<File, FsError> {
+        let (real, host) = self.locate(path, true)?;
+        let st = self.stat_host(&real, &host)?;
+        if st.is_dir() {
+            return Err(FsError::IsADirectory);
+        }
+        if !Self::may_read(&st, user) {
+            return Err(FsError::PermissionDenied);
+        }
+        File::open(&host).map_err(fs_err)
+    }
+
     /// adbd's SEND: create missing parent directories, unlink an existing file, create with
     /// `mode & 0o777` (owner bits copied to group and other, as adbd does).
-    pub fn create_file(&self, _path: &str, _mode: u32, _user: User) -> Result<VfsWriter, FsError> {
-        unimplemented!("skeleton")
+    pub fn create_file(&self, path: &str, mode: u32, user: User) -> Result<VfsWriter, FsError> {
+        let (real, host) = self.locate(path, true)?;
+        if real == "/" {
+            return Err(FsError::IsADirectory);
+        }
+        self.mkdir_all(&parent_of(&real), 0o755, user)?;
+        if let Ok(st) = self.stat_host(&real, &host) {
+            if st.is_dir() {
+                return Err(FsError::IsADirectory);
+            }
+            self.check_unlink(&real, user)?;
+            fs::remove_file(&host).map_err(fs_err)?;
+            self.forget_owner(&real);
+        } else {
+            self.check_write(&real, user)?;
+        }
+        let room = self.room()?;
+        let o = (mode & 0o700) >> 6;
+        let perm = (o << 6) | (o << 3) | o;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(perm)
+            .open(&host)
+            .map_err(fs_err)?;
+        let _ = file.set_permissions(fs::Permissions::from_mode(perm));
+        self.set_owner(&real, user.uid());
+        Ok(VfsWriter {
+            file,
+            faults: self.faults.clone(),
+            room,
+        })
+    }
+
+    /// `mkdir`: create one directory.
+    pub fn mkdir(&self, path: &str, mode: u32, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, false)?;
+        if fs::symlink_metadata(&host).is_ok() {
+            return Err(FsError::Exists);
+        }
+        self.check_parent_search(&real, user)?;
+        self.check_write(&real, user)?;
+        if self.faults.has(Fault::DiskFull) {
+            return Err(FsError::NoSpace);
+        }
+        fs::create_dir(&host).map_err(fs_err)?;
+        let _ = fs::set_permissions(&host, fs::Permissions::from_mode(mode & 0o7777));
+        self.set_owner(&real, user.uid());
+        Ok(())
+    }
+
+    /// `mkdir -p`: create a directory and its missing parents.
+    pub fn mkdir_all(&self, path: &str, mode: u32, user: User) -> Result<(), FsError> {
+        let real = self.real_path(path, true)?;
+        let mut cur = String::new();
+        for part in real.split('/').filter(|p| !p.is_empty()) {
+            cur.push('/');
+            cur.push_str(part);
+            match self.stat(&cur, true) {
+                Ok(st) if st.is_dir() => continue,
+                Ok(_) => return Err(FsError::NotADirectory),
+                Err(FsError::NotFound) => self.mkdir(&cur, mode, user)?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// `unlink`: remove a file or symlink (not a directory).
+    pub fn remove_file(&self, path: &str, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, false)?;
+        let st = self.stat_host(&real, &host)?;
+        if st.is_dir() {
+            return Err(FsError::IsADirectory);
+        }
+        self.check_unlink(&real, user)?;
+        fs::remove_file(&host).map_err(fs_err)?;
+        self.forget_owner(&real);
+        Ok(())
+    }
+
+    /// `rmdir`: remove an empty directory.
+    pub fn remove_dir(&self, path: &str, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, false)?;
+        let st = self.stat_host(&real, &host)?;
+        if !st.is_dir() {
+            return Err(FsError::NotADirectory);
+        }
+        if real == "/" {
+            return Err(FsError::PermissionDenied);
+        }
+        self.check_unlink(&real, user)?;
+        if fs::read_dir(&host).map_err(fs_err)?.next().is_some() {
+            return Err(FsError::NotEmpty);
+        }
+        fs::remove_dir(&host).map_err(fs_err)?;
+        self.forget_owner(&real);
+        Ok(())
+    }
+
+    /// `rename`.
+    pub fn rename(&self, from: &str, to: &str, user: User) -> Result<(), FsError> {
+        let (rf, hf) = self.locate(from, false)?;
+        let (rt, ht) = self.locate(to, false)?;
+        let st = self.stat_host(&rf, &hf)?;
+        self.check_unlink(&rf, user)?;
+        self.check_unlink(&rt, user)?;
+        if is_under(&rt, &rf) && rt != rf {
+            return Err(FsError::Invalid);
+        }
+        if let Ok(tst) = self.stat_host(&rt, &ht) {
+            if tst.is_dir() && !st.is_dir() {
+                return Err(FsError::IsADirectory);
+            }
+            if !tst.is_dir() && st.is_dir() {
+                return Err(FsError::NotADirectory);
+            }
+        }
+        fs::rename(&hf, &ht).map_err(fs_err)?;
+        let uid = self.owner_of(&rf);
+        self.forget_owner(&rf);
+        self.set_owner(&rt, uid);
+        Ok(())
+    }
+
+    /// `symlink(target, link)`: `target` is stored as given; an absolute target is a board path.
+    pub fn symlink(&self, target: &str, link: &str, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(link, false)?;
+        if fs::symlink_metadata(&host).is_ok() {
+            return Err(FsError::Exists);
+        }
+        self.check_parent_search(&real, user)?;
+        self.check_write(&real, user)?;
+        let stored = if target.starts_with('/') {
+            self.host(&normalize(target))
+        } else {
+            PathBuf::from(target)
+        };
+        std::os::unix::fs::symlink(stored, &host).map_err(fs_err)?;
+        self.set_owner(&real, user.uid());
+        Ok(())
+    }
+
+    /// The target of a symlink as the board sees it.
+    pub fn readlink(&self, path: &str) -> Result<String, FsError> {
+        let (_, host) = self.locate(path, false)?;
+        let m = fs::symlink_metadata(&host).map_err(fs_err)?;
+        if !m.file_type().is_symlink() {
+            return Err(FsError::Invalid);
+        }
+        let t = fs::read_link(&host).map_err(fs_err)?;
+        Ok(self.link_text(&t))
+    }
+
+    /// `chmod`: the owner or root.
+    pub fn chmod(&self, path: &str, mode: u32, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, true)?;
+        let st = self.stat_host(&real, &host)?;
+        if is_under(&real, "/proc") || is_under(&real, "/sys") {
+            return Err(FsError::PermissionDenied);
+        }
+        if is_under(&real, "/usr") && !self.usr_writable() {
+            return Err(FsError::ReadOnly);
+        }
+        if user != User::Root && st.uid != user.uid() {
+            return Err(FsError::PermissionDenied);
+        }
+        fs::set_permissions(&host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
+    }
+
+    /// `chown`: root only (fio gets PermissionDenied, which `chown` reports as EPERM).
+    pub fn chown(&self, path: &str, uid: u32, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, true)?;
+        self.stat_host(&real, &host)?;
+        if is_under(&real, "/usr") && !self.usr_writable() {
+            return Err(FsError::ReadOnly);
+        }
+        if user != User::Root {
+            return Err(FsError::PermissionDenied);
+        }
+        if is_under(&real, "/proc") || is_under(&real, "/sys") {
+            return Err(FsError::PermissionDenied);
+        }
+        self.set_owner(&real, uid);
+        Ok(())
+    }
+
+    /// Set the modification time (`touch`).
+    pub fn set_mtime(&self, path: &str, mtime: i64, user: User) -> Result<(), FsError> {
+        let (real, host) = self.locate(path, true)?;
+        let st = self.stat_host(&real, &host)?;
+        if user != User::Root && st.uid != user.uid() {
+            return Err(FsError::PermissionDenied);
+        }
+        self.check_write(&real, user)?;
+        let t = UNIX_EPOCH
+            .checked_add(Duration::from_secs(mtime.clamp(0, 1 << 40) as u64))
+            .unwrap_or(UNIX_EPOCH);
+        let f = if st.is_dir() {
+            File::open(&host)
+        } else {
+            OpenOptions::new().write(true).open(&host)
+        }
+        .map_err(fs_err)?;
+        f.set_modified(t).map_err(fs_err)
+    }
+
+    /// Current time in seconds (for `touch`, `date`).
+    pub fn now() -> i64 {
+        now_secs()
+    }
+
+    /// Write a file under /proc, /sys or anywhere else without the permission model (the
+    /// board's own code: kernel files, services). Creates missing parent directories.
+    pub(crate) fn write_system_file(&self, path: &str, data: &[u8]) -> Result<(), FsError> {
+        let real = self.real_path(path, true)?;
+        let host = self.host(&real);
+        if let Some(p) = host.parent() {
+            fs::create_dir_all(p).map_err(fs_err)?;
+        }
+        fs::write(&host, data).map_err(fs_err)?;
+        Ok(())
+    }
+
+    /// Set permission bits without the permission model (board setup, services).
+    pub(crate) fn set_system_mode(&self, path: &str, mode: u32) -> Result<(), FsError> {
+        let host = self.host(&self.real_path(path, true)?);
+        fs::set_permissions(host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
+    }
+
+    /// Create a directory (and parents) without the permission model (board setup).
+    pub(crate) fn make_system_dir(&self, path: &str) -> Result<(), FsError> {
+        fs::create_dir_all(self.host(&normalize(path))).map_err(fs_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vfs() -> (tempfile::TempDir, Vfs) {
+        let d = tempfile::tempdir().unwrap();
+        let v = Vfs::new(d.path().to_path_buf(), Arc::new(Faults::default()));
+        for p in ["/home/fio", "/tmp", "/usr/lib", "/etc", "/proc", "/var"] {
+            v.make_system_dir(p).unwrap();
+        }
+        (d, v)
+    }
+
+    #[test]
+    fn resolve_stays_inside() {
+        let (d, v) = vfs();
+        assert_eq!(
+            v.resolve("/../../etc/passwd").unwrap(),
+            d.path().join("etc/passwd")
+        );
+        assert_eq!(v.resolve("a/./b/../c").unwrap(), d.path().join("a/c"));
+        assert_eq!(v.resolve("/").unwrap(), d.path());
+    }
+
+    #[test]
+    fn permissions() {
+        let (_d, v) = vfs();
+        v.write("/home/fio/a", b"x", User::Fio).unwrap();
+        assert_eq!(
+            v.write("/etc/x", b"x", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
+        assert_eq!(v.write("/usr/x", b"x", User::Root), Err(FsError::ReadOnly));
+        assert_eq!(v.write("/usr/x", b"x", User::Fio), Err(FsError::ReadOnly));
+        v.remount_usr(true);
+        v.write("/usr/x", b"x", User::Root).unwrap();
+        assert_eq!(
+            v.write("/usr/y", b"x", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
+        assert_eq!(
+            v.write("/proc/x", b"x", User::Root),
+            Err(FsError::PermissionDenied)
+        );
+        v.write_system_file("/proc/x", b"k").unwrap();
+        assert_eq!(v.read("/proc/x", User::Fio).unwrap(), b"k");
+        v.write("/tmp/r", b"x", User::Root).unwrap();
+        assert_eq!(
+            v.write("/tmp/r", b"y", User::Fio),
+            Err(FsError::PermissionDenied)
+        );
+        assert_eq!(v.stat("/tmp/r", true).unwrap().uid, 0);
+        assert_eq!(v.stat("/home/fio/a", true).unwrap().uid, FIO_UID);
+    }
+
+    #[test]
+    fn create_file_like_adbd() {
+        let (_d, v) = vfs();
+        let mut w = v
+            .create_file("/home/fio/d/e/f.bin", 0o100640, User::Fio)
+            .unwrap();
+        w.write_all(b"hello").unwrap();
+        w.finish(1_600_000_000).unwrap();
+        let m = v.lstat("/home/fio/d/e/f.bin").unwrap();
+        assert_eq!(m.mode, 0o100666);
+        assert_eq!(m.size, 5);
+        assert_eq!(m.mtime, 1_600_000_000);
+        let l = v.list("/home/fio/d/e", User::Fio).unwrap();
+        let names: Vec<_> = l.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec![".", "..", "f.bin"]);
+        assert!(v.create_file("/etc/x", 0o644, User::Fio).is_err());
+    }
+
+    #[test]
+    fn symlinks_resolve_inside() {
+        let (_d, v) = vfs();
+        v.make_system_dir("/usr/lib/firmware").unwrap();
+        v.write_system_file("/usr/lib/firmware/fw.bin", b"fw")
+            .unwrap();
+        v.remount_usr(true);
+        v.symlink("/usr/lib/firmware/fw.bin", "/home/fio/abs", User::Fio)
+            .unwrap();
+        v.symlink("../../usr/lib/firmware/fw.bin", "/home/fio/rel", User::Fio)
+            .unwrap();
+        assert_eq!(v.read("/home/fio/abs", User::Fio).unwrap(), b"fw");
+        assert_eq!(v.read("/home/fio/rel", User::Fio).unwrap(), b"fw");
+        assert_eq!(
+            v.readlink("/home/fio/abs").unwrap(),
+            "/usr/lib/firmware/fw.bin"
+        );
+        v.symlink("/../../../../etc", "/home/fio/esc", User::Fio)
+            .unwrap();
+        assert_eq!(v.real_path("/home/fio/esc/x", true).unwrap(), "/etc/x");
+        assert_eq!(v.lstat("/home/fio/abs").unwrap().mode & S_IFMT, S_IFLNK);
+    }
+
+    #[test]
+    fn disk_full() {
+        let (_d, v) = vfs();
+        v.faults.set(Fault::DiskFull, true);
+        assert_eq!(v.write("/tmp/x", b"abc", User::Fio), Err(FsError::NoSpace));
+        assert_eq!(v.space().avail, 0);
+        v.faults.set(Fault::DiskFull, false);
+        v.set_capacity(4096 * 4);
+        let mut w = v.create_file("/tmp/y", 0o644, User::Fio).unwrap();
+        assert!(w.write_all(&[0u8; 100_000]).is_err());
     }
 }

@@ -1,0 +1,128 @@
+//! x8ctl against the real tools doing the same work on the virtual X8, in one run.
+//!
+//!     cargo bench --bench x8bench            # everything
+//!     cargo bench --bench x8bench -- push    # only the sections whose name contains "push"
+//!
+//! Environment: X8BENCH_LATENCY_US (per-packet latency of the slow link, default 500),
+//! X8BENCH_MB (size of the pushed folder, default 50).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use x8ctl::sim::Fault;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A folder like an app tree with assets: many small files and some large ones.
+fn make_folder(root: &Path, total_mb: u64) -> (usize, u64) {
+    let total = total_mb * 1024 * 1024;
+    let mut written = 0u64;
+    let mut n = 0usize;
+    let mut i = 0u32;
+    while written < total {
+        let size = if i % 6 == 5 {
+            1_200_000
+        } else {
+            4_000 + (i as usize * 7919) % 60_000
+        };
+        let size = size.min((total - written) as usize).max(1);
+        let dir = root.join(format!("d{:02}", i % 17));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("f{i:04}.bin")), pattern(size, i + 1)).unwrap();
+        written += size as u64;
+        n += 1;
+        i += 1;
+    }
+    (n, written)
+}
+
+fn time<F: FnOnce() -> bool>(f: F) -> Option<Duration> {
+    let started = Instant::now();
+    f().then(|| started.elapsed())
+}
+
+fn push_section(filter: &str) {
+    if !"push".contains(filter) && !filter.is_empty() {
+        return;
+    }
+    let latency = env_num("X8BENCH_LATENCY_US", 500);
+    let mb = env_num("X8BENCH_MB", 50);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("assets");
+    let (files, bytes) = make_folder(&folder, mb);
+    let sim = sim_with(&[Fault::SlowLink], |c| {
+        c.adbd.link_latency = Duration::from_micros(latency)
+    });
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    println!(
+        "push: {files} files, {:.1} MB, slow link {latency} us per packet, 4096-byte packets, one adb server",
+        bytes as f64 / 1e6
+    );
+    // Every copy lands in DEST/assets: the destinations exist first.
+    for d in ["by-adb", "by-x8ctl", "by-x8ctl-nv"] {
+        adb.shell(&serial, &format!("mkdir -p /home/fio/{d}"));
+    }
+    let adb_time = time(|| {
+        let out = adb.adb(&[
+            "-s",
+            &serial,
+            "push",
+            folder.to_str().unwrap(),
+            "/home/fio/by-adb",
+        ]);
+        if !out.status.success() {
+            eprintln!("adb push failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        out.status.success()
+    });
+    let x8 = |dest: &str, extra: &[&str]| {
+        time(|| {
+            let mut c = adb.x8ctl();
+            c.arg("push")
+                .args(extra)
+                .arg(folder.to_str().unwrap())
+                .arg(dest);
+            let (code, _, err) = run(c);
+            if code != 0 {
+                eprintln!("x8ctl push failed: {err}");
+            }
+            code == 0
+        })
+    };
+    let x8_time = x8("/home/fio/by-x8ctl", &[]);
+    let x8_nv = x8("/home/fio/by-x8ctl-nv", &["--no-verify"]);
+    let x8_sync = x8("/home/fio/by-x8ctl", &["--sync"]);
+    let row = |name: &str, t: Option<Duration>| match (t, adb_time) {
+        (Some(t), Some(a)) => println!(
+            "  {name:<38} {:>8.2} s  {:>7.2} MB/s  {:>5.2}x adb push",
+            t.as_secs_f64(),
+            bytes as f64 / 1e6 / t.as_secs_f64(),
+            a.as_secs_f64() / t.as_secs_f64()
+        ),
+        (Some(t), None) => println!("  {name:<38} {:>8.2} s", t.as_secs_f64()),
+        (None, _) => println!("  {name:<38}   failed"),
+    };
+    row("adb push (Debian adb 29)", adb_time);
+    row("x8ctl push (4 streams, sha256 verified)", x8_time);
+    row("x8ctl push --no-verify", x8_nv);
+    row("x8ctl push --sync (nothing changed)", x8_sync);
+}
+
+fn main() {
+    // cargo bench passes --bench; a free word filters sections.
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default();
+    push_section(&filter);
+}

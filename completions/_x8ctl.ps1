@@ -1,0 +1,228 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'x8ctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'x8ctl' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('devices', 'devices', [CompletionResultType]::ParameterValue, 'List attached devices; for X8s, hostname, OS image and H7 firmware')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run a command on the board, or open an interactive shell')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy files and folders to the board')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy files and folders from the board')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'x8ctl;devices' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;shell' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds without output')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Run as root (sudo, with the password found as `x8ctl doctor` does)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;push' {
+            [CompletionResult]::new('--streams', '--streams', [CompletionResultType]::ParameterName, 'Sync streams used at once')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Send only files whose sha256 differs from the board''s copy')
+            [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Skip the sha256 check on the board')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;pull' {
+            [CompletionResult]::new('--streams', '--streams', [CompletionResultType]::ParameterName, 'Sync streams used at once')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;sim' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; port 0 picks a free port')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Folder holding the board''s file system (kept between runs). Default: a temporary folder removed on exit')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial number (the hostname becomes portenta-x8-<serial>)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault; repeat for several')
+            [CompletionResult]::new('--sudo-password', '--sudo-password', [CompletionResultType]::ParameterName, 'The sudo password of fio (''fio'' on images before 2024-08, empty after)')
+            [CompletionResult]::new('--m4-upstream', '--m4-upstream', [CompletionResultType]::ParameterName, 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4')
+            [CompletionResult]::new('--link-latency-us', '--link-latency-us', [CompletionResultType]::ParameterName, 'Per-packet latency of the slow-link fault, in microseconds')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)')
+            [CompletionResult]::new('--image-version', '--image-version', [CompletionResultType]::ParameterName, 'IMAGE_VERSION of the board''s OS image')
+            [CompletionResult]::new('--firmware-version', '--firmware-version', [CompletionResultType]::ParameterName, 'Version of the H7 firmware installed and running at start')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--sudo-nopasswd', '--sudo-nopasswd', [CompletionResultType]::ParameterName, 'sudo needs no password at all (NOPASSWD)')
+            [CompletionResult]::new('--list-faults', '--list-faults', [CompletionResultType]::ParameterName, 'List the faults and exit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;completions' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;help' {
+            [CompletionResult]::new('devices', 'devices', [CompletionResultType]::ParameterValue, 'List attached devices; for X8s, hostname, OS image and H7 firmware')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run a command on the board, or open an interactive shell')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy files and folders to the board')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy files and folders from the board')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'x8ctl;help;devices' {
+            break
+        }
+        'x8ctl;help;shell' {
+            break
+        }
+        'x8ctl;help;push' {
+            break
+        }
+        'x8ctl;help;pull' {
+            break
+        }
+        'x8ctl;help;sim' {
+            break
+        }
+        'x8ctl;help;completions' {
+            break
+        }
+        'x8ctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,208 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[x8ctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'x8ctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'x8ctl'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand devices 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+            cand shell 'Run a command on the board, or open an interactive shell'
+            cand push 'Copy files and folders to the board'
+            cand pull 'Copy files and folders from the board'
+            cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;devices'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;shell'= {
+            cand --timeout 'Give up after this many seconds without output'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --root 'Run as root (sudo, with the password found as `x8ctl doctor` does)'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;push'= {
+            cand --streams 'Sync streams used at once'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --sync 'Send only files whose sha256 differs from the board''s copy'
+            cand --no-verify 'Skip the sha256 check on the board'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;pull'= {
+            cand --streams 'Sync streams used at once'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;sim'= {
+            cand --listen 'Address to listen on; port 0 picks a free port'
+            cand --root 'Folder holding the board''s file system (kept between runs). Default: a temporary folder removed on exit'
+            cand --serial 'The board''s serial number (the hostname becomes portenta-x8-<serial>)'
+            cand --fault 'Inject a fault; repeat for several'
+            cand --sudo-password 'The sudo password of fio (''fio'' on images before 2024-08, empty after)'
+            cand --m4-upstream 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4'
+            cand --link-latency-us 'Per-packet latency of the slow-link fault, in microseconds'
+            cand --profile 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)'
+            cand --image-version 'IMAGE_VERSION of the board''s OS image'
+            cand --firmware-version 'Version of the H7 firmware installed and running at start'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --sudo-nopasswd 'sudo needs no password at all (NOPASSWD)'
+            cand --list-faults 'List the faults and exit'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;completions'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;help'= {
+            cand devices 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+            cand shell 'Run a command on the board, or open an interactive shell'
+            cand push 'Copy files and folders to the board'
+            cand pull 'Copy files and folders from the board'
+            cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;help;devices'= {
+        }
+        &'x8ctl;help;shell'= {
+        }
+        &'x8ctl;help;push'= {
+        }
+        &'x8ctl;help;pull'= {
+        }
+        &'x8ctl;help;sim'= {
+        }
+        &'x8ctl;help;completions'= {
+        }
+        &'x8ctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

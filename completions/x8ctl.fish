@@ -1,0 +1,141 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_x8ctl_global_optspecs
+    string join \n json q/quiet v/verbose non-interactive y/yes s/serial= adb= adb-server= connect= virtual h/help V/version
+end
+
+function __fish_x8ctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_x8ctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_x8ctl_using_subcommand
+    set -l cmd (__fish_x8ctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "push" -d 'Copy files and folders to the board'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "pull" -d 'Copy files and folders from the board'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l timeout -d 'Give up after this many seconds without output' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l root -d 'Run as root (sudo, with the password found as `x8ctl doctor` does)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l streams -d 'Sync streams used at once' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l sync -d 'Send only files whose sha256 differs from the board\'s copy'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l no-verify -d 'Skip the sha256 check on the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand push" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l streams -d 'Sync streams used at once' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l listen -d 'Address to listen on; port 0 picks a free port' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l root -d 'Folder holding the board\'s file system (kept between runs). Default: a temporary folder removed on exit' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l serial -d 'The board\'s serial number (the hostname becomes portenta-x8-<serial>)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l fault -d 'Inject a fault; repeat for several' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-password -d 'The sudo password of fio (\'fio\' on images before 2024-08, empty after)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l m4-upstream -d 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l link-latency-us -d 'Per-packet latency of the slow-link fault, in microseconds' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l profile -d 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l image-version -d 'IMAGE_VERSION of the board\'s OS image' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l firmware-version -d 'Version of the H7 firmware installed and running at start' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-nopasswd -d 'sudo needs no password at all (NOPASSWD)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l list-faults -d 'List the faults and exit'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "push" -d 'Copy files and folders to the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "pull" -d 'Copy files and folders from the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

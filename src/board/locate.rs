@@ -1,0 +1,319 @@
+//! Finding an adb executable the way a user's machine has one: `--adb`, `PATH`, the
+//! Android SDK (`$ANDROID_HOME`, `$ANDROID_SDK_ROOT`, the SDK's default folders), and the
+//! adb that the Arduino IDE installs under its Arduino15 folder for the Portenta X8.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Os {
+    pub fn current() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else {
+            Os::Linux
+        }
+    }
+
+    pub fn exe(self, name: &str) -> String {
+        match self {
+            Os::Windows => format!("{name}.exe"),
+            _ => name.to_string(),
+        }
+    }
+
+    fn path_separator(self) -> char {
+        match self {
+            Os::Windows => ';',
+            _ => ':',
+        }
+    }
+}
+
+/// Where a candidate came from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub origin: &'static str,
+}
+
+/// The environment the search reads, so it can be tested for every OS.
+pub struct SearchEnv<'a> {
+    pub os: Os,
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    pub home: Option<PathBuf>,
+    /// Lists a folder's sub-folder names (for Arduino15's version folders).
+    pub list_dir: &'a dyn Fn(&Path) -> Vec<String>,
+}
+
+fn join(base: &Path, parts: &[&str]) -> PathBuf {
+    let mut p = base.to_path_buf();
+    for part in parts {
+        p.push(part);
+    }
+    p
+}
+
+/// Compare version folder names such as `1.0.0` and `32.0.0` numerically.
+fn version_key(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap_or(0))
+        .collect()
+}
+
+/// The Arduino15 folder of the Arduino IDE on each OS.
+pub fn arduino15_dir(env: &SearchEnv) -> Option<PathBuf> {
+    match env.os {
+        Os::Windows => (env.var)("LOCALAPPDATA")
+            .map(PathBuf::from)
+            .or_else(|| env.home.as_ref().map(|h| join(h, &["AppData", "Local"])))
+            .map(|p| p.join("Arduino15")),
+        Os::MacOs => env
+            .home
+            .as_ref()
+            .map(|h| join(h, &["Library", "Arduino15"])),
+        Os::Linux => env.home.as_ref().map(|h| h.join(".arduino15")),
+    }
+}
+
+/// Every place adb may be, in the order they are tried.
+pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
+    let exe = env.os.exe("adb");
+    let mut out = Vec::new();
+    if let Some(p) = explicit {
+        out.push(Candidate {
+            path: p.to_path_buf(),
+            origin: "--adb",
+        });
+        return out;
+    }
+    if let Some(path) = (env.var)("PATH") {
+        for dir in path
+            .split(env.os.path_separator())
+            .filter(|d| !d.is_empty())
+        {
+            out.push(Candidate {
+                path: Path::new(dir).join(&exe),
+                origin: "PATH",
+            });
+        }
+    }
+    for var in ["ANDROID_HOME", "ANDROID_SDK_ROOT"] {
+        if let Some(root) = (env.var)(var) {
+            out.push(Candidate {
+                path: join(Path::new(&root), &["platform-tools", &exe]),
+                origin: if var == "ANDROID_HOME" {
+                    "$ANDROID_HOME"
+                } else {
+                    "$ANDROID_SDK_ROOT"
+                },
+            });
+        }
+    }
+    let sdk_default = match env.os {
+        Os::Windows => (env.var)("LOCALAPPDATA").map(|l| join(Path::new(&l), &["Android", "Sdk"])),
+        Os::MacOs => env
+            .home
+            .as_ref()
+            .map(|h| join(h, &["Library", "Android", "sdk"])),
+        Os::Linux => env.home.as_ref().map(|h| join(h, &["Android", "Sdk"])),
+    };
+    if let Some(sdk) = sdk_default {
+        out.push(Candidate {
+            path: join(&sdk, &["platform-tools", &exe]),
+            origin: "Android SDK",
+        });
+    }
+    if let Some(a15) = arduino15_dir(env) {
+        let tools = join(&a15, &["packages", "arduino", "tools", "adb"]);
+        let mut versions = (env.list_dir)(&tools);
+        versions.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
+        for v in versions {
+            out.push(Candidate {
+                path: join(&tools, &[&v, &exe]),
+                origin: "Arduino IDE",
+            });
+        }
+    }
+    out
+}
+
+/// The first candidate that is a file.
+pub fn find_adb(explicit: Option<&Path>) -> Result<Candidate, Vec<Candidate>> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let list_dir = |p: &Path| -> Vec<String> {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let env = SearchEnv {
+        os: Os::current(),
+        var: &var,
+        home: home_dir(),
+        list_dir: &list_dir,
+    };
+    let all = candidates(&env, explicit);
+    match all.iter().find(|c| c.path.is_file()) {
+        Some(c) => Ok(c.clone()),
+        None => Err(all),
+    }
+}
+
+/// The user's home folder.
+pub fn home_dir() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// What to tell a user who has no adb, per OS.
+pub fn install_hint(os: Os) -> &'static str {
+    match os {
+        Os::Windows => {
+            "install the Arduino IDE and its 'Arduino Mbed OS Portenta Boards' core (it brings adb), or Google's platform-tools, then run again or pass --adb C:\\path\\to\\adb.exe"
+        }
+        Os::MacOs => {
+            "install the Arduino IDE and its 'Arduino Mbed OS Portenta Boards' core (it brings adb), or `brew install android-platform-tools`, or pass --adb /path/to/adb"
+        }
+        Os::Linux => {
+            "install adb (Debian/Ubuntu: `sudo apt install adb`), or the Arduino IDE's 'Arduino Mbed OS Portenta Boards' core, or pass --adb /path/to/adb; without adb, use --connect HOST:PORT"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn search(os: Os, vars: &[(&str, &str)], home: &str, dirs: &[(&str, &[&str])]) -> Vec<PathBuf> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dirs: HashMap<PathBuf, Vec<String>> = dirs
+            .iter()
+            .map(|(d, subs)| {
+                (
+                    PathBuf::from(d),
+                    subs.iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect();
+        let var = |k: &str| vars.get(k).cloned();
+        let list = |p: &Path| dirs.get(p).cloned().unwrap_or_default();
+        let env = SearchEnv {
+            os,
+            var: &var,
+            home: Some(PathBuf::from(home)),
+            list_dir: &list,
+        };
+        candidates(&env, None).into_iter().map(|c| c.path).collect()
+    }
+
+    #[test]
+    fn linux_order() {
+        let got = search(
+            Os::Linux,
+            &[
+                ("PATH", "/usr/local/bin:/usr/bin"),
+                ("ANDROID_HOME", "/opt/sdk"),
+            ],
+            "/home/u",
+            &[(
+                "/home/u/.arduino15/packages/arduino/tools/adb",
+                &["1.0.0", "32.0.0"],
+            )],
+        );
+        let want: Vec<PathBuf> = [
+            "/usr/local/bin/adb",
+            "/usr/bin/adb",
+            "/opt/sdk/platform-tools/adb",
+            "/home/u/Android/Sdk/platform-tools/adb",
+            "/home/u/.arduino15/packages/arduino/tools/adb/32.0.0/adb",
+            "/home/u/.arduino15/packages/arduino/tools/adb/1.0.0/adb",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn macos_arduino15() {
+        let got = search(
+            Os::MacOs,
+            &[],
+            "/Users/u",
+            &[(
+                "/Users/u/Library/Arduino15/packages/arduino/tools/adb",
+                &["32.0.0"],
+            )],
+        );
+        assert!(got.contains(&PathBuf::from(
+            "/Users/u/Library/Arduino15/packages/arduino/tools/adb/32.0.0/adb"
+        )));
+        assert!(got.contains(&PathBuf::from(
+            "/Users/u/Library/Android/sdk/platform-tools/adb"
+        )));
+    }
+
+    #[test]
+    fn windows_paths_and_exe() {
+        let got = search(
+            Os::Windows,
+            &[
+                ("PATH", r"C:\Windows;C:\tools"),
+                ("LOCALAPPDATA", r"C:\Users\u\AppData\Local"),
+            ],
+            r"C:\Users\u",
+            &[],
+        );
+        let names: Vec<String> = got
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names[0].starts_with(r"C:\Windows") && names[0].ends_with("adb.exe"),
+            "{names:?}"
+        );
+        assert!(names.iter().all(|n| n.ends_with("adb.exe")));
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn explicit_path_wins_alone() {
+        let var = |_: &str| Some("/usr/bin".to_string());
+        let list = |_: &Path| Vec::new();
+        let env = SearchEnv {
+            os: Os::Linux,
+            var: &var,
+            home: None,
+            list_dir: &list,
+        };
+        let c = candidates(&env, Some(Path::new("/x/adb")));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].origin, "--adb");
+    }
+
+    #[test]
+    fn version_folders_sort_numerically() {
+        let mut v = vec!["1.0.0".to_string(), "32.0.0".to_string(), "9.1".to_string()];
+        v.sort_by_key(|s| std::cmp::Reverse(version_key(s)));
+        assert_eq!(v, vec!["32.0.0", "9.1", "1.0.0"]);
+    }
+}

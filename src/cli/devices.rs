@@ -1,0 +1,115 @@
+//! `x8ctl devices`: what is attached, through which transport, and for X8s who they are.
+
+use std::io::Write;
+
+use crate::board::connect::Session;
+use crate::board::identity::{self, Identity};
+use crate::board::select::DeviceEntry;
+use crate::board::{Board, BoardError};
+
+use super::target::{TargetArgs, board_error};
+use super::{CliError, Ctx, SCHEMA_VERSION};
+
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    #[serde(flatten)]
+    entry: DeviceEntry,
+    x8: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+fn describe(session: &Session, entry: &DeviceEntry) -> Row {
+    let mut row = Row {
+        entry: entry.clone(),
+        x8: entry.is_x8(),
+        identity: None,
+        hint: None,
+    };
+    if !entry.usable() {
+        row.hint = Some(
+            BoardError::Unusable {
+                serial: entry.serial.clone(),
+                state: entry.state.clone(),
+            }
+            .hint(),
+        );
+        return row;
+    }
+    let board: Board = session.board_for(entry);
+    match identity::read(&board) {
+        Ok(id) if id.is_x8() => {
+            row.x8 = true;
+            row.identity = Some(id);
+        }
+        Ok(_) if row.x8 => {
+            row.hint = Some("reports as an X8 but has no X8 device-tree model".into())
+        }
+        Ok(_) => row.hint = Some("not a Portenta X8".into()),
+        Err(e) => row.hint = Some(format!("cannot read its identity: {e}")),
+    }
+    row
+}
+
+pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
+    let session = Session::open(&target.options()).map_err(board_error)?;
+    let rows: Vec<Row> = session
+        .devices
+        .iter()
+        .map(|d| describe(&session, d))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "transport": session.transport_name(),
+            "devices": rows,
+        });
+        let _ = writeln!(out, "{doc}");
+        return Ok(());
+    }
+    if rows.is_empty() {
+        ctx.status("no devices attached");
+        ctx.status(&format!(
+            "  hint: {}",
+            BoardError::NoBoard { others: vec![] }.hint()
+        ));
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "{:<22} {:<13} {:<11} {:<30} {:<6} FIRMWARE",
+        "SERIAL", "STATE", "TRANSPORT", "HOSTNAME", "IMAGE"
+    );
+    for r in &rows {
+        let (host, image, fw) = match &r.identity {
+            Some(id) => (
+                id.hostname.clone(),
+                id.image_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                id.firmware_version.clone().unwrap_or_else(|| {
+                    format!(
+                        "unreadable ({})",
+                        id.firmware_error.clone().unwrap_or_default()
+                    )
+                }),
+            ),
+            None => (String::from("-"), String::from("-"), String::from("-")),
+        };
+        let _ = writeln!(
+            out,
+            "{:<22} {:<13} {:<11} {:<30} {:<6} {}",
+            r.entry.serial, r.entry.state, r.entry.transport, host, image, fw
+        );
+    }
+    drop(out);
+    for r in &rows {
+        if let Some(h) = &r.hint {
+            ctx.status(&format!("{}: {h}", r.entry.serial));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! The command-line interface: clap definitions, rendering (human or `--json`), progress
+//! and prompts. Only this module prints; the rest of the crate returns values and events.
+
+pub mod devices;
+pub mod shell;
+pub mod sim;
+pub mod target;
+pub mod transfer;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Version of every `--json` document this build prints.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// The operation failed.
+    pub const FAILURE: u8 = 1;
+    /// Bad usage: unknown flag, bad value, missing answer in non-interactive mode.
+    pub const USAGE: u8 = 2;
+    /// No board (or no adb) was found.
+    pub const NO_BOARD: u8 = 3;
+    /// The board is there but cannot be used: unauthorised, offline, busy.
+    pub const BOARD_UNUSABLE: u8 = 4;
+    /// A check failed (doctor, verification).
+    pub const CHECK_FAILED: u8 = 5;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// x8ctl: flash, deploy and diagnose the Arduino Portenta X8 from your laptop.
+///
+/// x8ctl talks to the board through the adb server you already have (the Arduino IDE's
+/// adb, platform-tools, or Debian's adb), or directly over TCP with --connect.
+#[derive(Debug, Parser)]
+#[command(
+    name = "x8ctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub target: target::TargetArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on stdout (with schema_version) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Say less on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Never prompt; a needed answer that is missing is an error.
+    #[arg(long, global = true)]
+    pub non_interactive: bool,
+    /// Answer yes to every confirmation.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List attached devices; for X8s, hostname, OS image and H7 firmware.
+    Devices,
+    Shell(shell::ShellArgs),
+    Push(transfer::PushArgs),
+    Pull(transfer::PullArgs),
+    Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What every command gets: output settings.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub interactive: bool,
+    pub yes: bool,
+    pub stderr_is_terminal: bool,
+}
+
+impl Ctx {
+    fn new(g: &GlobalArgs) -> Ctx {
+        let stdin_tty = std::io::stdin().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        Ctx {
+            json: g.json,
+            quiet: g.quiet,
+            verbose: g.verbose,
+            interactive: stdin_tty && stderr_tty && !g.non_interactive && !g.yes && !g.json,
+            yes: g.yes,
+            stderr_is_terminal: stderr_tty,
+        }
+    }
+
+    /// A status line on stderr (not with --quiet).
+    pub fn status(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+        }
+    }
+
+    /// A detail line on stderr, only with -v.
+    pub fn detail(&self, msg: &str) {
+        if self.verbose > 0 {
+            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+        }
+    }
+}
+
+/// An error as the user sees it: what happened, what to do next, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: String,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn new(code: u8, message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            hint: hint.into(),
+            code,
+        }
+    }
+    pub fn failure(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(exit::FAILURE, message, hint)
+    }
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError::new(exit::USAGE, message, "see `x8ctl --help`")
+    }
+
+    fn report(&self, json: bool) {
+        if json {
+            let doc = serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "ok": false,
+                "error": { "message": self.message, "hint": self.hint, "exit_code": self.code },
+            });
+            let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "error: {}", self.message);
+        if !self.hint.is_empty() {
+            let _ = writeln!(err, "  hint: {}", self.hint);
+        }
+    }
+}
+
+/// Parse the command line, run the command, map the result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
+                _ => exit::USAGE,
+            });
+        }
+    };
+    let ctx = Ctx::new(&cli.global);
+    let result = match cli.command {
+        Command::Devices => devices::run(&ctx, &cli.target),
+        Command::Shell(args) => match shell::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Push(args) => transfer::push(&ctx, &cli.target, args),
+        Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
+        Command::Sim(args) => sim::run(&ctx, args),
+        Command::Completions { shell } => {
+            write_completions(shell, &mut std::io::stdout().lock());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            e.report(ctx.json);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// The completion script for `shell`, generated from the clap definition.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "x8ctl", out);
+}

@@ -1,0 +1,147 @@
+//! `x8ctl sim`: run the virtual X8 until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::sim::adbd::{AdbdConfig, Profile};
+use crate::sim::{BoardConfig, Fault, Sim, SimConfig};
+
+use super::{CliError, Ctx};
+
+/// Run a virtual Portenta X8 that adb (and x8ctl) can connect to.
+///
+/// The board speaks ADB over TCP the way the X8's adbd does (Android 5.1.1: 4096-byte
+/// packets, no shell_v2), with the board's file system, shell, m4-proxy, H7 firmware,
+/// systemd units and Docker behind it. Connect with `adb connect HOST:PORT` or
+/// `x8ctl --connect HOST:PORT`. The first line on stdout is always `listening on HOST:PORT`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5555")]
+    pub listen: String,
+    /// Folder holding the board's file system (kept between runs). Default: a temporary
+    /// folder removed on exit.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The board's serial number (the hostname becomes portenta-x8-<serial>).
+    #[arg(long, value_name = "S", default_value = "2D16BA09DAB6FAD9")]
+    pub serial: String,
+    /// Inject a fault; repeat for several.
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+    /// The sudo password of fio ('fio' on images before 2024-08, empty after).
+    #[arg(
+        long,
+        value_name = "P",
+        default_value = "fio",
+        conflicts_with = "sudo_nopasswd"
+    )]
+    pub sudo_password: String,
+    /// sudo needs no password at all (NOPASSWD).
+    #[arg(long)]
+    pub sudo_nopasswd: bool,
+    /// Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub m4_upstream: Option<String>,
+    /// Per-packet latency of the slow-link fault, in microseconds.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub link_latency_us: u64,
+    /// Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets).
+    #[arg(long, value_name = "PROFILE", default_value = "x8")]
+    pub profile: Profile,
+    /// IMAGE_VERSION of the board's OS image.
+    #[arg(long, value_name = "N", default_value_t = 861)]
+    pub image_version: u32,
+    /// Version of the H7 firmware installed and running at start.
+    #[arg(long, value_name = "V", default_value = "0.0.5")]
+    pub firmware_version: String,
+    /// List the faults and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    s.parse()
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, CliError> {
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "'{addr}' is not an address to listen on; use HOST:PORT, e.g. 127.0.0.1:5555 or 127.0.0.1:0"
+            ))
+        })
+}
+
+pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
+    if args.list_faults {
+        let mut out = std::io::stdout().lock();
+        for f in crate::sim::faults::ALL_FAULTS {
+            let _ = writeln!(out, "{:<18} {}", f.name(), f.describe());
+        }
+        return Ok(());
+    }
+    let listen = resolve(&args.listen)?;
+    let cfg = SimConfig {
+        board: BoardConfig {
+            serial: args.serial.clone(),
+            root: args.root.clone().unwrap_or_default(),
+            sudo_password: if args.sudo_nopasswd {
+                None
+            } else {
+                Some(args.sudo_password.clone())
+            },
+            image_version: args.image_version,
+            firmware_version: args.firmware_version.clone(),
+            m4_upstream: args.m4_upstream.clone(),
+            faults: args.faults.clone(),
+        },
+        listen,
+        adbd: AdbdConfig {
+            profile: args.profile,
+            link_latency: Duration::from_micros(args.link_latency_us),
+        },
+    };
+    let sim = Sim::start(cfg).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!(
+                "{} is in use (another adbd or sim?); pick another with --listen, e.g. --listen 127.0.0.1:0",
+                listen
+            )
+        } else {
+            "check --root and --listen".to_string()
+        };
+        CliError::failure(format!("cannot start the virtual X8: {e}"), hint)
+    })?;
+    let addr = sim.addr();
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {addr}");
+        let _ = out.flush();
+    }
+    ctx.status(&format!(
+        "virtual Portenta X8 {} ({}) ready; connect with: adb connect {addr}",
+        args.serial,
+        sim.board().hostname()
+    ));
+    if !args.faults.is_empty() {
+        let names: Vec<&str> = args.faults.iter().map(|f| f.name()).collect();
+        ctx.status(&format!("faults: {}", names.join(", ")));
+    }
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .map_err(|e| CliError::failure(format!("cannot install the signal handler: {e}"), ""))?;
+    let _ = rx.recv();
+    ctx.status("stopping the virtual X8");
+    drop(sim);
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `x8ctl push` and `x8ctl pull`: files and folders, like adb's, with progress, modes and
+//! mtimes kept, sha256 verified on the board, and `--sync` sending only what differs.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
+
+use super::target::{TargetArgs, board_error, open_board};
+use super::{CliError, Ctx, SCHEMA_VERSION};
+
+/// Copy files and folders to the board.
+///
+/// Like `adb push`: REMOTE is a folder to copy into when it exists (or ends with '/', or
+/// there are several sources), else the new name. Modes and mtimes are kept, and every file
+/// is checked by sha256 on the board afterwards.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Local files or folders, then the board path.
+    #[arg(required = true, num_args = 2.., value_name = "LOCAL... REMOTE")]
+    pub paths: Vec<String>,
+    /// Send only files whose sha256 differs from the board's copy.
+    #[arg(long)]
+    pub sync: bool,
+    /// Sync streams used at once.
+    #[arg(long, default_value_t = transfer::DEFAULT_STREAMS, value_name = "N")]
+    pub streams: usize,
+    /// Skip the sha256 check on the board.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+/// Copy files and folders from the board.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Board files or folders, then the local path.
+    #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCAL")]
+    pub paths: Vec<String>,
+    /// Sync streams used at once.
+    #[arg(long, default_value_t = transfer::DEFAULT_STREAMS, value_name = "N")]
+    pub streams: usize,
+}
+
+/// Draws transfer events as one bar on a terminal, nothing otherwise.
+struct Bar {
+    bar: Option<ProgressBar>,
+    files: Mutex<(usize, usize)>,
+}
+
+impl Bar {
+    fn new(ctx: &Ctx, verb: &str) -> Bar {
+        let bar = (ctx.stderr_is_terminal && !ctx.quiet && !ctx.json).then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_prefix(verb.to_string());
+            b
+        });
+        Bar {
+            bar,
+            files: Mutex::new((0, 0)),
+        }
+    }
+
+    fn event(&self, e: TransferEvent) {
+        let Some(bar) = &self.bar else { return };
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        match e {
+            TransferEvent::Planned { files: n, bytes } => {
+                files.1 = n;
+                bar.set_length(bytes);
+            }
+            TransferEvent::Bytes(n) => bar.inc(n),
+            TransferEvent::FileDone { .. } => {
+                files.0 += 1;
+                bar.set_message(format!("{}/{} files", files.0, files.1));
+            }
+            TransferEvent::Verifying { files: n } => {
+                bar.set_message(format!("verifying {n} files"))
+            }
+            TransferEvent::Unchanged { .. } | TransferEvent::FileStarted { .. } => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
+    if ctx.json {
+        let doc =
+            serde_json::json!({ "schema_version": SCHEMA_VERSION, "operation": verb, "report": r });
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        return;
+    }
+    let secs = r.elapsed_ms as f64 / 1000.0;
+    let mut line = format!(
+        "{verb}: {} files, {} bytes in {secs:.2}s",
+        r.files_sent, r.bytes_sent
+    );
+    if r.files_unchanged > 0 {
+        line.push_str(&format!(" ({} unchanged files skipped)", r.files_unchanged));
+    }
+    if r.verified {
+        line.push_str(", sha256 verified");
+    }
+    ctx.status(&line);
+}
+
+pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliError> {
+    let (remote, locals) = match args.paths.split_last() {
+        Some((r, l)) if !l.is_empty() => {
+            (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>())
+        }
+        _ => {
+            return Err(CliError::usage(
+                "give at least one local path and the board path",
+            ));
+        }
+    };
+    let (_session, board) = open_board(ctx, target)?;
+    let bar = Bar::new(ctx, "push");
+    let opts = PushOptions {
+        sync: args.sync,
+        verify: !args.no_verify,
+        streams: args.streams,
+    };
+    let result = transfer::push(&board, &locals, &remote, &opts, &|e| bar.event(e));
+    bar.finish();
+    let r = result.map_err(board_error)?;
+    report(ctx, "push", &r);
+    Ok(())
+}
+
+pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliError> {
+    let (local, remotes) = match args.paths.split_last() {
+        Some((l, r)) if !r.is_empty() => (PathBuf::from(l), r.to_vec()),
+        _ => {
+            return Err(CliError::usage(
+                "give at least one board path and the local path",
+            ));
+        }
+    };
+    let (_session, board) = open_board(ctx, target)?;
+    let bar = Bar::new(ctx, "pull");
+    let result = transfer::pull(&board, &remotes, &local, args.streams, &|e| bar.event(e));
+    bar.finish();
+    let r = result.map_err(board_error)?;
+    report(ctx, "pull", &r);
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Test harness: virtual X8s and a private Debian adb server in front of them.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use x8ctl::sim::adbd::{AdbdConfig, Profile};
+use x8ctl::sim::{BoardConfig, Fault, Sim, SimConfig};
+
+/// A free loopback port (bound and released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A virtual X8 in this process.
+pub fn sim_with(faults: &[Fault], f: impl FnOnce(&mut SimConfig)) -> Sim {
+    let mut cfg = SimConfig {
+        board: BoardConfig {
+            faults: faults.to_vec(),
+            ..BoardConfig::default()
+        },
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        adbd: AdbdConfig {
+            profile: Profile::X8,
+            link_latency: Duration::from_millis(2),
+        },
+    };
+    f(&mut cfg);
+    Sim::start(cfg).expect("the virtual X8 starts")
+}
+
+pub fn sim(faults: &[Fault]) -> Sim {
+    sim_with(faults, |_| {})
+}
+
+/// Debian's adb server on a private port, with its own HOME (keys); killed on drop.
+pub struct AdbServer {
+    pub port: u16,
+    home: tempfile::TempDir,
+}
+
+impl AdbServer {
+    pub fn start() -> AdbServer {
+        let home = tempfile::tempdir().expect("temp home");
+        let port = free_port();
+        let s = AdbServer { port, home };
+        let out = s.adb(&["start-server"]);
+        assert!(
+            out.status.success(),
+            "adb start-server failed (is Debian's adb installed? `apt-get install -y adb`): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        s
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new("adb");
+        c.arg("-P")
+            .arg(self.port.to_string())
+            .env("HOME", self.home.path())
+            .env("ANDROID_ADB_SERVER_PORT", self.port.to_string())
+            .env_remove("ANDROID_SERIAL")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn adb(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("adb runs")
+    }
+
+    /// `adb connect` the sim and wait until it is online.
+    pub fn connect(&self, sim: &Sim) -> String {
+        let serial = sim.addr().to_string();
+        let out = self.adb(&["connect", &serial]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.contains("connected to"), "adb connect: {text}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let st = self.adb(&["-s", &serial, "get-state"]);
+            if String::from_utf8_lossy(&st.stdout).trim() == "device" {
+                return serial;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sim never came online in adb"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `adb -s SERIAL shell CMD` → stdout.
+    pub fn shell(&self, serial: &str, cmd: &str) -> String {
+        let out = self.adb(&["-s", serial, "shell", cmd]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// An x8ctl command that uses this server.
+    pub fn x8ctl(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+        c.env("HOME", self.home.path())
+            .env("ANDROID_ADB_SERVER_PORT", self.port.to_string())
+            .env_remove("ANDROID_SERIAL")
+            .env_remove("X8CTL_SUDO_PASSWORD")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+}
+
+impl Drop for AdbServer {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
+
+/// An x8ctl command that talks to `sim` directly (`--connect`), with no adb server.
+pub fn x8ctl_direct(sim: &Sim) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+    c.arg("--connect")
+        .arg(sim.addr().to_string())
+        .env_remove("ANDROID_SERIAL")
+        .env_remove("X8CTL_SUDO_PASSWORD")
+        .env_remove("ANDROID_ADB_SERVER_PORT")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+pub fn run(mut c: Command) -> (i32, String, String) {
+    let out = c.output().expect("x8ctl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Bytes that differ everywhere, reproducible.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// The sandbox path of a board path.
+pub fn board_path(sim: &Sim, path: &str) -> PathBuf {
+    sim.board().root().join(path.trim_start_matches('/'))
+}

@@ -1,0 +1,58 @@
+//! `completions/` holds the scripts generated from the clap definition; this fails when they
+//! are stale. Regenerate with `X8CTL_BLESS=1 cargo test --test completions`.
+
+use std::path::Path;
+
+use clap_complete::Shell;
+
+fn file_for(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Bash => "x8ctl.bash",
+        Shell::Zsh => "_x8ctl",
+        Shell::Fish => "x8ctl.fish",
+        Shell::PowerShell => "_x8ctl.ps1",
+        Shell::Elvish => "x8ctl.elv",
+        _ => "unknown",
+    }
+}
+
+#[test]
+fn completion_scripts_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bless = std::env::var_os("X8CTL_BLESS").is_some();
+    let mut stale = Vec::new();
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
+        let mut want = Vec::new();
+        x8ctl::cli::write_completions(shell, &mut want);
+        assert!(want.len() > 100, "{shell} script is empty");
+        let path = dir.join(file_for(shell));
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        } else if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale completion scripts: {stale:?}; run X8CTL_BLESS=1 cargo test --test completions"
+    );
+}
+
+#[test]
+fn completions_command_prints_the_same_script() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut want = Vec::new();
+    x8ctl::cli::write_completions(Shell::Bash, &mut want);
+    assert_eq!(out.stdout, want);
+}

@@ -1,0 +1,551 @@
+//! Talking to boards through Debian's adb server (private port) and through --connect
+//! (issue: talking to boards).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use common::*;
+use x8ctl::board::connect::{ConnectOptions, Session};
+use x8ctl::board::select::Choice;
+use x8ctl::rpc::client::{CallOptions, CallOutcome, call_on_stream};
+use x8ctl::sim::{Fault, Sim};
+
+/// The two ways x8ctl reaches a board.
+enum Path2 {
+    Server(AdbServer),
+    Direct,
+}
+
+struct Rig {
+    sim: Sim,
+    path: Path2,
+}
+
+impl Rig {
+    fn server(sim: Sim) -> Rig {
+        let adb = AdbServer::start();
+        adb.connect(&sim);
+        Rig {
+            sim,
+            path: Path2::Server(adb),
+        }
+    }
+    fn direct(sim: Sim) -> Rig {
+        Rig {
+            sim,
+            path: Path2::Direct,
+        }
+    }
+    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
+        vec![Rig::server(make()), Rig::direct(make())]
+    }
+    fn name(&self) -> &'static str {
+        match self.path {
+            Path2::Server(_) => "adb-server",
+            Path2::Direct => "direct",
+        }
+    }
+    fn x8ctl(&self) -> std::process::Command {
+        match &self.path {
+            Path2::Server(adb) => adb.x8ctl(),
+            Path2::Direct => x8ctl_direct(&self.sim),
+        }
+    }
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let mut c = self.x8ctl();
+        c.args(args);
+        run(c)
+    }
+    fn session(&self) -> Session {
+        let opts = match &self.path {
+            Path2::Server(adb) => ConnectOptions {
+                adb_server: Some(format!("127.0.0.1:{}", adb.port)),
+                ..ConnectOptions::default()
+            },
+            Path2::Direct => ConnectOptions {
+                connect: Some(self.sim.addr().to_string()),
+                ..ConnectOptions::default()
+            },
+        };
+        Session::open(&opts).expect("session")
+    }
+}
+
+#[test]
+fn devices_lists_the_board_with_its_identity() {
+    for rig in Rig::both(|| sim(&[])) {
+        let (code, out, err) = rig.run(&["devices", "--json"]);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+        assert_eq!(doc["schema_version"], 1);
+        let d = &doc["devices"][0];
+        assert_eq!(d["state"], "device");
+        assert_eq!(d["transport"], rig.name());
+        assert_eq!(d["x8"], true);
+        assert_eq!(d["identity"]["hostname"], "portenta-x8-2d16ba09dab6fad9");
+        assert_eq!(d["identity"]["image_version"], 861);
+        assert_eq!(d["identity"]["firmware_version"], "0.0.5");
+        let (code, out, _) = rig.run(&["devices"]);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("portenta-x8-2d16ba09dab6fad9") && out.contains("0.0.5"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn shell_exit_codes_and_output() {
+    for rig in Rig::both(|| sim(&[])) {
+        for (cmd, want) in [("true", 0), ("false", 1), ("exit 7", 7), ("nosuchcmd", 127)] {
+            let (code, out, err) = rig.run(&["shell", cmd]);
+            assert_eq!(code, want, "{}: {cmd}: {out} {err}", rig.name());
+        }
+        let (code, out, _) = rig.run(&["shell", "echo out; echo err >&2; exit 3"]);
+        assert_eq!(code, 3);
+        assert!(
+            out.contains("out") && out.contains("err"),
+            "stderr arrives (merged on the X8): {out}"
+        );
+        assert!(
+            !out.contains("__X8RC"),
+            "the status marker never reaches the user: {out}"
+        );
+        let (code, out, _) = rig.run(&["shell", "nosuchcmd"]);
+        assert_eq!(code, 127);
+        assert!(out.contains("nosuchcmd: command not found"), "{out}");
+        // --json: one document with the status.
+        let (code, out, _) = rig.run(&["--json", "shell", "printf abc; exit 4"]);
+        assert_eq!(code, 4);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["exit_status"], 4);
+        assert_eq!(doc["stdout"], "abc");
+    }
+}
+
+#[test]
+fn hostile_names_arrive_literally() {
+    for rig in Rig::both(|| sim(&[])) {
+        let name = "a b;$(touch pwned)'\"`x`";
+        let (code, _, err) = rig.run(&["shell", "touch", name]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            board_path(&rig.sim, &format!("/home/fio/{name}")).exists(),
+            "{}",
+            rig.name()
+        );
+        assert!(!board_path(&rig.sim, "/home/fio/pwned").exists());
+        assert!(!board_path(&rig.sim, "/home/fio/x").exists());
+        let (_, out, _) = rig.run(&["shell", "ls", name]);
+        assert_eq!(out.trim(), name);
+    }
+}
+
+#[test]
+fn sudo_with_each_password_variant() {
+    // (board's password, X8CTL_SUDO_PASSWORD given, works)
+    let cases: [(Option<&str>, Option<&str>, bool); 5] = [
+        (None, None, true),
+        (Some("fio"), None, true),
+        (Some(""), None, true),
+        (Some("s3cret-Pw"), Some("s3cret-Pw"), true),
+        (Some("s3cret-Pw"), Some("wrong-Pw"), false),
+    ];
+    for (board_pw, env_pw, works) in cases {
+        let make = || {
+            sim_with(&[], |c| {
+                c.board.sudo_password = board_pw.map(str::to_string)
+            })
+        };
+        for rig in Rig::both(make) {
+            let mut c = rig.x8ctl();
+            if let Some(p) = env_pw {
+                c.env("X8CTL_SUDO_PASSWORD", p);
+            }
+            c.args(["shell", "--root", "id -u"]);
+            let (code, out, err) = run(c);
+            if works {
+                assert_eq!(
+                    (code, out.trim()),
+                    (0, "0"),
+                    "{board_pw:?} {}: {err}",
+                    rig.name()
+                );
+            } else {
+                assert_ne!(code, 0);
+                assert!(
+                    err.contains("sudo") && err.contains("X8CTL_SUDO_PASSWORD"),
+                    "{err}"
+                );
+                for secret in ["s3cret-Pw", "wrong-Pw"] {
+                    assert!(
+                        !out.contains(secret) && !err.contains(secret),
+                        "password leaked: {err}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn make_tree(root: &Path) {
+    std::fs::create_dir_all(root.join("sub/deeper")).unwrap();
+    std::fs::create_dir_all(root.join("empty")).unwrap();
+    let files: [(&str, u32, usize); 4] = [
+        ("run.sh", 0o755, 300),
+        ("secret.conf", 0o640, 1000),
+        ("sub/data.bin", 0o600, 70_000),
+        ("sub/deeper/readme.txt", 0o644, 10),
+    ];
+    for (i, (name, mode, len)) in files.iter().enumerate() {
+        let p = root.join(name);
+        std::fs::write(&p, pattern(*len, i as u32 + 1)).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000 + i as u64 * 1000),
+        )
+        .unwrap();
+    }
+}
+
+fn meta(p: &Path) -> (u32, u64, Vec<u8>) {
+    let m = std::fs::metadata(p).unwrap();
+    let mtime = m
+        .modified()
+        .unwrap()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (
+        m.permissions().mode() & 0o7777,
+        mtime,
+        std::fs::read(p).unwrap(),
+    )
+}
+
+#[test]
+fn folder_push_and_pull_keep_modes_and_mtimes() {
+    for rig in Rig::both(|| sim(&[])) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app");
+        make_tree(&app);
+        let (code, _, err) = rig.run(&["push", app.to_str().unwrap(), "/home/fio/"]);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        assert!(err.contains("sha256 verified"), "{err}");
+        for f in [
+            "run.sh",
+            "secret.conf",
+            "sub/data.bin",
+            "sub/deeper/readme.txt",
+        ] {
+            let ours = meta(&app.join(f));
+            let theirs = meta(&board_path(&rig.sim, &format!("/home/fio/app/{f}")));
+            assert_eq!(ours, theirs, "{}: {f} (mode, mtime, bytes)", rig.name());
+        }
+        assert!(board_path(&rig.sim, "/home/fio/app/empty").is_dir());
+        // --sync: nothing changed, nothing sent; one file changed, one file sent.
+        let (code, _, err) = rig.run(&[
+            "--json",
+            "push",
+            "--sync",
+            app.to_str().unwrap(),
+            "/home/fio/",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        std::fs::write(app.join("sub/deeper/readme.txt"), b"changed").unwrap();
+        let (code, out, _) = rig.run(&[
+            "--json",
+            "push",
+            "--sync",
+            app.to_str().unwrap(),
+            "/home/fio/",
+        ]);
+        assert_eq!(code, 0);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["report"]["files_sent"], 1, "{out}");
+        assert_eq!(doc["report"]["files_unchanged"], 3);
+        // Pull it back.
+        let back = dir.path().join("back");
+        let (code, _, err) = rig.run(&["pull", "/home/fio/app", back.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        for f in [
+            "run.sh",
+            "secret.conf",
+            "sub/data.bin",
+            "sub/deeper/readme.txt",
+        ] {
+            assert_eq!(meta(&app.join(f)).0, meta(&back.join(f)).0, "mode of {f}");
+            assert_eq!(meta(&app.join(f)).2, meta(&back.join(f)).2, "bytes of {f}");
+        }
+        assert_eq!(
+            meta(&app.join("run.sh")).1,
+            meta(&back.join("run.sh")).1,
+            "mtime"
+        );
+    }
+}
+
+#[test]
+fn plain_adb_push_loses_modes_which_x8ctl_puts_back() {
+    // What the X8's adbd does to modes, seen with adb itself: 0640 becomes 0666.
+    let sim = sim(&[]);
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("secret.conf");
+    std::fs::write(&f, b"x").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "push",
+        f.to_str().unwrap(),
+        "/home/fio/secret.conf",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(meta(&board_path(&sim, "/home/fio/secret.conf")).0, 0o666);
+    let mut c = adb.x8ctl();
+    c.args(["push", f.to_str().unwrap(), "/home/fio/secret.conf"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(meta(&board_path(&sim, "/home/fio/secret.conf")).0, 0o640);
+}
+
+#[test]
+fn a_connection_to_port_5001_reaches_the_m4() {
+    for rig in Rig::both(|| sim(&[])) {
+        let session = rig.session();
+        let board = session.choose(None, Choice::NonInteractive).unwrap();
+        let mut s = board.connect_port(5001).unwrap();
+        s.set_read_timeout_to(Some(Duration::from_secs(3)));
+        match call_on_stream(&mut s, "temperature", vec![], &CallOptions::default()) {
+            CallOutcome::Answered { result, .. } => assert_eq!(result.as_u64(), Some(100)),
+            other => panic!("{}: {other:?}", rig.name()),
+        }
+        assert!(board.connect_port(5999).is_err(), "nothing listens on 5999");
+    }
+}
+
+#[test]
+fn forward_through_the_server_has_adbs_argument_order() {
+    let sim = sim(&[]);
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    let server = x8ctl::board::server::AdbServer {
+        addr: format!("127.0.0.1:{}", adb.port).parse().unwrap(),
+        adb_path: None,
+    };
+    let port = free_port();
+    server
+        .forward(&serial, &format!("tcp:{port}"), "tcp:5001")
+        .unwrap();
+    let list = String::from_utf8_lossy(&adb.adb(&["forward", "--list"]).stdout).to_string();
+    assert!(
+        list.contains(&format!("{serial} tcp:{port} tcp:5001")),
+        "{list}"
+    );
+    assert_eq!(
+        server.list_forward(&serial).unwrap(),
+        vec![(format!("tcp:{port}"), "tcp:5001".to_string())]
+    );
+    let out = x8ctl::rpc::client::call(
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        "pressure",
+        vec![],
+        &CallOptions::default(),
+    );
+    assert_eq!(out.result().and_then(|v| v.as_u64()), Some(300));
+    server
+        .forward_remove(&serial, &format!("tcp:{port}"))
+        .unwrap();
+}
+
+#[test]
+fn push_cut_ends_with_a_clear_error_in_bounded_time() {
+    for rig in Rig::both(|| sim(&[Fault::PushCut])) {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fw.bin");
+        std::fs::write(&f, pattern(300_000, 9)).unwrap();
+        let started = Instant::now();
+        let (code, _, err) = rig.run(&["push", f.to_str().unwrap(), "/home/fio/fw.bin"]);
+        let took = started.elapsed();
+        assert_ne!(code, 0, "{}", rig.name());
+        assert!(
+            took < Duration::from_secs(30),
+            "{}: took {took:?}",
+            rig.name()
+        );
+        assert!(
+            err.contains("went away") || err.contains("lost") || err.contains("closed"),
+            "{}: {err}",
+            rig.name()
+        );
+        assert!(
+            !board_path(&rig.sim, "/home/fio/fw.bin").exists(),
+            "no partial file left"
+        );
+    }
+}
+
+#[test]
+fn several_boards_need_a_choice_without_a_terminal() {
+    let a = sim_with(&[], |c| c.board.serial = "AAAA0001".into());
+    let b = sim_with(&[], |c| c.board.serial = "BBBB0002".into());
+    let adb = AdbServer::start();
+    let sa = adb.connect(&a);
+    let sb = adb.connect(&b);
+    let mut c = adb.x8ctl();
+    c.args(["shell", "hostname"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&sa) && err.contains(&sb) && err.contains("-s SERIAL"),
+        "{err}"
+    );
+    let mut c = adb.x8ctl();
+    c.args(["-s", &sb, "shell", "hostname"]);
+    let (code, out, _) = run(c);
+    assert_eq!((code, out.trim()), (0, "portenta-x8-bbbb0002"));
+    let mut c = adb.x8ctl();
+    c.env("ANDROID_SERIAL", &sa).args(["shell", "hostname"]);
+    let (code, out, _) = run(c);
+    assert_eq!((code, out.trim()), (0, "portenta-x8-aaaa0001"));
+}
+
+#[test]
+fn no_board_and_no_adb_are_explained() {
+    let adb = AdbServer::start();
+    let mut c = adb.x8ctl();
+    c.args(["shell", "true"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("no Portenta X8 is attached") && err.contains("hint:"),
+        "{err}"
+    );
+    let mut c = adb.x8ctl();
+    c.env("PATH", "/nonexistent")
+        .env("ANDROID_ADB_SERVER_PORT", free_port().to_string());
+    c.args(["devices"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("no adb executable") && err.contains("apt install adb"),
+        "{err}"
+    );
+    let dead = format!("127.0.0.1:{}", free_port());
+    let (code, _, err) = run({
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+        c.args(["--connect", &dead, "devices"]);
+        c
+    });
+    assert_eq!(code, 3);
+    assert!(err.contains("cannot connect"), "{err}");
+}
+
+/// `adb connect` without waiting for the device to come online; then the state adb shows.
+fn connect_and_wait_for_state(adb: &AdbServer, sim: &Sim, want: &str) -> String {
+    let serial = sim.addr().to_string();
+    let _ = adb.adb(&["connect", &serial]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = String::from_utf8_lossy(&adb.adb(&["devices"]).stdout).to_string();
+        if list
+            .lines()
+            .any(|l| l.starts_with(&serial) && l.contains(want))
+        {
+            return serial;
+        }
+        assert!(Instant::now() < deadline, "adb never showed {want}: {list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn unauthorised_and_offline_boards_are_reported_with_what_to_do() {
+    for (fault, state) in [
+        (Fault::Unauthorized, "unauthorized"),
+        (Fault::Offline, "offline"),
+    ] {
+        let board = sim(&[fault]);
+        let adb = AdbServer::start();
+        let serial = connect_and_wait_for_state(&adb, &board, state);
+        let mut c = adb.x8ctl();
+        c.args(["--json", "devices"]);
+        let (code, out, _) = run(c);
+        assert_eq!(code, 0);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let d = &doc["devices"][0];
+        assert_eq!(d["serial"], serial.as_str());
+        assert_eq!(d["state"], state);
+        assert!(d["hint"].as_str().unwrap_or("").len() > 20, "{d}");
+        let mut c = adb.x8ctl();
+        c.args(["shell", "true"]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 4, "{state}: {err}");
+        assert!(err.contains(state) && err.contains("hint:"), "{err}");
+    }
+}
+
+#[test]
+fn interactive_shell_over_both_paths() {
+    for rig in Rig::both(|| sim(&[])) {
+        let mut c = rig.x8ctl();
+        c.arg("shell")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"cd /tmp\npwd\nexit\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("fio@portenta-x8-2d16ba09dab6fad9"),
+            "{}: {text}",
+            rig.name()
+        );
+        assert!(text.contains("/tmp"), "{}: {text}", rig.name());
+    }
+}
+
+#[test]
+fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
+    for rig in Rig::both(|| sim(&[])) {
+        let session = rig.session();
+        let board = session.choose(None, Choice::NonInteractive).unwrap();
+        let started = Instant::now();
+        let worker =
+            std::thread::spawn(move || board.run("echo started; sleep 20; echo late", None));
+        std::thread::sleep(Duration::from_millis(400));
+        rig.sim.drop_connections();
+        let result = worker.join().unwrap();
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(8),
+            "{}: took {took:?}",
+            rig.name()
+        );
+        match result {
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("went away") || text.contains("lost"),
+                    "{}: {text}",
+                    rig.name()
+                );
+            }
+            Ok(out) => panic!("{}: the command cannot have finished: {out:?}", rig.name()),
+        }
+        drop(session);
+    }
+}
