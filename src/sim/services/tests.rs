@@ -473,3 +473,93 @@ fn compose_factory_unset_then_happy_path() {
     assert!(s.docker_state().container_info("python-rpc-sensors-python-rpc-sensors-1").is_none());
     s.stop();
 }
+
+mod through_board {
+    use super::*;
+    use crate::sim::board::Board;
+
+    fn board(faults: &[Fault]) -> (tempfile::TempDir, Arc<Board>) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = BoardConfig {
+            root: dir.path().to_path_buf(),
+            sudo_password: None,
+            faults: faults.to_vec(),
+            ..BoardConfig::default()
+        };
+        let b = Board::new(cfg).unwrap();
+        (dir, b)
+    }
+
+    fn sh(b: &Board, cmd: &str) -> (String, String, i32) {
+        let mut i: &[u8] = &[];
+        let mut o = Vec::new();
+        let mut e = Vec::new();
+        let c = {
+            let mut io = ShellIo {
+                stdin: &mut i,
+                stdout: &mut o,
+                stderr: &mut e,
+            };
+            b.run_command(cmd, &mut io)
+        };
+        (
+            String::from_utf8_lossy(&o).into_owned(),
+            String::from_utf8_lossy(&e).into_owned(),
+            c,
+        )
+    }
+
+    #[test]
+    fn tutorial_flash_sequence() {
+        let (_d, b) = board(&[]);
+        b.vfs()
+            .write("/home/fio/STM32H747AII6_CM7.bin", &make_image("0.0.6"), User::Fio)
+            .unwrap();
+        let (_, e, c) = sh(&b, "/usr/arduino/extra/program.sh");
+        assert_eq!(c, 126);
+        assert!(e.contains("Permission denied"), "{e}");
+        let (_, e, c) = sh(&b, "cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin");
+        assert_ne!(c, 0, "{e}");
+        let (o, e, c) = sh(
+            &b,
+            "sudo mount -o remount,rw /usr && sudo cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin && sudo /usr/arduino/extra/program.sh",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        let all = format!("{o}{e}");
+        assert!(all.contains("** Verified OK **"), "{all}");
+        assert_eq!(b.services().h7_version(), Ok("0.0.6".into()));
+        let (o, _, c) = sh(&b, "cat /sys/kernel/x8h7_firmware/version");
+        assert_eq!((o.as_str(), c), ("0.0.6\n", 0));
+        let (o, _, c) = sh(&b, "sudo /usr/arduino/extra/program.sh");
+        assert_eq!(c, 0);
+        assert!(o.contains("is programmed/updated, exiting..."), "{o}");
+        let (o, _, c) = sh(&b, "systemctl is-active m4-proxy && pidof m4_proxy");
+        assert_eq!(c, 0, "{o}");
+        let (o, _, _) = sh(&b, "sudo journalctl -u m4-proxy --no-pager | tail -n 3");
+        assert!(o.contains("Started M4 Proxy."), "{o}");
+        b.shutdown();
+    }
+
+    #[test]
+    fn doctor_style_checks_with_m4_proxy_down() {
+        let (_d, b) = board(&[Fault::M4ProxyDown]);
+        let (o, _, c) = sh(&b, "systemctl is-active m4-proxy");
+        assert_eq!((o.as_str(), c), ("active\n", 0));
+        let (_, _, c) = sh(&b, "pidof m4_proxy");
+        assert_eq!(c, 1);
+        let (o, _, _) = sh(&b, "ss -ltn | grep -c ':500[01]'");
+        assert_eq!(o.trim(), "0");
+        assert!(b.connect_port(5001).is_err());
+        let (_, e, c) = sh(&b, "systemctl restart m4-proxy");
+        assert_eq!(c, 1);
+        assert!(e.contains("Interactive authentication required."));
+        assert_eq!(sh(&b, "sudo systemctl restart m4-proxy").2, 0);
+        let (o, _, _) = sh(&b, "ss -ltn | grep -c ':500[01]'");
+        assert_eq!(o.trim(), "2");
+        assert!(b.connect_port(5001).is_ok());
+        let (_, e, c) = sh(&b, "docker-compose up -d");
+        assert_eq!(c, 127);
+        assert!(e.contains("docker-compose: command not found"), "{e}");
+        b.shutdown();
+    }
+}
