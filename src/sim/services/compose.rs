@@ -25,7 +25,11 @@ const FILES: &[&str] = &[
     "docker-compose.yml",
 ];
 
-fn interpolate(s: &str, vars: &dyn Fn(&str) -> Option<String>, missing: &mut Vec<String>) -> String {
+fn interpolate(
+    s: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<String>,
+) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -292,7 +296,10 @@ impl Services {
             i += 1;
         }
         let Some(verb) = args.get(i) else {
-            put(cli.out, "\nUsage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker.\n");
+            put(
+                cli.out,
+                "\nUsage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker.\n",
+            );
             return 0;
         };
         let rest: Vec<String> = args[i + 1..].to_vec();
@@ -300,9 +307,14 @@ impl Services {
             put(cli.out, "Docker Compose version v2.20.3\n");
             return 0;
         }
-        let known = ["up", "down", "ps", "logs", "stop", "start", "restart", "config", "build", "pull", "rm"];
+        let known = [
+            "up", "down", "ps", "logs", "stop", "start", "restart", "config", "build", "pull", "rm",
+        ];
         if !known.contains(&verb.as_str()) {
-            put(cli.err, &format!("unknown docker command: \"compose {verb}\"\n"));
+            put(
+                cli.err,
+                &format!("unknown docker command: \"compose {verb}\"\n"),
+            );
             return 1;
         }
         let Some(p) = self.load_project(&opts, cwd, env, fs, cli) else {
@@ -358,7 +370,8 @@ impl Services {
             }
             "ps" => {
                 let all = flag("-a") || flag("--all");
-                let mut rows = vec!["NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS".to_string()];
+                let mut rows =
+                    vec!["NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS".to_string()];
                 for (svc, c) in self.project_containers(&p) {
                     let info = c.info();
                     if !all && info.status == super::docker::Status::Exited {
@@ -395,16 +408,19 @@ impl Services {
                     k += 1;
                 }
                 let cs = self.project_containers(&p);
-                let w = cs
-                    .iter()
-                    .map(|(s, _)| s.len() + 4)
-                    .max()
-                    .unwrap_or(0);
+                let w = cs.iter().map(|(s, _)| s.len() + 4).max().unwrap_or(0);
                 let with_prefix: Vec<(String, Arc<Container>)> = cs
                     .into_iter()
                     .map(|(s, c)| (format!("{:<w$}| ", format!("{s}-1")), c))
                     .collect();
-                follow_logs(&with_prefix, tail, follow, false, cli, self.docker.shut_ref());
+                follow_logs(
+                    &with_prefix,
+                    tail,
+                    follow,
+                    false,
+                    cli,
+                    self.docker.shut_ref(),
+                );
                 0
             }
             "build" | "pull" => {
@@ -438,7 +454,11 @@ impl Services {
                         let ctx = b
                             .as_str()
                             .map(str::to_string)
-                            .or_else(|| b.get("context").and_then(|x| x.as_str()).map(str::to_string))
+                            .or_else(|| {
+                                b.get("context")
+                                    .and_then(|x| x.as_str())
+                                    .map(str::to_string)
+                            })
                             .unwrap_or_else(|| ".".into());
                         let mut args = vec!["build".to_string(), "-t".into(), image.clone()];
                         if let Some(df) = b.get("dockerfile").and_then(|x| x.as_str()) {
@@ -462,7 +482,10 @@ impl Services {
             let mut labels = BTreeMap::new();
             labels.insert("com.docker.compose.project".to_string(), p.name.clone());
             labels.insert("com.docker.compose.service".to_string(), svc.clone());
-            labels.insert("com.docker.compose.project.working_dir".to_string(), p.dir.clone());
+            labels.insert(
+                "com.docker.compose.project.working_dir".to_string(),
+                p.dir.clone(),
+            );
             let network = s
                 .get("network_mode")
                 .and_then(|x| x.as_str())
@@ -492,7 +515,11 @@ impl Services {
                 devices: s.get("devices").map(Yaml::strings).unwrap_or_default(),
                 rm: false,
                 detach,
-                user: s.get("user").and_then(|x| x.as_str()).unwrap_or("").to_string(),
+                user: s
+                    .get("user")
+                    .and_then(|x| x.as_str())
+                    .unwrap_or("")
+                    .to_string(),
                 cmd: s.get("command").map(Yaml::strings).unwrap_or_default(),
                 entrypoint: s.get("entrypoint").map(Yaml::strings),
                 labels,
@@ -537,11 +564,7 @@ impl Services {
         if detach {
             return 0;
         }
-        let w = started
-            .iter()
-            .map(|(s, _)| s.len() + 4)
-            .max()
-            .unwrap_or(0);
+        let w = started.iter().map(|(s, _)| s.len() + 4).max().unwrap_or(0);
         let with_prefix: Vec<(String, Arc<Container>)> = started
             .into_iter()
             .map(|(s, c)| (format!("{:<w$}| ", format!("{s}-1")), c))

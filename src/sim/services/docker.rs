@@ -35,11 +35,10 @@ use super::journal::rfc3339;
 use super::mp::{self, Value};
 use super::template;
 use super::{Services, put};
-use crate::sim::faults::{Fault, Faults};
+use crate::sim::faults::Fault;
 use crate::sim::vfs::{User, Vfs};
 
-pub const NO_DAEMON: &str =
-    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
+pub const NO_DAEMON: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
 
 // ----- file access -----
 
@@ -172,14 +171,6 @@ pub struct Image {
     pub base: String,
 }
 
-impl Image {
-    fn command(&self) -> Vec<String> {
-        let mut v = self.entrypoint.clone();
-        v.extend(self.cmd.iter().cloned());
-        v
-    }
-}
-
 /// The Python minor version a base image tag gives (`python:3.11-alpine` -> 11).
 pub fn python_minor(base: &str) -> Option<u32> {
     let b = base.strip_prefix("docker.io/library/").unwrap_or(base);
@@ -224,10 +215,10 @@ fn quoted_after(text: &str, pat: &str) -> Vec<String> {
     while let Some(i) = rest.find(pat) {
         let after = &rest[i + pat.len()..];
         let after = after.trim_start();
-        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"') {
-            if let Some(end) = after[1..].find(q) {
-                v.push(after[1..1 + end].to_string());
-            }
+        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"')
+            && let Some(end) = after[1..].find(q)
+        {
+            v.push(after[1..1 + end].to_string());
         }
         rest = &rest[i + pat.len()..];
     }
@@ -285,7 +276,10 @@ pub fn analyze(
     };
     let mut deps = dockerfile.to_lowercase();
     for (p, t) in files {
-        if p.rsplit('/').next().is_some_and(|n| n.starts_with("requirements")) {
+        if p.rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with("requirements"))
+        {
             deps.push('\n');
             deps.push_str(&t.to_lowercase());
         }
@@ -483,7 +477,11 @@ impl Container {
             .env
             .iter()
             .chain(self.image.env.iter())
-            .find_map(|e| e.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
+            .find_map(|e| {
+                e.split_once('=')
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            })
     }
     /// Python's stdout is block-buffered unless `-u`, PYTHONUNBUFFERED or a tty.
     fn buffered(&self) -> bool {
@@ -581,7 +579,6 @@ impl Container {
 
 /// What the container threads share with the daemon.
 struct Shared {
-    faults: Arc<Faults>,
     ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
     next_pid: AtomicU32,
     shut: AtomicBool,
@@ -610,7 +607,6 @@ pub struct Docker {
 struct DState {
     images: Vec<Image>,
     containers: Vec<Arc<Container>>,
-    networks: Vec<String>,
 }
 
 enum CallOutcome {
@@ -678,17 +674,20 @@ fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) ->
                     Err(mp::DecodeError::Incomplete) => {}
                 }
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => closed = true,
         }
     }
 }
 
 impl Docker {
-    pub fn new(faults: Arc<Faults>, ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
+    pub fn new(ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
         Docker {
             sh: Arc::new(Shared {
-                faults,
                 ports,
                 next_pid: AtomicU32::new(2101),
                 shut: AtomicBool::new(false),
@@ -755,7 +754,7 @@ impl Docker {
         let st = self.lock();
         st.images
             .iter()
-            .find(|i| i.tags.iter().any(|t| *t == norm))
+            .find(|i| i.tags.contains(&norm))
             .or_else(|| {
                 let id = r.trim_start_matches("sha256:");
                 if id.len() >= 4 {
@@ -801,7 +800,10 @@ impl Docker {
         };
         let mut st = self.lock();
         if let Some(other) = st.containers.iter().find(|c| c.name == name) {
-            return Err(format!("Conflict. The container name \"/{name}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.", other.id));
+            return Err(format!(
+                "Conflict. The container name \"/{name}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
+                other.id
+            ));
         }
         let c = Arc::new(Container {
             id,
@@ -952,9 +954,17 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn random_name(id: &str) -> String {
-    const A: &[&str] = &["admiring", "brave", "clever", "eager", "focused", "gifted", "happy", "jolly", "keen", "lucid"];
-    const B: &[&str] = &["turing", "hopper", "lovelace", "curie", "tesla", "noether", "ritchie", "thompson", "wozniak", "knuth"];
-    let n = id.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+    const A: &[&str] = &[
+        "admiring", "brave", "clever", "eager", "focused", "gifted", "happy", "jolly", "keen",
+        "lucid",
+    ];
+    const B: &[&str] = &[
+        "turing", "hopper", "lovelace", "curie", "tesla", "noether", "ritchie", "thompson",
+        "wozniak", "knuth",
+    ];
+    let n = id
+        .bytes()
+        .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
     format!("{}_{}", A[n % A.len()], B[(n / 7) % B.len()])
 }
 
@@ -1059,17 +1069,25 @@ fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
                 return 143;
             }
             let Some(addr) = resolve(sh, c, &app.host, app.port) else {
-                c.emit(false, "Failed to create RpcClient: Retry connection over the limit");
+                c.emit(
+                    false,
+                    "Failed to create RpcClient: Retry connection over the limit",
+                );
                 return 0;
             };
             match rpc_call(c, addr, m, timeout) {
-                CallOutcome::Value(v) => c.emit(false, format!("{}:  {}", cap_first(m), v.python_repr())),
+                CallOutcome::Value(v) => {
+                    c.emit(false, format!("{}:  {}", cap_first(m), v.python_repr()))
+                }
                 CallOutcome::Timeout => {
                     c.emit(false, unable);
                     break;
                 }
                 CallOutcome::Refused => {
-                    c.emit(false, "Failed to create RpcClient: Retry connection over the limit");
+                    c.emit(
+                        false,
+                        "Failed to create RpcClient: Retry connection over the limit",
+                    );
                     return 0;
                 }
                 CallOutcome::RpcError(e) => {
@@ -1089,7 +1107,10 @@ fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
     c.emit(false, format!("Connecting to {host}:5000"));
     let Some(addr) = resolve(sh, c, host, 5000) else {
         c.emit(true, "Traceback (most recent call last):");
-        c.emit(true, "msgpackrpc.error.TransportError: Retry connection over the limit");
+        c.emit(
+            true,
+            "msgpackrpc.error.TransportError: Retry connection over the limit",
+        );
         return 1;
     };
     let ok = (|| -> io::Result<()> {
@@ -1115,10 +1136,16 @@ fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
     })();
     if ok.is_err() {
         c.emit(true, "Traceback (most recent call last):");
-        c.emit(true, "msgpackrpc.error.TransportError: Retry connection over the limit");
+        c.emit(
+            true,
+            "msgpackrpc.error.TransportError: Retry connection over the limit",
+        );
         return 1;
     }
-    c.emit(false, format!("Starting MsgPackRPC Server on localhost:{port}"));
+    c.emit(
+        false,
+        format!("Starting MsgPackRPC Server on localhost:{port}"),
+    );
     c.wait_stop(None);
     143
 }
@@ -1134,7 +1161,12 @@ fn run_loop(sh: Arc<Shared>, c: Arc<Container>) {
         st.finished = Some(SystemTime::now());
         st.pid = 0;
         let policy = c.spec.restart.split(':').next().unwrap_or("no");
-        let max: Option<u32> = c.spec.restart.split(':').nth(1).and_then(|n| n.parse().ok());
+        let max: Option<u32> = c
+            .spec
+            .restart
+            .split(':')
+            .nth(1)
+            .and_then(|n| n.parse().ok());
         let again = match policy {
             "always" | "unless-stopped" => true,
             "on-failure" => code != 0 && max.is_none_or(|m| st.restart_count < m),
@@ -1157,7 +1189,10 @@ fn run_loop(sh: Arc<Shared>, c: Arc<Container>) {
         let deadline = Instant::now() + backoff;
         while !st.stop && Instant::now() < deadline {
             let d = deadline.saturating_duration_since(Instant::now());
-            st = c.cv.wait_timeout(st, d).unwrap_or_else(|e| e.into_inner()).0;
+            st =
+                c.cv.wait_timeout(st, d)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
         }
         if st.stop {
             st.status = Status::Exited;
@@ -1208,8 +1243,11 @@ pub fn check_ref(r: &str) -> Result<(), String> {
     if let Some(t) = tag {
         let ok = !t.is_empty()
             && t.len() <= 128
-            && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !ok {
             return bad();
         }
@@ -1219,7 +1257,9 @@ pub fn check_ref(r: &str) -> Result<(), String> {
         if comp.is_empty() {
             return bad();
         }
-        let is_domain = i == 0 && comps.len() > 1 && (comp.contains('.') || comp.contains(':') || *comp == "localhost");
+        let is_domain = i == 0
+            && comps.len() > 1
+            && (comp.contains('.') || comp.contains(':') || *comp == "localhost");
         if is_domain {
             continue;
         }
@@ -1229,8 +1269,14 @@ pub fn check_ref(r: &str) -> Result<(), String> {
         let ok = comp
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-            && comp.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && comp.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+            && comp
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && comp
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
         if !ok {
             return bad();
         }
@@ -1251,7 +1297,9 @@ pub fn registry_of(r: &str) -> String {
 pub fn pull_error(r: &str) -> String {
     let reg = registry_of(r);
     let host = reg.split(':').next().unwrap_or(&reg).to_string();
-    format!("Error response from daemon: Get \"https://{reg}/v2/\": dial tcp: lookup {host}: no such host")
+    format!(
+        "Error response from daemon: Get \"https://{reg}/v2/\": dial tcp: lookup {host}: no such host"
+    )
 }
 
 // ----- human output helpers -----
@@ -1334,8 +1382,16 @@ impl Container {
             let (Some(f), Some(l)) = (pairs.first(), pairs.last()) else {
                 continue;
             };
-            let hp = if f.0 == l.0 { f.0.to_string() } else { format!("{}-{}", f.0, l.0) };
-            let cp = if f.1 == l.1 { f.1.to_string() } else { format!("{}-{}", f.1, l.1) };
+            let hp = if f.0 == l.0 {
+                f.0.to_string()
+            } else {
+                format!("{}-{}", f.0, l.0)
+            };
+            let cp = if f.1 == l.1 {
+                f.1.to_string()
+            } else {
+                format!("{}-{}", f.1, l.1)
+            };
             if running {
                 v.push(format!("0.0.0.0:{hp}->{cp}/tcp"));
                 v.push(format!(":::{hp}->{cp}/tcp"));
@@ -1355,8 +1411,17 @@ impl Container {
     /// The fields `docker ps --format` knows.
     fn ps_json(&self, trunc: bool) -> Json {
         let st_status = self.lock().status;
-        let labels: Vec<String> = self.spec.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let id = if trunc { self.id[..12].to_string() } else { self.id.clone() };
+        let labels: Vec<String> = self
+            .spec
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let id = if trunc {
+            self.id[..12].to_string()
+        } else {
+            self.id.clone()
+        };
         json!({
             "Command": self.command_text(trunc),
             "CreatedAt": rfc3339(self.created),
@@ -1376,8 +1441,18 @@ impl Container {
     }
     fn inspect_json(&self) -> Json {
         let st = self.lock();
-        let restart_name = self.spec.restart.split(':').next().unwrap_or("no").to_string();
-        let restart_name = if restart_name.is_empty() { "no".to_string() } else { restart_name };
+        let restart_name = self
+            .spec
+            .restart
+            .split(':')
+            .next()
+            .unwrap_or("no")
+            .to_string();
+        let restart_name = if restart_name.is_empty() {
+            "no".to_string()
+        } else {
+            restart_name
+        };
         let cmd = self.command();
         json!({
             "Id": self.id,
@@ -1447,12 +1522,49 @@ fn image_json(i: &Image) -> Json {
 
 /// Options of `docker run` that take a value.
 const RUN_VALUE_OPTS: &[&str] = &[
-    "--name", "--restart", "-e", "--env", "-v", "--volume", "--device", "--add-host", "-p",
-    "--publish", "--network", "--net", "--entrypoint", "-w", "--workdir", "-u", "--user",
-    "--env-file", "-l", "--label", "--log-driver", "--log-opt", "--tmpfs", "--mount",
-    "--cap-add", "--cap-drop", "-h", "--hostname", "--platform", "--pull", "-m", "--memory",
-    "--cpus", "--ulimit", "--security-opt", "--ipc", "--pid", "--shm-size", "--stop-signal",
-    "--stop-timeout", "--dns", "--group-add", "--health-cmd",
+    "--name",
+    "--restart",
+    "-e",
+    "--env",
+    "-v",
+    "--volume",
+    "--device",
+    "--add-host",
+    "-p",
+    "--publish",
+    "--network",
+    "--net",
+    "--entrypoint",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "--env-file",
+    "-l",
+    "--label",
+    "--log-driver",
+    "--log-opt",
+    "--tmpfs",
+    "--mount",
+    "--cap-add",
+    "--cap-drop",
+    "-h",
+    "--hostname",
+    "--platform",
+    "--pull",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--ulimit",
+    "--security-opt",
+    "--ipc",
+    "--pid",
+    "--shm-size",
+    "--stop-signal",
+    "--stop-timeout",
+    "--dns",
+    "--group-add",
+    "--health-cmd",
 ];
 
 pub(super) struct Cli<'a> {
@@ -1463,7 +1575,9 @@ pub(super) struct Cli<'a> {
 fn usage_err(cli: &mut Cli, cmd: &str, what: &str, usage: &str) -> i32 {
     put(
         cli.err,
-        &format!("\"docker {cmd}\" {what}.\nSee 'docker {cmd} --help'.\n\nUsage:  docker {cmd} {usage}\n"),
+        &format!(
+            "\"docker {cmd}\" {what}.\nSee 'docker {cmd} --help'.\n\nUsage:  docker {cmd} {usage}\n"
+        ),
     );
     1
 }
@@ -1505,8 +1619,10 @@ impl Services {
         let mut cmd = cmd.as_str();
         let mut rest_v: Vec<String> = rest.to_vec();
         // management command aliases
-        if matches!(cmd, "container" | "image" | "buildx") {
-            if let Some(sub) = rest.first() {
+        if matches!(cmd, "container" | "image" | "buildx")
+            && let Some(sub) = rest.first()
+        {
+            {
                 cmd = match (cmd, sub.as_str()) {
                     ("container", "ls" | "list" | "ps") => "ps",
                     ("image", "ls" | "list") => "images",
@@ -1532,7 +1648,10 @@ impl Services {
         let rest = rest_v.as_slice();
         if cmd == "compose" {
             if self.faults.has(Fault::NoDockerCompose) {
-                put(cli.err, "docker: 'compose' is not a docker command.\nSee 'docker --help'\n");
+                put(
+                    cli.err,
+                    "docker: 'compose' is not a docker command.\nSee 'docker --help'\n",
+                );
                 return 1;
             }
             if !self.docker_up() && !rest.iter().any(|a| a == "version") {
@@ -1565,8 +1684,14 @@ impl Services {
             if cmd == "build" {
                 put(cli.err, &format!("ERROR: {NO_DAEMON}\n"));
             } else if cmd == "info" {
-                put(cli.out, "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n\nServer:\n");
-                put(cli.err, &format!("ERROR: {NO_DAEMON}\nerrors pretty printing info\n"));
+                put(
+                    cli.out,
+                    "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n\nServer:\n",
+                );
+                put(
+                    cli.err,
+                    &format!("ERROR: {NO_DAEMON}\nerrors pretty printing info\n"),
+                );
             } else {
                 put(cli.err, &format!("{NO_DAEMON}\n"));
             }
@@ -1576,13 +1701,30 @@ impl Services {
         match cmd {
             "info" => {
                 let cs = d.containers();
-                let running = cs.iter().filter(|c| c.lock().status == Status::Running).count();
-                let stopped = cs.iter().filter(|c| c.lock().status == Status::Exited).count();
-                put(cli.out, &format!(
-                    "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n Plugins:\n{}\nServer:\n Containers: {}\n  Running: {}\n  Paused: 0\n  Stopped: {}\n Images: {}\n Server Version: 24.0.9\n Storage Driver: overlay2\n Logging Driver: journald\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: 6.1.24-lmp-standard\n Operating System: Linux-microPlatform XWayland 4.0.11\n OSType: linux\n Architecture: aarch64\n CPUs: 4\n Total Memory: 1.906GiB\n Name: {}\n Docker Root Dir: /var/lib/docker\n Debug Mode: false\n Experimental: false\n Insecure Registries:\n  127.0.0.0/8\n Live Restore Enabled: false\n",
-                    if self.faults.has(Fault::NoDockerCompose) { String::new() } else { "  compose: Docker Compose (Docker Inc.)\n    Version:  v2.20.3\n    Path:     /usr/lib/docker/cli-plugins/docker-compose\n".to_string() },
-                    cs.len(), running, stopped, d.images().len(), self.hostname
-                ));
+                let running = cs
+                    .iter()
+                    .filter(|c| c.lock().status == Status::Running)
+                    .count();
+                let stopped = cs
+                    .iter()
+                    .filter(|c| c.lock().status == Status::Exited)
+                    .count();
+                put(
+                    cli.out,
+                    &format!(
+                        "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n Plugins:\n{}\nServer:\n Containers: {}\n  Running: {}\n  Paused: 0\n  Stopped: {}\n Images: {}\n Server Version: 24.0.9\n Storage Driver: overlay2\n Logging Driver: journald\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: 6.1.24-lmp-standard\n Operating System: Linux-microPlatform XWayland 4.0.11\n OSType: linux\n Architecture: aarch64\n CPUs: 4\n Total Memory: 1.906GiB\n Name: {}\n Docker Root Dir: /var/lib/docker\n Debug Mode: false\n Experimental: false\n Insecure Registries:\n  127.0.0.0/8\n Live Restore Enabled: false\n",
+                        if self.faults.has(Fault::NoDockerCompose) {
+                            String::new()
+                        } else {
+                            "  compose: Docker Compose (Docker Inc.)\n    Version:  v2.20.3\n    Path:     /usr/lib/docker/cli-plugins/docker-compose\n".to_string()
+                        },
+                        cs.len(),
+                        running,
+                        stopped,
+                        d.images().len(),
+                        self.hostname
+                    ),
+                );
                 0
             }
             "ps" => self.docker_ps(rest, &mut cli),
@@ -1592,7 +1734,12 @@ impl Services {
             "start" | "stop" | "restart" | "kill" => {
                 let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
                 if names.is_empty() {
-                    return usage_err(&mut cli, cmd, "requires at least 1 argument", "[OPTIONS] CONTAINER [CONTAINER...]");
+                    return usage_err(
+                        &mut cli,
+                        cmd,
+                        "requires at least 1 argument",
+                        "[OPTIONS] CONTAINER [CONTAINER...]",
+                    );
                 }
                 let mut code = 0;
                 for n in names {
@@ -1609,7 +1756,10 @@ impl Services {
                             put(cli.out, &format!("{n}\n"));
                         }
                         None => {
-                            put(cli.err, &format!("Error response from daemon: No such container: {n}\n"));
+                            put(
+                                cli.err,
+                                &format!("Error response from daemon: No such container: {n}\n"),
+                            );
                             code = 1;
                         }
                     }
@@ -1617,18 +1767,32 @@ impl Services {
                 code
             }
             "rm" => {
-                let force = rest.iter().any(|a| a == "-f" || a == "--force" || a == "-fv" || a == "-vf");
+                let force = rest
+                    .iter()
+                    .any(|a| a == "-f" || a == "--force" || a == "-fv" || a == "-vf");
                 let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
                 if names.is_empty() {
-                    return usage_err(&mut cli, "rm", "requires at least 1 argument", "[OPTIONS] CONTAINER [CONTAINER...]");
+                    return usage_err(
+                        &mut cli,
+                        "rm",
+                        "requires at least 1 argument",
+                        "[OPTIONS] CONTAINER [CONTAINER...]",
+                    );
                 }
                 let mut code = 0;
                 for n in names {
                     match d.find(n) {
                         Some(c) => {
-                            let running = matches!(c.lock().status, Status::Running | Status::Restarting);
+                            let running =
+                                matches!(c.lock().status, Status::Running | Status::Restarting);
                             if running && !force {
-                                put(cli.err, &format!("Error response from daemon: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n", c.id));
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "Error response from daemon: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
+                                        c.id
+                                    ),
+                                );
                                 code = 1;
                                 continue;
                             }
@@ -1636,7 +1800,10 @@ impl Services {
                             put(cli.out, &format!("{n}\n"));
                         }
                         None => {
-                            put(cli.err, &format!("Error response from daemon: No such container: {n}\n"));
+                            put(
+                                cli.err,
+                                &format!("Error response from daemon: No such container: {n}\n"),
+                            );
                             code = 1;
                         }
                     }
@@ -1649,7 +1816,14 @@ impl Services {
                     match d.image(n) {
                         Some(img) => {
                             if let Some(c) = d.containers().iter().find(|c| c.image.id == img.id) {
-                                put(cli.err, &format!("Error response from daemon: conflict: unable to remove repository reference \"{n}\" (must force) - container {} is using its referenced image {}\n", &c.id[..12], &img.id[..12]));
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "Error response from daemon: conflict: unable to remove repository reference \"{n}\" (must force) - container {} is using its referenced image {}\n",
+                                        &c.id[..12],
+                                        &img.id[..12]
+                                    ),
+                                );
                                 code = 1;
                                 continue;
                             }
@@ -1659,10 +1833,16 @@ impl Services {
                                 i.tags.retain(|t| *t != norm);
                             }
                             st.images.retain(|i| !i.tags.is_empty());
-                            put(cli.out, &format!("Untagged: {norm}\nDeleted: sha256:{}\n", img.id));
+                            put(
+                                cli.out,
+                                &format!("Untagged: {norm}\nDeleted: sha256:{}\n", img.id),
+                            );
                         }
                         None => {
-                            put(cli.err, &format!("Error response from daemon: No such image: {n}\n"));
+                            put(
+                                cli.err,
+                                &format!("Error response from daemon: No such image: {n}\n"),
+                            );
                             code = 1;
                         }
                     }
@@ -1672,10 +1852,20 @@ impl Services {
             "tag" => {
                 let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
                 let [src, dst] = pos.as_slice() else {
-                    return usage_err(&mut cli, "tag", "requires exactly 2 arguments", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]");
+                    return usage_err(
+                        &mut cli,
+                        "tag",
+                        "requires exactly 2 arguments",
+                        "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                    );
                 };
                 if let Err(e) = check_ref(dst) {
-                    put(cli.err, &format!("Error parsing reference: \"{dst}\" is not a valid repository/tag: {e}\n"));
+                    put(
+                        cli.err,
+                        &format!(
+                            "Error parsing reference: \"{dst}\" is not a valid repository/tag: {e}\n"
+                        ),
+                    );
                     return 1;
                 }
                 match d.image(src) {
@@ -1685,7 +1875,13 @@ impl Services {
                         0
                     }
                     None => {
-                        put(cli.err, &format!("Error response from daemon: No such image: {}\n", normalize_ref(src)));
+                        put(
+                            cli.err,
+                            &format!(
+                                "Error response from daemon: No such image: {}\n",
+                                normalize_ref(src)
+                            ),
+                        );
                         1
                     }
                 }
@@ -1694,7 +1890,12 @@ impl Services {
             "inspect" => self.docker_inspect(rest, &mut cli),
             "pull" => {
                 let Some(r) = rest.iter().find(|a| !a.starts_with('-')) else {
-                    return usage_err(&mut cli, "pull", "requires exactly 1 argument", "[OPTIONS] NAME[:TAG|@DIGEST]");
+                    return usage_err(
+                        &mut cli,
+                        "pull",
+                        "requires exactly 1 argument",
+                        "[OPTIONS] NAME[:TAG|@DIGEST]",
+                    );
                 };
                 if let Err(e) = check_ref(r) {
                     put(cli.err, &format!("{e}\n"));
@@ -1709,16 +1910,30 @@ impl Services {
             "exec" => {
                 let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
                 let Some(n) = pos.first() else {
-                    return usage_err(&mut cli, "exec", "requires at least 2 arguments", "[OPTIONS] CONTAINER COMMAND [ARG...]");
+                    return usage_err(
+                        &mut cli,
+                        "exec",
+                        "requires at least 2 arguments",
+                        "[OPTIONS] CONTAINER COMMAND [ARG...]",
+                    );
                 };
                 match d.find(n) {
                     Some(c) if c.lock().status == Status::Running => 0,
                     Some(c) => {
-                        put(cli.err, &format!("Error response from daemon: Container {} is not running\n", c.id));
+                        put(
+                            cli.err,
+                            &format!(
+                                "Error response from daemon: Container {} is not running\n",
+                                c.id
+                            ),
+                        );
                         1
                     }
                     None => {
-                        put(cli.err, &format!("Error response from daemon: No such container: {n}\n"));
+                        put(
+                            cli.err,
+                            &format!("Error response from daemon: No such container: {n}\n"),
+                        );
                         1
                     }
                 }
@@ -1760,7 +1975,10 @@ impl Services {
                     } else if let Some(v) = a.strip_prefix("--filter=") {
                         filters.push(v.to_string());
                     } else {
-                        put(cli.err, &format!("unknown flag: {a}\nSee 'docker ps --help'.\n"));
+                        put(
+                            cli.err,
+                            &format!("unknown flag: {a}\nSee 'docker ps --help'.\n"),
+                        );
                         return 125;
                     }
                 }
@@ -1788,21 +2006,27 @@ impl Services {
         cs.reverse();
         if quiet {
             for c in &cs {
-                put(cli.out, &format!("{}\n", if trunc { &c.id[..12] } else { &c.id }));
+                put(
+                    cli.out,
+                    &format!("{}\n", if trunc { &c.id[..12] } else { &c.id }),
+                );
             }
             return 0;
         }
         let tmpl = format.unwrap_or_else(|| {
             "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}".into()
         });
-        render_rows(cli, &tmpl, cs.iter().map(|c| c.ps_json(trunc)).collect(), &|f| {
-            match f {
+        render_rows(
+            cli,
+            &tmpl,
+            cs.iter().map(|c| c.ps_json(trunc)).collect(),
+            &|f| match f {
                 "ID" => "CONTAINER ID".into(),
                 "RunningFor" => "CREATED".into(),
                 "CreatedAt" => "CREATED AT".into(),
                 other => other.to_uppercase(),
-            }
-        })
+            },
+        )
     }
 
     fn docker_images(&self, args: &[String], cli: &mut Cli) -> i32 {
@@ -1889,15 +2113,26 @@ impl Services {
             i += 1;
         }
         if names.is_empty() {
-            return usage_err(cli, "inspect", "requires at least 1 argument", "[OPTIONS] NAME|ID [NAME|ID...]");
+            return usage_err(
+                cli,
+                "inspect",
+                "requires at least 1 argument",
+                "[OPTIONS] NAME|ID [NAME|ID...]",
+            );
         }
         let mut docs = Vec::new();
         let mut code = 0;
         for n in &names {
-            let c = if kind.as_deref() != Some("image") { self.docker.find(n) } else { None };
+            let c = if kind.as_deref() != Some("image") {
+                self.docker.find(n)
+            } else {
+                None
+            };
             let v = match c {
                 Some(c) => Some(c.inspect_json()),
-                None if kind.as_deref() != Some("container") => self.docker.image(n).map(|i| image_json(&i)),
+                None if kind.as_deref() != Some("container") => {
+                    self.docker.image(n).map(|i| image_json(&i))
+                }
                 None => None,
             };
             match v {
@@ -1914,7 +2149,10 @@ impl Services {
                     match template::render(&f, d) {
                         Ok(s) => put(cli.out, &format!("{s}\n")),
                         Err(e) => {
-                            put(cli.err, &format!("template: :1: executing \"\" at <{f}>: {e}\n"));
+                            put(
+                                cli.err,
+                                &format!("template: :1: executing \"\" at <{f}>: {e}\n"),
+                            );
                             return 1;
                         }
                     }
@@ -1952,7 +2190,13 @@ impl Services {
                     if let Some(v) = a.strip_prefix("--tail=").or_else(|| a.strip_prefix("-n=")) {
                         tail = v.parse().ok();
                     } else if a.starts_with('-') {
-                        put(cli.err, &format!("unknown shorthand flag: '{}' in {a}\nSee 'docker logs --help'.\n", a.chars().nth(1).unwrap_or('-')));
+                        put(
+                            cli.err,
+                            &format!(
+                                "unknown shorthand flag: '{}' in {a}\nSee 'docker logs --help'.\n",
+                                a.chars().nth(1).unwrap_or('-')
+                            ),
+                        );
                         return 125;
                     } else {
                         name = Some(&args[i]);
@@ -1962,14 +2206,29 @@ impl Services {
             i += 1;
         }
         let Some(name) = name else {
-            return usage_err(cli, "logs", "requires exactly 1 argument", "[OPTIONS] CONTAINER");
+            return usage_err(
+                cli,
+                "logs",
+                "requires exactly 1 argument",
+                "[OPTIONS] CONTAINER",
+            );
         };
         let Some(c) = self.docker.find(name) else {
-            put(cli.err, &format!("Error response from daemon: No such container: {name}\n"));
+            put(
+                cli.err,
+                &format!("Error response from daemon: No such container: {name}\n"),
+            );
             return 1;
         };
         let prefix = String::new();
-        follow_logs(&[(prefix, c)], tail, follow, timestamps, cli, &self.docker.sh.shut);
+        follow_logs(
+            &[(prefix, c)],
+            tail,
+            follow,
+            timestamps,
+            cli,
+            &self.docker.sh.shut,
+        );
         0
     }
 
@@ -2000,7 +2259,12 @@ impl Services {
                         match args.get(i) {
                             Some(v) => v.clone(),
                             None => {
-                                put(cli.err, &format!("flag needs an argument: {key}\nSee 'docker run --help'.\n"));
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "flag needs an argument: {key}\nSee 'docker run --help'.\n"
+                                    ),
+                                );
                                 return 125;
                             }
                         }
@@ -2011,7 +2275,12 @@ impl Services {
                     "--restart" => {
                         let p = v.split(':').next().unwrap_or("");
                         if !matches!(p, "no" | "always" | "unless-stopped" | "on-failure") {
-                            put(cli.err, &format!("docker: invalid restart policy '{v}'.\nSee 'docker run --help'.\n"));
+                            put(
+                                cli.err,
+                                &format!(
+                                    "docker: invalid restart policy '{v}'.\nSee 'docker run --help'.\n"
+                                ),
+                            );
                             return 125;
                         }
                         spec.restart = v;
@@ -2022,7 +2291,9 @@ impl Services {
                     "--add-host" => spec.extra_hosts.push(v),
                     "-p" | "--publish" => spec.ports.push(v),
                     "--network" | "--net" => spec.network = v,
-                    "--entrypoint" => spec.entrypoint = Some(v.split_whitespace().map(str::to_string).collect()),
+                    "--entrypoint" => {
+                        spec.entrypoint = Some(v.split_whitespace().map(str::to_string).collect())
+                    }
                     "-u" | "--user" => spec.user = v,
                     "-l" | "--label" => {
                         let (k, x) = v.split_once('=').unwrap_or((&v, ""));
@@ -2054,7 +2325,10 @@ impl Services {
                         }
                     }
                     _ => {
-                        put(cli.err, &format!("unknown flag: {key}\nSee 'docker run --help'.\n"));
+                        put(
+                            cli.err,
+                            &format!("unknown flag: {key}\nSee 'docker run --help'.\n"),
+                        );
                         return 125;
                     }
                 }
@@ -2063,28 +2337,53 @@ impl Services {
         }
         let verb = if create_only { "create" } else { "run" };
         let Some(image) = image else {
-            put(cli.err, &format!("\"docker {verb}\" requires at least 1 argument.\nSee 'docker {verb} --help'.\n\nUsage:  docker {verb} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate and run a new container from an image\n"));
+            put(
+                cli.err,
+                &format!(
+                    "\"docker {verb}\" requires at least 1 argument.\nSee 'docker {verb} --help'.\n\nUsage:  docker {verb} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate and run a new container from an image\n"
+                ),
+            );
             return 1;
         };
         if let Err(e) = check_ref(&image) {
-            put(cli.err, &format!("docker: {e}.\nSee 'docker {verb} --help'.\n"));
+            put(
+                cli.err,
+                &format!("docker: {e}.\nSee 'docker {verb} --help'.\n"),
+            );
             return 125;
         }
         if spec.rm && spec.restart != "no" {
-            put(cli.err, "docker: Conflicting options: --restart and --rm.\nSee 'docker run --help'.\n");
+            put(
+                cli.err,
+                "docker: Conflicting options: --restart and --rm.\nSee 'docker run --help'.\n",
+            );
             return 125;
         }
         spec.image = image.clone();
         let Some(img) = self.docker.image(&image) else {
-            put(cli.err, &format!("Unable to find image '{}' locally\n", normalize_ref(&image)));
-            put(cli.err, &format!("docker: {}.\nSee 'docker {verb} --help'.\n", pull_error(&image)));
+            put(
+                cli.err,
+                &format!("Unable to find image '{}' locally\n", normalize_ref(&image)),
+            );
+            put(
+                cli.err,
+                &format!(
+                    "docker: {}.\nSee 'docker {verb} --help'.\n",
+                    pull_error(&image)
+                ),
+            );
             return 125;
         };
         let detach = spec.detach;
         let c = match self.docker.create(spec, img) {
             Ok(c) => c,
             Err(e) => {
-                put(cli.err, &format!("docker: Error response from daemon: {e}\nSee 'docker {verb} --help'.\n"));
+                put(
+                    cli.err,
+                    &format!(
+                        "docker: Error response from daemon: {e}\nSee 'docker {verb} --help'.\n"
+                    ),
+                );
                 return 125;
             }
         };
@@ -2097,7 +2396,14 @@ impl Services {
             put(cli.out, &format!("{}\n", c.id));
             return 0;
         }
-        follow_logs(&[(String::new(), c.clone())], None, true, false, cli, &self.docker.sh.shut);
+        follow_logs(
+            &[(String::new(), c.clone())],
+            None,
+            true,
+            false,
+            cli,
+            &self.docker.sh.shut,
+        );
         let code = c.lock().exit_code;
         if c.spec.rm {
             self.docker.remove(&c);
@@ -2124,7 +2430,8 @@ impl Services {
                     file = args.get(i + 1).cloned();
                     i += 1;
                 }
-                "--build-arg" | "--progress" | "--platform" | "--network" | "--target" | "--label" => i += 1,
+                "--build-arg" | "--progress" | "--platform" | "--network" | "--target"
+                | "--label" => i += 1,
                 "-q" | "--quiet" => quiet = true,
                 "--no-cache" | "--pull" | "--rm" | "--force-rm" | "--load" => {}
                 _ => {
@@ -2134,9 +2441,18 @@ impl Services {
                         file = Some(v.to_string());
                     } else if a.starts_with('-') && a.len() > 1 {
                         if !a.starts_with("--") {
-                            put(cli.err, &format!("unknown shorthand flag: '{}' in {a}\nSee 'docker buildx build --help'.\n", a.chars().nth(1).unwrap_or('-')));
+                            put(
+                                cli.err,
+                                &format!(
+                                    "unknown shorthand flag: '{}' in {a}\nSee 'docker buildx build --help'.\n",
+                                    a.chars().nth(1).unwrap_or('-')
+                                ),
+                            );
                         } else {
-                            put(cli.err, &format!("unknown flag: {a}\nSee 'docker buildx build --help'.\n"));
+                            put(
+                                cli.err,
+                                &format!("unknown flag: {a}\nSee 'docker buildx build --help'.\n"),
+                            );
                         }
                         return 1;
                     } else {
@@ -2147,7 +2463,10 @@ impl Services {
             i += 1;
         }
         if pos.len() != 1 {
-            put(cli.err, "ERROR: \"docker buildx build\" requires exactly 1 argument.\nSee 'docker buildx build --help'.\n\nUsage:  docker buildx build [OPTIONS] PATH | URL | -\n\nStart a build\n");
+            put(
+                cli.err,
+                "ERROR: \"docker buildx build\" requires exactly 1 argument.\nSee 'docker buildx build --help'.\n\nUsage:  docker buildx build [OPTIONS] PATH | URL | -\n\nStart a build\n",
+            );
             return 1;
         }
         for t in &tags {
@@ -2158,13 +2477,29 @@ impl Services {
         }
         let ctx = join_path(cwd, &pos[0]);
         if !fs.is_dir(&ctx) {
-            put(cli.err, &format!("ERROR: unable to prepare context: path \"{}\" not found\n", pos[0]));
+            put(
+                cli.err,
+                &format!(
+                    "ERROR: unable to prepare context: path \"{}\" not found\n",
+                    pos[0]
+                ),
+            );
             return 1;
         }
         let df_arg = file.clone().unwrap_or_else(|| "Dockerfile".into());
-        let df_path = if df_arg.starts_with('/') { df_arg.clone() } else if file.is_some() { join_path(cwd, &df_arg) } else { join_path(&ctx, &df_arg) };
+        let df_path = if df_arg.starts_with('/') {
+            df_arg.clone()
+        } else if file.is_some() {
+            join_path(cwd, &df_arg)
+        } else {
+            join_path(&ctx, &df_arg)
+        };
         let df_name = df_arg.rsplit('/').next().unwrap_or(&df_arg).to_string();
-        let mut w = BuildOut { cli, quiet, step: 0 };
+        let mut w = BuildOut {
+            cli,
+            quiet,
+            step: 0,
+        };
         w.line("#0 building with \"default\" instance using docker driver");
         w.line("");
         let text = match fs.read(&df_path) {
@@ -2173,7 +2508,12 @@ impl Services {
                 w.step_start(&format!("[internal] load build definition from {df_name}"));
                 w.step_line("transferring dockerfile: 2B done");
                 w.step_done(0.0);
-                put(w.cli.err, &format!("ERROR: failed to solve: failed to read dockerfile: open {df_name}: no such file or directory\n"));
+                put(
+                    w.cli.err,
+                    &format!(
+                        "ERROR: failed to solve: failed to read dockerfile: open {df_name}: no such file or directory\n"
+                    ),
+                );
                 return 1;
             }
         };
@@ -2188,12 +2528,23 @@ impl Services {
             }
         };
         let Some(from) = instrs.iter().find(|x| x.cmd == "FROM") else {
-            put(w.cli.err, "ERROR: failed to solve: no build stage in current context\n");
+            put(
+                w.cli.err,
+                "ERROR: failed to solve: no build stage in current context\n",
+            );
             return 1;
         };
-        let base = from.args.split_whitespace().next().unwrap_or("").to_string();
+        let base = from
+            .args
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string();
         if let Err(e) = check_ref(&base) {
-            put(w.cli.err, &format!("ERROR: failed to solve: failed to parse stage name \"{base}\": {e}\n"));
+            put(
+                w.cli.err,
+                &format!("ERROR: failed to solve: failed to parse stage name \"{base}\": {e}\n"),
+            );
             return 1;
         }
         let full_base = format!("docker.io/library/{}", normalize_ref(&base));
@@ -2223,19 +2574,29 @@ impl Services {
         let mut workdir = String::from("/");
         let mut cmd: Vec<String> = Vec::new();
         let mut entrypoint: Vec<String> = Vec::new();
-        let mut env: Vec<String> = vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
+        let mut env: Vec<String> =
+            vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
         let mut context_loaded = false;
         let mut k = 0;
         for ins in &instrs {
             match ins.cmd.as_str() {
                 "FROM" => {
                     k += 1;
-                    w.step_start(&format!("[{k}/{n}] FROM {full_base}@sha256:{}", &hex(&Sha256::digest(base.as_bytes()))));
-                    w.step_line(&format!("resolve {full_base}@sha256:{} done", &hex(&Sha256::digest(base.as_bytes()))));
+                    w.step_start(&format!(
+                        "[{k}/{n}] FROM {full_base}@sha256:{}",
+                        &hex(&Sha256::digest(base.as_bytes()))
+                    ));
+                    w.step_line(&format!(
+                        "resolve {full_base}@sha256:{} done",
+                        &hex(&Sha256::digest(base.as_bytes()))
+                    ));
                     w.cached();
                     if python_minor(&base).is_some() {
                         env.push("LANG=C.UTF-8".into());
-                        env.push("PYTHON_VERSION=3.".to_string() + &python_minor(&base).unwrap_or(11).to_string());
+                        env.push(
+                            "PYTHON_VERSION=3.".to_string()
+                                + &python_minor(&base).unwrap_or(11).to_string(),
+                        );
                         cmd = vec!["python3".into()];
                     } else {
                         cmd = vec!["/bin/sh".into()];
@@ -2251,11 +2612,18 @@ impl Services {
                     if !context_loaded {
                         context_loaded = true;
                         w.step_start("[internal] load build context");
-                        w.step_line(&format!("transferring context: {} done", human_size(ctx_size).replace("kB", "kB")));
+                        w.step_line(&format!(
+                            "transferring context: {} done",
+                            human_size(ctx_size)
+                        ));
                         w.step_done(0.0);
                     }
                     k += 1;
-                    let words: Vec<&str> = ins.args.split_whitespace().filter(|x| !x.starts_with("--")).collect();
+                    let words: Vec<&str> = ins
+                        .args
+                        .split_whitespace()
+                        .filter(|x| !x.starts_with("--"))
+                        .collect();
                     let label = format!("[{k}/{n}] {} {}", ins.cmd, ins.args.trim());
                     if !ins.args.contains("--from") && words.len() >= 2 {
                         for src in &words[..words.len() - 1] {
@@ -2264,12 +2632,24 @@ impl Services {
                                 continue;
                             }
                             let p = src.trim_end_matches('/');
-                            let exists = p.is_empty() || p == "." || all_paths.iter().any(|x| x == p);
+                            let exists =
+                                p.is_empty() || p == "." || all_paths.iter().any(|x| x == p);
                             if !exists {
                                 w.step_start(&label);
-                                let msg = format!("failed to calculate checksum of ref {}::{}: \"/{p}\": not found", &id[..25], &id[25..50]);
+                                let msg = format!(
+                                    "failed to calculate checksum of ref {}::{}: \"/{p}\": not found",
+                                    &id[..25],
+                                    &id[25..50]
+                                );
                                 w.step_line(&format!("ERROR: {msg}"));
-                                put(w.cli.err, &format!("------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: failed to compute cache key: {msg}\n", ins.line, excerpt(&text, ins.line)));
+                                put(
+                                    w.cli.err,
+                                    &format!(
+                                        "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: failed to compute cache key: {msg}\n",
+                                        ins.line,
+                                        excerpt(&text, ins.line)
+                                    ),
+                                );
                                 return 1;
                             }
                         }
@@ -2287,10 +2667,23 @@ impl Services {
                         w.step_line(&format!("{} Successfully installed msgpack-python-0.5.6 msgpack-rpc-python-0.4.1 tornado-4.5.3", w.clock(6.8)));
                     }
                     if let Some(code) = run_fails(c) {
-                        let shown = if c.starts_with('[') { c.to_string() } else { format!("/bin/sh -c {c}") };
-                        let msg = format!("process \"{shown}\" did not complete successfully: exit code: {code}");
+                        let shown = if c.starts_with('[') {
+                            c.to_string()
+                        } else {
+                            format!("/bin/sh -c {c}")
+                        };
+                        let msg = format!(
+                            "process \"{shown}\" did not complete successfully: exit code: {code}"
+                        );
                         w.step_line(&format!("ERROR: {msg}"));
-                        put(w.cli.err, &format!("------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: {msg}\n", ins.line, excerpt(&text, ins.line)));
+                        put(
+                            w.cli.err,
+                            &format!(
+                                "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: {msg}\n",
+                                ins.line,
+                                excerpt(&text, ins.line)
+                            ),
+                        );
                         return 1;
                     }
                     w.step_done(2.3);
@@ -2320,10 +2713,18 @@ impl Services {
         w.step_line("exporting layers 0.3s done");
         w.step_line(&format!("writing image sha256:{id} done"));
         for t in &tags {
-            w.step_line(&format!("naming to docker.io/library/{} done", normalize_ref(t)));
+            w.step_line(&format!(
+                "naming to docker.io/library/{} done",
+                normalize_ref(t)
+            ));
         }
         w.step_done(0.4);
-        let size = ctx_size + if base.contains("alpine") { 52_000_000 } else { 120_000_000 };
+        let size = ctx_size
+            + if base.contains("alpine") {
+                52_000_000
+            } else {
+                120_000_000
+            };
         self.docker.add_image(Image {
             id: id.clone(),
             tags: tags.iter().map(|t| normalize_ref(t)).collect(),
@@ -2373,10 +2774,10 @@ fn run_fails(c: &str) -> Option<i32> {
 
 fn exec_form(s: &str) -> Vec<String> {
     let t = s.trim();
-    if t.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<Vec<String>>(t) {
-            return v;
-        }
+    if t.starts_with('[')
+        && let Ok(v) = serde_json::from_str::<Vec<String>>(t)
+    {
+        return v;
     }
     vec!["/bin/sh".into(), "-c".into(), t.to_string()]
 }
@@ -2390,9 +2791,24 @@ struct Instr {
 
 fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
     const KNOWN: &[&str] = &[
-        "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
-        "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL",
-        "HEALTHCHECK", "SHELL",
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
     ];
     let mut out = Vec::new();
     let mut cur: Option<(usize, String)> = None;
@@ -2417,7 +2833,9 @@ fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
         let (word, rest) = acc.split_once(char::is_whitespace).unwrap_or((&acc, ""));
         let up = word.to_uppercase();
         if !KNOWN.contains(&up.as_str()) {
-            return Err(format!("dockerfile parse error on line {start}: unknown instruction: {word}"));
+            return Err(format!(
+                "dockerfile parse error on line {start}: unknown instruction: {word}"
+            ));
         }
         out.push(Instr {
             line: start,
@@ -2426,7 +2844,10 @@ fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
         });
     }
     if let Some((start, acc)) = cur {
-        let (word, rest) = acc.trim().split_once(char::is_whitespace).unwrap_or((acc.trim(), ""));
+        let (word, rest) = acc
+            .trim()
+            .split_once(char::is_whitespace)
+            .unwrap_or((acc.trim(), ""));
         out.push(Instr {
             line: start,
             cmd: word.to_uppercase(),
@@ -2456,7 +2877,11 @@ fn collect_context(
         if name == ".git" {
             continue;
         }
-        let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         let p = format!("{}/{}", dir.trim_end_matches('/'), name);
         all.push(r.clone());
         if is_dir {
@@ -2508,7 +2933,12 @@ impl BuildOut<'_, '_> {
 }
 
 /// Print rows through a `--format` template (`table ...` adds a header and aligns).
-fn render_rows(cli: &mut Cli, tmpl: &str, rows: Vec<Json>, header_of: &dyn Fn(&str) -> String) -> i32 {
+fn render_rows(
+    cli: &mut Cli,
+    tmpl: &str,
+    rows: Vec<Json>,
+    header_of: &dyn Fn(&str) -> String,
+) -> i32 {
     let (table, body) = match tmpl.strip_prefix("table") {
         Some(rest) => (true, rest.trim_start().to_string()),
         None => (false, tmpl.to_string()),
@@ -2521,7 +2951,10 @@ fn render_rows(cli: &mut Cli, tmpl: &str, rows: Vec<Json>, header_of: &dyn Fn(&s
         match template::render(&body, r) {
             Ok(s) => lines.push(s),
             Err(e) => {
-                put(cli.err, &format!("template: :1: executing \"\" at <{body}>: {e}\n"));
+                put(
+                    cli.err,
+                    &format!("template: :1: executing \"\" at <{body}>: {e}\n"),
+                );
                 return 1;
             }
         }
@@ -2572,7 +3005,10 @@ pub(super) fn follow_logs(
                 let from = idx[k].min(st.logs.len());
                 let new: Vec<LogLine> = st.logs[from..].to_vec();
                 idx[k] = st.logs.len();
-                (new, matches!(st.status, Status::Running | Status::Restarting))
+                (
+                    new,
+                    matches!(st.status, Status::Running | Status::Restarting),
+                )
             };
             for l in &new {
                 if !write_log(cli, prefix, l, c.spec.tty, timestamps) {
@@ -2596,9 +3032,17 @@ pub(super) fn follow_logs(
 
 fn write_log(cli: &mut Cli, prefix: &str, l: &LogLine, tty: bool, ts: bool) -> bool {
     let eol = if tty { "\r\n" } else { "\n" };
-    let stamp = if ts { format!("{} ", rfc3339(l.time)) } else { String::new() };
+    let stamp = if ts {
+        format!("{} ", rfc3339(l.time))
+    } else {
+        String::new()
+    };
     let s = format!("{prefix}{stamp}{}{eol}", l.text);
-    let w: &mut dyn Write = if l.err && !tty && prefix.is_empty() { &mut *cli.err } else { &mut *cli.out };
+    let w: &mut dyn Write = if l.err && !tty && prefix.is_empty() {
+        &mut *cli.err
+    } else {
+        &mut *cli.out
+    };
     w.write_all(s.as_bytes()).is_ok()
 }
 
@@ -2621,9 +3065,15 @@ mod tests {
             Err("invalid reference format".into())
         );
         assert!(check_ref("Python").unwrap_err().contains("lowercase"));
-        assert_eq!(normalize_ref("python-rpc-sensors"), "python-rpc-sensors:latest");
+        assert_eq!(
+            normalize_ref("python-rpc-sensors"),
+            "python-rpc-sensors:latest"
+        );
         assert_eq!(registry_of("hub.foundries.io/x/y:1"), "hub.foundries.io");
-        assert_eq!(registry_of("arduino/python-rpc-sensors"), "registry-1.docker.io");
+        assert_eq!(
+            registry_of("arduino/python-rpc-sensors"),
+            "registry-1.docker.io"
+        );
     }
 
     #[test]
@@ -2638,8 +3088,14 @@ mod tests {
 
     #[test]
     fn dockerfile_parse() {
-        assert!(parse_dockerfile("FROM a\nFOO b\n").unwrap_err().contains("line 2: unknown instruction: FOO"));
-        let v = parse_dockerfile("# c\nFROM a\nRUN a \\\n  b\nCMD [\"python\",\"-u\",\"main.py\"]\n").unwrap();
+        assert!(
+            parse_dockerfile("FROM a\nFOO b\n")
+                .unwrap_err()
+                .contains("line 2: unknown instruction: FOO")
+        );
+        let v =
+            parse_dockerfile("# c\nFROM a\nRUN a \\\n  b\nCMD [\"python\",\"-u\",\"main.py\"]\n")
+                .unwrap();
         assert_eq!(v.len(), 3);
         assert_eq!(v[1].args, "a  b");
         assert_eq!(exec_form(&v[2].args), vec!["python", "-u", "main.py"]);

@@ -16,7 +16,6 @@
 use crate::sim::fwimage::{FLASH_BASE, version_of};
 
 pub const BIN_PATH: &str = "/usr/arduino/extra/STM32H747AII6_CM7.bin";
-pub const CFG_PATH: &str = "/usr/arduino/extra/openocd_script-imx_gpio.cfg";
 /// STM32H747 flash sector size (128 KiB).
 const SECTOR: usize = 0x2_0000;
 /// Bank size (1 MiB each, two banks).
@@ -56,8 +55,17 @@ pub enum H7ReadError {
 impl H7 {
     pub fn new(image: Vec<u8>, serial: &str) -> H7 {
         let mut uid = String::new();
-        for (i, b) in serial.bytes().chain("x8h7".bytes()).cycle().take(12).enumerate() {
-            uid.push_str(&format!("{:02x}", b.wrapping_mul(31).wrapping_add(i as u8 * 7)));
+        for (i, b) in serial
+            .bytes()
+            .chain("x8h7".bytes())
+            .cycle()
+            .take(12)
+            .enumerate()
+        {
+            uid.push_str(&format!(
+                "{:02x}",
+                b.wrapping_mul(31).wrapping_add(i as u8 * 7)
+            ));
         }
         H7 {
             flash: image,
@@ -176,8 +184,7 @@ pub fn openocd_verify(h7: &H7, file: Option<&[u8]>, path: &str, l: &mut Lines) -
             l,
             format!(
                 "Error: verify failed in bank at 0x{:08x} starting at 0x{:08x}",
-                FLASH_BASE,
-                sector_start
+                FLASH_BASE, sector_start
             ),
         );
         return 1;
@@ -242,19 +249,25 @@ pub fn openocd_program(
         );
     }
     if program_fail {
-        err(l, "Error: timeout waiting for algorithm, a target reset is recommended");
         err(
             l,
-            "Error: error executing stm32h7x flash write algorithm",
+            "Error: timeout waiting for algorithm, a target reset is recommended",
         );
+        err(l, "Error: error executing stm32h7x flash write algorithm");
         err(l, "Error: flash write failed = 0x00000000");
         err(
             l,
             "Error: error writing to flash at address 0x08000000 at offset 0x00000000",
         );
-        err(l, "embedded:startup.tcl:1516: Error: ** Programming Failed **");
+        err(
+            l,
+            "embedded:startup.tcl:1516: Error: ** Programming Failed **",
+        );
         err(l, "in procedure 'program'");
-        err(l, "in procedure 'program_error' called at file \"embedded:startup.tcl\", line 1581");
+        err(
+            l,
+            "in procedure 'program_error' called at file \"embedded:startup.tcl\", line 1581",
+        );
         err(l, "at file \"embedded:startup.tcl\", line 1516");
         err(l, "** Programming Failed **");
         err(l, "shutdown command invoked");
@@ -313,7 +326,12 @@ pub struct ProgramSh {
 }
 
 /// `/usr/arduino/extra/program.sh`, exactly the real script's steps.
-pub fn program_sh(h7: &mut H7, file: Option<&[u8]>, program_fail: bool, verify_fail: bool) -> ProgramSh {
+pub fn program_sh(
+    h7: &mut H7,
+    file: Option<&[u8]>,
+    program_fail: bool,
+    verify_fail: bool,
+) -> ProgramSh {
     let mut l = Lines::new();
     out(&mut l, "Checking ext. rt mcu stm32h7 firmware version...");
     let st = openocd_verify(h7, file, BIN_PATH, &mut l);
@@ -326,7 +344,10 @@ pub fn program_sh(h7: &mut H7, file: Option<&[u8]>, program_fail: bool, verify_f
         let (_, r) = openocd_program(h7, file, BIN_PATH, program_fail, verify_fail, &mut l);
         programmed = Some(r);
     } else {
-        out(&mut l, "Ext. rt mcu stm32h7 is programmed/updated, exiting...");
+        out(
+            &mut l,
+            "Ext. rt mcu stm32h7 is programmed/updated, exiting...",
+        );
     }
     ProgramSh {
         lines: l,
@@ -407,7 +428,10 @@ mod tests {
         assert_eq!(r.status, 0);
         assert!(r.programmed.is_none());
         assert!(t.starts_with("Checking ext. rt mcu stm32h7 firmware version...\n"));
-        assert!(t.contains(&format!("verified {} bytes from file {BIN_PATH}", img.len())));
+        assert!(t.contains(&format!(
+            "verified {} bytes from file {BIN_PATH}",
+            img.len()
+        )));
         assert!(t.ends_with("Ext. rt mcu stm32h7 is programmed/updated, exiting...\n"));
         assert!(!t.contains("** Programming Started **"));
         assert_eq!(h.chip_uid.len(), 24);

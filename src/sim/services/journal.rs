@@ -149,11 +149,9 @@ pub fn rfc3339(t: SystemTime) -> String {
 
 /// `Tue 2026-11-24 16:22:28 UTC` as systemctl status prints.
 pub fn systemd_time(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64;
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][secs.div_euclid(86_400).rem_euclid(7) as usize];
+    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        [secs.div_euclid(86_400).rem_euclid(7) as usize];
     let (y, m, d, h, mi, s, _) = utc(t);
     format!("{wd} {y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
 }
@@ -177,7 +175,12 @@ impl Entry {
     /// `journalctl -o short` line.
     pub fn short(&self, hostname: &str) -> String {
         if self.ident == "kernel" {
-            return format!("{} {} kernel: {}", syslog_time(self.time), hostname, self.msg);
+            return format!(
+                "{} {} kernel: {}",
+                syslog_time(self.time),
+                hostname,
+                self.msg
+            );
         }
         format!(
             "{} {} {}[{}]: {}",

@@ -30,8 +30,8 @@ mod system;
 mod template;
 mod yaml;
 
-pub use docker::{ContainerInfo, Docker};
-pub use h7::{H7, H7ReadError, ProgramResult, ProgramSh, Stream};
+pub use docker::{ContainerInfo, Docker, FsView, HostView, Status as ContainerStatus, VfsView};
+pub use h7::{H7, H7ReadError, ProgramResult, ProgramSh, Stream, text as output_text};
 pub use journal::{Entry as JournalEntry, Journal};
 
 use std::collections::BTreeMap;
@@ -59,8 +59,15 @@ pub const SYSFS_VERSION: &str = "/sys/kernel/x8h7_firmware/version";
 pub const SYSFS_CHIP_UID: &str = "/sys/kernel/x8h7_firmware/chip_uid";
 
 pub const X8H7_MODULES: &[&str] = &[
-    "x8h7_drv", "x8h7_h7", "x8h7_can", "x8h7_gpio", "x8h7_adc", "x8h7_rtc", "x8h7_pwm",
-    "x8h7_uart", "x8h7_ui",
+    "x8h7_drv",
+    "x8h7_h7",
+    "x8h7_can",
+    "x8h7_gpio",
+    "x8h7_adc",
+    "x8h7_rtc",
+    "x8h7_pwm",
+    "x8h7_uart",
+    "x8h7_ui",
 ];
 
 /// Fixed pids of the long-running system processes.
@@ -291,7 +298,12 @@ impl Services {
             ("unload_modules.sh", UNLOAD_SH),
             ("openocd_script-imx_gpio.cfg", OPENOCD_CFG),
         ] {
-            write_file(&root, &format!("/usr/arduino/extra/{name}"), body.as_bytes(), 0o744)?;
+            write_file(
+                &root,
+                &format!("/usr/arduino/extra/{name}"),
+                body.as_bytes(),
+                0o744,
+            )?;
         }
         let etc_fw = host_path(&root, "/etc/firmware");
         if fs::symlink_metadata(&etc_fw).is_err() {
@@ -300,21 +312,36 @@ impl Services {
             }
             symlink("../usr/lib/firmware", &etc_fw)?;
         }
-        write_file(&root, "/lib/systemd/system/m4-proxy.service", M4_PROXY_UNIT.as_bytes(), 0o644)?;
+        write_file(
+            &root,
+            "/lib/systemd/system/m4-proxy.service",
+            M4_PROXY_UNIT.as_bytes(),
+            0o644,
+        )?;
         write_file(
             &root,
             "/lib/systemd/system/stm32h7-program.service",
             STM32H7_UNIT.as_bytes(),
             0o644,
         )?;
-        write_file(&root, "/usr/bin/m4_proxy", b"\x7fELF\x02\x01\x01\0m4_proxy\n", 0o755)?;
-        write_file(&root, "/usr/bin/openocd", b"\x7fELF\x02\x01\x01\0openocd\n", 0o755)?;
+        write_file(
+            &root,
+            "/usr/bin/m4_proxy",
+            b"\x7fELF\x02\x01\x01\0m4_proxy\n",
+            0o755,
+        )?;
+        write_file(
+            &root,
+            "/usr/bin/openocd",
+            b"\x7fELF\x02\x01\x01\0openocd\n",
+            0o755,
+        )?;
         fs::create_dir_all(host_path(&root, "/tmp/arduino"))?;
 
         let now = SystemTime::now();
         let journal = Arc::new(Journal::new());
         let ports = Arc::new(Mutex::new(BTreeMap::new()));
-        let docker = Arc::new(Docker::new(faults.clone(), ports.clone()));
+        let docker = Arc::new(Docker::new(ports.clone()));
         let svc = Services {
             hostname: hostname_for(&cfg.serial),
             cfg: cfg.clone(),
@@ -432,7 +459,9 @@ fn builtin_pidof(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn builtin_ss(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    ctx.board.services().ss(args, ctx.user, io.stdout, io.stderr)
+    ctx.board
+        .services()
+        .ss(args, ctx.user, io.stdout, io.stderr)
 }
 
 fn builtin_lsmod(ctx: &mut Ctx, _args: &[String], io: &mut ShellIo) -> i32 {
@@ -453,7 +482,10 @@ fn denied(ctx: &Ctx, path: &str, io: &mut ShellIo) -> Option<i32> {
     if ctx.user == User::Root {
         return None;
     }
-    put(io.stderr, &format!("/bin/bash: line 1: {path}: Permission denied\n"));
+    put(
+        io.stderr,
+        &format!("/bin/bash: line 1: {path}: Permission denied\n"),
+    );
     Some(126)
 }
 
@@ -524,7 +556,10 @@ fn builtin_docker(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn builtin_docker_compose_v1(_ctx: &mut Ctx, _args: &[String], io: &mut ShellIo) -> i32 {
-    put(io.stderr, "/bin/bash: line 1: docker-compose: command not found\n");
+    put(
+        io.stderr,
+        "/bin/bash: line 1: docker-compose: command not found\n",
+    );
     127
 }
 

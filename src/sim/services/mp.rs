@@ -157,7 +157,7 @@ fn dec(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Value, DecodeError> 
         0xc2 => Value::Bool(false),
         0xc3 => Value::Bool(true),
         0xa0..=0xbf => str_of(take(buf, pos, usize::from(t & 0x1f))?),
-        0xd9 | 0xda | 0xdb => {
+        0xd9..=0xdb => {
             let n = be(buf, pos, 1 << (t - 0xd9))? as usize;
             str_of(take(buf, pos, n)?)
         }
@@ -251,6 +251,9 @@ mod tests {
                 .collect();
             let _ = decode(&bytes);
         }
-        assert_eq!(decode(&[0xdd, 0xff, 0xff, 0xff, 0xff]), Err(DecodeError::Incomplete));
+        assert_eq!(
+            decode(&[0xdd, 0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::Incomplete)
+        );
     }
 }

@@ -66,16 +66,27 @@ impl Services {
             s.boot_time = SystemTime::now();
         }
         let j = &self.journal;
-        j.log("", "kernel", 0, "Booting Linux on physical CPU 0x0000000000 [0x410fd034]");
+        j.log(
+            "",
+            "kernel",
+            0,
+            "Booting Linux on physical CPU 0x0000000000 [0x410fd034]",
+        );
         j.log(
             "",
             "kernel",
             0,
             "Machine model: Arduino i.MX8MM Portenta X8 board",
         );
-        j.systemd("", "systemd 250.5+ running in system mode (+PAM -AUDIT -SELINUX)");
+        j.systemd(
+            "",
+            "systemd 250.5+ running in system mode (+PAM -AUDIT -SELINUX)",
+        );
         // stm32h7-program.service
-        j.systemd("stm32h7-program.service", "Starting STM32H7 firmware update...");
+        j.systemd(
+            "stm32h7-program.service",
+            "Starting STM32H7 firmware update...",
+        );
         self.set_modules(&["x8h7_drv", "x8h7_h7"], true);
         let file = fs::read(host_path(&self.root, EXTRA_BIN_PATH)).ok();
         let r = self.program_h7_sh(file.as_deref());
@@ -84,17 +95,26 @@ impl Services {
             j.log("stm32h7-program.service", "sh", pid, l.clone());
         }
         self.set_modules(X8H7_MODULES, true);
-        j.systemd("stm32h7-program.service", "Finished STM32H7 firmware update.");
+        j.systemd(
+            "stm32h7-program.service",
+            "Finished STM32H7 firmware update.",
+        );
         {
             let mut s = self.lock();
             s.h7_since = SystemTime::now();
         }
         // containerd, docker
-        j.systemd("containerd.service", "Started containerd container runtime.");
+        j.systemd(
+            "containerd.service",
+            "Started containerd container runtime.",
+        );
         self.docker_boot_log();
         // m4-proxy
         self.start_m4();
-        j.systemd("android-tools-adbd.service", "Started Android Debug Bridge.");
+        j.systemd(
+            "android-tools-adbd.service",
+            "Started Android Debug Bridge.",
+        );
         j.systemd(
             "monitor-m4-elf-file.path",
             "Started Monitor the M4 ELF file for changes.",
@@ -104,7 +124,10 @@ impl Services {
 
     fn docker_boot_log(&self) {
         let j = &self.journal;
-        j.systemd("docker.service", "Starting Docker Application Container Engine...");
+        j.systemd(
+            "docker.service",
+            "Starting Docker Application Container Engine...",
+        );
         if self.faults.has(Fault::NoDocker) {
             j.log(
                 "docker.service",
@@ -116,8 +139,14 @@ impl Services {
                 "docker.service",
                 "docker.service: Main process exited, code=exited, status=1/FAILURE",
             );
-            j.systemd("docker.service", "docker.service: Failed with result 'exit-code'.");
-            j.systemd("docker.service", "Failed to start Docker Application Container Engine.");
+            j.systemd(
+                "docker.service",
+                "docker.service: Failed with result 'exit-code'.",
+            );
+            j.systemd(
+                "docker.service",
+                "Failed to start Docker Application Container Engine.",
+            );
         } else {
             j.log(
                 "docker.service",
@@ -125,7 +154,10 @@ impl Services {
                 PID_DOCKERD,
                 "time=\"now\" level=info msg=\"API listen on /run/docker.sock\"",
             );
-            j.systemd("docker.service", "Started Docker Application Container Engine.");
+            j.systemd(
+                "docker.service",
+                "Started Docker Application Container Engine.",
+            );
         }
         self.lock().docker_since = SystemTime::now();
     }
@@ -137,7 +169,8 @@ impl Services {
             return;
         }
         let pid = self.alloc_pid();
-        self.journal.systemd("m4-proxy.service", "Started M4 Proxy.");
+        self.journal
+            .systemd("m4-proxy.service", "Started M4 Proxy.");
         {
             let mut s = self.lock();
             s.m4_started = true;
@@ -208,13 +241,17 @@ impl Services {
         self.faults.set(Fault::M4ProxyDown, false);
         let was = self.lock().m4_started;
         if was {
-            self.journal.systemd("m4-proxy.service", "Stopping M4 Proxy...");
+            self.journal
+                .systemd("m4-proxy.service", "Stopping M4 Proxy...");
         }
         self.stop_proxy();
         if was {
+            self.journal.systemd(
+                "m4-proxy.service",
+                "m4-proxy.service: Deactivated successfully.",
+            );
             self.journal
-                .systemd("m4-proxy.service", "m4-proxy.service: Deactivated successfully.");
-            self.journal.systemd("m4-proxy.service", "Stopped M4 Proxy.");
+                .systemd("m4-proxy.service", "Stopped M4 Proxy.");
         }
         self.lock().m4_started = false;
         self.start_m4();
@@ -225,12 +262,16 @@ impl Services {
         if !was {
             return;
         }
-        self.journal.systemd("m4-proxy.service", "Stopping M4 Proxy...");
+        self.journal
+            .systemd("m4-proxy.service", "Stopping M4 Proxy...");
         self.stop_proxy();
         self.lock().m4_started = false;
+        self.journal.systemd(
+            "m4-proxy.service",
+            "m4-proxy.service: Deactivated successfully.",
+        );
         self.journal
-            .systemd("m4-proxy.service", "m4-proxy.service: Deactivated successfully.");
-        self.journal.systemd("m4-proxy.service", "Stopped M4 Proxy.");
+            .systemd("m4-proxy.service", "Stopped M4 Proxy.");
     }
 
     pub fn docker_up(&self) -> bool {
@@ -309,8 +350,18 @@ impl Services {
             )
         };
         if boots {
-            let _ = write_file(&self.root, SYSFS_VERSION, format!("{version}\n").as_bytes(), 0o444);
-            let _ = write_file(&self.root, SYSFS_CHIP_UID, format!("{uid}\n").as_bytes(), 0o444);
+            let _ = write_file(
+                &self.root,
+                SYSFS_VERSION,
+                format!("{version}\n").as_bytes(),
+                0o444,
+            );
+            let _ = write_file(
+                &self.root,
+                SYSFS_CHIP_UID,
+                format!("{uid}\n").as_bytes(),
+                0o444,
+            );
         } else {
             let _ = write_file(&self.root, SYSFS_VERSION, b"", 0o444);
             let _ = write_file(&self.root, SYSFS_CHIP_UID, b"", 0o444);
@@ -679,7 +730,12 @@ impl Services {
             "MainPID" => u.main_pid.to_string(),
             "ExecMainPID" => u.exec_main_pid.to_string(),
             "ExecMainStatus" => u.exec_main_status.to_string(),
-            "ExecMainCode" => (if u.exec_main_pid != 0 && u.main_pid == 0 { "1" } else { "0" }).into(),
+            "ExecMainCode" => (if u.exec_main_pid != 0 && u.main_pid == 0 {
+                "1"
+            } else {
+                "0"
+            })
+            .into(),
             "Type" => u.unit_type.into(),
             "Result" => u.result.into(),
             "RemainAfterExit" => (if u.remain_after_exit { "yes" } else { "no" }).into(),
@@ -694,7 +750,12 @@ impl Services {
                 }
             }
             "StateChangeTimestamp" => systemd_time(u.since),
-            "Restart" => (if u.id == "m4-proxy.service" { "on-failure" } else { "no" }).into(),
+            "Restart" => (if u.id == "m4-proxy.service" {
+                "on-failure"
+            } else {
+                "no"
+            })
+            .into(),
             _ => return None,
         })
     }
@@ -787,10 +848,25 @@ impl Services {
             "show" => {
                 let mut code = 0;
                 let all = [
-                    "Type", "Restart", "RemainAfterExit", "MainPID", "ExecMainPID",
-                    "ExecMainCode", "ExecMainStatus", "Id", "Names", "Description",
-                    "LoadState", "ActiveState", "SubState", "FragmentPath", "UnitFileState",
-                    "Result", "NRestarts", "ActiveEnterTimestamp", "StateChangeTimestamp",
+                    "Type",
+                    "Restart",
+                    "RemainAfterExit",
+                    "MainPID",
+                    "ExecMainPID",
+                    "ExecMainCode",
+                    "ExecMainStatus",
+                    "Id",
+                    "Names",
+                    "Description",
+                    "LoadState",
+                    "ActiveState",
+                    "SubState",
+                    "FragmentPath",
+                    "UnitFileState",
+                    "Result",
+                    "NRestarts",
+                    "ActiveEnterTimestamp",
+                    "StateChangeTimestamp",
                 ];
                 let wanted: Vec<String> = if props.is_empty() {
                     all.iter().map(|s| s.to_string()).collect()
@@ -910,18 +986,25 @@ impl Services {
             },
             "docker.service" => match verb {
                 "stop" | "kill" => {
-                    self.journal
-                        .systemd("docker.service", "Stopping Docker Application Container Engine...");
+                    self.journal.systemd(
+                        "docker.service",
+                        "Stopping Docker Application Container Engine...",
+                    );
                     self.docker.stop_all_for_reboot();
                     self.lock().docker_stopped = true;
-                    self.journal
-                        .systemd("docker.service", "Stopped Docker Application Container Engine.");
+                    self.journal.systemd(
+                        "docker.service",
+                        "Stopped Docker Application Container Engine.",
+                    );
                 }
                 _ => {
                     self.lock().docker_stopped = false;
                     self.docker_boot_log();
                     if self.faults.has(Fault::NoDocker) {
-                        put(err, &format!("Job for docker.service failed because the control process exited with error code.\nSee \"systemctl status docker.service\" and \"journalctl -xeu docker.service\" for details.\n"));
+                        put(
+                            err,
+                            "Job for docker.service failed because the control process exited with error code.\nSee \"systemctl status docker.service\" and \"journalctl -xeu docker.service\" for details.\n",
+                        );
                         return 1;
                     }
                     self.docker.boot();
@@ -936,7 +1019,8 @@ impl Services {
                 for (_, l) in &r.lines {
                     self.journal.log(&id, "sh", pid, l.clone());
                 }
-                self.journal.systemd(&id, "Finished STM32H7 firmware update.");
+                self.journal
+                    .systemd(&id, "Finished STM32H7 firmware update.");
                 self.lock().h7_since = SystemTime::now();
             }
             _ => {}
@@ -973,17 +1057,17 @@ impl Services {
             &format!("     Active: {}{extra} ({}){when}\n", u.active, u.sub),
         );
         if u.unit_type == "path" {
-            put(
-                out,
-                "   Triggers: ● monitor-m4-elf-file.service\n",
-            );
+            put(out, "   Triggers: ● monitor-m4-elf-file.service\n");
         }
         if u.main_pid != 0 {
             put(out, &format!("   Main PID: {} ({})\n", u.main_pid, u.comm));
             put(out, "      Tasks: 7 (limit: 1813)\n");
             put(out, "     Memory: 3.2M\n");
             put(out, &format!("     CGroup: /system.slice/{}\n", u.id));
-            put(out, &format!("             └─{} {}\n", u.main_pid, u.exec_start));
+            put(
+                out,
+                &format!("             └─{} {}\n", u.main_pid, u.exec_start),
+            );
         } else if u.exec_main_pid != 0 && u.active != "inactive" {
             let st = if u.exec_main_status == 0 {
                 "0/SUCCESS".to_string()
@@ -999,7 +1083,10 @@ impl Services {
             );
             put(
                 out,
-                &format!("   Main PID: {} (code=exited, status={st})\n", u.exec_main_pid),
+                &format!(
+                    "   Main PID: {} (code=exited, status={st})\n",
+                    u.exec_main_pid
+                ),
             );
         } else if u.unit_type == "oneshot" && u.active == "active" {
             put(
@@ -1052,7 +1139,9 @@ impl Services {
         }
         put(
             out,
-            &format!("\nLOAD   = Reflects whether the unit definition was properly loaded.\nACTIVE = The high-level unit activation state, i.e. generalization of SUB.\nSUB    = The low-level unit activation state, values depend on unit type.\n{n} loaded units listed.\n"),
+            &format!(
+                "\nLOAD   = Reflects whether the unit definition was properly loaded.\nACTIVE = The high-level unit activation state, i.e. generalization of SUB.\nSUB    = The low-level unit activation state, values depend on unit type.\n{n} loaded units listed.\n"
+            ),
         );
         0
     }
@@ -1129,8 +1218,8 @@ impl Services {
                     "q" | "quiet" => quiet = true,
                     "k" | "dmesg" => kernel = true,
                     "b" | "boot" => boot = Some(val.and_then(|v| v.parse().ok()).unwrap_or(0)),
-                    "x" | "catalog" | "no-pager" | "a" | "all" | "r" | "reverse" | "l"
-                    | "full" | "no-hostname" | "system" | "merge" | "m" => {}
+                    "x" | "catalog" | "no-pager" | "a" | "all" | "r" | "reverse" | "l" | "full"
+                    | "no-hostname" | "system" | "merge" | "m" => {}
                     other => bad = Some(format!("unrecognized option '--{other}'")),
                 }
             };
@@ -1195,7 +1284,10 @@ impl Services {
                     "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n      Pass -q to turn off this notice.\n",
                 );
             }
-            put(err, "No journal files were opened due to insufficient permissions.\n");
+            put(
+                err,
+                "No journal files were opened due to insufficient permissions.\n",
+            );
             return 1;
         }
         let cur_boot = self.journal.current_boot();
@@ -1307,8 +1399,18 @@ impl Services {
     pub fn listeners(&self) -> Vec<(String, String, u32, u32)> {
         self.reconcile();
         let mut v = vec![
-            ("127.0.0.53%lo:53".to_string(), "systemd-resolve".to_string(), 402, 14),
-            ("0.0.0.0:22".to_string(), "systemd".to_string(), PID_SYSTEMD, 44),
+            (
+                "127.0.0.53%lo:53".to_string(),
+                "systemd-resolve".to_string(),
+                402,
+                14,
+            ),
+            (
+                "0.0.0.0:22".to_string(),
+                "systemd".to_string(),
+                PID_SYSTEMD,
+                44,
+            ),
         ];
         let m4 = self.lock().m4_pid;
         if m4 != 0 {
@@ -1324,14 +1426,21 @@ impl Services {
     }
 
     /// `ss` with `-l -t -n -p` style flags (only TCP listeners are modelled).
-    pub fn ss(&self, args: &[String], user: User, out: &mut dyn Write, _err: &mut dyn Write) -> i32 {
+    pub fn ss(
+        &self,
+        args: &[String],
+        user: User,
+        out: &mut dyn Write,
+        _err: &mut dyn Write,
+    ) -> i32 {
         let flags: String = args
             .iter()
             .filter(|a| a.starts_with('-') && !a.starts_with("--"))
             .flat_map(|a| a.chars().skip(1))
             .collect();
         let long = |s: &str| args.iter().any(|a| a == s);
-        let listening = flags.contains('l') || flags.contains('a') || long("--listening") || long("--all");
+        let listening =
+            flags.contains('l') || flags.contains('a') || long("--listening") || long("--all");
         let procs = flags.contains('p') || long("--processes");
         let rows: Vec<(String, String)> = if listening {
             self.listeners()
@@ -1349,7 +1458,10 @@ impl Services {
             Vec::new()
         };
         let w = rows.iter().map(|(a, _)| a.len()).max().unwrap_or(0).max(18);
-        let peer = if rows.iter().any(|(a, _)| a.starts_with('*') || a.starts_with('[')) {
+        let peer = if rows
+            .iter()
+            .any(|(a, _)| a.starts_with('*') || a.starts_with('['))
+        {
             "*:*"
         } else {
             "0.0.0.0:*"
@@ -1365,7 +1477,8 @@ impl Services {
             let pr = if addr.starts_with('*') { "*:*" } else { peer };
             put(
                 out,
-                &format!("LISTEN 0      4096   {addr:>w$} {pr:>17}{p}\n").replace("4096   ", "4096   "),
+                &format!("LISTEN 0      4096   {addr:>w$} {pr:>17}{p}\n")
+                    .replace("4096   ", "4096   "),
             );
         }
         0
@@ -1384,10 +1497,21 @@ impl Services {
                     put(out, &format!("{m:<20} {:>8}  0\n", 16384));
                 }
             }
-            put(out, &format!("{:<20} {:>8}  2 x8h7_adc\n", "industrialio", 81920));
-            put(out, &format!("{:<20} {:>8}  1 x8h7_can\n", "can_dev", 36864));
+            put(
+                out,
+                &format!("{:<20} {:>8}  2 x8h7_adc\n", "industrialio", 81920),
+            );
+            put(
+                out,
+                &format!("{:<20} {:>8}  1 x8h7_can\n", "can_dev", 36864),
+            );
         }
-        for (m, s) in [("overlay", 135168), ("bridge", 258048), ("stp", 16384), ("llc", 20480)] {
+        for (m, s) in [
+            ("overlay", 135168),
+            ("bridge", 258048),
+            ("stp", 16384),
+            ("llc", 20480),
+        ] {
             put(out, &format!("{m:<20} {s:>8}  0\n"));
         }
         0
@@ -1402,7 +1526,12 @@ impl Services {
         err: &mut dyn Write,
     ) -> i32 {
         if user != User::Root {
-            put(err, &format!("Failed to set wall message, ignoring: {DENIED}\nFailed to reboot system via logind: {DENIED}\nFailed to start reboot.target: {DENIED}\nSee system logs and 'systemctl status reboot.target' for details.\n"));
+            put(
+                err,
+                &format!(
+                    "Failed to set wall message, ignoring: {DENIED}\nFailed to reboot system via logind: {DENIED}\nFailed to start reboot.target: {DENIED}\nSee system logs and 'systemctl status reboot.target' for details.\n"
+                ),
+            );
             return 1;
         }
         self.reboot();

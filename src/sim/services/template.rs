@@ -16,7 +16,10 @@ pub fn go_str(v: &Value) -> String {
             format!("[{}]", parts.join(" "))
         }
         Value::Object(m) => {
-            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", go_str(v))).collect();
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", go_str(v)))
+                .collect();
             format!("map[{}]", parts.join(" "))
         }
     }
@@ -33,9 +36,9 @@ fn lookup<'a>(v: &'a Value, path: &str) -> Result<&'a Value, String> {
     let mut cur = v;
     for part in rest.split('.') {
         cur = match cur {
-            Value::Object(m) => m.get(part).ok_or_else(|| {
-                format!("can't evaluate field {part} in type interface {{}}")
-            })?,
+            Value::Object(m) => m
+                .get(part)
+                .ok_or_else(|| format!("can't evaluate field {part} in type interface {{}}"))?,
             _ => return Err(format!("can't evaluate field {part}")),
         };
     }
@@ -109,7 +112,10 @@ pub fn render(tmpl: &str, v: &Value) -> Result<String, String> {
         let Some(end) = after.find("}}") else {
             return Err("template parsing error: template: :1: unclosed action".into());
         };
-        let action = after[..end].trim().trim_start_matches('-').trim_end_matches('-');
+        let action = after[..end]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-');
         out.push_str(&eval_action(action, v)?);
         rest = &after[end + 2..];
     }
@@ -128,7 +134,11 @@ pub fn table_header(tmpl: &str, header_of: &dyn Fn(&str) -> String) -> String {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else { break };
         let action = after[..end].trim();
-        let field = action.rsplit(' ').next().unwrap_or("").trim_start_matches('.');
+        let field = action
+            .rsplit(' ')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('.');
         out.push_str(&header_of(field));
         rest = &after[end + 2..];
     }
@@ -173,12 +183,21 @@ mod tests {
     fn fields_json_index() {
         let v = json!({"Names": "a", "State": {"Status": "running", "Running": true}, "RestartCount": 3, "Labels": {"k": "v"}});
         assert_eq!(render("{{.Names}}", &v).unwrap(), "a");
-        assert_eq!(render("{{.State.Status}} {{ .State.Running }}", &v).unwrap(), "running true");
+        assert_eq!(
+            render("{{.State.Status}} {{ .State.Running }}", &v).unwrap(),
+            "running true"
+        );
         assert_eq!(render("{{.RestartCount}}", &v).unwrap(), "3");
-        assert_eq!(render("{{json .State}}", &v).unwrap(), r#"{"Running":true,"Status":"running"}"#);
+        assert_eq!(
+            render("{{json .State}}", &v).unwrap(),
+            r#"{"Running":true,"Status":"running"}"#
+        );
         assert_eq!(render("{{index .Labels \"k\"}}", &v).unwrap(), "v");
         assert!(render("{{.Nope}}", &v).is_err());
         assert!(render("{{.Names", &v).is_err());
-        assert_eq!(tabulate(&["A\tBB".into(), "CCC\tD".into()]), "A     BB\nCCC   D\n");
+        assert_eq!(
+            tabulate(&["A\tBB".into(), "CCC\tD".into()]),
+            "A     BB\nCCC   D\n"
+        );
     }
 }

@@ -20,9 +20,7 @@ pub(super) fn boot(faults: &[Fault]) -> (tempfile::TempDir, Services) {
     (dir, s)
 }
 
-pub(super) fn run(
-    f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> i32,
-) -> (String, String, i32) {
+pub(super) fn run(f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> i32) -> (String, String, i32) {
     let mut o = Vec::new();
     let mut e = Vec::new();
     let c = f(&mut o, &mut e);
@@ -46,7 +44,10 @@ fn boot_writes_the_layout() {
     let (dir, s) = boot(&[]);
     let root = dir.path();
     let bin = fs::read(root.join("usr/arduino/extra/STM32H747AII6_CM7.bin")).unwrap();
-    assert_eq!(crate::sim::fwimage::version_of(&bin).as_deref(), Some("0.0.5"));
+    assert_eq!(
+        crate::sim::fwimage::version_of(&bin).as_deref(),
+        Some("0.0.5")
+    );
     let link = fs::read_link(root.join("usr/arduino/extra/STM32H747AII6_CM7.bin")).unwrap();
     assert_eq!(
         link.to_str(),
@@ -77,8 +78,14 @@ fn boot_writes_the_layout() {
 #[test]
 fn systemctl_basics_and_permissions() {
     let (_d, s) = boot(&[]);
-    assert_eq!(ctl(&s, "is-active m4-proxy", User::Fio), ("active\n".into(), String::new(), 0));
-    assert_eq!(ctl(&s, "is-active stm32h7-program", User::Fio).0, "active\n");
+    assert_eq!(
+        ctl(&s, "is-active m4-proxy", User::Fio),
+        ("active\n".into(), String::new(), 0)
+    );
+    assert_eq!(
+        ctl(&s, "is-active stm32h7-program", User::Fio).0,
+        "active\n"
+    );
     let (o, _, _) = ctl(&s, "show -p MainPID,SubState m4-proxy", User::Fio);
     assert!(o.contains("SubState=running"), "{o}");
     assert!(!o.contains("MainPID=0"));
@@ -91,7 +98,9 @@ fn systemctl_basics_and_permissions() {
     assert!(o.contains("Active: active (exited)"));
     let (_, e, c) = ctl(&s, "restart m4-proxy", User::Fio);
     assert_eq!(c, 1);
-    assert!(e.starts_with("Failed to restart m4-proxy.service: Interactive authentication required."));
+    assert!(
+        e.starts_with("Failed to restart m4-proxy.service: Interactive authentication required.")
+    );
     assert_eq!(ctl(&s, "is-active nope", User::Fio).2, 3);
     assert_eq!(ctl(&s, "status nope", User::Fio).2, 4);
     let (o, _, _) = ctl(&s, "is-active docker", User::Fio);
@@ -116,7 +125,10 @@ fn m4_proxy_down_lies_and_restart_fixes() {
     assert_eq!(c, 0);
     assert!(!o.trim().is_empty());
     let (o, _, _) = run(|o, e| s.ss(&a("-ltnp"), User::Root, o, e));
-    assert!(o.contains("0.0.0.0:5001") && o.contains("*:5000") && o.contains("m4_proxy"), "{o}");
+    assert!(
+        o.contains("0.0.0.0:5001") && o.contains("*:5000") && o.contains("m4_proxy"),
+        "{o}"
+    );
     let addr = s.port_addr(5001).unwrap();
     assert!(std::net::TcpStream::connect(addr).is_ok());
     // toggling the fault at run time kills the proxy
@@ -138,7 +150,10 @@ fn journal_permissions_and_content() {
     assert!(o.contains("systemd[1]: Started M4 Proxy."), "{o}");
     assert!(o.contains("portenta-x8-2d16ba09dab6fad9"));
     let (o, _, _) = run(|o, e| s.journalctl(&a("-u stm32h7-program -o cat"), User::Root, o, e));
-    assert!(o.contains("Firmware on H7 matches firmware stored on X8. No Update."), "{o}");
+    assert!(
+        o.contains("Firmware on H7 matches firmware stored on X8. No Update."),
+        "{o}"
+    );
     let (o, _, _) = run(|o, e| s.journalctl(&a("-u nothing"), User::Root, o, e));
     assert_eq!(o, "-- No entries --\n");
     s.stop();
@@ -190,7 +205,8 @@ fn program_sh_and_sysfs_follow_the_flash() {
     assert!(r.programmed.is_none());
     // a new image replaces the file (as `sudo cp` does)
     fs::write(
-        d.path().join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
         make_image("0.0.6"),
     )
     .unwrap();
@@ -210,7 +226,8 @@ fn program_sh_and_sysfs_follow_the_flash() {
 fn program_faults() {
     let (d, s) = boot(&[Fault::ProgramFail]);
     fs::write(
-        d.path().join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
         make_image("0.0.6"),
     )
     .unwrap();
@@ -224,7 +241,10 @@ fn program_faults() {
     assert_eq!(r.status, 0);
     assert!(h7::text(&r.lines).contains("** Verify Failed **"));
     assert_eq!(s.h7_version(), Err(H7ReadError::TimedOut));
-    assert_eq!(s.sysfs_read(SYSFS_VERSION), Some(Err("Connection timed out")));
+    assert_eq!(
+        s.sysfs_read(SYSFS_VERSION),
+        Some(Err("Connection timed out"))
+    );
     assert!(s.faults().has(Fault::M4Silent));
     s.faults().set(Fault::VerifyFail, false);
     let r = program(&s, d.path());
@@ -238,7 +258,8 @@ fn program_faults() {
 fn reboot_reflashes_by_version_and_needs_root() {
     let (d, s) = boot(&[]);
     fs::write(
-        d.path().join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
         make_image("0.0.7"),
     )
     .unwrap();
@@ -300,9 +321,20 @@ pub(super) fn sensor_app(root: &std::path::Path, base: &str) {
     .unwrap();
 }
 
-fn docker(s: &Services, root: &std::path::Path, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> (String, String, i32) {
-    let fsv = HostView { root: root.to_path_buf() };
-    let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+fn docker(
+    s: &Services,
+    root: &std::path::Path,
+    cwd: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String, i32) {
+    let fsv = HostView {
+        root: root.to_path_buf(),
+    };
+    let env: BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let args: Vec<String> = args.iter().map(|x| x.to_string()).collect();
     run(|o, e| s.docker(&args, cwd, &env, &fsv, o, e))
 }
@@ -310,7 +342,10 @@ fn docker(s: &Services, root: &std::path::Path, cwd: &str, args: &[&str], env: &
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
-        assert!(t.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -321,10 +356,19 @@ const APP: &str = "/home/fio/python-rpc-sensors";
 fn docker_build_run_logs_ps_with_the_sensor_app() {
     let (d, s) = boot(&[]);
     sensor_app(d.path(), "python:3.11-alpine");
-    let (_, e, c) = docker(&s, d.path(), APP, &["build", ".", "-t", "python-rpc-sensors"], &[]);
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["build", ".", "-t", "python-rpc-sensors"],
+        &[],
+    );
     assert_eq!(c, 0, "{e}");
     assert!(e.contains("#1 [internal] load build definition from Dockerfile"));
-    assert!(e.contains("naming to docker.io/library/python-rpc-sensors:latest done"), "{e}");
+    assert!(
+        e.contains("naming to docker.io/library/python-rpc-sensors:latest done"),
+        "{e}"
+    );
     let (o, _, _) = docker(&s, d.path(), APP, &["images"], &[]);
     assert!(o.starts_with("REPOSITORY"), "{o}");
     assert!(o.contains("python-rpc-sensors"));
@@ -332,7 +376,29 @@ fn docker_build_run_logs_ps_with_the_sensor_app() {
         &s,
         d.path(),
         APP,
-        &["run", "-d", "--name", "python-rpc-sensors", "--restart", "unless-stopped", "-e", "PYTHONUNBUFFERED=1", "-e", "X8SIM_PUBLISH_INTERVAL_MS=50", "--tty", "--read-only", "--network", "host", "-v", "/tmp:/tmp", "--device", "/dev/ttyGS0", "--add-host", "m4-proxy:host-gateway", "python-rpc-sensors:latest"],
+        &[
+            "run",
+            "-d",
+            "--name",
+            "python-rpc-sensors",
+            "--restart",
+            "unless-stopped",
+            "-e",
+            "PYTHONUNBUFFERED=1",
+            "-e",
+            "X8SIM_PUBLISH_INTERVAL_MS=50",
+            "--tty",
+            "--read-only",
+            "--network",
+            "host",
+            "-v",
+            "/tmp:/tmp",
+            "--device",
+            "/dev/ttyGS0",
+            "--add-host",
+            "m4-proxy:host-gateway",
+            "python-rpc-sensors:latest",
+        ],
         &[],
     );
     assert_eq!(c, 0, "{e}");
@@ -344,12 +410,31 @@ fn docker_build_run_logs_ps_with_the_sensor_app() {
     });
     let (o, _, _) = docker(&s, d.path(), APP, &["logs", "python-rpc-sensors"], &[]);
     assert!(o.starts_with("\r\n============================================\r\n==       Portenta X8 Sensor reading       ==\r\n"), "{o:?}");
-    assert!(o.contains("Temperature:  100\r\nHumidity:  200\r\nPressure:  300\r\nGas:  400\r\nAltitude:  500\r\n"));
-    let (o, _, _) = docker(&s, d.path(), APP, &["ps", "--format", "{{.Names}} {{.Status}}"], &[]);
+    assert!(o.contains(
+        "Temperature:  100\r\nHumidity:  200\r\nPressure:  300\r\nGas:  400\r\nAltitude:  500\r\n"
+    ));
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["ps", "--format", "{{.Names}} {{.Status}}"],
+        &[],
+    );
     assert!(o.starts_with("python-rpc-sensors Up"), "{o}");
     let (o, _, _) = docker(&s, d.path(), APP, &["ps"], &[]);
     assert!(o.starts_with("CONTAINER ID   IMAGE"), "{o}");
-    let (o, _, _) = docker(&s, d.path(), APP, &["inspect", "--format", "{{.State.Status}} {{.State.Running}} {{.RestartCount}}", "python-rpc-sensors"], &[]);
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.Running}} {{.RestartCount}}",
+            "python-rpc-sensors",
+        ],
+        &[],
+    );
     assert_eq!(o, "running true 0\n");
     let (o, _, _) = run(|o, _| s.pidof(&a("python"), o));
     assert!(!o.trim().is_empty());
@@ -358,7 +443,11 @@ fn docker_build_run_logs_ps_with_the_sensor_app() {
     wait_for("timeout line", || {
         s.docker_state()
             .container_info("python-rpc-sensors")
-            .is_some_and(|i| i.logs.iter().any(|l| l == "Unable to retrieve data from the M4."))
+            .is_some_and(|i| {
+                i.logs
+                    .iter()
+                    .any(|l| l == "Unable to retrieve data from the M4.")
+            })
     });
     s.faults().set(Fault::M4Silent, false);
     // m4-proxy down: the script exits 0 and docker restarts it
@@ -367,16 +456,42 @@ fn docker_build_run_logs_ps_with_the_sensor_app() {
     wait_for("restart", || {
         s.docker_state()
             .container_info("python-rpc-sensors")
-            .is_some_and(|i| i.restart_count > 0 && i.logs.iter().any(|l| l == "Failed to create RpcClient: Retry connection over the limit"))
+            .is_some_and(|i| {
+                i.restart_count > 0
+                    && i.logs
+                        .iter()
+                        .any(|l| l == "Failed to create RpcClient: Retry connection over the limit")
+            })
     });
     let (o, _, c) = docker(&s, d.path(), APP, &["stop", "python-rpc-sensors"], &[]);
     assert_eq!((o.as_str(), c), ("python-rpc-sensors\n", 0));
-    let (o, _, _) = docker(&s, d.path(), APP, &["ps", "-a", "--format", "{{json .}}"], &[]);
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["ps", "-a", "--format", "{{json .}}"],
+        &[],
+    );
     assert!(o.contains("\"State\":\"exited\""), "{o}");
-    let (_, e, c) = docker(&s, d.path(), APP, &["run", "-d", "--name", "python-rpc-sensors", "python-rpc-sensors"], &[]);
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "python-rpc-sensors",
+            "python-rpc-sensors",
+        ],
+        &[],
+    );
     assert_eq!(c, 125);
     assert!(e.contains("is already in use"));
-    assert_eq!(docker(&s, d.path(), APP, &["rm", "python-rpc-sensors"], &[]).2, 0);
+    assert_eq!(
+        docker(&s, d.path(), APP, &["rm", "python-rpc-sensors"], &[]).2,
+        0
+    );
     s.stop();
 }
 
@@ -387,30 +502,68 @@ fn docker_errors() {
     let (_, e, c) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
     assert_eq!(c, 1);
     assert!(e.contains("ERROR: failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory"), "{e}");
-    fs::write(d.path().join("home/fio/empty/Dockerfile"), "FROM alpine\nRUN false\n").unwrap();
-    let (_, e, c) = docker(&s, d.path(), "/home/fio/empty", &["build", "-t", "x", "."], &[]);
+    fs::write(
+        d.path().join("home/fio/empty/Dockerfile"),
+        "FROM alpine\nRUN false\n",
+    )
+    .unwrap();
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/empty",
+        &["build", "-t", "x", "."],
+        &[],
+    );
     assert_eq!(c, 1);
     assert!(e.contains("ERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1"), "{e}");
-    fs::write(d.path().join("home/fio/empty/Dockerfile"), "FROM alpine\nFOO bar\n").unwrap();
+    fs::write(
+        d.path().join("home/fio/empty/Dockerfile"),
+        "FROM alpine\nFOO bar\n",
+    )
+    .unwrap();
     let (_, e, _) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
     assert!(e.contains("unknown instruction: FOO"), "{e}");
-    let (_, e, c) = docker(&s, d.path(), "/", &["run", "hub.foundries.io//x:latest"], &[]);
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "hub.foundries.io//x:latest"],
+        &[],
+    );
     assert_eq!(c, 125);
     assert!(e.starts_with("docker: invalid reference format."), "{e}");
-    let (_, e, c) = docker(&s, d.path(), "/", &["pull", "arduino/python-rpc-sensors"], &[]);
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["pull", "arduino/python-rpc-sensors"],
+        &[],
+    );
     assert_eq!(c, 1);
     assert!(e.contains("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"), "{e}");
     let (_, e, c) = docker(&s, d.path(), "/", &["logs", "nope"], &[]);
-    assert_eq!((e.as_str(), c), ("Error response from daemon: No such container: nope\n", 1));
+    assert_eq!(
+        (e.as_str(), c),
+        ("Error response from daemon: No such container: nope\n", 1)
+    );
     s.faults().set(Fault::NoDocker, true);
     let (_, e, c) = docker(&s, d.path(), "/", &["ps"], &[]);
     assert_eq!(c, 1);
     assert!(e.contains("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"));
-    assert_eq!(ctl(&s, "is-active docker", User::Fio), ("failed\n".into(), String::new(), 3));
+    assert_eq!(
+        ctl(&s, "is-active docker", User::Fio),
+        ("failed\n".into(), String::new(), 3)
+    );
     s.faults().set(Fault::NoDocker, false);
     s.faults().set(Fault::NoDockerCompose, true);
     let (_, e, c) = docker(&s, d.path(), "/", &["compose", "up", "-d"], &[]);
-    assert_eq!((e.as_str(), c), ("docker: 'compose' is not a docker command.\nSee 'docker --help'\n", 1));
+    assert_eq!(
+        (e.as_str(), c),
+        (
+            "docker: 'compose' is not a docker command.\nSee 'docker --help'\n",
+            1
+        )
+    );
     s.stop();
 }
 
@@ -418,17 +571,57 @@ fn docker_errors() {
 fn broken_base_image_crash_loops() {
     let (d, s) = boot(&[]);
     sensor_app(d.path(), "python:3-alpine");
-    assert_eq!(docker(&s, d.path(), APP, &["build", "-t", "m4-sensors-read", "."], &[]).2, 0);
-    let (_, e, c) = docker(&s, d.path(), APP, &["run", "-d", "--name", "m4", "--restart", "unless-stopped", "m4-sensors-read"], &[]);
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &["build", "-t", "m4-sensors-read", "."],
+            &[]
+        )
+        .2,
+        0
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "m4",
+            "--restart",
+            "unless-stopped",
+            "m4-sensors-read",
+        ],
+        &[],
+    );
     assert_eq!(c, 0, "{e}");
     wait_for("crash loop", || {
-        s.docker_state().container_info("m4").is_some_and(|i| i.restart_count >= 2)
+        s.docker_state()
+            .container_info("m4")
+            .is_some_and(|i| i.restart_count >= 2)
     });
     let i = s.docker_state().container_info("m4").unwrap();
     assert_eq!(i.exit_code, 1);
-    assert!(i.logs.iter().any(|l| l == "ModuleNotFoundError: No module named 'backports'"));
-    assert!(i.logs.iter().any(|l| l.contains("/usr/local/lib/python3.13/site-packages/tornado/netutil.py")));
-    let (o, _, _) = docker(&s, d.path(), APP, &["inspect", "-f", "{{.RestartCount}}", "m4"], &[]);
+    assert!(
+        i.logs
+            .iter()
+            .any(|l| l == "ModuleNotFoundError: No module named 'backports'")
+    );
+    assert!(
+        i.logs
+            .iter()
+            .any(|l| l.contains("/usr/local/lib/python3.13/site-packages/tornado/netutil.py"))
+    );
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["inspect", "-f", "{{.RestartCount}}", "m4"],
+        &[],
+    );
     assert!(o.trim().parse::<u32>().unwrap() >= 2);
     assert!(matches!(i.status, Status::Running | Status::Restarting));
     s.stop();
@@ -438,39 +631,91 @@ fn broken_base_image_crash_loops() {
 fn compose_factory_unset_then_happy_path() {
     let (d, s) = boot(&[]);
     sensor_app(d.path(), "python:3-alpine3.15");
-    assert_eq!(docker(&s, d.path(), APP, &["build", ".", "-t", "python-rpc-sensors"], &[]).2, 0);
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &["build", ".", "-t", "python-rpc-sensors"],
+            &[]
+        )
+        .2,
+        0
+    );
     let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
     assert_eq!(c, 1);
-    assert!(e.contains("WARN[0000] The \"FACTORY\" variable is not set. Defaulting to a blank string."), "{e}");
+    assert!(
+        e.contains("WARN[0000] The \"FACTORY\" variable is not set. Defaulting to a blank string."),
+        "{e}"
+    );
     assert!(e.ends_with("invalid reference format\n"), "{e}");
     // FACTORY set but the image is not local and cannot be pulled
-    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[("FACTORY", "arduino")]);
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["compose", "up", "-d"],
+        &[("FACTORY", "arduino")],
+    );
     assert_eq!(c, 1);
     assert!(e.contains("lookup hub.foundries.io: no such host"), "{e}");
     // retag and run
-    assert_eq!(docker(&s, d.path(), APP, &["tag", "python-rpc-sensors", "hub.foundries.io/arduino/python-rpc-sensors:latest"], &[]).2, 0);
-    fs::write(d.path().join("home/fio/python-rpc-sensors/.env"), "FACTORY=arduino\n").unwrap();
-    let compose = fs::read_to_string(d.path().join("home/fio/python-rpc-sensors/docker-compose.yml")).unwrap();
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &[
+                "tag",
+                "python-rpc-sensors",
+                "hub.foundries.io/arduino/python-rpc-sensors:latest"
+            ],
+            &[]
+        )
+        .2,
+        0
+    );
     fs::write(
-        d.path().join("home/fio/python-rpc-sensors/docker-compose.yml"),
+        d.path().join("home/fio/python-rpc-sensors/.env"),
+        "FACTORY=arduino\n",
+    )
+    .unwrap();
+    let compose = fs::read_to_string(
+        d.path()
+            .join("home/fio/python-rpc-sensors/docker-compose.yml"),
+    )
+    .unwrap();
+    fs::write(
+        d.path()
+            .join("home/fio/python-rpc-sensors/docker-compose.yml"),
         compose + "    environment:\n      - X8SIM_PUBLISH_INTERVAL_MS=50\n",
     )
     .unwrap();
     let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
     assert_eq!(c, 0, "{e}");
-    assert!(e.contains("Container python-rpc-sensors-python-rpc-sensors-1"), "{e}");
+    assert!(
+        e.contains("Container python-rpc-sensors-python-rpc-sensors-1"),
+        "{e}"
+    );
     wait_for("values", || {
         s.docker_state()
             .container_info("python-rpc-sensors-python-rpc-sensors-1")
             .is_some_and(|i| i.logs.iter().any(|l| l == "Temperature:  100"))
     });
     let (o, _, _) = docker(&s, d.path(), APP, &["compose", "logs", "--tail", "20"], &[]);
-    assert!(o.contains("python-rpc-sensors-1  | Temperature:  100"), "{o}");
+    assert!(
+        o.contains("python-rpc-sensors-1  | Temperature:  100"),
+        "{o}"
+    );
     let (o, _, _) = docker(&s, d.path(), APP, &["compose", "ps"], &[]);
     assert!(o.starts_with("NAME") && o.contains("Up"), "{o}");
     let (_, _, c) = docker(&s, d.path(), APP, &["compose", "down"], &[]);
     assert_eq!(c, 0);
-    assert!(s.docker_state().container_info("python-rpc-sensors-python-rpc-sensors-1").is_none());
+    assert!(
+        s.docker_state()
+            .container_info("python-rpc-sensors-python-rpc-sensors-1")
+            .is_none()
+    );
     s.stop();
 }
 
@@ -513,12 +758,19 @@ mod through_board {
     fn tutorial_flash_sequence() {
         let (_d, b) = board(&[]);
         b.vfs()
-            .write("/home/fio/STM32H747AII6_CM7.bin", &make_image("0.0.6"), User::Fio)
+            .write(
+                "/home/fio/STM32H747AII6_CM7.bin",
+                &make_image("0.0.6"),
+                User::Fio,
+            )
             .unwrap();
         let (_, e, c) = sh(&b, "/usr/arduino/extra/program.sh");
         assert_eq!(c, 126);
         assert!(e.contains("Permission denied"), "{e}");
-        let (_, e, c) = sh(&b, "cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin");
+        let (_, e, c) = sh(
+            &b,
+            "cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        );
         assert_ne!(c, 0, "{e}");
         let (o, e, c) = sh(
             &b,

@@ -26,7 +26,10 @@ impl Yaml {
     pub fn strings(&self) -> Vec<String> {
         match self {
             Yaml::Str(s) => vec![s.clone()],
-            Yaml::List(l) => l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            Yaml::List(l) => l
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -65,7 +68,10 @@ fn unquote(s: &str) -> String {
     let s = s.trim();
     if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
         let inner = &s[1..s.len() - 1];
-        return inner.replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\");
+        return inner
+            .replace("\\\"", "\"")
+            .replace("\\n", "\n")
+            .replace("\\\\", "\\");
     }
     if s.len() >= 2 && s.starts_with('\'') && s.ends_with('\'') {
         return s[1..s.len() - 1].replace("''", "'");
@@ -141,7 +147,8 @@ fn scalar(s: &str) -> Result<Yaml, String> {
         let inner = inner
             .strip_suffix(']')
             .ok_or_else(|| "did not find expected ',' or ']'".to_string())?;
-        let items: Result<Vec<Yaml>, String> = split_flow(inner).iter().map(|x| scalar(x)).collect();
+        let items: Result<Vec<Yaml>, String> =
+            split_flow(inner).iter().map(|x| scalar(x)).collect();
         return Ok(Yaml::List(items?));
     }
     if let Some(inner) = s.strip_prefix('{') {
@@ -233,10 +240,11 @@ fn block(lines: &[Line], pos: &mut usize, indent: usize) -> Result<Yaml, String>
                 } else {
                     m.push((key, scalar(val)?));
                 }
-                if *pos < lines.len() && lines[*pos].indent == inner_indent {
-                    if let Yaml::Map(more) = block(lines, pos, inner_indent)? {
-                        m.extend(more);
-                    }
+                if *pos < lines.len()
+                    && lines[*pos].indent == inner_indent
+                    && let Yaml::Map(more) = block(lines, pos, inner_indent)?
+                {
+                    m.extend(more);
                 }
                 items.push(Yaml::Map(m));
             } else {
@@ -249,10 +257,7 @@ fn block(lines: &[Line], pos: &mut usize, indent: usize) -> Result<Yaml, String>
     while *pos < lines.len() && lines[*pos].indent == indent {
         let l = &lines[*pos];
         let Some(c) = key_colon(&l.text) else {
-            return Err(format!(
-                "yaml: line {}: could not find expected ':'",
-                l.no
-            ));
+            return Err(format!("yaml: line {}: could not find expected ':'", l.no));
         };
         let key = unquote(&l.text[..c]);
         let val = l.text[c + 1..].trim().to_string();
@@ -324,21 +329,38 @@ services:
 "#,
         )
         .unwrap();
-        let s = y.get("services").unwrap().get("python-rpc-sensors").unwrap();
+        let s = y
+            .get("services")
+            .unwrap()
+            .get("python-rpc-sensors")
+            .unwrap();
         assert_eq!(
             s.get("image").unwrap().as_str(),
             Some("hub.foundries.io/${FACTORY}/python-rpc-sensors:latest")
         );
         assert_eq!(s.get("user").unwrap().as_str(), Some("0"));
         assert_eq!(s.get("volumes").unwrap().strings(), vec!["/tmp:/tmp"]);
-        assert_eq!(s.get("extra_hosts").unwrap().strings(), vec!["m4-proxy:host-gateway"]);
-        assert_eq!(s.get("environment").unwrap().strings(), vec!["PYTHONUNBUFFERED=1"]);
+        assert_eq!(
+            s.get("extra_hosts").unwrap().strings(),
+            vec!["m4-proxy:host-gateway"]
+        );
+        assert_eq!(
+            s.get("environment").unwrap().strings(),
+            vec!["PYTHONUNBUFFERED=1"]
+        );
         assert!(s.get("tty").unwrap().truthy());
     }
 
     #[test]
     fn errors_do_not_panic() {
-        for t in ["a: [1, 2", "a:\n  b: 1\n   c: 2", "- a\nb: c", "a: 1\na: 2", ":", "\t- x"] {
+        for t in [
+            "a: [1, 2",
+            "a:\n  b: 1\n   c: 2",
+            "- a\nb: c",
+            "a: 1\na: 2",
+            ":",
+            "\t- x",
+        ] {
             let _ = parse(t);
         }
         assert!(parse("a: 1\na: 2").is_err());
