@@ -20,8 +20,8 @@
 //! back-off is Docker's (100 ms doubling, reset after 10 s of running) capped at 2 s.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -32,9 +32,10 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::journal::rfc3339;
-use super::mp::{self, Value};
 use super::template;
 use super::{Services, put};
+use crate::rpc::client::{self as rpc_client, CallOptions, CallOutcome as RpcOutcome};
+use crate::rpc::msgpack::Value as RpcValue;
 use crate::sim::faults::Fault;
 use crate::sim::vfs::{User, Vfs};
 
@@ -355,6 +356,14 @@ pub fn analyze(
             }
         }
     }
+    if methods.iter().any(|m| m == "register")
+        || (text.contains("register") && text.contains("5000"))
+    {
+        let port = assigned(text, "rpc_server_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5002);
+        return App::SerialRpc { host, port };
+    }
     let calls_5001 = text.contains("5001");
     if !methods.is_empty() && (calls_5001 || text.contains("m4_proxy")) {
         let port = assigned(text, "m4_proxy_call_port")
@@ -610,77 +619,80 @@ struct DState {
 }
 
 enum CallOutcome {
-    Value(Value),
+    Value(RpcValue),
     Timeout,
     Refused,
     RpcError(String),
     Stopped,
 }
 
-/// One call as the Python client makes it: a fresh connection, `[0, 0, method, []]`, wait
-/// for one reply; the client ignores the server closing the socket and times out.
-fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
-    let mut s = match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-        Ok(s) => s,
-        Err(_) => return CallOutcome::Refused,
-    };
-    let mut req = Vec::new();
-    mp::encode(
-        &Value::Array(vec![
-            Value::Int(0),
-            Value::Int(0),
-            Value::Str(method.into()),
-            Value::Array(vec![]),
-        ]),
-        &mut req,
-    );
-    if s.write_all(&req).is_err() {
-        return CallOutcome::Refused;
+/// Python's `print(v)` of a value msgpack-rpc-python decoded (strings arrive as bytes).
+pub fn python_repr(v: &RpcValue) -> String {
+    match v {
+        RpcValue::Nil => "None".into(),
+        RpcValue::Bool(true) => "True".into(),
+        RpcValue::Bool(false) => "False".into(),
+        RpcValue::Int(i) => i.to_string(),
+        RpcValue::UInt(u) => u.to_string(),
+        RpcValue::F32(f) => py_float(f64::from(*f)),
+        RpcValue::F64(f) => py_float(*f),
+        RpcValue::Str(s) => format!("b'{s}'"),
+        RpcValue::RawStr(b) | RpcValue::Bin(b) => format!("b'{}'", String::from_utf8_lossy(b)),
+        RpcValue::Array(a) => {
+            let parts: Vec<String> = a.iter().map(python_repr).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        RpcValue::Map(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        RpcValue::Ext(t, b) => format!("ExtType(code={t}, data=b'{}')", String::from_utf8_lossy(b)),
     }
-    let deadline = Instant::now() + timeout;
-    let _ = s.set_read_timeout(Some(Duration::from_millis(100)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 512];
-    let mut closed = false;
-    loop {
-        if c.stopping() {
-            return CallOutcome::Stopped;
-        }
-        if Instant::now() >= deadline {
-            return CallOutcome::Timeout;
-        }
-        if closed {
-            if c.wait_stop(Some(deadline.saturating_duration_since(Instant::now()))) {
-                return CallOutcome::Stopped;
+}
+
+fn py_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{f}")
+    }
+}
+
+/// One call as the Python client makes it, through `crate::rpc::client`: a fresh
+/// connection, msgid 0, no params. msgpack-rpc-python ignores the server closing the socket
+/// (m4-proxy's silent close after 1 s) and only gives up at its own timeout, so a
+/// `NoAnswer` waits out the rest of `timeout` (interruptibly) before reporting `Timeout`.
+fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
+    let began = Instant::now();
+    let opts = CallOptions {
+        connect_timeout: Duration::from_secs(1),
+        timeout,
+        msgid: Some(0),
+    };
+    match rpc_client::call(addr, method, Vec::new(), &opts) {
+        RpcOutcome::Answered { result, .. } => CallOutcome::Value(result),
+        RpcOutcome::M4Error { error } => CallOutcome::RpcError(match error {
+            RpcValue::Str(s) => s,
+            o => python_repr(&o),
+        }),
+        RpcOutcome::NotListening => CallOutcome::Refused,
+        RpcOutcome::NoAnswer { .. } | RpcOutcome::Protocol(_) => {
+            let rest = timeout.saturating_sub(began.elapsed());
+            if c.wait_stop(Some(rest)) {
+                CallOutcome::Stopped
+            } else {
+                CallOutcome::Timeout
             }
-            continue;
         }
-        match s.read(&mut chunk) {
-            Ok(0) => closed = true,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                match mp::decode(&buf) {
-                    Ok((Value::Array(a), _)) if a.len() == 4 => {
-                        if a[2] != Value::Nil {
-                            let e = match &a[2] {
-                                Value::Str(s) => s.clone(),
-                                o => o.python_repr(),
-                            };
-                            return CallOutcome::RpcError(e);
-                        }
-                        return CallOutcome::Value(a[3].clone());
-                    }
-                    Ok(_) | Err(mp::DecodeError::Invalid) => closed = true,
-                    Err(mp::DecodeError::Incomplete) => {}
-                }
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => closed = true,
-        }
+        RpcOutcome::Timeout | RpcOutcome::StaleReply { .. } => CallOutcome::Timeout,
+        RpcOutcome::Transport(_) => CallOutcome::Refused,
     }
 }
 
@@ -1077,7 +1089,7 @@ fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
             };
             match rpc_call(c, addr, m, timeout) {
                 CallOutcome::Value(v) => {
-                    c.emit(false, format!("{}:  {}", cap_first(m), v.python_repr()))
+                    c.emit(false, format!("{}:  {}", cap_first(m), python_repr(&v)))
                 }
                 CallOutcome::Timeout => {
                     c.emit(false, unable);
@@ -1113,27 +1125,22 @@ fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
         );
         return 1;
     };
-    let ok = (|| -> io::Result<()> {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-        let mut req = Vec::new();
-        mp::encode(
-            &Value::Array(vec![
-                Value::Int(0),
-                Value::Int(0),
-                Value::Str("register".into()),
-                Value::Array(vec![
-                    Value::Int(i64::from(port)),
-                    Value::Array(vec![Value::Str("tty".into()), Value::Str("echo".into())]),
-                ]),
-            ]),
-            &mut req,
-        );
-        s.write_all(&req)?;
-        s.set_read_timeout(Some(Duration::from_secs(2)))?;
-        let mut b = [0u8; 64];
-        let _ = s.read(&mut b)?;
-        Ok(())
-    })();
+    let opts = CallOptions {
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        msgid: Some(0),
+    };
+    let params = vec![
+        RpcValue::UInt(u64::from(port)),
+        RpcValue::Array(vec![
+            RpcValue::Str("tty".into()),
+            RpcValue::Str("echo".into()),
+        ]),
+    ];
+    let ok = match rpc_client::call(addr, "register", params, &opts) {
+        RpcOutcome::Answered { .. } => Ok(()),
+        _ => Err(()),
+    };
     if ok.is_err() {
         c.emit(true, "Traceback (most recent call last):");
         c.emit(

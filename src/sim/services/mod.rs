@@ -25,7 +25,6 @@ mod compose;
 mod docker;
 mod h7;
 mod journal;
-mod mp;
 mod system;
 mod template;
 mod yaml;

@@ -815,3 +815,74 @@ mod through_board {
         b.shutdown();
     }
 }
+
+#[test]
+fn serial_rpc_app_registers_with_m4_proxy() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/python-rpc-serial");
+    fs::create_dir_all(app.join("src")).unwrap();
+    fs::write(
+        app.join("src/serialrpc.py"),
+        "from msgpackrpc import Address, Client, Server\nm4_proxy_register_port = 5000\nrpc_server_port = 5002\nprint('Connecting to m4-proxy:5000')\nClient(Address('m4-proxy', 5000)).call('register', rpc_server_port, ['tty', 'echo'])\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("requirements.txt"),
+        "msgpack-rpc-python\npyserial\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.9-alpine3.16\nCOPY src /app\nCOPY requirements.txt /app\nWORKDIR /app\nRUN pip install -r requirements.txt\nENTRYPOINT [\"python3\", \"serialrpc.py\"]\n",
+    )
+    .unwrap();
+    let dir = "/home/fio/python-rpc-serial";
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            dir,
+            &["build", ".", "-t", "python-rpc-serial"],
+            &[]
+        )
+        .2,
+        0
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        dir,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "serial",
+            "-e",
+            "PYTHONUNBUFFERED=1",
+            "-p",
+            "5002-5020:5002-5020",
+            "--add-host",
+            "m4-proxy:host-gateway",
+            "python-rpc-serial",
+        ],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("registration", || {
+        s.docker_state().container_info("serial").is_some_and(|i| {
+            i.logs
+                .iter()
+                .any(|l| l == "Starting MsgPackRPC Server on localhost:5002")
+        })
+    });
+    let (o, _, _) = run(|o, e| s.journalctl(&a("-u m4-proxy -o cat"), User::Root, o, e));
+    assert!(o.contains("Registering service on port  5002"), "{o}");
+    let (o, _, _) = run(|o, e| s.ss(&a("-ltnp"), User::Root, o, e));
+    assert!(
+        o.contains("0.0.0.0:5002") && o.contains("docker-proxy"),
+        "{o}"
+    );
+    let (o, _, _) = docker(&s, d.path(), dir, &["ps", "--format", "{{.Ports}}"], &[]);
+    assert!(o.contains("0.0.0.0:5002-5020->5002-5020/tcp"), "{o}");
+    s.stop();
+}
