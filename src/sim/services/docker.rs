@@ -5,7 +5,9 @@
 //! What a container runs is decided at build time from the build context
 //! ([`analyze`]): a Python app that calls m4-proxy on port 5001 (the tutorial's
 //! python-rpc-sensors) becomes a process that really calls the board's m4-proxy over TCP
-//! with one connection per call and logs what `main.py` prints; a msgpack-rpc-python app on a
+//! (through `crate::rpc::client`, one connection per call, msgid 0 and the Python client's
+//! timeout semantics) and logs what `main.py` prints; an app that calls `register` on port
+//! 5000 (python-rpc-serial) registers its functions with m4-proxy and then idles; a msgpack-rpc-python app on a
 //! base image where that library cannot import (Python >= 3.12 without
 //! `backports.ssl_match_hostname`, or tornado >= 6.5 forced) crashes at start with the real
 //! traceback; anything else runs and logs nothing.
@@ -18,6 +20,11 @@
 //! build cache (FROM never pulls), but `docker pull` and pulls of missing images fail as on
 //! a board without Internet access (`lookup registry-1.docker.io: no such host`); restart
 //! back-off is Docker's (100 ms doubling, reset after 10 s of running) capped at 2 s.
+//! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
+//! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
+//! block-buffered: their stdout appears in `docker logs` only in 8 KiB chunks or at exit.
+//! Published ports show in `ss`/`docker ps` but are not reachable through `port_addr`.
+//! `docker stop` ends the simulated process at once (exit 143, SIGTERM).
 
 use std::collections::BTreeMap;
 use std::io::Write;

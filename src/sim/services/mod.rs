@@ -18,6 +18,10 @@
 //!   board may need `systemctl restart m4-proxy` or a reboot; restarting works here too).
 //!   After a `verify-fail` the H7 does not boot: sysfs reads time out and the M4 never
 //!   answers (the services set `m4-silent` until a good image is programmed).
+//! - The H7 version a test reads: [`Services::h7_version`]; `/sys/kernel/x8h7_firmware/version`
+//!   in the sandbox holds it (empty while the H7 does not answer); [`Services::sysfs_read`]
+//!   gives the exact result for a `cat` (`Err("Connection timed out")`).
+//! - `journalctl` as fio prints the "insufficient permissions" hint and exits 1; root sees all.
 //! - `no-docker`: docker.service is `failed`; every docker command prints "Cannot connect to
 //!   the Docker daemon ...". Containers keep their state and come back when the fault clears.
 

@@ -886,3 +886,53 @@ fn serial_rpc_app_registers_with_m4_proxy() {
     assert!(o.contains("0.0.0.0:5002-5020->5002-5020/tcp"), "{o}");
     s.stop();
 }
+
+#[test]
+fn reboot_brings_back_containers_with_a_restart_policy() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3.11-alpine");
+    assert_eq!(
+        docker(&s, d.path(), APP, &["build", "-t", "app", "."], &[]).2,
+        0
+    );
+    for (name, policy) in [
+        ("a", "unless-stopped"),
+        ("b", "always"),
+        ("c", "no"),
+        ("e", "unless-stopped"),
+    ] {
+        let (_, e, c) = docker(
+            &s,
+            d.path(),
+            APP,
+            &[
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--restart",
+                policy,
+                "--add-host",
+                "m4-proxy:host-gateway",
+                "-e",
+                "X8SIM_PUBLISH_INTERVAL_MS=50",
+                "app",
+            ],
+            &[],
+        );
+        assert_eq!(c, 0, "{e}");
+    }
+    assert_eq!(docker(&s, d.path(), APP, &["stop", "e"], &[]).2, 0);
+    assert_eq!(run(|o, e| s.reboot_cmd(&[], User::Root, o, e)).2, 0);
+    let st = |n: &str| s.docker_state().container_info(n).unwrap().status;
+    assert_eq!(st("a"), ContainerStatus::Running);
+    assert_eq!(st("b"), ContainerStatus::Running);
+    assert_eq!(st("c"), ContainerStatus::Exited);
+    assert_eq!(st("e"), ContainerStatus::Exited);
+    wait_for("values after reboot", || {
+        s.docker_state()
+            .container_info("a")
+            .is_some_and(|i| i.logs.iter().filter(|l| *l == "Temperature:  100").count() >= 2)
+    });
+    s.stop();
+}
