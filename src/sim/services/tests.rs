@@ -793,6 +793,39 @@ mod through_board {
     }
 
     #[test]
+    fn tutorial_docker_sequence_through_the_shell() {
+        let (d, b) = board(&[]);
+        sensor_app(d.path(), "python:3.11-alpine");
+        let (o, e, c) = sh(
+            &b,
+            "cd /home/fio/python-rpc-sensors && docker build . -t python-rpc-sensors",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        let (o, e, c) = sh(
+            &b,
+            "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e X8SIM_PUBLISH_INTERVAL_MS=50 --tty --read-only --network host -v /tmp:/tmp --device /dev/ttyGS0 --add-host m4-proxy:host-gateway python-rpc-sensors:latest",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        wait_for("values", || {
+            sh(&b, "docker logs --tail 10 python-rpc-sensors")
+                .0
+                .contains("Altitude:  500")
+        });
+        let (o, _, c) = sh(
+            &b,
+            "docker ps --format '{{.Names}}' | grep -c python-rpc-sensors",
+        );
+        assert_eq!((o.trim(), c), ("1", 0));
+        let (o, e, c) = sh(
+            &b,
+            "cd /home/fio/python-rpc-sensors && docker compose up -d",
+        );
+        assert_eq!(c, 1, "{o}{e}");
+        assert!(e.contains("invalid reference format"), "{e}");
+        b.shutdown();
+    }
+
+    #[test]
     fn doctor_style_checks_with_m4_proxy_down() {
         let (_d, b) = board(&[Fault::M4ProxyDown]);
         let (o, _, c) = sh(&b, "systemctl is-active m4-proxy");
