@@ -969,3 +969,17 @@ fn reboot_brings_back_containers_with_a_restart_policy() {
     });
     s.stop();
 }
+
+#[test]
+fn m4_silent_direct_call_is_a_silent_close() {
+    let (_d, s) = boot(&[Fault::M4Silent]);
+    let addr = s.port_addr(5001).unwrap();
+    let out = crate::rpc::client::call(
+        addr,
+        "temperature",
+        vec![],
+        &crate::rpc::client::CallOptions::default(),
+    );
+    assert_eq!(out.kind(), "no_answer", "{out:?}");
+    s.stop();
+}
