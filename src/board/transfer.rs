@@ -403,15 +403,44 @@ pub fn run_batched(
 }
 
 /// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
+/// coreutils escapes a name holding `\\` or a newline and marks the line with a leading
+/// `\\`; such names are unescaped.
 pub fn parse_sha256sum(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| {
             let l = l.trim_end_matches('\r');
+            let (escaped, l) = match l.strip_prefix('\\') {
+                Some(rest) => (true, rest),
+                None => (false, l),
+            };
             let (hash, name) = l.split_once("  ").or_else(|| l.split_once(" *"))?;
+            let name = if escaped {
+                unescape_name(name)
+            } else {
+                name.to_string()
+            };
             (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| (name.to_string(), hash.to_ascii_lowercase()))
+                .then(|| (name, hash.to_ascii_lowercase()))
         })
         .collect()
+}
+
+fn unescape_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// The board's sha256 of each of `paths` (missing files are left out).
@@ -889,6 +918,8 @@ mod tests {
         let m = parse_sha256sum(&text);
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("/home/fio/a b.txt"), Some(&h));
+        let escaped = parse_sha256sum(&format!("\\{h}  /tmp/back\\\\slash\\nline\n"));
+        assert_eq!(escaped.get("/tmp/back\\slash\nline"), Some(&h));
     }
 
     #[test]
