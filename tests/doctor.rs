@@ -1,6 +1,8 @@
 //! `x8ctl doctor` against the virtual X8, through Debian's adb server (private port) and
 //! through --connect: a healthy board passes; each fault fails exactly its check, with its
 //! hint, and skips what depends on it; --fix repairs what it can and checks again.
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! The virtual X8 through Debian's real adb client and server (issue: the virtual X8).
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 

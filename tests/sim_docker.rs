@@ -1,6 +1,8 @@
 //! The tutorial's container half on the virtual X8, typed through Debian's adb as a user
 //! types it: push the app, `docker build`, `docker compose up` (and its ${FACTORY}
 //! failure), the `docker run` fallback, `docker logs`.
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! Every fault of the virtual X8, seen through Debian's adb as a user sees it on a real board.
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 

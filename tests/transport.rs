@@ -1,5 +1,7 @@
 //! Talking to boards through Debian's adb server (private port) and through --connect
 //! (issue: talking to boards).
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 

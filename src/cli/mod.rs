@@ -5,6 +5,7 @@ pub mod devices;
 pub mod doctor;
 pub mod rpc;
 pub mod shell;
+#[cfg(unix)]
 pub mod sim;
 pub mod target;
 pub mod transfer;
@@ -80,6 +81,7 @@ pub enum Command {
     Shell(shell::ShellArgs),
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
+    #[cfg(unix)]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
@@ -186,6 +188,7 @@ pub fn main() -> ExitCode {
         },
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
+        #[cfg(unix)]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
