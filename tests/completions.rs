@@ -1,5 +1,5 @@
-//! `completions/` holds the scripts generated from the clap definition; this fails when they
-//! are stale. Regenerate with `X8CTL_BLESS=1 cargo test --test completions`.
+//! `completions/` holds the scripts and the man page generated from the clap definition;
+//! this fails when they are stale. Regenerate with `X8CTL_BLESS=1 cargo test --test completions`.
 
 use std::path::Path;
 
@@ -43,6 +43,22 @@ fn completion_scripts_are_current() {
         stale.is_empty(),
         "stale completion scripts: {stale:?}; run X8CTL_BLESS=1 cargo test --test completions"
     );
+}
+
+#[test]
+fn the_man_page_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/x8ctl.1");
+    let mut want = Vec::new();
+    x8ctl::cli::write_man_page(&mut want).unwrap();
+    assert!(String::from_utf8_lossy(&want).contains(".TH x8ctl"));
+    if std::env::var_os("X8CTL_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    } else {
+        assert!(
+            std::fs::read(&path).ok().as_deref() == Some(&want[..]),
+            "completions/x8ctl.1 is stale; run X8CTL_BLESS=1 cargo test --test completions"
+        );
+    }
 }
 
 #[test]

@@ -35,7 +35,7 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
-/// x8ctl: flash, deploy and diagnose the Arduino Portenta X8 from your laptop.
+/// Flash, deploy and diagnose the Arduino Portenta X8 from your laptop.
 ///
 /// x8ctl talks to the board through the adb server you already have (the Arduino IDE's
 /// adb, platform-tools, or Debian's adb), or directly over TCP with --connect.
@@ -210,6 +210,11 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// The man page (roff), generated from the clap definition.
+pub fn write_man_page(out: &mut dyn Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(out)
 }
 
 /// The completion script for `shell`, generated from the clap definition.
