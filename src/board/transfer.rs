@@ -296,7 +296,9 @@ fn mtime_of(meta: &fs::Metadata) -> u32 {
 }
 
 fn local_err(path: &Path, e: io::Error) -> BoardError {
-    BoardError::Local(format!("{}: {e}", path.display()))
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    BoardError::Local(format!("{}: {text} (on this computer)", path.display()))
 }
 
 /// Plan `x8ctl push LOCAL... REMOTE` with adb's rules: into REMOTE when it is a folder
