@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::faults::{Fault, Faults};
 use super::services::Services;
-use super::vfs::Vfs;
+use super::vfs::{FsError, Vfs};
 
 #[derive(Debug, Clone)]
 pub struct BoardConfig {
@@ -252,13 +252,25 @@ impl Board {
         } else {
             None
         };
-        Ok(Arc::new(Board {
+        let board = Arc::new(Board {
             cfg,
             faults,
             vfs,
             hostname,
             services,
-        }))
+        });
+        if board.services.is_some() {
+            // The x8h7 sysfs files read through the H7: a silent H7 times out.
+            let weak = Arc::downgrade(&board);
+            board.vfs.set_device_check(Box::new(move |path| {
+                let b = weak.upgrade()?;
+                match b.services_opt()?.sysfs_read(path)? {
+                    Err(_) => Some(FsError::TimedOut),
+                    Ok(_) => None,
+                }
+            }));
+        }
+        Ok(board)
     }
 
     pub fn serial(&self) -> &str {
