@@ -489,3 +489,43 @@ fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
         drop(session);
     }
 }
+
+#[test]
+fn several_boards_on_a_terminal_get_a_picker() {
+    let a = sim_with(&[], |c| c.board.serial = "AAAA0001".into());
+    let b = sim_with(&[], |c| c.board.serial = "BBBB0002".into());
+    let adb = AdbServer::start();
+    adb.connect(&a);
+    adb.connect(&b);
+    // util-linux's `script` gives x8ctl a real terminal; the keys go through it.
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qfec",
+            &format!("{} shell hostname", env!("CARGO_BIN_EXE_x8ctl")),
+            "/dev/null",
+        ])
+        .env("HOME", adb.home())
+        .env("ANDROID_ADB_SERVER_PORT", adb.port.to_string())
+        .env_remove("ANDROID_SERIAL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut keys = child.stdin.take().unwrap();
+    use std::io::Write;
+    std::thread::sleep(Duration::from_millis(1500));
+    keys.write_all(b"\x1b[B").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    keys.write_all(b"\r").unwrap();
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    drop(keys);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("which one?"), "{text}");
+    assert!(
+        text.contains("portenta-x8-aaaa0001") || text.contains("portenta-x8-bbbb0002"),
+        "{text}"
+    );
+}
