@@ -230,6 +230,21 @@ fn folder_push_and_pull_keep_modes_and_mtimes() {
 }
 
 #[test]
+fn pulling_a_folder_follows_symlinks_as_adb_does() {
+    for rig in Rig::both(|| sim(&[])) {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("extra");
+        let (code, _, err) = rig.run(&["pull", "/usr/arduino/extra", dest.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        let bin = std::fs::read(dest.join("STM32H747AII6_CM7.bin")).unwrap();
+        assert_eq!(
+            x8ctl::sim::fwimage::version_of(&bin).as_deref(),
+            Some("0.0.5")
+        );
+    }
+}
+
+#[test]
 fn plain_adb_push_loses_modes_which_x8ctl_puts_back() {
     // What the X8's adbd does to modes, seen with adb itself: 0640 becomes 0666.
     let sim = sim(&[]);

@@ -857,6 +857,23 @@ fn list_tree(
         }
         let r = remote_join(remote, std::slice::from_ref(&name));
         let l = local.join(&name);
+        // A symlink is pulled as what it points at, as adb does: `link/` stats as a folder
+        // only when it points at one.
+        let st = if st.mode & wire::S_IFMT == wire::S_IFLNK {
+            let target = c
+                .stat(&format!("{r}/"))
+                .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
+            if target.is_dir() {
+                target
+            } else {
+                StatReply {
+                    mode: wire::S_IFREG | (st.mode & 0o777),
+                    ..st
+                }
+            }
+        } else {
+            st
+        };
         if st.is_dir() {
             list_tree(c, &r, &l, items, dirs)?;
         } else if st.is_file() {
