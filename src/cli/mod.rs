@@ -58,19 +58,25 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout (with schema_version) instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output and prompts")]
     pub json: bool,
     /// Say less on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Output and prompts"
+    )]
     pub quiet: bool,
     /// Say more on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Output and prompts")]
     pub verbose: u8,
     /// Never prompt; a needed answer that is missing is an error.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output and prompts")]
     pub non_interactive: bool,
     /// Answer yes to every confirmation.
-    #[arg(short = 'y', long, global = true)]
+    #[arg(short = 'y', long, global = true, help_heading = "Output and prompts")]
     pub yes: bool,
 }
 

@@ -20,25 +20,38 @@ pub struct TargetArgs {
         long,
         global = true,
         env = "ANDROID_SERIAL",
-        value_name = "SERIAL"
+        value_name = "SERIAL",
+        help_heading = "Board selection"
     )]
     pub serial: Option<String>,
     /// The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE's).
-    #[arg(long, global = true, env = "X8CTL_ADB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "X8CTL_ADB",
+        value_name = "PATH",
+        help_heading = "Board selection"
+    )]
     pub adb: Option<PathBuf>,
     /// The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037).
-    #[arg(long, global = true, value_name = "HOST:PORT")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT",
+        help_heading = "Board selection"
+    )]
     pub adb_server: Option<String>,
     /// Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server.
     #[arg(
         long,
         global = true,
         value_name = "HOST:PORT",
-        conflicts_with = "virtual_board"
+        conflicts_with = "virtual_board",
+        help_heading = "Board selection"
     )]
     pub connect: Option<String>,
     /// Use a virtual X8 started inside x8ctl (for trying x8ctl without a board).
-    #[arg(long = "virtual", global = true)]
+    #[arg(long = "virtual", global = true, help_heading = "Board selection")]
     pub virtual_board: bool,
 }
 
