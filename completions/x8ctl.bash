@@ -19,6 +19,9 @@ _x8ctl() {
             x8ctl,completions)
                 cmd="x8ctl__subcmd__completions"
                 ;;
+            x8ctl,config)
+                cmd="x8ctl__subcmd__config"
+                ;;
             x8ctl,devices)
                 cmd="x8ctl__subcmd__devices"
                 ;;
@@ -45,6 +48,9 @@ _x8ctl() {
                 ;;
             x8ctl__subcmd__help,completions)
                 cmd="x8ctl__subcmd__help__subcmd__completions"
+                ;;
+            x8ctl__subcmd__help,config)
+                cmd="x8ctl__subcmd__help__subcmd__config"
                 ;;
             x8ctl__subcmd__help,devices)
                 cmd="x8ctl__subcmd__help__subcmd__devices"
@@ -101,7 +107,7 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +142,40 @@ _x8ctl() {
             ;;
         x8ctl__subcmd__completions)
             opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__config)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,7 +277,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor completions help"
+            opts="devices shell push pull sim rpc doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +291,20 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+            cand config 'Show the config file''s place and every setting with where its value comes from'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -260,6 +261,26 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;config'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'x8ctl;completions'= {
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
@@ -288,6 +309,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+            cand config 'Show the config file''s place and every setting with where its value comes from'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -310,6 +332,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;rpc;sensors'= {
         }
         &'x8ctl;help;doctor'= {
+        }
+        &'x8ctl;help;config'= {
         }
         &'x8ctl;help;completions'= {
         }

@@ -6,6 +6,7 @@
 pub mod adb;
 pub mod board;
 pub mod cli;
+pub mod config;
 pub mod doctor;
 pub mod firmware;
 pub mod rpc;

@@ -544,3 +544,50 @@ fn several_boards_on_a_terminal_get_a_picker() {
         "{text}"
     );
 }
+
+#[test]
+fn the_config_file_gives_defaults_that_flags_and_env_override() {
+    let a = sim_with(&[], |c| c.board.serial = "AAAA0001".into());
+    let b = sim_with(&[], |c| {
+        c.board.serial = "BBBB0002".into();
+        c.board.sudo_password = Some("from-a-command".into());
+    });
+    let adb = AdbServer::start();
+    let sa = adb.connect(&a);
+    let sb = adb.connect(&b);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("x8ctl.toml");
+    std::fs::write(
+        &cfg,
+        format!("serial = \"{sb}\"\nsudo_password_command = \"printf from-a-command\"\n"),
+    )
+    .unwrap();
+    let with_cfg = |args: &[&str], serial_env: Option<&str>| {
+        let mut c = adb.x8ctl();
+        c.env("X8CTL_CONFIG", &cfg).args(args);
+        if let Some(s) = serial_env {
+            c.env("ANDROID_SERIAL", s);
+        }
+        run(c)
+    };
+    // The file picks the board, and its password command gives sudo the password.
+    let (code, out, err) = with_cfg(&["shell", "--root", "hostname; id -u"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "portenta-x8-bbbb0002\n0\n");
+    assert!(!out.contains("from-a-command") && !err.contains("from-a-command"));
+    // The environment beats the file, a flag beats both.
+    let (_, out, _) = with_cfg(&["shell", "hostname"], Some(&sa));
+    assert_eq!(out.trim(), "portenta-x8-aaaa0001");
+    let (_, out, _) = with_cfg(&["-s", &sb, "shell", "hostname"], Some(&sa));
+    assert_eq!(out.trim(), "portenta-x8-bbbb0002");
+    let (code, out, _) = with_cfg(&["--json", "config"], Some(&sa));
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["settings"]["serial"]["source"], "environment");
+    assert_eq!(doc["settings"]["sudo_password"]["source"], "file");
+    // A typo in the file is an error that names it.
+    std::fs::write(&cfg, "serail = \"x\"\n").unwrap();
+    let (code, _, err) = with_cfg(&["devices"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("serail") && err.contains("hint:"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The command-line interface: clap definitions, rendering (human or `--json`), progress
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
+mod config_cmd;
 pub mod devices;
 pub mod doctor;
 pub mod rpc;
@@ -13,7 +14,7 @@ pub mod transfer;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Version of every `--json` document this build prints.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -91,6 +92,8 @@ pub enum Command {
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
+    /// Show the config file's place and every setting with where its value comes from.
+    Config,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -107,6 +110,8 @@ pub struct Ctx {
     pub interactive: bool,
     pub yes: bool,
     pub stderr_is_terminal: bool,
+    /// The config file's `sudo_password_command`.
+    pub sudo_password_command: Option<String>,
 }
 
 impl Ctx {
@@ -120,6 +125,7 @@ impl Ctx {
             interactive: stdin_tty && stderr_tty && !g.non_interactive && !g.yes && !g.json,
             yes: g.yes,
             stderr_is_terminal: stderr_tty,
+            sudo_password_command: None,
         }
     }
 
@@ -173,7 +179,10 @@ impl CliError {
 
 /// Parse the command line, run the command, map the result to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -185,7 +194,23 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let ctx = Ctx::new(&cli.global);
+    let mut ctx = Ctx::new(&cli.global);
+    let config_path = crate::config::default_path();
+    let file = match config_path.as_deref().map(crate::config::load) {
+        Some(Ok(f)) => f,
+        None => crate::config::FileSettings::default(),
+        Some(Err(e)) => {
+            let err = CliError::failure(
+                e.to_string(),
+                "fix or remove the file (see the README's Config section)",
+            );
+            err.report(ctx.json);
+            return ExitCode::from(err.code);
+        }
+    };
+    ctx.sudo_password_command = file.sudo_password_command.clone();
+    let target = cli.target.clone().with_file_defaults(&file);
+    let cli = Cli { target, ..cli };
     let result = match cli.command {
         Command::Devices => devices::run(&ctx, &cli.target),
         Command::Shell(args) => match shell::run(&ctx, &cli.target, args) {
@@ -204,6 +229,9 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Config => {
+            config_cmd::run(&ctx, &cli.target, &matches, config_path.as_deref(), &file)
+        }
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())

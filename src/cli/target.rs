@@ -37,6 +37,7 @@ pub struct TargetArgs {
     #[arg(
         long,
         global = true,
+        env = "X8CTL_ADB_SERVER",
         value_name = "HOST:PORT",
         help_heading = "Board selection"
     )]
@@ -56,6 +57,20 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
+    /// Fill what neither a flag nor the environment gave from the config file.
+    pub fn with_file_defaults(mut self, file: &crate::config::FileSettings) -> TargetArgs {
+        if self.serial.is_none() {
+            self.serial = file.serial.clone();
+        }
+        if self.adb.is_none() {
+            self.adb = file.adb.clone();
+        }
+        if self.adb_server.is_none() {
+            self.adb_server = file.adb_server.clone();
+        }
+        self
+    }
+
     pub fn options(&self) -> ConnectOptions {
         ConnectOptions {
             adb: self.adb.clone(),
@@ -90,6 +105,27 @@ pub fn board_error(e: BoardError) -> CliError {
 
 /// Connect, pick the board, and set up the sudo password prompt.
 pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
+    let (session, board) = open_board_inner(ctx, target)?;
+    // The config file's password command, when X8CTL_SUDO_PASSWORD does not say.
+    let board = match (
+        &ctx.sudo_password_command,
+        std::env::var_os("X8CTL_SUDO_PASSWORD"),
+    ) {
+        (Some(cmd), None) => {
+            let pw = crate::config::password_from_command(cmd).map_err(|e| {
+                CliError::failure(
+                    e,
+                    "fix sudo_password_command in the config file (`x8ctl config` shows where)",
+                )
+            })?;
+            board.with_sudo_password(Some(crate::board::quote::Secret::new(pw)))
+        }
+        _ => board,
+    };
+    Ok((session, board))
+}
+
+fn open_board_inner(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
     let session = Session::open(&target.options()).map_err(board_error)?;
     let picker = |devs: &[DeviceEntry]| -> Option<usize> {
         let items: Vec<String> = devs.iter().map(DeviceEntry::label).collect();
