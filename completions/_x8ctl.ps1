@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('rpc', 'rpc', [CompletionResultType]::ParameterValue, 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the config file''s place and every setting with where its value comes from')
+            [CompletionResult]::new('flash-fw', 'flash-fw', [CompletionResultType]::ParameterValue, 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -299,6 +300,34 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'x8ctl;flash-fw' {
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)')
+            [CompletionResult]::new('--ref', '--ref', [CompletionResultType]::ParameterName, 'The tag, branch or commit to build (default: the newest known release)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the known releases, what is in the cache, and what the board runs')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and the exact board commands; change nothing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Flash even when the image is older than, or the same as, the running firmware')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Flash every attached X8 at once (one progress line each)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'x8ctl;completions' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
@@ -329,6 +358,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('rpc', 'rpc', [CompletionResultType]::ParameterValue, 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the config file''s place and every setting with where its value comes from')
+            [CompletionResult]::new('flash-fw', 'flash-fw', [CompletionResultType]::ParameterValue, 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -363,6 +393,9 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             break
         }
         'x8ctl;help;config' {
+            break
+        }
+        'x8ctl;help;flash-fw' {
             break
         }
         'x8ctl;help;completions' {

@@ -28,6 +28,9 @@ _x8ctl() {
             x8ctl,doctor)
                 cmd="x8ctl__subcmd__doctor"
                 ;;
+            x8ctl,flash-fw)
+                cmd="x8ctl__subcmd__flash__subcmd__fw"
+                ;;
             x8ctl,help)
                 cmd="x8ctl__subcmd__help"
                 ;;
@@ -57,6 +60,9 @@ _x8ctl() {
                 ;;
             x8ctl__subcmd__help,doctor)
                 cmd="x8ctl__subcmd__help__subcmd__doctor"
+                ;;
+            x8ctl__subcmd__help,flash-fw)
+                cmd="x8ctl__subcmd__help__subcmd__flash__subcmd__fw"
                 ;;
             x8ctl__subcmd__help,help)
                 cmd="x8ctl__subcmd__help__subcmd__help"
@@ -107,7 +113,7 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config flash-fw completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,8 +282,50 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__flash__subcmd__fw)
+            opts="-q -v -y -s -h -V --release --build --ref --list --dry-run --force --all --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor config completions help"
+            opts="devices shell push pull sim rpc doctor config flash-fw completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +381,20 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__flash__subcmd__fw)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

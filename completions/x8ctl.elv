@@ -44,6 +44,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
+            cand flash-fw 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -281,6 +282,33 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;flash-fw'= {
+            cand --release 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)'
+            cand --ref 'The tag, branch or commit to build (default: the newest known release)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --build 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)'
+            cand --list 'List the known releases, what is in the cache, and what the board runs'
+            cand --dry-run 'Show the plan and the exact board commands; change nothing'
+            cand --force 'Flash even when the image is older than, or the same as, the running firmware'
+            cand --all 'Flash every attached X8 at once (one progress line each)'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'x8ctl;completions'= {
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
@@ -310,6 +338,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
+            cand flash-fw 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -334,6 +363,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;doctor'= {
         }
         &'x8ctl;help;config'= {
+        }
+        &'x8ctl;help;flash-fw'= {
         }
         &'x8ctl;help;completions'= {
         }

@@ -44,6 +44,7 @@ complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "sim" -d 'Run a virtual 
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
@@ -193,6 +194,25 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s y -l yes -d 'Answ
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l release -d 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l ref -d 'The tag, branch or commit to build (default: the newest known release)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l build -d 'Build the firmware from source: clone it with git into the cache, check for arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin (X8CTL_FIRMWARE_REPO names another repository)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l list -d 'List the known releases, what is in the cache, and what the board runs'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l dry-run -d 'Show the plan and the exact board commands; change nothing'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l force -d 'Flash even when the image is older than, or the same as, the running firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l all -d 'Flash every attached X8 at once (one progress line each)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
@@ -205,15 +225,16 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s y -l yes -d 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "push" -d 'Copy files and folders to the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "pull" -d 'Copy files and folders from the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "push" -d 'Copy files and folders to the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "pull" -d 'Copy files and folders from the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config flash-fw completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod firmware;
+pub mod flash;
 pub mod rpc;
 /// The virtual X8 keeps the board's files with Unix modes, owners and symlinks in a sandbox
 /// folder, so it is built on Unix-like systems (Linux, macOS; on Windows, under WSL).

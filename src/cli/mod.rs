@@ -4,6 +4,7 @@
 mod config_cmd;
 pub mod devices;
 pub mod doctor;
+pub mod flash_fw;
 pub mod rpc;
 pub mod shell;
 #[cfg(unix)]
@@ -94,6 +95,7 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Show the config file's place and every setting with where its value comes from.
     Config,
+    FlashFw(flash_fw::FlashFwArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -126,6 +128,13 @@ impl Ctx {
             yes: g.yes,
             stderr_is_terminal: stderr_tty,
             sudo_password_command: None,
+        }
+    }
+
+    /// A detail line on stderr, only with -v.
+    pub fn detail(&self, msg: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{msg}");
         }
     }
 
@@ -232,6 +241,10 @@ pub fn main() -> ExitCode {
         Command::Config => {
             config_cmd::run(&ctx, &cli.target, &matches, config_path.as_deref(), &file)
         }
+        Command::FlashFw(args) => match flash_fw::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())

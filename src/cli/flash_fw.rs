@@ -1,0 +1,743 @@
+//! `x8ctl flash-fw FILE`: render the flash pipeline's steps (an indicatif spinner per step
+//! on a terminal, plain lines otherwise, or one JSON document), ask before flashing, and
+//! turn Ctrl-C into an orderly rollback.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::firmware::build::{self, BuildEvent};
+use crate::firmware::download::{self, DownloadEvent};
+use crate::firmware::image;
+use crate::firmware::releases::{self, Releases};
+use crate::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+
+use super::target::{TargetArgs, open_board};
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+
+/// Put an STM32H7 firmware image on the board's H7, verified, or change nothing.
+///
+/// Checks the image first (a raw .bin for the M7, vector table, version string at 0x40000).
+/// Then: push it and verify its sha256 on the board, back up the installed image (kept in
+/// /home/fio/.x8ctl), remount /usr read-write, install and verify, remount read-only, run
+/// program.sh and judge OpenOCD's output, read the version back from the H7, restart
+/// m4-proxy and call the M4 over RPC. If anything fails after the install, the previous
+/// image is restored and programmed again. Ctrl-C stops between steps and rolls back the
+/// same way. Exit status: 0 flashed, 1 failed (board unchanged or rolled back), 5 a check
+/// failed after programming (see the message for the board's state), 130 interrupted.
+#[derive(Debug, Args)]
+pub struct FlashFwArgs {
+    /// The firmware image (STM32H747AII6_CM7.bin).
+    #[arg(value_name = "FILE", conflicts_with_all = ["release", "list", "build"])]
+    pub file: Option<PathBuf>,
+    /// A release from firmware/releases.toml, downloaded into the cache and checked by sha256
+    /// (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache).
+    #[arg(long, value_name = "TAG", conflicts_with = "list")]
+    pub release: Option<String>,
+    /// Build the firmware from source: clone it with git into the cache, check for
+    /// arm-none-eabi-gcc and make, run make, take STM32H747AII6_CM7.bin
+    /// (X8CTL_FIRMWARE_REPO names another repository).
+    #[arg(long, conflicts_with_all = ["release", "list"])]
+    pub build: bool,
+    /// The tag, branch or commit to build (default: the newest known release).
+    #[arg(long = "ref", value_name = "REF", requires = "build")]
+    pub reference: Option<String>,
+    /// List the known releases, what is in the cache, and what the board runs.
+    #[arg(long)]
+    pub list: bool,
+    /// Show the plan and the exact board commands; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Flash even when the image is older than, or the same as, the running firmware.
+    #[arg(long)]
+    pub force: bool,
+    /// Flash every attached X8 at once (one progress line each).
+    #[arg(long, conflicts_with = "list")]
+    pub all: bool,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Draws the events.
+struct View {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    verbose: bool,
+    pushing: Mutex<bool>,
+}
+
+impl View {
+    fn new(ctx: &Ctx) -> View {
+        let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+        View {
+            bar: None,
+            plain: !fancy && !ctx.quiet,
+            verbose: ctx.verbose > 0,
+            pushing: Mutex::new(false),
+        }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.bar {
+            Some(b) => b.println(s),
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{s}");
+            }
+        }
+    }
+
+    fn spinner(step: Step) -> ProgressBar {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        b.set_message(step.title().to_string());
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    }
+}
+
+struct Renderer {
+    view: Mutex<View>,
+    fancy: bool,
+}
+
+impl Renderer {
+    fn event(&self, e: FlashEvent) {
+        let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        match e {
+            FlashEvent::Started(step) => {
+                if self.fancy {
+                    if let Some(b) = v.bar.take() {
+                        b.finish_and_clear();
+                    }
+                    v.bar = Some(View::spinner(step));
+                } else if v.plain {
+                    v.line(&format!("==> {}", step.title()));
+                }
+            }
+            FlashEvent::Done { step, summary } => {
+                let text = format!("  ok  {}: {summary}", step.name());
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
+                if self.fancy || v.plain {
+                    v.line(&text);
+                }
+            }
+            FlashEvent::Failed { step, error } => {
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
+                if self.fancy || v.plain {
+                    v.line(&format!("  FAILED {}: {error}", step.name()));
+                }
+            }
+            FlashEvent::Bytes { done, total } => {
+                if let Some(b) = &v.bar {
+                    let mut p = v.pushing.lock().unwrap_or_else(|p| p.into_inner());
+                    if !*p {
+                        *p = true;
+                        b.set_style(
+                            ProgressStyle::with_template(
+                                "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        );
+                        b.set_length(total);
+                    }
+                    b.set_position(done);
+                }
+            }
+            FlashEvent::BoardLine { line, .. } => {
+                if v.verbose {
+                    v.line(&format!("      | {line}"));
+                }
+            }
+        }
+    }
+}
+
+fn state_json(s: &BoardState) -> serde_json::Value {
+    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
+}
+
+fn load_releases() -> Result<(Releases, String), CliError> {
+    Releases::load().map_err(|e| {
+        CliError::failure(
+            e,
+            "fix the releases file, or unset X8CTL_RELEASES_FILE to use the built-in list",
+        )
+    })
+}
+
+fn cache() -> Result<PathBuf, CliError> {
+    releases::cache_dir().ok_or_else(|| {
+        CliError::failure(
+            "no cache folder: neither X8CTL_CACHE_DIR nor a home folder is set",
+            "set X8CTL_CACHE_DIR to a writable folder",
+        )
+    })
+}
+
+/// Download (or find in the cache) release `tag`.
+fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
+    let (rels, from) = load_releases()?;
+    let Some(rel) = rels.find(tag) else {
+        let known: Vec<&str> = rels.releases.iter().map(|r| r.tag.as_str()).collect();
+        return Err(CliError::failure(
+            format!("no release {tag} in the releases list ({from})"),
+            format!(
+                "known: {}; `x8ctl flash-fw --list` shows them",
+                known.join(", ")
+            ),
+        ));
+    };
+    let dir = cache()?;
+    let bar = (ctx.stderr_is_terminal && !ctx.quiet).then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "download [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+    let on = |e: DownloadEvent| match e {
+        DownloadEvent::Total(n) => {
+            if let Some(b) = &bar {
+                b.set_length(n);
+            }
+        }
+        DownloadEvent::Bytes { done } => {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        }
+        DownloadEvent::Started { url, from } => {
+            if from > 0 {
+                ctx.status(&format!("download: resuming {url} from byte {from}"));
+            } else {
+                ctx.status(&format!("download: {url}"));
+            }
+        }
+        DownloadEvent::Retrying { attempt, error } => {
+            ctx.status(&format!("download: {error}; retrying (attempt {attempt})"))
+        }
+        DownloadEvent::Cached { path } => ctx.status(&format!(
+            "release {tag}: using the cached image {} (sha256 verified)",
+            path.display()
+        )),
+        DownloadEvent::Verified { path } => ctx.status(&format!(
+            "release {tag}: downloaded, sha256 verified, cached as {}",
+            path.display()
+        )),
+    };
+    let r = download::fetch(rel, &dir, &on);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    r.map_err(|e| CliError::failure(format!("release {tag}: {e}"), e.hint()))
+}
+
+/// Build the firmware at `reference` (default: the newest known release).
+fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliError> {
+    let reference = match reference {
+        Some(r) => r.to_string(),
+        None => {
+            let (rels, _) = load_releases()?;
+            rels.releases
+                .last()
+                .map(|r| r.tag.clone())
+                .unwrap_or_else(|| "master".into())
+        }
+    };
+    let dir = cache()?;
+    let on = |e: BuildEvent| match e {
+        BuildEvent::Fetching { url, into, shallow } => ctx.status(&format!(
+            "build: fetching {url}{} into {}",
+            if shallow { " (shallow)" } else { "" },
+            into.display()
+        )),
+        BuildEvent::CheckedOut { reference, commit } => {
+            ctx.status(&format!("build: checked out {reference} ({commit})"))
+        }
+        BuildEvent::Building { command } => ctx.status(&format!("build: {command}")),
+        BuildEvent::Built { path } => ctx.status(&format!("build: made {}", path.display())),
+    };
+    let (path, lines) = build::build(None, &reference, &dir, &on)
+        .map_err(|e| CliError::failure(format!("--build {reference}: {e}"), e.hint()))?;
+    for l in lines {
+        ctx.detail(&format!("  make | {l}"));
+    }
+    Ok(path)
+}
+
+/// `--list`: known releases, the cache, and the board.
+fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
+    let (rels, from) = load_releases()?;
+    let dir = cache()?;
+    let cached = releases::cached_tags(&dir);
+    let board = match open_board(ctx, target) {
+        Ok((_s, b)) => match flash::board_versions(&b) {
+            Ok((running, installed)) => serde_json::json!({
+                "serial": b.serial(),
+                "running": running.as_ref().ok(),
+                "running_error": running.as_ref().err(),
+                "installed": installed,
+            }),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        },
+        Err(e) => serde_json::json!({ "error": e.message }),
+    };
+    let mut out = std::io::stdout().lock();
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "releases_file": from,
+            "releases": rels.releases,
+            "cache_dir": dir.display().to_string(),
+            "cached": cached,
+            "board": board,
+        });
+        let _ = writeln!(out, "{doc}");
+        return Ok(exit::OK);
+    }
+    let _ = writeln!(out, "known releases ({from}):");
+    for r in &rels.releases {
+        let state = match (cached.contains(&r.tag), r.downloadable()) {
+            (true, _) => "cached",
+            (false, true) => "downloadable",
+            (false, false) => "no download known (use --build)",
+        };
+        let _ = writeln!(out, "  {:<8} {} {}  {state}", r.tag, r.date, r.commit);
+        if !r.fixes.is_empty() {
+            let _ = writeln!(out, "           {}", r.fixes);
+        }
+    }
+    let _ = writeln!(out, "cache: {}", dir.display());
+    let others: Vec<&str> = cached
+        .iter()
+        .filter(|t| rels.find(t).is_none())
+        .map(|s| s.as_str())
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(out, "  also cached: {}", others.join(", "));
+    }
+    match board.get("error").and_then(|e| e.as_str()) {
+        Some(e) => {
+            let _ = writeln!(out, "board: none ({e})");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "board {}: running {}, installed {}",
+                board["serial"].as_str().unwrap_or("?"),
+                board["running"]
+                    .as_str()
+                    .or(board["running_error"].as_str())
+                    .unwrap_or("?"),
+                board["installed"].as_str().unwrap_or("(unreadable)")
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
+    if args.list {
+        return list(ctx, target);
+    }
+    let file = match (&args.file, &args.release) {
+        (Some(f), _) => f.clone(),
+        (None, Some(tag)) => fetch_release(ctx, tag)?,
+        (None, None) if args.build => build_firmware(ctx, args.reference.as_deref())?,
+        (None, None) => {
+            return Err(CliError::usage(
+                "give the firmware FILE, --release TAG or --build (`x8ctl flash-fw --list` shows the releases)",
+            ));
+        }
+    };
+    // The image is checked before anything touches the board.
+    let bytes = std::fs::read(&file).map_err(|e| {
+        CliError::failure(
+            format!("cannot read {}: {e}", file.display()),
+            "check the path of the firmware image",
+        )
+    })?;
+    let info = image::check(&bytes)
+        .map_err(|e| CliError::failure(format!("{} is refused: {e}", file.display()), e.hint()))?;
+    ctx.status(&format!(
+        "image {}: version {}, {} bytes, sha256 {}",
+        file.display(),
+        info.version,
+        info.size,
+        info.sha256
+    ));
+    if args.all {
+        return run_all(ctx, target, &file, &info, &args);
+    }
+    let (_session, board) = open_board(ctx, target)?;
+    if !args.dry_run && !ctx.yes {
+        if !ctx.interactive {
+            return Err(CliError::new(
+                exit::USAGE,
+                "flash-fw changes the board's firmware and needs a confirmation",
+                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
+            ));
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Flash H7 firmware {} onto {}? (the previous image is kept and restored if anything fails)",
+                info.version,
+                board.serial()
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        if !ok {
+            ctx.status("nothing changed");
+            return Ok(exit::FAILURE);
+        }
+    }
+    let _ = ctrlc::set_handler(|| {
+        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)"
+            );
+        }
+    });
+    let renderer = Arc::new(Renderer {
+        view: Mutex::new(View::new(ctx)),
+        fancy: ctx.stderr_is_terminal && !ctx.quiet,
+    });
+    let r = {
+        let rr = renderer.clone();
+        flash::flash(
+            &board,
+            &FlashImage {
+                path: &file,
+                info: &info,
+            },
+            &FlashOptions {
+                force: args.force,
+                dry_run: args.dry_run,
+            },
+            &INTERRUPTED,
+            &move |e| rr.event(e),
+        )
+    };
+    if let Some(b) = renderer
+        .view
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .bar
+        .take()
+    {
+        b.finish_and_clear();
+    }
+    let mut out = std::io::stdout().lock();
+    match r {
+        Ok(report) if report.dry_run => {
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": true, "dry_run": true, "report": report,
+                });
+                let _ = writeln!(out, "{doc}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "plan for {} -> {} (running {}, installed {}); nothing was changed:",
+                    info.version,
+                    report.serial,
+                    report.running_before.as_deref().unwrap_or("unknown"),
+                    report.installed_before.as_deref().unwrap_or("unknown"),
+                );
+                for (i, s) in report.plan.iter().enumerate() {
+                    let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
+                    for c in &s.commands {
+                        let _ = writeln!(out, "      {c}");
+                    }
+                }
+            }
+            Ok(exit::OK)
+        }
+        Ok(report) => {
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": true,
+                    "state": state_json(&BoardState::New { version: info.version.clone() }),
+                    "report": report,
+                });
+                let _ = writeln!(out, "{doc}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
+                    report.serial,
+                    report.running_after.as_deref().unwrap_or(&info.version),
+                    report.running_before.as_deref().unwrap_or("unknown"),
+                    report.rpc.as_deref().unwrap_or("-"),
+                    report.backup.as_deref().unwrap_or("-"),
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            let code = exit_code(e.kind);
+            let message = format!("{}; {}", e.message, e.state.describe());
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION, "ok": false,
+                    "state": state_json(&e.state),
+                    "error": {
+                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                        "exit_code": code,
+                    },
+                });
+                let _ = writeln!(out, "{doc}");
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: flash-fw {}: {message}", e.step.name());
+            for l in &e.board_lines {
+                let _ = writeln!(err, "  board: {l}");
+            }
+            if !e.usr_read_only {
+                let _ = writeln!(err, "  warning: /usr may still be writable");
+            }
+            if !e.hint.is_empty() {
+                let _ = writeln!(err, "  hint: {}", e.hint);
+            }
+            Ok(code)
+        }
+    }
+}
+
+fn exit_code(kind: FailKind) -> u8 {
+    match kind {
+        FailKind::Interrupted => exit::INTERRUPTED,
+        FailKind::Check => exit::CHECK_FAILED,
+        FailKind::Board | FailKind::Refused => exit::FAILURE,
+    }
+}
+
+/// `--all`: every attached, usable X8 in parallel, one progress line each.
+fn run_all(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    file: &std::path::Path,
+    info: &crate::firmware::image::ImageInfo,
+    args: &FlashFwArgs,
+) -> Result<u8, CliError> {
+    use crate::board::connect::Session;
+    let session = Session::open(&target.options()).map_err(super::target::board_error)?;
+    let entries: Vec<_> = session
+        .devices
+        .iter()
+        .filter(|d| d.usable() && d.is_x8())
+        .cloned()
+        .collect();
+    let skipped: Vec<String> = session
+        .devices
+        .iter()
+        .filter(|d| !(d.usable() && d.is_x8()))
+        .map(|d| d.label())
+        .collect();
+    if entries.is_empty() {
+        return Err(super::target::board_error(
+            crate::board::BoardError::NoBoard { others: skipped },
+        ));
+    }
+    for s in &skipped {
+        ctx.status(&format!("skipping {s}: not a usable X8"));
+    }
+    let serials: Vec<String> = entries.iter().map(|e| e.serial.clone()).collect();
+    if !args.dry_run && !ctx.yes {
+        if !ctx.interactive {
+            return Err(CliError::new(
+                exit::USAGE,
+                format!(
+                    "flash-fw --all changes the firmware of {} boards and needs a confirmation",
+                    serials.len()
+                ),
+                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
+            ));
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Flash H7 firmware {} onto {} boards ({})?",
+                info.version,
+                serials.len(),
+                serials.join(", ")
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        if !ok {
+            ctx.status("nothing changed");
+            return Ok(exit::FAILURE);
+        }
+    }
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    });
+    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+    let multi = indicatif::MultiProgress::new();
+    let opts = FlashOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    let width = serials.iter().map(|s| s.len()).max().unwrap_or(0);
+    let results: Vec<(String, Result<flash::FlashReport, Box<flash::FlashError>>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = entries
+                .iter()
+                .map(|entry| {
+                    let board = session.board_for(entry);
+                    let serial = entry.serial.clone();
+                    let bar = fancy.then(|| {
+                        let b = multi.add(ProgressBar::new_spinner());
+                        b.set_style(
+                            ProgressStyle::with_template("{spinner} {prefix} {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
+                        b.set_prefix(format!("{serial:<width$}"));
+                        b.enable_steady_tick(std::time::Duration::from_millis(120));
+                        b
+                    });
+                    let opts = &opts;
+                    scope.spawn(move || {
+                        let on = |e: FlashEvent| {
+                            let text = match &e {
+                                FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
+                                FlashEvent::Done { step, summary } => {
+                                    Some(format!("  ok  {}: {summary}", step.name()))
+                                }
+                                FlashEvent::Failed { step, error } => {
+                                    Some(format!("  FAILED {}: {error}", step.name()))
+                                }
+                                FlashEvent::Bytes { done, total } => {
+                                    bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
+                                }
+                                FlashEvent::BoardLine { .. } => None,
+                            };
+                            let Some(text) = text else { return };
+                            match &bar {
+                                Some(b) => b.set_message(text),
+                                None if !ctx.quiet => {
+                                    let _ = writeln!(
+                                        std::io::stderr().lock(),
+                                        "[{serial:<width$}] {text}"
+                                    );
+                                }
+                                None => {}
+                            }
+                        };
+                        let r = flash::flash(
+                            &board,
+                            &FlashImage { path: file, info },
+                            opts,
+                            &INTERRUPTED,
+                            &on,
+                        );
+                        if let Some(b) = &bar {
+                            b.finish_with_message(match &r {
+                                Ok(_) => "done".to_string(),
+                                Err(e) => format!("FAILED {}", e.step.name()),
+                            });
+                        }
+                        (serial, r)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(serials.iter())
+                .map(|(h, s)| {
+                    h.join().unwrap_or_else(|_| {
+                        (
+                            s.clone(),
+                            Err(flash::FlashError::internal("the flash thread panicked")),
+                        )
+                    })
+                })
+                .collect()
+        });
+    let mut code = exit::OK;
+    let mut docs = Vec::new();
+    let mut out = std::io::stdout().lock();
+    for (serial, r) in &results {
+        match r {
+            Ok(report) => {
+                docs.push(serde_json::json!({
+                    "serial": serial, "ok": true,
+                    "state": state_json(&BoardState::New { version: info.version.clone() }),
+                    "report": report,
+                }));
+                if !ctx.json {
+                    let what = if report.dry_run {
+                        format!(
+                            "dry run: running {}, installed {}; nothing changed",
+                            report.running_before.as_deref().unwrap_or("unknown"),
+                            report.installed_before.as_deref().unwrap_or("unknown")
+                        )
+                    } else {
+                        format!(
+                            "flashed: the H7 runs {} (was {}), RPC check: {}",
+                            report.running_after.as_deref().unwrap_or(&info.version),
+                            report.running_before.as_deref().unwrap_or("unknown"),
+                            report.rpc.as_deref().unwrap_or("-")
+                        )
+                    };
+                    let _ = writeln!(out, "{serial}: {what}");
+                }
+            }
+            Err(e) => {
+                let c = exit_code(e.kind);
+                code = match (code, c) {
+                    (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
+                    (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
+                    _ => c,
+                };
+                docs.push(serde_json::json!({
+                    "serial": serial, "ok": false,
+                    "state": state_json(&e.state),
+                    "error": {
+                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                    },
+                }));
+                if !ctx.json {
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "error: {serial}: flash-fw {}: {}; {}\n  hint: {}",
+                        e.step.name(),
+                        e.message,
+                        e.state.describe(),
+                        e.hint
+                    );
+                }
+            }
+        }
+    }
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "ok": code == exit::OK,
+            "boards": docs,
+            "skipped": skipped,
+        });
+        let _ = writeln!(out, "{doc}");
+    }
+    Ok(code)
+}

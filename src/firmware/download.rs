@@ -1,0 +1,236 @@
+//! Downloading a release's image into the cache: progress, resume with an HTTP `Range`
+//! request from a `.part` file, retries, and sha256 verification before the file is used.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::releases::{Release, cached_image};
+use crate::board::transfer::hex;
+
+/// Attempts per download (the first plus retries).
+pub const ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadEvent {
+    /// The cache already holds the verified image.
+    Cached {
+        path: PathBuf,
+    },
+    /// A request went out; `from` > 0 when resuming.
+    Started {
+        url: String,
+        from: u64,
+    },
+    /// The server's size, once known.
+    Total(u64),
+    Bytes {
+        done: u64,
+    },
+    /// The transfer broke off; trying again.
+    Retrying {
+        attempt: u32,
+        error: String,
+    },
+    Verified {
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("release {tag} has no known download (the repository publishes no release assets)")]
+    NoAsset { tag: String },
+    #[error("the download of {url} failed after {attempts} attempts: {last}")]
+    Failed {
+        url: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{url} answered HTTP {status}")]
+    Http { url: String, status: u16 },
+    #[error(
+        "the downloaded file's sha256 is {got}, not the {want} releases.toml expects: refused (the partial file was deleted)"
+    )]
+    Checksum { want: String, got: String },
+    #[error("the cache folder {path}: {detail}")]
+    Cache { path: String, detail: String },
+}
+
+impl DownloadError {
+    pub fn hint(&self) -> String {
+        match self {
+            DownloadError::NoAsset { tag } => format!(
+                "build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)"
+            ),
+            DownloadError::Failed { .. } => {
+                "check the network and run again; the part already downloaded is kept and resumed".into()
+            }
+            DownloadError::Http { .. } => {
+                "the release's url in releases.toml may be wrong; check it, or use --build".into()
+            }
+            DownloadError::Checksum { .. } => {
+                "the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build".into()
+            }
+            DownloadError::Cache { .. } => {
+                "set X8CTL_CACHE_DIR to a writable folder".into()
+            }
+        }
+    }
+}
+
+fn sha256_file(p: &Path) -> std::io::Result<String> {
+    let mut f = fs::File::open(p)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+fn cache_err(p: &Path, e: impl std::fmt::Display) -> DownloadError {
+    DownloadError::Cache {
+        path: p.display().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// One request: append to `part` from its current length. Ok when the file is whole.
+fn attempt(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    part: &Path,
+    on: &dyn Fn(DownloadEvent),
+) -> Result<(), String> {
+    let have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);
+    on(DownloadEvent::Started {
+        url: url.to_string(),
+        from: have,
+    });
+    let mut req = client.get(url);
+    if have > 0 {
+        req = req.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    }
+    let mut resp = req.send().map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let (mut file, mut done) = match status {
+        206 if have > 0 => (
+            fs::OpenOptions::new()
+                .append(true)
+                .open(part)
+                .map_err(|e| e.to_string())?,
+            have,
+        ),
+        200 => (fs::File::create(part).map_err(|e| e.to_string())?, 0),
+        // The part is already whole.
+        416 if have > 0 => return Ok(()),
+        s => return Err(format!("HTTP {s}")),
+    };
+    if let Some(len) = resp.content_length() {
+        on(DownloadEvent::Total(done + len));
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = resp.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        file.write_all(&buf[..n]).map_err(|e| e.to_string())?;
+        done += n as u64;
+        on(DownloadEvent::Bytes { done });
+    }
+    file.flush().map_err(|e| e.to_string())?;
+    if let Some(len) = resp.content_length() {
+        let got = done - if status == 206 { have } else { 0 };
+        if got < len {
+            return Err(format!("the connection closed after {got} of {len} bytes"));
+        }
+    }
+    Ok(())
+}
+
+/// The verified image of `rel` in `cache`, downloading it when needed.
+pub fn fetch(
+    rel: &Release,
+    cache: &Path,
+    on: &dyn Fn(DownloadEvent),
+) -> Result<PathBuf, DownloadError> {
+    if !rel.downloadable() {
+        return Err(DownloadError::NoAsset {
+            tag: rel.tag.clone(),
+        });
+    }
+    let want = rel.sha256.to_ascii_lowercase();
+    let dest = cached_image(cache, &rel.tag);
+    if dest.is_file() && sha256_file(&dest).ok().as_deref() == Some(want.as_str()) {
+        on(DownloadEvent::Cached { path: dest.clone() });
+        return Ok(dest);
+    }
+    let dir = dest.parent().unwrap_or(cache).to_path_buf();
+    fs::create_dir_all(&dir).map_err(|e| cache_err(&dir, e))?;
+    let part = dest.with_extension("bin.part");
+    let mut builder = reqwest::blocking::Client::builder();
+    // A proxy is never right for the loopback (tests, local mirrors).
+    if rel.url.starts_with("http://127.0.0.1") || rel.url.starts_with("http://localhost") {
+        builder = builder.no_proxy();
+    }
+    let client = builder
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(300))
+        .user_agent(concat!("x8ctl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DownloadError::Failed {
+            url: rel.url.clone(),
+            attempts: 0,
+            last: e.to_string(),
+        })?;
+    let mut last = String::new();
+    let mut ok = false;
+    for n in 1..=ATTEMPTS {
+        match attempt(&client, &rel.url, &part, on) {
+            Ok(()) => {
+                ok = true;
+                break;
+            }
+            Err(e) if e.starts_with("HTTP 4") => {
+                let status = e[5..].parse().unwrap_or(400);
+                return Err(DownloadError::Http {
+                    url: rel.url.clone(),
+                    status,
+                });
+            }
+            Err(e) => {
+                last = e;
+                if n < ATTEMPTS {
+                    on(DownloadEvent::Retrying {
+                        attempt: n + 1,
+                        error: last.clone(),
+                    });
+                    std::thread::sleep(Duration::from_millis(200 * u64::from(n)));
+                }
+            }
+        }
+    }
+    if !ok {
+        return Err(DownloadError::Failed {
+            url: rel.url.clone(),
+            attempts: ATTEMPTS,
+            last,
+        });
+    }
+    let got = sha256_file(&part).map_err(|e| cache_err(&part, e))?;
+    if got != want {
+        let _ = fs::remove_file(&part);
+        return Err(DownloadError::Checksum { want, got });
+    }
+    fs::rename(&part, &dest).map_err(|e| cache_err(&dest, e))?;
+    on(DownloadEvent::Verified { path: dest.clone() });
+    Ok(dest)
+}

@@ -1,0 +1,132 @@
+//! `flash-fw --build` against a git repository this test creates: a tiny firmware (vector
+//! table, reset handler, version string at 0x08040000 from `git describe`) that Debian's
+//! real `gcc-arm-none-eabi` compiles (CI installs it: `apt-get install -y gcc-arm-none-eabi`),
+//! then flashed onto the virtual X8. Without the toolchain, the error says how to get it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+const MAKEFILE: &str = r#"VERSION := $(shell git describe --tags --always --dirty)
+CC := arm-none-eabi-gcc
+OBJCOPY := arm-none-eabi-objcopy
+
+all: STM32H747AII6_CM7.bin
+
+STM32H747AII6_CM7.elf: main.c fw.ld
+	$(CC) -mcpu=cortex-m7 -mthumb -Os -nostdlib -nostartfiles -T fw.ld -DREALVERSION='"$(VERSION)"' -o $@ main.c
+
+STM32H747AII6_CM7.bin: STM32H747AII6_CM7.elf
+	$(OBJCOPY) -O binary $< $@
+"#;
+
+const LINKER: &str = r#"MEMORY
+{
+  FLASH (rx)  : ORIGIN = 0x08000000, LENGTH = 1024K
+  RAM   (rwx) : ORIGIN = 0x24000000, LENGTH = 512K
+}
+_estack = ORIGIN(RAM) + LENGTH(RAM);
+SECTIONS
+{
+  .isr_vector : { KEEP(*(.isr_vector)) } > FLASH
+  .text : { *(.text*) *(.rodata*) } > FLASH
+  .fw_version 0x08040000 : { KEEP(*(.fw_version_section)) } > FLASH
+}
+"#;
+
+const MAIN_C: &str = r#"extern unsigned int _estack;
+void Reset_Handler(void) { for (;;) { } }
+void Default_Handler(void) { for (;;) { } }
+typedef void (*vector)(void);
+__attribute__((section(".isr_vector"), used))
+const vector vectors[16] = {
+    (vector)&_estack, Reset_Handler, Default_Handler, Default_Handler,
+    Default_Handler, Default_Handler, Default_Handler, 0, 0, 0, 0,
+    Default_Handler, Default_Handler, 0, Default_Handler, Default_Handler,
+};
+__attribute__((section(".fw_version_section"), used))
+const char fw_version[] = REALVERSION;
+"#;
+
+fn git(dir: &Path, args: &[&str]) {
+    let st = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "x8ctl test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "x8ctl test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .status()
+        .expect("git runs");
+    assert!(st.success(), "git {args:?}");
+}
+
+/// A firmware repository with one commit tagged `tag`.
+fn firmware_repo(dir: &Path, tag: &str) {
+    std::fs::write(dir.join("Makefile"), MAKEFILE).unwrap();
+    std::fs::write(dir.join("fw.ld"), LINKER).unwrap();
+    std::fs::write(dir.join("main.c"), MAIN_C).unwrap();
+    std::fs::write(dir.join(".gitignore"), "*.elf\n*.bin\n").unwrap();
+    git(dir, &["init", "-q", "-b", "master"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "tiny firmware"]);
+    git(dir, &["tag", tag]);
+}
+
+#[test]
+fn build_from_a_git_repository_and_flash_it() {
+    assert!(
+        Command::new("arm-none-eabi-gcc")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "this test needs Debian's gcc-arm-none-eabi: apt-get install -y gcc-arm-none-eabi"
+    );
+    let repo = tempfile::tempdir().unwrap();
+    firmware_repo(repo.path(), "0.0.7-built");
+    let cache = tempfile::tempdir().unwrap();
+    let sim = sim(&[]);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--build", "--ref", "0.0.7-built", "--yes"])
+        .env("X8CTL_FIRMWARE_REPO", repo.path())
+        .env("X8CTL_CACHE_DIR", cache.path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("build: checked out 0.0.7-built"), "{err}");
+    assert!(err.contains("version 0.0.7-built"), "{err}");
+    assert!(out.contains("the H7 runs 0.0.7-built"), "{out}");
+    assert_eq!(
+        sim.board().services().h7_version().ok().as_deref(),
+        Some("0.0.7-built")
+    );
+    assert!(!sim.board().vfs().usr_writable());
+    // The checkout stays in the cache.
+    assert!(cache.path().join("src").read_dir().unwrap().count() == 1);
+}
+
+#[test]
+fn without_the_toolchain_it_says_how_to_get_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let sim = sim(&[]);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--build", "--yes"])
+        .env("PATH", empty.path())
+        .env("X8CTL_CACHE_DIR", empty.path().join("cache"));
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("toolchain is missing"), "{err}");
+    assert!(err.contains("arm-none-eabi-gcc"), "{err}");
+    if cfg!(target_os = "linux") {
+        assert!(
+            err.contains("sudo apt install gcc-arm-none-eabi make"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        sim.board().services().h7_version().ok().as_deref(),
+        Some("0.0.5")
+    );
+}

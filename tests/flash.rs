@@ -1,0 +1,515 @@
+//! `x8ctl flash-fw` against the virtual X8, with firmware images the tests make: a flash
+//! changes the H7's version and passes the RPC check with /usr read-only afterwards (through
+//! Debian's adb server and through --connect); each fault ends on the previous firmware or
+//! the new verified one, /usr read-only, a non-zero exit and a message that says which; bad
+//! images are refused with the board untouched.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use common::*;
+use x8ctl::board::connect::{ConnectOptions, Session};
+use x8ctl::board::select::Choice;
+use x8ctl::firmware::image;
+use x8ctl::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+use x8ctl::sim::fwimage::make_image;
+use x8ctl::sim::{Fault, Sim};
+
+const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
+
+/// What the tests look at on the board.
+#[derive(Debug, PartialEq, Eq)]
+struct State {
+    h7: Result<String, String>,
+    sysfs: String,
+    installed: Vec<u8>,
+    usr_rw: bool,
+}
+
+fn state(sim: &Sim) -> State {
+    State {
+        h7: sim
+            .board()
+            .services()
+            .h7_version()
+            .map_err(|e| format!("{e:?}")),
+        sysfs: std::fs::read_to_string(board_path(sim, "/sys/kernel/x8h7_firmware/version"))
+            .unwrap_or_default(),
+        installed: std::fs::read(board_path(sim, INSTALLED)).unwrap_or_default(),
+        usr_rw: sim.board().vfs().usr_writable(),
+    }
+}
+
+fn image_file(dir: &Path, version: &str) -> PathBuf {
+    let p = dir.join(format!("fw-{version}.bin"));
+    std::fs::write(&p, make_image(version)).unwrap();
+    p
+}
+
+fn json(out: &str, err: &str) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_str(out.trim())
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}): {out:?}\nstderr: {err}"));
+    assert_eq!(doc["schema_version"], 1);
+    doc
+}
+
+fn assert_previous(sim: &Sim, before: &State, what: &str) {
+    let now = state(sim);
+    assert_eq!(now.h7, Ok("0.0.5".to_string()), "{what}");
+    assert_eq!(now.sysfs, "0.0.5\n", "{what}");
+    assert!(
+        now.installed == before.installed,
+        "{what}: installed image changed"
+    );
+    assert!(!now.usr_rw, "{what}: /usr left writable");
+}
+
+#[test]
+fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for path in ["adb-server", "direct"] {
+        let sim = sim(&[]);
+        let adb = (path == "adb-server").then(|| {
+            let a = AdbServer::start();
+            a.connect(&sim);
+            a
+        });
+        let cmd = || match &adb {
+            Some(a) => a.x8ctl(),
+            None => x8ctl_direct(&sim),
+        };
+        let before = state(&sim);
+        let mut c = cmd();
+        c.args(["flash-fw", "--yes", "--json"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{path}: {err}");
+        let doc = json(&out, &err);
+        assert_eq!(doc["ok"], true, "{path}");
+        assert_eq!(doc["state"]["state"], "new");
+        assert_eq!(doc["report"]["running_before"], "0.0.5");
+        assert_eq!(doc["report"]["running_after"], "0.0.6-test");
+        assert!(
+            doc["report"]["rpc"]
+                .as_str()
+                .unwrap_or("")
+                .contains("answered"),
+            "{doc}"
+        );
+        let now = state(&sim);
+        assert_eq!(now.h7, Ok("0.0.6-test".to_string()), "{path}");
+        assert_eq!(now.sysfs, "0.0.6-test\n");
+        assert_eq!(now.installed, make_image("0.0.6-test"));
+        assert!(!now.usr_rw, "{path}: /usr must be read-only afterwards");
+        // The previous image is kept on the board.
+        let backup = std::fs::read(board_path(
+            &sim,
+            "/home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin",
+        ))
+        .unwrap();
+        assert_eq!(backup, before.installed);
+        // The steps were reported as they ran (plain lines: no terminal).
+        for s in ["==> push the image", "==> program the H7", "ok  rpc-check"] {
+            assert!(err.contains(s), "{path}: {s} missing in {err}");
+        }
+        // The same version again needs --force.
+        let mut c = cmd();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("already runs 0.0.6-test"), "{err}");
+        assert!(err.contains("--force"), "{err}");
+        // Older needs --force too; with it, the old one goes back.
+        let old = image_file(dir.path(), "0.0.5");
+        let mut c = cmd();
+        c.args(["flash-fw", "--yes"]).arg(&old);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("older than the running 0.0.6-test"), "{err}");
+        let mut c = cmd();
+        c.args(["flash-fw", "--yes", "--force"]).arg(&old);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{path}: {err}");
+        assert!(out.contains("the H7 runs 0.0.5 (was 0.0.6-test)"), "{out}");
+        assert_eq!(state(&sim).h7, Ok("0.0.5".to_string()));
+    }
+}
+
+#[test]
+fn dry_run_shows_the_commands_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim(&[]);
+    let before = state(&sim);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--dry-run"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for s in [
+        "sudo mount -o remount,rw /usr",
+        "sudo cp /home/fio/.x8ctl/STM32H747AII6_CM7.new.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        "sudo mount -o remount,ro /usr",
+        "sudo /usr/arduino/extra/program.sh",
+        "sudo systemctl restart m4-proxy",
+        "nothing was changed",
+    ] {
+        assert!(out.contains(s), "{s} missing in {out}");
+    }
+    // Never the password plumbing.
+    assert!(
+        !out.contains("sudo -S") && !err.contains("sudo -S"),
+        "{out}"
+    );
+    assert!(!out.contains("printf"), "{out}");
+    assert_eq!(state(&sim), before);
+    assert!(!board_path(&sim, "/home/fio/.x8ctl").exists());
+}
+
+#[test]
+fn without_yes_and_no_terminal_it_asks_for_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim(&[]);
+    let before = state(&sim);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw"]).arg(&img);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(state(&sim), before);
+}
+
+#[test]
+fn bad_images_are_refused_and_the_board_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim(&[]);
+    let before = state(&sim);
+    let good = make_image("0.0.6-test");
+    let mut elf = b"\x7fELF\x01\x01\x01".to_vec();
+    elf.resize(300_000, 0);
+    let mut big = good.clone();
+    big.resize(1024 * 1024 + 1, 0xff);
+    let mut bad_vectors = good.clone();
+    bad_vectors[0..4].copy_from_slice(&0x1000_0000u32.to_le_bytes());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("elf", elf, "ELF"),
+        (
+            "hex",
+            b":020000040800F2\n:10000000000008249D020008\n".repeat(100),
+            "Intel HEX",
+        ),
+        ("empty", Vec::new(), "empty"),
+        (
+            "text",
+            b"<html><body>Not Found</body></html>\n".to_vec(),
+            "text",
+        ),
+        ("oversized", big, "larger than"),
+        ("vectors", bad_vectors, "stack pointer"),
+    ];
+    for (name, bytes, want) in cases {
+        let p = dir.path().join(format!("{name}.bin"));
+        std::fs::write(&p, bytes).unwrap();
+        for json_mode in [false, true] {
+            let mut c = x8ctl_direct(&sim);
+            c.args(["flash-fw", "--yes"]).arg(&p);
+            if json_mode {
+                c.arg("--json");
+            }
+            let (code, out, err) = run(c);
+            assert_eq!(code, 1, "{name}: {err}");
+            assert!(
+                err.contains("refused") && err.contains(want),
+                "{name}: {err}"
+            );
+            assert!(err.contains("hint:"), "{name}: {err}");
+            if json_mode {
+                assert_eq!(json(&out, &err)["ok"], false);
+            }
+        }
+        assert_eq!(state(&sim), before, "{name}");
+        assert!(!board_path(&sim, "/home/fio/.x8ctl").exists(), "{name}");
+    }
+}
+
+/// Faults before the install leave everything as it was; faults at programming roll back.
+#[test]
+fn each_fault_ends_on_the_previous_firmware_with_usr_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let cases: [(Fault, i32, &str, &str); 3] = [
+        (Fault::PushCut, 1, "unchanged", "push"),
+        (Fault::DiskFull, 1, "unchanged", "push"),
+        (Fault::ProgramFail, 5, "rolled-back", "program"),
+    ];
+    for (fault, want_code, want_state, want_step) in cases {
+        let sim = sim(&[fault]);
+        let before = state(&sim);
+        let mut c = x8ctl_direct(&sim);
+        c.args(["flash-fw", "--yes", "--json"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_eq!(code, want_code, "{fault}: {err}");
+        let doc = json(&out, &err);
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["state"]["state"], want_state, "{fault}: {doc}");
+        assert_eq!(doc["error"]["step"], want_step, "{fault}: {doc}");
+        assert_eq!(doc["error"]["usr_read_only"], true);
+        // The message says what happened and where the board is.
+        let said = if want_state == "unchanged" {
+            "nothing on the board changed"
+        } else {
+            "rolled back: the H7 runs the previous firmware 0.0.5 again, verified"
+        };
+        assert!(err.contains(said), "{fault}: {err}");
+        if fault == Fault::ProgramFail {
+            assert!(err.contains("** Programming Failed **"), "{err}");
+        }
+        sim.board().faults().set(fault, false);
+        assert_previous(&sim, &before, fault.name());
+    }
+}
+
+/// m4-silent after the flash: the RPC check fails, the old firmware is restored.
+#[test]
+fn a_silent_m4_after_the_flash_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let img_path = image_file(dir.path(), "0.0.6-test");
+    let bytes = std::fs::read(&img_path).unwrap();
+    let info = image::check(&bytes).unwrap();
+    let sim = sim(&[]);
+    let before = state(&sim);
+    let board = open_direct(&sim);
+    let faults = sim.board().faults_arc();
+    let events = std::sync::Mutex::new(Vec::new());
+    let on = |e: FlashEvent| {
+        if e == FlashEvent::Started(Step::Program) {
+            faults.set(Fault::M4Silent, true);
+        }
+        events.lock().unwrap().push(e);
+    };
+    let r = flash::flash(
+        &board,
+        &FlashImage {
+            path: &img_path,
+            info: &info,
+        },
+        &FlashOptions::default(),
+        &AtomicBool::new(false),
+        &on,
+    );
+    let e = r.expect_err("the RPC check must fail");
+    assert_eq!(e.kind, FailKind::Check);
+    assert_eq!(e.step, Step::RpcCheck);
+    assert!(
+        e.message.contains("m4-proxy closed the connection"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        e.state,
+        BoardState::RolledBack {
+            version: "0.0.5".into()
+        }
+    );
+    assert!(e.usr_read_only);
+    let ev = events.lock().unwrap();
+    assert!(ev.contains(&FlashEvent::Started(Step::Rollback)));
+    // The new firmware was on the H7 in between.
+    assert!(ev.iter().any(|e| matches!(e, FlashEvent::Done { step: Step::ReadBack, summary } if summary.contains("0.0.6-test"))));
+    assert_previous(&sim, &before, "m4-silent");
+}
+
+/// Ctrl-C once the install step shows: the run stops between steps and rolls back.
+#[test]
+fn ctrl_c_during_the_install_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim_with(&[Fault::SlowLink], |c| {
+        c.adbd.link_latency = Duration::from_millis(25);
+    });
+    let before = state(&sim);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes"])
+        .arg(&img)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = String::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no install step on stderr: {seen}"));
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("==> install") {
+            break;
+        }
+    }
+    let st = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    for l in rx.try_iter() {
+        seen.push_str(&l);
+        seen.push('\n');
+    }
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("interrupted (Ctrl-C)"), "{seen}");
+    assert!(
+        seen.contains("rolled back: the H7 runs the previous firmware 0.0.5 again, verified"),
+        "{seen}"
+    );
+    sim.board().faults().set(Fault::SlowLink, false);
+    assert_previous(&sim, &before, "ctrl-c");
+}
+
+fn open_direct(sim: &Sim) -> x8ctl::board::Board {
+    let session = Session::open(&ConnectOptions {
+        connect: Some(sim.addr().to_string()),
+        ..ConnectOptions::default()
+    })
+    .unwrap();
+    session.choose(None, Choice::NonInteractive).unwrap()
+}
+
+/// A verify failure while programming (the H7 no longer boots) is undone by programming
+/// the backup; the fault is transient here (it clears once the rollback starts).
+#[test]
+fn a_verify_failure_rolls_back_to_a_booting_h7() {
+    let dir = tempfile::tempdir().unwrap();
+    let img_path = image_file(dir.path(), "0.0.6-test");
+    let info = image::check(&std::fs::read(&img_path).unwrap()).unwrap();
+    let sim = sim(&[Fault::VerifyFail]);
+    let before = state(&sim);
+    let board = open_direct(&sim);
+    let faults = sim.board().faults_arc();
+    let bricked = std::sync::Mutex::new(None);
+    let services_h7 = || sim.board().services().h7_version();
+    let on = |e: FlashEvent| {
+        if e == FlashEvent::Started(Step::Rollback) {
+            *bricked.lock().unwrap() = Some(services_h7().is_err());
+            faults.set(Fault::VerifyFail, false);
+        }
+    };
+    let e = flash::flash(
+        &board,
+        &FlashImage {
+            path: &img_path,
+            info: &info,
+        },
+        &FlashOptions::default(),
+        &AtomicBool::new(false),
+        &on,
+    )
+    .expect_err("verify fails");
+    assert_eq!(e.kind, FailKind::Check);
+    assert_eq!(e.step, Step::Program);
+    assert!(
+        e.board_lines
+            .iter()
+            .any(|l| l.contains("** Verify Failed **"))
+    );
+    assert_eq!(
+        *bricked.lock().unwrap(),
+        Some(true),
+        "the H7 did not boot before the rollback"
+    );
+    assert_eq!(
+        e.state,
+        BoardState::RolledBack {
+            version: "0.0.5".into()
+        }
+    );
+    assert_previous(&sim, &before, "verify-fail");
+}
+
+/// A verify failure that persists: the rollback cannot program either; the message says so,
+/// names the kept backup and how to restore by hand, and /usr is read-only.
+#[test]
+fn a_persistent_verify_failure_says_the_rollback_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim(&[Fault::VerifyFail]);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes", "--json"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 5, "{err}");
+    let doc = json(&out, &err);
+    assert_eq!(doc["state"]["state"], "rollback-failed", "{doc}");
+    assert!(err.contains("** Verify Failed **"), "{err}");
+    assert!(err.contains("rollback failed"), "{err}");
+    assert!(err.contains("STM32H747AII6_CM7.backup-0.0.5.bin"), "{err}");
+    assert!(!sim.board().vfs().usr_writable());
+    // The backup is there, and the installed file is the backup again.
+    let backup = std::fs::read(board_path(
+        &sim,
+        "/home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin",
+    ))
+    .unwrap();
+    assert_eq!(backup, make_image("0.0.5"));
+    assert_eq!(std::fs::read(board_path(&sim, INSTALLED)).unwrap(), backup);
+}
+
+/// `--all`: three virtual X8s through one adb server, flashed in parallel; one of them
+/// fails to program and is rolled back, the others end on the new firmware.
+#[test]
+fn all_flashes_three_boards_through_one_adb_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sims = [sim(&[]), sim(&[Fault::ProgramFail]), sim(&[])];
+    let adb = AdbServer::start();
+    let serials: Vec<String> = sims.iter().map(|s| adb.connect(s)).collect();
+    let befores: Vec<State> = sims.iter().map(state).collect();
+    let mut c = adb.x8ctl();
+    c.args(["flash-fw", "--all", "--yes", "--json"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 5, "{err}");
+    let doc = json(&out, &err);
+    let boards = doc["boards"].as_array().unwrap();
+    assert_eq!(boards.len(), 3, "{doc}");
+    for (i, sim) in sims.iter().enumerate() {
+        let b = boards
+            .iter()
+            .find(|b| b["serial"] == serials[i].as_str())
+            .unwrap_or_else(|| panic!("{} missing in {doc}", serials[i]));
+        if i == 1 {
+            assert_eq!(b["ok"], false);
+            assert_eq!(b["state"]["state"], "rolled-back", "{b}");
+            sim.board().faults().set(Fault::ProgramFail, false);
+            assert_previous(sim, &befores[i], "--all program-fail");
+        } else {
+            assert_eq!(b["ok"], true, "{b}");
+            let now = state(sim);
+            assert_eq!(now.h7, Ok("0.0.6-test".to_string()));
+            assert!(!now.usr_rw);
+        }
+    }
+    // Plain progress lines carry the serial.
+    let mut c = adb.x8ctl();
+    c.args(["flash-fw", "--all", "--dry-run"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for s in &serials {
+        assert!(
+            err.contains(&format!("[{s}] ==> read the running")),
+            "{err}"
+        );
+        assert!(out.contains(&format!("{s}: dry run")), "{out}");
+    }
+}
