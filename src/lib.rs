@@ -6,6 +6,7 @@
 pub mod adb;
 pub mod board;
 pub mod cli;
+pub mod deploy;
 pub mod doctor;
 pub mod firmware;
 pub mod rpc;

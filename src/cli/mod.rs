@@ -1,6 +1,7 @@
 //! The command-line interface: clap definitions, rendering (human or `--json`), progress
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
+pub mod deploy;
 pub mod devices;
 pub mod doctor;
 pub mod rpc;
@@ -83,6 +84,11 @@ pub enum Command {
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
+    /// List the apps `x8ctl deploy` knows by name, with their repository and pinned commit.
+    Apps,
+    Deploy(deploy::DeployArgs),
+    Logs(deploy::LogsArgs),
+    Stop(deploy::StopArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -202,6 +208,10 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Apps => deploy::apps(&ctx),
+        Command::Deploy(args) => deploy::deploy(&ctx, &cli.target, args),
+        Command::Logs(args) => deploy::logs(&ctx, &cli.target, args),
+        Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())
