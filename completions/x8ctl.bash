@@ -16,8 +16,14 @@ _x8ctl() {
             ",$1")
                 cmd="x8ctl"
                 ;;
+            x8ctl,apps)
+                cmd="x8ctl__subcmd__apps"
+                ;;
             x8ctl,completions)
                 cmd="x8ctl__subcmd__completions"
+                ;;
+            x8ctl,deploy)
+                cmd="x8ctl__subcmd__deploy"
                 ;;
             x8ctl,devices)
                 cmd="x8ctl__subcmd__devices"
@@ -27,6 +33,9 @@ _x8ctl() {
                 ;;
             x8ctl,help)
                 cmd="x8ctl__subcmd__help"
+                ;;
+            x8ctl,logs)
+                cmd="x8ctl__subcmd__logs"
                 ;;
             x8ctl,pull)
                 cmd="x8ctl__subcmd__pull"
@@ -43,8 +52,17 @@ _x8ctl() {
             x8ctl,sim)
                 cmd="x8ctl__subcmd__sim"
                 ;;
+            x8ctl,stop)
+                cmd="x8ctl__subcmd__stop"
+                ;;
+            x8ctl__subcmd__help,apps)
+                cmd="x8ctl__subcmd__help__subcmd__apps"
+                ;;
             x8ctl__subcmd__help,completions)
                 cmd="x8ctl__subcmd__help__subcmd__completions"
+                ;;
+            x8ctl__subcmd__help,deploy)
+                cmd="x8ctl__subcmd__help__subcmd__deploy"
                 ;;
             x8ctl__subcmd__help,devices)
                 cmd="x8ctl__subcmd__help__subcmd__devices"
@@ -54,6 +72,9 @@ _x8ctl() {
                 ;;
             x8ctl__subcmd__help,help)
                 cmd="x8ctl__subcmd__help__subcmd__help"
+                ;;
+            x8ctl__subcmd__help,logs)
+                cmd="x8ctl__subcmd__help__subcmd__logs"
                 ;;
             x8ctl__subcmd__help,pull)
                 cmd="x8ctl__subcmd__help__subcmd__pull"
@@ -69,6 +90,9 @@ _x8ctl() {
                 ;;
             x8ctl__subcmd__help,sim)
                 cmd="x8ctl__subcmd__help__subcmd__sim"
+                ;;
+            x8ctl__subcmd__help,stop)
+                cmd="x8ctl__subcmd__help__subcmd__stop"
                 ;;
             x8ctl__subcmd__help__subcmd__rpc,call)
                 cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__call"
@@ -101,8 +125,42 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor apps deploy logs stop completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__apps)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -141,6 +199,64 @@ _x8ctl() {
                 return 0
             fi
             case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__deploy)
+            opts="-e -q -v -y -s -h -V --repo --ref --path --follow --prebuilt --env --wait --no-compose --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --serial)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -237,7 +353,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor completions help"
+            opts="devices shell push pull sim rpc doctor apps deploy logs stop completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,7 +366,35 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__help__subcmd__apps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__deploy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -293,6 +437,20 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__logs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -397,6 +555,62 @@ _x8ctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__logs)
+            opts="-f -n -q -v -y -s -h -V --follow --lines --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -728,6 +942,40 @@ _x8ctl() {
                     return 0
                     ;;
                 --firmware-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__stop)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

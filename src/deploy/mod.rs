@@ -617,6 +617,24 @@ pub fn compose_images(config: &str) -> Vec<String> {
         .collect()
 }
 
+/// The telling line of compose's output: the error, else the first line.
+fn compose_summary(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .iter()
+        .find(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("error") || l.contains("invalid") || l.contains("not a docker command")
+        })
+        .or(lines.first())
+        .map(|l| l.to_string())
+        .unwrap_or_default()
+}
+
 fn compose_env(opts: &DeployOptions) -> String {
     let mut s = format!("FACTORY={FACTORY}");
     for e in &opts.env {
@@ -703,12 +721,7 @@ fn start(
         match try_compose(board, name, dir, opts) {
             Ok(c) => return Ok((RunMethod::Compose, c, None)),
             Err(reason) => {
-                let short = reason
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .next_back()
-                    .unwrap_or("")
-                    .to_string();
+                let short = compose_summary(&reason);
                 on(DeployEvent::ComposeFailed {
                     reason: short.clone(),
                 });
@@ -894,8 +907,7 @@ fn prebuilt(
         let detail = pull
             .text()
             .lines()
-            .filter(|l| !l.trim().is_empty())
-            .next_back()
+            .rfind(|l| !l.trim().is_empty())
             .unwrap_or("")
             .trim()
             .to_string();
