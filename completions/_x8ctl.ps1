@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Build and run a container app on the board, from source, incrementally')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop an app''s container(s)')
+            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -378,6 +379,28 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'x8ctl;upload-sketch' {
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for the board to program it')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'x8ctl;completions' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
@@ -411,6 +434,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Build and run a container app on the board, from source, incrementally')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop an app''s container(s)')
+            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -454,6 +478,9 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             break
         }
         'x8ctl;help;stop' {
+            break
+        }
+        'x8ctl;help;upload-sketch' {
             break
         }
         'x8ctl;help;completions' {

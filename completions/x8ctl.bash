@@ -55,6 +55,9 @@ _x8ctl() {
             x8ctl,stop)
                 cmd="x8ctl__subcmd__stop"
                 ;;
+            x8ctl,upload-sketch)
+                cmd="x8ctl__subcmd__upload__subcmd__sketch"
+                ;;
             x8ctl__subcmd__help,apps)
                 cmd="x8ctl__subcmd__help__subcmd__apps"
                 ;;
@@ -94,6 +97,9 @@ _x8ctl() {
             x8ctl__subcmd__help,stop)
                 cmd="x8ctl__subcmd__help__subcmd__stop"
                 ;;
+            x8ctl__subcmd__help,upload-sketch)
+                cmd="x8ctl__subcmd__help__subcmd__upload__subcmd__sketch"
+                ;;
             x8ctl__subcmd__help__subcmd__rpc,call)
                 cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__call"
                 ;;
@@ -125,7 +131,7 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor apps deploy logs stop completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +359,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor apps deploy logs stop completions help"
+            opts="devices shell push pull sim rpc doctor apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +569,20 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__upload__subcmd__sketch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -971,6 +991,44 @@ _x8ctl() {
                 return 0
             fi
             case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__upload__subcmd__sketch)
+            opts="-q -v -y -s -h -V --wait --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --serial)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

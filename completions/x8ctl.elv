@@ -47,6 +47,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand deploy 'Build and run a container app on the board, from source, incrementally'
             cand logs 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)'
             cand stop 'Stop an app''s container(s)'
+            cand upload-sketch 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -357,6 +358,27 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;upload-sketch'= {
+            cand --wait 'Seconds to wait for the board to program it'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'x8ctl;completions'= {
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
@@ -389,6 +411,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand deploy 'Build and run a container app on the board, from source, incrementally'
             cand logs 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)'
             cand stop 'Stop an app''s container(s)'
+            cand upload-sketch 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -419,6 +442,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;logs'= {
         }
         &'x8ctl;help;stop'= {
+        }
+        &'x8ctl;help;upload-sketch'= {
         }
         &'x8ctl;help;completions'= {
         }

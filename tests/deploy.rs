@@ -387,3 +387,33 @@ fn prebuilt_without_internet_says_so_and_logs_and_stop_work() {
     assert_eq!(code, 0);
     assert_eq!(json_of(&out)["apps"].as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn upload_sketch_is_programmed_by_the_path_unit() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("rpc-sensors.ino.elf");
+    let mut data = b"\x7fELF\x01\x01\x01\0".to_vec();
+    data.extend(pattern(20_000, 7));
+    std::fs::write(&elf, &data).unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--json", "upload-sketch", elf.to_str().unwrap()]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    assert_eq!(v["sketch"]["bytes"], data.len() as u64);
+    let lines = v["sketch"]["openocd"].to_string();
+    assert!(lines.contains("** Verified OK **"), "{lines}");
+    assert_eq!(
+        std::fs::read(board_path(&sim, "/tmp/arduino/m4-user-sketch.elf")).unwrap(),
+        data
+    );
+    // Not an ELF: refused before anything is sent.
+    let txt = dir.path().join("sketch.ino");
+    std::fs::write(&txt, "void setup() {}\n").unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.args(["upload-sketch", txt.to_str().unwrap()]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not an ELF file"), "{err}");
+}

@@ -64,6 +64,17 @@ pub struct LogsArgs {
     pub lines: Option<usize>,
 }
 
+/// Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the
+/// board's monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was.
+#[derive(Debug, Args)]
+pub struct UploadSketchArgs {
+    /// The sketch's .elf file.
+    pub file: std::path::PathBuf,
+    /// Seconds to wait for the board to program it.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub wait: u64,
+}
+
 /// Stop an app's container(s).
 #[derive(Debug, Args)]
 pub struct StopArgs {
@@ -340,6 +351,42 @@ pub fn stop(ctx: &Ctx, target: &TargetArgs, args: StopArgs) -> Result<(), CliErr
         let _ = writeln!(std::io::stdout().lock(), "{doc}");
     } else {
         ctx.status(&format!("stopped {}", names.join(", ")));
+    }
+    Ok(())
+}
+
+pub fn upload_sketch(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    args: UploadSketchArgs,
+) -> Result<(), CliError> {
+    let (_session, board) = open_board(ctx, target)?;
+    ctx.status(&format!(
+        "pushing {} to {}",
+        args.file.display(),
+        deploy::SKETCH_PATH
+    ));
+    let r = deploy::sketch::upload_sketch(
+        &board,
+        &args.file,
+        Duration::from_secs(args.wait.max(1)),
+        &|_| {},
+    )
+    .map_err(deploy_error)?;
+    if ctx.json {
+        let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "ok": true, "sketch": r });
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+    } else {
+        for l in &r.openocd {
+            ctx.detail(&format!("  | {l}"));
+        }
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "programmed the M4 with {} ({} bytes, verified by OpenOCD) in {:.1}s",
+            args.file.display(),
+            r.bytes,
+            r.elapsed_ms as f64 / 1000.0
+        );
     }
     Ok(())
 }

@@ -89,6 +89,7 @@ pub enum Command {
     Deploy(deploy::DeployArgs),
     Logs(deploy::LogsArgs),
     Stop(deploy::StopArgs),
+    UploadSketch(deploy::UploadSketchArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -212,6 +213,7 @@ pub fn main() -> ExitCode {
         Command::Deploy(args) => deploy::deploy(&ctx, &cli.target, args),
         Command::Logs(args) => deploy::logs(&ctx, &cli.target, args),
         Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
+        Command::UploadSketch(args) => deploy::upload_sketch(&ctx, &cli.target, args),
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())

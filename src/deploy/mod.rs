@@ -26,6 +26,7 @@
 
 pub mod catalog;
 pub mod fetch;
+pub mod sketch;
 pub mod sync;
 
 use std::io::{self, Write};
