@@ -7,6 +7,7 @@ pub mod adb;
 pub mod board;
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod doctor;
 pub mod firmware;
 pub mod flash;

@@ -2,6 +2,7 @@
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
 mod config_cmd;
+pub mod deploy;
 pub mod devices;
 pub mod doctor;
 pub mod flash_fw;
@@ -96,6 +97,12 @@ pub enum Command {
     /// Show the config file's place and every setting with where its value comes from.
     Config,
     FlashFw(flash_fw::FlashFwArgs),
+    /// List the apps `x8ctl deploy` knows by name, with their repository and pinned commit.
+    Apps,
+    Deploy(deploy::DeployArgs),
+    Logs(deploy::LogsArgs),
+    Stop(deploy::StopArgs),
+    UploadSketch(deploy::UploadSketchArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -245,6 +252,11 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Apps => deploy::apps(&ctx),
+        Command::Deploy(args) => deploy::deploy(&ctx, &cli.target, args),
+        Command::Logs(args) => deploy::logs(&ctx, &cli.target, args),
+        Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
+        Command::UploadSketch(args) => deploy::upload_sketch(&ctx, &cli.target, args),
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())
