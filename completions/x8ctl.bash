@@ -19,6 +19,9 @@ _x8ctl() {
             x8ctl,apps)
                 cmd="x8ctl__subcmd__apps"
                 ;;
+            x8ctl,cache)
+                cmd="x8ctl__subcmd__cache"
+                ;;
             x8ctl,completions)
                 cmd="x8ctl__subcmd__completions"
                 ;;
@@ -64,8 +67,29 @@ _x8ctl() {
             x8ctl,upload-sketch)
                 cmd="x8ctl__subcmd__upload__subcmd__sketch"
                 ;;
+            x8ctl__subcmd__cache,clean)
+                cmd="x8ctl__subcmd__cache__subcmd__clean"
+                ;;
+            x8ctl__subcmd__cache,help)
+                cmd="x8ctl__subcmd__cache__subcmd__help"
+                ;;
+            x8ctl__subcmd__cache,list)
+                cmd="x8ctl__subcmd__cache__subcmd__list"
+                ;;
+            x8ctl__subcmd__cache__subcmd__help,clean)
+                cmd="x8ctl__subcmd__cache__subcmd__help__subcmd__clean"
+                ;;
+            x8ctl__subcmd__cache__subcmd__help,help)
+                cmd="x8ctl__subcmd__cache__subcmd__help__subcmd__help"
+                ;;
+            x8ctl__subcmd__cache__subcmd__help,list)
+                cmd="x8ctl__subcmd__cache__subcmd__help__subcmd__list"
+                ;;
             x8ctl__subcmd__help,apps)
                 cmd="x8ctl__subcmd__help__subcmd__apps"
+                ;;
+            x8ctl__subcmd__help,cache)
+                cmd="x8ctl__subcmd__help__subcmd__cache"
                 ;;
             x8ctl__subcmd__help,completions)
                 cmd="x8ctl__subcmd__help__subcmd__completions"
@@ -112,6 +136,12 @@ _x8ctl() {
             x8ctl__subcmd__help,upload-sketch)
                 cmd="x8ctl__subcmd__help__subcmd__upload__subcmd__sketch"
                 ;;
+            x8ctl__subcmd__help__subcmd__cache,clean)
+                cmd="x8ctl__subcmd__help__subcmd__cache__subcmd__clean"
+                ;;
+            x8ctl__subcmd__help__subcmd__cache,list)
+                cmd="x8ctl__subcmd__help__subcmd__cache__subcmd__list"
+                ;;
             x8ctl__subcmd__help__subcmd__rpc,call)
                 cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__call"
                 ;;
@@ -143,7 +173,7 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config flash-fw apps deploy logs stop upload-sketch completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +209,164 @@ _x8ctl() {
         x8ctl__subcmd__apps)
             opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version list clean help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__clean)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__help)
+            opts="list clean help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__help__subcmd__clean)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__cache__subcmd__list)
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -447,7 +635,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor config flash-fw apps deploy logs stop upload-sketch completions help"
+            opts="devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +651,48 @@ _x8ctl() {
         x8ctl__subcmd__help__subcmd__apps)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__cache)
+            opts="list clean"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__cache__subcmd__clean)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__cache__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
+            cand cache 'Show or empty the per-user cache (downloaded firmware, repositories)'
             cand flash-fw 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing'
             cand apps 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
             cand deploy 'Build and run a container app on the board, from source, incrementally'
@@ -287,6 +288,80 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;cache'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'Show the cache folder and what it holds'
+            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;cache;list'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;cache;clean'= {
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;cache;help'= {
+            cand list 'Show the cache folder and what it holds'
+            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'x8ctl;cache;help;list'= {
+        }
+        &'x8ctl;cache;help;clean'= {
+        }
+        &'x8ctl;cache;help;help'= {
+        }
         &'x8ctl;flash-fw'= {
             cand --release 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)'
             cand --ref 'The tag, branch or commit to build (default: the newest known release)'
@@ -457,6 +532,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
+            cand cache 'Show or empty the per-user cache (downloaded firmware, repositories)'
             cand flash-fw 'Put an STM32H7 firmware image on the board''s H7, verified, or change nothing'
             cand apps 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
             cand deploy 'Build and run a container app on the board, from source, incrementally'
@@ -487,6 +563,14 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;doctor'= {
         }
         &'x8ctl;help;config'= {
+        }
+        &'x8ctl;help;cache'= {
+            cand list 'Show the cache folder and what it holds'
+            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+        }
+        &'x8ctl;help;cache;list'= {
+        }
+        &'x8ctl;help;cache;clean'= {
         }
         &'x8ctl;help;flash-fw'= {
         }

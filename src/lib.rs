@@ -5,6 +5,7 @@
 
 pub mod adb;
 pub mod board;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod deploy;

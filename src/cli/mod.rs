@@ -1,6 +1,7 @@
 //! The command-line interface: clap definitions, rendering (human or `--json`), progress
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
+mod cache_cmd;
 mod config_cmd;
 pub mod deploy;
 pub mod devices;
@@ -96,6 +97,9 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Show the config file's place and every setting with where its value comes from.
     Config,
+    /// Show or empty the per-user cache (downloaded firmware, repositories).
+    #[command(subcommand)]
+    Cache(cache_cmd::CacheCommand),
     FlashFw(flash_fw::FlashFwArgs),
     /// List the apps `x8ctl deploy` knows by name, with their repository and pinned commit.
     Apps,
@@ -245,6 +249,7 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Cache(cmd) => cache_cmd::run(&ctx, cmd),
         Command::Config => {
             config_cmd::run(&ctx, &cli.target, &matches, config_path.as_deref(), &file)
         }

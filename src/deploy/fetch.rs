@@ -13,28 +13,9 @@ use sha2::{Digest, Sha256};
 
 use super::{DeployError, DeployEvent};
 
-/// The cache folder: `X8CTL_CACHE_DIR`, else the platform's per-user cache + `x8ctl`.
+/// The cache folder ([`crate::cache::dir`]); a temporary one when the system has none.
 pub fn cache_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("X8CTL_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d);
-    }
-    if cfg!(windows)
-        && let Some(d) = std::env::var_os("LOCALAPPDATA")
-    {
-        return PathBuf::from(d).join("x8ctl").join("cache");
-    }
-    if cfg!(target_os = "macos")
-        && let Some(h) = std::env::var_os("HOME")
-    {
-        return PathBuf::from(h).join("Library/Caches/x8ctl");
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d).join("x8ctl");
-    }
-    match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".cache/x8ctl"),
-        None => std::env::temp_dir().join("x8ctl-cache"),
-    }
+    crate::cache::dir().unwrap_or_else(|| std::env::temp_dir().join("x8ctl-cache"))
 }
 
 /// What to fetch.

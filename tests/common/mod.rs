@@ -128,7 +128,10 @@ pub fn x8ctl_direct(sim: &Sim) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
     c.arg("--connect")
         .arg(sim.addr().to_string())
-        .env("X8CTL_CONFIG", std::env::temp_dir().join("x8ctl-tests-no-config.toml"))
+        .env(
+            "X8CTL_CONFIG",
+            std::env::temp_dir().join("x8ctl-tests-no-config.toml"),
+        )
         .env_remove("ANDROID_SERIAL")
         .env_remove("X8CTL_SUDO_PASSWORD")
         .env_remove("ANDROID_ADB_SERVER_PORT")
