@@ -43,7 +43,14 @@ complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "pull" -d 'Copy files an
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "cache" -d 'Show or empty the per-user cache (downloaded firmware, repositories)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "apps" -d 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "stop" -d 'Stop an app\'s container(s)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "upload-sketch" -d 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board\'s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
@@ -181,6 +188,60 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s y -l yes -d 'Answ
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand config" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "list" -d 'Show the cache folder and what it holds'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'Show the cache folder and what it holds'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l release -d 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l ref -d 'The tag, branch or commit to build (default: the newest known release)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
@@ -200,6 +261,77 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s y -l yes -d 'An
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l repo -d 'Take the app from this git repository (URL or path) instead' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l ref -d 'The tag, branch or commit to take (with --repo, or to override a catalog pin)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l path -d 'The app\'s folder in the repository' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s e -l env -d 'KEY=VALUE for the container\'s environment (repeatable)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l wait -d 'Seconds to wait for the app to come up' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l follow -d 'Then stream the app\'s logs until Ctrl-C'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l prebuilt -d 'Run Arduino\'s published image arduino/APP instead of building (needs Internet on the board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l no-compose -d 'Do not try docker compose; start with the tutorial\'s docker run flags'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s n -l lines -d 'Only the last N lines' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s f -l follow -d 'Keep streaming new lines'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l wait -d 'Seconds to wait for the board to program it' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
@@ -212,15 +344,24 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s y -l yes -d 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "push" -d 'Copy files and folders to the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "pull" -d 'Copy files and folders from the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor flash-fw completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "push" -d 'Copy files and folders to the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "pull" -d 'Copy files and folders from the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "cache" -d 'Show or empty the per-user cache (downloaded firmware, repositories)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "apps" -d 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "stop" -d 'Stop an app\'s container(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "upload-sketch" -d 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board\'s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'Show the cache folder and what it holds'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'

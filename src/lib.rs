@@ -5,9 +5,15 @@
 
 pub mod adb;
 pub mod board;
+pub mod cache;
 pub mod cli;
+pub mod config;
+pub mod deploy;
 pub mod doctor;
 pub mod firmware;
 pub mod flash;
 pub mod rpc;
+/// The virtual X8 keeps the board's files with Unix modes, owners and symlinks in a sandbox
+/// folder, so it is built on Unix-like systems (Linux, macOS; on Windows, under WSL).
+#[cfg(unix)]
 pub mod sim;

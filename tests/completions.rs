@@ -1,5 +1,6 @@
-//! `completions/` holds the scripts generated from the clap definition; this fails when they
-//! are stale. Regenerate with `X8CTL_BLESS=1 cargo test --test completions`.
+//! `completions/` holds the scripts and the man page generated from the clap definition
+//! (and the small commands that need no board: `cache`);
+//! this fails when they are stale. Regenerate with `X8CTL_BLESS=1 cargo test --test completions`.
 
 use std::path::Path;
 
@@ -46,6 +47,22 @@ fn completion_scripts_are_current() {
 }
 
 #[test]
+fn the_man_page_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/x8ctl.1");
+    let mut want = Vec::new();
+    x8ctl::cli::write_man_page(&mut want).unwrap();
+    assert!(String::from_utf8_lossy(&want).contains(".TH x8ctl"));
+    if std::env::var_os("X8CTL_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    } else {
+        assert!(
+            std::fs::read(&path).ok().as_deref() == Some(&want[..]),
+            "completions/x8ctl.1 is stale; run X8CTL_BLESS=1 cargo test --test completions"
+        );
+    }
+}
+
+#[test]
 fn completions_command_prints_the_same_script() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
         .args(["completions", "bash"])
@@ -55,4 +72,36 @@ fn completions_command_prints_the_same_script() {
     let mut want = Vec::new();
     x8ctl::cli::write_completions(Shell::Bash, &mut want);
     assert_eq!(out.stdout, want);
+}
+
+#[test]
+fn cache_list_and_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(cache.join("firmware/0.0.5")).unwrap();
+    std::fs::write(
+        cache.join("firmware/0.0.5/STM32H747AII6_CM7.bin"),
+        vec![1u8; 4096],
+    )
+    .unwrap();
+    let x8 = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
+            .args(args)
+            .env("X8CTL_CACHE_DIR", &cache)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = x8(&["--json", "cache", "list"]);
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["bytes"], 4096);
+    assert_eq!(doc["entries"][0]["name"], "firmware");
+    let (code, _) = x8(&["cache", "clean"]);
+    assert_eq!(code, Some(0));
+    assert!(!cache.exists());
 }

@@ -1,5 +1,7 @@
 //! `x8ctl rpc call` and `x8ctl rpc sensors` against the virtual X8, through Debian's adb
 //! server (private port) and through --connect: every outcome a user can meet.
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 
@@ -11,62 +13,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use x8ctl::rpc::msgpack::Value;
 use x8ctl::rpc::server::{Handler, Server};
-use x8ctl::sim::{Fault, Sim};
-
-/// A sim reached through the adb server or directly.
-struct Rig {
-    sim: Sim,
-    adb: Option<AdbServer>,
-}
-
-impl Rig {
-    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
-        let s = make();
-        let adb = AdbServer::start();
-        adb.connect(&s);
-        vec![
-            Rig {
-                sim: s,
-                adb: Some(adb),
-            },
-            Rig {
-                sim: make(),
-                adb: None,
-            },
-        ]
-    }
-    fn name(&self) -> &'static str {
-        if self.adb.is_some() {
-            "adb-server"
-        } else {
-            "direct"
-        }
-    }
-    fn cmd(&self) -> std::process::Command {
-        match &self.adb {
-            Some(a) => a.x8ctl(),
-            None => x8ctl_direct(&self.sim),
-        }
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let mut c = self.cmd();
-        c.args(args);
-        run(c)
-    }
-    fn json(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        let (code, out, err) = self.run(&a);
-        let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| {
-            panic!(
-                "{}: stdout is not one JSON document ({e}): {out:?} / {err}",
-                self.name()
-            )
-        });
-        assert_eq!(doc["schema_version"], 1, "{}: {doc}", self.name());
-        (code, doc, err)
-    }
-}
+use x8ctl::sim::Fault;
 
 #[test]
 fn call_temperature_prints_100_on_both_paths() {
@@ -263,4 +210,19 @@ fn sensors_watch_prints_one_json_document_per_line_until_interrupted() {
         .status();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "Ctrl-C ends the watch cleanly");
+}
+
+#[test]
+fn a_late_reply_from_an_earlier_call_is_recognised_and_the_call_retried() {
+    for rig in Rig::both(|| sim(&[])) {
+        // The M4 answers after 1.5 s: m4-proxy has closed the connection after 1 s, and the
+        // reply waits in its queue for the next request.
+        let (code, doc, _) = rig.json(&["rpc", "call", "x8sim_sleep_ms", "1500"]);
+        assert_eq!(code, 5);
+        assert_eq!(doc["outcome"]["kind"], "no_answer", "{}: {doc}", rig.name());
+        std::thread::sleep(Duration::from_millis(700));
+        let (code, out, err) = rig.run(&["rpc", "call", "temperature"]);
+        assert_eq!(code, 0, "{}: {out} {err}", rig.name());
+        assert_eq!(out, "100\n");
+    }
 }

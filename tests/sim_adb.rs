@@ -1,4 +1,6 @@
 //! The virtual X8 through Debian's real adb client and server (issue: the virtual X8).
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 
@@ -100,6 +102,35 @@ fn five_megabytes_round_trip_byte_identical() {
 fn sha256(data: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(data).to_vec()
+}
+
+#[test]
+fn a_folder_with_a_symlink_pulls_as_adb_expects() {
+    let sim = sim(&[]);
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("extra");
+    let out = adb.adb(&[
+        "-s",
+        &serial,
+        "pull",
+        "/usr/arduino/extra",
+        dest.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The firmware link points at a file: it arrives as that file, not as a folder.
+    let bin = dest.join("STM32H747AII6_CM7.bin");
+    assert!(bin.is_file(), "{bin:?}");
+    assert_eq!(
+        x8ctl::sim::fwimage::version_of(&std::fs::read(&bin).unwrap()).as_deref(),
+        Some("0.0.5")
+    );
+    assert!(dest.join("program.sh").is_file());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The tutorial's container half on the virtual X8, typed through Debian's adb as a user
 //! types it: push the app, `docker build`, `docker compose up` (and its ${FACTORY}
 //! failure), the `docker run` fallback, `docker logs`.
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 
@@ -72,6 +74,22 @@ fn wait_for_logs(adb: &AdbServer, serial: &str, name: &str, want: &str) -> Strin
     }
 }
 
+/// Push the sensor app on `base` to the board and build it there, as the tutorial does.
+fn push_and_build(adb: &AdbServer, serial: &str, base: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    sensors_app(dir.path(), base);
+    let app = dir.path().join("python-rpc-sensors");
+    assert!(
+        adb.adb(&["-s", serial, "push", app.to_str().unwrap(), "/home/fio/"])
+            .status
+            .success()
+    );
+    adb.shell(
+        serial,
+        "cd python-rpc-sensors && docker build . -t python-rpc-sensors 2>&1; echo rc=$?",
+    )
+}
+
 const RUN: &str = "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e X8SIM_PUBLISH_INTERVAL_MS=200 --read-only --network host -v /tmp:/tmp --add-host m4-proxy:host-gateway python-rpc-sensors:latest";
 
 #[test]
@@ -79,18 +97,7 @@ fn the_tutorials_container_flow() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    sensors_app(dir.path(), "python:3.11-alpine");
-    let app = dir.path().join("python-rpc-sensors");
-    assert!(
-        adb.adb(&["-s", &serial, "push", app.to_str().unwrap(), "/home/fio/"])
-            .status
-            .success()
-    );
-    let build = adb.shell(
-        &serial,
-        "cd python-rpc-sensors && docker build . -t python-rpc-sensors 2>&1; echo rc=$?",
-    );
+    let build = push_and_build(&adb, &serial, "python:3.11-alpine");
     assert!(
         build.contains("naming to docker.io/library/python-rpc-sensors"),
         "{build}"
@@ -131,18 +138,8 @@ fn a_silent_m4_gives_the_tutorials_error() {
     let sim = sim(&[Fault::M4Silent]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    sensors_app(dir.path(), "python:3.11-alpine");
-    let app = dir.path().join("python-rpc-sensors");
-    assert!(
-        adb.adb(&["-s", &serial, "push", app.to_str().unwrap(), "/home/fio/"])
-            .status
-            .success()
-    );
-    adb.shell(
-        &serial,
-        "cd python-rpc-sensors && docker build . -t python-rpc-sensors",
-    );
+    let build = push_and_build(&adb, &serial, "python:3.11-alpine");
+    assert!(build.trim_end().ends_with("rc=0"), "{build}");
     adb.shell(&serial, RUN);
     wait_for_logs(
         &adb,
@@ -157,18 +154,8 @@ fn a_newer_python_base_image_crash_loops_at_import() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    sensors_app(dir.path(), "python:3-alpine");
-    let app = dir.path().join("python-rpc-sensors");
-    assert!(
-        adb.adb(&["-s", &serial, "push", app.to_str().unwrap(), "/home/fio/"])
-            .status
-            .success()
-    );
-    adb.shell(
-        &serial,
-        "cd python-rpc-sensors && docker build . -t python-rpc-sensors",
-    );
+    let build = push_and_build(&adb, &serial, "python:3-alpine");
+    assert!(build.trim_end().ends_with("rc=0"), "{build}");
     adb.shell(&serial, RUN);
     wait_for_logs(
         &adb,

@@ -1,5 +1,7 @@
 //! Talking to boards through Debian's adb server (private port) and through --connect
 //! (issue: talking to boards).
+// The virtual X8 the tests drive is built on Unix-like systems.
+#![cfg(unix)]
 
 mod common;
 
@@ -8,71 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use x8ctl::board::connect::{ConnectOptions, Session};
 use x8ctl::board::select::Choice;
 use x8ctl::rpc::client::{CallOptions, CallOutcome, call_on_stream};
 use x8ctl::sim::{Fault, Sim};
-
-/// The two ways x8ctl reaches a board.
-enum Path2 {
-    Server(AdbServer),
-    Direct,
-}
-
-struct Rig {
-    sim: Sim,
-    path: Path2,
-}
-
-impl Rig {
-    fn server(sim: Sim) -> Rig {
-        let adb = AdbServer::start();
-        adb.connect(&sim);
-        Rig {
-            sim,
-            path: Path2::Server(adb),
-        }
-    }
-    fn direct(sim: Sim) -> Rig {
-        Rig {
-            sim,
-            path: Path2::Direct,
-        }
-    }
-    fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
-        vec![Rig::server(make()), Rig::direct(make())]
-    }
-    fn name(&self) -> &'static str {
-        match self.path {
-            Path2::Server(_) => "adb-server",
-            Path2::Direct => "direct",
-        }
-    }
-    fn x8ctl(&self) -> std::process::Command {
-        match &self.path {
-            Path2::Server(adb) => adb.x8ctl(),
-            Path2::Direct => x8ctl_direct(&self.sim),
-        }
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let mut c = self.x8ctl();
-        c.args(args);
-        run(c)
-    }
-    fn session(&self) -> Session {
-        let opts = match &self.path {
-            Path2::Server(adb) => ConnectOptions {
-                adb_server: Some(format!("127.0.0.1:{}", adb.port)),
-                ..ConnectOptions::default()
-            },
-            Path2::Direct => ConnectOptions {
-                connect: Some(self.sim.addr().to_string()),
-                ..ConnectOptions::default()
-            },
-        };
-        Session::open(&opts).expect("session")
-    }
-}
 
 #[test]
 fn devices_lists_the_board_with_its_identity() {
@@ -285,6 +225,21 @@ fn folder_push_and_pull_keep_modes_and_mtimes() {
             meta(&app.join("run.sh")).1,
             meta(&back.join("run.sh")).1,
             "mtime"
+        );
+    }
+}
+
+#[test]
+fn pulling_a_folder_follows_symlinks_as_adb_does() {
+    for rig in Rig::both(|| sim(&[])) {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("extra");
+        let (code, _, err) = rig.run(&["pull", "/usr/arduino/extra", dest.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        let bin = std::fs::read(dest.join("STM32H747AII6_CM7.bin")).unwrap();
+        assert_eq!(
+            x8ctl::sim::fwimage::version_of(&bin).as_deref(),
+            Some("0.0.5")
         );
     }
 }
@@ -548,4 +503,91 @@ fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
         }
         drop(session);
     }
+}
+
+#[test]
+fn several_boards_on_a_terminal_get_a_picker() {
+    let a = sim_with(&[], |c| c.board.serial = "AAAA0001".into());
+    let b = sim_with(&[], |c| c.board.serial = "BBBB0002".into());
+    let adb = AdbServer::start();
+    adb.connect(&a);
+    adb.connect(&b);
+    // util-linux's `script` gives x8ctl a real terminal; the keys go through it.
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qfec",
+            &format!("{} shell hostname", env!("CARGO_BIN_EXE_x8ctl")),
+            "/dev/null",
+        ])
+        .env("HOME", adb.home())
+        .env("ANDROID_ADB_SERVER_PORT", adb.port.to_string())
+        .env_remove("ANDROID_SERIAL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut keys = child.stdin.take().unwrap();
+    use std::io::Write;
+    std::thread::sleep(Duration::from_millis(1500));
+    keys.write_all(b"\x1b[B").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    keys.write_all(b"\r").unwrap();
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    drop(keys);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("which one?"), "{text}");
+    assert!(
+        text.contains("portenta-x8-aaaa0001") || text.contains("portenta-x8-bbbb0002"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_config_file_gives_defaults_that_flags_and_env_override() {
+    let a = sim_with(&[], |c| c.board.serial = "AAAA0001".into());
+    let b = sim_with(&[], |c| {
+        c.board.serial = "BBBB0002".into();
+        c.board.sudo_password = Some("from-a-command".into());
+    });
+    let adb = AdbServer::start();
+    let sa = adb.connect(&a);
+    let sb = adb.connect(&b);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("x8ctl.toml");
+    std::fs::write(
+        &cfg,
+        format!("serial = \"{sb}\"\nsudo_password_command = \"printf from-a-command\"\n"),
+    )
+    .unwrap();
+    let with_cfg = |args: &[&str], serial_env: Option<&str>| {
+        let mut c = adb.x8ctl();
+        c.env("X8CTL_CONFIG", &cfg).args(args);
+        if let Some(s) = serial_env {
+            c.env("ANDROID_SERIAL", s);
+        }
+        run(c)
+    };
+    // The file picks the board, and its password command gives sudo the password.
+    let (code, out, err) = with_cfg(&["shell", "--root", "hostname; id -u"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "portenta-x8-bbbb0002\n0\n");
+    assert!(!out.contains("from-a-command") && !err.contains("from-a-command"));
+    // The environment beats the file, a flag beats both.
+    let (_, out, _) = with_cfg(&["shell", "hostname"], Some(&sa));
+    assert_eq!(out.trim(), "portenta-x8-aaaa0001");
+    let (_, out, _) = with_cfg(&["-s", &sb, "shell", "hostname"], Some(&sa));
+    assert_eq!(out.trim(), "portenta-x8-bbbb0002");
+    let (code, out, _) = with_cfg(&["--json", "config"], Some(&sa));
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["settings"]["serial"]["source"], "environment");
+    assert_eq!(doc["settings"]["sudo_password"]["source"], "file");
+    // A typo in the file is an error that names it.
+    std::fs::write(&cfg, "serail = \"x\"\n").unwrap();
+    let (code, _, err) = with_cfg(&["devices"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("serail") && err.contains("hint:"), "{err}");
 }

@@ -9,7 +9,6 @@ use super::select::{self, Choice, DeviceEntry};
 use super::server::{self, AdbServer};
 use super::{Board, BoardError, Transport};
 use crate::adb::host::{HostConnection, Timeouts};
-use crate::sim::{Sim, SimConfig};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -25,6 +24,12 @@ pub struct ConnectOptions {
     pub serial: Option<String>,
 }
 
+/// An in-process virtual X8, kept alive as long as the session.
+struct VirtualBoard {
+    #[cfg(unix)]
+    _sim: Box<crate::sim::Sim>,
+}
+
 /// Where the devices were found; keeps an in-process virtual board alive.
 pub struct Session {
     pub devices: Vec<DeviceEntry>,
@@ -36,7 +41,7 @@ enum SessionKind {
     Direct {
         conn: HostConnection,
         target: String,
-        _sim: Option<Box<Sim>>,
+        _sim: Option<VirtualBoard>,
     },
 }
 
@@ -44,10 +49,7 @@ impl Session {
     /// Connect as the options say and list the devices there.
     pub fn open(opts: &ConnectOptions) -> Result<Session, BoardError> {
         if opts.virtual_board {
-            let sim = Sim::start(SimConfig::default())
-                .map_err(|e| BoardError::Local(format!("cannot start the virtual X8: {e}")))?;
-            let target = sim.addr().to_string();
-            return Session::direct(&target, Some(Box::new(sim)));
+            return Session::virtual_board();
         }
         if let Some(target) = &opts.connect {
             return Session::direct(target, None);
@@ -92,7 +94,27 @@ impl Session {
         })
     }
 
-    fn direct(target: &str, sim: Option<Box<Sim>>) -> Result<Session, BoardError> {
+    #[cfg(unix)]
+    fn virtual_board() -> Result<Session, BoardError> {
+        let sim = crate::sim::Sim::start(crate::sim::SimConfig::default())
+            .map_err(|e| BoardError::Local(format!("cannot start the virtual X8: {e}")))?;
+        let target = sim.addr().to_string();
+        Session::direct(
+            &target,
+            Some(VirtualBoard {
+                _sim: Box::new(sim),
+            }),
+        )
+    }
+
+    #[cfg(not(unix))]
+    fn virtual_board() -> Result<Session, BoardError> {
+        Err(BoardError::Local(
+            "the virtual X8 runs on Linux and macOS (on Windows, under WSL); connect a board instead".into(),
+        ))
+    }
+
+    fn direct(target: &str, sim: Option<VirtualBoard>) -> Result<Session, BoardError> {
         let conn = HostConnection::connect(target, Timeouts::default()).map_err(|e| {
             BoardError::Connect {
                 target: target.to_string(),

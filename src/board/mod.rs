@@ -134,8 +134,6 @@ pub enum BoardError {
     Ambiguous { candidates: Vec<String> },
     #[error("the board {serial} is {state}")]
     Unusable { serial: String, state: String },
-    #[error("the device {serial} is not a Portenta X8 ({what})")]
-    NotX8 { serial: String, what: String },
     #[error("the board went away: {detail}")]
     Gone { detail: String },
     #[error("the board refused the {service} service: {detail}")]
@@ -194,7 +192,6 @@ impl BoardError {
             BoardError::Unusable { .. } => {
                 "another program may hold the board (another adb server or an IDE): close it, or replug the board".into()
             }
-            BoardError::NotX8 { .. } => "pick the X8 with -s SERIAL".into(),
             BoardError::Gone { .. } => {
                 "check the cable and that the board is still powered, then run the command again".into()
             }
@@ -206,10 +203,22 @@ impl BoardError {
             BoardError::Sudo(_) => {
                 "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio')".into()
             }
+            BoardError::Transfer(msg) if msg.contains("Read-only") || msg.contains("Permission denied") => {
+                "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)".into()
+            }
+            BoardError::Transfer(msg) if msg.contains("No space left") => {
+                "the board is full: see `x8ctl shell df -h`, remove old files or images (`x8ctl shell docker image prune`), then run again".into()
+            }
+            BoardError::Transfer(msg) if msg.contains("No such file") => {
+                "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`".into()
+            }
             BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
             BoardError::Transport(_) => "check the cable, then run again".into(),
             BoardError::Connect { .. } => {
                 "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network".into()
+            }
+            BoardError::Local(msg) if msg.contains("No such file") => {
+                "check the path on this computer".into()
             }
             BoardError::Local(_) => String::new(),
         }

@@ -296,7 +296,9 @@ fn mtime_of(meta: &fs::Metadata) -> u32 {
 }
 
 fn local_err(path: &Path, e: io::Error) -> BoardError {
-    BoardError::Local(format!("{}: {e}", path.display()))
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    BoardError::Local(format!("{}: {text} (on this computer)", path.display()))
 }
 
 /// Plan `x8ctl push LOCAL... REMOTE` with adb's rules: into REMOTE when it is a folder
@@ -403,15 +405,44 @@ pub fn run_batched(
 }
 
 /// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
+/// coreutils escapes a name holding `\\` or a newline and marks the line with a leading
+/// `\\`; such names are unescaped.
 pub fn parse_sha256sum(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| {
             let l = l.trim_end_matches('\r');
+            let (escaped, l) = match l.strip_prefix('\\') {
+                Some(rest) => (true, rest),
+                None => (false, l),
+            };
             let (hash, name) = l.split_once("  ").or_else(|| l.split_once(" *"))?;
+            let name = if escaped {
+                unescape_name(name)
+            } else {
+                name.to_string()
+            };
             (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| (name.to_string(), hash.to_ascii_lowercase()))
+                .then(|| (name, hash.to_ascii_lowercase()))
         })
         .collect()
+}
+
+fn unescape_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// The board's sha256 of each of `paths` (missing files are left out).
@@ -826,6 +857,23 @@ fn list_tree(
         }
         let r = remote_join(remote, std::slice::from_ref(&name));
         let l = local.join(&name);
+        // A symlink is pulled as what it points at, as adb does: `link/` stats as a folder
+        // only when it points at one.
+        let st = if st.mode & wire::S_IFMT == wire::S_IFLNK {
+            let target = c
+                .stat(&format!("{r}/"))
+                .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
+            if target.is_dir() {
+                target
+            } else {
+                StatReply {
+                    mode: wire::S_IFREG | (st.mode & 0o777),
+                    ..st
+                }
+            }
+        } else {
+            st
+        };
         if st.is_dir() {
             list_tree(c, &r, &l, items, dirs)?;
         } else if st.is_file() {
@@ -889,6 +937,8 @@ mod tests {
         let m = parse_sha256sum(&text);
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("/home/fio/a b.txt"), Some(&h));
+        let escaped = parse_sha256sum(&format!("\\{h}  /tmp/back\\\\slash\\nline\n"));
+        assert_eq!(escaped.get("/tmp/back\\slash\nline"), Some(&h));
     }
 
     #[test]

@@ -132,27 +132,60 @@ fn summary_line(report: &Report) -> String {
     )
 }
 
+/// A spinner on stderr naming the checks still running (only on a terminal).
+fn spinner(ctx: &Ctx) -> Option<indicatif::ProgressBar> {
+    if ctx.json || ctx.quiet || !ctx.stderr_is_terminal {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(pb)
+}
+
 /// Run the checks, printing each line as soon as it and every check before it are done.
 fn run_and_render(doctor: &mut Doctor, ctx: &Ctx, style: Style, fixing: bool) -> Report {
     let mut done: BTreeMap<CheckId, CheckResult> = BTreeMap::new();
+    let mut running: Vec<CheckId> = Vec::new();
     let mut next = 0usize;
     let json = ctx.json;
     let verbose = ctx.verbose > 0;
+    let pb = spinner(ctx);
     let report = doctor.run(&mut |e| {
         if json {
             return;
         }
-        if let Event::Finished(r) = e {
-            done.insert(r.id, r);
-            let mut out = std::io::stdout().lock();
-            while let Some(id) = CheckId::ALL.get(next) {
-                let Some(r) = done.get(id) else { break };
-                render_check(&mut out, r, style, verbose, fixing);
-                next += 1;
+        match e {
+            Event::Started(id) => running.push(id),
+            Event::Finished(r) => {
+                running.retain(|x| *x != r.id);
+                done.insert(r.id, r);
+                let mut print = || {
+                    let mut out = std::io::stdout().lock();
+                    while let Some(id) = CheckId::ALL.get(next) {
+                        let Some(r) = done.get(id) else { break };
+                        render_check(&mut out, r, style, verbose, fixing);
+                        next += 1;
+                    }
+                    let _ = out.flush();
+                };
+                match &pb {
+                    Some(pb) => pb.suspend(print),
+                    None => print(),
+                }
             }
-            let _ = out.flush();
+        }
+        if let Some(pb) = &pb {
+            let names: Vec<&str> = running.iter().map(|id| id.name()).collect();
+            pb.set_message(format!("checking: {}", names.join(", ")));
         }
     });
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
     if !json {
         let mut out = std::io::stdout().lock();
         // Whatever was not printed yet (cannot happen: every check finishes).

@@ -1,11 +1,15 @@
 //! The command-line interface: clap definitions, rendering (human or `--json`), progress
 //! and prompts. Only this module prints; the rest of the crate returns values and events.
 
+mod cache_cmd;
+mod config_cmd;
+pub mod deploy;
 pub mod devices;
 pub mod doctor;
 pub mod flash_fw;
 pub mod rpc;
 pub mod shell;
+#[cfg(unix)]
 pub mod sim;
 pub mod target;
 pub mod transfer;
@@ -13,7 +17,7 @@ pub mod transfer;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Version of every `--json` document this build prints.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -35,7 +39,7 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
-/// x8ctl: flash, deploy and diagnose the Arduino Portenta X8 from your laptop.
+/// Flash, deploy and diagnose the Arduino Portenta X8 from your laptop.
 ///
 /// x8ctl talks to the board through the adb server you already have (the Arduino IDE's
 /// adb, platform-tools, or Debian's adb), or directly over TCP with --connect.
@@ -58,19 +62,25 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout (with schema_version) instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output and prompts")]
     pub json: bool,
     /// Say less on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Output and prompts"
+    )]
     pub quiet: bool,
     /// Say more on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Output and prompts")]
     pub verbose: u8,
     /// Never prompt; a needed answer that is missing is an error.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output and prompts")]
     pub non_interactive: bool,
     /// Answer yes to every confirmation.
-    #[arg(short = 'y', long, global = true)]
+    #[arg(short = 'y', long, global = true, help_heading = "Output and prompts")]
     pub yes: bool,
 }
 
@@ -81,10 +91,22 @@ pub enum Command {
     Shell(shell::ShellArgs),
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
+    #[cfg(unix)]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
+    /// Show the config file's place and every setting with where its value comes from.
+    Config,
+    /// Show or empty the per-user cache (downloaded firmware, repositories).
+    #[command(subcommand)]
+    Cache(cache_cmd::CacheCommand),
     FlashFw(flash_fw::FlashFwArgs),
+    /// List the apps `x8ctl deploy` knows by name, with their repository and pinned commit.
+    Apps,
+    Deploy(deploy::DeployArgs),
+    Logs(deploy::LogsArgs),
+    Stop(deploy::StopArgs),
+    UploadSketch(deploy::UploadSketchArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -101,6 +123,8 @@ pub struct Ctx {
     pub interactive: bool,
     pub yes: bool,
     pub stderr_is_terminal: bool,
+    /// The config file's `sudo_password_command`.
+    pub sudo_password_command: Option<String>,
 }
 
 impl Ctx {
@@ -114,19 +138,20 @@ impl Ctx {
             interactive: stdin_tty && stderr_tty && !g.non_interactive && !g.yes && !g.json,
             yes: g.yes,
             stderr_is_terminal: stderr_tty,
+            sudo_password_command: None,
+        }
+    }
+
+    /// A detail line on stderr, only with -v.
+    pub fn detail(&self, msg: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{msg}");
         }
     }
 
     /// A status line on stderr (not with --quiet).
     pub fn status(&self, msg: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
-        }
-    }
-
-    /// A detail line on stderr, only with -v.
-    pub fn detail(&self, msg: &str) {
-        if self.verbose > 0 {
             let _ = writeln!(std::io::stderr().lock(), "{msg}");
         }
     }
@@ -174,7 +199,10 @@ impl CliError {
 
 /// Parse the command line, run the command, map the result to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -186,7 +214,23 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let ctx = Ctx::new(&cli.global);
+    let mut ctx = Ctx::new(&cli.global);
+    let config_path = crate::config::default_path();
+    let file = match config_path.as_deref().map(crate::config::load) {
+        Some(Ok(f)) => f,
+        None => crate::config::FileSettings::default(),
+        Some(Err(e)) => {
+            let err = CliError::failure(
+                e.to_string(),
+                "fix or remove the file (see the README's Config section)",
+            );
+            err.report(ctx.json);
+            return ExitCode::from(err.code);
+        }
+    };
+    ctx.sudo_password_command = file.sudo_password_command.clone();
+    let target = cli.target.clone().with_file_defaults(&file);
+    let cli = Cli { target, ..cli };
     let result = match cli.command {
         Command::Devices => devices::run(&ctx, &cli.target),
         Command::Shell(args) => match shell::run(&ctx, &cli.target, args) {
@@ -195,6 +239,7 @@ pub fn main() -> ExitCode {
         },
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
+        #[cfg(unix)]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
@@ -204,10 +249,19 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Cache(cmd) => cache_cmd::run(&ctx, cmd),
+        Command::Config => {
+            config_cmd::run(&ctx, &cli.target, &matches, config_path.as_deref(), &file)
+        }
         Command::FlashFw(args) => match flash_fw::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Apps => deploy::apps(&ctx),
+        Command::Deploy(args) => deploy::deploy(&ctx, &cli.target, args),
+        Command::Logs(args) => deploy::logs(&ctx, &cli.target, args),
+        Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
+        Command::UploadSketch(args) => deploy::upload_sketch(&ctx, &cli.target, args),
         Command::Completions { shell } => {
             write_completions(shell, &mut std::io::stdout().lock());
             Ok(())
@@ -220,6 +274,11 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// The man page (roff), generated from the clap definition.
+pub fn write_man_page(out: &mut dyn Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(out)
 }
 
 /// The completion script for `shell`, generated from the clap definition.

@@ -20,29 +20,57 @@ pub struct TargetArgs {
         long,
         global = true,
         env = "ANDROID_SERIAL",
-        value_name = "SERIAL"
+        value_name = "SERIAL",
+        help_heading = "Board selection"
     )]
     pub serial: Option<String>,
     /// The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE's).
-    #[arg(long, global = true, env = "X8CTL_ADB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "X8CTL_ADB",
+        value_name = "PATH",
+        help_heading = "Board selection"
+    )]
     pub adb: Option<PathBuf>,
     /// The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037).
-    #[arg(long, global = true, value_name = "HOST:PORT")]
+    #[arg(
+        long,
+        global = true,
+        env = "X8CTL_ADB_SERVER",
+        value_name = "HOST:PORT",
+        help_heading = "Board selection"
+    )]
     pub adb_server: Option<String>,
     /// Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server.
     #[arg(
         long,
         global = true,
         value_name = "HOST:PORT",
-        conflicts_with = "virtual_board"
+        conflicts_with = "virtual_board",
+        help_heading = "Board selection"
     )]
     pub connect: Option<String>,
     /// Use a virtual X8 started inside x8ctl (for trying x8ctl without a board).
-    #[arg(long = "virtual", global = true)]
+    #[arg(long = "virtual", global = true, help_heading = "Board selection")]
     pub virtual_board: bool,
 }
 
 impl TargetArgs {
+    /// Fill what neither a flag nor the environment gave from the config file.
+    pub fn with_file_defaults(mut self, file: &crate::config::FileSettings) -> TargetArgs {
+        if self.serial.is_none() {
+            self.serial = file.serial.clone();
+        }
+        if self.adb.is_none() {
+            self.adb = file.adb.clone();
+        }
+        if self.adb_server.is_none() {
+            self.adb_server = file.adb_server.clone();
+        }
+        self
+    }
+
     pub fn options(&self) -> ConnectOptions {
         ConnectOptions {
             adb: self.adb.clone(),
@@ -62,7 +90,7 @@ pub fn board_error(e: BoardError) -> CliError {
         | BoardError::NoSuchSerial { .. }
         | BoardError::Connect { .. }
         | BoardError::Server(_) => exit::NO_BOARD,
-        BoardError::Unusable { .. } | BoardError::NotX8 { .. } => exit::BOARD_UNUSABLE,
+        BoardError::Unusable { .. } => exit::BOARD_UNUSABLE,
         BoardError::Ambiguous { .. } => exit::USAGE,
         _ => exit::FAILURE,
     };
@@ -77,6 +105,27 @@ pub fn board_error(e: BoardError) -> CliError {
 
 /// Connect, pick the board, and set up the sudo password prompt.
 pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
+    let (session, board) = open_board_inner(ctx, target)?;
+    // The config file's password command, when X8CTL_SUDO_PASSWORD does not say.
+    let board = match (
+        &ctx.sudo_password_command,
+        std::env::var_os("X8CTL_SUDO_PASSWORD"),
+    ) {
+        (Some(cmd), None) => {
+            let pw = crate::config::password_from_command(cmd).map_err(|e| {
+                CliError::failure(
+                    e,
+                    "fix sudo_password_command in the config file (`x8ctl config` shows where)",
+                )
+            })?;
+            board.with_sudo_password(Some(crate::board::quote::Secret::new(pw)))
+        }
+        _ => board,
+    };
+    Ok((session, board))
+}
+
+fn open_board_inner(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
     let session = Session::open(&target.options()).map_err(board_error)?;
     let picker = |devs: &[DeviceEntry]| -> Option<usize> {
         let items: Vec<String> = devs.iter().map(DeviceEntry::label).collect();

@@ -47,6 +47,8 @@ pub struct PullArgs {
 
 /// Draws transfer events as one bar on a terminal, nothing otherwise.
 struct Bar {
+    /// With -v, each file on a line of its own.
+    verbose: bool,
     bar: Option<ProgressBar>,
     files: Mutex<(usize, usize)>,
 }
@@ -66,12 +68,19 @@ impl Bar {
             b
         });
         Bar {
+            verbose: ctx.verbose > 0 && !ctx.quiet,
             bar,
             files: Mutex::new((0, 0)),
         }
     }
 
     fn event(&self, e: TransferEvent) {
+        if let (true, TransferEvent::FileDone { path }) = (self.verbose, &e) {
+            match &self.bar {
+                Some(b) => b.println(path),
+                None => eprintln!("{path}"),
+            }
+        }
         let Some(bar) = &self.bar else { return };
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         match e {

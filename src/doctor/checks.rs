@@ -549,6 +549,10 @@ pub fn call_board(
     params: Vec<crate::rpc::msgpack::Value>,
     timeout: Duration,
 ) -> CallOutcome {
+    // m4-proxy hands a late reply to the next request. A retry reuses the first attempt's
+    // msgid: the reply it then reads (usually the answer to the first attempt, pushed one
+    // place back in the queue) is an answer to this very call either way.
+    let msgid = crate::rpc::client::next_msgid();
     let mut last = CallOutcome::Timeout;
     for _ in 0..2 {
         let mut s = match board.connect_port(5001) {
@@ -559,6 +563,7 @@ pub fn call_board(
         s.set_read_timeout_to(Some(timeout));
         let opts = CallOptions {
             timeout,
+            msgid: Some(msgid),
             ..CallOptions::default()
         };
         let o = call_on_stream(&mut s, method, params.clone(), &opts);

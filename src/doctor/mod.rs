@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::board::Board;
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::select::Choice;
-use crate::board::{Board, BoardError};
 
 /// The latest known H7 firmware release (arduino/portentax8-stm32h7-fw tag `0.0.5`,
 /// 2025-02-21, with the RPC fixes of PR #58).
@@ -409,7 +409,22 @@ impl Doctor {
             transport: b.transport().name().to_string(),
             serial: b.serial().to_string(),
         });
-        run_graph(self.board.clone(), &mut results, on_event);
+        let runner: Runner<Arc<Board>> = |id, board, timeout| {
+            checks::run(
+                id,
+                &CheckCtx {
+                    board: board.clone(),
+                    timeout,
+                },
+            )
+        };
+        run_graph(
+            self.board.clone(),
+            &mut results,
+            on_event,
+            runner,
+            &CheckId::timeout,
+        );
         Report {
             target,
             checks: CheckId::ALL
@@ -506,10 +521,15 @@ impl Doctor {
 }
 
 /// Run the checks after `board`, concurrently as their prerequisites allow.
-fn run_graph(
-    board: Option<Arc<Board>>,
+/// Runs one check with its context and time limit (on its own thread).
+type Runner<C> = fn(CheckId, &C, Duration) -> Finding;
+
+fn run_graph<C: Clone + Send + 'static>(
+    board: Option<C>,
     results: &mut BTreeMap<CheckId, CheckResult>,
     on_event: &mut dyn FnMut(Event),
+    runner: Runner<C>,
+    timeout_of: &dyn Fn(CheckId) -> Duration,
 ) {
     let (tx, rx) = mpsc::channel::<(CheckId, Finding, Duration)>();
     // id -> (started, deadline)
@@ -559,19 +579,16 @@ fn run_graph(
                     continue;
                 };
                 let tx = tx.clone();
-                let ctx = CheckCtx {
-                    board,
-                    timeout: id.timeout(),
-                };
+                let timeout = timeout_of(id);
                 on_event(Event::Started(id));
                 let now = Instant::now();
-                running.insert(id, (now, now + id.timeout()));
+                running.insert(id, (now, now + timeout));
                 let spawned = std::thread::Builder::new()
                     .name(format!("doctor-{}", id.name()))
                     .spawn(move || {
                         let t = Instant::now();
                         let f = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            checks::run(id, &ctx)
+                            runner(id, &board, timeout)
                         }))
                         .unwrap_or_else(|_| {
                             Finding::fail(
@@ -617,7 +634,10 @@ fn run_graph(
                 for id in late {
                     if let Some((started, _)) = running.remove(&id) {
                         let r = Finding::fail(
-                            format!("did not finish within {} s", id.timeout().as_secs()),
+                            format!(
+                                "did not finish within {} s",
+                                secs_text(timeout_of(id))
+                            ),
                             "the board is slow or stuck: check the cable, or reboot the board (`x8ctl shell --root reboot`)",
                         )
                         .into_result(id, started.elapsed());
@@ -630,17 +650,100 @@ fn run_graph(
     }
 }
 
-/// The error of opening a board, as the `adb` and `board` checks report it.
-pub fn is_adb_level(e: &BoardError) -> bool {
-    matches!(
-        e,
-        BoardError::NoAdb { .. } | BoardError::Server(_) | BoardError::Connect { .. }
-    )
+/// `8`, `0.5`: seconds without needless decimals.
+fn secs_text(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{:.1}", d.as_secs_f64())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fake chain: every check sleeps a little; `sudo` hangs past its time limit and
+    /// `x8h7-modules` fails.
+    fn fake_runner(id: CheckId, _: &(), _: Duration) -> Finding {
+        match id {
+            CheckId::Sudo => {
+                std::thread::sleep(Duration::from_millis(1500));
+                Finding::ok("too late")
+            }
+            CheckId::Modules => {
+                std::thread::sleep(Duration::from_millis(100));
+                Finding::fail("not loaded", "load them")
+            }
+            _ => {
+                std::thread::sleep(Duration::from_millis(100));
+                Finding::ok("fine")
+            }
+        }
+    }
+
+    #[test]
+    fn the_graph_runs_concurrently_with_per_check_timeouts_and_skips() {
+        let mut results = BTreeMap::new();
+        for id in [CheckId::Adb, CheckId::Board] {
+            results.insert(id, Finding::ok("").into_result(id, Duration::ZERO));
+        }
+        let mut started = Vec::new();
+        let t = Instant::now();
+        run_graph(
+            Some(()),
+            &mut results,
+            &mut |e| {
+                if let Event::Started(id) = e {
+                    started.push(id)
+                }
+            },
+            fake_runner,
+            &|id| {
+                if id == CheckId::Sudo {
+                    Duration::from_millis(300)
+                } else {
+                    Duration::from_secs(5)
+                }
+            },
+        );
+        let took = t.elapsed();
+        let st = |id| results.get(&id).map(|r| r.status);
+        assert_eq!(st(CheckId::Sudo), Some(Status::Fail));
+        let sudo = &results[&CheckId::Sudo];
+        assert!(sudo.summary.contains("within 0.3 s"), "{}", sudo.summary);
+        assert!(sudo.duration < Duration::from_millis(1000));
+        assert_eq!(st(CheckId::Modules), Some(Status::Fail));
+        for id in [
+            CheckId::H7Firmware,
+            CheckId::X8h7Ui,
+            CheckId::M4Proxy,
+            CheckId::Rpc,
+        ] {
+            assert_eq!(st(id), Some(Status::Skip), "{}", id.name());
+        }
+        assert!(
+            results[&CheckId::M4Proxy]
+                .summary
+                .contains("/dev/x8h7_ui was skipped")
+        );
+        for id in [
+            CheckId::Identity,
+            CheckId::H7Boot,
+            CheckId::Docker,
+            CheckId::Containers,
+            CheckId::Disk,
+        ] {
+            assert_eq!(st(id), Some(Status::Ok), "{}", id.name());
+        }
+        assert_eq!(results.len(), CheckId::ALL.len());
+        // Seven checks of 100 ms after the board, then containers: concurrent, not 800 ms+.
+        assert!(took < Duration::from_millis(700), "took {took:?}");
+        assert!(
+            !started.contains(&CheckId::Rpc),
+            "skipped checks never start"
+        );
+    }
 
     #[test]
     fn chain_order_and_dependencies() {

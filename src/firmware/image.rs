@@ -3,7 +3,7 @@
 //! sits at offset 0x40000. ELF, Intel HEX, empty, text and oversized files are refused with
 //! what to do instead.
 
-use crate::sim::fwimage::{FLASH_BASE, VERSION_OFFSET, version_of};
+use super::fwimage::{FLASH_BASE, VERSION_OFFSET, version_of};
 
 /// The M7's flash bank (bank 1 of the STM32H747's two 1 MiB banks).
 pub const FLASH_BANK_SIZE: usize = 1024 * 1024;
@@ -139,7 +139,7 @@ pub fn check(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::fwimage::make_image;
+    use crate::firmware::fwimage::make_image;
 
     #[test]
     fn a_real_shaped_image_passes() {

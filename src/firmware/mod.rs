@@ -3,5 +3,6 @@
 
 pub mod build;
 pub mod download;
+pub mod fwimage;
 pub mod image;
 pub mod releases;

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::board::locate::Os;
-
 /// The releases file compiled into x8ctl.
 pub const BUILT_IN: &str = include_str!("../../firmware/releases.toml");
 
@@ -70,35 +68,7 @@ impl Releases {
     }
 }
 
-/// x8ctl's cache folder for `os`, from the environment `env` gives: `X8CTL_CACHE_DIR`;
-/// Linux `$XDG_CACHE_HOME/x8ctl` or `~/.cache/x8ctl`; macOS `~/Library/Caches/x8ctl`;
-/// Windows `%LOCALAPPDATA%\x8ctl\cache`.
-pub fn cache_dir_for(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let get = |k: &str| env(k).filter(|v| !v.is_empty());
-    if let Some(d) = get("X8CTL_CACHE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    match os {
-        Os::Linux => get("XDG_CACHE_HOME")
-            .map(|x| PathBuf::from(x).join("x8ctl"))
-            .or_else(|| get("HOME").map(|h| PathBuf::from(h).join(".cache").join("x8ctl"))),
-        Os::MacOs => get("HOME").map(|h| {
-            PathBuf::from(h)
-                .join("Library")
-                .join("Caches")
-                .join("x8ctl")
-        }),
-        Os::Windows => get("LOCALAPPDATA")
-            .map(PathBuf::from)
-            .or_else(|| get("USERPROFILE").map(|h| PathBuf::from(h).join("AppData").join("Local")))
-            .map(|d| d.join("x8ctl").join("cache")),
-    }
-}
-
-/// This machine's cache folder.
-pub fn cache_dir() -> Option<PathBuf> {
-    cache_dir_for(Os::current(), &|k| std::env::var(k).ok())
-}
+pub use crate::cache::{dir as cache_dir, dir_for as cache_dir_for};
 
 /// Where release `tag`'s image lives in the cache.
 pub fn cached_image(cache: &Path, tag: &str) -> PathBuf {
@@ -140,48 +110,6 @@ pub fn cached_tags(cache: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    #[test]
-    fn cache_dirs_per_os() {
-        let linux = env(&[("HOME", "/home/u")]);
-        assert_eq!(
-            cache_dir_for(Os::Linux, &linux),
-            Some(PathBuf::from("/home/u/.cache/x8ctl"))
-        );
-        let xdg = env(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/c")]);
-        assert_eq!(
-            cache_dir_for(Os::Linux, &xdg),
-            Some(PathBuf::from("/c/x8ctl"))
-        );
-        let mac = env(&[("HOME", "/Users/u")]);
-        assert_eq!(
-            cache_dir_for(Os::MacOs, &mac),
-            Some(PathBuf::from("/Users/u/Library/Caches/x8ctl"))
-        );
-        let win = env(&[("LOCALAPPDATA", r"C:\Users\u\AppData\Local")]);
-        assert_eq!(
-            cache_dir_for(Os::Windows, &win),
-            Some(
-                PathBuf::from(r"C:\Users\u\AppData\Local")
-                    .join("x8ctl")
-                    .join("cache")
-            )
-        );
-        let over = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "/tmp/c")]);
-        for os in [Os::Linux, Os::MacOs, Os::Windows] {
-            assert_eq!(cache_dir_for(os, &over), Some(PathBuf::from("/tmp/c")));
-        }
-        assert_eq!(cache_dir_for(Os::Linux, &env(&[])), None);
-    }
 
     #[test]
     fn the_built_in_list_has_the_five_tags_without_assets() {

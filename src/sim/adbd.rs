@@ -876,9 +876,25 @@ fn sync_loop(
         };
         let sent = match req {
             Request::Stat(path) => {
-                let reply = match vfs.lstat(&path) {
-                    Some(m) => {
-                        wire::stat_reply(m.mode, m.size.min(u64::from(u32::MAX)) as u32, m.mtime)
+                // lstat, as adbd's STAT; but `path/` follows a symlink and must be a folder
+                // (adb pull asks that to learn whether a link points at a folder).
+                let meta = if path.len() > 1 && path.ends_with('/') {
+                    vfs.stat(&path, true)
+                        .ok()
+                        .filter(|st| st.is_dir())
+                        .map(|st| {
+                            (
+                                st.mode,
+                                st.size,
+                                st.mtime.clamp(0, i64::from(u32::MAX)) as u32,
+                            )
+                        })
+                } else {
+                    vfs.lstat(&path).map(|m| (m.mode, m.size, m.mtime))
+                };
+                let reply = match meta {
+                    Some((mode, size, mtime)) => {
+                        wire::stat_reply(mode, size.min(u64::from(u32::MAX)) as u32, mtime)
                     }
                     None => wire::stat_reply(0, 0, 0),
                 };

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::faults::{Fault, Faults};
 use super::services::Services;
-use super::vfs::Vfs;
+use super::vfs::{FsError, Vfs};
 
 #[derive(Debug, Clone)]
 pub struct BoardConfig {
@@ -252,13 +252,28 @@ impl Board {
         } else {
             None
         };
-        Ok(Arc::new(Board {
+        let board = Arc::new(Board {
             cfg,
             faults,
             vfs,
             hostname,
             services,
-        }))
+        });
+        if board.services.is_some() {
+            // The x8h7 sysfs files read through the H7: a silent H7 times out.
+            let weak = Arc::downgrade(&board);
+            board.vfs.set_device_check(Box::new(move |path| {
+                let b = weak.upgrade()?;
+                match b.services_opt()?.sysfs_read(path)? {
+                    Err(_) => Some(FsError::TimedOut),
+                    Ok(_) => None,
+                }
+            }));
+        }
+        if with_services {
+            watch_m4_sketch(Arc::downgrade(&board));
+        }
+        Ok(board)
     }
 
     pub fn serial(&self) -> &str {
@@ -324,6 +339,76 @@ impl Board {
             s.stop();
         }
     }
+}
+
+/// The board's `monitor-m4-elf-file.path` unit (`PathModified=/tmp/arduino/m4-user-sketch.elf`)
+/// and the service it starts: once the file has changed and stays the same for one more
+/// look (it was closed), OpenOCD programs it into the M4 (`program FILE verify reset exit`)
+/// and its lines go to the journal under `monitor-m4-elf-file.service`. Polled every
+/// 100 ms; the thread ends with the board.
+fn watch_m4_sketch(board: std::sync::Weak<Board>) {
+    const SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
+    const UNIT: &str = "monitor-m4-elf-file.service";
+    let look = |b: &Board| -> Option<(std::time::SystemTime, u64)> {
+        let m = std::fs::metadata(b.root().join(SKETCH.trim_start_matches('/'))).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    };
+    let mut seen = board.upgrade().and_then(|b| look(&b));
+    let mut pending: Option<(std::time::SystemTime, u64)> = None;
+    let _ = std::thread::Builder::new()
+        .name("monitor-m4-elf-file".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let Some(b) = board.upgrade() else { return };
+                let Some(svc) = b.services_opt() else { return };
+                let now = look(&b);
+                if now == seen {
+                    pending = None;
+                    continue;
+                }
+                if now.is_none() {
+                    seen = None;
+                    continue;
+                }
+                if pending != now {
+                    pending = now;
+                    continue;
+                }
+                seen = now;
+                pending = None;
+                let j = svc.journal();
+                j.systemd(UNIT, "Starting Program the M4 with the uploaded sketch...");
+                let args: Vec<String> = [
+                    "-f",
+                    "/usr/arduino/extra/openocd_script-imx_gpio.cfg",
+                    "-c",
+                    "program /tmp/arduino/m4-user-sketch.elf verify reset exit",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+                let read = |p: &str| b.vfs().read(p, crate::sim::vfs::User::Root).ok();
+                let (lines, code) = svc.openocd(&args, crate::sim::vfs::User::Root, &read);
+                for (_, l) in lines {
+                    j.log(UNIT, "openocd", 1201, l);
+                }
+                if code == 0 {
+                    j.systemd(UNIT, format!("{UNIT}: Deactivated successfully."));
+                    j.systemd(UNIT, "Finished Program the M4 with the uploaded sketch.");
+                } else {
+                    j.systemd(
+                        UNIT,
+                        format!("{UNIT}: Main process exited, code=exited, status={code}/FAILURE"),
+                    );
+                    j.systemd(UNIT, format!("{UNIT}: Failed with result 'exit-code'."));
+                    j.systemd(
+                        UNIT,
+                        "Failed to start Program the M4 with the uploaded sketch.",
+                    );
+                }
+            }
+        });
 }
 
 #[cfg(test)]

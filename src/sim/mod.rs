@@ -7,12 +7,12 @@
 pub mod adbd;
 pub mod board;
 pub mod faults;
-pub mod fwimage;
 pub mod m4;
 pub mod services;
 pub mod shell;
 pub mod vfs;
 
+pub use crate::firmware::fwimage;
 pub use board::{Board, BoardConfig};
 pub use faults::{Fault, Faults};
 

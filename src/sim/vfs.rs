@@ -138,6 +138,9 @@ pub enum FsError {
     NotEmpty,
     #[error("Invalid argument")]
     Invalid,
+    /// A device file whose device does not answer (the x8h7 sysfs files of a silent H7).
+    #[error("Connection timed out")]
+    TimedOut,
     #[error("Input/output error")]
     Io,
 }
@@ -186,6 +189,7 @@ impl FsError {
             FsError::Exists => io::ErrorKind::AlreadyExists,
             FsError::NotEmpty => io::ErrorKind::DirectoryNotEmpty,
             FsError::Invalid => io::ErrorKind::InvalidInput,
+            FsError::TimedOut => io::ErrorKind::TimedOut,
             FsError::Io => io::ErrorKind::Other,
         };
         io::Error::new(kind, self)
@@ -216,7 +220,13 @@ pub struct Vfs {
     total: AtomicU64,
     /// Owner overrides (real board path -> uid) for files whose owner differs from the default rule.
     owners: Mutex<HashMap<String, u32>>,
+    /// Asked before a file is opened for reading: a device file whose device does not answer
+    /// fails with its error (set by the board's services).
+    device_check: std::sync::OnceLock<DeviceCheck>,
 }
+
+/// See [`Vfs::set_device_check`].
+pub type DeviceCheck = Box<dyn Fn(&str) -> Option<FsError> + Send + Sync>;
 
 /// A file being written; every write is checked against the free space (disk-full fault).
 pub struct VfsWriter {
@@ -338,6 +348,7 @@ impl Vfs {
             usr_rw: AtomicBool::new(false),
             total: AtomicU64::new(DEFAULT_TOTAL),
             owners: Mutex::new(HashMap::new()),
+            device_check: std::sync::OnceLock::new(),
         }
     }
 
@@ -718,8 +729,17 @@ impl Vfs {
         self.names_host(&host)
     }
 
+    /// Reads of device files (the x8h7 sysfs files) ask `check` first; it returns the error
+    /// a read gives while the device does not answer. Set once, by the board.
+    pub fn set_device_check(&self, check: DeviceCheck) {
+        let _ = self.device_check.set(check);
+    }
+
     pub fn open_read(&self, path: &str, user: User) -> Result<File, FsError> {
         let (real, host) = self.locate(path, true)?;
+        if let Some(err) = self.device_check.get().and_then(|check| check(&real)) {
+            return Err(err);
+        }
         let st = self.stat_host(&real, &host)?;
         if st.is_dir() {
             return Err(FsError::IsADirectory);

@@ -104,6 +104,7 @@ impl AdbServer {
         let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
         c.env("HOME", self.home.path())
             .env("ANDROID_ADB_SERVER_PORT", self.port.to_string())
+            .env("X8CTL_CONFIG", self.home.path().join("no-config.toml"))
             .env_remove("ANDROID_SERIAL")
             .env_remove("X8CTL_SUDO_PASSWORD")
             .env("NO_COLOR", "1")
@@ -127,6 +128,10 @@ pub fn x8ctl_direct(sim: &Sim) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
     c.arg("--connect")
         .arg(sim.addr().to_string())
+        .env(
+            "X8CTL_CONFIG",
+            std::env::temp_dir().join("x8ctl-tests-no-config.toml"),
+        )
         .env_remove("ANDROID_SERIAL")
         .env_remove("X8CTL_SUDO_PASSWORD")
         .env_remove("ANDROID_ADB_SERVER_PORT")
@@ -160,4 +165,90 @@ pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
 /// The sandbox path of a board path.
 pub fn board_path(sim: &Sim, path: &str) -> PathBuf {
     sim.board().root().join(path.trim_start_matches('/'))
+}
+
+/// A virtual X8 reached the two ways x8ctl reaches a board: through a private adb server,
+/// or directly (`--connect`).
+pub struct Rig {
+    pub sim: Sim,
+    pub adb: Option<AdbServer>,
+}
+
+impl Rig {
+    pub fn server(sim: Sim) -> Rig {
+        let adb = AdbServer::start();
+        adb.connect(&sim);
+        Rig {
+            sim,
+            adb: Some(adb),
+        }
+    }
+
+    pub fn direct(sim: Sim) -> Rig {
+        Rig { sim, adb: None }
+    }
+
+    /// One rig on each path, each with its own board from `make`.
+    pub fn both(make: impl Fn() -> Sim) -> Vec<Rig> {
+        vec![Rig::server(make()), Rig::direct(make())]
+    }
+
+    pub fn name(&self) -> &'static str {
+        if self.adb.is_some() {
+            "adb-server"
+        } else {
+            "direct"
+        }
+    }
+
+    /// An x8ctl command that reaches this rig's board.
+    pub fn x8ctl(&self) -> Command {
+        match &self.adb {
+            Some(a) => a.x8ctl(),
+            None => x8ctl_direct(&self.sim),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_env(args, &[])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let mut c = self.x8ctl();
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        run(c)
+    }
+
+    /// `x8ctl --json ARGS`: the exit code, the one JSON document (schema_version checked), stderr.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let (code, out, err) = self.run(&a);
+        let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| {
+            panic!(
+                "{}: stdout is not one JSON document ({e}): {out:?} / {err}",
+                self.name()
+            )
+        });
+        assert_eq!(doc["schema_version"], 1, "{}: {doc}", self.name());
+        (code, doc, err)
+    }
+
+    /// The library's session for this rig (in-process, no x8ctl binary).
+    pub fn session(&self) -> x8ctl::board::connect::Session {
+        let opts = match &self.adb {
+            Some(adb) => x8ctl::board::connect::ConnectOptions {
+                adb_server: Some(format!("127.0.0.1:{}", adb.port)),
+                ..Default::default()
+            },
+            None => x8ctl::board::connect::ConnectOptions {
+                connect: Some(self.sim.addr().to_string()),
+                ..Default::default()
+            },
+        };
+        x8ctl::board::connect::Session::open(&opts).expect("session")
+    }
 }

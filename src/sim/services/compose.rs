@@ -1,44 +1,35 @@
-//! `docker compose` (v2) on the virtual X8: the subset of the compose file the Arduino apps
-//! use, with `${VAR}` interpolation from the shell's environment and `.env`, and the
-//! commands the tutorial types: up (-d), down, ps, logs (-f, --tail), stop, start,
-//! restart, config, version.
+//! `docker compose` (v2): `up [-d]`, `down`, `ps`, `logs [-f] [--tail N]`, `stop`, `start`,
+//! `restart`, `config`, `version`, with `-f FILE`, `-p NAME` and `--project-directory`.
 //!
-//! An unset variable interpolates to a blank string with compose's warning, so the apps'
-//! `hub.foundries.io/${FACTORY}/...` becomes `hub.foundries.io//...` and `up` fails with
-//! "invalid reference format", as on the board.
+//! Interpolation: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR`, `$$`, from the
+//! shell environment, then the project's `.env`. An unset variable gives compose's warning and
+//! a blank string; with `${FACTORY}` unset the python-rpc-sensors image becomes
+//! `hub.foundries.io//python-rpc-sensors:latest`, which compose rejects with
+//! `invalid reference format` (compose validates references locally, before any pull, so
+//! the message has no "Error response from daemon" prefix).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::docker::{
-    Cli, Container, FsView, RunSpec, check_ref, follow_logs, join_path, pull_error,
+    Cli, Container, FsView, RunSpec, check_ref, follow_logs, join_path, normalize_ref, pull_error,
 };
+use super::template::tabulate;
 use super::yaml::{self, Yaml};
 use super::{Services, put};
 
 const FILES: &[&str] = &[
     "compose.yaml",
     "compose.yml",
-    "docker-compose.yml",
     "docker-compose.yaml",
+    "docker-compose.yml",
 ];
 
-/// `-f`, `--project-directory`, `-p`.
-#[derive(Default)]
-struct ProjectOpts {
-    file: Option<String>,
-    dir: Option<String>,
-    name: Option<String>,
-}
-
-struct Project {
-    name: String,
-    dir: String,
-    services: Vec<(String, Yaml)>,
-}
-
-/// `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR`, `$$`. Unset names are collected.
-fn interpolate(s: &str, env: &BTreeMap<String, String>, unset: &mut Vec<String>) -> String {
+fn interpolate(
+    s: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<String>,
+) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -49,102 +40,90 @@ fn interpolate(s: &str, env: &BTreeMap<String, String>, unset: &mut Vec<String>)
             i += 1;
             continue;
         }
-        match chars.get(i + 1) {
-            Some('$') => {
-                out.push('$');
-                i += 2;
-            }
-            Some('{') => {
-                let Some(end) = chars[i + 2..].iter().position(|&c| c == '}') else {
-                    out.push_str(&chars[i..].iter().collect::<String>());
-                    break;
-                };
-                let body: String = chars[i + 2..i + 2 + end].iter().collect();
-                let (name, default, colon) = if let Some((n, d)) = body.split_once(":-") {
-                    (n.to_string(), Some(d.to_string()), true)
-                } else if let Some((n, d)) = body.split_once('-') {
-                    (n.to_string(), Some(d.to_string()), false)
-                } else {
-                    (body.clone(), None, false)
-                };
-                let value = env.get(&name).cloned();
-                let v = match (value, default) {
-                    (Some(v), Some(d)) if v.is_empty() && colon => d,
-                    (Some(v), _) => v,
-                    (None, Some(d)) => d,
-                    (None, None) => {
-                        if !unset.contains(&name) {
-                            unset.push(name.clone());
-                        }
-                        String::new()
-                    }
-                };
-                out.push_str(&v);
-                i += 3 + end;
-            }
-            Some(n) if n.is_ascii_alphabetic() || *n == '_' => {
-                let name: String = chars[i + 1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
-                    .collect();
-                match env.get(&name) {
-                    Some(v) => out.push_str(v),
-                    None => {
-                        if !unset.contains(&name) {
-                            unset.push(name.clone());
-                        }
-                    }
-                }
-                i += 1 + name.chars().count();
-            }
-            _ => {
-                out.push('$');
+        if chars.get(i + 1) == Some(&'$') {
+            out.push('$');
+            i += 2;
+            continue;
+        }
+        if chars.get(i + 1) == Some(&'{') {
+            let Some(end) = chars[i + 2..].iter().position(|c| *c == '}') else {
+                out.push(c);
                 i += 1;
+                continue;
+            };
+            let inner: String = chars[i + 2..i + 2 + end].iter().collect();
+            let (name, default, colon) = if let Some((n, d)) = inner.split_once(":-") {
+                (n.to_string(), Some(d.to_string()), true)
+            } else if let Some((n, d)) = inner.split_once('-') {
+                (n.to_string(), Some(d.to_string()), false)
+            } else {
+                (inner.clone(), None, false)
+            };
+            let v = vars(&name);
+            let val = match (v, default) {
+                (Some(v), Some(d)) if colon && v.is_empty() => d,
+                (Some(v), _) => v,
+                (None, Some(d)) => d,
+                (None, None) => {
+                    if !missing.contains(&name) {
+                        missing.push(name);
+                    }
+                    String::new()
+                }
+            };
+            out.push_str(&val);
+            i += 3 + end;
+            continue;
+        }
+        let name: String = chars[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+            .collect();
+        if name.is_empty() {
+            out.push('$');
+            i += 1;
+            continue;
+        }
+        match vars(&name) {
+            Some(v) => out.push_str(&v),
+            None => {
+                if !missing.contains(&name) {
+                    missing.push(name.clone());
+                }
             }
         }
+        i += 1 + name.chars().count();
     }
     out
 }
 
-fn interpolate_yaml(y: &Yaml, env: &BTreeMap<String, String>, unset: &mut Vec<String>) -> Yaml {
+fn interp_yaml(y: &Yaml, vars: &dyn Fn(&str) -> Option<String>, missing: &mut Vec<String>) -> Yaml {
     match y {
-        Yaml::Str(s) => Yaml::Str(interpolate(s, env, unset)),
-        Yaml::List(l) => Yaml::List(l.iter().map(|x| interpolate_yaml(x, env, unset)).collect()),
+        Yaml::Str(s) => Yaml::Str(interpolate(s, vars, missing)),
+        Yaml::List(l) => Yaml::List(l.iter().map(|x| interp_yaml(x, vars, missing)).collect()),
         Yaml::Map(m) => Yaml::Map(
             m.iter()
-                .map(|(k, v)| (k.clone(), interpolate_yaml(v, env, unset)))
+                .map(|(k, v)| (k.clone(), interp_yaml(v, vars, missing)))
                 .collect(),
         ),
         Yaml::Null => Yaml::Null,
     }
 }
 
-/// A project name as compose makes it: lowercase letters, digits, `-` and `_`.
-fn project_name(s: &str) -> String {
-    s.to_ascii_lowercase()
+struct Project {
+    name: String,
+    dir: String,
+    services: Vec<(String, Yaml)>,
+}
+
+fn normalize_project(s: &str) -> String {
+    s.to_lowercase()
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect()
 }
 
-fn dotenv(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            if l.is_empty() || l.starts_with('#') {
-                return None;
-            }
-            let (k, v) = l.split_once('=')?;
-            Some((
-                k.trim().to_string(),
-                v.trim().trim_matches('"').trim_matches('\'').to_string(),
-            ))
-        })
-        .collect()
-}
-
-/// `environment:` as a list of `K=V` or a map.
-fn environment(y: Option<&Yaml>) -> Vec<String> {
+fn env_list(y: Option<&Yaml>) -> Vec<String> {
     match y {
         Some(Yaml::Map(m)) => m
             .iter()
@@ -155,109 +134,125 @@ fn environment(y: Option<&Yaml>) -> Vec<String> {
     }
 }
 
-fn words(y: Option<&Yaml>) -> Option<Vec<String>> {
-    match y? {
-        Yaml::Str(s) => Some(s.split_whitespace().map(str::to_string).collect()),
-        Yaml::List(_) => Some(y?.strings()),
-        _ => None,
-    }
-}
-
 impl Services {
     fn load_project(
         &self,
-        opts: &ProjectOpts,
+        opts: &ComposeOpts,
         cwd: &str,
         env: &BTreeMap<String, String>,
         fs: &dyn FsView,
         cli: &mut Cli,
-    ) -> Result<Project, i32> {
-        let (file, dir, pname) = (
-            opts.file.as_deref(),
-            opts.dir.as_deref(),
-            opts.name.as_deref(),
-        );
-        let dir = dir
+    ) -> Option<Project> {
+        let base = opts
+            .project_dir
+            .as_ref()
             .map(|d| join_path(cwd, d))
             .unwrap_or_else(|| cwd.to_string());
-        let path = match file {
-            Some(f) => join_path(cwd, f),
-            None => match FILES
-                .iter()
-                .map(|f| join_path(&dir, f))
-                .find(|p| fs.exists(p))
-            {
-                Some(p) => p,
-                None => {
-                    put(cli.err, "no configuration file provided: not found\n");
-                    return Err(1);
+        let file = match &opts.file {
+            Some(f) => {
+                let p = join_path(&base, f);
+                if !fs.exists(&p) {
+                    put(cli.err, &format!("open {p}: no such file or directory\n"));
+                    return None;
                 }
-            },
+                p
+            }
+            None => {
+                let mut dir = base.clone();
+                loop {
+                    if let Some(f) = FILES
+                        .iter()
+                        .map(|f| join_path(&dir, f))
+                        .find(|p| fs.exists(p))
+                    {
+                        break f;
+                    }
+                    if dir == "/" {
+                        put(cli.err, "no configuration file provided: not found\n");
+                        return None;
+                    }
+                    dir = join_path(&dir, "..");
+                }
+            }
         };
-        let text = match fs.read(&path) {
+        let dir = opts
+            .project_dir
+            .as_ref()
+            .map(|d| join_path(cwd, d))
+            .unwrap_or_else(|| join_path(&file, ".."));
+        let text = match fs.read(&file) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(_) => {
-                put(
-                    cli.err,
-                    &format!("open {path}: no such file or directory\n"),
-                );
-                return Err(1);
+            Err(e) => {
+                put(cli.err, &format!("open {file}: {e}\n"));
+                return None;
             }
         };
-        let mut vars = env.clone();
-        if let Ok(b) = fs.read(&join_path(&dir, ".env")) {
-            for (k, v) in dotenv(&String::from_utf8_lossy(&b)) {
-                vars.entry(k).or_insert(v);
-            }
-        }
         let doc = match yaml::parse(&text) {
             Ok(d) => d,
             Err(e) => {
-                put(cli.err, &format!("yaml: {e}\n"));
-                return Err(1);
+                put(cli.err, &format!("{e}\n"));
+                return None;
             }
         };
-        let mut unset = Vec::new();
-        let doc = interpolate_yaml(&doc, &vars, &mut unset);
-        for name in &unset {
+        let mut dotenv: BTreeMap<String, String> = BTreeMap::new();
+        if let Ok(b) = fs.read(&join_path(&dir, ".env")) {
+            for l in String::from_utf8_lossy(&b).lines() {
+                let l = l.trim();
+                if l.starts_with('#') {
+                    continue;
+                }
+                if let Some((k, v)) = l.split_once('=') {
+                    dotenv.insert(
+                        k.trim().to_string(),
+                        v.trim().trim_matches(|c| c == '"' || c == '\'').to_string(),
+                    );
+                }
+            }
+        }
+        let vars = |k: &str| env.get(k).cloned().or_else(|| dotenv.get(k).cloned());
+        let mut missing = Vec::new();
+        let doc = interp_yaml(&doc, &vars, &mut missing);
+        for m in &missing {
             put(
                 cli.err,
                 &format!(
-                    "WARN[0000] The \"{name}\" variable is not set. Defaulting to a blank string. \n"
+                    "WARN[0000] The \"{m}\" variable is not set. Defaulting to a blank string. \n"
                 ),
             );
         }
-        let Some(Yaml::Map(services)) = doc.get("services") else {
+        let Some(Yaml::Map(services)) = doc.get("services").cloned() else {
             put(cli.err, "no service selected\n");
-            return Err(1);
+            return None;
         };
-        let base = dir.rsplit('/').find(|s| !s.is_empty()).unwrap_or("default");
-        let name = pname
-            .map(str::to_string)
-            .or_else(|| doc.get("name").and_then(Yaml::as_str).map(str::to_string))
-            .unwrap_or_else(|| base.to_string());
-        Ok(Project {
-            name: project_name(&name),
+        let name = opts
+            .project
+            .clone()
+            .or_else(|| env.get("COMPOSE_PROJECT_NAME").cloned())
+            .or_else(|| doc.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .unwrap_or_else(|| dir.rsplit('/').next().unwrap_or("default").to_string());
+        Some(Project {
+            name: normalize_project(&name),
             dir,
-            services: services.clone(),
+            services,
         })
     }
 
-    fn project_containers(&self, project: &str) -> Vec<Arc<Container>> {
-        self.docker
-            .containers()
-            .into_iter()
-            .filter(|c| {
-                c.spec
+    fn project_containers(&self, p: &Project) -> Vec<(String, Arc<Container>)> {
+        let mut v = Vec::new();
+        for c in self.docker.containers() {
+            if c.spec.labels.get("com.docker.compose.project") == Some(&p.name) {
+                let svc = c
+                    .spec
                     .labels
-                    .get("com.docker.compose.project")
-                    .map(String::as_str)
-                    == Some(project)
-            })
-            .collect()
+                    .get("com.docker.compose.service")
+                    .cloned()
+                    .unwrap_or_default();
+                v.push((svc, c));
+            }
+        }
+        v
     }
 
-    /// `docker compose ARGS`.
     pub(super) fn compose(
         &self,
         args: &[String],
@@ -266,100 +261,224 @@ impl Services {
         fs: &dyn FsView,
         cli: &mut Cli,
     ) -> i32 {
-        let mut opts = ProjectOpts::default();
+        let mut opts = ComposeOpts::default();
         let mut i = 0;
         while i < args.len() && args[i].starts_with('-') {
-            let take = |i: &mut usize| -> Option<String> {
-                *i += 1;
-                args.get(*i).cloned()
-            };
-            match args[i].as_str() {
-                "-f" | "--file" => opts.file = take(&mut i),
-                "--project-directory" => opts.dir = take(&mut i),
-                "-p" | "--project-name" => opts.name = take(&mut i),
-                "--env-file" | "--profile" | "--ansi" | "--progress" => {
-                    let _ = take(&mut i);
+            let a = args[i].as_str();
+            match a {
+                "-f" | "--file" => {
+                    opts.file = args.get(i + 1).cloned();
+                    i += 1;
                 }
+                "-p" | "--project-name" => {
+                    opts.project = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "--project-directory" => {
+                    opts.project_dir = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "--env-file" | "--profile" | "--ansi" | "--progress" => i += 1,
                 "-v" | "--version" => {
                     put(cli.out, "Docker Compose version v2.20.3\n");
                     return 0;
                 }
-                other => {
-                    put(cli.err, &format!("unknown flag: {other}\n"));
-                    return 1;
+                _ => {
+                    if let Some(v) = a.strip_prefix("--file=") {
+                        opts.file = Some(v.into());
+                    } else if let Some(v) = a.strip_prefix("--project-directory=") {
+                        opts.project_dir = Some(v.into());
+                    } else if let Some(v) = a.strip_prefix("--project-name=") {
+                        opts.project = Some(v.into());
+                    }
                 }
             }
             i += 1;
         }
-        let Some(cmd) = args.get(i) else {
+        let Some(verb) = args.get(i) else {
             put(
                 cli.out,
                 "\nUsage:  docker compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Docker.\n",
             );
             return 0;
         };
-        let rest = &args[i + 1..];
-        if cmd == "version" {
+        let rest: Vec<String> = args[i + 1..].to_vec();
+        if verb == "version" {
             put(cli.out, "Docker Compose version v2.20.3\n");
             return 0;
         }
-        let project = match self.load_project(&opts, cwd, env, fs, cli) {
-            Ok(p) => p,
-            Err(code) => return code,
+        let known = [
+            "up", "down", "ps", "logs", "stop", "start", "restart", "config", "build", "pull", "rm",
+        ];
+        if !known.contains(&verb.as_str()) {
+            put(
+                cli.err,
+                &format!("unknown docker command: \"compose {verb}\"\n"),
+            );
+            return 1;
+        }
+        let Some(p) = self.load_project(&opts, cwd, env, fs, cli) else {
+            return 1;
         };
-        match cmd.as_str() {
-            "up" => self.compose_up(&project, rest, cli),
-            "down" => self.compose_down(&project, cli),
-            "ps" => self.compose_ps(&project, rest, cli),
-            "logs" => self.compose_logs(&project, rest, cli),
-            "stop" | "start" | "restart" => self.compose_lifecycle(&project, cmd, cli),
+        let flag = |f: &str| rest.iter().any(|a| a == f);
+        match verb.as_str() {
             "config" => {
-                for (name, svc) in &project.services {
-                    let image = svc.get("image").and_then(Yaml::as_str).unwrap_or("");
-                    put(
-                        cli.out,
-                        &format!("services:\n  {name}:\n    image: {image}\n"),
-                    );
+                put(cli.out, &format!("name: {}\nservices:\n", p.name));
+                for (n, s) in &p.services {
+                    put(cli.out, &format!("  {n}:\n"));
+                    if let Some(img) = s.get("image").and_then(|x| x.as_str()) {
+                        put(cli.out, &format!("    image: {img}\n"));
+                    }
                 }
                 0
             }
-            other => {
-                put(
-                    cli.err,
-                    &format!("unknown docker command: \"compose {other}\"\n"),
-                );
-                1
+            "up" => self.compose_up(&p, flag("-d") || flag("--detach"), fs, cli),
+            "down" | "stop" | "rm" => {
+                let cs = self.project_containers(&p);
+                let mut lines = Vec::new();
+                for (_, c) in &cs {
+                    self.docker.stop(c, true);
+                    if verb == "stop" {
+                        lines.push(format!(" ✔ Container {}\tStopped\t0.3s", c.name));
+                    } else {
+                        self.docker.remove(c);
+                        lines.push(format!(" ✔ Container {}\tRemoved\t0.3s", c.name));
+                    }
+                }
+                if verb == "down" {
+                    lines.push(format!(" ✔ Network {}_default\tRemoved\t0.1s", p.name));
+                }
+                put(cli.err, &format!("[+] Running {0}/{0}\n", lines.len()));
+                put(cli.err, &tabulate(&lines));
+                0
             }
+            "start" | "restart" => {
+                let cs = self.project_containers(&p);
+                for (_, c) in &cs {
+                    if verb == "restart" {
+                        self.docker.stop(c, true);
+                    }
+                    self.docker.start(c);
+                }
+                put(cli.err, &format!("[+] Running {0}/{0}\n", cs.len()));
+                let lines: Vec<String> = cs
+                    .iter()
+                    .map(|(_, c)| format!(" ✔ Container {}\tStarted\t0.3s", c.name))
+                    .collect();
+                put(cli.err, &tabulate(&lines));
+                0
+            }
+            "ps" => {
+                let all = flag("-a") || flag("--all");
+                let mut rows =
+                    vec!["NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS".to_string()];
+                for (svc, c) in self.project_containers(&p) {
+                    let info = c.info();
+                    if !all && info.status == super::docker::Status::Exited {
+                        continue;
+                    }
+                    rows.push(format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t",
+                        c.name,
+                        c.spec.image,
+                        c.command_text(true),
+                        svc,
+                        super::docker::human_duration(
+                            std::time::SystemTime::now()
+                                .duration_since(c.created)
+                                .unwrap_or_default()
+                        ) + " ago",
+                        c.status_text()
+                    ));
+                }
+                put(cli.out, &tabulate(&rows));
+                0
+            }
+            "logs" => {
+                let follow = flag("-f") || flag("--follow");
+                let mut tail = None;
+                let mut k = 0;
+                while k < rest.len() {
+                    if rest[k] == "--tail" || rest[k] == "-n" {
+                        tail = rest.get(k + 1).and_then(|v| v.parse().ok());
+                        k += 1;
+                    } else if let Some(v) = rest[k].strip_prefix("--tail=") {
+                        tail = v.parse().ok();
+                    }
+                    k += 1;
+                }
+                let cs = self.project_containers(&p);
+                let w = cs.iter().map(|(s, _)| s.len() + 4).max().unwrap_or(0);
+                let with_prefix: Vec<(String, Arc<Container>)> = cs
+                    .into_iter()
+                    .map(|(s, c)| (format!("{:<w$}| ", format!("{s}-1")), c))
+                    .collect();
+                follow_logs(
+                    &with_prefix,
+                    tail,
+                    follow,
+                    false,
+                    cli,
+                    self.docker.shut_ref(),
+                );
+                0
+            }
+            "build" | "pull" => {
+                for (n, s) in &p.services {
+                    if verb == "pull" && s.get("build").is_none() {
+                        let img = s.get("image").and_then(|x| x.as_str()).unwrap_or(n);
+                        put(cli.err, &format!("{}\n", pull_error(img)));
+                        return 1;
+                    }
+                }
+                0
+            }
+            _ => 1,
         }
     }
 
-    fn compose_up(&self, p: &Project, args: &[String], cli: &mut Cli) -> i32 {
-        let detach = args.iter().any(|a| a == "-d" || a == "--detach");
-        // Check every image before touching anything, as compose does.
-        let mut plan: Vec<(String, String, RunSpec)> = Vec::new();
-        for (svc, def) in &p.services {
-            let image = match def.get("image").and_then(Yaml::as_str) {
+    fn compose_up(&self, p: &Project, detach: bool, fs: &dyn FsView, cli: &mut Cli) -> i32 {
+        let mut planned: Vec<(String, RunSpec)> = Vec::new();
+        for (svc, s) in &p.services {
+            let image = match s.get("image").and_then(|x| x.as_str()) {
                 Some(i) => i.to_string(),
-                None if def.get("build").is_some() => format!("{}-{svc}", p.name),
-                None => {
-                    put(
-                        cli.err,
-                        &format!(
-                            "service \"{svc}\" has neither an image nor a build context specified: invalid compose project\n"
-                        ),
-                    );
-                    return 1;
-                }
+                None => format!("{}-{svc}", p.name),
             };
             if let Err(e) = check_ref(&image) {
-                put(cli.err, &format!("Error response from daemon: {e}\n"));
+                put(cli.err, &format!("{e}\n"));
                 return 1;
             }
-            let cname = def
-                .get("container_name")
-                .and_then(Yaml::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{}-{svc}-1", p.name));
+            if self.docker.image(&image).is_none() {
+                match s.get("build") {
+                    Some(b) => {
+                        let ctx = b
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| {
+                                b.get("context")
+                                    .and_then(|x| x.as_str())
+                                    .map(str::to_string)
+                            })
+                            .unwrap_or_else(|| ".".into());
+                        let mut args = vec!["build".to_string(), "-t".into(), image.clone()];
+                        if let Some(df) = b.get("dockerfile").and_then(|x| x.as_str()) {
+                            args.push("-f".into());
+                            args.push(join_path(&join_path(&p.dir, &ctx), df));
+                        }
+                        args.push(ctx);
+                        let env = BTreeMap::new();
+                        let code = self.docker(&args, &p.dir, &env, fs, cli.out, cli.err);
+                        if code != 0 {
+                            return code;
+                        }
+                    }
+                    None => {
+                        put(cli.err, &format!("[+] Running 1/1\n ✘ {svc} Error\t0.3s\n"));
+                        put(cli.err, &format!("{}\n", pull_error(&image)));
+                        return 1;
+                    }
+                }
+            }
             let mut labels = BTreeMap::new();
             labels.insert("com.docker.compose.project".to_string(), p.name.clone());
             labels.insert("com.docker.compose.service".to_string(), svc.clone());
@@ -367,202 +486,110 @@ impl Services {
                 "com.docker.compose.project.working_dir".to_string(),
                 p.dir.clone(),
             );
+            let network = s
+                .get("network_mode")
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{}_default", p.name));
             let spec = RunSpec {
-                name: Some(cname.clone()),
+                name: Some(
+                    s.get("container_name")
+                        .and_then(|x| x.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{}-{svc}-1", p.name)),
+                ),
                 image: image.clone(),
-                restart: def
+                restart: s
                     .get("restart")
-                    .and_then(Yaml::as_str)
+                    .and_then(|x| x.as_str())
                     .unwrap_or("no")
                     .to_string(),
-                env: environment(def.get("environment")),
-                tty: def.get("tty").is_some_and(Yaml::truthy),
-                interactive: def.get("stdin_open").is_some_and(Yaml::truthy),
-                read_only: def.get("read_only").is_some_and(Yaml::truthy),
-                network: def
-                    .get("network_mode")
-                    .and_then(Yaml::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{}_default", p.name)),
-                extra_hosts: def
-                    .get("extra_hosts")
-                    .map(Yaml::strings)
-                    .unwrap_or_default(),
-                ports: def.get("ports").map(Yaml::strings).unwrap_or_default(),
-                volumes: def.get("volumes").map(Yaml::strings).unwrap_or_default(),
-                devices: def.get("devices").map(Yaml::strings).unwrap_or_default(),
+                env: env_list(s.get("environment")),
+                tty: s.get("tty").is_some_and(Yaml::truthy),
+                interactive: s.get("stdin_open").is_some_and(Yaml::truthy),
+                read_only: s.get("read_only").is_some_and(Yaml::truthy),
+                network,
+                extra_hosts: env_list(s.get("extra_hosts")),
+                ports: s.get("ports").map(Yaml::strings).unwrap_or_default(),
+                volumes: s.get("volumes").map(Yaml::strings).unwrap_or_default(),
+                devices: s.get("devices").map(Yaml::strings).unwrap_or_default(),
                 rm: false,
-                detach: true,
-                user: def
+                detach,
+                user: s
                     .get("user")
-                    .and_then(Yaml::as_str)
+                    .and_then(|x| x.as_str())
                     .unwrap_or("")
                     .to_string(),
-                cmd: words(def.get("command")).unwrap_or_default(),
-                entrypoint: words(def.get("entrypoint")),
+                cmd: s.get("command").map(Yaml::strings).unwrap_or_default(),
+                entrypoint: s.get("entrypoint").map(Yaml::strings),
                 labels,
             };
-            plan.push((svc.clone(), cname, spec));
+            planned.push((svc.clone(), spec));
         }
-        let mut started: Vec<(String, Arc<Container>)> = Vec::new();
-        for (svc, cname, spec) in plan {
-            let Some(img) = self.docker.image(&spec.image) else {
-                put(cli.err, &format!(" {svc} Pulling \n {svc} Error \n"));
-                put(
-                    cli.err,
-                    &format!(
-                        "Error response from daemon: {}\n",
-                        pull_error(&spec.image).trim_start_matches("Error response from daemon: ")
-                    ),
-                );
-                return 1;
-            };
-            if let Some(old) = self.docker.find(&cname) {
-                let same =
-                    old.image.id == img.id && old.spec.env == spec.env && old.spec.cmd == spec.cmd;
-                if same && matches!(old.info().status, super::docker::Status::Running) {
-                    put(cli.err, &format!(" Container {cname}  Running\n"));
-                    started.push((format!("{cname}  | "), old));
-                    continue;
+        let mut lines = vec![format!(" ✔ Network {}_default\tCreated\t0.1s", p.name)];
+        let mut started = Vec::new();
+        for (svc, spec) in planned {
+            let name = spec.name.clone().unwrap_or_default();
+            let existing = self.docker.find(&name);
+            let c = match existing {
+                Some(c) if normalize_ref(&c.spec.image) == normalize_ref(&spec.image) => {
+                    lines.push(format!(" ✔ Container {name}\tRunning\t0.0s"));
+                    c
                 }
-                put(cli.err, &format!(" Container {cname}  Recreate\n"));
-                self.docker.stop(&old, true);
-                self.docker.remove(&old);
-                put(cli.err, &format!(" Container {cname}  Recreated\n"));
-            } else {
-                put(cli.err, &format!(" Container {cname}  Creating\n"));
-            }
-            let c = match self.docker.create(spec, img) {
-                Ok(c) => c,
-                Err(e) => {
-                    put(cli.err, &format!("Error response from daemon: {e}\n"));
-                    return 1;
+                other => {
+                    if let Some(old) = other {
+                        self.docker.remove(&old);
+                    }
+                    let Some(img) = self.docker.image(&spec.image) else {
+                        put(cli.err, &format!("{}\n", pull_error(&spec.image)));
+                        return 1;
+                    };
+                    match self.docker.create_pub(spec, img) {
+                        Ok(c) => {
+                            lines.push(format!(" ✔ Container {name}\tStarted\t0.3s"));
+                            c
+                        }
+                        Err(e) => {
+                            put(cli.err, &format!("Error response from daemon: {e}\n"));
+                            return 1;
+                        }
+                    }
                 }
             };
-            put(
-                cli.err,
-                &format!(" Container {cname}  Created\n Container {cname}  Starting\n"),
-            );
             self.docker.start(&c);
-            put(cli.err, &format!(" Container {cname}  Started\n"));
-            started.push((format!("{cname}  | "), c));
+            started.push((svc, c));
         }
-        if !detach {
-            follow_logs(&started, None, true, false, cli, &self.docker.sh.shut);
+        put(cli.err, &format!("[+] Running {0}/{0}\n", lines.len()));
+        put(cli.err, &tabulate(&lines));
+        if detach {
+            return 0;
         }
-        0
-    }
-
-    fn compose_down(&self, p: &Project, cli: &mut Cli) -> i32 {
-        for c in self.project_containers(&p.name) {
-            put(cli.err, &format!(" Container {}  Stopping\n", c.name));
-            self.docker.stop(&c, true);
-            put(
-                cli.err,
-                &format!(
-                    " Container {}  Stopped\n Container {}  Removing\n",
-                    c.name, c.name
-                ),
-            );
-            self.docker.remove(&c);
-            put(cli.err, &format!(" Container {}  Removed\n", c.name));
-        }
-        0
-    }
-
-    fn compose_lifecycle(&self, p: &Project, cmd: &str, cli: &mut Cli) -> i32 {
-        for c in self.project_containers(&p.name) {
-            match cmd {
-                "stop" => {
-                    put(cli.err, &format!(" Container {}  Stopping\n", c.name));
-                    self.docker.stop(&c, true);
-                    put(cli.err, &format!(" Container {}  Stopped\n", c.name));
-                }
-                "start" => {
-                    put(cli.err, &format!(" Container {}  Starting\n", c.name));
-                    self.docker.start(&c);
-                    put(cli.err, &format!(" Container {}  Started\n", c.name));
-                }
-                _ => {
-                    put(cli.err, &format!(" Container {}  Restarting\n", c.name));
-                    self.docker.stop(&c, true);
-                    self.docker.start(&c);
-                    put(cli.err, &format!(" Container {}  Started\n", c.name));
-                }
-            }
-        }
-        0
-    }
-
-    fn compose_ps(&self, p: &Project, args: &[String], cli: &mut Cli) -> i32 {
-        let all = args.iter().any(|a| a == "-a" || a == "--all");
+        let w = started.iter().map(|(s, _)| s.len() + 4).max().unwrap_or(0);
+        let with_prefix: Vec<(String, Arc<Container>)> = started
+            .into_iter()
+            .map(|(s, c)| (format!("{:<w$}| ", format!("{s}-1")), c))
+            .collect();
         put(
             cli.out,
             &format!(
-                "{:<30} {:<40} {:<20} {:<25} {}\n",
-                "NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"
+                "Attaching to {}\n",
+                with_prefix
+                    .iter()
+                    .map(|(_, c)| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
-        for c in self.project_containers(&p.name) {
-            let info = c.info();
-            if !all && !matches!(info.status, super::docker::Status::Running) {
-                continue;
-            }
-            let svc = c
-                .spec
-                .labels
-                .get("com.docker.compose.service")
-                .cloned()
-                .unwrap_or_default();
-            put(
-                cli.out,
-                &format!(
-                    "{:<30} {:<40} {:<20} {:<25} {}\n",
-                    c.name,
-                    c.spec.image,
-                    svc,
-                    c.status_text(),
-                    ""
-                ),
-            );
-        }
+        follow_logs(&with_prefix, None, true, false, cli, self.docker.shut_ref());
         0
     }
+}
 
-    fn compose_logs(&self, p: &Project, args: &[String], cli: &mut Cli) -> i32 {
-        let mut follow = false;
-        let mut tail: Option<usize> = None;
-        let mut wanted: Vec<&str> = Vec::new();
-        let mut i = 0;
-        while i < args.len() {
-            let a = args[i].as_str();
-            match a {
-                "-f" | "--follow" => follow = true,
-                "--no-color" | "--no-log-prefix" | "-t" | "--timestamps" => {}
-                "-n" | "--tail" => {
-                    tail = args.get(i + 1).and_then(|v| v.parse().ok());
-                    i += 1;
-                }
-                _ if a.starts_with("--tail=") => tail = a["--tail=".len()..].parse().ok(),
-                _ => wanted.push(a),
-            }
-            i += 1;
-        }
-        let cs: Vec<(String, Arc<Container>)> = self
-            .project_containers(&p.name)
-            .into_iter()
-            .filter(|c| {
-                wanted.is_empty()
-                    || c.spec
-                        .labels
-                        .get("com.docker.compose.service")
-                        .is_some_and(|s| wanted.contains(&s.as_str()))
-            })
-            .map(|c| (format!("{}  | ", c.name), c))
-            .collect();
-        follow_logs(&cs, tail, follow, false, cli, &self.docker.sh.shut);
-        0
-    }
+#[derive(Default)]
+struct ComposeOpts {
+    file: Option<String>,
+    project: Option<String>,
+    project_dir: Option<String>,
 }
 
 #[cfg(test)]
@@ -570,39 +597,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn interpolation_follows_compose() {
-        let mut env = BTreeMap::new();
-        env.insert("A".to_string(), "x".to_string());
-        env.insert("E".to_string(), String::new());
-        let mut unset = Vec::new();
-        assert_eq!(
-            interpolate(
-                "hub.foundries.io/${FACTORY}/python-rpc-sensors:latest",
-                &env,
-                &mut unset
-            ),
-            "hub.foundries.io//python-rpc-sensors:latest"
-        );
-        assert_eq!(unset, vec!["FACTORY"]);
-        assert_eq!(
-            interpolate("${A}-$A-${B:-d}-${E:-d}-${E-d}-$$", &env, &mut unset),
-            "x-x-d-d--$"
-        );
-        assert_eq!(
-            interpolate("${unterminated", &env, &mut unset),
-            "${unterminated"
-        );
-    }
-
-    #[test]
-    fn names_and_env_files() {
-        assert_eq!(project_name("Python-RPC Sensors!"), "python-rpcsensors");
-        assert_eq!(
-            dotenv("# c\nFACTORY=arduino\nX = 'y'\n"),
-            vec![
-                ("FACTORY".into(), "arduino".into()),
-                ("X".into(), "y".into())
-            ]
-        );
+    fn interpolation() {
+        let vars = |k: &str| match k {
+            "A" => Some("x".to_string()),
+            "E" => Some(String::new()),
+            _ => None,
+        };
+        let mut m = Vec::new();
+        assert_eq!(interpolate("a/${FACTORY}/b", &vars, &mut m), "a//b");
+        assert_eq!(m, vec!["FACTORY".to_string()]);
+        assert_eq!(interpolate("${A}$A$$${E:-d}${N-z}", &vars, &mut m), "xx$dz");
     }
 }

@@ -5,7 +5,9 @@
 //! What a container runs is decided at build time from the build context
 //! ([`analyze`]): a Python app that calls m4-proxy on port 5001 (the tutorial's
 //! python-rpc-sensors) becomes a process that really calls the board's m4-proxy over TCP
-//! with one connection per call and logs what `main.py` prints; a msgpack-rpc-python app on a
+//! (through `crate::rpc::client`, one connection per call, msgid 0 and the Python client's
+//! timeout semantics) and logs what `main.py` prints; an app that calls `register` on port
+//! 5000 (python-rpc-serial) registers its functions with m4-proxy and then idles; a msgpack-rpc-python app on a
 //! base image where that library cannot import (Python >= 3.12 without
 //! `backports.ssl_match_hostname`, or tornado >= 6.5 forced) crashes at start with the real
 //! traceback; anything else runs and logs nothing.
@@ -18,10 +20,16 @@
 //! build cache (FROM never pulls), but `docker pull` and pulls of missing images fail as on
 //! a board without Internet access (`lookup registry-1.docker.io: no such host`); restart
 //! back-off is Docker's (100 ms doubling, reset after 10 s of running) capped at 2 s.
+//! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
+//! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
+//! block-buffered: their stdout appears in `docker logs` only in 8 KiB chunks or at exit.
+//! Published ports show in `ss`/`docker ps` but are not reachable through `port_addr`.
+//! `docker stop` ends the simulated process at once (exit 143, SIGTERM).
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -31,9 +39,10 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::journal::rfc3339;
-use super::mp::{self, Value};
 use super::template;
 use super::{Services, put};
+use crate::rpc::client::{self as rpc_client, CallOptions, CallOutcome as RpcOutcome};
+use crate::rpc::msgpack::Value as RpcValue;
 use crate::sim::faults::Fault;
 use crate::sim::vfs::{User, Vfs};
 
@@ -72,6 +81,43 @@ impl FsView for VfsView<'_> {
     }
     fn exists(&self, path: &str) -> bool {
         self.vfs.lstat(path).is_some()
+    }
+}
+
+/// A host directory standing for the board's `/` (tests, and boards without a vfs).
+pub struct HostView {
+    pub root: PathBuf,
+}
+
+impl HostView {
+    fn p(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+}
+
+impl FsView for HostView {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(self.p(path)).map_err(|e| e.to_string())
+    }
+    fn list(&self, path: &str) -> Result<Vec<(String, bool)>, String> {
+        let rd = std::fs::read_dir(self.p(path)).map_err(|e| e.to_string())?;
+        let mut v: Vec<(String, bool)> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.path().is_dir(),
+                )
+            })
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        self.p(path).is_dir()
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.p(path).exists()
     }
 }
 
@@ -317,6 +363,14 @@ pub fn analyze(
             }
         }
     }
+    if methods.iter().any(|m| m == "register")
+        || (text.contains("register") && text.contains("5000"))
+    {
+        let port = assigned(text, "rpc_server_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5002);
+        return App::SerialRpc { host, port };
+    }
     let calls_5001 = text.contains("5001");
     if !methods.is_empty() && (calls_5001 || text.contains("m4_proxy")) {
         let port = assigned(text, "m4_proxy_call_port")
@@ -540,10 +594,10 @@ impl Container {
 }
 
 /// What the container threads share with the daemon.
-pub(super) struct Shared {
+struct Shared {
     ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
     next_pid: AtomicU32,
-    pub(super) shut: AtomicBool,
+    shut: AtomicBool,
 }
 
 impl Shared {
@@ -560,7 +614,7 @@ impl Shared {
 }
 
 pub struct Docker {
-    pub(super) sh: Arc<Shared>,
+    sh: Arc<Shared>,
     st: Mutex<DState>,
     seq: AtomicU64,
 }
@@ -572,77 +626,80 @@ struct DState {
 }
 
 enum CallOutcome {
-    Value(Value),
+    Value(RpcValue),
     Timeout,
     Refused,
     RpcError(String),
     Stopped,
 }
 
-/// One call as the Python client makes it: a fresh connection, `[0, 0, method, []]`, wait
-/// for one reply; the client ignores the server closing the socket and times out.
-fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
-    let mut s = match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-        Ok(s) => s,
-        Err(_) => return CallOutcome::Refused,
-    };
-    let mut req = Vec::new();
-    mp::encode(
-        &Value::Array(vec![
-            Value::Int(0),
-            Value::Int(0),
-            Value::Str(method.into()),
-            Value::Array(vec![]),
-        ]),
-        &mut req,
-    );
-    if s.write_all(&req).is_err() {
-        return CallOutcome::Refused;
+/// Python's `print(v)` of a value msgpack-rpc-python decoded (strings arrive as bytes).
+pub fn python_repr(v: &RpcValue) -> String {
+    match v {
+        RpcValue::Nil => "None".into(),
+        RpcValue::Bool(true) => "True".into(),
+        RpcValue::Bool(false) => "False".into(),
+        RpcValue::Int(i) => i.to_string(),
+        RpcValue::UInt(u) => u.to_string(),
+        RpcValue::F32(f) => py_float(f64::from(*f)),
+        RpcValue::F64(f) => py_float(*f),
+        RpcValue::Str(s) => format!("b'{s}'"),
+        RpcValue::RawStr(b) | RpcValue::Bin(b) => format!("b'{}'", String::from_utf8_lossy(b)),
+        RpcValue::Array(a) => {
+            let parts: Vec<String> = a.iter().map(python_repr).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        RpcValue::Map(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        RpcValue::Ext(t, b) => format!("ExtType(code={t}, data=b'{}')", String::from_utf8_lossy(b)),
     }
-    let deadline = Instant::now() + timeout;
-    let _ = s.set_read_timeout(Some(Duration::from_millis(100)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 512];
-    let mut closed = false;
-    loop {
-        if c.stopping() {
-            return CallOutcome::Stopped;
-        }
-        if Instant::now() >= deadline {
-            return CallOutcome::Timeout;
-        }
-        if closed {
-            if c.wait_stop(Some(deadline.saturating_duration_since(Instant::now()))) {
-                return CallOutcome::Stopped;
+}
+
+fn py_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{f}")
+    }
+}
+
+/// One call as the Python client makes it, through `crate::rpc::client`: a fresh
+/// connection, msgid 0, no params. msgpack-rpc-python ignores the server closing the socket
+/// (m4-proxy's silent close after 1 s) and only gives up at its own timeout, so a
+/// `NoAnswer` waits out the rest of `timeout` (interruptibly) before reporting `Timeout`.
+fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
+    let began = Instant::now();
+    let opts = CallOptions {
+        connect_timeout: Duration::from_secs(1),
+        timeout,
+        msgid: Some(0),
+    };
+    match rpc_client::call(addr, method, Vec::new(), &opts) {
+        RpcOutcome::Answered { result, .. } => CallOutcome::Value(result),
+        RpcOutcome::M4Error { error } => CallOutcome::RpcError(match error {
+            RpcValue::Str(s) => s,
+            o => python_repr(&o),
+        }),
+        RpcOutcome::NotListening => CallOutcome::Refused,
+        RpcOutcome::NoAnswer { .. } | RpcOutcome::Protocol(_) => {
+            let rest = timeout.saturating_sub(began.elapsed());
+            if c.wait_stop(Some(rest)) {
+                CallOutcome::Stopped
+            } else {
+                CallOutcome::Timeout
             }
-            continue;
         }
-        match s.read(&mut chunk) {
-            Ok(0) => closed = true,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                match mp::decode(&buf) {
-                    Ok((Value::Array(a), _)) if a.len() == 4 => {
-                        if a[2] != Value::Nil {
-                            let e = match &a[2] {
-                                Value::Str(s) => s.clone(),
-                                o => o.python_repr(),
-                            };
-                            return CallOutcome::RpcError(e);
-                        }
-                        return CallOutcome::Value(a[3].clone());
-                    }
-                    Ok(_) | Err(mp::DecodeError::Invalid) => closed = true,
-                    Err(mp::DecodeError::Incomplete) => {}
-                }
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => closed = true,
-        }
+        RpcOutcome::Timeout | RpcOutcome::StaleReply { .. } => CallOutcome::Timeout,
+        RpcOutcome::Transport(_) => CallOutcome::Refused,
     }
 }
 
@@ -745,7 +802,15 @@ impl Docker {
         }
     }
 
-    pub(super) fn create(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
+    pub fn create_pub(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
+        self.create(spec, image)
+    }
+
+    pub(super) fn shut_ref(&self) -> &AtomicBool {
+        &self.sh.shut
+    }
+
+    fn create(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
         self.purge();
         let id = self.new_id(&spec.image);
         let name = match &spec.name {
@@ -1031,7 +1096,7 @@ fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
             };
             match rpc_call(c, addr, m, timeout) {
                 CallOutcome::Value(v) => {
-                    c.emit(false, format!("{}:  {}", cap_first(m), v.python_repr()))
+                    c.emit(false, format!("{}:  {}", cap_first(m), python_repr(&v)))
                 }
                 CallOutcome::Timeout => {
                     c.emit(false, unable);
@@ -1067,27 +1132,22 @@ fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
         );
         return 1;
     };
-    let ok = (|| -> io::Result<()> {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-        let mut req = Vec::new();
-        mp::encode(
-            &Value::Array(vec![
-                Value::Int(0),
-                Value::Int(0),
-                Value::Str("register".into()),
-                Value::Array(vec![
-                    Value::Int(i64::from(port)),
-                    Value::Array(vec![Value::Str("tty".into()), Value::Str("echo".into())]),
-                ]),
-            ]),
-            &mut req,
-        );
-        s.write_all(&req)?;
-        s.set_read_timeout(Some(Duration::from_secs(2)))?;
-        let mut b = [0u8; 64];
-        let _ = s.read(&mut b)?;
-        Ok(())
-    })();
+    let opts = CallOptions {
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        msgid: Some(0),
+    };
+    let params = vec![
+        RpcValue::UInt(u64::from(port)),
+        RpcValue::Array(vec![
+            RpcValue::Str("tty".into()),
+            RpcValue::Str("echo".into()),
+        ]),
+    ];
+    let ok = match rpc_client::call(addr, "register", params, &opts) {
+        RpcOutcome::Answered { .. } => Ok(()),
+        _ => Err(()),
+    };
     if ok.is_err() {
         c.emit(true, "Traceback (most recent call last):");
         c.emit(
@@ -1353,7 +1413,7 @@ impl Container {
         }
         v.join(", ")
     }
-    fn command_text(&self, trunc: bool) -> String {
+    pub(super) fn command_text(&self, trunc: bool) -> String {
         let s = self.command().join(" ");
         if trunc && s.chars().count() > 20 {
             let t: String = s.chars().take(19).collect();
@@ -2772,15 +2832,14 @@ fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
         if t.starts_with('#') || (t.is_empty() && cur.is_none()) {
             continue;
         }
-        // A continuation line keeps its leading white space, as Docker's parser does.
-        let part = if cur.is_some() { l.trim_end() } else { t };
         let (start, mut acc) = cur.take().unwrap_or((i + 1, String::new()));
-        if let Some(body) = part.strip_suffix('\\') {
+        if let Some(body) = t.strip_suffix('\\') {
             acc.push_str(body);
+            acc.push(' ');
             cur = Some((start, acc));
             continue;
         }
-        acc.push_str(part);
+        acc.push_str(t);
         let acc = acc.trim().to_string();
         if acc.is_empty() {
             continue;
@@ -3052,7 +3111,7 @@ mod tests {
             parse_dockerfile("# c\nFROM a\nRUN a \\\n  b\nCMD [\"python\",\"-u\",\"main.py\"]\n")
                 .unwrap();
         assert_eq!(v.len(), 3);
-        assert_eq!(v[1].args, "a   b");
+        assert_eq!(v[1].args, "a  b");
         assert_eq!(exec_form(&v[2].args), vec!["python", "-u", "main.py"]);
         assert_eq!(run_fails("false"), Some(1));
         assert_eq!(run_fails("apk add x && exit 3"), Some(3));

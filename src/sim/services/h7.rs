@@ -401,7 +401,6 @@ pub fn program_h7_sh(
 }
 
 /// The joined text of some lines, each ending in a newline.
-#[cfg(test)]
 pub fn text(lines: &Lines) -> String {
     let mut s = String::new();
     for (_, x) in lines {

@@ -2,6 +2,7 @@
 //! belong to, and `journalctl`'s output formats. Followers (`journalctl -f`) wait on a
 //! condition variable for new entries.
 
+use crate::sim::shell::civil;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -99,25 +100,11 @@ impl Journal {
     }
 }
 
-/// (year, month 1-12, day) of a day count since 1970-01-01 (proleptic Gregorian).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Broken-down UTC time: (year, month, day, hour, minute, second, micros).
 pub fn utc(t: SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() as i64;
-    let (y, m, day) = civil_from_days(secs.div_euclid(86_400));
+    let (y, m, day) = civil(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     (
         y,
@@ -199,9 +186,9 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil(0), (1970, 1, 1));
         // 2026-11-24 is day 20_781
-        assert_eq!(civil_from_days(20_781), (2026, 11, 24));
+        assert_eq!(civil(20_781), (2026, 11, 24));
         let t = UNIX_EPOCH + Duration::from_secs(20_781 * 86_400 + 16 * 3600 + 22 * 60 + 28);
         assert_eq!(syslog_time(t), "Nov 24 16:22:28");
         assert_eq!(systemd_time(t), "Tue 2026-11-24 16:22:28 UTC");

@@ -18,6 +18,10 @@
 //!   board may need `systemctl restart m4-proxy` or a reboot; restarting works here too).
 //!   After a `verify-fail` the H7 does not boot: sysfs reads time out and the M4 never
 //!   answers (the services set `m4-silent` until a good image is programmed).
+//! - The H7 version a test reads: [`Services::h7_version`]; `/sys/kernel/x8h7_firmware/version`
+//!   in the sandbox holds it (empty while the H7 does not answer); [`Services::sysfs_read`]
+//!   gives the exact result for a `cat` (`Err("Connection timed out")`).
+//! - `journalctl` as fio prints the "insufficient permissions" hint and exits 1; root sees all.
 //! - `no-docker`: docker.service is `failed`; every docker command prints "Cannot connect to
 //!   the Docker daemon ...". Containers keep their state and come back when the fault clears.
 
@@ -25,13 +29,12 @@ mod compose;
 mod docker;
 mod h7;
 mod journal;
-mod mp;
 mod system;
 mod template;
 mod yaml;
 
-pub use docker::{ContainerInfo, Docker};
-pub use h7::{H7, H7ReadError, ProgramResult, ProgramSh, Stream};
+pub use docker::{ContainerInfo, Docker, FsView, HostView, Status as ContainerStatus, VfsView};
+pub use h7::{H7, H7ReadError, ProgramResult, ProgramSh, Stream, text as output_text};
 pub use journal::{Entry as JournalEntry, Journal};
 
 use std::collections::BTreeMap;
@@ -48,8 +51,8 @@ use super::fwimage::make_image;
 use super::shell::{Builtin, Ctx};
 use super::vfs::User;
 
-/// The m4-proxy process implementation (the stand-in until `sim::m4` lands).
-type Proxy = crate::sim::m4::M4Proxy;
+/// The m4-proxy process implementation.
+type Proxy = super::m4::M4Proxy;
 
 /// Board path of the installed firmware (the real file).
 pub const FIRMWARE_PATH: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
@@ -573,3 +576,6 @@ fn write_lines(io: &mut ShellIo, lines: &h7::Lines) {
         put(w, "\n");
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1555,6 +1555,42 @@ struct CpOpts {
     verbose: bool,
 }
 
+/// The operands of cp and mv: sources, the destination as typed and as a board path, and
+/// whether it is a folder; `None` after saying what is wrong.
+fn copy_operands<'a>(
+    ctx: &Ctx,
+    io: &mut ShellIo,
+    cmd: &str,
+    operands: &'a [String],
+) -> Option<(&'a [String], &'a String, String, bool)> {
+    let Some((dest, srcs)) = operands.split_last() else {
+        complain(
+            io,
+            cmd,
+            &format!("missing file operand\nTry '{cmd} --help' for more information."),
+        );
+        return None;
+    };
+    if srcs.is_empty() {
+        complain(
+            io,
+            cmd,
+            &format!(
+                "missing destination file operand after {}\nTry '{cmd} --help' for more information.",
+                q(dest)
+            ),
+        );
+        return None;
+    }
+    let dpath = ctx.path(dest);
+    let dest_is_dir = ctx.board.vfs().is_dir(&dpath);
+    if srcs.len() > 1 && !dest_is_dir {
+        complain(io, cmd, &format!("target {} is not a directory", q(dest)));
+        return None;
+    }
+    Some((srcs, dest, dpath, dest_is_dir))
+}
+
 fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let o = match getopt(args, "", false) {
         Ok(o) => o,
@@ -1573,32 +1609,10 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         no_deref: o.has('a') || o.has('P') || o.has('d'),
         verbose: o.has('v'),
     };
-    let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(
-            io,
-            "cp",
-            "missing file operand\nTry 'cp --help' for more information.",
-        );
+    let Some((srcs, dest, dpath, dest_is_dir)) = copy_operands(ctx, io, "cp", &o.operands) else {
         return 1;
     };
-    if srcs.is_empty() {
-        complain(
-            io,
-            "cp",
-            &format!(
-                "missing destination file operand after {}\nTry 'cp --help' for more information.",
-                q(dest)
-            ),
-        );
-        return 1;
-    }
     let vfs = ctx.board.vfs();
-    let dpath = ctx.path(dest);
-    let dest_is_dir = vfs.is_dir(&dpath);
-    if srcs.len() > 1 && !dest_is_dir {
-        complain(io, "cp", &format!("target {} is not a directory", q(dest)));
-        return 1;
-    }
     let mut st = 0;
     for s in srcs {
         let spath = ctx.path(s);
@@ -1644,32 +1658,10 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             return 1;
         }
     };
-    let Some((dest, srcs)) = o.operands.split_last() else {
-        complain(
-            io,
-            "mv",
-            "missing file operand\nTry 'mv --help' for more information.",
-        );
+    let Some((srcs, dest, dpath, dest_is_dir)) = copy_operands(ctx, io, "mv", &o.operands) else {
         return 1;
     };
-    if srcs.is_empty() {
-        complain(
-            io,
-            "mv",
-            &format!(
-                "missing destination file operand after {}\nTry 'mv --help' for more information.",
-                q(dest)
-            ),
-        );
-        return 1;
-    }
     let vfs = ctx.board.vfs();
-    let dpath = ctx.path(dest);
-    let dest_is_dir = vfs.is_dir(&dpath);
-    if srcs.len() > 1 && !dest_is_dir {
-        complain(io, "mv", &format!("target {} is not a directory", q(dest)));
-        return 1;
-    }
     let mut st = 0;
     for s in srcs {
         let spath = ctx.path(s);

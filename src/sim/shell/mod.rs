@@ -40,6 +40,9 @@ mod arith;
 mod cmds;
 pub(crate) mod exec;
 mod fileutil;
+
+/// Days since the epoch to (year, month, day), for everything on the board that prints dates.
+pub use fileutil::civil;
 pub(crate) mod glob;
 pub mod parse;
 mod pty;

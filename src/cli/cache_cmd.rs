@@ -1,0 +1,96 @@
+//! `x8ctl cache list|clean`: what the per-user cache holds, and emptying it.
+
+use std::io::Write;
+
+use clap::Subcommand;
+
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Show the cache folder and what it holds.
+    List,
+    /// Remove everything in the cache (downloads and repositories are fetched again when needed).
+    Clean,
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
+    let dir = crate::cache::dir().ok_or_else(|| {
+        CliError::failure(
+            "this system has no per-user cache folder (no HOME, LOCALAPPDATA or XDG_CACHE_HOME)",
+            "set X8CTL_CACHE_DIR to a writable folder",
+        )
+    })?;
+    match cmd {
+        CacheCommand::List => {
+            let entries = crate::cache::entries(&dir);
+            let total: u64 = entries.iter().map(|e| e.bytes).sum();
+            let mut out = std::io::stdout().lock();
+            if ctx.json {
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "path": dir.display().to_string(),
+                    "bytes": total,
+                    "entries": entries,
+                });
+                let _ = writeln!(out, "{doc}");
+                return Ok(());
+            }
+            let _ = writeln!(out, "{} ({})", dir.display(), human(total));
+            for e in &entries {
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {:>10}  {:>6} files  {}",
+                    e.name,
+                    human(e.bytes),
+                    e.files,
+                    e.what
+                );
+            }
+            if entries.is_empty() {
+                let _ = writeln!(out, "  (empty)");
+            }
+            Ok(())
+        }
+        CacheCommand::Clean => {
+            if ctx.interactive && !ctx.yes {
+                let sure = dialoguer::Confirm::new()
+                    .with_prompt(format!("Remove everything in {}?", dir.display()))
+                    .default(false)
+                    .interact()
+                    .unwrap_or(false);
+                if !sure {
+                    return Err(CliError::new(exit::FAILURE, "nothing removed", ""));
+                }
+            }
+            let freed = crate::cache::clean(&dir).map_err(|e| {
+                CliError::failure(
+                    format!("cannot empty {}: {e}", dir.display()),
+                    "check the folder's permissions",
+                )
+            })?;
+            if ctx.json {
+                let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "path": dir.display().to_string(), "freed_bytes": freed });
+                let _ = writeln!(std::io::stdout().lock(), "{doc}");
+            } else {
+                ctx.status(&format!("removed {} from {}", human(freed), dir.display()));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `x8ctl config`: where the config file is, and each setting with its source
+//! (flag > environment > file > default).
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::parser::ValueSource;
+
+use crate::config::FileSettings;
+
+use super::target::TargetArgs;
+use super::{CliError, Ctx, SCHEMA_VERSION};
+
+fn source(
+    matches: &clap::ArgMatches,
+    id: &str,
+    from_file: bool,
+    value: Option<&str>,
+) -> &'static str {
+    // Global flags given after the subcommand are recorded on the subcommand's matches.
+    let given = std::iter::once(matches)
+        .chain(matches.subcommand().map(|(_, m)| m))
+        .find_map(|m| {
+            m.value_source(id)
+                .filter(|s| *s != ValueSource::DefaultValue)
+        });
+    match (given, from_file, value) {
+        (Some(ValueSource::CommandLine), _, _) => "flag",
+        (Some(ValueSource::EnvVariable), _, _) => "environment",
+        (_, true, Some(_)) => "file",
+        _ => "default",
+    }
+}
+
+pub fn run(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    matches: &clap::ArgMatches,
+    path: Option<&Path>,
+    file: &FileSettings,
+) -> Result<(), CliError> {
+    let adb = target.adb.as_ref().map(|p| p.display().to_string());
+    let rows: Vec<(&str, Option<String>, &str)> = vec![
+        (
+            "serial",
+            target.serial.clone(),
+            source(
+                matches,
+                "serial",
+                file.serial.is_some(),
+                target.serial.as_deref(),
+            ),
+        ),
+        (
+            "adb",
+            adb.clone(),
+            source(matches, "adb", file.adb.is_some(), adb.as_deref()),
+        ),
+        (
+            "adb_server",
+            target.adb_server.clone(),
+            source(
+                matches,
+                "adb_server",
+                file.adb_server.is_some(),
+                target.adb_server.as_deref(),
+            ),
+        ),
+        (
+            "sudo_password",
+            Some(
+                match (
+                    std::env::var_os("X8CTL_SUDO_PASSWORD"),
+                    &file.sudo_password_command,
+                ) {
+                    (Some(_), _) => "set (not shown)".to_string(),
+                    (None, Some(cmd)) => format!("from `{cmd}`"),
+                    (None, None) => "sudo -n, then the image defaults, then a prompt".to_string(),
+                },
+            ),
+            if std::env::var_os("X8CTL_SUDO_PASSWORD").is_some() {
+                "environment"
+            } else if file.sudo_password_command.is_some() {
+                "file"
+            } else {
+                "default"
+            },
+        ),
+    ];
+    let shown = path.map(|p| p.display().to_string());
+    let exists = path.is_some_and(Path::exists);
+    if ctx.json {
+        let settings: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(k, v, s)| {
+                (
+                    k.to_string(),
+                    serde_json::json!({ "value": v, "source": s }),
+                )
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "path": shown,
+            "exists": exists,
+            "settings": settings,
+        });
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "config file: {} ({})",
+        shown
+            .as_deref()
+            .unwrap_or("(no config folder on this system)"),
+        if exists { "present" } else { "not present" }
+    );
+    for (k, v, s) in rows {
+        let v = v.unwrap_or_else(|| match k {
+            "adb" => "searched: PATH, Android SDK, Arduino IDE".into(),
+            "adb_server" => "127.0.0.1, ANDROID_ADB_SERVER_PORT or 5037".into(),
+            _ => "-".into(),
+        });
+        let _ = writeln!(out, "{k:<14} {v:<44} [{s}]");
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! The config file: defaults for the flags a user would otherwise repeat.
+//!
+//! Where: `X8CTL_CONFIG` if set, else `config.toml` in the platform's config folder
+//! (Linux: `$XDG_CONFIG_HOME/x8ctl` or `~/.config/x8ctl`; macOS:
+//! `~/Library/Application Support/x8ctl`; Windows: `%APPDATA%\x8ctl`).
+//! Precedence for every setting: flag > environment variable > file > built-in default.
+//!
+//! ```toml
+//! serial = "2D16BA09DAB6FAD9"           # like -s / ANDROID_SERIAL
+//! adb = "/opt/platform-tools/adb"       # like --adb / X8CTL_ADB
+//! adb_server = "127.0.0.1:5037"         # like --adb-server / X8CTL_ADB_SERVER
+//! sudo_password_command = "pass show x8/fio"   # its first output line is fio's sudo password
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::board::locate::Os;
+
+/// What the file may say. Unknown keys are an error (a typo should not pass silently).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub serial: Option<String>,
+    pub adb: Option<PathBuf>,
+    pub adb_server: Option<String>,
+    /// A command (split on white space, run without a shell) whose first line of output is
+    /// the sudo password of user fio on the board; used when X8CTL_SUDO_PASSWORD is unset.
+    pub sudo_password_command: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid x8ctl config: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// The platform's config folder for x8ctl.
+pub fn config_dir(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let get = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    match os {
+        Os::Linux => get("XDG_CONFIG_HOME")
+            .or_else(|| get("HOME").map(|h| h.join(".config")))
+            .map(|d| d.join("x8ctl")),
+        Os::MacOs => get("HOME").map(|h| h.join("Library/Application Support/x8ctl")),
+        Os::Windows => get("APPDATA").map(|d| d.join("x8ctl")),
+    }
+}
+
+/// The config file's path: `X8CTL_CONFIG`, else `config.toml` in [`config_dir`].
+pub fn config_path(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(p) = env("X8CTL_CONFIG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    config_dir(os, env).map(|d| d.join("config.toml"))
+}
+
+/// The path for this machine.
+pub fn default_path() -> Option<PathBuf> {
+    config_path(Os::current(), &|k| std::env::var(k).ok())
+}
+
+/// Read the file; a missing file is empty settings.
+pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileSettings::default()),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().replace('\n', " "),
+    })
+}
+
+/// Run `sudo_password_command` and take its first line.
+pub fn password_from_command(cmd: &str) -> Result<String, String> {
+    let mut words = cmd.split_whitespace();
+    let program = words
+        .next()
+        .ok_or_else(|| "sudo_password_command is empty".to_string())?;
+    let out = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run sudo_password_command ({program}): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "sudo_password_command ({program}) exited with {}",
+            out.status
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(text.lines().next().unwrap_or("").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn config_paths_per_os() {
+        let linux = env_of(&[("HOME", "/home/u")]);
+        assert_eq!(
+            config_path(Os::Linux, &linux),
+            Some(PathBuf::from("/home/u/.config/x8ctl/config.toml"))
+        );
+        let xdg = env_of(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/cfg")]);
+        assert_eq!(
+            config_dir(Os::Linux, &xdg),
+            Some(PathBuf::from("/cfg/x8ctl"))
+        );
+        let mac = env_of(&[("HOME", "/Users/u")]);
+        assert_eq!(
+            config_dir(Os::MacOs, &mac),
+            Some(PathBuf::from("/Users/u/Library/Application Support/x8ctl"))
+        );
+        let win = env_of(&[("APPDATA", r"C:\Users\u\AppData\Roaming")]);
+        let p = config_dir(Os::Windows, &win).unwrap();
+        assert!(p.starts_with(r"C:\Users\u\AppData\Roaming") && p.ends_with("x8ctl"));
+        let over = env_of(&[("HOME", "/home/u"), ("X8CTL_CONFIG", "/etc/x8.toml")]);
+        assert_eq!(
+            config_path(Os::Linux, &over),
+            Some(PathBuf::from("/etc/x8.toml"))
+        );
+        assert_eq!(config_path(Os::Linux, &env_of(&[])), None);
+    }
+
+    #[test]
+    fn load_reads_known_keys_and_refuses_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        assert_eq!(load(&p).unwrap(), FileSettings::default());
+        std::fs::write(&p, "serial = \"ABC\"\nadb_server = \"127.0.0.1:6000\"\n").unwrap();
+        let s = load(&p).unwrap();
+        assert_eq!(s.serial.as_deref(), Some("ABC"));
+        assert_eq!(s.adb_server.as_deref(), Some("127.0.0.1:6000"));
+        std::fs::write(&p, "serail = \"ABC\"\n").unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("serail"), "{e}");
+        std::fs::write(&p, "serial = [\n").unwrap();
+        assert!(load(&p).is_err());
+    }
+
+    #[test]
+    fn password_command() {
+        assert_eq!(
+            password_from_command("printf s3cret\\nrest").unwrap(),
+            "s3cret"
+        );
+        assert!(password_from_command("").is_err());
+        assert!(password_from_command("/nonexistent/prog").is_err());
+        assert!(password_from_command("false").is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! Fetching an app folder from a git repository with git2, into the per-user cache.
+//!
+//! One bare repository per URL under `<cache>/repos/`, and the app folder of each commit
+//! extracted once under `<cache>/checkouts/<commit>/<path>`. A commit already in the cache
+//! is used without touching the network, so a pinned app deploys offline the second time.
+//! The fetch is shallow (depth 1) where the transport allows it, else full.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use git2::{FetchOptions, Oid, RemoteCallbacks, Repository, TreeWalkMode, TreeWalkResult};
+use sha2::{Digest, Sha256};
+
+use super::{DeployError, DeployEvent};
+
+/// The cache folder ([`crate::cache::dir`]); a temporary one when the system has none.
+pub fn cache_dir() -> PathBuf {
+    crate::cache::dir().unwrap_or_else(|| std::env::temp_dir().join("x8ctl-cache"))
+}
+
+/// What to fetch.
+#[derive(Debug, Clone)]
+pub struct GitSource {
+    pub url: String,
+    /// A tag, a branch or a full commit.
+    pub reference: String,
+    /// The commit `reference` must resolve to, when pinned.
+    pub commit: Option<String>,
+    /// The app folder inside the repository ("" or "." for the root).
+    pub path: String,
+}
+
+/// The fetched folder.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub dir: PathBuf,
+    pub commit: String,
+    /// True when no network was used.
+    pub from_cache: bool,
+}
+
+fn git_err(what: &str, e: git2::Error) -> DeployError {
+    DeployError::Fetch(format!("{what}: {}", e.message()))
+}
+
+fn is_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn key(url: &str) -> String {
+    let h = Sha256::digest(url.as_bytes());
+    let tail: String = url
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("repo")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .collect();
+    format!("{tail}-{}", &crate::board::transfer::hex(&h)[..12])
+}
+
+/// Resolve `reference` in the cached repository.
+fn resolve(repo: &Repository, reference: &str) -> Option<Oid> {
+    if is_sha(reference) {
+        let oid = Oid::from_str(reference).ok()?;
+        return repo.find_commit(oid).ok().map(|c| c.id());
+    }
+    for name in [
+        format!("refs/tags/{reference}"),
+        format!("refs/remotes/x8ctl/{reference}"),
+        reference.to_string(),
+    ] {
+        if let Ok(obj) = repo.revparse_single(&name)
+            && let Ok(c) = obj.peel_to_commit()
+        {
+            return Some(c.id());
+        }
+    }
+    None
+}
+
+fn fetch_into(
+    repo: &Repository,
+    src: &GitSource,
+    on: &mut dyn FnMut(DeployEvent),
+) -> Result<(), DeployError> {
+    let specific = if is_sha(&src.reference) {
+        src.reference.clone()
+    } else {
+        format!(
+            "+refs/tags/{r}:refs/tags/{r}",
+            r = src.reference.trim_start_matches("refs/tags/")
+        )
+    };
+    let branch = format!(
+        "+refs/heads/{r}:refs/remotes/x8ctl/{r}",
+        r = src.reference.trim_start_matches("refs/heads/")
+    );
+    let all = [
+        "+refs/heads/*:refs/remotes/x8ctl/*".to_string(),
+        "+refs/tags/*:refs/tags/*".to_string(),
+    ];
+    let attempts: Vec<(Vec<String>, bool)> = vec![
+        (vec![specific.clone()], true),
+        (vec![branch.clone()], true),
+        (all.to_vec(), false),
+    ];
+    let mut errors = Vec::new();
+    for (specs, shallow) in attempts {
+        let mut remote = repo
+            .remote_anonymous(&src.url)
+            .map_err(|e| git_err("opening the remote", e))?;
+        let mut cb = RemoteCallbacks::new();
+        cb.transfer_progress(|p| {
+            on(DeployEvent::FetchProgress {
+                received_objects: p.received_objects(),
+                total_objects: p.total_objects(),
+                received_bytes: p.received_bytes() as u64,
+            });
+            true
+        });
+        let mut fo = FetchOptions::new();
+        fo.remote_callbacks(cb);
+        if shallow {
+            fo.depth(1);
+        }
+        let refs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        match remote.fetch(&refs, Some(&mut fo), None) {
+            Ok(()) if resolve(repo, &src.reference).is_some() => return Ok(()),
+            Ok(()) => errors.push(format!(
+                "{} did not bring {}",
+                refs.join(" "),
+                src.reference
+            )),
+            Err(e) => errors.push(e.message().to_string()),
+        }
+    }
+    Err(DeployError::Fetch(format!(
+        "could not fetch {} from {}: {}",
+        src.reference,
+        src.url,
+        errors.last().cloned().unwrap_or_default()
+    )))
+}
+
+/// Fetch `src` (or take it from the cache) and extract its folder.
+pub fn fetch(
+    src: &GitSource,
+    cache: &Path,
+    on: &mut dyn FnMut(DeployEvent),
+) -> Result<Fetched, DeployError> {
+    let repo_dir = cache.join("repos").join(key(&src.url));
+    fs::create_dir_all(&repo_dir)
+        .map_err(|e| DeployError::Local(format!("{}: {e}", repo_dir.display())))?;
+    let repo = match Repository::open_bare(&repo_dir) {
+        Ok(r) => r,
+        Err(_) => Repository::init_bare(&repo_dir)
+            .map_err(|e| git_err(&format!("creating {}", repo_dir.display()), e))?,
+    };
+    let want = src
+        .commit
+        .as_deref()
+        .or(is_sha(&src.reference).then_some(src.reference.as_str()));
+    // A pinned commit that is already here needs no network.
+    let cached = want
+        .and_then(|w| Oid::from_str(w).ok())
+        .and_then(|oid| repo.find_commit(oid).ok())
+        .map(|c| c.id());
+    let (oid, from_cache) = match cached {
+        Some(oid) => (oid, true),
+        None => {
+            on(DeployEvent::Fetching {
+                url: src.url.clone(),
+                reference: src.reference.clone(),
+            });
+            match fetch_into(&repo, src, on) {
+                Ok(()) => {}
+                Err(e) => match resolve(&repo, &src.reference) {
+                    // Unpinned and offline: the last fetched state, said so.
+                    Some(_) if want.is_none() => on(DeployEvent::Warning(format!(
+                        "{e}; using the copy fetched earlier"
+                    ))),
+                    _ => return Err(e),
+                },
+            }
+            let oid = resolve(&repo, &src.reference).ok_or_else(|| {
+                DeployError::Fetch(format!("{} has no {}", src.url, src.reference))
+            })?;
+            (oid, false)
+        }
+    };
+    if let Some(w) = want
+        && !oid.to_string().eq_ignore_ascii_case(w)
+    {
+        return Err(DeployError::Fetch(format!(
+            "{} at {} is commit {oid}, not the pinned {w} (the tag or branch moved)",
+            src.url, src.reference
+        )));
+    }
+    let commit = oid.to_string();
+    let path = src.path.trim_matches('/');
+    let out_root = cache.join("checkouts").join(&commit);
+    let dir = if path.is_empty() || path == "." {
+        out_root.join("_root")
+    } else {
+        out_root.join(path)
+    };
+    let done = out_root.join(format!(".done-{}", key(path)));
+    if !done.exists() {
+        extract(&repo, oid, path, &dir)?;
+        fs::write(&done, b"")
+            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
+    }
+    on(DeployEvent::Fetched {
+        commit: commit.clone(),
+        from_cache,
+    });
+    Ok(Fetched {
+        dir,
+        commit,
+        from_cache,
+    })
+}
+
+/// Write the tree of `path` at `oid` into `dir` (files with their executable bit).
+fn extract(repo: &Repository, oid: Oid, path: &str, dir: &Path) -> Result<(), DeployError> {
+    let commit = repo
+        .find_commit(oid)
+        .map_err(|e| git_err("reading the commit", e))?;
+    let root = commit.tree().map_err(|e| git_err("reading the tree", e))?;
+    let tree = if path.is_empty() || path == "." {
+        root
+    } else {
+        let entry = root.get_path(Path::new(path)).map_err(|_| {
+            DeployError::Fetch(format!(
+                "commit {oid} has no folder {path} (the Arduino apps were renamed in 2024: see `x8ctl apps`)"
+            ))
+        })?;
+        entry
+            .to_object(repo)
+            .and_then(|o| o.peel_to_tree())
+            .map_err(|_| DeployError::Fetch(format!("{path} at commit {oid} is not a folder")))?
+    };
+    if dir.exists() {
+        let _ = fs::remove_dir_all(dir);
+    }
+    fs::create_dir_all(dir).map_err(|e| DeployError::Local(format!("{}: {e}", dir.display())))?;
+    let mut failure: Option<DeployError> = None;
+    tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+        let Some(name) = entry.name() else {
+            return TreeWalkResult::Skip;
+        };
+        if name == ".." || name == "." || name.contains(['/', '\\']) {
+            return TreeWalkResult::Skip;
+        }
+        let target = dir.join(parent).join(name);
+        let r = match entry.kind() {
+            Some(git2::ObjectType::Tree) => fs::create_dir_all(&target).map_err(|e| e.to_string()),
+            Some(git2::ObjectType::Blob) => match repo.find_blob(entry.id()) {
+                Ok(blob) => fs::write(&target, blob.content())
+                    .map_err(|e| e.to_string())
+                    .map(|()| set_exec(&target, entry.filemode() == 0o100755)),
+                Err(e) => Err(e.message().to_string()),
+            },
+            _ => Ok(()),
+        };
+        match r {
+            Ok(()) => TreeWalkResult::Ok,
+            Err(e) => {
+                failure = Some(DeployError::Local(format!("{}: {e}", target.display())));
+                TreeWalkResult::Abort
+            }
+        }
+    })
+    .ok();
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn set_exec(path: &Path, exec: bool) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if exec { 0o755 } else { 0o644 };
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, exec);
+    }
+}

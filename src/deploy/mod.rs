@@ -1,0 +1,1038 @@
+//! `x8ctl deploy`: a container app from source to running on the board.
+//!
+//! The steps, each reported as a [`DeployEvent`]:
+//! 1. the source: a catalog app or `--repo/--ref/--path` fetched with git2 into the
+//!    per-user cache ([`fetch`]), or a local folder;
+//! 2. an incremental sync to `/home/fio/<app>` ([`sync`]): one board command hashes every
+//!    file already there, only new or changed files are sent, deleted ones removed;
+//! 3. `docker build -t <app>:latest`, its output streamed; skipped when nothing changed
+//!    since the last successful deploy (a stamp in `/home/fio/.x8ctl/deploy/`);
+//! 4. the run: `docker compose up -d` with `FACTORY` set and the built image also tagged
+//!    as the name the compose file asks for, or the tutorial's `docker run` flags when
+//!    compose is missing or fails;
+//! 5. readiness: the container running, and for sensor apps the five readings in its logs.
+//!    The M4's own error text becomes the doctor's hint; a crash on the known-broken base
+//!    images is explained with the fix. When the new app does not come up, the previous
+//!    image (kept as `<app>:x8ctl-previous`) is started again.
+//!
+//! Why FACTORY and a tag rather than an override file: the apps' compose files name
+//! `hub.foundries.io/${FACTORY}/<app>:latest`. Setting `FACTORY=x8ctl` for the one compose
+//! command and tagging the image built on the board with the name compose then resolves
+//! (`docker compose config` tells which) makes compose use the local image without a pull
+//! and without editing or adding files next to the user's compose file; `docker compose`
+//! keeps managing the container (restart policy, `docker compose logs`), as the tutorial
+//! intends. An override file would need a second `-f`, and the compose v1 of old images
+//! merges overrides differently.
+
+pub mod catalog;
+pub mod fetch;
+pub mod sketch;
+pub mod sync;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::board::quote::quote;
+use crate::board::transfer::TransferEvent;
+use crate::board::{Board, BoardError};
+
+pub use sync::SyncReport;
+
+/// Where apps go on the board.
+pub const APPS_HOME: &str = "/home/fio";
+/// Where x8ctl keeps what it deployed (outside the app folders).
+pub const STAMPS: &str = "/home/fio/.x8ctl/deploy";
+/// The tag that keeps the previous image so it can come back.
+pub const PREVIOUS_TAG: &str = "x8ctl-previous";
+/// The FACTORY value x8ctl gives compose.
+pub const FACTORY: &str = "x8ctl";
+
+/// Progress and results, for the CLI to draw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum DeployEvent {
+    Fetching {
+        url: String,
+        reference: String,
+    },
+    FetchProgress {
+        received_objects: usize,
+        total_objects: usize,
+        received_bytes: u64,
+    },
+    Fetched {
+        commit: String,
+        from_cache: bool,
+    },
+    Hashing {
+        files: usize,
+    },
+    #[serde(skip)]
+    Transfer(TransferEvent),
+    Synced(SyncReport),
+    BuildStarted {
+        image: String,
+    },
+    BuildLine {
+        line: String,
+    },
+    BuildSkipped {
+        reason: String,
+    },
+    Built {
+        image: String,
+    },
+    Starting {
+        method: RunMethod,
+    },
+    ComposeFailed {
+        reason: String,
+    },
+    Waiting {
+        container: String,
+    },
+    Reading {
+        line: String,
+    },
+    RollingBack {
+        reason: String,
+    },
+    Warning(String),
+}
+
+/// How the app was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunMethod {
+    Compose,
+    DockerRun,
+    Prebuilt,
+    /// Already running the same source: nothing started.
+    Unchanged,
+}
+
+/// Everything that can stop a deploy; each says what happened, [`DeployError::hint`] what
+/// to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error(transparent)]
+    Board(#[from] BoardError),
+    #[error("{0}")]
+    Fetch(String),
+    #[error("{0}")]
+    Local(String),
+    #[error("{0}")]
+    Source(String),
+    #[error("docker build of {app} failed: {detail}")]
+    Build { app: String, detail: String },
+    #[error("{app} runs but cannot read the M4: its log says \"{line}\"")]
+    M4 { app: String, line: String },
+    #[error("{app} crashes at start: {line}")]
+    BrokenBaseImage { app: String, line: String },
+    #[error("{app} did not come up: {detail}")]
+    NotUp { app: String, detail: String },
+    #[error("the board could not get the image {image}: {detail}")]
+    Pull { image: String, detail: String },
+    #[error("{0}")]
+    Docker(String),
+}
+
+impl DeployError {
+    pub fn hint(&self) -> String {
+        match self {
+            DeployError::Board(e) => e.hint(),
+            DeployError::Fetch(_) => "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)".into(),
+            DeployError::Local(_) => "check the local path and its permissions".into(),
+            DeployError::Source(_) => format!(
+                "give a catalog name ({}), a local folder with a Dockerfile, or --repo URL --ref REF --path P",
+                catalog::names().join(", ")
+            ),
+            DeployError::Build { .. } => "fix the Dockerfile or the sources and deploy again; the app that was running before is still running".into(),
+            DeployError::M4 { .. } => format!(
+                "{}; `x8ctl doctor` walks the whole chain",
+                crate::rpc::client::CallOutcome::NoAnswer { elapsed: Duration::ZERO }
+                    .hint()
+                    .unwrap_or_default()
+            ),
+            DeployError::BrokenBaseImage { .. } => "msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again".into(),
+            DeployError::NotUp { .. } => "read its logs with `x8ctl logs APP`; the previous version was started again if there was one".into(),
+            DeployError::Pull { .. } => "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt".into(),
+            DeployError::Docker(_) => "check Docker on the board with `x8ctl doctor`".into(),
+        }
+    }
+}
+
+/// Where the app comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Folder(PathBuf),
+    Git(fetch::GitSource),
+}
+
+/// What to deploy, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct AppSpec {
+    /// The app's name: folder on the board, image and container name.
+    pub name: String,
+    pub source: Source,
+    /// Wait for the M4's readings in the logs.
+    pub sensors: bool,
+}
+
+/// Turn `APP|PATH` and the optional `--repo/--ref/--path` into an [`AppSpec`].
+pub fn resolve_app(
+    app: Option<&str>,
+    repo: Option<&str>,
+    reference: Option<&str>,
+    path: Option<&str>,
+) -> Result<AppSpec, DeployError> {
+    if let Some(url) = repo {
+        let path = path.or(app).ok_or_else(|| {
+            DeployError::Source("--repo needs --path P (the app folder in the repository)".into())
+        })?;
+        let name = app_name(path.trim_matches('/').rsplit('/').next().unwrap_or(path))?;
+        return Ok(AppSpec {
+            name,
+            source: Source::Git(fetch::GitSource {
+                url: url.to_string(),
+                reference: reference.unwrap_or("HEAD").to_string(),
+                commit: None,
+                path: path.to_string(),
+            }),
+            sensors: false,
+        });
+    }
+    let Some(app) = app else {
+        return Err(DeployError::Source("no app given".into()));
+    };
+    if let Some(c) = catalog::find(app) {
+        let over = std::env::var(catalog::CATALOG_REPO_ENV)
+            .ok()
+            .filter(|s| !s.is_empty());
+        return Ok(AppSpec {
+            name: c.name.to_string(),
+            source: Source::Git(fetch::GitSource {
+                url: over.clone().unwrap_or_else(|| c.repo.to_string()),
+                reference: reference.unwrap_or(c.reference).to_string(),
+                commit: if over.is_some() || reference.is_some() {
+                    None
+                } else {
+                    Some(c.commit.to_string())
+                },
+                path: path.unwrap_or(c.path).to_string(),
+            }),
+            sensors: c.sensors,
+        });
+    }
+    let p = Path::new(app);
+    if p.is_dir() {
+        let canon = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let base = canon
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(AppSpec {
+            name: app_name(&base)?,
+            source: Source::Folder(canon),
+            sensors: false,
+        });
+    }
+    Err(DeployError::Source(format!(
+        "'{app}' is neither an app of the catalog nor a local folder"
+    )))
+}
+
+/// An app name as Docker accepts it for images and containers.
+pub fn app_name(s: &str) -> Result<String, DeployError> {
+    let n = s.to_ascii_lowercase();
+    let ok = !n.is_empty()
+        && n.len() <= 128
+        && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(n)
+    } else {
+        Err(DeployError::Source(format!(
+            "'{s}' cannot name a Docker image (letters, digits, '-', '_' and '.' only)"
+        )))
+    }
+}
+
+/// Options of a deploy.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// Run Arduino's published `arduino/<app>` image instead of building.
+    pub prebuilt: bool,
+    /// Extra `KEY=VALUE` for the container (docker run) and compose's environment.
+    pub env: Vec<String>,
+    /// How long to wait for the app to come up.
+    pub wait: Duration,
+    /// The cache for fetched repositories.
+    pub cache: PathBuf,
+    /// Do not use docker compose even when the app has a compose file.
+    pub no_compose: bool,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            prebuilt: false,
+            env: Vec::new(),
+            wait: Duration::from_secs(60),
+            cache: fetch::cache_dir(),
+            no_compose: false,
+        }
+    }
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployReport {
+    pub app: String,
+    pub board_dir: String,
+    pub commit: Option<String>,
+    pub sync: Option<SyncReport>,
+    pub built: bool,
+    pub method: RunMethod,
+    pub container: String,
+    pub compose_error: Option<String>,
+    /// The reading lines seen in the logs (sensor apps).
+    pub readings: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
+/// Deploy `app` to `board`.
+pub fn deploy(
+    board: &Board,
+    app: &AppSpec,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<DeployReport, DeployError> {
+    let started = Instant::now();
+    let name = app.name.clone();
+    let board_dir = format!("{APPS_HOME}/{name}");
+    if opts.prebuilt {
+        return prebuilt(board, &name, app.sensors, opts, on, started);
+    }
+    let (dir, commit) = match &app.source {
+        Source::Folder(d) => (d.clone(), None),
+        Source::Git(g) => {
+            let f = fetch::fetch(g, &opts.cache, &mut |e| on(e))?;
+            (f.dir, Some(f.commit))
+        }
+    };
+    if !dir.join("Dockerfile").is_file() {
+        return Err(DeployError::Source(format!(
+            "{} has no Dockerfile",
+            dir.display()
+        )));
+    }
+    let sensors = app.sensors || sync::looks_like_sensors(&dir);
+    let (report, digest, stamp) = sync::sync(board, &dir, &board_dir, &name, on)?;
+    on(DeployEvent::Synced(report.clone()));
+    let containers = app_containers(board, &name)?;
+    let running = running_containers(board, &containers)?;
+    let unchanged = report.files_sent == 0
+        && report.files_removed == 0
+        && stamp.as_deref() == Some(digest.as_str())
+        && !running.is_empty()
+        && image_exists(board, &format!("{name}:latest"))?;
+    let mut result = DeployReport {
+        app: name.clone(),
+        board_dir: board_dir.clone(),
+        commit,
+        sync: Some(report),
+        built: false,
+        method: RunMethod::Unchanged,
+        container: running.first().cloned().unwrap_or_default(),
+        compose_error: None,
+        readings: Vec::new(),
+        elapsed_ms: 0,
+    };
+    if unchanged {
+        on(DeployEvent::BuildSkipped {
+            reason: "nothing changed since the last deploy, and it is running".into(),
+        });
+        let container = result.container.clone();
+        result.readings = await_ready(board, &name, &container, sensors, opts.wait, on)?;
+        result.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(result);
+    }
+    // Keep what runs now, so that it can come back.
+    let had_previous = !containers.is_empty() && image_exists(board, &format!("{name}:latest"))?;
+    if had_previous {
+        board.run_ok(
+            &format!(
+                "docker tag {} {}",
+                quote(&format!("{name}:latest")),
+                quote(&format!("{name}:{PREVIOUS_TAG}"))
+            ),
+            "keeping the previous image",
+        )?;
+    }
+    build(board, &name, &board_dir, on)?;
+    result.built = true;
+    // Replace the previous container.
+    remove_containers(board, &containers)?;
+    let (method, container, compose_error) = start(board, &name, &board_dir, opts, on)?;
+    result.method = method;
+    result.container = container.clone();
+    result.compose_error = compose_error;
+    match await_ready(board, &name, &container, sensors, opts.wait, on) {
+        Ok(readings) => result.readings = readings,
+        Err(e @ DeployError::M4 { .. }) => {
+            // The app runs; the M4 side is what fails. Keep it, remember it, say so.
+            write_stamp(board, &name, &digest)?;
+            return Err(e);
+        }
+        Err(e) => {
+            on(DeployEvent::RollingBack {
+                reason: e.to_string(),
+            });
+            let _ = remove_containers(board, &app_containers(board, &name).unwrap_or_default());
+            if had_previous {
+                restore_previous(board, &name, opts)?;
+            }
+            return Err(e);
+        }
+    }
+    write_stamp(board, &name, &digest)?;
+    result.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(result)
+}
+
+fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployError> {
+    board.run_ok(
+        &format!(
+            "mkdir -p {d} && printf '%s\\n' {v} > {f}",
+            d = quote(STAMPS),
+            v = quote(digest),
+            f = quote(&format!("{STAMPS}/{name}"))
+        ),
+        "recording the deploy",
+    )?;
+    Ok(())
+}
+
+/// The containers of app `name`: `name` (docker run) and `name-<service>-1` (compose).
+pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
+    let o = board.run_ok(
+        "docker ps -a --format '{{.Names}}'",
+        "listing the containers",
+    )?;
+    Ok(o.stdout_text()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|n| {
+            n == name
+                || n.strip_prefix(name)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(|r| r.ends_with("-1"))
+        })
+        .collect())
+}
+
+fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, DeployError> {
+    let mut out = Vec::new();
+    for n in names {
+        let o = board.run(
+            &format!("docker inspect -f '{{{{.State.Status}}}}' {}", quote(n)),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        )?;
+        if o.ok() && o.stdout_text().trim() == "running" {
+            out.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
+    let o = board.run(
+        &format!("docker image inspect {} >/dev/null 2>&1", quote(image)),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    Ok(o.ok())
+}
+
+fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    board.run_ok(
+        &format!("docker rm -f {} >/dev/null", list.join(" ")),
+        "removing the previous container",
+    )?;
+    Ok(())
+}
+
+/// Splits streamed output into lines, one event each.
+struct LineSink<'a> {
+    buf: Vec<u8>,
+    all: Vec<String>,
+    on: &'a (dyn Fn(DeployEvent) + Sync),
+}
+
+impl LineSink<'_> {
+    fn emit(&mut self, raw: &[u8]) {
+        let line = String::from_utf8_lossy(raw)
+            .trim_end_matches(['\r', '\n'])
+            .to_string();
+        (self.on)(DeployEvent::BuildLine { line: line.clone() });
+        self.all.push(line);
+    }
+}
+
+impl Write for LineSink<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=pos).collect();
+            self.emit(&line);
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn build(
+    board: &Board,
+    name: &str,
+    dir: &str,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<(), DeployError> {
+    let image = format!("{name}:latest");
+    on(DeployEvent::BuildStarted {
+        image: image.clone(),
+    });
+    let mut sink = LineSink {
+        buf: Vec::new(),
+        all: Vec::new(),
+        on,
+    };
+    let mut err = io::sink();
+    let status = board.run_streaming(
+        &format!(
+            "cd {} && docker build -t {} . 2>&1",
+            quote(dir),
+            quote(&image)
+        ),
+        &mut sink,
+        &mut err,
+        Some(Duration::from_secs(30 * 60)),
+        "docker build",
+    )?;
+    if !sink.buf.is_empty() {
+        let rest = std::mem::take(&mut sink.buf);
+        sink.emit(&rest);
+    }
+    if status != 0 {
+        let detail = sink
+            .all
+            .iter()
+            .rev()
+            .find(|l| l.contains("ERROR") || l.contains("error"))
+            .cloned()
+            .unwrap_or_else(|| format!("exit status {status}"));
+        return Err(DeployError::Build {
+            app: name.to_string(),
+            detail: detail.trim().to_string(),
+        });
+    }
+    on(DeployEvent::Built { image });
+    Ok(())
+}
+
+/// The tutorial's `docker run` flags (docs alternative), with `--network host` so that
+/// m4-proxy can call back into servers, and `/dev/ttyGS0` when the board has it.
+fn docker_run_cmd(name: &str, image: &str, env: &[String], tty_gs0: bool) -> String {
+    let mut w = vec![
+        "docker run -d --name".to_string(),
+        quote(name),
+        "--restart unless-stopped -e PYTHONUNBUFFERED=1".into(),
+    ];
+    for e in env {
+        w.push("-e".into());
+        w.push(quote(e));
+    }
+    w.push("--tty --read-only --network host -v /tmp:/tmp".into());
+    if tty_gs0 {
+        w.push("--device /dev/ttyGS0".into());
+    }
+    w.push("--add-host m4-proxy:host-gateway".into());
+    w.push(quote(image));
+    w.join(" ")
+}
+
+fn has_tty_gs0(board: &Board) -> bool {
+    board
+        .run("test -e /dev/ttyGS0", Some(crate::board::DEFAULT_TIMEOUT))
+        .map(|o| o.ok())
+        .unwrap_or(false)
+}
+
+fn run_container(
+    board: &Board,
+    name: &str,
+    image: &str,
+    env: &[String],
+) -> Result<(), DeployError> {
+    let cmd = docker_run_cmd(name, image, env, has_tty_gs0(board));
+    let o = board.run(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
+    if !o.ok() {
+        return Err(DeployError::Docker(format!(
+            "docker run of {image} failed: {}",
+            o.text().trim()
+        )));
+    }
+    Ok(())
+}
+
+fn has_compose_file(board: &Board, dir: &str) -> Result<bool, DeployError> {
+    let files = [
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+    ]
+    .iter()
+    .map(|f| format!("test -f {}", quote(&format!("{dir}/{f}"))))
+    .collect::<Vec<_>>()
+    .join(" || ");
+    Ok(board.run(&files, Some(crate::board::DEFAULT_TIMEOUT))?.ok())
+}
+
+/// The image references of a `docker compose config` output.
+pub fn compose_images(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("image:"))
+        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The telling line of compose's output: the error, else the first line.
+fn compose_summary(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .iter()
+        .find(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("error") || l.contains("invalid") || l.contains("not a docker command")
+        })
+        .or(lines.first())
+        .map(|l| l.to_string())
+        .unwrap_or_default()
+}
+
+fn compose_env(opts: &DeployOptions) -> String {
+    let mut s = format!("FACTORY={FACTORY}");
+    for e in &opts.env {
+        if let Some((k, _)) = e.split_once('=')
+            && !k.is_empty()
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            s.push(' ');
+            s.push_str(&quote(e));
+        }
+    }
+    s
+}
+
+fn try_compose(
+    board: &Board,
+    name: &str,
+    dir: &str,
+    opts: &DeployOptions,
+) -> Result<String, String> {
+    let env = compose_env(opts);
+    let cd = format!("cd {}", quote(dir));
+    let o = board
+        .run(
+            &format!("{cd} && {env} docker compose config 2>&1"),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        )
+        .map_err(|e| e.to_string())?;
+    if !o.ok() {
+        return Err(o.text().trim().to_string());
+    }
+    let images = compose_images(&o.stdout_text());
+    if images.is_empty() {
+        return Err("the compose file names no image".into());
+    }
+    for img in &images {
+        let t = board
+            .run(
+                &format!(
+                    "docker tag {} {} 2>&1",
+                    quote(&format!("{name}:latest")),
+                    quote(img)
+                ),
+                Some(crate::board::DEFAULT_TIMEOUT),
+            )
+            .map_err(|e| e.to_string())?;
+        if !t.ok() {
+            return Err(t.text().trim().to_string());
+        }
+    }
+    let up = board
+        .run(
+            &format!("{cd} && {env} docker compose up -d 2>&1"),
+            Some(Duration::from_secs(5 * 60)),
+        )
+        .map_err(|e| e.to_string())?;
+    if !up.ok() {
+        // Leave nothing half-started behind.
+        let _ = board.run(
+            &format!("{cd} && {env} docker compose down >/dev/null 2>&1"),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        );
+        return Err(up.text().trim().to_string());
+    }
+    let names = app_containers(board, name).map_err(|e| e.to_string())?;
+    names
+        .into_iter()
+        .find(|n| n != name)
+        .ok_or_else(|| format!("compose started no container called {name}-<service>-1"))
+}
+
+fn start(
+    board: &Board,
+    name: &str,
+    dir: &str,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<(RunMethod, String, Option<String>), DeployError> {
+    let mut compose_error = None;
+    if !opts.no_compose && has_compose_file(board, dir)? {
+        on(DeployEvent::Starting {
+            method: RunMethod::Compose,
+        });
+        match try_compose(board, name, dir, opts) {
+            Ok(c) => return Ok((RunMethod::Compose, c, None)),
+            Err(reason) => {
+                let short = compose_summary(&reason);
+                on(DeployEvent::ComposeFailed {
+                    reason: short.clone(),
+                });
+                compose_error = Some(short);
+            }
+        }
+    }
+    on(DeployEvent::Starting {
+        method: RunMethod::DockerRun,
+    });
+    // A failed compose may have left a container by the app's name.
+    let _ = board.run(
+        &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    );
+    run_container(board, name, &format!("{name}:latest"), &opts.env)?;
+    Ok((RunMethod::DockerRun, name.to_string(), compose_error))
+}
+
+fn restore_previous(board: &Board, name: &str, opts: &DeployOptions) -> Result<(), DeployError> {
+    let prev = format!("{name}:{PREVIOUS_TAG}");
+    board.run_ok(
+        &format!(
+            "docker tag {} {}",
+            quote(&prev),
+            quote(&format!("{name}:latest"))
+        ),
+        "restoring the previous image",
+    )?;
+    run_container(board, name, &prev, &opts.env)
+}
+
+/// A reading line of the sensor apps (`Temperature:  100`).
+pub fn reading_label(line: &str) -> Option<&'static str> {
+    let t = line.trim_start();
+    ["Temperature", "Humidity", "Pressure", "Gas", "Altitude"]
+        .into_iter()
+        .find(|l| t.strip_prefix(l).is_some_and(|r| r.starts_with(':')))
+}
+
+/// What a log says about the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogVerdict {
+    M4(String),
+    BrokenBase(String),
+    Readings(Vec<String>),
+}
+
+/// Judge logs: the M4's error text (both spellings), the broken-base-image import
+/// failures, or the reading lines (the last full set of five, or what there is).
+pub fn judge_logs(logs: &str) -> LogVerdict {
+    let lines: Vec<&str> = logs.lines().map(|l| l.trim_end_matches('\r')).collect();
+    if let Some(l) = lines.iter().find(|l| {
+        l.contains("No module named 'backports'")
+            || l.contains("No module named 'tornado.platform.auto'")
+    }) {
+        return LogVerdict::BrokenBase(l.trim().to_string());
+    }
+    let readings: Vec<String> = lines
+        .iter()
+        .filter(|l| reading_label(l).is_some())
+        .map(|l| l.trim().to_string())
+        .collect();
+    if readings.is_empty()
+        && let Some(l) = lines.iter().find(|l| {
+            l.contains("Unable to retrieve data from the M4")
+                || l.contains("Unable to retrive data from the M4")
+        })
+    {
+        return LogVerdict::M4(l.trim().to_string());
+    }
+    LogVerdict::Readings(readings)
+}
+
+fn await_ready(
+    board: &Board,
+    name: &str,
+    container: &str,
+    sensors: bool,
+    wait: Duration,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<Vec<String>, DeployError> {
+    on(DeployEvent::Waiting {
+        container: container.to_string(),
+    });
+    let started = Instant::now();
+    let mut first_running: Option<Instant> = None;
+    let mut shown = 0usize;
+    let q = quote(container);
+    loop {
+        let o = board.run(
+            &format!(
+                "docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}}' {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"
+            ),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        )?;
+        let text = o.stdout_text();
+        let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
+        let mut st = state.split_whitespace();
+        let status = st.next().unwrap_or("").to_string();
+        let restarts: u32 = st.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+        match judge_logs(logs) {
+            LogVerdict::BrokenBase(line) => {
+                return Err(DeployError::BrokenBaseImage {
+                    app: name.to_string(),
+                    line,
+                });
+            }
+            LogVerdict::M4(line) => {
+                return Err(DeployError::M4 {
+                    app: name.to_string(),
+                    line,
+                });
+            }
+            LogVerdict::Readings(r) => {
+                for l in r.iter().skip(shown) {
+                    on(DeployEvent::Reading { line: l.clone() });
+                }
+                shown = shown.max(r.len());
+                let labels: std::collections::BTreeSet<_> =
+                    r.iter().filter_map(|l| reading_label(l)).collect();
+                if status == "running" && sensors && labels.len() == 5 {
+                    return Ok(r.into_iter().take(5).collect());
+                }
+            }
+        }
+        if status == "running" && restarts == 0 {
+            let t = *first_running.get_or_insert_with(Instant::now);
+            if !sensors && t.elapsed() >= Duration::from_secs(2) {
+                return Ok(Vec::new());
+            }
+        } else if restarts > 0 || matches!(status.as_str(), "exited" | "dead") {
+            let last = logs
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            return Err(DeployError::NotUp {
+                app: name.to_string(),
+                detail: format!(
+                    "the container is {status} after {restarts} restarts; its last log line: {last}"
+                ),
+            });
+        } else if status.is_empty() || text.contains("No such") {
+            return Err(DeployError::NotUp {
+                app: name.to_string(),
+                detail: format!("the container {container} is gone"),
+            });
+        }
+        if started.elapsed() >= wait {
+            return Err(DeployError::NotUp {
+                app: name.to_string(),
+                detail: if sensors {
+                    format!("no readings in its logs within {}s", wait.as_secs())
+                } else {
+                    format!("not running within {}s", wait.as_secs())
+                },
+            });
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn prebuilt(
+    board: &Board,
+    name: &str,
+    sensors: bool,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+    started: Instant,
+) -> Result<DeployReport, DeployError> {
+    let image = format!("arduino/{name}");
+    on(DeployEvent::Starting {
+        method: RunMethod::Prebuilt,
+    });
+    let pull = board.run(
+        &format!("docker pull {} 2>&1", quote(&image)),
+        Some(Duration::from_secs(15 * 60)),
+    )?;
+    if !pull.ok() {
+        let detail = pull
+            .text()
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        return Err(DeployError::Pull { image, detail });
+    }
+    let containers = app_containers(board, name)?;
+    remove_containers(board, &containers)?;
+    run_container(board, name, &image, &opts.env)?;
+    let readings = await_ready(board, name, name, sensors, opts.wait, on)?;
+    Ok(DeployReport {
+        app: name.to_string(),
+        board_dir: String::new(),
+        commit: None,
+        sync: None,
+        built: false,
+        method: RunMethod::Prebuilt,
+        container: name.to_string(),
+        compose_error: None,
+        readings,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Stop app `name`'s containers; returns the names stopped.
+pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
+    let names = app_containers(board, name)?;
+    if names.is_empty() {
+        return Err(DeployError::Docker(format!(
+            "no container of {name} on the board (`x8ctl shell docker ps -a` lists them)"
+        )));
+    }
+    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    board.run_ok(
+        &format!("docker stop {} >/dev/null", list.join(" ")),
+        "docker stop",
+    )?;
+    Ok(names)
+}
+
+/// The board command that shows `target`'s logs: m4-proxy's journal (as root) or the
+/// app's container logs. Returns (command, needs root).
+pub fn logs_command(
+    board: &Board,
+    target: &str,
+    follow: bool,
+    lines: Option<usize>,
+) -> Result<(String, bool), DeployError> {
+    let n = lines.map(|n| n.to_string());
+    if target == "m4-proxy" {
+        let mut c = "journalctl -u m4-proxy --no-pager".to_string();
+        if let Some(n) = &n {
+            c.push_str(&format!(" -n {n}"));
+        }
+        if follow {
+            c.push_str(" -f");
+        }
+        return Ok((c, true));
+    }
+    let names = app_containers(board, target)?;
+    let Some(container) = names
+        .iter()
+        .find(|c| *c != target)
+        .or(names.first())
+        .cloned()
+    else {
+        return Err(DeployError::Docker(format!(
+            "no container of {target} on the board; deploy it with `x8ctl deploy {target}`"
+        )));
+    };
+    let mut c = "docker logs".to_string();
+    if let Some(n) = &n {
+        c.push_str(&format!(" --tail {n}"));
+    }
+    if follow {
+        c.push_str(" -f");
+    }
+    c.push_str(&format!(" {} 2>&1", quote(&container)));
+    Ok((c, false))
+}
+
+/// The fixed board path the M4 sketch goes to; the board's monitor-m4-elf-file.path unit
+/// programs it with OpenOCD when it changes.
+pub const SKETCH_PATH: &str = "/tmp/arduino/m4-user-sketch.elf";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_and_m4_errors() {
+        let logs = "\n====\nTemperature:  100\r\nHumidity:  200\nPressure:  300\nGas:  400\nAltitude:  500\n";
+        match judge_logs(logs) {
+            LogVerdict::Readings(r) => assert_eq!(r.len(), 5),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            judge_logs("Unable to retrive data from the M4.\n"),
+            LogVerdict::M4(_)
+        ));
+        assert!(matches!(
+            judge_logs("Unable to retrieve data from the M4.\n"),
+            LogVerdict::M4(_)
+        ));
+        assert!(matches!(
+            judge_logs("ModuleNotFoundError: No module named 'backports'\n"),
+            LogVerdict::BrokenBase(_)
+        ));
+        assert_eq!(reading_label("Gasoline: 1"), None);
+    }
+
+    #[test]
+    fn compose_config_images() {
+        let c = "services:\n  a:\n    image: hub.foundries.io/x8ctl/a:latest\n";
+        assert_eq!(compose_images(c), vec!["hub.foundries.io/x8ctl/a:latest"]);
+    }
+
+    #[test]
+    fn names_and_run_flags() {
+        assert_eq!(app_name("Python-RPC").unwrap(), "python-rpc");
+        assert!(app_name("a b;$(reboot)").is_err());
+        assert!(app_name("").is_err());
+        let c = docker_run_cmd("app", "app:latest", &["A=b c".into()], true);
+        assert!(c.contains("-e 'A=b c'"), "{c}");
+        assert!(c.contains("--device /dev/ttyGS0"));
+        assert!(c.contains("--add-host m4-proxy:host-gateway"));
+    }
+}
