@@ -2,9 +2,11 @@
 //!
 //!     cargo bench --bench x8bench            # everything
 //!     cargo bench --bench x8bench -- push    # only the sections whose name contains "push"
+//!     cargo bench --bench x8bench -- deploy  # x8ctl deploy against adb push of the app
 //!
 //! Environment: X8BENCH_LATENCY_US (per-packet latency of the slow link, default 500),
-//! X8BENCH_MB (size of the pushed folder, default 50).
+//! X8BENCH_MB (size of the pushed folder, default 50), X8BENCH_DEPLOY_MB (assets in the
+//! deployed app besides its sources, default 4).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -118,6 +120,121 @@ fn push_section(filter: &str) {
     row("x8ctl push --sync (nothing changed)", x8_sync);
 }
 
+/// The tutorial's python-rpc-sensors, with `assets_mb` of data files beside it.
+fn sensors_app(app: &Path, assets_mb: u64) -> u64 {
+    std::fs::create_dir_all(app.join("python")).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install -r requirements.txt\nCMD [\"python\", \"-u\", \"main.py\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        "services:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    read_only: true\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
+    std::fs::write(
+        app.join("python/main.py"),
+        "import time\nfrom msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError\n\nrpc_address = RpcAddress('m4-proxy', 5001)\npublish_interval = 5\nwhile True:\n    try:\n        print(\"Temperature: \", RpcClient(rpc_address).call('temperature'))\n        print(\"Humidity: \", RpcClient(rpc_address).call('humidity'))\n        print(\"Pressure: \", RpcClient(rpc_address).call('pressure'))\n        print(\"Gas: \", RpcClient(rpc_address).call('gas'))\n        print(\"Altitude: \", RpcClient(rpc_address).call('altitude'))\n    except RpcError.TimeoutError:\n        print(\"Unable to retrieve data from the M4.\")\n    time.sleep(publish_interval)\n",
+    )
+    .unwrap();
+    let (_, assets) = if assets_mb > 0 {
+        make_folder(&app.join("assets"), assets_mb)
+    } else {
+        (0, 0)
+    };
+    assets
+}
+
+fn folder_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        folder_bytes(&p)
+                    } else {
+                        e.metadata().map(|m| m.len()).unwrap_or(0)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn deploy_section(filter: &str) {
+    if !"deploy".contains(filter) && !filter.is_empty() {
+        return;
+    }
+    let latency = env_num("X8BENCH_LATENCY_US", 500);
+    let mb = env_num("X8BENCH_DEPLOY_MB", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, mb);
+    let bytes = folder_bytes(&app);
+    let sim = sim_with(&[Fault::SlowLink], |c| {
+        c.adbd.link_latency = Duration::from_micros(latency)
+    });
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    println!(
+        "deploy: python-rpc-sensors with {:.1} MB of assets, slow link {latency} us per packet, one adb server",
+        bytes as f64 / 1e6
+    );
+    adb.shell(&serial, "mkdir -p /home/fio/by-adb");
+    let adb_time = time(|| {
+        let out = adb.adb(&[
+            "-s",
+            &serial,
+            "push",
+            app.to_str().unwrap(),
+            "/home/fio/by-adb",
+        ]);
+        out.status.success()
+    });
+    let deploy = || {
+        let started = Instant::now();
+        let mut c = adb.x8ctl();
+        c.args(["-s", &serial, "--json", "deploy", app.to_str().unwrap()]);
+        let (code, out, err) = run(c);
+        let t = started.elapsed();
+        if code != 0 {
+            eprintln!("x8ctl deploy failed: {err}");
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(out.trim()).ok()?;
+        let sent = v["deploy"]["sync"]["bytes_sent"].as_u64().unwrap_or(0);
+        let built = v["deploy"]["built"].as_bool().unwrap_or(false);
+        Some((t, sent, built))
+    };
+    let first = deploy();
+    let again = deploy();
+    match adb_time {
+        Some(t) => println!(
+            "  {:<44} {:>8.2} s  {:>10} bytes sent",
+            "adb push of the app folder (copy only)",
+            t.as_secs_f64(),
+            bytes
+        ),
+        None => println!("  adb push failed"),
+    }
+    for (name, r) in [
+        ("x8ctl deploy, first (sync+build+run+ready)", first),
+        ("x8ctl deploy, nothing changed", again),
+    ] {
+        match r {
+            Some((t, sent, built)) => println!(
+                "  {name:<44} {:>8.2} s  {sent:>10} bytes sent{}",
+                t.as_secs_f64(),
+                if built { ", built" } else { ", no build" }
+            ),
+            None => println!("  {name:<44}   failed"),
+        }
+    }
+}
+
 fn main() {
     // cargo bench passes --bench; a free word filters sections.
     let filter = std::env::args()
@@ -125,4 +242,5 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .unwrap_or_default();
     push_section(&filter);
+    deploy_section(&filter);
 }
