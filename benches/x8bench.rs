@@ -3,6 +3,9 @@
 //!     cargo bench --bench x8bench            # everything
 //!     cargo bench --bench x8bench -- push    # only the sections whose name contains "push"
 //!     cargo bench --bench x8bench -- deploy  # x8ctl deploy against adb push of the app
+//!     cargo bench --bench x8bench -- rpc     # rpc call latency and calls per second
+//!     cargo bench --bench x8bench -- doctor  # doctor wall time
+//!     cargo bench --bench x8bench -- startup # process start-up against adb
 //!
 //! Environment: X8BENCH_LATENCY_US (per-packet latency of the slow link, default 500),
 //! X8BENCH_MB (size of the pushed folder, default 50), X8BENCH_DEPLOY_MB (assets in the
@@ -235,6 +238,129 @@ fn deploy_section(filter: &str) {
     }
 }
 
+/// Mean wall time of `n` runs of a command.
+fn mean_of(n: u32, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let started = Instant::now();
+    for _ in 0..n {
+        if !f() {
+            return None;
+        }
+    }
+    Some(started.elapsed() / n)
+}
+
+fn rpc_section(filter: &str) {
+    if !"rpc".contains(filter) && !filter.is_empty() {
+        return;
+    }
+    use x8ctl::rpc::client::{CallOptions, call, call_on_stream};
+    let sim = sim(&[]);
+    let adb = AdbServer::start();
+    let serial = adb.connect(&sim);
+    let n = env_num("X8BENCH_RPC_CALLS", 200) as u32;
+    println!(
+        "rpc: `temperature` on m4-proxy port 5001, {n} calls, one connection each, through one adb server"
+    );
+    // What a workstation client does today: `adb forward`, then a TCP client per call.
+    let port = free_port();
+    let fwd = adb.adb(&["-s", &serial, "forward", &format!("tcp:{port}"), "tcp:5001"]);
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let forwarded = fwd.status.success().then(|| {
+        mean_of(n, || {
+            call(addr, "temperature", vec![], &CallOptions::default()).is_answered()
+        })
+    });
+    // x8ctl's library: a tcp:5001 stream opened through the adb server per call.
+    let session = x8ctl::board::connect::Session::open(&x8ctl::board::connect::ConnectOptions {
+        adb_server: Some(format!("127.0.0.1:{}", adb.port)),
+        ..Default::default()
+    })
+    .expect("session");
+    let board = session
+        .choose(Some(&serial), x8ctl::board::select::Choice::NonInteractive)
+        .expect("board");
+    let native = mean_of(n, || match board.connect_port(5001) {
+        Ok(mut s) => {
+            s.set_read_timeout_to(Some(Duration::from_secs(3)));
+            call_on_stream(&mut s, "temperature", vec![], &CallOptions::default()).is_answered()
+        }
+        Err(_) => false,
+    });
+    // The command a user types.
+    let cli = mean_of(10, || {
+        let mut c = adb.x8ctl();
+        c.args(["rpc", "call", "temperature"]);
+        run(c).0 == 0
+    });
+    let row = |name: &str, t: Option<Duration>| match t {
+        Some(t) => println!(
+            "  {name:<52} {:>8.2} ms per call  {:>8.0} calls/s",
+            t.as_secs_f64() * 1e3,
+            1.0 / t.as_secs_f64()
+        ),
+        None => println!("  {name:<52}   failed"),
+    };
+    row("adb forward + a TCP client per call", forwarded.flatten());
+    row("x8ctl library: tcp:5001 stream per call", native);
+    row("`x8ctl rpc call temperature` (whole process)", cli);
+}
+
+fn doctor_section(filter: &str) {
+    if !"doctor".contains(filter) && !filter.is_empty() {
+        return;
+    }
+    let sim = sim(&[]);
+    let adb = AdbServer::start();
+    adb.connect(&sim);
+    let t = mean_of(5, || {
+        let mut c = adb.x8ctl();
+        c.args(["doctor"]);
+        run(c).0 == 0
+    });
+    println!("doctor: a healthy virtual X8 through one adb server, 13 checks");
+    match t {
+        Some(t) => println!(
+            "  {:<52} {:>8.0} ms (whole process, mean of 5)",
+            "x8ctl doctor",
+            t.as_secs_f64() * 1e3
+        ),
+        None => println!("  x8ctl doctor failed"),
+    }
+}
+
+fn startup_section(filter: &str) {
+    if !"startup".contains(filter) && !filter.is_empty() {
+        return;
+    }
+    let n = 20;
+    let x8 = mean_of(n, || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let adb = mean_of(n, || {
+        std::process::Command::new("adb")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    println!("startup: a process that prints its version and exits, mean of {n}");
+    for (name, t) in [("x8ctl --version", x8), ("adb version", adb)] {
+        match t {
+            Some(t) => println!("  {name:<52} {:>8.2} ms", t.as_secs_f64() * 1e3),
+            None => println!("  {name:<52}   failed"),
+        }
+    }
+    if let (Some(a), Some(b)) = (x8, adb) {
+        println!(
+            "  {:<52} {:>8.2}x",
+            "adb / x8ctl",
+            b.as_secs_f64() / a.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     // cargo bench passes --bench; a free word filters sections.
     let filter = std::env::args()
@@ -243,4 +369,7 @@ fn main() {
         .unwrap_or_default();
     push_section(&filter);
     deploy_section(&filter);
+    rpc_section(&filter);
+    doctor_section(&filter);
+    startup_section(&filter);
 }
