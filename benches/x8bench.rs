@@ -123,31 +123,12 @@ fn push_section(filter: &str) {
     row("x8ctl push --sync (nothing changed)", x8_sync);
 }
 
-/// The tutorial's python-rpc-sensors, with `assets_mb` of data files beside it.
-fn sensors_app(app: &Path, assets_mb: u64) -> u64 {
-    std::fs::create_dir_all(app.join("python")).unwrap();
-    std::fs::write(
-        app.join("Dockerfile"),
-        "FROM python:3.11-alpine\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install -r requirements.txt\nCMD [\"python\", \"-u\", \"main.py\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("docker-compose.yml"),
-        "services:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    read_only: true\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n",
-    )
-    .unwrap();
-    std::fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
-    std::fs::write(
-        app.join("python/main.py"),
-        "import time\nfrom msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError\n\nrpc_address = RpcAddress('m4-proxy', 5001)\npublish_interval = 5\nwhile True:\n    try:\n        print(\"Temperature: \", RpcClient(rpc_address).call('temperature'))\n        print(\"Humidity: \", RpcClient(rpc_address).call('humidity'))\n        print(\"Pressure: \", RpcClient(rpc_address).call('pressure'))\n        print(\"Gas: \", RpcClient(rpc_address).call('gas'))\n        print(\"Altitude: \", RpcClient(rpc_address).call('altitude'))\n    except RpcError.TimeoutError:\n        print(\"Unable to retrieve data from the M4.\")\n    time.sleep(publish_interval)\n",
-    )
-    .unwrap();
-    let (_, assets) = if assets_mb > 0 {
-        make_folder(&app.join("assets"), assets_mb)
-    } else {
-        (0, 0)
-    };
-    assets
+/// The tutorial's python-rpc-sensors (the tests' fixture), with `assets_mb` of data files.
+fn sensors_app_with_assets(app: &Path, assets_mb: u64) {
+    sensors_app(app, "python:3.11-alpine");
+    if assets_mb > 0 {
+        make_folder(&app.join("assets"), assets_mb);
+    }
 }
 
 fn folder_bytes(dir: &Path) -> u64 {
@@ -175,7 +156,7 @@ fn deploy_section(filter: &str) {
     let mb = env_num("X8BENCH_DEPLOY_MB", 4);
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("python-rpc-sensors");
-    sensors_app(&app, mb);
+    sensors_app_with_assets(&app, mb);
     let bytes = folder_bytes(&app);
     let sim = sim_with(&[Fault::SlowLink], |c| {
         c.adbd.link_latency = Duration::from_micros(latency)

@@ -10,57 +10,6 @@ use common::*;
 use serde_json::Value;
 use x8ctl::sim::{Fault, Sim};
 
-const MAIN_PY: &str = r#"import time
-from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
-
-m4_proxy_address = 'm4-proxy'
-m4_proxy_call_port = 5001
-publish_interval = 5
-rpc_address = RpcAddress(m4_proxy_address, m4_proxy_call_port)
-
-print()
-print("=" * 44)
-print("==       Portenta X8 Sensor reading       ==")
-print("=" * 44)
-print()
-while True:
-    try:
-        # m4-proxy answers one call per connection: a new client for each reading.
-        print("Temperature: ", RpcClient(rpc_address).call('temperature'))
-        print("Humidity: ", RpcClient(rpc_address).call('humidity'))
-        print("Pressure: ", RpcClient(rpc_address).call('pressure'))
-        print("Gas: ", RpcClient(rpc_address).call('gas'))
-        print("Altitude: ", RpcClient(rpc_address).call('altitude'))
-    except RpcError.TimeoutError:
-        print("Unable to retrieve data from the M4.")
-    time.sleep(publish_interval)
-"#;
-
-fn compose(image: &str) -> String {
-    format!(
-        "services:\n  python-rpc-sensors:\n    image: {image}\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n      - '/tmp:/tmp'\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n"
-    )
-}
-
-/// python-rpc-sensors as in portenta-containers, written for these tests.
-fn sensors_app(app: &Path, base: &str) {
-    std::fs::create_dir_all(app.join("python")).unwrap();
-    std::fs::write(
-        app.join("Dockerfile"),
-        format!(
-            "FROM {base}\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install -r requirements.txt\nCMD [\"python\", \"-u\", \"main.py\"]\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("docker-compose.yml"),
-        compose("hub.foundries.io/${FACTORY}/python-rpc-sensors:latest"),
-    )
-    .unwrap();
-    std::fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
-    std::fs::write(app.join("python/main.py"), MAIN_PY).unwrap();
-}
-
 /// A git repository with the portenta-containers layout, tagged arduino-95.
 fn containers_repo(root: &Path) -> PathBuf {
     let repo_dir = root.join("portenta-containers");
@@ -187,7 +136,7 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     std::fs::remove_file(app.join("notes.txt")).unwrap();
     std::fs::write(
         app.join("python/main.py"),
-        MAIN_PY.replace("publish_interval = 5", "publish_interval = 4"),
+        SENSORS_MAIN_PY.replace("publish_interval = 5", "publish_interval = 4"),
     )
     .unwrap();
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
@@ -244,7 +193,7 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
     // empty path component (`//`) that the unset FACTORY gives the tutorial's user.
     std::fs::write(
         app.join("docker-compose.yml"),
-        compose("hub.foundries.io/${FACTORY}/${SUBDIR}/python-rpc-sensors:latest"),
+        sensors_compose("hub.foundries.io/${FACTORY}/${SUBDIR}/python-rpc-sensors:latest"),
     )
     .unwrap();
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);

@@ -6,58 +6,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
 use x8ctl::sim::Fault;
-
-/// An app laid out like portenta-containers' python-rpc-sensors, written for these tests.
-fn sensors_app(root: &Path, base: &str) {
-    let app = root.join("python-rpc-sensors");
-    std::fs::create_dir_all(app.join("python")).unwrap();
-    std::fs::write(
-        app.join("Dockerfile"),
-        format!(
-            "FROM {base}\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install msgpack-rpc-python\nCMD [\"python\", \"-u\", \"main.py\"]\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("docker-compose.yml"),
-        "services:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n      - '/tmp:/tmp'\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n",
-    )
-    .unwrap();
-    std::fs::write(
-        app.join("python/main.py"),
-        r#"import time
-from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
-
-m4_proxy_address = 'm4-proxy'
-m4_proxy_call_port = 5001
-publish_interval = 5
-rpc_address = RpcAddress(m4_proxy_address, m4_proxy_call_port)
-
-print()
-print("=" * 44)
-print("==       Portenta X8 Sensor reading       ==")
-print("=" * 44)
-print()
-while True:
-    try:
-        # m4-proxy answers one call per connection: a new client for each reading.
-        print("Temperature: ", RpcClient(rpc_address).call('temperature'))
-        print("Humidity: ", RpcClient(rpc_address).call('humidity'))
-        print("Pressure: ", RpcClient(rpc_address).call('pressure'))
-        print("Gas: ", RpcClient(rpc_address).call('gas'))
-        print("Altitude: ", RpcClient(rpc_address).call('altitude'))
-    except RpcError.TimeoutError:
-        print("Unable to retrieve data from the M4.")
-    time.sleep(publish_interval)
-"#,
-    )
-    .unwrap();
-}
 
 fn wait_for_logs(adb: &AdbServer, serial: &str, name: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -77,7 +29,7 @@ fn wait_for_logs(adb: &AdbServer, serial: &str, name: &str, want: &str) -> Strin
 /// Push the sensor app on `base` to the board and build it there, as the tutorial does.
 fn push_and_build(adb: &AdbServer, serial: &str, base: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    sensors_app(dir.path(), base);
+    sensors_app(&dir.path().join("python-rpc-sensors"), base);
     let app = dir.path().join("python-rpc-sensors");
     assert!(
         adb.adb(&["-s", serial, "push", app.to_str().unwrap(), "/home/fio/"])

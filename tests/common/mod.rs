@@ -252,3 +252,57 @@ impl Rig {
         x8ctl::board::connect::Session::open(&opts).expect("session")
     }
 }
+
+/// The tutorial's python-rpc-sensors `main.py`, written for these tests in its style: one
+/// `RpcClient(addr).call(...)` per reading.
+pub const SENSORS_MAIN_PY: &str = r#"import time
+from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
+
+m4_proxy_address = 'm4-proxy'
+m4_proxy_call_port = 5001
+publish_interval = 5
+rpc_address = RpcAddress(m4_proxy_address, m4_proxy_call_port)
+
+print()
+print("=" * 44)
+print("==       Portenta X8 Sensor reading       ==")
+print("=" * 44)
+print()
+while True:
+    try:
+        # m4-proxy answers one call per connection: a new client for each reading.
+        print("Temperature: ", RpcClient(rpc_address).call('temperature'))
+        print("Humidity: ", RpcClient(rpc_address).call('humidity'))
+        print("Pressure: ", RpcClient(rpc_address).call('pressure'))
+        print("Gas: ", RpcClient(rpc_address).call('gas'))
+        print("Altitude: ", RpcClient(rpc_address).call('altitude'))
+    except RpcError.TimeoutError:
+        print("Unable to retrieve data from the M4.")
+    time.sleep(publish_interval)
+"#;
+
+/// The app's compose file with `image`.
+pub fn sensors_compose(image: &str) -> String {
+    format!(
+        "services:\n  python-rpc-sensors:\n    image: {image}\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n      - '/tmp:/tmp'\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n"
+    )
+}
+
+/// python-rpc-sensors as in portenta-containers, written for these tests.
+pub fn sensors_app(app: &Path, base: &str) {
+    std::fs::create_dir_all(app.join("python")).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        format!(
+            "FROM {base}\nWORKDIR /app/python\nCOPY python/ /app/python/\nRUN pip install -r requirements.txt\nCMD [\"python\", \"-u\", \"main.py\"]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        sensors_compose("hub.foundries.io/${FACTORY}/python-rpc-sensors:latest"),
+    )
+    .unwrap();
+    std::fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
+    std::fs::write(app.join("python/main.py"), SENSORS_MAIN_PY).unwrap();
+}
