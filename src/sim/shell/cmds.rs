@@ -2,7 +2,9 @@
 
 use std::io::Read;
 
-use super::fileutil::{complain, getopt, human, mode_string, q, strftime, type_name};
+use super::fileutil::{
+    complain, getopt, human, mode_string, opts_or_complain, q, strftime, type_name,
+};
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::sim::board::ShellIo;
 use crate::sim::vfs::{self, FsError, Stat, User, Vfs};
@@ -856,12 +858,8 @@ fn nohup(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 // ---------------------------------------------------------------- cat, ls
 
 fn cat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "cat", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "cat", io) else {
+        return 1;
     };
     let files = if o.operands.is_empty() {
         vec!["-".to_string()]
@@ -1010,12 +1008,8 @@ fn ls_block(ctx: &Ctx, items: &[(String, String, Stat)], o: &LsOpts) -> String {
 }
 
 fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "ls", &e);
-            return 2;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "ls", io) else {
+        return 2;
     };
     for f in &o.flags {
         if !"laAd1hFRitSrc".contains(*f) {
@@ -1215,12 +1209,8 @@ pub fn apply_mode(spec: &str, cur: u32, is_dir: bool) -> Option<u32> {
 }
 
 fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "m", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "mkdir", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "m", false, "mkdir", io) else {
+        return 1;
     };
     if o.operands.is_empty() {
         complain(
@@ -1317,12 +1307,8 @@ fn remove_tree(ctx: &Ctx, path: &str, shown: &str, force: bool, io: &mut ShellIo
 }
 
 fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "rm", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "rm", io) else {
+        return 1;
     };
     let force = o.has('f') || o.long("force");
     let rec = o.has('r') || o.has('R') || o.long("recursive");
@@ -1377,12 +1363,8 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn rmdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "rmdir", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "rmdir", io) else {
+        return 1;
     };
     if o.operands.is_empty() {
         complain(
@@ -1592,12 +1574,8 @@ fn copy_operands<'a>(
 }
 
 fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "cp", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "cp", io) else {
+        return 1;
     };
     let co = CpOpts {
         recursive: o.has('r')
@@ -1651,12 +1629,8 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "mv", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "mv", io) else {
+        return 1;
     };
     let Some((srcs, dest, dpath, dest_is_dir)) = copy_operands(ctx, io, "mv", &o.operands) else {
         return 1;
@@ -1692,12 +1666,8 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn ln(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "ln", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "ln", io) else {
+        return 1;
     };
     let force = o.has('f');
     let symbolic = o.has('s');
@@ -1887,12 +1857,8 @@ fn parse_uid(s: &str) -> Option<u32> {
 }
 
 fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "chown", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "chown", io) else {
+        return 1;
     };
     let Some((spec, files)) = o.operands.split_first() else {
         complain(
@@ -2003,12 +1969,8 @@ fn parse_date(s: &str) -> Option<i64> {
 }
 
 fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "dtr", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "touch", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "dtr", false, "touch", io) else {
+        return 1;
     };
     let vfs = ctx.board.vfs();
     let when = if let Some(d) = o.val('d').or(o.long_val("date")) {
@@ -2141,12 +2103,8 @@ fn stat_format(ctx: &Ctx, fmt: &str, shown: &str, path: &str, st: &Stat, escapes
 }
 
 fn stat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "c", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "stat", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "c", false, "stat", io) else {
+        return 1;
     };
     let fmt_nl = o
         .val('c')
@@ -2783,12 +2741,8 @@ fn split_xargs(s: &str) -> Vec<String> {
 // ---------------------------------------------------------------- names and paths
 
 fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "s", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "basename", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "s", false, "basename", io) else {
+        return 1;
     };
     let (names, suffix): (Vec<String>, Option<String>) = if o.has('a') || o.val('s').is_some() {
         (o.operands.clone(), o.val('s').map(str::to_string))
@@ -2868,12 +2822,8 @@ fn dirname(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn readlink(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "readlink", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "readlink", io) else {
+        return 1;
     };
     let canon = o.has('f') || o.has('e') || o.has('m');
     let nl = if o.has('n') { "" } else { "\n" };
@@ -3026,12 +2976,8 @@ pub const KERNEL_RELEASE: &str = "5.15.77-lmp-standard";
 const KERNEL_VERSION: &str = "#1 SMP PREEMPT Thu Jun 6 10:07:00 UTC 2024";
 
 fn uname(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "uname", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "uname", io) else {
+        return 1;
     };
     let host = ctx.board.hostname();
     let all = o.has('a') || o.long("all");

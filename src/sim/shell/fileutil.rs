@@ -102,6 +102,23 @@ impl Opts {
 
 /// getopt-style parsing: `takes` lists the option letters that take a value. Options may
 /// follow operands (GNU permutation) unless `stop_at_operand`.
+/// [`getopt`], saying what is wrong as `cmd` would when the options are bad.
+pub fn opts_or_complain(
+    args: &[String],
+    takes: &str,
+    stop_at_operand: bool,
+    cmd: &str,
+    io: &mut ShellIo,
+) -> Option<Opts> {
+    match getopt(args, takes, stop_at_operand) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            complain(io, cmd, &e);
+            None
+        }
+    }
+}
+
 pub fn getopt(args: &[String], takes: &str, stop_at_operand: bool) -> Result<Opts, String> {
     let mut o = Opts::default();
     let mut it = args.iter();

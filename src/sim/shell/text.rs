@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 
 use super::Ctx;
-use super::fileutil::{complain, getopt, open_input, q, read_input};
+use super::fileutil::{complain, open_input, opts_or_complain, q, read_input};
 use super::regex::Regex;
 use crate::sim::board::ShellIo;
 use crate::sim::vfs::FsError;
@@ -28,12 +28,8 @@ fn lines_of(data: &[u8]) -> Vec<&[u8]> {
 }
 
 pub fn sha256sum(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "sha256sum", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "sha256sum", io) else {
+        return 1;
     };
     if o.has('c') || o.long("check") {
         return sha_check(ctx, &o.operands, io);
@@ -284,12 +280,8 @@ pub fn tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "wc", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "wc", io) else {
+        return 1;
     };
     let (mut l, mut w, mut c) = (o.has('l'), o.has('w'), o.has('c') || o.has('m'));
     if !l && !w && !c {
@@ -380,12 +372,8 @@ pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 pub fn grep(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "efmABC", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "grep", &e);
-            return 2;
-        }
+    let Some(o) = opts_or_complain(args, "efmABC", false, "grep", io) else {
+        return 2;
     };
     let mut ops = o.operands.clone();
     let mut patterns: Vec<String> = o
@@ -660,12 +648,8 @@ fn parse_list(s: &str) -> Option<Vec<(usize, usize)>> {
 }
 
 pub fn cut(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "dfcb", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "cut", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "dfcb", false, "cut", io) else {
+        return 1;
     };
     let delim = o
         .val('d')
@@ -747,12 +731,8 @@ fn num_prefix(s: &str) -> f64 {
 }
 
 pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "kto", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "sort", &e);
-            return 2;
-        }
+    let Some(o) = opts_or_complain(args, "kto", false, "sort", io) else {
+        return 2;
     };
     let mut lines: Vec<String> = Vec::new();
     for f in inputs(&o.operands) {
@@ -838,12 +818,8 @@ pub fn sort(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 pub fn uniq(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "uniq", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "uniq", io) else {
+        return 1;
     };
     let f = o.operands.first().cloned().unwrap_or_else(|| "-".into());
     let data = match read_input(ctx, &f, io.stdin) {
@@ -997,12 +973,8 @@ pub fn tr(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 pub fn tee(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "tee", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "", false, "tee", io) else {
+        return 1;
     };
     let append = o.has('a');
     let mut st = 0;
@@ -1335,12 +1307,8 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 pub fn strings(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let o = match getopt(args, "n", false) {
-        Ok(o) => o,
-        Err(e) => {
-            complain(io, "strings", &e);
-            return 1;
-        }
+    let Some(o) = opts_or_complain(args, "n", false, "strings", io) else {
+        return 1;
     };
     let min = o
         .val('n')
