@@ -199,10 +199,7 @@ impl Conn {
                 .name("adbd-write".into())
                 .spawn(move || {
                     while let Ok((due, bytes)) = out_rx.recv() {
-                        let now = Instant::now();
-                        if due > now {
-                            thread::sleep(due - now);
-                        }
+                        thread::sleep(due.saturating_duration_since(Instant::now()));
                         if write_sock.write_all(&bytes).is_err() {
                             break;
                         }
@@ -217,10 +214,7 @@ impl Conn {
                 .name("adbd-dispatch".into())
                 .spawn(move || {
                     while let Ok((due, p)) = in_rx.recv() {
-                        let now = Instant::now();
-                        if due > now {
-                            thread::sleep(due - now);
-                        }
+                        thread::sleep(due.saturating_duration_since(Instant::now()));
                         if conn.dead.load(Ordering::SeqCst) {
                             break;
                         }
