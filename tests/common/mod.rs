@@ -9,12 +9,36 @@ use std::time::{Duration, Instant};
 use x8ctl::sim::adbd::{AdbdConfig, Profile};
 use x8ctl::sim::{BoardConfig, Fault, Sim, SimConfig};
 
-/// A free loopback port (bound and released).
+/// A free loopback port for a test's own listener (an adb server, a forward) or for a
+/// port that must stay dead. It is taken *below* the kernel's ephemeral range, so no
+/// outgoing connection can get it as its source port: a client connecting to a port
+/// inside that range where nothing listens yet can connect to itself (TCP
+/// simultaneous open) and read its own request back, which is how `adb start-server`
+/// once failed with "protocol fault (status 30 30 30 63?!)".
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768)
+        .clamp(12000, 49152);
+    let low = 10000u32;
+    let span = ephemeral_low - low;
+    let seed = std::process::id().wrapping_mul(2654435761).wrapping_add(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0),
+    );
+    for _ in 0..200 {
+        let n = CALLS.fetch_add(1, Ordering::Relaxed);
+        let port = low + seed.wrapping_add(n.wrapping_mul(7919)) % span;
+        if TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
+            return port as u16;
+        }
+    }
+    panic!("no free loopback port below the ephemeral range")
 }
 
 /// A virtual X8 in this process.
@@ -47,9 +71,20 @@ pub struct AdbServer {
 impl AdbServer {
     pub fn start() -> AdbServer {
         let home = tempfile::tempdir().expect("temp home");
-        let port = free_port();
-        let s = AdbServer { port, home };
-        let out = s.adb(&["start-server"]);
+        let mut s = AdbServer {
+            port: free_port(),
+            home,
+        };
+        // Another test process may take the same port between the check and the
+        // server's bind: try a new port then, a few times.
+        let mut out = s.adb(&["start-server"]);
+        for _ in 0..3 {
+            if out.status.success() {
+                break;
+            }
+            s.port = free_port();
+            out = s.adb(&["start-server"]);
+        }
         assert!(
             out.status.success(),
             "adb start-server failed (is Debian's adb installed? `apt-get install -y adb`): {}",
