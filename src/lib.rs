@@ -12,6 +12,8 @@ pub mod deploy;
 pub mod doctor;
 pub mod firmware;
 pub mod flash;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod rpc;
 /// The virtual X8 keeps the board's files with Unix modes, owners and symlinks in a sandbox
 /// folder, so it is built on Unix-like systems (Linux, macOS; on Windows, under WSL).

@@ -66,7 +66,7 @@ pub struct TransferReport {
 }
 
 #[derive(Debug)]
-enum SyncFail {
+pub(crate) enum SyncFail {
     /// The board answered FAIL with this text.
     Device(String),
     Io(io::Error),
@@ -109,6 +109,11 @@ fn bad_reply(id: [u8; 4]) -> io::Error {
 }
 
 impl SyncClient {
+    /// A client on an already open `sync:` stream.
+    pub(crate) fn over(s: Box<dyn Duplex>) -> SyncClient {
+        SyncClient { s }
+    }
+
     pub fn open(board: &Board) -> Result<SyncClient, BoardError> {
         let mut s = board.transport().open("sync:")?;
         s.set_read_timeout_to(Some(Duration::from_secs(60)));
@@ -151,7 +156,7 @@ impl SyncClient {
         }
     }
 
-    fn send(
+    pub(crate) fn send(
         &mut self,
         remote: &str,
         mode: u32,
@@ -184,7 +189,7 @@ impl SyncClient {
         }
     }
 
-    fn recv(
+    pub(crate) fn recv(
         &mut self,
         remote: &str,
         dst: &mut dyn Write,

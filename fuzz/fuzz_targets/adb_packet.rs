@@ -1,0 +1,4 @@
+#![no_main]
+//! See `x8ctl::fuzzing::adb_packet` for the input layout and the properties checked.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| x8ctl::fuzzing::adb_packet(data));

@@ -1,0 +1,4 @@
+#![no_main]
+//! See `x8ctl::fuzzing::msgpack` for the input layout and the properties checked.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| x8ctl::fuzzing::msgpack(data));
