@@ -8,7 +8,7 @@ use super::locate;
 use super::select::{self, Choice, DeviceEntry};
 use super::server::{self, AdbServer};
 use super::{Board, BoardError, Transport};
-use crate::adb::host::{HostConnection, Timeouts};
+use crate::adb::host::{HostConnection, HostError, Timeouts};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -115,11 +115,19 @@ impl Session {
     }
 
     fn direct(target: &str, sim: Option<VirtualBoard>) -> Result<Session, BoardError> {
-        let conn = HostConnection::connect(target, Timeouts::default()).map_err(|e| {
-            BoardError::Connect {
+        let conn = HostConnection::connect(target, Timeouts::default()).map_err(|e| match e {
+            // Something answered: the board is there but cannot be used this way.
+            HostError::AuthRequired(_) => BoardError::DirectAuth {
+                target: target.to_string(),
+            },
+            HostError::HandshakeTimeout(_) => BoardError::Unusable {
+                serial: target.to_string(),
+                state: "offline".into(),
+            },
+            e => BoardError::Connect {
                 target: target.to_string(),
                 detail: e.to_string(),
-            }
+            },
         })?;
         let b = conn.banner();
         let entry = DeviceEntry {

@@ -152,6 +152,10 @@ pub enum BoardError {
     Transport(String),
     #[error("cannot connect to {target}: {detail}")]
     Connect { target: String, detail: String },
+    #[error(
+        "the device at {target} asks for ADB authentication, which direct connections (--connect) do not do"
+    )]
+    DirectAuth { target: String },
     #[error("{0}")]
     Local(String),
 }
@@ -214,6 +218,9 @@ impl BoardError {
             }
             BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
             BoardError::Transport(_) => "check the cable, then run again".into(),
+            BoardError::DirectAuth { target } => format!(
+                "go through the adb server, which has a key: `adb connect {target}`, accept the key on the device if it asks, then `x8ctl -s {target} ...`"
+            ),
             BoardError::Connect { .. } => {
                 "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network".into()
             }

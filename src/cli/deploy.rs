@@ -188,7 +188,10 @@ impl View<'_> {
             DeployEvent::RollingBack { reason } => {
                 self.line(&format!("{reason}; starting the previous version again"))
             }
-            DeployEvent::Warning(w) => self.line(&format!("warning: {w}")),
+            DeployEvent::Warning(w) => self.line(&format!(
+                "{} {w}",
+                super::style::Paint::stderr().warn("warning:")
+            )),
         }
     }
 

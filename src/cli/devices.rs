@@ -73,7 +73,8 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
     if rows.is_empty() {
         ctx.status("no devices attached");
         ctx.status(&format!(
-            "  hint: {}",
+            "  {} {}",
+            super::style::Paint::stderr().hint("hint:"),
             BoardError::NoBoard { others: vec![] }.hint()
         ));
         return Ok(());

@@ -3,7 +3,7 @@
 //! again.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use clap::Args;
 
@@ -30,20 +30,16 @@ pub struct DoctorArgs {
     pub strict: bool,
 }
 
-/// How marks are drawn.
+/// How marks are drawn: coloured symbols on a terminal (see `style`), plain words otherwise.
 #[derive(Debug, Clone, Copy)]
 struct Style {
     fancy: bool,
-    color: bool,
 }
 
 impl Style {
     fn detect() -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let tty = std::io::stdout().is_terminal();
         Style {
-            fancy: tty && !no_color,
-            color: tty && !no_color,
+            fancy: super::style::Paint::stdout().is_on(),
         }
     }
 
@@ -63,11 +59,7 @@ impl Style {
             Status::Fail => ("[✗]", console::Style::new().red()),
             Status::Skip => ("[-]", console::Style::new().dim()),
         };
-        if self.color {
-            st.force_styling(true).apply_to(m).to_string()
-        } else {
-            m.to_string()
-        }
+        st.force_styling(true).apply_to(m).to_string()
     }
 }
 

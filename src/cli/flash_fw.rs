@@ -522,16 +522,26 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 });
                 let _ = writeln!(out, "{doc}");
             }
+            let paint = super::style::Paint::stderr();
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: flash-fw {}: {message}", e.step.name());
+            let _ = writeln!(
+                err,
+                "{} flash-fw {}: {message}",
+                paint.error("error:"),
+                e.step.name()
+            );
             for l in &e.board_lines {
-                let _ = writeln!(err, "  board: {l}");
+                let _ = writeln!(err, "  {} {l}", paint.dim("board:"));
             }
             if !e.usr_read_only {
-                let _ = writeln!(err, "  warning: /usr may still be writable");
+                let _ = writeln!(
+                    err,
+                    "  {} /usr may still be writable",
+                    paint.warn("warning:")
+                );
             }
             if !e.hint.is_empty() {
-                let _ = writeln!(err, "  hint: {}", e.hint);
+                let _ = writeln!(err, "  {} {}", paint.hint("hint:"), e.hint);
             }
             Ok(code)
         }
@@ -732,12 +742,15 @@ fn run_all(
                     },
                 }));
                 if !ctx.json {
+                    let paint = super::style::Paint::stderr();
                     let _ = writeln!(
                         std::io::stderr().lock(),
-                        "error: {serial}: flash-fw {}: {}; {}\n  hint: {}",
+                        "{} {serial}: flash-fw {}: {}; {}\n  {} {}",
+                        paint.error("error:"),
                         e.step.name(),
                         e.message,
                         e.state.describe(),
+                        paint.hint("hint:"),
                         e.hint
                     );
                 }

@@ -11,6 +11,7 @@ pub mod rpc;
 pub mod shell;
 #[cfg(unix)]
 pub mod sim;
+pub mod style;
 pub mod target;
 pub mod transfer;
 
@@ -155,6 +156,17 @@ impl Ctx {
             let _ = writeln!(std::io::stderr().lock(), "{msg}");
         }
     }
+
+    /// A finished operation's summary on stderr (green on a terminal; not with --quiet).
+    pub fn success(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                style::Paint::stderr().ok(msg)
+            );
+        }
+    }
 }
 
 /// An error as the user sees it: what happened, what to do next, and the exit code.
@@ -189,16 +201,18 @@ impl CliError {
             });
             let _ = writeln!(std::io::stdout().lock(), "{doc}");
         }
+        let paint = style::Paint::stderr();
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "error: {}", self.message);
+        let _ = writeln!(err, "{} {}", paint.error("error:"), self.message);
         if !self.hint.is_empty() {
-            let _ = writeln!(err, "  hint: {}", self.hint);
+            let _ = writeln!(err, "  {} {}", paint.hint("hint:"), self.hint);
         }
     }
 }
 
 /// Parse the command line, run the command, map the result to an exit code.
 pub fn main() -> ExitCode {
+    style::init();
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));

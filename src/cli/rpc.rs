@@ -111,10 +111,11 @@ fn call(
             let _ = writeln!(std::io::stdout().lock(), "{}", show(v));
         }
         None => {
+            let paint = super::style::Paint::stderr();
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: {method}: {outcome}");
+            let _ = writeln!(err, "{} {method}: {outcome}", paint.error("error:"));
             if let Some(h) = outcome.hint() {
-                let _ = writeln!(err, "  hint: {h}");
+                let _ = writeln!(err, "  {} {h}", paint.hint("hint:"));
             }
         }
     }
@@ -182,7 +183,10 @@ fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &
         }
         ctx.status(&line);
         if let Some(h) = o.hint() {
-            ctx.status(&format!("  hint: {h}"));
+            ctx.status(&format!(
+                "  {} {h}",
+                super::style::Paint::stderr().hint("hint:")
+            ));
         }
         said.push(line);
     }

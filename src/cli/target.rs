@@ -90,7 +90,7 @@ pub fn board_error(e: BoardError) -> CliError {
         | BoardError::NoSuchSerial { .. }
         | BoardError::Connect { .. }
         | BoardError::Server(_) => exit::NO_BOARD,
-        BoardError::Unusable { .. } => exit::BOARD_UNUSABLE,
+        BoardError::Unusable { .. } | BoardError::DirectAuth { .. } => exit::BOARD_UNUSABLE,
         BoardError::Ambiguous { .. } => exit::USAGE,
         _ => exit::FAILURE,
     };

@@ -125,7 +125,7 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     if r.verified {
         line.push_str(", sha256 verified");
     }
-    ctx.status(&line);
+    ctx.success(&line);
 }
 
 pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliError> {

@@ -92,7 +92,6 @@ fn text(b: &[u8]) -> String {
 
 pub(crate) fn adb_error(e: &BoardError) -> Finding {
     match e {
-        BoardError::Connect { .. } => Finding::fail(e.to_string(), e.hint()),
         BoardError::NoAdb { tried } if !tried.is_empty() => {
             Finding::fail(format!("{e} (looked at {})", tried.join(", ")), e.hint())
         }

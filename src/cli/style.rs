@@ -1,0 +1,102 @@
+//! Colour: only when the stream is a terminal, and never when `NO_COLOR` is set to
+//! anything but the empty string (<https://no-color.org>). Pipes, files, `--json` and CI
+//! logs get plain text.
+
+use std::ffi::OsStr;
+use std::io::IsTerminal;
+
+/// Whether to colour a stream: a terminal, and `NO_COLOR` unset or empty.
+pub fn wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+fn no_color() -> Option<std::ffi::OsString> {
+    std::env::var_os("NO_COLOR")
+}
+
+/// Tell the terminal crates (indicatif's bars, dialoguer's prompts) the same rule.
+pub fn init() {
+    if !wanted(true, no_color().as_deref()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+}
+
+/// Paints labels for one stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    pub fn stderr() -> Paint {
+        Paint {
+            on: wanted(std::io::stderr().is_terminal(), no_color().as_deref()),
+        }
+    }
+
+    pub fn stdout() -> Paint {
+        Paint {
+            on: wanted(std::io::stdout().is_terminal(), no_color().as_deref()),
+        }
+    }
+
+    pub fn is_on(self) -> bool {
+        self.on
+    }
+
+    fn apply(self, style: console::Style, text: &str) -> String {
+        if self.on {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// `error:`
+    pub fn error(self, text: &str) -> String {
+        self.apply(console::Style::new().red().bold(), text)
+    }
+
+    /// `warning:`
+    pub fn warn(self, text: &str) -> String {
+        self.apply(console::Style::new().yellow().bold(), text)
+    }
+
+    /// `hint:`, and the commands a hint names.
+    pub fn hint(self, text: &str) -> String {
+        self.apply(console::Style::new().cyan(), text)
+    }
+
+    /// A finished operation's summary.
+    pub fn ok(self, text: &str) -> String {
+        self.apply(console::Style::new().green(), text)
+    }
+
+    pub fn dim(self, text: &str) -> String {
+        self.apply(console::Style::new().dim(), text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(wanted(true, None));
+        assert!(wanted(true, Some(OsStr::new(""))));
+        assert!(!wanted(true, Some(OsStr::new("1"))));
+        assert!(!wanted(true, Some(OsStr::new("false"))));
+        assert!(!wanted(false, None));
+    }
+
+    #[test]
+    fn off_is_plain_text() {
+        let p = Paint { on: false };
+        assert_eq!(p.error("error:"), "error:");
+        let p = Paint { on: true };
+        assert!(p.error("error:").starts_with("\u{1b}["));
+        assert!(p.error("error:").contains("error:"));
+    }
+}
