@@ -342,7 +342,8 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
     let elf = dir.path().join("rpc-sensors.ino.elf");
-    let mut data = b"\x7fELF\x01\x01\x01\0".to_vec();
+    // An ELF header as arm-none-eabi-gcc writes it for the M4: 32-bit, little-endian, ARM.
+    let mut data = b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x28\0".to_vec();
     data.extend(pattern(20_000, 7));
     std::fs::write(&elf, &data).unwrap();
     let mut c = x8ctl_direct(&sim);
@@ -365,4 +366,10 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not an ELF file"), "{err}");
+    // An ELF for the workstation (this test's own binary) is not a sketch either.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["upload-sketch", env!("CARGO_BIN_EXE_x8ctl")]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not for the M4 (32-bit ARM)"), "{err}");
 }

@@ -36,6 +36,37 @@ fn journal(board: &Board) -> Result<Vec<String>, DeployError> {
         .collect())
 }
 
+/// The first 20 bytes of an ELF file checked for the M4: 32-bit, little-endian, ARM.
+/// The error completes "FILE ...".
+pub fn check_elf(header: &[u8]) -> Result<(), String> {
+    if header.len() < 4 || &header[..4] != b"\x7fELF" {
+        return Err("is not an ELF file".into());
+    }
+    if header.len() < 20 {
+        return Err("is a truncated ELF file".into());
+    }
+    let little = header[5] == 1;
+    let machine = if little {
+        u16::from_le_bytes([header[18], header[19]])
+    } else {
+        u16::from_be_bytes([header[18], header[19]])
+    };
+    let arch = match machine {
+        40 => None,
+        3 => Some("x86 (32-bit)"),
+        62 => Some("x86-64"),
+        183 => Some("AArch64 (the X8's Linux side)"),
+        243 => Some("RISC-V"),
+        8 => Some("MIPS"),
+        _ => Some("another processor"),
+    };
+    match (arch, header[4], little) {
+        (Some(arch), _, _) => Err(format!("is an ELF for {arch}, not for the M4 (32-bit ARM)")),
+        (None, 1, true) => Ok(()),
+        (None, _, _) => Err("is an ARM ELF but not 32-bit little-endian, as the M4 needs".into()),
+    }
+}
+
 /// Push `file` and wait until the board has programmed it (or says it could not).
 pub fn upload_sketch(
     board: &Board,
@@ -44,16 +75,16 @@ pub fn upload_sketch(
     on: &(dyn Fn(TransferEvent) + Sync),
 ) -> Result<SketchReport, DeployError> {
     let started = Instant::now();
-    let mut magic = Vec::new();
+    let mut header = Vec::new();
     std::fs::File::open(file)
-        .and_then(|f| f.take(4).read_to_end(&mut magic))
+        .and_then(|f| f.take(20).read_to_end(&mut header))
         .map_err(|e| DeployError::Local(format!("{}: {e}", file.display())))?;
-    if magic != b"\x7fELF" {
-        return Err(DeployError::Source(format!(
-            "{} is not an ELF file: the M4 takes the sketch's .elf (Arduino IDE: Sketch > Export Compiled Binary, board Portenta X8)",
+    check_elf(&header).map_err(|why| {
+        DeployError::Source(format!(
+            "{} {why}: the M4 takes the sketch's .elf built for the Portenta X8 (Arduino IDE: board \"Portenta X8\", Sketch > Export Compiled Binary)",
             file.display()
-        )));
-    }
+        ))
+    })?;
     let before = journal(board)?.len();
     board.run_ok("mkdir -p /tmp/arduino", "creating /tmp/arduino")?;
     let r = transfer::push(
@@ -89,5 +120,51 @@ pub fn upload_sketch(
             )));
         }
         std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_elf;
+
+    fn header(class: u8, data: u8, machine: u16) -> Vec<u8> {
+        let mut h = b"\x7fELF".to_vec();
+        h.extend([class, data, 1, 0]);
+        h.extend([0; 8]);
+        h.extend(2u16.to_le_bytes());
+        h.extend(if data == 2 {
+            machine.to_be_bytes()
+        } else {
+            machine.to_le_bytes()
+        });
+        h
+    }
+
+    #[test]
+    fn only_32_bit_little_endian_arm_elfs_are_m4_sketches() {
+        assert_eq!(check_elf(&header(1, 1, 40)), Ok(()));
+        assert!(check_elf(&header(2, 1, 62)).unwrap_err().contains("x86-64"));
+        assert!(
+            check_elf(&header(2, 1, 183))
+                .unwrap_err()
+                .contains("AArch64")
+        );
+        assert!(
+            check_elf(&header(2, 1, 40))
+                .unwrap_err()
+                .contains("not 32-bit")
+        );
+        assert!(
+            check_elf(&header(1, 2, 40))
+                .unwrap_err()
+                .contains("little-endian")
+        );
+        assert!(
+            check_elf(b"void setup() {}")
+                .unwrap_err()
+                .contains("not an ELF")
+        );
+        assert!(check_elf(b"\x7fELF\x01").unwrap_err().contains("truncated"));
+        assert!(check_elf(b"").is_err());
     }
 }
