@@ -1,5 +1,5 @@
 //! x8ctl's per-user cache: downloaded firmware, firmware and app repositories, checkouts.
-//! `X8CTL_CACHE_DIR` overrides the platform's folder. `x8ctl cache list|clean` shows and
+//! `X8CTL_CACHE_DIR`, then the config file's `cache_dir`, override the platform's folder. `x8ctl cache list|clean` shows and
 //! empties it.
 
 use std::path::{Path, PathBuf};
@@ -31,9 +31,38 @@ pub fn dir_for(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> 
     }
 }
 
+static CONFIGURED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The config file's `cache_dir`: used when `X8CTL_CACHE_DIR` is unset. The command line
+/// sets it once at start-up.
+pub fn set_configured(dir: PathBuf) {
+    let _ = CONFIGURED.set(dir);
+}
+
+/// The cache folder and where that choice comes from (`environment`, `file`, `default`):
+/// `X8CTL_CACHE_DIR`, else the config file's `cache_dir`, else the platform's folder.
+pub fn locate(
+    os: Os,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: Option<&Path>,
+) -> Option<(PathBuf, &'static str)> {
+    if let Some(d) = env("X8CTL_CACHE_DIR").filter(|v| !v.is_empty()) {
+        return Some((PathBuf::from(d), "environment"));
+    }
+    if let Some(f) = file {
+        return Some((f.to_path_buf(), "file"));
+    }
+    dir_for(os, env).map(|d| (d, "default"))
+}
+
 /// This machine's cache folder.
 pub fn dir() -> Option<PathBuf> {
-    dir_for(Os::current(), &|k| std::env::var(k).ok())
+    locate(
+        Os::current(),
+        &|k| std::env::var(k).ok(),
+        CONFIGURED.get().map(PathBuf::as_path),
+    )
+    .map(|(d, _)| d)
 }
 
 /// One top-level entry of the cache, with what it holds.
@@ -143,6 +172,28 @@ mod tests {
             assert_eq!(dir_for(os, &over), Some(PathBuf::from("/tmp/c")));
         }
         assert_eq!(dir_for(Os::Linux, &env(&[])), None);
+    }
+
+    #[test]
+    fn environment_then_file_then_platform() {
+        let file = Path::new("/data/x8");
+        let home = env(&[("HOME", "/home/u")]);
+        assert_eq!(
+            locate(Os::Linux, &home, Some(file)),
+            Some((file.to_path_buf(), "file"))
+        );
+        assert_eq!(
+            locate(Os::MacOs, &home, None),
+            Some((PathBuf::from("/home/u/Library/Caches/x8ctl"), "default"))
+        );
+        let over = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "/tmp/c")]);
+        assert_eq!(
+            locate(Os::Windows, &over, Some(file)),
+            Some((PathBuf::from("/tmp/c"), "environment"))
+        );
+        // An empty X8CTL_CACHE_DIR is unset.
+        let empty = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "")]);
+        assert_eq!(locate(Os::Linux, &empty, Some(file)).unwrap().1, "file");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! adb = "/opt/platform-tools/adb"       # like --adb / X8CTL_ADB
 //! adb_server = "127.0.0.1:5037"         # like --adb-server / X8CTL_ADB_SERVER
 //! sudo_password_command = "pass show x8/fio"   # its first output line is fio's sudo password
+//! cache_dir = "/data/x8ctl-cache"       # like X8CTL_CACHE_DIR
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct FileSettings {
     /// A command (split on white space, run without a shell) whose first line of output is
     /// the sudo password of user fio on the board; used when X8CTL_SUDO_PASSWORD is unset.
     pub sudo_password_command: Option<String>,
+    /// The cache folder (downloaded firmware, repositories); `X8CTL_CACHE_DIR` wins.
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -372,4 +372,12 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not for the M4 (32-bit ARM)"), "{err}");
+    assert!(err.contains("arduino-cli compile"), "{err}");
+    // Checked before any board is looked for: no board needed to be told.
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+    c.args(["--connect", &format!("127.0.0.1:{}", free_port())])
+        .args(["upload-sketch", txt.to_str().unwrap()]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("pushing"), "{err}");
 }

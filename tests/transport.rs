@@ -557,9 +557,13 @@ fn the_config_file_gives_defaults_that_flags_and_env_override() {
     let sb = adb.connect(&b);
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("x8ctl.toml");
+    let cache = dir.path().join("cache-from-file");
     std::fs::write(
         &cfg,
-        format!("serial = \"{sb}\"\nsudo_password_command = \"printf from-a-command\"\n"),
+        format!(
+            "serial = \"{sb}\"\nsudo_password_command = \"printf from-a-command\"\ncache_dir = {:?}\n",
+            cache.display().to_string()
+        ),
     )
     .unwrap();
     let with_cfg = |args: &[&str], serial_env: Option<&str>| {
@@ -585,6 +589,32 @@ fn the_config_file_gives_defaults_that_flags_and_env_override() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["settings"]["serial"]["source"], "environment");
     assert_eq!(doc["settings"]["sudo_password"]["source"], "file");
+    // The adb server the commands use: adb's own ANDROID_ADB_SERVER_PORT.
+    assert_eq!(doc["settings"]["adb_server"]["source"], "environment");
+    assert_eq!(
+        doc["settings"]["adb_server"]["value"],
+        format!("127.0.0.1:{}", adb.port)
+    );
+    // The cache folder: the file's, unless X8CTL_CACHE_DIR says otherwise.
+    assert_eq!(doc["settings"]["cache_dir"]["source"], "file");
+    assert_eq!(
+        doc["settings"]["cache_dir"]["value"],
+        cache.display().to_string()
+    );
+    let (code, out, _) = with_cfg(&["--json", "cache", "list"], None);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["path"], cache.display().to_string());
+    let mut c = adb.x8ctl();
+    c.env("X8CTL_CONFIG", &cfg)
+        .env("X8CTL_CACHE_DIR", dir.path().join("env-cache"))
+        .args(["--json", "cache", "list"]);
+    let (_, out, _) = run(c);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        doc["path"],
+        dir.path().join("env-cache").display().to_string()
+    );
     // A typo in the file is an error that names it.
     std::fs::write(&cfg, "serail = \"x\"\n").unwrap();
     let (code, _, err) = with_cfg(&["devices"], None);

@@ -56,16 +56,7 @@ pub fn run(
             adb.clone(),
             source(matches, "adb", file.adb.is_some(), adb.as_deref()),
         ),
-        (
-            "adb_server",
-            target.adb_server.clone(),
-            source(
-                matches,
-                "adb_server",
-                file.adb_server.is_some(),
-                target.adb_server.as_deref(),
-            ),
-        ),
+        adb_server_row(matches, target, file),
         (
             "sudo_password",
             Some(
@@ -86,6 +77,7 @@ pub fn run(
                 "default"
             },
         ),
+        cache_dir_row(file),
     ];
     let shown = path.map(|p| p.display().to_string());
     let exists = path.is_some_and(Path::exists);
@@ -117,13 +109,65 @@ pub fn run(
             .unwrap_or("(no config folder on this system)"),
         if exists { "present" } else { "not present" }
     );
+    let rows: Vec<(&str, String, &str)> = rows
+        .into_iter()
+        .map(|(k, v, s)| {
+            let v = v.unwrap_or_else(|| match k {
+                "adb" => "searched: PATH, Android SDK, Arduino IDE".into(),
+                "cache_dir" => "(no home folder: a temporary folder)".into(),
+                _ => "-".into(),
+            });
+            (k, v, s)
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(_, v, _)| v.chars().count())
+        .max()
+        .unwrap_or(0);
     for (k, v, s) in rows {
-        let v = v.unwrap_or_else(|| match k {
-            "adb" => "searched: PATH, Android SDK, Arduino IDE".into(),
-            "adb_server" => "127.0.0.1, ANDROID_ADB_SERVER_PORT or 5037".into(),
-            _ => "-".into(),
-        });
-        let _ = writeln!(out, "{k:<14} {v:<44} [{s}]");
+        let _ = writeln!(out, "{k:<14} {v:<width$}  [{s}]");
     }
     Ok(())
+}
+
+/// The adb server x8ctl would use: the flag or X8CTL_ADB_SERVER, the file, else
+/// 127.0.0.1 with ANDROID_ADB_SERVER_PORT (adb's own variable) or 5037.
+fn adb_server_row(
+    matches: &clap::ArgMatches,
+    target: &TargetArgs,
+    file: &FileSettings,
+) -> (&'static str, Option<String>, &'static str) {
+    if target.adb_server.is_some() {
+        return (
+            "adb_server",
+            target.adb_server.clone(),
+            source(
+                matches,
+                "adb_server",
+                file.adb_server.is_some(),
+                target.adb_server.as_deref(),
+            ),
+        );
+    }
+    let port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
+    match crate::board::server::server_addr(None, port.as_deref()) {
+        Ok(addr) if port.as_deref().is_some_and(|p| !p.trim().is_empty()) => {
+            ("adb_server", Some(addr.to_string()), "environment")
+        }
+        Ok(addr) => ("adb_server", Some(addr.to_string()), "default"),
+        // Reported as it is; commands that use the server say what is wrong with it.
+        Err(e) => ("adb_server", Some(e), "environment"),
+    }
+}
+
+fn cache_dir_row(file: &FileSettings) -> (&'static str, Option<String>, &'static str) {
+    match crate::cache::locate(
+        crate::board::locate::Os::current(),
+        &|k| std::env::var(k).ok(),
+        file.cache_dir.as_deref(),
+    ) {
+        Some((d, s)) => ("cache_dir", Some(d.display().to_string()), s),
+        None => ("cache_dir", None, "default"),
+    }
 }

@@ -85,7 +85,7 @@ pub struct StopArgs {
 fn deploy_error(e: DeployError) -> CliError {
     match e {
         DeployError::Board(b) => board_error(b),
-        DeployError::Source(_) => {
+        DeployError::Source(_) | DeployError::NotASketch(_) => {
             let hint = e.hint();
             CliError::new(exit::USAGE, e.to_string(), hint)
         }
@@ -363,6 +363,7 @@ pub fn upload_sketch(
     target: &TargetArgs,
     args: UploadSketchArgs,
 ) -> Result<(), CliError> {
+    deploy::sketch::check_file(&args.file).map_err(deploy_error)?;
     let (_session, board) = open_board(ctx, target)?;
     ctx.status(&format!(
         "pushing {} to {}",

@@ -243,6 +243,9 @@ pub fn main() -> ExitCode {
         }
     };
     ctx.sudo_password_command = file.sudo_password_command.clone();
+    if let Some(d) = &file.cache_dir {
+        crate::cache::set_configured(d.clone());
+    }
     let target = cli.target.clone().with_file_defaults(&file);
     let cli = Cli { target, ..cli };
     let result = match cli.command {

@@ -138,6 +138,9 @@ pub enum DeployError {
     Pull { image: String, detail: String },
     #[error("{0}")]
     Docker(String),
+    /// upload-sketch was given a file that is not an M4 sketch.
+    #[error("{0}")]
+    NotASketch(String),
 }
 
 impl DeployError {
@@ -146,6 +149,7 @@ impl DeployError {
             DeployError::Board(e) => e.hint(),
             DeployError::Fetch(_) => "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)".into(),
             DeployError::Local(_) => "check the local path and its permissions".into(),
+            DeployError::NotASketch(_) => "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`".into(),
             DeployError::Source(_) => format!(
                 "give a catalog name ({}), a local folder with a Dockerfile, or --repo URL --ref REF --path P",
                 catalog::names().join(", ")

@@ -67,6 +67,15 @@ pub fn check_elf(header: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Refuse, before the board is touched, a file that is not an M4 sketch.
+pub fn check_file(file: &Path) -> Result<(), DeployError> {
+    let mut header = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(20).read_to_end(&mut header))
+        .map_err(|e| DeployError::Local(format!("{}: {e}", file.display())))?;
+    check_elf(&header).map_err(|why| DeployError::NotASketch(format!("{} {why}", file.display())))
+}
+
 /// Push `file` and wait until the board has programmed it (or says it could not).
 pub fn upload_sketch(
     board: &Board,
@@ -75,16 +84,7 @@ pub fn upload_sketch(
     on: &(dyn Fn(TransferEvent) + Sync),
 ) -> Result<SketchReport, DeployError> {
     let started = Instant::now();
-    let mut header = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(20).read_to_end(&mut header))
-        .map_err(|e| DeployError::Local(format!("{}: {e}", file.display())))?;
-    check_elf(&header).map_err(|why| {
-        DeployError::Source(format!(
-            "{} {why}: the M4 takes the sketch's .elf built for the Portenta X8 (Arduino IDE: board \"Portenta X8\", Sketch > Export Compiled Binary)",
-            file.display()
-        ))
-    })?;
+    check_file(file)?;
     let before = journal(board)?.len();
     board.run_ok("mkdir -p /tmp/arduino", "creating /tmp/arduino")?;
     let r = transfer::push(
