@@ -40,6 +40,11 @@ pub fn run(
     file: &FileSettings,
 ) -> Result<(), CliError> {
     let adb = target.adb.as_ref().map(|p| p.display().to_string());
+    // Not set: the adb the search finds, and where it found it.
+    let found = match &adb {
+        Some(_) => None,
+        None => crate::board::locate::find_adb(None).ok(),
+    };
     let rows: Vec<(&str, Option<String>, &str)> = vec![
         (
             "serial",
@@ -51,11 +56,18 @@ pub fn run(
                 target.serial.as_deref(),
             ),
         ),
-        (
-            "adb",
-            adb.clone(),
-            source(matches, "adb", file.adb.is_some(), adb.as_deref()),
-        ),
+        match &adb {
+            Some(_) => (
+                "adb",
+                adb.clone(),
+                source(matches, "adb", file.adb.is_some(), adb.as_deref()),
+            ),
+            None => (
+                "adb",
+                found.as_ref().map(|c| c.path.display().to_string()),
+                "default",
+            ),
+        },
         adb_server_row(matches, target, file),
         (
             "sudo_password",
@@ -112,11 +124,13 @@ pub fn run(
     let rows: Vec<(&str, String, &str)> = rows
         .into_iter()
         .map(|(k, v, s)| {
-            let v = v.unwrap_or_else(|| match k {
-                "adb" => "searched: PATH, Android SDK, Arduino IDE".into(),
-                "cache_dir" => "(no home folder: a temporary folder)".into(),
-                _ => "-".into(),
-            });
+            let v = match (k, v, &found) {
+                ("adb", Some(v), Some(c)) => format!("{v} (found: {})", c.origin),
+                (_, Some(v), _) => v,
+                ("adb", None, _) => "none found (PATH, Android SDK, Arduino IDE searched)".into(),
+                ("cache_dir", None, _) => "(no home folder: a temporary folder)".into(),
+                (_, None, _) => "-".into(),
+            };
             (k, v, s)
         })
         .collect();
