@@ -32,6 +32,20 @@ fn source(
     }
 }
 
+/// A setting as shown: name, value, source.
+type Row = (&'static str, Option<String>, &'static str);
+
+/// A setting given by a flag, its variable or the file (the value after precedence).
+fn given(
+    matches: &clap::ArgMatches,
+    id: &'static str,
+    in_file: bool,
+    value: Option<String>,
+) -> Option<Row> {
+    let src = source(matches, id, in_file, value.as_deref());
+    value.map(|v| (id, Some(v), src))
+}
+
 pub fn run(
     ctx: &Ctx,
     target: &TargetArgs,
@@ -45,30 +59,26 @@ pub fn run(
         Some(_) => None,
         None => crate::board::locate::find_adb(None).ok(),
     };
-    let rows: Vec<(&str, Option<String>, &str)> = vec![
-        (
+    let rows: Vec<Row> = vec![
+        given(
+            matches,
             "serial",
+            file.serial.is_some(),
             target.serial.clone(),
-            source(
-                matches,
-                "serial",
-                file.serial.is_some(),
-                target.serial.as_deref(),
-            ),
-        ),
-        match &adb {
-            Some(_) => (
-                "adb",
-                adb.clone(),
-                source(matches, "adb", file.adb.is_some(), adb.as_deref()),
-            ),
-            None => (
-                "adb",
-                found.as_ref().map(|c| c.path.display().to_string()),
-                "default",
-            ),
-        },
-        adb_server_row(matches, target, file),
+        )
+        .unwrap_or(("serial", None, "default")),
+        given(matches, "adb", file.adb.is_some(), adb).unwrap_or((
+            "adb",
+            found.as_ref().map(|c| c.path.display().to_string()),
+            "default",
+        )),
+        given(
+            matches,
+            "adb_server",
+            file.adb_server.is_some(),
+            target.adb_server.clone(),
+        )
+        .unwrap_or_else(default_adb_server),
         (
             "sudo_password",
             Some(
@@ -145,25 +155,9 @@ pub fn run(
     Ok(())
 }
 
-/// The adb server x8ctl would use: the flag or X8CTL_ADB_SERVER, the file, else
-/// 127.0.0.1 with ANDROID_ADB_SERVER_PORT (adb's own variable) or 5037.
-fn adb_server_row(
-    matches: &clap::ArgMatches,
-    target: &TargetArgs,
-    file: &FileSettings,
-) -> (&'static str, Option<String>, &'static str) {
-    if target.adb_server.is_some() {
-        return (
-            "adb_server",
-            target.adb_server.clone(),
-            source(
-                matches,
-                "adb_server",
-                file.adb_server.is_some(),
-                target.adb_server.as_deref(),
-            ),
-        );
-    }
+/// With no flag, variable or file entry: 127.0.0.1 with ANDROID_ADB_SERVER_PORT (adb's
+/// own variable) or 5037.
+fn default_adb_server() -> Row {
     let port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
     match crate::board::server::server_addr(None, port.as_deref()) {
         Ok(addr) if port.as_deref().is_some_and(|p| !p.trim().is_empty()) => {
@@ -175,7 +169,7 @@ fn adb_server_row(
     }
 }
 
-fn cache_dir_row(file: &FileSettings) -> (&'static str, Option<String>, &'static str) {
+fn cache_dir_row(file: &FileSettings) -> Row {
     match crate::cache::locate(
         crate::board::locate::Os::current(),
         &|k| std::env::var(k).ok(),
