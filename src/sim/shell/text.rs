@@ -19,6 +19,35 @@ fn inputs(ops: &[String]) -> Vec<String> {
     }
 }
 
+/// Runs `each` on every input's bytes (`-`: standard input). An input that cannot be read
+/// is complained about as `CMD: FILE: error` (`'FILE'` with `quoted`, as strings says it)
+/// and makes the status 1; `each` returning `Err(status)` stops there with that status.
+fn each_input(
+    ctx: &mut Ctx,
+    files: &[String],
+    io: &mut ShellIo,
+    cmd: &str,
+    quoted: bool,
+    mut each: impl FnMut(&mut Ctx, &str, Vec<u8>, &mut ShellIo) -> Result<(), i32>,
+) -> i32 {
+    let mut st = 0;
+    for f in files {
+        match read_input(ctx, f, io.stdin) {
+            Ok(data) => {
+                if let Err(code) = each(ctx, f, data, io) {
+                    return code;
+                }
+            }
+            Err(e) => {
+                let shown = if quoted { format!("'{f}'") } else { f.clone() };
+                complain(io, cmd, &format!("{shown}: {e}"));
+                st = 1;
+            }
+        }
+    }
+    st
+}
+
 fn lines_of(data: &[u8]) -> Vec<&[u8]> {
     let mut v: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     if data.ends_with(b"\n") || data.is_empty() {
@@ -87,41 +116,41 @@ pub fn sha256sum(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn sha_check(ctx: &mut Ctx, ops: &[String], io: &mut ShellIo) -> i32 {
     let mut bad = 0;
-    let mut st = 0;
-    for f in inputs(ops) {
-        let data = match read_input(ctx, &f, io.stdin) {
-            Ok(d) => d,
-            Err(e) => {
-                complain(io, "sha256sum", &format!("{f}: {e}"));
-                st = 1;
-                continue;
-            }
-        };
-        for line in String::from_utf8_lossy(&data).lines() {
-            let Some((sum, name)) = line.split_once("  ").or_else(|| line.split_once(" *")) else {
-                continue;
-            };
-            let ok = match ctx.board.vfs().read(&ctx.path(name), ctx.user) {
-                Ok(d) => {
-                    let hex: String = Sha256::digest(&d)
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect();
-                    hex == sum.trim()
-                }
-                Err(e) => {
-                    complain(io, "sha256sum", &format!("{name}: {e}"));
-                    let _ = writeln!(io.stdout, "{name}: FAILED open or read");
-                    bad += 1;
+    let mut st = each_input(
+        ctx,
+        &inputs(ops),
+        io,
+        "sha256sum",
+        false,
+        |ctx, _, data, io| {
+            for line in String::from_utf8_lossy(&data).lines() {
+                let Some((sum, name)) = line.split_once("  ").or_else(|| line.split_once(" *"))
+                else {
                     continue;
+                };
+                let ok = match ctx.board.vfs().read(&ctx.path(name), ctx.user) {
+                    Ok(d) => {
+                        let hex: String = Sha256::digest(&d)
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect();
+                        hex == sum.trim()
+                    }
+                    Err(e) => {
+                        complain(io, "sha256sum", &format!("{name}: {e}"));
+                        let _ = writeln!(io.stdout, "{name}: FAILED open or read");
+                        bad += 1;
+                        continue;
+                    }
+                };
+                let _ = writeln!(io.stdout, "{name}: {}", if ok { "OK" } else { "FAILED" });
+                if !ok {
+                    bad += 1;
                 }
-            };
-            let _ = writeln!(io.stdout, "{name}: {}", if ok { "OK" } else { "FAILED" });
-            if !ok {
-                bad += 1;
             }
-        }
-    }
+            Ok(())
+        },
+    );
     if bad > 0 {
         complain(
             io,
@@ -292,17 +321,8 @@ pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let files = inputs(&o.operands);
     let mut rows: Vec<(Vec<u64>, String)> = Vec::new();
     let mut totals = [0u64; 3];
-    let mut st = 0;
     let mut stdin_used = false;
-    for f in &files {
-        let data = match read_input(ctx, f, io.stdin) {
-            Ok(d) => d,
-            Err(e) => {
-                complain(io, "wc", &format!("{f}: {e}"));
-                st = 1;
-                continue;
-            }
-        };
+    let st = each_input(ctx, &files, io, "wc", false, |_, f, data, _| {
         if f == "-" {
             stdin_used = true;
         }
@@ -327,10 +347,11 @@ pub fn wc(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             if f == "-" && o.operands.is_empty() {
                 String::new()
             } else {
-                f.clone()
+                f.to_string()
             },
         ));
-    }
+        Ok(())
+    });
     if files.len() > 1 {
         let mut v = Vec::new();
         if l {
@@ -673,48 +694,43 @@ pub fn cut(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let sel = |i: usize| list.iter().any(|&(a, b)| a <= i && i <= b);
     let only_delim = o.has('s');
-    let mut st = 0;
-    for f in inputs(&o.operands) {
-        let data = match read_input(ctx, &f, io.stdin) {
-            Ok(d) => d,
-            Err(e) => {
-                complain(io, "cut", &format!("{f}: {e}"));
-                st = 1;
-                continue;
-            }
-        };
-        let mut outs = String::new();
-        for raw in lines_of(&data) {
-            let line = String::from_utf8_lossy(raw);
-            if chars_mode {
-                let s: String = line
-                    .chars()
-                    .enumerate()
-                    .filter(|(i, _)| sel(i + 1))
-                    .map(|(_, c)| c)
-                    .collect();
-                outs.push_str(&s);
-            } else if !line.contains(delim) {
-                if only_delim {
-                    continue;
+    each_input(
+        ctx,
+        &inputs(&o.operands),
+        io,
+        "cut",
+        false,
+        |_, _, data, io| {
+            let mut outs = String::new();
+            for raw in lines_of(&data) {
+                let line = String::from_utf8_lossy(raw);
+                if chars_mode {
+                    let s: String = line
+                        .chars()
+                        .enumerate()
+                        .filter(|(i, _)| sel(i + 1))
+                        .map(|(_, c)| c)
+                        .collect();
+                    outs.push_str(&s);
+                } else if !line.contains(delim) {
+                    if only_delim {
+                        continue;
+                    }
+                    outs.push_str(&line);
+                } else {
+                    let parts: Vec<&str> = line
+                        .split(delim)
+                        .enumerate()
+                        .filter(|(i, _)| sel(i + 1))
+                        .map(|(_, p)| p)
+                        .collect();
+                    outs.push_str(&parts.join(&delim.to_string()));
                 }
-                outs.push_str(&line);
-            } else {
-                let parts: Vec<&str> = line
-                    .split(delim)
-                    .enumerate()
-                    .filter(|(i, _)| sel(i + 1))
-                    .map(|(_, p)| p)
-                    .collect();
-                outs.push_str(&parts.join(&delim.to_string()));
+                outs.push('\n');
             }
-            outs.push('\n');
-        }
-        if io.stdout.write_all(outs.as_bytes()).is_err() {
-            return 1;
-        }
-    }
-    st
+            io.stdout.write_all(outs.as_bytes()).map_err(|_| 1)
+        },
+    )
 }
 
 fn num_prefix(s: &str) -> f64 {
@@ -1315,34 +1331,29 @@ pub fn strings(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(4)
         .max(1);
-    let mut st = 0;
-    for f in inputs(&o.operands) {
-        let data = match read_input(ctx, &f, io.stdin) {
-            Ok(d) => d,
-            Err(e) => {
-                complain(io, "strings", &format!("'{f}': {e}"));
-                st = 1;
-                continue;
-            }
-        };
-        let mut out = Vec::new();
-        let mut cur: Vec<u8> = Vec::new();
-        for &b in data.iter().chain(std::iter::once(&0u8)) {
-            if (0x20..0x7f).contains(&b) || b == b'\t' {
-                cur.push(b);
-            } else {
-                if cur.len() >= min {
-                    out.extend_from_slice(&cur);
-                    out.push(b'\n');
+    each_input(
+        ctx,
+        &inputs(&o.operands),
+        io,
+        "strings",
+        true,
+        |_, _, data, io| {
+            let mut out = Vec::new();
+            let mut cur: Vec<u8> = Vec::new();
+            for &b in data.iter().chain(std::iter::once(&0u8)) {
+                if (0x20..0x7f).contains(&b) || b == b'\t' {
+                    cur.push(b);
+                } else {
+                    if cur.len() >= min {
+                        out.extend_from_slice(&cur);
+                        out.push(b'\n');
+                    }
+                    cur.clear();
                 }
-                cur.clear();
             }
-        }
-        if io.stdout.write_all(&out).is_err() {
-            return 1;
-        }
-    }
-    st
+            io.stdout.write_all(&out).map_err(|_| 1)
+        },
+    )
 }
 
 pub fn seq(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
