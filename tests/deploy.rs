@@ -169,8 +169,14 @@ fn missing_compose_falls_back_to_docker_run() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("python-rpc-sensors");
     sensors_app(&app, "python:3.11-alpine");
+    // A helper script as a Windows checkout with core.autocrlf leaves it.
+    std::fs::write(app.join("healthcheck.sh"), "#!/bin/sh\r\npidof python\r\n").unwrap();
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: healthcheck.sh has Windows (CRLF) line endings"),
+        "{err}"
+    );
     assert_eq!(v["deploy"]["method"], "docker-run", "{v}");
     assert_eq!(v["deploy"]["container"], "python-rpc-sensors");
     assert!(

@@ -64,6 +64,23 @@ pub fn looks_like_sensors(dir: &Path) -> bool {
     walk(dir, 0)
 }
 
+/// A script whose `#!` line ends in CR (a Windows checkout with core.autocrlf): Linux
+/// looks for an interpreter named `sh\r` and the script fails with "not found".
+pub fn crlf_shebang(head: &[u8]) -> bool {
+    head.starts_with(b"#!")
+        && head
+            .iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|nl| nl > 0 && head[nl - 1] == b'\r')
+}
+
+fn has_crlf_shebang(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(256);
+    fs::File::open(path)
+        .and_then(|f| f.take(256).read_to_end(&mut head))
+        .is_ok_and(|_| crlf_shebang(&head))
+}
+
 /// Sync `local` to `board_dir`. Returns the report, the digest of the local tree (files,
 /// hashes, modes) and the digest recorded by the last successful deploy of `name`.
 pub fn sync(
@@ -99,6 +116,12 @@ pub fn sync(
     for f in &plan.files {
         let h = sha256_file(&f.local)?;
         let rel = f.remote.strip_prefix(board_dir).unwrap_or(&f.remote);
+        if has_crlf_shebang(&f.local) {
+            on(DeployEvent::Warning(format!(
+                "{} has Windows (CRLF) line endings in its #! line: run on the board it fails with \"not found\"; convert it (`git config core.autocrlf input` and check out again, or dos2unix)",
+                rel.trim_start_matches('/')
+            )));
+        }
         digest.update(format!("{rel}\0{h}\0{:o}\n", f.mode & 0o111).as_bytes());
         ours.insert(f.remote.clone());
         if theirs.get(&f.remote) == Some(&h) {
@@ -138,4 +161,19 @@ pub fn sync(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok((report, transfer::hex(&digest.finalize()), stamp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crlf_shebang;
+
+    #[test]
+    fn crlf_in_the_shebang_line_is_found() {
+        assert!(crlf_shebang(b"#!/bin/sh\r\nexec python -u main.py\r\n"));
+        assert!(!crlf_shebang(b"#!/bin/sh\nexec python -u main.py\n"));
+        // Only scripts: a CRLF Python module or Dockerfile runs fine.
+        assert!(!crlf_shebang(b"import time\r\n"));
+        assert!(!crlf_shebang(b"#!/bin/sh"));
+        assert!(!crlf_shebang(b""));
+    }
 }
