@@ -1,6 +1,6 @@
 //! x8ctl's per-user cache: downloaded firmware, firmware and app repositories, checkouts.
-//! `X8CTL_CACHE_DIR`, then the config file's `cache_dir`, override the platform's folder. `x8ctl cache list|clean` shows and
-//! empties it.
+//! `X8CTL_CACHE_DIR`, then the config file's `cache_dir`, override the platform's folder.
+//! `x8ctl cache list|clean` shows and empties it.
 
 use std::path::{Path, PathBuf};
 

@@ -14,12 +14,11 @@ fn no_color() -> Option<std::ffi::OsString> {
     std::env::var_os("NO_COLOR")
 }
 
-/// Tell the terminal crates (indicatif's bars, dialoguer's prompts) the same rule.
+/// Tell the terminal crates (indicatif's bars, dialoguer's prompts) the same rule; left to
+/// themselves they would take an empty NO_COLOR as set.
 pub fn init() {
-    if !wanted(true, no_color().as_deref()) {
-        console::set_colors_enabled(false);
-        console::set_colors_enabled_stderr(false);
-    }
+    console::set_colors_enabled(Paint::stdout().on);
+    console::set_colors_enabled_stderr(Paint::stderr().on);
 }
 
 /// Paints labels for one stream.
