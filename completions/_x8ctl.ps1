@@ -53,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Build and run a container app on the board, from source, incrementally')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop an app''s container(s)')
-            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was')
+            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -528,8 +528,8 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
             [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -570,7 +570,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Build and run a container app on the board, from source, incrementally')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop an app''s container(s)')
-            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was')
+            [CompletionResult]::new('upload-sketch', 'upload-sketch', [CompletionResultType]::ParameterValue, 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

@@ -50,7 +50,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand deploy 'Build and run a container app on the board, from source, incrementally'
             cand logs 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)'
             cand stop 'Stop an app''s container(s)'
-            cand upload-sketch 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
+            cand upload-sketch 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -498,8 +498,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -y 'Answer yes to every confirmation'
             cand --yes 'Answer yes to every confirmation'
             cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -538,7 +538,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand deploy 'Build and run a container app on the board, from source, incrementally'
             cand logs 'Show the logs of an app''s container, or of m4-proxy (its journal, as root)'
             cand stop 'Stop an app''s container(s)'
-            cand upload-sketch 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board''s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
+            cand upload-sketch 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -50,7 +50,7 @@ complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "apps" -d 'List the apps
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "stop" -d 'Stop an app\'s container(s)'
-complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "upload-sketch" -d 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board\'s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "upload-sketch" -d 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand devices" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
@@ -330,7 +330,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s v -l verbo
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s y -l yes -d 'Answer yes to every confirmation'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand upload-sketch" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
@@ -358,7 +358,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_su
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "stop" -d 'Stop an app\'s container(s)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "upload-sketch" -d 'Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the board\'s monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "upload-sketch" -d 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "call" -d 'Call METHOD with ARGs and print the result'

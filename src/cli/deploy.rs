@@ -64,8 +64,11 @@ pub struct LogsArgs {
     pub lines: Option<usize>,
 }
 
-/// Program an M4 sketch: push the .elf to /tmp/arduino/m4-user-sketch.elf, where the
-/// board's monitor-m4-elf-file unit programs it with OpenOCD, and confirm it was.
+/// Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it.
+///
+/// The file must be a 32-bit ARM ELF built for the Portenta X8. x8ctl pushes it to
+/// /tmp/arduino/m4-user-sketch.elf, where the board's monitor-m4-elf-file unit programs it
+/// with OpenOCD, and waits for OpenOCD's "Verified OK".
 #[derive(Debug, Args)]
 pub struct UploadSketchArgs {
     /// The sketch's .elf file.

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
 
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION};
+use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 
 /// Copy files and folders to the board.
 ///
@@ -19,9 +19,10 @@ use super::{CliError, Ctx, SCHEMA_VERSION};
 /// there are several sources), else the new name. Modes and mtimes are kept, and every file
 /// is checked by sha256 on the board afterwards.
 #[derive(Debug, Args)]
+#[command(override_usage = "x8ctl push [OPTIONS] <LOCAL>... <REMOTE>")]
 pub struct PushArgs {
     /// Local files or folders, then the board path.
-    #[arg(required = true, num_args = 2.., value_name = "LOCAL... REMOTE")]
+    #[arg(required = true, num_args = 1.., value_name = "PATH")]
     pub paths: Vec<String>,
     /// Send only files whose sha256 differs from the board's copy.
     #[arg(long)]
@@ -36,9 +37,10 @@ pub struct PushArgs {
 
 /// Copy files and folders from the board.
 #[derive(Debug, Args)]
+#[command(override_usage = "x8ctl pull [OPTIONS] <REMOTE>... <LOCAL>")]
 pub struct PullArgs {
     /// Board files or folders, then the local path.
-    #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCAL")]
+    #[arg(required = true, num_args = 1.., value_name = "PATH")]
     pub paths: Vec<String>,
     /// Sync streams used at once.
     #[arg(long, default_value_t = transfer::DEFAULT_STREAMS, value_name = "N")]
@@ -134,8 +136,10 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
             (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>())
         }
         _ => {
-            return Err(CliError::usage(
+            return Err(CliError::new(
+                exit::USAGE,
                 "give at least one local path and the board path",
+                "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
             ));
         }
     };
@@ -157,8 +161,10 @@ pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliErr
     let (local, remotes) = match args.paths.split_last() {
         Some((l, r)) if !r.is_empty() => (PathBuf::from(l), r.to_vec()),
         _ => {
-            return Err(CliError::usage(
+            return Err(CliError::new(
+                exit::USAGE,
                 "give at least one board path and the local path",
+                "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
             ));
         }
     };
