@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use super::fileutil::{
-    complain, getopt, human, mode_string, opts_or_complain, q, strftime, type_name,
+    complain, getopt, human, missing_operand, mode_string, opts_or_complain, q, strftime, type_name,
 };
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::sim::board::ShellIo;
@@ -759,11 +759,7 @@ fn parse_duration(s: &str) -> Option<f64> {
 
 fn sleep(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(
-            io,
-            "sleep",
-            "missing operand\nTry 'sleep --help' for more information.",
-        );
+        missing_operand(io, "sleep", None);
         return 1;
     }
     let mut total = 0.0;
@@ -1213,11 +1209,7 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         return 1;
     };
     if o.operands.is_empty() {
-        complain(
-            io,
-            "mkdir",
-            "missing operand\nTry 'mkdir --help' for more information.",
-        );
+        missing_operand(io, "mkdir", None);
         return 1;
     }
     let mode = match o.val('m') {
@@ -1316,11 +1308,7 @@ fn rm(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         if force {
             return 0;
         }
-        complain(
-            io,
-            "rm",
-            "missing operand\nTry 'rm --help' for more information.",
-        );
+        missing_operand(io, "rm", None);
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1367,11 +1355,7 @@ fn rmdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         return 1;
     };
     if o.operands.is_empty() {
-        complain(
-            io,
-            "rmdir",
-            "missing operand\nTry 'rmdir --help' for more information.",
-        );
+        missing_operand(io, "rmdir", None);
         return 1;
     }
     let mut st = 0;
@@ -1773,22 +1757,11 @@ fn chmod(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     }
     let Some((mode, files)) = rest.split_first() else {
-        complain(
-            io,
-            "chmod",
-            "missing operand\nTry 'chmod --help' for more information.",
-        );
+        missing_operand(io, "chmod", None);
         return 1;
     };
     if files.is_empty() {
-        complain(
-            io,
-            "chmod",
-            &format!(
-                "missing operand after {}\nTry 'chmod --help' for more information.",
-                q(mode)
-            ),
-        );
+        missing_operand(io, "chmod", Some(mode));
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -1861,22 +1834,11 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         return 1;
     };
     let Some((spec, files)) = o.operands.split_first() else {
-        complain(
-            io,
-            "chown",
-            "missing operand\nTry 'chown --help' for more information.",
-        );
+        missing_operand(io, "chown", None);
         return 1;
     };
     if files.is_empty() {
-        complain(
-            io,
-            "chown",
-            &format!(
-                "missing operand after {}\nTry 'chown --help' for more information.",
-                q(spec)
-            ),
-        );
+        missing_operand(io, "chown", Some(spec));
         return 1;
     }
     let user_part = spec.split([':', '.']).next().unwrap_or("");
@@ -2113,11 +2075,7 @@ fn stat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let fmt = fmt_nl.or(o.long_val("printf").map(|f| (f.to_string(), false)));
     let follow = o.has('L') || o.long("dereference");
     if o.operands.is_empty() {
-        complain(
-            io,
-            "stat",
-            "missing operand\nTry 'stat --help' for more information.",
-        );
+        missing_operand(io, "stat", None);
         return 1;
     }
     let vfs = ctx.board.vfs();
@@ -2751,11 +2709,7 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             [n] => (vec![n.clone()], None),
             [n, s] => (vec![n.clone()], Some(s.clone())),
             [] => {
-                complain(
-                    io,
-                    "basename",
-                    "missing operand\nTry 'basename --help' for more information.",
-                );
+                missing_operand(io, "basename", None);
                 return 1;
             }
             _ => {
@@ -2793,11 +2747,7 @@ fn basename(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn dirname(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if args.is_empty() {
-        complain(
-            io,
-            "dirname",
-            "missing operand\nTry 'dirname --help' for more information.",
-        );
+        missing_operand(io, "dirname", None);
         return 1;
     }
     for n in args {

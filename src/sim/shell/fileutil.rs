@@ -69,6 +69,19 @@ pub fn complain(io: &mut ShellIo, cmd: &str, msg: &str) {
     let _ = writeln!(io.stderr, "{cmd}: {msg}");
 }
 
+/// coreutils' "missing operand" complaint; `after` names the last operand given, if any
+/// (`missing operand after '755'`).
+pub fn missing_operand(io: &mut ShellIo, cmd: &str, after: Option<&str>) {
+    let after = after
+        .map(|a| format!(" after {}", q(a)))
+        .unwrap_or_default();
+    complain(
+        io,
+        cmd,
+        &format!("missing operand{after}\nTry '{cmd} --help' for more information."),
+    );
+}
+
 /// Parsed command-line options.
 #[derive(Default, Debug)]
 pub struct Opts {

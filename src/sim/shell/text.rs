@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 
 use super::Ctx;
-use super::fileutil::{complain, open_input, opts_or_complain, q, read_input};
+use super::fileutil::{complain, missing_operand, open_input, opts_or_complain, q, read_input};
 use super::regex::Regex;
 use crate::sim::board::ShellIo;
 use crate::sim::vfs::FsError;
@@ -940,16 +940,7 @@ pub fn tr(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         }
     }
     if sets.is_empty() || (!del && !squeeze && sets.len() < 2) {
-        complain(
-            io,
-            "tr",
-            &format!(
-                "missing operand{}\nTry 'tr --help' for more information.",
-                sets.first()
-                    .map(|s| format!(" after {}", q(s)))
-                    .unwrap_or_default()
-            ),
-        );
+        missing_operand(io, "tr", sets.first().map(String::as_str));
         return 1;
     }
     let s1 = tr_set(sets.first().map(|s| s.as_str()).unwrap_or(""));
@@ -1363,11 +1354,7 @@ pub fn seq(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         [f, l] => (*f, 1, *l),
         [f, i, l] => (*f, *i, *l),
         _ => {
-            complain(
-                io,
-                "seq",
-                "missing operand\nTry 'seq --help' for more information.",
-            );
+            missing_operand(io, "seq", None);
             return 1;
         }
     };
