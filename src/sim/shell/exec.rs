@@ -44,6 +44,28 @@ impl Write for Tracked<'_> {
     }
 }
 
+/// Runs `f` with `io`'s outputs wrapped so that a failed write sets `broken` (a closed
+/// pipe or connection: the shell then stops, as a real one gets SIGPIPE).
+fn with_tracked<R>(
+    broken: &Rc<Cell<bool>>,
+    io: &mut ShellIo,
+    f: impl FnOnce(&mut ShellIo) -> R,
+) -> R {
+    let mut out = Tracked {
+        inner: &mut *io.stdout,
+        broken: broken.clone(),
+    };
+    let mut errw = Tracked {
+        inner: &mut *io.stderr,
+        broken: broken.clone(),
+    };
+    f(&mut ShellIo {
+        stdin: &mut *io.stdin,
+        stdout: &mut out,
+        stderr: &mut errw,
+    })
+}
+
 /// Where fd 1 or 2 of a command goes.
 #[derive(Clone)]
 enum Dst {
@@ -217,22 +239,14 @@ impl<'b> Shell<'b> {
     /// Parse and run a script (as `bash -c`), returning its exit status.
     pub fn run_script(&mut self, src: &str, io: &mut ShellIo) -> i32 {
         let broken = self.broken.clone();
-        let mut out = Tracked {
-            inner: &mut *io.stdout,
-            broken: broken.clone(),
-        };
-        let mut errw = Tracked {
-            inner: &mut *io.stderr,
-            broken,
-        };
-        let mut tio = ShellIo {
-            stdin: &mut *io.stdin,
-            stdout: &mut out,
-            stderr: &mut errw,
-        };
+        with_tracked(&broken, io, |tio| self.run_parsed(src, tio))
+    }
+
+    /// `run_script` behind the broken-pipe watch.
+    fn run_parsed(&mut self, src: &str, tio: &mut ShellIo) -> i32 {
         match parse::parse(src) {
             Ok(list) => {
-                let st = self.run_list(&list, &mut tio);
+                let st = self.run_list(&list, tio);
                 let _ = tio.stdout.flush();
                 let st = self.exit.unwrap_or(st);
                 self.last = st;
@@ -1769,20 +1783,7 @@ pub fn run_dash_c(
 pub fn run_argv(ctx: &Ctx, argv: &[String], io: &mut ShellIo) -> i32 {
     let mut sh = Shell::new(ctx.fork(), "/bin/bash", false);
     let broken = sh.broken.clone();
-    let mut out = Tracked {
-        inner: &mut *io.stdout,
-        broken: broken.clone(),
-    };
-    let mut errw = Tracked {
-        inner: &mut *io.stderr,
-        broken,
-    };
-    let mut tio = ShellIo {
-        stdin: &mut *io.stdin,
-        stdout: &mut out,
-        stderr: &mut errw,
-    };
-    let st = sh.dispatch(argv, &[], &mut tio);
+    let st = with_tracked(&broken, io, |tio| sh.dispatch(argv, &[], tio));
     sh.exit.unwrap_or(st)
 }
 
