@@ -69,11 +69,7 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
         }
         CacheCommand::Clean => {
             if ctx.interactive && !ctx.yes {
-                let sure = dialoguer::Confirm::new()
-                    .with_prompt(format!("Remove everything in {}?", dir.display()))
-                    .default(false)
-                    .interact()
-                    .unwrap_or(false);
+                let sure = ctx.confirm(&format!("Remove everything in {}?", dir.display()));
                 if !sure {
                     return Err(CliError::new(exit::FAILURE, "nothing removed", ""));
                 }

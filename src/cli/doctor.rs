@@ -239,16 +239,12 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
         }
         for (id, fix) in todo {
             let agreed = ctx.yes
-                || dialoguer::Confirm::new()
-                    .with_prompt(format!(
-                        "{}: {} (`{}`)?",
-                        id.title(),
-                        fix.description,
-                        fix.display_command()
-                    ))
-                    .default(false)
-                    .interact()
-                    .unwrap_or(false);
+                || ctx.confirm(&format!(
+                    "{}: {} (`{}`)?",
+                    id.title(),
+                    fix.description,
+                    fix.display_command()
+                ));
             let mut rec = FixRecord {
                 check: id,
                 description: fix.description.clone(),

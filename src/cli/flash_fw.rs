@@ -409,15 +409,11 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
             Ok((Err(e), _)) => format!(" (its H7 does not report a version: {e})"),
             Err(_) => String::new(),
         };
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(format!(
+        let ok = ctx.confirm(&format!(
                 "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
                 info.version,
                 board.serial()
-            ))
-            .default(false)
-            .interact()
-            .unwrap_or(false);
+            ));
         if !ok {
             ctx.status("nothing changed");
             return Ok(exit::FAILURE);
@@ -598,16 +594,12 @@ fn run_all(
                 "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
             ));
         }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(format!(
-                "Flash H7 firmware {} onto {} boards ({})?",
-                info.version,
-                serials.len(),
-                serials.join(", ")
-            ))
-            .default(false)
-            .interact()
-            .unwrap_or(false);
+        let ok = ctx.confirm(&format!(
+            "Flash H7 firmware {} onto {} boards ({})?",
+            info.version,
+            serials.len(),
+            serials.join(", ")
+        ));
         if !ok {
             ctx.status("nothing changed");
             return Ok(exit::FAILURE);

@@ -157,6 +157,16 @@ impl Ctx {
         }
     }
 
+    /// A yes/no question on the terminal, "no" by default; without a terminal the answer
+    /// is no.
+    pub fn confirm(&self, prompt: &str) -> bool {
+        dialoguer::Confirm::new()
+            .with_prompt(prompt)
+            .default(false)
+            .interact()
+            .unwrap_or(false)
+    }
+
     /// A finished operation's summary on stderr (green on a terminal; not with --quiet).
     pub fn success(&self, msg: &str) {
         if !self.quiet {
