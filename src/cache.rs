@@ -65,6 +65,30 @@ pub fn dir() -> Option<PathBuf> {
     .map(|(d, _)| d)
 }
 
+/// A folder name in the cache for a repository URL or path: its last component, kept to
+/// safe characters (`repo` when nothing is left), and a hash of the whole, so that two
+/// sources never share a folder.
+pub fn name_for(source: &str) -> String {
+    use sha2::Digest;
+    let hash = crate::board::transfer::hex(&sha2::Sha256::digest(source.as_bytes()));
+    let tail: String = source
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(40)
+        .collect();
+    let tail = if tail.trim_matches('.').is_empty() {
+        "repo"
+    } else {
+        &tail
+    };
+    format!("{tail}-{}", &hash[..12])
+}
+
 /// One top-level entry of the cache, with what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
@@ -172,6 +196,24 @@ mod tests {
             assert_eq!(dir_for(os, &over), Some(PathBuf::from("/tmp/c")));
         }
         assert_eq!(dir_for(Os::Linux, &env(&[])), None);
+    }
+
+    #[test]
+    fn names_for_sources_are_safe_and_distinct() {
+        let a = name_for("https://github.com/arduino/portenta-containers.git");
+        assert!(
+            a.starts_with("portenta-containers-") && a.len() == 20 + 12,
+            "{a}"
+        );
+        assert_ne!(a, name_for("/srv/mirror/portenta-containers"));
+        assert!(name_for(r"C:\src\fw-1.2").starts_with("fw-1.2-"));
+        for odd in ["..", "", "/", "a/../..", "x/$(rm -rf)"] {
+            let n = name_for(odd);
+            assert!(
+                !n.contains(['/', '\\', '$', ' ']) && n != ".." && !n.starts_with('-'),
+                "{n}"
+            );
+        }
     }
 
     #[test]

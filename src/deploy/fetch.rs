@@ -9,7 +9,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use git2::{FetchOptions, Oid, RemoteCallbacks, Repository, TreeWalkMode, TreeWalkResult};
-use sha2::{Digest, Sha256};
 
 use super::{DeployError, DeployEvent};
 
@@ -45,21 +44,6 @@ fn git_err(what: &str, e: git2::Error) -> DeployError {
 
 fn is_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn key(url: &str) -> String {
-    let h = Sha256::digest(url.as_bytes());
-    let tail: String = url
-        .trim_end_matches('/')
-        .trim_end_matches(".git")
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("repo")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .take(40)
-        .collect();
-    format!("{tail}-{}", &crate::board::transfer::hex(&h)[..12])
 }
 
 /// Resolve `reference` in the cached repository.
@@ -152,7 +136,7 @@ pub fn fetch(
     cache: &Path,
     on: &mut dyn FnMut(DeployEvent),
 ) -> Result<Fetched, DeployError> {
-    let repo_dir = cache.join("repos").join(key(&src.url));
+    let repo_dir = cache.join("repos").join(crate::cache::name_for(&src.url));
     fs::create_dir_all(&repo_dir)
         .map_err(|e| DeployError::Local(format!("{}: {e}", repo_dir.display())))?;
     let repo = match Repository::open_bare(&repo_dir) {
@@ -208,7 +192,7 @@ pub fn fetch(
     } else {
         out_root.join(path)
     };
-    let done = out_root.join(format!(".done-{}", key(path)));
+    let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
     if !done.exists() {
         extract(&repo, oid, path, &dir)?;
         fs::write(&done, b"")

@@ -103,23 +103,7 @@ fn git_err(e: git2::Error) -> BuildError {
 
 /// The checkout folder of `url` in the cache.
 fn checkout_dir(cache: &Path, url: &str) -> PathBuf {
-    use sha2::Digest;
-    let h = crate::board::transfer::hex(&sha2::Sha256::digest(url.as_bytes()));
-    let name: String = url
-        .trim_end_matches('/')
-        .trim_end_matches(".git")
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("repo")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
-        .collect();
-    let name = if name.trim_matches('.').is_empty() {
-        "repo".to_string()
-    } else {
-        name
-    };
-    cache.join("src").join(format!("{name}-{}", &h[..8]))
+    cache.join("src").join(crate::cache::name_for(url))
 }
 
 /// Fetch `url` into the cache and check out `reference` (a tag, branch or commit).
