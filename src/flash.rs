@@ -21,7 +21,7 @@ use crate::board::transfer::{self, PushOptions, TransferEvent};
 use crate::board::{Board, BoardError};
 use crate::doctor::parse::firmware_release;
 use crate::firmware::image::ImageInfo;
-use crate::rpc::client::{CallOptions, CallOutcome, call_on_stream};
+use crate::rpc::client::{CallOutcome, call_board};
 
 /// The installed image (the real file; /usr/arduino/extra/STM32H747AII6_CM7.bin links to it).
 pub const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
@@ -943,7 +943,7 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         let mut last = CallOutcome::Timeout;
         let mut silent = 0;
         for _ in 0..6 {
-            last = rpc_temperature(p.board);
+            last = call_board(p.board, "temperature", Vec::new(), Duration::from_secs(3));
             match &last {
                 CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => break,
                 CallOutcome::NotListening => std::thread::sleep(Duration::from_millis(700)),
@@ -1038,30 +1038,6 @@ pub fn board_versions(
         .map(str::to_string)
         .filter(|s| !s.is_empty());
     Ok((running, installed))
-}
-
-/// One `temperature` call to m4-proxy's port 5001 through the board connection. A stream
-/// that closes at once without a byte means nothing listens (m4-proxy waits 1 s first).
-fn rpc_temperature(board: &Board) -> CallOutcome {
-    let timeout = Duration::from_secs(3);
-    let mut s = match board.connect_port(5001) {
-        Ok(s) => s,
-        Err(BoardError::Refused { .. }) => return CallOutcome::NotListening,
-        Err(e) => return CallOutcome::Transport(e.to_string()),
-    };
-    s.set_read_timeout_to(Some(timeout));
-    let opts = CallOptions {
-        timeout,
-        ..CallOptions::default()
-    };
-    let o = call_on_stream(&mut s, "temperature", Vec::new(), &opts);
-    s.shutdown_both();
-    match o {
-        CallOutcome::NoAnswer { elapsed } if elapsed < Duration::from_millis(500) => {
-            CallOutcome::NotListening
-        }
-        other => other,
-    }
 }
 
 /// Restore the backup and program it again; say what the board runs afterwards.

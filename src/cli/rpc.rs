@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use crate::board::Board;
-use crate::doctor::call_board;
 use crate::rpc::client::CallOutcome;
+use crate::rpc::client::call_board;
 use crate::rpc::msgpack::{Value, parse_cli_arg, to_json};
 
 use super::target::{TargetArgs, open_board};

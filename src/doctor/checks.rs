@@ -8,7 +8,7 @@ use super::{CheckCtx, CheckId, FIRMWARE_PATH, Finding, Fix, LATEST_H7_FIRMWARE};
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::identity;
 use crate::board::{Board, BoardError, Output};
-use crate::rpc::client::{CallOptions, CallOutcome, call_on_stream};
+use crate::rpc::client::{CallOutcome, call_board};
 
 /// Separates the sections of a combined command's output (no shell metacharacters).
 const SEP: &str = "__x8ctl_sep__";
@@ -538,45 +538,6 @@ pub(crate) fn judge_m4_proxy(
 
 // ---------------------------------------------------------------------------------------
 // RPC
-
-/// Call `method` on m4-proxy's port 5001 through the board connection, once (retrying
-/// once on a stale reply). A stream that closes at once without a byte is nothing
-/// listening (m4-proxy itself always waits 1 s for the M4 before its silent close).
-pub fn call_board(
-    board: &Board,
-    method: &str,
-    params: Vec<crate::rpc::msgpack::Value>,
-    timeout: Duration,
-) -> CallOutcome {
-    // m4-proxy hands a late reply to the next request. A retry reuses the first attempt's
-    // msgid: the reply it then reads (usually the answer to the first attempt, pushed one
-    // place back in the queue) is an answer to this very call either way.
-    let msgid = crate::rpc::client::next_msgid();
-    let mut last = CallOutcome::Timeout;
-    for _ in 0..2 {
-        let mut s = match board.connect_port(5001) {
-            Ok(s) => s,
-            Err(BoardError::Refused { .. }) => return CallOutcome::NotListening,
-            Err(e) => return CallOutcome::Transport(e.to_string()),
-        };
-        s.set_read_timeout_to(Some(timeout));
-        let opts = CallOptions {
-            timeout,
-            msgid: Some(msgid),
-            ..CallOptions::default()
-        };
-        let o = call_on_stream(&mut s, method, params.clone(), &opts);
-        s.shutdown_both();
-        match o {
-            CallOutcome::NoAnswer { elapsed } if elapsed < Duration::from_millis(500) => {
-                return CallOutcome::NotListening;
-            }
-            CallOutcome::StaleReply { .. } => last = o,
-            other => return other,
-        }
-    }
-    last
-}
 
 fn rpc(ctx: &CheckCtx) -> Finding {
     let o = call_board(

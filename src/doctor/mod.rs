@@ -17,7 +17,7 @@
 mod checks;
 pub mod parse;
 
-pub use checks::{arduino_release, call_board};
+pub use checks::arduino_release;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

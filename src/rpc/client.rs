@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::message::{Message, Notification, Request};
 use super::msgpack::{ReadError, Value, read_value};
+use crate::board::{Board, BoardError};
 
 /// Options of one call.
 #[derive(Debug, Clone)]
@@ -426,6 +427,48 @@ pub fn notify_with(
     s.flush()?;
     let _ = s.shutdown(std::net::Shutdown::Write);
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Through the board connection
+
+/// Call `method` on m4-proxy's port 5001 through the board connection, once (retrying
+/// once on a stale reply). A stream that closes at once without a byte is nothing
+/// listening (m4-proxy itself always waits 1 s for the M4 before its silent close).
+pub fn call_board(
+    board: &Board,
+    method: &str,
+    params: Vec<Value>,
+    timeout: Duration,
+) -> CallOutcome {
+    // m4-proxy hands a late reply to the next request. A retry reuses the first attempt's
+    // msgid: the reply it then reads (usually the answer to the first attempt, pushed one
+    // place back in the queue) is an answer to this very call either way.
+    let msgid = next_msgid();
+    let mut last = CallOutcome::Timeout;
+    for _ in 0..2 {
+        let mut s = match board.connect_port(5001) {
+            Ok(s) => s,
+            Err(BoardError::Refused { .. }) => return CallOutcome::NotListening,
+            Err(e) => return CallOutcome::Transport(e.to_string()),
+        };
+        s.set_read_timeout_to(Some(timeout));
+        let opts = CallOptions {
+            timeout,
+            msgid: Some(msgid),
+            ..CallOptions::default()
+        };
+        let o = call_on_stream(&mut s, method, params.clone(), &opts);
+        s.shutdown_both();
+        match o {
+            CallOutcome::NoAnswer { elapsed } if elapsed < Duration::from_millis(500) => {
+                return CallOutcome::NotListening;
+            }
+            CallOutcome::StaleReply { .. } => last = o,
+            other => return other,
+        }
+    }
+    last
 }
 
 #[cfg(test)]
