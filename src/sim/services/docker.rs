@@ -1596,6 +1596,15 @@ fn usage_err(cli: &mut Cli, cmd: &str, what: &str, usage: &str) -> i32 {
     1
 }
 
+/// The daemon's answer for a container name or id it does not know; status 1.
+fn no_such_container(cli: &mut Cli, name: &str) -> i32 {
+    put(
+        cli.err,
+        &format!("Error response from daemon: No such container: {name}\n"),
+    );
+    1
+}
+
 impl Services {
     /// `docker ARGS` run in `cwd` with the shell's environment; files are read through `fs`.
     pub fn docker(
@@ -1770,11 +1779,7 @@ impl Services {
                             put(cli.out, &format!("{n}\n"));
                         }
                         None => {
-                            put(
-                                cli.err,
-                                &format!("Error response from daemon: No such container: {n}\n"),
-                            );
-                            code = 1;
+                            code = no_such_container(&mut cli, n);
                         }
                     }
                 }
@@ -1814,11 +1819,7 @@ impl Services {
                             put(cli.out, &format!("{n}\n"));
                         }
                         None => {
-                            put(
-                                cli.err,
-                                &format!("Error response from daemon: No such container: {n}\n"),
-                            );
-                            code = 1;
+                            code = no_such_container(&mut cli, n);
                         }
                     }
                 }
@@ -1943,13 +1944,7 @@ impl Services {
                         );
                         1
                     }
-                    None => {
-                        put(
-                            cli.err,
-                            &format!("Error response from daemon: No such container: {n}\n"),
-                        );
-                        1
-                    }
+                    None => no_such_container(&mut cli, n),
                 }
             }
             _ => 1,
@@ -2228,11 +2223,7 @@ impl Services {
             );
         };
         let Some(c) = self.docker.find(name) else {
-            put(
-                cli.err,
-                &format!("Error response from daemon: No such container: {name}\n"),
-            );
-            return 1;
+            return no_such_container(cli, name);
         };
         let prefix = String::new();
         follow_logs(
