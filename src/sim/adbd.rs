@@ -708,6 +708,27 @@ impl Read for V2In {
     }
 }
 
+/// The shell's standard streams on a v1 stream (no shell_v2 framing): stdout to the
+/// stream, stderr too when `merged`, else nowhere.
+fn v1_io<R>(
+    mut stdin: Inbound,
+    stream: &Arc<Stream>,
+    merged: bool,
+    f: impl FnOnce(&mut ShellIo) -> R,
+) -> R {
+    let mut out = Outbound(stream);
+    let mut err: Box<dyn Write + '_> = if merged {
+        Box::new(Outbound(stream))
+    } else {
+        Box::new(io::sink())
+    };
+    f(&mut ShellIo {
+        stdin: &mut stdin,
+        stdout: &mut out,
+        stderr: &mut *err,
+    })
+}
+
 fn run_service(
     kind: Service,
     tcp: Option<TcpStream>,
@@ -716,40 +737,17 @@ fn run_service(
     input: Inbound,
 ) {
     match kind {
+        // v1 `shell:` merges stderr into the stream, as the X8's adbd does; `exec:` drops it.
         Service::ShellRaw(cmd) => {
-            let mut stdin = input;
-            let mut out = Outbound(stream);
-            let mut err = Outbound(stream);
-            let mut io = ShellIo {
-                stdin: &mut stdin,
-                stdout: &mut out,
-                stderr: &mut err,
-            };
-            board.run_command(&cmd, &mut io);
+            v1_io(input, stream, true, |io| board.run_command(&cmd, io));
         }
         Service::Exec(cmd) => {
-            let mut stdin = input;
-            let mut out = Outbound(stream);
-            let mut err = io::sink();
-            let mut io = ShellIo {
-                stdin: &mut stdin,
-                stdout: &mut out,
-                stderr: &mut err,
-            };
-            board.run_command(&cmd, &mut io);
+            v1_io(input, stream, false, |io| board.run_command(&cmd, io));
         }
         Service::ShellPty => {
             // The board's interactive shell runs its own line discipline (the PTY's echo,
             // CR/LF and line editing).
-            let mut stdin = input;
-            let mut out = Outbound(stream);
-            let mut err = Outbound(stream);
-            let mut io = ShellIo {
-                stdin: &mut stdin,
-                stdout: &mut out,
-                stderr: &mut err,
-            };
-            board.interactive(&mut io);
+            v1_io(input, stream, true, |io| board.interactive(io));
         }
         Service::ShellV2(cmd) => {
             let mut stdin = V2In {
