@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-use x8ctl::sim::Fault;
+use virtual_x8::Fault;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -234,7 +234,7 @@ fn rpc_section(filter: &str) {
     if !"rpc".contains(filter) && !filter.is_empty() {
         return;
     }
-    use x8ctl::rpc::client::{CallOptions, call, call_on_stream};
+    use x8ctl_core::rpc::client::{CallOptions, call, call_on_stream};
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
@@ -252,13 +252,17 @@ fn rpc_section(filter: &str) {
         })
     });
     // x8ctl's library: a tcp:5001 stream opened through the adb server per call.
-    let session = x8ctl::board::connect::Session::open(&x8ctl::board::connect::ConnectOptions {
-        adb_server: Some(format!("127.0.0.1:{}", adb.port)),
-        ..Default::default()
-    })
-    .expect("session");
+    let session =
+        x8ctl_core::board::connect::Session::open(&x8ctl_core::board::connect::ConnectOptions {
+            adb_server: Some(format!("127.0.0.1:{}", adb.port)),
+            ..Default::default()
+        })
+        .expect("session");
     let board = session
-        .choose(Some(&serial), x8ctl::board::select::Choice::NonInteractive)
+        .choose(
+            Some(&serial),
+            x8ctl_core::board::select::Choice::NonInteractive,
+        )
         .expect("board");
     let native = mean_of(n, || match board.connect_port(5001) {
         Ok(mut s) => {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::*;
 use serde_json::Value;
-use x8ctl::sim::{Fault, Sim};
+use virtual_x8::{Fault, Sim};
 
 /// A git repository with the portenta-containers layout, tagged arduino-95.
 fn containers_repo(root: &Path) -> PathBuf {

@@ -9,7 +9,7 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use x8ctl::sim::Fault;
+use virtual_x8::Fault;
 
 /// The doctor's own ways of running a rig.
 trait DoctorRig {
@@ -259,7 +259,7 @@ fn a_firmware_mismatch_fails_the_firmware_check() {
             &rig.sim,
             "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
         );
-        std::fs::write(&bin, x8ctl::sim::fwimage::make_image("0.0.4")).unwrap();
+        std::fs::write(&bin, virtual_x8::fwimage::make_image("0.0.4")).unwrap();
         let (code, doc) = rig.doctor();
         assert_eq!(code, 5);
         assert_only(&doc, &[("h7-firmware", "fail")], rig.name());
@@ -461,7 +461,7 @@ fn an_h7_that_does_not_boot_fails_the_firmware_check_and_fix_reprograms_it() {
             &rig.sim,
             "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
         );
-        std::fs::write(&bin, x8ctl::sim::fwimage::make_image("0.0.4")).unwrap();
+        std::fs::write(&bin, virtual_x8::fwimage::make_image("0.0.4")).unwrap();
         let (code, out, err) =
             rig.run_env(&["shell", "--root", "/usr/arduino/extra/program.sh"], &[]);
         assert_eq!(code, 0, "program.sh always exits 0: {out}\n{err}");

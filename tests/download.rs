@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use sha2::Digest;
-use x8ctl::firmware::download::{self, DownloadError, DownloadEvent};
-use x8ctl::firmware::releases::{Release, Releases, cached_image};
-use x8ctl::sim::fwimage::make_image;
+use virtual_x8::fwimage::make_image;
+use x8ctl_core::firmware::download::{self, DownloadError, DownloadEvent};
+use x8ctl_core::firmware::releases::{Release, Releases, cached_image};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -114,7 +114,7 @@ fn handle(mut conn: TcpStream, body: &[u8], mode: Mode, first: bool) -> Option<S
 }
 
 fn sha(b: &[u8]) -> String {
-    x8ctl::board::transfer::hex(&sha2::Sha256::digest(b))
+    x8ctl_core::board::transfer::hex(&sha2::Sha256::digest(b))
 }
 
 fn release(url: &str, body: &[u8]) -> Release {

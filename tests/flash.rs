@@ -13,12 +13,12 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use common::*;
-use x8ctl::board::connect::{ConnectOptions, Session};
-use x8ctl::board::select::Choice;
-use x8ctl::firmware::image;
-use x8ctl::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
-use x8ctl::sim::fwimage::make_image;
-use x8ctl::sim::{Fault, Sim};
+use virtual_x8::fwimage::make_image;
+use virtual_x8::{Fault, Sim};
+use x8ctl_core::board::connect::{ConnectOptions, Session};
+use x8ctl_core::board::select::Choice;
+use x8ctl_core::firmware::image;
+use x8ctl_core::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
 
 const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
 
@@ -408,7 +408,7 @@ fn ctrl_c_during_the_install_rolls_back() {
     assert_previous(&sim, &before, "ctrl-c");
 }
 
-fn open_direct(sim: &Sim) -> x8ctl::board::Board {
+fn open_direct(sim: &Sim) -> x8ctl_core::board::Board {
     let session = Session::open(&ConnectOptions {
         connect: Some(sim.addr().to_string()),
         ..ConnectOptions::default()

@@ -6,8 +6,8 @@ mod common;
 use std::process::{Command, Stdio};
 
 use common::*;
+use virtual_x8::Fault;
 use x8ctl::cli::exit;
-use x8ctl::sim::Fault;
 
 /// The README's exit-code table: (code, meaning).
 fn readme_exit_codes() -> Vec<(u8, String)> {

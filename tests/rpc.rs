@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use x8ctl::rpc::msgpack::Value;
-use x8ctl::rpc::server::{Handler, Server};
-use x8ctl::sim::Fault;
+use virtual_x8::Fault;
+use x8ctl_core::rpc::msgpack::Value;
+use x8ctl_core::rpc::server::{Handler, Server};
 
 #[test]
 fn call_temperature_prints_100_on_both_paths() {

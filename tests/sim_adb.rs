@@ -8,10 +8,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use adb_wire::packet::{self, A_CNXN, A_OPEN, A_WRTE, Packet, ReadLimits};
 use common::*;
-use x8ctl::adb::packet::{self, A_CNXN, A_OPEN, A_WRTE, Packet, ReadLimits};
-use x8ctl::rpc::client::{CallOptions, CallOutcome, call};
-use x8ctl::sim::Fault;
+use virtual_x8::Fault;
+use x8ctl_core::rpc::client::{CallOptions, CallOutcome, call};
 
 #[test]
 fn adb_shell_shows_the_boards_output() {
@@ -94,7 +94,7 @@ fn five_megabytes_round_trip_byte_identical() {
     assert_eq!(std::fs::read(&back).unwrap(), data);
     let sum = adb.shell(&serial, "sha256sum /home/fio/big.bin");
     assert!(
-        sum.starts_with(&x8ctl::board::transfer::hex(&sha256(&data))),
+        sum.starts_with(&x8ctl_core::board::transfer::hex(&sha256(&data))),
         "{sum}"
     );
 }
@@ -127,7 +127,7 @@ fn a_folder_with_a_symlink_pulls_as_adb_expects() {
     let bin = dest.join("STM32H747AII6_CM7.bin");
     assert!(bin.is_file(), "{bin:?}");
     assert_eq!(
-        x8ctl::sim::fwimage::version_of(&std::fs::read(&bin).unwrap()).as_deref(),
+        virtual_x8::fwimage::version_of(&std::fs::read(&bin).unwrap()).as_deref(),
         Some("0.0.5")
     );
     assert!(dest.join("program.sh").is_file());
@@ -200,7 +200,7 @@ fn adb_forward_reaches_m4_proxy() {
     let _ = adb.adb(&["-s", &serial, "forward", "--remove-all"]);
 }
 
-fn raw_connect(sim: &x8ctl::sim::Sim) -> (TcpStream, Packet) {
+fn raw_connect(sim: &virtual_x8::Sim) -> (TcpStream, Packet) {
     let mut s = TcpStream::connect(sim.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     Packet::new(A_CNXN, 0x0100_0000, 1024 * 1024, b"host::test\0".to_vec())
@@ -369,7 +369,7 @@ fn sim_binary_prints_its_address_first_and_stops_on_sigterm() {
 
 #[test]
 fn modern_profile_gives_adb_exit_codes_and_stderr() {
-    let sim = sim_with(&[], |c| c.adbd.profile = x8ctl::sim::adbd::Profile::Modern);
+    let sim = sim_with(&[], |c| c.adbd.profile = virtual_x8::adbd::Profile::Modern);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
     let out = adb.adb(&["-s", &serial, "shell", "echo out; echo err >&2; exit 3"]);

@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use x8ctl::sim::Fault;
+use virtual_x8::Fault;
 
 fn wait_for_logs(adb: &AdbServer, serial: &str, name: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use x8ctl::rpc::client::{CallOptions, CallOutcome, call};
-use x8ctl::sim::Fault;
-use x8ctl::sim::fwimage::make_image;
+use virtual_x8::Fault;
+use virtual_x8::fwimage::make_image;
+use x8ctl_core::rpc::client::{CallOptions, CallOutcome, call};
 
 /// `adb shell` as root through `echo fio | sudo -S`, as the tutorial does.
 fn sudo(adb: &AdbServer, serial: &str, cmd: &str) -> String {

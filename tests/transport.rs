@@ -10,9 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use x8ctl::board::select::Choice;
-use x8ctl::rpc::client::{CallOptions, CallOutcome, call_on_stream};
-use x8ctl::sim::{Fault, Sim};
+use virtual_x8::{Fault, Sim};
+use x8ctl_core::board::select::Choice;
+use x8ctl_core::rpc::client::{CallOptions, CallOutcome, call_on_stream};
 
 #[test]
 fn devices_lists_the_board_with_its_identity() {
@@ -238,7 +238,7 @@ fn pulling_a_folder_follows_symlinks_as_adb_does() {
         assert_eq!(code, 0, "{}: {err}", rig.name());
         let bin = std::fs::read(dest.join("STM32H747AII6_CM7.bin")).unwrap();
         assert_eq!(
-            x8ctl::sim::fwimage::version_of(&bin).as_deref(),
+            virtual_x8::fwimage::version_of(&bin).as_deref(),
             Some("0.0.5")
         );
     }
@@ -290,7 +290,7 @@ fn forward_through_the_server_has_adbs_argument_order() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    let server = x8ctl::board::server::AdbServer {
+    let server = x8ctl_core::board::server::AdbServer {
         addr: format!("127.0.0.1:{}", adb.port).parse().unwrap(),
         adb_path: None,
     };
@@ -307,7 +307,7 @@ fn forward_through_the_server_has_adbs_argument_order() {
         server.list_forward(&serial).unwrap(),
         vec![(format!("tcp:{port}"), "tcp:5001".to_string())]
     );
-    let out = x8ctl::rpc::client::call(
+    let out = x8ctl_core::rpc::client::call(
         format!("127.0.0.1:{port}").parse().unwrap(),
         "pressure",
         vec![],

@@ -1,4 +1,4 @@
 #![no_main]
-//! See `x8ctl::fuzzing::adb_packet` for the input layout and the properties checked.
+//! See `x8ctl_core::fuzzing::adb_packet` for the input layout and the properties checked.
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| x8ctl::fuzzing::adb_packet(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| x8ctl_core::fuzzing::adb_packet(data));

@@ -30,7 +30,7 @@ fn human(bytes: u64) -> String {
 }
 
 pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
-    let dir = crate::cache::dir().ok_or_else(|| {
+    let dir = x8ctl_core::cache::dir().ok_or_else(|| {
         CliError::failure(
             "this system has no per-user cache folder (no HOME, LOCALAPPDATA or XDG_CACHE_HOME)",
             "set X8CTL_CACHE_DIR to a writable folder",
@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
     })?;
     match cmd {
         CacheCommand::List => {
-            let entries = crate::cache::entries(&dir);
+            let entries = x8ctl_core::cache::entries(&dir);
             let total: u64 = entries.iter().map(|e| e.bytes).sum();
             let mut out = std::io::stdout().lock();
             if ctx.json {
@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
                     return Err(CliError::new(exit::FAILURE, "nothing removed", ""));
                 }
             }
-            let freed = crate::cache::clean(&dir).map_err(|e| {
+            let freed = x8ctl_core::cache::clean(&dir).map_err(|e| {
                 CliError::failure(
                     format!("cannot empty {}: {e}", dir.display()),
                     "check the folder's permissions",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::parser::ValueSource;
 
-use crate::config::FileSettings;
+use x8ctl_core::config::FileSettings;
 
 use super::target::TargetArgs;
 use super::{CliError, Ctx, SCHEMA_VERSION};
@@ -57,7 +57,7 @@ pub fn run(
     // Not set: the adb the search finds, and where it found it.
     let found = match &adb {
         Some(_) => None,
-        None => crate::board::locate::find_adb(None).ok(),
+        None => x8ctl_core::board::locate::find_adb(None).ok(),
     };
     let rows: Vec<Row> = vec![
         given(
@@ -159,7 +159,7 @@ pub fn run(
 /// own variable) or 5037.
 fn default_adb_server() -> Row {
     let port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
-    match crate::board::server::server_addr(None, port.as_deref()) {
+    match x8ctl_core::board::server::server_addr(None, port.as_deref()) {
         Ok(addr) if port.as_deref().is_some_and(|p| !p.trim().is_empty()) => {
             ("adb_server", Some(addr.to_string()), "environment")
         }
@@ -170,8 +170,8 @@ fn default_adb_server() -> Row {
 }
 
 fn cache_dir_row(file: &FileSettings) -> Row {
-    match crate::cache::locate(
-        crate::board::locate::Os::current(),
+    match x8ctl_core::cache::locate(
+        x8ctl_core::board::locate::Os::current(),
         &|k| std::env::var(k).ok(),
         file.cache_dir.as_deref(),
     ) {

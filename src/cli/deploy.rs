@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::board::Board;
-use crate::board::transfer::TransferEvent;
-use crate::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
+use x8ctl_core::board::Board;
+use x8ctl_core::board::transfer::TransferEvent;
+use x8ctl_core::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
 
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};

@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use crate::board::connect::Session;
-use crate::board::identity::{self, Identity};
-use crate::board::select::DeviceEntry;
-use crate::board::{Board, BoardError};
+use x8ctl_core::board::connect::Session;
+use x8ctl_core::board::identity::{self, Identity};
+use x8ctl_core::board::select::DeviceEntry;
+use x8ctl_core::board::{Board, BoardError};
 
 use super::target::{TargetArgs, board_error};
 use super::{CliError, Ctx, SCHEMA_VERSION};
@@ -54,7 +54,7 @@ fn describe(session: &Session, entry: &DeviceEntry) -> Row {
 }
 
 pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
-    let session = Session::open(&target.options()).map_err(board_error)?;
+    let session = Session::open(&target.options()?).map_err(board_error)?;
     let rows: Vec<Row> = session
         .devices
         .iter()

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use crate::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status};
+use x8ctl_core::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status};
 
 use super::target::TargetArgs;
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};
@@ -221,7 +221,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
         ));
     }
     let style = Style::detect();
-    let mut doctor = Doctor::new(target.options());
+    let mut doctor = Doctor::new(target.options()?);
     if !ctx.json {
         ctx.status("Checking the board (x8ctl doctor)...");
     }

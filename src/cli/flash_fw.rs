@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::firmware::build::{self, BuildEvent};
-use crate::firmware::download::{self, DownloadEvent};
-use crate::firmware::image;
-use crate::firmware::releases::{self, Releases};
-use crate::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+use x8ctl_core::firmware::build::{self, BuildEvent};
+use x8ctl_core::firmware::download::{self, DownloadEvent};
+use x8ctl_core::firmware::image;
+use x8ctl_core::firmware::releases::{self, Releases};
+use x8ctl_core::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
 
 use super::target::{TargetArgs, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};
@@ -557,11 +557,11 @@ fn run_all(
     ctx: &Ctx,
     target: &TargetArgs,
     file: &std::path::Path,
-    info: &crate::firmware::image::ImageInfo,
+    info: &x8ctl_core::firmware::image::ImageInfo,
     args: &FlashFwArgs,
 ) -> Result<u8, CliError> {
-    use crate::board::connect::Session;
-    let session = Session::open(&target.options()).map_err(super::target::board_error)?;
+    use x8ctl_core::board::connect::Session;
+    let session = Session::open(&target.options()?).map_err(super::target::board_error)?;
     let entries: Vec<_> = session
         .devices
         .iter()
@@ -576,7 +576,7 @@ fn run_all(
         .collect();
     if entries.is_empty() {
         return Err(super::target::board_error(
-            crate::board::BoardError::NoBoard { others: skipped },
+            x8ctl_core::board::BoardError::NoBoard { others: skipped },
         ));
     }
     for s in &skipped {

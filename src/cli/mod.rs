@@ -9,7 +9,7 @@ pub mod doctor;
 pub mod flash_fw;
 pub mod rpc;
 pub mod shell;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "sim"))]
 pub mod sim;
 pub mod style;
 pub mod target;
@@ -92,7 +92,7 @@ pub enum Command {
     Shell(shell::ShellArgs),
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "sim"))]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Doctor(doctor::DoctorArgs),
@@ -239,10 +239,10 @@ pub fn main() -> ExitCode {
         }
     };
     let mut ctx = Ctx::new(&cli.global);
-    let config_path = crate::config::default_path();
-    let file = match config_path.as_deref().map(crate::config::load) {
+    let config_path = x8ctl_core::config::default_path();
+    let file = match config_path.as_deref().map(x8ctl_core::config::load) {
         Some(Ok(f)) => f,
-        None => crate::config::FileSettings::default(),
+        None => x8ctl_core::config::FileSettings::default(),
         Some(Err(e)) => {
             let err = CliError::failure(
                 e.to_string(),
@@ -254,7 +254,7 @@ pub fn main() -> ExitCode {
     };
     ctx.sudo_password_command = file.sudo_password_command.clone();
     if let Some(d) = &file.cache_dir {
-        crate::cache::set_configured(d.clone());
+        x8ctl_core::cache::set_configured(d.clone());
     }
     let target = cli.target.clone().with_file_defaults(&file);
     let cli = Cli { target, ..cli };
@@ -266,7 +266,7 @@ pub fn main() -> ExitCode {
         },
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
-        #[cfg(unix)]
+        #[cfg(all(unix, feature = "sim"))]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 
-use crate::board::Board;
-use crate::rpc::client::CallOutcome;
-use crate::rpc::client::call_board;
-use crate::rpc::msgpack::{Value, parse_cli_arg, to_json};
+use x8ctl_core::board::Board;
+use x8ctl_core::rpc::client::CallOutcome;
+use x8ctl_core::rpc::client::call_board;
+use x8ctl_core::rpc::msgpack::{Value, parse_cli_arg, to_json};
 
 use super::target::{TargetArgs, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::board::quote::quote_words;
-use crate::board::transfer::hex;
+use x8ctl_core::board::quote::quote_words;
+use x8ctl_core::board::transfer::hex;
 
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION};
@@ -95,8 +95,8 @@ fn clamp_status(status: i32) -> u8 {
 /// An interactive session: through the adb server, the user's own `adb shell` (it handles
 /// the terminal best); direct, a raw-terminal pump of our own.
 fn interactive(
-    session: &crate::board::connect::Session,
-    board: &crate::board::Board,
+    session: &x8ctl_core::board::connect::Session,
+    board: &x8ctl_core::board::Board,
 ) -> Result<u8, CliError> {
     if let Some(server) = session.server()
         && let Some(adb) = &server.adb_path

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::sim::adbd::{AdbdConfig, Profile};
-use crate::sim::{BoardConfig, Fault, Sim, SimConfig};
+use virtual_x8::adbd::{AdbdConfig, Profile};
+use virtual_x8::{BoardConfig, Fault, Sim, SimConfig};
 
 use super::{CliError, Ctx};
 
@@ -83,7 +83,7 @@ fn resolve(addr: &str) -> Result<SocketAddr, CliError> {
 pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     if args.list_faults {
         let mut out = std::io::stdout().lock();
-        for f in crate::sim::faults::ALL_FAULTS {
+        for f in virtual_x8::faults::ALL_FAULTS {
             let _ = writeln!(out, "{:<18} {}", f.name(), f.describe());
         }
         return Ok(());

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::board::connect::{ConnectOptions, Session};
-use crate::board::select::{Choice, DeviceEntry};
-use crate::board::{Board, BoardError};
+use x8ctl_core::board::connect::{ConnectOptions, Session};
+use x8ctl_core::board::select::{Choice, DeviceEntry};
+use x8ctl_core::board::{Board, BoardError};
 
 use super::{CliError, Ctx, exit};
 
@@ -58,7 +58,7 @@ pub struct TargetArgs {
 
 impl TargetArgs {
     /// Fill what neither a flag nor the environment gave from the config file.
-    pub fn with_file_defaults(mut self, file: &crate::config::FileSettings) -> TargetArgs {
+    pub fn with_file_defaults(mut self, file: &x8ctl_core::config::FileSettings) -> TargetArgs {
         if self.serial.is_none() {
             self.serial = file.serial.clone();
         }
@@ -71,15 +71,47 @@ impl TargetArgs {
         self
     }
 
-    pub fn options(&self) -> ConnectOptions {
-        ConnectOptions {
+    /// The connection options; with `--virtual`, a virtual X8 is started here in this
+    /// process and handed to the library as a direct target.
+    pub fn options(&self) -> Result<ConnectOptions, CliError> {
+        let virtual_board = if self.virtual_board {
+            Some(start_virtual_board()?)
+        } else {
+            None
+        };
+        Ok(ConnectOptions {
             adb: self.adb.clone(),
             adb_server: self.adb_server.clone(),
             connect: self.connect.clone(),
-            virtual_board: self.virtual_board,
+            virtual_board,
             serial: self.serial.clone(),
-        }
+        })
     }
+}
+
+/// Start an in-process virtual X8 for `--virtual`.
+#[cfg(all(unix, feature = "sim"))]
+fn start_virtual_board() -> Result<x8ctl_core::board::connect::VirtualBoard, CliError> {
+    let sim = virtual_x8::Sim::start(virtual_x8::SimConfig::default()).map_err(|e| {
+        board_error(BoardError::Local(format!(
+            "cannot start the virtual X8: {e}"
+        )))
+    })?;
+    Ok(x8ctl_core::board::connect::VirtualBoard {
+        addr: sim.addr().to_string(),
+        guard: std::sync::Arc::new(std::sync::Mutex::new(sim)),
+    })
+}
+
+#[cfg(not(all(unix, feature = "sim")))]
+fn start_virtual_board() -> Result<x8ctl_core::board::connect::VirtualBoard, CliError> {
+    Err(board_error(BoardError::Local(if cfg!(feature = "sim") {
+        "the virtual X8 runs on Linux and macOS (on Windows, under WSL); connect a board instead"
+            .into()
+    } else {
+        "this x8ctl was built without the virtual X8 (the `sim` feature); connect a board instead"
+            .into()
+    })))
 }
 
 /// Map a board error to what the user sees and the exit code.
@@ -112,13 +144,13 @@ pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), Cl
         std::env::var_os("X8CTL_SUDO_PASSWORD"),
     ) {
         (Some(cmd), None) => {
-            let pw = crate::config::password_from_command(cmd).map_err(|e| {
+            let pw = x8ctl_core::config::password_from_command(cmd).map_err(|e| {
                 CliError::failure(
                     e,
                     "fix sudo_password_command in the config file (`x8ctl config` shows where)",
                 )
             })?;
-            board.with_sudo_password(Some(crate::board::quote::Secret::new(pw)))
+            board.with_sudo_password(Some(x8ctl_core::board::quote::Secret::new(pw)))
         }
         _ => board,
     };
@@ -126,7 +158,7 @@ pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), Cl
 }
 
 fn open_board_inner(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
-    let session = Session::open(&target.options()).map_err(board_error)?;
+    let session = Session::open(&target.options()?).map_err(board_error)?;
     let picker = |devs: &[DeviceEntry]| -> Option<usize> {
         let items: Vec<String> = devs.iter().map(DeviceEntry::label).collect();
         dialoguer::Select::new()
@@ -152,7 +184,7 @@ fn open_board_inner(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), 
             }
             err
         })?;
-    let prompt: Option<crate::board::PasswordPrompt> =
+    let prompt: Option<x8ctl_core::board::PasswordPrompt> =
         if ctx.interactive && std::io::stdin().is_terminal() {
             Some(Arc::new(|| {
                 dialoguer::Password::new()

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
+use x8ctl_core::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
 
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};

@@ -1,0 +1,3099 @@
+//! The Docker daemon and CLI of the board: images built from a build context read through
+//! the board's file system, containers that run as simulated processes (threads), restart
+//! policies, logs, `docker compose` (v2).
+//!
+//! What a container runs is decided at build time from the build context
+//! ([`analyze`]): a Python app that calls m4-proxy on port 5001 (the tutorial's
+//! python-rpc-sensors) becomes a process that really calls the board's m4-proxy over TCP
+//! (through the sim's own `crate::rpcwire`, one connection per call, msgid 0 and the Python client's
+//! timeout semantics) and logs what `main.py` prints; an app that calls `register` on port
+//! 5000 (python-rpc-serial) registers its functions with m4-proxy and then idles; a msgpack-rpc-python app on a
+//! base image where that library cannot import (Python >= 3.12 without
+//! `backports.ssl_match_hostname`, or tornado >= 6.5 forced) crashes at start with the real
+//! traceback; anything else runs and logs nothing.
+//!
+//! Time scaling for tests: the environment variable `X8SIM_PUBLISH_INTERVAL_MS` given to a
+//! container (`-e`, compose `environment`) replaces the app's `publish_interval`, and the
+//! Python client's 10 s timeout is scaled by the same factor (interval_ms / publish_interval).
+//!
+//! Simplifications, documented: the daemon has every base image a Dockerfile names in its
+//! build cache (FROM never pulls), but `docker pull` and pulls of missing images fail as on
+//! a board without Internet access (`lookup registry-1.docker.io: no such host`); restart
+//! back-off is Docker's (100 ms doubling, reset after 10 s of running) capped at 2 s.
+//! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
+//! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
+//! block-buffered: their stdout appears in `docker logs` only in 8 KiB chunks or at exit.
+//! Published ports show in `ss`/`docker ps` but are not reachable through `port_addr`.
+//! `docker stop` ends the simulated process at once (exit 143, SIGTERM).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+
+use super::journal::rfc3339;
+use super::template;
+use super::{Services, put};
+use crate::faults::Fault;
+use crate::rpcwire::{self, CallError, Value as RpcValue};
+use crate::vfs::{User, Vfs};
+
+pub const NO_DAEMON: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
+
+// ----- file access -----
+
+/// Read access to the board's files for builds and compose (the vfs, or a host dir in tests).
+pub trait FsView {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String>;
+    /// (name, is_dir) without `.` and `..`.
+    fn list(&self, path: &str) -> Result<Vec<(String, bool)>, String>;
+    fn is_dir(&self, path: &str) -> bool;
+    fn exists(&self, path: &str) -> bool;
+}
+
+pub struct VfsView<'a> {
+    pub vfs: &'a Vfs,
+    pub user: User,
+}
+
+impl FsView for VfsView<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.vfs.read(path, self.user).map_err(|e| e.to_string())
+    }
+    fn list(&self, path: &str) -> Result<Vec<(String, bool)>, String> {
+        let v = self.vfs.list(path, self.user).map_err(|e| e.to_string())?;
+        Ok(v.into_iter()
+            .filter(|(n, _)| n != "." && n != "..")
+            .map(|(n, m)| (n, m.mode & 0o170000 == 0o040000))
+            .collect())
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        // follow symlinks by listing
+        self.vfs.list(path, self.user).is_ok()
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.vfs.lstat(path).is_some()
+    }
+}
+
+/// A host directory standing for the board's `/` (tests, and boards without a vfs).
+pub struct HostView {
+    pub root: PathBuf,
+}
+
+impl HostView {
+    fn p(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+}
+
+impl FsView for HostView {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(self.p(path)).map_err(|e| e.to_string())
+    }
+    fn list(&self, path: &str) -> Result<Vec<(String, bool)>, String> {
+        let rd = std::fs::read_dir(self.p(path)).map_err(|e| e.to_string())?;
+        let mut v: Vec<(String, bool)> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.path().is_dir(),
+                )
+            })
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        self.p(path).is_dir()
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.p(path).exists()
+    }
+}
+
+/// `cwd` joined with `p`, normalised (`.`/`..`), absolute.
+pub fn join_path(cwd: &str, p: &str) -> String {
+    let full = if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("{cwd}/{p}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for c in full.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            x => parts.push(x),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+// ----- images and apps -----
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorApp {
+    pub host: String,
+    pub port: u16,
+    pub methods: Vec<String>,
+    pub interval_s: f64,
+    /// The older scripts print "Unable to retrive data from the M4." (sic).
+    pub typo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum App {
+    /// Calls M4 methods over port 5001 and prints the values (python-rpc-sensors).
+    Sensors(SensorApp),
+    /// Registers functions on m4-proxy:5000 and serves them (python-rpc-serial).
+    SerialRpc { host: String, port: u16 },
+    /// Prints `lines` on stderr and exits with `code` right after start.
+    Crash { lines: Vec<String>, code: i32 },
+    /// Runs until stopped, prints nothing.
+    Idle,
+}
+
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub created: SystemTime,
+    pub size: u64,
+    pub app: App,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub workdir: String,
+    pub env: Vec<String>,
+    pub base: String,
+}
+
+/// The Python minor version a base image tag gives (`python:3.11-alpine` -> 11).
+pub fn python_minor(base: &str) -> Option<u32> {
+    let b = base.strip_prefix("docker.io/library/").unwrap_or(base);
+    let b = b.strip_prefix("library/").unwrap_or(b);
+    let (name, tag) = b.split_once(':').unwrap_or((b, "latest"));
+    if name != "python" {
+        return None;
+    }
+    if let Some(rest) = tag.strip_prefix("3.") {
+        let n: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        return n.parse().ok();
+    }
+    // floating tags: 3, 3-alpine, latest, alpine, slim, 3-alpine3.15 ...
+    if let Some(alp) = tag.split("alpine").nth(1).filter(|s| s.starts_with('3')) {
+        let minor: u32 = alp
+            .trim_start_matches("3.")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse()
+            .unwrap_or(99);
+        return Some(match minor {
+            0..=17 => 11,
+            18..=19 => 12,
+            _ => 13,
+        });
+    }
+    Some(13)
+}
+
+fn cap_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn quoted_after(text: &str, pat: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(pat) {
+        let after = &rest[i + pat.len()..];
+        let after = after.trim_start();
+        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"')
+            && let Some(end) = after[1..].find(q)
+        {
+            v.push(after[1..1 + end].to_string());
+        }
+        rest = &rest[i + pat.len()..];
+    }
+    v
+}
+
+fn assigned(text: &str, var: &str) -> Option<String> {
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix(var) {
+            let rest = rest.trim_start();
+            if let Some(v) = rest.strip_prefix('=') {
+                let v = v.split('#').next().unwrap_or("").trim();
+                return Some(v.trim_matches(|c| c == '\'' || c == '"').to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Decide what a container of this image does. `files` are (context-relative path, text)
+/// of the build context's `.py` and `requirements*.txt` files; `deps` is the Dockerfile text.
+pub fn analyze(
+    base: &str,
+    dockerfile: &str,
+    files: &[(String, String)],
+    command: &[String],
+    workdir: &str,
+) -> App {
+    let Some(script) = command.iter().rev().find(|a| a.ends_with(".py")) else {
+        return App::Idle;
+    };
+    let base_name = script.rsplit('/').next().unwrap_or(script);
+    let candidates: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| p.rsplit('/').next() == Some(base_name))
+        .collect();
+    let in_container = if script.starts_with('/') {
+        script.clone()
+    } else {
+        join_path(if workdir.is_empty() { "/" } else { workdir }, script)
+    };
+    let Some((_, text)) = candidates
+        .iter()
+        .find(|(_, t)| t.contains("RpcClient") || t.contains("msgpackrpc"))
+        .or(candidates.first())
+        .copied()
+    else {
+        return App::Crash {
+            lines: vec![format!(
+                "python: can't open file '{in_container}': [Errno 2] No such file or directory"
+            )],
+            code: 2,
+        };
+    };
+    let mut deps = dockerfile.to_lowercase();
+    for (p, t) in files {
+        if p.rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with("requirements"))
+        {
+            deps.push('\n');
+            deps.push_str(&t.to_lowercase());
+        }
+    }
+    if text.contains("msgpackrpc") {
+        let py = python_minor(base).unwrap_or(11);
+        let site = format!("/usr/local/lib/python3.{py}/site-packages");
+        let (import_no, import_line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains("msgpackrpc") && l.contains("import"))
+            .map(|(i, l)| (i + 1, l.trim().to_string()))
+            .unwrap_or((1, "import msgpackrpc".into()));
+        let head = vec![
+            "Traceback (most recent call last):".to_string(),
+            format!("  File \"{in_container}\", line {import_no}, in <module>"),
+            format!("    {import_line}"),
+        ];
+        if !deps.contains("msgpack-rpc-python") && !deps.contains("msgpack_rpc_python") {
+            let mut lines = head;
+            lines.push("ModuleNotFoundError: No module named 'msgpackrpc'".into());
+            return App::Crash { lines, code: 1 };
+        }
+        let tornado6 = ["tornado>=6", "tornado==6", "tornado>6", "tornado~=6"]
+            .iter()
+            .any(|p| deps.replace(' ', "").contains(p));
+        if tornado6 {
+            let mut lines = head;
+            lines.extend([
+                format!("  File \"{site}/msgpackrpc/__init__.py\", line 6, in <module>"),
+                "    from msgpackrpc.address import Address".into(),
+                format!("  File \"{site}/msgpackrpc/address.py\", line 3, in <module>"),
+                "    from tornado.platform.auto import set_close_exec".into(),
+                "ModuleNotFoundError: No module named 'tornado.platform.auto'".into(),
+            ]);
+            return App::Crash { lines, code: 1 };
+        }
+        let has_backports = deps.contains("backports.ssl_match_hostname")
+            || deps.contains("backports-ssl-match-hostname")
+            || deps.contains("backports_ssl_match_hostname");
+        if py >= 12 && !has_backports {
+            let mut lines = head;
+            lines.extend([
+                format!("  File \"{site}/msgpackrpc/__init__.py\", line 1, in <module>"),
+                "    from msgpackrpc.client import Client".into(),
+                format!("  File \"{site}/msgpackrpc/client.py\", line 1, in <module>"),
+                "    from msgpackrpc import session".into(),
+                format!("  File \"{site}/msgpackrpc/session.py\", line 4, in <module>"),
+                "    from msgpackrpc.transport import tcp".into(),
+                format!("  File \"{site}/msgpackrpc/transport/tcp.py\", line 2, in <module>"),
+                "    from tornado import tcpserver".into(),
+                format!("  File \"{site}/tornado/tcpserver.py\", line 27, in <module>"),
+                "    from tornado import process".into(),
+                format!("  File \"{site}/tornado/process.py\", line 37, in <module>"),
+                "    from tornado.iostream import PipeIOStream".into(),
+                format!("  File \"{site}/tornado/iostream.py\", line 40, in <module>"),
+                "    from tornado.netutil import ssl_wrap_socket, _client_ssl_defaults, _server_ssl_defaults".into(),
+                format!("  File \"{site}/tornado/netutil.py\", line 56, in <module>"),
+                "    import backports.ssl_match_hostname".into(),
+                "ModuleNotFoundError: No module named 'backports'".into(),
+            ]);
+            return App::Crash { lines, code: 1 };
+        }
+    }
+    let host = assigned(text, "m4_proxy_address")
+        .or_else(|| assigned(text, "m4_proxy_host"))
+        .unwrap_or_else(|| "m4-proxy".into());
+    let mut methods: Vec<String> = Vec::new();
+    for pat in [".call(", ".call_async("] {
+        for m in quoted_after(text, pat) {
+            if !methods.contains(&m) {
+                methods.push(m);
+            }
+        }
+    }
+    if methods.iter().any(|m| m == "register")
+        || (text.contains("register") && text.contains("5000"))
+    {
+        let port = assigned(text, "rpc_server_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5002);
+        return App::SerialRpc { host, port };
+    }
+    let calls_5001 = text.contains("5001");
+    if !methods.is_empty() && (calls_5001 || text.contains("m4_proxy")) {
+        let port = assigned(text, "m4_proxy_call_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5001);
+        let interval_s = assigned(text, "publish_interval")
+            .and_then(|p| p.parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .unwrap_or(5.0);
+        return App::Sensors(SensorApp {
+            host,
+            port,
+            methods,
+            interval_s,
+            typo: text.contains("retrive"),
+        });
+    }
+    if text.contains("register") && text.contains("5000") {
+        let port = assigned(text, "rpc_server_port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5002);
+        return App::SerialRpc { host, port };
+    }
+    App::Idle
+}
+
+// ----- containers -----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    Running,
+    Restarting,
+    Exited,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Restarting => "restarting",
+            Status::Exited => "exited",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunSpec {
+    pub name: Option<String>,
+    pub image: String,
+    pub restart: String,
+    pub env: Vec<String>,
+    pub tty: bool,
+    pub interactive: bool,
+    pub read_only: bool,
+    pub network: String,
+    pub extra_hosts: Vec<String>,
+    pub ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub devices: Vec<String>,
+    pub rm: bool,
+    pub detach: bool,
+    pub user: String,
+    pub cmd: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    pub time: SystemTime,
+    pub err: bool,
+    pub text: String,
+}
+
+struct CState {
+    status: Status,
+    pid: u32,
+    exit_code: i32,
+    started: Option<SystemTime>,
+    finished: Option<SystemTime>,
+    restart_count: u32,
+    logs: Vec<LogLine>,
+    pending: Vec<LogLine>,
+    stop: bool,
+    manual_stop: bool,
+    removed: bool,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub image: Image,
+    pub spec: RunSpec,
+    pub created: SystemTime,
+    st: Mutex<CState>,
+    cv: Condvar,
+}
+
+/// A snapshot of a container for tests and other modules.
+#[derive(Debug, Clone)]
+pub struct ContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub status: Status,
+    pub exit_code: i32,
+    pub restart_count: u32,
+    pub logs: Vec<String>,
+}
+
+impl Container {
+    fn lock(&self) -> MutexGuard<'_, CState> {
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn env(&self, key: &str) -> Option<String> {
+        self.spec
+            .env
+            .iter()
+            .chain(self.image.env.iter())
+            .find_map(|e| {
+                e.split_once('=')
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            })
+    }
+    /// Python's stdout is block-buffered unless `-u`, PYTHONUNBUFFERED or a tty.
+    fn buffered(&self) -> bool {
+        let cmd = self.command();
+        let python = cmd.first().is_some_and(|c| c.contains("python"));
+        python
+            && !self.spec.tty
+            && !cmd.iter().any(|a| a == "-u")
+            && self.env("PYTHONUNBUFFERED").is_none_or(|v| v.is_empty())
+    }
+    fn command(&self) -> Vec<String> {
+        let mut v = match &self.spec.entrypoint {
+            Some(e) => e.clone(),
+            None => self.image.entrypoint.clone(),
+        };
+        if self.spec.cmd.is_empty() {
+            v.extend(self.image.cmd.iter().cloned());
+        } else {
+            v.extend(self.spec.cmd.iter().cloned());
+        }
+        v
+    }
+    fn emit(&self, err: bool, text: impl Into<String>) {
+        let line = LogLine {
+            time: SystemTime::now(),
+            err,
+            text: text.into(),
+        };
+        let buffered = !err && self.buffered();
+        let mut st = self.lock();
+        if buffered {
+            st.pending.push(line);
+            let size: usize = st.pending.iter().map(|l| l.text.len() + 1).sum();
+            if size >= 8192 {
+                let p = std::mem::take(&mut st.pending);
+                st.logs.extend(p);
+            }
+        } else {
+            st.logs.push(line);
+        }
+        if st.logs.len() > 50_000 {
+            st.logs.drain(..10_000);
+        }
+        drop(st);
+        self.cv.notify_all();
+    }
+    fn flush(&self) {
+        let mut st = self.lock();
+        let p = std::mem::take(&mut st.pending);
+        st.logs.extend(p);
+        drop(st);
+        self.cv.notify_all();
+    }
+    /// Wait up to `d` (None: forever); true when a stop was requested.
+    fn wait_stop(&self, d: Option<Duration>) -> bool {
+        let deadline = d.map(|d| Instant::now() + d);
+        let mut st = self.lock();
+        loop {
+            if st.stop {
+                return true;
+            }
+            let wait = match deadline {
+                Some(dl) => {
+                    let now = Instant::now();
+                    if now >= dl {
+                        return false;
+                    }
+                    (dl - now).min(Duration::from_millis(500))
+                }
+                None => Duration::from_millis(500),
+            };
+            st = self
+                .cv
+                .wait_timeout(st, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+    fn stopping(&self) -> bool {
+        self.lock().stop
+    }
+    pub fn info(&self) -> ContainerInfo {
+        let st = self.lock();
+        ContainerInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            image: self.spec.image.clone(),
+            status: st.status,
+            exit_code: st.exit_code,
+            restart_count: st.restart_count,
+            logs: st.logs.iter().map(|l| l.text.clone()).collect(),
+        }
+    }
+}
+
+/// What the container threads share with the daemon.
+struct Shared {
+    ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
+    next_pid: AtomicU32,
+    shut: AtomicBool,
+}
+
+impl Shared {
+    fn pid(&self) -> u32 {
+        self.next_pid.fetch_add(7, Ordering::SeqCst)
+    }
+    fn board_port(&self, port: u16) -> Option<SocketAddr> {
+        self.ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&port)
+            .copied()
+    }
+}
+
+pub struct Docker {
+    sh: Arc<Shared>,
+    st: Mutex<DState>,
+    seq: AtomicU64,
+}
+
+#[derive(Default)]
+struct DState {
+    images: Vec<Image>,
+    containers: Vec<Arc<Container>>,
+}
+
+enum CallOutcome {
+    Value(RpcValue),
+    Timeout,
+    Refused,
+    RpcError(String),
+    Stopped,
+}
+
+/// Python's `print(v)` of a value msgpack-rpc-python decoded (strings arrive as bytes).
+pub fn python_repr(v: &RpcValue) -> String {
+    match v {
+        RpcValue::Nil => "None".into(),
+        RpcValue::Boolean(true) => "True".into(),
+        RpcValue::Boolean(false) => "False".into(),
+        RpcValue::Integer(i) => i.to_string(),
+        RpcValue::F32(f) => py_float(f64::from(*f)),
+        RpcValue::F64(f) => py_float(*f),
+        RpcValue::String(s) => format!("b'{}'", String::from_utf8_lossy(s.as_bytes())),
+        RpcValue::Binary(b) => format!("b'{}'", String::from_utf8_lossy(b)),
+        RpcValue::Array(a) => {
+            let parts: Vec<String> = a.iter().map(python_repr).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        RpcValue::Map(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        RpcValue::Ext(t, b) => format!("ExtType(code={t}, data=b'{}')", String::from_utf8_lossy(b)),
+    }
+}
+
+fn py_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{f}")
+    }
+}
+
+/// One call as the Python client makes it: a fresh connection, no params.
+/// msgpack-rpc-python ignores the server closing the socket (m4-proxy's silent close after
+/// 1 s) and only gives up at its own timeout, so a closed connection waits out the rest of
+/// `timeout` (interruptibly) before reporting `Timeout`.
+fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
+    let began = Instant::now();
+    match rpcwire::call(addr, method, Vec::new(), timeout) {
+        Ok(result) => CallOutcome::Value(result),
+        Err(CallError::Error(error)) => CallOutcome::RpcError(match error {
+            RpcValue::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            o => python_repr(&o),
+        }),
+        Err(CallError::Refused) => CallOutcome::Refused,
+        Err(CallError::Closed) | Err(CallError::Other(_)) => {
+            let rest = timeout.saturating_sub(began.elapsed());
+            if c.wait_stop(Some(rest)) {
+                CallOutcome::Stopped
+            } else {
+                CallOutcome::Timeout
+            }
+        }
+        Err(CallError::Timeout) => CallOutcome::Timeout,
+    }
+}
+
+impl Docker {
+    pub fn new(ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
+        Docker {
+            sh: Arc::new(Shared {
+                ports,
+                next_pid: AtomicU32::new(2101),
+                shut: AtomicBool::new(false),
+            }),
+            st: Mutex::new(DState::default()),
+            seq: AtomicU64::new(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DState> {
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn new_id(&self, seed: &str) -> String {
+        let n = self.seq.fetch_add(1, Ordering::SeqCst);
+        let t = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let mut h = Sha256::new();
+        h.update(seed.as_bytes());
+        h.update(n.to_le_bytes());
+        h.update(t.to_le_bytes());
+        hex(&h.finalize())
+    }
+
+    /// Drop containers whose `--rm` process has ended.
+    fn purge(&self) {
+        let mut st = self.lock();
+        st.containers.retain(|c| !c.lock().removed);
+    }
+
+    pub fn containers(&self) -> Vec<Arc<Container>> {
+        self.purge();
+        self.lock().containers.clone()
+    }
+
+    pub fn container_info(&self, name_or_id: &str) -> Option<ContainerInfo> {
+        self.find(name_or_id).map(|c| c.info())
+    }
+
+    pub fn find(&self, name_or_id: &str) -> Option<Arc<Container>> {
+        let key = name_or_id.trim_start_matches('/');
+        let cs = self.containers();
+        cs.iter()
+            .find(|c| c.name == key || c.id == key)
+            .or_else(|| {
+                if key.len() >= 3 {
+                    cs.iter().find(|c| c.id.starts_with(key))
+                } else {
+                    None
+                }
+            })
+            .cloned()
+    }
+
+    pub fn images(&self) -> Vec<Image> {
+        self.lock().images.clone()
+    }
+
+    /// The image a reference names (`name`, `name:tag`, `docker.io/library/name:tag`, id prefix).
+    pub fn image(&self, r: &str) -> Option<Image> {
+        let norm = normalize_ref(r);
+        let st = self.lock();
+        st.images
+            .iter()
+            .find(|i| i.tags.contains(&norm))
+            .or_else(|| {
+                let id = r.trim_start_matches("sha256:");
+                if id.len() >= 4 {
+                    st.images.iter().find(|i| i.id.starts_with(id))
+                } else {
+                    None
+                }
+            })
+            .cloned()
+    }
+
+    pub fn add_image(&self, mut img: Image) {
+        let mut st = self.lock();
+        for other in st.images.iter_mut() {
+            other.tags.retain(|t| !img.tags.contains(t));
+        }
+        st.images.retain(|i| !i.tags.is_empty() || i.id == img.id);
+        if let Some(existing) = st.images.iter_mut().find(|i| i.id == img.id) {
+            for t in img.tags.drain(..) {
+                if !existing.tags.contains(&t) {
+                    existing.tags.push(t);
+                }
+            }
+        } else {
+            st.images.push(img);
+        }
+    }
+
+    pub fn create_pub(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
+        self.create(spec, image)
+    }
+
+    pub(super) fn shut_ref(&self) -> &AtomicBool {
+        &self.sh.shut
+    }
+
+    fn create(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
+        self.purge();
+        let id = self.new_id(&spec.image);
+        let name = match &spec.name {
+            Some(n) => n.clone(),
+            None => random_name(&id),
+        };
+        let mut st = self.lock();
+        if let Some(other) = st.containers.iter().find(|c| c.name == name) {
+            return Err(format!(
+                "Conflict. The container name \"/{name}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
+                other.id
+            ));
+        }
+        let c = Arc::new(Container {
+            id,
+            name,
+            image,
+            spec,
+            created: SystemTime::now(),
+            st: Mutex::new(CState {
+                status: Status::Created,
+                pid: 0,
+                exit_code: 0,
+                started: None,
+                finished: None,
+                restart_count: 0,
+                logs: Vec::new(),
+                pending: Vec::new(),
+                stop: false,
+                manual_stop: false,
+                removed: false,
+                thread: None,
+            }),
+            cv: Condvar::new(),
+        });
+        st.containers.push(c.clone());
+        Ok(c)
+    }
+
+    /// Start a container's process (no-op when it runs).
+    pub fn start(&self, c: &Arc<Container>) {
+        let old = {
+            let mut st = c.lock();
+            if matches!(st.status, Status::Running | Status::Restarting) {
+                return;
+            }
+            st.thread.take()
+        };
+        if let Some(t) = old {
+            let _ = t.join();
+        }
+        let mut st = c.lock();
+        st.status = Status::Running;
+        st.pid = self.sh.pid();
+        st.started = Some(SystemTime::now());
+        st.stop = false;
+        st.manual_stop = false;
+        st.exit_code = 0;
+        let sh = self.sh.clone();
+        let cc = c.clone();
+        st.thread = Some(std::thread::spawn(move || run_loop(sh, cc)));
+    }
+
+    /// Stop a container (SIGTERM: the simulated processes end at once).
+    pub fn stop(&self, c: &Arc<Container>, manual: bool) {
+        let t = {
+            let mut st = c.lock();
+            st.stop = true;
+            if manual {
+                st.manual_stop = true;
+            }
+            st.thread.take()
+        };
+        c.cv.notify_all();
+        if let Some(t) = t {
+            let _ = t.join();
+        }
+        let mut st = c.lock();
+        if st.status != Status::Created {
+            st.status = Status::Exited;
+        }
+        st.pid = 0;
+    }
+
+    pub fn remove(&self, c: &Arc<Container>) {
+        self.stop(c, true);
+        c.lock().removed = true;
+        self.purge();
+    }
+
+    /// At boot / daemon start: containers with a restart policy come back.
+    pub fn boot(&self) {
+        self.sh.shut.store(false, Ordering::SeqCst);
+        for c in self.containers() {
+            let (manual, status) = {
+                let st = c.lock();
+                (st.manual_stop, st.status)
+            };
+            let policy = c.spec.restart.split(':').next().unwrap_or("");
+            let back = match policy {
+                "always" => true,
+                "unless-stopped" => !manual,
+                _ => false,
+            };
+            if back && status != Status::Running {
+                self.start(&c);
+            }
+        }
+    }
+
+    pub fn stop_all_for_reboot(&self) {
+        for c in self.containers() {
+            self.stop(&c, false);
+        }
+    }
+
+    pub fn shutdown(&self) {
+        self.sh.shut.store(true, Ordering::SeqCst);
+        self.stop_all_for_reboot();
+    }
+
+    /// (pid, comm) of container processes.
+    pub fn processes(&self) -> Vec<(u32, String)> {
+        let mut v = Vec::new();
+        for c in self.containers() {
+            let pid = c.lock().pid;
+            if pid != 0 {
+                let cmd = c.command();
+                let comm = cmd
+                    .first()
+                    .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+                    .unwrap_or_else(|| "sh".into());
+                v.push((pid - 1, "containerd-shim".into()));
+                v.push((pid, comm));
+            }
+        }
+        v
+    }
+
+    /// (host port, docker-proxy pid) of published ports of running containers.
+    pub fn published(&self) -> Vec<(u16, u32)> {
+        let mut v = Vec::new();
+        for c in self.containers() {
+            let pid = c.lock().pid;
+            if pid == 0 || c.spec.network == "host" {
+                continue;
+            }
+            for p in &c.spec.ports {
+                for (h, _) in port_pairs(p) {
+                    v.push((h, pid + 2));
+                }
+            }
+        }
+        v
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn random_name(id: &str) -> String {
+    const A: &[&str] = &[
+        "admiring", "brave", "clever", "eager", "focused", "gifted", "happy", "jolly", "keen",
+        "lucid",
+    ];
+    const B: &[&str] = &[
+        "turing", "hopper", "lovelace", "curie", "tesla", "noether", "ritchie", "thompson",
+        "wozniak", "knuth",
+    ];
+    let n = id
+        .bytes()
+        .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+    format!("{}_{}", A[n % A.len()], B[(n / 7) % B.len()])
+}
+
+/// "8080:80", "5002-5020:5002-5020", "127.0.0.1:8080:80/tcp" -> (host, container) pairs.
+pub fn port_pairs(spec: &str) -> Vec<(u16, u16)> {
+    let s = spec.split('/').next().unwrap_or(spec);
+    let parts: Vec<&str> = s.split(':').collect();
+    let (h, c) = match parts.as_slice() {
+        [c] => (*c, *c),
+        [h, c] => (*h, *c),
+        [_, h, c] => (*h, *c),
+        _ => return Vec::new(),
+    };
+    let range = |r: &str| -> Option<(u16, u16)> {
+        match r.split_once('-') {
+            Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+            None => {
+                let v = r.parse().ok()?;
+                Some((v, v))
+            }
+        }
+    };
+    let (Some((h0, h1)), Some((c0, _))) = (range(h), range(c)) else {
+        return Vec::new();
+    };
+    (h0..=h1.max(h0))
+        .take(1000)
+        .enumerate()
+        .map(|(i, hp)| (hp, c0.saturating_add(i as u16)))
+        .collect()
+}
+
+/// Where `host:port` leads from inside the container (None: refused or unresolvable).
+fn resolve(sh: &Shared, c: &Container, host: &str, port: u16) -> Option<SocketAddr> {
+    let host_net = c.spec.network == "host";
+    let via_gateway = |h: &str| {
+        c.spec.extra_hosts.iter().any(|e| {
+            e.split_once(':')
+                .or_else(|| e.split_once('='))
+                .is_some_and(|(n, ip)| n == h && (ip == "host-gateway" || ip == "172.17.0.1"))
+        })
+    };
+    let board = match host {
+        "localhost" | "127.0.0.1" | "0.0.0.0" => host_net,
+        "172.17.0.1" => true,
+        h => via_gateway(h),
+    };
+    if board { sh.board_port(port) } else { None }
+}
+
+fn run_app(sh: &Shared, c: &Container) -> i32 {
+    match &c.image.app {
+        App::Idle => {
+            c.wait_stop(None);
+            143
+        }
+        App::Crash { lines, code } => {
+            for l in lines {
+                c.emit(true, l.clone());
+            }
+            *code
+        }
+        App::Sensors(app) => run_sensors(sh, c, app),
+        App::SerialRpc { host, port } => run_serial(sh, c, host, *port),
+    }
+}
+
+fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
+    let (interval, timeout) = match c
+        .env("X8SIM_PUBLISH_INTERVAL_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(ms) => {
+            let scale = if app.interval_s > 0.0 {
+                ms as f64 / (app.interval_s * 1000.0)
+            } else {
+                1.0
+            };
+            (
+                Duration::from_millis(ms),
+                Duration::from_secs_f64((10.0 * scale).clamp(0.05, 10.0)),
+            )
+        }
+        None => (
+            Duration::from_secs_f64(app.interval_s.min(86_400.0)),
+            Duration::from_secs(10),
+        ),
+    };
+    c.emit(false, "");
+    c.emit(false, "=".repeat(44));
+    c.emit(false, "==       Portenta X8 Sensor reading       ==");
+    c.emit(false, "=".repeat(44));
+    c.emit(false, "");
+    let unable = if app.typo {
+        "Unable to retrive data from the M4."
+    } else {
+        "Unable to retrieve data from the M4."
+    };
+    loop {
+        for m in &app.methods {
+            if c.stopping() {
+                return 143;
+            }
+            let Some(addr) = resolve(sh, c, &app.host, app.port) else {
+                c.emit(
+                    false,
+                    "Failed to create RpcClient: Retry connection over the limit",
+                );
+                return 0;
+            };
+            match rpc_call(c, addr, m, timeout) {
+                CallOutcome::Value(v) => {
+                    c.emit(false, format!("{}:  {}", cap_first(m), python_repr(&v)))
+                }
+                CallOutcome::Timeout => {
+                    c.emit(false, unable);
+                    break;
+                }
+                CallOutcome::Refused => {
+                    c.emit(
+                        false,
+                        "Failed to create RpcClient: Retry connection over the limit",
+                    );
+                    return 0;
+                }
+                CallOutcome::RpcError(e) => {
+                    c.emit(false, format!("Failed to create RpcClient: {e}"));
+                    return 0;
+                }
+                CallOutcome::Stopped => return 143,
+            }
+        }
+        if c.wait_stop(Some(interval)) {
+            return 143;
+        }
+    }
+}
+
+fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
+    c.emit(false, format!("Connecting to {host}:5000"));
+    let Some(addr) = resolve(sh, c, host, 5000) else {
+        c.emit(true, "Traceback (most recent call last):");
+        c.emit(
+            true,
+            "msgpackrpc.error.TransportError: Retry connection over the limit",
+        );
+        return 1;
+    };
+    let params = vec![
+        RpcValue::from(port),
+        RpcValue::Array(vec!["tty".into(), "echo".into()]),
+    ];
+    let ok = rpcwire::call(addr, "register", params, Duration::from_secs(2)).map(|_| ());
+    if ok.is_err() {
+        c.emit(true, "Traceback (most recent call last):");
+        c.emit(
+            true,
+            "msgpackrpc.error.TransportError: Retry connection over the limit",
+        );
+        return 1;
+    }
+    c.emit(
+        false,
+        format!("Starting MsgPackRPC Server on localhost:{port}"),
+    );
+    c.wait_stop(None);
+    143
+}
+
+fn run_loop(sh: Arc<Shared>, c: Arc<Container>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let began = Instant::now();
+        let code = run_app(&sh, &c);
+        c.flush();
+        let mut st = c.lock();
+        st.exit_code = code;
+        st.finished = Some(SystemTime::now());
+        st.pid = 0;
+        let policy = c.spec.restart.split(':').next().unwrap_or("no");
+        let max: Option<u32> = c
+            .spec
+            .restart
+            .split(':')
+            .nth(1)
+            .and_then(|n| n.parse().ok());
+        let again = match policy {
+            "always" | "unless-stopped" => true,
+            "on-failure" => code != 0 && max.is_none_or(|m| st.restart_count < m),
+            _ => false,
+        };
+        if st.stop || !again || sh.shut.load(Ordering::SeqCst) {
+            st.status = Status::Exited;
+            if c.spec.rm && !st.stop {
+                st.removed = true;
+            }
+            drop(st);
+            c.cv.notify_all();
+            return;
+        }
+        if began.elapsed() > Duration::from_secs(10) {
+            backoff = Duration::from_millis(100);
+        }
+        st.status = Status::Restarting;
+        c.cv.notify_all();
+        let deadline = Instant::now() + backoff;
+        while !st.stop && Instant::now() < deadline {
+            let d = deadline.saturating_duration_since(Instant::now());
+            st =
+                c.cv.wait_timeout(st, d)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+        }
+        if st.stop {
+            st.status = Status::Exited;
+            drop(st);
+            c.cv.notify_all();
+            return;
+        }
+        st.restart_count += 1;
+        st.status = Status::Running;
+        st.pid = sh.pid();
+        st.started = Some(SystemTime::now());
+        drop(st);
+        c.cv.notify_all();
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+}
+
+// ----- references -----
+
+/// `name` -> `name:latest`; `docker.io/library/x:t` -> `x:t`.
+pub fn normalize_ref(r: &str) -> String {
+    let r = r
+        .strip_prefix("docker.io/library/")
+        .or_else(|| r.strip_prefix("docker.io/"))
+        .unwrap_or(r);
+    let last = r.rsplit('/').next().unwrap_or(r);
+    if last.contains(':') || r.contains('@') {
+        r.to_string()
+    } else {
+        format!("{r}:latest")
+    }
+}
+
+/// Validate an image reference as docker does; the error is the text after `docker: `.
+pub fn check_ref(r: &str) -> Result<(), String> {
+    let bad = || Err("invalid reference format".to_string());
+    if r.is_empty() {
+        return bad();
+    }
+    let (name, _digest) = match r.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (r, None),
+    };
+    let (repo, tag) = match name.rfind(':') {
+        Some(i) if !name[i + 1..].contains('/') => (&name[..i], Some(&name[i + 1..])),
+        _ => (name, None),
+    };
+    if let Some(t) = tag {
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return bad();
+        }
+    }
+    let comps: Vec<&str> = repo.split('/').collect();
+    for (i, comp) in comps.iter().enumerate() {
+        if comp.is_empty() {
+            return bad();
+        }
+        let is_domain = i == 0
+            && comps.len() > 1
+            && (comp.contains('.') || comp.contains(':') || *comp == "localhost");
+        if is_domain {
+            continue;
+        }
+        if comp.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err("invalid reference format: repository name must be lowercase".into());
+        }
+        let ok = comp
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+            && comp
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && comp
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            return bad();
+        }
+    }
+    Ok(())
+}
+
+/// The registry a reference would be pulled from.
+pub fn registry_of(r: &str) -> String {
+    let first = r.split('/').next().unwrap_or("");
+    if r.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost") {
+        first.to_string()
+    } else {
+        "registry-1.docker.io".into()
+    }
+}
+
+pub fn pull_error(r: &str) -> String {
+    let reg = registry_of(r);
+    let host = reg.split(':').next().unwrap_or(&reg).to_string();
+    format!(
+        "Error response from daemon: Get \"https://{reg}/v2/\": dial tcp: lookup {host}: no such host"
+    )
+}
+
+// ----- human output helpers -----
+
+/// Docker's `units.HumanDuration`.
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 1 {
+        "Less than a second".into()
+    } else if s == 1 {
+        "1 second".into()
+    } else if s < 60 {
+        format!("{s} seconds")
+    } else if s / 60 == 1 {
+        "About a minute".into()
+    } else if s < 3600 {
+        format!("{} minutes", s / 60)
+    } else if s / 3600 == 1 {
+        "About an hour".into()
+    } else if s < 48 * 3600 {
+        format!("{} hours", s / 3600)
+    } else {
+        format!("{} days", s / 86_400)
+    }
+}
+
+fn ago(t: SystemTime) -> String {
+    format!(
+        "{} ago",
+        human_duration(SystemTime::now().duration_since(t).unwrap_or_default())
+    )
+}
+
+fn human_size(n: u64) -> String {
+    let f = n as f64;
+    if f >= 1e9 {
+        format!("{:.3}GB", f / 1e9)
+    } else if f >= 1e6 {
+        format!("{:.1}MB", f / 1e6)
+    } else if f >= 1e3 {
+        format!("{:.1}kB", f / 1e3)
+    } else {
+        format!("{n}B")
+    }
+}
+
+impl Container {
+    pub fn status_text(&self) -> String {
+        let st = self.lock();
+        match st.status {
+            Status::Created => "Created".into(),
+            Status::Running => format!(
+                "Up {}",
+                human_duration(
+                    SystemTime::now()
+                        .duration_since(st.started.unwrap_or(self.created))
+                        .unwrap_or_default()
+                )
+            ),
+            Status::Restarting => format!(
+                "Restarting ({}) {}",
+                st.exit_code,
+                ago(st.finished.unwrap_or(self.created))
+            ),
+            Status::Exited => format!(
+                "Exited ({}) {}",
+                st.exit_code,
+                ago(st.finished.unwrap_or(self.created))
+            ),
+        }
+    }
+    fn ports_text(&self) -> String {
+        if self.spec.network == "host" {
+            return String::new();
+        }
+        let running = matches!(self.lock().status, Status::Running);
+        let mut v = Vec::new();
+        for p in &self.spec.ports {
+            let pairs = port_pairs(p);
+            let (Some(f), Some(l)) = (pairs.first(), pairs.last()) else {
+                continue;
+            };
+            let hp = if f.0 == l.0 {
+                f.0.to_string()
+            } else {
+                format!("{}-{}", f.0, l.0)
+            };
+            let cp = if f.1 == l.1 {
+                f.1.to_string()
+            } else {
+                format!("{}-{}", f.1, l.1)
+            };
+            if running {
+                v.push(format!("0.0.0.0:{hp}->{cp}/tcp"));
+                v.push(format!(":::{hp}->{cp}/tcp"));
+            }
+        }
+        v.join(", ")
+    }
+    pub(super) fn command_text(&self, trunc: bool) -> String {
+        let s = self.command().join(" ");
+        if trunc && s.chars().count() > 20 {
+            let t: String = s.chars().take(19).collect();
+            format!("\"{t}…\"")
+        } else {
+            format!("\"{s}\"")
+        }
+    }
+    /// The fields `docker ps --format` knows.
+    fn ps_json(&self, trunc: bool) -> Json {
+        let st_status = self.lock().status;
+        let labels: Vec<String> = self
+            .spec
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let id = if trunc {
+            self.id[..12].to_string()
+        } else {
+            self.id.clone()
+        };
+        json!({
+            "Command": self.command_text(trunc),
+            "CreatedAt": rfc3339(self.created),
+            "ID": id,
+            "Image": self.spec.image,
+            "Labels": labels.join(","),
+            "LocalVolumes": "0",
+            "Mounts": self.spec.volumes.iter().map(|v| v.split(':').next().unwrap_or("").to_string()).collect::<Vec<_>>().join(","),
+            "Names": self.name,
+            "Networks": if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() },
+            "Ports": self.ports_text(),
+            "RunningFor": ago(self.created),
+            "Size": "0B",
+            "State": st_status.name(),
+            "Status": self.status_text(),
+        })
+    }
+    fn inspect_json(&self) -> Json {
+        let st = self.lock();
+        let restart_name = self
+            .spec
+            .restart
+            .split(':')
+            .next()
+            .unwrap_or("no")
+            .to_string();
+        let restart_name = if restart_name.is_empty() {
+            "no".to_string()
+        } else {
+            restart_name
+        };
+        let cmd = self.command();
+        json!({
+            "Id": self.id,
+            "Created": rfc3339(self.created),
+            "Path": cmd.first().cloned().unwrap_or_default(),
+            "Args": cmd.iter().skip(1).cloned().collect::<Vec<_>>(),
+            "State": {
+                "Status": st.status.name(),
+                "Running": matches!(st.status, Status::Running | Status::Restarting),
+                "Paused": false,
+                "Restarting": st.status == Status::Restarting,
+                "OOMKilled": false,
+                "Dead": false,
+                "Pid": st.pid,
+                "ExitCode": st.exit_code,
+                "Error": "",
+                "StartedAt": st.started.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+                "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+            },
+            "Image": format!("sha256:{}", self.image.id),
+            "Name": format!("/{}", self.name),
+            "RestartCount": st.restart_count,
+            "Driver": "overlay2",
+            "Platform": "linux",
+            "HostConfig": {
+                "Binds": self.spec.volumes,
+                "NetworkMode": if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() },
+                "PortBindings": self.spec.ports,
+                "RestartPolicy": {"Name": restart_name, "MaximumRetryCount": 0},
+                "AutoRemove": self.spec.rm,
+                "Devices": self.spec.devices,
+                "ExtraHosts": self.spec.extra_hosts,
+                "ReadonlyRootfs": self.spec.read_only,
+            },
+            "Config": {
+                "Hostname": self.id[..12].to_string(),
+                "User": self.spec.user,
+                "Tty": self.spec.tty,
+                "OpenStdin": self.spec.interactive,
+                "Env": self.spec.env.iter().chain(self.image.env.iter()).cloned().collect::<Vec<_>>(),
+                "Cmd": if self.spec.cmd.is_empty() { self.image.cmd.clone() } else { self.spec.cmd.clone() },
+                "Image": self.spec.image,
+                "WorkingDir": self.image.workdir,
+                "Entrypoint": self.spec.entrypoint.clone().unwrap_or_else(|| self.image.entrypoint.clone()),
+                "Labels": self.spec.labels,
+            },
+            "NetworkSettings": {
+                "Networks": { (if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() }): {} }
+            }
+        })
+    }
+}
+
+fn image_json(i: &Image) -> Json {
+    json!({
+        "Id": format!("sha256:{}", i.id),
+        "RepoTags": i.tags,
+        "Created": rfc3339(i.created),
+        "Size": i.size,
+        "Architecture": "arm64",
+        "Os": "linux",
+        "Config": {"Cmd": i.cmd, "Entrypoint": i.entrypoint, "WorkingDir": i.workdir, "Env": i.env},
+    })
+}
+
+// ----- the CLI -----
+
+/// Options of `docker run` that take a value.
+const RUN_VALUE_OPTS: &[&str] = &[
+    "--name",
+    "--restart",
+    "-e",
+    "--env",
+    "-v",
+    "--volume",
+    "--device",
+    "--add-host",
+    "-p",
+    "--publish",
+    "--network",
+    "--net",
+    "--entrypoint",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "--env-file",
+    "-l",
+    "--label",
+    "--log-driver",
+    "--log-opt",
+    "--tmpfs",
+    "--mount",
+    "--cap-add",
+    "--cap-drop",
+    "-h",
+    "--hostname",
+    "--platform",
+    "--pull",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--ulimit",
+    "--security-opt",
+    "--ipc",
+    "--pid",
+    "--shm-size",
+    "--stop-signal",
+    "--stop-timeout",
+    "--dns",
+    "--group-add",
+    "--health-cmd",
+];
+
+pub(super) struct Cli<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+fn usage_err(cli: &mut Cli, cmd: &str, what: &str, usage: &str) -> i32 {
+    put(
+        cli.err,
+        &format!(
+            "\"docker {cmd}\" {what}.\nSee 'docker {cmd} --help'.\n\nUsage:  docker {cmd} {usage}\n"
+        ),
+    );
+    1
+}
+
+/// The daemon's answer for a container name or id it does not know; status 1.
+fn no_such_container(cli: &mut Cli, name: &str) -> i32 {
+    put(
+        cli.err,
+        &format!("Error response from daemon: No such container: {name}\n"),
+    );
+    1
+}
+
+impl Services {
+    /// `docker ARGS` run in `cwd` with the shell's environment; files are read through `fs`.
+    pub fn docker(
+        &self,
+        args: &[String],
+        cwd: &str,
+        env: &BTreeMap<String, String>,
+        fs: &dyn FsView,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> i32 {
+        self.reconcile();
+        let mut cli = Cli { out, err };
+        // global options
+        let mut i = 0;
+        while i < args.len() && args[i].starts_with('-') {
+            match args[i].as_str() {
+                "-v" | "--version" => {
+                    put(cli.out, "Docker version 24.0.9, build 2936816\n");
+                    return 0;
+                }
+                "-H" | "--host" | "-c" | "--context" | "-l" | "--log-level" | "--config" => i += 2,
+                "-h" | "--help" => {
+                    put(cli.out, DOCKER_HELP);
+                    return 0;
+                }
+                _ => i += 1,
+            }
+        }
+        let Some(cmd) = args.get(i) else {
+            put(cli.out, DOCKER_HELP);
+            return 0;
+        };
+        let rest = &args[(i + 1).min(args.len())..];
+        let mut cmd = cmd.as_str();
+        let mut rest_v: Vec<String> = rest.to_vec();
+        // management command aliases
+        if matches!(cmd, "container" | "image" | "buildx")
+            && let Some(sub) = rest.first()
+        {
+            {
+                cmd = match (cmd, sub.as_str()) {
+                    ("container", "ls" | "list" | "ps") => "ps",
+                    ("image", "ls" | "list") => "images",
+                    ("image", "rm") => "rmi",
+                    ("buildx", "build") => "build",
+                    (_, s) => match s {
+                        "inspect" => "inspect",
+                        "start" => "start",
+                        "stop" => "stop",
+                        "rm" => "rm",
+                        "restart" => "restart",
+                        "logs" => "logs",
+                        "run" => "run",
+                        "build" => "build",
+                        "pull" => "pull",
+                        "tag" => "tag",
+                        _ => "?",
+                    },
+                };
+                rest_v = rest[1..].to_vec();
+            }
+        }
+        let rest = rest_v.as_slice();
+        if cmd == "compose" {
+            if self.faults.has(Fault::NoDockerCompose) {
+                put(
+                    cli.err,
+                    "docker: 'compose' is not a docker command.\nSee 'docker --help'\n",
+                );
+                return 1;
+            }
+            if !self.docker_up() && !rest.iter().any(|a| a == "version") {
+                put(cli.err, &format!("{NO_DAEMON}\n"));
+                return 1;
+            }
+            return self.compose(rest, cwd, env, fs, &mut cli);
+        }
+        if cmd == "version" {
+            put(cli.out, DOCKER_VERSION_CLIENT);
+            if !self.docker_up() {
+                put(cli.err, &format!("{NO_DAEMON}\n"));
+                return 1;
+            }
+            put(cli.out, DOCKER_VERSION_SERVER);
+            return 0;
+        }
+        let known = [
+            "info", "ps", "images", "build", "run", "create", "start", "stop", "restart", "rm",
+            "rmi", "logs", "inspect", "pull", "tag", "exec", "kill",
+        ];
+        if !known.contains(&cmd) {
+            put(
+                cli.err,
+                &format!("docker: '{cmd}' is not a docker command.\nSee 'docker --help'\n"),
+            );
+            return 1;
+        }
+        if !self.docker_up() {
+            if cmd == "build" {
+                put(cli.err, &format!("ERROR: {NO_DAEMON}\n"));
+            } else if cmd == "info" {
+                put(
+                    cli.out,
+                    "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n\nServer:\n",
+                );
+                put(
+                    cli.err,
+                    &format!("ERROR: {NO_DAEMON}\nerrors pretty printing info\n"),
+                );
+            } else {
+                put(cli.err, &format!("{NO_DAEMON}\n"));
+            }
+            return 1;
+        }
+        let d = &self.docker;
+        match cmd {
+            "info" => {
+                let cs = d.containers();
+                let running = cs
+                    .iter()
+                    .filter(|c| c.lock().status == Status::Running)
+                    .count();
+                let stopped = cs
+                    .iter()
+                    .filter(|c| c.lock().status == Status::Exited)
+                    .count();
+                put(
+                    cli.out,
+                    &format!(
+                        "Client:\n Version:    24.0.9\n Context:    default\n Debug Mode: false\n Plugins:\n{}\nServer:\n Containers: {}\n  Running: {}\n  Paused: 0\n  Stopped: {}\n Images: {}\n Server Version: 24.0.9\n Storage Driver: overlay2\n Logging Driver: journald\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: 6.1.24-lmp-standard\n Operating System: Linux-microPlatform XWayland 4.0.11\n OSType: linux\n Architecture: aarch64\n CPUs: 4\n Total Memory: 1.906GiB\n Name: {}\n Docker Root Dir: /var/lib/docker\n Debug Mode: false\n Experimental: false\n Insecure Registries:\n  127.0.0.0/8\n Live Restore Enabled: false\n",
+                        if self.faults.has(Fault::NoDockerCompose) {
+                            String::new()
+                        } else {
+                            "  compose: Docker Compose (Docker Inc.)\n    Version:  v2.20.3\n    Path:     /usr/lib/docker/cli-plugins/docker-compose\n".to_string()
+                        },
+                        cs.len(),
+                        running,
+                        stopped,
+                        d.images().len(),
+                        self.hostname
+                    ),
+                );
+                0
+            }
+            "ps" => self.docker_ps(rest, &mut cli),
+            "images" => self.docker_images(rest, &mut cli),
+            "build" => self.docker_build(rest, cwd, fs, &mut cli),
+            "run" | "create" => self.docker_run(rest, cmd == "create", &mut cli),
+            "start" | "stop" | "restart" | "kill" => {
+                let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+                if names.is_empty() {
+                    return usage_err(
+                        &mut cli,
+                        cmd,
+                        "requires at least 1 argument",
+                        "[OPTIONS] CONTAINER [CONTAINER...]",
+                    );
+                }
+                let mut code = 0;
+                for n in names {
+                    match d.find(n) {
+                        Some(c) => {
+                            match cmd {
+                                "start" => d.start(&c),
+                                "stop" | "kill" => d.stop(&c, true),
+                                _ => {
+                                    d.stop(&c, true);
+                                    d.start(&c);
+                                }
+                            }
+                            put(cli.out, &format!("{n}\n"));
+                        }
+                        None => {
+                            code = no_such_container(&mut cli, n);
+                        }
+                    }
+                }
+                code
+            }
+            "rm" => {
+                let force = rest
+                    .iter()
+                    .any(|a| a == "-f" || a == "--force" || a == "-fv" || a == "-vf");
+                let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+                if names.is_empty() {
+                    return usage_err(
+                        &mut cli,
+                        "rm",
+                        "requires at least 1 argument",
+                        "[OPTIONS] CONTAINER [CONTAINER...]",
+                    );
+                }
+                let mut code = 0;
+                for n in names {
+                    match d.find(n) {
+                        Some(c) => {
+                            let running =
+                                matches!(c.lock().status, Status::Running | Status::Restarting);
+                            if running && !force {
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "Error response from daemon: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
+                                        c.id
+                                    ),
+                                );
+                                code = 1;
+                                continue;
+                            }
+                            d.remove(&c);
+                            put(cli.out, &format!("{n}\n"));
+                        }
+                        None => {
+                            code = no_such_container(&mut cli, n);
+                        }
+                    }
+                }
+                code
+            }
+            "rmi" => {
+                let mut code = 0;
+                for n in rest.iter().filter(|a| !a.starts_with('-')) {
+                    match d.image(n) {
+                        Some(img) => {
+                            if let Some(c) = d.containers().iter().find(|c| c.image.id == img.id) {
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "Error response from daemon: conflict: unable to remove repository reference \"{n}\" (must force) - container {} is using its referenced image {}\n",
+                                        &c.id[..12],
+                                        &img.id[..12]
+                                    ),
+                                );
+                                code = 1;
+                                continue;
+                            }
+                            let norm = normalize_ref(n);
+                            let mut st = d.lock();
+                            for i in st.images.iter_mut() {
+                                i.tags.retain(|t| *t != norm);
+                            }
+                            st.images.retain(|i| !i.tags.is_empty());
+                            put(
+                                cli.out,
+                                &format!("Untagged: {norm}\nDeleted: sha256:{}\n", img.id),
+                            );
+                        }
+                        None => {
+                            put(
+                                cli.err,
+                                &format!("Error response from daemon: No such image: {n}\n"),
+                            );
+                            code = 1;
+                        }
+                    }
+                }
+                code
+            }
+            "tag" => {
+                let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+                let [src, dst] = pos.as_slice() else {
+                    return usage_err(
+                        &mut cli,
+                        "tag",
+                        "requires exactly 2 arguments",
+                        "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                    );
+                };
+                if let Err(e) = check_ref(dst) {
+                    put(
+                        cli.err,
+                        &format!(
+                            "Error parsing reference: \"{dst}\" is not a valid repository/tag: {e}\n"
+                        ),
+                    );
+                    return 1;
+                }
+                match d.image(src) {
+                    Some(mut img) => {
+                        img.tags = vec![normalize_ref(dst)];
+                        d.add_image(img);
+                        0
+                    }
+                    None => {
+                        put(
+                            cli.err,
+                            &format!(
+                                "Error response from daemon: No such image: {}\n",
+                                normalize_ref(src)
+                            ),
+                        );
+                        1
+                    }
+                }
+            }
+            "logs" => self.docker_logs(rest, &mut cli),
+            "inspect" => self.docker_inspect(rest, &mut cli),
+            "pull" => {
+                let Some(r) = rest.iter().find(|a| !a.starts_with('-')) else {
+                    return usage_err(
+                        &mut cli,
+                        "pull",
+                        "requires exactly 1 argument",
+                        "[OPTIONS] NAME[:TAG|@DIGEST]",
+                    );
+                };
+                if let Err(e) = check_ref(r) {
+                    put(cli.err, &format!("{e}\n"));
+                    return 1;
+                }
+                if !r.contains(':') && !r.contains('@') {
+                    put(cli.out, "Using default tag: latest\n");
+                }
+                put(cli.err, &format!("{}\n", pull_error(r)));
+                1
+            }
+            "exec" => {
+                let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+                let Some(n) = pos.first() else {
+                    return usage_err(
+                        &mut cli,
+                        "exec",
+                        "requires at least 2 arguments",
+                        "[OPTIONS] CONTAINER COMMAND [ARG...]",
+                    );
+                };
+                match d.find(n) {
+                    Some(c) if c.lock().status == Status::Running => 0,
+                    Some(c) => {
+                        put(
+                            cli.err,
+                            &format!(
+                                "Error response from daemon: Container {} is not running\n",
+                                c.id
+                            ),
+                        );
+                        1
+                    }
+                    None => no_such_container(&mut cli, n),
+                }
+            }
+            _ => 1,
+        }
+    }
+
+    fn docker_ps(&self, args: &[String], cli: &mut Cli) -> i32 {
+        let mut all = false;
+        let mut quiet = false;
+        let mut format: Option<String> = None;
+        let mut trunc = true;
+        let mut filters: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            match a {
+                "-a" | "--all" => all = true,
+                "-q" | "--quiet" => quiet = true,
+                "-aq" | "-qa" => {
+                    all = true;
+                    quiet = true;
+                }
+                "--no-trunc" => trunc = false,
+                "--format" => {
+                    format = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "-f" | "--filter" => {
+                    if let Some(f) = args.get(i + 1) {
+                        filters.push(f.clone());
+                    }
+                    i += 1;
+                }
+                _ => {
+                    if let Some(v) = a.strip_prefix("--format=") {
+                        format = Some(v.to_string());
+                    } else if let Some(v) = a.strip_prefix("--filter=") {
+                        filters.push(v.to_string());
+                    } else {
+                        put(
+                            cli.err,
+                            &format!("unknown flag: {a}\nSee 'docker ps --help'.\n"),
+                        );
+                        return 125;
+                    }
+                }
+            }
+            i += 1;
+        }
+        let mut cs: Vec<Arc<Container>> = self
+            .docker
+            .containers()
+            .into_iter()
+            .filter(|c| all || matches!(c.lock().status, Status::Running | Status::Restarting))
+            .filter(|c| {
+                filters.iter().all(|f| match f.split_once('=') {
+                    Some(("name", n)) => c.name.contains(n),
+                    Some(("status", s)) => c.lock().status.name() == s,
+                    Some(("label", l)) => match l.split_once('=') {
+                        Some((k, v)) => c.spec.labels.get(k).is_some_and(|x| x == v),
+                        None => c.spec.labels.contains_key(l),
+                    },
+                    Some(("ancestor", a)) => normalize_ref(&c.spec.image) == normalize_ref(a),
+                    _ => true,
+                })
+            })
+            .collect();
+        cs.reverse();
+        if quiet {
+            for c in &cs {
+                put(
+                    cli.out,
+                    &format!("{}\n", if trunc { &c.id[..12] } else { &c.id }),
+                );
+            }
+            return 0;
+        }
+        let tmpl = format.unwrap_or_else(|| {
+            "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}".into()
+        });
+        render_rows(
+            cli,
+            &tmpl,
+            cs.iter().map(|c| c.ps_json(trunc)).collect(),
+            &|f| match f {
+                "ID" => "CONTAINER ID".into(),
+                "RunningFor" => "CREATED".into(),
+                "CreatedAt" => "CREATED AT".into(),
+                other => other.to_uppercase(),
+            },
+        )
+    }
+
+    fn docker_images(&self, args: &[String], cli: &mut Cli) -> i32 {
+        let mut format: Option<String> = None;
+        let mut quiet = false;
+        let mut i = 0;
+        while i < args.len() {
+            match args[i].as_str() {
+                "--format" => {
+                    format = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "-q" | "--quiet" => quiet = true,
+                a => {
+                    if let Some(v) = a.strip_prefix("--format=") {
+                        format = Some(v.to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        let mut rows = Vec::new();
+        let mut imgs = self.docker.images();
+        imgs.reverse();
+        for img in &imgs {
+            for t in &img.tags {
+                let (repo, tag) = t.rsplit_once(':').unwrap_or((t, "latest"));
+                rows.push(json!({
+                    "Containers": "N/A",
+                    "CreatedAt": rfc3339(img.created),
+                    "CreatedSince": ago(img.created),
+                    "Digest": "<none>",
+                    "ID": img.id[..12].to_string(),
+                    "Repository": repo,
+                    "Tag": tag,
+                    "Size": human_size(img.size),
+                    "VirtualSize": human_size(img.size),
+                }));
+            }
+        }
+        if quiet {
+            for r in rows {
+                put(cli.out, &format!("{}\n", r["ID"].as_str().unwrap_or("")));
+            }
+            return 0;
+        }
+        let tmpl = format.unwrap_or_else(|| {
+            "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}".into()
+        });
+        render_rows(cli, &tmpl, rows, &|f| match f {
+            "ID" => "IMAGE ID".into(),
+            "CreatedSince" => "CREATED".into(),
+            other => other.to_uppercase(),
+        })
+    }
+
+    fn docker_inspect(&self, args: &[String], cli: &mut Cli) -> i32 {
+        let mut format: Option<String> = None;
+        let mut names = Vec::new();
+        let mut kind: Option<String> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            match a {
+                "-f" | "--format" => {
+                    format = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "--type" => {
+                    kind = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "-s" | "--size" => {}
+                _ => {
+                    if let Some(v) = a.strip_prefix("--format=") {
+                        format = Some(v.to_string());
+                    } else if let Some(v) = a.strip_prefix("--type=") {
+                        kind = Some(v.to_string());
+                    } else {
+                        names.push(a.to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        if names.is_empty() {
+            return usage_err(
+                cli,
+                "inspect",
+                "requires at least 1 argument",
+                "[OPTIONS] NAME|ID [NAME|ID...]",
+            );
+        }
+        let mut docs = Vec::new();
+        let mut code = 0;
+        for n in &names {
+            let c = if kind.as_deref() != Some("image") {
+                self.docker.find(n)
+            } else {
+                None
+            };
+            let v = match c {
+                Some(c) => Some(c.inspect_json()),
+                None if kind.as_deref() != Some("container") => {
+                    self.docker.image(n).map(|i| image_json(&i))
+                }
+                None => None,
+            };
+            match v {
+                Some(v) => docs.push(v),
+                None => {
+                    code = 1;
+                    put(cli.err, &format!("Error: No such object: {n}\n"));
+                }
+            }
+        }
+        match format {
+            Some(f) => {
+                for d in &docs {
+                    match template::render(&f, d) {
+                        Ok(s) => put(cli.out, &format!("{s}\n")),
+                        Err(e) => {
+                            put(
+                                cli.err,
+                                &format!("template: :1: executing \"\" at <{f}>: {e}\n"),
+                            );
+                            return 1;
+                        }
+                    }
+                }
+            }
+            None => {
+                let s = serde_json::to_string_pretty(&Json::Array(docs)).unwrap_or_default();
+                put(cli.out, &format!("{s}\n"));
+            }
+        }
+        code
+    }
+
+    fn docker_logs(&self, args: &[String], cli: &mut Cli) -> i32 {
+        let mut follow = false;
+        let mut tail: Option<usize> = None;
+        let mut timestamps = false;
+        let mut name: Option<&String> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            match a {
+                "-f" | "--follow" => follow = true,
+                "-t" | "--timestamps" => timestamps = true,
+                "-ft" | "-tf" => {
+                    follow = true;
+                    timestamps = true;
+                }
+                "-n" | "--tail" => {
+                    tail = args.get(i + 1).and_then(|v| v.parse().ok());
+                    i += 1;
+                }
+                "--since" | "--until" => i += 1,
+                _ => {
+                    if let Some(v) = a.strip_prefix("--tail=").or_else(|| a.strip_prefix("-n=")) {
+                        tail = v.parse().ok();
+                    } else if a.starts_with('-') {
+                        put(
+                            cli.err,
+                            &format!(
+                                "unknown shorthand flag: '{}' in {a}\nSee 'docker logs --help'.\n",
+                                a.chars().nth(1).unwrap_or('-')
+                            ),
+                        );
+                        return 125;
+                    } else {
+                        name = Some(&args[i]);
+                    }
+                }
+            }
+            i += 1;
+        }
+        let Some(name) = name else {
+            return usage_err(
+                cli,
+                "logs",
+                "requires exactly 1 argument",
+                "[OPTIONS] CONTAINER",
+            );
+        };
+        let Some(c) = self.docker.find(name) else {
+            return no_such_container(cli, name);
+        };
+        let prefix = String::new();
+        follow_logs(
+            &[(prefix, c)],
+            tail,
+            follow,
+            timestamps,
+            cli,
+            &self.docker.sh.shut,
+        );
+        0
+    }
+
+    fn docker_run(&self, args: &[String], create_only: bool, cli: &mut Cli) -> i32 {
+        let mut spec = RunSpec {
+            restart: "no".into(),
+            network: "bridge".into(),
+            ..RunSpec::default()
+        };
+        let mut i = 0;
+        let mut image: Option<String> = None;
+        while i < args.len() {
+            let a = args[i].clone();
+            if !a.starts_with('-') || a == "-" {
+                image = Some(a);
+                spec.cmd = args[i + 1..].to_vec();
+                break;
+            }
+            let (key, inline) = match a.split_once('=') {
+                Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
+                _ => (a.clone(), None),
+            };
+            if RUN_VALUE_OPTS.contains(&key.as_str()) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        match args.get(i) {
+                            Some(v) => v.clone(),
+                            None => {
+                                put(
+                                    cli.err,
+                                    &format!(
+                                        "flag needs an argument: {key}\nSee 'docker run --help'.\n"
+                                    ),
+                                );
+                                return 125;
+                            }
+                        }
+                    }
+                };
+                match key.as_str() {
+                    "--name" => spec.name = Some(v),
+                    "--restart" => {
+                        let p = v.split(':').next().unwrap_or("");
+                        if !matches!(p, "no" | "always" | "unless-stopped" | "on-failure") {
+                            put(
+                                cli.err,
+                                &format!(
+                                    "docker: invalid restart policy '{v}'.\nSee 'docker run --help'.\n"
+                                ),
+                            );
+                            return 125;
+                        }
+                        spec.restart = v;
+                    }
+                    "-e" | "--env" => spec.env.push(v),
+                    "-v" | "--volume" => spec.volumes.push(v),
+                    "--device" => spec.devices.push(v),
+                    "--add-host" => spec.extra_hosts.push(v),
+                    "-p" | "--publish" => spec.ports.push(v),
+                    "--network" | "--net" => spec.network = v,
+                    "--entrypoint" => {
+                        spec.entrypoint = Some(v.split_whitespace().map(str::to_string).collect())
+                    }
+                    "-u" | "--user" => spec.user = v,
+                    "-l" | "--label" => {
+                        let (k, x) = v.split_once('=').unwrap_or((&v, ""));
+                        spec.labels.insert(k.to_string(), x.to_string());
+                    }
+                    _ => {}
+                }
+            } else {
+                let flags: Vec<char> = if key.starts_with("--") {
+                    Vec::new()
+                } else {
+                    key.chars().skip(1).collect()
+                };
+                match key.as_str() {
+                    "--detach" => spec.detach = true,
+                    "--tty" => spec.tty = true,
+                    "--interactive" => spec.interactive = true,
+                    "--rm" => spec.rm = true,
+                    "--read-only" => spec.read_only = true,
+                    "--privileged" | "--init" => {}
+                    _ if !flags.is_empty() && flags.iter().all(|c| "dtiP".contains(*c)) => {
+                        for c in flags {
+                            match c {
+                                'd' => spec.detach = true,
+                                't' => spec.tty = true,
+                                'i' => spec.interactive = true,
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {
+                        put(
+                            cli.err,
+                            &format!("unknown flag: {key}\nSee 'docker run --help'.\n"),
+                        );
+                        return 125;
+                    }
+                }
+            }
+            i += 1;
+        }
+        let verb = if create_only { "create" } else { "run" };
+        let Some(image) = image else {
+            put(
+                cli.err,
+                &format!(
+                    "\"docker {verb}\" requires at least 1 argument.\nSee 'docker {verb} --help'.\n\nUsage:  docker {verb} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate and run a new container from an image\n"
+                ),
+            );
+            return 1;
+        };
+        if let Err(e) = check_ref(&image) {
+            put(
+                cli.err,
+                &format!("docker: {e}.\nSee 'docker {verb} --help'.\n"),
+            );
+            return 125;
+        }
+        if spec.rm && spec.restart != "no" {
+            put(
+                cli.err,
+                "docker: Conflicting options: --restart and --rm.\nSee 'docker run --help'.\n",
+            );
+            return 125;
+        }
+        spec.image = image.clone();
+        let Some(img) = self.docker.image(&image) else {
+            put(
+                cli.err,
+                &format!("Unable to find image '{}' locally\n", normalize_ref(&image)),
+            );
+            put(
+                cli.err,
+                &format!(
+                    "docker: {}.\nSee 'docker {verb} --help'.\n",
+                    pull_error(&image)
+                ),
+            );
+            return 125;
+        };
+        let detach = spec.detach;
+        let c = match self.docker.create(spec, img) {
+            Ok(c) => c,
+            Err(e) => {
+                put(
+                    cli.err,
+                    &format!(
+                        "docker: Error response from daemon: {e}\nSee 'docker {verb} --help'.\n"
+                    ),
+                );
+                return 125;
+            }
+        };
+        if create_only {
+            put(cli.out, &format!("{}\n", c.id));
+            return 0;
+        }
+        self.docker.start(&c);
+        if detach {
+            put(cli.out, &format!("{}\n", c.id));
+            return 0;
+        }
+        follow_logs(
+            &[(String::new(), c.clone())],
+            None,
+            true,
+            false,
+            cli,
+            &self.docker.sh.shut,
+        );
+        let code = c.lock().exit_code;
+        if c.spec.rm {
+            self.docker.remove(&c);
+        }
+        code
+    }
+
+    fn docker_build(&self, args: &[String], cwd: &str, fs: &dyn FsView, cli: &mut Cli) -> i32 {
+        let mut tags = Vec::new();
+        let mut file: Option<String> = None;
+        let mut quiet = false;
+        let mut pos = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            match a {
+                "-t" | "--tag" => {
+                    if let Some(v) = args.get(i + 1) {
+                        tags.push(v.clone());
+                    }
+                    i += 1;
+                }
+                "-f" | "--file" => {
+                    file = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "--build-arg" | "--progress" | "--platform" | "--network" | "--target"
+                | "--label" => i += 1,
+                "-q" | "--quiet" => quiet = true,
+                "--no-cache" | "--pull" | "--rm" | "--force-rm" | "--load" => {}
+                _ => {
+                    if let Some(v) = a.strip_prefix("--tag=") {
+                        tags.push(v.to_string());
+                    } else if let Some(v) = a.strip_prefix("--file=") {
+                        file = Some(v.to_string());
+                    } else if a.starts_with('-') && a.len() > 1 {
+                        if !a.starts_with("--") {
+                            put(
+                                cli.err,
+                                &format!(
+                                    "unknown shorthand flag: '{}' in {a}\nSee 'docker buildx build --help'.\n",
+                                    a.chars().nth(1).unwrap_or('-')
+                                ),
+                            );
+                        } else {
+                            put(
+                                cli.err,
+                                &format!("unknown flag: {a}\nSee 'docker buildx build --help'.\n"),
+                            );
+                        }
+                        return 1;
+                    } else {
+                        pos.push(a.to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        if pos.len() != 1 {
+            put(
+                cli.err,
+                "ERROR: \"docker buildx build\" requires exactly 1 argument.\nSee 'docker buildx build --help'.\n\nUsage:  docker buildx build [OPTIONS] PATH | URL | -\n\nStart a build\n",
+            );
+            return 1;
+        }
+        for t in &tags {
+            if let Err(e) = check_ref(t) {
+                put(cli.err, &format!("ERROR: invalid tag \"{t}\": {e}\n"));
+                return 1;
+            }
+        }
+        let ctx = join_path(cwd, &pos[0]);
+        if !fs.is_dir(&ctx) {
+            put(
+                cli.err,
+                &format!(
+                    "ERROR: unable to prepare context: path \"{}\" not found\n",
+                    pos[0]
+                ),
+            );
+            return 1;
+        }
+        let df_arg = file.clone().unwrap_or_else(|| "Dockerfile".into());
+        let df_path = if df_arg.starts_with('/') {
+            df_arg.clone()
+        } else if file.is_some() {
+            join_path(cwd, &df_arg)
+        } else {
+            join_path(&ctx, &df_arg)
+        };
+        let df_name = df_arg.rsplit('/').next().unwrap_or(&df_arg).to_string();
+        let mut w = BuildOut {
+            cli,
+            quiet,
+            step: 0,
+        };
+        w.line("#0 building with \"default\" instance using docker driver");
+        w.line("");
+        let text = match fs.read(&df_path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(_) => {
+                w.step_start(&format!("[internal] load build definition from {df_name}"));
+                w.step_line("transferring dockerfile: 2B done");
+                w.step_done(0.0);
+                put(
+                    w.cli.err,
+                    &format!(
+                        "ERROR: failed to solve: failed to read dockerfile: open {df_name}: no such file or directory\n"
+                    ),
+                );
+                return 1;
+            }
+        };
+        w.step_start(&format!("[internal] load build definition from {df_name}"));
+        w.step_line(&format!("transferring dockerfile: {}B done", text.len()));
+        w.step_done(0.0);
+        let instrs = match parse_dockerfile(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                put(w.cli.err, &format!("ERROR: failed to solve: {e}\n"));
+                return 1;
+            }
+        };
+        let Some(from) = instrs.iter().find(|x| x.cmd == "FROM") else {
+            put(
+                w.cli.err,
+                "ERROR: failed to solve: no build stage in current context\n",
+            );
+            return 1;
+        };
+        let base = from
+            .args
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if let Err(e) = check_ref(&base) {
+            put(
+                w.cli.err,
+                &format!("ERROR: failed to solve: failed to parse stage name \"{base}\": {e}\n"),
+            );
+            return 1;
+        }
+        let full_base = format!("docker.io/library/{}", normalize_ref(&base));
+        w.step_start(&format!("[internal] load metadata for {full_base}"));
+        w.step_done(0.9);
+        w.step_start("[internal] load .dockerignore");
+        w.step_line("transferring context: 2B done");
+        w.step_done(0.0);
+        // the build context
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut ctx_size = 0u64;
+        let mut all_paths: Vec<String> = Vec::new();
+        collect_context(fs, &ctx, "", 0, &mut files, &mut all_paths, &mut ctx_size);
+        let steps: Vec<&Instr> = instrs
+            .iter()
+            .filter(|x| matches!(x.cmd.as_str(), "FROM" | "RUN" | "COPY" | "ADD" | "WORKDIR"))
+            .collect();
+        let n = steps.len();
+        let mut hasher = Sha256::new();
+        hasher.update(text.as_bytes());
+        for (p, t) in &files {
+            hasher.update(p.as_bytes());
+            hasher.update(t.as_bytes());
+        }
+        hasher.update(ctx_size.to_le_bytes());
+        let id = hex(&hasher.finalize());
+        let mut workdir = String::from("/");
+        let mut cmd: Vec<String> = Vec::new();
+        let mut entrypoint: Vec<String> = Vec::new();
+        let mut env: Vec<String> =
+            vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
+        let mut context_loaded = false;
+        let mut k = 0;
+        for ins in &instrs {
+            match ins.cmd.as_str() {
+                "FROM" => {
+                    k += 1;
+                    w.step_start(&format!(
+                        "[{k}/{n}] FROM {full_base}@sha256:{}",
+                        &hex(&Sha256::digest(base.as_bytes()))
+                    ));
+                    w.step_line(&format!(
+                        "resolve {full_base}@sha256:{} done",
+                        &hex(&Sha256::digest(base.as_bytes()))
+                    ));
+                    w.cached();
+                    if python_minor(&base).is_some() {
+                        env.push("LANG=C.UTF-8".into());
+                        env.push(
+                            "PYTHON_VERSION=3.".to_string()
+                                + &python_minor(&base).unwrap_or(11).to_string(),
+                        );
+                        cmd = vec!["python3".into()];
+                    } else {
+                        cmd = vec!["/bin/sh".into()];
+                    }
+                }
+                "WORKDIR" => {
+                    k += 1;
+                    workdir = join_path(&workdir, ins.args.trim());
+                    w.step_start(&format!("[{k}/{n}] WORKDIR {}", ins.args.trim()));
+                    w.step_done(0.1);
+                }
+                "COPY" | "ADD" => {
+                    if !context_loaded {
+                        context_loaded = true;
+                        w.step_start("[internal] load build context");
+                        w.step_line(&format!(
+                            "transferring context: {} done",
+                            human_size(ctx_size)
+                        ));
+                        w.step_done(0.0);
+                    }
+                    k += 1;
+                    let words: Vec<&str> = ins
+                        .args
+                        .split_whitespace()
+                        .filter(|x| !x.starts_with("--"))
+                        .collect();
+                    let label = format!("[{k}/{n}] {} {}", ins.cmd, ins.args.trim());
+                    if !ins.args.contains("--from") && words.len() >= 2 {
+                        for src in &words[..words.len() - 1] {
+                            let src = src.trim_matches('"').trim_start_matches("./");
+                            if src.contains('*') || src.starts_with("http") {
+                                continue;
+                            }
+                            let p = src.trim_end_matches('/');
+                            let exists =
+                                p.is_empty() || p == "." || all_paths.iter().any(|x| x == p);
+                            if !exists {
+                                w.step_start(&label);
+                                let msg = format!(
+                                    "failed to calculate checksum of ref {}::{}: \"/{p}\": not found",
+                                    &id[..25],
+                                    &id[25..50]
+                                );
+                                w.step_line(&format!("ERROR: {msg}"));
+                                put(
+                                    w.cli.err,
+                                    &format!(
+                                        "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: failed to compute cache key: {msg}\n",
+                                        ins.line,
+                                        excerpt(&text, ins.line)
+                                    ),
+                                );
+                                return 1;
+                            }
+                        }
+                    }
+                    w.step_start(&label);
+                    w.step_done(0.1);
+                }
+                "RUN" => {
+                    k += 1;
+                    let c = ins.args.trim();
+                    let label = format!("[{k}/{n}] RUN {c}");
+                    w.step_start(&label);
+                    if c.contains("pip install") {
+                        w.step_line(&format!("{} Collecting msgpack-rpc-python", w.clock(1.2)));
+                        w.step_line(&format!("{} Successfully installed msgpack-python-0.5.6 msgpack-rpc-python-0.4.1 tornado-4.5.3", w.clock(6.8)));
+                    }
+                    if let Some(code) = run_fails(c) {
+                        let shown = if c.starts_with('[') {
+                            c.to_string()
+                        } else {
+                            format!("/bin/sh -c {c}")
+                        };
+                        let msg = format!(
+                            "process \"{shown}\" did not complete successfully: exit code: {code}"
+                        );
+                        w.step_line(&format!("ERROR: {msg}"));
+                        put(
+                            w.cli.err,
+                            &format!(
+                                "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: {msg}\n",
+                                ins.line,
+                                excerpt(&text, ins.line)
+                            ),
+                        );
+                        return 1;
+                    }
+                    w.step_done(2.3);
+                }
+                "CMD" => cmd = exec_form(&ins.args),
+                "ENTRYPOINT" => {
+                    entrypoint = exec_form(&ins.args);
+                    cmd.clear();
+                }
+                "ENV" => {
+                    let a = ins.args.trim();
+                    if let Some((k2, v)) = a.split_once('=') {
+                        env.push(format!("{}={}", k2.trim(), v.trim().trim_matches('"')));
+                    } else if let Some((k2, v)) = a.split_once(' ') {
+                        env.push(format!("{}={}", k2.trim(), v.trim()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut command = entrypoint.clone();
+        command.extend(cmd.iter().cloned());
+        let app = analyze(&base, &text, &files, &command, &workdir);
+        k += 1;
+        let _ = k;
+        w.step_start("exporting to image");
+        w.step_line("exporting layers 0.3s done");
+        w.step_line(&format!("writing image sha256:{id} done"));
+        for t in &tags {
+            w.step_line(&format!(
+                "naming to docker.io/library/{} done",
+                normalize_ref(t)
+            ));
+        }
+        w.step_done(0.4);
+        let size = ctx_size
+            + if base.contains("alpine") {
+                52_000_000
+            } else {
+                120_000_000
+            };
+        self.docker.add_image(Image {
+            id: id.clone(),
+            tags: tags.iter().map(|t| normalize_ref(t)).collect(),
+            created: SystemTime::now(),
+            size,
+            app,
+            cmd,
+            entrypoint,
+            workdir,
+            env,
+            base,
+        });
+        if quiet {
+            put(w.cli.out, &format!("sha256:{id}\n"));
+        }
+        0
+    }
+}
+
+fn excerpt(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut s = String::new();
+    let from = line.saturating_sub(2).max(1);
+    let to = (line + 1).min(lines.len());
+    for n in from..=to {
+        let l = lines.get(n - 1).copied().unwrap_or("");
+        if n == line {
+            s.push_str(&format!(" {n:>3} | >>> {l}\n"));
+        } else {
+            s.push_str(&format!(" {n:>3} |     {l}\n"));
+        }
+    }
+    s
+}
+
+/// Exit code a RUN command fails with, if it is one of the recognisably failing ones.
+fn run_fails(c: &str) -> Option<i32> {
+    let last = c.rsplit("&&").next().unwrap_or(c).trim();
+    match last {
+        "false" | "/bin/false" | "exit 1" | "[\"false\"]" => Some(1),
+        x => x
+            .strip_prefix("exit ")
+            .and_then(|n| n.trim().parse::<i32>().ok())
+            .filter(|n| *n != 0),
+    }
+}
+
+fn exec_form(s: &str) -> Vec<String> {
+    let t = s.trim();
+    if t.starts_with('[')
+        && let Ok(v) = serde_json::from_str::<Vec<String>>(t)
+    {
+        return v;
+    }
+    vec!["/bin/sh".into(), "-c".into(), t.to_string()]
+}
+
+#[derive(Debug)]
+struct Instr {
+    line: usize,
+    cmd: String,
+    args: String,
+}
+
+fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
+    const KNOWN: &[&str] = &[
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+    ];
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim_end_matches('\r');
+        let t = l.trim();
+        if t.starts_with('#') || (t.is_empty() && cur.is_none()) {
+            continue;
+        }
+        let (start, mut acc) = cur.take().unwrap_or((i + 1, String::new()));
+        if let Some(body) = t.strip_suffix('\\') {
+            acc.push_str(body);
+            acc.push(' ');
+            cur = Some((start, acc));
+            continue;
+        }
+        acc.push_str(t);
+        let acc = acc.trim().to_string();
+        if acc.is_empty() {
+            continue;
+        }
+        let (word, rest) = acc.split_once(char::is_whitespace).unwrap_or((&acc, ""));
+        let up = word.to_uppercase();
+        if !KNOWN.contains(&up.as_str()) {
+            return Err(format!(
+                "dockerfile parse error on line {start}: unknown instruction: {word}"
+            ));
+        }
+        out.push(Instr {
+            line: start,
+            cmd: up,
+            args: rest.trim().to_string(),
+        });
+    }
+    if let Some((start, acc)) = cur {
+        let (word, rest) = acc
+            .trim()
+            .split_once(char::is_whitespace)
+            .unwrap_or((acc.trim(), ""));
+        out.push(Instr {
+            line: start,
+            cmd: word.to_uppercase(),
+            args: rest.trim().to_string(),
+        });
+    }
+    if out.is_empty() {
+        return Err("file with no instructions".into());
+    }
+    Ok(out)
+}
+
+fn collect_context(
+    fs: &dyn FsView,
+    dir: &str,
+    rel: &str,
+    depth: usize,
+    files: &mut Vec<(String, String)>,
+    all: &mut Vec<String>,
+    size: &mut u64,
+) {
+    if depth > 8 || all.len() > 5000 {
+        return;
+    }
+    let Ok(entries) = fs.list(dir) else { return };
+    for (name, is_dir) in entries {
+        if name == ".git" {
+            continue;
+        }
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let p = format!("{}/{}", dir.trim_end_matches('/'), name);
+        all.push(r.clone());
+        if is_dir {
+            collect_context(fs, &p, &r, depth + 1, files, all, size);
+        } else if let Ok(b) = fs.read(&p) {
+            *size += b.len() as u64;
+            let wanted = name.ends_with(".py") || name.starts_with("requirements");
+            if wanted && b.len() < 1_000_000 {
+                files.push((r, String::from_utf8_lossy(&b).into_owned()));
+            }
+        }
+    }
+}
+
+struct BuildOut<'a, 'b> {
+    cli: &'a mut Cli<'b>,
+    quiet: bool,
+    step: usize,
+}
+
+impl BuildOut<'_, '_> {
+    fn line(&mut self, s: &str) {
+        if !self.quiet {
+            put(self.cli.err, &format!("{s}\n"));
+        }
+    }
+    fn step_start(&mut self, what: &str) {
+        self.step += 1;
+        let s = format!("#{} {what}", self.step);
+        self.line(&s);
+    }
+    fn step_line(&mut self, what: &str) {
+        let s = format!("#{} {what}", self.step);
+        self.line(&s);
+    }
+    fn clock(&self, t: f64) -> String {
+        format!("{t:.3}")
+    }
+    fn step_done(&mut self, t: f64) {
+        let s = format!("#{} DONE {t:.1}s", self.step);
+        self.line(&s);
+        self.line("");
+    }
+    fn cached(&mut self) {
+        let s = format!("#{} CACHED", self.step);
+        self.line(&s);
+        self.line("");
+    }
+}
+
+/// Print rows through a `--format` template (`table ...` adds a header and aligns).
+fn render_rows(
+    cli: &mut Cli,
+    tmpl: &str,
+    rows: Vec<Json>,
+    header_of: &dyn Fn(&str) -> String,
+) -> i32 {
+    let (table, body) = match tmpl.strip_prefix("table") {
+        Some(rest) => (true, rest.trim_start().to_string()),
+        None => (false, tmpl.to_string()),
+    };
+    let mut lines = Vec::new();
+    if table {
+        lines.push(template::table_header(&body, header_of));
+    }
+    for r in &rows {
+        match template::render(&body, r) {
+            Ok(s) => lines.push(s),
+            Err(e) => {
+                put(
+                    cli.err,
+                    &format!("template: :1: executing \"\" at <{body}>: {e}\n"),
+                );
+                return 1;
+            }
+        }
+    }
+    if table {
+        put(cli.out, &template::tabulate(&lines));
+    } else {
+        for l in lines {
+            put(cli.out, &format!("{l}\n"));
+        }
+    }
+    0
+}
+
+/// Print the logs of containers (`prefix` before each line, for compose), optionally the
+/// last `tail` lines only, and with `follow` keep streaming until every container stopped,
+/// a write fails, or the services shut down.
+pub(super) fn follow_logs(
+    cs: &[(String, Arc<Container>)],
+    tail: Option<usize>,
+    follow: bool,
+    timestamps: bool,
+    cli: &mut Cli,
+    shut: &AtomicBool,
+) {
+    let mut idx: Vec<usize> = Vec::new();
+    for (prefix, c) in cs {
+        let st = c.lock();
+        let start = match tail {
+            Some(n) => st.logs.len().saturating_sub(n),
+            None => 0,
+        };
+        for l in &st.logs[start..] {
+            if !write_log(cli, prefix, l, c.spec.tty, timestamps) {
+                return;
+            }
+        }
+        idx.push(st.logs.len());
+    }
+    if !follow {
+        return;
+    }
+    loop {
+        let mut any_alive = false;
+        for (k, (prefix, c)) in cs.iter().enumerate() {
+            let (new, alive) = {
+                let st = c.lock();
+                let from = idx[k].min(st.logs.len());
+                let new: Vec<LogLine> = st.logs[from..].to_vec();
+                idx[k] = st.logs.len();
+                (
+                    new,
+                    matches!(st.status, Status::Running | Status::Restarting),
+                )
+            };
+            for l in &new {
+                if !write_log(cli, prefix, l, c.spec.tty, timestamps) {
+                    return;
+                }
+            }
+            any_alive |= alive;
+        }
+        if cli.out.flush().is_err() {
+            return;
+        }
+        if !any_alive || shut.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Some((_, c)) = cs.first() {
+            let st = c.lock();
+            let _ = c.cv.wait_timeout(st, Duration::from_millis(100));
+        }
+    }
+}
+
+fn write_log(cli: &mut Cli, prefix: &str, l: &LogLine, tty: bool, ts: bool) -> bool {
+    let eol = if tty { "\r\n" } else { "\n" };
+    let stamp = if ts {
+        format!("{} ", rfc3339(l.time))
+    } else {
+        String::new()
+    };
+    let s = format!("{prefix}{stamp}{}{eol}", l.text);
+    let w: &mut dyn Write = if l.err && !tty && prefix.is_empty() {
+        &mut *cli.err
+    } else {
+        &mut *cli.out
+    };
+    w.write_all(s.as_bytes()).is_ok()
+}
+
+const DOCKER_HELP: &str = "\nUsage:  docker [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  build       Build an image from a Dockerfile\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nRun 'docker COMMAND --help' for more information on a command.\n";
+
+const DOCKER_VERSION_CLIENT: &str = "Client:\n Version:           24.0.9\n API version:       1.43\n Go version:        go1.20.13\n Git commit:        2936816\n Built:             Thu Feb  1 00:00:00 2024\n OS/Arch:           linux/arm64\n Context:           default\n\n";
+
+const DOCKER_VERSION_SERVER: &str = "Server:\n Engine:\n  Version:          24.0.9\n  API version:      1.43 (minimum version 1.12)\n  Go version:       go1.20.13\n  Git commit:       fca702d\n  Built:            Thu Feb  1 00:00:00 2024\n  OS/Arch:          linux/arm64\n  Experimental:     false\n containerd:\n  Version:          v1.7.11\n  GitCommit:        64b8a811b07ba6288238eefc14d898ee0b5b99ba\n runc:\n  Version:          1.1.12\n  GitCommit:        v1.1.12\n docker-init:\n  Version:          0.19.0\n  GitCommit:        de40ad0\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs() {
+        assert!(check_ref("python-rpc-sensors:latest").is_ok());
+        assert!(check_ref("hub.foundries.io/arduino/python-rpc-sensors:latest").is_ok());
+        assert_eq!(
+            check_ref("hub.foundries.io//python-rpc-sensors:latest"),
+            Err("invalid reference format".into())
+        );
+        assert!(check_ref("Python").unwrap_err().contains("lowercase"));
+        assert_eq!(
+            normalize_ref("python-rpc-sensors"),
+            "python-rpc-sensors:latest"
+        );
+        assert_eq!(registry_of("hub.foundries.io/x/y:1"), "hub.foundries.io");
+        assert_eq!(
+            registry_of("arduino/python-rpc-sensors"),
+            "registry-1.docker.io"
+        );
+    }
+
+    #[test]
+    fn python_versions() {
+        assert_eq!(python_minor("python:3.11-alpine"), Some(11));
+        assert_eq!(python_minor("python:3-alpine3.15"), Some(11));
+        assert_eq!(python_minor("python:3.9-alpine3.16"), Some(9));
+        assert_eq!(python_minor("python:3-alpine"), Some(13));
+        assert_eq!(python_minor("python:3.12-alpine3.23"), Some(12));
+        assert_eq!(python_minor("alpine:3.19"), None);
+    }
+
+    #[test]
+    fn dockerfile_parse() {
+        assert!(
+            parse_dockerfile("FROM a\nFOO b\n")
+                .unwrap_err()
+                .contains("line 2: unknown instruction: FOO")
+        );
+        let v =
+            parse_dockerfile("# c\nFROM a\nRUN a \\\n  b\nCMD [\"python\",\"-u\",\"main.py\"]\n")
+                .unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[1].args, "a  b");
+        assert_eq!(exec_form(&v[2].args), vec!["python", "-u", "main.py"]);
+        assert_eq!(run_fails("false"), Some(1));
+        assert_eq!(run_fails("apk add x && exit 3"), Some(3));
+        assert_eq!(run_fails("pip install x"), None);
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(port_pairs("8080:80"), vec![(8080, 80)]);
+        assert_eq!(port_pairs("5002-5004:5002-5004").len(), 3);
+        assert!(port_pairs("x:y").is_empty());
+    }
+}

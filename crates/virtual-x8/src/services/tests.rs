@@ -1,0 +1,982 @@
+//! Tests of the services without a Board: boot state, systemctl, journal, program.sh,
+//! m4-proxy faults, docker.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::docker::{HostView, Status};
+use super::*;
+use crate::faults::Fault;
+
+pub(super) fn boot(faults: &[Fault]) -> (tempfile::TempDir, Services) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = BoardConfig {
+        root: dir.path().to_path_buf(),
+        faults: faults.to_vec(),
+        ..BoardConfig::default()
+    };
+    let f = Arc::new(Faults::new(faults.iter().copied()));
+    let s = Services::start(&cfg, f, dir.path().to_path_buf()).unwrap();
+    (dir, s)
+}
+
+pub(super) fn run(f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> i32) -> (String, String, i32) {
+    let mut o = Vec::new();
+    let mut e = Vec::new();
+    let c = f(&mut o, &mut e);
+    (
+        String::from_utf8_lossy(&o).into_owned(),
+        String::from_utf8_lossy(&e).into_owned(),
+        c,
+    )
+}
+
+fn a(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+fn ctl(s: &Services, args: &str, user: User) -> (String, String, i32) {
+    run(|o, e| s.systemctl(&a(args), user, o, e))
+}
+
+#[test]
+fn boot_writes_the_layout() {
+    let (dir, s) = boot(&[]);
+    let root = dir.path();
+    let bin = fs::read(root.join("usr/arduino/extra/STM32H747AII6_CM7.bin")).unwrap();
+    assert_eq!(crate::fwimage::version_of(&bin).as_deref(), Some("0.0.5"));
+    let link = fs::read_link(root.join("usr/arduino/extra/STM32H747AII6_CM7.bin")).unwrap();
+    assert_eq!(
+        link.to_str(),
+        Some("../../lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin")
+    );
+    assert!(root.join("usr/arduino/extra/program.sh").exists());
+    assert_eq!(
+        fs::read_to_string(root.join("sys/kernel/x8h7_firmware/version")).unwrap(),
+        "0.0.5\n"
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("sys/kernel/x8h7_firmware/chip_uid"))
+            .unwrap()
+            .trim()
+            .len(),
+        24
+    );
+    assert!(root.join("dev/x8h7_ui").exists());
+    assert_eq!(s.h7_version(), Ok("0.0.5".into()));
+    let (o, _, c) = run(|o, _| s.lsmod(o));
+    assert_eq!(c, 0);
+    for m in X8H7_MODULES {
+        assert!(o.contains(m));
+    }
+    s.stop();
+}
+
+#[test]
+fn systemctl_basics_and_permissions() {
+    let (_d, s) = boot(&[]);
+    assert_eq!(
+        ctl(&s, "is-active m4-proxy", User::Fio),
+        ("active\n".into(), String::new(), 0)
+    );
+    assert_eq!(
+        ctl(&s, "is-active stm32h7-program", User::Fio).0,
+        "active\n"
+    );
+    let (o, _, _) = ctl(&s, "show -p MainPID,SubState m4-proxy", User::Fio);
+    assert!(o.contains("SubState=running"), "{o}");
+    assert!(!o.contains("MainPID=0"));
+    let (o, _, c) = ctl(&s, "status m4-proxy", User::Root);
+    assert_eq!(c, 0);
+    assert!(o.contains("● m4-proxy.service - M4 Proxy"));
+    assert!(o.contains("Active: active (running)"));
+    assert!(o.contains("Started M4 Proxy."));
+    let (o, _, _) = ctl(&s, "status stm32h7-program", User::Fio);
+    assert!(o.contains("Active: active (exited)"));
+    let (_, e, c) = ctl(&s, "restart m4-proxy", User::Fio);
+    assert_eq!(c, 1);
+    assert!(
+        e.starts_with("Failed to restart m4-proxy.service: Interactive authentication required.")
+    );
+    assert_eq!(ctl(&s, "is-active nope", User::Fio).2, 3);
+    assert_eq!(ctl(&s, "status nope", User::Fio).2, 4);
+    let (o, _, _) = ctl(&s, "is-active docker", User::Fio);
+    assert_eq!(o, "active\n");
+    s.stop();
+}
+
+#[test]
+fn m4_proxy_down_lies_and_restart_fixes() {
+    let (_d, s) = boot(&[Fault::M4ProxyDown]);
+    assert_eq!(ctl(&s, "is-active m4-proxy", User::Fio).0, "active\n");
+    let (o, _, _) = ctl(&s, "show -p MainPID,SubState m4-proxy", User::Fio);
+    assert_eq!(o, "MainPID=0\nSubState=exited\n");
+    assert_eq!(run(|o, _| s.pidof(&a("m4_proxy"), o)).2, 1);
+    let (o, _, _) = run(|o, e| s.ss(&a("-ltn"), User::Fio, o, e));
+    assert!(!o.contains(":5001") && !o.contains(":5000"), "{o}");
+    assert!(s.port_addr(5001).is_none());
+    let (_, _, c) = ctl(&s, "restart m4-proxy", User::Root);
+    assert_eq!(c, 0);
+    assert!(!s.faults().has(Fault::M4ProxyDown));
+    let (o, _, c) = run(|o, _| s.pidof(&a("m4_proxy"), o));
+    assert_eq!(c, 0);
+    assert!(!o.trim().is_empty());
+    let (o, _, _) = run(|o, e| s.ss(&a("-ltnp"), User::Root, o, e));
+    assert!(
+        o.contains("0.0.0.0:5001") && o.contains("*:5000") && o.contains("m4_proxy"),
+        "{o}"
+    );
+    let addr = s.port_addr(5001).unwrap();
+    assert!(std::net::TcpStream::connect(addr).is_ok());
+    // toggling the fault at run time kills the proxy
+    s.faults().set(Fault::M4ProxyDown, true);
+    assert!(s.port_addr(5001).is_none());
+    assert_eq!(ctl(&s, "is-active m4-proxy", User::Fio).0, "active\n");
+    s.stop();
+}
+
+#[test]
+fn journal_permissions_and_content() {
+    let (_d, s) = boot(&[]);
+    let (o, e, c) = run(|o, e| s.journalctl(&a("-u m4-proxy"), User::Fio, o, e));
+    assert_eq!(c, 1);
+    assert!(o.is_empty());
+    assert!(e.contains("No journal files were opened due to insufficient permissions."));
+    let (o, _, c) = run(|o, e| s.journalctl(&a("-u m4-proxy --no-pager -n 5"), User::Root, o, e));
+    assert_eq!(c, 0);
+    assert!(o.contains("systemd[1]: Started M4 Proxy."), "{o}");
+    assert!(o.contains("portenta-x8-2d16ba09dab6fad9"));
+    let (o, _, _) = run(|o, e| s.journalctl(&a("-u stm32h7-program -o cat"), User::Root, o, e));
+    assert!(
+        o.contains("Firmware on H7 matches firmware stored on X8. No Update."),
+        "{o}"
+    );
+    let (o, _, _) = run(|o, e| s.journalctl(&a("-u nothing"), User::Root, o, e));
+    assert_eq!(o, "-- No entries --\n");
+    s.stop();
+}
+
+#[test]
+fn journal_follow_stops_on_write_error() {
+    struct Limited(usize);
+    impl Write for Limited {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+            }
+            self.0 -= 1;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            if self.0 == 0 {
+                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+            }
+            Ok(())
+        }
+    }
+    let (_d, s) = boot(&[]);
+    let s = Arc::new(s);
+    let s2 = s.clone();
+    let t = std::thread::spawn(move || {
+        let mut out = Limited(3);
+        let mut err = Vec::new();
+        s2.journalctl(&a("-fu m4-proxy"), User::Root, &mut out, &mut err)
+    });
+    for _ in 0..5 {
+        s.journal().log("m4-proxy.service", "m4_proxy", 1, "x");
+    }
+    assert_eq!(t.join().unwrap(), 0);
+    s.stop();
+}
+
+fn program(s: &Services, root: &std::path::Path) -> ProgramSh {
+    let file = fs::read(root.join("usr/arduino/extra/STM32H747AII6_CM7.bin")).ok();
+    s.program_sh(file.as_deref())
+}
+
+#[test]
+fn program_sh_and_sysfs_follow_the_flash() {
+    let (d, s) = boot(&[]);
+    let r = program(&s, d.path());
+    assert_eq!(r.status, 0);
+    assert!(r.programmed.is_none());
+    // a new image replaces the file (as `sudo cp` does)
+    fs::write(
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        make_image("0.0.6"),
+    )
+    .unwrap();
+    let r = program(&s, d.path());
+    assert_eq!(r.status, 0);
+    assert_eq!(r.programmed, Some(ProgramResult::Ok));
+    assert_eq!(s.h7_version(), Ok("0.0.6".into()));
+    assert_eq!(
+        fs::read_to_string(d.path().join("sys/kernel/x8h7_firmware/version")).unwrap(),
+        "0.0.6\n"
+    );
+    assert_eq!(s.sysfs_read(SYSFS_VERSION), Some(Ok(b"0.0.6\n".to_vec())));
+    s.stop();
+}
+
+#[test]
+fn program_faults() {
+    let (d, s) = boot(&[Fault::ProgramFail]);
+    fs::write(
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        make_image("0.0.6"),
+    )
+    .unwrap();
+    let r = program(&s, d.path());
+    assert_eq!(r.status, 0);
+    assert!(h7::text(&r.lines).contains("** Programming Failed **"));
+    assert_eq!(s.h7_version(), Ok("0.0.5".into()));
+    s.faults().set(Fault::ProgramFail, false);
+    s.faults().set(Fault::VerifyFail, true);
+    let r = program(&s, d.path());
+    assert_eq!(r.status, 0);
+    assert!(h7::text(&r.lines).contains("** Verify Failed **"));
+    assert_eq!(s.h7_version(), Err(H7ReadError::TimedOut));
+    assert_eq!(
+        s.sysfs_read(SYSFS_VERSION),
+        Some(Err("Connection timed out"))
+    );
+    assert!(s.faults().has(Fault::M4Silent));
+    s.faults().set(Fault::VerifyFail, false);
+    let r = program(&s, d.path());
+    assert_eq!(r.programmed, Some(ProgramResult::Ok));
+    assert_eq!(s.h7_version(), Ok("0.0.6".into()));
+    assert!(!s.faults().has(Fault::M4Silent));
+    s.stop();
+}
+
+#[test]
+fn reboot_reflashes_by_version_and_needs_root() {
+    let (d, s) = boot(&[]);
+    fs::write(
+        d.path()
+            .join("usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin"),
+        make_image("0.0.7"),
+    )
+    .unwrap();
+    assert_eq!(run(|o, e| s.reboot_cmd(&[], User::Fio, o, e)).2, 1);
+    assert_eq!(run(|o, e| s.reboot_cmd(&[], User::Root, o, e)).2, 0);
+    assert_eq!(s.h7_version(), Ok("0.0.7".into()));
+    assert!(s.port_addr(5001).is_some());
+    let (o, _, _) = run(|o, e| s.journalctl(&a("-b -u stm32h7-program -o cat"), User::Root, o, e));
+    assert!(o.contains("Version(M8)=0.0.7"), "{o}");
+    s.stop();
+}
+
+#[test]
+fn openocd_needs_root() {
+    let (_d, s) = boot(&[]);
+    let read = |_: &str| None;
+    let (l, c) = s.openocd(&a("-f x -c init"), User::Fio, &read);
+    assert_eq!(c, 1);
+    assert!(h7::text(&l).contains("Permission denied"));
+    s.stop();
+}
+
+const MAIN_PY: &str = r#"import time
+from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
+
+m4_proxy_address = 'm4-proxy'
+m4_proxy_call_port = 5001
+publish_interval = 5
+
+def get_data_from_m4():
+    rpc_address = RpcAddress(m4_proxy_address, m4_proxy_call_port)
+    data = ()
+    try:
+        temperature = RpcClient(rpc_address).call('temperature')
+        humidity = RpcClient(rpc_address).call('humidity')
+        pressure = RpcClient(rpc_address).call('pressure')
+        gas = RpcClient(rpc_address).call('gas')
+        altitude = RpcClient(rpc_address).call('altitude')
+        data = temperature, humidity, pressure, gas, altitude
+    except RpcError.TimeoutError:
+        print("Unable to retrieve data from the M4.")
+    return data
+"#;
+
+pub(super) fn sensor_app(root: &std::path::Path, base: &str) {
+    let app = root.join("home/fio/python-rpc-sensors");
+    fs::create_dir_all(app.join("python")).unwrap();
+    fs::write(app.join("python/main.py"), MAIN_PY).unwrap();
+    fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        format!("FROM {base}\nWORKDIR /app\nCOPY python python\nRUN pip install -r python/requirements.txt\nWORKDIR /app/python\nCMD [\"python\",\"-u\",\"main.py\"]\n"),
+    )
+    .unwrap();
+    fs::write(
+        app.join("docker-compose.yml"),
+        "version: '3.6'\nservices:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n      - '/tmp:/tmp'\n    extra_hosts:\n      - 'm4-proxy:host-gateway'\n",
+    )
+    .unwrap();
+}
+
+fn docker(
+    s: &Services,
+    root: &std::path::Path,
+    cwd: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String, i32) {
+    let fsv = HostView {
+        root: root.to_path_buf(),
+    };
+    let env: BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let args: Vec<String> = args.iter().map(|x| x.to_string()).collect();
+    run(|o, e| s.docker(&args, cwd, &env, &fsv, o, e))
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+const APP: &str = "/home/fio/python-rpc-sensors";
+
+#[test]
+fn docker_build_run_logs_ps_with_the_sensor_app() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3.11-alpine");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["build", ".", "-t", "python-rpc-sensors"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("#1 [internal] load build definition from Dockerfile"));
+    assert!(
+        e.contains("naming to docker.io/library/python-rpc-sensors:latest done"),
+        "{e}"
+    );
+    let (o, _, _) = docker(&s, d.path(), APP, &["images"], &[]);
+    assert!(o.starts_with("REPOSITORY"), "{o}");
+    assert!(o.contains("python-rpc-sensors"));
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "python-rpc-sensors",
+            "--restart",
+            "unless-stopped",
+            "-e",
+            "PYTHONUNBUFFERED=1",
+            "-e",
+            "X8SIM_PUBLISH_INTERVAL_MS=50",
+            "--tty",
+            "--read-only",
+            "--network",
+            "host",
+            "-v",
+            "/tmp:/tmp",
+            "--device",
+            "/dev/ttyGS0",
+            "--add-host",
+            "m4-proxy:host-gateway",
+            "python-rpc-sensors:latest",
+        ],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    assert_eq!(o.trim().len(), 64);
+    wait_for("Altitude", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Altitude:  500"))
+    });
+    let (o, _, _) = docker(&s, d.path(), APP, &["logs", "python-rpc-sensors"], &[]);
+    assert!(o.starts_with("\r\n============================================\r\n==       Portenta X8 Sensor reading       ==\r\n"), "{o:?}");
+    assert!(o.contains(
+        "Temperature:  100\r\nHumidity:  200\r\nPressure:  300\r\nGas:  400\r\nAltitude:  500\r\n"
+    ));
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["ps", "--format", "{{.Names}} {{.Status}}"],
+        &[],
+    );
+    assert!(o.starts_with("python-rpc-sensors Up"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), APP, &["ps"], &[]);
+    assert!(o.starts_with("CONTAINER ID   IMAGE"), "{o}");
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.Running}} {{.RestartCount}}",
+            "python-rpc-sensors",
+        ],
+        &[],
+    );
+    assert_eq!(o, "running true 0\n");
+    let (o, _, _) = run(|o, _| s.pidof(&a("python"), o));
+    assert!(!o.trim().is_empty());
+    // m4-silent: calls time out
+    s.faults().set(Fault::M4Silent, true);
+    wait_for("timeout line", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| {
+                i.logs
+                    .iter()
+                    .any(|l| l == "Unable to retrieve data from the M4.")
+            })
+    });
+    s.faults().set(Fault::M4Silent, false);
+    // m4-proxy down: the script exits 0 and docker restarts it
+    s.faults().set(Fault::M4ProxyDown, true);
+    s.reconcile();
+    wait_for("restart", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors")
+            .is_some_and(|i| {
+                i.restart_count > 0
+                    && i.logs
+                        .iter()
+                        .any(|l| l == "Failed to create RpcClient: Retry connection over the limit")
+            })
+    });
+    let (o, _, c) = docker(&s, d.path(), APP, &["stop", "python-rpc-sensors"], &[]);
+    assert_eq!((o.as_str(), c), ("python-rpc-sensors\n", 0));
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["ps", "-a", "--format", "{{json .}}"],
+        &[],
+    );
+    assert!(o.contains("\"State\":\"exited\""), "{o}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "python-rpc-sensors",
+            "python-rpc-sensors",
+        ],
+        &[],
+    );
+    assert_eq!(c, 125);
+    assert!(e.contains("is already in use"));
+    assert_eq!(
+        docker(&s, d.path(), APP, &["rm", "python-rpc-sensors"], &[]).2,
+        0
+    );
+    s.stop();
+}
+
+#[test]
+fn docker_errors() {
+    let (d, s) = boot(&[]);
+    fs::create_dir_all(d.path().join("home/fio/empty")).unwrap();
+    let (_, e, c) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("ERROR: failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory"), "{e}");
+    fs::write(
+        d.path().join("home/fio/empty/Dockerfile"),
+        "FROM alpine\nRUN false\n",
+    )
+    .unwrap();
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/empty",
+        &["build", "-t", "x", "."],
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("ERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1"), "{e}");
+    fs::write(
+        d.path().join("home/fio/empty/Dockerfile"),
+        "FROM alpine\nFOO bar\n",
+    )
+    .unwrap();
+    let (_, e, _) = docker(&s, d.path(), "/home/fio/empty", &["build", "."], &[]);
+    assert!(e.contains("unknown instruction: FOO"), "{e}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "hub.foundries.io//x:latest"],
+        &[],
+    );
+    assert_eq!(c, 125);
+    assert!(e.starts_with("docker: invalid reference format."), "{e}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["pull", "arduino/python-rpc-sensors"],
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"), "{e}");
+    let (_, e, c) = docker(&s, d.path(), "/", &["logs", "nope"], &[]);
+    assert_eq!(
+        (e.as_str(), c),
+        ("Error response from daemon: No such container: nope\n", 1)
+    );
+    s.faults().set(Fault::NoDocker, true);
+    let (_, e, c) = docker(&s, d.path(), "/", &["ps"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"));
+    assert_eq!(
+        ctl(&s, "is-active docker", User::Fio),
+        ("failed\n".into(), String::new(), 3)
+    );
+    s.faults().set(Fault::NoDocker, false);
+    s.faults().set(Fault::NoDockerCompose, true);
+    let (_, e, c) = docker(&s, d.path(), "/", &["compose", "up", "-d"], &[]);
+    assert_eq!(
+        (e.as_str(), c),
+        (
+            "docker: 'compose' is not a docker command.\nSee 'docker --help'\n",
+            1
+        )
+    );
+    s.stop();
+}
+
+#[test]
+fn broken_base_image_crash_loops() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3-alpine");
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &["build", "-t", "m4-sensors-read", "."],
+            &[]
+        )
+        .2,
+        0
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "m4",
+            "--restart",
+            "unless-stopped",
+            "m4-sensors-read",
+        ],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("crash loop", || {
+        s.docker_state()
+            .container_info("m4")
+            .is_some_and(|i| i.restart_count >= 2)
+    });
+    let i = s.docker_state().container_info("m4").unwrap();
+    assert_eq!(i.exit_code, 1);
+    assert!(
+        i.logs
+            .iter()
+            .any(|l| l == "ModuleNotFoundError: No module named 'backports'")
+    );
+    assert!(
+        i.logs
+            .iter()
+            .any(|l| l.contains("/usr/local/lib/python3.13/site-packages/tornado/netutil.py"))
+    );
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["inspect", "-f", "{{.RestartCount}}", "m4"],
+        &[],
+    );
+    assert!(o.trim().parse::<u32>().unwrap() >= 2);
+    assert!(matches!(i.status, Status::Running | Status::Restarting));
+    s.stop();
+}
+
+#[test]
+fn compose_factory_unset_then_happy_path() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3-alpine3.15");
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &["build", ".", "-t", "python-rpc-sensors"],
+            &[]
+        )
+        .2,
+        0
+    );
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(c, 1);
+    assert!(
+        e.contains("WARN[0000] The \"FACTORY\" variable is not set. Defaulting to a blank string."),
+        "{e}"
+    );
+    assert!(e.ends_with("invalid reference format\n"), "{e}");
+    // FACTORY set but the image is not local and cannot be pulled
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["compose", "up", "-d"],
+        &[("FACTORY", "arduino")],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("lookup hub.foundries.io: no such host"), "{e}");
+    // retag and run
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            APP,
+            &[
+                "tag",
+                "python-rpc-sensors",
+                "hub.foundries.io/arduino/python-rpc-sensors:latest"
+            ],
+            &[]
+        )
+        .2,
+        0
+    );
+    fs::write(
+        d.path().join("home/fio/python-rpc-sensors/.env"),
+        "FACTORY=arduino\n",
+    )
+    .unwrap();
+    let compose = fs::read_to_string(
+        d.path()
+            .join("home/fio/python-rpc-sensors/docker-compose.yml"),
+    )
+    .unwrap();
+    fs::write(
+        d.path()
+            .join("home/fio/python-rpc-sensors/docker-compose.yml"),
+        compose + "    environment:\n      - X8SIM_PUBLISH_INTERVAL_MS=50\n",
+    )
+    .unwrap();
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(c, 0, "{e}");
+    assert!(
+        e.contains("Container python-rpc-sensors-python-rpc-sensors-1"),
+        "{e}"
+    );
+    wait_for("values", || {
+        s.docker_state()
+            .container_info("python-rpc-sensors-python-rpc-sensors-1")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Temperature:  100"))
+    });
+    let (o, _, _) = docker(&s, d.path(), APP, &["compose", "logs", "--tail", "20"], &[]);
+    assert!(
+        o.contains("python-rpc-sensors-1  | Temperature:  100"),
+        "{o}"
+    );
+    let (o, _, _) = docker(&s, d.path(), APP, &["compose", "ps"], &[]);
+    assert!(o.starts_with("NAME") && o.contains("Up"), "{o}");
+    let (_, _, c) = docker(&s, d.path(), APP, &["compose", "down"], &[]);
+    assert_eq!(c, 0);
+    assert!(
+        s.docker_state()
+            .container_info("python-rpc-sensors-python-rpc-sensors-1")
+            .is_none()
+    );
+    s.stop();
+}
+
+mod through_board {
+    use super::*;
+    use crate::board::Board;
+
+    fn board(faults: &[Fault]) -> (tempfile::TempDir, Arc<Board>) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = BoardConfig {
+            root: dir.path().to_path_buf(),
+            sudo_password: None,
+            faults: faults.to_vec(),
+            ..BoardConfig::default()
+        };
+        let b = Board::new(cfg).unwrap();
+        (dir, b)
+    }
+
+    fn sh(b: &Board, cmd: &str) -> (String, String, i32) {
+        let mut i: &[u8] = &[];
+        let mut o = Vec::new();
+        let mut e = Vec::new();
+        let c = {
+            let mut io = ShellIo {
+                stdin: &mut i,
+                stdout: &mut o,
+                stderr: &mut e,
+            };
+            b.run_command(cmd, &mut io)
+        };
+        (
+            String::from_utf8_lossy(&o).into_owned(),
+            String::from_utf8_lossy(&e).into_owned(),
+            c,
+        )
+    }
+
+    #[test]
+    fn tutorial_flash_sequence() {
+        let (_d, b) = board(&[]);
+        b.vfs()
+            .write(
+                "/home/fio/STM32H747AII6_CM7.bin",
+                &make_image("0.0.6"),
+                User::Fio,
+            )
+            .unwrap();
+        let (_, e, c) = sh(&b, "/usr/arduino/extra/program.sh");
+        assert_eq!(c, 126);
+        assert!(e.contains("Permission denied"), "{e}");
+        let (_, e, c) = sh(
+            &b,
+            "cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        );
+        assert_ne!(c, 0, "{e}");
+        let (o, e, c) = sh(
+            &b,
+            "sudo mount -o remount,rw /usr && sudo cp /home/fio/STM32H747AII6_CM7.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin && sudo /usr/arduino/extra/program.sh",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        let all = format!("{o}{e}");
+        assert!(all.contains("** Verified OK **"), "{all}");
+        assert_eq!(b.services().h7_version(), Ok("0.0.6".into()));
+        let (o, _, c) = sh(&b, "cat /sys/kernel/x8h7_firmware/version");
+        assert_eq!((o.as_str(), c), ("0.0.6\n", 0));
+        let (o, _, c) = sh(&b, "sudo /usr/arduino/extra/program.sh");
+        assert_eq!(c, 0);
+        assert!(o.contains("is programmed/updated, exiting..."), "{o}");
+        let (o, _, c) = sh(&b, "systemctl is-active m4-proxy && pidof m4_proxy");
+        assert_eq!(c, 0, "{o}");
+        let (o, _, _) = sh(&b, "sudo journalctl -u m4-proxy --no-pager | tail -n 3");
+        assert!(o.contains("Started M4 Proxy."), "{o}");
+        b.shutdown();
+    }
+
+    #[test]
+    fn tutorial_docker_sequence_through_the_shell() {
+        let (d, b) = board(&[]);
+        sensor_app(d.path(), "python:3.11-alpine");
+        let (o, e, c) = sh(
+            &b,
+            "cd /home/fio/python-rpc-sensors && docker build . -t python-rpc-sensors",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        let (o, e, c) = sh(
+            &b,
+            "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e X8SIM_PUBLISH_INTERVAL_MS=50 --tty --read-only --network host -v /tmp:/tmp --device /dev/ttyGS0 --add-host m4-proxy:host-gateway python-rpc-sensors:latest",
+        );
+        assert_eq!(c, 0, "{o}{e}");
+        wait_for("values", || {
+            sh(&b, "docker logs --tail 10 python-rpc-sensors")
+                .0
+                .contains("Altitude:  500")
+        });
+        let (o, _, c) = sh(
+            &b,
+            "docker ps --format '{{.Names}}' | grep -c python-rpc-sensors",
+        );
+        assert_eq!((o.trim(), c), ("1", 0));
+        let (o, e, c) = sh(
+            &b,
+            "cd /home/fio/python-rpc-sensors && docker compose up -d",
+        );
+        assert_eq!(c, 1, "{o}{e}");
+        assert!(e.contains("invalid reference format"), "{e}");
+        b.shutdown();
+    }
+
+    #[test]
+    fn doctor_style_checks_with_m4_proxy_down() {
+        let (_d, b) = board(&[Fault::M4ProxyDown]);
+        let (o, _, c) = sh(&b, "systemctl is-active m4-proxy");
+        assert_eq!((o.as_str(), c), ("active\n", 0));
+        let (_, _, c) = sh(&b, "pidof m4_proxy");
+        assert_eq!(c, 1);
+        let (o, _, _) = sh(&b, "ss -ltn | grep -c ':500[01]'");
+        assert_eq!(o.trim(), "0");
+        assert!(b.connect_port(5001).is_err());
+        let (_, e, c) = sh(&b, "systemctl restart m4-proxy");
+        assert_eq!(c, 1);
+        assert!(e.contains("Interactive authentication required."));
+        assert_eq!(sh(&b, "sudo systemctl restart m4-proxy").2, 0);
+        let (o, _, _) = sh(&b, "ss -ltn | grep -c ':500[01]'");
+        assert_eq!(o.trim(), "2");
+        assert!(b.connect_port(5001).is_ok());
+        let (_, e, c) = sh(&b, "docker-compose up -d");
+        assert_eq!(c, 127);
+        assert!(e.contains("docker-compose: command not found"), "{e}");
+        b.shutdown();
+    }
+}
+
+#[test]
+fn serial_rpc_app_registers_with_m4_proxy() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/python-rpc-serial");
+    fs::create_dir_all(app.join("src")).unwrap();
+    fs::write(
+        app.join("src/serialrpc.py"),
+        "from msgpackrpc import Address, Client, Server\nm4_proxy_register_port = 5000\nrpc_server_port = 5002\nprint('Connecting to m4-proxy:5000')\nClient(Address('m4-proxy', 5000)).call('register', rpc_server_port, ['tty', 'echo'])\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("requirements.txt"),
+        "msgpack-rpc-python\npyserial\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.9-alpine3.16\nCOPY src /app\nCOPY requirements.txt /app\nWORKDIR /app\nRUN pip install -r requirements.txt\nENTRYPOINT [\"python3\", \"serialrpc.py\"]\n",
+    )
+    .unwrap();
+    let dir = "/home/fio/python-rpc-serial";
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            dir,
+            &["build", ".", "-t", "python-rpc-serial"],
+            &[]
+        )
+        .2,
+        0
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        dir,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "serial",
+            "-e",
+            "PYTHONUNBUFFERED=1",
+            "-p",
+            "5002-5020:5002-5020",
+            "--add-host",
+            "m4-proxy:host-gateway",
+            "python-rpc-serial",
+        ],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("registration", || {
+        s.docker_state().container_info("serial").is_some_and(|i| {
+            i.logs
+                .iter()
+                .any(|l| l == "Starting MsgPackRPC Server on localhost:5002")
+        })
+    });
+    let (o, _, _) = run(|o, e| s.journalctl(&a("-u m4-proxy -o cat"), User::Root, o, e));
+    assert!(o.contains("Registering service on port  5002"), "{o}");
+    let (o, _, _) = run(|o, e| s.ss(&a("-ltnp"), User::Root, o, e));
+    assert!(
+        o.contains("0.0.0.0:5002") && o.contains("docker-proxy"),
+        "{o}"
+    );
+    let (o, _, _) = docker(&s, d.path(), dir, &["ps", "--format", "{{.Ports}}"], &[]);
+    assert!(o.contains("0.0.0.0:5002-5020->5002-5020/tcp"), "{o}");
+    s.stop();
+}
+
+#[test]
+fn reboot_brings_back_containers_with_a_restart_policy() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3.11-alpine");
+    assert_eq!(
+        docker(&s, d.path(), APP, &["build", "-t", "app", "."], &[]).2,
+        0
+    );
+    for (name, policy) in [
+        ("a", "unless-stopped"),
+        ("b", "always"),
+        ("c", "no"),
+        ("e", "unless-stopped"),
+    ] {
+        let (_, e, c) = docker(
+            &s,
+            d.path(),
+            APP,
+            &[
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--restart",
+                policy,
+                "--add-host",
+                "m4-proxy:host-gateway",
+                "-e",
+                "X8SIM_PUBLISH_INTERVAL_MS=50",
+                "app",
+            ],
+            &[],
+        );
+        assert_eq!(c, 0, "{e}");
+    }
+    assert_eq!(docker(&s, d.path(), APP, &["stop", "e"], &[]).2, 0);
+    assert_eq!(run(|o, e| s.reboot_cmd(&[], User::Root, o, e)).2, 0);
+    let st = |n: &str| s.docker_state().container_info(n).unwrap().status;
+    assert_eq!(st("a"), ContainerStatus::Running);
+    assert_eq!(st("b"), ContainerStatus::Running);
+    assert_eq!(st("c"), ContainerStatus::Exited);
+    assert_eq!(st("e"), ContainerStatus::Exited);
+    wait_for("values after reboot", || {
+        s.docker_state()
+            .container_info("a")
+            .is_some_and(|i| i.logs.iter().filter(|l| *l == "Temperature:  100").count() >= 2)
+    });
+    s.stop();
+}
+
+#[test]
+fn m4_silent_direct_call_is_a_silent_close() {
+    let (_d, s) = boot(&[Fault::M4Silent]);
+    let addr = s.port_addr(5001).unwrap();
+    let out = crate::rpcwire::call(
+        addr,
+        "temperature",
+        vec![],
+        std::time::Duration::from_secs(3),
+    );
+    assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
+    s.stop();
+}

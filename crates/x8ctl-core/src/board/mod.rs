@@ -1,0 +1,578 @@
+//! A connected Portenta X8: run a command and get its exit status, sudo, push and pull
+//! files and folders, open a TCP connection to a board port; over the adb server or over
+//! x8ctl's own direct ADB.
+
+pub mod connect;
+pub mod identity;
+pub mod locate;
+pub mod quote;
+pub mod select;
+pub mod server;
+pub mod transfer;
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use adb_wire::host::{HostConnection, HostError, HostStream};
+use quote::{Secret, StatusStripper, new_nonce, quote, wrap_with_status};
+use server::{AdbServer, ServerError};
+
+/// A bidirectional stream to a device service.
+pub trait Duplex: Read + Write + Send {
+    /// Longest wait for the next bytes; `None` waits forever.
+    fn set_read_timeout_to(&mut self, t: Option<Duration>);
+    /// A second handle on the same stream (one thread reads, another writes).
+    fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>>;
+    /// Close both directions.
+    fn shutdown_both(&mut self);
+}
+
+impl Duplex for TcpStream {
+    fn set_read_timeout_to(&mut self, t: Option<Duration>) {
+        let _ = self.set_read_timeout(t);
+    }
+    fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
+        Ok(Box::new(self.try_clone()?))
+    }
+    fn shutdown_both(&mut self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Duplex for HostStream {
+    fn set_read_timeout_to(&mut self, t: Option<Duration>) {
+        self.set_read_timeout(t.unwrap_or(Duration::from_secs(365 * 24 * 3600)));
+    }
+    fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
+        Ok(Box::new(self.try_clone()))
+    }
+    fn shutdown_both(&mut self) {
+        self.close();
+    }
+}
+
+/// How x8ctl reaches the board.
+#[derive(Clone)]
+pub enum Transport {
+    /// Through the adb server (the default).
+    Server { server: AdbServer, serial: String },
+    /// x8ctl's own ADB over TCP (`--connect`, `--virtual`).
+    Direct { conn: HostConnection },
+}
+
+impl Transport {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transport::Server { .. } => "adb-server",
+            Transport::Direct { .. } => "direct",
+        }
+    }
+
+    /// Open a device service stream.
+    pub fn open(&self, service: &str) -> Result<Box<dyn Duplex>, BoardError> {
+        match self {
+            Transport::Server { server, serial } => match server.open(serial, service) {
+                Ok(s) => Ok(Box::new(s)),
+                Err(ServerError::Failed(msg))
+                    if msg.contains("not found") || msg.contains("offline") =>
+                {
+                    Err(BoardError::Gone {
+                        detail: format!("the adb server says: {msg}"),
+                    })
+                }
+                Err(ServerError::Failed(msg)) => Err(BoardError::Refused {
+                    service: service_name(service),
+                    detail: msg,
+                }),
+                Err(e) => Err(BoardError::Transport(e.to_string())),
+            },
+            Transport::Direct { conn } => match conn.open(service) {
+                Ok(s) => Ok(Box::new(s)),
+                Err(HostError::Refused(_)) => Err(BoardError::Refused {
+                    service: service_name(service),
+                    detail: "the device closed the stream".into(),
+                }),
+                Err(HostError::Disconnected) => Err(BoardError::Gone {
+                    detail: "the connection to the board was lost".into(),
+                }),
+                Err(e) => Err(BoardError::Transport(e.to_string())),
+            },
+        }
+    }
+
+    fn features(&self) -> Vec<String> {
+        match self {
+            Transport::Server { server, serial } => server.features(serial).unwrap_or_default(),
+            Transport::Direct { conn } => conn.banner().features.clone(),
+        }
+    }
+}
+
+/// The service's name without its arguments (which may carry a sudo password).
+fn service_name(service: &str) -> String {
+    service.split(':').next().unwrap_or("").to_string()
+}
+
+/// Everything that can go wrong talking to a board. Each variant says what happened;
+/// [`BoardError::hint`] says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    #[error("no adb executable was found")]
+    NoAdb { tried: Vec<String> },
+    #[error("{0}")]
+    Server(String),
+    #[error("no Portenta X8 is attached")]
+    NoBoard { others: Vec<String> },
+    #[error("no device with serial '{serial}' is attached")]
+    NoSuchSerial {
+        serial: String,
+        attached: Vec<String>,
+    },
+    #[error("several Portenta X8 boards are attached: {}", candidates.join(", "))]
+    Ambiguous { candidates: Vec<String> },
+    #[error("the board {serial} is {state}")]
+    Unusable { serial: String, state: String },
+    #[error("the board went away: {detail}")]
+    Gone { detail: String },
+    #[error("the board refused the {service} service: {detail}")]
+    Refused { service: String, detail: String },
+    #[error("{what} did not finish within {after:?}")]
+    Timeout { what: String, after: Duration },
+    #[error(
+        "the exit status of {what} was lost (the connection ended before the command finished)"
+    )]
+    StatusLost { what: String },
+    #[error("sudo on the board: {0}")]
+    Sudo(String),
+    #[error("{0}")]
+    Transfer(String),
+    #[error("{0}")]
+    Transport(String),
+    #[error("cannot connect to {target}: {detail}")]
+    Connect { target: String, detail: String },
+    #[error(
+        "the device at {target} asks for ADB authentication, which direct connections (--connect) do not do"
+    )]
+    DirectAuth { target: String },
+    #[error("{0}")]
+    Local(String),
+}
+
+impl BoardError {
+    /// What the user should do next.
+    pub fn hint(&self) -> String {
+        match self {
+            BoardError::NoAdb { .. } => locate::install_hint(locate::Os::current()).to_string(),
+            BoardError::Server(_) => {
+                "check that adb works (`adb devices`), or pass --adb PATH / --adb-server HOST:PORT".into()
+            }
+            BoardError::NoBoard { others } if others.is_empty() => {
+                "plug the X8 in with a USB-C data cable and wait until it has booted (about 30 s); on Windows, install the Arduino IDE's Portenta driver; on Linux, add the udev rule for 2341:0061 (see the README)".into()
+            }
+            BoardError::NoBoard { others } => format!(
+                "attached devices that are not a usable X8: {}; pick one with -s SERIAL if it is an X8",
+                others.join(", ")
+            ),
+            BoardError::NoSuchSerial { attached, .. } if attached.is_empty() => {
+                "no device is attached at all; check the cable".into()
+            }
+            BoardError::NoSuchSerial { attached, .. } => {
+                format!("attached: {}; pass one of them with -s or ANDROID_SERIAL", attached.join(", "))
+            }
+            BoardError::Ambiguous { .. } => {
+                "choose one with -s SERIAL (or ANDROID_SERIAL=SERIAL); `x8ctl devices` lists them".into()
+            }
+            BoardError::Unusable { state, .. } if state == "unauthorized" => {
+                "the board did not accept this computer's adb key: unplug and replug it, or run `adb kill-server` and try again".into()
+            }
+            BoardError::Unusable { state, .. } if state == "offline" => {
+                "the board is not answering adb: wait for it to finish booting, replug it, or run `adb reconnect offline`".into()
+            }
+            BoardError::Unusable { state, .. } if state.starts_with("no permissions") => {
+                "Linux does not let you open the board: add the udev rule for the X8 (SUBSYSTEM==\"usb\", ATTR{idVendor}==\"2341\", ATTR{idProduct}==\"0061\", MODE=\"0666\") in /etc/udev/rules.d/, run `sudo udevadm control --reload-rules`, and replug".into()
+            }
+            BoardError::Unusable { .. } => {
+                "another program may hold the board (another adb server or an IDE): close it, or replug the board".into()
+            }
+            BoardError::Gone { .. } => {
+                "check the cable and that the board is still powered, then run the command again".into()
+            }
+            BoardError::Refused { .. } => "the board's adbd may be too old or busy; replug the board".into(),
+            BoardError::Timeout { .. } => {
+                "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout".into()
+            }
+            BoardError::StatusLost { .. } => "run the command again; if it keeps happening, check the cable".into(),
+            BoardError::Sudo(_) => {
+                "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio')".into()
+            }
+            BoardError::Transfer(msg) if msg.contains("Read-only") || msg.contains("Permission denied") => {
+                "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)".into()
+            }
+            BoardError::Transfer(msg) if msg.contains("No space left") => {
+                "the board is full: see `x8ctl shell df -h`, remove old files or images (`x8ctl shell docker image prune`), then run again".into()
+            }
+            BoardError::Transfer(msg) if msg.contains("No such file") => {
+                "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`".into()
+            }
+            BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
+            BoardError::Transport(_) => "check the cable, then run again".into(),
+            BoardError::DirectAuth { target } => format!(
+                "go through the adb server, which has a key: `adb connect {target}`, accept the key on the device if it asks, then `x8ctl -s {target} ...`"
+            ),
+            BoardError::Connect { .. } => {
+                "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network".into()
+            }
+            BoardError::Local(msg) if msg.contains("No such file") => {
+                "check the path on this computer".into()
+            }
+            BoardError::Local(_) => String::new(),
+        }
+    }
+}
+
+/// The result of a command on the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    /// Empty when the transport merges stderr into stdout (the X8's adbd does).
+    pub stderr: Vec<u8>,
+    pub status: i32,
+}
+
+impl Output {
+    pub fn ok(&self) -> bool {
+        self.status == 0
+    }
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    /// stdout then stderr, for messages.
+    pub fn text(&self) -> String {
+        let mut t = String::from_utf8_lossy(&self.stdout).into_owned();
+        t.push_str(&String::from_utf8_lossy(&self.stderr));
+        t
+    }
+}
+
+/// How sudo works on this board, once found.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SudoAuth {
+    /// `sudo -n` works (NOPASSWD).
+    NoPassword,
+    Password {
+        secret: Secret,
+        source: PasswordSource,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PasswordSource {
+    /// X8CTL_SUDO_PASSWORD or the config file.
+    Configured,
+    /// Asked on the terminal.
+    Prompt,
+    /// The default of images before 2024-08 ('fio').
+    ImageDefaultFio,
+    /// The empty password of images from 2024-08 on.
+    ImageDefaultEmpty,
+}
+
+impl SudoAuth {
+    /// Which password worked, without the password.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            SudoAuth::NoPassword => "no password needed",
+            SudoAuth::Password { source, .. } => match source {
+                PasswordSource::Configured => "the configured password (X8CTL_SUDO_PASSWORD)",
+                PasswordSource::Prompt => "the password typed at the prompt",
+                PasswordSource::ImageDefaultFio => "the image default of older images",
+                PasswordSource::ImageDefaultEmpty => "the empty password of images from 2024-08 on",
+            },
+        }
+    }
+}
+
+/// Asks the user for fio's password (supplied by the CLI; `None` when it cannot ask).
+pub type PasswordPrompt = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// A connected board.
+pub struct Board {
+    transport: Transport,
+    serial: String,
+    shell_v2: bool,
+    sudo: Mutex<Option<SudoAuth>>,
+    configured_password: Option<Secret>,
+    prompt: Option<PasswordPrompt>,
+}
+
+/// Default limit for commands x8ctl runs for itself.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Board {
+    pub fn new(transport: Transport, serial: String) -> Board {
+        let shell_v2 = transport.features().iter().any(|f| f == "shell_v2");
+        Board {
+            transport,
+            serial,
+            shell_v2,
+            sudo: Mutex::new(None),
+            configured_password: std::env::var("X8CTL_SUDO_PASSWORD").ok().map(Secret::new),
+            prompt: None,
+        }
+    }
+
+    /// Use this password before the image defaults (instead of X8CTL_SUDO_PASSWORD).
+    pub fn with_sudo_password(mut self, password: Option<Secret>) -> Board {
+        self.configured_password = password;
+        self
+    }
+
+    pub fn with_password_prompt(mut self, prompt: Option<PasswordPrompt>) -> Board {
+        self.prompt = prompt;
+        self
+    }
+
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Whether the board's adbd reports exit codes itself (not the X8's).
+    pub fn has_shell_v2(&self) -> bool {
+        self.shell_v2
+    }
+
+    /// Run `cmd` and collect its output and exit status.
+    pub fn run(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = self.run_streaming(cmd, &mut out, &mut err, timeout, "a board command")?;
+        Ok(Output {
+            stdout: out,
+            stderr: err,
+            status,
+        })
+    }
+
+    /// Run `cmd`, streaming its output; returns the exit status. `what` names the command
+    /// in errors (never the command text, which may hold a password).
+    pub fn run_streaming(
+        &self,
+        cmd: &str,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
+        let started = Instant::now();
+        if self.shell_v2 {
+            let mut s = self.transport.open(&format!("shell,v2,raw:{cmd}"))?;
+            s.set_read_timeout_to(timeout);
+            // Close stdin at once: commands see EOF as with `adb shell` from a script.
+            let _ = s.write_all(&[4, 0, 0, 0, 0]);
+            return read_shell_v2(&mut *s, stdout, stderr, what, timeout, started);
+        }
+        let nonce = new_nonce();
+        let mut s = self
+            .transport
+            .open(&format!("shell:{}", wrap_with_status(cmd, &nonce)))?;
+        s.set_read_timeout_to(timeout);
+        let mut strip = StatusStripper::new(stdout, &nonce);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => strip
+                    .write_all(&buf[..n])
+                    .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?,
+                Err(e) => return Err(read_error(e, what, timeout, started)),
+            }
+        }
+        let (status, _) = strip
+            .finish()
+            .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
+        status.ok_or_else(|| BoardError::StatusLost {
+            what: what.to_string(),
+        })
+    }
+
+    /// Run `cmd` and require exit status 0; the error carries the command's own words.
+    pub fn run_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
+        let out = self.run(cmd, Some(DEFAULT_TIMEOUT))?;
+        if out.ok() {
+            Ok(out)
+        } else {
+            Err(BoardError::Transport(format!(
+                "{what} failed on the board (exit {}): {}",
+                out.status,
+                out.text().trim()
+            )))
+        }
+    }
+
+    /// Open a TCP connection to `port` on the board's localhost (e.g. m4-proxy's 5001),
+    /// carried over ADB like `adb forward` does.
+    pub fn connect_port(&self, port: u16) -> Result<Box<dyn Duplex>, BoardError> {
+        self.transport
+            .open(&format!("tcp:{port}"))
+            .map_err(|e| match e {
+                BoardError::Refused { .. } => BoardError::Refused {
+                    service: format!("tcp:{port}"),
+                    detail: format!("nothing listens on port {port} on the board"),
+                },
+                other => other,
+            })
+    }
+
+    /// Find how sudo works on this board: `sudo -n`, then the configured password, then a
+    /// prompt (on a terminal), then the image defaults ('fio', then empty). Remembered for
+    /// the rest of the run. The password is never part of an error or of the output.
+    pub fn sudo_auth(&self) -> Result<SudoAuth, BoardError> {
+        if let Some(a) = self.sudo.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(a);
+        }
+        let found = self.find_sudo()?;
+        *self.sudo.lock().unwrap_or_else(|e| e.into_inner()) = Some(found.clone());
+        Ok(found)
+    }
+
+    fn sudo_works(&self, auth: &SudoAuth) -> Result<bool, BoardError> {
+        let out = self.run(&sudo_wrap("true", auth), Some(Duration::from_secs(30)))?;
+        Ok(out.ok())
+    }
+
+    fn find_sudo(&self) -> Result<SudoAuth, BoardError> {
+        if self.sudo_works(&SudoAuth::NoPassword)? {
+            return Ok(SudoAuth::NoPassword);
+        }
+        let mut tried = Vec::new();
+        if let Some(p) = &self.configured_password {
+            let a = SudoAuth::Password {
+                secret: p.clone(),
+                source: PasswordSource::Configured,
+            };
+            if self.sudo_works(&a)? {
+                return Ok(a);
+            }
+            tried.push("the configured password (X8CTL_SUDO_PASSWORD)");
+        }
+        for (pw, source) in [
+            ("fio", PasswordSource::ImageDefaultFio),
+            ("", PasswordSource::ImageDefaultEmpty),
+        ] {
+            let a = SudoAuth::Password {
+                secret: Secret::new(pw),
+                source,
+            };
+            if self.sudo_works(&a)? {
+                return Ok(a);
+            }
+        }
+        tried.push("the image defaults");
+        if let Some(prompt) = &self.prompt
+            && let Some(pw) = prompt()
+        {
+            let a = SudoAuth::Password {
+                secret: Secret::new(pw),
+                source: PasswordSource::Prompt,
+            };
+            if self.sudo_works(&a)? {
+                return Ok(a);
+            }
+            tried.push("the password typed at the prompt");
+        }
+        Err(BoardError::Sudo(format!(
+            "no password worked for user fio (tried {})",
+            tried.join(", ")
+        )))
+    }
+
+    /// Run `cmd` as root.
+    pub fn run_root(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+        let auth = self.sudo_auth()?;
+        self.run(&sudo_wrap(cmd, &auth), timeout)
+    }
+
+    /// Run `cmd` as root, streaming.
+    pub fn run_root_streaming(
+        &self,
+        cmd: &str,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
+        let auth = self.sudo_auth()?;
+        self.run_streaming(&sudo_wrap(cmd, &auth), stdout, stderr, timeout, what)
+    }
+}
+
+/// `cmd` under sudo: `sudo -n` for NOPASSWD, else the password on sudo's stdin (never in
+/// an argument of a workstation process; on the board it is part of the shell command).
+pub fn sudo_wrap(cmd: &str, auth: &SudoAuth) -> String {
+    match auth {
+        SudoAuth::NoPassword => format!("sudo -n sh -c {}", quote(cmd)),
+        SudoAuth::Password { secret, .. } => format!(
+            "printf '%s\\n' {} | sudo -S -p '' sh -c {}",
+            quote(secret.expose()),
+            quote(cmd)
+        ),
+    }
+}
+
+fn read_error(e: io::Error, what: &str, timeout: Option<Duration>, started: Instant) -> BoardError {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => BoardError::Timeout {
+            what: what.to_string(),
+            after: timeout.unwrap_or_else(|| started.elapsed()),
+        },
+        _ => BoardError::Gone {
+            detail: format!("while running {what}: {e}"),
+        },
+    }
+}
+
+fn read_shell_v2(
+    s: &mut dyn Duplex,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    what: &str,
+    timeout: Option<Duration>,
+    started: Instant,
+) -> Result<i32, BoardError> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        while pending.len() >= 5 {
+            let len = u32::from_le_bytes([pending[1], pending[2], pending[3], pending[4]]) as usize;
+            if pending.len() < 5 + len {
+                break;
+            }
+            let id = pending[0];
+            let body: Vec<u8> = pending[5..5 + len].to_vec();
+            pending.drain(..5 + len);
+            let w = match id {
+                1 => stdout.write_all(&body),
+                2 => stderr.write_all(&body),
+                3 => return Ok(i32::from(body.first().copied().unwrap_or(0))),
+                _ => Ok(()),
+            };
+            w.map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => {
+                return Err(BoardError::StatusLost {
+                    what: what.to_string(),
+                });
+            }
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(read_error(e, what, timeout, started)),
+        }
+    }
+}

@@ -1,0 +1,977 @@
+//! Push and pull of files and folders over the sync protocol, with modes and mtimes kept,
+//! several sync streams at once, and sha256 verification on the board.
+//!
+//! The X8's adbd copies the owner's permission bits to group and other on every SEND
+//! (0640 arrives as 0666), so after a push x8ctl sets each file's mode that came out
+//! different; adbd does keep the mtime sent in DONE.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+use super::quote::quote;
+use super::{Board, BoardError, Duplex};
+use adb_wire::sync::{self as wire, StatReply};
+
+/// Sync streams used at once.
+pub const DEFAULT_STREAMS: usize = 4;
+/// Longest shell command x8ctl sends: the X8's adbd takes a service name of at most one
+/// 4096-byte packet.
+pub const MAX_COMMAND: usize = 3000;
+
+/// Progress of a transfer, for the CLI to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferEvent {
+    /// What will be sent (after `--sync` left out what is already there).
+    Planned {
+        files: usize,
+        bytes: u64,
+    },
+    /// Files left out because the board already has them.
+    Unchanged {
+        files: usize,
+        bytes: u64,
+    },
+    FileStarted {
+        path: String,
+        size: u64,
+    },
+    /// Bytes moved since the last event.
+    Bytes(u64),
+    FileDone {
+        path: String,
+    },
+    Verifying {
+        files: usize,
+    },
+}
+
+pub type Progress<'a> = &'a (dyn Fn(TransferEvent) + Sync);
+
+/// What a push or pull did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TransferReport {
+    pub files_sent: usize,
+    pub bytes_sent: u64,
+    pub files_unchanged: usize,
+    pub bytes_unchanged: u64,
+    pub files_removed: usize,
+    pub verified: bool,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug)]
+pub(crate) enum SyncFail {
+    /// The board answered FAIL with this text.
+    Device(String),
+    Io(io::Error),
+}
+
+impl From<io::Error> for SyncFail {
+    fn from(e: io::Error) -> SyncFail {
+        SyncFail::Io(e)
+    }
+}
+
+/// One `sync:` stream.
+pub struct SyncClient {
+    s: Box<dyn Duplex>,
+}
+
+fn read_u32(r: &mut dyn Read) -> io::Result<u32> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn read_id(r: &mut dyn Read) -> io::Result<[u8; 4]> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    Ok(b)
+}
+
+fn read_text(r: &mut dyn Read, len: u32) -> io::Result<String> {
+    let mut buf = vec![0u8; (len as usize).min(64 * 1024)];
+    r.read_exact(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn bad_reply(id: [u8; 4]) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("unexpected sync reply {:?}", String::from_utf8_lossy(&id)),
+    )
+}
+
+impl SyncClient {
+    /// A client on an already open `sync:` stream.
+    pub(crate) fn over(s: Box<dyn Duplex>) -> SyncClient {
+        SyncClient { s }
+    }
+
+    pub fn open(board: &Board) -> Result<SyncClient, BoardError> {
+        let mut s = board.transport().open("sync:")?;
+        s.set_read_timeout_to(Some(Duration::from_secs(60)));
+        Ok(SyncClient { s })
+    }
+
+    pub fn stat(&mut self, path: &str) -> io::Result<StatReply> {
+        self.s.write_all(&wire::request(wire::ID_STAT, path))?;
+        let id = read_id(&mut self.s)?;
+        if id != wire::ID_STAT {
+            return Err(bad_reply(id));
+        }
+        Ok(StatReply {
+            mode: read_u32(&mut self.s)?,
+            size: read_u32(&mut self.s)?,
+            mtime: read_u32(&mut self.s)?,
+        })
+    }
+
+    /// Directory entries without `.` and `..`.
+    pub fn list(&mut self, path: &str) -> io::Result<Vec<(String, StatReply)>> {
+        self.s.write_all(&wire::request(wire::ID_LIST, path))?;
+        let mut out = Vec::new();
+        loop {
+            let id = read_id(&mut self.s)?;
+            let mode = read_u32(&mut self.s)?;
+            let size = read_u32(&mut self.s)?;
+            let mtime = read_u32(&mut self.s)?;
+            let namelen = read_u32(&mut self.s)?;
+            match id {
+                wire::ID_DONE => return Ok(out),
+                wire::ID_DENT => {
+                    let name = read_text(&mut self.s, namelen)?;
+                    if name != "." && name != ".." {
+                        out.push((name, StatReply { mode, size, mtime }));
+                    }
+                }
+                other => return Err(bad_reply(other)),
+            }
+        }
+    }
+
+    pub(crate) fn send(
+        &mut self,
+        remote: &str,
+        mode: u32,
+        mtime: u32,
+        src: &mut dyn Read,
+        hasher: &mut Sha256,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), SyncFail> {
+        let spec = format!("{remote},{}", wire::S_IFREG | (mode & 0o7777));
+        self.s.write_all(&wire::request(wire::ID_SEND, &spec))?;
+        let mut buf = vec![0u8; wire::SYNC_DATA_MAX];
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(SyncFail::Io(e)),
+            };
+            hasher.update(&buf[..n]);
+            self.s.write_all(&wire::data(&buf[..n]))?;
+            progress(n as u64);
+        }
+        self.s.write_all(&wire::frame(wire::ID_DONE, mtime, &[]))?;
+        let id = read_id(&mut self.s)?;
+        let len = read_u32(&mut self.s)?;
+        match id {
+            wire::ID_OKAY => Ok(()),
+            wire::ID_FAIL => Err(SyncFail::Device(read_text(&mut self.s, len)?)),
+            other => Err(SyncFail::Io(bad_reply(other))),
+        }
+    }
+
+    pub(crate) fn recv(
+        &mut self,
+        remote: &str,
+        dst: &mut dyn Write,
+        hasher: &mut Sha256,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), SyncFail> {
+        self.s.write_all(&wire::request(wire::ID_RECV, remote))?;
+        let mut buf = Vec::new();
+        loop {
+            let id = read_id(&mut self.s)?;
+            let len = read_u32(&mut self.s)?;
+            match id {
+                wire::ID_DATA => {
+                    if len as usize > wire::SYNC_DATA_MAX {
+                        return Err(SyncFail::Io(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "sync DATA chunk larger than 64 KiB",
+                        )));
+                    }
+                    buf.resize(len as usize, 0);
+                    self.s.read_exact(&mut buf)?;
+                    hasher.update(&buf);
+                    dst.write_all(&buf)?;
+                    progress(u64::from(len));
+                }
+                wire::ID_DONE => return Ok(()),
+                wire::ID_FAIL => return Err(SyncFail::Device(read_text(&mut self.s, len)?)),
+                other => return Err(SyncFail::Io(bad_reply(other))),
+            }
+        }
+    }
+
+    pub fn quit(mut self) {
+        let _ = self.s.write_all(&wire::frame(wire::ID_QUIT, 0, &[]));
+        self.s.shutdown_both();
+    }
+}
+
+/// One file to move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileItem {
+    pub local: PathBuf,
+    pub remote: String,
+    pub size: u64,
+    /// Permission bits (0o7777).
+    pub mode: u32,
+    pub mtime: u32,
+}
+
+/// A push: the files, and the folders to create (so empty ones exist too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushPlan {
+    pub files: Vec<FileItem>,
+    pub dirs: Vec<String>,
+}
+
+/// Join a board folder and a relative path made of local path components, with '/'
+/// whatever the local OS writes.
+pub fn remote_join(base: &str, parts: &[String]) -> String {
+    let mut out = base.trim_end_matches('/').to_string();
+    if out.is_empty() && base.starts_with('/') {
+        out.push('/');
+    }
+    for p in parts {
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// The components of a relative local path, as strings (Windows `a\b` gives `a`, `b`).
+pub fn rel_parts(rel: &Path) -> Vec<String> {
+    rel.components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .flat_map(|s| s.split('\\').map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn unix_mode(meta: &fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o7777
+    }
+    #[cfg(not(unix))]
+    {
+        if meta.is_dir() {
+            0o755
+        } else if meta.permissions().readonly() {
+            0o444
+        } else {
+            0o644
+        }
+    }
+}
+
+fn mtime_of(meta: &fs::Metadata) -> u32 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32)
+        .unwrap_or(0)
+}
+
+fn local_err(path: &Path, e: io::Error) -> BoardError {
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    BoardError::Local(format!("{}: {text} (on this computer)", path.display()))
+}
+
+/// Plan `x8ctl push LOCAL... REMOTE` with adb's rules: into REMOTE when it is a folder
+/// (or ends with '/', or there are several sources), else as REMOTE.
+pub fn plan_push(
+    locals: &[PathBuf],
+    remote: &str,
+    remote_is_dir: bool,
+) -> Result<PushPlan, BoardError> {
+    let mut plan = PushPlan::default();
+    let into_dir = remote_is_dir || remote.ends_with('/') || locals.len() > 1;
+    for local in locals {
+        let meta = fs::metadata(local).map_err(|e| local_err(local, e))?;
+        let name = local
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let target = if into_dir && !name.is_empty() {
+            remote_join(remote, &[name])
+        } else {
+            remote.to_string()
+        };
+        if meta.is_dir() {
+            plan.dirs.push(target.clone());
+            walk(local, local, &target, &mut plan)?;
+        } else {
+            plan.files.push(FileItem {
+                local: local.clone(),
+                remote: target,
+                size: meta.len(),
+                mode: unix_mode(&meta),
+                mtime: mtime_of(&meta),
+            });
+        }
+    }
+    Ok(plan)
+}
+
+fn walk(root: &Path, dir: &Path, remote_root: &str, plan: &mut PushPlan) -> Result<(), BoardError> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(|e| local_err(dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        let meta = fs::metadata(&path).map_err(|err| local_err(&path, err))?;
+        let rel = path.strip_prefix(root).unwrap_or(&path);
+        let remote = remote_join(remote_root, &rel_parts(rel));
+        if meta.is_dir() {
+            plan.dirs.push(remote);
+            walk(root, &path, remote_root, plan)?;
+        } else if meta.is_file() {
+            plan.files.push(FileItem {
+                local: path,
+                remote,
+                size: meta.len(),
+                mode: unix_mode(&meta),
+                mtime: mtime_of(&meta),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Run `cmd ARG...` in as few commands as fit in [`MAX_COMMAND`]; the outputs joined.
+pub fn run_batched(
+    board: &Board,
+    cmd: &str,
+    args: &[String],
+    what: &str,
+) -> Result<String, BoardError> {
+    let mut out = String::new();
+    let mut batch: Vec<String> = Vec::new();
+    let mut len = cmd.len();
+    let flush = |batch: &mut Vec<String>, out: &mut String| -> Result<(), BoardError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let line = format!("{cmd} {}", batch.join(" "));
+        let o = board.run(&line, Some(super::DEFAULT_TIMEOUT))?;
+        if !o.ok() {
+            return Err(BoardError::Transfer(format!(
+                "{what} failed on the board (exit {}): {}",
+                o.status,
+                o.text().trim()
+            )));
+        }
+        out.push_str(&o.stdout_text());
+        batch.clear();
+        Ok(())
+    };
+    for a in args {
+        let q = quote(a);
+        if len + q.len() + 1 > MAX_COMMAND {
+            flush(&mut batch, &mut out)?;
+            len = cmd.len();
+        }
+        len += q.len() + 1;
+        batch.push(q);
+    }
+    flush(&mut batch, &mut out)?;
+    Ok(out)
+}
+
+/// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
+/// coreutils escapes a name holding `\\` or a newline and marks the line with a leading
+/// `\\`; such names are unescaped.
+pub fn parse_sha256sum(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_end_matches('\r');
+            let (escaped, l) = match l.strip_prefix('\\') {
+                Some(rest) => (true, rest),
+                None => (false, l),
+            };
+            let (hash, name) = l.split_once("  ").or_else(|| l.split_once(" *"))?;
+            let name = if escaped {
+                unescape_name(name)
+            } else {
+                name.to_string()
+            };
+            (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| (name, hash.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+fn unescape_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// The board's sha256 of each of `paths` (missing files are left out).
+pub fn remote_hashes(
+    board: &Board,
+    paths: &[String],
+) -> Result<BTreeMap<String, String>, BoardError> {
+    // `|| true`: missing files make sha256sum exit 1; they are simply absent from the map.
+    let mut map = BTreeMap::new();
+    let mut batch: Vec<String> = Vec::new();
+    let mut len = 0usize;
+    let run = |batch: &[String], map: &mut BTreeMap<String, String>| -> Result<(), BoardError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let o = board.run(
+            &format!("sha256sum {} 2>/dev/null; true", batch.join(" ")),
+            Some(super::DEFAULT_TIMEOUT),
+        )?;
+        map.extend(parse_sha256sum(&o.stdout_text()));
+        Ok(())
+    };
+    for p in paths {
+        let q = quote(p);
+        if len + q.len() + 40 > MAX_COMMAND {
+            run(&batch, &mut map)?;
+            batch.clear();
+            len = 0;
+        }
+        len += q.len() + 1;
+        batch.push(q);
+    }
+    run(&batch, &mut map)?;
+    Ok(map)
+}
+
+fn local_sha256(path: &Path) -> io::Result<String> {
+    let mut f = fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What adbd makes of a mode: owner bits copied to group and other.
+fn adbd_mode(mode: u32) -> u32 {
+    let owner = (mode >> 6) & 0o7;
+    (owner << 6) | (owner << 3) | owner
+}
+
+/// Options of a push.
+#[derive(Debug, Clone)]
+pub struct PushOptions {
+    /// Send only files whose sha256 differs from the board's copy.
+    pub sync: bool,
+    /// Verify every sent file's sha256 on the board afterwards.
+    pub verify: bool,
+    pub streams: usize,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        PushOptions {
+            sync: false,
+            verify: true,
+            streams: DEFAULT_STREAMS,
+        }
+    }
+}
+
+/// Run `work` on each item with up to `streams` sync streams at once.
+fn parallel<T: Send, R: Send>(
+    board: &Board,
+    items: Vec<T>,
+    streams: usize,
+    work: &(dyn Fn(&mut SyncClient, T) -> Result<R, BoardError> + Sync),
+) -> Result<Vec<R>, BoardError> {
+    let n = streams.clamp(1, 16).min(items.len().max(1));
+    let queue = Mutex::new(items.into_iter().collect::<VecDeque<T>>());
+    let results = Mutex::new(Vec::new());
+    let first_error: Mutex<Option<BoardError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..n {
+            scope.spawn(|| {
+                let mut client = match SyncClient::open(board) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        first_error
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(e);
+                        return;
+                    }
+                };
+                loop {
+                    if first_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .is_some()
+                    {
+                        break;
+                    }
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let Some(item) = next else { break };
+                    match work(&mut client, item) {
+                        Ok(r) => results.lock().unwrap_or_else(|p| p.into_inner()).push(r),
+                        Err(e) => {
+                            first_error
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(e);
+                            break;
+                        }
+                    }
+                }
+                client.quit();
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    Ok(results.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
+fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
+    match e {
+        SyncFail::Device(msg) => {
+            BoardError::Transfer(format!("{op} {path}: the board says: {msg}"))
+        }
+        SyncFail::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            BoardError::Timeout {
+                what: format!("{op} {path}"),
+                after: Duration::from_secs(60),
+            }
+        }
+        SyncFail::Io(io) => BoardError::Gone {
+            detail: format!("{op} {path}: {io}"),
+        },
+    }
+}
+
+/// Push files and folders to the board.
+pub fn push(
+    board: &Board,
+    locals: &[PathBuf],
+    remote: &str,
+    opts: &PushOptions,
+    progress: Progress,
+) -> Result<TransferReport, BoardError> {
+    let started = Instant::now();
+    let remote_is_dir = {
+        let mut c = SyncClient::open(board)?;
+        let st = c
+            .stat(remote)
+            .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+        c.quit();
+        st.is_dir()
+    };
+    let plan = plan_push(locals, remote, remote_is_dir)?;
+    push_plan(board, plan, opts, progress, started)
+}
+
+/// Push a planned set of files.
+pub fn push_plan(
+    board: &Board,
+    plan: PushPlan,
+    opts: &PushOptions,
+    progress: Progress,
+    started: Instant,
+) -> Result<TransferReport, BoardError> {
+    let mut report = TransferReport::default();
+    let mut files = plan.files;
+    if opts.sync && !files.is_empty() {
+        let remote_paths: Vec<String> = files.iter().map(|f| f.remote.clone()).collect();
+        let theirs = remote_hashes(board, &remote_paths)?;
+        let mut keep = Vec::new();
+        for f in files {
+            let ours = local_sha256(&f.local).map_err(|e| local_err(&f.local, e))?;
+            if theirs.get(&f.remote) == Some(&ours) {
+                report.files_unchanged += 1;
+                report.bytes_unchanged += f.size;
+            } else {
+                keep.push(f);
+            }
+        }
+        files = keep;
+        progress(TransferEvent::Unchanged {
+            files: report.files_unchanged,
+            bytes: report.bytes_unchanged,
+        });
+    }
+    progress(TransferEvent::Planned {
+        files: files.len(),
+        bytes: files.iter().map(|f| f.size).sum(),
+    });
+    if !plan.dirs.is_empty() {
+        run_batched(board, "mkdir -p", &plan.dirs, "creating folders")?;
+    }
+    let sent: Vec<(FileItem, String)> =
+        parallel(board, files, opts.streams, &|client, item: FileItem| {
+            let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
+            progress(TransferEvent::FileStarted {
+                path: item.remote.clone(),
+                size: item.size,
+            });
+            let mut h = Sha256::new();
+            client
+                .send(
+                    &item.remote,
+                    item.mode,
+                    item.mtime,
+                    &mut f,
+                    &mut h,
+                    &mut |n| progress(TransferEvent::Bytes(n)),
+                )
+                .map_err(|e| sync_error("pushing to", &item.remote, e))?;
+            progress(TransferEvent::FileDone {
+                path: item.remote.clone(),
+            });
+            Ok((item, hex(&h.finalize())))
+        })?;
+    report.files_sent = sent.len();
+    report.bytes_sent = sent.iter().map(|(f, _)| f.size).sum();
+    // Put back the modes adbd changed.
+    let mut by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (f, _) in &sent {
+        if adbd_mode(f.mode) != f.mode & 0o777 || f.mode & 0o7000 != 0 {
+            by_mode.entry(f.mode).or_default().push(f.remote.clone());
+        }
+    }
+    for (mode, paths) in by_mode {
+        run_batched(
+            board,
+            &format!("chmod {mode:o}"),
+            &paths,
+            "setting file modes",
+        )?;
+    }
+    if opts.verify && !sent.is_empty() {
+        progress(TransferEvent::Verifying { files: sent.len() });
+        let paths: Vec<String> = sent.iter().map(|(f, _)| f.remote.clone()).collect();
+        let theirs = remote_hashes(board, &paths)?;
+        for (f, ours) in &sent {
+            match theirs.get(&f.remote) {
+                Some(h) if h == ours => {}
+                Some(_) => {
+                    return Err(BoardError::Transfer(format!(
+                        "{} arrived corrupted (sha256 differs on the board)",
+                        f.remote
+                    )));
+                }
+                None => {
+                    return Err(BoardError::Transfer(format!(
+                        "{} is missing on the board after the push",
+                        f.remote
+                    )));
+                }
+            }
+        }
+        report.verified = true;
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Pull files and folders from the board into `local` (a folder if it exists as one or
+/// there are several sources).
+pub fn pull(
+    board: &Board,
+    remotes: &[String],
+    local: &Path,
+    streams: usize,
+    progress: Progress,
+) -> Result<TransferReport, BoardError> {
+    let started = Instant::now();
+    let local_is_dir = local.is_dir();
+    let into_dir = local_is_dir || remotes.len() > 1;
+    let mut items: Vec<FileItem> = Vec::new();
+    let mut dirs: Vec<(PathBuf, u32, u32)> = Vec::new();
+    {
+        let mut c = SyncClient::open(board)?;
+        for remote in remotes {
+            let st = c
+                .stat(remote)
+                .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+            if !st.exists() {
+                return Err(BoardError::Transfer(format!(
+                    "{remote}: No such file or directory on the board"
+                )));
+            }
+            let name = remote
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let target = if into_dir && !name.is_empty() {
+                local.join(&name)
+            } else {
+                local.to_path_buf()
+            };
+            if st.is_dir() {
+                list_tree(&mut c, remote, &target, &mut items, &mut dirs)?;
+            } else {
+                items.push(FileItem {
+                    local: target,
+                    remote: remote.clone(),
+                    size: u64::from(st.size),
+                    mode: st.mode & 0o7777,
+                    mtime: st.mtime,
+                });
+            }
+        }
+        c.quit();
+    }
+    for (d, _, _) in &dirs {
+        fs::create_dir_all(d).map_err(|e| local_err(d, e))?;
+    }
+    progress(TransferEvent::Planned {
+        files: items.len(),
+        bytes: items.iter().map(|f| f.size).sum(),
+    });
+    let got: Vec<(FileItem, String)> =
+        parallel(board, items, streams, &|client, item: FileItem| {
+            if let Some(parent) = item.local.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(|e| local_err(parent, e))?;
+            }
+            let mut f = fs::File::create(&item.local).map_err(|e| local_err(&item.local, e))?;
+            progress(TransferEvent::FileStarted {
+                path: item.remote.clone(),
+                size: item.size,
+            });
+            let mut h = Sha256::new();
+            client
+                .recv(&item.remote, &mut f, &mut h, &mut |n| {
+                    progress(TransferEvent::Bytes(n))
+                })
+                .map_err(|e| sync_error("pulling", &item.remote, e))?;
+            let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(item.mtime));
+            let _ = f.set_modified(mtime);
+            drop(f);
+            set_local_mode(&item.local, item.mode);
+            progress(TransferEvent::FileDone {
+                path: item.remote.clone(),
+            });
+            Ok((item, hex(&h.finalize())))
+        })?;
+    let mut report = TransferReport {
+        files_sent: got.len(),
+        bytes_sent: got.iter().map(|(f, _)| f.size).sum(),
+        ..TransferReport::default()
+    };
+    if !got.is_empty() {
+        progress(TransferEvent::Verifying { files: got.len() });
+        let paths: Vec<String> = got.iter().map(|(f, _)| f.remote.clone()).collect();
+        let theirs = remote_hashes(board, &paths)?;
+        for (f, ours) in &got {
+            if let Some(h) = theirs.get(&f.remote)
+                && h != ours
+            {
+                return Err(BoardError::Transfer(format!(
+                    "{} arrived corrupted (sha256 differs from the board's)",
+                    f.local.display()
+                )));
+            }
+        }
+        report.verified = true;
+    }
+    for (d, mode, mtime) in dirs.iter().rev() {
+        set_local_mode(d, *mode);
+        if let Ok(f) = fs::File::open(d) {
+            let _ = f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(*mtime)));
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+fn list_tree(
+    c: &mut SyncClient,
+    remote: &str,
+    local: &Path,
+    items: &mut Vec<FileItem>,
+    dirs: &mut Vec<(PathBuf, u32, u32)>,
+) -> Result<(), BoardError> {
+    let st = c
+        .stat(remote)
+        .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+    dirs.push((local.to_path_buf(), st.mode & 0o7777, st.mtime));
+    let entries = c
+        .list(remote)
+        .map_err(|e| sync_error("listing", remote, SyncFail::Io(e)))?;
+    for (name, st) in entries {
+        if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
+            continue;
+        }
+        let r = remote_join(remote, std::slice::from_ref(&name));
+        let l = local.join(&name);
+        // A symlink is pulled as what it points at, as adb does: `link/` stats as a folder
+        // only when it points at one.
+        let st = if st.mode & wire::S_IFMT == wire::S_IFLNK {
+            let target = c
+                .stat(&format!("{r}/"))
+                .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
+            if target.is_dir() {
+                target
+            } else {
+                StatReply {
+                    mode: wire::S_IFREG | (st.mode & 0o777),
+                    ..st
+                }
+            }
+        } else {
+            st
+        };
+        if st.is_dir() {
+            list_tree(c, &r, &l, items, dirs)?;
+        } else if st.is_file() {
+            items.push(FileItem {
+                local: l,
+                remote: r,
+                size: u64::from(st.size),
+                mode: st.mode & 0o7777,
+                mtime: st.mtime,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn set_local_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7777));
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_with_slashes() {
+        assert_eq!(
+            remote_join("/home/fio/", &["a".into(), "b.txt".into()]),
+            "/home/fio/a/b.txt"
+        );
+        assert_eq!(remote_join("/", &["x".into()]), "/x");
+        assert_eq!(remote_join("rel", &[]), "rel");
+    }
+
+    #[test]
+    fn windows_relative_paths_become_slashes() {
+        assert_eq!(
+            rel_parts(Path::new(r"app\python\main.py")),
+            vec!["app", "python", "main.py"]
+        );
+        assert_eq!(
+            rel_parts(Path::new("app/python/main.py")),
+            vec!["app", "python", "main.py"]
+        );
+        assert_eq!(rel_parts(Path::new("./a/../b")), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn sha256sum_output() {
+        let h = "a".repeat(64);
+        let text = format!(
+            "{h}  /home/fio/a b.txt\r\n{h}  ./x\nsha256sum: y: No such file or directory\n"
+        );
+        let m = parse_sha256sum(&text);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.get("/home/fio/a b.txt"), Some(&h));
+        let escaped = parse_sha256sum(&format!("\\{h}  /tmp/back\\\\slash\\nline\n"));
+        assert_eq!(escaped.get("/tmp/back\\slash\nline"), Some(&h));
+    }
+
+    #[test]
+    fn adbd_mode_copies_owner_bits() {
+        assert_eq!(adbd_mode(0o640), 0o666);
+        assert_eq!(adbd_mode(0o755), 0o777);
+        assert_eq!(adbd_mode(0o777), 0o777);
+    }
+
+    #[test]
+    fn plan_follows_adb_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app");
+        fs::create_dir_all(app.join("python")).unwrap();
+        fs::create_dir_all(app.join("empty")).unwrap();
+        fs::write(app.join("python/main.py"), b"print(1)").unwrap();
+        fs::write(app.join("Dockerfile"), b"FROM x").unwrap();
+        let p = plan_push(std::slice::from_ref(&app), "/home/fio", true).unwrap();
+        let remotes: Vec<&str> = p.files.iter().map(|f| f.remote.as_str()).collect();
+        assert_eq!(
+            remotes,
+            vec!["/home/fio/app/Dockerfile", "/home/fio/app/python/main.py"]
+        );
+        assert!(p.dirs.contains(&"/home/fio/app/empty".to_string()));
+        let p = plan_push(std::slice::from_ref(&app), "/home/fio/new", false).unwrap();
+        assert_eq!(p.files[0].remote, "/home/fio/new/Dockerfile");
+        let p = plan_push(&[app.join("Dockerfile")], "/tmp/", false).unwrap();
+        assert_eq!(p.files[0].remote, "/tmp/Dockerfile");
+        assert!(plan_push(&[dir.path().join("missing")], "/tmp", true).is_err());
+    }
+}

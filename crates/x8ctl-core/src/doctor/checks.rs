@@ -1,0 +1,1079 @@
+//! The checks themselves: each runs one board command (or an RPC call), reads what it
+//! printed and says what it means.
+
+use std::time::Duration;
+
+use super::parse;
+use super::{CheckCtx, CheckId, FIRMWARE_PATH, Finding, Fix, LATEST_H7_FIRMWARE};
+use crate::board::connect::{ConnectOptions, Session};
+use crate::board::identity;
+use crate::board::{Board, BoardError, Output};
+use crate::rpc::client::{CallOutcome, call_board};
+
+/// Separates the sections of a combined command's output (no shell metacharacters).
+const SEP: &str = "__x8ctl_sep__";
+
+/// Restart m4-proxy (it also re-reads /dev/x8h7_ui).
+const RESTART_M4_PROXY: &str = "systemctl restart m4-proxy";
+
+/// Load the x8h7 modules as stm32h7-program.service does at boot.
+const LOAD_MODULES: &str =
+    "/usr/arduino/extra/load_modules_pre.sh; /usr/arduino/extra/load_modules_post.sh";
+
+/// Run a check by id.
+pub(crate) fn run(id: CheckId, ctx: &CheckCtx) -> Finding {
+    match id {
+        CheckId::Identity => identity_check(ctx),
+        CheckId::Sudo => sudo(ctx),
+        CheckId::H7Boot => h7_boot(ctx),
+        CheckId::Modules => modules(ctx),
+        CheckId::H7Firmware => h7_firmware(ctx),
+        CheckId::X8h7Ui => x8h7_ui(ctx),
+        CheckId::M4Proxy => m4_proxy(ctx),
+        CheckId::Rpc => rpc(ctx),
+        CheckId::Docker => docker(ctx),
+        CheckId::Containers => containers(ctx),
+        CheckId::Disk => disk(ctx),
+        CheckId::Adb | CheckId::Board => Finding::fail("not a graph check", ""),
+    }
+}
+
+fn board_failed(e: &BoardError) -> Finding {
+    Finding::fail(e.to_string(), e.hint())
+}
+
+// The error is the check's finding itself, made once per check: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
+    ctx.board
+        .run(cmd, Some(ctx.timeout))
+        .map_err(|e| board_failed(&e))
+}
+
+/// The sections of `out` split at [`SEP`] lines (bytes, since the firmware bytes are binary).
+fn sections(out: &[u8]) -> Vec<Vec<u8>> {
+    let sep = SEP.as_bytes();
+    let mut parts = Vec::new();
+    let mut rest = out;
+    loop {
+        match rest.windows(sep.len()).position(|w| w == sep) {
+            Some(i) => {
+                parts.push(trim_newline_end(&rest[..i]).to_vec());
+                rest = trim_newline_start(&rest[i + sep.len()..]);
+            }
+            None => {
+                parts.push(rest.to_vec());
+                return parts;
+            }
+        }
+    }
+}
+
+fn trim_newline_start(mut b: &[u8]) -> &[u8] {
+    while let [b'\r' | b'\n', rest @ ..] = b {
+        b = rest;
+    }
+    b
+}
+
+fn trim_newline_end(mut b: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\r' | b'\n'] = b {
+        b = rest;
+    }
+    b
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// adb and board (run by the scheduler itself, since they make the board handle)
+
+pub(crate) fn adb_error(e: &BoardError) -> Finding {
+    match e {
+        BoardError::NoAdb { tried } if !tried.is_empty() => {
+            Finding::fail(format!("{e} (looked at {})", tried.join(", ")), e.hint())
+        }
+        _ => Finding::fail(e.to_string(), e.hint()),
+    }
+}
+
+pub(crate) fn adb_ok(session: &Session, opts: &ConnectOptions) -> Finding {
+    match session.server() {
+        Some(server) => {
+            let adb = match &server.adb_path {
+                Some(p) => format!("adb {}", p.display()),
+                None => "no adb executable found (the running server is used)".to_string(),
+            };
+            Finding::ok(format!("adb server at {}; {adb}", server.addr))
+        }
+        None if opts.virtual_board.is_some() => {
+            Finding::ok("direct ADB to the virtual X8 in this process")
+        }
+        None => Finding::ok(format!(
+            "direct ADB to {}",
+            opts.connect.as_deref().unwrap_or("?")
+        )),
+    }
+}
+
+pub(crate) fn board_error(e: &BoardError, session: &Session) -> Finding {
+    let mut f = Finding::fail(e.to_string(), e.hint());
+    for d in &session.devices {
+        f = f.detail(format!("attached: {}", d.label()));
+    }
+    f
+}
+
+pub(crate) fn board_round_trip(board: &Board) -> Finding {
+    match board.run("echo x8ctl-ok", Some(CheckId::Board.timeout())) {
+        Ok(o) if o.ok() && o.stdout_text().contains("x8ctl-ok") => Finding::ok(format!(
+            "{} attached and authorised ({})",
+            board.serial(),
+            board.transport().name()
+        )),
+        Ok(o) => Finding::fail(
+            format!(
+                "the board's shell does not work (exit {}): {}",
+                o.status,
+                o.text().trim()
+            ),
+            "replug the board; if it persists, reboot it",
+        ),
+        Err(e) => board_failed(&e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// identity
+
+/// The Arduino release of a Foundries build number (X8 image release notes).
+pub fn arduino_release(image_version: u32) -> Option<&'static str> {
+    Some(match image_version {
+        861 => "arduino-91.2",
+        846 => "arduino-91.1",
+        844 => "arduino-91",
+        822 => "arduino-88.94",
+        746 => "arduino-88.91",
+        719 => "arduino-88.7",
+        _ => return None,
+    })
+}
+
+fn release_text(v: (u32, u32, u32)) -> String {
+    format!("{}.{}.{}", v.0, v.1, v.2)
+}
+
+fn identity_check(ctx: &CheckCtx) -> Finding {
+    let id = match identity::read(&ctx.board) {
+        Ok(id) => id,
+        Err(e) => return board_failed(&e),
+    };
+    judge_identity(&id)
+}
+
+pub(crate) fn judge_identity(id: &identity::Identity) -> Finding {
+    if !id.is_x8() {
+        return Finding::fail(
+            format!(
+                "not a Portenta X8 (device-tree model: '{}')",
+                if id.model.is_empty() {
+                    "none"
+                } else {
+                    &id.model
+                }
+            ),
+            "pick the X8 with -s SERIAL (`x8ctl devices` lists them)",
+        );
+    }
+    let detail = |f: Finding| {
+        f.detail(format!("hostname: {}", id.hostname))
+            .detail(format!("model: {}", id.model))
+            .detail(format!("os: {}", id.os_name))
+    };
+    let Some(iv) = id.image_version else {
+        return detail(Finding::warn(
+            format!(
+                "{}: image version unknown (no IMAGE_VERSION in /etc/os-release)",
+                id.hostname
+            ),
+            "very old images lack IMAGE_VERSION: update the OS image (Arduino's \"Portenta X8 image update\" guide)",
+        ));
+    };
+    let rel = arduino_release(iv)
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    if iv < 719 {
+        return detail(Finding::warn(
+            format!("image {iv}{rel} is deprecated (older than 719 = arduino-88.7)"),
+            "update the board's OS image to a current release (Arduino's \"Portenta X8 image update\" guide)",
+        ));
+    }
+    let fw = id
+        .firmware_version
+        .as_deref()
+        .and_then(parse::firmware_release);
+    if iv == 861
+        && let Some(v) = fw
+        && v < LATEST_H7_FIRMWARE
+    {
+        return detail(Finding::warn(
+            format!(
+                "image 861 (arduino-91.2) with H7 firmware {}: RPC to the M4 is known to fail on this combination (forum.arduino.cc t/1286747)",
+                release_text(v)
+            ),
+            format!(
+                "install H7 firmware {} (`x8ctl flash-fw`), or update the OS image",
+                release_text(LATEST_H7_FIRMWARE)
+            ),
+        ));
+    }
+    detail(Finding::ok(format!("{}, image {iv}{rel}", id.hostname)))
+}
+
+// ---------------------------------------------------------------------------------------
+// sudo
+
+fn sudo(ctx: &CheckCtx) -> Finding {
+    match ctx.board.sudo_auth() {
+        Ok(auth) => Finding::ok(format!("works with {}", auth.describe())),
+        Err(e @ BoardError::Sudo(_)) => Finding::fail(
+            format!("{e}"),
+            "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio'); fixes need sudo",
+        ),
+        Err(e) => board_failed(&e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// stm32h7-program.service
+
+fn h7_boot(ctx: &CheckCtx) -> Finding {
+    let out = match sh(
+        ctx,
+        "systemctl show -p LoadState,ActiveState,SubState,Result stm32h7-program",
+    ) {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    judge_h7_boot(&parse::systemctl_show(&out.stdout_text()))
+}
+
+pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> Finding {
+    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
+    let state = format!(
+        "{}/{}{}",
+        get("ActiveState"),
+        get("SubState"),
+        match get("Result") {
+            "" | "success" => String::new(),
+            r => format!(", result {r}"),
+        }
+    );
+    let fix = Fix::root(
+        "run the boot-time H7 flasher again (loads the x8h7 modules, flashes the H7 if its firmware differs from the installed file)",
+        "systemctl restart stm32h7-program",
+    );
+    let logs = "read what it said: `x8ctl shell --root journalctl -u stm32h7-program`";
+    if get("LoadState") == "not-found" {
+        return Finding::fail(
+            "stm32h7-program.service is not installed",
+            "this image has no boot-time H7 flasher: is it a Portenta X8 image?",
+        );
+    }
+    match (get("ActiveState"), get("Result")) {
+        ("active", "success" | "") => Finding::ok(format!("ran at boot ({state})")),
+        ("activating", _) => Finding::warn(
+            format!("still running ({state}): the H7 may be being flashed"),
+            "wait a minute and run the doctor again",
+        ),
+        ("", _) => Finding::fail(
+            "systemctl did not report the unit's state",
+            "check `x8ctl shell systemctl status stm32h7-program`",
+        ),
+        _ => Finding::fail(format!("did not run successfully ({state})"), logs).with_fix(fix),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// x8h7 modules
+
+const REQUIRED_MODULES: [&str; 3] = ["x8h7_drv", "x8h7_h7", "x8h7_ui"];
+const OTHER_MODULES: [&str; 6] = [
+    "x8h7_can",
+    "x8h7_gpio",
+    "x8h7_adc",
+    "x8h7_rtc",
+    "x8h7_pwm",
+    "x8h7_uart",
+];
+
+fn modules(ctx: &CheckCtx) -> Finding {
+    let out = match sh(ctx, "lsmod") {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    if !out.ok() {
+        return Finding::fail(
+            format!("lsmod failed (exit {}): {}", out.status, out.text().trim()),
+            "check `x8ctl shell lsmod`",
+        );
+    }
+    judge_modules(&parse::lsmod_modules(&out.stdout_text()))
+}
+
+pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
+    let has = |m: &str| loaded.iter().any(|l| l == m);
+    let missing: Vec<&str> = REQUIRED_MODULES
+        .iter()
+        .copied()
+        .filter(|m| !has(m))
+        .collect();
+    let missing_other: Vec<&str> = OTHER_MODULES.iter().copied().filter(|m| !has(m)).collect();
+    let count = loaded.iter().filter(|m| m.starts_with("x8h7_")).count();
+    let fix = Fix::root(
+        "load the x8h7 kernel modules (as stm32h7-program.service does at boot)",
+        LOAD_MODULES,
+    );
+    if !missing.is_empty() {
+        return Finding::fail(
+            format!("not loaded: {}", missing.join(", ")),
+            "the modules are loaded at boot by stm32h7-program.service (they are blacklisted for udev): check it with `x8ctl shell --root journalctl -u stm32h7-program`, or reboot",
+        )
+        .with_fix(fix);
+    }
+    if !missing_other.is_empty() {
+        return Finding::warn(
+            format!(
+                "{count} x8h7 modules loaded; missing {}",
+                missing_other.join(", ")
+            ),
+            "RPC does not need them, but CAN/GPIO/ADC/RTC/PWM/UART do: reboot the board, or load them with `x8ctl shell --root /usr/arduino/extra/load_modules_post.sh`",
+        );
+    }
+    Finding::ok(format!("{count} x8h7 modules loaded"))
+}
+
+// ---------------------------------------------------------------------------------------
+// H7 firmware
+
+fn h7_firmware(ctx: &CheckCtx) -> Finding {
+    let cmd = format!(
+        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo {SEP}; \
+         if [ -e {f} ]; then echo present; else echo missing; fi; echo {SEP}; \
+         dd if={f} bs=1 skip={off} count=64 2>/dev/null",
+        f = FIRMWARE_PATH,
+        off = 0x40000,
+    );
+    let out = match sh(ctx, &cmd) {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    let parts = sections(&out.stdout);
+    let running_text = text(parts.first().map(Vec::as_slice).unwrap_or_default());
+    let present = parts.get(1).is_some_and(|p| text(p).trim() == "present");
+    let file_version = parts.get(2).and_then(|b| parse::firmware_version_bytes(b));
+    judge_firmware(running_text.trim(), present, file_version.as_deref())
+}
+
+fn program_fix() -> Fix {
+    Fix::root(
+        "flash the installed firmware file onto the H7 with program.sh, then restart m4-proxy",
+        format!("/usr/arduino/extra/program.sh; {RESTART_M4_PROXY}"),
+    )
+}
+
+pub(crate) fn judge_firmware(running: &str, present: bool, file: Option<&str>) -> Finding {
+    let first = running.lines().next().unwrap_or("").trim();
+    let unreadable = first.is_empty()
+        || first.starts_with("cat:")
+        || first.contains("No such file")
+        || first.contains("timed out");
+    if unreadable {
+        let why = if first.is_empty() { "empty" } else { first };
+        return Finding::fail(
+            format!("the H7 does not report its firmware version ({why})"),
+            "the H7 is not running a working firmware, or does not answer: flash the installed firmware again (`sudo /usr/arduino/extra/program.sh`), or install a known-good one with `x8ctl flash-fw`",
+        )
+        .with_fix(program_fix());
+    }
+    let latest = release_text(LATEST_H7_FIRMWARE);
+    if !present {
+        return Finding::fail(
+            format!("the H7 runs {first}, but no firmware file is installed at {FIRMWARE_PATH}"),
+            format!("install firmware {latest} with `x8ctl flash-fw`"),
+        );
+    }
+    let Some(file) = file else {
+        return Finding::fail(
+            format!(
+                "the H7 runs {first}; the installed file {FIRMWARE_PATH} has no version string at offset 0x40000 (not an STM32H747 M7 image?)"
+            ),
+            format!("install firmware {latest} with `x8ctl flash-fw`"),
+        );
+    };
+    if first != file {
+        return Finding::fail(
+            format!("the H7 runs {first}, but the installed firmware file is {file}"),
+            "the board flashes the installed file at the next boot; to do it now, run program.sh and restart m4-proxy (or reboot the board)",
+        )
+        .with_fix(program_fix())
+        .detail(format!("running on the H7: {first}"))
+        .detail(format!("installed file: {file} ({FIRMWARE_PATH})"));
+    }
+    match parse::firmware_release(first) {
+        Some(v) if v >= LATEST_H7_FIRMWARE => Finding::ok(format!(
+            "{first} on the H7 and installed (latest release: {latest})"
+        )),
+        Some(_) => Finding::warn(
+            format!("{first} on the H7 and installed, older than the latest release {latest}"),
+            format!(
+                "{latest} fixes RPC between Linux and the M4 (PR #58 rpc_fixes_2): install it with `x8ctl flash-fw`"
+            ),
+        ),
+        None => Finding::warn(
+            format!("{first} on the H7 and installed: a development build, not a release"),
+            format!("if RPC misbehaves, install the release {latest} with `x8ctl flash-fw`"),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// /dev/x8h7_ui
+
+fn x8h7_ui(ctx: &CheckCtx) -> Finding {
+    let out = match sh(
+        ctx,
+        "if [ -c /dev/x8h7_ui ]; then echo char; elif [ -e /dev/x8h7_ui ]; then echo other; else echo missing; fi",
+    ) {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    match out.stdout_text().trim() {
+        "char" => Finding::ok("present (character device)"),
+        "other" => Finding::ok("present"),
+        _ => Finding::fail(
+            "missing: m4-proxy cannot reach the M4 without it",
+            "the x8h7_ui module creates it: reload the modules or reboot the board",
+        )
+        .with_fix(Fix::root("load the x8h7 kernel modules", LOAD_MODULES)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// m4-proxy
+
+fn m4_proxy(ctx: &CheckCtx) -> Finding {
+    let cmd = format!(
+        "pidof m4_proxy; echo {SEP}; ss -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo {SEP}; systemctl show -p ActiveState,SubState,MainPID,NRestarts m4-proxy"
+    );
+    let out = match sh(ctx, &cmd) {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    let parts: Vec<String> = sections(&out.stdout).iter().map(|b| text(b)).collect();
+    let pids: Vec<u32> = parts
+        .first()
+        .map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let net = parts.get(1).map(String::as_str).unwrap_or("");
+    let mut ports = parse::ss_listening_ports(net);
+    if ports.is_empty() {
+        ports = parse::proc_net_tcp_listening_ports(net);
+    }
+    let unit = parse::systemctl_show(parts.get(2).map(String::as_str).unwrap_or(""));
+    judge_m4_proxy(&pids, &ports, &unit)
+}
+
+pub(crate) fn judge_m4_proxy(
+    pids: &[u32],
+    ports: &[u16],
+    unit: &std::collections::BTreeMap<String, String>,
+) -> Finding {
+    let get = |k: &str| unit.get(k).map(String::as_str).unwrap_or("?");
+    let unit_state = format!("systemctl: {}/{}", get("ActiveState"), get("SubState"));
+    let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
+    let logs = "then read `x8ctl shell --root journalctl -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
+    let listening = |p: u16| ports.contains(&p);
+    let missing: Vec<String> = [5000u16, 5001]
+        .iter()
+        .filter(|p| !listening(**p))
+        .map(|p| p.to_string())
+        .collect();
+    if pids.is_empty() {
+        let lie = if get("ActiveState") == "active" {
+            " (systemctl says active: RemainAfterExit hides that it exited)"
+        } else {
+            ""
+        };
+        return Finding::fail(
+            format!("not running: no m4_proxy process{lie}"),
+            format!("restart it: `sudo systemctl restart m4-proxy`; {logs}"),
+        )
+        .with_fix(fix)
+        .detail(unit_state);
+    }
+    let pid_text: Vec<String> = pids.iter().map(u32::to_string).collect();
+    if !missing.is_empty() {
+        return Finding::fail(
+            format!(
+                "m4_proxy runs (pid {}) but nothing listens on port {}",
+                pid_text.join(" "),
+                missing.join(" and ")
+            ),
+            format!("restart it: `sudo systemctl restart m4-proxy`; {logs}"),
+        )
+        .with_fix(fix)
+        .detail(unit_state);
+    }
+    Finding::ok(format!(
+        "pid {}, listening on 5000 and 5001",
+        pid_text.join(" ")
+    ))
+    .detail(unit_state)
+}
+
+// ---------------------------------------------------------------------------------------
+// RPC
+
+fn rpc(ctx: &CheckCtx) -> Finding {
+    let o = call_board(
+        &ctx.board,
+        "temperature",
+        Vec::new(),
+        Duration::from_secs(3),
+    );
+    judge_rpc(&o)
+}
+
+pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
+    let hint = o.hint().unwrap_or("").to_string();
+    match o {
+        CallOutcome::Answered { result, elapsed } => Finding::ok(format!(
+            "temperature = {result} (answered in {} ms)",
+            elapsed.as_millis()
+        )),
+        CallOutcome::M4Error { error } => Finding::warn(
+            format!(
+                "the M4 answered 'temperature' with an error: {error} (the chain works; the sketch does not bind 'temperature')"
+            ),
+            hint,
+        ),
+        CallOutcome::NotListening => {
+            Finding::fail("nothing listens on port 5001 on the board", hint)
+                .with_fix(Fix::root("restart m4-proxy", RESTART_M4_PROXY))
+        }
+        other => Finding::fail(other.to_string(), hint),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Docker
+
+fn docker(ctx: &CheckCtx) -> Finding {
+    let out = match sh(ctx, "docker info 2>&1") {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    judge_docker(out.status, &out.text())
+}
+
+pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
+    let version = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Server Version:"))
+        .map(|v| v.trim().to_string());
+    if status == 0
+        && let Some(v) = version
+    {
+        return Finding::ok(format!("daemon running (Docker {v})"));
+    }
+    if status == 127
+        || text.contains("command not found")
+        || text.contains("not found") && !text.contains("daemon")
+    {
+        return Finding::fail(
+            "docker is not installed on the board",
+            "this image has no Docker: use an Arduino X8 image",
+        );
+    }
+    if text.contains("permission denied") {
+        return Finding::fail(
+            "user fio may not use Docker (permission denied on the Docker socket)",
+            "add fio to the docker group: `x8ctl shell --root usermod -aG docker fio`, then reconnect",
+        );
+    }
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("Cannot connect") || l.starts_with("ERROR") || l.starts_with("error"))
+        .unwrap_or("no server version reported")
+        .to_string();
+    Finding::fail(
+        "the Docker daemon is not running",
+        "start it: `sudo systemctl restart docker`; if it fails, read `x8ctl shell --root journalctl -u docker`",
+    )
+    .with_fix(Fix::root("restart the Docker daemon", "systemctl restart docker"))
+    .detail(line)
+}
+
+// ---------------------------------------------------------------------------------------
+// containers
+
+/// The import failure of msgpack-rpc-python 0.4.1 (tornado 4.5) on Python 3.12+.
+const BACKPORTS_ERROR: &str = "No module named 'backports'";
+
+fn containers(ctx: &CheckCtx) -> Finding {
+    let out = match sh(ctx, "docker ps -a --format '{{json .}}'") {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    if !out.ok() {
+        return Finding::fail(
+            format!(
+                "docker ps failed (exit {}): {}",
+                out.status,
+                out.text().trim()
+            ),
+            "check `x8ctl shell docker ps -a`",
+        );
+    }
+    let mut cs = parse::docker_ps_json_lines(&out.stdout_text());
+    if cs.is_empty() {
+        return Finding::ok("no containers");
+    }
+    let names: Vec<String> = cs.iter().map(|c| c.name.clone()).collect();
+    let inspect = format!(
+        "docker inspect {} 2>/dev/null",
+        crate::board::quote::quote_words(&names)
+    );
+    if let Ok(o) = sh(ctx, &inspect) {
+        parse::merge_docker_inspect(&mut cs, &o.stdout_text());
+    }
+    let mut logs: Vec<(String, String)> = Vec::new();
+    for c in cs.iter().filter(|c| c.crash_looping() || c.failed()) {
+        let cmd = format!(
+            "docker logs --tail 40 {} 2>&1",
+            crate::board::quote::quote(&c.name)
+        );
+        if let Ok(o) = sh(ctx, &cmd) {
+            logs.push((c.name.clone(), o.text()));
+        }
+    }
+    judge_containers(&cs, &logs)
+}
+
+pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)]) -> Finding {
+    let log_of = |name: &str| {
+        logs.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or("")
+    };
+    let last_line = |name: &str| {
+        log_of(name)
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_string()
+    };
+    let running = cs.iter().filter(|c| c.state == "running").count();
+    let looping: Vec<&parse::Container> = cs.iter().filter(|c| c.crash_looping()).collect();
+    let failed: Vec<&parse::Container> = cs
+        .iter()
+        .filter(|c| c.failed() && !c.crash_looping())
+        .collect();
+    let mut details: Vec<String> = cs
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({}): {}{}",
+                c.name,
+                c.image,
+                c.status,
+                c.restart_count
+                    .map(|n| format!(", restarted {n} times"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if let Some(bad) = looping
+        .iter()
+        .chain(failed.iter())
+        .find(|c| log_of(&c.name).contains(BACKPORTS_ERROR))
+    {
+        details.push(format!("{}: {}", bad.name, last_line(&bad.name)));
+        let mut f = Finding::fail(
+            format!(
+                "{} cannot start: msgpack-rpc-python fails to import ({BACKPORTS_ERROR})",
+                bad.name
+            ),
+            "msgpack-rpc-python 0.4.1 needs tornado 4.5, which needs backports.ssl_match_hostname on Python 3.12+: pin `FROM python:3.11-alpine` in the Dockerfile, or add `backports.ssl_match_hostname` to requirements.txt; then rebuild (`docker compose up -d --build`)",
+        );
+        f.details = details;
+        return f;
+    }
+    if let Some(c) = looping.first() {
+        let names: Vec<&str> = looping.iter().map(|c| c.name.as_str()).collect();
+        details.push(format!("{}: {}", c.name, last_line(&c.name)));
+        let mut f = Finding::fail(
+            format!("crash-looping: {}", names.join(", ")),
+            format!(
+                "read why: `x8ctl shell docker logs --tail 50 {}`",
+                crate::board::quote::quote(&c.name)
+            ),
+        );
+        f.details = details;
+        return f;
+    }
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
+        let mut f = Finding::warn(
+            format!(
+                "{running} running; exited with an error: {}",
+                names.join(", ")
+            ),
+            format!(
+                "read why: `x8ctl shell docker logs --tail 50 {}`",
+                crate::board::quote::quote(&failed[0].name)
+            ),
+        );
+        f.details = details;
+        return f;
+    }
+    let mut f = Finding::ok(format!(
+        "{running} running, {} in all, none crash-looping",
+        cs.len()
+    ));
+    f.details = details;
+    f
+}
+
+// ---------------------------------------------------------------------------------------
+// disk
+
+fn disk(ctx: &CheckCtx) -> Finding {
+    let out = match sh(ctx, "df -P / /home/fio") {
+        Ok(o) => o,
+        Err(f) => return f,
+    };
+    let rows = parse::df_rows(&out.stdout_text());
+    if rows.is_empty() {
+        return Finding::fail(
+            format!(
+                "df printed nothing usable (exit {}): {}",
+                out.status,
+                out.text().trim()
+            ),
+            "check `x8ctl shell df -h`",
+        );
+    }
+    judge_disk(&rows)
+}
+
+fn human_kib(kib: u64) -> String {
+    let b = kib as f64 * 1024.0;
+    if b >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0))
+    } else {
+        format!("{:.0} MiB", b / (1024.0 * 1024.0))
+    }
+}
+
+pub(crate) fn judge_disk(rows: &[parse::DfRow]) -> Finding {
+    // `/` and `/home/fio` are usually the same file system: report each once.
+    let mut seen: Vec<(&str, &parse::DfRow)> = Vec::new();
+    for (path, row) in ["/", "/home/fio"].iter().zip(rows.iter()) {
+        if !seen.iter().any(|(_, r)| r.mounted_on == row.mounted_on) {
+            seen.push((path, row));
+        }
+    }
+    for row in rows.iter().skip(2) {
+        if !seen.iter().any(|(_, r)| r.mounted_on == row.mounted_on) {
+            seen.push((row.mounted_on.as_str(), row));
+        }
+    }
+    let text: Vec<String> = seen
+        .iter()
+        .map(|(p, r)| {
+            format!(
+                "{p}: {}% used, {} free",
+                r.use_percent,
+                human_kib(r.avail_kib)
+            )
+        })
+        .collect();
+    let summary = text.join("; ");
+    let hint = "free space: remove unused images and stopped containers (`x8ctl shell docker system prune`) and files in /home/fio";
+    const MIB: u64 = 1024;
+    if seen
+        .iter()
+        .any(|(_, r)| r.use_percent >= 98 || r.avail_kib < 50 * MIB)
+    {
+        return Finding::fail(format!("almost full: {summary}"), hint);
+    }
+    if seen
+        .iter()
+        .any(|(_, r)| r.use_percent >= 90 || r.avail_kib < 500 * MIB)
+    {
+        return Finding::warn(format!("getting full: {summary}"), hint);
+    }
+    Finding::ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Status;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn sections_split_binary_output() {
+        let out = b"0.0.5\n__x8ctl_sep__\r\npresent\n__x8ctl_sep__\n0.0.5\0\xff\n__x8ctl_sep__";
+        let p = sections(out);
+        assert_eq!(p[0], b"0.0.5");
+        assert_eq!(p[1], b"present");
+        assert_eq!(p[2], b"0.0.5\0\xff");
+        assert_eq!(p[3], b"");
+        assert_eq!(sections(b"").len(), 1);
+    }
+
+    #[test]
+    fn identity_verdicts() {
+        let mut id = identity::Identity {
+            hostname: "portenta-x8-1".into(),
+            model: "Arduino i.MX8MM Portenta X8 board".into(),
+            image_version: Some(861),
+            firmware_version: Some("0.0.5".into()),
+            ..Default::default()
+        };
+        assert_eq!(judge_identity(&id).status, Status::Ok);
+        assert!(judge_identity(&id).summary.contains("arduino-91.2"));
+        id.firmware_version = Some("0.0.4".into());
+        let f = judge_identity(&id);
+        assert_eq!(f.status, Status::Warn);
+        assert!(f.summary.contains("t/1286747"));
+        id.image_version = Some(600);
+        assert!(judge_identity(&id).summary.contains("deprecated"));
+        id.image_version = None;
+        assert_eq!(judge_identity(&id).status, Status::Warn);
+        id.model = "Raspberry Pi".into();
+        assert_eq!(judge_identity(&id).status, Status::Fail);
+    }
+
+    #[test]
+    fn h7_boot_verdicts() {
+        let ok = map(&[
+            ("LoadState", "loaded"),
+            ("ActiveState", "active"),
+            ("SubState", "exited"),
+            ("Result", "success"),
+        ]);
+        assert_eq!(judge_h7_boot(&ok).status, Status::Ok);
+        let failed = map(&[
+            ("LoadState", "loaded"),
+            ("ActiveState", "failed"),
+            ("SubState", "failed"),
+            ("Result", "exit-code"),
+        ]);
+        let f = judge_h7_boot(&failed);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.fix.is_some());
+        assert_eq!(
+            judge_h7_boot(&map(&[("LoadState", "not-found")])).status,
+            Status::Fail
+        );
+        assert_eq!(judge_h7_boot(&map(&[])).status, Status::Fail);
+    }
+
+    #[test]
+    fn module_verdicts() {
+        let all: Vec<String> = REQUIRED_MODULES
+            .iter()
+            .chain(OTHER_MODULES.iter())
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(judge_modules(&all).status, Status::Ok);
+        assert_eq!(judge_modules(&all[..3]).status, Status::Warn);
+        let f = judge_modules(&all[1..]);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("x8h7_drv"));
+        assert!(f.fix.is_some());
+    }
+
+    #[test]
+    fn firmware_verdicts() {
+        assert_eq!(
+            judge_firmware("0.0.5", true, Some("0.0.5")).status,
+            Status::Ok
+        );
+        let f = judge_firmware("0.0.5", true, Some("0.0.4"));
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.fix.unwrap().command.contains("program.sh"));
+        assert_eq!(
+            judge_firmware("0.0.4", true, Some("0.0.4")).status,
+            Status::Warn
+        );
+        assert_eq!(
+            judge_firmware(
+                "0.0.5-next-53df799-20250314:072359",
+                true,
+                Some("0.0.5-next-53df799-20250314:072359")
+            )
+            .status,
+            Status::Ok
+        );
+        assert_eq!(
+            judge_firmware("dev Jan 1 2025", true, Some("dev Jan 1 2025")).status,
+            Status::Warn
+        );
+        assert_eq!(
+            judge_firmware(
+                "cat: /sys/kernel/x8h7_firmware/version: Connection timed out",
+                true,
+                Some("0.0.5")
+            )
+            .status,
+            Status::Fail
+        );
+        assert_eq!(judge_firmware("", true, None).status, Status::Fail);
+        assert_eq!(judge_firmware("0.0.5", false, None).status, Status::Fail);
+        assert_eq!(judge_firmware("0.0.5", true, None).status, Status::Fail);
+    }
+
+    #[test]
+    fn m4_proxy_verdicts() {
+        let active = map(&[("ActiveState", "active"), ("SubState", "running")]);
+        assert_eq!(
+            judge_m4_proxy(&[512], &[22, 5000, 5001], &active).status,
+            Status::Ok
+        );
+        let f = judge_m4_proxy(
+            &[],
+            &[22],
+            &map(&[("ActiveState", "active"), ("SubState", "exited")]),
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("RemainAfterExit"));
+        assert_eq!(f.fix.unwrap().command, "systemctl restart m4-proxy");
+        let f = judge_m4_proxy(&[512], &[5000], &active);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("5001"));
+    }
+
+    #[test]
+    fn rpc_verdicts() {
+        use crate::rpc::msgpack::Value;
+        let ok = CallOutcome::Answered {
+            result: Value::UInt(100),
+            elapsed: Duration::from_millis(3),
+        };
+        assert_eq!(judge_rpc(&ok).status, Status::Ok);
+        assert!(judge_rpc(&ok).summary.contains("100"));
+        let e = CallOutcome::M4Error {
+            error: Value::Str("rpclib: server could not find function 'temperature'".into()),
+        };
+        assert_eq!(judge_rpc(&e).status, Status::Warn);
+        let n = CallOutcome::NoAnswer {
+            elapsed: Duration::from_millis(1000),
+        };
+        let f = judge_rpc(&n);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.hint.unwrap().contains("M4"));
+        assert_eq!(judge_rpc(&CallOutcome::NotListening).status, Status::Fail);
+    }
+
+    #[test]
+    fn docker_verdicts() {
+        let up = "Client:\n Version: 24.0.9\nServer:\n Containers: 0\n Server Version: 24.0.9\n";
+        assert_eq!(judge_docker(0, up).status, Status::Ok);
+        let down = "Client:\n Version:    24.0.9\n\nServer:\nERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\nerrors pretty printing info\n";
+        let f = judge_docker(1, down);
+        assert_eq!(f.status, Status::Fail);
+        assert_eq!(f.fix.unwrap().command, "systemctl restart docker");
+        assert_eq!(
+            judge_docker(127, "bash: docker: command not found").status,
+            Status::Fail
+        );
+        assert!(
+            judge_docker(
+                1,
+                "permission denied while trying to connect to the Docker daemon socket"
+            )
+            .summary
+            .contains("fio")
+        );
+    }
+
+    #[test]
+    fn container_verdicts() {
+        let c = |name: &str, state: &str, status: &str| parse::Container {
+            name: name.into(),
+            image: "img".into(),
+            status: status.into(),
+            state: state.into(),
+            restart_count: None,
+            exit_code: None,
+        };
+        assert_eq!(judge_containers(&[], &[]).status, Status::Ok);
+        let up = c("a", "running", "Up 3 minutes");
+        assert_eq!(
+            judge_containers(std::slice::from_ref(&up), &[]).status,
+            Status::Ok
+        );
+        let looping = c("sensors", "restarting", "Restarting (1) 2 seconds ago");
+        let f = judge_containers(&[up.clone(), looping.clone()], &[]);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("sensors"));
+        let logs = vec![(
+            "sensors".to_string(),
+            "Traceback...\nModuleNotFoundError: No module named 'backports'\n".to_string(),
+        )];
+        let f = judge_containers(&[up.clone(), looping], &logs);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.hint.unwrap().contains("python:3.11-alpine"));
+        let exited = c("old", "exited", "Exited (2) 1 hour ago");
+        assert_eq!(judge_containers(&[up, exited], &[]).status, Status::Warn);
+    }
+
+    #[test]
+    fn disk_verdicts() {
+        let row = |pct: u8, avail: u64, mp: &str| parse::DfRow {
+            filesystem: "/dev/mmcblk2p2".into(),
+            total_kib: 15_000_000,
+            used_kib: 0,
+            avail_kib: avail,
+            use_percent: pct,
+            mounted_on: mp.into(),
+        };
+        let f = judge_disk(&[row(31, 10_000_000, "/"), row(31, 10_000_000, "/")]);
+        assert_eq!(f.status, Status::Ok);
+        assert!(
+            !f.summary.contains("/home/fio"),
+            "one file system once: {}",
+            f.summary
+        );
+        assert_eq!(
+            judge_disk(&[row(93, 1_000_000, "/"), row(93, 1_000_000, "/")]).status,
+            Status::Warn
+        );
+        assert_eq!(
+            judge_disk(&[row(31, 10_000_000, "/"), row(100, 0, "/home")]).status,
+            Status::Fail
+        );
+    }
+}

@@ -1,0 +1,1161 @@
+//! The flash pipeline of `x8ctl flash-fw`: put a checked STM32H7 firmware image on the
+//! board so that it ends either on the new, verified firmware or back on the old one.
+//!
+//! Steps, each reported through [`FlashEvent`] as it runs:
+//! sudo → versions (running from sysfs, installed file) → push to /home/fio/.x8ctl and
+//! verify its sha256 there → back up the installed image (kept in /home/fio/.x8ctl) →
+//! remount /usr rw → install (`sudo cp`) and verify by sha256 → remount /usr ro (always,
+//! even on failure or interrupt) → program.sh, judged by OpenOCD's lines (it exits 0 even
+//! when it failed) → read the version back from the H7 → restart m4-proxy → RPC check on
+//! port 5001. If anything fails after the install, the backup is restored the same way and
+//! program.sh runs again; the error then says both what failed and what the board runs.
+//!
+//! The library never prints; the CLI renders the events and the result.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::board::quote::quote;
+use crate::board::transfer::{self, PushOptions, TransferEvent};
+use crate::board::{Board, BoardError};
+use crate::doctor::parse::firmware_release;
+use crate::firmware::image::ImageInfo;
+use crate::rpc::client::{CallOutcome, call_board};
+
+/// The installed image (the real file; /usr/arduino/extra/STM32H747AII6_CM7.bin links to it).
+pub const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
+pub const PROGRAM_SH: &str = "/usr/arduino/extra/program.sh";
+pub const SYSFS_VERSION: &str = "/sys/kernel/x8h7_firmware/version";
+/// x8ctl's folder on the board: the pushed image and the backups live here.
+pub const WORK_DIR: &str = "/home/fio/.x8ctl";
+/// Where the new image is pushed.
+pub const UPLOAD: &str = "/home/fio/.x8ctl/STM32H747AII6_CM7.new.bin";
+
+/// One step of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Sudo,
+    Versions,
+    Push,
+    Backup,
+    RemountRw,
+    Install,
+    RemountRo,
+    Program,
+    ReadBack,
+    RestartProxy,
+    RpcCheck,
+    Rollback,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Sudo => "sudo",
+            Step::Versions => "versions",
+            Step::Push => "push",
+            Step::Backup => "backup",
+            Step::RemountRw => "remount-rw",
+            Step::Install => "install",
+            Step::RemountRo => "remount-ro",
+            Step::Program => "program",
+            Step::ReadBack => "read-back",
+            Step::RestartProxy => "restart-m4-proxy",
+            Step::RpcCheck => "rpc-check",
+            Step::Rollback => "rollback",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Sudo => "find sudo on the board",
+            Step::Versions => "read the running and installed firmware versions",
+            Step::Push => "push the image and verify its sha256 on the board",
+            Step::Backup => "back up the installed image",
+            Step::RemountRw => "remount /usr read-write",
+            Step::Install => "install the image and verify it",
+            Step::RemountRo => "remount /usr read-only",
+            Step::Program => "program the H7 (program.sh / OpenOCD)",
+            Step::ReadBack => "read the version back from the H7",
+            Step::RestartProxy => "restart m4-proxy",
+            Step::RpcCheck => "RPC health check (temperature on port 5001)",
+            Step::Rollback => "restore the previous firmware",
+        }
+    }
+}
+
+/// What the pipeline reports while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlashEvent {
+    Started(Step),
+    Done {
+        step: Step,
+        summary: String,
+    },
+    Failed {
+        step: Step,
+        error: String,
+    },
+    /// Bytes of the push so far, of `total`.
+    Bytes {
+        done: u64,
+        total: u64,
+    },
+    /// A line program.sh / OpenOCD printed.
+    BoardLine {
+        step: Step,
+        line: String,
+    },
+}
+
+/// How sure we are about the board's state at the end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum BoardState {
+    /// Nothing on the board changed (the firmware and /usr are as before).
+    Unchanged { version: Option<String> },
+    /// The new firmware runs, verified.
+    New { version: String },
+    /// The previous firmware was restored and verified.
+    RolledBack { version: String },
+    /// The restore did not work: the board needs attention.
+    RollbackFailed { detail: String },
+}
+
+impl BoardState {
+    pub fn describe(&self) -> String {
+        match self {
+            BoardState::Unchanged { version: Some(v) } => {
+                format!("nothing on the board changed; the H7 still runs {v}")
+            }
+            BoardState::Unchanged { version: None } => "nothing on the board changed".into(),
+            BoardState::New { version } => {
+                format!("the H7 runs the new firmware {version}, verified")
+            }
+            BoardState::RolledBack { version } => {
+                format!("rolled back: the H7 runs the previous firmware {version} again, verified")
+            }
+            BoardState::RollbackFailed { detail } => format!("rollback failed: {detail}"),
+        }
+    }
+}
+
+/// Why the flash did not finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailKind {
+    /// Talking to the board failed (push cut, no space, sudo, ...).
+    Board,
+    /// The image is older than or the same as what runs, and --force was not given.
+    Refused,
+    /// program.sh, the version read-back or the RPC check said no.
+    Check,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// A flash that did not finish, with the board's final state.
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize)]
+#[error("{step_name}: {message}")]
+pub struct FlashError {
+    pub step: Step,
+    step_name: &'static str,
+    pub kind: FailKind,
+    /// What happened, in the board's own words where there are any.
+    pub message: String,
+    /// What to do next.
+    pub hint: String,
+    /// The board's output that shows the failure (OpenOCD's error lines).
+    pub board_lines: Vec<String>,
+    pub state: BoardState,
+    /// Whether /usr was left read-only (it always should be).
+    pub usr_read_only: bool,
+}
+
+impl FlashError {
+    fn new(
+        step: Step,
+        kind: FailKind,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Box<Self> {
+        Box::new(FlashError {
+            step,
+            step_name: step.name(),
+            kind,
+            message: message.into(),
+            hint: hint.into(),
+            board_lines: Vec::new(),
+            state: BoardState::Unchanged { version: None },
+            usr_read_only: true,
+        })
+    }
+
+    /// A failure of x8ctl itself (the board's state is not known).
+    pub fn internal(message: &str) -> Box<Self> {
+        let mut e = FlashError::new(
+            Step::Sudo,
+            FailKind::Board,
+            message,
+            "please report this; check the board with `x8ctl doctor`",
+        );
+        e.state = BoardState::RollbackFailed {
+            detail: "unknown: x8ctl stopped unexpectedly".into(),
+        };
+        e
+    }
+
+    fn board(step: Step, e: BoardError) -> Box<Self> {
+        let hint = e.hint();
+        FlashError::new(step, FailKind::Board, e.to_string(), hint)
+    }
+}
+
+/// Options of a flash.
+#[derive(Debug, Clone, Default)]
+pub struct FlashOptions {
+    /// Flash an older version, or the one that already runs.
+    pub force: bool,
+    /// Read the board, plan, change nothing.
+    pub dry_run: bool,
+}
+
+/// One planned step with the exact board commands (root ones shown as `sudo CMD`, without
+/// the password plumbing).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedStep {
+    pub step: Step,
+    pub title: &'static str,
+    pub commands: Vec<String>,
+}
+
+/// What a finished (or dry) run found and did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FlashReport {
+    pub serial: String,
+    pub image_version: String,
+    pub image_sha256: String,
+    /// The version the H7 ran before.
+    pub running_before: Option<String>,
+    /// The version of the installed file before.
+    pub installed_before: Option<String>,
+    /// Where the previous image was kept on the board.
+    pub backup: Option<String>,
+    /// The H7's version at the end.
+    pub running_after: Option<String>,
+    /// The RPC check's answer.
+    pub rpc: Option<String>,
+    /// program.sh's lines.
+    pub program_output: Vec<String>,
+    /// Only for --dry-run.
+    pub plan: Vec<PlannedStep>,
+    pub dry_run: bool,
+    pub elapsed_ms: u64,
+}
+
+/// The image to flash: its checked facts and the local file holding it.
+#[derive(Debug, Clone)]
+pub struct FlashImage<'a> {
+    pub path: &'a Path,
+    pub info: &'a ImageInfo,
+}
+
+/// The board commands of each step, for --dry-run and for reading along.
+pub fn plan(image: &ImageInfo, backup: &str) -> Vec<PlannedStep> {
+    let p = |step: Step, commands: Vec<String>| PlannedStep {
+        step,
+        title: step.title(),
+        commands,
+    };
+    vec![
+        p(Step::Sudo, vec!["sudo true".into()]),
+        p(
+            Step::Versions,
+            vec![cat_version_cmd(), installed_version_cmd(INSTALLED)],
+        ),
+        p(
+            Step::Push,
+            vec![
+                format!("mkdir -p {}", quote(WORK_DIR)),
+                format!("adb push (sync) {} bytes -> {UPLOAD}", image.size),
+                format!("sha256sum {}   # want {}", quote(UPLOAD), image.sha256),
+            ],
+        ),
+        p(
+            Step::Backup,
+            vec![
+                format!("cp {} {}", quote(INSTALLED), quote(backup)),
+                format!("sha256sum {} {}", quote(INSTALLED), quote(backup)),
+            ],
+        ),
+        p(
+            Step::RemountRw,
+            vec!["sudo mount -o remount,rw /usr".into()],
+        ),
+        p(
+            Step::Install,
+            vec![
+                format!("sudo {}", install_cmd(UPLOAD)),
+                format!("sha256sum {}", quote(INSTALLED)),
+            ],
+        ),
+        p(
+            Step::RemountRo,
+            vec!["sudo mount -o remount,ro /usr".into()],
+        ),
+        p(Step::Program, vec![format!("sudo {PROGRAM_SH}")]),
+        p(
+            Step::ReadBack,
+            vec![format!("{}   # want {}", cat_version_cmd(), image.version)],
+        ),
+        p(
+            Step::RestartProxy,
+            vec!["sudo systemctl restart m4-proxy".into()],
+        ),
+        p(
+            Step::RpcCheck,
+            vec!["tcp:5001 <- [0, msgid, \"temperature\", []]".into()],
+        ),
+    ]
+}
+
+fn cat_version_cmd() -> String {
+    format!("cat {SYSFS_VERSION}")
+}
+
+fn installed_version_cmd(path: &str) -> String {
+    format!(
+        "dd if={} bs=1 skip=262144 count=64 2>/dev/null | strings | head -n1",
+        quote(path)
+    )
+}
+
+fn install_cmd(from: &str) -> String {
+    format!("cp {} {} && sync", quote(from), quote(INSTALLED))
+}
+
+/// A version as a file-name part.
+fn file_part(v: &str) -> String {
+    let s: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if s.is_empty() { "unknown".into() } else { s }
+}
+
+/// Where the installed image of version `v` is kept.
+pub fn backup_path(v: Option<&str>) -> String {
+    format!(
+        "{WORK_DIR}/STM32H747AII6_CM7.backup-{}.bin",
+        file_part(v.unwrap_or("unknown"))
+    )
+}
+
+/// How program.sh went, judged by its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgramVerdict {
+    /// Flash already matched ("is programmed/updated, exiting").
+    AlreadyMatched,
+    /// Programmed and verified (`** Verified OK **` and `** Resetting Target **`).
+    Programmed,
+    /// Failed: the lines that say so.
+    Failed(Vec<String>),
+    /// Neither success nor failure markers.
+    Unclear,
+}
+
+/// Judge program.sh's output: success = "programmed/updated, exiting" or (`** Verified OK **`
+/// and `** Resetting Target **`); failure = any `Failed **`, `Error:` after the programming
+/// started, or `init failed`. The first `flash verify_image` failing is how program.sh
+/// decides to program, so its `Error: verify failed` line before "starting programming
+/// procedure" is not a failure.
+pub fn judge_program(text: &str) -> ProgramVerdict {
+    let mut programming = false;
+    let mut errors = Vec::new();
+    let mut verified = false;
+    let mut reset = false;
+    let mut matched = false;
+    for line in text.lines() {
+        let l = line.trim_end_matches('\r');
+        if l.contains("starting programming procedure") {
+            programming = true;
+            continue;
+        }
+        if l.contains("is programmed/updated, exiting") {
+            matched = true;
+        }
+        if l.contains("** Verified OK **") {
+            verified = true;
+        }
+        if l.contains("** Resetting Target **") {
+            reset = true;
+        }
+        let bad = l.contains("Failed **")
+            || l.contains("init failed")
+            || (programming && l.contains("Error:"))
+            || (!programming && l.contains("Error:") && !l.contains("verify failed"));
+        if bad {
+            errors.push(l.to_string());
+        }
+    }
+    if !errors.is_empty() {
+        return ProgramVerdict::Failed(errors);
+    }
+    if matched {
+        return ProgramVerdict::AlreadyMatched;
+    }
+    if verified && reset {
+        return ProgramVerdict::Programmed;
+    }
+    ProgramVerdict::Unclear
+}
+
+/// Is `image` older than `running`? Only when both have a release number.
+fn is_older(image: &str, running: &str) -> bool {
+    match (firmware_release(image), firmware_release(running)) {
+        (Some(a), Some(b)) => a < b,
+        _ => false,
+    }
+}
+
+struct Pipeline<'a> {
+    board: &'a Board,
+    on: &'a (dyn Fn(FlashEvent) + Sync),
+    interrupt: &'a AtomicBool,
+    usr_rw: bool,
+    report: FlashReport,
+}
+
+type StepResult<T> = Result<T, Box<FlashError>>;
+
+impl Pipeline<'_> {
+    fn started(&self, s: Step) {
+        (self.on)(FlashEvent::Started(s));
+    }
+    fn done(&self, step: Step, summary: impl Into<String>) {
+        (self.on)(FlashEvent::Done {
+            step,
+            summary: summary.into(),
+        });
+    }
+    fn failed(&self, e: &FlashError) {
+        (self.on)(FlashEvent::Failed {
+            step: e.step,
+            error: e.message.clone(),
+        });
+    }
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
+    }
+
+    fn user(&self, step: Step, cmd: &str) -> StepResult<String> {
+        self.board
+            .run_ok(cmd, step.title())
+            .map(|o| o.stdout_text())
+            .map_err(|e| FlashError::board(step, e))
+    }
+
+    fn root(&self, step: Step, cmd: &str) -> StepResult<String> {
+        let o = self
+            .board
+            .run_root(cmd, Some(crate::board::DEFAULT_TIMEOUT))
+            .map_err(|e| FlashError::board(step, e))?;
+        if o.ok() {
+            Ok(o.stdout_text())
+        } else {
+            Err(FlashError::new(
+                step,
+                FailKind::Board,
+                format!(
+                    "`sudo {cmd}` failed on the board (exit {}): {}",
+                    o.status,
+                    o.text().trim()
+                ),
+                "read the board's message above; `x8ctl doctor` checks the board",
+            ))
+        }
+    }
+
+    fn sha256_of(&self, step: Step, path: &str) -> StepResult<Option<String>> {
+        let m = transfer::remote_hashes(self.board, &[path.to_string()])
+            .map_err(|e| FlashError::board(step, e))?;
+        Ok(m.get(path).cloned())
+    }
+
+    /// The running version, or the error text the read gave.
+    fn running_version(&self, step: Step) -> StepResult<Result<String, String>> {
+        let o = self
+            .board
+            .run(
+                &format!("{} 2>&1", cat_version_cmd()),
+                Some(Duration::from_secs(20)),
+            )
+            .map_err(|e| FlashError::board(step, e))?;
+        let t = o.stdout_text().trim().to_string();
+        if o.ok() && !t.is_empty() {
+            Ok(Ok(t.lines().next().unwrap_or("").to_string()))
+        } else if t.is_empty() {
+            Ok(Err("the H7 did not report a version (empty)".into()))
+        } else {
+            Ok(Err(t))
+        }
+    }
+
+    fn remount(&mut self, rw: bool) -> StepResult<()> {
+        let step = if rw { Step::RemountRw } else { Step::RemountRo };
+        self.started(step);
+        let mode = if rw { "rw" } else { "ro" };
+        // Mark it writable before trying, so a half-done remount is undone too.
+        if rw {
+            self.usr_rw = true;
+        }
+        self.root(step, &format!("mount -o remount,{mode} /usr"))?;
+        if !rw {
+            self.usr_rw = false;
+        }
+        self.done(
+            step,
+            format!("/usr is {}", if rw { "read-write" } else { "read-only" }),
+        );
+        Ok(())
+    }
+
+    /// Remount /usr read-only if it may be writable; returns an error text when that failed.
+    fn ensure_ro(&mut self) -> Option<String> {
+        if !self.usr_rw {
+            return None;
+        }
+        // Try twice: a slow board may time out once.
+        let mut last = None;
+        for _ in 0..2 {
+            match self.remount(false) {
+                Ok(()) => return None,
+                Err(e) => {
+                    self.failed(&e);
+                    last = Some(e.message);
+                }
+            }
+        }
+        last
+    }
+
+    /// cp `from` over the installed image between rw and ro remounts; verify sha256.
+    fn install(&mut self, step: Step, from: &str, want_sha: &str) -> StepResult<()> {
+        self.started(step);
+        if let Err(e) = self.remount(true) {
+            // A half-done remount is undone too.
+            let _ = self.ensure_ro();
+            return Err(e);
+        }
+        let r = (|| {
+            self.root(step, &install_cmd(from))?;
+            match self.sha256_of(step, INSTALLED)? {
+                Some(h) if h == want_sha => Ok(()),
+                Some(h) => Err(FlashError::new(
+                    step,
+                    FailKind::Check,
+                    format!("the installed file's sha256 is {h}, not {want_sha}"),
+                    "the copy on the board is damaged: check free space and the eMMC (`dmesg`)",
+                )),
+                None => Err(FlashError::new(
+                    step,
+                    FailKind::Check,
+                    format!("{INSTALLED} is missing after the copy"),
+                    "check the board's /usr with `x8ctl shell ls -l /usr/lib/firmware/arduino/stm32h7-fw`",
+                )),
+            }
+        })();
+        let ro = self.ensure_ro();
+        match (r, ro) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Some(msg)) => Err(FlashError::new(
+                Step::RemountRo,
+                FailKind::Board,
+                msg,
+                "run `sudo mount -o remount,ro /usr` on the board",
+            )),
+            (Ok(()), None) => {
+                let what = if step == Step::Rollback {
+                    "the backup is installed again and verified"
+                } else {
+                    "installed and verified"
+                };
+                self.done(
+                    step,
+                    format!("{what} (sha256 {})", &want_sha[..12.min(want_sha.len())]),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Run program.sh and judge it.
+    fn program(&mut self, step: Step) -> StepResult<ProgramVerdict> {
+        self.started(step);
+        struct Lines<'a> {
+            buf: Vec<u8>,
+            all: Vec<String>,
+            on: &'a (dyn Fn(FlashEvent) + Sync),
+            step: Step,
+        }
+        impl Lines<'_> {
+            fn flush_lines(&mut self, all: bool) {
+                while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = self.buf.drain(..=i).collect();
+                    self.emit(&line[..line.len() - 1]);
+                }
+                if all && !self.buf.is_empty() {
+                    let rest = std::mem::take(&mut self.buf);
+                    self.emit(&rest);
+                }
+            }
+            fn emit(&mut self, l: &[u8]) {
+                let s = String::from_utf8_lossy(l)
+                    .trim_end_matches('\r')
+                    .to_string();
+                (self.on)(FlashEvent::BoardLine {
+                    step: self.step,
+                    line: s.clone(),
+                });
+                self.all.push(s);
+            }
+        }
+        impl std::io::Write for Lines<'_> {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.buf.extend_from_slice(b);
+                self.flush_lines(false);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Lines {
+            buf: Vec::new(),
+            all: Vec::new(),
+            on: self.on,
+            step,
+        };
+        let mut err: Vec<u8> = Vec::new();
+        let status = self
+            .board
+            .run_root_streaming(
+                &format!("{PROGRAM_SH} 2>&1"),
+                &mut out,
+                &mut err,
+                Some(Duration::from_secs(300)),
+                "program.sh",
+            )
+            .map_err(|e| FlashError::board(step, e))?;
+        let _ = std::io::Write::write_all(&mut out, &err);
+        out.flush_lines(true);
+        let text = out.all.join("\n");
+        self.report.program_output = out.all;
+        let _ = status; // program.sh always exits 0: judged by its lines.
+        Ok(judge_program(&text))
+    }
+
+    /// program.sh then the sysfs read-back, expecting `want`.
+    fn program_and_check(&mut self, want: &str) -> StepResult<String> {
+        let verdict = self.program(Step::Program)?;
+        match &verdict {
+            ProgramVerdict::Failed(lines) => {
+                let mut e = FlashError::new(
+                    Step::Program,
+                    FailKind::Check,
+                    format!(
+                        "program.sh exited 0, but OpenOCD says: {}",
+                        lines.last().map(String::as_str).unwrap_or("failed")
+                    ),
+                    "OpenOCD could not program the H7 over SWD: reboot the X8 (the boot-time flasher retries) and run flash-fw again; if it keeps failing, power-cycle the board",
+                );
+                e.board_lines = lines.clone();
+                return Err(e);
+            }
+            ProgramVerdict::Unclear => {
+                return Err(FlashError::new(
+                    Step::Program,
+                    FailKind::Check,
+                    "program.sh printed neither OpenOCD's success nor its failure lines",
+                    "run `sudo /usr/arduino/extra/program.sh` on the board and read its output",
+                ));
+            }
+            ProgramVerdict::AlreadyMatched => {
+                self.done(Step::Program, "the H7's flash already matches the image")
+            }
+            ProgramVerdict::Programmed => self.done(
+                Step::Program,
+                "programmed: ** Verified OK **, ** Resetting Target **",
+            ),
+        }
+        self.started(Step::ReadBack);
+        // The H7 may take a moment after its reset.
+        let mut last = Err(String::new());
+        for i in 0..5 {
+            last = self.running_version(Step::ReadBack)?;
+            if last.as_deref() == Ok(want) {
+                break;
+            }
+            if i < 4 {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        }
+        match last {
+            Ok(v) if v == want => {
+                self.done(Step::ReadBack, format!("the H7 reports {v}"));
+                Ok(v)
+            }
+            Ok(v) => Err(FlashError::new(
+                Step::ReadBack,
+                FailKind::Check,
+                format!("the H7 reports {v}, not {want}"),
+                "the H7 did not take the image: reboot the X8 and check `cat /sys/kernel/x8h7_firmware/version`",
+            )),
+            Err(t) => Err(FlashError::new(
+                Step::ReadBack,
+                FailKind::Check,
+                format!("the H7 does not answer after programming: {t}"),
+                "the H7 does not boot this image",
+            )),
+        }
+    }
+
+    fn check_interrupt(&self, step: Step) -> StepResult<()> {
+        if self.interrupted() {
+            return Err(FlashError::new(
+                step,
+                FailKind::Interrupted,
+                format!("interrupted (Ctrl-C) before: {}", step.title()),
+                "run flash-fw again when you are ready",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Flash `image` onto `board`. `interrupt` is checked between steps (the CLI sets it on
+/// Ctrl-C); an interrupt unwinds through the same rollback as a failure.
+pub fn flash(
+    board: &Board,
+    image: &FlashImage,
+    opts: &FlashOptions,
+    interrupt: &AtomicBool,
+    on: &(dyn Fn(FlashEvent) + Sync),
+) -> Result<FlashReport, Box<FlashError>> {
+    let started = Instant::now();
+    let mut p = Pipeline {
+        board,
+        on,
+        interrupt,
+        usr_rw: false,
+        report: FlashReport {
+            serial: board.serial().to_string(),
+            image_version: image.info.version.clone(),
+            image_sha256: image.info.sha256.clone(),
+            dry_run: opts.dry_run,
+            ..FlashReport::default()
+        },
+    };
+    let r = run(&mut p, image, opts);
+    p.report.elapsed_ms = started.elapsed().as_millis() as u64;
+    r.map(|()| p.report)
+}
+
+fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<()> {
+    let info = image.info;
+    // 1. sudo
+    p.started(Step::Sudo);
+    let auth = p
+        .board
+        .sudo_auth()
+        .map_err(|e| FlashError::board(Step::Sudo, e))
+        .inspect_err(|e| p.failed(e))?;
+    p.done(Step::Sudo, format!("sudo works with {}", auth.describe()));
+
+    // 2. versions
+    p.check_interrupt(Step::Versions)?;
+    p.started(Step::Versions);
+    let running = p
+        .running_version(Step::Versions)
+        .inspect_err(|e| p.failed(e))?;
+    let installed_sha = p.sha256_of(Step::Versions, INSTALLED)?;
+    let installed_v = p
+        .user(Step::Versions, &installed_version_cmd(INSTALLED))
+        .ok()
+        .map(|s| s.trim().lines().next().unwrap_or("").to_string())
+        .filter(|s| !s.is_empty());
+    p.report.running_before = running.as_ref().ok().cloned();
+    p.report.installed_before = installed_v.clone();
+    p.done(
+        Step::Versions,
+        format!(
+            "running {}, installed {}, image {}",
+            running.as_deref().unwrap_or_else(|e| e.as_str()),
+            installed_v.as_deref().unwrap_or("(unreadable)"),
+            info.version
+        ),
+    );
+    let backup = backup_path(installed_v.as_deref());
+    p.report.backup = Some(backup.clone());
+    if opts.dry_run {
+        p.report.plan = plan(info, &backup);
+        return Ok(());
+    }
+    let unchanged = || BoardState::Unchanged {
+        version: running.as_ref().ok().cloned(),
+    };
+    if let Ok(rv) = &running
+        && !opts.force
+        && (*rv == info.version || is_older(&info.version, rv))
+    {
+        let what = if *rv == info.version {
+            format!("the H7 already runs {rv}")
+        } else {
+            format!("{} is older than the running {rv}", info.version)
+        };
+        let mut e = FlashError::new(
+            Step::Versions,
+            FailKind::Refused,
+            what,
+            "pass --force to flash it anyway",
+        );
+        e.state = unchanged();
+        p.failed(&e);
+        return Err(e);
+    }
+    let Some(installed_sha) = installed_sha else {
+        let mut e = FlashError::new(
+            Step::Versions,
+            FailKind::Board,
+            format!("{INSTALLED} is missing on the board, so there is nothing to roll back to"),
+            "this does not look like an X8 image with the H7 firmware package; check `x8ctl doctor`",
+        );
+        e.state = unchanged();
+        p.failed(&e);
+        return Err(e);
+    };
+
+    // 3. push
+    let before_change = |p: &mut Pipeline, step: Step| -> StepResult<()> {
+        p.check_interrupt(step).map_err(|mut e| {
+            e.state = unchanged();
+            e
+        })
+    };
+    before_change(p, Step::Push)?;
+    p.started(Step::Push);
+    let pushed = (|| {
+        p.user(Step::Push, &format!("mkdir -p {}", quote(WORK_DIR)))?;
+        let total = info.size as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let on = p.on;
+        let progress = |ev: TransferEvent| {
+            if let TransferEvent::Bytes(n) = ev {
+                let d = done.fetch_add(n, Ordering::Relaxed) + n;
+                on(FlashEvent::Bytes { done: d, total });
+            }
+        };
+        transfer::push(
+            p.board,
+            &[image.path.to_path_buf()],
+            UPLOAD,
+            &PushOptions {
+                sync: false,
+                verify: true,
+                streams: 1,
+            },
+            &progress,
+        )
+        .map_err(|e| FlashError::board(Step::Push, e))?;
+        match p.sha256_of(Step::Push, UPLOAD)? {
+            Some(h) if h == info.sha256 => Ok(()),
+            other => Err(FlashError::new(
+                Step::Push,
+                FailKind::Board,
+                format!(
+                    "the pushed image's sha256 on the board is {}, not {}",
+                    other.as_deref().unwrap_or("(missing)"),
+                    info.sha256
+                ),
+                "check the cable and run again",
+            )),
+        }
+    })();
+    if let Err(mut e) = pushed {
+        e.state = unchanged();
+        p.failed(&e);
+        return Err(e);
+    }
+    p.done(
+        Step::Push,
+        format!("{} bytes, sha256 verified on the board", info.size),
+    );
+
+    // 4. backup
+    before_change(p, Step::Backup)?;
+    p.started(Step::Backup);
+    let backed = (|| {
+        p.user(
+            Step::Backup,
+            &format!("cp {} {}", quote(INSTALLED), quote(&backup)),
+        )?;
+        match p.sha256_of(Step::Backup, &backup)? {
+            Some(h) if h == installed_sha => Ok(()),
+            _ => Err(FlashError::new(
+                Step::Backup,
+                FailKind::Board,
+                format!("the backup {backup} does not match the installed image"),
+                "check free space in /home/fio (`x8ctl shell df -h /home/fio`)",
+            )),
+        }
+    })();
+    if let Err(mut e) = backed {
+        e.state = unchanged();
+        p.failed(&e);
+        return Err(e);
+    }
+    p.done(Step::Backup, format!("kept as {backup}"));
+
+    // 5-7. remount rw, install, verify, remount ro. From here on a failure rolls back.
+    let r = (|| {
+        before_change(p, Step::RemountRw)?;
+        p.install(Step::Install, UPLOAD, &info.sha256)?;
+        p.check_interrupt(Step::Program)?;
+        let v = p.program_and_check(&info.version)?;
+        p.report.running_after = Some(v);
+        p.check_interrupt(Step::RestartProxy)?;
+        p.started(Step::RestartProxy);
+        p.root(Step::RestartProxy, "systemctl restart m4-proxy")?;
+        p.done(Step::RestartProxy, "m4-proxy restarted");
+        p.check_interrupt(Step::RpcCheck)?;
+        p.started(Step::RpcCheck);
+        // m4-proxy may need a moment to listen after its restart; a silent M4 already
+        // costs m4-proxy's 1 s per call, so that is tried twice only.
+        let mut last = CallOutcome::Timeout;
+        let mut silent = 0;
+        for _ in 0..6 {
+            last = call_board(p.board, "temperature", Vec::new(), Duration::from_secs(3));
+            match &last {
+                CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => break,
+                CallOutcome::NotListening => std::thread::sleep(Duration::from_millis(700)),
+                _ => {
+                    silent += 1;
+                    if silent >= 2 {
+                        break;
+                    }
+                }
+            }
+        }
+        match &last {
+            CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => {
+                p.report.rpc = Some(last.to_string());
+                p.done(Step::RpcCheck, last.to_string());
+                Ok(())
+            }
+            other => Err(FlashError::new(
+                Step::RpcCheck,
+                FailKind::Check,
+                format!("the RPC check failed after flashing: {other}"),
+                other
+                    .hint()
+                    .unwrap_or("check the board with `x8ctl doctor`"),
+            )),
+        }
+    })();
+    match r {
+        Ok(()) => {
+            if let Some(msg) = p.ensure_ro() {
+                let mut e = FlashError::new(
+                    Step::RemountRo,
+                    FailKind::Board,
+                    msg,
+                    "run `sudo mount -o remount,ro /usr` on the board",
+                );
+                e.usr_read_only = false;
+                e.state = BoardState::New {
+                    version: info.version.clone(),
+                };
+                return Err(e);
+            }
+            Ok(())
+        }
+        Err(mut e) => {
+            p.failed(&e);
+            // Whatever failed, /usr goes back to read-only before anything else.
+            let ro_err = p.ensure_ro();
+            let old = running
+                .as_ref()
+                .ok()
+                .cloned()
+                .or(installed_v.clone())
+                .unwrap_or_default();
+            e.state = rollback(p, &backup, &installed_sha, installed_v.as_deref(), &old);
+            if let Some(m) = ro_err {
+                e.message
+                    .push_str(&format!(" (and /usr could not be made read-only: {m})"));
+            }
+            e.usr_read_only = !p.usr_rw;
+            Err(e)
+        }
+    }
+}
+
+/// The running version (or what reading it said) and the installed file's version, for
+/// `flash-fw --list`.
+pub fn board_versions(
+    board: &Board,
+) -> Result<(Result<String, String>, Option<String>), BoardError> {
+    let o = board.run(
+        &format!("{} 2>&1", cat_version_cmd()),
+        Some(Duration::from_secs(20)),
+    )?;
+    let t = o.stdout_text().trim().to_string();
+    let running = if o.ok() && !t.is_empty() {
+        Ok(t.lines().next().unwrap_or("").to_string())
+    } else if t.is_empty() {
+        Err("no answer".to_string())
+    } else {
+        Err(t)
+    };
+    let i = board.run(
+        &installed_version_cmd(INSTALLED),
+        Some(Duration::from_secs(20)),
+    )?;
+    let installed = i
+        .stdout_text()
+        .trim()
+        .lines()
+        .next()
+        .map(str::to_string)
+        .filter(|s| !s.is_empty());
+    Ok((running, installed))
+}
+
+/// Restore the backup and program it again; say what the board runs afterwards.
+fn rollback(
+    p: &mut Pipeline,
+    backup: &str,
+    backup_sha: &str,
+    backup_version: Option<&str>,
+    old: &str,
+) -> BoardState {
+    // install(Step::Rollback, ...) reports the step's start.
+    let want = backup_version.unwrap_or(old).to_string();
+    let r: StepResult<String> = (|| {
+        p.install(Step::Rollback, backup, backup_sha)?;
+        let v = p.program_and_check(&want)?;
+        // The H7 was reset: m4-proxy has to reconnect to it too (best effort; the
+        // firmware state is what the rollback is judged by).
+        p.started(Step::RestartProxy);
+        match p.root(Step::RestartProxy, "systemctl restart m4-proxy") {
+            Ok(_) => p.done(Step::RestartProxy, "m4-proxy restarted"),
+            Err(e) => p.failed(&e),
+        }
+        Ok(v)
+    })();
+    let ro = p.ensure_ro();
+    match (r, ro) {
+        (Ok(v), None) => {
+            p.done(Step::Rollback, format!("the H7 runs {v} again, verified"));
+            BoardState::RolledBack { version: v }
+        }
+        (Ok(v), Some(m)) => BoardState::RollbackFailed {
+            detail: format!("the H7 runs {v} again, but /usr stayed writable: {m}"),
+        },
+        (Err(e), _) => {
+            p.failed(&e);
+            BoardState::RollbackFailed {
+                detail: format!(
+                    "{}: {} (the previous image is kept on the board as {backup}; restore it by hand: sudo mount -o remount,rw /usr; sudo cp {backup} {INSTALLED}; sudo mount -o remount,ro /usr; sudo {PROGRAM_SH})",
+                    e.step.name(),
+                    e.message
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_sh_lines_are_judged() {
+        let ok_already = "Checking ext. rt mcu stm32h7 firmware version...\nverified 270336 bytes from file x in 2s\nExt. rt mcu stm32h7 is programmed/updated, exiting...\n";
+        assert_eq!(judge_program(ok_already), ProgramVerdict::AlreadyMatched);
+        let programmed = "Checking ext...\nError: verify failed in bank at 0x08000000 starting at 0x08000000\nExt. rt mcu stm32h7 is not programmed/updated, starting programming procedure...\n** Programming Started **\n** Programming Finished **\n** Verify Started **\n** Verified OK **\n** Resetting Target **\n";
+        assert_eq!(judge_program(programmed), ProgramVerdict::Programmed);
+        let failed = "Error: verify failed in bank\nExt. rt mcu stm32h7 is not programmed/updated, starting programming procedure...\nError: flash write failed = 0x00000000\n** Programming Failed **\n";
+        match judge_program(failed) {
+            ProgramVerdict::Failed(l) => assert_eq!(l.len(), 2),
+            v => panic!("{v:?}"),
+        }
+        let vf = "starting programming procedure...\n** Verify Failed **\n";
+        assert!(matches!(judge_program(vf), ProgramVerdict::Failed(_)));
+        assert!(matches!(
+            judge_program("** OpenOCD init failed **\n"),
+            ProgramVerdict::Failed(_)
+        ));
+        assert_eq!(judge_program(""), ProgramVerdict::Unclear);
+        assert_eq!(
+            judge_program("** Verified OK **\n"),
+            ProgramVerdict::Unclear
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn judging_any_output_never_panics(text in "\\PC*") {
+            let _ = judge_program(&text);
+            let _ = is_older(&text, "0.0.5");
+            let _ = backup_path(Some(&text));
+        }
+    }
+
+    #[test]
+    fn versions_compare_by_release() {
+        assert!(is_older("0.0.4", "0.0.5"));
+        assert!(!is_older("0.0.6", "0.0.5"));
+        assert!(!is_older("0.0.5-next-53df799-20250314:072359", "0.0.5"));
+        assert!(!is_older("dev Jan 1 2025", "0.0.5"));
+    }
+
+    #[test]
+    fn backup_names_are_safe() {
+        assert_eq!(
+            backup_path(Some("0.0.5-next-53df799-20250314:072359")),
+            "/home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5-next-53df799-20250314_072359.bin"
+        );
+        assert_eq!(
+            backup_path(Some("a b;$(reboot)")),
+            "/home/fio/.x8ctl/STM32H747AII6_CM7.backup-a_b___reboot_.bin"
+        );
+        assert!(backup_path(None).ends_with("backup-unknown.bin"));
+    }
+
+    #[test]
+    fn the_plan_shows_sudo_without_the_password() {
+        let info = crate::firmware::image::check(&crate::firmware::image::test_image("0.0.6"))
+            .expect("image");
+        let steps = plan(&info, &backup_path(Some("0.0.5")));
+        let all: Vec<&String> = steps.iter().flat_map(|s| &s.commands).collect();
+        assert!(all.iter().any(|c| *c == "sudo mount -o remount,rw /usr"));
+        assert!(
+            all.iter()
+                .any(|c| *c == "sudo /usr/arduino/extra/program.sh")
+        );
+        assert!(
+            all.iter()
+                .all(|c| !c.contains("sudo -S") && !c.contains("printf"))
+        );
+    }
+}

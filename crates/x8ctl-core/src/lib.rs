@@ -1,0 +1,17 @@
+//! x8ctl's product library: drive an Arduino Portenta X8 from a workstation.
+//!
+//! It does the work and reports typed events and results; only the binary (the `x8ctl`
+//! package's `cli`) prints, draws progress or prompts. It speaks ADB through the
+//! `adb-wire` crate and knows nothing of the virtual X8 (`virtual-x8`): a virtual board is
+//! reached like any other, over direct ADB at an address.
+
+pub mod board;
+pub mod cache;
+pub mod config;
+pub mod deploy;
+pub mod doctor;
+pub mod firmware;
+pub mod flash;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod rpc;
