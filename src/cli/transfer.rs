@@ -126,6 +126,8 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     }
     if r.verified {
         line.push_str(", sha256 verified");
+    } else if verb == "pull" && r.files_sent > 0 {
+        line.push_str(", not verified (the board gave no sha256 for every file)");
     }
     ctx.success(&line);
 }

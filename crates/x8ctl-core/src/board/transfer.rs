@@ -451,6 +451,29 @@ fn unescape_name(s: &str) -> String {
 }
 
 /// The board's sha256 of each of `paths` (missing files are left out).
+/// Compare the sums of pulled files (remote path, local path, our sha256) with the board's.
+/// A differing sum is an error; the pull counts as verified only when the board gave a sum
+/// for every file (a board whose `sha256sum` failed proves nothing).
+fn check_pulled(
+    ours: &[(&str, &Path, &str)],
+    theirs: &BTreeMap<String, String>,
+) -> Result<bool, BoardError> {
+    let mut all = true;
+    for (remote, local, sum) in ours {
+        match theirs.get(*remote) {
+            Some(h) if h == sum => {}
+            Some(_) => {
+                return Err(BoardError::Transfer(format!(
+                    "{} arrived corrupted (sha256 differs from the board's)",
+                    local.display()
+                )));
+            }
+            None => all = false,
+        }
+    }
+    Ok(all)
+}
+
 pub fn remote_hashes(
     board: &Board,
     paths: &[String],
@@ -820,17 +843,11 @@ pub fn pull(
         progress(TransferEvent::Verifying { files: got.len() });
         let paths: Vec<String> = got.iter().map(|(f, _)| f.remote.clone()).collect();
         let theirs = remote_hashes(board, &paths)?;
-        for (f, ours) in &got {
-            if let Some(h) = theirs.get(&f.remote)
-                && h != ours
-            {
-                return Err(BoardError::Transfer(format!(
-                    "{} arrived corrupted (sha256 differs from the board's)",
-                    f.local.display()
-                )));
-            }
-        }
-        report.verified = true;
+        let ours: Vec<(&str, &Path, &str)> = got
+            .iter()
+            .map(|(f, h)| (f.remote.as_str(), f.local.as_path(), h.as_str()))
+            .collect();
+        report.verified = check_pulled(&ours, &theirs)?;
     }
     for (d, mode, mtime) in dirs.iter().rev() {
         set_local_mode(d, *mode);
@@ -909,6 +926,25 @@ fn set_local_mode(path: &Path, mode: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pull_is_verified_only_when_the_board_gave_every_sum() {
+        let (a, b) = (Path::new("a"), Path::new("b"));
+        let ours = [("/r/a", a, "11"), ("/r/b", b, "22")];
+        let mut theirs = BTreeMap::new();
+        theirs.insert("/r/a".to_string(), "11".to_string());
+        // The board's sha256sum said nothing about /r/b: not verified, not an error.
+        assert!(!check_pulled(&ours, &theirs).unwrap());
+        // No sums at all (sha256sum missing or failing): not verified.
+        assert!(!check_pulled(&ours, &BTreeMap::new()).unwrap());
+        theirs.insert("/r/b".to_string(), "22".to_string());
+        assert!(check_pulled(&ours, &theirs).unwrap());
+        theirs.insert("/r/b".to_string(), "99".to_string());
+        assert!(matches!(
+            check_pulled(&ours, &theirs),
+            Err(BoardError::Transfer(m)) if m.contains("corrupted")
+        ));
+    }
 
     #[test]
     fn joins_with_slashes() {
