@@ -217,6 +217,26 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
 }
 
 #[test]
+fn a_board_lost_during_compose_up_is_not_a_compose_failure() {
+    for rig in Rig::both(|| sim(&[Fault::UnplugDuringComposeUp])) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("python-rpc-sensors");
+        sensors_app(&app, "python:3.11-alpine");
+        let (code, v, err) = deploy(rig.x8ctl(), &[app.to_str().unwrap()]);
+        assert_ne!(code, 0, "{}: {v} {err}", rig.name());
+        assert_eq!(v["ok"], false, "{}: {v}", rig.name());
+        // Neither called a compose failure nor followed by a `docker run` on a lost board.
+        assert!(
+            !err.contains("falling back to docker run"),
+            "{}: {err}",
+            rig.name()
+        );
+        let msg = v["error"]["message"].as_str().unwrap_or("");
+        assert!(!msg.contains("compose"), "{}: {v}", rig.name());
+    }
+}
+
+#[test]
 fn a_silent_m4_gives_the_doctor_hint() {
     let sim = sim(&[Fault::M4Silent]);
     let dir = tempfile::tempdir().unwrap();

@@ -94,9 +94,17 @@ impl AdbdHandle {
 
     /// Drop every live connection (as a USB cable pulled out would); the listener stays.
     pub fn drop_connections(&self) {
-        for c in lock(&self.conns).drain(..) {
-            c.kill();
-        }
+        (self.dropper())();
+    }
+
+    /// A handle that drops every live connection when called (for faults inside the board).
+    pub fn dropper(&self) -> Arc<dyn Fn() + Send + Sync> {
+        let conns = self.conns.clone();
+        Arc::new(move || {
+            for c in lock(&conns).drain(..) {
+                c.kill();
+            }
+        })
     }
 
     pub fn stop(&mut self) {

@@ -31,6 +31,9 @@ pub enum Fault {
     Unauthorized,
     /// adbd accepts the TCP connection but never answers the handshake (adb shows `offline`).
     Offline,
+    /// The cable is pulled while `docker compose up` runs: every ADB connection drops
+    /// (the containers go on starting on the board, as they would).
+    UnplugDuringComposeUp,
 }
 
 pub const ALL_FAULTS: &[Fault] = &[
@@ -45,6 +48,7 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::NoDocker,
     Fault::Unauthorized,
     Fault::Offline,
+    Fault::UnplugDuringComposeUp,
 ];
 
 impl Fault {
@@ -61,6 +65,7 @@ impl Fault {
             Fault::NoDocker => "no-docker",
             Fault::Unauthorized => "unauthorized",
             Fault::Offline => "offline",
+            Fault::UnplugDuringComposeUp => "unplug-during-compose-up",
         }
     }
 
@@ -83,6 +88,9 @@ impl Fault {
             Fault::NoDocker => "the Docker daemon is not running",
             Fault::Unauthorized => "adbd asks for ADB authentication and never accepts the key",
             Fault::Offline => "adbd never answers the ADB handshake",
+            Fault::UnplugDuringComposeUp => {
+                "every ADB connection drops while `docker compose up` runs"
+            }
         }
     }
 }
@@ -108,15 +116,43 @@ impl FromStr for Fault {
 }
 
 /// The set of active faults; can change while the board runs (tests toggle them).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Faults {
     set: Mutex<BTreeSet<Fault>>,
+    /// What pulling the cable does (the adbd drops its connections); set by `Sim::start`.
+    unplug: Mutex<Option<Unplug>>,
+}
+
+type Unplug = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+impl fmt::Debug for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Faults")
+            .field("active", &self.active())
+            .finish()
+    }
 }
 
 impl Faults {
     pub fn new(initial: impl IntoIterator<Item = Fault>) -> Faults {
         Faults {
             set: Mutex::new(initial.into_iter().collect()),
+            unplug: Mutex::new(None),
+        }
+    }
+    /// Install what [`Faults::unplug`] does.
+    pub fn set_unplug(&self, f: Unplug) {
+        *self.unplug.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+    }
+    /// Pull the cable: drop every ADB connection (nothing when no adbd is attached).
+    pub fn unplug(&self) {
+        let f = self
+            .unplug
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(f) = f {
+            f();
         }
     }
     pub fn has(&self, f: Fault) -> bool {

@@ -72,6 +72,7 @@ impl Sim {
                 return Err(e);
             }
         };
+        board.faults().set_unplug(adbd.dropper());
         Ok(Sim {
             board,
             adbd,

@@ -1662,6 +1662,9 @@ impl Services {
                 put(cli.err, &format!("{NO_DAEMON}\n"));
                 return 1;
             }
+            if rest.iter().any(|a| a == "up") && self.faults.has(Fault::UnplugDuringComposeUp) {
+                self.faults.unplug();
+            }
             return self.compose(rest, cwd, env, fs, &mut cli);
         }
         if cmd == "version" {

@@ -654,61 +654,76 @@ fn compose_env(opts: &DeployOptions) -> String {
     s
 }
 
+/// Why `docker compose` did not start the app.
+enum ComposeFail {
+    /// Compose (or docker) said no: its words. The `docker run` fallback may still work.
+    Refused(String),
+    /// The board itself was lost or failed: no fallback can run either.
+    Board(BoardError),
+}
+
+impl From<BoardError> for ComposeFail {
+    fn from(e: BoardError) -> ComposeFail {
+        ComposeFail::Board(e)
+    }
+}
+
 fn try_compose(
     board: &Board,
     name: &str,
     dir: &str,
     opts: &DeployOptions,
-) -> Result<String, String> {
+) -> Result<String, ComposeFail> {
     let env = compose_env(opts);
     let cd = format!("cd {}", quote(dir));
-    let o = board
-        .run(
-            &format!("{cd} && {env} docker compose config 2>&1"),
-            Some(crate::board::DEFAULT_TIMEOUT),
-        )
-        .map_err(|e| e.to_string())?;
+    let o = board.run(
+        &format!("{cd} && {env} docker compose config 2>&1"),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
     if !o.ok() {
-        return Err(o.text().trim().to_string());
+        return Err(ComposeFail::Refused(o.text().trim().to_string()));
     }
     let images = compose_images(&o.stdout_text());
     if images.is_empty() {
-        return Err("the compose file names no image".into());
+        return Err(ComposeFail::Refused(
+            "the compose file names no image".into(),
+        ));
     }
     for img in &images {
-        let t = board
-            .run(
-                &format!(
-                    "docker tag {} {} 2>&1",
-                    quote(&format!("{name}:latest")),
-                    quote(img)
-                ),
-                Some(crate::board::DEFAULT_TIMEOUT),
-            )
-            .map_err(|e| e.to_string())?;
+        let t = board.run(
+            &format!(
+                "docker tag {} {} 2>&1",
+                quote(&format!("{name}:latest")),
+                quote(img)
+            ),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        )?;
         if !t.ok() {
-            return Err(t.text().trim().to_string());
+            return Err(ComposeFail::Refused(t.text().trim().to_string()));
         }
     }
-    let up = board
-        .run(
-            &format!("{cd} && {env} docker compose up -d 2>&1"),
-            Some(Duration::from_secs(5 * 60)),
-        )
-        .map_err(|e| e.to_string())?;
+    let up = board.run(
+        &format!("{cd} && {env} docker compose up -d 2>&1"),
+        Some(Duration::from_secs(5 * 60)),
+    )?;
     if !up.ok() {
         // Leave nothing half-started behind.
         let _ = board.run(
             &format!("{cd} && {env} docker compose down >/dev/null 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         );
-        return Err(up.text().trim().to_string());
+        return Err(ComposeFail::Refused(up.text().trim().to_string()));
     }
-    let names = app_containers(board, name).map_err(|e| e.to_string())?;
-    names
-        .into_iter()
-        .find(|n| n != name)
-        .ok_or_else(|| format!("compose started no container called {name}-<service>-1"))
+    let names = match app_containers(board, name) {
+        Ok(n) => n,
+        Err(DeployError::Board(e)) => return Err(ComposeFail::Board(e)),
+        Err(e) => return Err(ComposeFail::Refused(e.to_string())),
+    };
+    names.into_iter().find(|n| n != name).ok_or_else(|| {
+        ComposeFail::Refused(format!(
+            "compose started no container called {name}-<service>-1"
+        ))
+    })
 }
 
 fn start(
@@ -725,7 +740,9 @@ fn start(
         });
         match try_compose(board, name, dir, opts) {
             Ok(c) => return Ok((RunMethod::Compose, c, None)),
-            Err(reason) => {
+            // A board lost during compose is not a compose failure: no fallback can run.
+            Err(ComposeFail::Board(e)) => return Err(DeployError::Board(e)),
+            Err(ComposeFail::Refused(reason)) => {
                 let short = compose_summary(&reason);
                 on(DeployEvent::ComposeFailed {
                     reason: short.clone(),
