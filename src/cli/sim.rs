@@ -21,9 +21,14 @@ use super::{CliError, Ctx};
 /// `x8ctl --connect HOST:PORT`. The first line on stdout is always `listening on HOST:PORT`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. Only loopback addresses unless
+    /// --allow-remote (the virtual board has no authentication: anyone who reaches the
+    /// port gets a shell on your machine's sandbox).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5555")]
     pub listen: String,
+    /// Allow --listen on an address other machines can reach.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Folder holding the board's file system (kept between runs). Default: a temporary
     /// folder removed on exit.
     #[arg(long, value_name = "DIR")]
@@ -80,6 +85,23 @@ fn resolve(addr: &str) -> Result<SocketAddr, CliError> {
         })
 }
 
+/// Refuse a non-loopback listen address unless the user asked for it.
+fn check_exposure(listen: SocketAddr, allow_remote: bool) -> Result<(), CliError> {
+    if listen.ip().is_loopback() || allow_remote {
+        return Ok(());
+    }
+    Err(CliError::new(
+        super::exit::USAGE,
+        format!(
+            "--listen {listen} would let other machines reach the virtual X8, which asks for no key and runs commands on this machine"
+        ),
+        format!(
+            "listen on loopback (--listen 127.0.0.1:{}), or add --allow-remote if you mean it",
+            listen.port()
+        ),
+    ))
+}
+
 pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     if args.list_faults {
         let mut out = std::io::stdout().lock();
@@ -89,6 +111,7 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let listen = resolve(&args.listen)?;
+    check_exposure(listen, args.allow_remote)?;
     let cfg = SimConfig {
         board: BoardConfig {
             serial: args.serial.clone(),
@@ -144,4 +167,22 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     ctx.status("stopping the virtual X8");
     drop(sim);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_without_allow_remote() {
+        let lo: SocketAddr = "127.0.0.1:5555".parse().unwrap();
+        let lo6: SocketAddr = "[::1]:5555".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:5555".parse().unwrap();
+        let any6: SocketAddr = "[::]:0".parse().unwrap();
+        assert!(check_exposure(lo, false).is_ok());
+        assert!(check_exposure(lo6, false).is_ok());
+        assert!(check_exposure(any, false).is_err());
+        assert!(check_exposure(any6, false).is_err());
+        assert!(check_exposure(any, true).is_ok());
+    }
 }
