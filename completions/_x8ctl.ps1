@@ -149,7 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             break
         }
         'x8ctl;sim' {
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; port 0 picks a free port')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; port 0 picks a free port. Only loopback addresses unless --allow-remote (the virtual board has no authentication: anyone who reaches the port gets a shell on your machine''s sandbox)')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Folder holding the board''s file system (kept between runs). Default: a temporary folder removed on exit')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial number (the hostname becomes portenta-x8-<serial>)')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault; repeat for several')
@@ -162,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
             [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
             [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow --listen on an address other machines can reach')
             [CompletionResult]::new('--sudo-nopasswd', '--sudo-nopasswd', [CompletionResultType]::ParameterName, 'sudo needs no password at all (NOPASSWD)')
             [CompletionResult]::new('--list-faults', '--list-faults', [CompletionResultType]::ParameterName, 'List the faults and exit')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')

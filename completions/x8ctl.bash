@@ -1265,7 +1265,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__sim)
-            opts="-q -v -y -h -V --listen --root --serial --fault --sudo-password --sudo-nopasswd --m4-upstream --link-latency-us --profile --image-version --firmware-version --list-faults --json --quiet --verbose --non-interactive --yes --adb --adb-server --connect --virtual --help --version"
+            opts="-q -v -y -h -V --listen --allow-remote --root --serial --fault --sudo-password --sudo-nopasswd --m4-upstream --link-latency-us --profile --image-version --firmware-version --list-faults --json --quiet --verbose --non-interactive --yes --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -141,7 +141,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --version 'Print version'
         }
         &'x8ctl;sim'= {
-            cand --listen 'Address to listen on; port 0 picks a free port'
+            cand --listen 'Address to listen on; port 0 picks a free port. Only loopback addresses unless --allow-remote (the virtual board has no authentication: anyone who reaches the port gets a shell on your machine''s sandbox)'
             cand --root 'Folder holding the board''s file system (kept between runs). Default: a temporary folder removed on exit'
             cand --serial 'The board''s serial number (the hostname becomes portenta-x8-<serial>)'
             cand --fault 'Inject a fault; repeat for several'
@@ -154,6 +154,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
             cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
             cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --allow-remote 'Allow --listen on an address other machines can reach'
             cand --sudo-nopasswd 'sudo needs no password at all (NOPASSWD)'
             cand --list-faults 'List the faults and exit'
             cand --json 'Print one JSON document on stdout (with schema_version) instead of text'

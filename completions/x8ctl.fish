@@ -107,7 +107,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s y -l yes -d 'Answer
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand pull" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l listen -d 'Address to listen on; port 0 picks a free port' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l listen -d 'Address to listen on; port 0 picks a free port. Only loopback addresses unless --allow-remote (the virtual board has no authentication: anyone who reaches the port gets a shell on your machine\'s sandbox)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l root -d 'Folder holding the board\'s file system (kept between runs). Default: a temporary folder removed on exit' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l serial -d 'The board\'s serial number (the hostname becomes portenta-x8-<serial>)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l fault -d 'Inject a fault; repeat for several' -r
@@ -120,6 +120,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l firmware-version -d 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l allow-remote -d 'Allow --listen on an address other machines can reach'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-nopasswd -d 'sudo needs no password at all (NOPASSWD)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l list-faults -d 'List the faults and exit'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
