@@ -327,7 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the cache folder and what it holds')
-            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove everything in the cache (downloads and repositories are fetched again when needed)')
+            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -375,7 +375,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         }
         'x8ctl;cache;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the cache folder and what it holds')
-            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove everything in the cache (downloads and repositories are fetched again when needed)')
+            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -610,7 +610,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         }
         'x8ctl;help;cache' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the cache folder and what it holds')
-            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove everything in the cache (downloads and repositories are fetched again when needed)')
+            [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes')
             break
         }
         'x8ctl;help;cache;list' {

@@ -309,7 +309,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'Show the cache folder and what it holds'
-            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+            cand clean 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'x8ctl;cache;list'= {
@@ -354,7 +354,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         }
         &'x8ctl;cache;help'= {
             cand list 'Show the cache folder and what it holds'
-            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+            cand clean 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'x8ctl;cache;help;list'= {
@@ -567,7 +567,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         }
         &'x8ctl;help;cache'= {
             cand list 'Show the cache folder and what it holds'
-            cand clean 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+            cand clean 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'
         }
         &'x8ctl;help;cache;list'= {
         }

@@ -214,7 +214,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_s
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "list" -d 'Show the cache folder and what it holds'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "clean" -d 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and not __fish_seen_subcommand_from list clean help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from list" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
@@ -241,7 +241,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subco
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from clean" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'Show the cache folder and what it holds'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clean" -d 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l release -d 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l ref -d 'The tag, branch or commit to build (default: the newest known release)' -r
@@ -365,4 +365,4 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_su
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'Show the cache folder and what it holds'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clean" -d 'Remove everything in the cache (downloads and repositories are fetched again when needed)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clean" -d 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'

@@ -103,8 +103,15 @@ fn build_from_a_git_repository_and_flash_it() {
         Some("0.0.7-built")
     );
     assert!(!sim.board().vfs().usr_writable());
-    // The checkout stays in the cache.
-    assert!(cache.path().join("src").read_dir().unwrap().count() == 1);
+    // The checkout stays in the cache, in x8ctl's own (marked) entry.
+    let src = cache.path().join("src");
+    assert!(src.join(x8ctl_core::cache::MARKER).is_file());
+    let checkouts = src
+        .read_dir()
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name() != x8ctl_core::cache::MARKER)
+        .count();
+    assert_eq!(checkouts, 1);
 }
 
 #[test]

@@ -75,15 +75,15 @@ fn completions_command_prints_the_same_script() {
 }
 
 #[test]
-fn cache_list_and_clean() {
+fn cache_list_and_clean_remove_only_what_x8ctl_put_there() {
     let dir = tempfile::tempdir().unwrap();
+    // A cache folder shared with other programs (X8CTL_CACHE_DIR=$HOME/.cache).
     let cache = dir.path().join("cache");
-    std::fs::create_dir_all(cache.join("firmware/0.0.5")).unwrap();
-    std::fs::write(
-        cache.join("firmware/0.0.5/STM32H747AII6_CM7.bin"),
-        vec![1u8; 4096],
-    )
-    .unwrap();
+    let fw = x8ctl_core::cache::entry(&cache, "firmware").unwrap();
+    std::fs::create_dir_all(fw.join("0.0.5")).unwrap();
+    std::fs::write(fw.join("0.0.5/STM32H747AII6_CM7.bin"), vec![1u8; 4096]).unwrap();
+    std::fs::create_dir_all(cache.join("pip")).unwrap();
+    std::fs::write(cache.join("pip/wheel"), b"other program").unwrap();
     let x8 = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
             .args(args)
@@ -94,14 +94,26 @@ fn cache_list_and_clean() {
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (code, out) = x8(&["--json", "cache", "list"]);
+    let (code, out, _) = x8(&["--json", "cache", "list"]);
     assert_eq!(code, Some(0));
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(doc["bytes"], 4096);
     assert_eq!(doc["entries"][0]["name"], "firmware");
-    let (code, _) = x8(&["cache", "clean"]);
-    assert_eq!(code, Some(0));
-    assert!(!cache.exists());
+    assert_eq!(doc["entries"][0]["own"], true);
+    assert_eq!(doc["entries"][1]["name"], "pip");
+    assert_eq!(doc["entries"][1]["own"], false);
+    // No terminal and no --yes: nothing is deleted, and the error names the flag.
+    let (code, _, err) = x8(&["cache", "clean"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    assert!(fw.join("0.0.5/STM32H747AII6_CM7.bin").is_file());
+    let (code, out, err) = x8(&["--json", "--yes", "cache", "clean"]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["removed"][0], "firmware");
+    assert_eq!(doc["left"][0], "pip");
+    assert!(!fw.exists());
+    assert!(cache.join("pip/wheel").is_file());
 }

@@ -10,7 +10,8 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 pub enum CacheCommand {
     /// Show the cache folder and what it holds.
     List,
-    /// Remove everything in the cache (downloads and repositories are fetched again when needed).
+    /// Remove what x8ctl put in the cache (downloads and repositories are fetched again
+    /// when needed); anything else in the folder stays. Asks first unless --yes.
     Clean,
 }
 
@@ -38,7 +39,7 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
     })?;
     match cmd {
         CacheCommand::List => {
-            let entries = x8ctl_core::cache::entries(&dir);
+            let entries = x8ctl_core::cache::entries(&dir).map_err(|e| unreadable(&dir, e))?;
             let total: u64 = entries.iter().map(|e| e.bytes).sum();
             let mut out = std::io::stdout().lock();
             if ctx.json {
@@ -68,25 +69,58 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
             Ok(())
         }
         CacheCommand::Clean => {
-            if ctx.interactive && !ctx.yes {
-                let sure = ctx.confirm(&format!("Remove everything in {}?", dir.display()));
+            if !ctx.yes {
+                if !ctx.interactive {
+                    return Err(CliError::new(
+                        exit::USAGE,
+                        "cache clean deletes files and needs a confirmation",
+                        "pass --yes to clean without asking (no prompt: --non-interactive, --json or no terminal)",
+                    ));
+                }
+                let sure = ctx.confirm(&format!(
+                    "Remove x8ctl's downloads and repositories from {}?",
+                    dir.display()
+                ));
                 if !sure {
                     return Err(CliError::new(exit::FAILURE, "nothing removed", ""));
                 }
             }
-            let freed = x8ctl_core::cache::clean(&dir).map_err(|e| {
+            let done = x8ctl_core::cache::clean(&dir).map_err(|e| {
                 CliError::failure(
-                    format!("cannot empty {}: {e}", dir.display()),
+                    format!("cannot clean {}: {e}", dir.display()),
                     "check the folder's permissions",
                 )
             })?;
             if ctx.json {
-                let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "path": dir.display().to_string(), "freed_bytes": freed });
+                let doc = serde_json::json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "path": dir.display().to_string(),
+                    "freed_bytes": done.freed_bytes,
+                    "removed": done.removed,
+                    "left": done.left,
+                });
                 let _ = writeln!(std::io::stdout().lock(), "{doc}");
             } else {
-                ctx.status(&format!("removed {} from {}", human(freed), dir.display()));
+                ctx.status(&format!(
+                    "removed {} from {}",
+                    human(done.freed_bytes),
+                    dir.display()
+                ));
+                if !done.left.is_empty() {
+                    ctx.status(&format!(
+                        "left alone (not x8ctl's): {}",
+                        done.left.join(", ")
+                    ));
+                }
             }
             Ok(())
         }
     }
+}
+
+fn unreadable(dir: &std::path::Path, e: std::io::Error) -> CliError {
+    CliError::failure(
+        format!("cannot read the cache folder {}: {e}", dir.display()),
+        "check the folder's permissions, or point X8CTL_CACHE_DIR at a folder you can read",
+    )
 }

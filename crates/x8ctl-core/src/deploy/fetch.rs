@@ -136,7 +136,9 @@ pub fn fetch(
     cache: &Path,
     on: &mut dyn FnMut(DeployEvent),
 ) -> Result<Fetched, DeployError> {
-    let repo_dir = cache.join("repos").join(crate::cache::name_for(&src.url));
+    let repo_dir = crate::cache::entry(cache, "repos")
+        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .join(crate::cache::name_for(&src.url));
     fs::create_dir_all(&repo_dir)
         .map_err(|e| DeployError::Local(format!("{}: {e}", repo_dir.display())))?;
     let repo = match Repository::open_bare(&repo_dir) {
@@ -186,7 +188,9 @@ pub fn fetch(
     }
     let commit = oid.to_string();
     let path = src.path.trim_matches('/');
-    let out_root = cache.join("checkouts").join(&commit);
+    let out_root = crate::cache::entry(cache, "checkouts")
+        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .join(&commit);
     let dir = if path.is_empty() || path == "." {
         out_root.join("_root")
     } else {

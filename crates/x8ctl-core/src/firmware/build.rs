@@ -113,6 +113,8 @@ fn checkout(
     cache: &Path,
     on: &dyn Fn(BuildEvent),
 ) -> Result<(PathBuf, String), BuildError> {
+    crate::cache::entry(cache, "src")
+        .map_err(|e| BuildError::Local(format!("cannot create {}: {e}", cache.display())))?;
     let dir = checkout_dir(cache, url);
     std::fs::create_dir_all(&dir)
         .map_err(|e| BuildError::Local(format!("cannot create {}: {e}", dir.display())))?;

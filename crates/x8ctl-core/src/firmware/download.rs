@@ -175,6 +175,7 @@ pub fn fetch(
         on(DownloadEvent::Cached { path: dest.clone() });
         return Ok(dest);
     }
+    crate::cache::entry(cache, "firmware").map_err(|e| cache_err(cache, e))?;
     let dir = dest.parent().unwrap_or(cache).to_path_buf();
     fs::create_dir_all(&dir).map_err(|e| cache_err(&dir, e))?;
     let part = dest.with_extension("bin.part");
