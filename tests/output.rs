@@ -220,3 +220,34 @@ fn errors_are_json_on_stdout_with_json() {
     // The human words stay on stderr.
     assert!(err.contains("error:"), "{err}");
 }
+
+#[test]
+fn argument_errors_are_json_too_with_json() {
+    for args in [
+        &["--json", "flash-fw", "--no-such-flag"][..],
+        &["--json", "rpc", "call"][..],
+        &["push", "--json", "onlyone"][..],
+    ] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+        c.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
+        let (code, out, err) = run(c);
+        assert_eq!(code, i32::from(exit::USAGE), "{args:?}: {err}");
+        let doc: serde_json::Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out:?}"));
+        assert_eq!(doc["schema_version"], 1);
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["error"]["exit_code"], i64::from(exit::USAGE));
+        assert!(
+            !doc["error"]["message"].as_str().unwrap().is_empty(),
+            "{doc}"
+        );
+        assert!(err.contains("error:"), "{err}");
+    }
+    // Without --json, clap's own text only; `--json` after `--` belongs to the board command.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
+    c.args(["flash-fw", "--no-such-flag", "--", "--json"])
+        .stdin(Stdio::null());
+    let (code, out, _) = run(c);
+    assert_eq!(code, i32::from(exit::USAGE));
+    assert!(out.is_empty(), "{out}");
+}

@@ -220,6 +220,33 @@ impl CliError {
     }
 }
 
+/// Whether the command line asks for `--json` (looked for in the raw arguments when clap
+/// could not parse them; arguments after `--` belong to a board command).
+fn json_requested(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.take_while(|a| a != "--").any(|a| a == "--json")
+}
+
+/// A clap error as an x8ctl usage error: its first line is the message, the rest the hint.
+fn usage_error_document(rendered: &str) -> CliError {
+    let text = rendered.trim();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let message = first.trim_start_matches("error:").trim();
+    let hint: Vec<&str> = rest
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    CliError::new(
+        exit::USAGE,
+        message,
+        if hint.is_empty() {
+            "see `x8ctl --help`".to_string()
+        } else {
+            hint.join(" ")
+        },
+    )
+}
+
 /// Parse the command line, run the command, map the result to an exit code.
 pub fn main() -> ExitCode {
     style::init();
@@ -229,13 +256,19 @@ pub fn main() -> ExitCode {
     let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(match e.kind() {
+            let code = match e.kind() {
                 clap::error::ErrorKind::DisplayHelp
                 | clap::error::ErrorKind::DisplayVersion
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
                 _ => exit::USAGE,
-            });
+            };
+            if code == exit::USAGE && json_requested(std::env::args_os().skip(1)) {
+                // The --json contract holds for argument errors too: one document on stdout.
+                usage_error_document(&e.render().to_string()).report(true);
+            } else {
+                let _ = e.print();
+            }
+            return ExitCode::from(code);
         }
     };
     let mut ctx = Ctx::new(&cli.global);
