@@ -226,16 +226,29 @@ fn json_requested(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
     args.take_while(|a| a != "--").any(|a| a == "--json")
 }
 
-/// A clap error as an x8ctl usage error: its first line is the message, the rest the hint.
+/// A clap error as an x8ctl usage error: its first paragraph is the message (with the
+/// indented lines that complete it, such as the missing arguments), the rest the hint.
 fn usage_error_document(rendered: &str) -> CliError {
-    let text = rendered.trim();
-    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-    let message = first.trim_start_matches("error:").trim();
-    let hint: Vec<&str> = rest
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let mut lines = rendered.trim().lines();
+    let mut message = lines
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error:")
+        .trim()
+        .to_string();
+    let mut hint = Vec::new();
+    let mut in_message = true;
+    for l in lines {
+        if l.trim().is_empty() {
+            in_message = false;
+        } else if in_message && l.starts_with(char::is_whitespace) {
+            message.push(' ');
+            message.push_str(l.trim());
+        } else {
+            in_message = false;
+            hint.push(l.trim());
+        }
+    }
     CliError::new(
         exit::USAGE,
         message,
