@@ -542,3 +542,42 @@ fn all_flashes_three_boards_through_one_adb_server() {
         assert!(out.contains(&format!("{s}: dry run")), "{out}");
     }
 }
+
+/// `flash-fw /dev/zero` and `flash-fw FIFO` end at once with a clear error (they used to
+/// read until memory ran out, and block forever).
+#[cfg(unix)]
+#[test]
+fn endless_and_blocking_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fw.bin");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let sim = sim(&[]);
+    for (file, want) in [
+        (PathBuf::from("/dev/zero"), "a character device"),
+        (fifo.clone(), "a named pipe"),
+    ] {
+        let mut c = x8ctl_direct(&sim);
+        c.args(["flash-fw", "--yes"]).arg(&file);
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("flash-fw {} did not end", file.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+}

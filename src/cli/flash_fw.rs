@@ -376,12 +376,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         }
     };
     // The image is checked before anything touches the board.
-    let bytes = std::fs::read(&file).map_err(|e| {
-        CliError::failure(
-            format!("cannot read {}: {e}", file.display()),
-            "check the path of the firmware image",
-        )
-    })?;
+    let bytes = image::read_image(&file).map_err(|e| CliError::failure(e.to_string(), e.hint()))?;
     let info = image::check(&bytes)
         .map_err(|e| CliError::failure(format!("{} is refused: {e}", file.display()), e.hint()))?;
     ctx.status(&format!(

@@ -126,6 +126,94 @@ fn looks_like_text(b: &[u8]) -> bool {
     printable * 100 >= head.len() * 95
 }
 
+/// Why a firmware file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadImageError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a regular file ({kind})")]
+    NotAFile { path: String, kind: &'static str },
+    #[error("{path} is {size} bytes, larger than the M7's 1 MiB flash bank")]
+    TooLarge { path: String, size: u64 },
+}
+
+impl ReadImageError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ReadImageError::Io { .. } => "check the path of the firmware image",
+            ReadImageError::NotAFile { .. } => {
+                "give the path of the image file itself (STM32H747AII6_CM7.bin), not a device, pipe or folder"
+            }
+            ReadImageError::TooLarge { .. } => {
+                "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build)"
+            }
+        }
+    }
+}
+
+/// Read a firmware file, refusing before it is opened anything that is not a regular file
+/// (a FIFO would block the open, `/dev/zero` would never end) and anything larger than the
+/// flash bank; the read itself stops one byte past the bank's size, in case the file grows.
+pub fn read_image(path: &std::path::Path) -> Result<Vec<u8>, ReadImageError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let io = |source| ReadImageError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            special_kind(&meta)
+        };
+        return Err(ReadImageError::NotAFile { path: shown, kind });
+    }
+    if meta.len() > FLASH_BANK_SIZE as u64 {
+        return Err(ReadImageError::TooLarge {
+            path: shown,
+            size: meta.len(),
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(FLASH_BANK_SIZE as u64 + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() > FLASH_BANK_SIZE {
+        return Err(ReadImageError::TooLarge {
+            path: shown,
+            size: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a named pipe"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::Metadata) -> &'static str {
+    "not a regular file"
+}
+
 /// Check `bytes` as an M7 image.
 pub fn check(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
     if bytes.is_empty() {
@@ -219,6 +307,54 @@ mod tests {
             assert_eq!(got, want);
             assert!(!got.hint().is_empty());
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_pipes_folders_and_huge_files_are_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Opening a FIFO with no writer would block forever: it is refused first.
+            assert!(matches!(
+                read_image(&fifo),
+                Err(ReadImageError::NotAFile {
+                    kind: "a named pipe",
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            read_image(std::path::Path::new("/dev/zero")),
+            Err(ReadImageError::NotAFile {
+                kind: "a character device",
+                ..
+            })
+        ));
+        assert!(matches!(
+            read_image(dir.path()),
+            Err(ReadImageError::NotAFile {
+                kind: "a folder",
+                ..
+            })
+        ));
+        let big = dir.path().join("big.bin");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(64 * 1024 * 1024 * 1024)
+            .unwrap();
+        assert!(matches!(
+            read_image(&big),
+            Err(ReadImageError::TooLarge { .. })
+        ));
+        let ok = dir.path().join("ok.bin");
+        std::fs::write(&ok, make_image("0.0.5")).unwrap();
+        assert_eq!(read_image(&ok).unwrap(), make_image("0.0.5"));
+        assert!(matches!(
+            read_image(&dir.path().join("none")),
+            Err(ReadImageError::Io { .. })
+        ));
     }
 
     proptest::proptest! {
