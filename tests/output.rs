@@ -251,3 +251,21 @@ fn argument_errors_are_json_too_with_json() {
     assert_eq!(code, i32::from(exit::USAGE));
     assert!(out.is_empty(), "{out}");
 }
+
+/// A board's own text (here its hostname, which anyone with root on it can set) cannot
+/// drive the user's terminal: escape sequences are shown, not obeyed.
+#[test]
+fn board_text_cannot_drive_the_terminal() {
+    let sim = sim(&[]);
+    std::fs::write(
+        board_path(&sim, "/etc/hostname"),
+        "evil\u{1b}]0;owned\u{7}\u{1b}[2J\n",
+    )
+    .unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.arg("devices");
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("evil\\x1b]0;owned\\x07\\x1b[2J"), "{out}");
+}

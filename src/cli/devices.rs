@@ -100,10 +100,16 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
             ),
             None => (String::from("-"), String::from("-"), String::from("-")),
         };
+        let p = super::style::printable;
         let _ = writeln!(
             out,
             "{:<22} {:<13} {:<11} {:<30} {:<6} {}",
-            r.entry.serial, r.entry.state, r.entry.transport, host, image, fw
+            p(&r.entry.serial),
+            p(&r.entry.state),
+            r.entry.transport,
+            p(&host),
+            image,
+            p(&fw)
         );
     }
     drop(out);

@@ -78,24 +78,25 @@ fn render_check(out: &mut dyn Write, r: &CheckResult, style: Style, verbose: boo
     } else {
         format!(" ({})", duration_text(r.duration))
     };
+    let p = super::style::printable;
     let _ = writeln!(
         out,
         "{} {}: {}{dur}",
         style.mark(r.status),
         r.title,
-        r.summary
+        p(&r.summary)
     );
     if verbose || r.status != Status::Ok {
         for d in &r.details {
             if verbose || r.status == Status::Fail {
-                let _ = writeln!(out, "    {d}");
+                let _ = writeln!(out, "    {}", p(d));
             }
         }
     }
     if let Some(h) = &r.hint
         && r.status != Status::Ok
     {
-        let _ = writeln!(out, "    hint: {h}");
+        let _ = writeln!(out, "    hint: {}", p(h));
     }
     if let Some(f) = &r.fix {
         let via = if fixing {

@@ -213,9 +213,19 @@ impl CliError {
         }
         let paint = style::Paint::stderr();
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{} {}", paint.error("error:"), self.message);
+        let _ = writeln!(
+            err,
+            "{} {}",
+            paint.error("error:"),
+            style::printable(&self.message)
+        );
         if !self.hint.is_empty() {
-            let _ = writeln!(err, "  {} {}", paint.hint("hint:"), self.hint);
+            let _ = writeln!(
+                err,
+                "  {} {}",
+                paint.hint("hint:"),
+                style::printable(&self.hint)
+            );
         }
     }
 }

@@ -5,6 +5,32 @@
 use std::ffi::OsStr;
 use std::io::IsTerminal;
 
+/// Text from a board (a hostname, a version, an M4's error, a log line in a check) made
+/// safe to print: control characters other than newline and tab, including ESC, are shown
+/// as `\xNN` (`\u{NN}` for C1 controls), so a board cannot move the cursor, set the
+/// terminal's title or colours, or hide text. Data commands (`shell`, `pull`, `logs`) pass
+/// their bytes through unchanged; this is for x8ctl's own reports.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            let n = u32::from(c);
+            if n < 0x80 {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether to colour a stream: a terminal, and `NO_COLOR` unset or empty.
 pub fn wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
     is_terminal && no_color.is_none_or(|v| v.is_empty())
@@ -97,5 +123,21 @@ mod tests {
         let p = Paint { on: true };
         assert!(p.error("error:").starts_with("\u{1b}["));
         assert!(p.error("error:").contains("error:"));
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn controls_are_shown_not_obeyed() {
+        assert_eq!(printable("portenta-x8-2d16"), "portenta-x8-2d16");
+        assert_eq!(printable("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            printable("x\u{1b}]0;owned\u{7}y\u{1b}[31m"),
+            "x\\x1b]0;owned\\x07y\\x1b[31m"
+        );
+        assert_eq!(printable("\r\u{7f}\u{9b}"), "\\x0d\\x7f\\u{9b}");
     }
 }
