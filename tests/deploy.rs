@@ -9,6 +9,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 use virtual_x8::{Fault, Sim};
+use x8ctl_core::deploy::sketch::check_elf;
 
 /// A git repository with the portenta-containers layout, tagged arduino-95.
 fn containers_repo(root: &Path) -> PathBuf {
@@ -364,13 +365,74 @@ fn prebuilt_without_internet_says_so_and_logs_and_stop_work() {
 }
 
 #[test]
+fn a_sketch_loads_only_into_the_m4_bank_and_is_whole() {
+    let code = [0x5au8; 4096];
+    assert_eq!(
+        check_elf(&m4_sketch_elf(
+            2,
+            &[(0x0810_0000, &code), (0x0810_1000, &code[..64])]
+        )),
+        Ok(())
+    );
+    // Linked for the M7's bank: OpenOCD would write over the H7 firmware.
+    let m7 = check_elf(&m4_sketch_elf(2, &[(0x0800_0000, &code)])).unwrap_err();
+    assert!(m7.contains("M7 firmware's flash bank"), "{m7}");
+    // Elsewhere (RAM, past the bank's end).
+    assert!(
+        check_elf(&m4_sketch_elf(2, &[(0x2400_0000, &code)]))
+            .unwrap_err()
+            .contains("outside")
+    );
+    assert!(
+        check_elf(&m4_sketch_elf(2, &[(0x081f_ff00, &code)]))
+            .unwrap_err()
+            .contains("outside")
+    );
+    // A relocatable object, a shared object.
+    assert!(
+        check_elf(&m4_sketch_elf(1, &[(0x0810_0000, &code)]))
+            .unwrap_err()
+            .contains(".o")
+    );
+    assert!(
+        check_elf(&m4_sketch_elf(3, &[(0x0810_0000, &code)]))
+            .unwrap_err()
+            .contains("shared")
+    );
+    // Cut short: in the segment's contents, and in the program headers.
+    let whole = m4_sketch_elf(2, &[(0x0810_0000, &code)]);
+    for cut in [whole.len() - 1, 100, 60] {
+        assert!(
+            check_elf(&whole[..cut]).unwrap_err().contains("truncated"),
+            "{cut}"
+        );
+    }
+    assert!(
+        check_elf(&m4_sketch_elf(2, &[]))
+            .unwrap_err()
+            .contains("nothing to load")
+    );
+
+    // Through the command: refused before the board is touched, nothing pushed.
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let m7_elf = dir.path().join("blink.ino.elf");
+    std::fs::write(&m7_elf, m4_sketch_elf(2, &[(0x0800_0000, &code)])).unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.args(["upload-sketch", m7_elf.to_str().unwrap()]);
+    let (exit, _, err) = run(c);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("M7 firmware's flash bank"), "{err}");
+    assert!(!board_path(&sim, "/tmp/arduino/m4-user-sketch.elf").exists());
+}
+
+#[test]
 fn upload_sketch_is_programmed_by_the_path_unit() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
     let elf = dir.path().join("rpc-sensors.ino.elf");
-    // An ELF header as arm-none-eabi-gcc writes it for the M4: 32-bit, little-endian, ARM.
-    let mut data = b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x28\0".to_vec();
-    data.extend(pattern(20_000, 7));
+    // A sketch linked as arm-none-eabi-ld links one for the X8's M4.
+    let data = m4_sketch_elf(2, &[(0x0810_0000, &pattern(20_000, 7))]);
     std::fs::write(&elf, &data).unwrap();
     let mut c = x8ctl_direct(&sim);
     c.args(["--json", "upload-sketch", elf.to_str().unwrap()]);

@@ -359,3 +359,42 @@ pub fn sensors_app(app: &Path, base: &str) {
     std::fs::write(app.join("python/requirements.txt"), "msgpack-rpc-python\n").unwrap();
     std::fs::write(app.join("python/main.py"), SENSORS_MAIN_PY).unwrap();
 }
+
+/// An M4 sketch as arm-none-eabi-ld links one: an ELF32 little-endian ARM executable
+/// (`e_type` 2; 1 for a `.o`) with one loadable segment per `(physical address, contents)`.
+/// X8 sketches load at 0x08100000 (ArduinoCore-mbed boards.txt, `CM4_BINARY_START`).
+pub fn m4_sketch_elf(e_type: u16, segments: &[(u32, &[u8])]) -> Vec<u8> {
+    let phoff = 52u32;
+    let mut at = phoff + 32 * segments.len() as u32;
+    let mut h = b"\x7fELF\x01\x01\x01\0".to_vec();
+    h.extend([0u8; 8]);
+    h.extend(e_type.to_le_bytes());
+    h.extend(40u16.to_le_bytes()); // EM_ARM
+    h.extend(1u32.to_le_bytes());
+    h.extend(segments.first().map_or(0, |s| s.0 | 1).to_le_bytes()); // entry, Thumb
+    h.extend(phoff.to_le_bytes());
+    h.extend(0u32.to_le_bytes()); // no section headers
+    h.extend(0x0500_0400u32.to_le_bytes()); // EABI5, hard-float ABI flag
+    for v in [52u16, 32, segments.len() as u16, 40, 0, 0] {
+        h.extend(v.to_le_bytes());
+    }
+    for (addr, data) in segments {
+        for v in [
+            1,
+            at,
+            *addr,
+            *addr,
+            data.len() as u32,
+            data.len() as u32,
+            5,
+            4,
+        ] {
+            h.extend(v.to_le_bytes());
+        }
+        at += data.len() as u32;
+    }
+    for (_, data) in segments {
+        h.extend(*data);
+    }
+    h
+}
