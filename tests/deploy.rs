@@ -133,6 +133,17 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     assert_eq!(code, 0, "{err}");
     assert_running_with_readings(&v, &err);
     assert_eq!(v["deploy"]["sync"]["files_sent"], 5);
+    // What x8ctl did not put there: data the container wrote through a bind mount, and a
+    // `.env` placed by hand. A redeploy, even with nothing changed, keeps them.
+    let data = board_path(&sim, "/home/fio/python-rpc-sensors/data/readings.csv");
+    std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+    std::fs::write(&data, "t,100\n").unwrap();
+    let env = board_path(&sim, "/home/fio/python-rpc-sensors/.env");
+    std::fs::write(&env, "TOKEN=mine\n").unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["sync"]["files_removed"], 0, "{v}");
+    assert!(data.is_file() && env.is_file());
 
     std::fs::remove_file(app.join("notes.txt")).unwrap();
     std::fs::write(
@@ -147,6 +158,10 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     assert_eq!(v["deploy"]["built"], true);
     assert_running_with_readings(&v, &err);
     assert!(!board_path(&sim, "/home/fio/python-rpc-sensors/notes.txt").exists());
+    assert!(
+        data.is_file() && env.is_file(),
+        "only what x8ctl put there goes"
+    );
     let main = std::fs::read_to_string(board_path(
         &sim,
         "/home/fio/python-rpc-sensors/python/main.py",

@@ -606,7 +606,7 @@ fn parallel<T: Send, R: Send>(
     Ok(results.into_inner().unwrap_or_else(|p| p.into_inner()))
 }
 
-fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
+pub(crate) fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
     match e {
         SyncFail::Device(msg) => {
             BoardError::Transfer(format!("{op} {path}: the board says: {msg}"))

@@ -3,8 +3,10 @@
 //! One board command reads the stamp of the last deploy and hashes every file already in
 //! the app's board folder (`find DIR -type f -exec sha256sum {} +`: its length does not
 //! grow with the number of files, so it stays under MAX_COMMAND). New and changed files go
-//! through [`push_plan`] (modes kept, sha256 verified); files gone from the local folder are
-//! removed with batched `rm -f`.
+//! through [`push_plan`] (modes kept, sha256 verified). A file gone from the local folder is
+//! removed from the board only if x8ctl put it there: the last sync's list of files (its
+//! manifest, beside the deploy stamp) says which. Whatever else is in the app's folder (data
+//! the container wrote through a bind mount, a `.env` placed by hand) stays.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -18,7 +20,8 @@ use super::{DeployError, DeployEvent, STAMPS};
 use crate::board::Board;
 use crate::board::quote::quote;
 use crate::board::transfer::{
-    self, PushOptions, PushPlan, TransferReport, parse_sha256sum, plan_push, push_plan, run_batched,
+    self, PushOptions, PushPlan, SyncClient, SyncFail, TransferReport, parse_sha256sum, plan_push,
+    push_plan, run_batched, sync_error,
 };
 
 /// What the sync did (files and bytes sent, unchanged, removed).
@@ -81,6 +84,71 @@ fn has_crlf_shebang(path: &Path) -> bool {
         .is_ok_and(|_| crlf_shebang(&head))
 }
 
+/// Where the list of files the last sync of `name` put on the board is kept.
+fn manifest_path(name: &str) -> String {
+    format!("{STAMPS}/{name}.files")
+}
+
+/// The files (relative to the app's folder) that x8ctl put there at the last sync; empty
+/// when it never recorded any (a first deploy, or one by an x8ctl before manifests).
+fn read_manifest(
+    board: &Board,
+    name: &str,
+) -> Result<std::collections::BTreeSet<String>, DeployError> {
+    let path = manifest_path(name);
+    let mut c = SyncClient::open(board)?;
+    let mut bytes = Vec::new();
+    let got = c.recv(&path, &mut bytes, &mut Sha256::new(), &mut |_| {});
+    c.quit();
+    match got {
+        Ok(()) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        // No such file: nothing recorded.
+        Err(SyncFail::Device(_)) => Ok(Default::default()),
+        Err(e) => Err(sync_error("reading", &path, e).into()),
+    }
+}
+
+/// Record the files (relative to the app's folder) this sync put on the board. Written
+/// through the sync protocol, so any file name round-trips (JSON escapes it).
+fn write_manifest(
+    board: &Board,
+    name: &str,
+    files: &std::collections::BTreeSet<String>,
+) -> Result<(), DeployError> {
+    board.run_ok(
+        &format!("mkdir -p {}", quote(STAMPS)),
+        "creating x8ctl's deploy folder",
+    )?;
+    let path = manifest_path(name);
+    let json = serde_json::to_vec(files).unwrap_or_default();
+    let mut c = SyncClient::open(board)?;
+    let sent = c.send(
+        &path,
+        0o644,
+        0,
+        &mut &json[..],
+        &mut Sha256::new(),
+        &mut |_| {},
+    );
+    c.quit();
+    sent.map_err(|e| sync_error("writing", &path, e).into())
+}
+
+/// The files to remove: those the last sync put there (`recorded`, relative) that the
+/// board still has (`present`, absolute) and the local folder no longer has (`ours`).
+fn to_remove(
+    board_dir: &str,
+    recorded: &std::collections::BTreeSet<String>,
+    present: &BTreeMap<String, String>,
+    ours: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    recorded
+        .iter()
+        .map(|rel| format!("{board_dir}/{}", rel.trim_start_matches('/')))
+        .filter(|abs| present.contains_key(abs) && !ours.contains(abs))
+        .collect()
+}
+
 /// Sync `local` to `board_dir`. Returns the report, the digest of the local tree (files,
 /// hashes, modes) and the digest recorded by the last successful deploy of `name`.
 pub fn sync(
@@ -131,11 +199,8 @@ pub fn sync(
             changed.push(f.clone());
         }
     }
-    let removed: Vec<String> = theirs
-        .keys()
-        .filter(|k| !ours.contains(*k) && k.starts_with(&format!("{board_dir}/")))
-        .cloned()
-        .collect();
+    let recorded = read_manifest(board, name)?;
+    let removed = to_remove(board_dir, &recorded, &theirs, &ours);
     if !changed.is_empty() {
         let sent = push_plan(
             board,
@@ -159,13 +224,50 @@ pub fn sync(
         run_batched(board, "rm -f", &removed, "removing deleted files")?;
         report.files_removed = removed.len();
     }
+    let now: std::collections::BTreeSet<String> = ours
+        .iter()
+        .map(|abs| {
+            abs.strip_prefix(board_dir)
+                .unwrap_or(abs)
+                .trim_start_matches('/')
+                .to_string()
+        })
+        .collect();
+    if now != recorded {
+        write_manifest(board, name, &now)?;
+    }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok((report, transfer::hex(&digest.finalize()), stamp))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::crlf_shebang;
+    use super::{crlf_shebang, to_remove};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn only_files_x8ctl_put_there_are_removed() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let present: BTreeMap<String, String> = [
+            "/home/fio/app/main.py",
+            "/home/fio/app/old.py",
+            "/home/fio/app/data/readings.csv",
+            "/home/fio/app/.env",
+        ]
+        .iter()
+        .map(|p| (p.to_string(), "h".to_string()))
+        .collect();
+        let ours = set(&["/home/fio/app/main.py"]);
+        // Last time x8ctl put main.py, old.py and gone.py there (gone.py was deleted on the
+        // board since); the container's data and the hand-placed .env were never its.
+        let recorded = set(&["main.py", "old.py", "gone.py"]);
+        assert_eq!(
+            to_remove("/home/fio/app", &recorded, &present, &ours),
+            ["/home/fio/app/old.py"]
+        );
+        // Nothing recorded (first deploy, or an older x8ctl): nothing is removed.
+        assert!(to_remove("/home/fio/app", &BTreeSet::new(), &present, &ours).is_empty());
+    }
 
     #[test]
     fn crlf_in_the_shebang_line_is_found() {
