@@ -227,7 +227,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             break
         }
         'x8ctl;rpc;sensors' {
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Read again every SECS seconds until Ctrl-C (with --json: one document per line)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Read again every SECS seconds until Ctrl-C, which ends it with exit status 130 (with --json: one document per line). A board that goes away (unplugged, rebooting) is looked for again at each round, so the readings resume by themselves')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')

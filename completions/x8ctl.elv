@@ -216,7 +216,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --version 'Print version'
         }
         &'x8ctl;rpc;sensors'= {
-            cand --watch 'Read again every SECS seconds until Ctrl-C (with --json: one document per line)'
+            cand --watch 'Read again every SECS seconds until Ctrl-C, which ends it with exit status 130 (with --json: one document per line). A board that goes away (unplugged, rebooting) is looked for again at each round, so the readings resume by themselves'
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'

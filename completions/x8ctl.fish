@@ -159,7 +159,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcomm
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -l watch -d 'Read again every SECS seconds until Ctrl-C (with --json: one document per line)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -l watch -d 'Read again every SECS seconds until Ctrl-C, which ends it with exit status 130 (with --json: one document per line). A board that goes away (unplugged, rebooting) is looked for again at each round, so the readings resume by themselves' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r

@@ -226,3 +226,58 @@ fn a_late_reply_from_an_earlier_call_is_recognised_and_the_call_retried() {
         assert_eq!(out, "100\n");
     }
 }
+
+/// `rpc sensors --watch` goes on by itself after the board drops off and comes back, and
+/// Ctrl-C ends it with 130.
+#[cfg(unix)]
+#[test]
+fn watch_resumes_after_the_board_comes_back_and_ctrl_c_is_130() {
+    let sim = sim(&[]);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--json", "rpc", "sensors", "--watch", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let answered = |line: &str| {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["readings"][0]["value"] == 100
+    };
+    let next = || rx.recv_timeout(Duration::from_secs(15)).expect("a reading");
+    assert!(answered(&next()));
+    // The cable is pulled and put back.
+    sim.drop_connections();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut resumed = false;
+    while Instant::now() < deadline {
+        if answered(&next()) {
+            resumed = true;
+            break;
+        }
+    }
+    // Two answered rounds in a row after the drop: it really goes on.
+    assert!(resumed && answered(&next()));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "watch did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}

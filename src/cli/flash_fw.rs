@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
@@ -59,8 +58,6 @@ pub struct FlashFwArgs {
     #[arg(long, conflicts_with = "list")]
     pub all: bool,
 }
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Draws the events.
 struct View {
@@ -414,14 +411,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
             return Ok(exit::FAILURE);
         }
     }
-    let _ = ctrlc::set_handler(|| {
-        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)"
-            );
-        }
-    });
+    let interrupt = super::interrupt::arm(Some(
+        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)",
+    ));
     let renderer = Arc::new(Renderer {
         view: Mutex::new(View::new(ctx)),
         fancy: ctx.stderr_is_terminal && !ctx.quiet,
@@ -438,7 +430,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 force: args.force,
                 dry_run: args.dry_run,
             },
-            &INTERRUPTED,
+            interrupt,
             &move |e| rr.event(e),
         )
     };
@@ -600,9 +592,7 @@ fn run_all(
             return Ok(exit::FAILURE);
         }
     }
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-    });
+    let interrupt = super::interrupt::arm(None);
     let fancy = ctx.stderr_is_terminal && !ctx.quiet;
     let multi = indicatif::MultiProgress::new();
     let opts = FlashOptions {
@@ -659,7 +649,7 @@ fn run_all(
                             &board,
                             &FlashImage { path: file, info },
                             opts,
-                            &INTERRUPTED,
+                            interrupt,
                             &on,
                         );
                         // Each board's outcome is printed below, after all have finished.

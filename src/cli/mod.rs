@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod devices;
 pub mod doctor;
 pub mod flash_fw;
+pub mod interrupt;
 pub mod rpc;
 pub mod shell;
 #[cfg(all(unix, feature = "sim"))]

@@ -3,8 +3,6 @@
 //! or `--connect`), one TCP connection per call.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
@@ -46,7 +44,9 @@ pub enum RpcCommand {
     /// A reading the sketch does not bind is reported for that reading. Exit status 5 when
     /// no reading was answered.
     Sensors {
-        /// Read again every SECS seconds until Ctrl-C (with --json: one document per line).
+        /// Read again every SECS seconds until Ctrl-C, which ends it with exit status 130
+        /// (with --json: one document per line). A board that goes away (unplugged,
+        /// rebooting) is looked for again at each round, so the readings resume by themselves.
         #[arg(long, value_name = "SECS")]
         watch: Option<f64>,
     },
@@ -198,7 +198,7 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         Some(s) if s.is_finite() && s > 0.0 && s < 86_400.0 => Some(Duration::from_secs_f64(s)),
         Some(_) => return Err(CliError::usage("--watch needs a number of seconds above 0")),
     };
-    let (_session, board) = open_board(ctx, target)?;
+    let (mut session, mut board) = open_board(ctx, target)?;
     let Some(period) = period else {
         let readings = read_all(&board);
         if ctx.json {
@@ -218,12 +218,7 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
             exit::CHECK_FAILED
         });
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // Only one handler per process; if one is set already, Ctrl-C ends the process.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
+    super::interrupt::arm(None);
     let mut said = Vec::new();
     if !ctx.json {
         let mut out = std::io::stdout().lock();
@@ -233,9 +228,19 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         }
         let _ = writeln!(out);
     }
-    while !stop.load(Ordering::SeqCst) {
+    while !super::interrupt::interrupted() {
         let started = Instant::now();
-        let readings = read_all(&board);
+        let mut readings = read_all(&board);
+        // The board went away (unplugged, rebooted): find it again and read once more, so
+        // the watch goes on by itself when it comes back.
+        if readings
+            .iter()
+            .all(|(_, o)| matches!(o, CallOutcome::Transport(_)))
+            && let Ok((s, b)) = open_board(ctx, target)
+        {
+            (session, board) = (s, b);
+            readings = read_all(&board);
+        }
         let mut out = std::io::stdout().lock();
         if ctx.json {
             let _ = writeln!(out, "{}", sample_json(&readings));
@@ -251,9 +256,9 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         if !ctx.json {
             explain_failures(ctx, &readings, &mut said);
         }
-        while !stop.load(Ordering::SeqCst) && started.elapsed() < period {
-            std::thread::sleep(Duration::from_millis(50).min(period));
-        }
+        super::interrupt::sleep(period.saturating_sub(started.elapsed()));
     }
-    Ok(exit::OK)
+    drop(session);
+    // Ctrl-C is how a watch ends: say so in the exit code, as every interrupted command does.
+    Ok(exit::INTERRUPTED)
 }

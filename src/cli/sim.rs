@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::Args;
@@ -158,12 +157,8 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
         let names: Vec<&str> = args.faults.iter().map(|f| f.name()).collect();
         ctx.status(&format!("faults: {}", names.join(", ")));
     }
-    let (tx, rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })
-    .map_err(|e| CliError::failure(format!("cannot install the signal handler: {e}"), ""))?;
-    let _ = rx.recv();
+    super::interrupt::arm(None);
+    while !super::interrupt::sleep(std::time::Duration::from_secs(3600)) {}
     ctx.status("stopping the virtual X8");
     drop(sim);
     Ok(())

@@ -1,0 +1,49 @@
+//! The process's one interrupt token. Commands that can leave the board half-done (flash-fw,
+//! deploy) and the long-running ones (rpc sensors --watch, sim) arm it: from then on Ctrl-C
+//! (and SIGTERM, SIGHUP: ctrlc's `termination` feature) only sets the token, and the library
+//! finishes or unwinds the step it is in and restores the board. Commands that do not arm
+//! it keep the default: Ctrl-C ends the process at once.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+static TOKEN: AtomicBool = AtomicBool::new(false);
+static NOTICE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Arm the token; on the first interrupt, `notice` (if any) is said on stderr. Arming again
+/// only changes the notice.
+pub fn arm(notice: Option<&str>) -> &'static AtomicBool {
+    *NOTICE.lock().unwrap_or_else(|e| e.into_inner()) = notice.map(str::to_string);
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if !TOKEN.swap(true, Ordering::SeqCst) {
+                let notice = NOTICE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(n) = notice {
+                    let _ = writeln!(std::io::stderr(), "{n}");
+                }
+            }
+        });
+    });
+    &TOKEN
+}
+
+/// Whether an interrupt came.
+pub fn interrupted() -> bool {
+    TOKEN.load(Ordering::SeqCst)
+}
+
+/// Sleep `d`, or less if an interrupt comes; true when interrupted.
+pub fn sleep(d: Duration) -> bool {
+    let end = std::time::Instant::now() + d;
+    while !interrupted() {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+    true
+}
