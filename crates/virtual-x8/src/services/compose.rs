@@ -339,10 +339,10 @@ impl Services {
                 for (_, c) in &cs {
                     self.docker.stop(c, true);
                     if verb == "stop" {
-                        lines.push(format!(" ✔ Container {}\tStopped\t0.3s", c.name));
+                        lines.push(format!(" ✔ Container {}\tStopped\t0.3s", c.name()));
                     } else {
                         self.docker.remove(c);
-                        lines.push(format!(" ✔ Container {}\tRemoved\t0.3s", c.name));
+                        lines.push(format!(" ✔ Container {}\tRemoved\t0.3s", c.name()));
                     }
                 }
                 if verb == "down" {
@@ -363,7 +363,7 @@ impl Services {
                 put(cli.err, &format!("[+] Running {0}/{0}\n", cs.len()));
                 let lines: Vec<String> = cs
                     .iter()
-                    .map(|(_, c)| format!(" ✔ Container {}\tStarted\t0.3s", c.name))
+                    .map(|(_, c)| format!(" ✔ Container {}\tStarted\t0.3s", c.name()))
                     .collect();
                 put(cli.err, &tabulate(&lines));
                 0
@@ -379,7 +379,7 @@ impl Services {
                     }
                     rows.push(format!(
                         "{}\t{}\t{}\t{}\t{}\t{}\t",
-                        c.name,
+                        c.name(),
                         c.spec.image,
                         c.command_text(true),
                         svc,
@@ -575,7 +575,7 @@ impl Services {
                 "Attaching to {}\n",
                 with_prefix
                     .iter()
-                    .map(|(_, c)| c.name.clone())
+                    .map(|(_, c)| c.name())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -463,7 +463,8 @@ struct CState {
 
 pub struct Container {
     pub id: String,
-    pub name: String,
+    /// Changes with `docker rename`.
+    name: Mutex<String>,
     pub image: Image,
     pub spec: RunSpec,
     pub created: SystemTime,
@@ -484,6 +485,9 @@ pub struct ContainerInfo {
 }
 
 impl Container {
+    pub fn name(&self) -> String {
+        self.name.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
     fn lock(&self) -> MutexGuard<'_, CState> {
         self.st.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -582,7 +586,7 @@ impl Container {
         let st = self.lock();
         ContainerInfo {
             id: self.id.clone(),
-            name: self.name.clone(),
+            name: self.name(),
             image: self.spec.image.clone(),
             status: st.status,
             exit_code: st.exit_code,
@@ -744,7 +748,7 @@ impl Docker {
         let key = name_or_id.trim_start_matches('/');
         let cs = self.containers();
         cs.iter()
-            .find(|c| c.name == key || c.id == key)
+            .find(|c| c.name() == key || c.id == key)
             .or_else(|| {
                 if key.len() >= 3 {
                     cs.iter().find(|c| c.id.starts_with(key))
@@ -802,6 +806,20 @@ impl Docker {
         &self.sh.shut
     }
 
+    /// Give container `c` the name `new`, unless another container has it.
+    fn rename(&self, c: &Container, new: &str) -> Result<(), String> {
+        let new = new.trim_start_matches('/');
+        let st = self.lock();
+        if let Some(other) = st.containers.iter().find(|o| o.name() == new) {
+            return Err(format!(
+                "Conflict. The container name \"/{new}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
+                other.id
+            ));
+        }
+        *c.name.lock().unwrap_or_else(|e| e.into_inner()) = new.to_string();
+        Ok(())
+    }
+
     fn create(&self, spec: RunSpec, image: Image) -> Result<Arc<Container>, String> {
         self.purge();
         let id = self.new_id(&spec.image);
@@ -810,7 +828,7 @@ impl Docker {
             None => random_name(&id),
         };
         let mut st = self.lock();
-        if let Some(other) = st.containers.iter().find(|c| c.name == name) {
+        if let Some(other) = st.containers.iter().find(|c| c.name() == name) {
             return Err(format!(
                 "Conflict. The container name \"/{name}\" is already in use by container \"{}\". You have to remove (or rename) that container to be able to reuse that name.",
                 other.id
@@ -818,7 +836,7 @@ impl Docker {
         }
         let c = Arc::new(Container {
             id,
-            name,
+            name: Mutex::new(name),
             image,
             spec,
             created: SystemTime::now(),
@@ -1425,7 +1443,7 @@ impl Container {
             "Labels": labels.join(","),
             "LocalVolumes": "0",
             "Mounts": self.spec.volumes.iter().map(|v| v.split(':').next().unwrap_or("").to_string()).collect::<Vec<_>>().join(","),
-            "Names": self.name,
+            "Names": self.name(),
             "Networks": if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() },
             "Ports": self.ports_text(),
             "RunningFor": ago(self.created),
@@ -1468,7 +1486,7 @@ impl Container {
                 "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
             },
             "Image": format!("sha256:{}", self.image.id),
-            "Name": format!("/{}", self.name),
+            "Name": format!("/{}", self.name()),
             "RestartCount": st.restart_count,
             "Driver": "overlay2",
             "Platform": "linux",
@@ -1643,6 +1661,7 @@ impl Services {
                         "build" => "build",
                         "pull" => "pull",
                         "tag" => "tag",
+                        "rename" => "rename",
                         _ => "?",
                     },
                 };
@@ -1678,7 +1697,7 @@ impl Services {
         }
         let known = [
             "info", "ps", "images", "build", "run", "create", "start", "stop", "restart", "rm",
-            "rmi", "logs", "inspect", "pull", "tag", "exec", "kill",
+            "rmi", "logs", "inspect", "pull", "tag", "exec", "kill", "rename",
         ];
         if !known.contains(&cmd) {
             put(
@@ -1768,6 +1787,28 @@ impl Services {
                     }
                 }
                 code
+            }
+            // `docker rename OLD NEW` (Docker 24: silent on success; the name conflict and
+            // unknown-container errors are the daemon's, as for `docker run --name`).
+            "rename" => {
+                let [old, new] = rest else {
+                    return usage_err(
+                        &mut cli,
+                        "rename",
+                        "requires 2 arguments",
+                        "CONTAINER NEW_NAME",
+                    );
+                };
+                let Some(c) = d.find(old) else {
+                    return no_such_container(&mut cli, old);
+                };
+                match d.rename(&c, new) {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        put(cli.err, &format!("Error response from daemon: {e}\n"));
+                        1
+                    }
+                }
             }
             "rm" => {
                 let force = rest
@@ -1985,7 +2026,7 @@ impl Services {
             .filter(|c| all || matches!(c.lock().status, Status::Running | Status::Restarting))
             .filter(|c| {
                 filters.iter().all(|f| match f.split_once('=') {
-                    Some(("name", n)) => c.name.contains(n),
+                    Some(("name", n)) => c.name().contains(n),
                     Some(("status", s)) => c.lock().status.name() == s,
                     Some(("label", l)) => match l.split_once('=') {
                         Some((k, v)) => c.spec.labels.get(k).is_some_and(|x| x == v),

@@ -485,10 +485,36 @@ fn docker_build_run_logs_ps_with_the_sensor_app() {
     );
     assert_eq!(c, 125);
     assert!(e.contains("is already in use"));
-    assert_eq!(
-        docker(&s, d.path(), APP, &["rm", "python-rpc-sensors"], &[]).2,
-        0
+    // rename: silent on success; the old name is free again, a taken name is refused.
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["rename", "python-rpc-sensors", "aside"],
+        &[],
     );
+    assert_eq!((o.as_str(), e.as_str(), c), ("", "", 0));
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["ps", "-a", "--format", "{{.Names}}"],
+        &[],
+    );
+    assert_eq!(o.trim(), "aside");
+    let (_, e, c) = docker(&s, d.path(), APP, &["rename", "nope", "x"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("No such container: nope"), "{e}");
+    let (_, e, c) = docker(&s, d.path(), APP, &["rename", "aside", "aside"], &[]);
+    assert_eq!(c, 1);
+    assert!(
+        e.contains("Conflict. The container name \"/aside\" is already in use"),
+        "{e}"
+    );
+    let (_, e, c) = docker(&s, d.path(), APP, &["rename", "aside"], &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("requires 2 arguments"), "{e}");
+    assert_eq!(docker(&s, d.path(), APP, &["rm", "aside"], &[]).2, 0);
     s.stop();
 }
 
