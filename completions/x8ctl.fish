@@ -277,7 +277,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand apps" -s V -l version -d 'Pr
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l repo -d 'Take the app from this git repository (URL or path) instead' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l ref -d 'The tag, branch or commit to take (with --repo, or to override a catalog pin)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l path -d 'The app\'s folder in the repository' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s e -l env -d 'KEY=VALUE for the container\'s environment (repeatable)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s e -l env -d 'KEY=VALUE for the container\'s environment (repeatable). With a compose file it fills the file\'s ${KEY} (compose passes a container only its `environment:`)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l wait -d 'Seconds to wait for the app to come up' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F

@@ -314,6 +314,7 @@ fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
     let a = app.to_str().unwrap();
     let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
     assert_eq!(code, 0, "{err}");
+    let id_before = docker(&sim, "docker inspect -f '{{.Id}}' python-rpc-sensors");
     sensors_app(&app, "python:3-alpine");
     let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
     assert_eq!(code, 1, "{err}");
@@ -335,11 +336,14 @@ fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
         assert!(std::time::Instant::now() < deadline, "{out}");
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+    // The very container that ran before is back, as it ran; the failed one is gone.
     let inspect = docker(
         &sim,
-        "docker inspect -f '{{.Config.Image}} {{.State.Status}}' python-rpc-sensors",
+        "docker inspect -f '{{.Id}} {{.State.Status}}' python-rpc-sensors",
     );
-    assert!(inspect.contains("x8ctl-previous running"), "{inspect}");
+    assert_eq!(inspect.trim(), format!("{} running", id_before.trim()));
+    let ps = docker(&sim, "docker ps -a --format '{{.Names}}'");
+    assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
 }
 
 #[test]
@@ -483,4 +487,161 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("pushing"), "{err}");
+}
+
+/// An app's containers are its own, exactly: another app whose name is a prefix of it
+/// (or that it is a prefix of) is never touched, and no app shadows a Docker Hub image.
+#[test]
+fn apps_are_matched_exactly_and_never_shadow_base_images() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let sensors = dir.path().join("python-rpc-sensors");
+    sensors_app(&sensors, "python:3.11-alpine");
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[sensors.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let sensors_container = v["deploy"]["container"].as_str().unwrap().to_string();
+    let id = docker(
+        &sim,
+        &format!("docker inspect -f '{{{{.Id}}}}' {sensors_container}"),
+    );
+
+    // `stop python-rpc` is about an app called python-rpc, which has no container.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["stop", "python-rpc"]);
+    let (code, _, err) = run(c);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("no container of python-rpc"), "{err}");
+
+    // An app in a folder called `python` deploys as x8ctl/python, not python:latest.
+    let py = dir.path().join("python");
+    sensors_app(&py, "python:3.11-alpine");
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[py.to_str().unwrap(), "--no-compose"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["container"], "python");
+    let images = docker(&sim, "docker images --format '{{.Repository}}:{{.Tag}}'");
+    assert!(images.contains("x8ctl/python:latest"), "{images}");
+    assert!(!images.lines().any(|l| l == "python:latest"), "{images}");
+
+    // python-rpc-sensors still runs, the very same container.
+    let after = docker(
+        &sim,
+        &format!("docker inspect -f '{{{{.Id}}}} {{{{.State.Status}}}}' {sensors_container}"),
+    );
+    assert_eq!(after.trim(), format!("{} running", id.trim()));
+}
+
+/// A redeploy that fails brings back the compose app as it ran (its container, with its
+/// compose labels), and a changed --env is a change.
+#[test]
+fn a_failed_compose_redeploy_restores_the_compose_container_and_env_changes_count() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, "python:3.11-alpine");
+    let a = app.to_str().unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["method"], "compose", "{v}");
+    // The same files and options: unchanged. Another --env: a new deploy.
+    let (_, v, _) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(v["deploy"]["method"], "unchanged", "{v}");
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose", "--env", "A=1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["method"], "docker-run", "{v}");
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["method"], "compose", "{v}");
+    let container = v["deploy"]["container"].as_str().unwrap().to_string();
+    let before = docker(
+        &sim,
+        &format!(
+            "docker inspect -f '{{{{.Id}}}} {{{{index .Config.Labels \"com.docker.compose.project\"}}}}' {container}"
+        ),
+    )
+    .trim()
+    .to_string();
+    assert!(before.ends_with(" python-rpc-sensors"), "{before}");
+
+    sensors_app(&app, "python:3-alpine");
+    let (code, _, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("starting the previous version again"), "{err}");
+    let after = docker(
+        &sim,
+        &format!(
+            "docker inspect -f '{{{{.Id}}}} {{{{index .Config.Labels \"com.docker.compose.project\"}}}} {{{{.State.Status}}}}' {container}"
+        ),
+    );
+    assert_eq!(after.trim(), format!("{before} running"));
+
+    // --env with a compose file fills its ${VAR}s; one it does not use is said to reach
+    // no container.
+    sensors_app(&app, "python:3.11-alpine");
+    let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--env", "NOPE=1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("--env NOPE: the compose file does not use ${NOPE}"),
+        "{err}"
+    );
+}
+
+/// Ctrl-C while the new version starts: exit 130, and the app that ran before runs again.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_deploy_brings_the_previous_app_back() {
+    use std::io::{BufRead, BufReader};
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, "python:3.11-alpine");
+    let a = app.to_str().unwrap();
+    let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
+    assert_eq!(code, 0, "{err}");
+    let id_before = docker(&sim, "docker inspect -f '{{.Id}}' python-rpc-sensors");
+    // The new version never prints its readings: deploy waits for them.
+    std::fs::write(
+        app.join("python/main.py"),
+        "import time\nprint('starting')\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.args(["deploy", a, "--no-compose", "--wait", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no 'waiting for' line: {seen:?}"));
+        let waiting = line.contains("waiting for");
+        seen.push(line);
+        if waiting {
+            break;
+        }
+    }
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert_eq!(status.code(), Some(130), "{seen:?} {rest:?}");
+    let inspect = docker(
+        &sim,
+        "docker inspect -f '{{.Id}} {{.State.Status}}' python-rpc-sensors",
+    );
+    assert_eq!(inspect.trim(), format!("{} running", id_before.trim()));
+    let ps = docker(&sim, "docker ps -a --format '{{.Names}}'");
+    assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
 }

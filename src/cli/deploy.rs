@@ -39,7 +39,8 @@ pub struct DeployArgs {
     /// Run Arduino's published image arduino/APP instead of building (needs Internet on the board).
     #[arg(long)]
     pub prebuilt: bool,
-    /// KEY=VALUE for the container's environment (repeatable).
+    /// KEY=VALUE for the container's environment (repeatable). With a compose file it fills
+    /// the file's ${KEY} (compose passes a container only its `environment:`).
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
     /// Seconds to wait for the app to come up.
@@ -95,6 +96,10 @@ fn deploy_error(e: DeployError) -> CliError {
         DeployError::M4 { .. } => {
             let hint = e.hint();
             CliError::new(exit::CHECK_FAILED, e.to_string(), hint)
+        }
+        DeployError::Interrupted { .. } => {
+            let hint = e.hint();
+            CliError::new(exit::INTERRUPTED, e.to_string(), hint)
         }
         other => {
             let hint = other.hint();
@@ -188,6 +193,10 @@ impl View<'_> {
                 self.line(&format!("waiting for {container} to come up"))
             }
             DeployEvent::Reading { line } => self.line(&format!("  {line}")),
+            DeployEvent::SetAside { containers } => self.line(&format!(
+                "stopped {} (kept, to come back if the new version does not)",
+                containers.join(", ")
+            )),
             DeployEvent::RollingBack { reason } => {
                 self.line(&format!("{reason}; starting the previous version again"))
             }
@@ -309,7 +318,10 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         ctx,
         bar: Mutex::new(None),
     };
-    let result = deploy::deploy(&board, &spec, &opts, &|e| view.event(e));
+    let interrupt = super::interrupt::arm(Some(
+        "interrupt: stopping the deploy; the app that ran before comes back (Ctrl-C again does not skip this)",
+    ));
+    let result = deploy::deploy(&board, &spec, &opts, interrupt, &|e| view.event(e));
     if let Some(b) = view.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
         b.finish_and_clear();
     }

@@ -5,15 +5,25 @@
 //!    per-user cache ([`fetch`]), or a local folder;
 //! 2. an incremental sync to `/home/fio/<app>` ([`sync`]): one board command hashes every
 //!    file already there, only new or changed files are sent, deleted ones removed;
-//! 3. `docker build -t <app>:latest`, its output streamed; skipped when nothing changed
-//!    since the last successful deploy (a stamp in `/home/fio/.x8ctl/deploy/`);
-//! 4. the run: `docker compose up -d` with `FACTORY` set and the built image also tagged
-//!    as the name the compose file asks for, or the tutorial's `docker run` flags when
-//!    compose is missing or fails;
-//! 5. readiness: the container running, and for sensor apps the five readings in its logs.
+//! 3. `docker build -t x8ctl/<app>:latest`, its output streamed; skipped when nothing
+//!    changed since the last successful deploy (a stamp in `/home/fio/.x8ctl/deploy/` of the
+//!    files and the run options). x8ctl's images live under `x8ctl/`, so an app called
+//!    `python` can never shadow Docker Hub's `python` image on the board;
+//! 4. the app that runs now is set aside, not removed: stopped and renamed
+//!    `<container>-x8ctl-previous`, so that it can come back exactly as it ran (its compose
+//!    environment, network, mounts and restart policy are the container's own);
+//! 5. the run: `docker compose -p <app> up -d` with `FACTORY` set and the built image also
+//!    tagged as the name the compose file asks for, or the tutorial's `docker run` flags
+//!    (with the label `x8ctl.app=<app>`) when compose is missing or fails;
+//! 6. readiness: the container running, and for sensor apps the five readings in its logs.
 //!    The M4's own error text becomes the doctor's hint; a crash on the known-broken base
-//!    images is explained with the fix. When the new app does not come up, the previous
-//!    image (kept as `<app>:x8ctl-previous`) is started again.
+//!    images is explained with the fix. When the new app does not come up, or the user
+//!    interrupts, the new containers go and the set-aside ones are renamed back and started;
+//!    when it comes up, the set-aside ones are removed.
+//!
+//! An app's containers are exactly those of its compose project (`-p <app>`) or with its
+//! `x8ctl.app` label, and the container named `<app>` (a `docker run` of the tutorial's):
+//! never a container whose name merely starts with the app's.
 //!
 //! Why FACTORY and a tag rather than an override file: the apps' compose files name
 //! `hub.foundries.io/${FACTORY}/<app>:latest`. Setting `FACTORY=x8ctl` for the one compose
@@ -31,6 +41,7 @@ pub mod sync;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -49,6 +60,31 @@ pub const STAMPS: &str = "/home/fio/.x8ctl/deploy";
 pub const PREVIOUS_TAG: &str = "x8ctl-previous";
 /// The FACTORY value x8ctl gives compose.
 pub const FACTORY: &str = "x8ctl";
+
+/// The label x8ctl puts on the containers it starts with `docker run`.
+pub const APP_LABEL: &str = "x8ctl.app";
+
+/// The compose file names `docker compose` looks for, in its order.
+pub const COMPOSE_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// x8ctl's image of app `name`: under `x8ctl/`, so that no app name (`python`, `alpine`)
+/// can shadow the Docker Hub image a Dockerfile builds `FROM`.
+pub fn image_ref(name: &str, tag: &str) -> String {
+    format!("x8ctl/{name}:{tag}")
+}
+
+/// The compose project x8ctl names for app `name` (`docker compose -p`): a project name
+/// allows only `[a-z0-9_-]`, and app names also allow `.`.
+pub fn compose_project(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
+        .collect()
+}
 
 /// Progress and results, for the CLI to draw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,6 +133,10 @@ pub enum DeployEvent {
     Reading {
         line: String,
     },
+    /// The app that ran is stopped and renamed, to come back if the new one does not.
+    SetAside {
+        containers: Vec<String>,
+    },
     RollingBack {
         reason: String,
     },
@@ -141,6 +181,9 @@ pub enum DeployError {
     /// upload-sketch was given a file that is not an M4 sketch.
     #[error("{0}")]
     NotASketch(String),
+    /// The user interrupted; `restored` says whether the app that ran before runs again.
+    #[error("interrupted{}", if *.restored { ": the app that ran before runs again" } else { "" })]
+    Interrupted { restored: bool },
 }
 
 impl DeployError {
@@ -165,6 +208,7 @@ impl DeployError {
             DeployError::NotUp { .. } => "read its logs with `x8ctl logs APP`; the previous version was started again if there was one".into(),
             DeployError::Pull { .. } => "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt".into(),
             DeployError::Docker(_) => "check Docker on the board with `x8ctl doctor`".into(),
+            DeployError::Interrupted { .. } => "deploy again when you are ready; nothing of the new version is left running".into(),
         }
     }
 }
@@ -310,17 +354,21 @@ pub struct DeployReport {
 }
 
 /// Deploy `app` to `board`.
+/// `interrupt` is checked between steps and while waiting for readiness (the CLI sets it
+/// on Ctrl-C): an interrupt before the running app was set aside changes nothing; after,
+/// it unwinds like a failed start (the previous app comes back).
 pub fn deploy(
     board: &Board,
     app: &AppSpec,
     opts: &DeployOptions,
+    interrupt: &AtomicBool,
     on: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<DeployReport, DeployError> {
     let started = Instant::now();
     let name = app.name.clone();
     let board_dir = format!("{APPS_HOME}/{name}");
     if opts.prebuilt {
-        return prebuilt(board, &name, app.sensors, opts, on, started);
+        return prebuilt(board, &name, app.sensors, opts, interrupt, on, started);
     }
     let (dir, commit) = match &app.source {
         Source::Folder(d) => (d.clone(), None),
@@ -336,7 +384,9 @@ pub fn deploy(
         )));
     }
     let sensors = app.sensors || sync::looks_like_sensors(&dir);
-    let (report, digest, stamp) = sync::sync(board, &dir, &board_dir, &name, on)?;
+    check_compose_env(&dir, opts, on);
+    let (report, files_digest, stamp) = sync::sync(board, &dir, &board_dir, &name, on)?;
+    let digest = run_digest(&files_digest, opts);
     on(DeployEvent::Synced(report.clone()));
     let containers = app_containers(board, &name)?;
     let running = running_containers(board, &containers)?;
@@ -344,7 +394,7 @@ pub fn deploy(
         && report.files_removed == 0
         && stamp.as_deref() == Some(digest.as_str())
         && !running.is_empty()
-        && image_exists(board, &format!("{name}:latest"))?;
+        && image_exists(board, &image_ref(&name, "latest"))?;
     let mut result = DeployReport {
         app: name.clone(),
         board_dir: board_dir.clone(),
@@ -362,51 +412,204 @@ pub fn deploy(
             reason: "nothing changed since the last deploy, and it is running".into(),
         });
         let container = result.container.clone();
-        result.readings = await_ready(board, &name, &container, sensors, opts.wait, on)?;
+        result.readings = await_ready(board, &name, &container, sensors, opts.wait, interrupt, on)?;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(result);
     }
-    // Keep what runs now, so that it can come back.
-    let had_previous = !containers.is_empty() && image_exists(board, &format!("{name}:latest"))?;
-    if had_previous {
+    // Nothing that runs has changed yet: an interrupt here simply stops.
+    check_interrupt(interrupt, false)?;
+    // Keep the image that runs now tagged, so that a rollback can tag it back.
+    if image_exists(board, &image_ref(&name, "latest"))? {
         board.run_ok(
             &format!(
                 "docker tag {} {}",
-                quote(&format!("{name}:latest")),
-                quote(&format!("{name}:{PREVIOUS_TAG}"))
+                quote(&image_ref(&name, "latest")),
+                quote(&image_ref(&name, PREVIOUS_TAG))
             ),
             "keeping the previous image",
         )?;
     }
     build(board, &name, &board_dir, on)?;
     result.built = true;
-    // Replace the previous container.
-    remove_containers(board, &containers)?;
-    let (method, container, compose_error) = start(board, &name, &board_dir, opts, on)?;
-    result.method = method;
-    result.container = container.clone();
-    result.compose_error = compose_error;
-    match await_ready(board, &name, &container, sensors, opts.wait, on) {
-        Ok(readings) => result.readings = readings,
-        Err(e @ DeployError::M4 { .. }) => {
-            // The app runs; the M4 side is what fails. Keep it, remember it, say so.
-            write_stamp(board, &name, &digest)?;
-            return Err(e);
-        }
-        Err(e) => {
-            on(DeployEvent::RollingBack {
-                reason: e.to_string(),
-            });
-            let _ = remove_containers(board, &app_containers(board, &name).unwrap_or_default());
-            if had_previous {
-                restore_previous(board, &name, opts)?;
+    check_interrupt(interrupt, false)?;
+    let aside = set_aside(board, &containers, on)?;
+    let outcome = start(board, &name, &board_dir, opts, on).and_then(|started_as| {
+        check_interrupt(interrupt, false)?;
+        let readings = await_ready(
+            board,
+            &name,
+            &started_as.1,
+            sensors,
+            opts.wait,
+            interrupt,
+            on,
+        );
+        Ok((started_as, readings))
+    });
+    match outcome {
+        Ok(((method, container, compose_error), readings)) => {
+            result.method = method;
+            result.container = container;
+            result.compose_error = compose_error;
+            match readings {
+                Ok(r) => result.readings = r,
+                Err(e @ DeployError::M4 { .. }) => {
+                    // The app runs; the M4 side is what fails. Keep it, remember it, say so.
+                    discard_aside(board, &aside)?;
+                    write_stamp(board, &name, &digest)?;
+                    return Err(e);
+                }
+                Err(e) => return Err(roll_back(board, &name, &aside, e, on)),
             }
-            return Err(e);
         }
+        Err(e) => return Err(roll_back(board, &name, &aside, e, on)),
     }
+    discard_aside(board, &aside)?;
     write_stamp(board, &name, &digest)?;
     result.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(result)
+}
+
+/// The suffix a running app's containers get while the new version starts.
+const ASIDE_SUFFIX: &str = "-x8ctl-previous";
+
+/// Stop the app's containers and rename them out of the new version's way: `(original
+/// name, name set aside)`. Containers left aside by an earlier interrupted run of x8ctl
+/// (already carrying the suffix) are kept as they are.
+fn set_aside(
+    board: &Board,
+    containers: &[String],
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<Vec<(String, String)>, DeployError> {
+    let mut aside = Vec::new();
+    for c in containers {
+        let (orig, new) = match c.strip_suffix(ASIDE_SUFFIX) {
+            Some(orig) => (orig.to_string(), c.clone()),
+            None => (c.clone(), format!("{c}{ASIDE_SUFFIX}")),
+        };
+        if new != *c {
+            board.run_ok(
+                &format!(
+                    "docker stop {q} >/dev/null && docker rename {q} {n}",
+                    q = quote(c),
+                    n = quote(&new)
+                ),
+                "setting the running app aside",
+            )?;
+        }
+        aside.push((orig, new));
+    }
+    if !aside.is_empty() {
+        on(DeployEvent::SetAside {
+            containers: aside.iter().map(|(o, _)| o.clone()).collect(),
+        });
+    }
+    Ok(aside)
+}
+
+/// The new version runs: the set-aside containers go.
+fn discard_aside(board: &Board, aside: &[(String, String)]) -> Result<(), DeployError> {
+    let names: Vec<String> = aside.iter().map(|(_, a)| a.clone()).collect();
+    remove_containers(board, &names)
+}
+
+/// The new version failed (or was interrupted): remove its containers, rename the
+/// set-aside ones back and start them. Returns the error to report.
+fn roll_back(
+    board: &Board,
+    name: &str,
+    aside: &[(String, String)],
+    cause: DeployError,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> DeployError {
+    // A lost board cannot be rolled back now: the previous app waits, set aside, for the
+    // next deploy (set_aside picks it up again).
+    if let DeployError::Board(BoardError::Gone { .. }) = cause {
+        return cause;
+    }
+    on(DeployEvent::RollingBack {
+        reason: cause.to_string(),
+    });
+    let set_aside: Vec<&String> = aside.iter().map(|(_, a)| a).collect();
+    let new: Vec<String> = app_containers(board, name)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !set_aside.contains(&c))
+        .collect();
+    let mut restored = remove_containers(board, &new).is_ok();
+    for (orig, a) in aside {
+        restored &= board
+            .run_ok(
+                &format!(
+                    "docker rename {a} {o} && docker start {o} >/dev/null",
+                    a = quote(a),
+                    o = quote(orig)
+                ),
+                "bringing the previous app back",
+            )
+            .is_ok();
+    }
+    let _ = board.run(
+        &format!(
+            "docker tag {} {} 2>/dev/null",
+            quote(&image_ref(name, PREVIOUS_TAG)),
+            quote(&image_ref(name, "latest"))
+        ),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    );
+    match cause {
+        DeployError::Interrupted { .. } => DeployError::Interrupted {
+            restored: restored && !aside.is_empty(),
+        },
+        e => e,
+    }
+}
+
+fn check_interrupt(interrupt: &AtomicBool, restored: bool) -> Result<(), DeployError> {
+    if interrupt.load(Ordering::SeqCst) {
+        Err(DeployError::Interrupted { restored })
+    } else {
+        Ok(())
+    }
+}
+
+/// The digest the stamp records: the files, and the options the app runs with (a changed
+/// `--env` or `--no-compose` is a change).
+fn run_digest(files: &str, opts: &DeployOptions) -> String {
+    use sha2::Digest;
+    let mut env = opts.env.clone();
+    env.sort();
+    let mut h = sha2::Sha256::new();
+    h.update(files.as_bytes());
+    h.update(format!("\0no_compose={}\0", opts.no_compose).as_bytes());
+    for e in &env {
+        h.update(e.as_bytes());
+        h.update(b"\0");
+    }
+    crate::board::transfer::hex(&h.finalize())
+}
+
+/// With a compose file, `--env` fills the compose file's `${VAR}` references (compose takes a
+/// container's environment from its `environment:`): warn about a variable the compose file
+/// does not mention, which would reach no container.
+fn check_compose_env(dir: &Path, opts: &DeployOptions, on: &(dyn Fn(DeployEvent) + Sync)) {
+    if opts.no_compose || opts.env.is_empty() {
+        return;
+    }
+    let Some(text) = COMPOSE_FILES
+        .iter()
+        .find_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+    else {
+        return;
+    };
+    for e in &opts.env {
+        let key = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
+        if !text.contains(&format!("${{{key}")) && !text.contains(&format!("${key}")) {
+            on(DeployEvent::Warning(format!(
+                "--env {key}: the compose file does not use ${{{key}}}, so it reaches no container; list it under the service's environment: (e.g. `- {key}=${{{key}}}`), or deploy with --no-compose"
+            )));
+        }
+    }
 }
 
 fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployError> {
@@ -422,22 +625,44 @@ fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployErro
     Ok(())
 }
 
-/// The containers of app `name`: `name` (docker run) and `name-<service>-1` (compose).
+/// The containers of app `name`, exactly: its compose project's (by the label compose puts
+/// on them), those x8ctl started with its label, and the one named `name` (a `docker run`
+/// as the tutorial's, or by an older x8ctl). Containers set aside by an interrupted deploy
+/// carry the labels too, so they are found.
 pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
+    // Separates the three listings (no container name can contain it: Docker allows
+    // [a-zA-Z0-9_.-]).
+    const SECTION: &str = "--x8ctl--";
+    let project = compose_project(name);
     let o = board.run_ok(
-        "docker ps -a --format '{{.Names}}'",
+        &format!(
+            "docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --format '{{{{.Names}}}}'",
+            quote(&format!("label=com.docker.compose.project={project}")),
+            quote(&format!("label={APP_LABEL}={name}")),
+        ),
         "listing the containers",
     )?;
-    Ok(o.stdout_text()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|n| {
-            n == name
-                || n.strip_prefix(name)
-                    .and_then(|r| r.strip_prefix('-'))
-                    .is_some_and(|r| r.ends_with("-1"))
-        })
-        .collect())
+    let text = o.stdout_text();
+    let mut found: Vec<String> = Vec::new();
+    let mut add = |n: &str| {
+        let n = n.trim();
+        if !n.is_empty() && !found.iter().any(|f| f == n) {
+            found.push(n.to_string());
+        }
+    };
+    let parts: Vec<&str> = text.splitn(3, SECTION).collect();
+    for part in parts.iter().take(2) {
+        part.lines().for_each(&mut add);
+    }
+    if let Some(all) = parts.get(2) {
+        all.lines()
+            .filter(|n| {
+                let n = n.trim();
+                n == name || n == format!("{name}{ASIDE_SUFFIX}")
+            })
+            .for_each(&mut add);
+    }
+    Ok(found)
 }
 
 fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, DeployError> {
@@ -511,7 +736,7 @@ fn build(
     dir: &str,
     on: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<(), DeployError> {
-    let image = format!("{name}:latest");
+    let image = image_ref(name, "latest");
     on(DeployEvent::BuildStarted {
         image: image.clone(),
     });
@@ -559,6 +784,8 @@ fn docker_run_cmd(name: &str, image: &str, env: &[String], tty_gs0: bool) -> Str
     let mut w = vec![
         "docker run -d --name".to_string(),
         quote(name),
+        "--label".into(),
+        quote(&format!("{APP_LABEL}={name}")),
         "--restart unless-stopped -e PYTHONUNBUFFERED=1".into(),
     ];
     for e in env {
@@ -599,16 +826,11 @@ fn run_container(
 }
 
 fn has_compose_file(board: &Board, dir: &str) -> Result<bool, DeployError> {
-    let files = [
-        "compose.yaml",
-        "compose.yml",
-        "docker-compose.yml",
-        "docker-compose.yaml",
-    ]
-    .iter()
-    .map(|f| format!("test -f {}", quote(&format!("{dir}/{f}"))))
-    .collect::<Vec<_>>()
-    .join(" || ");
+    let files = COMPOSE_FILES
+        .iter()
+        .map(|f| format!("test -f {}", quote(&format!("{dir}/{f}"))))
+        .collect::<Vec<_>>()
+        .join(" || ");
     Ok(board.run(&files, Some(crate::board::DEFAULT_TIMEOUT))?.ok())
 }
 
@@ -676,8 +898,9 @@ fn try_compose(
 ) -> Result<String, ComposeFail> {
     let env = compose_env(opts);
     let cd = format!("cd {}", quote(dir));
+    let p = quote(&compose_project(name));
     let o = board.run(
-        &format!("{cd} && {env} docker compose config 2>&1"),
+        &format!("{cd} && {env} docker compose -p {p} config 2>&1"),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     if !o.ok() {
@@ -693,7 +916,7 @@ fn try_compose(
         let t = board.run(
             &format!(
                 "docker tag {} {} 2>&1",
-                quote(&format!("{name}:latest")),
+                quote(&image_ref(name, "latest")),
                 quote(img)
             ),
             Some(crate::board::DEFAULT_TIMEOUT),
@@ -703,13 +926,13 @@ fn try_compose(
         }
     }
     let up = board.run(
-        &format!("{cd} && {env} docker compose up -d 2>&1"),
+        &format!("{cd} && {env} docker compose -p {p} up -d 2>&1"),
         Some(Duration::from_secs(5 * 60)),
     )?;
     if !up.ok() {
         // Leave nothing half-started behind.
         let _ = board.run(
-            &format!("{cd} && {env} docker compose down >/dev/null 2>&1"),
+            &format!("{cd} && {env} docker compose -p {p} down >/dev/null 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         );
         return Err(ComposeFail::Refused(up.text().trim().to_string()));
@@ -759,21 +982,8 @@ fn start(
         &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
-    run_container(board, name, &format!("{name}:latest"), &opts.env)?;
+    run_container(board, name, &image_ref(name, "latest"), &opts.env)?;
     Ok((RunMethod::DockerRun, name.to_string(), compose_error))
-}
-
-fn restore_previous(board: &Board, name: &str, opts: &DeployOptions) -> Result<(), DeployError> {
-    let prev = format!("{name}:{PREVIOUS_TAG}");
-    board.run_ok(
-        &format!(
-            "docker tag {} {}",
-            quote(&prev),
-            quote(&format!("{name}:latest"))
-        ),
-        "restoring the previous image",
-    )?;
-    run_container(board, name, &prev, &opts.env)
 }
 
 /// A reading line of the sensor apps (`Temperature:  100`).
@@ -824,6 +1034,7 @@ fn await_ready(
     container: &str,
     sensors: bool,
     wait: Duration,
+    interrupt: &AtomicBool,
     on: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<Vec<String>, DeployError> {
     on(DeployEvent::Waiting {
@@ -905,6 +1116,7 @@ fn await_ready(
                 },
             });
         }
+        check_interrupt(interrupt, false)?;
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -914,6 +1126,7 @@ fn prebuilt(
     name: &str,
     sensors: bool,
     opts: &DeployOptions,
+    interrupt: &AtomicBool,
     on: &(dyn Fn(DeployEvent) + Sync),
     started: Instant,
 ) -> Result<DeployReport, DeployError> {
@@ -935,10 +1148,21 @@ fn prebuilt(
             .to_string();
         return Err(DeployError::Pull { image, detail });
     }
+    check_interrupt(interrupt, false)?;
     let containers = app_containers(board, name)?;
-    remove_containers(board, &containers)?;
-    run_container(board, name, &image, &opts.env)?;
-    let readings = await_ready(board, name, name, sensors, opts.wait, on)?;
+    let aside = set_aside(board, &containers, on)?;
+    let readings = run_container(board, name, &image, &opts.env)
+        .and_then(|()| await_ready(board, name, name, sensors, opts.wait, interrupt, on));
+    let readings = match readings {
+        Ok(r) => r,
+        Err(e @ DeployError::M4 { .. }) => {
+            // The app runs; the M4 side is what fails. Keep it, say so.
+            discard_aside(board, &aside)?;
+            return Err(e);
+        }
+        Err(e) => return Err(roll_back(board, name, &aside, e, on)),
+    };
+    discard_aside(board, &aside)?;
     Ok(DeployReport {
         app: name.to_string(),
         board_dir: String::new(),
