@@ -22,6 +22,8 @@ enum Mode {
     Corrupt,
     /// The first response is cut off halfway; later ones honour Range.
     CutOnce,
+    /// Headers, a few bytes, then nothing while the connection stays open.
+    StallAfterHeaders,
 }
 
 struct Server {
@@ -46,6 +48,12 @@ fn serve(body: Vec<u8>, mode: Mode) -> Server {
                 r.push(None);
                 r.len()
             };
+            if mode == Mode::StallAfterHeaders {
+                // A stalling mirror stalls every connection, each on its own.
+                let body = body.clone();
+                std::thread::spawn(move || handle(conn, &body, mode, false));
+                continue;
+            }
             let range = handle(conn, &body, mode, n == 1);
             reqs.lock().unwrap()[n - 1] = range;
         }
@@ -98,6 +106,12 @@ fn handle(mut conn: TcpStream, body: &[u8], mode: Mode, first: bool) -> Option<S
         part.len()
     );
     let _ = conn.write_all(head.as_bytes());
+    if mode == Mode::StallAfterHeaders {
+        let _ = conn.write_all(&part[..100]);
+        let _ = conn.flush();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        return range;
+    }
     if mode == Mode::CutOnce && first {
         let _ = conn.write_all(&part[..part.len() / 2]);
         let _ = conn.flush();
@@ -198,6 +212,26 @@ fn an_interrupted_download_resumes_with_range() {
         ev.iter()
             .any(|e| matches!(e, DownloadEvent::Started { from, .. } if *from == half as u64))
     );
+}
+
+/// A mirror that sends its headers and then stalls is given up on after the stall limit,
+/// and all attempts together within the overall limit (it used to wait 25 minutes).
+#[test]
+fn a_mirror_that_stalls_after_the_headers_is_given_up_in_bounded_time() {
+    let body = make_image("0.0.6-test");
+    let srv = serve(body.clone(), Mode::StallAfterHeaders);
+    let cache = tempfile::tempdir().unwrap();
+    let rel = release(&srv.url, &body);
+    let limits = download::Limits {
+        stall: std::time::Duration::from_secs(1),
+        overall: std::time::Duration::from_secs(4),
+    };
+    let started = std::time::Instant::now();
+    let e = download::fetch_with(&rel, cache.path(), limits, &|_| {}).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(matches!(e, DownloadError::Failed { .. }), "{e}");
+    assert!(e.to_string().contains("sent nothing for 1s"), "{e}");
+    assert!(e.hint().contains("resumed"), "{}", e.hint());
 }
 
 #[test]

@@ -14,6 +14,25 @@ use crate::board::transfer::hex;
 /// Attempts per download (the first plus retries).
 pub const ATTEMPTS: u32 = 5;
 
+/// How long a download may wait. Every wait is bounded: a mirror that sends its headers and
+/// then nothing is given up on after `stall`, and all attempts together after `overall`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The longest wait for the next bytes (or the response's headers).
+    pub stall: Duration,
+    /// The longest time for every attempt together.
+    pub overall: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            stall: Duration::from_secs(30),
+            overall: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DownloadEvent {
     /// The cache already holds the verified image.
@@ -109,6 +128,7 @@ fn attempt(
     client: &reqwest::blocking::Client,
     url: &str,
     part: &Path,
+    stall: Duration,
     on: &dyn Fn(DownloadEvent),
 ) -> Result<(), String> {
     let have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);
@@ -120,7 +140,13 @@ fn attempt(
     if have > 0 {
         req = req.header(reqwest::header::RANGE, format!("bytes={have}-"));
     }
-    let mut resp = req.send().map_err(|e| e.to_string())?;
+    let mut resp = req.send().map_err(|e| {
+        if e.is_timeout() {
+            "no response from the server in time".to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
     let status = resp.status().as_u16();
     let (mut file, mut done) = match status {
         206 if have > 0 => (
@@ -138,18 +164,49 @@ fn attempt(
     if let Some(len) = resp.content_length() {
         on(DownloadEvent::Total(done + len));
     }
-    let mut buf = vec![0u8; 64 * 1024];
+    let content_length = resp.content_length();
+    // The body is read on its own thread so that a mirror that stops sending is noticed
+    // after `stall` (reqwest's blocking reader has only an overall timeout). A reader left
+    // behind ends with the client's own timeout, or when the process does.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    std::thread::spawn(move || {
+        loop {
+            let mut buf = vec![0u8; 64 * 1024];
+            match resp.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Ok(buf)).is_err() || n == 0 {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
     loop {
-        let n = resp.read(&mut buf).map_err(|e| e.to_string())?;
-        if n == 0 {
+        let chunk = match rx.recv_timeout(stall) {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Err(e.to_string()),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                return Err(format!(
+                    "the server sent nothing for {}s (stalled after {done} bytes)",
+                    stall.as_secs()
+                ));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if chunk.is_empty() {
             break;
         }
-        file.write_all(&buf[..n]).map_err(|e| e.to_string())?;
-        done += n as u64;
+        file.write_all(&chunk).map_err(|e| e.to_string())?;
+        done += chunk.len() as u64;
         on(DownloadEvent::Bytes { done });
     }
     file.flush().map_err(|e| e.to_string())?;
-    if let Some(len) = resp.content_length() {
+    if let Some(len) = content_length {
         let got = done - if status == 206 { have } else { 0 };
         if got < len {
             return Err(format!("the connection closed after {got} of {len} bytes"));
@@ -164,6 +221,17 @@ pub fn fetch(
     cache: &Path,
     on: &dyn Fn(DownloadEvent),
 ) -> Result<PathBuf, DownloadError> {
+    fetch_with(rel, cache, Limits::default(), on)
+}
+
+/// [`fetch`] with the given [`Limits`].
+pub fn fetch_with(
+    rel: &Release,
+    cache: &Path,
+    limits: Limits,
+    on: &dyn Fn(DownloadEvent),
+) -> Result<PathBuf, DownloadError> {
+    let began = std::time::Instant::now();
     if !rel.downloadable() {
         return Err(DownloadError::NoAsset {
             tag: rel.tag.clone(),
@@ -185,8 +253,10 @@ pub fn fetch(
         builder = builder.no_proxy();
     }
     let client = builder
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(300))
+        .connect_timeout(Duration::from_secs(10).min(limits.stall))
+        // A request as a whole (headers included) is bounded by `overall`; the body's
+        // stalls are watched by `attempt`.
+        .timeout(limits.overall)
         .user_agent(concat!("x8ctl/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DownloadError::Failed {
@@ -196,8 +266,13 @@ pub fn fetch(
         })?;
     let mut last = String::new();
     let mut ok = false;
+    let mut tried = 0;
     for n in 1..=ATTEMPTS {
-        match attempt(&client, &rel.url, &part, on) {
+        if n > 1 && began.elapsed() >= limits.overall {
+            break;
+        }
+        tried = n;
+        match attempt(&client, &rel.url, &part, limits.stall, on) {
             Ok(()) => {
                 ok = true;
                 break;
@@ -224,7 +299,7 @@ pub fn fetch(
     if !ok {
         return Err(DownloadError::Failed {
             url: rel.url.clone(),
-            attempts: ATTEMPTS,
+            attempts: tried,
             last,
         });
     }
