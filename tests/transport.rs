@@ -621,3 +621,53 @@ fn the_config_file_gives_defaults_that_flags_and_env_override() {
     assert_eq!(code, 1);
     assert!(err.contains("serail") && err.contains("hint:"), "{err}");
 }
+
+/// The config file's password command: its quoted words stay whole, it runs only when sudo
+/// asks for a password, and a wrong password is blamed on it, not on X8CTL_SUDO_PASSWORD.
+#[cfg(unix)]
+#[test]
+fn the_password_command_runs_only_when_needed_and_is_named_when_wrong() {
+    let sim = sim_with(&[], |c| c.board.sudo_password = Some("right one".into()));
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let cfg = dir.path().join("x8ctl.toml");
+    let write_cfg = |pw: &str| {
+        std::fs::write(
+            &cfg,
+            format!(
+                "sudo_password_command = '''sh -c 'touch \"$0\"; printf \"%s\\n\" \"$1\"' {} '{pw}' '''\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+    };
+    let x8 = |args: &[&str]| {
+        let mut c = x8ctl_direct(&sim);
+        c.env("X8CTL_CONFIG", &cfg).args(args);
+        run(c)
+    };
+    write_cfg("right one");
+    let (code, _, err) = x8(&["shell", "true"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !marker.exists(),
+        "the command ran for a command that needs no sudo"
+    );
+    let (code, out, err) = x8(&["shell", "--root", "id -u"]);
+    assert_eq!((code, out.trim()), (0, "0"), "{err}");
+    assert!(marker.exists());
+
+    write_cfg("wrong one");
+    let (code, _, err) = x8(&["shell", "--root", "true"]);
+    assert_ne!(code, 0);
+    let message = err.lines().next().unwrap_or("");
+    assert!(
+        message.contains("the password from sudo_password_command"),
+        "{err}"
+    );
+    assert!(!message.contains("X8CTL_SUDO_PASSWORD"), "{err}");
+    assert!(
+        !err.contains("wrong one") && !err.contains("right one"),
+        "{err}"
+    );
+}

@@ -83,7 +83,7 @@ pub fn run(
             "sudo_password",
             Some(
                 match (
-                    std::env::var_os("X8CTL_SUDO_PASSWORD"),
+                    std::env::var_os(super::env::SUDO_PASSWORD),
                     &file.sudo_password_command,
                 ) {
                     (Some(_), _) => "set (not shown)".to_string(),
@@ -91,7 +91,7 @@ pub fn run(
                     (None, None) => "sudo -n, then the image defaults, then a prompt".to_string(),
                 },
             ),
-            if std::env::var_os("X8CTL_SUDO_PASSWORD").is_some() {
+            if std::env::var_os(super::env::SUDO_PASSWORD).is_some() {
                 "environment"
             } else if file.sudo_password_command.is_some() {
                 "file"

@@ -222,7 +222,8 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
         ));
     }
     let style = Style::detect();
-    let mut doctor = Doctor::new(target.options()?);
+    let mut doctor =
+        Doctor::new(target.options()?).with_sudo_password(super::target::configured_password(ctx));
     if !ctx.json {
         ctx.status("Checking the board (x8ctl doctor)...");
     }

@@ -6,6 +6,7 @@ mod config_cmd;
 pub mod deploy;
 pub mod devices;
 pub mod doctor;
+pub mod env;
 pub mod flash_fw;
 pub mod interrupt;
 pub mod rpc;

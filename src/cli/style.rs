@@ -37,7 +37,7 @@ pub fn wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
 }
 
 fn no_color() -> Option<std::ffi::OsString> {
-    std::env::var_os("NO_COLOR")
+    std::env::var_os(super::env::NO_COLOR)
 }
 
 /// Tell the terminal crates (indicatif's bars, dialoguer's prompts) the same rule; left to

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use clap::Args;
 
 use x8ctl_core::board::connect::{ConnectOptions, Session};
+use x8ctl_core::board::quote::Secret;
 use x8ctl_core::board::select::{Choice, DeviceEntry};
-use x8ctl_core::board::{Board, BoardError};
+use x8ctl_core::board::{Board, BoardError, ConfiguredPassword};
 
-use super::{CliError, Ctx, exit};
+use super::{CliError, Ctx, env, exit};
 
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
@@ -135,25 +136,38 @@ pub fn board_error(e: BoardError) -> CliError {
     CliError::new(code, message, e.hint())
 }
 
+/// The password the user configured for sudo: X8CTL_SUDO_PASSWORD, else the config file's
+/// password command (which runs only if sudo asks for a password).
+pub fn configured_password(ctx: &Ctx) -> Option<ConfiguredPassword> {
+    match (
+        std::env::var(env::SUDO_PASSWORD),
+        ctx.sudo_password_command.clone(),
+    ) {
+        (Ok(pw), _) => Some(ConfiguredPassword::fixed(
+            env::SUDO_PASSWORD,
+            Secret::new(pw),
+        )),
+        // Named by its program only: its arguments may hold a secret.
+        (Err(_), Some(cmd)) => Some(ConfiguredPassword {
+            origin: format!(
+                "sudo_password_command ({})",
+                shell_words::split(&cmd)
+                    .ok()
+                    .and_then(|w| w.into_iter().next())
+                    .unwrap_or_default()
+            ),
+            get: std::sync::Arc::new(move || {
+                x8ctl_core::config::password_from_command(&cmd).map(Secret::new)
+            }),
+        }),
+        (Err(_), None) => None,
+    }
+}
+
 /// Connect, pick the board, and set up the sudo password prompt.
 pub fn open_board(ctx: &Ctx, target: &TargetArgs) -> Result<(Session, Board), CliError> {
     let (session, board) = open_board_inner(ctx, target)?;
-    // The config file's password command, when X8CTL_SUDO_PASSWORD does not say.
-    let board = match (
-        &ctx.sudo_password_command,
-        std::env::var_os("X8CTL_SUDO_PASSWORD"),
-    ) {
-        (Some(cmd), None) => {
-            let pw = x8ctl_core::config::password_from_command(cmd).map_err(|e| {
-                CliError::failure(
-                    e,
-                    "fix sudo_password_command in the config file (`x8ctl config` shows where)",
-                )
-            })?;
-            board.with_sudo_password(Some(x8ctl_core::board::quote::Secret::new(pw)))
-        }
-        _ => board,
-    };
+    let board = board.with_sudo_password(configured_password(ctx));
     Ok((session, board))
 }
 

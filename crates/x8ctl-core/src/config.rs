@@ -85,15 +85,18 @@ pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
     })
 }
 
-/// Run `sudo_password_command` and take its first line.
+/// Run `sudo_password_command` and take its first line. The command is split into words as
+/// a POSIX shell would (quotes and backslashes), but no shell runs it.
 pub fn password_from_command(cmd: &str) -> Result<String, String> {
-    let mut words = cmd.split_whitespace();
-    let program = words
-        .next()
+    let words = shell_words::split(cmd)
+        .map_err(|e| format!("sudo_password_command cannot be split into words: {e}"))?;
+    let (program, args) = words
+        .split_first()
         .ok_or_else(|| "sudo_password_command is empty".to_string())?;
     let out = std::process::Command::new(program)
-        .args(words)
+        .args(args)
         .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run sudo_password_command ({program}): {e}"))?;
     if !out.status.success() {
@@ -166,9 +169,15 @@ mod tests {
     #[test]
     fn password_command() {
         assert_eq!(
-            password_from_command("printf s3cret\\nrest").unwrap(),
+            password_from_command("printf 's3cret\\nrest'").unwrap(),
             "s3cret"
         );
+        // Quoted words stay whole, as a shell would split them.
+        assert_eq!(
+            password_from_command("printf '%s\\n' 'two words'").unwrap(),
+            "two words"
+        );
+        assert!(password_from_command("printf 'unclosed").is_err());
         assert!(password_from_command("").is_err());
         assert!(password_from_command("/nonexistent/prog").is_err());
         assert!(password_from_command("false").is_err());

@@ -205,7 +205,7 @@ impl BoardError {
             }
             BoardError::StatusLost { .. } => "run the command again; if it keeps happening, check the cable".into(),
             BoardError::Sudo(_) => {
-                "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio')".into()
+                "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')".into()
             }
             BoardError::Transfer(msg) if msg.contains("Read-only") || msg.contains("Permission denied") => {
                 "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)".into()
@@ -270,7 +270,8 @@ pub enum SudoAuth {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PasswordSource {
-    /// X8CTL_SUDO_PASSWORD or the config file.
+    /// What the user configured ([`ConfiguredPassword`]: X8CTL_SUDO_PASSWORD or the config
+    /// file's sudo_password_command).
     Configured,
     /// Asked on the terminal.
     Prompt,
@@ -286,7 +287,7 @@ impl SudoAuth {
         match self {
             SudoAuth::NoPassword => "no password needed",
             SudoAuth::Password { source, .. } => match source {
-                PasswordSource::Configured => "the configured password (X8CTL_SUDO_PASSWORD)",
+                PasswordSource::Configured => "the configured password",
                 PasswordSource::Prompt => "the password typed at the prompt",
                 PasswordSource::ImageDefaultFio => "the image default of older images",
                 PasswordSource::ImageDefaultEmpty => "the empty password of images from 2024-08 on",
@@ -298,13 +299,33 @@ impl SudoAuth {
 /// Asks the user for fio's password (supplied by the CLI; `None` when it cannot ask).
 pub type PasswordPrompt = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
+/// The password the user configured, got only when sudo asks for one (a command such as a
+/// password manager runs only then), and named by where it comes from in messages.
+#[derive(Clone)]
+pub struct ConfiguredPassword {
+    /// Where it comes from, as the user would recognise it: `X8CTL_SUDO_PASSWORD`, or
+    /// `sudo_password_command (pass show x8)`.
+    pub origin: String,
+    pub get: Arc<dyn Fn() -> Result<Secret, String> + Send + Sync>,
+}
+
+impl ConfiguredPassword {
+    /// A password given as it is (an environment variable's value).
+    pub fn fixed(origin: &str, password: Secret) -> ConfiguredPassword {
+        ConfiguredPassword {
+            origin: origin.to_string(),
+            get: Arc::new(move || Ok(password.clone())),
+        }
+    }
+}
+
 /// A connected board.
 pub struct Board {
     transport: Transport,
     serial: String,
     shell_v2: bool,
     sudo: Mutex<Option<SudoAuth>>,
-    configured_password: Option<Secret>,
+    configured_password: Option<ConfiguredPassword>,
     prompt: Option<PasswordPrompt>,
 }
 
@@ -319,13 +340,13 @@ impl Board {
             serial,
             shell_v2,
             sudo: Mutex::new(None),
-            configured_password: std::env::var("X8CTL_SUDO_PASSWORD").ok().map(Secret::new),
+            configured_password: None,
             prompt: None,
         }
     }
 
-    /// Use this password before the image defaults (instead of X8CTL_SUDO_PASSWORD).
-    pub fn with_sudo_password(mut self, password: Option<Secret>) -> Board {
+    /// Try this password before the image defaults.
+    pub fn with_sudo_password(mut self, password: Option<ConfiguredPassword>) -> Board {
         self.configured_password = password;
         self
     }
@@ -451,16 +472,18 @@ impl Board {
         if self.sudo_works(&SudoAuth::NoPassword)? {
             return Ok(SudoAuth::NoPassword);
         }
-        let mut tried = Vec::new();
+        let mut tried: Vec<String> = Vec::new();
         if let Some(p) = &self.configured_password {
+            let secret = (p.get)()
+                .map_err(|e| BoardError::Sudo(format!("{} gave no password: {e}", p.origin)))?;
             let a = SudoAuth::Password {
-                secret: p.clone(),
+                secret,
                 source: PasswordSource::Configured,
             };
             if self.sudo_works(&a)? {
                 return Ok(a);
             }
-            tried.push("the configured password (X8CTL_SUDO_PASSWORD)");
+            tried.push(format!("the password from {} (refused)", p.origin));
         }
         for (pw, source) in [
             ("fio", PasswordSource::ImageDefaultFio),
@@ -474,7 +497,7 @@ impl Board {
                 return Ok(a);
             }
         }
-        tried.push("the image defaults");
+        tried.push("the image defaults".into());
         if let Some(prompt) = &self.prompt
             && let Some(pw) = prompt()
         {
@@ -485,7 +508,7 @@ impl Board {
             if self.sudo_works(&a)? {
                 return Ok(a);
             }
-            tried.push("the password typed at the prompt");
+            tried.push("the password typed at the prompt".into());
         }
         Err(BoardError::Sudo(format!(
             "no password worked for user fio (tried {})",

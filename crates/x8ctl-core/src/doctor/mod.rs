@@ -351,6 +351,7 @@ pub(crate) struct CheckCtx {
 /// A doctor for one board; keeps the connection between runs (`--fix` runs twice).
 pub struct Doctor {
     opts: ConnectOptions,
+    password: Option<crate::board::ConfiguredPassword>,
     session: Option<Arc<Session>>,
     board: Option<Arc<Board>>,
 }
@@ -359,9 +360,16 @@ impl Doctor {
     pub fn new(opts: ConnectOptions) -> Doctor {
         Doctor {
             opts,
+            password: None,
             session: None,
             board: None,
         }
+    }
+
+    /// The sudo password the user configured, for the checks and fixes that need root.
+    pub fn with_sudo_password(mut self, p: Option<crate::board::ConfiguredPassword>) -> Doctor {
+        self.password = p;
+        self
     }
 
     /// The board, once a run found it.
@@ -480,7 +488,7 @@ impl Doctor {
                 return Finding::fail("no session", "");
             };
             match session.choose(self.opts.serial.as_deref(), Choice::NonInteractive) {
-                Ok(b) => self.board = Some(Arc::new(b)),
+                Ok(b) => self.board = Some(Arc::new(b.with_sudo_password(self.password.clone()))),
                 Err(e) => return checks::board_error(&e, session),
             }
         }
