@@ -581,3 +581,93 @@ fn endless_and_blocking_files_are_refused_at_once() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+/// Two flash-fw runs on one board at once: one flashes, the other is told who holds the
+/// board (exit 4) and changes nothing; the board ends on the firmware that was flashed.
+#[test]
+fn two_flashes_at_once_do_not_interleave() {
+    // Through the adb server, which lets two clients use one board at once.
+    let sim = sim(&[Fault::SlowLink]);
+    let adb = AdbServer::start();
+    adb.connect(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let a = image_file(dir.path(), "0.0.6");
+    let b = image_file(dir.path(), "0.0.7");
+    let spawn = |img: &Path| {
+        let mut c = adb.x8ctl();
+        c.args(["--json", "--yes", "flash-fw"]).arg(img);
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.spawn().unwrap()
+    };
+    let first = spawn(&a);
+    let second = spawn(&b);
+    let (ra, rb) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    let codes = (ra.status.code(), rb.status.code());
+    let (winner, loser, version) = match codes {
+        (Some(0), Some(4)) => (&ra, &rb, "0.0.6"),
+        (Some(4), Some(0)) => (&rb, &ra, "0.0.7"),
+        other => panic!(
+            "{other:?}\n{}\n{}",
+            String::from_utf8_lossy(&ra.stderr),
+            String::from_utf8_lossy(&rb.stderr)
+        ),
+    };
+    let lost = String::from_utf8_lossy(&loser.stderr);
+    assert!(lost.contains("the board is busy: flash-fw from"), "{lost}");
+    assert!(lost.contains("is changing it"), "{lost}");
+    let _ = winner;
+    assert_eq!(sim.board().services().h7_version().unwrap(), version);
+    // The lock went with the winner: a third run goes ahead.
+    assert!(!board_path(&sim, "/dev/shm/x8ctl-lock").exists());
+}
+
+/// A lock another computer holds stops a deploy (exit 4, who holds it); one left by a
+/// process of this computer that is gone is taken over.
+#[test]
+fn a_held_lock_is_reported_and_a_dead_runs_lock_is_taken_over() {
+    let sim = sim(&[]);
+    let lock_dir = board_path(&sim, "/dev/shm/x8ctl-lock");
+    // Made on the board as fio, as another run of x8ctl would.
+    let hold = |line: &str| {
+        let mut c = x8ctl_direct(&sim);
+        c.args([
+            "shell",
+            &format!(
+                "rm -rf /dev/shm/x8ctl-lock; mkdir /dev/shm/x8ctl-lock && printf '%s\\n' '{line}' > /dev/shm/x8ctl-lock/owner"
+            ),
+        ]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+    };
+    hold("other-laptop\t4242\tdeploy\t1700000000\tsecret-token");
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6");
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--yes", "flash-fw"]).arg(&img);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("deploy from other-laptop (pid 4242)"), "{err}");
+    assert!(
+        err.contains("x8ctl shell rm -r /dev/shm/x8ctl-lock"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-token"), "{err}");
+
+    // Left by this computer's process 1 000 000 000, which does not exist.
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or(host);
+    hold(&format!("{host}\t1000000000\tdeploy\t1700000000\tstale"));
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--yes", "flash-fw"]).arg(&img);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(!lock_dir.exists());
+}

@@ -8,6 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use x8ctl_core::board::Board;
+use x8ctl_core::board::lock::lock;
 use x8ctl_core::board::transfer::TransferEvent;
 use x8ctl_core::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
 
@@ -318,6 +319,7 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         ctx,
         bar: Mutex::new(None),
     };
+    let _lock = lock(&board, "deploy").map_err(board_error)?;
     let interrupt = super::interrupt::arm(Some(
         "interrupt: stopping the deploy; the app that ran before comes back (Ctrl-C again does not skip this)",
     ));
@@ -380,6 +382,7 @@ pub fn upload_sketch(
 ) -> Result<(), CliError> {
     deploy::sketch::check_file(&args.file).map_err(deploy_error)?;
     let (_session, board) = open_board(ctx, target)?;
+    let _lock = lock(&board, "upload-sketch").map_err(board_error)?;
     ctx.status(&format!(
         "pushing {} to {}",
         args.file.display(),

@@ -239,6 +239,14 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
                 ctx.status("Nothing to fix.");
             }
         }
+        // The fixes change the board: no other run of x8ctl does meanwhile.
+        let lock = match (todo.is_empty(), doctor.board()) {
+            (false, Some(b)) => Some(
+                x8ctl_core::board::lock::lock(b, "doctor --fix")
+                    .map_err(super::target::board_error)?,
+            ),
+            _ => None,
+        };
         for (id, fix) in todo {
             let agreed = ctx.yes
                 || ctx.confirm(&format!(
@@ -278,6 +286,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
             }
             fixes.push(rec);
         }
+        drop(lock);
         if fixes.iter().any(|f| f.applied) {
             if !ctx.json {
                 let _ = writeln!(std::io::stdout().lock());

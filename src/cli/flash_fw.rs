@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use x8ctl_core::board::lock::lock;
 use x8ctl_core::firmware::build::{self, BuildEvent};
 use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
@@ -411,6 +412,12 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
             return Ok(exit::FAILURE);
         }
     }
+    // Held until the end: no other run of x8ctl changes this board meanwhile.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock(&board, "flash-fw").map_err(super::target::board_error)?)
+    };
     let interrupt = super::interrupt::arm(Some(
         "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)",
     ));
@@ -645,13 +652,21 @@ fn run_all(
                                 None => {}
                             }
                         };
-                        let r = flash::flash(
-                            &board,
-                            &FlashImage { path: file, info },
-                            opts,
-                            interrupt,
-                            &on,
-                        );
+                        let held = if opts.dry_run {
+                            Ok(None)
+                        } else {
+                            lock(&board, "flash-fw --all").map(Some)
+                        };
+                        let r = match held {
+                            Ok(_lock) => flash::flash(
+                                &board,
+                                &FlashImage { path: file, info },
+                                opts,
+                                interrupt,
+                                &on,
+                            ),
+                            Err(e) => Err(flash::FlashError::not_started(e)),
+                        };
                         // Each board's outcome is printed below, after all have finished.
                         if let Some(b) = &bar {
                             b.finish_and_clear();

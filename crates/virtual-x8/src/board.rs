@@ -124,6 +124,7 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
         "/root",
         "/run",
         "/dev",
+        "/dev/shm",
         "/proc/device-tree",
         "/sys/devices/soc0",
         "/sys/kernel",
@@ -137,8 +138,10 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
     }
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(p) = vfs.resolve("/tmp") {
-            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+        for sticky in ["/tmp", "/dev/shm"] {
+            if let Ok(p) = vfs.resolve(sticky) {
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+            }
         }
         for home in ["/home/root", "/root"] {
             if let Ok(p) = vfs.resolve(home) {

@@ -234,6 +234,22 @@ pub struct VfsWriter {
     faults: Arc<Faults>,
     /// Bytes that may still be written before the partition is full.
     room: u64,
+    /// On a RAM file system: the data partition's faults do not apply.
+    tmpfs: bool,
+}
+
+/// The world-writable sticky (1777) folders: anyone may create in them, only the owner may
+/// remove. `/dev/shm` is mounted so by systemd (see [`on_tmpfs`]).
+const STICKY: &[&str] = &["/tmp", "/dev/shm"];
+
+/// Whether `real` (a resolved board path) is on a RAM file system that systemd mounts at
+/// boot whatever the image: `/dev/shm` and `/run` (systemd `src/shared/mount-setup.c`, its
+/// table of API file systems: tmpfs on /dev/shm with mode 1777, and on /run). Evidence for
+/// `/tmp` being a tmpfs on the X8 is missing, so `/tmp` stays on the data partition here.
+pub fn on_tmpfs(real: &str) -> bool {
+    ["/dev/shm", "/run"]
+        .iter()
+        .any(|m| real == *m || real.strip_prefix(m).is_some_and(|r| r.starts_with('/')))
 }
 
 impl Write for VfsWriter {
@@ -241,7 +257,7 @@ impl Write for VfsWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.faults.has(Fault::DiskFull) || self.room == 0 {
+        if !self.tmpfs && (self.faults.has(Fault::DiskFull) || self.room == 0) {
             return Err(FsError::NoSpace.into_io());
         }
         let n = (buf.len() as u64).min(self.room) as usize;
@@ -550,7 +566,7 @@ impl Vfs {
             return Ok(());
         }
         let exists = fs::symlink_metadata(self.host(real)).is_ok();
-        if parent_of(real) == "/tmp" && exists && self.owner_of(real) != FIO_UID {
+        if STICKY.contains(&parent_of(real).as_str()) && exists && self.owner_of(real) != FIO_UID {
             return Err(FsError::PermissionDenied);
         }
         Ok(())
@@ -568,13 +584,16 @@ impl Vfs {
             return Ok(());
         }
         let fio_area = (is_under(real, "/home/fio") && real != "/home/fio")
-            || (is_under(real, "/tmp") && real != "/tmp");
+            || STICKY.iter().any(|d| is_under(real, d) && real != *d);
         if !fio_area {
             return Err(FsError::PermissionDenied);
         }
-        // The directory holding it must belong to fio too (or be /tmp, sticky).
+        // The directory holding it must belong to fio too (or be a sticky 1777 one).
         let parent = parent_of(real);
-        if parent != "/tmp" && parent != "/home/fio" && self.owner_of(&parent) != FIO_UID {
+        if !STICKY.contains(&parent.as_str())
+            && parent != "/home/fio"
+            && self.owner_of(&parent) != FIO_UID
+        {
             return Err(FsError::PermissionDenied);
         }
         Ok(())
@@ -616,7 +635,12 @@ impl Vfs {
             return Err(FsError::IsADirectory);
         }
         self.check_write(&real, user)?;
-        let room = self.room()?;
+        // A RAM file system does not fill up with the data partition.
+        let room = if on_tmpfs(&real) {
+            u64::MAX
+        } else {
+            self.room()?
+        };
         let mut oo = OpenOptions::new();
         oo.write(true).create(true).mode(0o644);
         if append {
@@ -632,6 +656,7 @@ impl Vfs {
             file,
             faults: self.faults.clone(),
             room,
+            tmpfs: on_tmpfs(&real),
         })
     }
 
@@ -783,6 +808,7 @@ impl Vfs {
             file,
             faults: self.faults.clone(),
             room,
+            tmpfs: on_tmpfs(&real),
         })
     }
 
@@ -794,7 +820,7 @@ impl Vfs {
         }
         self.check_parent_search(&real, user)?;
         self.check_write(&real, user)?;
-        if self.faults.has(Fault::DiskFull) {
+        if self.faults.has(Fault::DiskFull) && !on_tmpfs(&real) {
             return Err(FsError::NoSpace);
         }
         fs::create_dir(&host).map_err(fs_err)?;

@@ -207,6 +207,12 @@ impl FlashError {
         e
     }
 
+    /// The board could not be had for the flash (another run holds its lock): nothing
+    /// changed.
+    pub fn not_started(e: BoardError) -> Box<Self> {
+        FlashError::board(Step::Versions, e)
+    }
+
     fn board(step: Step, e: BoardError) -> Box<Self> {
         let hint = e.hint();
         FlashError::new(step, FailKind::Board, e.to_string(), hint)

@@ -5,6 +5,7 @@
 pub mod connect;
 pub mod identity;
 pub mod locate;
+pub mod lock;
 pub mod quote;
 pub mod select;
 pub mod server;
@@ -146,6 +147,9 @@ pub enum BoardError {
     StatusLost { what: String },
     #[error("sudo on the board: {0}")]
     Sudo(String),
+    /// Another run of x8ctl is changing this board.
+    #[error("the board is busy: {holder} is changing it")]
+    Locked { holder: String },
     #[error("{0}")]
     Transfer(String),
     #[error("{0}")]
@@ -204,6 +208,10 @@ impl BoardError {
                 "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout".into()
             }
             BoardError::StatusLost { .. } => "run the command again; if it keeps happening, check the cable".into(),
+            BoardError::Locked { .. } => format!(
+                "wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}",
+                lock::LOCK_DIR
+            ),
             BoardError::Sudo(_) => {
                 "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')".into()
             }

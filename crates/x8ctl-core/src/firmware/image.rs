@@ -134,9 +134,9 @@ pub enum ReadImageError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path} is not a regular file ({kind})")]
+    #[error("{path} is refused: it is not a regular file ({kind})")]
     NotAFile { path: String, kind: &'static str },
-    #[error("{path} is {size} bytes, larger than the M7's 1 MiB flash bank")]
+    #[error("{path} is refused: it is {size} bytes, larger than the M7's 1 MiB flash bank")]
     TooLarge { path: String, size: u64 },
 }
 

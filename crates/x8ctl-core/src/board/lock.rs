@@ -1,0 +1,202 @@
+//! A lock on the board for the operations that change it (flash-fw, deploy, upload-sketch,
+//! doctor --fix), so that two runs — from this computer or another — never interleave.
+//!
+//! The lock is a folder made with `mkdir` on the board (atomic: exactly one of two racing
+//! runs creates it) in `/dev/shm`, the tmpfs (mode 1777) that systemd mounts on every boot
+//! (systemd `src/shared/mount-setup.c`): a reboot clears it, and a full data partition does
+//! not stop it (the flash and deploy then say so at the step that needs the space); inside,
+//! a file says
+//! who holds it: host, process id, operation and since when, and a random token that only
+//! the holder knows. Dropping the [`BoardLock`] removes the folder if the token is still
+//! ours. A lock left by a run of x8ctl on this computer that no longer exists (killed,
+//! crashed) is taken over; any other is reported with who holds it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::quote::{new_nonce, quote};
+use super::{Board, BoardError, DEFAULT_TIMEOUT};
+
+/// Where the lock lives on the board.
+pub const LOCK_DIR: &str = "/dev/shm/x8ctl-lock";
+
+/// Who holds the lock, as its owner file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub host: String,
+    pub pid: u32,
+    pub operation: String,
+    pub since_unix: u64,
+}
+
+impl Holder {
+    fn line(&self, token: &str) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{token}",
+            self.host, self.pid, self.operation, self.since_unix
+        )
+    }
+
+    fn parse(line: &str) -> Option<(Holder, String)> {
+        let f: Vec<&str> = line.trim_end().split('\t').collect();
+        let [host, pid, operation, since, token] = f.as_slice() else {
+            return None;
+        };
+        Some((
+            Holder {
+                host: host.to_string(),
+                pid: pid.parse().ok()?,
+                operation: operation.to_string(),
+                since_unix: since.parse().ok()?,
+            },
+            token.to_string(),
+        ))
+    }
+
+    /// "flash-fw from laptop (pid 1234), for 42 s".
+    pub fn describe(&self) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!(
+            "{} from {} (pid {}), for {} s",
+            self.operation,
+            self.host,
+            self.pid,
+            now.saturating_sub(self.since_unix)
+        )
+    }
+}
+
+/// This computer's name, as far as it can be known without asking the network.
+fn this_host() -> String {
+    ["HOSTNAME", "COMPUTERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| "this computer".into())
+        .replace(['\t', '\n'], " ")
+}
+
+/// Whether process `pid` of this computer still runs (unknown: assume it does).
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+/// The lock, held until dropped.
+pub struct BoardLock<'a> {
+    board: &'a Board,
+    token: String,
+}
+
+impl std::fmt::Debug for BoardLock<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardLock").finish_non_exhaustive()
+    }
+}
+
+/// Take the board's lock for `operation`, or say who holds it.
+pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, BoardError> {
+    let me = Holder {
+        host: this_host(),
+        pid: std::process::id(),
+        operation: operation.replace(['\t', '\n'], " "),
+        since_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    let token = new_nonce();
+    let dir = quote(LOCK_DIR);
+    let owner = quote(&format!("{LOCK_DIR}/owner"));
+    // A few rounds: a stale lock is taken over in one, and a lock seen between another
+    // run's mkdir and its owner line is looked at again a moment later.
+    for _ in 0..5 {
+        let o = board.run(
+            &format!(
+                "if e=$(mkdir {dir} 2>&1); then if printf '%s\\n' {line} > {owner} 2>/dev/null; then echo taken; else rm -rf {dir}; echo 'cannot: cannot write the lock'; fi; elif [ -d {dir} ]; then echo held; cat {owner} 2>/dev/null; else echo \"cannot: $e\"; fi",
+                line = quote(&me.line(&token)),
+            ),
+            Some(DEFAULT_TIMEOUT),
+        )?;
+        let text = o.stdout_text();
+        let mut lines = text.lines();
+        match lines.next().unwrap_or("").trim() {
+            "taken" => return Ok(BoardLock { board, token }),
+            "held" => {}
+            other => {
+                return Err(BoardError::Transfer(format!(
+                    "cannot take the board's lock ({LOCK_DIR}): {}",
+                    other.strip_prefix("cannot: ").unwrap_or(other)
+                )));
+            }
+        }
+        match Holder::parse(lines.next().unwrap_or("")) {
+            // Left by a run of x8ctl on this computer that is gone: take it over.
+            Some((h, theirs)) if h.host == me.host && h.pid != me.pid && !alive(h.pid) => {
+                board.run(
+                    &format!(
+                        "grep -q {t} {owner} 2>/dev/null && rm -rf {dir}",
+                        t = quote(&theirs)
+                    ),
+                    Some(DEFAULT_TIMEOUT),
+                )?;
+            }
+            Some((h, _)) => {
+                return Err(BoardError::Locked {
+                    holder: h.describe(),
+                });
+            }
+            // Being created this instant: look again.
+            None => std::thread::sleep(std::time::Duration::from_millis(200)),
+        }
+    }
+    Err(BoardError::Locked {
+        holder: "another run of x8ctl (it did not say who)".into(),
+    })
+}
+
+impl Drop for BoardLock<'_> {
+    fn drop(&mut self) {
+        // Only if it is still ours (nobody broke it and took it since).
+        let _ = self.board.run(
+            &format!(
+                "grep -q {t} {owner} 2>/dev/null && rm -rf {dir}",
+                t = quote(&self.token),
+                owner = quote(&format!("{LOCK_DIR}/owner")),
+                dir = quote(LOCK_DIR)
+            ),
+            Some(DEFAULT_TIMEOUT),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_lines_round_trip_and_bad_ones_are_none() {
+        let h = Holder {
+            host: "laptop".into(),
+            pid: 42,
+            operation: "flash-fw".into(),
+            since_unix: 1_700_000_000,
+        };
+        let (back, token) = Holder::parse(&h.line("abc")).unwrap();
+        assert_eq!((back, token.as_str()), (h.clone(), "abc"));
+        assert!(
+            h.describe()
+                .starts_with("flash-fw from laptop (pid 42), for ")
+        );
+        assert_eq!(Holder::parse(""), None);
+        assert_eq!(Holder::parse("a\tb\tc\td\te"), None);
+    }
+}
