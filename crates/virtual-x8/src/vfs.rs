@@ -839,7 +839,13 @@ impl Vfs {
             match self.stat(&cur, true) {
                 Ok(st) if st.is_dir() => continue,
                 Ok(_) => return Err(FsError::NotADirectory),
-                Err(FsError::NotFound) => self.mkdir(&cur, mode, user)?,
+                // Another command may create it between the look and the mkdir: as GNU
+                // `mkdir -p` does (coreutils `lib/mkancesdirs.c`, `make_dir_parents`), a
+                // directory that exists by then is fine.
+                Err(FsError::NotFound) => match self.mkdir(&cur, mode, user) {
+                    Err(FsError::Exists) if self.stat(&cur, true).is_ok_and(|st| st.is_dir()) => {}
+                    r => r?,
+                },
                 Err(e) => return Err(e),
             }
         }
@@ -1120,5 +1126,27 @@ mod tests {
         v.set_capacity(4096 * 4);
         let mut w = v.create_file("/tmp/y", 0o644, User::Fio).unwrap();
         assert!(w.write_all(&[0u8; 100_000]).is_err());
+        // A RAM file system is not the data partition.
+        v.faults.set(Fault::DiskFull, true);
+        v.make_system_dir("/dev/shm").unwrap();
+        assert_eq!(v.write("/dev/shm/x", b"abc", User::Root), Ok(()));
+    }
+
+    #[test]
+    fn mkdir_p_racing_itself_never_says_file_exists() {
+        let (_d, v) = vfs();
+        let v = Arc::new(v);
+        for round in 0..20 {
+            let path = format!("/home/fio/race{round}/a/b/c/d");
+            let ts: Vec<_> = (0..8)
+                .map(|_| {
+                    let (v, path) = (v.clone(), path.clone());
+                    std::thread::spawn(move || v.mkdir_all(&path, 0o755, User::Fio))
+                })
+                .collect();
+            for t in ts {
+                assert_eq!(t.join().unwrap(), Ok(()));
+            }
+        }
     }
 }

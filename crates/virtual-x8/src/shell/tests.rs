@@ -319,6 +319,16 @@ fn find_and_sha256sum() {
     );
     let (_, o, _) = run_in(&b, "find d -type f -exec echo F {} \\; | sort", "");
     assert_eq!(o, "F d/e/y.txt\nF d/x.bin\n");
+    // GNU's escaping of names with a newline or backslash: one line per file.
+    let (c, _, e) = run_in(
+        &b,
+        "printf abc > \"$(printf 'n\\nl')\"; printf abc > 'b\\s'",
+        "",
+    );
+    assert_eq!(c, 0, "{e}");
+    let (_, o, _) = run_in(&b, "sha256sum \"$(printf 'n\\nl')\" 'b\\s'", "");
+    let h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    assert_eq!(o, format!("\\{h}  n\\nl\n\\{h}  b\\\\s\n"));
 }
 
 #[test]

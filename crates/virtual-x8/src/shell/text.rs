@@ -56,6 +56,21 @@ fn lines_of(data: &[u8]) -> Vec<&[u8]> {
     v
 }
 
+/// One line of `sha256sum` output as GNU coreutils writes it (`src/digest.c`,
+/// `print_filename` and its caller, coreutils 9.0 as in the X8's kirkstone image): a name
+/// holding a backslash, newline or carriage return is written with those escaped (`\\`,
+/// `\n`, `\r`) and the whole line starts with a backslash, so every line stays one line.
+pub fn digest_line(hex: &str, name: &str) -> String {
+    if !name.contains(['\\', '\n', '\r']) {
+        return format!("{hex}  {name}");
+    }
+    let escaped = name
+        .replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r");
+    format!("\\{hex}  {escaped}")
+}
+
 pub fn sha256sum(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some(o) = opts_or_complain(args, "", false, "sha256sum", io) else {
         return 1;
@@ -101,7 +116,7 @@ pub fn sha256sum(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
         match r {
             Ok(()) => {
                 let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-                if writeln!(io.stdout, "{hex}  {f}").is_err() {
+                if writeln!(io.stdout, "{}", digest_line(&hex, &f)).is_err() {
                     return 1;
                 }
             }
