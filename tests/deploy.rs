@@ -645,3 +645,60 @@ fn ctrl_c_during_deploy_brings_the_previous_app_back() {
     let ps = docker(&sim, "docker ps -a --format '{{.Names}}'");
     assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
 }
+
+/// What upload-sketch's check prevents, on the virtual board's OpenOCD: an ELF linked at
+/// 0x08000000 that reaches the path unit by other means (a plain push) is written over the
+/// M7 firmware, and the H7 stops answering; one with contents in RAM fails its verify.
+#[test]
+fn the_virtual_openocd_writes_an_elf_where_it_says() {
+    let sim = sim(&[]);
+    assert!(sim.board().services().h7_version().is_ok());
+    let dir = tempfile::tempdir().unwrap();
+    let push_sketch = |elf: Vec<u8>| {
+        let f = dir.path().join("s.elf");
+        std::fs::write(&f, elf).unwrap();
+        let mut c = x8ctl_direct(&sim);
+        c.args([
+            "push",
+            f.to_str().unwrap(),
+            "/tmp/arduino/m4-user-sketch.elf",
+        ]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+    };
+    let journal = || {
+        let mut c = x8ctl_direct(&sim);
+        c.args([
+            "shell",
+            "--root",
+            "journalctl -u monitor-m4-elf-file --no-pager -o cat",
+        ]);
+        run(c).1
+    };
+    let wait_for = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let j = journal();
+            if j.matches(what).count() > 0 {
+                return j;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {j}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    push_sketch(m4_sketch_elf(
+        2,
+        &[(0x2000_0000, &[1u8; 64]), (0x0810_0000, &[2u8; 64])],
+    ));
+    let j = wait_for("** Verify Failed **");
+    assert!(
+        j.contains("Warn : no flash bank found for address 0x20000000"),
+        "{j}"
+    );
+    push_sketch(m4_sketch_elf(2, &[(0x0800_0000, &pattern(4096, 3))]));
+    wait_for("** Verified OK **");
+    assert!(
+        sim.board().services().h7_version().is_err(),
+        "the M7 firmware was overwritten"
+    );
+}

@@ -213,6 +213,32 @@ pub enum ProgramResult {
 }
 
 /// `openocd -f cfg -c "program BIN verify reset exit 0x8000000"`.
+/// Write ELF sections as OpenOCD's `program` does on the X8's dual-bank configuration: a
+/// section inside the flash (both banks, 0x08000000..0x08200000) is written there — the
+/// M7's bank included, which overwrites the H7 firmware — and one elsewhere is dropped with
+/// OpenOCD's warning (users' logs of `program`: "Warn : no flash bank found for address
+/// 0x2000005c", then "** Programming Finished **"). Returns whether any was dropped.
+pub fn write_sections(h7: &mut H7, sections: &[(u32, Vec<u8>)], l: &mut Lines) -> bool {
+    let mut dropped = false;
+    for (addr, data) in sections {
+        let start = addr.wrapping_sub(FLASH_BASE) as usize;
+        let inside = *addr >= FLASH_BASE && start + data.len() <= FLASH_SIZE;
+        if !inside {
+            err(
+                l,
+                format!("Warn : no flash bank found for address 0x{addr:08x}"),
+            );
+            dropped = true;
+            continue;
+        }
+        if h7.flash.len() < start + data.len() {
+            h7.flash.resize(start + data.len(), 0xff);
+        }
+        h7.flash[start..start + data.len()].copy_from_slice(data);
+    }
+    dropped
+}
+
 pub fn openocd_program(
     h7: &mut H7,
     file: Option<&[u8]>,
@@ -279,7 +305,16 @@ pub fn openocd_program(
             *b = 0xff;
         }
     }
-    h7.flash = written;
+    // Only the sectors the image covers are erased and written: the rest of the M7's bank
+    // and the M4's bank (a sketch at 0x08100000) keep what they held.
+    let end = written.len().div_ceil(SECTOR) * SECTOR;
+    let mut flash = std::mem::take(&mut h7.flash);
+    if flash.len() < end {
+        flash.resize(end, 0xff);
+    }
+    flash[..end].fill(0xff);
+    flash[..written.len()].copy_from_slice(&written);
+    h7.flash = flash;
     err(l, "** Programming Finished **");
     err(l, "** Verify Started **");
     let diffs = h7.diffs(file);

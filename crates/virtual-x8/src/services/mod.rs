@@ -27,6 +27,7 @@
 
 mod compose;
 mod docker;
+mod elf;
 mod h7;
 mod journal;
 mod system;

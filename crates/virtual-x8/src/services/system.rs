@@ -515,23 +515,45 @@ impl Services {
                 ] {
                     l.push((Stream::Err, s.to_string()));
                 }
-                if data.is_none() {
-                    l.push((Stream::Err, format!("Error: couldn't open {file}")));
-                    l.push((Stream::Err, "** Programming Failed **".into()));
-                    1
-                } else {
-                    for s in [
-                        "** Programming Started **",
-                        "** Programming Finished **",
-                        "** Verify Started **",
-                        "** Verified OK **",
-                        "** Resetting Target **",
-                        "shutdown command invoked",
-                    ] {
-                        l.push((Stream::Err, s.to_string()));
+                let code = match data.as_deref().map(super::elf::sections) {
+                    None => {
+                        l.push((Stream::Err, format!("Error: couldn't open {file}")));
+                        l.push((Stream::Err, "** Programming Failed **".into()));
+                        1
                     }
-                    0
-                }
+                    Some(Err(e)) => {
+                        l.push((Stream::Err, format!("Error: {e}")));
+                        l.push((Stream::Err, "** Programming Failed **".into()));
+                        1
+                    }
+                    Some(Ok(sections)) => {
+                        l.push((Stream::Err, "** Programming Started **".into()));
+                        // Each segment goes where it says: OpenOCD writes the flash banks
+                        // (the M7's at 0x08000000 as well as the M4's at 0x08100000) and
+                        // warns about and drops what is in no bank; verifying then fails.
+                        let dropped = {
+                            let mut s = self.lock();
+                            h7::write_sections(&mut s.h7, &sections, &mut l)
+                        };
+                        self.after_h7_change();
+                        l.push((Stream::Err, "** Programming Finished **".into()));
+                        l.push((Stream::Err, "** Verify Started **".into()));
+                        if dropped {
+                            l.push((
+                                Stream::Err,
+                                "Error: checksum mismatch - attempting binary compare".into(),
+                            ));
+                            l.push((Stream::Err, "** Verify Failed **".into()));
+                            1
+                        } else {
+                            l.push((Stream::Err, "** Verified OK **".into()));
+                            l.push((Stream::Err, "** Resetting Target **".into()));
+                            0
+                        }
+                    }
+                };
+                l.push((Stream::Err, "shutdown command invoked".into()));
+                code
             }
             ["program", file, ..] => {
                 let data = read(file);
