@@ -198,19 +198,24 @@ impl Proc {
             (self.log)(l.to_string());
         }
         self.regs.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.stop.set();
-        self.queue.stop();
         // systemd learns of the exit (SIGCHLD) before a client sees its socket close, so
-        // a client that looks at the unit right after the close sees it down.
+        // a client that looks at the unit right after the close sees it down; and both
+        // ports are closed before any connection is, so a client that connects again
+        // after seeing its close is refused.
         (self.on_exit)(p);
         let handles = self
             .listeners
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        for h in handles {
+        for h in &handles {
+            h.close_listener();
+        }
+        for h in &handles {
             h.abort();
         }
+        self.stop.set();
+        self.queue.stop();
     }
 }
 
@@ -843,7 +848,7 @@ impl LinuxSide {
         if let Some(g) = panic {
             let f = frame(&g, AT_CHARDEV);
             p.panic(g, f);
-            return Err(format!("{knob}: m4-proxy died"));
+            return Err("m4-proxy died".to_string());
         }
         let reply = msgs.into_iter().find_map(|m| match m {
             FromM4::Call {
@@ -863,9 +868,9 @@ impl LinuxSide {
                 other => other.to_string(),
             }),
             _ if notify => Ok(Value::Nil),
-            _ => Err(format!(
-                "{knob}: no reply from Linux for '{name}' (not registered, nothing listening, or no answer)"
-            )),
+            // Kept under 32 bytes: the M4 packs it as a fixstr, which m4-proxy can read (a
+            // longer text would be a str8 and kill it, as rpclib's own errors do).
+            _ => Err("no reply from Linux".to_string()),
         }
     }
 

@@ -243,14 +243,19 @@ pub struct AbortHandle {
 }
 
 impl AbortHandle {
-    /// Stop accepting and wait (up to 1 s) until the listener is gone, so that connecting
-    /// is refused; then shut every open connection down.
-    pub fn abort(&self) {
+    /// Stop accepting and wait (up to 1 s) until the listener is gone.
+    pub fn close_listener(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         let t0 = Instant::now();
         while !self.closed.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_secs(1) {
             thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// Stop accepting and wait (up to 1 s) until the listener is gone, so that connecting
+    /// is refused; then shut every open connection down.
+    pub fn abort(&self) {
+        self.close_listener();
         let g = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         for c in g.open.values() {
             let _ = c.shutdown(std::net::Shutdown::Both);
