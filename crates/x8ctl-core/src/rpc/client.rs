@@ -135,10 +135,10 @@ impl CallOutcome {
                 "nothing was sent; change the arguments (see above) and call again"
             }
             CallOutcome::ProxyCrashed { gave_up: true, .. } => {
-                "check the method name and argument count against the sketch's RPC.bind calls                  before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s):                  `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it;                  then restart the containers that register functions with m4-proxy"
+                "check the method name and argument count against the sketch's RPC.bind calls before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s): `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it; then restart the containers that register functions with m4-proxy"
             }
             CallOutcome::ProxyCrashed { .. } => {
-                "check the method name and argument count against the sketch's RPC.bind calls                  before calling again (each such call restarts m4-proxy; after 10 in 2 minutes                  systemd gives up); restart the containers that register functions with                  m4-proxy (python-rpc-serial, your own) so they register again"
+                "check the method name and argument count against the sketch's RPC.bind calls before calling again (each such call restarts m4-proxy; after 10 in 2 minutes systemd gives up); restart the containers that register functions with m4-proxy (python-rpc-serial, your own) so they register again"
             }
         })
     }
@@ -228,13 +228,15 @@ impl std::fmt::Display for CallOutcome {
                 let n = if *args == 1 { "argument" } else { "arguments" };
                 write!(
                     f,
-                    "m4-proxy crashed on this call: the M4 does not bind '{method}' with {args}                      {n} (or rejected the arguments, or answered with a 32-255-byte string), and                      its rpclib error reply is a string m4-proxy's old MessagePack decoder cannot                      read; "
+                    "m4-proxy crashed on this call: the M4 does not bind '{method}' with {args} {n} (or rejected the arguments, or answered with a 32-255-byte string), and its rpclib error reply is a string m4-proxy's old MessagePack decoder cannot read; "
                 )?;
                 if *gave_up {
                     write!(
                         f,
                         "systemd has stopped restarting m4-proxy (start limit hit, {state})"
                     )?;
+                } else if state == "activating/auto-restart" {
+                    f.write_str("systemd restarts it in 2 s")?;
                 } else {
                     write!(f, "systemd restarted it ({state}")?;
                     if let Some(r) = restarts {
