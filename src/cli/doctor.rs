@@ -121,10 +121,16 @@ fn summary_line(report: &Report) -> String {
     let warn = report.count(Status::Warn);
     let skip = report.count(Status::Skip);
     let took = duration_text(report.duration);
-    if fail == 0 && warn == 0 {
+    if fail == 0 && warn == 0 && skip == 0 {
         return format!(
             "No issues found: {} checks passed in {took}.",
             report.checks.len()
+        );
+    }
+    if fail == 0 && warn == 0 {
+        return format!(
+            "No issues found: {} checks passed, {skip} not run (see above) in {took}.",
+            report.checks.len() - skip
         );
     }
     format!(
