@@ -228,7 +228,7 @@ impl std::fmt::Display for CallOutcome {
                 let n = if *args == 1 { "argument" } else { "arguments" };
                 write!(
                     f,
-                    "m4-proxy crashed on this call: the M4 does not bind '{method}' with {args} {n} (or rejected the arguments, or answered with a 32-255-byte string), and its rpclib error reply is a string m4-proxy's old MessagePack decoder cannot read; "
+                    "m4-proxy crashed on this call: the M4 does not bind '{method}' with {args} {n} (or rejected the arguments); rpclib's error reply is a 32-255-byte string, which m4-proxy's old MessagePack decoder cannot read (a result string of that length does the same); "
                 )?;
                 if *gave_up {
                     write!(
