@@ -15,6 +15,8 @@ use x8ctl_core::rpc::msgpack::{Value, read_value};
 use x8ctl_core::rpc::server::{Handler, Server};
 
 type Log = Arc<dyn Fn(String) + Send + Sync>;
+/// A proxy's journal lines, as a test collects them.
+type Lines = Arc<Mutex<Vec<String>>>;
 
 mod tests {
     use super::*;
@@ -63,9 +65,7 @@ mod tests {
     }
 
     /// A proxy that reports its crash, with its journal lines.
-    fn start_watched(
-        sketch: Sketch,
-    ) -> (M4Proxy, Arc<Mutex<Vec<String>>>, Arc<Mutex<Option<String>>>) {
+    fn start_watched(sketch: Sketch) -> (M4Proxy, Lines, Arc<Mutex<Option<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let l = lines.clone();
         let log: Log = Arc::new(move |s| l.lock().unwrap().push(s));

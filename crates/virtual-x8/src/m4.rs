@@ -185,7 +185,7 @@ impl Proc {
     }
 
     /// The Go runtime's end of the process: the panic text on stderr, exit status 2
-    /// (issue11-facts §I; Go 1.17 runtime/panic.go). `where_` is the top stack frame.
+    /// (Go 1.17 `runtime/panic.go` printpanics and fatalpanic). `where_` is the top stack frame.
     fn panic(&self, p: GoPanic, where_: &str) {
         if self.dead.swap(true, Ordering::SeqCst) {
             return;
@@ -430,10 +430,10 @@ fn read_until<T>(
     let _ = s.set_read_timeout(Some(READ_POLL));
     let mut chunk = [0u8; 4096];
     loop {
-        if !buf.is_empty() {
-            if let Some(t) = f(buf) {
-                return Ok(t);
-            }
+        if !buf.is_empty()
+            && let Some(t) = f(buf)
+        {
+            return Ok(t);
         }
         if stop.is_set() {
             return Err(buf.len());
@@ -497,10 +497,11 @@ fn handle_call(mut s: TcpStream, p: &Proc) {
         At5001::Forward { to_m4, kind, .. } => (to_m4, kind),
     };
     let reply = send_to_m4(p, to_m4, kind == Kind5001::Request);
-    if kind == Kind5001::Request && p.alive() {
-        if let Some(bytes) = reply {
-            let _ = s.write_all(&bytes);
-        }
+    if kind == Kind5001::Request
+        && p.alive()
+        && let Some(bytes) = reply
+    {
+        let _ = s.write_all(&bytes);
     }
     // Dropping `s` closes the connection (silently when nothing was written).
 }
@@ -632,10 +633,10 @@ fn handle_register(mut s: TcpStream, p: &Proc) {
                     olddialect::register_log_line(port, &table)
                 };
                 (p.log)(line);
-                if let Some(r) = reply {
-                    if s.write_all(&r).is_err() {
-                        return;
-                    }
+                if let Some(r) = reply
+                    && s.write_all(&r).is_err()
+                {
+                    return;
                 }
             }
         }

@@ -6,7 +6,7 @@
 //! * facchinm/msgpack-go 313ca45 `unpack.go`, `pack.go` (the codec m4-proxy links, go.mod)
 //! * arduino/ArduinoCore-mbed b4ad4e7 `libraries/rpclib` (msgpack-c 2.1.5), `libraries/RPC`
 //! * arduino/portentax8-x8h7 c0b3550 `x8h7_drv.c`, `x8h7_ui.c`, `x8h7.h` (frame size)
-//! * Go 1.17 runtime/reflect message formats (kirkstone's Go) — see issue11-facts.md
+//! * Go 1.17 runtime/reflect message formats (kirkstone's Go; the texts of `panic:` lines)
 //!
 //! Line references in the comments are to those files at those commits.
 

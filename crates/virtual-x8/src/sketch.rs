@@ -3,7 +3,7 @@
 //!
 //! After a flash of the H7 the M4 runs whatever the user last uploaded (nothing, a blink
 //! sketch, a sketch for another core): the sensors sketch is one possible sketch, not the
-//! board's default (`/work/shared/reference/real-board-evidence.md` §3.5). So the virtual M4
+//! board's default (real-board-evidence.md §3.5). So the virtual M4
 //! can run:
 //!
 //! * [`Sketch::None`]: nothing bound, nothing answers (every call: m4-proxy's silent close
@@ -140,10 +140,10 @@ impl Sketch {
                 return Err(err("a method name is letters, digits and `_`"));
             }
             let answer = parse_answer(rhs).ok_or_else(|| err("bad value"))?;
-            if let Answer::Arg(k) = answer {
-                if k == 0 || k > args {
-                    return Err(err("`$N` must name one of the method's arguments"));
-                }
+            if let Answer::Arg(k) = answer
+                && (k == 0 || k > args)
+            {
+                return Err(err("`$N` must name one of the method's arguments"));
             }
             out.retain(|b| b.name != name);
             out.push(Bound {

@@ -11,8 +11,7 @@
 //! (`2/INVALIDARGUMENT`), `src/core/service.c`:2310 ("Scheduled restart job, restart
 //! counter is at N."), :4544-4556 and :4633 (start limit), `src/core/job.c`:576/586
 //! ("Started"/"Stopped M4 Proxy."), `src/basic/ratelimit.c`:11-36 (the window), `unit.c`:3705
-//! + `service.c`:4394 (reset-failed clears the limit and NRestarts). Collected in
-//! /work/notes/issue11-facts.md §I-J.
+//! and `service.c`:4394 (reset-failed clears the limit and NRestarts).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
