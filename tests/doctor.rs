@@ -278,6 +278,17 @@ fn a_tripped_start_limit_is_diagnosed_and_fixed() {
             assert!(t.elapsed() < Duration::from_secs(5));
             std::thread::sleep(Duration::from_millis(20));
         }
+        // `rpc call` says why nothing listens.
+        let (code, doc, _) = rig.json(&["rpc", "call", "temperature"]);
+        assert_eq!(code, 5);
+        assert_eq!(doc["outcome"]["kind"], "m4_proxy_down", "{doc}");
+        assert_eq!(doc["outcome"]["start_limit_hit"], true);
+        assert!(
+            doc["outcome"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("doctor --fix")
+        );
         let (code, doc) = rig.doctor();
         assert_eq!(code, 5, "{}: {doc}", rig.name());
         assert_only(&doc, &[("m4-proxy", "fail"), ("rpc", "skip")], rig.name());

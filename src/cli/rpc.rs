@@ -193,7 +193,7 @@ fn cell(o: &CallOutcome) -> String {
         CallOutcome::Answered { result, .. } => show(result),
         CallOutcome::M4Error { .. } | CallOutcome::ProxyCrashed { .. } => "not bound".into(),
         CallOutcome::NoAnswer { .. } => "no answer".into(),
-        CallOutcome::NotListening => "m4-proxy down".into(),
+        CallOutcome::NotListening | CallOutcome::ProxyDown { .. } => "m4-proxy down".into(),
         other => other.kind().replace('_', " "),
     }
 }

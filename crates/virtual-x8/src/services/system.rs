@@ -1093,7 +1093,7 @@ impl Services {
         } else {
             format!(" since {}; {}", systemd_time(u.since), systemd_ago(u.since))
         };
-        let extra = if u.active == "failed" {
+        let extra = if u.active == "failed" || u.sub == "auto-restart" {
             format!(" (Result: {})", u.result)
         } else {
             String::new()

@@ -71,6 +71,13 @@ pub enum CallOutcome {
     /// On the board this is what an unbound method, a wrong argument count or a 32..255-byte
     /// result string does: the M4's rpclib packs such strings as `str8`, which m4-proxy's
     /// decoder cannot read (real-board-evidence.md §2.2).
+    /// Nothing listens because m4-proxy crashed earlier: systemd restarts it (after
+    /// `RestartSec=2s`) or gave up (`start-limit-hit`).
+    ProxyDown {
+        /// `activating/auto-restart` or `failed/failed`.
+        state: String,
+        gave_up: bool,
+    },
     ProxyCrashed {
         method: String,
         args: usize,
@@ -98,6 +105,7 @@ impl CallOutcome {
             CallOutcome::Transport(_) => "transport",
             CallOutcome::Refused(_) => "refused",
             CallOutcome::ProxyCrashed { .. } => "m4_proxy_crashed",
+            CallOutcome::ProxyDown { .. } => "m4_proxy_down",
         }
     }
     pub fn is_answered(&self) -> bool {
@@ -134,6 +142,12 @@ impl CallOutcome {
             CallOutcome::Refused(_) => {
                 "nothing was sent; change the arguments (see above) and call again"
             }
+            CallOutcome::ProxyDown { gave_up: true, .. } => {
+                "reset the start limit and start it: `x8ctl doctor --fix` (or `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy`); then restart the containers that register functions with m4-proxy, and find which call crashes it (`x8ctl shell --root journalctl -u m4-proxy`)"
+            }
+            CallOutcome::ProxyDown { .. } => {
+                "call again in a few seconds; restart the containers that register functions with m4-proxy afterwards (the crash dropped their registrations)"
+            }
             CallOutcome::ProxyCrashed { gave_up: true, .. } => {
                 "check the method name and argument count against the sketch's RPC.bind calls before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s): `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it; then restart the containers that register functions with m4-proxy"
             }
@@ -165,6 +179,10 @@ impl CallOutcome {
             CallOutcome::StaleReply { expected, got } => {
                 o.insert("expected".into(), (*expected).into());
                 o.insert("got".into(), (*got).into());
+            }
+            CallOutcome::ProxyDown { state, gave_up } => {
+                o.insert("m4_proxy_state".into(), state.clone().into());
+                o.insert("start_limit_hit".into(), (*gave_up).into());
             }
             CallOutcome::ProxyCrashed {
                 state,
@@ -218,6 +236,19 @@ impl std::fmt::Display for CallOutcome {
             CallOutcome::Protocol(m) => write!(f, "protocol error: {m}"),
             CallOutcome::Transport(m) => write!(f, "transport error: {m}"),
             CallOutcome::Refused(r) => write!(f, "not sent: {r}"),
+            CallOutcome::ProxyDown { state, gave_up } => {
+                if *gave_up {
+                    write!(
+                        f,
+                        "m4-proxy is not running: it crashed again and again and systemd gave up restarting it (start limit hit, {state})"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "m4-proxy is not running: it crashed and systemd restarts it in a moment ({state})"
+                    )
+                }
+            }
             CallOutcome::ProxyCrashed {
                 method,
                 args,
@@ -591,6 +622,15 @@ pub fn call_board(
     let Some(before) = before else {
         return o;
     };
+    if before.main_pid == 0
+        && (before.start_limit_hit()
+            || (before.active == "activating" && before.sub == "auto-restart"))
+    {
+        return CallOutcome::ProxyDown {
+            state: before.describe(),
+            gave_up: before.start_limit_hit(),
+        };
+    }
     // systemd notices the exit a moment after the socket closes: look a few times.
     for i in 0..5 {
         if i > 0 {
