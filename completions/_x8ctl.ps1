@@ -155,6 +155,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault; repeat for several')
             [CompletionResult]::new('--sudo-password', '--sudo-password', [CompletionResultType]::ParameterName, 'The sudo password of fio (''fio'' on images before 2024-08, empty after)')
             [CompletionResult]::new('--m4-upstream', '--m4-upstream', [CompletionResultType]::ParameterName, 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4')
+            [CompletionResult]::new('--sketch', '--sketch', [CompletionResultType]::ParameterName, 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)')
             [CompletionResult]::new('--link-latency-us', '--link-latency-us', [CompletionResultType]::ParameterName, 'Per-packet latency of the slow-link fault, in microseconds')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)')
             [CompletionResult]::new('--image-version', '--image-version', [CompletionResultType]::ParameterName, 'IMAGE_VERSION of the board''s OS image')
@@ -264,6 +265,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             break
         }
         'x8ctl;doctor' {
+            [CompletionResult]::new('--rpc-method', '--rpc-method', [CompletionResultType]::ParameterName, 'A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC check calls it. Default: the config file''s `rpc_method`; without one the M4 is not called')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
@@ -391,6 +393,8 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         'x8ctl;flash-fw' {
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)')
             [CompletionResult]::new('--ref', '--ref', [CompletionResultType]::ParameterName, 'The tag, branch or commit to build (default: the newest known release)')
+            [CompletionResult]::new('--rpc-method', '--rpc-method', [CompletionResultType]::ParameterName, 'After the flash, call METHOD (no arguments; one the M4''s sketch binds) and report the answer; a warning when it is not answered. Default: the config''s `rpc_method`; without one the M4 is not called')
+            [CompletionResult]::new('--require-rpc', '--require-rpc', [CompletionResultType]::ParameterName, 'Like --rpc-method, but roll back to the previous firmware when METHOD is not answered')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
             [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')

@@ -559,12 +559,16 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__doctor)
-            opts="-q -v -y -s -h -V --fix --strict --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            opts="-q -v -y -s -h -V --fix --strict --rpc-method --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --rpc-method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --serial)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -593,7 +597,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__flash__subcmd__fw)
-            opts="-q -v -y -s -h -V --release --build --ref --list --dry-run --force --all --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            opts="-q -v -y -s -h -V --release --build --ref --list --dry-run --force --all --rpc-method --require-rpc --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,6 +608,14 @@ _x8ctl() {
                     return 0
                     ;;
                 --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require-rpc)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1265,7 +1277,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__sim)
-            opts="-q -v -y -h -V --listen --allow-remote --root --serial --fault --sudo-password --sudo-nopasswd --m4-upstream --link-latency-us --profile --image-version --firmware-version --list-faults --json --quiet --verbose --non-interactive --yes --adb --adb-server --connect --virtual --help --version"
+            opts="-q -v -y -h -V --listen --allow-remote --root --serial --fault --sudo-password --sudo-nopasswd --m4-upstream --sketch --link-latency-us --profile --image-version --firmware-version --list-faults --json --quiet --verbose --non-interactive --yes --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1292,6 +1304,10 @@ _x8ctl() {
                     return 0
                     ;;
                 --m4-upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sketch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

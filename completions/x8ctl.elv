@@ -147,6 +147,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --fault 'Inject a fault; repeat for several'
             cand --sudo-password 'The sudo password of fio (''fio'' on images before 2024-08, empty after)'
             cand --m4-upstream 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4'
+            cand --sketch 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)'
             cand --link-latency-us 'Per-packet latency of the slow-link fault, in microseconds'
             cand --profile 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)'
             cand --image-version 'IMAGE_VERSION of the board''s OS image'
@@ -248,6 +249,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;rpc;help;help'= {
         }
         &'x8ctl;doctor'= {
+            cand --rpc-method 'A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC check calls it. Default: the config file''s `rpc_method`; without one the M4 is not called'
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
@@ -366,6 +368,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;flash-fw'= {
             cand --release 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)'
             cand --ref 'The tag, branch or commit to build (default: the newest known release)'
+            cand --rpc-method 'After the flash, call METHOD (no arguments; one the M4''s sketch binds) and report the answer; a warning when it is not answered. Default: the config''s `rpc_method`; without one the M4 is not called'
+            cand --require-rpc 'Like --rpc-method, but roll back to the previous firmware when METHOD is not answered'
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'

@@ -113,6 +113,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l serial -d 'The board
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l fault -d 'Inject a fault; repeat for several' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-password -d 'The sudo password of fio (\'fio\' on images before 2024-08, empty after)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l m4-upstream -d 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sketch -d 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial\'s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l link-latency-us -d 'Per-packet latency of the slow-link fault, in microseconds' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l profile -d 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l image-version -d 'IMAGE_VERSION of the board\'s OS image' -r
@@ -175,6 +176,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcomm
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l rpc-method -d 'A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC check calls it. Default: the config file\'s `rpc_method`; without one the M4 is not called' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
@@ -245,6 +247,8 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subco
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l release -d 'A release from firmware/releases.toml, downloaded into the cache and checked by sha256 (X8CTL_RELEASES_FILE names another releases file, X8CTL_CACHE_DIR another cache)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l ref -d 'The tag, branch or commit to build (default: the newest known release)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l rpc-method -d 'After the flash, call METHOD (no arguments; one the M4\'s sketch binds) and report the answer; a warning when it is not answered. Default: the config\'s `rpc_method`; without one the M4 is not called' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l require-rpc -d 'Like --rpc-method, but roll back to the previous firmware when METHOD is not answered' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand flash-fw" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r

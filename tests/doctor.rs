@@ -6,10 +6,11 @@
 
 mod common;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::*;
 use virtual_x8::Fault;
+use virtual_x8::sketch::Sketch;
 
 /// The doctor's own ways of running a rig.
 trait DoctorRig {
@@ -57,14 +58,15 @@ fn statuses(checks: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// All ok except `expect` (id → status).
+/// All ok except `expect` (id → status). Without a method to call (--rpc-method), the RPC
+/// check is a skip: the doctor does not call an M4 whose sketch it does not know.
 fn assert_only(doc: &serde_json::Value, expect: &[(&str, &str)], rig: &str) {
     for (id, st) in statuses(&doc["checks"]) {
         let want = expect
             .iter()
             .find(|(i, _)| *i == id)
             .map(|(_, s)| *s)
-            .unwrap_or("ok");
+            .unwrap_or(if id == "rpc" { "skip" } else { "ok" });
         assert_eq!(
             st,
             want,
@@ -94,9 +96,9 @@ const ALL: [&str; 13] = [
 fn a_healthy_board_is_all_ok_and_fast() {
     for rig in Rig::both(|| sim(&[])) {
         let t = Instant::now();
-        let (code, doc) = rig.doctor();
+        let (code, doc) = rig.doctor_env(&["--rpc-method", "temperature"], &[]);
         let wall = t.elapsed();
-        assert_only(&doc, &[], rig.name());
+        assert_only(&doc, &[("rpc", "ok")], rig.name());
         assert_eq!(code, 0, "{}: {doc}", rig.name());
         assert_eq!(doc["ok"], true);
         let ids: Vec<String> = statuses(&doc["checks"]).into_iter().map(|c| c.0).collect();
@@ -138,7 +140,7 @@ fn a_healthy_board_is_all_ok_and_fast() {
 #[test]
 fn human_output_like_flutter_doctor() {
     for rig in Rig::both(|| sim(&[])) {
-        let (code, out, err) = rig.run_env(&["doctor"], &[]);
+        let (code, out, err) = rig.run_env(&["doctor", "--rpc-method", "temperature"], &[]);
         assert_eq!(code, 0, "{out}\n{err}");
         let marks: Vec<&str> = out.lines().filter(|l| l.starts_with('[')).collect();
         assert_eq!(marks.len(), 13, "{out}");
@@ -157,18 +159,154 @@ fn human_output_like_flutter_doctor() {
 #[test]
 fn m4_silent_fails_the_rpc_round_trip() {
     for rig in Rig::both(|| sim(&[Fault::M4Silent])) {
-        let (code, doc) = rig.doctor();
+        let (code, doc) = rig.doctor_env(&["--rpc-method", "temperature"], &[]);
         assert_eq!(code, 5);
         assert_only(&doc, &[("rpc", "fail")], rig.name());
         let rpc = check(&doc, "rpc");
         assert!(
-            rpc["summary"].as_str().unwrap().contains("without a reply"),
+            rpc["summary"]
+                .as_str()
+                .unwrap()
+                .contains("did not answer 'temperature' within 1 s"),
             "{rpc}"
         );
         assert!(
-            rpc["hint"].as_str().unwrap().contains("did not answer"),
+            rpc["hint"].as_str().unwrap().contains("last uploaded"),
             "{rpc}"
         );
+    }
+}
+
+/// A board whose M4 runs `sketch`; m4-proxy restarts after `delay` (2 s on the board).
+fn sim_sketch(sketch: Sketch, delay: Duration) -> virtual_x8::Sim {
+    sim_with(&[], |c| {
+        c.board.m4_sketch = sketch.clone();
+        c.board.m4_restart_delay = delay;
+    })
+}
+
+fn proxy(rig: &Rig) -> (u32, u32) {
+    let s = rig.sim.board().services();
+    (s.m4_pid(), s.m4_restarts())
+}
+
+#[test]
+fn without_a_method_the_doctor_does_not_call_the_m4_and_says_so() {
+    // A sketch that runs rpclib but binds nothing: calling `temperature` would crash
+    // m4-proxy (real-board-evidence.md §2.2). The doctor must not.
+    for rig in Rig::both(|| sim_sketch(Sketch::Custom(vec![]), Duration::from_millis(300))) {
+        let before = proxy(&rig);
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 0, "{}: {doc}", rig.name());
+        assert_only(&doc, &[], rig.name());
+        let rpc = check(&doc, "rpc");
+        assert!(
+            rpc["summary"].as_str().unwrap().contains("not called"),
+            "{rpc}"
+        );
+        assert!(
+            rpc["hint"].as_str().unwrap().contains("--rpc-method"),
+            "{rpc}"
+        );
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(proxy(&rig), before, "m4-proxy did not restart");
+        // The human form does not claim all 13 passed.
+        let (code, out, _) = rig.run_env(&["doctor"], &[]);
+        assert_eq!(code, 0);
+        assert!(out.contains("[skip] RPC round trip"), "{out}");
+        assert!(out.contains("12 checks passed, 1 not run"), "{out}");
+        assert_eq!(proxy(&rig), before);
+    }
+}
+
+#[test]
+fn a_method_the_sketch_does_not_bind_is_reported_as_the_crash_it_caused() {
+    let rig = Rig::direct(sim_sketch(Sketch::Bmp280, Duration::from_millis(300)));
+    let (code, doc) = rig.doctor_env(&["--rpc-method", "gas"], &[]);
+    assert_eq!(code, 5);
+    let rpc = check(&doc, "rpc");
+    assert_eq!(rpc["status"], "fail");
+    assert!(
+        rpc["summary"]
+            .as_str()
+            .unwrap()
+            .contains("calling 'gas' crashed m4-proxy"),
+        "{rpc}"
+    );
+    // The next run sees the crash in m4-proxy's restart counter.
+    let t = Instant::now();
+    while !rig.sim.board().services().m4_running() {
+        assert!(t.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, doc) = rig.doctor();
+    assert_eq!(code, 0, "a warning: {doc}");
+    let c = check(&doc, "m4-proxy");
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(
+        c["summary"].as_str().unwrap().contains("crashed 1 time"),
+        "{c}"
+    );
+}
+
+/// Crash m4-proxy with a str8 on the board's port 5001 (as a modern packer would).
+fn crash_m4_proxy(sim: &virtual_x8::Sim) {
+    use std::io::{Read, Write};
+    let s = sim.board().services();
+    let t = Instant::now();
+    while !s.m4_running() {
+        assert!(t.elapsed() < Duration::from_secs(5), "m4-proxy is not back");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut c = std::net::TcpStream::connect(s.port_addr(5001).unwrap()).unwrap();
+    let mut b = vec![0x94, 0, 1, 0xa1, b'x', 0x91, 0xd9, 40];
+    b.extend_from_slice(&[b'y'; 40]);
+    c.write_all(&b).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let _ = c.read_to_end(&mut Vec::new());
+}
+
+#[test]
+fn a_tripped_start_limit_is_diagnosed_and_fixed() {
+    for rig in Rig::both(|| sim_sketch(Sketch::Sensors, Duration::from_millis(30))) {
+        // Boot start + 9 restarts = 10 starts; the 10th crash's restart is refused.
+        for _ in 0..10 {
+            crash_m4_proxy(&rig.sim);
+        }
+        let t = Instant::now();
+        while rig.sim.board().services().unit("m4-proxy").unwrap().active != "failed" {
+            assert!(t.elapsed() < Duration::from_secs(5));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // `rpc call` says why nothing listens.
+        let (code, doc, _) = rig.json(&["rpc", "call", "temperature"]);
+        assert_eq!(code, 5);
+        assert_eq!(doc["outcome"]["kind"], "m4_proxy_down", "{doc}");
+        assert_eq!(doc["outcome"]["start_limit_hit"], true);
+        assert!(
+            doc["outcome"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("doctor --fix")
+        );
+        let (code, doc) = rig.doctor();
+        assert_eq!(code, 5, "{}: {doc}", rig.name());
+        assert_only(&doc, &[("m4-proxy", "fail"), ("rpc", "skip")], rig.name());
+        let c = check(&doc, "m4-proxy");
+        assert!(c["summary"].as_str().unwrap().contains("gave up"), "{c}");
+        assert!(c["hint"].as_str().unwrap().contains("reset-failed"), "{c}");
+        assert_eq!(
+            c["fix"]["command"],
+            "systemctl reset-failed m4-proxy; systemctl restart m4-proxy"
+        );
+        // A plain restart is refused inside the 120 s window; --fix resets the limit.
+        let (code, doc) = rig.doctor_env(&["--fix", "--yes"], &[]);
+        assert_eq!(code, 0, "{}: {doc}", rig.name());
+        let fixes = doc["fixes"].as_array().unwrap();
+        assert_eq!(fixes[0]["check"], "m4-proxy", "{doc}");
+        assert_eq!(fixes[0]["outcome"]["ok"], true, "{doc}");
+        assert_only(&doc["after"], &[], rig.name());
+        assert!(rig.sim.board().services().m4_running());
     }
 }
 
@@ -468,11 +606,8 @@ fn an_h7_that_does_not_boot_fails_the_firmware_check_and_fix_reprograms_it() {
         assert!(out.contains("Verify Failed"), "{out}");
         let (code, doc) = rig.doctor();
         assert_eq!(code, 5);
-        assert_only(
-            &doc,
-            &[("h7-firmware", "fail"), ("rpc", "fail")],
-            rig.name(),
-        );
+        // The RPC check is not run without a method; the H7 check finds the fault.
+        assert_only(&doc, &[("h7-firmware", "fail")], rig.name());
         let c = check(&doc, "h7-firmware");
         assert!(
             c["summary"].as_str().unwrap().contains("does not report"),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use virtual_x8::Fault;
+use virtual_x8::sketch::Sketch;
 use x8ctl_core::rpc::msgpack::Value;
 use x8ctl_core::rpc::server::{Handler, Server};
 
@@ -29,24 +30,98 @@ fn call_temperature_prints_100_on_both_paths() {
     }
 }
 
+/// A board whose M4 runs `sketch`, with m4-proxy restarting after 300 ms (2 s on the board).
+fn sim_sketch(sketch: Sketch) -> virtual_x8::Sim {
+    sim_with(&[], |c| {
+        c.board.m4_sketch = sketch.clone();
+        c.board.m4_restart_delay = Duration::from_millis(300);
+    })
+}
+
+/// m4-proxy's (pid, NRestarts) on the virtual board.
+fn proxy(rig: &Rig) -> (u32, u32) {
+    let s = rig.sim.board().services();
+    (s.m4_pid(), s.m4_restarts())
+}
+
+fn wait_for_proxy(rig: &Rig) {
+    let t = Instant::now();
+    while !rig.sim.board().services().m4_running() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "m4-proxy did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
-fn an_unbound_method_is_an_m4_error_with_a_hint() {
-    for rig in Rig::both(|| sim(&[])) {
+fn an_unbound_method_names_the_cause_and_the_restart() {
+    // On the board the M4's rpclib error reply kills m4-proxy (real-board-evidence.md
+    // §2.2): x8ctl must say so, not "m4-proxy is not listening".
+    for rig in Rig::both(|| sim_sketch(Sketch::Sensors)) {
+        let (pid, _) = proxy(&rig);
         let (code, out, err) = rig.run(&["rpc", "call", "no_such_function"]);
         assert_eq!(code, 5, "{}: {out} {err}", rig.name());
         assert!(out.is_empty(), "nothing on stdout: {out}");
-        assert!(err.contains("could not find function"), "{err}");
-        assert!(err.contains("hint:") && err.contains("RPC.bind"), "{err}");
-        let (code, doc, _) = rig.json(&["rpc", "call", "no_such_function"]);
-        assert_eq!(code, 5);
-        assert_eq!(doc["outcome"]["kind"], "m4_error", "{doc}");
         assert!(
-            doc["outcome"]["hint"]
+            err.contains("m4-proxy crashed on this call")
+                && err.contains("does not bind 'no_such_function' with 0 arguments"),
+            "{err}"
+        );
+        assert!(err.contains("registered with m4-proxy"), "{err}");
+        assert!(err.contains("hint:") && err.contains("RPC.bind"), "{err}");
+        assert!(!err.contains("not listening"), "{err}");
+        assert_ne!(proxy(&rig).0, pid, "it really crashed");
+        wait_for_proxy(&rig);
+        let (code, doc, _) = rig.json(&["rpc", "call", "temperature", "1"]);
+        assert_eq!(code, 5);
+        assert_eq!(doc["outcome"]["kind"], "m4_proxy_crashed", "{doc}");
+        assert_eq!(doc["outcome"]["registrations_lost"], true);
+        assert!(
+            doc["outcome"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("RPC.bind")
+                .contains("with 1 argument ")
         );
     }
+}
+
+#[test]
+fn a_40_byte_string_argument_does_not_restart_m4_proxy() {
+    let sk = Sketch::parse("greet(name) = \"hi\"").unwrap();
+    for rig in Rig::both(|| sim_sketch(sk.clone())) {
+        let before = proxy(&rig);
+        let forty = "abcdefghij".repeat(4);
+        let (code, out, err) = rig.run(&["rpc", "call", "greet", &forty]);
+        assert_eq!(code, 0, "{}: {out} {err}", rig.name());
+        assert_eq!(out, "hi\n");
+        assert_eq!(proxy(&rig), before, "m4-proxy did not restart");
+        let j = rig.sim.board().services().journal().clone();
+        let (e, _) = j.since(0, &|e| e.msg.starts_with("panic:"));
+        assert!(e.is_empty());
+    }
+}
+
+#[test]
+fn a_float_or_an_oversized_message_is_refused_before_sending() {
+    let rig = Rig::direct(sim_sketch(Sketch::parse("echo(x) = $1").unwrap()));
+    let before = proxy(&rig);
+    let (code, _, err) = rig.run(&["rpc", "call", "echo", "1.5"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("argument 1 is a float (1.5)"), "{err}");
+    assert!(err.contains("IEEE bits"), "{err}");
+    let long = "x".repeat(240);
+    let (code, doc, _) = rig.json(&["rpc", "call", "echo", &long]);
+    assert_eq!(code, 2);
+    assert_eq!(doc["outcome"]["kind"], "refused", "{doc}");
+    assert!(
+        doc["outcome"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("256-byte frame")
+    );
+    assert_eq!(proxy(&rig), before);
 }
 
 #[test]
@@ -109,7 +184,7 @@ fn arguments_are_json_else_strings() {
             "call",
             "echo",
             "5",
-            "-1.5",
+            "-15",
             "true",
             "[1,2]",
             "\"7\"",
@@ -118,7 +193,7 @@ fn arguments_are_json_else_strings() {
         assert_eq!(code, 0, "{}: {doc}", rig.name());
         assert_eq!(
             doc["outcome"]["result"],
-            serde_json::json!([5, -1.5, true, [1, 2], "7", "hello world"])
+            serde_json::json!([5, -15, true, [1, 2], "7", "hello world"])
         );
         let (code, out, _) = rig.run(&["rpc", "call", "echo", "x"]);
         assert_eq!(code, 0);
@@ -156,25 +231,26 @@ fn sensors_table_and_json() {
 
 #[test]
 fn a_sketch_without_gas_reports_that_reading_only() {
-    let sketch = bmp280_sketch();
-    let up = sketch.local_addr().to_string();
-    for rig in Rig::both(|| sim_with(&[], |c| c.board.m4_upstream = Some(up.clone()))) {
+    // A BMP280 sketch binds no `gas`: the call crashes m4-proxy; `rpc sensors` says so,
+    // waits for the restart and reads the rest.
+    for rig in Rig::both(|| sim_sketch(Sketch::Bmp280)) {
         let (code, out, err) = rig.run(&["rpc", "sensors"]);
         assert_eq!(code, 0, "{}: {out} {err}", rig.name());
-        assert!(out.contains("21.5"), "{out}");
         let gas = out.lines().find(|l| l.starts_with("gas")).unwrap();
         assert!(gas.contains("not bound"), "{gas}");
+        let alt = out.lines().find(|l| l.starts_with("altitude")).unwrap();
+        assert!(alt.contains("500"), "{out}");
         assert!(
-            err.contains("gas:") && err.contains("could not find function 'gas'"),
+            err.contains("gas:") && err.contains("m4-proxy crashed on this call"),
             "{err}"
         );
+        wait_for_proxy(&rig);
         let (_, doc, _) = rig.json(&["rpc", "sensors"]);
         let r = doc["readings"].as_array().unwrap();
-        assert_eq!(r[3]["outcome"]["kind"], "m4_error");
+        assert_eq!(r[3]["outcome"]["kind"], "m4_proxy_crashed", "{doc}");
         assert!(r[3]["value"].is_null());
-        assert_eq!(r[4]["value"], 120);
+        assert_eq!(r[4]["value"], 500);
     }
-    sketch.stop();
 }
 
 #[test]

@@ -15,6 +15,8 @@ use x8ctl_core::rpc::msgpack::{Value, read_value};
 use x8ctl_core::rpc::server::{Handler, Server};
 
 type Log = Arc<dyn Fn(String) + Send + Sync>;
+/// A proxy's journal lines, as a test collects them.
+type Lines = Arc<Mutex<Vec<String>>>;
 
 mod tests {
     use super::*;
@@ -62,20 +64,125 @@ mod tests {
         p.stop();
     }
 
+    /// A proxy that reports its crash, with its journal lines.
+    fn start_watched(sketch: Sketch) -> (M4Proxy, Lines, Arc<Mutex<Option<String>>>) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l = lines.clone();
+        let log: Log = Arc::new(move |s| l.lock().unwrap().push(s));
+        let died = Arc::new(Mutex::new(None));
+        let d = died.clone();
+        let on_exit: OnExit = Arc::new(move |p| *d.lock().unwrap() = Some(p.first_line()));
+        let p =
+            M4Proxy::start_with(Arc::new(Faults::default()), None, sketch, log, on_exit).unwrap();
+        (p, lines, died)
+    }
+
     #[test]
-    fn unbound_method_is_m4_error() {
-        let (p, _) = start(Arc::new(Faults::default()), None);
-        let o = call(p.call_addr(), "nope", vec![], &opts());
-        assert_eq!(
-            o,
-            CallOutcome::M4Error {
-                error: Value::from(
-                    "rpclib: server could not find function 'nope' with argument count 0."
-                )
-            }
+    fn an_unbound_method_kills_m4_proxy_with_the_m4s_own_error_reply() {
+        // On the board (real-board-evidence.md §2.2): rpclib's "could not find function"
+        // reply is a str8, m4-proxy panics decoding it, the caller sees a close.
+        let (p, lines, died) = start_watched(Sketch::Bmp280);
+        let t = Instant::now();
+        let o = call(p.call_addr(), "gas", vec![], &opts());
+        assert_eq!(o.kind(), "no_answer", "{o}");
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "closed at once, not after 1 s"
         );
+        assert_eq!(
+            died.lock().unwrap().as_deref(),
+            Some("panic: unsupported code: 217")
+        );
+        assert!(!p.is_alive());
+        let l = lines.lock().unwrap().clone();
+        assert_eq!(l[0], "panic: unsupported code: 217");
+        assert_eq!(l[1], "");
+        assert!(
+            l[2].starts_with("goroutine ") && l[2].ends_with(" [running]:"),
+            "{l:?}"
+        );
+        assert_eq!(
+            call(p.call_addr(), "temperature", vec![], &opts()),
+            CallOutcome::NotListening,
+            "both ports are closed"
+        );
+        assert_eq!(
+            call(p.register_addr(), "register", vec![], &opts()),
+            CallOutcome::NotListening
+        );
+        p.stop();
+
+        // A wrong argument count: rpclib's C0002 error, the same end.
+        let (p, _, died) = start_watched(Sketch::Sensors);
         let o = call(p.call_addr(), "temperature", vec![Value::UInt(1)], &opts());
-        assert_eq!(o.kind(), "m4_error");
+        assert_eq!(o.kind(), "no_answer", "{o}");
+        assert!(died.lock().unwrap().is_some());
+        p.stop();
+    }
+
+    #[test]
+    fn x8ctls_encoder_passes_where_a_modern_packer_kills_m4_proxy() {
+        let sk = Sketch::parse("greet(name) = \"hi\"\necho(x) = $1\n").unwrap();
+        let forty = "x".repeat(40);
+        // x8ctl: raw16 -> m4-proxy decodes it, the sketch answers.
+        let (p, _, died) = start_watched(sk.clone());
+        let o = call(
+            p.call_addr(),
+            "greet",
+            vec![Value::from(forty.as_str())],
+            &opts(),
+        );
+        assert_eq!(o.result(), Some(&Value::from("hi")), "{o}");
+        assert!(p.is_alive() && died.lock().unwrap().is_none());
+        // A float is refused before anything is sent.
+        let o = call(p.call_addr(), "echo", vec![Value::F64(1.5)], &opts());
+        assert_eq!(o.kind(), "refused", "{o}");
+        assert!(p.is_alive());
+        p.stop();
+        // The same request as msgpack with str8 (rmpv, like msgpack-c or msgpack-python with
+        // use_bin_type=True): m4-proxy panics 217.
+        let (p, _, died) = start_watched(sk);
+        use virtual_x8::rpcwire::{Value as RValue, encode as rencode};
+        let req = RValue::Array(vec![
+            0.into(),
+            1.into(),
+            "greet".into(),
+            RValue::Array(vec![forty.as_str().into()]),
+        ]);
+        let b = rencode(&req);
+        assert_eq!(&b[10..12], &[0xd9, 40]);
+        let mut s = TcpStream::connect(p.call_addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        s.write_all(&b).unwrap();
+        let mut got = Vec::new();
+        let _ = io::Read::read_to_end(&mut s, &mut got);
+        assert!(got.is_empty());
+        assert_eq!(
+            died.lock().unwrap().as_deref(),
+            Some("panic: unsupported code: 217")
+        );
+        p.stop();
+    }
+
+    #[test]
+    fn an_echoed_string_of_32_to_255_bytes_kills_m4_proxy_on_the_way_back() {
+        // The M4 packs its result as msgpack-c does: str8.
+        let (p, _, died) = start_watched(Sketch::parse("echo(x) = $1").unwrap());
+        let o = call(
+            p.call_addr(),
+            "echo",
+            vec![Value::from("y".repeat(31))],
+            &opts(),
+        );
+        assert_eq!(o.result(), Some(&Value::from("y".repeat(31))), "{o}");
+        let o = call(
+            p.call_addr(),
+            "echo",
+            vec![Value::from("y".repeat(32))],
+            &opts(),
+        );
+        assert_eq!(o.kind(), "no_answer", "{o}");
+        assert!(died.lock().unwrap().is_some());
         p.stop();
     }
 
@@ -240,25 +347,14 @@ mod tests {
             l[1],
             "Registering service on port  5005  with functions  map[echo:5002 multiply:5005 tty:5002]"
         );
+        // msgpack-rpc-go's arity error comes back as the caller's error (a raw16 string).
         assert_eq!(
-            call(p.register_addr(), "temperature", vec![], &opts()),
+            call(p.register_addr(), "register", vec![Value::UInt(1)], &opts()),
             CallOutcome::M4Error {
-                error: Value::from("method not found: temperature")
+                error: Value::from(
+                    "The number of the given arguments (1) doesn't match the arity (2)"
+                )
             }
-        );
-        assert_eq!(
-            call(p.register_addr(), "register", vec![Value::UInt(1)], &opts()).kind(),
-            "m4_error"
-        );
-        assert_eq!(
-            call(
-                p.register_addr(),
-                "register",
-                vec![Value::UInt(70000), Value::Array(vec![])],
-                &opts()
-            )
-            .kind(),
-            "m4_error"
         );
         // Several requests on one connection.
         let mut s = TcpStream::connect(p.register_addr()).unwrap();
@@ -341,7 +437,12 @@ mod tests {
             vec![Value::from("unregistered")],
             &opts(),
         );
-        assert_eq!(o.kind(), "m4_error", "{o}");
+        assert_eq!(
+            o,
+            CallOutcome::M4Error {
+                error: Value::from("no reply from Linux")
+            }
+        );
         let o = call(
             p.call_addr(),
             NOTIFY_LINUX_METHOD,
@@ -394,43 +495,52 @@ mod tests {
     }
 
     #[test]
-    fn malformed_input_never_breaks_the_proxy() {
-        let (p, lines) = start(Arc::new(Faults::default()), None);
-        let junk: Vec<Vec<u8>> = vec![
+    fn garbage_on_5001_mostly_kills_m4_proxy() {
+        // proxy/main.go:26-56 with msgpack-go 313ca45 (see the virtual X8's olddialect):
+        // a panic code, a nil, a lone scalar (written to the M4, then `buf.Bytes()[1]`
+        // panics) all end the process; a value cut short is printed and the socket left open.
+        let killers: Vec<Vec<u8>> = vec![
             vec![0xc1],
-            vec![0xdb, 0xff, 0xff, 0xff, 0xff],
-            vec![0xdd, 0xff, 0xff, 0xff, 0xff],
-            vec![0x91; 200],
+            vec![0xd9, 1, b'x'],
+            vec![0xc5, 0, 1, 0],
             vec![0x01],
-            vec![0x94, 0x05, 0x00, 0xa1, b'x', 0x90],
-            vec![0x94, 0x00, 0x00, 0x07, 0x90],
-            Response::ok(3, Value::Nil).encode(),
-            vec![0x94, 0x00],
             b"GET / HTTP/1.0\r\n\r\n".to_vec(),
-            vec![],
+            vec![0x94, 0x00, 0x01, 0xa1, b'x', 0x91, 0xc0],
         ];
-        for addr in [p.call_addr(), p.register_addr()] {
-            for j in &junk {
-                let mut s = TcpStream::connect(addr).unwrap();
-                s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-                let _ = s.write_all(j);
-                let _ = s.shutdown(std::net::Shutdown::Write);
-                let mut got = Vec::new();
-                let _ = io::Read::read_to_end(&mut s, &mut got);
-                assert!(got.is_empty(), "{j:02x?} got a reply {got:02x?}");
-            }
+        for j in &killers {
+            let (p, _, died) = start_watched(Sketch::Sensors);
+            let mut s = TcpStream::connect(p.call_addr()).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            let _ = s.write_all(j);
+            let mut got = Vec::new();
+            let _ = io::Read::read_to_end(&mut s, &mut got);
+            assert!(got.is_empty(), "{j:02x?} got a reply {got:02x?}");
+            assert!(died.lock().unwrap().is_some(), "{j:02x?} should kill it");
+            p.stop();
         }
-        assert!(!lines.lock().unwrap().is_empty());
+        // Cut short: no panic, the proxy lives on.
+        let (p, lines, died) = start_watched(Sketch::Sensors);
+        for j in [vec![0x94, 0x00], vec![]] {
+            let mut s = TcpStream::connect(p.call_addr()).unwrap();
+            let _ = s.write_all(&j);
+            let _ = s.shutdown(std::net::Shutdown::Write);
+            thread::sleep(Duration::from_millis(150));
+        }
+        assert!(died.lock().unwrap().is_none());
+        assert!(lines.lock().unwrap().iter().any(|l| l.contains("EOF")));
+        // A non-RPC array and a notification are forwarded; nothing comes back.
+        for j in [
+            vec![0x92, 0x05, 0x06],
+            vec![0x93, 0x02, 0xa3, b't', b't', b'y', 0x91, 0xa1, b'x'],
+        ] {
+            let mut s = TcpStream::connect(p.call_addr()).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            s.write_all(&j).unwrap();
+            let mut got = Vec::new();
+            let _ = io::Read::read_to_end(&mut s, &mut got);
+            assert!(got.is_empty());
+        }
         assert!(call(p.call_addr(), "temperature", vec![], &opts()).is_answered());
-        assert!(
-            call(
-                p.register_addr(),
-                "register",
-                vec![Value::UInt(5002), Value::Array(vec![])],
-                &opts()
-            )
-            .is_answered()
-        );
         p.stop();
     }
 

@@ -16,9 +16,13 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 ///
 /// Checks, in chain order: adb, the board, its OS image, sudo, the boot-time H7 flasher,
 /// the x8h7 kernel modules, the H7 firmware (running vs installed vs latest release),
-/// /dev/x8h7_ui, m4-proxy (process and ports), an RPC round trip, Docker, app containers
-/// and free space. Nothing on the board changes unless you pass --fix. Exit status 0 when
-/// nothing failed (warnings pass unless --strict), 5 when a check failed.
+/// /dev/x8h7_ui, m4-proxy (process, ports, crashes and systemd's start limit), an RPC
+/// round trip, Docker, app containers and free space. The RPC round trip calls only the
+/// method given with --rpc-method (or `rpc_method` in the config): on the board, calling a
+/// method the sketch does not bind crashes m4-proxy, so without one the doctor does not
+/// call the M4 and says what it could not prove. Nothing on the board changes unless you
+/// pass --fix. Exit status 0 when nothing failed (warnings pass unless --strict), 5 when a
+/// check failed.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Offer to repair each failed check that has a fix (asks first; --yes does not ask),
@@ -28,6 +32,11 @@ pub struct DoctorArgs {
     /// Warnings fail the run too.
     #[arg(long)]
     pub strict: bool,
+    /// A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC
+    /// check calls it. Default: the config file's `rpc_method`; without one the M4 is not
+    /// called.
+    #[arg(long, value_name = "METHOD")]
+    pub rpc_method: Option<String>,
 }
 
 /// How marks are drawn: coloured symbols on a terminal (see `style`), plain words otherwise.
@@ -113,10 +122,16 @@ fn summary_line(report: &Report) -> String {
     let warn = report.count(Status::Warn);
     let skip = report.count(Status::Skip);
     let took = duration_text(report.duration);
-    if fail == 0 && warn == 0 {
+    if fail == 0 && warn == 0 && skip == 0 {
         return format!(
             "No issues found: {} checks passed in {took}.",
             report.checks.len()
+        );
+    }
+    if fail == 0 && warn == 0 {
+        return format!(
+            "No issues found: {} checks passed, {skip} not run (see above) in {took}.",
+            report.checks.len() - skip
         );
     }
     format!(
@@ -222,8 +237,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
         ));
     }
     let style = Style::detect();
-    let mut doctor =
-        Doctor::new(target.options()?).with_sudo_password(super::target::configured_password(ctx));
+    let method = args.rpc_method.clone().or_else(|| ctx.rpc_method.clone());
+    let mut doctor = Doctor::new(target.options()?)
+        .with_rpc_method(method)
+        .with_sudo_password(super::target::configured_password(ctx));
     if !ctx.json {
         ctx.status("Checking the board (x8ctl doctor)...");
     }

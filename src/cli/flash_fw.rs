@@ -24,9 +24,12 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 /// Checks the image first (a raw .bin for the M7, vector table, version string at 0x40000).
 /// Then: push it and verify its sha256 on the board, back up the installed image (kept in
 /// /home/fio/.x8ctl), remount /usr read-write, install and verify, remount read-only, run
-/// program.sh and judge OpenOCD's output, read the version back from the H7, restart
-/// m4-proxy and call the M4 over RPC. If anything fails after the install, the previous
-/// image is restored and programmed again. Ctrl-C stops between steps and rolls back the
+/// program.sh and judge OpenOCD's output (`** Verified OK **`), read the version back from
+/// the H7, restart m4-proxy. A flash is judged by the verification and the read-back: after
+/// it the M4 runs whatever sketch was last uploaded (maybe none), so the RPC round trip is
+/// only reported (--rpc-method, or `rpc_method` in the config; a warning when it is not
+/// answered), and rolls back only with --require-rpc. If anything else fails after the
+/// install, the previous image is restored and programmed again. Ctrl-C stops between steps and rolls back the
 /// same way. Exit status: 0 flashed, 1 failed (board unchanged or rolled back), 5 a check
 /// failed after programming (see the message for the board's state), 130 interrupted.
 #[derive(Debug, Args)]
@@ -58,6 +61,28 @@ pub struct FlashFwArgs {
     /// Flash every attached X8 at once (one progress line each).
     #[arg(long, conflicts_with = "list")]
     pub all: bool,
+    /// After the flash, call METHOD (no arguments; one the M4's sketch binds) and report the
+    /// answer; a warning when it is not answered. Default: the config's `rpc_method`; without
+    /// one the M4 is not called.
+    #[arg(long, value_name = "METHOD", conflicts_with = "require_rpc")]
+    pub rpc_method: Option<String>,
+    /// Like --rpc-method, but roll back to the previous firmware when METHOD is not answered.
+    #[arg(long, value_name = "METHOD")]
+    pub require_rpc: Option<String>,
+}
+
+/// The flash options from the flags and the config.
+fn flash_options(ctx: &Ctx, args: &FlashFwArgs) -> FlashOptions {
+    FlashOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+        rpc_method: args
+            .require_rpc
+            .clone()
+            .or_else(|| args.rpc_method.clone())
+            .or_else(|| ctx.rpc_method.clone()),
+        require_rpc: args.require_rpc.is_some(),
+    }
 }
 
 /// Draws the events.
@@ -433,10 +458,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 path: &file,
                 info: &info,
             },
-            &FlashOptions {
-                force: args.force,
-                dry_run: args.dry_run,
-            },
+            &flash_options(ctx, &args),
             interrupt,
             &move |e| rr.event(e),
         )
@@ -494,6 +516,11 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                     report.rpc.as_deref().unwrap_or("-"),
                     report.backup.as_deref().unwrap_or("-"),
                 );
+                let paint = super::style::Paint::stderr();
+                let mut err = std::io::stderr().lock();
+                for w in &report.warnings {
+                    let _ = writeln!(err, "{} {w}", paint.warn("warning:"));
+                }
             }
             Ok(exit::OK)
         }
@@ -602,10 +629,7 @@ fn run_all(
     let interrupt = super::interrupt::arm(None);
     let fancy = ctx.stderr_is_terminal && !ctx.quiet;
     let multi = indicatif::MultiProgress::new();
-    let opts = FlashOptions {
-        force: args.force,
-        dry_run: args.dry_run,
-    };
+    let opts = flash_options(ctx, args);
     let width = serials.iter().map(|s| s.len()).max().unwrap_or(0);
     let results: Vec<(String, Result<flash::FlashReport, Box<flash::FlashError>>)> =
         std::thread::scope(|scope| {
@@ -716,6 +740,9 @@ fn run_all(
                         )
                     };
                     let _ = writeln!(out, "{serial}: {what}");
+                    for w in &report.warnings {
+                        ctx.status(&format!("{serial}: warning: {w}"));
+                    }
                 }
             }
             Err(e) => {

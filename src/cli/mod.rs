@@ -128,6 +128,8 @@ pub struct Ctx {
     pub stderr_is_terminal: bool,
     /// The config file's `sudo_password_command`.
     pub sudo_password_command: Option<String>,
+    /// The config file's `rpc_method` (a method the M4's sketch binds).
+    pub rpc_method: Option<String>,
 }
 
 impl Ctx {
@@ -142,6 +144,7 @@ impl Ctx {
             yes: g.yes,
             stderr_is_terminal: stderr_tty,
             sudo_password_command: None,
+            rpc_method: None,
         }
     }
 
@@ -311,6 +314,7 @@ pub fn main() -> ExitCode {
         }
     };
     ctx.sudo_password_command = file.sudo_password_command.clone();
+    ctx.rpc_method = file.rpc_method.clone();
     if let Some(d) = &file.cache_dir {
         x8ctl_core::cache::set_configured(d.clone());
     }

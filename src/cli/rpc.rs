@@ -26,9 +26,13 @@ pub struct RpcArgs {
 pub enum RpcCommand {
     /// Call METHOD with ARGs and print the result.
     ///
-    /// Each ARG is read as JSON when it parses (`5`, `-1.5`, `true`, `[1,2]`, `"quoted"`),
-    /// else it is sent as a string. Exit status 0 when the M4 answered; 5 when it answered
-    /// with an error, did not answer, or m4-proxy is not listening.
+    /// Each ARG is read as JSON when it parses (`5`, `true`, `[1,2]`, `"quoted"`), else it is
+    /// sent as a string. The board's m4-proxy speaks the 2012 MessagePack dialect: a float,
+    /// null, binary data, a string of 256 bytes or more, or a message above 244 bytes is
+    /// refused before sending (exit status 2), since m4-proxy would crash on it or change it.
+    /// Calling a method the sketch does not bind (or with the wrong number of arguments)
+    /// crashes m4-proxy on the board (the M4's error reply is a string its decoder cannot
+    /// read); x8ctl then says so. Exit status 0 when the M4 answered; 5 when it did not.
     Call {
         /// The function name the sketch binds with RPC.bind.
         method: String,
@@ -85,10 +89,10 @@ fn call(
     let params: Vec<Value> = args.iter().map(|a| parse_cli_arg(a)).collect();
     let timeout = Duration::from_secs(timeout.max(1));
     let outcome = call_board(&board, method, params.clone(), timeout);
-    let code = if outcome.is_answered() {
-        exit::OK
-    } else {
-        exit::CHECK_FAILED
+    let code = match &outcome {
+        o if o.is_answered() => exit::OK,
+        CallOutcome::Refused(_) => exit::USAGE,
+        _ => exit::CHECK_FAILED,
     };
     if ctx.json {
         let mut o = outcome.to_json();
@@ -122,12 +126,44 @@ fn call(
     Ok(code)
 }
 
-/// One reading of every sensor.
-fn read_all(board: &Board) -> Vec<(&'static str, CallOutcome)> {
-    SENSORS
-        .iter()
-        .map(|m| (*m, call_board(board, m, Vec::new(), Duration::from_secs(3))))
-        .collect()
+/// One reading of every sensor. A reading that crashed m4-proxy (the sketch does not bind
+/// it: a BMP280 sketch has no `gas`) is not called again (`skip`), and the next reading
+/// waits for systemd to bring m4-proxy back.
+fn read_all(board: &Board, skip: &mut Vec<&'static str>) -> Vec<(&'static str, CallOutcome)> {
+    let mut out = Vec::new();
+    for m in SENSORS {
+        if skip.contains(&m) {
+            out.push((
+                m,
+                CallOutcome::M4Error {
+                    error: Value::from(
+                        "not bound by the sketch (crashed m4-proxy earlier; not called again)",
+                    ),
+                },
+            ));
+            continue;
+        }
+        let o = call_board(board, m, Vec::new(), Duration::from_secs(3));
+        if matches!(o, CallOutcome::ProxyCrashed { .. }) {
+            skip.push(m);
+            wait_for_m4_proxy(board);
+        }
+        out.push((m, o));
+    }
+    out
+}
+
+/// Wait (up to 5 s) until m4-proxy runs again after a crash (RestartSec=2s).
+fn wait_for_m4_proxy(board: &Board) {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(5) {
+        match x8ctl_core::rpc::client::m4_proxy_state(board) {
+            Some(s) if s.main_pid != 0 => return,
+            Some(s) if s.active == "failed" => return,
+            None => return,
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
 }
 
 fn sample_json(readings: &[(&'static str, CallOutcome)]) -> serde_json::Value {
@@ -155,9 +191,9 @@ fn sample_json(readings: &[(&'static str, CallOutcome)]) -> serde_json::Value {
 fn cell(o: &CallOutcome) -> String {
     match o {
         CallOutcome::Answered { result, .. } => show(result),
-        CallOutcome::M4Error { .. } => "not bound".into(),
+        CallOutcome::M4Error { .. } | CallOutcome::ProxyCrashed { .. } => "not bound".into(),
         CallOutcome::NoAnswer { .. } => "no answer".into(),
-        CallOutcome::NotListening => "m4-proxy down".into(),
+        CallOutcome::NotListening | CallOutcome::ProxyDown { .. } => "m4-proxy down".into(),
         other => other.kind().replace('_', " "),
     }
 }
@@ -199,8 +235,9 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         Some(_) => return Err(CliError::usage("--watch needs a number of seconds above 0")),
     };
     let (mut session, mut board) = open_board(ctx, target)?;
+    let mut skip = Vec::new();
     let Some(period) = period else {
-        let readings = read_all(&board);
+        let readings = read_all(&board, &mut skip);
         if ctx.json {
             let _ = writeln!(std::io::stdout().lock(), "{}", sample_json(&readings));
         } else {
@@ -230,7 +267,7 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
     }
     while !super::interrupt::interrupted() {
         let started = Instant::now();
-        let mut readings = read_all(&board);
+        let mut readings = read_all(&board, &mut skip);
         // The board went away (unplugged, rebooted): find it again and read once more, so
         // the watch goes on by itself when it comes back.
         if readings
@@ -239,7 +276,7 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
             && let Ok((s, b)) = open_board(ctx, target)
         {
             (session, board) = (s, b);
-            readings = read_all(&board);
+            readings = read_all(&board, &mut skip);
         }
         let mut out = std::io::stdout().lock();
         if ctx.json {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use virtual_x8::adbd::{AdbdConfig, Profile};
+use virtual_x8::sketch::Sketch;
 use virtual_x8::{BoardConfig, Fault, Sim, SimConfig};
 
 use super::{CliError, Ctx};
@@ -52,6 +53,13 @@ pub struct SimArgs {
     /// Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4.
     #[arg(long, value_name = "HOST:PORT")]
     pub m4_upstream: Option<String>,
+    /// What the simulated M4 runs: none (no sketch: nothing answers), sensors (the
+    /// tutorial's sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same
+    /// without gas), or a sketch file with one `name = value` or `name(arg, ...) = value`
+    /// line per bound method (value: a number, "string", true/false, void, or $N for the
+    /// Nth argument).
+    #[arg(long, value_name = "SKETCH|FILE", default_value = "sensors", value_parser = parse_sketch)]
+    pub sketch: Sketch,
     /// Per-packet latency of the slow-link fault, in microseconds.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub link_latency_us: u64,
@@ -71,6 +79,10 @@ pub struct SimArgs {
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
+}
+
+fn parse_sketch(s: &str) -> Result<Sketch, String> {
+    Sketch::from_arg(s)
 }
 
 fn resolve(addr: &str) -> Result<SocketAddr, CliError> {
@@ -123,7 +135,9 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
             image_version: args.image_version,
             firmware_version: args.firmware_version.clone(),
             m4_upstream: args.m4_upstream.clone(),
+            m4_sketch: args.sketch.clone(),
             faults: args.faults.clone(),
+            ..BoardConfig::default()
         },
         listen,
         adbd: AdbdConfig {

@@ -28,6 +28,11 @@ pub struct BoardConfig {
     pub firmware_version: String,
     /// Send port 5001 traffic to this external MessagePack-RPC server instead of the simulated M4.
     pub m4_upstream: Option<String>,
+    /// What the simulated M4 runs (`none`, the tutorial's `sensors`, `bmp280`, or a sketch
+    /// file). Ignored with `m4_upstream`.
+    pub m4_sketch: crate::sketch::Sketch,
+    /// m4-proxy.service's `RestartSec` (2 s on the board; tests may shorten it).
+    pub m4_restart_delay: std::time::Duration,
     pub faults: Vec<Fault>,
 }
 
@@ -40,6 +45,8 @@ impl Default for BoardConfig {
             image_version: 861,
             firmware_version: "0.0.5".into(),
             m4_upstream: None,
+            m4_sketch: crate::sketch::Sketch::Sensors,
+            m4_restart_delay: crate::services::M4_RESTART_SEC,
             faults: Vec::new(),
         }
     }

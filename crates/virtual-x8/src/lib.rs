@@ -13,9 +13,11 @@ pub mod board;
 pub mod faults;
 pub mod fwimage;
 pub mod m4;
+pub mod olddialect;
 pub mod rpcwire;
 pub mod services;
 pub mod shell;
+pub mod sketch;
 pub mod vfs;
 
 pub use board::{Board, BoardConfig};

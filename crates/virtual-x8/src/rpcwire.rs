@@ -228,6 +228,39 @@ pub struct Acceptor {
     stopping: Arc<AtomicBool>,
     conns: Arc<Mutex<Conns>>,
     accept_thread: Option<JoinHandle<()>>,
+    /// Set once the accept thread has dropped the listener.
+    closed: Arc<AtomicBool>,
+}
+
+/// Closes an [`Acceptor`]'s listener and connections without joining any thread: what a
+/// process that dies does to its sockets. Callable from one of the connection threads;
+/// [`Acceptor::stop`] joins later.
+#[derive(Clone)]
+pub struct AbortHandle {
+    stopping: Arc<AtomicBool>,
+    conns: Arc<Mutex<Conns>>,
+    closed: Arc<AtomicBool>,
+}
+
+impl AbortHandle {
+    /// Stop accepting and wait (up to 1 s) until the listener is gone.
+    pub fn close_listener(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let t0 = Instant::now();
+        while !self.closed.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_secs(1) {
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Stop accepting and wait (up to 1 s) until the listener is gone, so that connecting
+    /// is refused; then shut every open connection down.
+    pub fn abort(&self) {
+        self.close_listener();
+        let g = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        for c in g.open.values() {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 impl Acceptor {
@@ -237,6 +270,8 @@ impl Acceptor {
         let stopping = Arc::new(AtomicBool::new(false));
         let conns = Arc::new(Mutex::new(Conns::default()));
         let (st, cs) = (stopping.clone(), conns.clone());
+        let closed = Arc::new(AtomicBool::new(false));
+        let done = closed.clone();
         let accept_thread = thread::Builder::new()
             .name(format!("sim-accept-{}", addr.port()))
             .spawn(move || {
@@ -274,17 +309,29 @@ impl Acceptor {
                     }
                     g.threads.retain(|t| !t.is_finished());
                 }
+                drop(listener);
+                done.store(true, Ordering::SeqCst);
             })?;
         Ok(Acceptor {
             addr,
             stopping,
             conns,
             accept_thread: Some(accept_thread),
+            closed,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A handle that closes this listener and its connections from any thread.
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            stopping: self.stopping.clone(),
+            conns: self.conns.clone(),
+            closed: self.closed.clone(),
+        }
     }
 
     /// Stop accepting (the listener is dropped: connecting is refused), shut the open

@@ -11,6 +11,7 @@
 //! adb_server = "127.0.0.1:5037"         # like --adb-server / X8CTL_ADB_SERVER
 //! sudo_password_command = "pass show x8/fio"   # its first output line is fio's sudo password
 //! cache_dir = "/data/x8ctl-cache"       # like X8CTL_CACHE_DIR
+//! rpc_method = "temperature"            # like doctor --rpc-method: a method the M4's sketch binds
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ pub struct FileSettings {
     pub sudo_password_command: Option<String>,
     /// The cache folder (downloaded firmware, repositories); `X8CTL_CACHE_DIR` wins.
     pub cache_dir: Option<PathBuf>,
+    /// A method the sketch on the M4 binds (no arguments), which `doctor` may call to prove
+    /// the RPC round trip. Without it the doctor does not call the M4: calling a method the
+    /// sketch does not bind crashes the board's m4-proxy.
+    pub rpc_method: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

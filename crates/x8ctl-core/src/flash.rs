@@ -80,7 +80,7 @@ impl Step {
             Step::Program => "program the H7 (program.sh / OpenOCD)",
             Step::ReadBack => "read the version back from the H7",
             Step::RestartProxy => "restart m4-proxy",
-            Step::RpcCheck => "RPC health check (temperature on port 5001)",
+            Step::RpcCheck => "RPC round trip (port 5001)",
             Step::Rollback => "restore the previous firmware",
         }
     }
@@ -226,6 +226,15 @@ pub struct FlashOptions {
     pub force: bool,
     /// Read the board, plan, change nothing.
     pub dry_run: bool,
+    /// A method the sketch on the M4 binds (no arguments), called after the flash to report
+    /// the RPC round trip. `None`: the M4 is not called (after a flash it runs whatever was
+    /// last uploaded, and calling a method it does not bind crashes m4-proxy:
+    /// real-board-evidence.md §2.2, §3.5).
+    pub rpc_method: Option<String>,
+    /// Roll back when the call of `rpc_method` is not answered (`--require-rpc`). Without
+    /// it the flash is judged by `** Verified OK **` and the version read back from the H7
+    /// (§3.4), and a failed round trip is a warning.
+    pub require_rpc: bool,
 }
 
 /// One planned step with the exact board commands (root ones shown as `sudo CMD`, without
@@ -251,8 +260,11 @@ pub struct FlashReport {
     pub backup: Option<String>,
     /// The H7's version at the end.
     pub running_after: Option<String>,
-    /// The RPC check's answer.
+    /// The RPC check's answer (or why there was none).
     pub rpc: Option<String>,
+    /// What the user should know although the flash succeeded (a silent M4, an RPC round
+    /// trip that was not checked).
+    pub warnings: Vec<String>,
     /// program.sh's lines.
     pub program_output: Vec<String>,
     /// Only for --dry-run.
@@ -269,7 +281,7 @@ pub struct FlashImage<'a> {
 }
 
 /// The board commands of each step, for --dry-run and for reading along.
-pub fn plan(image: &ImageInfo, backup: &str) -> Vec<PlannedStep> {
+pub fn plan(image: &ImageInfo, backup: &str, rpc_method: Option<&str>) -> Vec<PlannedStep> {
     let p = |step: Step, commands: Vec<String>| PlannedStep {
         step,
         title: step.title(),
@@ -322,7 +334,10 @@ pub fn plan(image: &ImageInfo, backup: &str) -> Vec<PlannedStep> {
         ),
         p(
             Step::RpcCheck,
-            vec!["tcp:5001 <- [0, msgid, \"temperature\", []]".into()],
+            vec![match rpc_method {
+                Some(m) => format!("tcp:5001 <- [0, msgid, \"{m}\", []]"),
+                None => "(no call: no --rpc-method / --require-rpc given)".into(),
+            }],
         ),
     ]
 }
@@ -748,6 +763,65 @@ impl Pipeline<'_> {
     }
 }
 
+/// The RPC round trip after the flash: reported, and a reason to roll back only with
+/// `require_rpc` (real-board-evidence.md §3.4-3.5: the flash is judged by OpenOCD's
+/// verification and the version read back; the M4 runs whatever was last uploaded).
+fn rpc_check(p: &mut Pipeline, opts: &FlashOptions) -> StepResult<()> {
+    let Some(method) = opts.rpc_method.as_deref() else {
+        let msg = "not checked: x8ctl knows no method the M4's sketch binds (after a flash the M4 runs whatever was last uploaded, and calling a method it does not bind crashes m4-proxy); pass --rpc-method METHOD to report the round trip, or --require-rpc METHOD to roll back when it fails";
+        p.report.rpc = Some("not checked".into());
+        p.report.warnings.push(format!("RPC round trip {msg}"));
+        p.done(Step::RpcCheck, msg);
+        return Ok(());
+    };
+    // m4-proxy may need a moment to listen after its restart; a silent M4 already
+    // costs m4-proxy's 1 s per call, so that is tried twice only.
+    let mut last = CallOutcome::Timeout;
+    let mut silent = 0;
+    for _ in 0..6 {
+        last = call_board(p.board, method, Vec::new(), Duration::from_secs(3));
+        match &last {
+            CallOutcome::Answered { .. }
+            | CallOutcome::M4Error { .. }
+            | CallOutcome::ProxyCrashed { .. }
+            | CallOutcome::Refused(_) => break,
+            CallOutcome::NotListening => std::thread::sleep(Duration::from_millis(700)),
+            _ => {
+                silent += 1;
+                if silent >= 2 {
+                    break;
+                }
+            }
+        }
+    }
+    match &last {
+        CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => {
+            p.report.rpc = Some(last.to_string());
+            p.done(Step::RpcCheck, last.to_string());
+            Ok(())
+        }
+        other if opts.require_rpc => Err(FlashError::new(
+            Step::RpcCheck,
+            FailKind::Check,
+            format!(
+                "the RPC check ('{method}', required by --require-rpc) failed after flashing: {other}"
+            ),
+            other
+                .hint()
+                .unwrap_or("check the board with `x8ctl doctor`"),
+        )),
+        other => {
+            let msg = format!(
+                "'{method}' was not answered after the flash: {other}; the firmware is verified and kept (the M4 runs whatever sketch was last uploaded: upload the one that binds '{method}', or pass --require-rpc to roll back in this case)"
+            );
+            p.report.rpc = Some(other.to_string());
+            p.report.warnings.push(msg.clone());
+            p.done(Step::RpcCheck, msg);
+            Ok(())
+        }
+    }
+}
+
 /// Flash `image` onto `board`. `interrupt` is checked between steps (the CLI sets it on
 /// Ctrl-C); an interrupt unwinds through the same rollback as a failure.
 pub fn flash(
@@ -813,7 +887,7 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     let backup = backup_path(installed_v.as_deref());
     p.report.backup = Some(backup.clone());
     if opts.dry_run {
-        p.report.plan = plan(info, &backup);
+        p.report.plan = plan(info, &backup, opts.rpc_method.as_deref());
         return Ok(());
     }
     let unchanged = || BoardState::Unchanged {
@@ -944,38 +1018,7 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         p.done(Step::RestartProxy, "m4-proxy restarted");
         p.check_interrupt(Step::RpcCheck)?;
         p.started(Step::RpcCheck);
-        // m4-proxy may need a moment to listen after its restart; a silent M4 already
-        // costs m4-proxy's 1 s per call, so that is tried twice only.
-        let mut last = CallOutcome::Timeout;
-        let mut silent = 0;
-        for _ in 0..6 {
-            last = call_board(p.board, "temperature", Vec::new(), Duration::from_secs(3));
-            match &last {
-                CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => break,
-                CallOutcome::NotListening => std::thread::sleep(Duration::from_millis(700)),
-                _ => {
-                    silent += 1;
-                    if silent >= 2 {
-                        break;
-                    }
-                }
-            }
-        }
-        match &last {
-            CallOutcome::Answered { .. } | CallOutcome::M4Error { .. } => {
-                p.report.rpc = Some(last.to_string());
-                p.done(Step::RpcCheck, last.to_string());
-                Ok(())
-            }
-            other => Err(FlashError::new(
-                Step::RpcCheck,
-                FailKind::Check,
-                format!("the RPC check failed after flashing: {other}"),
-                other
-                    .hint()
-                    .unwrap_or("check the board with `x8ctl doctor`"),
-            )),
-        }
+        rpc_check(p, opts)
     })();
     match r {
         Ok(()) => {
@@ -1152,7 +1195,7 @@ mod tests {
     fn the_plan_shows_sudo_without_the_password() {
         let info = crate::firmware::image::check(&crate::firmware::image::test_image("0.0.6"))
             .expect("image");
-        let steps = plan(&info, &backup_path(Some("0.0.5")));
+        let steps = plan(&info, &backup_path(Some("0.0.5")), None);
         let all: Vec<&String> = steps.iter().flat_map(|s| &s.commands).collect();
         assert!(all.iter().any(|c| *c == "sudo mount -o remount,rw /usr"));
         assert!(

@@ -30,13 +30,15 @@ mod docker;
 mod elf;
 mod h7;
 mod journal;
+mod m4unit;
 mod system;
 mod template;
 mod yaml;
 
 pub use docker::{ContainerInfo, Docker, FsView, HostView, Status as ContainerStatus, VfsView};
 pub use h7::{H7, H7ReadError, ProgramResult, ProgramSh, Stream, text as output_text};
-pub use journal::{Entry as JournalEntry, Journal};
+pub use journal::{Entry as JournalEntry, Journal, utc as journal_utc};
+pub use m4unit::{RESTART_SEC as M4_RESTART_SEC, START_LIMIT_BURST, START_LIMIT_INTERVAL};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -91,6 +93,19 @@ struct Sys {
     m4_started: bool,
     m4_since: SystemTime,
     m4_last_pid: u32,
+    /// Between a crash and the automatic restart (`activating (auto-restart)`).
+    m4_auto_restart: bool,
+    /// The start limit refused a start (`failed`, result `start-limit-hit`).
+    m4_failed: bool,
+    m4_result: &'static str,
+    m4_exit_status: i32,
+    /// systemd's NRestarts (automatic restarts since the last manual start).
+    m4_restarts: u32,
+    /// Changes at every start and stop: a pending automatic restart checks it.
+    m4_gen: u64,
+    /// The start limit's window (ratelimit.c): when it opened, starts in it.
+    m4_window: Option<std::time::Instant>,
+    m4_attempts: u32,
     /// Whether the services turned on `m4-silent` because the H7 does not boot.
     set_m4_silent: bool,
     docker_stopped: bool,
@@ -101,12 +116,12 @@ struct Sys {
 
 pub struct Services {
     root: PathBuf,
-    cfg: BoardConfig,
     hostname: String,
     faults: Arc<Faults>,
     journal: Arc<Journal>,
-    sys: Mutex<Sys>,
-    proxy: Mutex<Option<Proxy>>,
+    sys: Arc<Mutex<Sys>>,
+    /// m4-proxy.service (shares `sys`, `ports` and the journal).
+    m4: m4unit::M4Unit,
     /// Board port -> real loopback address (m4-proxy's 5000/5001, published container ports).
     ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
     docker: Arc<Docker>,
@@ -346,26 +361,44 @@ impl Services {
         let journal = Arc::new(Journal::new());
         let ports = Arc::new(Mutex::new(BTreeMap::new()));
         let docker = Arc::new(Docker::new(ports.clone()));
+        let sys = Arc::new(Mutex::new(Sys {
+            h7: H7::new(image, &cfg.serial),
+            modules_loaded: false,
+            next_pid: 800,
+            m4_pid: 0,
+            m4_started: false,
+            m4_since: now,
+            m4_last_pid: 0,
+            m4_auto_restart: false,
+            m4_failed: false,
+            m4_result: "success",
+            m4_exit_status: 0,
+            m4_restarts: 0,
+            m4_gen: 0,
+            m4_window: None,
+            m4_attempts: 0,
+            set_m4_silent: false,
+            docker_stopped: false,
+            docker_since: now,
+            h7_since: now,
+            boot_time: now,
+        }));
+        let m4 = m4unit::M4Unit {
+            sys: sys.clone(),
+            journal: journal.clone(),
+            faults: faults.clone(),
+            ports: ports.clone(),
+            proxy: Arc::new(Mutex::new(None)),
+            upstream: cfg.m4_upstream.clone(),
+            sketch: Arc::new(Mutex::new(cfg.m4_sketch.clone())),
+            restart_delay: cfg.m4_restart_delay,
+        };
         let svc = Services {
             hostname: hostname_for(&cfg.serial),
-            cfg: cfg.clone(),
             faults,
             journal,
-            sys: Mutex::new(Sys {
-                h7: H7::new(image, &cfg.serial),
-                modules_loaded: false,
-                next_pid: 800,
-                m4_pid: 0,
-                m4_started: false,
-                m4_since: now,
-                m4_last_pid: 0,
-                set_m4_silent: false,
-                docker_stopped: false,
-                docker_since: now,
-                h7_since: now,
-                boot_time: now,
-            }),
-            proxy: Mutex::new(None),
+            sys,
+            m4,
             ports,
             docker,
             root,
@@ -411,7 +444,7 @@ impl Services {
     /// Stop every thread: containers, m4-proxy, journal followers.
     pub fn stop(&self) {
         self.docker.shutdown();
-        self.stop_proxy();
+        self.m4.stop_process();
         self.journal.close();
     }
 

@@ -3,13 +3,13 @@
 
 use std::fs;
 use std::io::Write;
-use std::sync::Arc;
+
 use std::time::{Duration, SystemTime};
 
 use super::h7::{self, H7ReadError, Lines, ProgramResult, ProgramSh, Stream};
 use super::journal::{Entry, systemd_ago, systemd_time};
 use super::{
-    EXTRA_BIN_PATH, PID_ADBD, PID_CONTAINERD, PID_DOCKERD, PID_SYSTEMD, Proxy, SYSFS_CHIP_UID,
+    EXTRA_BIN_PATH, PID_ADBD, PID_CONTAINERD, PID_DOCKERD, PID_SYSTEMD, SYSFS_CHIP_UID,
     SYSFS_VERSION, Services, X8H7_MODULES, host_path, put, write_file,
 };
 use crate::faults::Fault;
@@ -32,6 +32,7 @@ pub struct UnitView {
     pub comm: &'static str,
     pub remain_after_exit: bool,
     pub result: &'static str,
+    pub n_restarts: u32,
 }
 
 const UNITS: &[&str] = &[
@@ -163,70 +164,54 @@ impl Services {
     }
 
     /// Start m4-proxy (the service's ExecStart). With `m4-proxy-down` the process exits at
-    /// once and the unit stays `active (exited)`.
-    pub fn start_m4(&self) {
-        if self.m4_running() {
-            return;
-        }
-        let pid = self.alloc_pid();
-        self.journal
-            .systemd("m4-proxy.service", "Started M4 Proxy.");
-        {
-            let mut s = self.lock();
-            s.m4_started = true;
-            s.m4_since = SystemTime::now();
-            s.m4_last_pid = pid;
-            s.m4_pid = 0;
-        }
-        if self.faults.has(Fault::M4ProxyDown) {
-            self.journal.log(
-                "m4-proxy.service",
-                "m4_proxy",
-                pid,
-                "read /dev/x8h7_ui: connection timed out",
-            );
-            return;
-        }
-        let journal = self.journal.clone();
-        let log: Arc<dyn Fn(String) + Send + Sync> =
-            Arc::new(move |line: String| journal.log("m4-proxy.service", "m4_proxy", pid, line));
-        match Proxy::start(self.faults.clone(), self.cfg.m4_upstream.clone(), log) {
-            Ok(p) => {
-                {
-                    let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
-                    ports.insert(5001, p.call_addr());
-                    ports.insert(5000, p.register_addr());
-                }
-                *self.proxy.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
-                self.lock().m4_pid = pid;
-            }
-            Err(e) => {
-                self.journal.log(
-                    "m4-proxy.service",
-                    "m4_proxy",
-                    pid,
-                    format!("listen tcp4 :5001: {e}"),
-                );
-            }
-        }
+    /// once and the unit stays `active (exited)`. Subject to the start limit (see
+    /// `m4unit`): false when it refused the start.
+    pub fn start_m4(&self) -> bool {
+        self.m4.start()
     }
 
     pub(super) fn stop_proxy(&self) {
-        let p = self.proxy.lock().unwrap_or_else(|e| e.into_inner()).take();
-        {
-            let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
-            ports.remove(&5000);
-            ports.remove(&5001);
-        }
-        if let Some(p) = p {
-            p.stop();
-        }
-        self.lock().m4_pid = 0;
+        self.m4.stop_process();
     }
 
     /// Whether the m4_proxy process runs.
     pub fn m4_running(&self) -> bool {
-        self.lock().m4_pid != 0
+        self.m4.running()
+    }
+
+    /// The pid of the running m4_proxy (0: none).
+    pub fn m4_pid(&self) -> u32 {
+        self.lock().m4_pid
+    }
+
+    /// systemd's NRestarts for m4-proxy.service.
+    pub fn m4_restarts(&self) -> u32 {
+        self.lock().m4_restarts
+    }
+
+    /// The registrations the running m4-proxy holds (empty when it is not running).
+    pub fn m4_registrations(&self) -> Vec<(String, u16)> {
+        self.m4
+            .proxy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|p| p.registrations())
+            .unwrap_or_default()
+    }
+
+    /// Load another sketch into the M4 (as an upload would); m4-proxy keeps running.
+    pub fn set_m4_sketch(&self, sketch: crate::sketch::Sketch) {
+        *self.m4.sketch.lock().unwrap_or_else(|e| e.into_inner()) = sketch.clone();
+        if let Some(p) = self
+            .m4
+            .proxy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            p.set_sketch(sketch);
+        }
     }
 
     /// Apply faults toggled while the board runs: `m4-proxy-down` kills a running proxy.
@@ -236,8 +221,9 @@ impl Services {
         }
     }
 
-    /// `systemctl restart m4-proxy` as root: clears `m4-proxy-down`, starts a new process.
-    pub fn restart_m4(&self) {
+    /// `systemctl restart m4-proxy` as root: clears `m4-proxy-down`, starts a new process
+    /// (a manual start: NRestarts starts again from 0). False when the start limit refused.
+    pub fn restart_m4(&self) -> bool {
         self.faults.set(Fault::M4ProxyDown, false);
         let was = self.lock().m4_started;
         if was {
@@ -253,23 +239,34 @@ impl Services {
             self.journal
                 .systemd("m4-proxy.service", "Stopped M4 Proxy.");
         }
-        self.lock().m4_started = false;
-        self.start_m4();
+        {
+            let mut s = self.lock();
+            s.m4_started = false;
+            s.m4_restarts = 0;
+        }
+        self.start_m4()
     }
 
     fn stop_m4_unit(&self) {
-        let was = self.lock().m4_started;
+        let (was, pending) = {
+            let s = self.lock();
+            (s.m4_started, s.m4_auto_restart)
+        };
         if !was {
             return;
         }
-        self.journal
-            .systemd("m4-proxy.service", "Stopping M4 Proxy...");
+        if !pending {
+            self.journal
+                .systemd("m4-proxy.service", "Stopping M4 Proxy...");
+        }
         self.stop_proxy();
         self.lock().m4_started = false;
-        self.journal.systemd(
-            "m4-proxy.service",
-            "m4-proxy.service: Deactivated successfully.",
-        );
+        if !pending {
+            self.journal.systemd(
+                "m4-proxy.service",
+                "m4-proxy.service: Deactivated successfully.",
+            );
+        }
         self.journal
             .systemd("m4-proxy.service", "Stopped M4 Proxy.");
     }
@@ -287,6 +284,12 @@ impl Services {
         {
             let mut s = self.lock();
             s.m4_started = false;
+            s.m4_failed = false;
+            s.m4_restarts = 0;
+            s.m4_window = None;
+            s.m4_attempts = 0;
+            s.m4_result = "success";
+            s.m4_exit_status = 0;
             s.modules_loaded = false;
             s.docker_stopped = false;
         }
@@ -618,6 +621,7 @@ impl Services {
             comm,
             remain_after_exit: false,
             result: "success",
+            n_restarts: 0,
         };
         let v = match id.as_str() {
             "m4-proxy.service" => {
@@ -631,8 +635,17 @@ impl Services {
                 u.remain_after_exit = true;
                 u.since = s.m4_since;
                 u.exec_main_pid = s.m4_last_pid;
+                u.n_restarts = s.m4_restarts;
+                u.result = s.m4_result;
+                u.exec_main_status = s.m4_exit_status;
                 if s.m4_pid != 0 {
                     u.main_pid = s.m4_pid;
+                } else if s.m4_failed {
+                    u.active = "failed";
+                    u.sub = "failed";
+                } else if s.m4_auto_restart {
+                    u.active = "activating";
+                    u.sub = "auto-restart";
                 } else if s.m4_started {
                     u.sub = "exited";
                 } else {
@@ -763,7 +776,7 @@ impl Services {
             "RemainAfterExit" => (if u.remain_after_exit { "yes" } else { "no" }).into(),
             "UnitFileState" => "enabled".into(),
             "FragmentPath" => u.fragment.into(),
-            "NRestarts" => "0".into(),
+            "NRestarts" => u.n_restarts.to_string(),
             "ActiveEnterTimestamp" => {
                 if u.active == "active" {
                     systemd_time(u.since)
@@ -963,7 +976,14 @@ impl Services {
                     }
                     return 1;
                 }
-                if verb == "daemon-reload" || verb == "reset-failed" {
+                if verb == "daemon-reload" {
+                    return 0;
+                }
+                if verb == "reset-failed" {
+                    if units.is_empty() || units.iter().any(|u| unit_name(u) == "m4-proxy.service")
+                    {
+                        self.m4.reset_failed();
+                    }
                     return 0;
                 }
                 if units.is_empty() {
@@ -996,16 +1016,42 @@ impl Services {
             return 0;
         }
         match id.as_str() {
-            "m4-proxy.service" => match verb {
-                "stop" | "kill" => self.stop_m4_unit(),
-                "start" => {
-                    if !self.lock().m4_started {
-                        self.faults.set(Fault::M4ProxyDown, false);
-                        self.start_m4();
+            "m4-proxy.service" => {
+                let started = match verb {
+                    "stop" | "kill" => {
+                        self.stop_m4_unit();
+                        true
                     }
+                    "start" => {
+                        let (started, running) = {
+                            let s = self.lock();
+                            (s.m4_started, s.m4_pid != 0)
+                        };
+                        if started && running {
+                            true
+                        } else {
+                            self.faults.set(Fault::M4ProxyDown, false);
+                            self.stop_proxy();
+                            self.lock().m4_restarts = 0;
+                            self.start_m4()
+                        }
+                    }
+                    _ => self.restart_m4(),
+                };
+                if !started {
+                    // systemctl's message for a job that ended in `start-limit-hit`.
+                    put(
+                        err,
+                        &format!(
+                            "Job for {id} failed because start of the service was attempted too often.\n\
+                             See \"systemctl status {id}\" and \"journalctl -xeu {id}\" for details.\n\
+                             To force a start use \"systemctl reset-failed {id}\"\n\
+                             followed by \"systemctl start {id}\" again.\n"
+                        ),
+                    );
+                    return 1;
                 }
-                _ => self.restart_m4(),
-            },
+            }
             "docker.service" => match verb {
                 "stop" | "kill" => {
                     self.journal.systemd(
@@ -1069,7 +1115,7 @@ impl Services {
         } else {
             format!(" since {}; {}", systemd_time(u.since), systemd_ago(u.since))
         };
-        let extra = if u.active == "failed" {
+        let extra = if u.active == "failed" || u.sub == "auto-restart" {
             format!(" (Result: {})", u.result)
         } else {
             String::new()

@@ -1006,3 +1006,227 @@ fn m4_silent_direct_call_is_a_silent_close() {
     assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
     s.stop();
 }
+
+/// A board whose m4-proxy restarts after `delay` instead of 2 s.
+fn boot_restart(delay: Duration, sketch: crate::sketch::Sketch) -> (tempfile::TempDir, Services) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = BoardConfig {
+        root: dir.path().to_path_buf(),
+        m4_restart_delay: delay,
+        m4_sketch: sketch,
+        ..BoardConfig::default()
+    };
+    let s = Services::start(&cfg, Arc::new(Faults::default()), dir.path().to_path_buf()).unwrap();
+    (dir, s)
+}
+
+/// Send raw bytes to the board's port 5001 and read until it closes.
+fn raw_5001(s: &Services, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut c = std::net::TcpStream::connect(s.port_addr(5001).unwrap()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    c.write_all(bytes).unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    got
+}
+
+/// `[0, 1, "greet", ["<40 x>"]]` with the 40-byte string as str8 (what a modern packer sends).
+fn str8_request() -> Vec<u8> {
+    let mut b = vec![0x94, 0, 1, 0xa5];
+    b.extend_from_slice(b"greet");
+    b.extend_from_slice(&[0x91, 0xd9, 40]);
+    b.extend_from_slice(&[b'x'; 40]);
+    b
+}
+
+fn m4_journal(s: &Services) -> Vec<String> {
+    let (e, _) = s
+        .journal()
+        .since(0, &|e: &JournalEntry| e.unit == "m4-proxy.service");
+    e.iter().map(|e| e.short("x8")).collect()
+}
+
+fn wait_for_m4(s: &Services) {
+    let t = Instant::now();
+    while !s.m4_running() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "m4-proxy did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_str8_kills_m4_proxy_and_systemd_restarts_it_after_restart_sec() {
+    let (_d, s) = boot_restart(Duration::from_millis(300), crate::sketch::Sketch::Sensors);
+    let pid = s.m4_pid();
+    let old = s.port_addr(5001).unwrap();
+    assert!(raw_5001(&s, &str8_request()).is_empty(), "no answer");
+    let (out, _, _) = ctl(
+        &s,
+        "show m4-proxy -p ActiveState,SubState,Result,ExecMainStatus",
+        User::Root,
+    );
+    assert_eq!(
+        out,
+        "ActiveState=activating\nSubState=auto-restart\nResult=exit-code\nExecMainStatus=2\n"
+    );
+    assert!(s.port_addr(5001).is_none(), "ports closed while it is down");
+    assert!(std::net::TcpStream::connect(old).is_err());
+    wait_for_m4(&s);
+    assert_ne!(s.m4_pid(), pid);
+    let (out, _, _) = ctl(&s, "show m4-proxy -p NRestarts,ActiveState", User::Root);
+    assert_eq!(out, "NRestarts=1\nActiveState=active\n");
+    let j = m4_journal(&s).join("\n");
+    for l in [
+        &format!("m4_proxy[{pid}]: panic: unsupported code: 217"),
+        "goroutine ",
+        "systemd[1]: m4-proxy.service: Main process exited, code=exited, status=2/INVALIDARGUMENT",
+        "systemd[1]: m4-proxy.service: Failed with result 'exit-code'.",
+        "systemd[1]: m4-proxy.service: Scheduled restart job, restart counter is at 1.",
+        "systemd[1]: Stopped M4 Proxy.",
+    ] {
+        assert!(j.contains(l), "{l} in\n{j}");
+    }
+    // The board's port 5001 leads to the new process.
+    let b = raw_5001(
+        &s,
+        &[
+            0x94, 0, 1, 0xab, b't', b'e', b'm', b'p', b'e', b'r', b'a', b't', b'u', b'r', b'e',
+            0x90,
+        ],
+    );
+    assert_eq!(b, [0x94, 1, 1, 0xc0, 100]);
+    s.stop();
+}
+
+#[test]
+fn rpclib_errors_kill_m4_proxy_and_registrations_are_lost() {
+    let (_d, s) = boot_restart(Duration::from_millis(200), crate::sketch::Sketch::Bmp280);
+    let reg = crate::rpcwire::call(
+        s.port_addr(5000).unwrap(),
+        "register",
+        vec![5002u32.into(), rmpv::Value::Array(vec!["tty".into()])],
+        Duration::from_secs(2),
+    );
+    assert_eq!(reg, Ok(rmpv::Value::from("")));
+    assert_eq!(s.m4_registrations(), vec![("tty".to_string(), 5002)]);
+    // `gas` is not bound on a BMP280 sketch: rpclib's error is a str8 -> panic 217.
+    let out = crate::rpcwire::call(
+        s.port_addr(5001).unwrap(),
+        "gas",
+        vec![],
+        Duration::from_secs(3),
+    );
+    assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
+    wait_for_m4(&s);
+    assert!(s.m4_registrations().is_empty());
+    assert!(
+        m4_journal(&s)
+            .join("\n")
+            .contains("panic: unsupported code: 217")
+    );
+    // A wrong argument count: rpclib's C0002 error, the same end.
+    let pid = s.m4_pid();
+    let out = crate::rpcwire::call(
+        s.port_addr(5001).unwrap(),
+        "temperature",
+        vec![1.into()],
+        Duration::from_secs(3),
+    );
+    assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
+    wait_for_m4(&s);
+    assert_ne!(s.m4_pid(), pid);
+    s.stop();
+}
+
+#[test]
+fn an_unknown_method_on_port_5000_panics() {
+    let (_d, s) = boot_restart(Duration::from_millis(200), crate::sketch::Sketch::Sensors);
+    let out = crate::rpcwire::call(
+        s.port_addr(5000).unwrap(),
+        "nope",
+        vec![],
+        Duration::from_secs(3),
+    );
+    assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
+    assert!(
+        m4_journal(&s)
+            .join("\n")
+            .contains("panic: reflect: call of reflect.Value.Type on zero Value")
+    );
+    wait_for_m4(&s);
+    s.stop();
+}
+
+#[test]
+fn eleven_crashes_trip_the_start_limit_and_reset_failed_recovers() {
+    let (_d, s) = boot_restart(Duration::from_millis(30), crate::sketch::Sketch::Sensors);
+    // The boot start is attempt 1; crashes 1..=9 restart (attempts 2..=10); crash 10 is refused.
+    for n in 1..=10 {
+        wait_for_m4(&s);
+        raw_5001(&s, &str8_request());
+        if n < 10 {
+            wait_for_m4(&s);
+        }
+    }
+    let t = Instant::now();
+    loop {
+        let (out, _, _) = ctl(&s, "show m4-proxy -p ActiveState,Result", User::Root);
+        if out == "ActiveState=failed\nResult=start-limit-hit\n" {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{out}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let j = m4_journal(&s).join("\n");
+    assert!(
+        j.contains("m4-proxy.service: Start request repeated too quickly."),
+        "{j}"
+    );
+    assert!(j.contains("systemd[1]: Failed to start M4 Proxy."), "{j}");
+    assert!(s.port_addr(5001).is_none());
+    // A start inside the window is refused again.
+    let (_, err, code) = ctl(&s, "start m4-proxy", User::Root);
+    assert_eq!(code, 1);
+    assert!(err.contains("attempted too often"), "{err}");
+    assert!(err.contains("reset-failed"), "{err}");
+    // reset-failed + start brings it back.
+    assert_eq!(ctl(&s, "reset-failed m4-proxy", User::Root).2, 0);
+    assert_eq!(ctl(&s, "start m4-proxy", User::Root).2, 0);
+    assert!(s.m4_running());
+    let (out, _, _) = ctl(&s, "show m4-proxy -p ActiveState,NRestarts", User::Root);
+    assert_eq!(out, "ActiveState=active\nNRestarts=0\n");
+    s.stop();
+}
+
+#[test]
+fn a_float_argument_reaches_the_m4_as_its_bits() {
+    let sk = crate::sketch::Sketch::parse("echo(x) = $1").unwrap();
+    let (_d, s) = boot_restart(Duration::from_millis(200), sk);
+    let out = crate::rpcwire::call(
+        s.port_addr(5001).unwrap(),
+        "echo",
+        vec![rmpv::Value::F64(1.5)],
+        Duration::from_secs(3),
+    );
+    assert_eq!(out, Ok(rmpv::Value::from(0x3ff8_0000_0000_0000u64)));
+    assert!(s.m4_running());
+    s.stop();
+}
+
+#[test]
+fn a_sketch_without_rpc_never_answers() {
+    let (_d, s) = boot_restart(Duration::from_millis(200), crate::sketch::Sketch::None);
+    let out = crate::rpcwire::call(
+        s.port_addr(5001).unwrap(),
+        "nope",
+        vec![],
+        Duration::from_secs(3),
+    );
+    assert_eq!(out, Err(crate::rpcwire::CallError::Closed));
+    assert!(s.m4_running(), "no rpclib, no error reply, no crash");
+    s.stop();
+}

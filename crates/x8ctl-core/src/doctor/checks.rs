@@ -465,8 +465,10 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
 // m4-proxy
 
 fn m4_proxy(ctx: &CheckCtx) -> Finding {
+    // The journal's last Go panic line is read when fio may read the journal (best effort:
+    // the unit's state from systemctl is what the verdict rests on).
     let cmd = format!(
-        "pidof m4_proxy; echo {SEP}; ss -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo {SEP}; systemctl show -p ActiveState,SubState,MainPID,NRestarts m4-proxy"
+        "pidof m4_proxy; echo {SEP}; ss -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo {SEP}; systemctl show -p ActiveState,SubState,MainPID,NRestarts,Result m4-proxy; echo {SEP}; journalctl -u m4-proxy --no-pager -o cat 2>/dev/null | grep '^panic: ' | tail -n 1"
     );
     let out = match sh(ctx, &cmd) {
         Ok(o) => o,
@@ -487,18 +489,64 @@ fn m4_proxy(ctx: &CheckCtx) -> Finding {
         ports = parse::proc_net_tcp_listening_ports(net);
     }
     let unit = parse::systemctl_show(parts.get(2).map(String::as_str).unwrap_or(""));
-    judge_m4_proxy(&pids, &ports, &unit)
+    let panic = parts
+        .get(3)
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.starts_with("panic: "));
+    judge_m4_proxy(&pids, &ports, &unit, panic.as_deref())
 }
+
+/// Reset m4-proxy's start limit and restart counter, then start it
+/// (systemd v250 `unit.c`:3705 `unit_reset_failed`; meta-partner-arduino ddfd1b4
+/// `m4-proxy.service`: StartLimitBurst=10, StartLimitIntervalSec=120).
+const RESET_M4_PROXY: &str = "systemctl reset-failed m4-proxy; systemctl restart m4-proxy";
+
+/// What each crash costs, and the usual cause (real-board-evidence.md §2.1-2.2).
+const CRASH_WHY: &str = "each crash drops every function registered with m4-proxy on port 5000 (python-rpc-serial's tty, your containers'); the usual cause is a call of a method the sketch does not bind, or with the wrong number of arguments: the M4's error reply is a string m4-proxy's old MessagePack decoder cannot read";
 
 pub(crate) fn judge_m4_proxy(
     pids: &[u32],
     ports: &[u16],
     unit: &std::collections::BTreeMap<String, String>,
+    panic: Option<&str>,
 ) -> Finding {
     let get = |k: &str| unit.get(k).map(String::as_str).unwrap_or("?");
     let unit_state = format!("systemctl: {}/{}", get("ActiveState"), get("SubState"));
+    let restarts: u32 = get("NRestarts").parse().unwrap_or(0);
+    let with_panic = |f: Finding| match panic {
+        Some(p) => f.detail(format!("journal: {p}")),
+        None => f,
+    };
     let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
     let logs = "then read `x8ctl shell --root journalctl -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
+    if get("Result") == "start-limit-hit" || get("ActiveState") == "failed" {
+        let f = Finding::fail(
+            format!(
+                "m4-proxy crashed again and again and systemd gave up restarting it (start limit: 10 starts in 120 s; restart counter {restarts})"
+            ),
+            format!(
+                "reset the limit and start it: `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy` (x8ctl doctor --fix does this); {CRASH_WHY}; restart those containers afterwards"
+            ),
+        )
+        .with_fix(Fix::root(
+            "reset m4-proxy's start limit and restart it",
+            RESET_M4_PROXY,
+        ))
+        .detail(unit_state);
+        return with_panic(f);
+    }
+    if get("ActiveState") == "activating" && get("SubState") == "auto-restart" {
+        let f = Finding::fail(
+            format!("m4-proxy crashed and systemd restarts it in 2 s (restart counter {restarts})"),
+            format!("{CRASH_WHY}; after 10 starts in 120 s systemd gives up"),
+        )
+        .with_fix(Fix::root(
+            "reset m4-proxy's restart counter and start it now",
+            RESET_M4_PROXY,
+        ))
+        .detail(unit_state);
+        return with_panic(f);
+    }
     let listening = |p: u16| ports.contains(&p);
     let missing: Vec<String> = [5000u16, 5001]
         .iter()
@@ -531,6 +579,20 @@ pub(crate) fn judge_m4_proxy(
         .with_fix(fix)
         .detail(unit_state);
     }
+    if restarts > 0 {
+        let times = if restarts == 1 { "time" } else { "times" };
+        let f = Finding::warn(
+            format!(
+                "pid {}, listening on 5000 and 5001, but it crashed {restarts} {times} and systemd restarted it",
+                pid_text.join(" ")
+            ),
+            format!(
+                "{CRASH_WHY}; restart the containers that register functions; `sudo systemctl reset-failed m4-proxy` clears the counter"
+            ),
+        )
+        .detail(unit_state);
+        return with_panic(f);
+    }
     Finding::ok(format!(
         "pid {}, listening on 5000 and 5001",
         pid_text.join(" ")
@@ -541,28 +603,44 @@ pub(crate) fn judge_m4_proxy(
 // ---------------------------------------------------------------------------------------
 // RPC
 
+/// Call only a method the user says the sketch binds: calling one it does not bind crashes
+/// the board's m4-proxy (real-board-evidence.md §2.2), and after a flash the M4 runs
+/// whatever was last uploaded, maybe nothing (§3.5).
 fn rpc(ctx: &CheckCtx) -> Finding {
-    let o = call_board(
-        &ctx.board,
-        "temperature",
-        Vec::new(),
-        Duration::from_secs(3),
-    );
-    judge_rpc(&o)
+    let Some(method) = ctx.rpc_method.as_deref() else {
+        return Finding::skip(
+            "not called: x8ctl knows no method the M4's sketch binds, and calling one it does not bind crashes m4-proxy; the chain up to the M4 is checked above (x8h7 modules, H7 firmware, /dev/x8h7_ui, m4-proxy listening on 5000 and 5001), not that the M4 runs a sketch that answers",
+            "to prove the round trip, name a method your sketch binds without arguments: `x8ctl doctor --rpc-method temperature` (or `rpc_method` in the config file)",
+        );
+    };
+    let o = call_board(&ctx.board, method, Vec::new(), Duration::from_secs(3));
+    judge_rpc(method, &o)
 }
 
-pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
+pub(crate) fn judge_rpc(method: &str, o: &CallOutcome) -> Finding {
     let hint = o.hint().unwrap_or("").to_string();
     match o {
         CallOutcome::Answered { result, elapsed } => Finding::ok(format!(
-            "temperature = {result} (answered in {} ms)",
+            "{method} = {result} (answered in {} ms)",
             elapsed.as_millis()
         )),
         CallOutcome::M4Error { error } => Finding::warn(
             format!(
-                "the M4 answered 'temperature' with an error: {error} (the chain works; the sketch does not bind 'temperature')"
+                "the M4 answered '{method}' with an error: {error} (the chain works; the sketch does not bind '{method}')"
             ),
             hint,
+        ),
+        CallOutcome::ProxyCrashed { .. } => Finding::fail(
+            format!("calling '{method}' crashed m4-proxy: {o}"),
+            format!(
+                "the sketch on the M4 does not bind '{method}' without arguments: give the doctor a method it binds (--rpc-method or rpc_method in the config); {hint}"
+            ),
+        ),
+        CallOutcome::NoAnswer { .. } => Finding::fail(
+            format!("the M4 did not answer '{method}' within 1 s (m4-proxy closed the connection)"),
+            format!(
+                "the M4 runs whatever sketch was last uploaded (maybe none, or one that does not run RPC); upload the sketch that binds '{method}' (x8ctl upload-sketch); if it does, {hint}"
+            ),
         ),
         CallOutcome::NotListening => {
             Finding::fail("nothing listens on port 5001 on the board", hint)
@@ -959,20 +1037,64 @@ mod tests {
     fn m4_proxy_verdicts() {
         let active = map(&[("ActiveState", "active"), ("SubState", "running")]);
         assert_eq!(
-            judge_m4_proxy(&[512], &[22, 5000, 5001], &active).status,
+            judge_m4_proxy(&[512], &[22, 5000, 5001], &active, None).status,
             Status::Ok
         );
         let f = judge_m4_proxy(
             &[],
             &[22],
             &map(&[("ActiveState", "active"), ("SubState", "exited")]),
+            None,
         );
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("RemainAfterExit"));
         assert_eq!(f.fix.unwrap().command, "systemctl restart m4-proxy");
-        let f = judge_m4_proxy(&[512], &[5000], &active);
+        let f = judge_m4_proxy(&[512], &[5000], &active, None);
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("5001"));
+        // Crashed and restarted: a warning with the journal's panic.
+        let restarted = map(&[
+            ("ActiveState", "active"),
+            ("SubState", "running"),
+            ("NRestarts", "2"),
+        ]);
+        let f = judge_m4_proxy(
+            &[900],
+            &[5000, 5001],
+            &restarted,
+            Some("panic: unsupported code: 217"),
+        );
+        assert_eq!(f.status, Status::Warn);
+        assert!(f.summary.contains("crashed 2 times"), "{}", f.summary);
+        assert!(
+            f.details
+                .iter()
+                .any(|d| d.contains("unsupported code: 217"))
+        );
+        // Waiting for the automatic restart.
+        let waiting = map(&[
+            ("ActiveState", "activating"),
+            ("SubState", "auto-restart"),
+            ("NRestarts", "1"),
+            ("Result", "exit-code"),
+        ]);
+        let f = judge_m4_proxy(&[], &[], &waiting, None);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("restarts it in 2 s"), "{}", f.summary);
+        // The start limit: the fix resets it.
+        let failed = map(&[
+            ("ActiveState", "failed"),
+            ("SubState", "failed"),
+            ("NRestarts", "9"),
+            ("Result", "start-limit-hit"),
+        ]);
+        let f = judge_m4_proxy(&[], &[], &failed, None);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("gave up"), "{}", f.summary);
+        assert_eq!(
+            f.fix.unwrap().command,
+            "systemctl reset-failed m4-proxy; systemctl restart m4-proxy"
+        );
     }
 
     #[test]
@@ -982,19 +1104,33 @@ mod tests {
             result: Value::UInt(100),
             elapsed: Duration::from_millis(3),
         };
-        assert_eq!(judge_rpc(&ok).status, Status::Ok);
-        assert!(judge_rpc(&ok).summary.contains("100"));
+        assert_eq!(judge_rpc("temperature", &ok).status, Status::Ok);
+        assert!(judge_rpc("temperature", &ok).summary.contains("100"));
         let e = CallOutcome::M4Error {
             error: Value::Str("rpclib: server could not find function 'temperature'".into()),
         };
-        assert_eq!(judge_rpc(&e).status, Status::Warn);
+        assert_eq!(judge_rpc("temperature", &e).status, Status::Warn);
         let n = CallOutcome::NoAnswer {
             elapsed: Duration::from_millis(1000),
         };
-        let f = judge_rpc(&n);
+        let f = judge_rpc("temperature", &n);
         assert_eq!(f.status, Status::Fail);
         assert!(f.hint.unwrap().contains("M4"));
-        assert_eq!(judge_rpc(&CallOutcome::NotListening).status, Status::Fail);
+        assert_eq!(
+            judge_rpc("temperature", &CallOutcome::NotListening).status,
+            Status::Fail
+        );
+        let c = CallOutcome::ProxyCrashed {
+            method: "temperature".into(),
+            args: 0,
+            state: "activating/auto-restart".into(),
+            restarts: Some(1),
+            gave_up: false,
+        };
+        let f = judge_rpc("temperature", &c);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("crashed m4-proxy"), "{}", f.summary);
+        assert!(f.hint.unwrap().contains("--rpc-method"));
     }
 
     #[test]

@@ -251,6 +251,15 @@ impl Finding {
             ..Finding::ok(summary)
         }
     }
+    /// Not run, and why (a check that chose not to act, e.g. an RPC call it cannot make
+    /// safely).
+    pub fn skip(summary: impl Into<String>, hint: impl Into<String>) -> Finding {
+        Finding {
+            status: Status::Skip,
+            hint: Some(hint.into()),
+            ..Finding::ok(summary)
+        }
+    }
     pub fn fail(summary: impl Into<String>, hint: impl Into<String>) -> Finding {
         Finding {
             status: Status::Fail,
@@ -342,10 +351,11 @@ pub struct FixOutcome {
     pub output: String,
 }
 
-/// What checks get: the board and their time limit.
+/// What checks get: the board, their time limit, and the method the RPC check may call.
 pub(crate) struct CheckCtx {
     pub board: Arc<Board>,
     pub timeout: Duration,
+    pub rpc_method: Option<Arc<str>>,
 }
 
 /// A doctor for one board; keeps the connection between runs (`--fix` runs twice).
@@ -354,6 +364,7 @@ pub struct Doctor {
     password: Option<crate::board::ConfiguredPassword>,
     session: Option<Arc<Session>>,
     board: Option<Arc<Board>>,
+    rpc_method: Option<Arc<str>>,
 }
 
 impl Doctor {
@@ -363,12 +374,22 @@ impl Doctor {
             password: None,
             session: None,
             board: None,
+            rpc_method: None,
         }
     }
 
     /// The sudo password the user configured, for the checks and fixes that need root.
     pub fn with_sudo_password(mut self, p: Option<crate::board::ConfiguredPassword>) -> Doctor {
         self.password = p;
+        self
+    }
+
+    /// The method the RPC check calls (no arguments): one the user says the sketch binds.
+    /// Without one the doctor never calls the M4 — a call of a method the sketch does not
+    /// bind crashes the board's m4-proxy (real-board-evidence.md §2.2) — and the RPC check
+    /// says what it could not prove.
+    pub fn with_rpc_method(mut self, method: Option<String>) -> Doctor {
+        self.rpc_method = method.filter(|m| !m.is_empty()).map(Arc::from);
         self
     }
 
@@ -417,17 +438,19 @@ impl Doctor {
             transport: b.transport().name().to_string(),
             serial: b.serial().to_string(),
         });
-        let runner: Runner<Arc<Board>> = |id, board, timeout| {
+        let runner: Runner<(Arc<Board>, Option<Arc<str>>)> = |id, (board, method), timeout| {
             checks::run(
                 id,
                 &CheckCtx {
                     board: board.clone(),
                     timeout,
+                    rpc_method: method.clone(),
                 },
             )
         };
+        let method = self.rpc_method.clone();
         run_graph(
-            self.board.clone(),
+            self.board.clone().map(|b| (b, method)),
             &mut results,
             on_event,
             runner,

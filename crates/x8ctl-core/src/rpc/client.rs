@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::message::{Message, Notification, Request};
+use super::dialect::{self, Refusal};
+use super::message::Message;
 use super::msgpack::{ReadError, Value, read_value};
 use crate::board::{Board, BoardError};
 
@@ -63,6 +64,31 @@ pub enum CallOutcome {
     Protocol(String),
     /// Any other I/O failure (text of the error).
     Transport(String),
+    /// Not sent: m4-proxy cannot take this message (it would crash or change it).
+    Refused(Refusal),
+    /// The connection closed without an answer and m4-proxy is not the process it was
+    /// before the call: it crashed on this call and systemd is restarting it (or gave up).
+    /// On the board this is what an unbound method, a wrong argument count or a 32..255-byte
+    /// result string does: the M4's rpclib packs such strings as `str8`, which m4-proxy's
+    /// decoder cannot read (real-board-evidence.md §2.2).
+    /// Nothing listens because m4-proxy crashed earlier: systemd restarts it (after
+    /// `RestartSec=2s`) or gave up (`start-limit-hit`).
+    ProxyDown {
+        /// `activating/auto-restart` or `failed/failed`.
+        state: String,
+        gave_up: bool,
+    },
+    ProxyCrashed {
+        method: String,
+        args: usize,
+        /// m4-proxy's state after the call (`activating/auto-restart`, `failed/failed`, or
+        /// `active/running` with a new pid).
+        state: String,
+        /// systemd's restart counter after the call, when known.
+        restarts: Option<u32>,
+        /// The start limit was hit: systemd no longer restarts it.
+        gave_up: bool,
+    },
 }
 
 impl CallOutcome {
@@ -77,6 +103,9 @@ impl CallOutcome {
             CallOutcome::Timeout => "timeout",
             CallOutcome::Protocol(_) => "protocol",
             CallOutcome::Transport(_) => "transport",
+            CallOutcome::Refused(_) => "refused",
+            CallOutcome::ProxyCrashed { .. } => "m4_proxy_crashed",
+            CallOutcome::ProxyDown { .. } => "m4_proxy_down",
         }
     }
     pub fn is_answered(&self) -> bool {
@@ -110,6 +139,21 @@ impl CallOutcome {
                 "the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"
             }
             CallOutcome::Transport(_) => "the connection failed; check the link to the board",
+            CallOutcome::Refused(_) => {
+                "nothing was sent; change the arguments (see above) and call again"
+            }
+            CallOutcome::ProxyDown { gave_up: true, .. } => {
+                "reset the start limit and start it: `x8ctl doctor --fix` (or `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy`); then restart the containers that register functions with m4-proxy, and find which call crashes it (`x8ctl shell --root journalctl -u m4-proxy`)"
+            }
+            CallOutcome::ProxyDown { .. } => {
+                "call again in a few seconds; restart the containers that register functions with m4-proxy afterwards (the crash dropped their registrations)"
+            }
+            CallOutcome::ProxyCrashed { gave_up: true, .. } => {
+                "check the method name and argument count against the sketch's RPC.bind calls before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s): `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it; then restart the containers that register functions with m4-proxy"
+            }
+            CallOutcome::ProxyCrashed { .. } => {
+                "check the method name and argument count against the sketch's RPC.bind calls before calling again (each such call restarts m4-proxy; after 10 in 2 minutes systemd gives up); restart the containers that register functions with m4-proxy (python-rpc-serial, your own) so they register again"
+            }
         })
     }
 
@@ -135,6 +179,21 @@ impl CallOutcome {
             CallOutcome::StaleReply { expected, got } => {
                 o.insert("expected".into(), (*expected).into());
                 o.insert("got".into(), (*got).into());
+            }
+            CallOutcome::ProxyDown { state, gave_up } => {
+                o.insert("m4_proxy_state".into(), state.clone().into());
+                o.insert("start_limit_hit".into(), (*gave_up).into());
+            }
+            CallOutcome::ProxyCrashed {
+                state,
+                restarts,
+                gave_up,
+                ..
+            } => {
+                o.insert("m4_proxy_state".into(), state.clone().into());
+                o.insert("m4_proxy_restarts".into(), (*restarts).into());
+                o.insert("start_limit_hit".into(), (*gave_up).into());
+                o.insert("registrations_lost".into(), true.into());
             }
             _ => {}
         }
@@ -176,6 +235,50 @@ impl std::fmt::Display for CallOutcome {
             CallOutcome::Timeout => f.write_str("no reply within the deadline"),
             CallOutcome::Protocol(m) => write!(f, "protocol error: {m}"),
             CallOutcome::Transport(m) => write!(f, "transport error: {m}"),
+            CallOutcome::Refused(r) => write!(f, "not sent: {r}"),
+            CallOutcome::ProxyDown { state, gave_up } => {
+                if *gave_up {
+                    write!(
+                        f,
+                        "m4-proxy is not running: it crashed again and again and systemd gave up restarting it (start limit hit, {state})"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "m4-proxy is not running: it crashed and systemd restarts it in a moment ({state})"
+                    )
+                }
+            }
+            CallOutcome::ProxyCrashed {
+                method,
+                args,
+                state,
+                restarts,
+                gave_up,
+            } => {
+                let n = if *args == 1 { "argument" } else { "arguments" };
+                write!(
+                    f,
+                    "m4-proxy crashed on this call: the M4 does not bind '{method}' with {args} {n} (or rejected the arguments); rpclib's error reply is a 32-255-byte string, which m4-proxy's old MessagePack decoder cannot read (a result string of that length does the same); "
+                )?;
+                if *gave_up {
+                    write!(
+                        f,
+                        "systemd has stopped restarting m4-proxy (start limit hit, {state})"
+                    )?;
+                } else if state == "activating/auto-restart" {
+                    f.write_str("systemd restarts it in 2 s")?;
+                } else {
+                    write!(f, "systemd restarted it ({state}")?;
+                    if let Some(r) = restarts {
+                        write!(f, ", restart counter {r}")?;
+                    }
+                    f.write_str(")")?;
+                }
+                f.write_str(
+                    "; the restart dropped every function registered with m4-proxy on port 5000",
+                )
+            }
         }
     }
 }
@@ -258,21 +361,19 @@ fn call_accepting(
     msgid: u32,
     accept: &[u32],
 ) -> CallOutcome {
+    let bytes = match dialect::request_bytes(msgid, method, &params) {
+        Ok(b) => b,
+        Err(r) => return CallOutcome::Refused(r),
+    };
     let mut stream = match connect(addr, opts.connect_timeout) {
         Ok(s) => s,
         Err(o) => return o,
     };
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(opts.timeout.max(Duration::from_millis(1))));
-    let req = Request::new(msgid, method, params);
-    exchange(
-        &mut stream,
-        &req.encode(),
-        msgid,
-        accept,
-        opts.timeout,
-        |s, d| s.set_read_timeout(Some(d.max(Duration::from_millis(1)))),
-    )
+    exchange(&mut stream, &bytes, msgid, accept, opts.timeout, |s, d| {
+        s.set_read_timeout(Some(d.max(Duration::from_millis(1))))
+    })
 }
 
 fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, CallOutcome> {
@@ -295,15 +396,11 @@ pub fn call_on_stream<S: Read + Write>(
     opts: &CallOptions,
 ) -> CallOutcome {
     let msgid = opts.msgid.unwrap_or_else(next_msgid);
-    let req = Request::new(msgid, method, params);
-    exchange(
-        stream,
-        &req.encode(),
-        msgid,
-        &[msgid],
-        opts.timeout,
-        |_, _| Ok(()),
-    )
+    let bytes = match dialect::request_bytes(msgid, method, &params) {
+        Ok(b) => b,
+        Err(r) => return CallOutcome::Refused(r),
+    };
+    exchange(stream, &bytes, msgid, &[msgid], opts.timeout, |_, _| Ok(()))
 }
 
 /// Write `bytes`, then read one value and classify it. `set_timeout` is called before each
@@ -421,9 +518,11 @@ pub fn notify_with(
     params: Vec<Value>,
     opts: &CallOptions,
 ) -> io::Result<()> {
+    let bytes = dialect::notification_bytes(method, &params)
+        .map_err(|r| io::Error::new(io::ErrorKind::InvalidInput, r.to_string()))?;
     let mut s = TcpStream::connect_timeout(&addr, opts.connect_timeout)?;
     s.set_write_timeout(Some(opts.timeout))?;
-    s.write_all(&Notification::new(method, params).encode())?;
+    s.write_all(&bytes)?;
     s.flush()?;
     let _ = s.shutdown(std::net::Shutdown::Write);
     Ok(())
@@ -432,10 +531,131 @@ pub fn notify_with(
 // ---------------------------------------------------------------------------------------
 // Through the board connection
 
+/// m4-proxy.service as `systemctl show` reports it (readable without root).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyState {
+    pub main_pid: u32,
+    pub restarts: Option<u32>,
+    pub active: String,
+    pub sub: String,
+    pub result: String,
+}
+
+impl ProxyState {
+    /// Parse `systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result m4-proxy`.
+    pub fn parse(text: &str) -> ProxyState {
+        let mut st = ProxyState::default();
+        for l in text.lines() {
+            let Some((k, v)) = l.trim().split_once('=') else {
+                continue;
+            };
+            match k {
+                "MainPID" => st.main_pid = v.parse().unwrap_or(0),
+                "NRestarts" => st.restarts = v.parse().ok(),
+                "ActiveState" => st.active = v.to_string(),
+                "SubState" => st.sub = v.to_string(),
+                "Result" => st.result = v.to_string(),
+                _ => {}
+            }
+        }
+        st
+    }
+
+    /// `active/running` and the like.
+    pub fn describe(&self) -> String {
+        format!("{}/{}", self.active, self.sub)
+    }
+
+    /// Whether systemd gave up restarting it (`StartLimitBurst=10` in 120 s).
+    pub fn start_limit_hit(&self) -> bool {
+        self.result == "start-limit-hit"
+    }
+
+    /// Whether the process that was `self` is gone after a call: another pid, a restart
+    /// pending or done, or the start limit hit.
+    pub fn crashed_since(&self, before: &ProxyState) -> bool {
+        if before.main_pid == 0 {
+            return false; // it was not running: nothing to crash
+        }
+        self.main_pid != before.main_pid
+            || matches!(self.active.as_str(), "activating" | "failed")
+            || matches!((self.restarts, before.restarts), (Some(a), Some(b)) if a > b)
+    }
+}
+
+/// The command that reads [`ProxyState`].
+pub const PROXY_STATE_CMD: &str =
+    "systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result m4-proxy";
+
+/// Read m4-proxy's state on the board (`None` when the command cannot run).
+pub fn m4_proxy_state(board: &Board) -> Option<ProxyState> {
+    let o = board
+        .run(PROXY_STATE_CMD, Some(Duration::from_secs(5)))
+        .ok()?;
+    let st = ProxyState::parse(&o.stdout_text());
+    (!st.active.is_empty()).then_some(st)
+}
+
 /// Call `method` on m4-proxy's port 5001 through the board connection, once (retrying
 /// once on a stale reply). A stream that closes at once without a byte is nothing
-/// listening (m4-proxy itself always waits 1 s for the M4 before its silent close).
+/// listening (m4-proxy itself always waits 1 s for the M4 before its silent close) —
+/// unless m4-proxy's process changed across the call: then it crashed on it
+/// ([`CallOutcome::ProxyCrashed`]; systemd's state is read before and after the call).
 pub fn call_board(
+    board: &Board,
+    method: &str,
+    params: Vec<Value>,
+    timeout: Duration,
+) -> CallOutcome {
+    // Refuse before anything happens on the board.
+    if let Err(r) = dialect::request_bytes(0, method, &params) {
+        return CallOutcome::Refused(r);
+    }
+    let before = m4_proxy_state(board);
+    let o = call_board_once(board, method, params.clone(), timeout);
+    if !matches!(
+        o,
+        CallOutcome::NoAnswer { .. } | CallOutcome::NotListening | CallOutcome::Timeout
+    ) {
+        return o;
+    }
+    let Some(before) = before else {
+        return o;
+    };
+    if before.main_pid == 0
+        && (before.start_limit_hit()
+            || (before.active == "activating" && before.sub == "auto-restart"))
+    {
+        return CallOutcome::ProxyDown {
+            state: before.describe(),
+            gave_up: before.start_limit_hit(),
+        };
+    }
+    // systemd notices the exit a moment after the socket closes: look a few times.
+    for i in 0..5 {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let Some(after) = m4_proxy_state(board) else {
+            return o;
+        };
+        if after.crashed_since(&before) {
+            return CallOutcome::ProxyCrashed {
+                method: method.to_string(),
+                args: params.len(),
+                state: after.describe(),
+                restarts: after.restarts,
+                gave_up: after.start_limit_hit(),
+            };
+        }
+        if matches!(o, CallOutcome::NoAnswer { elapsed } if elapsed >= Duration::from_millis(900)) {
+            return o; // m4-proxy's own 1 s silent close: it is alive
+        }
+    }
+    o
+}
+
+fn call_board_once(
     board: &Board,
     method: &str,
     params: Vec<Value>,
@@ -474,6 +694,7 @@ pub fn call_board(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpc::message::Request;
     use crate::rpc::message::Response;
     use crate::rpc::msgpack::encode;
     use std::net::TcpListener;

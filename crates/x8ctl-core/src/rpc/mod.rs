@@ -2,12 +2,14 @@
 //! outcome, and a server.
 //!
 //! * [`msgpack`]: the MessagePack codec ([`Value`], [`encode`], [`decode`], JSON conversions).
+//! * [`dialect`]: what m4-proxy's 2012-era decoder can take; the checked encoder.
 //! * [`message`]: requests, responses and notifications.
 //! * [`client`]: one call per TCP connection, classified as a [`CallOutcome`].
 //! * [`server`]: a threaded MessagePack-RPC server (and the accept loop the simulated
 //!   m4-proxy uses).
 
 pub mod client;
+pub mod dialect;
 pub mod message;
 pub mod msgpack;
 pub mod server;

@@ -3,7 +3,12 @@
 //! * [`encode`] always picks the smallest encoding, as msgpack-python does: non-negative
 //!   integers use the unsigned family (positive fixint, `uint8`..`uint64`) whatever their
 //!   [`Value`] variant, negative ones the signed family; `F32` stays `float32`, `F64` stays
-//!   `float64`.
+//!   `float64`. Strings are written as the 2012 dialect's raw (fixraw below 32 bytes,
+//!   raw16 `0xda` up to 65535, raw32 `0xdb`), **never `str8` (`0xd9`)**: the board's
+//!   m4-proxy links msgpack-go 313ca45, whose decoder panics on `0xd9`
+//!   (facchinm/msgpack-go 313ca45 `unpack.go`:397-398; real-board-evidence.md §2.1) — the
+//!   same bytes msgpack-python writes with its old default `use_bin_type=False`. What is
+//!   safe to send to m4-proxy at all is checked by [`super::dialect`].
 //! * [`decode`] works on a byte stream: it returns the value and the number of bytes it used,
 //!   or [`DecodeError::Incomplete`] when the buffer ends before the value does. Non-negative
 //!   integers always decode as [`Value::UInt`], negative ones as [`Value::Int`];
@@ -296,13 +301,11 @@ fn encode_neg(i: i64, out: &mut Vec<u8>) {
     }
 }
 
+/// fixraw / raw16 / raw32 (the 2012 dialect): no `str8`, which m4-proxy cannot decode.
 fn encode_str(b: &[u8], out: &mut Vec<u8>) {
     let n = b.len();
     if n <= 31 {
         out.push(0xa0 | n as u8);
-    } else if n <= 0xff {
-        out.push(0xd9);
-        out.push(n as u8);
     } else if n <= 0xffff {
         out.push(0xda);
         out.extend_from_slice(&(n as u16).to_be_bytes());
@@ -734,7 +737,8 @@ mod tests {
 
     #[test]
     fn smallest_encodings() {
-        let long = format!("d920{}", "61".repeat(32));
+        // 32..255-byte strings are raw16, never str8 (m4-proxy panics on 0xd9).
+        let long = format!("da0020{}", "61".repeat(32));
         let cases: Vec<(Value, &str)> = vec![
             (Value::Nil, "c0"),
             (Value::Bool(true), "c3"),
