@@ -285,7 +285,11 @@ fn sensors_watch_prints_one_json_document_per_line_until_interrupted() {
         .args(["-INT", &child.id().to_string()])
         .status();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "Ctrl-C ends the watch cleanly");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "Ctrl-C ends the watch, with the interrupted status (issue 14: it used to be 0)"
+    );
 }
 
 #[test]
