@@ -69,6 +69,18 @@ fn assert_running_with_readings(v: &Value, err: &str) {
     );
 }
 
+/// The very container python-rpc-sensors ran in before (its id) runs again, and it is the
+/// app's only container: the new version's are gone.
+fn assert_the_app_that_ran_is_back(sim: &Sim, id_before: &str) {
+    let inspect = docker(
+        sim,
+        "docker inspect -f '{{.Id}} {{.State.Status}}' python-rpc-sensors",
+    );
+    assert_eq!(inspect.trim(), format!("{} running", id_before.trim()));
+    let ps = docker(sim, "docker ps -a --format '{{.Names}}'");
+    assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
+}
+
 fn docker(sim: &Sim, cmd: &str) -> String {
     let mut c = x8ctl_direct(sim);
     c.args(["shell", cmd]);
@@ -337,13 +349,7 @@ fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     // The very container that ran before is back, as it ran; the failed one is gone.
-    let inspect = docker(
-        &sim,
-        "docker inspect -f '{{.Id}} {{.State.Status}}' python-rpc-sensors",
-    );
-    assert_eq!(inspect.trim(), format!("{} running", id_before.trim()));
-    let ps = docker(&sim, "docker ps -a --format '{{.Names}}'");
-    assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
+    assert_the_app_that_ran_is_back(&sim, &id_before);
 }
 
 #[test]
@@ -637,13 +643,7 @@ fn ctrl_c_during_deploy_brings_the_previous_app_back() {
     let status = child.wait().unwrap();
     let rest: Vec<String> = rx.try_iter().collect();
     assert_eq!(status.code(), Some(130), "{seen:?} {rest:?}");
-    let inspect = docker(
-        &sim,
-        "docker inspect -f '{{.Id}} {{.State.Status}}' python-rpc-sensors",
-    );
-    assert_eq!(inspect.trim(), format!("{} running", id_before.trim()));
-    let ps = docker(&sim, "docker ps -a --format '{{.Names}}'");
-    assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
+    assert_the_app_that_ran_is_back(&sim, &id_before);
 }
 
 /// What upload-sketch's check prevents, on the virtual board's OpenOCD: an ELF linked at

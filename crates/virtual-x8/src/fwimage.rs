@@ -42,15 +42,16 @@ pub fn make_image(version: &str) -> Vec<u8> {
     img
 }
 
-/// The version string at 0x40000 up to the first NUL, if it is printable text.
+/// What the H7 reports as its version: the text at 0x40000 up to its NUL (at most
+/// `VERSION_MAX - 1` characters), when it is printable ASCII. (The virtual board's own
+/// reader; x8ctl's image checks have theirs.)
 pub fn version_of(image: &[u8]) -> Option<String> {
-    let tail = image.get(VERSION_OFFSET..)?;
-    let end = tail.iter().take(VERSION_MAX).position(|&b| b == 0)?;
-    let s = &tail[..end];
-    if s.is_empty() || !s.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        return None;
-    }
-    Some(String::from_utf8_lossy(s).into_owned())
+    let window = image.get(VERSION_OFFSET..)?;
+    let window = &window[..window.len().min(VERSION_MAX)];
+    let nul = window.iter().position(|&b| b == 0)?;
+    let text = std::str::from_utf8(&window[..nul]).ok()?;
+    let printable = text.chars().all(|c| c == ' ' || c.is_ascii_graphic());
+    (printable && !text.is_empty()).then(|| text.to_string())
 }
 
 #[cfg(test)]
