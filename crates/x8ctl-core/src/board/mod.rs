@@ -227,7 +227,8 @@ impl BoardError {
             BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
             BoardError::Transport(_) => "check the cable, then run again".into(),
             BoardError::DirectAuth { target } => format!(
-                "go through the adb server, which has a key: `adb connect {target}`, accept the key on the device if it asks, then `x8ctl -s {target} ...`"
+                "go through the adb server, which has a key: `adb connect {t}`, accept the key on the device if it asks, then `x8ctl -s {t} ...`",
+                t = quote(target)
             ),
             BoardError::Connect { .. } => {
                 "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network".into()

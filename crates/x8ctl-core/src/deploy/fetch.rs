@@ -39,7 +39,19 @@ pub struct Fetched {
 }
 
 fn git_err(what: &str, e: git2::Error) -> DeployError {
+    if is_local_storage(&e) {
+        return DeployError::Local(format!("{what}: {}", e.message()));
+    }
     DeployError::Fetch(format!("{what}: {}", e.message()))
+}
+
+/// Whether libgit2 failed on this computer's disk (writing the cache: full, read-only, no
+/// permission) rather than on the network or the repository: its error class says so.
+fn is_local_storage(e: &git2::Error) -> bool {
+    matches!(
+        e.class(),
+        git2::ErrorClass::Os | git2::ErrorClass::Filesystem
+    )
 }
 
 fn is_sha(s: &str) -> bool {
@@ -119,6 +131,13 @@ fn fetch_into(
                 refs.join(" "),
                 src.reference
             )),
+            Err(e) if is_local_storage(&e) => {
+                return Err(DeployError::Local(format!(
+                    "fetching {} into the cache: {}",
+                    src.url,
+                    e.message()
+                )));
+            }
             Err(e) => errors.push(e.message().to_string()),
         }
     }
@@ -280,5 +299,26 @@ fn set_exec(path: &Path, exec: bool) {
     #[cfg(not(unix))]
     {
         let _ = (path, exec);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_or_unwritable_cache_is_not_called_a_network_problem() {
+        let disk = git2::Error::new(
+            git2::ErrorCode::GenericError,
+            git2::ErrorClass::Os,
+            "failed to write: No space left on device",
+        );
+        assert!(matches!(git_err("fetching", disk), DeployError::Local(_)));
+        let net = git2::Error::new(
+            git2::ErrorCode::GenericError,
+            git2::ErrorClass::Net,
+            "failed to resolve address",
+        );
+        assert!(matches!(git_err("fetching", net), DeployError::Fetch(_)));
     }
 }

@@ -191,7 +191,7 @@ impl DeployError {
         match self {
             DeployError::Board(e) => e.hint(),
             DeployError::Fetch(_) => "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)".into(),
-            DeployError::Local(_) => "check the local path and its permissions".into(),
+            DeployError::Local(_) => "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)".into(),
             DeployError::NotASketch(_) => "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`".into(),
             DeployError::Source(_) => format!(
                 "give a catalog name ({}), a local folder with a Dockerfile, or --repo URL --ref REF --path P",
@@ -1220,7 +1220,8 @@ pub fn logs_command(
         .cloned()
     else {
         return Err(DeployError::Docker(format!(
-            "no container of {target} on the board; deploy it with `x8ctl deploy {target}`"
+            "no container of {target} on the board; deploy it with `x8ctl deploy {}`",
+            quote(target)
         )));
     };
     let mut c = "docker logs".to_string();
