@@ -1,10 +1,15 @@
 //! The virtual X8's adbd: the device side of the ADB protocol over TCP.
 //!
-//! By default it behaves as the X8's Android 5.1.1-era adbd: protocol 0x01000000, a
-//! 4096-byte maximum payload (a bigger packet drops the connection), checksums verified,
-//! no AUTH, no features (so no shell_v2 and no exit codes), and only the `shell:`,
-//! `exec:`, `sync:` and `tcp:` services. `Profile::Modern` advertises shell_v2 with a
-//! 1 MiB payload, for comparison.
+//! By default it behaves as the X8's own adbd (android-tools 5.1.1.r37 with
+//! meta-openembedded's and Arduino's patches), as `../shared/reference/real-board-evidence.md`
+//! §1 ("REB") records it: protocol 0x01000000, a 4096-byte maximum payload (a bigger packet
+//! drops the connection), checksums verified, no AUTH, no features (so no shell_v2 and no
+//! exit codes), an empty banner, `shell:CMD` on a pseudo-terminal, `exec:CMD` on a socket
+//! with stderr merged, and one TCP host at a time. Upstream: aosp-mirror/platform_system_core
+//! tag android-5.1.1_r37, `adb/adb.c`, `adb/services.c`, `adb/transport.c`,
+//! `adb/file_sync_service.c` (modelled from their behaviour, not copied).
+//! `Profile::Modern` keeps a modern adbd (shell_v2, 1 MiB payload, raw `shell:CMD`, any
+//! number of hosts, the login environment), for comparison.
 //!
 //! Each connection has a reader thread, a dispatcher (which applies the `slow-link`
 //! latency without serialising packets) and a writer thread; each stream runs its service
@@ -27,13 +32,15 @@ use adb_wire::packet::{
 use adb_wire::sync::{self as wire, Request, RequestDecoder};
 
 use super::board::{Board, ShellIo};
+use super::shell::AdbChild;
 use super::faults::Fault;
 use super::vfs::User;
 
 /// Which adbd to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
-    /// The Portenta X8's adbd (Android 5.1.1): 4096-byte payload, no features.
+    /// The Portenta X8's adbd (android-tools 5.1.1.r37): 4096-byte payload, no features,
+    /// empty banner, `shell:` on a PTY, one TCP host at a time (REB §1).
     #[default]
     X8,
     /// A modern adbd: shell_v2 (exit codes, separate stderr), 1 MiB payload.
@@ -125,18 +132,31 @@ pub fn spawn(listen: SocketAddr, board: Arc<Board>, cfg: AdbdConfig) -> io::Resu
     let addr = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
     let conns: Arc<Mutex<Vec<Arc<Conn>>>> = Arc::new(Mutex::new(Vec::new()));
+    let slot = Arc::new(HostSlot::default());
     let thread = {
         let stop = stop.clone();
         let conns = conns.clone();
         thread::Builder::new()
             .name("adbd-accept".into())
             .spawn(move || {
+                // Connections refused registration: accepted, never read, never closed.
+                let mut ignored: Vec<TcpStream> = Vec::new();
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((sock, _)) => {
                             let _ = sock.set_nonblocking(false);
                             let _ = sock.set_nodelay(true);
-                            match Conn::start(sock, board.clone(), cfg.clone()) {
+                            // REB 1.3, upstream adb/transport_local.c and adb/transport.c
+                            // (register_socket_transport): every TCP client registers as
+                            // transport "host"; while one is registered (or still being torn
+                            // down) a second one is dropped without closing its socket, so its
+                            // CNXN is never answered.
+                            if cfg.profile == Profile::X8 && !slot.try_take() {
+                                ignored.push(sock);
+                                continue;
+                            }
+                            let slot = (cfg.profile == Profile::X8).then(|| slot.clone());
+                            match Conn::start(sock, board.clone(), cfg.clone(), slot) {
                                 Ok(c) => {
                                     let mut all = lock(&conns);
                                     all.retain(|c| !c.dead.load(Ordering::SeqCst));
@@ -161,6 +181,50 @@ pub fn spawn(listen: SocketAddr, board: Arc<Board>, cfg: AdbdConfig) -> io::Resu
     })
 }
 
+/// The X8 adbd's one "host" transport: taken by the connection being served, and still
+/// taken for a moment after it dies, because upstream tears a transport down
+/// asynchronously (the input thread kicks it, the last unref posts `remove_transport`, and
+/// the main loop unlinks it later: adb/transport.c). REB 1.3: 2 of 60 back-to-back direct
+/// runs stalled. Most tear-downs here take a few milliseconds; every eighth takes 400 ms.
+#[derive(Default)]
+struct HostSlot {
+    state: Mutex<SlotState>,
+    releases: AtomicU32,
+}
+
+#[derive(Default)]
+enum SlotState {
+    #[default]
+    Free,
+    Taken,
+    TearingDown(Instant),
+}
+
+impl HostSlot {
+    fn try_take(&self) -> bool {
+        let mut st = lock(&self.state);
+        let free = match *st {
+            SlotState::Free => true,
+            SlotState::Taken => false,
+            SlotState::TearingDown(until) => Instant::now() >= until,
+        };
+        if free {
+            *st = SlotState::Taken;
+        }
+        free
+    }
+
+    fn release(&self) {
+        let n = self.releases.fetch_add(1, Ordering::SeqCst);
+        let delay = if n % 8 == 7 {
+            Duration::from_millis(400)
+        } else {
+            Duration::from_millis(3)
+        };
+        *lock(&self.state) = SlotState::TearingDown(Instant::now() + delay);
+    }
+}
+
 /// Something to deliver no earlier than the instant (the slow link's latency).
 type Timed<T> = (Instant, T);
 
@@ -175,10 +239,17 @@ struct Conn {
     dead: AtomicBool,
     streams: Mutex<HashMap<u32, Arc<Stream>>>,
     next_id: AtomicU32,
+    /// The X8 profile's host slot, released when this connection dies.
+    slot: Option<Arc<HostSlot>>,
 }
 
 impl Conn {
-    fn start(sock: TcpStream, board: Arc<Board>, cfg: AdbdConfig) -> io::Result<Arc<Conn>> {
+    fn start(
+        sock: TcpStream,
+        board: Arc<Board>,
+        cfg: AdbdConfig,
+        slot: Option<Arc<HostSlot>>,
+    ) -> io::Result<Arc<Conn>> {
         let (out_tx, out_rx) = mpsc::channel::<Timed<Vec<u8>>>();
         let mut write_sock = sock.try_clone()?;
         let read_sock = sock.try_clone()?;
@@ -192,6 +263,7 @@ impl Conn {
             dead: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
             next_id: AtomicU32::new(1),
+            slot,
         });
         {
             let conn = conn.clone();
@@ -267,6 +339,9 @@ impl Conn {
         for s in streams {
             s.mark_closed();
         }
+        if let Some(slot) = &self.slot {
+            slot.release();
+        }
     }
 
     fn send(&self, p: Packet) {
@@ -276,14 +351,15 @@ impl Conn {
         }
     }
 
-    fn banner(&self) -> String {
-        let mut b = String::from(
-            "device::ro.product.name=portenta-x8;ro.product.model=Portenta X8;ro.product.device=portenta-x8;",
-        );
-        if self.cfg.profile == Profile::Modern {
-            b.push_str("features=shell_v2,cmd");
+    /// The CNXN payload. X8 (REB 1.1; upstream adb/adb.c `connect_to_remote`/banner code
+    /// with `property_get`, which on this build reads `PROP_<name>` from the environment,
+    /// and the adbd unit sets none): every property empty, and the length counts a NUL.
+    fn banner(&self) -> Vec<u8> {
+        match self.cfg.profile {
+            Profile::X8 => b"device::ro.product.name=;ro.product.model=;ro.product.device=;\0"
+                .to_vec(),
+            Profile::Modern => b"device::ro.product.name=portenta-x8;ro.product.model=Portenta X8;ro.product.device=portenta-x8;features=shell_v2,cmd".to_vec(),
         }
-        b
     }
 
     fn handle(self: &Arc<Self>, p: Packet) {
@@ -319,10 +395,21 @@ impl Conn {
                     A_CNXN,
                     self.cfg.profile.version(),
                     ours,
-                    self.banner().into_bytes(),
+                    self.banner(),
                 ));
             }
             _ if !self.online.load(Ordering::SeqCst) => {}
+            A_OPEN if self.cfg.profile == Profile::X8 => {
+                // Upstream adb/adb.c handle_packet: OPEN needs arg1 == 0, and the last
+                // byte of the payload is overwritten with a NUL, whatever it was.
+                if p.arg1 != 0 || p.payload.is_empty() {
+                    return;
+                }
+                let mut name = p.payload.clone();
+                name.pop();
+                let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+                self.open(p.arg0, &String::from_utf8_lossy(&name[..end]));
+            }
             A_OPEN => self.open(p.arg0, &p.payload_str()),
             A_WRTE => {
                 let s = lock(&self.streams).get(&p.arg1).cloned();
@@ -407,13 +494,14 @@ impl Conn {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Service {
-    /// `shell:<cmd>` (v1): stdout and stderr merged, no exit status.
+    /// `shell:<cmd>` (v1): stdout and stderr merged, no exit status. On the X8 it runs on a
+    /// pseudo-terminal; on the modern profile on a pipe.
     ShellRaw(String),
     /// `shell:` with no command: an interactive session on a pseudo-terminal.
     ShellPty,
     /// `shell,v2,...:<cmd>` (modern profile only).
     ShellV2(String),
-    /// `exec:<cmd>`: stdout only.
+    /// `exec:<cmd>`: a socketpair, stdin, stdout and stderr all on the stream.
     Exec(String),
     Sync,
     Tcp(u16),
@@ -736,18 +824,30 @@ fn run_service(
     stream: &Arc<Stream>,
     input: Inbound,
 ) {
+    let x8 = stream.conn.cfg.profile == Profile::X8;
+    // The child's process environment (REB 1.5; upstream adb/adb.c adb_main: umask(000),
+    // setgroups() to Android ids, setuid(1000); no HOME from the unit).
+    let child = AdbChild {
+        tty: false,
+        android_ids: x8,
+    };
     match kind {
-        // v1 `shell:` merges stderr into the stream, as the X8's adbd does; `exec:` drops it.
+        // REB 1.2, upstream adb/services.c (`shell:` → SUBPROC_PTY): on the X8 `shell:CMD`
+        // runs on a pseudo-terminal: output LF→CRLF, stderr merged, stdin a terminal that
+        // echoes and never reaches end-of-file, pagers wait for RETURN.
+        Service::ShellRaw(cmd) if x8 => pty_command(board, stream, input, &cmd, child),
         Service::ShellRaw(cmd) => {
-            v1_io(input, stream, true, |io| board.run_command(&cmd, io));
+            v1_io(input, stream, true, |io| board.run_adb_command(&cmd, io, child));
         }
+        // REB 1.2, upstream adb/services.c (`exec:` → SUBPROC_RAW): a socketpair dup'd onto
+        // 0, 1 and 2, so stderr is merged; no CRLF, no terminal.
         Service::Exec(cmd) => {
-            v1_io(input, stream, false, |io| board.run_command(&cmd, io));
+            v1_io(input, stream, true, |io| board.run_adb_command(&cmd, io, child));
         }
         Service::ShellPty => {
             // The board's interactive shell runs its own line discipline (the PTY's echo,
             // CR/LF and line editing).
-            v1_io(input, stream, true, |io| board.interactive(io));
+            v1_io(input, stream, true, |io| board.interactive_adb(io, child));
         }
         Service::ShellV2(cmd) => {
             let mut stdin = V2In {
@@ -775,6 +875,41 @@ fn run_service(
             }
         }
     }
+}
+
+/// `shell:CMD` on the X8: the command on a pseudo-terminal (see [`crate::shell::tty`]).
+/// A line-discipline thread takes what the host writes: it echoes it into the output
+/// (ECHO, with CR LF for a newline), turns CR into LF (ICRNL), hands whole lines to the
+/// command (ICANON), and gives end-of-file only for a ^D at the start of a line (VEOF).
+/// When the host closes the stream the terminal hangs up: reads fail (SIGHUP, REB 1.2).
+fn pty_command(board: &Board, stream: &Arc<Stream>, input: Inbound, cmd: &str, child: AdbChild) {
+    let (tx, rx) = mpsc::channel::<crate::shell::tty::TtyInput>();
+    let discipline = {
+        let stream = stream.clone();
+        thread::spawn(move || crate::shell::tty::line_discipline(input, &mut Outbound(&stream), tx))
+    };
+    let mut stdin = crate::shell::tty::TtyReader::new(rx);
+    // stdout and stderr are both the terminal (the pts dup'd onto 0, 1 and 2).
+    let (mut raw_out, mut raw_err) = (Outbound(stream), Outbound(stream));
+    let mut out = crate::shell::tty::Onlcr::new(&mut raw_out);
+    let mut err = crate::shell::tty::Onlcr::new(&mut raw_err);
+    {
+        let mut io = ShellIo {
+            stdin: &mut stdin,
+            stdout: &mut out,
+            stderr: &mut err,
+        };
+        board.run_adb_command(
+            cmd,
+            &mut io,
+            AdbChild {
+                tty: true,
+                ..child
+            },
+        );
+    }
+    drop(stdin);
+    drop(discipline);
 }
 
 /// `tcp:<port>`: pump bytes both ways; each side's close closes the other.
@@ -984,7 +1119,8 @@ fn receive_file(
             Ok(Some(Request::Data(bytes))) => {
                 received += bytes.len();
                 if cut && received >= PUSH_CUT_AFTER {
-                    remove_partial();
+                    // REB 1.6: an interrupted push leaves the partial file under the final
+                    // name (the old file was unlinked first).
                     return Err(SyncEnd::Cut);
                 }
                 if let Some(w) = writer.as_mut()
@@ -998,7 +1134,6 @@ fn receive_file(
             }
             Ok(Some(Request::Done(mtime))) => {
                 if cut {
-                    remove_partial();
                     return Err(SyncEnd::Cut);
                 }
                 let result = match (failure, writer) {
