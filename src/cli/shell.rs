@@ -55,13 +55,23 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     }
     let cmd = command_line(&args.cmd);
     let timeout = args.timeout.map(Duration::from_secs);
-    if ctx.json {
-        let out = if args.root {
-            board.run_root(&cmd, timeout)
+    let input = read_input()?;
+    let run = |out: &mut dyn Write, err: &mut dyn Write| {
+        if args.root {
+            board.run_root_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
         } else {
-            board.run(&cmd, timeout)
+            board.run_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
         }
-        .map_err(board_error)?;
+    };
+    if ctx.json {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = run(&mut out, &mut err).map_err(board_error)?;
+        let out = x8ctl_core::board::Output {
+            stdout: out,
+            stderr: err,
+            status,
+        };
         let text = |b: &[u8]| match std::str::from_utf8(b) {
             Ok(s) => serde_json::json!(s),
             Err(_) => serde_json::json!({ "hex": hex(b) }),
@@ -78,14 +88,25 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     }
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr();
-    let status = if args.root {
-        board.run_root_streaming(&cmd, &mut stdout, &mut stderr, timeout, "the command")
-    } else {
-        board.run_streaming(&cmd, &mut stdout, &mut stderr, timeout, "the command")
-    }
-    .map_err(board_error)?;
+    let status = run(&mut stdout, &mut stderr).map_err(board_error)?;
     let _ = stdout.flush();
     Ok(clamp_status(status))
+}
+
+/// What the user piped in, for the command's stdin: nothing from a terminal (the command
+/// gets `</dev/null` and never waits for input), else all of it up to its end (then the
+/// command sees exactly those bytes and their end).
+fn read_input() -> Result<Option<Vec<u8>>, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut data = Vec::new();
+    stdin
+        .lock()
+        .read_to_end(&mut data)
+        .map_err(|e| CliError::failure(format!("reading standard input: {e}"), ""))?;
+    Ok((!data.is_empty()).then_some(data))
 }
 
 fn clamp_status(status: i32) -> u8 {

@@ -122,7 +122,9 @@ pub fn board_error(e: BoardError) -> CliError {
         | BoardError::NoSuchSerial { .. }
         | BoardError::Connect { .. }
         | BoardError::Server(_) => exit::NO_BOARD,
-        BoardError::Unusable { .. } | BoardError::DirectAuth { .. } => exit::BOARD_UNUSABLE,
+        BoardError::Unusable { .. } | BoardError::DirectAuth { .. } | BoardError::Busy { .. } => {
+            exit::BOARD_UNUSABLE
+        }
         BoardError::Ambiguous { .. } => exit::USAGE,
         _ => exit::FAILURE,
     };
