@@ -230,6 +230,9 @@ impl BoardError {
                 "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout".into()
             }
             BoardError::StatusLost { .. } => "run the command again; if it keeps happening, check the cable".into(),
+            BoardError::Sudo(msg) if msg.contains("not installed") => {
+                "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it".into()
+            }
             BoardError::Sudo(_) => {
                 "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio')".into()
             }
@@ -342,6 +345,8 @@ pub struct Board {
     serial: String,
     shell_v2: bool,
     sudo: Mutex<Option<SudoAuth>>,
+    /// Whether docker needs sudo here, once found.
+    docker_sudo: Mutex<Option<bool>>,
     configured_password: Option<Secret>,
     prompt: Option<PasswordPrompt>,
 }
@@ -357,6 +362,7 @@ impl Board {
             serial,
             shell_v2,
             sudo: Mutex::new(None),
+            docker_sudo: Mutex::new(None),
             configured_password: std::env::var("X8CTL_SUDO_PASSWORD").ok().map(Secret::new),
             prompt: None,
         }
@@ -558,8 +564,15 @@ impl Board {
     }
 
     fn find_sudo(&self) -> Result<SudoAuth, BoardError> {
-        if self.sudo_works(&SudoAuth::NoPassword)? {
+        let first = self.run(
+            &sudo_wrap("true", &SudoAuth::NoPassword),
+            Some(Duration::from_secs(30)),
+        )?;
+        if first.ok() {
             return Ok(SudoAuth::NoPassword);
+        }
+        if first.status == 127 {
+            return Err(BoardError::Sudo("sudo is not installed on the board".into()));
         }
         let mut tried = Vec::new();
         if let Some(p) = &self.configured_password {
@@ -633,6 +646,60 @@ impl Board {
         }
     }
 
+    /// Whether docker commands must go through sudo on this board. The docker socket is
+    /// `root:docker 0660`, and the X8's adbd replaces fio's supplementary groups with
+    /// Android ids (REB 1.5), so docker as fio is refused over adb ("permission denied ...
+    /// docker.sock") while sudo still works; a board whose adbd keeps the groups runs
+    /// docker as fio. Found once per run.
+    pub fn docker_needs_sudo(&self) -> Result<bool, BoardError> {
+        if let Some(v) = *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(v);
+        }
+        let out = self.run("docker version --format '{{.Server.Version}}' 2>&1", Some(Duration::from_secs(30)))?;
+        let v = !out.ok() && docker_socket_denied(&out.text());
+        *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+        Ok(v)
+    }
+
+    /// Run a command line that uses docker: as fio, or as root when docker needs sudo.
+    pub fn run_docker(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+        if self.docker_needs_sudo()? {
+            self.run_root(cmd, timeout)
+        } else {
+            self.run(cmd, timeout)
+        }
+    }
+
+    /// [`Board::run_docker`] requiring exit status 0.
+    pub fn run_docker_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
+        let out = self.run_docker(cmd, Some(DEFAULT_TIMEOUT))?;
+        if out.ok() {
+            Ok(out)
+        } else {
+            Err(BoardError::Transport(format!(
+                "{what} failed on the board (exit {}): {}",
+                out.status,
+                out.text().trim()
+            )))
+        }
+    }
+
+    /// [`Board::run_docker`], streaming.
+    pub fn run_docker_streaming(
+        &self,
+        cmd: &str,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
+        if self.docker_needs_sudo()? {
+            self.run_root_streaming(cmd, stdout, stderr, timeout, what)
+        } else {
+            self.run_streaming(cmd, stdout, stderr, timeout, what)
+        }
+    }
+
     /// Run `cmd` as root, streaming.
     pub fn run_root_streaming(
         &self,
@@ -645,6 +712,11 @@ impl Board {
         let auth = self.sudo_auth()?;
         self.run_streaming(&sudo_wrap(cmd, &auth), stdout, stderr, timeout, what)
     }
+}
+
+/// Whether docker's output says the socket refused the caller (no docker group).
+pub fn docker_socket_denied(text: &str) -> bool {
+    text.contains("permission denied") && text.contains("docker.sock")
 }
 
 /// `cmd` under sudo: `sudo -n` for NOPASSWD, else the password on sudo's stdin (never in

@@ -369,7 +369,7 @@ pub fn deploy(
     // Keep what runs now, so that it can come back.
     let had_previous = !containers.is_empty() && image_exists(board, &format!("{name}:latest"))?;
     if had_previous {
-        board.run_ok(
+        board.run_docker_ok(
             &format!(
                 "docker tag {} {}",
                 quote(&format!("{name}:latest")),
@@ -424,7 +424,7 @@ fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployErro
 
 /// The containers of app `name`: `name` (docker run) and `name-<service>-1` (compose).
 pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
-    let o = board.run_ok(
+    let o = board.run_docker_ok(
         "docker ps -a --format '{{.Names}}'",
         "listing the containers",
     )?;
@@ -443,7 +443,7 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
 fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, DeployError> {
     let mut out = Vec::new();
     for n in names {
-        let o = board.run(
+        let o = board.run_docker(
             &format!("docker inspect -f '{{{{.State.Status}}}}' {}", quote(n)),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
@@ -455,7 +455,7 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
 }
 
 fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
-    let o = board.run(
+    let o = board.run_docker(
         &format!("docker image inspect {} >/dev/null 2>&1", quote(image)),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
@@ -467,7 +467,7 @@ fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError>
         return Ok(());
     }
     let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    board.run_ok(
+    board.run_docker_ok(
         &format!("docker rm -f {} >/dev/null", list.join(" ")),
         "removing the previous container",
     )?;
@@ -521,7 +521,7 @@ fn build(
         on,
     };
     let mut err = io::sink();
-    let status = board.run_streaming(
+    let status = board.run_docker_streaming(
         &format!(
             "cd {} && docker build -t {} . 2>&1",
             quote(dir),
@@ -588,7 +588,7 @@ fn run_container(
     env: &[String],
 ) -> Result<(), DeployError> {
     let cmd = docker_run_cmd(name, image, env, has_tty_gs0(board));
-    let o = board.run(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
+    let o = board.run_docker(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
     if !o.ok() {
         return Err(DeployError::Docker(format!(
             "docker run of {image} failed: {}",
@@ -663,7 +663,7 @@ fn try_compose(
     let env = compose_env(opts);
     let cd = format!("cd {}", quote(dir));
     let o = board
-        .run(
+        .run_docker(
             &format!("{cd} && {env} docker compose config 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         )
@@ -677,7 +677,7 @@ fn try_compose(
     }
     for img in &images {
         let t = board
-            .run(
+            .run_docker(
                 &format!(
                     "docker tag {} {} 2>&1",
                     quote(&format!("{name}:latest")),
@@ -691,14 +691,14 @@ fn try_compose(
         }
     }
     let up = board
-        .run(
+        .run_docker(
             &format!("{cd} && {env} docker compose up -d 2>&1"),
             Some(Duration::from_secs(5 * 60)),
         )
         .map_err(|e| e.to_string())?;
     if !up.ok() {
         // Leave nothing half-started behind.
-        let _ = board.run(
+        let _ = board.run_docker(
             &format!("{cd} && {env} docker compose down >/dev/null 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         );
@@ -738,7 +738,7 @@ fn start(
         method: RunMethod::DockerRun,
     });
     // A failed compose may have left a container by the app's name.
-    let _ = board.run(
+    let _ = board.run_docker(
         &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
@@ -748,7 +748,7 @@ fn start(
 
 fn restore_previous(board: &Board, name: &str, opts: &DeployOptions) -> Result<(), DeployError> {
     let prev = format!("{name}:{PREVIOUS_TAG}");
-    board.run_ok(
+    board.run_docker_ok(
         &format!(
             "docker tag {} {}",
             quote(&prev),
@@ -817,7 +817,7 @@ fn await_ready(
     let mut shown = 0usize;
     let q = quote(container);
     loop {
-        let o = board.run(
+        let o = board.run_docker(
             &format!(
                 "docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}}' {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"
             ),
@@ -904,7 +904,7 @@ fn prebuilt(
     on(DeployEvent::Starting {
         method: RunMethod::Prebuilt,
     });
-    let pull = board.run(
+    let pull = board.run_docker(
         &format!("docker pull {} 2>&1", quote(&image)),
         Some(Duration::from_secs(15 * 60)),
     )?;
@@ -945,7 +945,7 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
         )));
     }
     let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    board.run_ok(
+    board.run_docker_ok(
         &format!("docker stop {} >/dev/null", list.join(" ")),
         "docker stop",
     )?;
