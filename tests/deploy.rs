@@ -68,9 +68,10 @@ fn assert_running_with_readings(v: &Value, err: &str) {
     );
 }
 
+/// A docker command on the board, as root: over adb fio has no docker group (REB 1.5).
 fn docker(sim: &Sim, cmd: &str) -> String {
     let mut c = x8ctl_direct(sim);
-    c.args(["shell", cmd]);
+    c.args(["shell", "--root", cmd]);
     run(c).1
 }
 
@@ -99,10 +100,9 @@ fn catalog_app_through_the_adb_server_incremental_and_offline() {
         v["deploy"]["container"],
         "python-rpc-sensors-python-rpc-sensors-1"
     );
-    assert!(
-        adb.shell(&serial, "docker ps")
-            .contains("python-rpc-sensors")
-    );
+    let mut ps = adb.x8ctl();
+    ps.args(["-s", &serial, "shell", "--root", "docker ps"]);
+    assert!(run(ps).1.contains("python-rpc-sensors"));
 
     // Nothing changed: nothing sent, nothing built.
     let (code, v, err) = deploy(x(), &["python-rpc-sensors"]);

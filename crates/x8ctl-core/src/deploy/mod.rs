@@ -953,7 +953,8 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
 }
 
 /// The board command that shows `target`'s logs: m4-proxy's journal (as root) or the
-/// app's container logs. Returns (command, needs root).
+/// app's container logs (as root when docker needs sudo over adb). Returns (command,
+/// needs root).
 pub fn logs_command(
     board: &Board,
     target: &str,
@@ -990,7 +991,7 @@ pub fn logs_command(
         c.push_str(" -f");
     }
     c.push_str(&format!(" {} 2>&1", quote(&container)));
-    Ok((c, false))
+    Ok((c, board.docker_needs_sudo()?))
 }
 
 /// The fixed board path the M4 sketch goes to; the board's monitor-m4-elf-file.path unit
