@@ -1218,4 +1218,158 @@ mod tests {
         assert_eq!(parse_service("reboot:", Profile::X8), None);
         assert_eq!(parse_service("", Profile::X8), None);
     }
+
+    /// A board without services behind an adbd of `profile`.
+    fn adbd(profile: Profile) -> (tempfile::TempDir, AdbdHandle) {
+        let d = tempfile::tempdir().unwrap();
+        let board = Board::new_without_services(crate::BoardConfig {
+            root: d.path().join("x8"),
+            ..Default::default()
+        })
+        .unwrap();
+        let h = spawn(
+            "127.0.0.1:0".parse().unwrap(),
+            board,
+            AdbdConfig {
+                profile,
+                link_latency: Duration::ZERO,
+            },
+        )
+        .unwrap();
+        (d, h)
+    }
+
+    fn host(h: &AdbdHandle) -> adb_wire::host::HostConnection {
+        adb_wire::host::HostConnection::connect(&h.local_addr().to_string(), Default::default())
+            .unwrap()
+    }
+
+    fn read_all(s: &mut impl Read) -> Vec<u8> {
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    }
+
+    fn raw_cnxn(h: &AdbdHandle) -> (TcpStream, Option<Packet>) {
+        let mut s = TcpStream::connect(h.local_addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+        Packet::new(A_CNXN, A_VERSION_MIN, 4096, b"host::t\0".to_vec())
+            .write_to(&mut s)
+            .unwrap();
+        let limits = ReadLimits {
+            max_payload: 1 << 20,
+            verify_checksum: false,
+        };
+        let p = packet::read_packet(&mut s, limits).ok().flatten();
+        (s, p)
+    }
+
+    #[test]
+    fn the_banner_is_empty_with_its_nul() {
+        let (_d, h) = adbd(Profile::X8);
+        let (_s, p) = raw_cnxn(&h);
+        assert_eq!(
+            p.unwrap().payload,
+            b"device::ro.product.name=;ro.product.model=;ro.product.device=;\0"
+        );
+    }
+
+    #[test]
+    fn shell_runs_on_a_pty_and_exec_is_raw_with_stderr() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c.open("shell:echo a; echo b >&2; [ -t 0 ] && echo tty").unwrap();
+        assert_eq!(read_all(&mut s), b"a\r\nb\r\ntty\r\n");
+        let mut s = c.open("exec:echo a; echo b >&2; [ -t 0 ] || echo raw").unwrap();
+        assert_eq!(read_all(&mut s), b"a\nb\nraw\n");
+        assert!(matches!(
+            c.open("shell,v2,raw:id"),
+            Err(adb_wire::host::HostError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn the_pty_echoes_input_and_only_a_ctrl_d_ends_it() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c.open("shell:cat; echo done").unwrap();
+        s.write_all(b"x\n").unwrap();
+        s.set_read_timeout(Duration::from_millis(600));
+        let mut got = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        // The echo at once; the stream stays open: no end-of-file reaches cat.
+        assert!(got.starts_with(b"x\r\n"), "{got:?}");
+        s.write_all(&[4]).unwrap();
+        s.set_read_timeout(Duration::from_secs(5));
+        got.extend(read_all(&mut s));
+        assert_eq!(got, b"x\r\nx\r\ndone\r\n");
+    }
+
+    #[test]
+    fn open_loses_its_last_byte_whatever_it_is() {
+        let (_d, h) = adbd(Profile::X8);
+        let (mut s, _) = raw_cnxn(&h);
+        Packet::new(A_OPEN, 7, 0, b"exec:echo hix".to_vec())
+            .write_to(&mut s)
+            .unwrap();
+        let limits = ReadLimits {
+            max_payload: 1 << 20,
+            verify_checksum: false,
+        };
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut data = Vec::new();
+        while let Ok(Some(p)) = packet::read_packet(&mut s, limits) {
+            match p.command {
+                A_WRTE => {
+                    data.extend_from_slice(&p.payload);
+                    Packet::new(A_OKAY, 7, p.arg0, Vec::new()).write_to(&mut s).unwrap();
+                }
+                A_CLSE => break,
+                _ => {}
+            }
+        }
+        assert_eq!(data, b"hi\n");
+    }
+
+    #[test]
+    fn one_tcp_host_at_a_time() {
+        let (_d, h) = adbd(Profile::X8);
+        let (first, p) = raw_cnxn(&h);
+        assert!(p.is_some());
+        // A second host is accepted and never answered.
+        let (_second, p) = raw_cnxn(&h);
+        assert!(p.is_none());
+        drop(first);
+        // Once the first is torn down, a new host is served.
+        let mut served = false;
+        for _ in 0..10 {
+            if raw_cnxn(&h).1.is_some() {
+                served = true;
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        assert!(served);
+        // The modern profile serves any number.
+        let (_d2, m) = adbd(Profile::Modern);
+        let (_a, pa) = raw_cnxn(&m);
+        let (_b, pb) = raw_cnxn(&m);
+        assert!(pa.is_some() && pb.is_some());
+    }
+
+    #[test]
+    fn the_childs_environment() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c
+            .open("exec:umask; echo \"[$HOME][$TERM]\"; pwd; mkdir -p /tmp/d/e; stat -c %a /tmp/d/e")
+            .unwrap();
+        assert_eq!(read_all(&mut s), b"0000\n[][]\n/home/fio\n777\n");
+    }
 }

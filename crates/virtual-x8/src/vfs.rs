@@ -1104,4 +1104,17 @@ mod tests {
         let mut w = v.create_file("/tmp/y", 0o644, User::Fio).unwrap();
         assert!(w.write_all(&[0u8; 100_000]).is_err());
     }
+
+    #[test]
+    fn send_widens_as_the_x8s_adbd_does() {
+        // REB 1.6; upstream adb/file_sync_service.c: owner's bits to group, then group's
+        // to other; missing parents 0775.
+        let (_d, v) = vfs();
+        for (asked, got) in [(0o644, 0o666), (0o640, 0o666), (0o600, 0o666), (0o755, 0o777), (0o047, 0o047)] {
+            let w = v.create_file("/home/fio/new/f", asked, User::Fio).unwrap();
+            drop(w);
+            assert_eq!(v.stat("/home/fio/new/f", true).unwrap().perm(), got, "{asked:o}");
+        }
+        assert_eq!(v.stat("/home/fio/new", true).unwrap().perm(), 0o775);
+    }
 }

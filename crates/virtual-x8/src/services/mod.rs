@@ -616,9 +616,15 @@ fn builtin_docker(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     // REB 1.5: the socket is root:docker 0660 and an adb shell has lost fio's docker group
     // (setgroups() to the Android ids), so every command that talks to the daemon is
     // refused; `docker --version` and `--help` do not talk to it.
-    let local_only = args.first().is_some_and(|a| {
-        matches!(a.as_str(), "-v" | "--version" | "-h" | "--help")
-    }) || args.is_empty();
+    let first = args.first().map(String::as_str);
+    let local_only = args.is_empty()
+        || matches!(first, Some("-v" | "--version" | "-h" | "--help"))
+        || (first == Some("compose")
+            && (ctx.board.faults().has(crate::Fault::NoDockerCompose)
+                || matches!(
+                    args.get(1).map(String::as_str),
+                    Some("version" | "config" | "--help")
+                )));
     if !crate::shell::has_login_groups(ctx.user) && !local_only {
         put(io.stderr, DOCKER_SOCKET_DENIED);
         return 1;

@@ -604,7 +604,7 @@ impl TestP<'_, '_> {
         if first.len() == 2 && first.starts_with('-') && self.a.get(self.i + 1).is_some() {
             let arg = self.a.get(self.i + 1).cloned().unwrap_or_default();
             let op = first.chars().nth(1).unwrap_or(' ');
-            if "efdsrwxLhzn bcpStOGgku".contains(op) {
+            if "efdsrwxLhzn bcpStOGgkut".contains(op) {
                 self.i += 2;
                 return self.unary(op, &arg);
             }
@@ -632,6 +632,9 @@ impl TestP<'_, '_> {
         match op {
             'z' => arg.is_empty(),
             'n' => !arg.is_empty(),
+            // Descriptors 0-2 are the PTY under the X8's `shell:CMD` (REB 1.2), a socket or
+            // a pipe otherwise (redirections are not seen here).
+            't' => matches!(arg, "0" | "1" | "2") && super::stdout_is_tty(),
             'L' | 'h' => vfs
                 .stat(&path, false)
                 .map(|s| s.is_symlink())

@@ -44,12 +44,6 @@ pub fn new_nonce() -> String {
     format!("{x:016x}")
 }
 
-/// `cmd` run by a child shell (so `exit`, syntax errors and `cd` stay inside), followed by
-/// the status line on a line of its own.
-pub fn wrap_with_status(cmd: &str, nonce: &str) -> String {
-    format!("sh -c {}; {}", quote(cmd), status_line(nonce))
-}
-
 /// The shell command that prints the status marker of the command before it.
 fn status_line(nonce: &str) -> String {
     format!("printf '\\n__X8RC_%s=%d\\n' {nonce} \"$?\"")
@@ -66,7 +60,9 @@ pub enum Stdin {
     Bytes(usize),
 }
 
-/// The `exec:` command line for `cmd` with its status marker (see [`StatusStripper`]).
+/// The `exec:` command line for `cmd`: run by a child shell (so `exit`, syntax errors and
+/// `cd` stay inside), followed by the status line on a line of its own (see
+/// [`StatusStripper`]).
 pub fn wrap_exec(cmd: &str, nonce: &str, stdin: Stdin) -> String {
     match stdin {
         Stdin::Closed => format!("sh -c {} </dev/null; {}", quote(cmd), status_line(nonce)),
@@ -292,6 +288,11 @@ mod tests {
         assert_ne!(new_nonce(), new_nonce());
         let s = Secret::new("hunter2");
         assert!(!format!("{s} {s:?}").contains("hunter2"));
-        assert!(wrap_with_status("exit 7", "ab").starts_with("sh -c 'exit 7'; printf"));
+        assert_eq!(
+            wrap_exec("exit 7", "ab", Stdin::Closed),
+            "sh -c 'exit 7' </dev/null; printf '\\n__X8RC_%s=%d\\n' ab \"$?\""
+        );
+        assert!(wrap_exec("cat", "ab", Stdin::Bytes(5)).starts_with("head -c 5 | sh -c cat; "));
+        assert_eq!(script_for("cat"), "(\ncat\n) </dev/null\n");
     }
 }
