@@ -331,7 +331,10 @@ fn a_wrong_sudo_password_fails_sudo_and_docker_and_is_never_shown() {
         );
         let d = check(&doc, "docker");
         assert!(
-            d["summary"].as_str().unwrap().contains("docker needs sudo over adb"),
+            d["summary"]
+                .as_str()
+                .unwrap()
+                .contains("docker needs sudo over adb"),
             "{d}"
         );
         let c = check(&doc, "sudo");

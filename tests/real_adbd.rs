@@ -142,7 +142,10 @@ fn pagers_wait_on_adbs_pty_but_never_in_x8ctl() {
     assert!(text.contains("Press RETURN"), "{text:?}");
     // x8ctl: the same command runs to its end.
     let mut c = adb.x8ctl();
-    c.args(["shell", "systemctl status m4-proxy; journalctl -u m4-proxy | tail -1"]);
+    c.args([
+        "shell",
+        "systemctl status m4-proxy; journalctl -u m4-proxy | tail -1",
+    ]);
     let started = Instant::now();
     let (code, out, _) = run(c);
     assert_eq!(code, 0, "{out}");
@@ -162,11 +165,17 @@ fn a_5000_byte_command_leaves_the_server_and_the_board_connected() {
         c.args(["shell", &cmd]);
         let (code, _, err, _) = run_input(c, b"data");
         assert_ne!(code, 0);
-        assert!(err.contains("4096") && err.contains("nothing was sent"), "{err}");
+        assert!(
+            err.contains("4096") && err.contains("nothing was sent"),
+            "{err}"
+        );
         // Still connected.
         if let Some(adb) = &rig.adb {
             let l = String::from_utf8_lossy(&adb.adb(&["devices"]).stdout).to_string();
-            assert!(l.contains(&rig.sim.addr().to_string()) && l.contains("device"), "{l}");
+            assert!(
+                l.contains(&rig.sim.addr().to_string()) && l.contains("device"),
+                "{l}"
+            );
         }
         let (code, out, _) = rig.run(&["shell", "echo still"]);
         assert_eq!((code, out.as_str()), (0, "still\n"), "{}", rig.name());
@@ -207,15 +216,24 @@ fn fifty_back_to_back_direct_runs_all_succeed() {
 #[test]
 fn the_adb_shells_environment_is_the_real_ones() {
     let rig = Rig::direct(sim(&[]));
-    let (_, out, _) = rig.run(&["shell", "umask; id -G; echo \"[$HOME]\"; docker ps; sudo -n true || echo sudo-asks"]);
+    let (_, out, _) = rig.run(&[
+        "shell",
+        "umask; id -G; echo \"[$HOME]\"; docker ps; sudo -n true || echo sudo-asks",
+    ]);
     assert!(out.starts_with("0000\n1000 1003 1004 1007"), "{out}");
     assert!(out.contains("[]\n"), "{out}");
-    assert!(out.contains("permission denied") && out.contains("docker.sock"), "{out}");
+    assert!(
+        out.contains("permission denied") && out.contains("docker.sock"),
+        "{out}"
+    );
     // The modern profile keeps the login environment.
     let modern = Rig::direct(sim_with(&[], |c| {
         c.adbd.profile = virtual_x8::adbd::Profile::Modern
     }));
-    let (_, out, _) = modern.run(&["shell", "umask; echo \"[$HOME]\"; docker ps >/dev/null && echo docker-ok"]);
+    let (_, out, _) = modern.run(&[
+        "shell",
+        "umask; echo \"[$HOME]\"; docker ps >/dev/null && echo docker-ok",
+    ]);
     assert_eq!(out, "0022\n[/home/fio]\ndocker-ok\n");
 }
 
@@ -259,7 +277,13 @@ fn doctor_and_deploy_work_when_docker_needs_sudo() {
             .iter()
             .find(|c| c["id"] == "docker")
             .unwrap();
-        assert!(d["summary"].as_str().unwrap().contains("docker needs sudo over adb"), "{d}");
+        assert!(
+            d["summary"]
+                .as_str()
+                .unwrap()
+                .contains("docker needs sudo over adb"),
+            "{d}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let app = dir.path().join("python-rpc-sensors");
         x8_testkit::sensors_app(&app, "python:3.11-alpine");
@@ -293,7 +317,11 @@ fn a_pull_permission_error_hints_about_reading() {
     if err.contains("Permission denied") {
         assert!(err.contains("may not read"), "{err}");
     }
-    let (code, _, err) = rig.run(&["shell", "--root", "printf s > /home/root/s && chmod 600 /home/root/s && chmod 755 /home/root"]);
+    let (code, _, err) = rig.run(&[
+        "shell",
+        "--root",
+        "printf s > /home/root/s && chmod 600 /home/root/s && chmod 755 /home/root",
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = rig.run(&["pull", "/home/root/s", dir.path().to_str().unwrap()]);
     assert_ne!(code, 0);

@@ -211,7 +211,8 @@ fn raw_connect(sim: &virtual_x8::Sim) -> (TcpStream, Packet) {
     };
     for _ in 0..5 {
         let mut s = TcpStream::connect(sim.addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(1200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(1200)))
+            .unwrap();
         Packet::new(A_CNXN, 0x0100_0000, 1024 * 1024, b"host::test\0".to_vec())
             .write_to(&mut s)
             .unwrap();

@@ -96,10 +96,7 @@ fn the_tutorials_container_flow() {
     ] {
         assert!(logs.contains(line), "{line} in {logs}");
     }
-    assert!(
-        root(&adb, &serial, "docker ps")
-            .contains("python-rpc-sensors")
-    );
+    assert!(root(&adb, &serial, "docker ps").contains("python-rpc-sensors"));
 }
 
 #[test]
@@ -157,7 +154,11 @@ fn a_failing_build_says_so() {
         &serial,
         "mkdir -p bad && printf 'FROM python:3.11-alpine\\nRUN false\\n' > bad/Dockerfile",
     );
-    let out = root(&adb, &serial, "cd bad && docker build . -t bad 2>&1; echo rc=$?");
+    let out = root(
+        &adb,
+        &serial,
+        "cd bad && docker build . -t bad 2>&1; echo rc=$?",
+    );
     assert!(
         out.contains("did not complete successfully: exit code: 1"),
         "{out}"

@@ -32,8 +32,8 @@ use adb_wire::packet::{
 use adb_wire::sync::{self as wire, Request, RequestDecoder};
 
 use super::board::{Board, ShellIo};
-use super::shell::AdbChild;
 use super::faults::Fault;
+use super::shell::AdbChild;
 use super::vfs::User;
 
 /// Which adbd to be.
@@ -837,12 +837,16 @@ fn run_service(
         // echoes and never reaches end-of-file, pagers wait for RETURN.
         Service::ShellRaw(cmd) if x8 => pty_command(board, stream, input, &cmd, child),
         Service::ShellRaw(cmd) => {
-            v1_io(input, stream, true, |io| board.run_adb_command(&cmd, io, child));
+            v1_io(input, stream, true, |io| {
+                board.run_adb_command(&cmd, io, child)
+            });
         }
         // REB 1.2, upstream adb/services.c (`exec:` → SUBPROC_RAW): a socketpair dup'd onto
         // 0, 1 and 2, so stderr is merged; no CRLF, no terminal.
         Service::Exec(cmd) => {
-            v1_io(input, stream, true, |io| board.run_adb_command(&cmd, io, child));
+            v1_io(input, stream, true, |io| {
+                board.run_adb_command(&cmd, io, child)
+            });
         }
         Service::ShellPty => {
             // The board's interactive shell runs its own line discipline (the PTY's echo,
@@ -899,14 +903,7 @@ fn pty_command(board: &Board, stream: &Arc<Stream>, input: Inbound, cmd: &str, c
             stdout: &mut out,
             stderr: &mut err,
         };
-        board.run_adb_command(
-            cmd,
-            &mut io,
-            AdbChild {
-                tty: true,
-                ..child
-            },
-        );
+        board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child });
     }
     drop(stdin);
     drop(discipline);
@@ -1252,7 +1249,8 @@ mod tests {
 
     fn raw_cnxn(h: &AdbdHandle) -> (TcpStream, Option<Packet>) {
         let mut s = TcpStream::connect(h.local_addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(700)))
+            .unwrap();
         Packet::new(A_CNXN, A_VERSION_MIN, 4096, b"host::t\0".to_vec())
             .write_to(&mut s)
             .unwrap();
@@ -1278,9 +1276,13 @@ mod tests {
     fn shell_runs_on_a_pty_and_exec_is_raw_with_stderr() {
         let (_d, h) = adbd(Profile::X8);
         let c = host(&h);
-        let mut s = c.open("shell:echo a; echo b >&2; [ -t 0 ] && echo tty").unwrap();
+        let mut s = c
+            .open("shell:echo a; echo b >&2; [ -t 0 ] && echo tty")
+            .unwrap();
         assert_eq!(read_all(&mut s), b"a\r\nb\r\ntty\r\n");
-        let mut s = c.open("exec:echo a; echo b >&2; [ -t 0 ] || echo raw").unwrap();
+        let mut s = c
+            .open("exec:echo a; echo b >&2; [ -t 0 ] || echo raw")
+            .unwrap();
         assert_eq!(read_all(&mut s), b"a\nb\nraw\n");
         assert!(matches!(
             c.open("shell,v2,raw:id"),
@@ -1328,7 +1330,9 @@ mod tests {
             match p.command {
                 A_WRTE => {
                     data.extend_from_slice(&p.payload);
-                    Packet::new(A_OKAY, 7, p.arg0, Vec::new()).write_to(&mut s).unwrap();
+                    Packet::new(A_OKAY, 7, p.arg0, Vec::new())
+                        .write_to(&mut s)
+                        .unwrap();
                 }
                 A_CLSE => break,
                 _ => {}
@@ -1368,7 +1372,9 @@ mod tests {
         let (_d, h) = adbd(Profile::X8);
         let c = host(&h);
         let mut s = c
-            .open("exec:umask; echo \"[$HOME][$TERM]\"; pwd; mkdir -p /tmp/d/e; stat -c %a /tmp/d/e")
+            .open(
+                "exec:umask; echo \"[$HOME][$TERM]\"; pwd; mkdir -p /tmp/d/e; stat -c %a /tmp/d/e",
+            )
             .unwrap();
         assert_eq!(read_all(&mut s), b"0000\n[][]\n/home/fio\n777\n");
     }

@@ -629,7 +629,8 @@ impl Vfs {
         }
         let file = oo.open(&host).map_err(fs_err)?;
         if existing.is_none() {
-            let _ = file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
+            let _ =
+                file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
             self.set_owner(&real, user.uid());
         }
         Ok(VfsWriter {
@@ -1110,10 +1111,20 @@ mod tests {
         // REB 1.6; upstream adb/file_sync_service.c: owner's bits to group, then group's
         // to other; missing parents 0775.
         let (_d, v) = vfs();
-        for (asked, got) in [(0o644, 0o666), (0o640, 0o666), (0o600, 0o666), (0o755, 0o777), (0o047, 0o047)] {
+        for (asked, got) in [
+            (0o644, 0o666),
+            (0o640, 0o666),
+            (0o600, 0o666),
+            (0o755, 0o777),
+            (0o047, 0o047),
+        ] {
             let w = v.create_file("/home/fio/new/f", asked, User::Fio).unwrap();
             drop(w);
-            assert_eq!(v.stat("/home/fio/new/f", true).unwrap().perm(), got, "{asked:o}");
+            assert_eq!(
+                v.stat("/home/fio/new/f", true).unwrap().perm(),
+                got,
+                "{asked:o}"
+            );
         }
         assert_eq!(v.stat("/home/fio/new", true).unwrap().perm(), 0o775);
     }

@@ -482,10 +482,12 @@ fn page(text: &[u8], io: &mut ShellIo) -> i32 {
 }
 
 fn builtin_systemctl(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let paged_verb = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .is_none_or(|v| matches!(v.as_str(), "status" | "cat" | "list-units" | "list-unit-files" | "show" | "list-timers"));
+    let paged_verb = args.iter().find(|a| !a.starts_with('-')).is_none_or(|v| {
+        matches!(
+            v.as_str(),
+            "status" | "cat" | "list-units" | "list-unit-files" | "show" | "list-timers"
+        )
+    });
     if paged_verb && pages(ctx, args) {
         let mut buf = Vec::new();
         let st = ctx
@@ -501,9 +503,11 @@ fn builtin_systemctl(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 }
 
 fn builtin_journalctl(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
-    let follows = args
-        .iter()
-        .any(|a| a == "-f" || a == "--follow" || (a.starts_with('-') && !a.starts_with("--") && a.contains('f')));
+    let follows = args.iter().any(|a| {
+        a == "-f"
+            || a == "--follow"
+            || (a.starts_with('-') && !a.starts_with("--") && a.contains('f'))
+    });
     if !follows && pages(ctx, args) {
         let mut buf = Vec::new();
         let st = ctx

@@ -1233,13 +1233,14 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         let r = if parents {
-            vfs.mkdir_all(&path, (0o777 & !super::umask()) | 0o300, ctx.user).and_then(|_| {
-                if o.val('m').is_some() {
-                    vfs.chmod(&path, mode, ctx.user)
-                } else {
-                    Ok(())
-                }
-            })
+            vfs.mkdir_all(&path, (0o777 & !super::umask()) | 0o300, ctx.user)
+                .and_then(|_| {
+                    if o.val('m').is_some() {
+                        vfs.chmod(&path, mode, ctx.user)
+                    } else {
+                        Ok(())
+                    }
+                })
         } else {
             vfs.mkdir(&path, mode, ctx.user)
         };
@@ -2891,12 +2892,23 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     if user == User::Fio && ctx.user == User::Fio && !super::has_login_groups(User::Fio) {
         const IDS: &str = "1003 1004 1007 1011 1015 1028 3001 3002 3003 3006";
         let text = if o.has('u') || o.has('g') {
-            if o.has('n') { name.to_string() } else { uid.to_string() }
+            if o.has('n') {
+                name.to_string()
+            } else {
+                uid.to_string()
+            }
         } else if o.has('G') {
-            if o.has('n') { format!("fio {IDS}") } else { format!("1000 {IDS}") }
+            if o.has('n') {
+                format!("fio {IDS}")
+            } else {
+                format!("1000 {IDS}")
+            }
         } else {
             let ids: Vec<String> = IDS.split(' ').map(String::from).collect();
-            format!("uid=1000(fio) gid=1000(fio) groups=1000(fio),{}", ids.join(","))
+            format!(
+                "uid=1000(fio) gid=1000(fio) groups=1000(fio),{}",
+                ids.join(",")
+            )
         };
         return i32::from(!out(io, &format!("{text}\n")));
     }

@@ -325,7 +325,11 @@ fn read_head(r: &mut dyn std::io::Read, bytes: bool, n: usize) -> Vec<u8> {
     let mut lines = 0;
     let mut buf = vec![0u8; 64 * 1024];
     while if bytes { data.len() < n } else { lines < n } {
-        let want = if bytes { (n - data.len()).min(buf.len()) } else { 1 };
+        let want = if bytes {
+            (n - data.len()).min(buf.len())
+        } else {
+            1
+        };
         match r.read(&mut buf[..want]) {
             Ok(0) | Err(_) => break,
             Ok(k) => {

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adb_wire::host::{HostConnection, HostError, HostStream};
-use quote::{Secret, StatusStripper, Stdin, new_nonce, quote, script_for, wrap_exec, wrap_exec_script};
+use quote::{
+    Secret, StatusStripper, Stdin, new_nonce, quote, script_for, wrap_exec, wrap_exec_script,
+};
 use server::{AdbServer, ServerError};
 
 /// A bidirectional stream to a device service.
@@ -181,7 +183,11 @@ pub enum BoardError {
     #[error(
         "the {what} request is {len} bytes, more than the {max} bytes the board's adbd accepts in one request; nothing was sent"
     )]
-    TooLong { what: String, len: usize, max: usize },
+    TooLong {
+        what: String,
+        len: usize,
+        max: usize,
+    },
     #[error("the device at {target} is held by another ADB client (it accepts one at a time)")]
     Busy { target: String, server_holds: bool },
 }
@@ -572,7 +578,9 @@ impl Board {
             return Ok(SudoAuth::NoPassword);
         }
         if first.status == 127 {
-            return Err(BoardError::Sudo("sudo is not installed on the board".into()));
+            return Err(BoardError::Sudo(
+                "sudo is not installed on the board".into(),
+            ));
         }
         let mut tried = Vec::new();
         if let Some(p) = &self.configured_password {
@@ -655,7 +663,10 @@ impl Board {
         if let Some(v) = *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) {
             return Ok(v);
         }
-        let out = self.run("docker version --format '{{.Server.Version}}' 2>&1", Some(Duration::from_secs(30)))?;
+        let out = self.run(
+            "docker version --format '{{.Server.Version}}' 2>&1",
+            Some(Duration::from_secs(30)),
+        )?;
         let v = !out.ok() && docker_socket_denied(&out.text());
         *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
         Ok(v)

@@ -66,11 +66,7 @@ pub enum Stdin {
 pub fn wrap_exec(cmd: &str, nonce: &str, stdin: Stdin) -> String {
     match stdin {
         Stdin::Closed => format!("sh -c {} </dev/null; {}", quote(cmd), status_line(nonce)),
-        Stdin::Bytes(n) => format!(
-            "head -c {n} | sh -c {}; {}",
-            quote(cmd),
-            status_line(nonce)
-        ),
+        Stdin::Bytes(n) => format!("head -c {n} | sh -c {}; {}", quote(cmd), status_line(nonce)),
     }
 }
 

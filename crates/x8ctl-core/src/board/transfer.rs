@@ -885,7 +885,12 @@ fn link_targets(board: &Board, items: &mut [FileItem], links: &[usize]) -> Resul
         return Ok(());
     }
     let paths: Vec<String> = links.iter().map(|&i| items[i].remote.clone()).collect();
-    let out = run_batched(board, "stat -L -c '%a %s %Y' --", &paths, "reading link targets")?;
+    let out = run_batched(
+        board,
+        "stat -L -c '%a %s %Y' --",
+        &paths,
+        "reading link targets",
+    )?;
     for (&i, line) in links.iter().zip(out.lines()) {
         let mut f = line.split_whitespace();
         let (Some(m), Some(sz), Some(t)) = (f.next(), f.next(), f.next()) else {

@@ -580,7 +580,9 @@ pub(crate) fn judge_rpc(o: &CallOutcome) -> Finding {
 // Docker
 
 /// A docker command line as x8ctl runs them: as fio, or through sudo when the adb shell
-/// lacks the docker group (see [`crate::board::Board::docker_needs_sudo`]).
+/// lacks the docker group (see [`crate::board::Board::docker_needs_sudo`]). The error is
+/// the check's finding, as for [`sh`].
+#[allow(clippy::result_large_err)]
 fn docker_sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
     ctx.board
         .run_docker(cmd, Some(ctx.timeout))
