@@ -17,7 +17,10 @@ use super::{CliError, Ctx, SCHEMA_VERSION};
 /// With one argument, it is a command line for the board's shell (pipes, `;` and `$VAR`
 /// work): `x8ctl shell 'docker ps | grep rpc'`. With several, each argument is one word,
 /// passed literally: `x8ctl shell ls -l 'my file;$(x)'`. x8ctl exits with the command's
-/// exit status. Without CMD, an interactive shell opens (Ctrl-D or `exit` leaves).
+/// exit status, and prints exactly the bytes it wrote (stderr mixed in, as the X8's adbd
+/// gives it). Piped input is read to its end and handed to the command, end included; from
+/// a terminal, or with -n, the command's input is /dev/null. Without CMD, an interactive
+/// shell opens (Ctrl-D or `exit` leaves).
 #[derive(Debug, Args)]
 pub struct ShellArgs {
     /// The command (see above).
@@ -33,6 +36,10 @@ pub struct ShellArgs {
     /// Give up after this many seconds without output.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Do not read standard input: the command's is /dev/null (as `adb shell -n`). Without
+    /// it, piped input is read to its end and handed to the command.
+    #[arg(short = 'n', long = "no-stdin")]
+    pub no_stdin: bool,
 }
 
 /// The command line sent to the board for `args`.
@@ -55,7 +62,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     }
     let cmd = command_line(&args.cmd);
     let timeout = args.timeout.map(Duration::from_secs);
-    let input = read_input()?;
+    let input = if args.no_stdin { None } else { read_input()? };
     let run = |out: &mut dyn Write, err: &mut dyn Write| {
         if args.root {
             board.run_root_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
