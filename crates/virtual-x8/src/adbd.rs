@@ -537,6 +537,12 @@ fn parse_service(name: &str, profile: Profile) -> Option<Service> {
             Some((p, h)) => (p, Some(h)),
             None => (rest, None),
         };
+        // The 5.1.1 device build connects only to its own loopback: a `tcp:PORT:HOST`
+        // form is refused (upstream android-5.1.1_r37 adb/services.c service_to_fd, the
+        // non-ADB_HOST branch).
+        if profile == Profile::X8 && host.is_some() {
+            return None;
+        }
         if host.is_some_and(|h| h != "localhost" && h != "127.0.0.1") {
             return None;
         }
@@ -1205,8 +1211,9 @@ mod tests {
             parse_service("tcp:5001", Profile::X8),
             Some(Service::Tcp(5001))
         );
+        assert_eq!(parse_service("tcp:5001:localhost", Profile::X8), None);
         assert_eq!(
-            parse_service("tcp:5001:localhost", Profile::X8),
+            parse_service("tcp:5001:localhost", Profile::Modern),
             Some(Service::Tcp(5001))
         );
         assert_eq!(parse_service("tcp:5001:10.0.0.1", Profile::X8), None);
