@@ -87,6 +87,8 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
             [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Run as root (sudo, with the password found as `x8ctl doctor` does)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not read standard input: the command''s is /dev/null (as `adb shell -n`). Without it, piped input is read to its end and handed to the command')
+            [CompletionResult]::new('--no-stdin', '--no-stdin', [CompletionResultType]::ParameterName, 'Do not read standard input: the command''s is /dev/null (as `adb shell -n`). Without it, piped input is read to its end and handed to the command')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')

@@ -1239,7 +1239,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__shell)
-            opts="-q -v -y -s -h -V --root --timeout --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            opts="-n -q -v -y -s -h -V --root --timeout --no-stdin --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

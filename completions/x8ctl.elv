@@ -82,6 +82,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
             cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
             cand --root 'Run as root (sudo, with the password found as `x8ctl doctor` does)'
+            cand -n 'Do not read standard input: the command''s is /dev/null (as `adb shell -n`). Without it, piped input is read to its end and handed to the command'
+            cand --no-stdin 'Do not read standard input: the command''s is /dev/null (as `adb shell -n`). Without it, piped input is read to its end and handed to the command'
             cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
             cand -q 'Say less on stderr'
             cand --quiet 'Say less on stderr'

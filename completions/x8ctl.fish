@@ -71,6 +71,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l adb -d 'The adb ex
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l root -d 'Run as root (sudo, with the password found as `x8ctl doctor` does)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s n -l no-stdin -d 'Do not read standard input: the command\'s is /dev/null (as `adb shell -n`). Without it, piped input is read to its end and handed to the command'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s q -l quiet -d 'Say less on stderr'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand shell" -s v -l verbose -d 'Say more on stderr (repeat for more)'

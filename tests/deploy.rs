@@ -81,9 +81,10 @@ fn assert_the_app_that_ran_is_back(sim: &Sim, id_before: &str) {
     assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
 }
 
+/// A docker command on the board, as root: over adb fio has no docker group (REB 1.5).
 fn docker(sim: &Sim, cmd: &str) -> String {
     let mut c = x8ctl_direct(sim);
-    c.args(["shell", cmd]);
+    c.args(["shell", "--root", cmd]);
     run(c).1
 }
 
@@ -112,10 +113,9 @@ fn catalog_app_through_the_adb_server_incremental_and_offline() {
         v["deploy"]["container"],
         "python-rpc-sensors-python-rpc-sensors-1"
     );
-    assert!(
-        adb.shell(&serial, "docker ps")
-            .contains("python-rpc-sensors")
-    );
+    let mut ps = adb.x8ctl();
+    ps.args(["-s", &serial, "shell", "--root", "docker ps"]);
+    assert!(run(ps).1.contains("python-rpc-sensors"));
 
     // Nothing changed: nothing sent, nothing built.
     let (code, v, err) = deploy(x(), &["python-rpc-sensors"]);

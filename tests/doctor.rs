@@ -456,12 +456,25 @@ fn a_full_disk_fails_the_space_check() {
 }
 
 #[test]
-fn a_wrong_sudo_password_fails_sudo_only_and_is_never_shown() {
+fn a_wrong_sudo_password_fails_sudo_and_docker_and_is_never_shown() {
     for rig in Rig::both(|| sim_with(&[], |c| c.board.sudo_password = Some("s3cret".into()))) {
         let env = [("X8CTL_SUDO_PASSWORD", "wrong-pw")];
         let (code, doc) = rig.doctor_env(&[], &env);
         assert_eq!(code, 5);
-        assert_only(&doc, &[("sudo", "fail")], rig.name());
+        // Over the X8's adbd fio has no docker group (REB 1.5): docker needs sudo too.
+        assert_only(
+            &doc,
+            &[("sudo", "fail"), ("docker", "fail"), ("containers", "skip")],
+            rig.name(),
+        );
+        let d = check(&doc, "docker");
+        assert!(
+            d["summary"]
+                .as_str()
+                .unwrap()
+                .contains("docker needs sudo over adb"),
+            "{d}"
+        );
         let c = check(&doc, "sudo");
         assert!(
             c["hint"].as_str().unwrap().contains("X8CTL_SUDO_PASSWORD"),
@@ -532,7 +545,8 @@ fn a_crash_looping_app_on_a_newer_python_is_recognised() {
         )
         .unwrap();
         let (code, _, err) = rig.run_env(
-            &["shell", "cd app && docker build -q . -t app && docker run -d --name app --restart unless-stopped app"],
+            // As root: over adb fio has no docker group (REB 1.5).
+            &["shell", "--root", "cd app && docker build -q . -t app && docker run -d --name app --restart unless-stopped app"],
             &[],
         );
         assert_eq!(code, 0, "{err}");

@@ -11,10 +11,25 @@ use std::time::{Duration, Instant};
 use common::*;
 use virtual_x8::Fault;
 
+/// `adb shell CMD` as the tutorial's users type it over adb: through sudo, since the adb
+/// shell has lost fio's docker group (REB 1.5; Arduino's own notes use `sudo docker`). The
+/// password (the image default 'fio') goes on sudo's stdin; `shell:` is a PTY, so the
+/// output's lines end in CR LF (REB 1.2): they are turned back into LF.
+fn root(adb: &AdbServer, serial: &str, cmd: &str) -> String {
+    adb.shell(
+        serial,
+        &format!(
+            "echo fio | sudo -S -p '' sh -c {}",
+            x8ctl_core::board::quote::quote(cmd)
+        ),
+    )
+    .replace("\r\n", "\n")
+}
+
 fn wait_for_logs(adb: &AdbServer, serial: &str, name: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let logs = adb.shell(serial, &format!("docker logs {name} 2>&1"));
+        let logs = root(adb, serial, &format!("docker logs {name} 2>&1"));
         if logs.contains(want) {
             return logs;
         }
@@ -36,7 +51,8 @@ fn push_and_build(adb: &AdbServer, serial: &str, base: &str) -> String {
             .status
             .success()
     );
-    adb.shell(
+    root(
+        adb,
         serial,
         "cd python-rpc-sensors && docker build . -t python-rpc-sensors 2>&1; echo rc=$?",
     )
@@ -56,7 +72,8 @@ fn the_tutorials_container_flow() {
     );
     assert!(build.trim_end().ends_with("rc=0"), "{build}");
     // compose with FACTORY unset: what the tutorial warns about.
-    let up = adb.shell(
+    let up = root(
+        &adb,
         &serial,
         "cd python-rpc-sensors && docker compose up -d 2>&1; echo rc=$?",
     );
@@ -64,7 +81,7 @@ fn the_tutorials_container_flow() {
     assert!(up.contains("invalid reference format"), "{up}");
     assert!(up.trim_end().ends_with("rc=1"), "{up}");
     // The docker run fallback works and the logs show the readings.
-    let id = adb.shell(&serial, RUN);
+    let id = root(&adb, &serial, RUN);
     assert_eq!(id.trim().len(), 64, "{id}");
     let logs = wait_for_logs(&adb, &serial, "python-rpc-sensors", "Altitude:  500");
     assert!(
@@ -79,10 +96,7 @@ fn the_tutorials_container_flow() {
     ] {
         assert!(logs.contains(line), "{line} in {logs}");
     }
-    assert!(
-        adb.shell(&serial, "docker ps")
-            .contains("python-rpc-sensors")
-    );
+    assert!(root(&adb, &serial, "docker ps").contains("python-rpc-sensors"));
 }
 
 #[test]
@@ -92,7 +106,7 @@ fn a_silent_m4_gives_the_tutorials_error() {
     let serial = adb.connect(&sim);
     let build = push_and_build(&adb, &serial, "python:3.11-alpine");
     assert!(build.trim_end().ends_with("rc=0"), "{build}");
-    adb.shell(&serial, RUN);
+    root(&adb, &serial, RUN);
     wait_for_logs(
         &adb,
         &serial,
@@ -108,7 +122,7 @@ fn a_newer_python_base_image_crash_loops_at_import() {
     let serial = adb.connect(&sim);
     let build = push_and_build(&adb, &serial, "python:3-alpine");
     assert!(build.trim_end().ends_with("rc=0"), "{build}");
-    adb.shell(&serial, RUN);
+    root(&adb, &serial, RUN);
     wait_for_logs(
         &adb,
         &serial,
@@ -117,7 +131,8 @@ fn a_newer_python_base_image_crash_loops_at_import() {
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let count = adb.shell(
+        let count = root(
+            &adb,
             &serial,
             "docker inspect --format '{{.RestartCount}}' python-rpc-sensors",
         );
@@ -134,11 +149,16 @@ fn a_failing_build_says_so() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    adb.shell(
+    root(
+        &adb,
         &serial,
         "mkdir -p bad && printf 'FROM python:3.11-alpine\\nRUN false\\n' > bad/Dockerfile",
     );
-    let out = adb.shell(&serial, "cd bad && docker build . -t bad 2>&1; echo rc=$?");
+    let out = root(
+        &adb,
+        &serial,
+        "cd bad && docker build . -t bad 2>&1; echo rc=$?",
+    );
     assert!(
         out.contains("did not complete successfully: exit code: 1"),
         "{out}"

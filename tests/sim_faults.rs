@@ -62,7 +62,8 @@ fn m4_proxy_down_lies_in_systemctl_and_closes_the_ports() {
     );
     assert!(!adb.shell(&serial, "ss -ltn").contains(":5001"));
     assert!(
-        adb.shell(&serial, "systemctl show -p SubState m4-proxy")
+        // --no-pager: on the X8's PTY systemd pages and waits for RETURN (REB 1.2).
+        adb.shell(&serial, "systemctl show --no-pager -p SubState m4-proxy")
             .contains("SubState=exited")
     );
     let addr = forward_5001(&adb, &serial);
@@ -167,7 +168,10 @@ fn push_cut_drops_the_connection_mid_transfer() {
     ]);
     assert!(!out.status.success());
     assert!(started.elapsed() < Duration::from_secs(20));
-    assert!(!board_path(&sim, "/home/fio/big.bin").exists());
+    // adbd writes in place under the final name (REB 1.6): a partial file may stay.
+    if let Ok(m) = std::fs::metadata(board_path(&sim, "/home/fio/big.bin")) {
+        assert!(m.len() < 200_000);
+    }
 }
 
 #[test]
@@ -210,10 +214,8 @@ fn no_docker_compose() {
         adb.shell(&serial, "docker-compose version 2>&1")
             .contains("command not found")
     );
-    assert!(
-        adb.shell(&serial, "docker ps 2>&1")
-            .contains("CONTAINER ID")
-    );
+    // Over adb fio has no docker group (REB 1.5): as root.
+    assert!(sudo(&adb, &serial, "docker ps").contains("CONTAINER ID"));
 }
 
 #[test]
@@ -221,7 +223,7 @@ fn no_docker_daemon() {
     let sim = sim(&[Fault::NoDocker]);
     let adb = AdbServer::start();
     let serial = adb.connect(&sim);
-    let out = adb.shell(&serial, "docker ps 2>&1");
+    let out = sudo(&adb, &serial, "docker ps");
     assert!(out.contains("Cannot connect to the Docker daemon"), "{out}");
 }
 

@@ -339,10 +339,13 @@ fn push_cut_ends_with_a_clear_error_in_bounded_time() {
             "{}: {err}",
             rig.name()
         );
-        assert!(
-            !board_path(&rig.sim, "/home/fio/fw.bin").exists(),
-            "no partial file left"
-        );
+        // The X8's adbd writes in place under the final name (REB 1.6): a partial file
+        // may stay, and x8ctl says so.
+        let left = board_path(&rig.sim, "/home/fio/fw.bin");
+        if let Ok(m) = std::fs::metadata(&left) {
+            assert!(m.len() < 300_000, "{}", rig.name());
+            assert!(err.contains("partial"), "{}: {err}", rig.name());
+        }
     }
 }
 

@@ -54,17 +54,44 @@ fn describe(session: &Session, entry: &DeviceEntry) -> Row {
 }
 
 pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
-    let session = Session::open(&target.options()?).map_err(board_error)?;
-    let rows: Vec<Row> = session
-        .devices
-        .iter()
-        .map(|d| describe(&session, d))
-        .collect();
+    let (rows, transport) = match Session::open(&target.options()?) {
+        Ok(session) => (
+            session
+                .devices
+                .iter()
+                .map(|d| describe(&session, d))
+                .collect::<Vec<Row>>(),
+            session.transport_name(),
+        ),
+        // A direct connection to an adbd that wants AUTH: list it, as adb does.
+        Err(BoardError::DirectAuth { target: addr }) => {
+            let hint = BoardError::DirectAuth {
+                target: addr.clone(),
+            }
+            .hint();
+            let row = Row {
+                entry: DeviceEntry {
+                    serial: addr.clone(),
+                    state: "unauthorized".into(),
+                    transport: "direct".into(),
+                    product: String::new(),
+                    model: String::new(),
+                    device: String::new(),
+                    asked_x8: false,
+                },
+                x8: false,
+                identity: None,
+                hint: Some(hint),
+            };
+            (vec![row], "direct")
+        }
+        Err(e) => return Err(board_error(e)),
+    };
     let mut out = std::io::stdout().lock();
     if ctx.json {
         let doc = serde_json::json!({
             "schema_version": SCHEMA_VERSION,
-            "transport": session.transport_name(),
+            "transport": transport,
             "devices": rows,
         });
         let _ = writeln!(out, "{doc}");

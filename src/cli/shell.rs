@@ -17,7 +17,10 @@ use super::{CliError, Ctx, SCHEMA_VERSION};
 /// With one argument, it is a command line for the board's shell (pipes, `;` and `$VAR`
 /// work): `x8ctl shell 'docker ps | grep rpc'`. With several, each argument is one word,
 /// passed literally: `x8ctl shell ls -l 'my file;$(x)'`. x8ctl exits with the command's
-/// exit status. Without CMD, an interactive shell opens (Ctrl-D or `exit` leaves).
+/// exit status, and prints exactly the bytes it wrote (stderr mixed in, as the X8's adbd
+/// gives it). Piped input is read to its end and handed to the command, end included; from
+/// a terminal, or with -n, the command's input is /dev/null. Without CMD, an interactive
+/// shell opens (Ctrl-D or `exit` leaves).
 #[derive(Debug, Args)]
 pub struct ShellArgs {
     /// The command (see above).
@@ -33,6 +36,10 @@ pub struct ShellArgs {
     /// Give up after this many seconds without output.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Do not read standard input: the command's is /dev/null (as `adb shell -n`). Without
+    /// it, piped input is read to its end and handed to the command.
+    #[arg(short = 'n', long = "no-stdin")]
+    pub no_stdin: bool,
 }
 
 /// The command line sent to the board for `args`.
@@ -55,13 +62,23 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     }
     let cmd = command_line(&args.cmd);
     let timeout = args.timeout.map(Duration::from_secs);
-    if ctx.json {
-        let out = if args.root {
-            board.run_root(&cmd, timeout)
+    let input = if args.no_stdin { None } else { read_input()? };
+    let run = |out: &mut dyn Write, err: &mut dyn Write| {
+        if args.root {
+            board.run_root_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
         } else {
-            board.run(&cmd, timeout)
+            board.run_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
         }
-        .map_err(board_error)?;
+    };
+    if ctx.json {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = run(&mut out, &mut err).map_err(board_error)?;
+        let out = x8ctl_core::board::Output {
+            stdout: out,
+            stderr: err,
+            status,
+        };
         let text = |b: &[u8]| match std::str::from_utf8(b) {
             Ok(s) => serde_json::json!(s),
             Err(_) => serde_json::json!({ "hex": hex(b) }),
@@ -78,14 +95,25 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     }
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr();
-    let status = if args.root {
-        board.run_root_streaming(&cmd, &mut stdout, &mut stderr, timeout, "the command")
-    } else {
-        board.run_streaming(&cmd, &mut stdout, &mut stderr, timeout, "the command")
-    }
-    .map_err(board_error)?;
+    let status = run(&mut stdout, &mut stderr).map_err(board_error)?;
     let _ = stdout.flush();
     Ok(clamp_status(status))
+}
+
+/// What the user piped in, for the command's stdin: nothing from a terminal (the command
+/// gets `</dev/null` and never waits for input), else all of it up to its end (then the
+/// command sees exactly those bytes and their end).
+fn read_input() -> Result<Option<Vec<u8>>, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut data = Vec::new();
+    stdin
+        .lock()
+        .read_to_end(&mut data)
+        .map_err(|e| CliError::failure(format!("reading standard input: {e}"), ""))?;
+    Ok((!data.is_empty()).then_some(data))
 }
 
 fn clamp_status(status: i32) -> u8 {

@@ -15,9 +15,10 @@ use super::{CliError, Ctx};
 
 /// Run a virtual Portenta X8 that adb (and x8ctl) can connect to.
 ///
-/// The board speaks ADB over TCP the way the X8's adbd does (Android 5.1.1: 4096-byte
-/// packets, no shell_v2), with the board's file system, shell, m4-proxy, H7 firmware,
-/// systemd units and Docker behind it. Connect with `adb connect HOST:PORT` or
+/// The board speaks ADB over TCP the way the X8's adbd does (android-tools 5.1.1: 4096-byte
+/// packets, no shell_v2, an empty banner, `shell:CMD` on a pseudo-terminal, one TCP host at
+/// a time, umask 000 and no docker group in its shells), with the board's file system,
+/// shell, m4-proxy, H7 firmware, systemd units and Docker behind it. Connect with `adb connect HOST:PORT` or
 /// `x8ctl --connect HOST:PORT`. The first line on stdout is always `listening on HOST:PORT`.
 #[derive(Debug, Args)]
 pub struct SimArgs {

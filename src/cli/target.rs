@@ -123,9 +123,10 @@ pub fn board_error(e: BoardError) -> CliError {
         | BoardError::NoSuchSerial { .. }
         | BoardError::Connect { .. }
         | BoardError::Server(_) => exit::NO_BOARD,
-        BoardError::Unusable { .. } | BoardError::DirectAuth { .. } | BoardError::Locked { .. } => {
-            exit::BOARD_UNUSABLE
-        }
+        BoardError::Unusable { .. }
+        | BoardError::DirectAuth { .. }
+        | BoardError::Busy { .. }
+        | BoardError::Locked { .. } => exit::BOARD_UNUSABLE,
         BoardError::Ambiguous { .. } => exit::USAGE,
         _ => exit::FAILURE,
     };

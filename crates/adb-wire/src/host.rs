@@ -49,6 +49,8 @@ pub enum HostError {
     Connect { addr: String, source: io::Error },
     #[error("the device at {0} did not answer the ADB handshake in time")]
     HandshakeTimeout(String),
+    #[error("the device at {0} accepted the connection but never answered the ADB handshake")]
+    Busy(String),
     #[error("the device at {0} asks for ADB authentication, which direct connections do not do")]
     AuthRequired(String),
     #[error("the device closed the connection during the handshake")]
@@ -66,7 +68,9 @@ pub enum HostError {
 impl From<HostError> for io::Error {
     fn from(e: HostError) -> io::Error {
         let kind = match &e {
-            HostError::Timeout(_) | HostError::HandshakeTimeout(_) => io::ErrorKind::TimedOut,
+            HostError::Timeout(_) | HostError::HandshakeTimeout(_) | HostError::Busy(_) => {
+                io::ErrorKind::TimedOut
+            }
             HostError::Disconnected | HostError::HandshakeClosed => {
                 io::ErrorKind::ConnectionAborted
             }
@@ -131,15 +135,49 @@ impl Drop for Inner {
     }
 }
 
+/// How long one handshake attempt waits for the device's CNXN.
+const CNXN_WAIT: Duration = Duration::from_millis(1200);
+/// The pause before the second attempt.
+const CNXN_RETRY_AFTER: Duration = Duration::from_millis(200);
+
 impl HostConnection {
     /// Connect and do the handshake (CNXN, no AUTH).
+    ///
+    /// The X8's adbd serves one TCP host at a time: a second client is accepted and never
+    /// answered, and the previous client's transport is torn down asynchronously, so a
+    /// reconnect right after one can land on it (REB 1.3; upstream android-5.1.1_r37
+    /// adb/transport.c `register_socket_transport`). So: wait 1.2 s for the CNXN, then once
+    /// more on a new connection 200 ms later (each silent attempt costs adbd an fd), then
+    /// report [`HostError::Busy`], all within 3 s.
     pub fn connect(target: &str, timeouts: Timeouts) -> Result<HostConnection, HostError> {
+        let first = Timeouts {
+            handshake: timeouts.handshake.min(CNXN_WAIT),
+            ..timeouts
+        };
+        match Self::connect_once(target, first, timeouts) {
+            Err(HostError::HandshakeTimeout(_)) => {}
+            other => return other,
+        }
+        thread::sleep(CNXN_RETRY_AFTER);
+        match Self::connect_once(target, first, timeouts) {
+            Err(HostError::HandshakeTimeout(_)) if timeouts.handshake > CNXN_WAIT => {
+                Err(HostError::Busy(target.to_string()))
+            }
+            other => other,
+        }
+    }
+
+    fn connect_once(
+        target: &str,
+        attempt: Timeouts,
+        timeouts: Timeouts,
+    ) -> Result<HostConnection, HostError> {
         let addr = target
             .to_socket_addrs()
             .ok()
             .and_then(|mut a| a.next())
             .ok_or_else(|| HostError::Resolve(target.to_string()))?;
-        let sock = TcpStream::connect_timeout(&addr, timeouts.connect).map_err(|source| {
+        let sock = TcpStream::connect_timeout(&addr, attempt.connect).map_err(|source| {
             HostError::Connect {
                 addr: target.to_string(),
                 source,
@@ -154,7 +192,7 @@ impl HostConnection {
             b"host::x8ctl\0".to_vec(),
         )
         .write_to(&mut w)?;
-        sock.set_read_timeout(Some(timeouts.handshake))?;
+        sock.set_read_timeout(Some(attempt.handshake))?;
         let limits = ReadLimits {
             max_payload: OUR_MAX_PAYLOAD,
             verify_checksum: false,
@@ -174,6 +212,7 @@ impl HostConnection {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
+                    let _ = sock.shutdown(Shutdown::Both);
                     return Err(HostError::HandshakeTimeout(target.to_string()));
                 }
                 Err(_) => return Err(HostError::HandshakeClosed),
@@ -325,6 +364,12 @@ fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits)
                 for s in all {
                     s.close(true);
                 }
+            }
+            A_OPEN => {
+                // A stream the device opens (a `reverse:` connection): refuse it, so that
+                // the board program is not left waiting (upstream adb/adb.c waits for
+                // OKAY or CLSE).
+                let _ = inner.send(&Packet::new(A_CLSE, 0, p.arg0, Vec::new()));
             }
             _ => {}
         }

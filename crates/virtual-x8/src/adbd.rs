@@ -1,10 +1,15 @@
 //! The virtual X8's adbd: the device side of the ADB protocol over TCP.
 //!
-//! By default it behaves as the X8's Android 5.1.1-era adbd: protocol 0x01000000, a
-//! 4096-byte maximum payload (a bigger packet drops the connection), checksums verified,
-//! no AUTH, no features (so no shell_v2 and no exit codes), and only the `shell:`,
-//! `exec:`, `sync:` and `tcp:` services. `Profile::Modern` advertises shell_v2 with a
-//! 1 MiB payload, for comparison.
+//! By default it behaves as the X8's own adbd (android-tools 5.1.1.r37 with
+//! meta-openembedded's and Arduino's patches), as `../shared/reference/real-board-evidence.md`
+//! §1 ("REB") records it: protocol 0x01000000, a 4096-byte maximum payload (a bigger packet
+//! drops the connection), checksums verified, no AUTH, no features (so no shell_v2 and no
+//! exit codes), an empty banner, `shell:CMD` on a pseudo-terminal, `exec:CMD` on a socket
+//! with stderr merged, and one TCP host at a time. Upstream: aosp-mirror/platform_system_core
+//! tag android-5.1.1_r37, `adb/adb.c`, `adb/services.c`, `adb/transport.c`,
+//! `adb/file_sync_service.c` (modelled from their behaviour, not copied).
+//! `Profile::Modern` keeps a modern adbd (shell_v2, 1 MiB payload, raw `shell:CMD`, any
+//! number of hosts, the login environment), for comparison.
 //!
 //! Each connection has a reader thread, a dispatcher (which applies the `slow-link`
 //! latency without serialising packets) and a writer thread; each stream runs its service
@@ -28,12 +33,14 @@ use adb_wire::sync::{self as wire, Request, RequestDecoder};
 
 use super::board::{Board, ShellIo};
 use super::faults::Fault;
+use super::shell::AdbChild;
 use super::vfs::User;
 
 /// Which adbd to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
-    /// The Portenta X8's adbd (Android 5.1.1): 4096-byte payload, no features.
+    /// The Portenta X8's adbd (android-tools 5.1.1.r37): 4096-byte payload, no features,
+    /// empty banner, `shell:` on a PTY, one TCP host at a time (REB §1).
     #[default]
     X8,
     /// A modern adbd: shell_v2 (exit codes, separate stderr), 1 MiB payload.
@@ -133,18 +140,31 @@ pub fn spawn(listen: SocketAddr, board: Arc<Board>, cfg: AdbdConfig) -> io::Resu
     let addr = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
     let conns: Arc<Mutex<Vec<Arc<Conn>>>> = Arc::new(Mutex::new(Vec::new()));
+    let slot = Arc::new(HostSlot::default());
     let thread = {
         let stop = stop.clone();
         let conns = conns.clone();
         thread::Builder::new()
             .name("adbd-accept".into())
             .spawn(move || {
+                // Connections refused registration: accepted, never read, never closed.
+                let mut ignored: Vec<TcpStream> = Vec::new();
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((sock, _)) => {
                             let _ = sock.set_nonblocking(false);
                             let _ = sock.set_nodelay(true);
-                            match Conn::start(sock, board.clone(), cfg.clone()) {
+                            // REB 1.3, upstream adb/transport_local.c and adb/transport.c
+                            // (register_socket_transport): every TCP client registers as
+                            // transport "host"; while one is registered (or still being torn
+                            // down) a second one is dropped without closing its socket, so its
+                            // CNXN is never answered.
+                            if cfg.profile == Profile::X8 && !slot.try_take() {
+                                ignored.push(sock);
+                                continue;
+                            }
+                            let slot = (cfg.profile == Profile::X8).then(|| slot.clone());
+                            match Conn::start(sock, board.clone(), cfg.clone(), slot) {
                                 Ok(c) => {
                                     let mut all = lock(&conns);
                                     all.retain(|c| !c.dead.load(Ordering::SeqCst));
@@ -169,6 +189,50 @@ pub fn spawn(listen: SocketAddr, board: Arc<Board>, cfg: AdbdConfig) -> io::Resu
     })
 }
 
+/// The X8 adbd's one "host" transport: taken by the connection being served, and still
+/// taken for a moment after it dies, because upstream tears a transport down
+/// asynchronously (the input thread kicks it, the last unref posts `remove_transport`, and
+/// the main loop unlinks it later: adb/transport.c). REB 1.3: 2 of 60 back-to-back direct
+/// runs stalled. Most tear-downs here take a few milliseconds; every eighth takes 400 ms.
+#[derive(Default)]
+struct HostSlot {
+    state: Mutex<SlotState>,
+    releases: AtomicU32,
+}
+
+#[derive(Default)]
+enum SlotState {
+    #[default]
+    Free,
+    Taken,
+    TearingDown(Instant),
+}
+
+impl HostSlot {
+    fn try_take(&self) -> bool {
+        let mut st = lock(&self.state);
+        let free = match *st {
+            SlotState::Free => true,
+            SlotState::Taken => false,
+            SlotState::TearingDown(until) => Instant::now() >= until,
+        };
+        if free {
+            *st = SlotState::Taken;
+        }
+        free
+    }
+
+    fn release(&self) {
+        let n = self.releases.fetch_add(1, Ordering::SeqCst);
+        let delay = if n % 8 == 7 {
+            Duration::from_millis(400)
+        } else {
+            Duration::from_millis(3)
+        };
+        *lock(&self.state) = SlotState::TearingDown(Instant::now() + delay);
+    }
+}
+
 /// Something to deliver no earlier than the instant (the slow link's latency).
 type Timed<T> = (Instant, T);
 
@@ -183,10 +247,17 @@ struct Conn {
     dead: AtomicBool,
     streams: Mutex<HashMap<u32, Arc<Stream>>>,
     next_id: AtomicU32,
+    /// The X8 profile's host slot, released when this connection dies.
+    slot: Option<Arc<HostSlot>>,
 }
 
 impl Conn {
-    fn start(sock: TcpStream, board: Arc<Board>, cfg: AdbdConfig) -> io::Result<Arc<Conn>> {
+    fn start(
+        sock: TcpStream,
+        board: Arc<Board>,
+        cfg: AdbdConfig,
+        slot: Option<Arc<HostSlot>>,
+    ) -> io::Result<Arc<Conn>> {
         let (out_tx, out_rx) = mpsc::channel::<Timed<Vec<u8>>>();
         let mut write_sock = sock.try_clone()?;
         let read_sock = sock.try_clone()?;
@@ -200,6 +271,7 @@ impl Conn {
             dead: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
             next_id: AtomicU32::new(1),
+            slot,
         });
         {
             let conn = conn.clone();
@@ -275,6 +347,9 @@ impl Conn {
         for s in streams {
             s.mark_closed();
         }
+        if let Some(slot) = &self.slot {
+            slot.release();
+        }
     }
 
     fn send(&self, p: Packet) {
@@ -284,14 +359,15 @@ impl Conn {
         }
     }
 
-    fn banner(&self) -> String {
-        let mut b = String::from(
-            "device::ro.product.name=portenta-x8;ro.product.model=Portenta X8;ro.product.device=portenta-x8;",
-        );
-        if self.cfg.profile == Profile::Modern {
-            b.push_str("features=shell_v2,cmd");
+    /// The CNXN payload. X8 (REB 1.1; upstream adb/adb.c `connect_to_remote`/banner code
+    /// with `property_get`, which on this build reads `PROP_<name>` from the environment,
+    /// and the adbd unit sets none): every property empty, and the length counts a NUL.
+    fn banner(&self) -> Vec<u8> {
+        match self.cfg.profile {
+            Profile::X8 => b"device::ro.product.name=;ro.product.model=;ro.product.device=;\0"
+                .to_vec(),
+            Profile::Modern => b"device::ro.product.name=portenta-x8;ro.product.model=Portenta X8;ro.product.device=portenta-x8;features=shell_v2,cmd".to_vec(),
         }
-        b
     }
 
     fn handle(self: &Arc<Self>, p: Packet) {
@@ -327,10 +403,21 @@ impl Conn {
                     A_CNXN,
                     self.cfg.profile.version(),
                     ours,
-                    self.banner().into_bytes(),
+                    self.banner(),
                 ));
             }
             _ if !self.online.load(Ordering::SeqCst) => {}
+            A_OPEN if self.cfg.profile == Profile::X8 => {
+                // Upstream adb/adb.c handle_packet: OPEN needs arg1 == 0, and the last
+                // byte of the payload is overwritten with a NUL, whatever it was.
+                if p.arg1 != 0 || p.payload.is_empty() {
+                    return;
+                }
+                let mut name = p.payload.clone();
+                name.pop();
+                let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+                self.open(p.arg0, &String::from_utf8_lossy(&name[..end]));
+            }
             A_OPEN => self.open(p.arg0, &p.payload_str()),
             A_WRTE => {
                 let s = lock(&self.streams).get(&p.arg1).cloned();
@@ -415,13 +502,14 @@ impl Conn {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Service {
-    /// `shell:<cmd>` (v1): stdout and stderr merged, no exit status.
+    /// `shell:<cmd>` (v1): stdout and stderr merged, no exit status. On the X8 it runs on a
+    /// pseudo-terminal; on the modern profile on a pipe.
     ShellRaw(String),
     /// `shell:` with no command: an interactive session on a pseudo-terminal.
     ShellPty,
     /// `shell,v2,...:<cmd>` (modern profile only).
     ShellV2(String),
-    /// `exec:<cmd>`: stdout only.
+    /// `exec:<cmd>`: a socketpair, stdin, stdout and stderr all on the stream.
     Exec(String),
     Sync,
     Tcp(u16),
@@ -457,6 +545,12 @@ fn parse_service(name: &str, profile: Profile) -> Option<Service> {
             Some((p, h)) => (p, Some(h)),
             None => (rest, None),
         };
+        // The 5.1.1 device build connects only to its own loopback: a `tcp:PORT:HOST`
+        // form is refused (upstream android-5.1.1_r37 adb/services.c service_to_fd, the
+        // non-ADB_HOST branch).
+        if profile == Profile::X8 && host.is_some() {
+            return None;
+        }
         if host.is_some_and(|h| h != "localhost" && h != "127.0.0.1") {
             return None;
         }
@@ -744,18 +838,34 @@ fn run_service(
     stream: &Arc<Stream>,
     input: Inbound,
 ) {
+    let x8 = stream.conn.cfg.profile == Profile::X8;
+    // The child's process environment (REB 1.5; upstream adb/adb.c adb_main: umask(000),
+    // setgroups() to Android ids, setuid(1000); no HOME from the unit).
+    let child = AdbChild {
+        tty: false,
+        android_ids: x8,
+    };
     match kind {
-        // v1 `shell:` merges stderr into the stream, as the X8's adbd does; `exec:` drops it.
+        // REB 1.2, upstream adb/services.c (`shell:` → SUBPROC_PTY): on the X8 `shell:CMD`
+        // runs on a pseudo-terminal: output LF→CRLF, stderr merged, stdin a terminal that
+        // echoes and never reaches end-of-file, pagers wait for RETURN.
+        Service::ShellRaw(cmd) if x8 => pty_command(board, stream, input, &cmd, child),
         Service::ShellRaw(cmd) => {
-            v1_io(input, stream, true, |io| board.run_command(&cmd, io));
+            v1_io(input, stream, true, |io| {
+                board.run_adb_command(&cmd, io, child)
+            });
         }
+        // REB 1.2, upstream adb/services.c (`exec:` → SUBPROC_RAW): a socketpair dup'd onto
+        // 0, 1 and 2, so stderr is merged; no CRLF, no terminal.
         Service::Exec(cmd) => {
-            v1_io(input, stream, false, |io| board.run_command(&cmd, io));
+            v1_io(input, stream, true, |io| {
+                board.run_adb_command(&cmd, io, child)
+            });
         }
         Service::ShellPty => {
             // The board's interactive shell runs its own line discipline (the PTY's echo,
             // CR/LF and line editing).
-            v1_io(input, stream, true, |io| board.interactive(io));
+            v1_io(input, stream, true, |io| board.interactive_adb(io, child));
         }
         Service::ShellV2(cmd) => {
             let mut stdin = V2In {
@@ -783,6 +893,34 @@ fn run_service(
             }
         }
     }
+}
+
+/// `shell:CMD` on the X8: the command on a pseudo-terminal (see [`crate::shell::tty`]).
+/// A line-discipline thread takes what the host writes: it echoes it into the output
+/// (ECHO, with CR LF for a newline), turns CR into LF (ICRNL), hands whole lines to the
+/// command (ICANON), and gives end-of-file only for a ^D at the start of a line (VEOF).
+/// When the host closes the stream the terminal hangs up: reads fail (SIGHUP, REB 1.2).
+fn pty_command(board: &Board, stream: &Arc<Stream>, input: Inbound, cmd: &str, child: AdbChild) {
+    let (tx, rx) = mpsc::channel::<crate::shell::tty::TtyInput>();
+    let discipline = {
+        let stream = stream.clone();
+        thread::spawn(move || crate::shell::tty::line_discipline(input, &mut Outbound(&stream), tx))
+    };
+    let mut stdin = crate::shell::tty::TtyReader::new(rx);
+    // stdout and stderr are both the terminal (the pts dup'd onto 0, 1 and 2).
+    let (mut raw_out, mut raw_err) = (Outbound(stream), Outbound(stream));
+    let mut out = crate::shell::tty::Onlcr::new(&mut raw_out);
+    let mut err = crate::shell::tty::Onlcr::new(&mut raw_err);
+    {
+        let mut io = ShellIo {
+            stdin: &mut stdin,
+            stdout: &mut out,
+            stderr: &mut err,
+        };
+        board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child });
+    }
+    drop(stdin);
+    drop(discipline);
 }
 
 /// `tcp:<port>`: pump bytes both ways; each side's close closes the other.
@@ -992,7 +1130,8 @@ fn receive_file(
             Ok(Some(Request::Data(bytes))) => {
                 received += bytes.len();
                 if cut && received >= PUSH_CUT_AFTER {
-                    remove_partial();
+                    // REB 1.6: an interrupted push leaves the partial file under the final
+                    // name (the old file was unlinked first).
                     return Err(SyncEnd::Cut);
                 }
                 if let Some(w) = writer.as_mut()
@@ -1006,7 +1145,6 @@ fn receive_file(
             }
             Ok(Some(Request::Done(mtime))) => {
                 if cut {
-                    remove_partial();
                     return Err(SyncEnd::Cut);
                 }
                 let result = match (failure, writer) {
@@ -1081,8 +1219,9 @@ mod tests {
             parse_service("tcp:5001", Profile::X8),
             Some(Service::Tcp(5001))
         );
+        assert_eq!(parse_service("tcp:5001:localhost", Profile::X8), None);
         assert_eq!(
-            parse_service("tcp:5001:localhost", Profile::X8),
+            parse_service("tcp:5001:localhost", Profile::Modern),
             Some(Service::Tcp(5001))
         );
         assert_eq!(parse_service("tcp:5001:10.0.0.1", Profile::X8), None);
@@ -1090,5 +1229,168 @@ mod tests {
         assert_eq!(parse_service("tcp:99999", Profile::X8), None);
         assert_eq!(parse_service("reboot:", Profile::X8), None);
         assert_eq!(parse_service("", Profile::X8), None);
+    }
+
+    /// A board without services behind an adbd of `profile`.
+    fn adbd(profile: Profile) -> (tempfile::TempDir, AdbdHandle) {
+        let d = tempfile::tempdir().unwrap();
+        let board = Board::new_without_services(crate::BoardConfig {
+            root: d.path().join("x8"),
+            ..Default::default()
+        })
+        .unwrap();
+        let h = spawn(
+            "127.0.0.1:0".parse().unwrap(),
+            board,
+            AdbdConfig {
+                profile,
+                link_latency: Duration::ZERO,
+            },
+        )
+        .unwrap();
+        (d, h)
+    }
+
+    fn host(h: &AdbdHandle) -> adb_wire::host::HostConnection {
+        adb_wire::host::HostConnection::connect(&h.local_addr().to_string(), Default::default())
+            .unwrap()
+    }
+
+    fn read_all(s: &mut impl Read) -> Vec<u8> {
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    }
+
+    fn raw_cnxn(h: &AdbdHandle) -> (TcpStream, Option<Packet>) {
+        let mut s = TcpStream::connect(h.local_addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(700)))
+            .unwrap();
+        Packet::new(A_CNXN, A_VERSION_MIN, 4096, b"host::t\0".to_vec())
+            .write_to(&mut s)
+            .unwrap();
+        let limits = ReadLimits {
+            max_payload: 1 << 20,
+            verify_checksum: false,
+        };
+        let p = packet::read_packet(&mut s, limits).ok().flatten();
+        (s, p)
+    }
+
+    #[test]
+    fn the_banner_is_empty_with_its_nul() {
+        let (_d, h) = adbd(Profile::X8);
+        let (_s, p) = raw_cnxn(&h);
+        assert_eq!(
+            p.unwrap().payload,
+            b"device::ro.product.name=;ro.product.model=;ro.product.device=;\0"
+        );
+    }
+
+    #[test]
+    fn shell_runs_on_a_pty_and_exec_is_raw_with_stderr() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c
+            .open("shell:echo a; echo b >&2; [ -t 0 ] && echo tty")
+            .unwrap();
+        assert_eq!(read_all(&mut s), b"a\r\nb\r\ntty\r\n");
+        let mut s = c
+            .open("exec:echo a; echo b >&2; [ -t 0 ] || echo raw")
+            .unwrap();
+        assert_eq!(read_all(&mut s), b"a\nb\nraw\n");
+        assert!(matches!(
+            c.open("shell,v2,raw:id"),
+            Err(adb_wire::host::HostError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn the_pty_echoes_input_and_only_a_ctrl_d_ends_it() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c.open("shell:cat; echo done").unwrap();
+        s.write_all(b"x\n").unwrap();
+        s.set_read_timeout(Duration::from_millis(600));
+        let mut got = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        // The echo at once; the stream stays open: no end-of-file reaches cat.
+        assert!(got.starts_with(b"x\r\n"), "{got:?}");
+        s.write_all(&[4]).unwrap();
+        s.set_read_timeout(Duration::from_secs(5));
+        got.extend(read_all(&mut s));
+        assert_eq!(got, b"x\r\nx\r\ndone\r\n");
+    }
+
+    #[test]
+    fn open_loses_its_last_byte_whatever_it_is() {
+        let (_d, h) = adbd(Profile::X8);
+        let (mut s, _) = raw_cnxn(&h);
+        Packet::new(A_OPEN, 7, 0, b"exec:echo hix".to_vec())
+            .write_to(&mut s)
+            .unwrap();
+        let limits = ReadLimits {
+            max_payload: 1 << 20,
+            verify_checksum: false,
+        };
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut data = Vec::new();
+        while let Ok(Some(p)) = packet::read_packet(&mut s, limits) {
+            match p.command {
+                A_WRTE => {
+                    data.extend_from_slice(&p.payload);
+                    Packet::new(A_OKAY, 7, p.arg0, Vec::new())
+                        .write_to(&mut s)
+                        .unwrap();
+                }
+                A_CLSE => break,
+                _ => {}
+            }
+        }
+        assert_eq!(data, b"hi\n");
+    }
+
+    #[test]
+    fn one_tcp_host_at_a_time() {
+        let (_d, h) = adbd(Profile::X8);
+        let (first, p) = raw_cnxn(&h);
+        assert!(p.is_some());
+        // A second host is accepted and never answered.
+        let (_second, p) = raw_cnxn(&h);
+        assert!(p.is_none());
+        drop(first);
+        // Once the first is torn down, a new host is served.
+        let mut served = false;
+        for _ in 0..10 {
+            if raw_cnxn(&h).1.is_some() {
+                served = true;
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        assert!(served);
+        // The modern profile serves any number.
+        let (_d2, m) = adbd(Profile::Modern);
+        let (_a, pa) = raw_cnxn(&m);
+        let (_b, pb) = raw_cnxn(&m);
+        assert!(pa.is_some() && pb.is_some());
+    }
+
+    #[test]
+    fn the_childs_environment() {
+        let (_d, h) = adbd(Profile::X8);
+        let c = host(&h);
+        let mut s = c
+            .open(
+                "exec:umask; echo \"[$HOME][$TERM]\"; pwd; mkdir -p /tmp/d/e; stat -c %a /tmp/d/e",
+            )
+            .unwrap();
+        assert_eq!(read_all(&mut s), b"0000\n[][]\n/home/fio\n777\n");
     }
 }

@@ -324,6 +324,19 @@ impl Board {
     pub fn run_command(&self, cmd: &str, io: &mut ShellIo) -> i32 {
         super::shell::run_command(self, cmd, io)
     }
+    /// `shell:CMD` / `exec:CMD` as the adbd starts its child (environment, terminal).
+    pub fn run_adb_command(
+        &self,
+        cmd: &str,
+        io: &mut ShellIo,
+        child: super::shell::AdbChild,
+    ) -> i32 {
+        super::shell::run_adb_command(self, cmd, io, child)
+    }
+    /// `shell:` with no command, as the adbd starts it.
+    pub fn interactive_adb(&self, io: &mut ShellIo, child: super::shell::AdbChild) -> i32 {
+        super::shell::interactive_adb(self, io, child)
+    }
     /// `shell:` with no command: an interactive session reading lines from stdin.
     pub fn interactive(&self, io: &mut ShellIo) -> i32 {
         super::shell::interactive(self, io)

@@ -642,7 +642,10 @@ impl Vfs {
             self.room()?
         };
         let mut oo = OpenOptions::new();
-        oo.write(true).create(true).mode(0o644);
+        // A new file gets 0666 less the shell's umask (0644 normally, 0666 under the X8's adbd).
+        oo.write(true)
+            .create(true)
+            .mode(0o666 & !crate::shell::umask());
         if append {
             oo.append(true);
         } else {
@@ -650,6 +653,8 @@ impl Vfs {
         }
         let file = oo.open(&host).map_err(fs_err)?;
         if existing.is_none() {
+            let _ =
+                file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
             self.set_owner(&real, user.uid());
         }
         Ok(VfsWriter {
@@ -775,14 +780,18 @@ impl Vfs {
         File::open(&host).map_err(fs_err)
     }
 
-    /// adbd's SEND: create missing parent directories, unlink an existing file, create with
-    /// `mode & 0o777` (owner bits copied to group and other, as adbd does).
+    /// adbd's SEND (REB 1.6; upstream android-5.1.1_r37 adb/file_sync_service.c
+    /// `do_send`/`handle_send_file`/`mkdirs`): missing parent directories are made 0775, an
+    /// existing file is unlinked first, the new one is created with the owner's bits copied
+    /// to group and then group's to other (`mode |= (mode>>3)&070; mode |= (mode>>3)&07`:
+    /// 0644 arrives as 0666) and fchmod'ed (no umask); data is written under the final name
+    /// as it arrives.
     pub fn create_file(&self, path: &str, mode: u32, user: User) -> Result<VfsWriter, FsError> {
         let (real, host) = self.locate(path, true)?;
         if real == "/" {
             return Err(FsError::IsADirectory);
         }
-        self.mkdir_all(&parent_of(&real), 0o755, user)?;
+        self.mkdir_all(&parent_of(&real), 0o775, user)?;
         if let Ok(st) = self.stat_host(&real, &host) {
             if st.is_dir() {
                 return Err(FsError::IsADirectory);
@@ -794,8 +803,9 @@ impl Vfs {
             self.check_write(&real, user)?;
         }
         let room = self.room()?;
-        let o = (mode & 0o700) >> 6;
-        let perm = (o << 6) | (o << 3) | o;
+        let mut perm = mode & 0o777;
+        perm |= (perm >> 3) & 0o070;
+        perm |= (perm >> 3) & 0o007;
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -1148,5 +1158,28 @@ mod tests {
                 assert_eq!(t.join().unwrap(), Ok(()));
             }
         }
+    }
+
+    #[test]
+    fn send_widens_as_the_x8s_adbd_does() {
+        // REB 1.6; upstream adb/file_sync_service.c: owner's bits to group, then group's
+        // to other; missing parents 0775.
+        let (_d, v) = vfs();
+        for (asked, got) in [
+            (0o644, 0o666),
+            (0o640, 0o666),
+            (0o600, 0o666),
+            (0o755, 0o777),
+            (0o047, 0o047),
+        ] {
+            let w = v.create_file("/home/fio/new/f", asked, User::Fio).unwrap();
+            drop(w);
+            assert_eq!(
+                v.stat("/home/fio/new/f", true).unwrap().perm(),
+                got,
+                "{asked:o}"
+            );
+        }
+        assert_eq!(v.stat("/home/fio/new", true).unwrap().perm(), 0o775);
     }
 }

@@ -126,23 +126,30 @@ impl AdbServer {
         self.command().args(args).output().expect("adb runs")
     }
 
-    /// `adb connect` the sim and wait until it is online.
+    /// `adb connect` the sim and wait until it is online. The X8's adbd serves one host
+    /// at a time and tears the previous one down asynchronously (REB 1.3), so a connect
+    /// that lands meanwhile stays offline: disconnect and connect again then.
     pub fn connect(&self, sim: &Sim) -> String {
         let serial = sim.addr().to_string();
-        let out = self.adb(&["connect", &serial]);
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(text.contains("connected to"), "adb connect: {text}");
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let st = self.adb(&["-s", &serial, "get-state"]);
-            if String::from_utf8_lossy(&st.stdout).trim() == "device" {
-                return serial;
+            let out = self.adb(&["connect", &serial]);
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(text.contains("connected to"), "adb connect: {text}");
+            let attempt = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < attempt {
+                let st = self.adb(&["-s", &serial, "get-state"]);
+                if String::from_utf8_lossy(&st.stdout).trim() == "device" {
+                    return serial;
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
             assert!(
                 Instant::now() < deadline,
                 "the sim never came online in adb"
             );
-            std::thread::sleep(Duration::from_millis(50));
+            let _ = self.adb(&["disconnect", &serial]);
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 

@@ -479,13 +479,78 @@ fn put(w: &mut dyn Write, s: &str) {
 
 // ----- Builtin wrappers -----
 
+/// Whether systemd's pager runs: output to a terminal (REB 1.2: `shell:CMD` on the X8),
+/// no `--no-pager`, and neither SYSTEMD_PAGER nor PAGER set to `cat` or empty.
+fn pages(ctx: &Ctx, args: &[String]) -> bool {
+    if !crate::shell::stdout_is_tty() || args.iter().any(|a| a == "--no-pager") {
+        return false;
+    }
+    for var in ["SYSTEMD_PAGER", "PAGER"] {
+        if let Some(v) = ctx.env.get(var) {
+            return !(v.is_empty() || v == "cat");
+        }
+    }
+    true
+}
+
+/// `less` on the X8's `shell:` terminal (TERM unset): it warns and waits for RETURN, and a
+/// terminal whose input never ends keeps it waiting until the host hangs up. Then the text.
+fn page(text: &[u8], io: &mut ShellIo) -> i32 {
+    put(
+        io.stdout,
+        "WARNING: terminal is not fully functional\nPress RETURN to continue ",
+    );
+    let _ = io.stdout.flush();
+    let mut b = [0u8; 1];
+    loop {
+        match io.stdin.read(&mut b) {
+            Ok(0) => break,
+            Ok(_) if b[0] == b'\n' => break,
+            Ok(_) => continue,
+            // The terminal hung up: less dies with it.
+            Err(_) => return 129,
+        }
+    }
+    let _ = io.stdout.write_all(text);
+    0
+}
+
 fn builtin_systemctl(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    let paged_verb = args.iter().find(|a| !a.starts_with('-')).is_none_or(|v| {
+        matches!(
+            v.as_str(),
+            "status" | "cat" | "list-units" | "list-unit-files" | "show" | "list-timers"
+        )
+    });
+    if paged_verb && pages(ctx, args) {
+        let mut buf = Vec::new();
+        let st = ctx
+            .board
+            .services()
+            .systemctl(args, ctx.user, &mut buf, io.stderr);
+        let code = page(&buf, io);
+        return if code == 0 { st } else { code };
+    }
     ctx.board
         .services()
         .systemctl(args, ctx.user, io.stdout, io.stderr)
 }
 
 fn builtin_journalctl(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    let follows = args.iter().any(|a| {
+        a == "-f"
+            || a == "--follow"
+            || (a.starts_with('-') && !a.starts_with("--") && a.contains('f'))
+    });
+    if !follows && pages(ctx, args) {
+        let mut buf = Vec::new();
+        let st = ctx
+            .board
+            .services()
+            .journalctl(args, ctx.user, &mut buf, io.stderr);
+        let code = page(&buf, io);
+        return if code == 0 { st } else { code };
+    }
     ctx.board
         .services()
         .journalctl(args, ctx.user, io.stdout, io.stderr)
@@ -582,7 +647,26 @@ fn builtin_openocd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     code
 }
 
+/// The docker CLI's words when the socket (`root:docker 0660`) refuses the caller.
+pub const DOCKER_SOCKET_DENIED: &str = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json\": dial unix /var/run/docker.sock: connect: permission denied\n";
+
 fn builtin_docker(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    // REB 1.5: the socket is root:docker 0660 and an adb shell has lost fio's docker group
+    // (setgroups() to the Android ids), so every command that talks to the daemon is
+    // refused; `docker --version` and `--help` do not talk to it.
+    let first = args.first().map(String::as_str);
+    let local_only = args.is_empty()
+        || matches!(first, Some("-v" | "--version" | "-h" | "--help"))
+        || (first == Some("compose")
+            && (ctx.board.faults().has(crate::Fault::NoDockerCompose)
+                || matches!(
+                    args.get(1).map(String::as_str),
+                    Some("version" | "config" | "--help")
+                )));
+    if !crate::shell::has_login_groups(ctx.user) && !local_only {
+        put(io.stderr, DOCKER_SOCKET_DENIED);
+        return 1;
+    }
     let svc = ctx.board.services();
     let fs = docker::VfsView {
         vfs: ctx.board.vfs(),

@@ -604,7 +604,7 @@ impl TestP<'_, '_> {
         if first.len() == 2 && first.starts_with('-') && self.a.get(self.i + 1).is_some() {
             let arg = self.a.get(self.i + 1).cloned().unwrap_or_default();
             let op = first.chars().nth(1).unwrap_or(' ');
-            if "efdsrwxLhzn bcpStOGgku".contains(op) {
+            if "efdsrwxLhzn bcpStOGgkut".contains(op) {
                 self.i += 2;
                 return self.unary(op, &arg);
             }
@@ -632,6 +632,9 @@ impl TestP<'_, '_> {
         match op {
             'z' => arg.is_empty(),
             'n' => !arg.is_empty(),
+            // Descriptors 0-2 are the PTY under the X8's `shell:CMD` (REB 1.2), a socket or
+            // a pipe otherwise (redirections are not seen here).
+            't' => matches!(arg, "0" | "1" | "2") && super::stdout_is_tty(),
             'L' | 'h' => vfs
                 .stat(&path, false)
                 .map(|s| s.is_symlink())
@@ -1220,7 +1223,8 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 return 1;
             }
         },
-        None => 0o755,
+        // The shell's umask applies (000 under the X8's adbd: 0777 directories, REB 1.5).
+        None => 0o777 & !super::umask(),
     };
     let parents = o.has('p') || o.long("parents");
     let verbose = o.has('v');
@@ -1229,13 +1233,14 @@ fn mkdir(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &o.operands {
         let path = ctx.path(a);
         let r = if parents {
-            vfs.mkdir_all(&path, 0o755, ctx.user).and_then(|_| {
-                if o.val('m').is_some() {
-                    vfs.chmod(&path, mode, ctx.user)
-                } else {
-                    Ok(())
-                }
-            })
+            vfs.mkdir_all(&path, (0o777 & !super::umask()) | 0o300, ctx.user)
+                .and_then(|_| {
+                    if o.val('m').is_some() {
+                        vfs.chmod(&path, mode, ctx.user)
+                    } else {
+                        Ok(())
+                    }
+                })
         } else {
             vfs.mkdir(&path, mode, ctx.user)
         };
@@ -2883,6 +2888,30 @@ fn id(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let (uid, name) = (user.uid(), user.name());
     let dg = vfs::DOCKER_GID;
+    // Under the X8's adbd fio's groups are the Android ids (REB 1.5).
+    if user == User::Fio && ctx.user == User::Fio && !super::has_login_groups(User::Fio) {
+        const IDS: &str = "1003 1004 1007 1011 1015 1028 3001 3002 3003 3006";
+        let text = if o.has('u') || o.has('g') {
+            if o.has('n') {
+                name.to_string()
+            } else {
+                uid.to_string()
+            }
+        } else if o.has('G') {
+            if o.has('n') {
+                format!("fio {IDS}")
+            } else {
+                format!("1000 {IDS}")
+            }
+        } else {
+            let ids: Vec<String> = IDS.split(' ').map(String::from).collect();
+            format!(
+                "uid=1000(fio) gid=1000(fio) groups=1000(fio),{}",
+                ids.join(",")
+            )
+        };
+        return i32::from(!out(io, &format!("{text}\n")));
+    }
     let text = if o.has('u') || o.has('g') {
         if o.has('n') {
             name.to_string()

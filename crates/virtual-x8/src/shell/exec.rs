@@ -1604,8 +1604,20 @@ impl<'b> Shell<'b> {
                 0
             }
             "umask" => {
-                if args.is_empty() {
-                    let _ = writeln!(io.stdout, "0022");
+                match args.first() {
+                    None => {
+                        let _ = writeln!(io.stdout, "{:04o}", super::umask());
+                    }
+                    Some(m) => match u32::from_str_radix(m, 8) {
+                        Ok(v) if v <= 0o777 => super::set_umask(v),
+                        _ => {
+                            return Some(self.usage_status(
+                                io,
+                                &format!("umask: {m}: octal number out of range"),
+                                1,
+                            ));
+                        }
+                    },
                 }
                 0
             }

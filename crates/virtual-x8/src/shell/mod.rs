@@ -50,6 +50,7 @@ pub(crate) mod regex;
 mod sed;
 mod sudo;
 mod text;
+pub mod tty;
 
 pub use exec::Shell;
 
@@ -141,11 +142,94 @@ pub fn run_in(ctx: &mut Ctx, script: &str, io: &mut ShellIo) -> i32 {
     sh.run_script(script, io)
 }
 
-/// `shell:<cmd>`: `/bin/bash -c CMD` as fio in /home/fio.
+/// `/bin/bash -c CMD` as fio in /home/fio, with fio's login environment.
 pub fn run_command(board: &Board, cmd: &str, io: &mut ShellIo) -> i32 {
     exec::reset_budget();
     let mut sh = Shell::new(Ctx::new(board, User::Fio), "/bin/bash", false);
     sh.run_script(cmd, io)
+}
+
+/// How adbd starts its child: what differs from fio's login shell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdbChild {
+    /// stdin and stdout are the pseudo-terminal (`shell:` on the X8): pagers wait for
+    /// RETURN (REB 1.2).
+    pub tty: bool,
+    /// The X8 adbd's process environment (REB 1.5; upstream adb/adb.c adb_main:
+    /// `umask(000)`, `setgroups()` with the Android ids 1003, 1004, 1007, 1011, 1015,
+    /// 1028, 3001, 3002, 3003, 3006 before setgid/setuid(1000), so fio is in neither
+    /// `docker` nor `sudo`; the unit has no `User=`, so no HOME, USER or SHELL; TERM
+    /// unset; cwd /home/fio).
+    pub android_ids: bool,
+}
+
+thread_local! {
+    static ADB_CHILD: std::cell::Cell<AdbChild> = const {
+        std::cell::Cell::new(AdbChild { tty: false, android_ids: false })
+    };
+    static UMASK: std::cell::Cell<u32> = const { std::cell::Cell::new(0o022) };
+}
+
+/// The adbd child this thread's shell runs as.
+pub fn adb_child() -> AdbChild {
+    ADB_CHILD.with(|c| c.get())
+}
+
+/// The shell's umask (000 under the X8's adbd, 022 otherwise).
+pub fn umask() -> u32 {
+    UMASK.with(|u| u.get())
+}
+
+pub(crate) fn set_umask(m: u32) {
+    UMASK.with(|u| u.set(m & 0o777));
+}
+
+/// Whether a command run by `user` has fio's supplementary groups (docker, sudo): not
+/// under the X8's adbd, whose setgroups() replaced them (REB 1.5).
+pub fn has_login_groups(user: User) -> bool {
+    user == User::Root || !adb_child().android_ids
+}
+
+/// Whether a command's output goes to the pseudo-terminal of `shell:CMD` (then systemctl,
+/// journalctl and less page and wait for RETURN).
+pub fn stdout_is_tty() -> bool {
+    adb_child().tty
+}
+
+fn with_adb_child<R>(child: AdbChild, f: impl FnOnce() -> R) -> R {
+    let old = ADB_CHILD.with(|c| c.replace(child));
+    let old_mask = umask();
+    set_umask(if child.android_ids { 0 } else { 0o022 });
+    let r = f();
+    ADB_CHILD.with(|c| c.set(old));
+    set_umask(old_mask);
+    r
+}
+
+fn adb_ctx(board: &Board, child: AdbChild) -> Ctx<'_> {
+    let mut ctx = Ctx::new(board, User::Fio);
+    if child.android_ids {
+        for k in ["HOME", "USER", "LOGNAME", "SHELL"] {
+            ctx.env.remove(k);
+        }
+    }
+    ctx
+}
+
+/// `shell:CMD` / `exec:CMD`: `/bin/bash -c CMD` as adbd starts it (see [`AdbChild`]).
+pub fn run_adb_command(board: &Board, cmd: &str, io: &mut ShellIo, child: AdbChild) -> i32 {
+    with_adb_child(child, || {
+        exec::reset_budget();
+        let mut sh = Shell::new(adb_ctx(board, child), "/bin/bash", false);
+        sh.run_script(cmd, io)
+    })
+}
+
+/// `shell:` with no command, as adbd starts it.
+pub fn interactive_adb(board: &Board, io: &mut ShellIo, child: AdbChild) -> i32 {
+    with_adb_child(AdbChild { tty: true, ..child }, || {
+        session(adb_ctx(board, child), io)
+    })
 }
 
 /// Read one line (without the newline) byte by byte, so that nothing after it is consumed.

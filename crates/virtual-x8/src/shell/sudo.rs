@@ -34,6 +34,11 @@ fn expand_prompt(p: &str, ctx: &Ctx) -> String {
 /// `-u` the target user; `-k` `-v` `-l` `-i` `-s` `-E` `-H`. The password policy comes from
 /// the board's configuration (`None` = NOPASSWD).
 pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    // An image without sudo (its executable removed from the sandbox): bash's words.
+    if !ctx.board.vfs().exists("/usr/bin/sudo") {
+        let _ = writeln!(io.stderr, "/bin/bash: line 1: sudo: command not found");
+        return 127;
+    }
     let mut stdin_pw = false;
     let mut non_interactive = false;
     let mut prompt: Option<String> = None;

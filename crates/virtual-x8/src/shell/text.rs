@@ -252,7 +252,26 @@ fn head_tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo, tail: bool) -> i3
     let multi = files.len() > 1;
     let mut st = 0;
     for (k, f) in files.iter().enumerate() {
-        let data = match read_input(ctx, f, io.stdin) {
+        // GNU head on its standard input stops reading once it has what it prints
+        // (`head -c N` reads at most N bytes: coreutils head.c head_bytes), so it ends on
+        // an input that never reaches end-of-file, such as adbd's exec: socket.
+        // The endless devices are read the same way.
+        let endless = matches!(
+            ctx.path(f).as_str(),
+            "/dev/zero" | "/dev/urandom" | "/dev/random"
+        );
+        let early = if tail || plus {
+            None
+        } else if f == "-" {
+            Some(read_head(io.stdin, bytes, n as usize))
+        } else if endless {
+            super::fileutil::open_input(ctx, f)
+                .ok()
+                .map(|mut r| read_head(&mut *r, bytes, n as usize))
+        } else {
+            None
+        };
+        let data = match early.map_or_else(|| read_input(ctx, f, io.stdin), Ok) {
             Ok(d) => d,
             Err(e) => {
                 let msg = format!("cannot open {} for reading: {e}", q(f));
@@ -313,6 +332,28 @@ fn head_tail(ctx: &mut Ctx, args: &[String], io: &mut ShellIo, tail: bool) -> i3
         }
     }
     st
+}
+
+/// Read up to `n` bytes (or `n` lines) from `r`, no further.
+fn read_head(r: &mut dyn std::io::Read, bytes: bool, n: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut lines = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    while if bytes { data.len() < n } else { lines < n } {
+        let want = if bytes {
+            (n - data.len()).min(buf.len())
+        } else {
+            1
+        };
+        match r.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => {
+                lines += buf[..k].iter().filter(|&&b| b == b'\n').count();
+                data.extend_from_slice(&buf[..k]);
+            }
+        }
+    }
+    data
 }
 
 pub fn head(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {

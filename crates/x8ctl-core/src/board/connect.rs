@@ -98,12 +98,15 @@ impl Session {
                 product: d.product,
                 model: d.model,
                 device: d.device,
+                asked_x8: false,
             })
             .collect();
-        Ok(Session {
+        let mut session = Session {
             devices,
             kind: SessionKind::Server(server),
-        })
+        };
+        session.ask_devices();
+        Ok(session)
     }
 
     fn direct(target: &str, sim: Option<VirtualBoard>) -> Result<Session, BoardError> {
@@ -111,6 +114,11 @@ impl Session {
             // Something answered: the board is there but cannot be used this way.
             HostError::AuthRequired(_) => BoardError::DirectAuth {
                 target: target.to_string(),
+            },
+            // Accepted and never answered: the X8's adbd serves one host at a time (REB 1.3).
+            HostError::Busy(_) => BoardError::Busy {
+                target: target.to_string(),
+                server_holds: server::local_server_lists(target),
             },
             HostError::HandshakeTimeout(_) => BoardError::Unusable {
                 serial: target.to_string(),
@@ -136,15 +144,76 @@ impl Session {
                 .unwrap_or_default()
                 .replace(' ', "_"),
             device: b.prop("ro.product.device").unwrap_or_default().to_string(),
+            asked_x8: false,
         };
-        Ok(Session {
+        let mut session = Session {
             devices: vec![entry],
             kind: SessionKind::Direct {
                 conn,
                 target: target.to_string(),
                 _sim: sim,
             },
-        })
+        };
+        session.ask_devices();
+        Ok(session)
+    }
+
+    /// Ask each usable device whose banner does not say it is an X8 (the X8's adbd
+    /// reports empty product, model and device: REB 1.1) for its device-tree model, in
+    /// parallel, 2 s at most; remembered per serial for the rest of the run.
+    fn ask_devices(&mut self) {
+        let to_ask: Vec<usize> = (0..self.devices.len())
+            .filter(|&i| self.devices[i].usable() && !self.devices[i].is_x8())
+            .collect();
+        let answers: Vec<(usize, bool)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = to_ask
+                .iter()
+                .map(|&i| {
+                    let entry = &self.devices[i];
+                    let this = &*self;
+                    scope.spawn(move || (i, this.asks_as_x8(entry)))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for (i, x8) in answers {
+            self.devices[i].asked_x8 = x8;
+        }
+    }
+
+    fn asks_as_x8(&self, entry: &DeviceEntry) -> bool {
+        static ASKED: std::sync::Mutex<Option<std::collections::HashMap<String, bool>>> =
+            std::sync::Mutex::new(None);
+        let cached = ASKED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Default::default)
+            .get(&entry.serial)
+            .copied();
+        if let Some(x8) = cached {
+            return x8;
+        }
+        let transport = self.transport_for(entry);
+        let model = read_model(&transport);
+        let x8 = model.as_deref().is_some_and(is_x8_model);
+        if model.is_some() {
+            ASKED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(Default::default)
+                .insert(entry.serial.clone(), x8);
+        }
+        x8
+    }
+
+    fn transport_for(&self, entry: &DeviceEntry) -> Transport {
+        match &self.kind {
+            SessionKind::Server(server) => Transport::Server {
+                server: server.clone(),
+                serial: entry.serial.clone(),
+            },
+            SessionKind::Direct { conn, .. } => Transport::Direct { conn: conn.clone() },
+        }
     }
 
     pub fn transport_name(&self) -> &'static str {
@@ -164,14 +233,7 @@ impl Session {
 
     /// A board handle for `entry`.
     pub fn board_for(&self, entry: &DeviceEntry) -> Board {
-        let transport = match &self.kind {
-            SessionKind::Server(server) => Transport::Server {
-                server: server.clone(),
-                serial: entry.serial.clone(),
-            },
-            SessionKind::Direct { conn, .. } => Transport::Direct { conn: conn.clone() },
-        };
-        Board::new(transport, entry.serial.clone())
+        Board::new(self.transport_for(entry), entry.serial.clone())
     }
 
     /// Pick the board (see [`select::choose`]) and return its handle.
@@ -184,4 +246,33 @@ impl Session {
         let entry = select::choose(&self.devices, serial, choice)?;
         Ok(self.board_for(&entry))
     }
+}
+
+/// The device-tree model of the X8 (arduino/meta-partner-arduino
+/// `lmp-device-tree/portenta-x8/arduino_portenta-x8.dts`): "Arduino i.MX8MM Portenta X8
+/// board", read with its trailing NUL. The M8 and the bare i.MX8MM Portenta are not X8s.
+pub fn is_x8_model(model: &str) -> bool {
+    model
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .contains("Portenta X8")
+}
+
+/// `/proc/device-tree/model` through `exec:` (raw, no terminal), 2 s at most.
+fn read_model(transport: &Transport) -> Option<String> {
+    use std::io::Read;
+    let mut s = transport
+        .open("exec:cat /proc/device-tree/model </dev/null")
+        .ok()?;
+    s.set_read_timeout_to(Some(std::time::Duration::from_secs(2)));
+    let mut out = Vec::new();
+    let mut buf = [0u8; 256];
+    while out.len() < 4096 {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    s.shutdown_both();
+    Some(String::from_utf8_lossy(&out).into_owned())
 }

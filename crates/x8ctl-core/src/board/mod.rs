@@ -17,7 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adb_wire::host::{HostConnection, HostError, HostStream};
-use quote::{Secret, StatusStripper, new_nonce, quote, wrap_with_status};
+use quote::{
+    Secret, StatusStripper, Stdin, new_nonce, quote, script_for, wrap_exec, wrap_exec_script,
+};
 use server::{AdbServer, ServerError};
 
 /// A bidirectional stream to a device service.
@@ -71,8 +73,28 @@ impl Transport {
         }
     }
 
-    /// Open a device service stream.
+    /// The longest service string one OPEN can carry, counting the NUL that ends it. The
+    /// X8's adbd takes 4096 bytes of payload (REB 1.4): a bigger OPEN drops the connection
+    /// direct, and aborts Debian's adb server (dropping every device). Through the server
+    /// x8ctl cannot learn the device's limit, so 4096 there.
+    pub fn max_service(&self) -> usize {
+        match self {
+            Transport::Server { .. } => 4096,
+            Transport::Direct { conn } => conn.max_payload() as usize,
+        }
+    }
+
+    /// Open a device service stream. A service that cannot fit one OPEN is refused here,
+    /// before anything is sent.
     pub fn open(&self, service: &str) -> Result<Box<dyn Duplex>, BoardError> {
+        let max = self.max_service();
+        if service.len() + 1 > max {
+            return Err(BoardError::TooLong {
+                what: service_name(service),
+                len: service.len() + 1,
+                max,
+            });
+        }
         match self {
             Transport::Server { server, serial } => match server.open(serial, service) {
                 Ok(s) => Ok(Box::new(s)),
@@ -162,6 +184,16 @@ pub enum BoardError {
     DirectAuth { target: String },
     #[error("{0}")]
     Local(String),
+    #[error(
+        "the {what} request is {len} bytes, more than the {max} bytes the board's adbd accepts in one request; nothing was sent"
+    )]
+    TooLong {
+        what: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("the device at {target} is held by another ADB client (it accepts one at a time)")]
+    Busy { target: String, server_holds: bool },
 }
 
 impl BoardError {
@@ -212,8 +244,14 @@ impl BoardError {
                 "wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}",
                 lock::LOCK_DIR
             ),
+            BoardError::Sudo(msg) if msg.contains("not installed") => {
+                "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it".into()
+            }
             BoardError::Sudo(_) => {
                 "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')".into()
+            }
+            BoardError::Transfer(msg) if msg.starts_with("pull") && msg.contains("Permission denied") => {
+                "user fio may not read that file: copy it somewhere readable first, e.g. `x8ctl shell --root cp FILE /tmp/ && x8ctl shell --root chmod a+r /tmp/FILE`, then pull /tmp/FILE".into()
             }
             BoardError::Transfer(msg) if msg.contains("Read-only") || msg.contains("Permission denied") => {
                 "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)".into()
@@ -237,6 +275,15 @@ impl BoardError {
                 "check the path on this computer".into()
             }
             BoardError::Local(_) => String::new(),
+            BoardError::TooLong { .. } => {
+                "shorten the command, or put it in a script: `x8ctl push script.sh /home/fio/` then `x8ctl shell sh /home/fio/script.sh`".into()
+            }
+            BoardError::Busy { target, server_holds: true } => format!(
+                "your adb server holds it: go through the server with `x8ctl -s {target} ...`, or release it with `adb disconnect {target}` and run again"
+            ),
+            BoardError::Busy { target, .. } => format!(
+                "another x8ctl run or an adb server holds it: wait for the other run to end, or release it with `adb disconnect {target}` (then use `x8ctl -s {target}` through the server, or --connect again)"
+            ),
         }
     }
 }
@@ -334,6 +381,8 @@ pub struct Board {
     serial: String,
     shell_v2: bool,
     sudo: Mutex<Option<SudoAuth>>,
+    /// Whether docker needs sudo here, once found.
+    docker_sudo: Mutex<Option<bool>>,
     configured_password: Option<ConfiguredPassword>,
     prompt: Option<PasswordPrompt>,
 }
@@ -349,6 +398,7 @@ impl Board {
             serial,
             shell_v2,
             sudo: Mutex::new(None),
+            docker_sudo: Mutex::new(None),
             configured_password: None,
             prompt: None,
         }
@@ -391,7 +441,7 @@ impl Board {
     }
 
     /// Run `cmd`, streaming its output; returns the exit status. `what` names the command
-    /// in errors (never the command text, which may hold a password).
+    /// in errors (never the command text, which may hold a password). Its stdin is closed.
     pub fn run_streaming(
         &self,
         cmd: &str,
@@ -400,36 +450,108 @@ impl Board {
         timeout: Option<Duration>,
         what: &str,
     ) -> Result<i32, BoardError> {
+        self.run_with_input(cmd, None, stdout, stderr, timeout, what)
+    }
+
+    /// Run `cmd` with `input` as its standard input (closed when `None` or empty),
+    /// streaming its output; returns the exit status.
+    ///
+    /// On the X8 (no shell_v2) the command goes through `exec:` (REB 1.2): a raw socket,
+    /// so the bytes come back exactly (no CRLF, no echo, no terminal, no pager), with stderr
+    /// merged. The socket never reaches end-of-file, so stdin is `</dev/null`, or
+    /// `head -c N |` when x8ctl sends N bytes. A command too long for one OPEN (REB 1.4)
+    /// is sent as a script on the stream instead, when there is no input to send.
+    pub fn run_with_input(
+        &self,
+        cmd: &str,
+        input: Option<&[u8]>,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
         let started = Instant::now();
+        let input = input.filter(|d| !d.is_empty());
         if self.shell_v2 {
             let mut s = self.transport.open(&format!("shell,v2,raw:{cmd}"))?;
             s.set_read_timeout_to(timeout);
-            // Close stdin at once: commands see EOF as with `adb shell` from a script.
-            let _ = s.write_all(&[4, 0, 0, 0, 0]);
-            return read_shell_v2(&mut *s, stdout, stderr, what, timeout, started);
+            let mut packets = Vec::new();
+            for chunk in input.unwrap_or_default().chunks(16 * 1024) {
+                packets.extend_from_slice(&v2_packet(0, chunk));
+            }
+            // Then close stdin: commands see EOF as with `adb shell` from a script.
+            packets.extend_from_slice(&v2_packet(4, &[]));
+            let writer = self.feed(&*s, packets)?;
+            let r = read_shell_v2(&mut *s, stdout, stderr, what, timeout, started);
+            let _ = writer.join();
+            return r;
         }
         let nonce = new_nonce();
-        let mut s = self
-            .transport
-            .open(&format!("shell:{}", wrap_with_status(cmd, &nonce)))?;
+        let max = self.transport.max_service();
+        let mut service = format!(
+            "exec:{}",
+            wrap_exec(
+                cmd,
+                &nonce,
+                input.map_or(Stdin::Closed, |d| Stdin::Bytes(d.len()))
+            )
+        );
+        let mut data: Vec<u8> = input.map(<[u8]>::to_vec).unwrap_or_default();
+        if service.len() + 1 > max && input.is_none() {
+            let script = script_for(cmd).into_bytes();
+            service = format!("exec:{}", wrap_exec_script(script.len(), &nonce));
+            data = script;
+        }
+        let mut s = self.transport.open(&service)?;
         s.set_read_timeout_to(timeout);
+        let writer = self.feed(&*s, data)?;
         let mut strip = StatusStripper::new(stdout, &nonce);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match s.read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => strip
-                    .write_all(&buf[..n])
-                    .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?,
+                Ok(n) => {
+                    strip.write_all(&buf[..n]).map_err(|e| {
+                        BoardError::Local(format!("writing the output of {what}: {e}"))
+                    })?;
+                    // The stream ends when the last holder of the socket closes it, which
+                    // a background job may delay: after the status, wait 1 s at most.
+                    if strip.status().is_some() {
+                        s.set_read_timeout_to(Some(Duration::from_secs(1)));
+                    }
+                }
+                Err(_) if strip.status().is_some() => break,
                 Err(e) => return Err(read_error(e, what, timeout, started)),
             }
         }
+        s.shutdown_both();
+        let _ = writer.join();
         let (status, _) = strip
             .finish()
             .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
         status.ok_or_else(|| BoardError::StatusLost {
             what: what.to_string(),
         })
+    }
+
+    /// Write `data` to the stream on a thread of its own (the output is read meanwhile).
+    fn feed(
+        &self,
+        s: &dyn Duplex,
+        data: Vec<u8>,
+    ) -> Result<std::thread::JoinHandle<Box<dyn Duplex>>, BoardError> {
+        let mut w = s
+            .try_clone_duplex()
+            .map_err(|e| BoardError::Transport(e.to_string()))?;
+        Ok(std::thread::spawn(move || {
+            if !data.is_empty() {
+                let _ = w.write_all(&data);
+                let _ = w.flush();
+            }
+            // Hand the handle back: dropping the last handle of a direct stream closes it,
+            // which only the reader may decide.
+            w
+        }))
     }
 
     /// Run `cmd` and require exit status 0; the error carries the command's own words.
@@ -478,8 +600,17 @@ impl Board {
     }
 
     fn find_sudo(&self) -> Result<SudoAuth, BoardError> {
-        if self.sudo_works(&SudoAuth::NoPassword)? {
+        let first = self.run(
+            &sudo_wrap("true", &SudoAuth::NoPassword),
+            Some(Duration::from_secs(30)),
+        )?;
+        if first.ok() {
             return Ok(SudoAuth::NoPassword);
+        }
+        if first.status == 127 {
+            return Err(BoardError::Sudo(
+                "sudo is not installed on the board".into(),
+            ));
         }
         let mut tried: Vec<String> = Vec::new();
         if let Some(p) = &self.configured_password {
@@ -531,6 +662,87 @@ impl Board {
         self.run(&sudo_wrap(cmd, &auth), timeout)
     }
 
+    /// Run `cmd` as root with `input` as its stdin. With a password, sudo -S reads it as
+    /// the first line of the same stdin (sudo reads its password a byte at a time, so the
+    /// rest is the command's).
+    pub fn run_root_with_input(
+        &self,
+        cmd: &str,
+        input: Option<&[u8]>,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
+        let auth = self.sudo_auth()?;
+        match (&auth, input.filter(|d| !d.is_empty())) {
+            (SudoAuth::Password { secret, .. }, Some(data)) => {
+                let mut all = format!("{}\n", secret.expose()).into_bytes();
+                all.extend_from_slice(data);
+                let wrapped = format!("sudo -S -p '' sh -c {}", quote(cmd));
+                self.run_with_input(&wrapped, Some(&all), stdout, stderr, timeout, what)
+            }
+            _ => self.run_with_input(&sudo_wrap(cmd, &auth), input, stdout, stderr, timeout, what),
+        }
+    }
+
+    /// Whether docker commands must go through sudo on this board. The docker socket is
+    /// `root:docker 0660`, and the X8's adbd replaces fio's supplementary groups with
+    /// Android ids (REB 1.5), so docker as fio is refused over adb ("permission denied ...
+    /// docker.sock") while sudo still works; a board whose adbd keeps the groups runs
+    /// docker as fio. Found once per run.
+    pub fn docker_needs_sudo(&self) -> Result<bool, BoardError> {
+        if let Some(v) = *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(v);
+        }
+        let out = self.run(
+            "docker version --format '{{.Server.Version}}' 2>&1",
+            Some(Duration::from_secs(30)),
+        )?;
+        let v = !out.ok() && docker_socket_denied(&out.text());
+        *self.docker_sudo.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+        Ok(v)
+    }
+
+    /// Run a command line that uses docker: as fio, or as root when docker needs sudo.
+    pub fn run_docker(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+        if self.docker_needs_sudo()? {
+            self.run_root(cmd, timeout)
+        } else {
+            self.run(cmd, timeout)
+        }
+    }
+
+    /// [`Board::run_docker`] requiring exit status 0.
+    pub fn run_docker_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
+        let out = self.run_docker(cmd, Some(DEFAULT_TIMEOUT))?;
+        if out.ok() {
+            Ok(out)
+        } else {
+            Err(BoardError::Transport(format!(
+                "{what} failed on the board (exit {}): {}",
+                out.status,
+                out.text().trim()
+            )))
+        }
+    }
+
+    /// [`Board::run_docker`], streaming.
+    pub fn run_docker_streaming(
+        &self,
+        cmd: &str,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        timeout: Option<Duration>,
+        what: &str,
+    ) -> Result<i32, BoardError> {
+        if self.docker_needs_sudo()? {
+            self.run_root_streaming(cmd, stdout, stderr, timeout, what)
+        } else {
+            self.run_streaming(cmd, stdout, stderr, timeout, what)
+        }
+    }
+
     /// Run `cmd` as root, streaming.
     pub fn run_root_streaming(
         &self,
@@ -543,6 +755,11 @@ impl Board {
         let auth = self.sudo_auth()?;
         self.run_streaming(&sudo_wrap(cmd, &auth), stdout, stderr, timeout, what)
     }
+}
+
+/// Whether docker's output says the socket refused the caller (no docker group).
+pub fn docker_socket_denied(text: &str) -> bool {
+    text.contains("permission denied") && text.contains("docker.sock")
 }
 
 /// `cmd` under sudo: `sudo -n` for NOPASSWD, else the password on sudo's stdin (never in
@@ -568,6 +785,14 @@ fn read_error(e: io::Error, what: &str, timeout: Option<Duration>, started: Inst
             detail: format!("while running {what}: {e}"),
         },
     }
+}
+
+fn v2_packet(id: u8, data: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(5 + data.len());
+    p.push(id);
+    p.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    p.extend_from_slice(data);
+    p
 }
 
 fn read_shell_v2(

@@ -44,14 +44,42 @@ pub fn new_nonce() -> String {
     format!("{x:016x}")
 }
 
-/// `cmd` run by a child shell (so `exit`, syntax errors and `cd` stay inside), followed by
-/// the status line on a line of its own.
-pub fn wrap_with_status(cmd: &str, nonce: &str) -> String {
-    format!(
-        "sh -c {}; printf '\\n__X8RC_%s=%d\\n' {} \"$?\"",
-        quote(cmd),
-        nonce,
-    )
+/// The shell command that prints the status marker of the command before it.
+fn status_line(nonce: &str) -> String {
+    format!("printf '\\n__X8RC_%s=%d\\n' {nonce} \"$?\"")
+}
+
+/// Where a command's standard input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdin {
+    /// Nothing: `</dev/null`, so a command that reads its input ends at once (the X8's
+    /// `exec:` socket never reaches end-of-file, REB 1.2).
+    Closed,
+    /// Exactly this many bytes, which x8ctl writes to the stream: `head -c N |` hands them
+    /// to the command and then ends its input (adb has no half-close).
+    Bytes(usize),
+}
+
+/// The `exec:` command line for `cmd`: run by a child shell (so `exit`, syntax errors and
+/// `cd` stay inside), followed by the status line on a line of its own (see
+/// [`StatusStripper`]).
+pub fn wrap_exec(cmd: &str, nonce: &str, stdin: Stdin) -> String {
+    match stdin {
+        Stdin::Closed => format!("sh -c {} </dev/null; {}", quote(cmd), status_line(nonce)),
+        Stdin::Bytes(n) => format!("head -c {n} | sh -c {}; {}", quote(cmd), status_line(nonce)),
+    }
+}
+
+/// For a command too long for one OPEN: the `exec:` line that reads a script of `len`
+/// bytes from the stream and runs it, and the script (see [`script_for`]).
+pub fn wrap_exec_script(len: usize, nonce: &str) -> String {
+    format!("head -c {len} | sh; {}", status_line(nonce))
+}
+
+/// The script that runs `cmd` in a subshell with stdin closed: the shell reads the whole
+/// `( ... )` before running it, so the command cannot read the script's rest.
+pub fn script_for(cmd: &str) -> String {
+    format!("(\n{cmd}\n) </dev/null\n")
 }
 
 /// Passes output through, holding back only what may be the start of the status line,
@@ -123,6 +151,11 @@ impl<W: Write> StatusStripper<W> {
                 }
             }
         }
+    }
+
+    /// The status, once the marker has arrived.
+    pub fn status(&self) -> Option<i32> {
+        self.status
     }
 
     /// Flush what is held back; the status if the marker arrived.
@@ -251,6 +284,11 @@ mod tests {
         assert_ne!(new_nonce(), new_nonce());
         let s = Secret::new("hunter2");
         assert!(!format!("{s} {s:?}").contains("hunter2"));
-        assert!(wrap_with_status("exit 7", "ab").starts_with("sh -c 'exit 7'; printf"));
+        assert_eq!(
+            wrap_exec("exit 7", "ab", Stdin::Closed),
+            "sh -c 'exit 7' </dev/null; printf '\\n__X8RC_%s=%d\\n' ab \"$?\""
+        );
+        assert!(wrap_exec("cat", "ab", Stdin::Bytes(5)).starts_with("head -c 5 | sh -c cat; "));
+        assert_eq!(script_for("cat"), "(\ncat\n) </dev/null\n");
     }
 }

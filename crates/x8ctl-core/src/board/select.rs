@@ -15,14 +15,20 @@ pub struct DeviceEntry {
     pub product: String,
     pub model: String,
     pub device: String,
+    /// The device said it is an X8 when asked (its device-tree model): the X8's adbd
+    /// reports empty product, model and device (REB 1.1).
+    #[serde(skip)]
+    pub asked_x8: bool,
 }
 
 impl DeviceEntry {
-    /// An X8 by what adb reports (product/device `portenta-x8`, model `Portenta_X8`).
-    /// Unauthorised devices report nothing, so they are not known to be X8s.
+    /// An X8: by its answer when asked (see [`crate::board::connect`]), or by what adb
+    /// reports (product/device `portenta-x8`, model `Portenta_X8`, as a modern adbd with
+    /// the properties set would). Unauthorised devices report nothing and cannot be asked.
     pub fn is_x8(&self) -> bool {
         let norm = |s: &str| s.to_ascii_lowercase().replace(['_', ' '], "-");
-        norm(&self.product).contains("portenta-x8")
+        self.asked_x8
+            || norm(&self.product).contains("portenta-x8")
             || norm(&self.device).contains("portenta-x8")
             || norm(&self.model).contains("portenta-x8")
     }
@@ -134,6 +140,7 @@ mod tests {
             } else {
                 "panther".into()
             },
+            asked_x8: false,
         }
     }
 

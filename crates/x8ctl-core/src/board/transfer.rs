@@ -244,6 +244,8 @@ pub struct FileItem {
 pub struct PushPlan {
     pub files: Vec<FileItem>,
     pub dirs: Vec<String>,
+    /// The local mode of each folder in `dirs` (same order).
+    pub dir_modes: Vec<u32>,
 }
 
 /// Join a board folder and a relative path made of local path components, with '/'
@@ -328,6 +330,7 @@ pub fn plan_push(
         };
         if meta.is_dir() {
             plan.dirs.push(target.clone());
+            plan.dir_modes.push(unix_mode(&meta));
             walk(local, local, &target, &mut plan)?;
         } else {
             plan.files.push(FileItem {
@@ -355,6 +358,7 @@ fn walk(root: &Path, dir: &Path, remote_root: &str, plan: &mut PushPlan) -> Resu
         let remote = remote_join(remote_root, &rel_parts(rel));
         if meta.is_dir() {
             plan.dirs.push(remote);
+            plan.dir_modes.push(unix_mode(&meta));
             walk(root, &path, remote_root, plan)?;
         } else if meta.is_file() {
             plan.files.push(FileItem {
@@ -526,9 +530,13 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// What adbd makes of a mode: owner bits copied to group and other.
+/// The mode a SEND gives a file on the X8: owner's bits copied to group, then group's to
+/// other (REB 1.6; upstream android-5.1.1_r37 adb/file_sync_service.c do_send), fchmod'ed.
 fn adbd_mode(mode: u32) -> u32 {
-    let owner = (mode >> 6) & 0o7;
-    (owner << 6) | (owner << 3) | owner
+    let mut m = mode & 0o777;
+    m |= (m >> 3) & 0o070;
+    m |= (m >> 3) & 0o007;
+    m
 }
 
 /// Options of a push.
@@ -622,6 +630,13 @@ pub(crate) fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
                 after: Duration::from_secs(60),
             }
         }
+        // REB 1.6: adbd writes a pushed file in place under its final name, having
+        // unlinked the old one: a cut push can leave a partial file there.
+        SyncFail::Io(io) if op == "pushing to" => BoardError::Gone {
+            detail: format!(
+                "{op} {path}: {io} (a partial {path} may be left on the board: push again)"
+            ),
+        },
         SyncFail::Io(io) => BoardError::Gone {
             detail: format!("{op} {path}: {io}"),
         },
@@ -725,6 +740,21 @@ pub fn push_plan(
             "setting file modes",
         )?;
     }
+    // The folders get their local modes: the X8's adbd runs the shell with umask 000, so
+    // `mkdir -p` made them 0777, and SEND makes missing ones 0775 (REB 1.5, 1.6). Deepest
+    // first, after the files, so a read-only folder does not refuse its own files.
+    let mut dirs_by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (d, m) in plan.dirs.iter().zip(&plan.dir_modes).rev() {
+        dirs_by_mode.entry(m & 0o7777).or_default().push(d.clone());
+    }
+    for (mode, paths) in dirs_by_mode {
+        run_batched(
+            board,
+            &format!("chmod {mode:o}"),
+            &paths,
+            "setting folder modes",
+        )?;
+    }
     if opts.verify && !sent.is_empty() {
         progress(TransferEvent::Verifying { files: sent.len() });
         let paths: Vec<String> = sent.iter().map(|(f, _)| f.remote.clone()).collect();
@@ -766,6 +796,8 @@ pub fn pull(
     let into_dir = local_is_dir || remotes.len() > 1;
     let mut items: Vec<FileItem> = Vec::new();
     let mut dirs: Vec<(PathBuf, u32, u32)> = Vec::new();
+    // Items that are symlinks to files: their lstat mode and size are the link's.
+    let mut links: Vec<usize> = Vec::new();
     {
         let mut c = SyncClient::open(board)?;
         for remote in remotes {
@@ -789,8 +821,11 @@ pub fn pull(
                 local.to_path_buf()
             };
             if st.is_dir() {
-                list_tree(&mut c, remote, &target, &mut items, &mut dirs)?;
+                list_tree(&mut c, remote, &target, &mut items, &mut dirs, &mut links)?;
             } else {
+                if st.mode & wire::S_IFMT == wire::S_IFLNK {
+                    links.push(items.len());
+                }
                 items.push(FileItem {
                     local: target,
                     remote: remote.clone(),
@@ -802,6 +837,7 @@ pub fn pull(
         }
         c.quit();
     }
+    link_targets(board, &mut items, &links)?;
     for (d, _, _) in &dirs {
         fs::create_dir_all(d).map_err(|e| local_err(d, e))?;
     }
@@ -859,12 +895,40 @@ pub fn pull(
     Ok(report)
 }
 
+/// Give pulled symlinks their target's mode, size and mtime: the 5.1.1 adbd has no STA2,
+/// so ask the shell (`stat -L`).
+fn link_targets(board: &Board, items: &mut [FileItem], links: &[usize]) -> Result<(), BoardError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<String> = links.iter().map(|&i| items[i].remote.clone()).collect();
+    let out = run_batched(
+        board,
+        "stat -L -c '%a %s %Y' --",
+        &paths,
+        "reading link targets",
+    )?;
+    for (&i, line) in links.iter().zip(out.lines()) {
+        let mut f = line.split_whitespace();
+        let (Some(m), Some(sz), Some(t)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if let (Ok(m), Ok(sz), Ok(t)) = (u32::from_str_radix(m, 8), sz.parse(), t.parse()) {
+            items[i].mode = m;
+            items[i].size = sz;
+            items[i].mtime = t;
+        }
+    }
+    Ok(())
+}
+
 fn list_tree(
     c: &mut SyncClient,
     remote: &str,
     local: &Path,
     items: &mut Vec<FileItem>,
     dirs: &mut Vec<(PathBuf, u32, u32)>,
+    links: &mut Vec<usize>,
 ) -> Result<(), BoardError> {
     let st = c
         .stat(remote)
@@ -881,6 +945,7 @@ fn list_tree(
         let l = local.join(&name);
         // A symlink is pulled as what it points at, as adb does: `link/` stats as a folder
         // only when it points at one.
+        let is_link = st.mode & wire::S_IFMT == wire::S_IFLNK;
         let st = if st.mode & wire::S_IFMT == wire::S_IFLNK {
             let target = c
                 .stat(&format!("{r}/"))
@@ -897,8 +962,11 @@ fn list_tree(
             st
         };
         if st.is_dir() {
-            list_tree(c, &r, &l, items, dirs)?;
+            list_tree(c, &r, &l, items, dirs, links)?;
         } else if st.is_file() {
+            if is_link {
+                links.push(items.len());
+            }
             items.push(FileItem {
                 local: l,
                 remote: r,
@@ -987,6 +1055,8 @@ mod tests {
         assert_eq!(adbd_mode(0o640), 0o666);
         assert_eq!(adbd_mode(0o755), 0o777);
         assert_eq!(adbd_mode(0o777), 0o777);
+        assert_eq!(adbd_mode(0o600), 0o666);
+        assert_eq!(adbd_mode(0o047), 0o047);
     }
 
     #[test]

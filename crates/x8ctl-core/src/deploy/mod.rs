@@ -420,7 +420,7 @@ pub fn deploy(
     check_interrupt(interrupt, false)?;
     // Keep the image that runs now tagged, so that a rollback can tag it back.
     if image_exists(board, &image_ref(&name, "latest"))? {
-        board.run_ok(
+        board.run_docker_ok(
             &format!(
                 "docker tag {} {}",
                 quote(&image_ref(&name, "latest")),
@@ -488,7 +488,7 @@ fn set_aside(
             None => (c.clone(), format!("{c}{ASIDE_SUFFIX}")),
         };
         if new != *c {
-            board.run_ok(
+            board.run_docker_ok(
                 &format!(
                     "docker stop {q} >/dev/null && docker rename {q} {n}",
                     q = quote(c),
@@ -539,7 +539,7 @@ fn roll_back(
     let mut restored = remove_containers(board, &new).is_ok();
     for (orig, a) in aside {
         restored &= board
-            .run_ok(
+            .run_docker_ok(
                 &format!(
                     "docker rename {a} {o} && docker start {o} >/dev/null",
                     a = quote(a),
@@ -549,7 +549,7 @@ fn roll_back(
             )
             .is_ok();
     }
-    let _ = board.run(
+    let _ = board.run_docker(
         &format!(
             "docker tag {} {} 2>/dev/null",
             quote(&image_ref(name, PREVIOUS_TAG)),
@@ -634,7 +634,7 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
     // [a-zA-Z0-9_.-]).
     const SECTION: &str = "--x8ctl--";
     let project = compose_project(name);
-    let o = board.run_ok(
+    let o = board.run_docker_ok(
         &format!(
             "docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --format '{{{{.Names}}}}'",
             quote(&format!("label=com.docker.compose.project={project}")),
@@ -668,7 +668,7 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
 fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, DeployError> {
     let mut out = Vec::new();
     for n in names {
-        let o = board.run(
+        let o = board.run_docker(
             &format!("docker inspect -f '{{{{.State.Status}}}}' {}", quote(n)),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
@@ -680,7 +680,7 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
 }
 
 fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
-    let o = board.run(
+    let o = board.run_docker(
         &format!("docker image inspect {} >/dev/null 2>&1", quote(image)),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
@@ -692,7 +692,7 @@ fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError>
         return Ok(());
     }
     let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    board.run_ok(
+    board.run_docker_ok(
         &format!("docker rm -f {} >/dev/null", list.join(" ")),
         "removing the previous container",
     )?;
@@ -746,7 +746,7 @@ fn build(
         on,
     };
     let mut err = io::sink();
-    let status = board.run_streaming(
+    let status = board.run_docker_streaming(
         &format!(
             "cd {} && docker build -t {} . 2>&1",
             quote(dir),
@@ -815,7 +815,7 @@ fn run_container(
     env: &[String],
 ) -> Result<(), DeployError> {
     let cmd = docker_run_cmd(name, image, env, has_tty_gs0(board));
-    let o = board.run(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
+    let o = board.run_docker(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
     if !o.ok() {
         return Err(DeployError::Docker(format!(
             "docker run of {image} failed: {}",
@@ -899,7 +899,7 @@ fn try_compose(
     let env = compose_env(opts);
     let cd = format!("cd {}", quote(dir));
     let p = quote(&compose_project(name));
-    let o = board.run(
+    let o = board.run_docker(
         &format!("{cd} && {env} docker compose -p {p} config 2>&1"),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
@@ -913,7 +913,7 @@ fn try_compose(
         ));
     }
     for img in &images {
-        let t = board.run(
+        let t = board.run_docker(
             &format!(
                 "docker tag {} {} 2>&1",
                 quote(&image_ref(name, "latest")),
@@ -925,13 +925,13 @@ fn try_compose(
             return Err(ComposeFail::Refused(t.text().trim().to_string()));
         }
     }
-    let up = board.run(
+    let up = board.run_docker(
         &format!("{cd} && {env} docker compose -p {p} up -d 2>&1"),
         Some(Duration::from_secs(5 * 60)),
     )?;
     if !up.ok() {
         // Leave nothing half-started behind.
-        let _ = board.run(
+        let _ = board.run_docker(
             &format!("{cd} && {env} docker compose -p {p} down >/dev/null 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         );
@@ -978,7 +978,7 @@ fn start(
         method: RunMethod::DockerRun,
     });
     // A failed compose may have left a container by the app's name.
-    let _ = board.run(
+    let _ = board.run_docker(
         &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
@@ -1045,7 +1045,7 @@ fn await_ready(
     let mut shown = 0usize;
     let q = quote(container);
     loop {
-        let o = board.run(
+        let o = board.run_docker(
             &format!(
                 "docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}}' {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"
             ),
@@ -1134,7 +1134,7 @@ fn prebuilt(
     on(DeployEvent::Starting {
         method: RunMethod::Prebuilt,
     });
-    let pull = board.run(
+    let pull = board.run_docker(
         &format!("docker pull {} 2>&1", quote(&image)),
         Some(Duration::from_secs(15 * 60)),
     )?;
@@ -1186,7 +1186,7 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
         )));
     }
     let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    board.run_ok(
+    board.run_docker_ok(
         &format!("docker stop {} >/dev/null", list.join(" ")),
         "docker stop",
     )?;
@@ -1194,7 +1194,8 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
 }
 
 /// The board command that shows `target`'s logs: m4-proxy's journal (as root) or the
-/// app's container logs. Returns (command, needs root).
+/// app's container logs (as root when docker needs sudo over adb). Returns (command,
+/// needs root).
 pub fn logs_command(
     board: &Board,
     target: &str,
@@ -1232,7 +1233,7 @@ pub fn logs_command(
         c.push_str(" -f");
     }
     c.push_str(&format!(" {} 2>&1", quote(&container)));
-    Ok((c, false))
+    Ok((c, board.docker_needs_sudo()?))
 }
 
 /// The fixed board path the M4 sketch goes to; the board's monitor-m4-elf-file.path unit

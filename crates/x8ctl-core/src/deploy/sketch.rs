@@ -201,7 +201,7 @@ pub fn upload_sketch(
         }
         if started.elapsed() >= wait {
             return Err(DeployError::Docker(format!(
-                "the sketch is on the board but nothing programmed it within {}s (is monitor-m4-elf-file.path active? `x8ctl shell systemctl status monitor-m4-elf-file.path`)",
+                "the sketch is on the board but nothing programmed it within {}s (is monitor-m4-elf-file.path active? `x8ctl shell systemctl status --no-pager monitor-m4-elf-file.path`)",
                 wait.as_secs()
             )));
         }

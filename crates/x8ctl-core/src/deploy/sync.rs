@@ -207,6 +207,7 @@ pub fn sync(
             PushPlan {
                 files: changed,
                 dirs: plan.dirs.clone(),
+                dir_modes: plan.dir_modes.clone(),
             },
             &PushOptions {
                 sync: false,

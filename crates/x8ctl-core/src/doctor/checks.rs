@@ -238,6 +238,10 @@ pub(crate) fn judge_identity(id: &identity::Identity) -> Finding {
 fn sudo(ctx: &CheckCtx) -> Finding {
     match ctx.board.sudo_auth() {
         Ok(auth) => Finding::ok(format!("works with {}", auth.describe())),
+        Err(BoardError::Sudo(msg)) if msg.contains("not installed") => Finding::fail(
+            "sudo is not installed on the board",
+            "x8ctl needs sudo for root work (flash-fw, fixes, docker over adb); use an Arduino X8 image, which has it",
+        ),
         Err(e @ BoardError::Sudo(_)) => Finding::fail(
             format!("{e}"),
             "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio'); fixes need sudo",
@@ -275,7 +279,7 @@ pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> F
         "run the boot-time H7 flasher again (loads the x8h7 modules, flashes the H7 if its firmware differs from the installed file)",
         "systemctl restart stm32h7-program",
     );
-    let logs = "read what it said: `x8ctl shell --root journalctl -u stm32h7-program`";
+    let logs = "read what it said: `x8ctl shell --root journalctl --no-pager -u stm32h7-program`";
     if get("LoadState") == "not-found" {
         return Finding::fail(
             "stm32h7-program.service is not installed",
@@ -290,7 +294,7 @@ pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> F
         ),
         ("", _) => Finding::fail(
             "systemctl did not report the unit's state",
-            "check `x8ctl shell systemctl status stm32h7-program`",
+            "check `x8ctl shell systemctl status --no-pager stm32h7-program`",
         ),
         _ => Finding::fail(format!("did not run successfully ({state})"), logs).with_fix(fix),
     }
@@ -339,7 +343,7 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
     if !missing.is_empty() {
         return Finding::fail(
             format!("not loaded: {}", missing.join(", ")),
-            "the modules are loaded at boot by stm32h7-program.service (they are blacklisted for udev): check it with `x8ctl shell --root journalctl -u stm32h7-program`, or reboot",
+            "the modules are loaded at boot by stm32h7-program.service (they are blacklisted for udev): check it with `x8ctl shell --root journalctl --no-pager -u stm32h7-program`, or reboot",
         )
         .with_fix(fix);
     }
@@ -518,7 +522,7 @@ pub(crate) fn judge_m4_proxy(
         None => f,
     };
     let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
-    let logs = "then read `x8ctl shell --root journalctl -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
+    let logs = "then read `x8ctl shell --root journalctl --no-pager -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
     if get("Result") == "start-limit-hit" || get("ActiveState") == "failed" {
         let f = Finding::fail(
             format!(
@@ -653,12 +657,50 @@ pub(crate) fn judge_rpc(method: &str, o: &CallOutcome) -> Finding {
 // ---------------------------------------------------------------------------------------
 // Docker
 
+/// A docker command line as x8ctl runs them: as fio, or through sudo when the adb shell
+/// lacks the docker group (see [`crate::board::Board::docker_needs_sudo`]). The error is
+/// the check's finding, as for [`sh`].
+#[allow(clippy::result_large_err)]
+fn docker_sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
+    ctx.board
+        .run_docker(cmd, Some(ctx.timeout))
+        .map_err(|e| board_failed(&e))
+}
+
 fn docker(ctx: &CheckCtx) -> Finding {
     let out = match sh(ctx, "docker info 2>&1") {
         Ok(o) => o,
         Err(f) => return f,
     };
-    judge_docker(out.status, &out.text())
+    if out.ok() || !crate::board::docker_socket_denied(&out.text()) {
+        let f = judge_docker(out.status, &out.text());
+        return if f.status == crate::doctor::Status::Ok {
+            f.detail("docker runs as fio over adb (no sudo needed)")
+        } else {
+            f
+        };
+    }
+    // REB 1.5: the X8's adbd drops fio's docker group; sudo still works.
+    let root = match ctx.board.run_root("docker info 2>&1", Some(ctx.timeout)) {
+        Ok(o) => o,
+        Err(e @ BoardError::Sudo(_)) => {
+            return Finding::fail(
+                "docker needs sudo over adb (fio has no docker group in an adb shell), and sudo does not work",
+                e.hint(),
+            )
+            .detail(e.to_string());
+        }
+        Err(e) => return board_failed(&e),
+    };
+    let f = judge_docker(root.status, &root.text());
+    if f.status == crate::doctor::Status::Ok {
+        Finding::ok(format!(
+            "{}; docker needs sudo over adb (the adb shell has no docker group), x8ctl uses sudo for it",
+            f.summary
+        ))
+    } else {
+        f
+    }
 }
 
 pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
@@ -683,7 +725,7 @@ pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
     if text.contains("permission denied") {
         return Finding::fail(
             "user fio may not use Docker (permission denied on the Docker socket)",
-            "add fio to the docker group: `x8ctl shell --root usermod -aG docker fio`, then reconnect",
+            "run docker through sudo (`x8ctl shell --root docker ...`); over adb fio has no docker group, whatever /etc/group says",
         );
     }
     let line = text
@@ -694,7 +736,7 @@ pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
         .to_string();
     Finding::fail(
         "the Docker daemon is not running",
-        "start it: `sudo systemctl restart docker`; if it fails, read `x8ctl shell --root journalctl -u docker`",
+        "start it: `x8ctl shell --root systemctl restart docker`; if it fails, read `x8ctl shell --root journalctl --no-pager -u docker`",
     )
     .with_fix(Fix::root("restart the Docker daemon", "systemctl restart docker"))
     .detail(line)
@@ -707,7 +749,7 @@ pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
 const BACKPORTS_ERROR: &str = "No module named 'backports'";
 
 fn containers(ctx: &CheckCtx) -> Finding {
-    let out = match sh(ctx, "docker ps -a --format '{{json .}}'") {
+    let out = match docker_sh(ctx, "docker ps -a --format '{{json .}}'") {
         Ok(o) => o,
         Err(f) => return f,
     };
@@ -730,7 +772,7 @@ fn containers(ctx: &CheckCtx) -> Finding {
         "docker inspect {} 2>/dev/null",
         crate::board::quote::quote_words(&names)
     );
-    if let Ok(o) = sh(ctx, &inspect) {
+    if let Ok(o) = docker_sh(ctx, &inspect) {
         parse::merge_docker_inspect(&mut cs, &o.stdout_text());
     }
     let mut logs: Vec<(String, String)> = Vec::new();
@@ -739,7 +781,7 @@ fn containers(ctx: &CheckCtx) -> Finding {
             "docker logs --tail 40 {} 2>&1",
             crate::board::quote::quote(&c.name)
         );
-        if let Ok(o) = sh(ctx, &cmd) {
+        if let Ok(o) = docker_sh(ctx, &cmd) {
             logs.push((c.name.clone(), o.text()));
         }
     }

@@ -126,7 +126,7 @@ impl CallOutcome {
             }
             CallOutcome::NotListening => {
                 "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
-                 and read `sudo journalctl -u m4-proxy`"
+                 and read `sudo journalctl --no-pager -u m4-proxy`"
             }
             CallOutcome::StaleReply { .. } => {
                 "m4-proxy handed over a late reply to an earlier request; call again"
