@@ -226,6 +226,9 @@ fn the_adb_shells_environment_is_the_real_ones() {
         out.contains("permission denied") && out.contains("docker.sock"),
         "{out}"
     );
+    let (code, _, err) = rig.run(&["shell", "docker ps"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("x8ctl shell --root"), "{err}");
     // The modern profile keeps the login environment.
     let modern = Rig::direct(sim_with(&[], |c| {
         c.adbd.profile = virtual_x8::adbd::Profile::Modern

@@ -97,6 +97,18 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     let mut stderr = std::io::stderr();
     let status = run(&mut stdout, &mut stderr).map_err(board_error)?;
     let _ = stdout.flush();
+    // A docker command that failed because the adb shell has no docker group (REB 1.5):
+    // say how to run it.
+    if status != 0
+        && !args.root
+        && cmd.contains("docker")
+        && board.docker_needs_sudo().unwrap_or(false)
+    {
+        ctx.status(&format!(
+            "{} over adb fio is not in the docker group: run docker as root, `x8ctl shell --root ...`",
+            super::style::Paint::stderr().hint("hint:")
+        ));
+    }
     Ok(clamp_status(status))
 }
 
