@@ -61,7 +61,7 @@ fn json(out: &str, err: &str) -> serde_json::Value {
 fn assert_previous(sim: &Sim, before: &State, what: &str) {
     let now = state(sim);
     assert_eq!(now.h7, Ok("0.0.5".to_string()), "{what}");
-    assert_eq!(now.sysfs, "0.0.5\n", "{what}");
+    assert_eq!(now.sysfs, "0.0.5", "{what}");
     assert!(
         now.installed == before.installed,
         "{what}: installed image changed"
@@ -104,7 +104,7 @@ fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
         );
         let now = state(&sim);
         assert_eq!(now.h7, Ok("0.0.6-test".to_string()), "{path}");
-        assert_eq!(now.sysfs, "0.0.6-test\n");
+        assert_eq!(now.sysfs, "0.0.6-test");
         assert_eq!(now.installed, make_image("0.0.6-test"));
         assert!(!now.usr_rw, "{path}: /usr must be read-only afterwards");
         // The previous image is kept on the board.

@@ -360,7 +360,7 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
 
 fn h7_firmware(ctx: &CheckCtx) -> Finding {
     let cmd = format!(
-        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo {SEP}; \
+        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo; echo {SEP}; \
          if [ -e {f} ]; then echo present; else echo missing; fi; echo {SEP}; \
          dd if={f} bs=1 skip={off} count=64 2>/dev/null",
         f = FIRMWARE_PATH,
