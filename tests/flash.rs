@@ -738,3 +738,55 @@ fn a_held_lock_is_reported_and_a_dead_runs_lock_is_taken_over() {
     assert_eq!(code, 0, "{err}");
     assert!(!lock_dir.exists());
 }
+
+/// Images 844, 846 and 861 as they ship: fio's password has expired (real-board-evidence.md
+/// §5.1). flash-fw stops before changing anything and says, once, what to do: `adb shell`,
+/// then `passwd` (not "set X8CTL_SUDO_PASSWORD": the password is right, PAM refuses it).
+#[test]
+fn an_expired_password_gets_the_passwd_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| {
+        sim_with(&[], |c| {
+            c.board = virtual_x8::BoardConfig::for_image(861);
+        })
+    }) {
+        let before = state(&rig.sim);
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_ne!(code, 0, "{}: {out}", rig.name());
+        assert!(err.contains("fio's password has expired"), "{err}");
+        assert!(
+            err.contains(
+                "You are required to change your password immediately (administrator enforced)"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.matches("`adb shell`, then `passwd`").count(),
+            1,
+            "{err}"
+        );
+        assert!(!err.contains("X8CTL_SUDO_PASSWORD"), "{err}");
+        assert_eq!(state(&rig.sim), before, "{}", rig.name());
+    }
+}
+
+/// Images built from August 2024 on have an empty password: sudo works with it.
+#[test]
+fn the_empty_password_of_newer_images_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim_with(&[], |c| {
+        c.board = virtual_x8::BoardConfig::for_image(900);
+    });
+    assert_eq!(sim.board().config().sudo_password.as_deref(), Some(""));
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes", "--json"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out, &err);
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(state(&sim).h7, Ok("0.0.6-test".to_string()));
+}

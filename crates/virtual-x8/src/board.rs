@@ -20,8 +20,12 @@ pub struct BoardConfig {
     /// Sandbox root holding the board's file system; populated with the X8 layout when empty.
     pub root: PathBuf,
     /// `None`: sudo needs no password (NOPASSWD). `Some("")`: the empty password of images
-    /// from 2024-08 on. `Some("fio")`: older images.
+    /// from 2024-08 on. `Some("fio")`: older images. [`password_profile`] gives each image's.
     pub sudo_password: Option<String>,
+    /// fio's password has expired (images 844, 846, 861): the right password is refused by
+    /// PAM with "You are required to change your password immediately (administrator
+    /// enforced)" (real-board-evidence.md §5.1).
+    pub password_expired: bool,
     /// `IMAGE_VERSION` in /etc/os-release (the Foundries build number, e.g. 861).
     pub image_version: u32,
     /// Version string of the firmware installed in /usr/lib/firmware and running on the H7.
@@ -36,12 +40,47 @@ pub struct BoardConfig {
     pub faults: Vec<Fault>,
 }
 
+/// fio's sudo password on an image: `(password, expired)`.
+///
+/// From meta-partner-arduino's history (real-board-evidence.md §5.1, x8-board-facts.md):
+/// - f4c639f (2024-04-29) expired fio's password ("Forced password change at first login",
+///   release notes of image 844), reverted by 36b922b (2024-07-30): images **844, 846 and
+///   861** (arduino-91, 91.1, 91.2) were built in that window: `fio`, expired.
+/// - d1faa02 (2024-08-02) blanked it (`usermod -p ''`): images built from then on have an
+///   **empty** password. No later image number is named in the release notes we read; every
+///   build after 861 is taken to be one of them [inf].
+/// - Before: `fio` (822 = arduino-88.94, 746, 719, ...).
+pub fn password_profile(image_version: u32) -> (Option<String>, bool) {
+    match image_version {
+        844 | 846 | 861 => (Some("fio".into()), true),
+        v if v > 861 => (Some(String::new()), false),
+        _ => (Some("fio".into()), false),
+    }
+}
+
+impl BoardConfig {
+    /// A board running image `image_version`, with that image's sudo password profile.
+    pub fn for_image(image_version: u32) -> BoardConfig {
+        let (sudo_password, password_expired) = password_profile(image_version);
+        BoardConfig {
+            image_version,
+            sudo_password,
+            password_expired,
+            ..BoardConfig::default()
+        }
+    }
+}
+
 impl Default for BoardConfig {
+    /// Image 861 with fio's password already changed at the first login (to `fio` again, for
+    /// brevity: the real `passwd` wants a new one). [`BoardConfig::for_image`] gives an image
+    /// as it ships, e.g. 861 with its expired password.
     fn default() -> Self {
         BoardConfig {
             serial: "2D16BA09DAB6FAD9".into(),
             root: PathBuf::new(),
             sudo_password: Some("fio".into()),
+            password_expired: false,
             image_version: 861,
             firmware_version: "0.0.5".into(),
             m4_upstream: None,

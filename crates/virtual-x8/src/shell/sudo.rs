@@ -197,6 +197,24 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 let _ = io.stderr.write_all(b"\n");
             }
             if line.trim_end_matches('\r') == pw {
+                if ctx.board.config().password_expired {
+                    // pam_unix's account check after a good password, then sudo's attempt
+                    // to change it (real-board-evidence.md §5.1; sudo's "unable to change
+                    // expired password" when stdin has no new one [inf]).
+                    let _ = io.stderr.write_all(
+                        b"You are required to change your password immediately (administrator enforced)\n",
+                    );
+                    let _ = io
+                        .stderr
+                        .write_all(b"Changing password for fio.\nCurrent password: ");
+                    let _ = super::read_line(io.stdin);
+                    complain(
+                        io,
+                        "sudo",
+                        "unable to change expired password: Authentication token manipulation error",
+                    );
+                    return 1;
+                }
                 break;
             }
             failures += 1;

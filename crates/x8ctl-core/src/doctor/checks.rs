@@ -242,6 +242,7 @@ fn sudo(ctx: &CheckCtx) -> Finding {
             format!("{e}"),
             "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio'); fixes need sudo",
         ),
+        Err(e @ BoardError::SudoExpired) => Finding::fail(format!("{e}"), e.hint()),
         Err(e) => board_failed(&e),
     }
 }
