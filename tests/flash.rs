@@ -114,6 +114,25 @@ fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
         ))
         .unwrap();
         assert_eq!(backup, before.installed);
+        // Written beside and renamed: the OSTree repository behind /usr is intact
+        // (real-board-evidence.md §3.3), and the user is told how long the firmware lasts.
+        assert_eq!(
+            virtual_x8::ostree::fsck(sim.board().vfs().root()).1,
+            vec![],
+            "{path}"
+        );
+        let mut c = cmd();
+        c.args(["shell", "ostree", "fsck"]);
+        let (code, fsck_out, fsck_err) = run(c);
+        assert_eq!(code, 0, "{path}: {fsck_out}{fsck_err}");
+        assert!(fsck_out.contains("no errors found"), "{fsck_out}");
+        assert!(
+            doc["report"]["notes"][0]
+                .as_str()
+                .unwrap_or("")
+                .contains("lasts until the next OS update"),
+            "{doc}"
+        );
         // The steps were reported as they ran (plain lines: no terminal).
         for s in ["==> push the image", "==> program the H7", "ok  rpc-check"] {
             assert!(err.contains(s), "{path}: {s} missing in {err}");
@@ -161,7 +180,9 @@ fn dry_run_shows_the_commands_and_changes_nothing() {
     assert_eq!(code, 0, "{err}");
     for s in [
         "sudo mount -o remount,rw /usr",
-        "sudo cp /home/fio/.x8ctl/STM32H747AII6_CM7.new.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        // Beside the installed file, then renamed over it (real-board-evidence.md §3.3).
+        "cp /home/fio/.x8ctl/STM32H747AII6_CM7.new.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new",
+        "mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
         "sudo mount -o remount,ro /usr",
         "sudo /usr/arduino/extra/program.sh",
         "sudo systemctl restart m4-proxy",
@@ -295,6 +316,11 @@ fn each_fault_ends_on_the_previous_firmware_with_usr_read_only() {
         }
         sim.board().faults().set(fault, false);
         assert_previous(&sim, &before, fault.name());
+        assert_eq!(
+            virtual_x8::ostree::fsck(sim.board().vfs().root()).1,
+            vec![],
+            "{fault} ({path})"
+        );
     }
 }
 
@@ -789,4 +815,56 @@ fn the_empty_password_of_newer_images_works() {
     let doc = json(&out, &err);
     assert_eq!(doc["ok"], true, "{doc}");
     assert_eq!(state(&sim).h7, Ok("0.0.6-test".to_string()));
+}
+
+/// Programming that keeps failing (the H7 left halted and erased each time,
+/// real-board-evidence.md §3.1): the rollback cannot program either, and the message gives
+/// the exact recovery steps; /usr is read-only and its OSTree repository intact.
+#[test]
+fn programming_that_keeps_failing_prints_the_recovery_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| sim(&[Fault::ProgramFailAlways])) {
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 5, "{}: {out}\n{err}", rig.name());
+        assert!(err.contains("rollback failed"), "{err}");
+        for s in [
+            "adb shell, then: sudo mount -o remount,rw /usr",
+            "sudo cp /home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new",
+            "sudo mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+            "sudo /usr/arduino/extra/program.sh",
+            "power-cycle",
+        ] {
+            assert!(err.contains(s), "{}: {s} missing in {err}", rig.name());
+        }
+        // The H7 is halted: it does not answer.
+        assert!(rig.sim.board().services().h7_version().is_err());
+        assert!(!rig.sim.board().vfs().usr_writable());
+        assert_eq!(
+            virtual_x8::ostree::fsck(rig.sim.board().vfs().root()).1,
+            vec![]
+        );
+        // Following the steps once the link works again brings 0.0.5 back.
+        rig.sim
+            .board()
+            .faults()
+            .set(Fault::ProgramFailAlways, false);
+        let mut c = rig.x8ctl();
+        c.args([
+            "shell",
+            "--root",
+            "mount -o remount,rw /usr; cp /home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new; mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin; mount -o remount,ro /usr; /usr/arduino/extra/program.sh",
+        ]);
+        let (_, o, e) = run(c);
+        assert!(
+            o.contains("** Verified OK **") || e.contains("** Verified OK **"),
+            "{o}{e}"
+        );
+        assert_eq!(
+            rig.sim.board().services().h7_version().ok().as_deref(),
+            Some("0.0.5")
+        );
+    }
 }

@@ -521,6 +521,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 for w in &report.warnings {
                     let _ = writeln!(err, "{} {w}", paint.warn("warning:"));
                 }
+                for n in &report.notes {
+                    let _ = writeln!(err, "note: {n}");
+                }
             }
             Ok(exit::OK)
         }
@@ -742,6 +745,9 @@ fn run_all(
                     let _ = writeln!(out, "{serial}: {what}");
                     for w in &report.warnings {
                         ctx.status(&format!("{serial}: warning: {w}"));
+                    }
+                    for n in &report.notes {
+                        ctx.status(&format!("{serial}: note: {n}"));
                     }
                 }
             }

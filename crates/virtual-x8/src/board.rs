@@ -297,10 +297,12 @@ impl Board {
         let hostname = hostname_for(&cfg.serial);
         populate(&vfs, &cfg, &hostname)?;
         let services = if with_services {
-            Some(Services::start(&cfg, faults.clone(), root)?)
+            Some(Services::start(&cfg, faults.clone(), root.clone())?)
         } else {
             None
         };
+        // /usr is the image's OSTree checkout: hard links into the repository (§3.3).
+        crate::ostree::check_in_usr(&root)?;
         let board = Arc::new(Board {
             cfg,
             faults,

@@ -812,6 +812,11 @@ mod through_board {
         let all = format!("{o}{e}");
         assert!(all.contains("** Verified OK **"), "{all}");
         assert_eq!(b.services().h7_version(), Ok("0.0.6".into()));
+        // The docs' `cp` over the installed file wrote into the OSTree object behind it
+        // (real-board-evidence.md §3.3): `ostree fsck` says so.
+        let (o, e, c) = sh(&b, "ostree fsck");
+        assert_eq!(c, 1, "{o}{e}");
+        assert!(e.contains("Corrupted file object"), "{e}");
         let (o, _, c) = sh(&b, "cat /sys/kernel/x8h7_firmware/version");
         assert_eq!((o.as_str(), c), ("0.0.6", 0));
         let (o, _, c) = sh(&b, "sudo /usr/arduino/extra/program.sh");

@@ -47,6 +47,7 @@ pub fn lookup(name: &str) -> Option<Builtin> {
         "touch" => touch,
         "stat" => stat,
         "sha256sum" => text::sha256sum,
+        "ostree" => ostree,
         "find" => find,
         "xargs" => xargs,
         "head" => text::head,
@@ -3108,4 +3109,28 @@ fn uptime(_: &mut Ctx, _: &[String], io: &mut ShellIo) -> i32 {
             strftime("%H:%M:%S", t)
         ),
     ))
+}
+
+/// `ostree fsck` on the system repository (real-board-evidence.md §3.3; see
+/// [`crate::ostree`]). Other subcommands are not modelled.
+fn ostree(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    match args.first().map(String::as_str) {
+        Some("fsck") => {
+            let (out, err, st) = crate::ostree::fsck_output(ctx.board.vfs().root());
+            let _ = io.stdout.write_all(out.as_bytes());
+            let _ = io.stderr.write_all(err.as_bytes());
+            st
+        }
+        Some(other) => {
+            let _ = writeln!(
+                io.stderr,
+                "error: Unknown command '{other}' (the virtual X8 models `ostree fsck` only)"
+            );
+            1
+        }
+        None => {
+            let _ = writeln!(io.stderr, "error: No command specified");
+            1
+        }
+    }
 }
