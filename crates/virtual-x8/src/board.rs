@@ -106,6 +106,8 @@ pub struct Board {
     vfs: Vfs,
     hostname: String,
     services: Option<Services>,
+    /// monitor-m4-elf-file.service is running (its path unit ignores changes meanwhile).
+    sketch_unit_running: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// `portenta-x8-<serial lowercase, leading zeros stripped>`.
@@ -309,6 +311,7 @@ impl Board {
             vfs,
             hostname,
             services,
+            sketch_unit_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         });
         if board.services.is_some() {
             // The x8h7 sysfs files read through the H7: a silent H7 times out.
@@ -322,7 +325,14 @@ impl Board {
             }));
         }
         if with_services {
-            watch_m4_sketch(Arc::downgrade(&board));
+            let weak = Arc::downgrade(&board);
+            board.vfs.set_write_watch(Arc::new(move |path| {
+                if path == M4_SKETCH
+                    && let Some(b) = weak.upgrade()
+                {
+                    m4_sketch_modified(&b);
+                }
+            }));
         }
         Ok(board)
     }
@@ -392,73 +402,78 @@ impl Board {
     }
 }
 
+/// Where `monitor-m4-elf-file.path` looks.
+pub const M4_SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
+
 /// The board's `monitor-m4-elf-file.path` unit (`PathModified=/tmp/arduino/m4-user-sketch.elf`)
-/// and the service it starts: once the file has changed and stays the same for one more
-/// look (it was closed), OpenOCD programs it into the M4 (`program FILE verify reset exit`)
-/// and its lines go to the journal under `monitor-m4-elf-file.service`. Polled every
-/// 100 ms; the thread ends with the board.
-fn watch_m4_sketch(board: std::sync::Weak<Board>) {
-    const SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
+/// and the service it starts. `PathModified=` fires on the **first write** to the file (and
+/// on a rename onto it), not when it is closed: adbd unlinks the old file and writes a
+/// pushed one in 64 KiB chunks, so OpenOCD can start on a half-written ELF
+/// (real-board-evidence.md §4.1; meta-partner-arduino `monitor-m4-elf-file.path`). Modelled:
+/// the unit triggers at the first write and OpenOCD programs what the file holds at that
+/// moment (`program FILE verify reset exit`), its lines going to the journal under
+/// `monitor-m4-elf-file.service`; changes while the service runs are not seen (the path
+/// unit waits for it to finish).
+fn m4_sketch_modified(b: &Arc<Board>) {
     const UNIT: &str = "monitor-m4-elf-file.service";
-    let look = |b: &Board| -> Option<(std::time::SystemTime, u64)> {
-        let m = std::fs::metadata(b.root().join(SKETCH.trim_start_matches('/'))).ok()?;
-        Some((m.modified().ok()?, m.len()))
-    };
-    let mut seen = board.upgrade().and_then(|b| look(&b));
-    let mut pending: Option<(std::time::SystemTime, u64)> = None;
+    use std::sync::atomic::Ordering;
+    let Some(svc) = b.services_opt() else { return };
+    if b.sketch_unit_running.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    // What OpenOCD will read: the file as it is now.
+    let snapshot = std::fs::read(b.root().join(M4_SKETCH.trim_start_matches('/'))).ok();
+    let j = svc.journal();
+    j.systemd(UNIT, "Starting Program the M4 with the uploaded sketch...");
+    let weak = Arc::downgrade(b);
+    let running = b.sketch_unit_running.clone();
     let _ = std::thread::Builder::new()
         .name("monitor-m4-elf-file".into())
         .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                let Some(b) = board.upgrade() else { return };
-                let Some(svc) = b.services_opt() else { return };
-                let now = look(&b);
-                if now == seen {
-                    pending = None;
-                    continue;
-                }
-                if now.is_none() {
-                    seen = None;
-                    continue;
-                }
-                if pending != now {
-                    pending = now;
-                    continue;
-                }
-                seen = now;
-                pending = None;
-                let j = svc.journal();
-                j.systemd(UNIT, "Starting Program the M4 with the uploaded sketch...");
-                let args: Vec<String> = [
-                    "-f",
-                    "/usr/arduino/extra/openocd_script-imx_gpio.cfg",
-                    "-c",
-                    "program /tmp/arduino/m4-user-sketch.elf verify reset exit",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                let read = |p: &str| b.vfs().read(p, crate::vfs::User::Root).ok();
-                let (lines, code) = svc.openocd(&args, crate::vfs::User::Root, &read);
-                for (_, l) in lines {
-                    j.log(UNIT, "openocd", 1201, l);
-                }
-                if code == 0 {
-                    j.systemd(UNIT, format!("{UNIT}: Deactivated successfully."));
-                    j.systemd(UNIT, "Finished Program the M4 with the uploaded sketch.");
+            let Some(b) = weak.upgrade() else {
+                running.store(false, Ordering::SeqCst);
+                return;
+            };
+            let Some(svc) = b.services_opt() else {
+                running.store(false, Ordering::SeqCst);
+                return;
+            };
+            let j = svc.journal();
+            let args: Vec<String> = [
+                "-f",
+                "/usr/arduino/extra/openocd_script-imx_gpio.cfg",
+                "-c",
+                "program /tmp/arduino/m4-user-sketch.elf verify reset exit",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let read = |p: &str| {
+                if p == M4_SKETCH {
+                    snapshot.clone()
                 } else {
-                    j.systemd(
-                        UNIT,
-                        format!("{UNIT}: Main process exited, code=exited, status={code}/FAILURE"),
-                    );
-                    j.systemd(UNIT, format!("{UNIT}: Failed with result 'exit-code'."));
-                    j.systemd(
-                        UNIT,
-                        "Failed to start Program the M4 with the uploaded sketch.",
-                    );
+                    b.vfs().read(p, crate::vfs::User::Root).ok()
                 }
+            };
+            let (lines, code) = svc.openocd(&args, crate::vfs::User::Root, &read);
+            for (_, l) in lines {
+                j.log(UNIT, "openocd", 1201, l);
             }
+            if code == 0 {
+                j.systemd(UNIT, format!("{UNIT}: Deactivated successfully."));
+                j.systemd(UNIT, "Finished Program the M4 with the uploaded sketch.");
+            } else {
+                j.systemd(
+                    UNIT,
+                    format!("{UNIT}: Main process exited, code=exited, status={code}/FAILURE"),
+                );
+                j.systemd(UNIT, format!("{UNIT}: Failed with result 'exit-code'."));
+                j.systemd(
+                    UNIT,
+                    "Failed to start Program the M4 with the uploaded sketch.",
+                );
+            }
+            running.store(false, Ordering::SeqCst);
         });
 }
 
