@@ -469,7 +469,7 @@ pub fn judge_program(text: &str) -> ProgramVerdict {
 }
 
 /// Is `image` older than `running`? Only when both have a release number.
-fn is_older(image: &str, running: &str) -> bool {
+pub fn is_older(image: &str, running: &str) -> bool {
     match (firmware_release(image), firmware_release(running)) {
         (Some(a), Some(b)) => a < b,
         _ => false,
