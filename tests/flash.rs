@@ -868,3 +868,54 @@ fn programming_that_keeps_failing_prints_the_recovery_steps() {
         );
     }
 }
+
+/// A failed programming leaves the H7 halted and erased (real-board-evidence.md §3.1): the
+/// rollback does not find the old firmware running, it programs the backup again, proves it
+/// with the read-back, and the H7 boots 0.0.5 again. Through the adb server and direct.
+#[test]
+fn a_failed_programming_rolls_back_to_a_booting_h7() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| sim(&[Fault::ProgramFail])) {
+        let before = state(&rig.sim);
+        // Watch the H7 while x8ctl runs: it must stop answering before the rollback.
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let seen_halted = std::sync::Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let (stop, seen) = (stop.clone(), seen_halted.clone());
+            let services = rig.sim.board().clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if services.services().h7_version().is_err() {
+                        seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            })
+        };
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes", "-v"]).arg(&img);
+        let (code, _, err) = run(c);
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        watcher.join().unwrap();
+        assert_eq!(code, 5, "{}: {err}", rig.name());
+        assert!(err.contains("** Programming Failed **"), "{err}");
+        assert!(
+            err.contains("rolled back: the H7 runs the previous firmware 0.0.5 again, verified"),
+            "{err}"
+        );
+        // The rollback programmed (the flash no longer matched), then read 0.0.5 back.
+        assert!(
+            err.contains("ok  program: programmed: ** Verified OK **"),
+            "{}: {err}",
+            rig.name()
+        );
+        assert!(err.contains("ok  read-back: the H7 reports 0.0.5"), "{err}");
+        assert!(
+            seen_halted.load(std::sync::atomic::Ordering::SeqCst),
+            "{}: the H7 kept answering after the failed programming",
+            rig.name()
+        );
+        assert_previous(&rig.sim, &before, "program-fail");
+    }
+}
