@@ -796,6 +796,19 @@ fn an_expired_password_gets_the_passwd_hint() {
         );
         assert!(!err.contains("X8CTL_SUDO_PASSWORD"), "{err}");
         assert_eq!(state(&rig.sim), before, "{}", rig.name());
+        // Doing what it says: passwd once, then the new password works.
+        let mut c = rig.x8ctl();
+        c.args(["shell", "printf 'fio\\nx8-new-pw\\nx8-new-pw\\n' | passwd"]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("password updated successfully"), "{out}{err}");
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"])
+            .arg(&img)
+            .env("X8CTL_SUDO_PASSWORD", "x8-new-pw");
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        assert_eq!(state(&rig.sim).h7, Ok("0.0.6-test".to_string()));
     }
 }
 

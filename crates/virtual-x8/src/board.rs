@@ -108,6 +108,8 @@ pub struct Board {
     services: Option<Services>,
     /// monitor-m4-elf-file.service is running (its path unit ignores changes meanwhile).
     sketch_unit_running: Arc<std::sync::atomic::AtomicBool>,
+    /// fio's password and whether it has expired, as `passwd` leaves them.
+    fio_password: std::sync::Mutex<(Option<String>, bool)>,
 }
 
 /// `portenta-x8-<serial lowercase, leading zeros stripped>`.
@@ -298,6 +300,7 @@ impl Board {
         let vfs = Vfs::new(root.clone(), faults.clone());
         let hostname = hostname_for(&cfg.serial);
         populate(&vfs, &cfg, &hostname)?;
+        let (cfg_pw, cfg_expired) = (cfg.sudo_password.clone(), cfg.password_expired);
         let services = if with_services {
             Some(Services::start(&cfg, faults.clone(), root.clone())?)
         } else {
@@ -312,6 +315,7 @@ impl Board {
             hostname,
             services,
             sketch_unit_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            fio_password: std::sync::Mutex::new((cfg_pw, cfg_expired)),
         });
         if board.services.is_some() {
             // The x8h7 sysfs files read through the H7: a silent H7 times out.
@@ -339,6 +343,20 @@ impl Board {
 
     pub fn serial(&self) -> &str {
         &self.cfg.serial
+    }
+
+    /// fio's sudo password now (`None`: NOPASSWD) and whether it has expired.
+    pub fn fio_password(&self) -> (Option<String>, bool) {
+        self.fio_password
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// What `passwd` does: a new password, no longer expired.
+    pub fn set_fio_password(&self, password: &str) {
+        *self.fio_password.lock().unwrap_or_else(|e| e.into_inner()) =
+            (Some(password.to_string()), false);
     }
     pub fn hostname(&self) -> String {
         self.hostname.clone()
