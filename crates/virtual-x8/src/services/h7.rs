@@ -8,7 +8,7 @@
 //! Every OpenOCD run halts the H7: the board's `openocd_script-imx_gpio.cfg` ends `init;
 //! targets; reset halt`, and only a command that succeeds up to its `reset` lets it run again
 //! (real-board-evidence.md §3.1, [src] arduino/portentax8-stm32h7-fw 53df799
-//! `openocd_script-imx_gpio.cfg`, `scripts/program.sh`). So:
+//! `openocd/openocd_script-imx_gpio.cfg`, `scripts/program.sh`). So:
 //! - `program-fail`: OpenOCD's `program` erases the image's sectors, then fails while
 //!   writing: the H7 is left **halted with those sectors erased**, not running its old
 //!   firmware (§3.1); output ends with `** Programming Failed **`. The sysfs read then times
