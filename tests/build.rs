@@ -161,8 +161,17 @@ fn bare_flash_fw_puts_the_firmware_the_image_needs() {
             c.board.firmware_version = "0.0.2".into();
         })
     };
-    // Without --yes and without a terminal: building needs a confirmation.
     let sim = old_board();
+    // --list says what the image needs.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--list"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("OS image 746 needs 0.0.3 (commit a08e21e): `x8ctl flash-fw` puts it on"),
+        "{out}"
+    );
+    // Without --yes and without a terminal: building needs a confirmation.
     let mut c = x8ctl_direct(&sim);
     c.args(["flash-fw"])
         .env("X8CTL_FIRMWARE_REPO", repo.path())
@@ -259,6 +268,13 @@ fn bare_flash_fw_on_an_image_without_a_known_pin_says_so() {
         "{err}"
     );
     assert!(err.contains("--release TAG or --build --ref REF"), "{err}");
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--list"]);
+    let (_, out, _) = run(c);
+    assert!(
+        out.contains("OS image 861: no firmware recorded for it"),
+        "{out}"
+    );
     assert_eq!(
         sim.board().services().h7_version().ok().as_deref(),
         Some("0.0.5")

@@ -504,12 +504,22 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let cached = releases::cached_tags(&dir);
     let board = match open_board(ctx, target) {
         Ok((_s, b)) => match flash::board_versions(&b) {
-            Ok((running, installed)) => serde_json::json!({
-                "serial": b.serial(),
-                "running": running.as_ref().ok(),
-                "running_error": running.as_ref().err(),
-                "installed": installed,
-            }),
+            Ok((running, installed)) => {
+                let image = identity::read(&b).ok().and_then(|i| i.image_version);
+                let recommended = image.and_then(|iv| {
+                    Table::load()
+                        .ok()
+                        .and_then(|(t, _)| t.for_image(iv).cloned())
+                });
+                serde_json::json!({
+                    "serial": b.serial(),
+                    "running": running.as_ref().ok(),
+                    "running_error": running.as_ref().err(),
+                    "installed": installed,
+                    "image_version": image,
+                    "recommended": recommended,
+                })
+            }
             Err(e) => serde_json::json!({ "error": e.to_string() }),
         },
         Err(e) => serde_json::json!({ "error": e.message }),
@@ -563,6 +573,26 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
                     .unwrap_or("?"),
                 board["installed"].as_str().unwrap_or("(unreadable)")
             );
+            if let Some(iv) = board["image_version"].as_u64() {
+                match board["recommended"]["version"].as_str() {
+                    Some(v) => {
+                        let _ = writeln!(
+                            out,
+                            "  OS image {iv} needs {v} (commit {}): `x8ctl flash-fw` puts it on",
+                            board["recommended"]["commit"]
+                                .as_str()
+                                .map(|c| &c[..7.min(c.len())])
+                                .unwrap_or("?")
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "  OS image {iv}: no firmware recorded for it (firmware/recommended.toml says why)"
+                        );
+                    }
+                }
+            }
         }
     }
     Ok(exit::OK)

@@ -427,7 +427,8 @@ pub const M4_SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
 /// and the service it starts. `PathModified=` fires on the **first write** to the file (and
 /// on a rename onto it), not when it is closed: adbd unlinks the old file and writes a
 /// pushed one in 64 KiB chunks, so OpenOCD can start on a half-written ELF
-/// (real-board-evidence.md §4.1; meta-partner-arduino `monitor-m4-elf-file.path`). Modelled:
+/// (real-board-evidence.md §4.1; meta-partner-arduino ddfd1b4
+/// `recipes-kernel/linux-firmware/files/monitor-m4-elf-file.path`). Modelled:
 /// the unit triggers at the first write and OpenOCD programs what the file holds at that
 /// moment (`program FILE verify reset exit`), its lines going to the journal under
 /// `monitor-m4-elf-file.service`; changes while the service runs are not seen (the path
