@@ -147,7 +147,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --root 'Folder holding the board''s file system (kept between runs). Default: a temporary folder removed on exit'
             cand --serial 'The board''s serial number (the hostname becomes portenta-x8-<serial>)'
             cand --fault 'Inject a fault; repeat for several'
-            cand --sudo-password 'The sudo password of fio (''fio'' on images before 2024-08, empty after)'
+            cand --sudo-password 'The sudo password of fio. Default: the image''s (--image-version): ''fio'', expired on 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861'
             cand --m4-upstream 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4'
             cand --sketch 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)'
             cand --link-latency-us 'Per-packet latency of the slow-link fault, in microseconds'

@@ -112,7 +112,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l listen -d 'Address t
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l root -d 'Folder holding the board\'s file system (kept between runs). Default: a temporary folder removed on exit' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l serial -d 'The board\'s serial number (the hostname becomes portenta-x8-<serial>)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l fault -d 'Inject a fault; repeat for several' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-password -d 'The sudo password of fio (\'fio\' on images before 2024-08, empty after)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-password -d 'The sudo password of fio. Default: the image\'s (--image-version): \'fio\', expired on 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l m4-upstream -d 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sketch -d 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial\'s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l link-latency-us -d 'Per-packet latency of the slow-link fault, in microseconds' -r

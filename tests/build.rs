@@ -137,3 +137,146 @@ fn without_the_toolchain_it_says_how_to_get_it() {
         Some("0.0.5")
     );
 }
+
+/// `x8ctl flash-fw` with no argument: OS image 746 pins H7 firmware 0.0.3 (commit a08e21e,
+/// firmware/recommended.toml from meta-partner-arduino 47b8509). On a board running an older
+/// firmware it is built from source (here from a repository this test makes, tagged 0.0.3,
+/// named with X8CTL_FIRMWARE_REPO: not the pinned commit, which is said) and flashed; the
+/// build is kept in the cache. A board that runs it already is left alone, with no build.
+#[test]
+fn bare_flash_fw_puts_the_firmware_the_image_needs() {
+    assert!(
+        Command::new("arm-none-eabi-gcc")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "this test needs Debian's gcc-arm-none-eabi: apt-get install -y gcc-arm-none-eabi"
+    );
+    let repo = tempfile::tempdir().unwrap();
+    firmware_repo(repo.path(), "0.0.3");
+    let cache = tempfile::tempdir().unwrap();
+    let old_board = || {
+        sim_with(&[], |c| {
+            c.board = virtual_x8::BoardConfig::for_image(746);
+            c.board.firmware_version = "0.0.2".into();
+        })
+    };
+    let sim = old_board();
+    // --list says what the image needs.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--list"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("OS image 746 needs 0.0.3 (commit a08e21e): `x8ctl flash-fw` puts it on"),
+        "{out}"
+    );
+    // Without --yes and without a terminal: building needs a confirmation.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw"])
+        .env("X8CTL_FIRMWARE_REPO", repo.path())
+        .env("X8CTL_CACHE_DIR", cache.path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a confirmation"), "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    // With --yes: chosen, built, flashed.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes"])
+        .env("X8CTL_FIRMWARE_REPO", repo.path())
+        .env("X8CTL_CACHE_DIR", cache.path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("OS image 746 (arduino-88.91) needs H7 firmware 0.0.3 (commit a08e21e)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the H7 runs 0.0.2: putting 0.0.3 on it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not at the commit image 746 pins (a08e21e)"),
+        "{err}"
+    );
+    assert!(err.contains("build: checked out 0.0.3"), "{err}");
+    assert!(out.contains("the H7 runs 0.0.3 (was 0.0.2)"), "{out}");
+    assert_eq!(
+        sim.board().services().h7_version().ok().as_deref(),
+        Some("0.0.3")
+    );
+    assert!(!sim.board().vfs().usr_writable());
+    assert_eq!(virtual_x8::ostree::fsck(sim.board().vfs().root()).1, vec![]);
+    // The next old board takes it from the cache: no build.
+    let sim2 = old_board();
+    let adb = AdbServer::start();
+    adb.connect(&sim2);
+    let mut c = adb.x8ctl();
+    c.args(["flash-fw", "--yes"])
+        .env("X8CTL_FIRMWARE_REPO", repo.path())
+        .env("X8CTL_CACHE_DIR", cache.path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("using the firmware built earlier at a08e21e"),
+        "{err}"
+    );
+    assert!(!err.contains("build: checked out"), "{err}");
+    assert_eq!(
+        sim2.board().services().h7_version().ok().as_deref(),
+        Some("0.0.3")
+    );
+    // A board that runs it already: left alone (through the adb server and direct).
+    for rig in Rig::both(|| {
+        sim_with(&[], |c| {
+            c.board = virtual_x8::BoardConfig::for_image(746);
+            c.board.firmware_version = "0.0.3".into();
+        })
+    }) {
+        let empty_cache = tempfile::tempdir().unwrap();
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"])
+            .env("X8CTL_FIRMWARE_REPO", repo.path())
+            .env("X8CTL_CACHE_DIR", empty_cache.path());
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        assert!(
+            out.contains("the H7 already runs 0.0.3, the firmware image 746 needs: nothing to do"),
+            "{out}"
+        );
+        assert!(!err.contains("build:"), "{err}");
+        assert!(!board_path(&rig.sim, "/home/fio/.x8ctl").exists());
+        assert_eq!(
+            std::fs::read_dir(empty_cache.path()).unwrap().count(),
+            0,
+            "nothing built or cached"
+        );
+    }
+}
+
+/// An image whose pin is not established (861: built while the recipe followed master) is
+/// not guessed at: the message says so and what to give instead.
+#[test]
+fn bare_flash_fw_on_an_image_without_a_known_pin_says_so() {
+    let sim = sim(&[]);
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no firmware is recorded for OS image 861"),
+        "{err}"
+    );
+    assert!(err.contains("--release TAG or --build --ref REF"), "{err}");
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--list"]);
+    let (_, out, _) = run(c);
+    assert!(
+        out.contains("OS image 861: no firmware recorded for it"),
+        "{out}"
+    );
+    assert_eq!(
+        sim.board().services().h7_version().ok().as_deref(),
+        Some("0.0.5")
+    );
+}

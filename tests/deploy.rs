@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
@@ -701,4 +702,66 @@ fn the_virtual_openocd_writes_an_elf_where_it_says() {
         sim.board().services().h7_version().is_err(),
         "the M7 firmware was overwritten"
     );
+}
+
+/// `monitor-m4-elf-file.path` fires on the first write (real-board-evidence.md §4.1): a
+/// sketch pushed straight to /tmp/arduino/m4-user-sketch.elf is programmed half-written
+/// (the virtual path unit programs what the file holds at its first 64 KiB chunk);
+/// upload-sketch pushes to another name and renames, so OpenOCD only ever sees the whole ELF.
+/// Through the adb server and direct.
+#[test]
+fn upload_sketch_never_exposes_a_half_written_elf() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = pattern(300_000, 11);
+    let data = m4_sketch_elf(2, &[(0x0810_0000, &code)]);
+    let elf = dir.path().join("big.ino.elf");
+    std::fs::write(&elf, &data).unwrap();
+    for rig in Rig::both(|| sim(&[])) {
+        let journal = || {
+            let mut c = rig.x8ctl();
+            c.args([
+                "shell",
+                "--root",
+                "journalctl -u monitor-m4-elf-file.service --no-pager -o cat",
+            ]);
+            run(c).1
+        };
+        // Straight to the name, as a plain `adb push` does: OpenOCD starts on a part of it.
+        let mut c = rig.x8ctl();
+        c.args(["shell", "mkdir -p /tmp/arduino"]);
+        assert_eq!(run(c).0, 0);
+        let mut c = rig.x8ctl();
+        c.args([
+            "push",
+            elf.to_str().unwrap(),
+            "/tmp/arduino/m4-user-sketch.elf",
+        ]);
+        let (st, _, err) = run(c);
+        assert_eq!(st, 0, "{err}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !journal().contains("Failed to start Program the M4") {
+            assert!(Instant::now() < deadline, "{}: {}", rig.name(), journal());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            journal().contains("** Programming Failed **"),
+            "{}",
+            journal()
+        );
+        // upload-sketch: the whole ELF, verified, in the M4's bank.
+        let mut c = rig.x8ctl();
+        c.args(["--json", "upload-sketch", elf.to_str().unwrap()]);
+        let (st, out, err) = run(c);
+        assert_eq!(st, 0, "{}: {err}", rig.name());
+        let v = json_of(&out);
+        assert!(
+            v["sketch"]["openocd"]
+                .to_string()
+                .contains("** Verified OK **"),
+            "{v}"
+        );
+        let flash = rig.sim.board().services().h7_flash();
+        assert_eq!(&flash[0x10_0000..0x10_0000 + code.len()], &code[..]);
+        assert!(!board_path(&rig.sim, "/tmp/arduino/.m4-user-sketch.elf.x8ctl-new").exists());
+    }
 }

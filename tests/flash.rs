@@ -61,7 +61,7 @@ fn json(out: &str, err: &str) -> serde_json::Value {
 fn assert_previous(sim: &Sim, before: &State, what: &str) {
     let now = state(sim);
     assert_eq!(now.h7, Ok("0.0.5".to_string()), "{what}");
-    assert_eq!(now.sysfs, "0.0.5\n", "{what}");
+    assert_eq!(now.sysfs, "0.0.5", "{what}");
     assert!(
         now.installed == before.installed,
         "{what}: installed image changed"
@@ -104,7 +104,7 @@ fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
         );
         let now = state(&sim);
         assert_eq!(now.h7, Ok("0.0.6-test".to_string()), "{path}");
-        assert_eq!(now.sysfs, "0.0.6-test\n");
+        assert_eq!(now.sysfs, "0.0.6-test");
         assert_eq!(now.installed, make_image("0.0.6-test"));
         assert!(!now.usr_rw, "{path}: /usr must be read-only afterwards");
         // The previous image is kept on the board.
@@ -114,6 +114,25 @@ fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
         ))
         .unwrap();
         assert_eq!(backup, before.installed);
+        // Written beside and renamed: the OSTree repository behind /usr is intact
+        // (real-board-evidence.md §3.3), and the user is told how long the firmware lasts.
+        assert_eq!(
+            virtual_x8::ostree::fsck(sim.board().vfs().root()).1,
+            vec![],
+            "{path}"
+        );
+        let mut c = cmd();
+        c.args(["shell", "ostree", "fsck"]);
+        let (code, fsck_out, fsck_err) = run(c);
+        assert_eq!(code, 0, "{path}: {fsck_out}{fsck_err}");
+        assert!(fsck_out.contains("no errors found"), "{fsck_out}");
+        assert!(
+            doc["report"]["notes"][0]
+                .as_str()
+                .unwrap_or("")
+                .contains("lasts until the next OS update"),
+            "{doc}"
+        );
         // The steps were reported as they ran (plain lines: no terminal).
         for s in ["==> push the image", "==> program the H7", "ok  rpc-check"] {
             assert!(err.contains(s), "{path}: {s} missing in {err}");
@@ -161,7 +180,9 @@ fn dry_run_shows_the_commands_and_changes_nothing() {
     assert_eq!(code, 0, "{err}");
     for s in [
         "sudo mount -o remount,rw /usr",
-        "sudo cp /home/fio/.x8ctl/STM32H747AII6_CM7.new.bin /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+        // Beside the installed file, then renamed over it (real-board-evidence.md §3.3).
+        "cp /home/fio/.x8ctl/STM32H747AII6_CM7.new.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new",
+        "mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
         "sudo mount -o remount,ro /usr",
         "sudo /usr/arduino/extra/program.sh",
         "sudo systemctl restart m4-proxy",
@@ -295,6 +316,11 @@ fn each_fault_ends_on_the_previous_firmware_with_usr_read_only() {
         }
         sim.board().faults().set(fault, false);
         assert_previous(&sim, &before, fault.name());
+        assert_eq!(
+            virtual_x8::ostree::fsck(sim.board().vfs().root()).1,
+            vec![],
+            "{fault} ({path})"
+        );
     }
 }
 
@@ -737,4 +763,172 @@ fn a_held_lock_is_reported_and_a_dead_runs_lock_is_taken_over() {
     let (code, _, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert!(!lock_dir.exists());
+}
+
+/// Images 844, 846 and 861 as they ship: fio's password has expired (real-board-evidence.md
+/// §5.1). flash-fw stops before changing anything and says, once, what to do: `adb shell`,
+/// then `passwd` (not "set X8CTL_SUDO_PASSWORD": the password is right, PAM refuses it).
+#[test]
+fn an_expired_password_gets_the_passwd_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| {
+        sim_with(&[], |c| {
+            c.board = virtual_x8::BoardConfig::for_image(861);
+        })
+    }) {
+        let before = state(&rig.sim);
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_ne!(code, 0, "{}: {out}", rig.name());
+        assert!(err.contains("fio's password has expired"), "{err}");
+        assert!(
+            err.contains(
+                "You are required to change your password immediately (administrator enforced)"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.matches("`adb shell`, then `passwd`").count(),
+            1,
+            "{err}"
+        );
+        assert!(!err.contains("X8CTL_SUDO_PASSWORD"), "{err}");
+        assert_eq!(state(&rig.sim), before, "{}", rig.name());
+        // Doing what it says: passwd once, then the new password works.
+        let mut c = rig.x8ctl();
+        c.args(["shell", "printf 'fio\\nx8-new-pw\\nx8-new-pw\\n' | passwd"]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("password updated successfully"), "{out}{err}");
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"])
+            .arg(&img)
+            .env("X8CTL_SUDO_PASSWORD", "x8-new-pw");
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{}: {err}", rig.name());
+        assert_eq!(state(&rig.sim).h7, Ok("0.0.6-test".to_string()));
+    }
+}
+
+/// Images built from August 2024 on have an empty password: sudo works with it.
+#[test]
+fn the_empty_password_of_newer_images_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim_with(&[], |c| {
+        c.board = virtual_x8::BoardConfig::for_image(900);
+    });
+    assert_eq!(sim.board().config().sudo_password.as_deref(), Some(""));
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes", "--json"]).arg(&img);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out, &err);
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(state(&sim).h7, Ok("0.0.6-test".to_string()));
+}
+
+/// Programming that keeps failing (the H7 left halted and erased each time,
+/// real-board-evidence.md §3.1): the rollback cannot program either, and the message gives
+/// the exact recovery steps; /usr is read-only and its OSTree repository intact.
+#[test]
+fn programming_that_keeps_failing_prints_the_recovery_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| sim(&[Fault::ProgramFailAlways])) {
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 5, "{}: {out}\n{err}", rig.name());
+        assert!(err.contains("rollback failed"), "{err}");
+        for s in [
+            "adb shell, then: sudo mount -o remount,rw /usr",
+            "sudo cp /home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new",
+            "sudo mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin",
+            "sudo /usr/arduino/extra/program.sh",
+            "power-cycle",
+        ] {
+            assert!(err.contains(s), "{}: {s} missing in {err}", rig.name());
+        }
+        // The H7 is halted: it does not answer.
+        assert!(rig.sim.board().services().h7_version().is_err());
+        assert!(!rig.sim.board().vfs().usr_writable());
+        assert_eq!(
+            virtual_x8::ostree::fsck(rig.sim.board().vfs().root()).1,
+            vec![]
+        );
+        // Following the steps once the link works again brings 0.0.5 back.
+        rig.sim
+            .board()
+            .faults()
+            .set(Fault::ProgramFailAlways, false);
+        let mut c = rig.x8ctl();
+        c.args([
+            "shell",
+            "--root",
+            "mount -o remount,rw /usr; cp /home/fio/.x8ctl/STM32H747AII6_CM7.backup-0.0.5.bin /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new; mv -f /usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new /usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin; mount -o remount,ro /usr; /usr/arduino/extra/program.sh",
+        ]);
+        let (_, o, e) = run(c);
+        assert!(
+            o.contains("** Verified OK **") || e.contains("** Verified OK **"),
+            "{o}{e}"
+        );
+        assert_eq!(
+            rig.sim.board().services().h7_version().ok().as_deref(),
+            Some("0.0.5")
+        );
+    }
+}
+
+/// A failed programming leaves the H7 halted and erased (real-board-evidence.md §3.1): the
+/// rollback does not find the old firmware running, it programs the backup again, proves it
+/// with the read-back, and the H7 boots 0.0.5 again. Through the adb server and direct.
+#[test]
+fn a_failed_programming_rolls_back_to_a_booting_h7() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    for rig in Rig::both(|| sim(&[Fault::ProgramFail])) {
+        let before = state(&rig.sim);
+        // Watch the H7 while x8ctl runs: it must stop answering before the rollback.
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let seen_halted = std::sync::Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let (stop, seen) = (stop.clone(), seen_halted.clone());
+            let services = rig.sim.board().clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if services.services().h7_version().is_err() {
+                        seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            })
+        };
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes", "-v"]).arg(&img);
+        let (code, _, err) = run(c);
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        watcher.join().unwrap();
+        assert_eq!(code, 5, "{}: {err}", rig.name());
+        assert!(err.contains("** Programming Failed **"), "{err}");
+        assert!(
+            err.contains("rolled back: the H7 runs the previous firmware 0.0.5 again, verified"),
+            "{err}"
+        );
+        // The rollback programmed (the flash no longer matched), then read 0.0.5 back.
+        assert!(
+            err.contains("ok  program: programmed: ** Verified OK **"),
+            "{}: {err}",
+            rig.name()
+        );
+        assert!(err.contains("ok  read-back: the H7 reports 0.0.5"), "{err}");
+        assert!(
+            seen_halted.load(std::sync::atomic::Ordering::SeqCst),
+            "{}: the H7 kept answering after the failed programming",
+            rig.name()
+        );
+        assert_previous(&rig.sim, &before, "program-fail");
+    }
 }

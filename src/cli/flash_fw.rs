@@ -9,10 +9,12 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use x8ctl_core::board::identity;
 use x8ctl_core::board::lock::lock;
 use x8ctl_core::firmware::build::{self, BuildEvent};
 use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
+use x8ctl_core::firmware::recommended::{Table, built_image};
 use x8ctl_core::firmware::releases::{self, Releases};
 use x8ctl_core::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
 
@@ -21,9 +23,15 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 
 /// Put an STM32H7 firmware image on the board's H7, verified, or change nothing.
 ///
+/// With no FILE, --release or --build: the firmware the board's OS image needs
+/// (firmware/recommended.toml: what meta-partner-arduino pinned for that image), from the
+/// cache or built from source at the pinned commit (asking first; --yes to not ask). A board
+/// that runs it already is left alone.
+///
 /// Checks the image first (a raw .bin for the M7, vector table, version string at 0x40000).
 /// Then: push it and verify its sha256 on the board, back up the installed image (kept in
-/// /home/fio/.x8ctl), remount /usr read-write, install and verify, remount read-only, run
+/// /home/fio/.x8ctl), remount /usr read-write, install beside the installed file and rename
+/// it over (never in place: /usr is an OSTree checkout) and verify, remount read-only, run
 /// program.sh and judge OpenOCD's output (`** Verified OK **`), read the version back from
 /// the H7, restart m4-proxy. A flash is judged by the verification and the read-back: after
 /// it the M4 runs whatever sketch was last uploaded (maybe none), so the RPC round trip is
@@ -34,7 +42,8 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 /// failed after programming (see the message for the board's state), 130 interrupted.
 #[derive(Debug, Args)]
 pub struct FlashFwArgs {
-    /// The firmware image (STM32H747AII6_CM7.bin).
+    /// The firmware image (STM32H747AII6_CM7.bin). None (and no --release/--build): the
+    /// firmware the board's OS image needs.
     #[arg(value_name = "FILE", conflicts_with_all = ["release", "list", "build"])]
     pub file: Option<PathBuf>,
     /// A release from firmware/releases.toml, downloaded into the cache and checked by sha256
@@ -280,6 +289,25 @@ fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
     })
 }
 
+fn build_events(ctx: &Ctx) -> impl Fn(BuildEvent) + '_ {
+    move |e: BuildEvent| match e {
+        BuildEvent::Fetching { url, into, shallow } => ctx.status(&format!(
+            "build: fetching {url}{} into {}",
+            if shallow { " (shallow)" } else { "" },
+            into.display()
+        )),
+        BuildEvent::CheckedOut { reference, commit } => {
+            ctx.status(&format!("build: checked out {reference} ({commit})"))
+        }
+        BuildEvent::Building { command } => ctx.status(&format!("build: {command}")),
+        BuildEvent::Built { path } => ctx.status(&format!("build: made {}", path.display())),
+        BuildEvent::Toolchain { dir } => ctx.status(&format!(
+            "build: using the arm-none-eabi-gcc in {} (the Arduino IDE's)",
+            dir.display()
+        )),
+    }
+}
+
 /// Build the firmware at `reference` (default: the newest known release).
 fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliError> {
     let reference = match reference {
@@ -293,24 +321,180 @@ fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliErro
         }
     };
     let dir = cache()?;
-    let on = |e: BuildEvent| match e {
-        BuildEvent::Fetching { url, into, shallow } => ctx.status(&format!(
-            "build: fetching {url}{} into {}",
-            if shallow { " (shallow)" } else { "" },
-            into.display()
-        )),
-        BuildEvent::CheckedOut { reference, commit } => {
-            ctx.status(&format!("build: checked out {reference} ({commit})"))
-        }
-        BuildEvent::Building { command } => ctx.status(&format!("build: {command}")),
-        BuildEvent::Built { path } => ctx.status(&format!("build: made {}", path.display())),
-    };
+    let on = build_events(ctx);
     let (path, lines) = build::build(None, &reference, &dir, &on)
         .map_err(|e| CliError::failure(format!("--build {reference}: {e}"), e.hint()))?;
     for l in lines {
         ctx.detail(&format!("  make | {l}"));
     }
     Ok(path)
+}
+
+/// `flash-fw` with no FILE, --release or --build: the firmware this board's OS image pins
+/// (firmware/recommended.toml), from the cache or built from source at the pinned commit
+/// (asking first). `None`: the board is left alone (it runs that firmware, or a newer one).
+fn choose_recommended(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    args: &FlashFwArgs,
+) -> Result<Option<PathBuf>, CliError> {
+    if args.all {
+        return Err(CliError::usage(
+            "flash-fw --all needs the firmware FILE, --release TAG or --build: each board's image may need another firmware",
+        ));
+    }
+    let (table, from) = Table::load().map_err(|e| {
+        CliError::failure(
+            e,
+            "fix the table, or unset X8CTL_RECOMMENDED_FILE to use the built-in one",
+        )
+    })?;
+    let (_session, board) = open_board(ctx, target)?;
+    let id = identity::read(&board).map_err(super::target::board_error)?;
+    let Some(iv) = id.image_version else {
+        return Err(CliError::failure(
+            "the board's /etc/os-release has no IMAGE_VERSION: x8ctl cannot tell which firmware its image needs",
+            "give the firmware FILE, --release TAG or --build --ref REF",
+        ));
+    };
+    let Some(rec) = table.for_image(iv) else {
+        return Err(CliError::failure(
+            format!(
+                "no firmware is recorded for OS image {iv} ({from} table): meta-partner-arduino's history does not establish which firmware commit this image pins (firmware/recommended.toml says why)"
+            ),
+            "give the firmware FILE, --release TAG or --build --ref REF (`x8ctl flash-fw --list` shows the known releases)",
+        ));
+    };
+    let arduino = if rec.arduino.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", rec.arduino)
+    };
+    ctx.status(&format!(
+        "OS image {iv}{arduino} needs H7 firmware {} (commit {}): {}",
+        rec.version,
+        rec.short(),
+        rec.evidence
+    ));
+    let running = flash::board_versions(&board)
+        .map_err(super::target::board_error)?
+        .0;
+    let leave = match &running {
+        Ok(v) if !args.force && *v == rec.version => Some(format!(
+            "the H7 already runs {v}, the firmware image {iv} needs: nothing to do"
+        )),
+        Ok(v) if !args.force && flash::is_older(&rec.version, v) => Some(format!(
+            "the H7 runs {v}, newer than the {} image {iv} pins: left alone (pass --force to put {} on it)",
+            rec.version, rec.version
+        )),
+        _ => None,
+    };
+    if let Some(what) = leave {
+        if ctx.json {
+            let doc = serde_json::json!({
+                "schema_version": SCHEMA_VERSION, "ok": true,
+                "state": state_json(&BoardState::Unchanged { version: running.as_ref().ok().cloned() }),
+                "recommended": rec,
+                "message": what,
+            });
+            let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        } else {
+            let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
+        }
+        return Ok(None);
+    }
+    ctx.status(&format!(
+        "the H7 runs {}: putting {} on it",
+        running.as_deref().unwrap_or_else(|e| e.as_str()),
+        rec.version
+    ));
+    let dir = cache()?;
+    let kept = built_image(&dir, rec);
+    if let Ok(bytes) = image::read_image(&kept)
+        && image::check(&bytes).is_ok_and(|i| i.version == rec.version)
+    {
+        ctx.status(&format!(
+            "using the firmware built earlier at {} (cached: {})",
+            rec.short(),
+            kept.display()
+        ));
+        return Ok(Some(kept));
+    }
+    if let Ok((rels, _)) = Releases::load()
+        && let Some(rel) = rels.find(&rec.tag)
+        && rel.downloadable()
+        && rec.is_pinned(&rel.commit)
+    {
+        ctx.status(&format!(
+            "release {} is the pinned commit: using it",
+            rel.tag
+        ));
+        return fetch_release(ctx, &rel.tag).map(Some);
+    }
+    let url = build::repo_url();
+    if !ctx.yes {
+        if !ctx.interactive {
+            return Err(CliError::new(
+                exit::USAGE,
+                format!(
+                    "firmware {} is not in the cache: it has to be built from source ({url} at {}), which needs a confirmation",
+                    rec.version,
+                    rec.short()
+                ),
+                "pass --yes to build and flash without asking (no prompt: --non-interactive, --json or no terminal)",
+            ));
+        }
+        if !ctx.confirm(&format!(
+            "Build H7 firmware {} from {url} at {} (needs arm-none-eabi-gcc and make; takes a few minutes)?",
+            rec.version,
+            rec.short()
+        )) {
+            return Err(CliError::failure(
+                "not built: nothing changed",
+                "give the firmware FILE or --release TAG instead",
+            ));
+        }
+    }
+    let on = build_events(ctx);
+    let b = build::build_at(None, &rec.tag, &dir, &on)
+        .map_err(|e| CliError::failure(format!("building {}: {e}", rec.tag), e.hint()))?;
+    for l in &b.lines {
+        ctx.detail(&format!("  make | {l}"));
+    }
+    if !rec.is_pinned(&b.commit) {
+        let got = &b.commit[..7.min(b.commit.len())];
+        if b.url == build::REPO_URL {
+            return Err(CliError::failure(
+                format!(
+                    "tag {} of {} is at {got}, not at the commit image {iv} pins ({})",
+                    rec.tag,
+                    b.url,
+                    rec.short()
+                ),
+                format!(
+                    "build the pinned commit explicitly: x8ctl flash-fw --build --ref {}",
+                    rec.commit
+                ),
+            ));
+        }
+        ctx.status(&format!(
+            "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
+            b.url,
+            rec.tag,
+            rec.short()
+        ));
+    }
+    if let Some(parent) = kept.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    std::fs::copy(&b.path, &kept).map_err(|e| {
+        CliError::failure(
+            format!("cannot keep the build in {}: {e}", kept.display()),
+            "check the cache folder (X8CTL_CACHE_DIR)",
+        )
+    })?;
+    ctx.status(&format!("build kept in the cache: {}", kept.display()));
+    Ok(Some(kept))
 }
 
 /// `--list`: known releases, the cache, and the board.
@@ -320,12 +504,22 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let cached = releases::cached_tags(&dir);
     let board = match open_board(ctx, target) {
         Ok((_s, b)) => match flash::board_versions(&b) {
-            Ok((running, installed)) => serde_json::json!({
-                "serial": b.serial(),
-                "running": running.as_ref().ok(),
-                "running_error": running.as_ref().err(),
-                "installed": installed,
-            }),
+            Ok((running, installed)) => {
+                let image = identity::read(&b).ok().and_then(|i| i.image_version);
+                let recommended = image.and_then(|iv| {
+                    Table::load()
+                        .ok()
+                        .and_then(|(t, _)| t.for_image(iv).cloned())
+                });
+                serde_json::json!({
+                    "serial": b.serial(),
+                    "running": running.as_ref().ok(),
+                    "running_error": running.as_ref().err(),
+                    "installed": installed,
+                    "image_version": image,
+                    "recommended": recommended,
+                })
+            }
             Err(e) => serde_json::json!({ "error": e.to_string() }),
         },
         Err(e) => serde_json::json!({ "error": e.message }),
@@ -379,6 +573,26 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
                     .unwrap_or("?"),
                 board["installed"].as_str().unwrap_or("(unreadable)")
             );
+            if let Some(iv) = board["image_version"].as_u64() {
+                match board["recommended"]["version"].as_str() {
+                    Some(v) => {
+                        let _ = writeln!(
+                            out,
+                            "  OS image {iv} needs {v} (commit {}): `x8ctl flash-fw` puts it on",
+                            board["recommended"]["commit"]
+                                .as_str()
+                                .map(|c| &c[..7.min(c.len())])
+                                .unwrap_or("?")
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "  OS image {iv}: no firmware recorded for it (firmware/recommended.toml says why)"
+                        );
+                    }
+                }
+            }
         }
     }
     Ok(exit::OK)
@@ -392,11 +606,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         (Some(f), _) => f.clone(),
         (None, Some(tag)) => fetch_release(ctx, tag)?,
         (None, None) if args.build => build_firmware(ctx, args.reference.as_deref())?,
-        (None, None) => {
-            return Err(CliError::usage(
-                "give the firmware FILE, --release TAG or --build (`x8ctl flash-fw --list` shows the releases)",
-            ));
-        }
+        (None, None) => match choose_recommended(ctx, target, &args)? {
+            Some(f) => f,
+            None => return Ok(exit::OK),
+        },
     };
     // The image is checked before anything touches the board.
     let bytes = image::read_image(&file).map_err(|e| CliError::failure(e.to_string(), e.hint()))?;
@@ -520,6 +733,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                 let mut err = std::io::stderr().lock();
                 for w in &report.warnings {
                     let _ = writeln!(err, "{} {w}", paint.warn("warning:"));
+                }
+                for n in &report.notes {
+                    let _ = writeln!(err, "note: {n}");
                 }
             }
             Ok(exit::OK)
@@ -742,6 +958,9 @@ fn run_all(
                     let _ = writeln!(out, "{serial}: {what}");
                     for w in &report.warnings {
                         ctx.status(&format!("{serial}: warning: {w}"));
+                    }
+                    for n in &report.notes {
+                        ctx.status(&format!("{serial}: note: {n}"));
                     }
                 }
             }

@@ -40,14 +40,10 @@ pub struct SimArgs {
     /// Inject a fault; repeat for several.
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
-    /// The sudo password of fio ('fio' on images before 2024-08, empty after).
-    #[arg(
-        long,
-        value_name = "P",
-        default_value = "fio",
-        conflicts_with = "sudo_nopasswd"
-    )]
-    pub sudo_password: String,
+    /// The sudo password of fio. Default: the image's (--image-version): 'fio', expired on
+    /// 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861.
+    #[arg(long, value_name = "P", conflicts_with = "sudo_nopasswd")]
+    pub sudo_password: Option<String>,
     /// sudo needs no password at all (NOPASSWD).
     #[arg(long)]
     pub sudo_nopasswd: bool,
@@ -124,6 +120,7 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     }
     let listen = resolve(&args.listen)?;
     check_exposure(listen, args.allow_remote)?;
+    let profile = virtual_x8::board::password_profile(args.image_version);
     let cfg = SimConfig {
         board: BoardConfig {
             serial: args.serial.clone(),
@@ -131,8 +128,10 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
             sudo_password: if args.sudo_nopasswd {
                 None
             } else {
-                Some(args.sudo_password.clone())
+                args.sudo_password.clone().or(profile.0)
             },
+            // A password given explicitly is one the user has set: not expired.
+            password_expired: profile.1 && args.sudo_password.is_none() && !args.sudo_nopasswd,
             image_version: args.image_version,
             firmware_version: args.firmware_version.clone(),
             m4_upstream: args.m4_upstream.clone(),

@@ -20,8 +20,12 @@ pub struct BoardConfig {
     /// Sandbox root holding the board's file system; populated with the X8 layout when empty.
     pub root: PathBuf,
     /// `None`: sudo needs no password (NOPASSWD). `Some("")`: the empty password of images
-    /// from 2024-08 on. `Some("fio")`: older images.
+    /// from 2024-08 on. `Some("fio")`: older images. [`password_profile`] gives each image's.
     pub sudo_password: Option<String>,
+    /// fio's password has expired (images 844, 846, 861): the right password is refused by
+    /// PAM with "You are required to change your password immediately (administrator
+    /// enforced)" (real-board-evidence.md §5.1).
+    pub password_expired: bool,
     /// `IMAGE_VERSION` in /etc/os-release (the Foundries build number, e.g. 861).
     pub image_version: u32,
     /// Version string of the firmware installed in /usr/lib/firmware and running on the H7.
@@ -36,12 +40,47 @@ pub struct BoardConfig {
     pub faults: Vec<Fault>,
 }
 
+/// fio's sudo password on an image: `(password, expired)`.
+///
+/// From meta-partner-arduino's history (real-board-evidence.md §5.1, x8-board-facts.md):
+/// - f4c639f (2024-04-29) expired fio's password ("Forced password change at first login",
+///   release notes of image 844), reverted by 36b922b (2024-07-30): images **844, 846 and
+///   861** (arduino-91, 91.1, 91.2) were built in that window: `fio`, expired.
+/// - d1faa02 (2024-08-02) blanked it (`usermod -p ''`): images built from then on have an
+///   **empty** password. No later image number is named in the release notes we read; every
+///   build after 861 is taken to be one of them [inf].
+/// - Before: `fio` (822 = arduino-88.94, 746, 719, ...).
+pub fn password_profile(image_version: u32) -> (Option<String>, bool) {
+    match image_version {
+        844 | 846 | 861 => (Some("fio".into()), true),
+        v if v > 861 => (Some(String::new()), false),
+        _ => (Some("fio".into()), false),
+    }
+}
+
+impl BoardConfig {
+    /// A board running image `image_version`, with that image's sudo password profile.
+    pub fn for_image(image_version: u32) -> BoardConfig {
+        let (sudo_password, password_expired) = password_profile(image_version);
+        BoardConfig {
+            image_version,
+            sudo_password,
+            password_expired,
+            ..BoardConfig::default()
+        }
+    }
+}
+
 impl Default for BoardConfig {
+    /// Image 861 with fio's password already changed at the first login (to `fio` again, for
+    /// brevity: the real `passwd` wants a new one). [`BoardConfig::for_image`] gives an image
+    /// as it ships, e.g. 861 with its expired password.
     fn default() -> Self {
         BoardConfig {
             serial: "2D16BA09DAB6FAD9".into(),
             root: PathBuf::new(),
             sudo_password: Some("fio".into()),
+            password_expired: false,
             image_version: 861,
             firmware_version: "0.0.5".into(),
             m4_upstream: None,
@@ -67,6 +106,10 @@ pub struct Board {
     vfs: Vfs,
     hostname: String,
     services: Option<Services>,
+    /// monitor-m4-elf-file.service is running (its path unit ignores changes meanwhile).
+    sketch_unit_running: Arc<std::sync::atomic::AtomicBool>,
+    /// fio's password and whether it has expired, as `passwd` leaves them.
+    fio_password: std::sync::Mutex<(Option<String>, bool)>,
 }
 
 /// `portenta-x8-<serial lowercase, leading zeros stripped>`.
@@ -257,17 +300,22 @@ impl Board {
         let vfs = Vfs::new(root.clone(), faults.clone());
         let hostname = hostname_for(&cfg.serial);
         populate(&vfs, &cfg, &hostname)?;
+        let (cfg_pw, cfg_expired) = (cfg.sudo_password.clone(), cfg.password_expired);
         let services = if with_services {
-            Some(Services::start(&cfg, faults.clone(), root)?)
+            Some(Services::start(&cfg, faults.clone(), root.clone())?)
         } else {
             None
         };
+        // /usr is the image's OSTree checkout: hard links into the repository (§3.3).
+        crate::ostree::check_in_usr(&root)?;
         let board = Arc::new(Board {
             cfg,
             faults,
             vfs,
             hostname,
             services,
+            sketch_unit_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            fio_password: std::sync::Mutex::new((cfg_pw, cfg_expired)),
         });
         if board.services.is_some() {
             // The x8h7 sysfs files read through the H7: a silent H7 times out.
@@ -281,13 +329,34 @@ impl Board {
             }));
         }
         if with_services {
-            watch_m4_sketch(Arc::downgrade(&board));
+            let weak = Arc::downgrade(&board);
+            board.vfs.set_write_watch(Arc::new(move |path| {
+                if path == M4_SKETCH
+                    && let Some(b) = weak.upgrade()
+                {
+                    m4_sketch_modified(&b);
+                }
+            }));
         }
         Ok(board)
     }
 
     pub fn serial(&self) -> &str {
         &self.cfg.serial
+    }
+
+    /// fio's sudo password now (`None`: NOPASSWD) and whether it has expired.
+    pub fn fio_password(&self) -> (Option<String>, bool) {
+        self.fio_password
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// What `passwd` does: a new password, no longer expired.
+    pub fn set_fio_password(&self, password: &str) {
+        *self.fio_password.lock().unwrap_or_else(|e| e.into_inner()) =
+            (Some(password.to_string()), false);
     }
     pub fn hostname(&self) -> String {
         self.hostname.clone()
@@ -364,73 +433,79 @@ impl Board {
     }
 }
 
+/// Where `monitor-m4-elf-file.path` looks.
+pub const M4_SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
+
 /// The board's `monitor-m4-elf-file.path` unit (`PathModified=/tmp/arduino/m4-user-sketch.elf`)
-/// and the service it starts: once the file has changed and stays the same for one more
-/// look (it was closed), OpenOCD programs it into the M4 (`program FILE verify reset exit`)
-/// and its lines go to the journal under `monitor-m4-elf-file.service`. Polled every
-/// 100 ms; the thread ends with the board.
-fn watch_m4_sketch(board: std::sync::Weak<Board>) {
-    const SKETCH: &str = "/tmp/arduino/m4-user-sketch.elf";
+/// and the service it starts. `PathModified=` fires on the **first write** to the file (and
+/// on a rename onto it), not when it is closed: adbd unlinks the old file and writes a
+/// pushed one in 64 KiB chunks, so OpenOCD can start on a half-written ELF
+/// (real-board-evidence.md §4.1; meta-partner-arduino ddfd1b4
+/// `recipes-kernel/linux-firmware/files/monitor-m4-elf-file.path`). Modelled:
+/// the unit triggers at the first write and OpenOCD programs what the file holds at that
+/// moment (`program FILE verify reset exit`), its lines going to the journal under
+/// `monitor-m4-elf-file.service`; changes while the service runs are not seen (the path
+/// unit waits for it to finish).
+fn m4_sketch_modified(b: &Arc<Board>) {
     const UNIT: &str = "monitor-m4-elf-file.service";
-    let look = |b: &Board| -> Option<(std::time::SystemTime, u64)> {
-        let m = std::fs::metadata(b.root().join(SKETCH.trim_start_matches('/'))).ok()?;
-        Some((m.modified().ok()?, m.len()))
-    };
-    let mut seen = board.upgrade().and_then(|b| look(&b));
-    let mut pending: Option<(std::time::SystemTime, u64)> = None;
+    use std::sync::atomic::Ordering;
+    let Some(svc) = b.services_opt() else { return };
+    if b.sketch_unit_running.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    // What OpenOCD will read: the file as it is now.
+    let snapshot = std::fs::read(b.root().join(M4_SKETCH.trim_start_matches('/'))).ok();
+    let j = svc.journal();
+    j.systemd(UNIT, "Starting Program the M4 with the uploaded sketch...");
+    let weak = Arc::downgrade(b);
+    let running = b.sketch_unit_running.clone();
     let _ = std::thread::Builder::new()
         .name("monitor-m4-elf-file".into())
         .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                let Some(b) = board.upgrade() else { return };
-                let Some(svc) = b.services_opt() else { return };
-                let now = look(&b);
-                if now == seen {
-                    pending = None;
-                    continue;
-                }
-                if now.is_none() {
-                    seen = None;
-                    continue;
-                }
-                if pending != now {
-                    pending = now;
-                    continue;
-                }
-                seen = now;
-                pending = None;
-                let j = svc.journal();
-                j.systemd(UNIT, "Starting Program the M4 with the uploaded sketch...");
-                let args: Vec<String> = [
-                    "-f",
-                    "/usr/arduino/extra/openocd_script-imx_gpio.cfg",
-                    "-c",
-                    "program /tmp/arduino/m4-user-sketch.elf verify reset exit",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                let read = |p: &str| b.vfs().read(p, crate::vfs::User::Root).ok();
-                let (lines, code) = svc.openocd(&args, crate::vfs::User::Root, &read);
-                for (_, l) in lines {
-                    j.log(UNIT, "openocd", 1201, l);
-                }
-                if code == 0 {
-                    j.systemd(UNIT, format!("{UNIT}: Deactivated successfully."));
-                    j.systemd(UNIT, "Finished Program the M4 with the uploaded sketch.");
+            let Some(b) = weak.upgrade() else {
+                running.store(false, Ordering::SeqCst);
+                return;
+            };
+            let Some(svc) = b.services_opt() else {
+                running.store(false, Ordering::SeqCst);
+                return;
+            };
+            let j = svc.journal();
+            let args: Vec<String> = [
+                "-f",
+                "/usr/arduino/extra/openocd_script-imx_gpio.cfg",
+                "-c",
+                "program /tmp/arduino/m4-user-sketch.elf verify reset exit",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let read = |p: &str| {
+                if p == M4_SKETCH {
+                    snapshot.clone()
                 } else {
-                    j.systemd(
-                        UNIT,
-                        format!("{UNIT}: Main process exited, code=exited, status={code}/FAILURE"),
-                    );
-                    j.systemd(UNIT, format!("{UNIT}: Failed with result 'exit-code'."));
-                    j.systemd(
-                        UNIT,
-                        "Failed to start Program the M4 with the uploaded sketch.",
-                    );
+                    b.vfs().read(p, crate::vfs::User::Root).ok()
                 }
+            };
+            let (lines, code) = svc.openocd(&args, crate::vfs::User::Root, &read);
+            for (_, l) in lines {
+                j.log(UNIT, "openocd", 1201, l);
             }
+            if code == 0 {
+                j.systemd(UNIT, format!("{UNIT}: Deactivated successfully."));
+                j.systemd(UNIT, "Finished Program the M4 with the uploaded sketch.");
+            } else {
+                j.systemd(
+                    UNIT,
+                    format!("{UNIT}: Main process exited, code=exited, status={code}/FAILURE"),
+                );
+                j.systemd(UNIT, format!("{UNIT}: Failed with result 'exit-code'."));
+                j.systemd(
+                    UNIT,
+                    "Failed to start Program the M4 with the uploaded sketch.",
+                );
+            }
+            running.store(false, Ordering::SeqCst);
         });
 }
 

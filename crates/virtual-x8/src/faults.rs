@@ -12,8 +12,12 @@ pub enum Fault {
     M4Silent,
     /// `systemctl is-active m4-proxy` says active (RemainAfterExit), but no process, ports closed.
     M4ProxyDown,
-    /// OpenOCD prints `** Programming Failed **`; program.sh still exits 0.
+    /// The next programming fails: OpenOCD erases, fails to write and prints `** Programming
+    /// Failed **`, leaving the H7 halted and erased (real-board-evidence.md §3.1); program.sh
+    /// still exits 0. The fault clears itself once it has fired (a retry programs).
     ProgramFail,
+    /// Every programming fails as `program-fail` does (the SWD link is broken).
+    ProgramFailAlways,
     /// OpenOCD programs, then prints `** Verify Failed **`; program.sh still exits 0.
     VerifyFail,
     /// The ADB connection drops in the middle of a file transfer.
@@ -40,6 +44,7 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::M4Silent,
     Fault::M4ProxyDown,
     Fault::ProgramFail,
+    Fault::ProgramFailAlways,
     Fault::VerifyFail,
     Fault::PushCut,
     Fault::DiskFull,
@@ -57,6 +62,7 @@ impl Fault {
             Fault::M4Silent => "m4-silent",
             Fault::M4ProxyDown => "m4-proxy-down",
             Fault::ProgramFail => "program-fail",
+            Fault::ProgramFailAlways => "program-fail-always",
             Fault::VerifyFail => "verify-fail",
             Fault::PushCut => "push-cut",
             Fault::DiskFull => "disk-full",
@@ -77,7 +83,12 @@ impl Fault {
             Fault::M4ProxyDown => {
                 "m4-proxy exited; systemctl still says active; ports 5000/5001 closed"
             }
-            Fault::ProgramFail => "OpenOCD fails to program the H7 (program.sh still exits 0)",
+            Fault::ProgramFail => {
+                "OpenOCD fails to program the H7 once, leaving it halted and erased (program.sh still exits 0)"
+            }
+            Fault::ProgramFailAlways => {
+                "OpenOCD fails every time it programs the H7, leaving it halted and erased"
+            }
             Fault::VerifyFail => {
                 "OpenOCD programs the H7 but verification fails (program.sh still exits 0)"
             }

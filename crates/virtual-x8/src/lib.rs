@@ -14,6 +14,7 @@ pub mod faults;
 pub mod fwimage;
 pub mod m4;
 pub mod olddialect;
+pub mod ostree;
 pub mod rpcwire;
 pub mod services;
 pub mod shell;

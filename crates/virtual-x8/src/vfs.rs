@@ -223,7 +223,11 @@ pub struct Vfs {
     /// Asked before a file is opened for reading: a device file whose device does not answer
     /// fails with its error (set by the board's services).
     device_check: std::sync::OnceLock<DeviceCheck>,
+    write_watch: std::sync::OnceLock<WriteWatch>,
 }
+
+/// See [`Vfs::set_write_watch`].
+pub type WriteWatch = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// See [`Vfs::set_device_check`].
 pub type DeviceCheck = Box<dyn Fn(&str) -> Option<FsError> + Send + Sync>;
@@ -236,6 +240,9 @@ pub struct VfsWriter {
     room: u64,
     /// On a RAM file system: the data partition's faults do not apply.
     tmpfs: bool,
+    /// Told the file's path at its first write (an inotify IN_MODIFY, as systemd's
+    /// `PathModified=` sees it).
+    watch: Option<(WriteWatch, String)>,
 }
 
 /// The world-writable sticky (1777) folders: anyone may create in them, only the owner may
@@ -264,6 +271,9 @@ impl Write for VfsWriter {
         let head = buf.get(..n).unwrap_or(buf);
         let w = self.file.write(head)?;
         self.room = self.room.saturating_sub(w as u64);
+        if let Some((watch, path)) = self.watch.take() {
+            watch(&path);
+        }
         Ok(w)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -365,7 +375,21 @@ impl Vfs {
             total: AtomicU64::new(DEFAULT_TOTAL),
             owners: Mutex::new(HashMap::new()),
             device_check: std::sync::OnceLock::new(),
+            write_watch: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Call `watch` with a file's board path when it is first written after an open, and
+    /// with the new name when a file is renamed (inotify's IN_MODIFY and IN_MOVED_TO, what a
+    /// `PathModified=` path unit reacts to). Set once.
+    pub fn set_write_watch(&self, watch: WriteWatch) {
+        let _ = self.write_watch.set(watch);
+    }
+
+    fn watch_for(&self, real: &str) -> Option<(WriteWatch, String)> {
+        self.write_watch
+            .get()
+            .map(|w| (w.clone(), real.to_string()))
     }
 
     pub fn root(&self) -> &Path {
@@ -662,6 +686,7 @@ impl Vfs {
             faults: self.faults.clone(),
             room,
             tmpfs: on_tmpfs(&real),
+            watch: self.watch_for(&real),
         })
     }
 
@@ -819,6 +844,7 @@ impl Vfs {
             faults: self.faults.clone(),
             room,
             tmpfs: on_tmpfs(&real),
+            watch: self.watch_for(&real),
         })
     }
 
@@ -916,6 +942,9 @@ impl Vfs {
         let uid = self.owner_of(&rf);
         self.forget_owner(&rf);
         self.set_owner(&rt, uid);
+        if let Some((w, p)) = self.watch_for(&rt) {
+            w(&p);
+        }
         Ok(())
     }
 

@@ -265,6 +265,8 @@ pub struct FlashReport {
     /// What the user should know although the flash succeeded (a silent M4, an RPC round
     /// trip that was not checked).
     pub warnings: Vec<String>,
+    /// What the user should know about the result (how long the flashed firmware lasts).
+    pub notes: Vec<String>,
     /// program.sh's lines.
     pub program_output: Vec<String>,
     /// Only for --dry-run.
@@ -279,6 +281,10 @@ pub struct FlashImage<'a> {
     pub path: &'a Path,
     pub info: &'a ImageInfo,
 }
+
+/// real-board-evidence.md §3.3: an OS update brings back the image's own firmware file, and
+/// `stm32h7-program` reflashes the H7 at the next boot when the versions differ.
+pub const OS_UPDATE_NOTE: &str = "this firmware lasts until the next OS update: an update installs the image's own firmware in /usr and the board reflashes the H7 with it at the next boot (run flash-fw again afterwards if you still need this one)";
 
 /// The board commands of each step, for --dry-run and for reading along.
 pub fn plan(image: &ImageInfo, backup: &str, rpc_method: Option<&str>) -> Vec<PlannedStep> {
@@ -353,8 +359,22 @@ fn installed_version_cmd(path: &str) -> String {
     )
 }
 
+/// Where the new image is written before it is renamed over [`INSTALLED`]: the same
+/// folder, so the rename is atomic.
+pub const INSTALL_TMP: &str =
+    "/usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new";
+
+/// Install `from` as [`INSTALLED`]: written beside it and renamed over it, never written in
+/// place. /usr is an OSTree checkout whose files are hard links into the OSTree repository:
+/// `cp` over the installed file would corrupt the repository object behind it
+/// (real-board-evidence.md §3.3).
 fn install_cmd(from: &str) -> String {
-    format!("cp {} {} && sync", quote(from), quote(INSTALLED))
+    format!(
+        "rm -f {tmp} && cp {} {tmp} && sync && mv -f {tmp} {} && sync",
+        quote(from),
+        quote(INSTALLED),
+        tmp = quote(INSTALL_TMP)
+    )
 }
 
 /// A version as a file-name part.
@@ -394,14 +414,18 @@ pub enum ProgramVerdict {
     Unclear,
 }
 
-/// Judge program.sh's output: success = "programmed/updated, exiting" or (`** Verified OK **`
-/// and `** Resetting Target **`); failure = any `Failed **`, `Error:` after the programming
-/// started, or `init failed`. The first `flash verify_image` failing is how program.sh
-/// decides to program, so its `Error: verify failed` line before "starting programming
-/// procedure" is not a failure.
+/// Judge program.sh's output (real-board-evidence.md §3.4: `** Verified OK **` plus the
+/// read-back that follows are the evidence of success). Success = "programmed/updated,
+/// exiting" or (`** Verified OK **` and `** Resetting Target **`), unless a `Failed **` or
+/// `init failed` line says otherwise; a stray OpenOCD `Error:` line next to `** Verified OK
+/// **` is not a failure by itself (the read-back decides). Failure = any `Failed **`, `init
+/// failed`, or an `Error:` after the programming started without a verification. The first
+/// `flash verify_image` failing is how program.sh decides to program, so its `Error: verify
+/// failed` line before "starting programming procedure" is not a failure.
 pub fn judge_program(text: &str) -> ProgramVerdict {
     let mut programming = false;
     let mut errors = Vec::new();
+    let mut hard = false;
     let mut verified = false;
     let mut reset = false;
     let mut matched = false;
@@ -420,28 +444,32 @@ pub fn judge_program(text: &str) -> ProgramVerdict {
         if l.contains("** Resetting Target **") {
             reset = true;
         }
-        let bad = l.contains("Failed **")
-            || l.contains("init failed")
+        let failed = l.contains("Failed **") || l.contains("init failed");
+        hard |= failed;
+        let bad = failed
             || (programming && l.contains("Error:"))
             || (!programming && l.contains("Error:") && !l.contains("verify failed"));
         if bad {
             errors.push(l.to_string());
         }
     }
-    if !errors.is_empty() {
+    if hard {
         return ProgramVerdict::Failed(errors);
     }
-    if matched {
+    if matched && errors.is_empty() {
         return ProgramVerdict::AlreadyMatched;
     }
     if verified && reset {
         return ProgramVerdict::Programmed;
     }
+    if !errors.is_empty() {
+        return ProgramVerdict::Failed(errors);
+    }
     ProgramVerdict::Unclear
 }
 
 /// Is `image` older than `running`? Only when both have a release number.
-fn is_older(image: &str, running: &str) -> bool {
+pub fn is_older(image: &str, running: &str) -> bool {
     match (firmware_release(image), firmware_release(running)) {
         (Some(a), Some(b)) => a < b,
         _ => false,
@@ -1022,6 +1050,7 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     })();
     match r {
         Ok(()) => {
+            p.report.notes.push(OS_UPDATE_NOTE.to_string());
             if let Some(msg) = p.ensure_ro() {
                 let mut e = FlashError::new(
                     Step::RemountRo,
@@ -1124,13 +1153,24 @@ fn rollback(
             p.failed(&e);
             BoardState::RollbackFailed {
                 detail: format!(
-                    "{}: {} (the previous image is kept on the board as {backup}; restore it by hand: sudo mount -o remount,rw /usr; sudo cp {backup} {INSTALLED}; sudo mount -o remount,ro /usr; sudo {PROGRAM_SH})",
+                    "{}: {} (the previous image is kept on the board as {backup}; restore it by hand: {})",
                     e.step.name(),
-                    e.message
+                    e.message,
+                    recovery_steps(backup)
                 ),
             }
         }
     }
+}
+
+/// The exact steps to put `backup` back by hand, on the board (`adb shell`).
+pub fn recovery_steps(backup: &str) -> String {
+    format!(
+        "adb shell, then: sudo mount -o remount,rw /usr; sudo cp {b} {tmp}; sudo mv -f {tmp} {i}; sudo mount -o remount,ro /usr; sudo {PROGRAM_SH} (it must end with ** Verified OK **); cat {SYSFS_VERSION} (it must show the old version); if programming keeps failing, power-cycle the board and run {PROGRAM_SH} again — the H7 stays halted until a programming succeeds",
+        b = quote(backup),
+        tmp = quote(INSTALL_TMP),
+        i = quote(INSTALLED),
+    )
 }
 
 #[cfg(test)]
@@ -1159,6 +1199,9 @@ mod tests {
             judge_program("** Verified OK **\n"),
             ProgramVerdict::Unclear
         );
+        // §3.4: a stray Error: next to ** Verified OK ** is not a failure by itself.
+        let stray = "starting programming procedure...\n** Programming Started **\nError: jtag status contains invalid mode value - communication failure\n** Programming Finished **\n** Verify Started **\n** Verified OK **\n** Resetting Target **\n";
+        assert_eq!(judge_program(stray), ProgramVerdict::Programmed);
     }
 
     proptest::proptest! {

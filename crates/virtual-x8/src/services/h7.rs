@@ -5,9 +5,14 @@
 //! Pure logic: everything takes the H7 state and the image bytes and returns the lines the
 //! real tools print (with the stream they go to), so it is testable without a board.
 //!
-//! Fault choices, documented:
-//! - `program-fail`: OpenOCD fails while writing; the flash is left **unchanged** (the H7
-//!   keeps running its old firmware), output ends with `** Programming Failed **`.
+//! Every OpenOCD run halts the H7: the board's `openocd_script-imx_gpio.cfg` ends `init;
+//! targets; reset halt`, and only a command that succeeds up to its `reset` lets it run again
+//! (real-board-evidence.md §3.1, [src] arduino/portentax8-stm32h7-fw 53df799
+//! `openocd/openocd_script-imx_gpio.cfg`, `scripts/program.sh`). So:
+//! - `program-fail`: OpenOCD's `program` erases the image's sectors, then fails while
+//!   writing: the H7 is left **halted with those sectors erased**, not running its old
+//!   firmware (§3.1); output ends with `** Programming Failed **`. The sysfs read then times
+//!   out and RPC is dead until a good image is programmed.
 //! - `verify-fail`: the image is written but the first words come out wrong (the reset
 //!   vector), so `** Verify Failed **` is printed and the H7 no longer boots: reading
 //!   `/sys/kernel/x8h7_firmware/version` then fails with "Connection timed out" and the M4
@@ -43,12 +48,15 @@ pub struct H7 {
     pub flash: Vec<u8>,
     /// 24 hex characters, from the board serial.
     pub chip_uid: String,
+    /// Halted by OpenOCD's `reset halt` and not reset since (§3.1): it runs nothing.
+    pub halted: bool,
 }
 
 /// Why reading the H7 over SPI failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum H7ReadError {
-    /// The firmware does not answer within 2 s (`-ETIMEDOUT`).
+    /// The firmware does not answer within 100 ms (`-ETIMEDOUT`; `X8H7_RX_TIMEOUT = HZ/10`
+    /// in arduino/portentax8-x8h7 c0b3550, real-board-evidence.md §3.2).
     TimedOut,
 }
 
@@ -70,6 +78,7 @@ impl H7 {
         H7 {
             flash: image,
             chip_uid: uid,
+            halted: false,
         }
     }
 
@@ -94,7 +103,7 @@ impl H7 {
 
     /// What `/sys/kernel/x8h7_firmware/version` returns (without the newline).
     pub fn version(&self) -> Result<String, H7ReadError> {
-        if !self.boots() {
+        if self.halted || !self.boots() {
             return Err(H7ReadError::TimedOut);
         }
         Ok(version_of(&self.flash).unwrap_or_default())
@@ -120,7 +129,9 @@ fn rate_line(n: usize, kib_s: f64) -> (f64, f64) {
 }
 
 /// OpenOCD's banner and the output of `openocd_script-imx_gpio.cfg` (`init; targets; reset halt`).
-fn openocd_start(h7: &H7, l: &mut Lines) {
+fn openocd_start(h7: &mut H7, l: &mut Lines) {
+    // `reset halt` at the end of the config (§3.1).
+    h7.halted = true;
     err(l, "Open On-Chip Debugger 0.12.0");
     err(l, "Licensed under GNU GPL v2");
     err(l, "For bug reports, read");
@@ -170,7 +181,7 @@ fn probe_banks(l: &mut Lines) {
 
 /// `openocd -f cfg -c "flash verify_image BIN 0x8000000" -c "reset" -c "exit"`; returns
 /// OpenOCD's exit status.
-pub fn openocd_verify(h7: &H7, file: Option<&[u8]>, path: &str, l: &mut Lines) -> i32 {
+pub fn openocd_verify(h7: &mut H7, file: Option<&[u8]>, path: &str, l: &mut Lines) -> i32 {
     openocd_start(h7, l);
     let Some(file) = file else {
         err(l, format!("Error: couldn't open {path}"));
@@ -189,6 +200,8 @@ pub fn openocd_verify(h7: &H7, file: Option<&[u8]>, path: &str, l: &mut Lines) -
         );
         return 1;
     }
+    // The `-c "reset"` after a successful verify lets the H7 run again.
+    h7.halted = false;
     let (t, r) = rate_line(file.len(), 125.475);
     out(
         l,
@@ -275,6 +288,13 @@ pub fn openocd_program(
         );
     }
     if program_fail {
+        // `program` erased the image's sectors before the write failed (§3.1): the old
+        // firmware is gone and, with no reset, the H7 stays halted.
+        let end = file.len().div_ceil(SECTOR) * SECTOR;
+        if h7.flash.len() < end {
+            h7.flash.resize(end, 0xff);
+        }
+        h7.flash[..end].fill(0xff);
         err(
             l,
             "Error: timeout waiting for algorithm, a target reset is recommended",
@@ -346,6 +366,7 @@ pub fn openocd_program(
     );
     err(l, "** Verified OK **");
     err(l, "** Resetting Target **");
+    h7.halted = false;
     err(l, "shutdown command invoked");
     (0, ProgramResult::Ok)
 }
@@ -498,7 +519,7 @@ mod tests {
     }
 
     #[test]
-    fn program_fail_leaves_flash() {
+    fn program_fail_leaves_the_h7_halted_and_erased() {
         let mut h = h7("0.0.4");
         let img = make_image("0.0.5");
         let r = program_sh(&mut h, Some(&img), true, false);
@@ -507,6 +528,14 @@ mod tests {
         assert!(t.contains("** Programming Failed **"));
         assert!(t.contains("shutdown command invoked"));
         assert!(!t.contains("Verified OK"));
+        // real-board-evidence.md §3.1: halted or erased, not the old firmware.
+        assert!(h.halted);
+        assert!(!h.boots());
+        assert_eq!(h.version(), Err(H7ReadError::TimedOut));
+        // Programming the old image again brings it back.
+        let old = make_image("0.0.4");
+        let r = program_sh(&mut h, Some(&old), false, false);
+        assert_eq!(r.programmed, Some(ProgramResult::Ok));
         assert_eq!(h.version(), Ok("0.0.4".to_string()));
     }
 

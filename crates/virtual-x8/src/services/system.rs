@@ -320,17 +320,23 @@ impl Services {
 
     /// What reading a sysfs file of the x8h7 driver gives, for the file system / `cat`:
     /// `None` if `path` is not one of them; `Err("Connection timed out")` when the H7 does
-    /// not answer (the real driver returns -ETIMEDOUT after 2 s).
+    /// not answer. The real driver returns the version **without a trailing newline** and
+    /// gives up with -ETIMEDOUT after 100 ms (`X8H7_RX_TIMEOUT = HZ/10`,
+    /// arduino/portentax8-x8h7 c0b3550; real-board-evidence.md §3.2).
     pub fn sysfs_read(&self, path: &str) -> Option<Result<Vec<u8>, &'static str>> {
         match path {
-            SYSFS_VERSION => Some(
-                self.h7_version()
-                    .map(|v| format!("{v}\n").into_bytes())
-                    .map_err(|_| "Connection timed out"),
-            ),
+            SYSFS_VERSION => Some(match self.h7_version() {
+                Ok(v) => Ok(v.into_bytes()),
+                Err(_) => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    Err("Connection timed out")
+                }
+            }),
             SYSFS_CHIP_UID => {
                 let s = self.lock();
-                if !s.modules_loaded || !s.h7.boots() {
+                if !s.modules_loaded || !s.h7.boots() || s.h7.halted {
+                    drop(s);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
                     return Some(Err("Connection timed out"));
                 }
                 Some(Ok(format!("{}\n", s.h7.chip_uid).into_bytes()))
@@ -345,7 +351,7 @@ impl Services {
     fn after_h7_change(&self) {
         let (version, uid, boots) = {
             let s = self.lock();
-            let boots = s.h7.boots() && s.modules_loaded;
+            let boots = s.h7.version().is_ok() && s.modules_loaded;
             (
                 s.h7.version().unwrap_or_default(),
                 s.h7.chip_uid.clone(),
@@ -353,12 +359,7 @@ impl Services {
             )
         };
         if boots {
-            let _ = write_file(
-                &self.root,
-                SYSFS_VERSION,
-                format!("{version}\n").as_bytes(),
-                0o444,
-            );
+            let _ = write_file(&self.root, SYSFS_VERSION, version.as_bytes(), 0o444);
             let _ = write_file(
                 &self.root,
                 SYSFS_CHIP_UID,
@@ -370,7 +371,7 @@ impl Services {
             let _ = write_file(&self.root, SYSFS_CHIP_UID, b"", 0o444);
         }
         let mut s = self.lock();
-        if !s.h7.boots() {
+        if s.h7.version().is_err() {
             if !self.faults.has(Fault::M4Silent) {
                 self.faults.set(Fault::M4Silent, true);
                 s.set_m4_silent = true;
@@ -384,12 +385,13 @@ impl Services {
     /// `program.sh` against the H7, given the bytes of /usr/arduino/extra/STM32H747AII6_CM7.bin
     /// (`None`: the file cannot be read). Always exit status 0.
     pub fn program_sh(&self, file: Option<&[u8]>) -> ProgramSh {
-        let pf = self.faults.has(Fault::ProgramFail);
+        let pf = self.program_fails();
         let vf = self.faults.has(Fault::VerifyFail);
         let r = {
             let mut s = self.lock();
             h7::program_sh(&mut s.h7, file, pf, vf)
         };
+        self.program_fail_fired(r.programmed);
         self.after_h7_change();
         self.log_program(&r);
         r
@@ -397,7 +399,7 @@ impl Services {
 
     /// The boot-time comparison by version string (`program-h7.sh`).
     pub fn program_h7_sh(&self, file: Option<&[u8]>) -> ProgramSh {
-        let pf = self.faults.has(Fault::ProgramFail);
+        let pf = self.program_fails();
         let vf = self.faults.has(Fault::VerifyFail);
         let r = {
             let mut s = self.lock();
@@ -407,8 +409,21 @@ impl Services {
             }
             h7::program_h7_sh(&mut s.h7, file, pf, vf)
         };
+        self.program_fail_fired(r.programmed);
         self.after_h7_change();
         r
+    }
+
+    /// Whether the next programming fails (`program-fail`, `program-fail-always`).
+    fn program_fails(&self) -> bool {
+        self.faults.has(Fault::ProgramFail) || self.faults.has(Fault::ProgramFailAlways)
+    }
+
+    /// `program-fail` fires once: after a failed programming it clears itself.
+    fn program_fail_fired(&self, r: Option<ProgramResult>) {
+        if r == Some(ProgramResult::Failed) {
+            self.faults.set(Fault::ProgramFail, false);
+        }
     }
 
     fn log_program(&self, r: &ProgramSh) {
@@ -495,7 +510,7 @@ impl Services {
             }
             return (l, 1);
         }
-        let pf = self.faults.has(Fault::ProgramFail);
+        let pf = self.program_fails();
         let vf = self.faults.has(Fault::VerifyFail);
         let first: Vec<&str> = cmds
             .first()
@@ -504,8 +519,12 @@ impl Services {
         let code = match first.as_slice() {
             ["flash", "verify_image", file, ..] => {
                 let data = read(file);
-                let s = self.lock();
-                h7::openocd_verify(&s.h7, data.as_deref(), file, &mut l)
+                let c = {
+                    let mut s = self.lock();
+                    h7::openocd_verify(&mut s.h7, data.as_deref(), file, &mut l)
+                };
+                self.after_h7_change();
+                c
             }
             ["program", file, ..] if file.ends_with(".elf") => {
                 // An M4 sketch (monitor-m4-elf-file.service): programmed into the M4's bank.
@@ -547,6 +566,9 @@ impl Services {
                                 "Error: checksum mismatch - attempting binary compare".into(),
                             ));
                             l.push((Stream::Err, "** Verify Failed **".into()));
+                            // No reset after a failed verify: `reset halt` holds (§3.1).
+                            self.lock().h7.halted = true;
+                            self.after_h7_change();
                             1
                         } else {
                             l.push((Stream::Err, "** Verified OK **".into()));
@@ -560,20 +582,23 @@ impl Services {
             }
             ["program", file, ..] => {
                 let data = read(file);
-                let (c, _) = {
+                let (c, r) = {
                     let mut s = self.lock();
                     h7::openocd_program(&mut s.h7, data.as_deref(), file, pf, vf, &mut l)
                 };
+                self.program_fail_fired(Some(r));
                 self.after_h7_change();
                 c
             }
             _ => {
                 let probe = {
-                    let s = self.lock();
+                    let mut h = self.lock().h7.clone();
                     let mut tmp = Lines::new();
-                    h7::openocd_verify(&s.h7, None, "", &mut tmp);
+                    h7::openocd_verify(&mut h, None, "", &mut tmp);
                     tmp
                 };
+                // The config's `reset halt` (§3.1); a later `reset`/`resume` runs it again.
+                let mut halted = true;
                 // banner + init only (drop the verify error line)
                 for x in probe.into_iter().filter(|(_, t)| !t.starts_with("Error:")) {
                     l.push(x);
@@ -582,7 +607,9 @@ impl Services {
                 for c in &cmds {
                     let w: Vec<&str> = c.split_whitespace().collect();
                     match w.first().copied() {
-                        Some("reset" | "init" | "targets" | "halt" | "resume") | None => {}
+                        Some("reset") if w.get(1) != Some(&"halt") => halted = false,
+                        Some("resume") => halted = false,
+                        Some("init" | "targets" | "halt" | "reset") | None => {}
                         Some("exit" | "shutdown") => {
                             l.push((Stream::Err, "shutdown command invoked".into()));
                             break;
@@ -594,6 +621,8 @@ impl Services {
                         }
                     }
                 }
+                self.lock().h7.halted = halted;
+                self.after_h7_change();
                 code
             }
         };

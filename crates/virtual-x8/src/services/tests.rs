@@ -53,7 +53,7 @@ fn boot_writes_the_layout() {
     assert!(root.join("usr/arduino/extra/program.sh").exists());
     assert_eq!(
         fs::read_to_string(root.join("sys/kernel/x8h7_firmware/version")).unwrap(),
-        "0.0.5\n"
+        "0.0.5"
     );
     assert_eq!(
         fs::read_to_string(root.join("sys/kernel/x8h7_firmware/chip_uid"))
@@ -213,9 +213,10 @@ fn program_sh_and_sysfs_follow_the_flash() {
     assert_eq!(s.h7_version(), Ok("0.0.6".into()));
     assert_eq!(
         fs::read_to_string(d.path().join("sys/kernel/x8h7_firmware/version")).unwrap(),
-        "0.0.6\n"
+        "0.0.6"
     );
-    assert_eq!(s.sysfs_read(SYSFS_VERSION), Some(Ok(b"0.0.6\n".to_vec())));
+    // No trailing newline (real-board-evidence.md §3.2).
+    assert_eq!(s.sysfs_read(SYSFS_VERSION), Some(Ok(b"0.0.6".to_vec())));
     s.stop();
 }
 
@@ -231,8 +232,16 @@ fn program_faults() {
     let r = program(&s, d.path());
     assert_eq!(r.status, 0);
     assert!(h7::text(&r.lines).contains("** Programming Failed **"));
-    assert_eq!(s.h7_version(), Ok("0.0.5".into()));
-    s.faults().set(Fault::ProgramFail, false);
+    // Halted and erased (real-board-evidence.md §3.1), and the read gives up.
+    assert_eq!(s.h7_version(), Err(H7ReadError::TimedOut));
+    let t = std::time::Instant::now();
+    assert_eq!(
+        s.sysfs_read(SYSFS_VERSION),
+        Some(Err("Connection timed out"))
+    );
+    assert!(t.elapsed() >= std::time::Duration::from_millis(100));
+    // program-fail fires once.
+    assert!(!s.faults().has(Fault::ProgramFail));
     s.faults().set(Fault::VerifyFail, true);
     let r = program(&s, d.path());
     assert_eq!(r.status, 0);
@@ -803,8 +812,13 @@ mod through_board {
         let all = format!("{o}{e}");
         assert!(all.contains("** Verified OK **"), "{all}");
         assert_eq!(b.services().h7_version(), Ok("0.0.6".into()));
+        // The docs' `cp` over the installed file wrote into the OSTree object behind it
+        // (real-board-evidence.md §3.3): `ostree fsck` says so.
+        let (o, e, c) = sh(&b, "ostree fsck");
+        assert_eq!(c, 1, "{o}{e}");
+        assert!(e.contains("Corrupted file object"), "{e}");
         let (o, _, c) = sh(&b, "cat /sys/kernel/x8h7_firmware/version");
-        assert_eq!((o.as_str(), c), ("0.0.6\n", 0));
+        assert_eq!((o.as_str(), c), ("0.0.6", 0));
         let (o, _, c) = sh(&b, "sudo /usr/arduino/extra/program.sh");
         assert_eq!(c, 0);
         assert!(o.contains("is programmed/updated, exiting..."), "{o}");

@@ -47,6 +47,8 @@ pub fn lookup(name: &str) -> Option<Builtin> {
         "touch" => touch,
         "stat" => stat,
         "sha256sum" => text::sha256sum,
+        "ostree" => ostree,
+        "passwd" => passwd,
         "find" => find,
         "xargs" => xargs,
         "head" => text::head,
@@ -3137,4 +3139,77 @@ fn uptime(_: &mut Ctx, _: &[String], io: &mut ShellIo) -> i32 {
             strftime("%H:%M:%S", t)
         ),
     ))
+}
+
+/// `ostree fsck` on the system repository (real-board-evidence.md §3.3; see
+/// [`crate::ostree`]). Other subcommands are not modelled.
+fn ostree(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    match args.first().map(String::as_str) {
+        Some("fsck") => {
+            let (out, err, st) = crate::ostree::fsck_output(ctx.board.vfs().root());
+            let _ = io.stdout.write_all(out.as_bytes());
+            let _ = io.stderr.write_all(err.as_bytes());
+            st
+        }
+        Some(other) => {
+            let _ = writeln!(
+                io.stderr,
+                "error: Unknown command '{other}' (the virtual X8 models `ostree fsck` only)"
+            );
+            1
+        }
+        None => {
+            let _ = writeln!(io.stderr, "error: No command specified");
+            1
+        }
+    }
+}
+
+/// `passwd` for fio (shadow-utils/PAM as on the image): the current password, then the new
+/// one twice; it clears an expired password (real-board-evidence.md §5.1: the remedy for
+/// images 844, 846 and 861). Reads the answers from standard input, one a line.
+fn passwd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
+    if ctx.user != User::Fio || !args.is_empty() {
+        let _ = writeln!(
+            io.stderr,
+            "passwd: the virtual X8 models `passwd` for fio only"
+        );
+        return 1;
+    }
+    let (current, _) = ctx.board.fio_password();
+    let _ = write!(io.stderr, "Changing password for fio.\nCurrent password: ");
+    let _ = io.stderr.flush();
+    let given = super::read_line(io.stdin).unwrap_or_default();
+    if let Some(cur) = &current
+        && given.trim_end_matches('\r') != cur
+    {
+        let _ = writeln!(
+            io.stderr,
+            "\npasswd: Authentication token manipulation error\npasswd: password unchanged"
+        );
+        return 1;
+    }
+    let _ = write!(io.stderr, "\nNew password: ");
+    let new = super::read_line(io.stdin).unwrap_or_default();
+    let _ = write!(io.stderr, "\nRetype new password: ");
+    let again = super::read_line(io.stdin).unwrap_or_default();
+    let _ = writeln!(io.stderr);
+    let (new, again) = (new.trim_end_matches('\r'), again.trim_end_matches('\r'));
+    if new != again {
+        let _ = writeln!(
+            io.stderr,
+            "Sorry, passwords do not match.\npasswd: Authentication token manipulation error\npasswd: password unchanged"
+        );
+        return 1;
+    }
+    if current.as_deref() == Some(new) {
+        let _ = writeln!(
+            io.stderr,
+            "Password unchanged\npasswd: Authentication token manipulation error\npasswd: password unchanged"
+        );
+        return 1;
+    }
+    ctx.board.set_fio_password(new);
+    let _ = writeln!(io.stdout, "passwd: password updated successfully");
+    0
 }

@@ -164,7 +164,8 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     }
     // Authentication.
     let needs_pw = ctx.user != User::Root && target != ctx.user;
-    if needs_pw && let Some(pw) = ctx.board.config().sudo_password.clone() {
+    let (password, expired) = ctx.board.fio_password();
+    if needs_pw && let Some(pw) = password {
         if non_interactive {
             complain(io, "sudo", "a password is required");
             return 1;
@@ -202,6 +203,24 @@ pub fn sudo(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 let _ = io.stderr.write_all(b"\n");
             }
             if line.trim_end_matches('\r') == pw {
+                if expired {
+                    // pam_unix's account check after a good password, then sudo's attempt
+                    // to change it (real-board-evidence.md §5.1; sudo's "unable to change
+                    // expired password" when stdin has no new one [inf]).
+                    let _ = io.stderr.write_all(
+                        b"You are required to change your password immediately (administrator enforced)\n",
+                    );
+                    let _ = io
+                        .stderr
+                        .write_all(b"Changing password for fio.\nCurrent password: ");
+                    let _ = super::read_line(io.stdin);
+                    complain(
+                        io,
+                        "sudo",
+                        "unable to change expired password: Authentication token manipulation error",
+                    );
+                    return 1;
+                }
                 break;
             }
             failures += 1;

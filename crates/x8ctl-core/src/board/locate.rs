@@ -146,6 +146,63 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
     out
 }
 
+/// Every place `arm-none-eabi-gcc` may be, in the order they are tried: PATH, then the
+/// toolchain the Arduino IDE installs with the Mbed cores
+/// (Arduino15/packages/arduino/tools/arm-none-eabi-gcc/<version>/bin, newest first) — the
+/// same Arduino15 folder adb is found in.
+pub fn arm_gcc_candidates(env: &SearchEnv) -> Vec<Candidate> {
+    let exe = env.os.exe("arm-none-eabi-gcc");
+    let mut out = Vec::new();
+    if let Some(path) = (env.var)("PATH") {
+        for dir in path
+            .split(env.os.path_separator())
+            .filter(|d| !d.is_empty())
+        {
+            out.push(Candidate {
+                path: Path::new(dir).join(&exe),
+                origin: "PATH",
+            });
+        }
+    }
+    if let Some(a15) = arduino15_dir(env) {
+        let tools = join(&a15, &["packages", "arduino", "tools", "arm-none-eabi-gcc"]);
+        let mut versions = (env.list_dir)(&tools);
+        versions.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
+        for v in versions {
+            out.push(Candidate {
+                path: join(&tools, &[&v, "bin", &exe]),
+                origin: "Arduino IDE",
+            });
+        }
+    }
+    out
+}
+
+fn list_subdirs(p: &Path) -> Vec<String> {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The first `arm-none-eabi-gcc` of [`arm_gcc_candidates`] that is a file.
+pub fn find_arm_gcc() -> Option<Candidate> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let env = SearchEnv {
+        os: Os::current(),
+        var: &var,
+        home: home_dir(),
+        list_dir: &list_subdirs,
+    };
+    arm_gcc_candidates(&env)
+        .into_iter()
+        .find(|c| c.path.is_file())
+}
+
 /// The first candidate that is a file.
 pub fn find_adb(explicit: Option<&Path>) -> Result<Candidate, Vec<Candidate>> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -308,6 +365,40 @@ mod tests {
         let c = candidates(&env, Some(Path::new("/x/adb")));
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].origin, "--adb");
+    }
+
+    #[test]
+    fn arm_gcc_is_found_on_path_then_in_the_arduino_ide() {
+        let var = |k: &str| (k == "PATH").then(|| "/usr/bin".to_string());
+        let list = |p: &Path| -> Vec<String> {
+            if p.ends_with("tools/arm-none-eabi-gcc") {
+                vec!["7-2017q4".into(), "10.3.1".into()]
+            } else {
+                vec![]
+            }
+        };
+        let env = SearchEnv {
+            os: Os::Linux,
+            var: &var,
+            home: Some(PathBuf::from("/home/u")),
+            list_dir: &list,
+        };
+        let c: Vec<PathBuf> = arm_gcc_candidates(&env)
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        assert_eq!(
+            c,
+            vec![
+                PathBuf::from("/usr/bin/arm-none-eabi-gcc"),
+                PathBuf::from(
+                    "/home/u/.arduino15/packages/arduino/tools/arm-none-eabi-gcc/10.3.1/bin/arm-none-eabi-gcc"
+                ),
+                PathBuf::from(
+                    "/home/u/.arduino15/packages/arduino/tools/arm-none-eabi-gcc/7-2017q4/bin/arm-none-eabi-gcc"
+                ),
+            ]
+        );
     }
 
     #[test]

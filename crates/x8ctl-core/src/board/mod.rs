@@ -169,6 +169,13 @@ pub enum BoardError {
     StatusLost { what: String },
     #[error("sudo on the board: {0}")]
     Sudo(String),
+    /// fio's password has expired (images 844, 846 and 861): PAM refuses sudo until it is
+    /// changed at a login (real-board-evidence.md §5.1).
+    #[error(
+        "sudo on the board: fio's password has expired; PAM says \"{}\"",
+        PAM_EXPIRED
+    )]
+    SudoExpired,
     /// Another run of x8ctl is changing this board.
     #[error("the board is busy: {holder} is changing it")]
     Locked { holder: String },
@@ -247,6 +254,9 @@ impl BoardError {
             BoardError::Sudo(msg) if msg.contains("not installed") => {
                 "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it".into()
             }
+            BoardError::SudoExpired => {
+                "this image (844, 846 and 861 do this) makes fio change the password at the first login; do it once: run `adb shell`, then `passwd` (current password: fio, then a new one twice), then run x8ctl again and give it the new password".into()
+            }
             BoardError::Sudo(_) => {
                 "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')".into()
             }
@@ -311,6 +321,12 @@ impl Output {
         t
     }
 }
+
+/// What PAM (pam_unix) prints when the account's password has expired and must be changed
+/// (meta-partner-arduino f4c639f expired fio's password on images 844, 846 and 861;
+/// real-board-evidence.md §5.1).
+pub const PAM_EXPIRED: &str =
+    "You are required to change your password immediately (administrator enforced)";
 
 /// How sudo works on this board, once found.
 #[derive(Clone, PartialEq, Eq)]
@@ -594,8 +610,13 @@ impl Board {
         Ok(found)
     }
 
+    /// Whether sudo accepts `auth`; an expired password is an error of its own (the right
+    /// password, refused by PAM's account check until it is changed).
     fn sudo_works(&self, auth: &SudoAuth) -> Result<bool, BoardError> {
         let out = self.run(&sudo_wrap("true", auth), Some(Duration::from_secs(30)))?;
+        if !out.ok() && out.text().contains(PAM_EXPIRED) {
+            return Err(BoardError::SudoExpired);
+        }
         Ok(out.ok())
     }
 

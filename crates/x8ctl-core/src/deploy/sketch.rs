@@ -1,6 +1,11 @@
 //! `x8ctl upload-sketch`: an M4 sketch (.elf) to `/tmp/arduino/m4-user-sketch.elf`, where
 //! the board's `monitor-m4-elf-file.path` unit has OpenOCD program it; confirmed from that
 //! service's journal lines.
+//!
+//! The unit uses `PathModified=`, which fires on the first write to the file, and adbd
+//! writes a pushed file in 64 KiB chunks: pushed straight to its name, OpenOCD could program
+//! a half-written ELF. So the sketch is pushed to another name in the same folder and
+//! renamed into place, complete (real-board-evidence.md §4.1).
 
 use std::io::Read;
 use std::path::Path;
@@ -13,6 +18,9 @@ use crate::board::Board;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
 
 const UNIT: &str = "monitor-m4-elf-file.service";
+/// Where the sketch is pushed before it is renamed to [`SKETCH_PATH`] (same folder: the
+/// rename is atomic and the path unit sees only the complete file).
+pub const SKETCH_UPLOAD: &str = "/tmp/arduino/.m4-user-sketch.elf.x8ctl-new";
 
 /// What the upload did.
 #[derive(Debug, Clone, Serialize)]
@@ -176,9 +184,13 @@ pub fn upload_sketch(
     let r = transfer::push(
         board,
         &[file.to_path_buf()],
-        SKETCH_PATH,
+        SKETCH_UPLOAD,
         &PushOptions::default(),
         on,
+    )?;
+    board.run_ok(
+        &format!("mv -f {SKETCH_UPLOAD} {SKETCH_PATH}"),
+        "moving the sketch into place",
     )?;
     loop {
         let lines = journal(board)?;

@@ -246,6 +246,7 @@ fn sudo(ctx: &CheckCtx) -> Finding {
             format!("{e}"),
             "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio'); fixes need sudo",
         ),
+        Err(e @ BoardError::SudoExpired) => Finding::fail(format!("{e}"), e.hint()),
         Err(e) => board_failed(&e),
     }
 }
@@ -364,7 +365,7 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
 
 fn h7_firmware(ctx: &CheckCtx) -> Finding {
     let cmd = format!(
-        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo {SEP}; \
+        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo; echo {SEP}; \
          if [ -e {f} ]; then echo present; else echo missing; fi; echo {SEP}; \
          dd if={f} bs=1 skip={off} count=64 2>/dev/null",
         f = FIRMWARE_PATH,

@@ -133,7 +133,8 @@ impl CheckId {
             CheckId::Board => 10,
             // A wrong password costs sudo about 2 s per attempt on the board.
             CheckId::Sudo => 20,
-            // Reading the H7's version may take the driver's 2 s timeout.
+            // Reading the H7's version gives up after 100 ms (X8H7_RX_TIMEOUT = HZ/10,
+            // real-board-evidence.md §3.2); the rest is adb round trips.
             CheckId::Identity | CheckId::H7Firmware => 8,
             // m4-proxy waits 1 s for the M4; our call allows 3 s.
             CheckId::Rpc => 6,

@@ -33,6 +33,10 @@ pub enum BuildEvent {
     Built {
         path: PathBuf,
     },
+    /// The compiler is the one in this folder (found off PATH: the Arduino IDE's).
+    Toolchain {
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,11 +92,28 @@ fn on_path(name: &str) -> bool {
     std::env::split_paths(&path).any(|d| d.join(&exe).is_file())
 }
 
-/// The tools of [`TOOLS`] that are not on PATH.
+/// The folder of an `arm-none-eabi-gcc` found off PATH (the Arduino IDE's), found as adb
+/// is found ([`crate::board::locate::find_arm_gcc`]).
+fn gcc_dir_off_path() -> Option<PathBuf> {
+    let c = crate::board::locate::find_arm_gcc()?;
+    if c.origin == "PATH" {
+        return None;
+    }
+    c.path.parent().map(Path::to_path_buf)
+}
+
+/// The tools of [`TOOLS`] that are neither on PATH nor (the compiler's) in the Arduino IDE's
+/// toolchain folder.
 pub fn missing_tools() -> Vec<String> {
+    let extra = gcc_dir_off_path();
     TOOLS
         .iter()
-        .filter(|t| !on_path(t))
+        .filter(|t| {
+            !on_path(t)
+                && !extra
+                    .as_ref()
+                    .is_some_and(|d| d.join(Os::current().exe(t)).is_file())
+        })
         .map(|t| t.to_string())
         .collect()
 }
@@ -186,6 +207,34 @@ pub fn build(
     cache: &Path,
     on: &dyn Fn(BuildEvent),
 ) -> Result<(PathBuf, Vec<String>), BuildError> {
+    build_at(url, reference, cache, on).map(|b| (b.path, b.lines))
+}
+
+/// What [`build_at`] made.
+pub struct Built {
+    pub path: PathBuf,
+    pub lines: Vec<String>,
+    /// The commit built (full hash).
+    pub commit: String,
+    /// The repository it came from.
+    pub url: String,
+}
+
+/// The repository builds come from: `X8CTL_FIRMWARE_REPO`, else [`REPO_URL`].
+pub fn repo_url() -> String {
+    std::env::var("X8CTL_FIRMWARE_REPO")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| REPO_URL.to_string())
+}
+
+/// [`build`], saying which commit was built.
+pub fn build_at(
+    url: Option<&str>,
+    reference: &str,
+    cache: &Path,
+    on: &dyn Fn(BuildEvent),
+) -> Result<Built, BuildError> {
     let missing = missing_tools();
     if !missing.is_empty() {
         return Err(BuildError::Toolchain {
@@ -200,7 +249,7 @@ pub fn build(
         .map(str::to_string)
         .or(env_url)
         .unwrap_or_else(|| REPO_URL.to_string());
-    let (dir, _commit) = checkout(&url, reference, cache, on)?;
+    let (dir, commit) = checkout(&url, reference, cache, on)?;
     let out = dir.join(OUTPUT);
     let _ = std::fs::remove_file(&out);
     let jobs = std::thread::available_parallelism()
@@ -209,6 +258,17 @@ pub fn build(
         .to_string();
     let sh = xshell::Shell::new().map_err(|e| BuildError::Local(e.to_string()))?;
     sh.change_dir(&dir);
+    if let Some(gcc) = gcc_dir_off_path() {
+        // The Arduino IDE's toolchain: make finds it through PATH.
+        let mut paths = vec![gcc.clone()];
+        if let Some(p) = std::env::var_os("PATH") {
+            paths.extend(std::env::split_paths(&p));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            sh.set_var("PATH", joined);
+        }
+        on(BuildEvent::Toolchain { dir: gcc });
+    }
     on(BuildEvent::Building {
         command: format!("make -j{jobs} (in {})", dir.display()),
     });
@@ -240,7 +300,12 @@ pub fn build(
         });
     }
     on(BuildEvent::Built { path: out.clone() });
-    Ok((out, lines))
+    Ok(Built {
+        path: out,
+        lines,
+        commit,
+        url,
+    })
 }
 
 #[cfg(test)]

@@ -4,4 +4,5 @@
 pub mod build;
 pub mod download;
 pub mod image;
+pub mod recommended;
 pub mod releases;
