@@ -57,6 +57,9 @@ pub type Progress<'a> = &'a (dyn Fn(TransferEvent) + Sync);
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TransferReport {
     pub files_sent: usize,
+    /// Symlinks to a folder that contains them (a loop), not followed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loops_skipped: Vec<String>,
     pub bytes_sent: u64,
     pub files_unchanged: usize,
     pub bytes_unchanged: u64,
@@ -266,14 +269,28 @@ pub fn remote_join(base: &str, parts: &[String]) -> String {
 
 /// The components of a relative local path, as strings (Windows `a\b` gives `a`, `b`).
 pub fn rel_parts(rel: &Path) -> Vec<String> {
+    // The machine's own path rules split the name: on Windows `\` and `/` are separators
+    // (and `Path::components` knows it); on Linux and macOS `\` is an ordinary character of
+    // a name (`..\.profile` is one file), so it is never split on here.
     rel.components()
         .filter_map(|c| match c {
             std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
             _ => None,
         })
-        .flat_map(|s| s.split('\\').map(str::to_string).collect::<Vec<_>>())
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// A local name must be text to reach the board as it is: the sync protocol and the board
+/// commands carry names as UTF-8, and a lossy conversion would make two names one.
+fn check_name(path: &Path) -> Result<(), BoardError> {
+    match path.file_name() {
+        Some(n) if n.to_str().is_none() => Err(BoardError::Local(format!(
+            "{}: the name is not valid UTF-8, so it cannot reach the board byte for byte; rename it",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn unix_mode(meta: &fs::Metadata) -> u32 {
@@ -318,6 +335,7 @@ pub fn plan_push(
     let mut plan = PushPlan::default();
     let into_dir = remote_is_dir || remote.ends_with('/') || locals.len() > 1;
     for local in locals {
+        check_name(local)?;
         let meta = fs::metadata(local).map_err(|e| local_err(local, e))?;
         let name = local
             .file_name()
@@ -353,6 +371,7 @@ fn walk(root: &Path, dir: &Path, remote_root: &str, plan: &mut PushPlan) -> Resu
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let path = e.path();
+        check_name(&path)?;
         let meta = fs::metadata(&path).map_err(|err| local_err(&path, err))?;
         let rel = path.strip_prefix(root).unwrap_or(&path);
         let remote = remote_join(remote_root, &rel_parts(rel));
@@ -798,6 +817,7 @@ pub fn pull(
     let mut dirs: Vec<(PathBuf, u32, u32)> = Vec::new();
     // Items that are symlinks to files: their lstat mode and size are the link's.
     let mut links: Vec<usize> = Vec::new();
+    let mut loops: Vec<String> = Vec::new();
     {
         let mut c = SyncClient::open(board)?;
         for remote in remotes {
@@ -821,7 +841,15 @@ pub fn pull(
                 local.to_path_buf()
             };
             if st.is_dir() {
-                list_tree(&mut c, remote, &target, &mut items, &mut dirs, &mut links)?;
+                let mut walk = TreeWalk {
+                    board,
+                    items: &mut items,
+                    dirs: &mut dirs,
+                    links: &mut links,
+                    loops: &mut loops,
+                    ancestors: vec![canonical(board, remote)?],
+                };
+                walk.list(&mut c, remote, &target)?;
             } else {
                 if st.mode & wire::S_IFMT == wire::S_IFLNK {
                     links.push(items.len());
@@ -873,6 +901,7 @@ pub fn pull(
     let mut report = TransferReport {
         files_sent: got.len(),
         bytes_sent: got.iter().map(|(f, _)| f.size).sum(),
+        loops_skipped: loops,
         ..TransferReport::default()
     };
     if !got.is_empty() {
@@ -922,61 +951,129 @@ fn link_targets(board: &Board, items: &mut [FileItem], links: &[usize]) -> Resul
     Ok(())
 }
 
-fn list_tree(
-    c: &mut SyncClient,
-    remote: &str,
-    local: &Path,
-    items: &mut Vec<FileItem>,
-    dirs: &mut Vec<(PathBuf, u32, u32)>,
-    links: &mut Vec<usize>,
-) -> Result<(), BoardError> {
-    let st = c
-        .stat(remote)
-        .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
-    dirs.push((local.to_path_buf(), st.mode & 0o7777, st.mtime));
-    let entries = c
-        .list(remote)
-        .map_err(|e| sync_error("listing", remote, SyncFail::Io(e)))?;
-    for (name, st) in entries {
-        if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
-            continue;
+/// The board's canonical path of `remote` (`readlink -f`), to tell a symlink loop.
+fn canonical(board: &Board, remote: &str) -> Result<String, BoardError> {
+    let o = board.run(
+        &format!("readlink -f -- {}", quote(remote)),
+        Some(super::DEFAULT_TIMEOUT),
+    )?;
+    let out = o.stdout_text();
+    let path = out.trim_end_matches(['\n', '\r']);
+    Ok(if o.ok() && !path.is_empty() {
+        path.to_string()
+    } else {
+        remote.trim_end_matches('/').to_string()
+    })
+}
+
+/// How deep a pull descends at most, whatever the links say.
+const MAX_DEPTH: usize = 64;
+
+/// Walking a board folder for a pull.
+struct TreeWalk<'a> {
+    board: &'a Board,
+    items: &'a mut Vec<FileItem>,
+    dirs: &'a mut Vec<(PathBuf, u32, u32)>,
+    links: &'a mut Vec<usize>,
+    loops: &'a mut Vec<String>,
+    /// The canonical paths of the folders being walked, outermost first.
+    ancestors: Vec<String>,
+}
+
+impl TreeWalk<'_> {
+    fn list(&mut self, c: &mut SyncClient, remote: &str, local: &Path) -> Result<(), BoardError> {
+        let st = c
+            .stat(remote)
+            .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+        self.dirs
+            .push((local.to_path_buf(), st.mode & 0o7777, st.mtime));
+        let entries = c
+            .list(remote)
+            .map_err(|e| sync_error("listing", remote, SyncFail::Io(e)))?;
+        // adbd's LIST of a folder it cannot open is simply empty (file_sync_service.c,
+        // do_list: opendir fails, DONE is sent): ask whether an empty one is readable.
+        if entries.is_empty() && !self.readable(remote)? {
+            return Err(BoardError::Transfer(format!(
+                "pulling {remote}: Permission denied (user fio may not read this folder)"
+            )));
         }
-        let r = remote_join(remote, std::slice::from_ref(&name));
-        let l = local.join(&name);
-        // A symlink is pulled as what it points at, as adb does: `link/` stats as a folder
-        // only when it points at one.
-        let is_link = st.mode & wire::S_IFMT == wire::S_IFLNK;
-        let st = if st.mode & wire::S_IFMT == wire::S_IFLNK {
-            let target = c
-                .stat(&format!("{r}/"))
-                .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
-            if target.is_dir() {
-                target
-            } else {
-                StatReply {
-                    mode: wire::S_IFREG | (st.mode & 0o777),
-                    ..st
+        for (name, st) in entries {
+            if name.contains('/') || name == "." || name == ".." {
+                continue;
+            }
+            let r = remote_join(remote, std::slice::from_ref(&name));
+            // A backslash is a folder separator on Windows only: there the name cannot be
+            // made as it is (and must never climb out of the target); elsewhere it is an
+            // ordinary character and the file arrives under its own name.
+            if cfg!(windows) && name.contains('\\') {
+                return Err(BoardError::Local(format!(
+                    "{r}: the name holds a backslash, which Windows takes as a folder separator, so it cannot be pulled here under its name"
+                )));
+            }
+            let l = local.join(&name);
+            // A symlink is pulled as what it points at, as adb does: `link/` stats as a
+            // folder only when it points at one.
+            let is_link = st.mode & wire::S_IFMT == wire::S_IFLNK;
+            let st = if is_link {
+                let target = c
+                    .stat(&format!("{r}/"))
+                    .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
+                if target.is_dir() {
+                    target
+                } else {
+                    StatReply {
+                        mode: wire::S_IFREG | (st.mode & 0o777),
+                        ..st
+                    }
                 }
+            } else {
+                st
+            };
+            if st.is_dir() {
+                // A link to a folder that holds it (`ln -s . again`) would be walked for
+                // ever: it is left out and said.
+                let real = if is_link {
+                    canonical(self.board, &r)?
+                } else {
+                    format!(
+                        "{}/{name}",
+                        self.ancestors.last().map_or("", |a| a.as_str())
+                    )
+                };
+                if self.ancestors.contains(&real) || self.ancestors.len() >= MAX_DEPTH {
+                    self.loops.push(r);
+                    continue;
+                }
+                self.ancestors.push(real);
+                let got = self.list(c, &r, &l);
+                self.ancestors.pop();
+                got?;
+            } else if st.is_file() {
+                if is_link {
+                    self.links.push(self.items.len());
+                }
+                self.items.push(FileItem {
+                    local: l,
+                    remote: r,
+                    size: u64::from(st.size),
+                    mode: st.mode & 0o7777,
+                    mtime: st.mtime,
+                });
             }
-        } else {
-            st
-        };
-        if st.is_dir() {
-            list_tree(c, &r, &l, items, dirs, links)?;
-        } else if st.is_file() {
-            if is_link {
-                links.push(items.len());
-            }
-            items.push(FileItem {
-                local: l,
-                remote: r,
-                size: u64::from(st.size),
-                mode: st.mode & 0o7777,
-                mtime: st.mtime,
-            });
         }
+        Ok(())
     }
-    Ok(())
+
+    fn readable(&self, remote: &str) -> Result<bool, BoardError> {
+        let q = quote(remote);
+        Ok(self
+            .board
+            .run(
+                &format!("test -r {q} && test -x {q}"),
+                Some(super::DEFAULT_TIMEOUT),
+            )?
+            .ok())
+    }
 }
 
 fn set_local_mode(path: &Path, mode: u32) {
@@ -1025,11 +1122,21 @@ mod tests {
     }
 
     #[test]
-    fn windows_relative_paths_become_slashes() {
-        assert_eq!(
-            rel_parts(Path::new(r"app\python\main.py")),
-            vec!["app", "python", "main.py"]
-        );
+    fn names_split_only_on_this_machines_separators() {
+        // A backslash separates on Windows; elsewhere it is part of the name (a file
+        // `..\.profile` must not land one folder up).
+        if cfg!(windows) {
+            assert_eq!(
+                rel_parts(Path::new(r"app\python\main.py")),
+                vec!["app", "python", "main.py"]
+            );
+        } else {
+            assert_eq!(rel_parts(Path::new(r"..\.profile")), vec![r"..\.profile"]);
+            assert_eq!(
+                rel_parts(Path::new(r"d/..\..\tmp\x")),
+                vec!["d", r"..\..\tmp\x"]
+            );
+        }
         assert_eq!(
             rel_parts(Path::new("app/python/main.py")),
             vec!["app", "python", "main.py"]
