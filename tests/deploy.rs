@@ -726,16 +726,15 @@ fn upload_sketch_never_exposes_a_half_written_elf() {
             ]);
             run(c).1
         };
-        // Straight to the name, as a plain `adb push` does: OpenOCD starts on a part of it.
+        // Straight to the name, as a plain `adb push` or a `cat >` does: OpenOCD starts on a
+        // part of it. (x8ctl's own push sends beside the target and renames, so it is
+        // written here with the board's `cat`.)
         let mut c = rig.x8ctl();
         c.args(["shell", "mkdir -p /tmp/arduino"]);
         assert_eq!(run(c).0, 0);
         let mut c = rig.x8ctl();
-        c.args([
-            "push",
-            elf.to_str().unwrap(),
-            "/tmp/arduino/m4-user-sketch.elf",
-        ]);
+        c.args(["shell", "cat > /tmp/arduino/m4-user-sketch.elf"])
+            .stdin(std::fs::File::open(&elf).unwrap());
         let (st, _, err) = run(c);
         assert_eq!(st, 0, "{err}");
         let deadline = Instant::now() + Duration::from_secs(10);

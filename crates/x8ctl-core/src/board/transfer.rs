@@ -432,6 +432,53 @@ pub fn run_batched(
     Ok(out)
 }
 
+/// The temporary name a file is sent under: beside its target (the same file system, so the
+/// rename is atomic), hidden, and short whatever the target's name.
+fn part_name(remote: &str, nonce: &str, i: usize) -> String {
+    let dir = match remote.rfind('/') {
+        Some(0) => "",
+        Some(k) => &remote[..k],
+        None => ".",
+    };
+    format!("{dir}/.x8ctl-part-{nonce}-{i}")
+}
+
+/// `mv` each `(from, to)` in as few board commands as fit, refusing to move onto a folder
+/// (`mv` would move the file into it).
+fn rename_batched(board: &Board, pairs: &[(String, String)]) -> Result<(), BoardError> {
+    let mut cmds: Vec<String> = Vec::new();
+    let mut len = 0;
+    let run = |cmds: &mut Vec<String>| -> Result<(), BoardError> {
+        if cmds.is_empty() {
+            return Ok(());
+        }
+        let o = board.run(&cmds.join(" && "), Some(super::DEFAULT_TIMEOUT))?;
+        cmds.clear();
+        if o.ok() {
+            Ok(())
+        } else {
+            Err(BoardError::Transfer(format!(
+                "putting the files in place failed on the board (exit {}): {}",
+                o.status,
+                o.text().trim()
+            )))
+        }
+    };
+    for (from, to) in pairs {
+        let (f, t) = (quote(from), quote(to));
+        let one = format!(
+            "{{ [ ! -d {t} ] || {{ echo {t}: is a folder on the board >&2; false; }}; }} && mv -f -- {f} {t}"
+        );
+        if len + one.len() + 4 > MAX_COMMAND {
+            run(&mut cmds)?;
+            len = 0;
+        }
+        len += one.len() + 4;
+        cmds.push(one);
+    }
+    run(&mut cmds)
+}
+
 /// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
 /// coreutils escapes a name holding `\\` or a newline and marks the line with a leading
 /// `\\`; such names are unescaped.
@@ -649,11 +696,11 @@ pub(crate) fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
                 after: Duration::from_secs(60),
             }
         }
-        // REB 1.6: adbd writes a pushed file in place under its final name, having
-        // unlinked the old one: a cut push can leave a partial file there.
+        // A push sends under a temporary name (see push_plan): the file pushed over is
+        // unchanged, and the partial one may be left under that name.
         SyncFail::Io(io) if op == "pushing to" => BoardError::Gone {
             detail: format!(
-                "{op} {path}: {io} (a partial {path} may be left on the board: push again)"
+                "{op} {path}: {io} (the file on the board is unchanged; a partial copy under a temporary name .x8ctl-part-* may be left beside it: push again)"
             ),
         },
         SyncFail::Io(io) => BoardError::Gone {
@@ -719,29 +766,62 @@ pub fn push_plan(
     if !plan.dirs.is_empty() {
         run_batched(board, "mkdir -p", &plan.dirs, "creating folders")?;
     }
-    let sent: Vec<(FileItem, String)> =
-        parallel(board, files, opts.streams, &|client, item: FileItem| {
-            let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
-            progress(TransferEvent::FileStarted {
-                path: item.remote.clone(),
-                size: item.size,
-            });
-            let mut h = Sha256::new();
-            client
-                .send(
-                    &item.remote,
-                    item.mode,
-                    item.mtime,
-                    &mut f,
-                    &mut h,
-                    &mut |n| progress(TransferEvent::Bytes(n)),
-                )
-                .map_err(|e| sync_error("pushing to", &item.remote, e))?;
-            progress(TransferEvent::FileDone {
-                path: item.remote.clone(),
-            });
-            Ok((item, hex(&h.finalize())))
-        })?;
+    // Each file is sent under a temporary name beside its target and renamed over it once
+    // all arrived: adbd writes a SEND in place under the name it is given, after unlinking
+    // the old file (REB 1.6), so a push cut short must not be given the final name.
+    let nonce = super::quote::new_nonce();
+    let mut finals: BTreeMap<String, String> = BTreeMap::new();
+    let files: Vec<FileItem> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let part = part_name(&f.remote, &nonce, i);
+            finals.insert(part.clone(), f.remote.clone());
+            FileItem { remote: part, ..f }
+        })
+        .collect();
+    let parts: Vec<String> = finals.keys().cloned().collect();
+    let sent = parallel(board, files, opts.streams, &|client, item: FileItem| {
+        let shown = finals.get(&item.remote).cloned().unwrap_or_default();
+        let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
+        progress(TransferEvent::FileStarted {
+            path: shown.clone(),
+            size: item.size,
+        });
+        let mut h = Sha256::new();
+        client
+            .send(
+                &item.remote,
+                item.mode,
+                item.mtime,
+                &mut f,
+                &mut h,
+                &mut |n| progress(TransferEvent::Bytes(n)),
+            )
+            .map_err(|e| sync_error("pushing to", &shown, e))?;
+        progress(TransferEvent::FileDone { path: shown });
+        Ok((item, hex(&h.finalize())))
+    });
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            // Best effort: the board may be gone. What was there before is untouched.
+            let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
+            return Err(e);
+        }
+    };
+    let sent: Vec<(FileItem, String)> = sent
+        .into_iter()
+        .map(|(f, h)| {
+            let remote = finals.get(&f.remote).cloned().unwrap_or(f.remote.clone());
+            (FileItem { remote, ..f }, h)
+        })
+        .collect();
+    let renames: Vec<(String, String)> = finals.into_iter().collect();
+    if let Err(e) = rename_batched(board, &renames) {
+        let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
+        return Err(e);
+    }
     report.files_sent = sent.len();
     report.bytes_sent = sent.iter().map(|(f, _)| f.size).sum();
     // Put back the modes adbd changed.
