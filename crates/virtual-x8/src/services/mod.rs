@@ -31,6 +31,7 @@ mod elf;
 mod h7;
 mod journal;
 mod m4unit;
+mod runtime;
 mod system;
 mod template;
 mod yaml;
