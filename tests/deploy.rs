@@ -14,7 +14,7 @@ use x8ctl_core::deploy::sketch::check_elf;
 /// A git repository with the portenta-containers layout, tagged arduino-95.
 fn containers_repo(root: &Path) -> PathBuf {
     let repo_dir = root.join("portenta-containers");
-    sensors_app(&repo_dir.join("python-rpc-sensors"), "python:3.11-alpine");
+    tutorial_sensors_app(&repo_dir.join("python-rpc-sensors"));
     std::fs::create_dir_all(repo_dir.join("other")).unwrap();
     std::fs::write(repo_dir.join("other/README.md"), "another app\n").unwrap();
     let repo = git2::Repository::init(&repo_dir).unwrap();
@@ -67,6 +67,12 @@ fn assert_running_with_readings(v: &Value, err: &str) {
         ],
         "{err}"
     );
+}
+
+/// Deployed and declared ready; a folder app is no sensor app: no readings are waited for.
+fn assert_deployed(v: &Value, err: &str) {
+    assert_eq!(v["ok"], true, "{v} {err}");
+    assert_eq!(v["deploy"]["readings"], serde_json::json!([]), "{v}");
 }
 
 fn docker(sim: &Sim, cmd: &str) -> String {
@@ -131,7 +137,7 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     let a = app.to_str().unwrap();
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
     assert_eq!(code, 0, "{err}");
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert_eq!(v["deploy"]["sync"]["files_sent"], 5);
     // What x8ctl did not put there: data the container wrote through a bind mount, and a
     // `.env` placed by hand. A redeploy, even with nothing changed, keeps them.
@@ -156,7 +162,7 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     assert_eq!(v["deploy"]["sync"]["files_sent"], 1, "{v}");
     assert_eq!(v["deploy"]["sync"]["files_removed"], 1, "{v}");
     assert_eq!(v["deploy"]["built"], true);
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert!(!board_path(&sim, "/home/fio/python-rpc-sensors/notes.txt").exists());
     assert!(
         data.is_file() && env.is_file(),
@@ -202,7 +208,7 @@ fn missing_compose_falls_back_to_docker_run() {
             .contains("'compose' is not a docker command"),
         "{v}"
     );
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
 }
 
 #[test]
@@ -221,7 +227,7 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["deploy"]["method"], "docker-run", "{v}");
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert!(err.contains("falling back to docker run"), "{err}");
     assert!(
         v["deploy"]["compose_error"]
@@ -263,8 +269,8 @@ fn a_silent_m4_gives_the_doctor_hint() {
         &[
             app.to_str().unwrap(),
             "--no-compose",
-            "-e",
-            "X8SIM_PUBLISH_INTERVAL_MS=200",
+            "--ready-log",
+            "^Altitude:",
         ],
     );
     assert_eq!(code, 5, "{v} {err}");
@@ -701,4 +707,74 @@ fn the_virtual_openocd_writes_an_elf_where_it_says() {
         sim.board().services().h7_version().is_err(),
         "the M7 firmware was overwritten"
     );
+}
+
+/// An app of one's own: a Python program that prints what it likes.
+fn own_app(dir: &Path, main: &str) -> PathBuf {
+    let app = dir.join("my-app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nENV GREETING=hello\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("app.py"), main).unwrap();
+    app
+}
+
+const QUIET_APP: &str = "import os, time\nprint(os.environ['GREETING'], 'from my app')\nwhile True:\n    time.sleep(1)\n";
+
+#[test]
+fn an_app_of_ones_own_that_prints_nothing_in_particular_is_ready_and_a_crash_loop_is_rolled_back() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let a = app.to_str().unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_deployed(&v, &err);
+    let logs = docker(&sim, "docker logs my-app");
+    assert_eq!(logs.trim(), "hello from my app");
+    // A version that crashes a moment after it starts: it restarts, so it is rolled back.
+    std::fs::write(
+        app.join("app.py"),
+        "import time\nprint('starting')\ntime.sleep(0.3)\nraise SystemExit('cannot open the config')\n",
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_ne!(code, 0, "{v} {err}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("my-app did not come up"), "{v}");
+    assert!(msg.contains("cannot open the config"), "{v}");
+    // The version that ran before runs again.
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    assert!(ps.contains("my-app Up"), "{ps}");
+    let logs = docker(&sim, "docker logs my-app");
+    assert!(logs.contains("hello from my app"), "{logs}");
+    // --ready-log names the line that says ready.
+    std::fs::write(
+        app.join("app.py"),
+        QUIET_APP.replace("from my app", "ready to serve"),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a, "--ready-log", "ready to serve$"]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert_deployed(&v, &err);
+}
+
+#[test]
+fn a_board_without_network_fails_fast_and_says_what_to_do() {
+    let sim = sim(&[Fault::NoNetwork]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let t = std::time::Instant::now();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);
+    assert_ne!(code, 0, "{v} {err}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("the board has no Internet"), "{v}");
+    assert!(msg.contains("lookup registry-1.docker.io"), "{v}");
+    let hint = v["error"]["hint"].as_str().unwrap_or("");
+    assert!(hint.contains("Wi-Fi") && hint.contains("Ethernet"), "{v}");
+    assert!(hint.contains("docker save"), "{v}");
 }

@@ -2406,6 +2406,8 @@ impl Services {
                         let srcs = &words[..words.len() - 1];
                         let dest_prefix = format!("{}/", dest.trim_end_matches('/'));
                         let into_dir = dest_raw.ends_with('/')
+                            || dest_raw == "."
+                            || dest_raw.ends_with("/.")
                             || srcs.len() > 1
                             || image_files.iter().any(|(q, _)| q.starts_with(&dest_prefix));
                         for src in srcs {
