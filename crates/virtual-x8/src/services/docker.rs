@@ -633,6 +633,40 @@ impl Docker {
         }
     }
 
+    /// Remove the containers of compose projects not in `known`, then the images no kept
+    /// container uses (compose-apps-early-start at boot). What was removed, for the journal.
+    pub fn prune_unknown(&self, known: &[String]) -> Vec<String> {
+        let mut gone = Vec::new();
+        for c in self.containers() {
+            let project = c.spec.labels.get("com.docker.compose.project");
+            if project.is_none_or(|p| !known.contains(p)) {
+                self.remove(&c);
+                gone.push(format!("container {}", c.name()));
+            }
+        }
+        let used: Vec<String> = self
+            .containers()
+            .iter()
+            .map(|c| c.image.id.clone())
+            .collect();
+        let mut st = self.lock();
+        st.images.retain(|i| {
+            let keep = used.contains(&i.id);
+            if !keep {
+                gone.push(format!(
+                    "image {}",
+                    i.tags
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| i.id[..12].to_string())
+                ));
+            }
+            keep
+        });
+        st.pulled.clear();
+        gone
+    }
+
     pub fn stop_all_for_reboot(&self) {
         for c in self.containers() {
             self.stop(&c, false);

@@ -967,6 +967,18 @@ fn serial_rpc_app_registers_with_m4_proxy() {
 #[test]
 fn reboot_brings_back_containers_with_a_restart_policy() {
     let (d, s) = boot(&[]);
+    // As Arduino's user manual tells users of their own containers (evidence §6.2).
+    let (_, e, c) = ctl(
+        &s,
+        "disable compose-apps-early-start.service compose-apps-early-start-recovery.service",
+        User::Root,
+    );
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("Removed \"/etc/systemd/system/multi-user.target.wants/compose-apps-early-start.service\"."), "{e}");
+    assert_eq!(
+        ctl(&s, "is-enabled compose-apps-early-start", User::Fio),
+        ("disabled\n".into(), String::new(), 1)
+    );
     sensor_app(d.path(), "python:3.11-alpine");
     assert_eq!(
         docker(&s, d.path(), APP, &["build", "-t", "app", "."], &[]).2,
@@ -1317,5 +1329,36 @@ fn without_network_pulls_and_pip_fail_and_other_programs_are_not_pretended() {
         "{:?}",
         i.logs
     );
+    s.stop();
+}
+
+#[test]
+fn early_start_removes_unknown_containers_and_images_at_boot() {
+    let (d, s) = boot(&[]);
+    assert_eq!(
+        ctl(&s, "is-enabled compose-apps-early-start", User::Fio),
+        ("enabled\n".into(), String::new(), 0)
+    );
+    sensor_app(d.path(), "python:3.11-alpine");
+    assert_eq!(
+        docker(&s, d.path(), APP, &["build", "-t", "app", "."], &[]).2,
+        0
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        APP,
+        &["run", "-d", "--name", "a", "--restart", "always", "app"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    assert_eq!(run(|o, e| s.reboot_cmd(&[], User::Root, o, e)).2, 0);
+    assert!(s.docker_state().container_info("a").is_none());
+    let (o, _, _) = docker(&s, d.path(), APP, &["images", "-q"], &[]);
+    assert_eq!(o, "");
+    let (o, _, _) =
+        run(|o, e| s.journalctl(&a("-u compose-apps-early-start -o cat"), User::Root, o, e));
+    assert!(o.contains("Removing container a"), "{o}");
+    assert!(o.contains("Removing image app:latest"), "{o}");
     s.stop();
 }
