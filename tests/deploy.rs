@@ -778,3 +778,59 @@ fn a_board_without_network_fails_fast_and_says_what_to_do() {
     assert!(hint.contains("Wi-Fi") && hint.contains("Ethernet"), "{v}");
     assert!(hint.contains("docker save"), "{v}");
 }
+
+#[test]
+fn a_deployed_app_is_running_after_a_reboot_once_early_start_is_disabled_with_consent() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let a = app.to_str().unwrap();
+    // Without consent: deployed, and told that early-start removes it at the next boot.
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["early_start"], "enabled", "{v}");
+    assert!(
+        err.contains("compose-apps-early-start is enabled: at the next boot it removes my-app's container and image"),
+        "{err}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+    // doctor warns about it.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--json", "doctor"]);
+    let (_, out, _) = run(c);
+    assert!(
+        out.contains("compose-apps-early-start is enabled: at the next boot it removes my-app"),
+        "{out}"
+    );
+    // With consent: x8ctl disables both units (as root).
+    let mut c = x8ctl_direct(&sim);
+    c.arg("--yes");
+    let (code, v, err) = deploy(c, &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["early_start"], "disabled-now", "{v}");
+    assert!(
+        docker(
+            &sim,
+            "systemctl is-enabled compose-apps-early-start-recovery"
+        )
+        .contains("disabled")
+    );
+    // A reboot: the connection drops, the board comes back, and so does the app.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["shell", "echo fio | sudo -S reboot"]);
+    let _ = run(c);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+        if ps.contains("my-app Up") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not back: {ps}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let j = docker(
+        &sim,
+        "journalctl -b -o cat | grep -c 'Reached target System Reboot' || true",
+    );
+    assert_ne!(j.trim(), "0", "{j}");
+}

@@ -318,7 +318,16 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         return Err(CliError::usage(e));
     }
     let (_session, board) = open_board(ctx, target)?;
+    // compose-apps-early-start removes the app at the next boot: disabling it needs the
+    // user's consent (--yes, or a yes on the terminal); otherwise deploy warns.
+    let disable_early_start = ctx.yes
+        || (ctx.interactive
+            && deploy::early_start_state(&board).is_ok_and(|s| s == "enabled")
+            && ctx.confirm(
+                "compose-apps-early-start removes apps it does not know at the next boot; disable it and its recovery unit (as Arduino's user manual advises)?",
+            ));
     let opts = DeployOptions {
+        disable_early_start,
         ready_log: args.ready_log.clone(),
         prebuilt: args.prebuilt,
         env: args.env.clone(),

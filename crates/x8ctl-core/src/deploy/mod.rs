@@ -338,6 +338,9 @@ pub struct DeployOptions {
     pub ready_log: Option<String>,
     /// How long the container must run without a restart to count as up.
     pub settle: Duration,
+    /// The user agreed that x8ctl disables compose-apps-early-start (which removes the app
+    /// at the next boot); without it x8ctl only warns.
+    pub disable_early_start: bool,
 }
 
 impl Default for DeployOptions {
@@ -350,6 +353,7 @@ impl Default for DeployOptions {
             no_compose: false,
             ready_log: None,
             settle: Duration::from_secs(3),
+            disable_early_start: false,
         }
     }
 }
@@ -367,6 +371,9 @@ pub struct DeployReport {
     pub compose_error: Option<String>,
     /// The reading lines seen in the logs (sensor apps).
     pub readings: Vec<String>,
+    /// compose-apps-early-start after the deploy: `enabled` (the app goes at the next boot),
+    /// `disabled-now` (x8ctl disabled it, with the user's consent), `disabled`, `absent`.
+    pub early_start: String,
     pub elapsed_ms: u64,
 }
 
@@ -422,6 +429,7 @@ pub fn deploy(
         container: running.first().cloned().unwrap_or_default(),
         compose_error: None,
         readings: Vec::new(),
+        early_start: String::new(),
         elapsed_ms: 0,
     };
     if unchanged {
@@ -430,6 +438,7 @@ pub fn deploy(
         });
         let container = result.container.clone();
         result.readings = await_ready(board, &name, &container, sensors, opts, interrupt, on)?;
+        result.early_start = handle_early_start(board, &name, opts, on)?;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(result);
     }
@@ -475,6 +484,7 @@ pub fn deploy(
     }
     discard_aside(board, &aside)?;
     write_stamp(board, &name, &digest)?;
+    result.early_start = handle_early_start(board, &name, opts, on)?;
     result.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(result)
 }
@@ -1100,6 +1110,71 @@ pub fn judge_logs(logs: &str) -> LogVerdict {
     LogVerdict::Readings(readings)
 }
 
+/// The image's early-start units: at boot, compose-apps-early-start removes the containers
+/// and images of apps it does not know, so a locally built app does not survive a reboot
+/// (real-board-evidence.md §6.2; Arduino's user manual, "Managing Early Start Services When
+/// Building Custom Containers", tells users to stop and disable both).
+pub const EARLY_START_UNITS: [&str; 2] = [
+    "compose-apps-early-start.service",
+    "compose-apps-early-start-recovery.service",
+];
+
+/// `systemctl is-enabled compose-apps-early-start.service`: `enabled`, `disabled`,
+/// `masked`, ... or `absent` when the image has no such unit.
+pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
+    let o = board.run(
+        &format!("systemctl is-enabled {} 2>/dev/null", EARLY_START_UNITS[0]),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    let t = o.stdout_text().trim().to_string();
+    Ok(if t.is_empty() { "absent".into() } else { t })
+}
+
+/// Stop and disable both early-start units (as root), as the user manual says.
+pub fn disable_early_start(board: &Board) -> Result<(), DeployError> {
+    let units = EARLY_START_UNITS.join(" ");
+    let o = board.run_root(
+        &format!("systemctl stop {units} && systemctl disable {units} 2>&1"),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    if !o.ok() {
+        return Err(DeployError::Docker(format!(
+            "disabling compose-apps-early-start failed: {}",
+            o.text().trim()
+        )));
+    }
+    Ok(())
+}
+
+/// The warning for an app that early-start will remove.
+pub fn early_start_warning(app: &str) -> String {
+    format!(
+        "compose-apps-early-start is enabled: at the next boot it removes {app}'s container and image (it keeps only the apps in /var/sota/compose-apps). Deploy with --yes to let x8ctl disable it and its recovery unit, as Arduino's user manual advises, or on the board: sudo systemctl disable {}",
+        EARLY_START_UNITS.join(" ")
+    )
+}
+
+fn handle_early_start(
+    board: &Board,
+    name: &str,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<String, DeployError> {
+    let state = early_start_state(board)?;
+    if state != "enabled" {
+        return Ok(state);
+    }
+    if opts.disable_early_start {
+        disable_early_start(board)?;
+        on(DeployEvent::Warning(format!(
+            "disabled compose-apps-early-start and its recovery unit, so that {name} survives a reboot (`sudo systemctl enable` them to undo)"
+        )));
+        return Ok("disabled-now".into());
+    }
+    on(DeployEvent::Warning(early_start_warning(name)));
+    Ok(state)
+}
+
 /// Whether `--ready-log` is a regular expression.
 pub fn check_ready_log(r: &str) -> Result<(), String> {
     regex::Regex::new(r)
@@ -1305,6 +1380,7 @@ fn prebuilt(
         Err(e) => return Err(roll_back(board, name, &aside, e, on)),
     };
     discard_aside(board, &aside)?;
+    let early_start = handle_early_start(board, name, opts, on)?;
     Ok(DeployReport {
         app: name.to_string(),
         board_dir: String::new(),
@@ -1315,6 +1391,7 @@ fn prebuilt(
         container: name.to_string(),
         compose_error: None,
         readings,
+        early_start,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
 }
