@@ -834,3 +834,51 @@ fn a_deployed_app_is_running_after_a_reboot_once_early_start_is_disabled_with_co
     );
     assert_ne!(j.trim(), "0", "{j}");
 }
+
+#[test]
+fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("checked");
+    std::fs::create_dir_all(&app).unwrap();
+    // Ready once it has written `ready` in its working directory, after 4 s: longer than
+    // the settling time, so only the healthcheck makes deploy wait for it.
+    let dockerfile = |test: &str, retries: u32| {
+        format!(
+            "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nHEALTHCHECK --interval=1s --retries={retries} CMD {test}\nCMD [\"python\", \"-u\", \"app.py\"]\n"
+        )
+    };
+    std::fs::write(
+        app.join("app.py"),
+        "import time\ntime.sleep(4)\nopen('ready', 'w').close()\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        dockerfile(
+            "[\"python\", \"-c\", \"import os, sys; sys.exit(0 if os.path.exists('ready') else 1)\"]",
+            10,
+        ),
+    )
+    .unwrap();
+    let a = app.to_str().unwrap();
+    let t = std::time::Instant::now();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert!(t.elapsed() >= std::time::Duration::from_secs(4), "{err}");
+    let ps = docker(&sim, "docker ps --format '{{.Status}}'");
+    assert!(ps.contains("(healthy)"), "{ps}");
+    // A check that never passes: unhealthy, rolled back to the healthy version.
+    std::fs::write(
+        app.join("Dockerfile"),
+        dockerfile("[\"python\", \"-c\", \"import sys; sys.exit(1)\"]", 2),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_ne!(code, 0, "{v} {err}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("its healthcheck says unhealthy"), "{v}");
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    // The previous version runs again (its health starts over: the container restarted).
+    assert!(ps.contains("checked Up"), "{ps}");
+}

@@ -154,11 +154,80 @@ pub struct Image {
     pub files: Arc<Vec<(String, Vec<u8>)>>,
     /// The host's virtual environment that runs its Python, or why there is none.
     pub python: Result<PathBuf, String>,
+    /// The Dockerfile's HEALTHCHECK.
+    pub healthcheck: Option<Healthcheck>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
     pub workdir: String,
     pub env: Vec<String>,
     pub base: String,
+}
+
+/// A HEALTHCHECK: the test command, how often, and how many failures make it unhealthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval: Duration,
+    pub retries: u32,
+}
+
+/// `HEALTHCHECK [--interval=D] [--retries=N] ... CMD command` (None for `NONE`).
+pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
+    let mut interval = Duration::from_secs(30);
+    let mut retries = 3;
+    let mut rest = args.trim();
+    while let Some(opt) = rest.strip_prefix("--") {
+        let (word, after) = opt.split_once(char::is_whitespace).unwrap_or((opt, ""));
+        if let Some((k, v)) = word.split_once('=') {
+            match k {
+                "interval" => interval = go_duration(v).unwrap_or(interval),
+                "retries" => retries = v.parse().unwrap_or(retries),
+                _ => {}
+            }
+        }
+        rest = after.trim_start();
+    }
+    let cmd = rest.strip_prefix("CMD")?.trim();
+    Some(Healthcheck {
+        test: exec_form(cmd),
+        interval,
+        retries: retries.max(1),
+    })
+}
+
+/// Go's duration syntax as Docker takes it (`30s`, `1m30s`, `500ms`).
+fn go_duration(v: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        total += n * match unit.as_str() {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(Duration::from_secs_f64(total))
 }
 
 /// The Python minor version a base image tag gives (`python:3.11-alpine` -> 11).
@@ -242,6 +311,10 @@ pub struct LogLine {
 }
 
 struct CState {
+    /// `starting`, `healthy`, `unhealthy` (images with a HEALTHCHECK).
+    health: &'static str,
+    failing_streak: u32,
+    health_log: Vec<String>,
     status: Status,
     pid: u32,
     exit_code: i32,
@@ -543,6 +616,9 @@ impl Docker {
             spec,
             created: SystemTime::now(),
             st: Mutex::new(CState {
+                health: "starting",
+                failing_streak: 0,
+                health_log: Vec::new(),
                 status: Status::Created,
                 pid: 0,
                 exit_code: 0,
@@ -806,6 +882,56 @@ fn is_python(prog: &str) -> bool {
             .is_some_and(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_digit()))
 }
 
+/// Run a HEALTHCHECK's test once beside the program (its sandbox, environment and
+/// interpreter): (passed, its output). A test that is not a Python command cannot run here.
+fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (bool, String) {
+    let mut test = hc.test.clone();
+    if test.len() == 3 && test[0] == "/bin/sh" && test[1] == "-c" {
+        let cmd = test[2].clone();
+        let simple = !cmd.contains(['\'', '"', '|', '&', ';', '$', '>', '<']);
+        if simple {
+            test = cmd.split_whitespace().map(str::to_string).collect();
+        }
+    }
+    if !test.first().is_some_and(|p| is_python(p)) {
+        return (
+            false,
+            format!(
+                "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands only",
+                hc.test.join(" ")
+            ),
+        );
+    }
+    let launch = runtime::Launch {
+        command: &test,
+        unbuffered: true,
+        ..*l
+    };
+    let mut p = match runtime::launch(&launch) {
+        Ok(p) => p,
+        Err(e) => return (false, e),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(c) = p.poll() {
+            break c;
+        }
+        if Instant::now() >= deadline {
+            break p.stop(Duration::ZERO);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    if let Some(mut o) = p.child.stdout.take() {
+        let _ = o.read_to_string(&mut out);
+    }
+    if let Some(mut e) = p.child.stderr.take() {
+        let _ = e.read_to_string(&mut out);
+    }
+    p.stop(Duration::ZERO);
+    (code == 0, out)
+}
+
 /// Run the container's program once; its exit code.
 fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
     let cmd = c.command();
@@ -908,12 +1034,42 @@ fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
             }));
         }
     }
+    {
+        let mut st = c.lock();
+        st.health = "starting";
+        st.failing_streak = 0;
+    }
+    let mut next_check = c
+        .image
+        .healthcheck
+        .as_ref()
+        .map(|h| Instant::now() + h.interval);
     let code = loop {
         if let Some(code) = p.poll() {
             break code;
         }
         if c.stopping() || sh.shut.load(Ordering::SeqCst) {
             break p.stop(Duration::from_secs(10));
+        }
+        if let (Some(due), Some(hc)) = (next_check, &c.image.healthcheck)
+            && Instant::now() >= due
+        {
+            let (ok, out) = health_check(&launch, hc);
+            let mut st = c.lock();
+            st.health_log.push(out);
+            if st.health_log.len() > 5 {
+                st.health_log.remove(0);
+            }
+            if ok {
+                st.failing_streak = 0;
+                st.health = "healthy";
+            } else {
+                st.failing_streak += 1;
+                if st.failing_streak >= hc.retries {
+                    st.health = "unhealthy";
+                }
+            }
+            next_check = Some(Instant::now() + hc.interval);
         }
         let h = hosts_file(sh, c);
         if h != hosts {
@@ -1132,12 +1288,20 @@ impl Container {
         match st.status {
             Status::Created => "Created".into(),
             Status::Running => format!(
-                "Up {}",
+                "Up {}{}",
                 human_duration(
                     SystemTime::now()
                         .duration_since(st.started.unwrap_or(self.created))
                         .unwrap_or_default()
-                )
+                ),
+                if self.image.healthcheck.is_some() {
+                    match st.health {
+                        "starting" => " (health: starting)".to_string(),
+                        h => format!(" ({h})"),
+                    }
+                } else {
+                    String::new()
+                }
             ),
             Status::Restarting => format!(
                 "Restarting ({}) {}",
@@ -1234,7 +1398,7 @@ impl Container {
             restart_name
         };
         let cmd = self.command();
-        json!({
+        let mut v = json!({
             "Id": self.id,
             "Created": rfc3339(self.created),
             "Path": cmd.first().cloned().unwrap_or_default(),
@@ -1251,6 +1415,11 @@ impl Container {
                 "Error": "",
                 "StartedAt": st.started.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
                 "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+                "Health": self.image.healthcheck.as_ref().map(|_| json!({
+                    "Status": st.health,
+                    "FailingStreak": st.failing_streak,
+                    "Log": st.health_log.iter().map(|l| json!({"Output": l})).collect::<Vec<_>>(),
+                })),
             },
             "Image": format!("sha256:{}", self.image.id),
             "Name": format!("/{}", self.name()),
@@ -1282,7 +1451,14 @@ impl Container {
             "NetworkSettings": {
                 "Networks": { (if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() }): {} }
             }
-        })
+        });
+        // Docker shows State.Health only for a container with a healthcheck.
+        if self.image.healthcheck.is_none()
+            && let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut())
+        {
+            state.remove("Health");
+        }
+        v
     }
 }
 
@@ -2373,6 +2549,7 @@ impl Services {
         let mut env: Vec<String> =
             vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
         let mut image_files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut healthcheck: Option<Healthcheck> = None;
         let mut reqs: Vec<String> = Vec::new();
         let mut venv: Option<Result<PathBuf, String>> = None;
         let n = instrs.len();
@@ -2581,6 +2758,7 @@ impl Services {
                     out(cli, &format!("Removing intermediate container {cid}"));
                 }
                 "CMD" => cmd = exec_form(&ins.args),
+                "HEALTHCHECK" => healthcheck = parse_healthcheck(&ins.args),
                 "ENTRYPOINT" => {
                     entrypoint = exec_form(&ins.args);
                     cmd.clear();
@@ -2635,6 +2813,7 @@ impl Services {
             size,
             files: Arc::new(image_files),
             python,
+            healthcheck,
             cmd,
             entrypoint,
             workdir,
@@ -2983,6 +3162,26 @@ mod tests {
         assert_eq!(run_fails("false"), Some(1));
         assert_eq!(run_fails("apk add x && exit 3"), Some(3));
         assert_eq!(run_fails("pip install x"), None);
+    }
+
+    #[test]
+    fn healthchecks() {
+        let h = parse_healthcheck(
+            "--interval=1m30s --timeout=3s --retries=5 CMD [\"python\", \"check.py\"]",
+        )
+        .unwrap();
+        assert_eq!(h.interval, Duration::from_secs(90));
+        assert_eq!(h.retries, 5);
+        assert_eq!(h.test, vec!["python".to_string(), "check.py".into()]);
+        let h = parse_healthcheck("CMD python check.py").unwrap();
+        assert_eq!(h.interval, Duration::from_secs(30));
+        assert_eq!(
+            h.test,
+            vec!["/bin/sh".to_string(), "-c".into(), "python check.py".into()]
+        );
+        assert!(parse_healthcheck("NONE").is_none());
+        assert_eq!(go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(go_duration("5"), None);
     }
 
     #[test]

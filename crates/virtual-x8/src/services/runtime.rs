@@ -312,6 +312,7 @@ pub struct Proc {
 }
 
 /// What to run.
+#[derive(Clone, Copy)]
 pub struct Launch<'a> {
     pub venv: &'a Path,
     pub sandbox: &'a Path,
