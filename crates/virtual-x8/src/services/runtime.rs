@@ -25,7 +25,8 @@
 //!
 //! Every process runs in its own process group; stopping the container sends SIGTERM to
 //! the group, then SIGKILL after the stop timeout (10 s, Docker's default), and the sim's
-//! shutdown stops every container.
+//! shutdown stops every container. Should the simulator itself be killed, the program ends
+//! within half a second (the sitecustomize watches its parent process).
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -304,6 +305,20 @@ def _connect_ex(self, address):
 _s.socket.connect = _connect
 _s.socket.connect_ex = _connect_ex
 _s.getaddrinfo = _gai
+
+
+def _watch(parent=_os.getppid()):
+    # The simulator that started this container process is gone (killed): end with it.
+    import time
+    while True:
+        time.sleep(0.5)
+        if _os.getppid() != parent:
+            _os._exit(137)
+
+
+if _os.environ.get('X8SIM_WATCH_PARENT') == '1':
+    import threading as _t
+    _t.Thread(target=_watch, daemon=True).start()
 "#;
 
 /// One running container process.
@@ -377,6 +392,7 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
         ),
     );
     cmd.env("PYTHONPATH", pythonpath);
+    cmd.env("X8SIM_WATCH_PARENT", "1");
     cmd.env("HOME", sb);
     if l.unbuffered {
         cmd.env("PYTHONUNBUFFERED", "1");
