@@ -42,7 +42,7 @@ fn push_and_build(adb: &AdbServer, serial: &str, base: &str) -> String {
     )
 }
 
-const RUN: &str = "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e X8SIM_PUBLISH_INTERVAL_MS=200 --read-only --network host -v /tmp:/tmp --add-host m4-proxy:host-gateway python-rpc-sensors:latest";
+const RUN: &str = "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 --read-only --network host -v /tmp:/tmp --add-host m4-proxy:host-gateway python-rpc-sensors:latest";
 
 #[test]
 fn the_tutorials_container_flow() {

@@ -735,7 +735,7 @@ fn compose_factory_unset_then_happy_path() {
     fs::write(
         d.path()
             .join("home/fio/python-rpc-sensors/docker-compose.yml"),
-        compose + "    environment:\n      - X8SIM_PUBLISH_INTERVAL_MS=50\n",
+        compose + "    environment:\n      - PUBLISH_INTERVAL=0.05\n",
     )
     .unwrap();
     let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
@@ -850,7 +850,7 @@ mod through_board {
         assert_eq!(c, 0, "{o}{e}");
         let (o, e, c) = sh(
             &b,
-            "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e X8SIM_PUBLISH_INTERVAL_MS=50 --tty --read-only --network host -v /tmp:/tmp --device /dev/ttyGS0 --add-host m4-proxy:host-gateway python-rpc-sensors:latest",
+            "docker run -d --name python-rpc-sensors --restart unless-stopped -e PYTHONUNBUFFERED=1 -e PUBLISH_INTERVAL=0.05 --tty --read-only --network host -v /tmp:/tmp --device /dev/ttyGS0 --add-host m4-proxy:host-gateway python-rpc-sensors:latest",
         );
         assert_eq!(c, 0, "{o}{e}");
         wait_for("values", || {
