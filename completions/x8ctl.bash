@@ -467,7 +467,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__deploy)
-            opts="-e -q -v -y -s -h -V --repo --ref --path --follow --prebuilt --env --wait --no-compose --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            opts="-e -q -v -y -s -h -V --repo --ref --path --follow --prebuilt --env --wait --ready-log --no-compose --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,6 +494,10 @@ _x8ctl() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ready-log)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -423,6 +423,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -e 'KEY=VALUE for the container''s environment (repeatable). With a compose file it fills the file''s ${KEY} (compose passes a container only its `environment:`)'
             cand --env 'KEY=VALUE for the container''s environment (repeatable). With a compose file it fills the file''s ${KEY} (compose passes a container only its `environment:`)'
             cand --wait 'Seconds to wait for the app to come up'
+            cand --ready-log 'The app is ready when a line of its log matches this regular expression (otherwise: when it runs without a restart for a few seconds, its healthcheck says healthy, or, for the catalog''s sensor apps, when the five readings are in its log)'
             cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
             cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'

@@ -284,6 +284,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l ref -d 'The tag, 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l path -d 'The app\'s folder in the repository' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s e -l env -d 'KEY=VALUE for the container\'s environment (repeatable). With a compose file it fills the file\'s ${KEY} (compose passes a container only its `environment:`)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l wait -d 'Seconds to wait for the app to come up' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l ready-log -d 'The app is ready when a line of its log matches this regular expression (otherwise: when it runs without a restart for a few seconds, its healthcheck says healthy, or, for the catalog\'s sensor apps, when the five readings are in its log)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand deploy" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r

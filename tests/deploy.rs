@@ -15,7 +15,7 @@ use x8ctl_core::deploy::sketch::check_elf;
 /// A git repository with the portenta-containers layout, tagged arduino-95.
 fn containers_repo(root: &Path) -> PathBuf {
     let repo_dir = root.join("portenta-containers");
-    sensors_app(&repo_dir.join("python-rpc-sensors"), "python:3.11-alpine");
+    tutorial_sensors_app(&repo_dir.join("python-rpc-sensors"));
     std::fs::create_dir_all(repo_dir.join("other")).unwrap();
     std::fs::write(repo_dir.join("other/README.md"), "another app\n").unwrap();
     let repo = git2::Repository::init(&repo_dir).unwrap();
@@ -82,6 +82,12 @@ fn assert_the_app_that_ran_is_back(sim: &Sim, id_before: &str) {
     assert_eq!(ps.trim(), "python-rpc-sensors", "{ps}");
 }
 
+/// Deployed and declared ready; a folder app is no sensor app: no readings are waited for.
+fn assert_deployed(v: &Value, err: &str) {
+    assert_eq!(v["ok"], true, "{v} {err}");
+    assert_eq!(v["deploy"]["readings"], serde_json::json!([]), "{v}");
+}
+
 /// A docker command on the board, as root: over adb fio has no docker group (REB 1.5).
 fn docker(sim: &Sim, cmd: &str) -> String {
     let mut c = x8ctl_direct(sim);
@@ -144,7 +150,7 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     let a = app.to_str().unwrap();
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
     assert_eq!(code, 0, "{err}");
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert_eq!(v["deploy"]["sync"]["files_sent"], 5);
     // What x8ctl did not put there: data the container wrote through a bind mount, and a
     // `.env` placed by hand. A redeploy, even with nothing changed, keeps them.
@@ -169,7 +175,7 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     assert_eq!(v["deploy"]["sync"]["files_sent"], 1, "{v}");
     assert_eq!(v["deploy"]["sync"]["files_removed"], 1, "{v}");
     assert_eq!(v["deploy"]["built"], true);
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert!(!board_path(&sim, "/home/fio/python-rpc-sensors/notes.txt").exists());
     assert!(
         data.is_file() && env.is_file(),
@@ -215,7 +221,7 @@ fn missing_compose_falls_back_to_docker_run() {
             .contains("'compose' is not a docker command"),
         "{v}"
     );
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
 }
 
 #[test]
@@ -234,7 +240,7 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["deploy"]["method"], "docker-run", "{v}");
-    assert_running_with_readings(&v, &err);
+    assert_deployed(&v, &err);
     assert!(err.contains("falling back to docker run"), "{err}");
     assert!(
         v["deploy"]["compose_error"]
@@ -276,8 +282,8 @@ fn a_silent_m4_gives_the_doctor_hint() {
         &[
             app.to_str().unwrap(),
             "--no-compose",
-            "-e",
-            "X8SIM_PUBLISH_INTERVAL_MS=200",
+            "--ready-log",
+            "^Altitude:",
         ],
     );
     assert_eq!(code, 5, "{v} {err}");
@@ -763,4 +769,178 @@ fn upload_sketch_never_exposes_a_half_written_elf() {
         assert_eq!(&flash[0x10_0000..0x10_0000 + code.len()], &code[..]);
         assert!(!board_path(&rig.sim, "/tmp/arduino/.m4-user-sketch.elf.x8ctl-new").exists());
     }
+}
+
+/// An app of one's own: a Python program that prints what it likes.
+fn own_app(dir: &Path, main: &str) -> PathBuf {
+    let app = dir.join("my-app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nENV GREETING=hello\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("app.py"), main).unwrap();
+    app
+}
+
+const QUIET_APP: &str = "import os, time\nprint(os.environ['GREETING'], 'from my app')\nwhile True:\n    time.sleep(1)\n";
+
+#[test]
+fn an_app_of_ones_own_that_prints_nothing_in_particular_is_ready_and_a_crash_loop_is_rolled_back() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let a = app.to_str().unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_deployed(&v, &err);
+    let logs = docker(&sim, "docker logs my-app");
+    assert_eq!(logs.trim(), "hello from my app");
+    // A version that crashes a moment after it starts: it restarts, so it is rolled back.
+    std::fs::write(
+        app.join("app.py"),
+        "import time\nprint('starting')\ntime.sleep(0.3)\nraise SystemExit('cannot open the config')\n",
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_ne!(code, 0, "{v} {err}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("my-app did not come up"), "{v}");
+    assert!(msg.contains("cannot open the config"), "{v}");
+    // The version that ran before runs again.
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    assert!(ps.contains("my-app Up"), "{ps}");
+    let logs = docker(&sim, "docker logs my-app");
+    assert!(logs.contains("hello from my app"), "{logs}");
+    // --ready-log names the line that says ready.
+    std::fs::write(
+        app.join("app.py"),
+        QUIET_APP.replace("from my app", "ready to serve"),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a, "--ready-log", "ready to serve$"]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert_deployed(&v, &err);
+}
+
+#[test]
+fn a_board_without_network_fails_fast_and_says_what_to_do() {
+    let sim = sim(&[Fault::NoNetwork]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let t = std::time::Instant::now();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap()]);
+    assert_ne!(code, 0, "{v} {err}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("the board has no Internet"), "{v}");
+    assert!(msg.contains("lookup registry-1.docker.io"), "{v}");
+    let hint = v["error"]["hint"].as_str().unwrap_or("");
+    assert!(hint.contains("Wi-Fi") && hint.contains("Ethernet"), "{v}");
+    assert!(hint.contains("docker save"), "{v}");
+}
+
+#[test]
+fn a_deployed_app_is_running_after_a_reboot_once_early_start_is_disabled_with_consent() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = own_app(dir.path(), QUIET_APP);
+    let a = app.to_str().unwrap();
+    // Without consent: deployed, and told that early-start removes it at the next boot.
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["early_start"], "enabled", "{v}");
+    assert!(
+        err.contains("compose-apps-early-start is enabled: at the next boot it removes my-app's container and image"),
+        "{err}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+    // doctor warns about it.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["--json", "doctor"]);
+    let (_, out, _) = run(c);
+    assert!(
+        out.contains("compose-apps-early-start is enabled: at the next boot it removes my-app"),
+        "{out}"
+    );
+    // With consent: x8ctl disables both units (as root).
+    let mut c = x8ctl_direct(&sim);
+    c.arg("--yes");
+    let (code, v, err) = deploy(c, &[a]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["early_start"], "disabled-now", "{v}");
+    assert!(
+        docker(
+            &sim,
+            "systemctl is-enabled compose-apps-early-start-recovery"
+        )
+        .contains("disabled")
+    );
+    // A reboot: the connection drops, the board comes back, and so does the app.
+    let mut c = x8ctl_direct(&sim);
+    c.args(["shell", "echo fio | sudo -S reboot"]);
+    let _ = run(c);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+        if ps.contains("my-app Up") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not back: {ps}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let j = docker(
+        &sim,
+        "journalctl --no-pager -o cat | grep -c 'Reached target System Reboot' || true",
+    );
+    assert_ne!(j.trim(), "0", "{j}");
+}
+
+#[test]
+fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("checked");
+    std::fs::create_dir_all(&app).unwrap();
+    // Ready once it has written `ready` in its working directory, after 4 s: longer than
+    // the settling time, so only the healthcheck makes deploy wait for it.
+    let dockerfile = |test: &str, retries: u32| {
+        format!(
+            "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nHEALTHCHECK --interval=1s --retries={retries} CMD {test}\nCMD [\"python\", \"-u\", \"app.py\"]\n"
+        )
+    };
+    std::fs::write(
+        app.join("app.py"),
+        "import time\ntime.sleep(4)\nopen('ready', 'w').close()\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        dockerfile(
+            "[\"python\", \"-c\", \"import os, sys; sys.exit(0 if os.path.exists('ready') else 1)\"]",
+            10,
+        ),
+    )
+    .unwrap();
+    let a = app.to_str().unwrap();
+    let t = std::time::Instant::now();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert!(t.elapsed() >= std::time::Duration::from_secs(4), "{err}");
+    let ps = docker(&sim, "docker ps --format '{{.Status}}'");
+    assert!(ps.contains("(healthy)"), "{ps}");
+    // A check that never passes: unhealthy, rolled back to the healthy version.
+    std::fs::write(
+        app.join("Dockerfile"),
+        dockerfile("[\"python\", \"-c\", \"import sys; sys.exit(1)\"]", 2),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_ne!(code, 0, "{v} {err}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("its healthcheck says unhealthy"), "{v}");
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    // The previous version runs again (its health starts over: the container restarted).
+    assert!(ps.contains("checked Up"), "{ps}");
 }

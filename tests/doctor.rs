@@ -550,7 +550,23 @@ fn a_crash_looping_app_on_a_newer_python_is_recognised() {
             &[],
         );
         assert_eq!(code, 0, "{err}");
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // The real program crashes at import; Docker restarts it with its back-off.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, n, _) = rig.run_env(
+                &[
+                    "shell",
+                    "--root",
+                    "docker inspect -f '{{.RestartCount}}' app",
+                ],
+                &[],
+            );
+            if n.trim().parse::<u32>().unwrap_or(0) >= 3 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no crash loop: {n}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
         let (code, doc) = rig.doctor();
         assert_eq!(code, 5, "{}: {doc}", rig.name());
         assert_only(&doc, &[("containers", "fail")], rig.name());

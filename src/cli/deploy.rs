@@ -47,6 +47,11 @@ pub struct DeployArgs {
     /// Seconds to wait for the app to come up.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub wait: u64,
+    /// The app is ready when a line of its log matches this regular expression (otherwise:
+    /// when it runs without a restart for a few seconds, its healthcheck says healthy, or, for
+    /// the catalog's sensor apps, when the five readings are in its log).
+    #[arg(long, value_name = "REGEX")]
+    pub ready_log: Option<String>,
     /// Do not try docker compose; start with the tutorial's docker run flags.
     #[arg(long)]
     pub no_compose: bool,
@@ -307,8 +312,23 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
             return Err(CliError::usage(format!("--env {e}: expected KEY=VALUE")));
         }
     }
+    if let Some(r) = &args.ready_log
+        && let Err(e) = deploy::check_ready_log(r)
+    {
+        return Err(CliError::usage(e));
+    }
     let (_session, board) = open_board(ctx, target)?;
+    // compose-apps-early-start removes the app at the next boot: disabling it needs the
+    // user's consent (--yes, or a yes on the terminal); otherwise deploy warns.
+    let disable_early_start = ctx.yes
+        || (ctx.interactive
+            && deploy::early_start_state(&board).is_ok_and(|s| s == "enabled")
+            && ctx.confirm(
+                "compose-apps-early-start removes apps it does not know at the next boot; disable it and its recovery unit (as Arduino's user manual advises)?",
+            ));
     let opts = DeployOptions {
+        disable_early_start,
+        ready_log: args.ready_log.clone(),
         prebuilt: args.prebuilt,
         env: args.env.clone(),
         wait: Duration::from_secs(args.wait.max(1)),

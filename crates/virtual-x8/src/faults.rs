@@ -38,6 +38,9 @@ pub enum Fault {
     /// The cable is pulled while `docker compose up` runs: every ADB connection drops
     /// (the containers go on starting on the board, as they would).
     UnplugDuringComposeUp,
+    /// The board has no route to the Internet (reached over USB alone: the gadget is `acm ffs`,
+    /// no network function; real-board-evidence.md §6.1): base image pulls and pip fail.
+    NoNetwork,
 }
 
 pub const ALL_FAULTS: &[Fault] = &[
@@ -54,6 +57,7 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::Unauthorized,
     Fault::Offline,
     Fault::UnplugDuringComposeUp,
+    Fault::NoNetwork,
 ];
 
 impl Fault {
@@ -72,6 +76,7 @@ impl Fault {
             Fault::Unauthorized => "unauthorized",
             Fault::Offline => "offline",
             Fault::UnplugDuringComposeUp => "unplug-during-compose-up",
+            Fault::NoNetwork => "no-network",
         }
     }
 
@@ -101,6 +106,9 @@ impl Fault {
             Fault::Offline => "adbd never answers the ADB handshake",
             Fault::UnplugDuringComposeUp => {
                 "every ADB connection drops while `docker compose up` runs"
+            }
+            Fault::NoNetwork => {
+                "the board has no Internet (USB only): base image pulls and pip fail"
             }
         }
     }

@@ -367,6 +367,74 @@ pub fn sensors_app(app: &Path, base: &str) {
     std::fs::write(app.join("python/main.py"), SENSORS_MAIN_PY).unwrap();
 }
 
+/// A `main.py` that does what python-rpc-sensors' `main.py` does in
+/// arduino/portenta-containers at tag arduino-95 (4fa953e, `python-rpc-sensors/python/main.py`),
+/// written for these tests: the banner, then every 5 s the five values read through a lambda
+/// in a generator, one `RpcClient` per call (m4-proxy answers one call per connection), the
+/// values printed as `Name:  value`; a timeout prints the M4 line, any other exception ends the
+/// program with "Failed to create RpcClient: ...".
+pub const TUTORIAL_MAIN_PY: &str = r#"import time
+from msgpackrpc import Address as RpcAddress, Client as RpcClient, error as RpcError
+
+INTERVAL_S = 5
+PROXY = ('m4-proxy', 5001)  # m4-proxy is an extra host: host-gateway
+READINGS = ('temperature', 'humidity', 'pressure', 'gas', 'altitude')
+
+
+def read_all(where):
+    got = ()
+    try:
+        one = lambda what: RpcClient(where).call(what)
+        got = tuple(one(what) for what in READINGS)
+    except RpcError.TimeoutError:
+        print("Unable to retrieve data from the M4.")
+    return got
+
+
+if __name__ == '__main__':
+    print()
+    print("=" * 44)
+    print("==       Portenta X8 Sensor reading       ==")
+    print("=" * 44)
+    print()
+    try:
+        where = RpcAddress(*PROXY)
+        while True:
+            values = read_all(where)
+            if values:
+                for label, v in zip(("Temperature", "Humidity", "Pressure", "Gas", "Altitude"), values):
+                    print(label + ": ", v)
+            time.sleep(INTERVAL_S)
+    except Exception as e:
+        print(f"Failed to create RpcClient: {e}")
+"#;
+
+/// python-rpc-sensors as published at arduino-95, written for these tests: the same
+/// Dockerfile steps (`FROM python:3-alpine3.15`, `RUN pip install msgpack-rpc-python`, the
+/// folders made, main.py and the sketch copied, `WORKDIR /app/python`,
+/// `CMD ["python","-u","main.py"]`), the same compose service, [`TUTORIAL_MAIN_PY`] and a
+/// stand-in sketch folder.
+pub fn tutorial_sensors_app(app: &Path) {
+    std::fs::create_dir_all(app.join("python")).unwrap();
+    std::fs::create_dir_all(app.join("firmware/rpc-sensors")).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        "# python-rpc-sensors, as at arduino-95 (test fixture)\nFROM python:3-alpine3.15\n\nLABEL maintainer=\"x8ctl tests\"\n\nRUN pip install msgpack-rpc-python\n\nRUN mkdir /app && mkdir /app/python && mkdir /app/firmware\n\nCOPY ./python/main.py /app/python/main.py\nCOPY ./firmware/rpc-sensors /app/firmware/rpc-sensors\n\nWORKDIR /app/python\n\nCMD [\"python\",\"-u\",\"main.py\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        "services:\n  python-rpc-sensors:\n    image: hub.foundries.io/${FACTORY}/python-rpc-sensors:latest\n    restart: unless-stopped\n    tty: true\n    read_only: true\n    user: \"0\"\n    volumes:\n    - \"/tmp:/tmp\"\n    extra_hosts:\n    - \"m4-proxy:host-gateway\"\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("python/main.py"), TUTORIAL_MAIN_PY).unwrap();
+    std::fs::write(
+        app.join("firmware/rpc-sensors/rpc-sensors.ino"),
+        "// stand-in for the M4 sketch that serves the five readings over RPC\nvoid setup() {}\nvoid loop() {}\n",
+    )
+    .unwrap();
+}
+
 /// An M4 sketch as arm-none-eabi-ld links one: an ELF32 little-endian ARM executable
 /// (`e_type` 2; 1 for a `.o`) with one loadable segment per `(physical address, contents)`.
 /// X8 sketches load at 0x08100000 (ArduinoCore-mbed boards.txt, `CM4_BINARY_START`).

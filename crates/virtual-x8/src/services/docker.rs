@@ -2,32 +2,34 @@
 //! the board's file system, containers that run as simulated processes (threads), restart
 //! policies, logs, `docker compose` (v2).
 //!
-//! What a container runs is decided at build time from the build context
-//! ([`analyze`]): a Python app that calls m4-proxy on port 5001 (the tutorial's
-//! python-rpc-sensors) becomes a process that really calls the board's m4-proxy over TCP
-//! (through the sim's own `crate::rpcwire`, one connection per call, msgid 0 and the Python client's
-//! timeout semantics) and logs what `main.py` prints; an app that calls `register` on port
-//! 5000 (python-rpc-serial) registers its functions with m4-proxy and then idles; a msgpack-rpc-python app on a
-//! base image where that library cannot import (Python >= 3.12 without
-//! `backports.ssl_match_hostname`, or tornado >= 6.5 forced) crashes at start with the real
-//! traceback; anything else runs and logs nothing.
+//! A container runs its program for real where the host can (`super::runtime`): a Python
+//! app runs under the host's Python of the base image's version, in a cached virtual
+//! environment holding what the Dockerfile's `RUN pip install` lines install, in a sandbox
+//! holding the image's files, with its environment; `m4-proxy` (extra host `host-gateway`)
+//! reaches the virtual m4-proxy. What it prints is its log; when it exits, the container
+//! exited with its code; restart policies restart it with Docker's back-off. Another program
+//! (not `python ...`), or a Python the host does not have, is not pretended: the container
+//! logs "the virtual X8 cannot run ..." and exits 127.
 //!
-//! Time scaling for tests: the environment variable `X8SIM_PUBLISH_INTERVAL_MS` given to a
-//! container (`-e`, compose `environment`) replaces the app's `publish_interval`, and the
-//! Python client's 10 s timeout is scaled by the same factor (interval_ms / publish_interval).
+//! `docker build` is the legacy builder's (the board's Docker has no buildx:
+//! real-board-evidence.md §6.1): `Step N/M :` lines, ` ---> id`, `Successfully built`,
+//! `Successfully tagged`, after the deprecation notice. Base images are pulled on first use
+//! and pip downloads, both of which need the board's Internet: under `Fault::NoNetwork`
+//! (a board on USB alone, §6.1) they fail with Docker's and pip's messages.
 //!
-//! Simplifications, documented: the daemon has every base image a Dockerfile names in its
-//! build cache (FROM never pulls), but `docker pull` and pulls of missing images fail as on
-//! a board without Internet access (`lookup registry-1.docker.io: no such host`); restart
-//! back-off is Docker's (100 ms doubling, reset after 10 s of running) capped at 2 s.
+//! Simplifications, documented: `docker pull` of app images always fails as on a board
+//! without Internet access (`lookup registry-1.docker.io: no such host`: the sim has no
+//! registry); RUN commands other than pip are not run (they succeed, except the recognisably
+//! failing `false` / `exit N`); restart back-off is Docker's (100 ms doubling, reset after
+//! 10 s of running) capped at 2 s. A container with `--tty` runs its Python unbuffered.
 //! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
 //! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
-//! block-buffered: their stdout appears in `docker logs` only in 8 KiB chunks or at exit.
-//! Published ports show in `ss`/`docker ps` but are not reachable through `port_addr`.
-//! `docker stop` ends the simulated process at once (exit 143, SIGTERM).
+//! block-buffered by Python itself. Published ports show in `ss`/`docker ps` but are not
+//! reachable through `port_addr`. `docker stop` sends SIGTERM to the process group (exit 143
+//! for a Python app), SIGKILL after 10 s.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -39,10 +41,10 @@ use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::journal::rfc3339;
+use super::runtime;
 use super::template;
 use super::{Services, put};
 use crate::faults::Fault;
-use crate::rpcwire::{self, CallError, Value as RpcValue};
 use crate::vfs::{User, Vfs};
 
 pub const NO_DAEMON: &str = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
@@ -142,40 +144,90 @@ pub fn join_path(cwd: &str, p: &str) -> String {
 
 // ----- images and apps -----
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SensorApp {
-    pub host: String,
-    pub port: u16,
-    pub methods: Vec<String>,
-    pub interval_s: f64,
-    /// The older scripts print "Unable to retrive data from the M4." (sic).
-    pub typo: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum App {
-    /// Calls M4 methods over port 5001 and prints the values (python-rpc-sensors).
-    Sensors(SensorApp),
-    /// Registers functions on m4-proxy:5000 and serves them (python-rpc-serial).
-    SerialRpc { host: String, port: u16 },
-    /// Prints `lines` on stderr and exits with `code` right after start.
-    Crash { lines: Vec<String>, code: i32 },
-    /// Runs until stopped, prints nothing.
-    Idle,
-}
-
 #[derive(Debug, Clone)]
 pub struct Image {
     pub id: String,
     pub tags: Vec<String>,
     pub created: SystemTime,
     pub size: u64,
-    pub app: App,
+    /// The files COPY/ADD put in the image: (absolute path in the container, contents).
+    pub files: Arc<Vec<(String, Vec<u8>)>>,
+    /// The host's virtual environment that runs its Python, or why there is none.
+    pub python: Result<PathBuf, String>,
+    /// The Dockerfile's HEALTHCHECK.
+    pub healthcheck: Option<Healthcheck>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
     pub workdir: String,
     pub env: Vec<String>,
     pub base: String,
+}
+
+/// A HEALTHCHECK: the test command, how often, and how many failures make it unhealthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval: Duration,
+    pub retries: u32,
+}
+
+/// `HEALTHCHECK [--interval=D] [--retries=N] ... CMD command` (None for `NONE`).
+pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
+    let mut interval = Duration::from_secs(30);
+    let mut retries = 3;
+    let mut rest = args.trim();
+    while let Some(opt) = rest.strip_prefix("--") {
+        let (word, after) = opt.split_once(char::is_whitespace).unwrap_or((opt, ""));
+        if let Some((k, v)) = word.split_once('=') {
+            match k {
+                "interval" => interval = go_duration(v).unwrap_or(interval),
+                "retries" => retries = v.parse().unwrap_or(retries),
+                _ => {}
+            }
+        }
+        rest = after.trim_start();
+    }
+    let cmd = rest.strip_prefix("CMD")?.trim();
+    Some(Healthcheck {
+        test: exec_form(cmd),
+        interval,
+        retries: retries.max(1),
+    })
+}
+
+/// Go's duration syntax as Docker takes it (`30s`, `1m30s`, `500ms`).
+fn go_duration(v: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        total += n * match unit.as_str() {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(Duration::from_secs_f64(total))
 }
 
 /// The Python minor version a base image tag gives (`python:3.11-alpine` -> 11).
@@ -206,194 +258,6 @@ pub fn python_minor(base: &str) -> Option<u32> {
         });
     }
     Some(13)
-}
-
-fn cap_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-fn quoted_after(text: &str, pat: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(pat) {
-        let after = &rest[i + pat.len()..];
-        let after = after.trim_start();
-        if let Some(q) = after.chars().next().filter(|c| *c == '\'' || *c == '"')
-            && let Some(end) = after[1..].find(q)
-        {
-            v.push(after[1..1 + end].to_string());
-        }
-        rest = &rest[i + pat.len()..];
-    }
-    v
-}
-
-fn assigned(text: &str, var: &str) -> Option<String> {
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(rest) = t.strip_prefix(var) {
-            let rest = rest.trim_start();
-            if let Some(v) = rest.strip_prefix('=') {
-                let v = v.split('#').next().unwrap_or("").trim();
-                return Some(v.trim_matches(|c| c == '\'' || c == '"').to_string());
-            }
-        }
-    }
-    None
-}
-
-/// Decide what a container of this image does. `files` are (context-relative path, text)
-/// of the build context's `.py` and `requirements*.txt` files; `deps` is the Dockerfile text.
-pub fn analyze(
-    base: &str,
-    dockerfile: &str,
-    files: &[(String, String)],
-    command: &[String],
-    workdir: &str,
-) -> App {
-    let Some(script) = command.iter().rev().find(|a| a.ends_with(".py")) else {
-        return App::Idle;
-    };
-    let base_name = script.rsplit('/').next().unwrap_or(script);
-    let candidates: Vec<&(String, String)> = files
-        .iter()
-        .filter(|(p, _)| p.rsplit('/').next() == Some(base_name))
-        .collect();
-    let in_container = if script.starts_with('/') {
-        script.clone()
-    } else {
-        join_path(if workdir.is_empty() { "/" } else { workdir }, script)
-    };
-    let Some((_, text)) = candidates
-        .iter()
-        .find(|(_, t)| t.contains("RpcClient") || t.contains("msgpackrpc"))
-        .or(candidates.first())
-        .copied()
-    else {
-        return App::Crash {
-            lines: vec![format!(
-                "python: can't open file '{in_container}': [Errno 2] No such file or directory"
-            )],
-            code: 2,
-        };
-    };
-    let mut deps = dockerfile.to_lowercase();
-    for (p, t) in files {
-        if p.rsplit('/')
-            .next()
-            .is_some_and(|n| n.starts_with("requirements"))
-        {
-            deps.push('\n');
-            deps.push_str(&t.to_lowercase());
-        }
-    }
-    if text.contains("msgpackrpc") {
-        let py = python_minor(base).unwrap_or(11);
-        let site = format!("/usr/local/lib/python3.{py}/site-packages");
-        let (import_no, import_line) = text
-            .lines()
-            .enumerate()
-            .find(|(_, l)| l.contains("msgpackrpc") && l.contains("import"))
-            .map(|(i, l)| (i + 1, l.trim().to_string()))
-            .unwrap_or((1, "import msgpackrpc".into()));
-        let head = vec![
-            "Traceback (most recent call last):".to_string(),
-            format!("  File \"{in_container}\", line {import_no}, in <module>"),
-            format!("    {import_line}"),
-        ];
-        if !deps.contains("msgpack-rpc-python") && !deps.contains("msgpack_rpc_python") {
-            let mut lines = head;
-            lines.push("ModuleNotFoundError: No module named 'msgpackrpc'".into());
-            return App::Crash { lines, code: 1 };
-        }
-        let tornado6 = ["tornado>=6", "tornado==6", "tornado>6", "tornado~=6"]
-            .iter()
-            .any(|p| deps.replace(' ', "").contains(p));
-        if tornado6 {
-            let mut lines = head;
-            lines.extend([
-                format!("  File \"{site}/msgpackrpc/__init__.py\", line 6, in <module>"),
-                "    from msgpackrpc.address import Address".into(),
-                format!("  File \"{site}/msgpackrpc/address.py\", line 3, in <module>"),
-                "    from tornado.platform.auto import set_close_exec".into(),
-                "ModuleNotFoundError: No module named 'tornado.platform.auto'".into(),
-            ]);
-            return App::Crash { lines, code: 1 };
-        }
-        let has_backports = deps.contains("backports.ssl_match_hostname")
-            || deps.contains("backports-ssl-match-hostname")
-            || deps.contains("backports_ssl_match_hostname");
-        if py >= 12 && !has_backports {
-            let mut lines = head;
-            lines.extend([
-                format!("  File \"{site}/msgpackrpc/__init__.py\", line 1, in <module>"),
-                "    from msgpackrpc.client import Client".into(),
-                format!("  File \"{site}/msgpackrpc/client.py\", line 1, in <module>"),
-                "    from msgpackrpc import session".into(),
-                format!("  File \"{site}/msgpackrpc/session.py\", line 4, in <module>"),
-                "    from msgpackrpc.transport import tcp".into(),
-                format!("  File \"{site}/msgpackrpc/transport/tcp.py\", line 2, in <module>"),
-                "    from tornado import tcpserver".into(),
-                format!("  File \"{site}/tornado/tcpserver.py\", line 27, in <module>"),
-                "    from tornado import process".into(),
-                format!("  File \"{site}/tornado/process.py\", line 37, in <module>"),
-                "    from tornado.iostream import PipeIOStream".into(),
-                format!("  File \"{site}/tornado/iostream.py\", line 40, in <module>"),
-                "    from tornado.netutil import ssl_wrap_socket, _client_ssl_defaults, _server_ssl_defaults".into(),
-                format!("  File \"{site}/tornado/netutil.py\", line 56, in <module>"),
-                "    import backports.ssl_match_hostname".into(),
-                "ModuleNotFoundError: No module named 'backports'".into(),
-            ]);
-            return App::Crash { lines, code: 1 };
-        }
-    }
-    let host = assigned(text, "m4_proxy_address")
-        .or_else(|| assigned(text, "m4_proxy_host"))
-        .unwrap_or_else(|| "m4-proxy".into());
-    let mut methods: Vec<String> = Vec::new();
-    for pat in [".call(", ".call_async("] {
-        for m in quoted_after(text, pat) {
-            if !methods.contains(&m) {
-                methods.push(m);
-            }
-        }
-    }
-    if methods.iter().any(|m| m == "register")
-        || (text.contains("register") && text.contains("5000"))
-    {
-        let port = assigned(text, "rpc_server_port")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(5002);
-        return App::SerialRpc { host, port };
-    }
-    let calls_5001 = text.contains("5001");
-    if !methods.is_empty() && (calls_5001 || text.contains("m4_proxy")) {
-        let port = assigned(text, "m4_proxy_call_port")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(5001);
-        let interval_s = assigned(text, "publish_interval")
-            .and_then(|p| p.parse::<f64>().ok())
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .unwrap_or(5.0);
-        return App::Sensors(SensorApp {
-            host,
-            port,
-            methods,
-            interval_s,
-            typo: text.contains("retrive"),
-        });
-    }
-    if text.contains("register") && text.contains("5000") {
-        let port = assigned(text, "rpc_server_port")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(5002);
-        return App::SerialRpc { host, port };
-    }
-    App::Idle
 }
 
 // ----- containers -----
@@ -447,6 +311,10 @@ pub struct LogLine {
 }
 
 struct CState {
+    /// `starting`, `healthy`, `unhealthy` (images with a HEALTHCHECK).
+    health: &'static str,
+    failing_streak: u32,
+    health_log: Vec<String>,
     status: Status,
     pid: u32,
     exit_code: i32,
@@ -491,26 +359,6 @@ impl Container {
     fn lock(&self) -> MutexGuard<'_, CState> {
         self.st.lock().unwrap_or_else(|e| e.into_inner())
     }
-    fn env(&self, key: &str) -> Option<String> {
-        self.spec
-            .env
-            .iter()
-            .chain(self.image.env.iter())
-            .find_map(|e| {
-                e.split_once('=')
-                    .filter(|(k, _)| *k == key)
-                    .map(|(_, v)| v.to_string())
-            })
-    }
-    /// Python's stdout is block-buffered unless `-u`, PYTHONUNBUFFERED or a tty.
-    fn buffered(&self) -> bool {
-        let cmd = self.command();
-        let python = cmd.first().is_some_and(|c| c.contains("python"));
-        python
-            && !self.spec.tty
-            && !cmd.iter().any(|a| a == "-u")
-            && self.env("PYTHONUNBUFFERED").is_none_or(|v| v.is_empty())
-    }
     fn command(&self) -> Vec<String> {
         let mut v = match &self.spec.entrypoint {
             Some(e) => e.clone(),
@@ -529,18 +377,8 @@ impl Container {
             err,
             text: text.into(),
         };
-        let buffered = !err && self.buffered();
         let mut st = self.lock();
-        if buffered {
-            st.pending.push(line);
-            let size: usize = st.pending.iter().map(|l| l.text.len() + 1).sum();
-            if size >= 8192 {
-                let p = std::mem::take(&mut st.pending);
-                st.logs.extend(p);
-            }
-        } else {
-            st.logs.push(line);
-        }
+        st.logs.push(line);
         if st.logs.len() > 50_000 {
             st.logs.drain(..10_000);
         }
@@ -599,6 +437,8 @@ impl Container {
 /// What the container threads share with the daemon.
 struct Shared {
     ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>,
+    /// Where the containers' sandbox folders are made.
+    sandbox: PathBuf,
     next_pid: AtomicU32,
     shut: AtomicBool,
 }
@@ -607,17 +447,11 @@ impl Shared {
     fn pid(&self) -> u32 {
         self.next_pid.fetch_add(7, Ordering::SeqCst)
     }
-    fn board_port(&self, port: u16) -> Option<SocketAddr> {
-        self.ports
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&port)
-            .copied()
-    }
 }
 
 pub struct Docker {
     sh: Arc<Shared>,
+    _sandbox: Option<tempfile::TempDir>,
     st: Mutex<DState>,
     seq: AtomicU64,
 }
@@ -625,84 +459,25 @@ pub struct Docker {
 #[derive(Default)]
 struct DState {
     images: Vec<Image>,
+    /// Base images pulled by builds (FROM).
+    pulled: std::collections::BTreeSet<String>,
     containers: Vec<Arc<Container>>,
-}
-
-enum CallOutcome {
-    Value(RpcValue),
-    Timeout,
-    Refused,
-    RpcError(String),
-    Stopped,
-}
-
-/// Python's `print(v)` of a value msgpack-rpc-python decoded (strings arrive as bytes).
-pub fn python_repr(v: &RpcValue) -> String {
-    match v {
-        RpcValue::Nil => "None".into(),
-        RpcValue::Boolean(true) => "True".into(),
-        RpcValue::Boolean(false) => "False".into(),
-        RpcValue::Integer(i) => i.to_string(),
-        RpcValue::F32(f) => py_float(f64::from(*f)),
-        RpcValue::F64(f) => py_float(*f),
-        RpcValue::String(s) => format!("b'{}'", String::from_utf8_lossy(s.as_bytes())),
-        RpcValue::Binary(b) => format!("b'{}'", String::from_utf8_lossy(b)),
-        RpcValue::Array(a) => {
-            let parts: Vec<String> = a.iter().map(python_repr).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        RpcValue::Map(m) => {
-            let parts: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        RpcValue::Ext(t, b) => format!("ExtType(code={t}, data=b'{}')", String::from_utf8_lossy(b)),
-    }
-}
-
-fn py_float(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else if f.is_nan() {
-        "nan".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{f}")
-    }
-}
-
-/// One call as the Python client makes it: a fresh connection, no params.
-/// msgpack-rpc-python ignores the server closing the socket (m4-proxy's silent close after
-/// 1 s) and only gives up at its own timeout, so a closed connection waits out the rest of
-/// `timeout` (interruptibly) before reporting `Timeout`.
-fn rpc_call(c: &Container, addr: SocketAddr, method: &str, timeout: Duration) -> CallOutcome {
-    let began = Instant::now();
-    match rpcwire::call(addr, method, Vec::new(), timeout) {
-        Ok(result) => CallOutcome::Value(result),
-        Err(CallError::Error(error)) => CallOutcome::RpcError(match error {
-            RpcValue::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-            o => python_repr(&o),
-        }),
-        Err(CallError::Refused) => CallOutcome::Refused,
-        Err(CallError::Closed) | Err(CallError::Other(_)) => {
-            let rest = timeout.saturating_sub(began.elapsed());
-            if c.wait_stop(Some(rest)) {
-                CallOutcome::Stopped
-            } else {
-                CallOutcome::Timeout
-            }
-        }
-        Err(CallError::Timeout) => CallOutcome::Timeout,
-    }
 }
 
 impl Docker {
     pub fn new(ports: Arc<Mutex<BTreeMap<u16, SocketAddr>>>) -> Docker {
+        let tmp = tempfile::Builder::new()
+            .prefix("x8sim-containers")
+            .tempdir()
+            .ok();
+        let sandbox = tmp
+            .as_ref()
+            .map(|t| t.path().to_path_buf())
+            .unwrap_or_else(|| std::env::temp_dir().join("x8sim-containers"));
         Docker {
+            _sandbox: tmp,
             sh: Arc::new(Shared {
+                sandbox,
                 ports,
                 next_pid: AtomicU32::new(2101),
                 shut: AtomicBool::new(false),
@@ -841,6 +616,9 @@ impl Docker {
             spec,
             created: SystemTime::now(),
             st: Mutex::new(CState {
+                health: "starting",
+                failing_streak: 0,
+                health_log: Vec::new(),
                 status: Status::Created,
                 pid: 0,
                 exit_code: 0,
@@ -929,6 +707,40 @@ impl Docker {
                 self.start(&c);
             }
         }
+    }
+
+    /// Remove the containers of compose projects not in `known`, then the images no kept
+    /// container uses (compose-apps-early-start at boot). What was removed, for the journal.
+    pub fn prune_unknown(&self, known: &[String]) -> Vec<String> {
+        let mut gone = Vec::new();
+        for c in self.containers() {
+            let project = c.spec.labels.get("com.docker.compose.project");
+            if project.is_none_or(|p| !known.contains(p)) {
+                self.remove(&c);
+                gone.push(format!("container {}", c.name()));
+            }
+        }
+        let used: Vec<String> = self
+            .containers()
+            .iter()
+            .map(|c| c.image.id.clone())
+            .collect();
+        let mut st = self.lock();
+        st.images.retain(|i| {
+            let keep = used.contains(&i.id);
+            if !keep {
+                gone.push(format!(
+                    "image {}",
+                    i.tags
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| i.id[..12].to_string())
+                ));
+            }
+            keep
+        });
+        st.pulled.clear();
+        gone
     }
 
     pub fn stop_all_for_reboot(&self) {
@@ -1026,141 +838,252 @@ pub fn port_pairs(spec: &str) -> Vec<(u16, u16)> {
         .collect()
 }
 
-/// Where `host:port` leads from inside the container (None: refused or unresolvable).
-fn resolve(sh: &Shared, c: &Container, host: &str, port: u16) -> Option<SocketAddr> {
-    let host_net = c.spec.network == "host";
-    let via_gateway = |h: &str| {
-        c.spec.extra_hosts.iter().any(|e| {
-            e.split_once(':')
-                .or_else(|| e.split_once('='))
-                .is_some_and(|(n, ip)| n == h && (ip == "host-gateway" || ip == "172.17.0.1"))
-        })
-    };
-    let board = match host {
-        "localhost" | "127.0.0.1" | "0.0.0.0" => host_net,
-        "172.17.0.1" => true,
-        h => via_gateway(h),
-    };
-    if board { sh.board_port(port) } else { None }
-}
-
-fn run_app(sh: &Shared, c: &Container) -> i32 {
-    match &c.image.app {
-        App::Idle => {
-            c.wait_stop(None);
-            143
-        }
-        App::Crash { lines, code } => {
-            for l in lines {
-                c.emit(true, l.clone());
-            }
-            *code
-        }
-        App::Sensors(app) => run_sensors(sh, c, app),
-        App::SerialRpc { host, port } => run_serial(sh, c, host, *port),
+/// The names that lead to the board from inside `c` (the sim's network model, see
+/// `super::runtime`), and the `hosts` file the sandbox's sitecustomize reads:
+/// a line `name` per such name, `name port loopback-port` per board port.
+fn hosts_file(sh: &Shared, c: &Container) -> String {
+    let mut names: Vec<String> = vec!["172.17.0.1".into()];
+    if c.spec.network == "host" {
+        names.extend(["localhost".to_string(), "127.0.0.1".into()]);
     }
+    for e in &c.spec.extra_hosts {
+        if let Some((n, ip)) = e.split_once(':').or_else(|| e.split_once('='))
+            && (ip == "host-gateway" || ip == "172.17.0.1")
+        {
+            names.push(n.to_string());
+        }
+    }
+    let ports: Vec<(u16, SocketAddr)> = sh
+        .ports
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(p, _)| matches!(**p, 5000 | 5001))
+        .map(|(p, a)| (*p, *a))
+        .collect();
+    let mut s = String::new();
+    for n in &names {
+        // The host's own loopback stays the host's for ports the board does not serve.
+        if n != "localhost" && n != "127.0.0.1" {
+            s.push_str(&format!("{n}\n"));
+        }
+        for (p, a) in &ports {
+            s.push_str(&format!("{n} {p} {}\n", a.port()));
+        }
+    }
+    s
 }
 
-fn run_sensors(sh: &Shared, c: &Container, app: &SensorApp) -> i32 {
-    let (interval, timeout) = match c
-        .env("X8SIM_PUBLISH_INTERVAL_MS")
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        Some(ms) => {
-            let scale = if app.interval_s > 0.0 {
-                ms as f64 / (app.interval_s * 1000.0)
-            } else {
-                1.0
-            };
-            (
-                Duration::from_millis(ms),
-                Duration::from_secs_f64((10.0 * scale).clamp(0.05, 10.0)),
-            )
+fn is_python(prog: &str) -> bool {
+    let b = prog.rsplit('/').next().unwrap_or(prog);
+    b == "python"
+        || b == "python3"
+        || b.strip_prefix("python3.")
+            .is_some_and(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Run a HEALTHCHECK's test once beside the program (its sandbox, environment and
+/// interpreter): (passed, its output). A test that is not a Python command cannot run here.
+fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (bool, String) {
+    let mut test = hc.test.clone();
+    if test.len() == 3 && test[0] == "/bin/sh" && test[1] == "-c" {
+        let cmd = test[2].clone();
+        let simple = !cmd.contains(['\'', '"', '|', '&', ';', '$', '>', '<']);
+        if simple {
+            test = cmd.split_whitespace().map(str::to_string).collect();
         }
-        None => (
-            Duration::from_secs_f64(app.interval_s.min(86_400.0)),
-            Duration::from_secs(10),
+    }
+    if !test.first().is_some_and(|p| is_python(p)) {
+        return (
+            false,
+            format!(
+                "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands only",
+                hc.test.join(" ")
+            ),
+        );
+    }
+    let launch = runtime::Launch {
+        command: &test,
+        unbuffered: true,
+        ..*l
+    };
+    let mut p = match runtime::launch(&launch) {
+        Ok(p) => p,
+        Err(e) => return (false, e),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(c) = p.poll() {
+            break c;
+        }
+        if Instant::now() >= deadline {
+            break p.stop(Duration::ZERO);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    if let Some(mut o) = p.child.stdout.take() {
+        let _ = o.read_to_string(&mut out);
+    }
+    if let Some(mut e) = p.child.stderr.take() {
+        let _ = e.read_to_string(&mut out);
+    }
+    p.stop(Duration::ZERO);
+    (code == 0, out)
+}
+
+/// Run the container's program once; its exit code.
+fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
+    let cmd = c.command();
+    let Some(prog) = cmd.first() else {
+        c.emit(
+            true,
+            "docker: Error response from daemon: no command specified.",
+        );
+        return 127;
+    };
+    if !is_python(prog) {
+        c.emit(
+            true,
+            format!(
+                "the virtual X8 cannot run `{}`: it runs Python apps (`python ...`) only",
+                cmd.join(" ")
+            ),
+        );
+        return 127;
+    }
+    let venv = match &c.image.python {
+        Ok(v) => v.clone(),
+        Err(why) => {
+            c.emit(
+                true,
+                format!("the virtual X8 cannot run `{}`: {why}", cmd.join(" ")),
+            );
+            return 127;
+        }
+    };
+    let mut env: Vec<(String, String)> = Vec::new();
+    for e in c.image.env.iter().chain(c.spec.env.iter()) {
+        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        env.retain(|(k2, _)| k2 != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    env.push(("HOSTNAME".into(), c.id[..12].to_string()));
+    let sandbox = sh.sandbox.join(&c.id[..12]);
+    let mut hosts = hosts_file(sh, c);
+    let write_hosts = |h: &str| {
+        let dir = sandbox.join(".x8sim");
+        let _ = std::fs::create_dir_all(&dir);
+        let tmp = dir.join("hosts.tmp");
+        if std::fs::write(&tmp, h).is_ok() {
+            let _ = std::fs::rename(&tmp, dir.join("hosts"));
+        }
+    };
+    write_hosts(&hosts);
+    let launch = runtime::Launch {
+        venv: &venv,
+        sandbox: &sandbox,
+        files: &c.image.files,
+        command: &cmd,
+        workdir: &c.image.workdir,
+        env: &env,
+        unbuffered: c.spec.tty,
+    };
+    let mut p = match runtime::launch(&launch) {
+        Ok(p) => p,
+        Err(e) => {
+            c.emit(
+                true,
+                format!("the virtual X8 could not start `{}`: {e}", cmd.join(" ")),
+            );
+            return 127;
+        }
+    };
+    let mut readers = Vec::new();
+    for (err, pipe) in [
+        (
+            false,
+            p.child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn Read + Send>),
         ),
-    };
-    c.emit(false, "");
-    c.emit(false, "=".repeat(44));
-    c.emit(false, "==       Portenta X8 Sensor reading       ==");
-    c.emit(false, "=".repeat(44));
-    c.emit(false, "");
-    let unable = if app.typo {
-        "Unable to retrive data from the M4."
-    } else {
-        "Unable to retrieve data from the M4."
-    };
-    loop {
-        for m in &app.methods {
-            if c.stopping() {
-                return 143;
-            }
-            let Some(addr) = resolve(sh, c, &app.host, app.port) else {
-                c.emit(
-                    false,
-                    "Failed to create RpcClient: Retry connection over the limit",
-                );
-                return 0;
-            };
-            match rpc_call(c, addr, m, timeout) {
-                CallOutcome::Value(v) => {
-                    c.emit(false, format!("{}:  {}", cap_first(m), python_repr(&v)))
+        (
+            true,
+            p.child
+                .stderr
+                .take()
+                .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        ),
+    ] {
+        if let Some(pipe) = pipe {
+            let cc = c.clone();
+            readers.push(std::thread::spawn(move || {
+                let mut r = BufReader::new(pipe);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match r.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let t = String::from_utf8_lossy(&buf);
+                            cc.emit(err, t.trim_end_matches('\n').trim_end_matches('\r'));
+                        }
+                    }
                 }
-                CallOutcome::Timeout => {
-                    c.emit(false, unable);
-                    break;
-                }
-                CallOutcome::Refused => {
-                    c.emit(
-                        false,
-                        "Failed to create RpcClient: Retry connection over the limit",
-                    );
-                    return 0;
-                }
-                CallOutcome::RpcError(e) => {
-                    c.emit(false, format!("Failed to create RpcClient: {e}"));
-                    return 0;
-                }
-                CallOutcome::Stopped => return 143,
-            }
-        }
-        if c.wait_stop(Some(interval)) {
-            return 143;
+            }));
         }
     }
-}
-
-fn run_serial(sh: &Shared, c: &Container, host: &str, port: u16) -> i32 {
-    c.emit(false, format!("Connecting to {host}:5000"));
-    let Some(addr) = resolve(sh, c, host, 5000) else {
-        c.emit(true, "Traceback (most recent call last):");
-        c.emit(
-            true,
-            "msgpackrpc.error.TransportError: Retry connection over the limit",
-        );
-        return 1;
-    };
-    let params = vec![
-        RpcValue::from(port),
-        RpcValue::Array(vec!["tty".into(), "echo".into()]),
-    ];
-    let ok = rpcwire::call(addr, "register", params, Duration::from_secs(2)).map(|_| ());
-    if ok.is_err() {
-        c.emit(true, "Traceback (most recent call last):");
-        c.emit(
-            true,
-            "msgpackrpc.error.TransportError: Retry connection over the limit",
-        );
-        return 1;
+    {
+        let mut st = c.lock();
+        st.health = "starting";
+        st.failing_streak = 0;
     }
-    c.emit(
-        false,
-        format!("Starting MsgPackRPC Server on localhost:{port}"),
-    );
-    c.wait_stop(None);
-    143
+    let mut next_check = c
+        .image
+        .healthcheck
+        .as_ref()
+        .map(|h| Instant::now() + h.interval);
+    let code = loop {
+        if let Some(code) = p.poll() {
+            break code;
+        }
+        if c.stopping() || sh.shut.load(Ordering::SeqCst) {
+            break p.stop(Duration::from_secs(10));
+        }
+        if let (Some(due), Some(hc)) = (next_check, &c.image.healthcheck)
+            && Instant::now() >= due
+        {
+            let (ok, out) = health_check(&launch, hc);
+            let mut st = c.lock();
+            st.health_log.push(out);
+            if st.health_log.len() > 5 {
+                st.health_log.remove(0);
+            }
+            if ok {
+                st.failing_streak = 0;
+                st.health = "healthy";
+            } else {
+                st.failing_streak += 1;
+                if st.failing_streak >= hc.retries {
+                    st.health = "unhealthy";
+                }
+            }
+            next_check = Some(Instant::now() + hc.interval);
+        }
+        let h = hosts_file(sh, c);
+        if h != hosts {
+            write_hosts(&h);
+            hosts = h;
+        }
+        c.wait_stop(Some(Duration::from_millis(25)));
+    };
+    // The group is gone: nothing holds the pipes any more.
+    p.stop(Duration::ZERO);
+    for r in readers {
+        let _ = r.join();
+    }
+    code
 }
 
 fn run_loop(sh: Arc<Shared>, c: Arc<Container>) {
@@ -1365,12 +1288,20 @@ impl Container {
         match st.status {
             Status::Created => "Created".into(),
             Status::Running => format!(
-                "Up {}",
+                "Up {}{}",
                 human_duration(
                     SystemTime::now()
                         .duration_since(st.started.unwrap_or(self.created))
                         .unwrap_or_default()
-                )
+                ),
+                if self.image.healthcheck.is_some() {
+                    match st.health {
+                        "starting" => " (health: starting)".to_string(),
+                        h => format!(" ({h})"),
+                    }
+                } else {
+                    String::new()
+                }
             ),
             Status::Restarting => format!(
                 "Restarting ({}) {}",
@@ -1467,7 +1398,7 @@ impl Container {
             restart_name
         };
         let cmd = self.command();
-        json!({
+        let mut v = json!({
             "Id": self.id,
             "Created": rfc3339(self.created),
             "Path": cmd.first().cloned().unwrap_or_default(),
@@ -1484,6 +1415,11 @@ impl Container {
                 "Error": "",
                 "StartedAt": st.started.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
                 "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+                "Health": self.image.healthcheck.as_ref().map(|_| json!({
+                    "Status": st.health,
+                    "FailingStreak": st.failing_streak,
+                    "Log": st.health_log.iter().map(|l| json!({"Output": l})).collect::<Vec<_>>(),
+                })),
             },
             "Image": format!("sha256:{}", self.image.id),
             "Name": format!("/{}", self.name()),
@@ -1515,7 +1451,14 @@ impl Container {
             "NetworkSettings": {
                 "Networks": { (if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() }): {} }
             }
-        })
+        });
+        // Docker shows State.Health only for a container with a healthcheck.
+        if self.image.healthcheck.is_none()
+            && let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut())
+        {
+            state.remove("Health");
+        }
+        v
     }
 }
 
@@ -2474,14 +2417,14 @@ impl Services {
                             put(
                                 cli.err,
                                 &format!(
-                                    "unknown shorthand flag: '{}' in {a}\nSee 'docker buildx build --help'.\n",
+                                    "unknown shorthand flag: '{}' in {a}\nSee 'docker build --help'.\n",
                                     a.chars().nth(1).unwrap_or('-')
                                 ),
                             );
                         } else {
                             put(
                                 cli.err,
-                                &format!("unknown flag: {a}\nSee 'docker buildx build --help'.\n"),
+                                &format!("unknown flag: {a}\nSee 'docker build --help'.\n"),
                             );
                         }
                         return 1;
@@ -2495,24 +2438,31 @@ impl Services {
         if pos.len() != 1 {
             put(
                 cli.err,
-                "ERROR: \"docker buildx build\" requires exactly 1 argument.\nSee 'docker buildx build --help'.\n\nUsage:  docker buildx build [OPTIONS] PATH | URL | -\n\nStart a build\n",
+                "\"docker build\" requires exactly 1 argument.\nSee 'docker build --help'.\n\nUsage:  docker build [OPTIONS] PATH | URL | -\n\nBuild an image from a Dockerfile\n",
             );
             return 1;
         }
         for t in &tags {
             if let Err(e) = check_ref(t) {
-                put(cli.err, &format!("ERROR: invalid tag \"{t}\": {e}\n"));
+                put(
+                    cli.err,
+                    &format!(
+                        "invalid argument \"{t}\" for \"-t, --tag\" flag: {e}\nSee 'docker build --help'.\n"
+                    ),
+                );
                 return 1;
             }
         }
         let ctx = join_path(cwd, &pos[0]);
+        // The legacy builder: the board's Docker has no buildx (real-board-evidence.md §6.1).
+        put(
+            cli.err,
+            "DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\n",
+        );
         if !fs.is_dir(&ctx) {
             put(
                 cli.err,
-                &format!(
-                    "ERROR: unable to prepare context: path \"{}\" not found\n",
-                    pos[0]
-                ),
+                &format!("unable to prepare context: path \"{}\" not found\n", pos[0]),
             );
             return 1;
         }
@@ -2524,43 +2474,45 @@ impl Services {
         } else {
             join_path(&ctx, &df_arg)
         };
-        let df_name = df_arg.rsplit('/').next().unwrap_or(&df_arg).to_string();
-        let mut w = BuildOut {
-            cli,
-            quiet,
-            step: 0,
-        };
-        w.line("#0 building with \"default\" instance using docker driver");
-        w.line("");
         let text = match fs.read(&df_path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(_) => {
-                w.step_start(&format!("[internal] load build definition from {df_name}"));
-                w.step_line("transferring dockerfile: 2B done");
-                w.step_done(0.0);
                 put(
-                    w.cli.err,
+                    cli.err,
                     &format!(
-                        "ERROR: failed to solve: failed to read dockerfile: open {df_name}: no such file or directory\n"
+                        "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat {df_path}: no such file or directory\n"
                     ),
                 );
                 return 1;
             }
         };
-        w.step_start(&format!("[internal] load build definition from {df_name}"));
-        w.step_line(&format!("transferring dockerfile: {}B done", text.len()));
-        w.step_done(0.0);
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut ctx_size = 0u64;
+        let mut all_paths: Vec<String> = Vec::new();
+        collect_context(fs, &ctx, "", 0, &mut files, &mut all_paths, &mut ctx_size);
+        let out = |cli: &mut Cli, s: &str| {
+            if !quiet {
+                put(cli.out, &format!("{s}\n"));
+            }
+        };
+        out(
+            cli,
+            &format!(
+                "Sending build context to Docker daemon  {}",
+                docker_size(ctx_size + text.len() as u64)
+            ),
+        );
         let instrs = match parse_dockerfile(&text) {
             Ok(v) => v,
             Err(e) => {
-                put(w.cli.err, &format!("ERROR: failed to solve: {e}\n"));
+                put(cli.err, &format!("Error response from daemon: {e}\n"));
                 return 1;
             }
         };
         let Some(from) = instrs.iter().find(|x| x.cmd == "FROM") else {
             put(
-                w.cli.err,
-                "ERROR: failed to solve: no build stage in current context\n",
+                cli.err,
+                "Error response from daemon: No build stage in current context\n",
             );
             return 1;
         };
@@ -2572,159 +2524,247 @@ impl Services {
             .to_string();
         if let Err(e) = check_ref(&base) {
             put(
-                w.cli.err,
-                &format!("ERROR: failed to solve: failed to parse stage name \"{base}\": {e}\n"),
+                cli.err,
+                &format!(
+                    "Error response from daemon: failed to parse stage name \"{base}\": {e}\n"
+                ),
             );
             return 1;
         }
-        let full_base = format!("docker.io/library/{}", normalize_ref(&base));
-        w.step_start(&format!("[internal] load metadata for {full_base}"));
-        w.step_done(0.9);
-        w.step_start("[internal] load .dockerignore");
-        w.step_line("transferring context: 2B done");
-        w.step_done(0.0);
-        // the build context
-        let mut files: Vec<(String, String)> = Vec::new();
-        let mut ctx_size = 0u64;
-        let mut all_paths: Vec<String> = Vec::new();
-        collect_context(fs, &ctx, "", 0, &mut files, &mut all_paths, &mut ctx_size);
-        let steps: Vec<&Instr> = instrs
-            .iter()
-            .filter(|x| matches!(x.cmd.as_str(), "FROM" | "RUN" | "COPY" | "ADD" | "WORKDIR"))
-            .collect();
-        let n = steps.len();
         let mut hasher = Sha256::new();
         hasher.update(text.as_bytes());
         for (p, t) in &files {
             hasher.update(p.as_bytes());
-            hasher.update(t.as_bytes());
+            hasher.update(t);
         }
-        hasher.update(ctx_size.to_le_bytes());
         let id = hex(&hasher.finalize());
+        let short =
+            |seed: &str| hex(&Sha256::digest(format!("{id}{seed}").as_bytes()))[..12].to_string();
+        let no_net = self.faults.has(Fault::NoNetwork);
+        let minor = python_minor(&base);
+        let host_py = minor.and_then(runtime::host_python);
         let mut workdir = String::from("/");
         let mut cmd: Vec<String> = Vec::new();
         let mut entrypoint: Vec<String> = Vec::new();
         let mut env: Vec<String> =
             vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
-        let mut context_loaded = false;
-        let mut k = 0;
-        for ins in &instrs {
+        let mut image_files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut healthcheck: Option<Healthcheck> = None;
+        let mut reqs: Vec<String> = Vec::new();
+        let mut venv: Option<Result<PathBuf, String>> = None;
+        let n = instrs.len();
+        for (k, ins) in instrs.iter().enumerate() {
+            let shown_args = ins.args.trim();
+            out(
+                cli,
+                &format!("Step {}/{n} : {} {shown_args}", k + 1, ins.cmd),
+            );
             match ins.cmd.as_str() {
                 "FROM" => {
-                    k += 1;
-                    w.step_start(&format!(
-                        "[{k}/{n}] FROM {full_base}@sha256:{}",
-                        &hex(&Sha256::digest(base.as_bytes()))
-                    ));
-                    w.step_line(&format!(
-                        "resolve {full_base}@sha256:{} done",
-                        &hex(&Sha256::digest(base.as_bytes()))
-                    ));
-                    w.cached();
-                    if python_minor(&base).is_some() {
-                        env.push("LANG=C.UTF-8".into());
-                        env.push(
-                            "PYTHON_VERSION=3.".to_string()
-                                + &python_minor(&base).unwrap_or(11).to_string(),
+                    let norm = normalize_ref(&base);
+                    let pulled = self.docker.lock().pulled.contains(&norm);
+                    if !pulled {
+                        if no_net {
+                            // The daemon's pull error, as the legacy builder prints it.
+                            let e = pull_error(&base);
+                            let e = e.strip_prefix("Error response from daemon: ").unwrap_or(&e);
+                            put(cli.err, &format!("{e}\n"));
+                            return 1;
+                        }
+                        let (name, tag) = norm.rsplit_once(':').unwrap_or((&norm, "latest"));
+                        let repo = if name.contains('/') {
+                            name.to_string()
+                        } else {
+                            format!("library/{name}")
+                        };
+                        out(cli, &format!("{tag}: Pulling from {repo}"));
+                        for l in 0..3 {
+                            out(
+                                cli,
+                                &format!("{}: Pull complete", short(&format!("layer{l}{base}"))),
+                            );
+                        }
+                        out(
+                            cli,
+                            &format!("Digest: sha256:{}", hex(&Sha256::digest(base.as_bytes()))),
                         );
+                        out(cli, &format!("Status: Downloaded newer image for {norm}"));
+                        self.docker.lock().pulled.insert(norm);
+                    }
+                    out(
+                        cli,
+                        &format!(" ---> {}", &hex(&Sha256::digest(base.as_bytes()))[..12]),
+                    );
+                    if let Some(m) = minor {
+                        env.push("LANG=C.UTF-8".into());
+                        env.push(format!("PYTHON_VERSION=3.{m}"));
                         cmd = vec!["python3".into()];
                     } else {
                         cmd = vec!["/bin/sh".into()];
                     }
+                    continue;
                 }
-                "WORKDIR" => {
-                    k += 1;
-                    workdir = join_path(&workdir, ins.args.trim());
-                    w.step_start(&format!("[{k}/{n}] WORKDIR {}", ins.args.trim()));
-                    w.step_done(0.1);
-                }
+                "WORKDIR" => workdir = join_path(&workdir, shown_args),
                 "COPY" | "ADD" => {
-                    if !context_loaded {
-                        context_loaded = true;
-                        w.step_start("[internal] load build context");
-                        w.step_line(&format!(
-                            "transferring context: {} done",
-                            human_size(ctx_size)
-                        ));
-                        w.step_done(0.0);
-                    }
-                    k += 1;
                     let words: Vec<&str> = ins
                         .args
                         .split_whitespace()
                         .filter(|x| !x.starts_with("--"))
                         .collect();
-                    let label = format!("[{k}/{n}] {} {}", ins.cmd, ins.args.trim());
                     if !ins.args.contains("--from") && words.len() >= 2 {
-                        for src in &words[..words.len() - 1] {
+                        let dest_raw = words[words.len() - 1].trim_matches('"');
+                        let dest = join_path(&workdir, dest_raw);
+                        let srcs = &words[..words.len() - 1];
+                        let dest_prefix = format!("{}/", dest.trim_end_matches('/'));
+                        let into_dir = dest_raw.ends_with('/')
+                            || dest_raw == "."
+                            || dest_raw.ends_with("/.")
+                            || srcs.len() > 1
+                            || image_files.iter().any(|(q, _)| q.starts_with(&dest_prefix));
+                        for src in srcs {
                             let src = src.trim_matches('"').trim_start_matches("./");
-                            if src.contains('*') || src.starts_with("http") {
+                            if src.starts_with("http") {
                                 continue;
                             }
                             let p = src.trim_end_matches('/');
+                            let whole = p.is_empty() || p == ".";
+                            let pat = |f: &str| {
+                                if p.contains('*') {
+                                    let (pre, post) = p.split_once('*').unwrap_or((p, ""));
+                                    !f.contains('/') && f.starts_with(pre) && f.ends_with(post)
+                                } else {
+                                    false
+                                }
+                            };
                             let exists =
-                                p.is_empty() || p == "." || all_paths.iter().any(|x| x == p);
+                                whole || p.contains('*') || all_paths.iter().any(|x| x == p);
                             if !exists {
-                                w.step_start(&label);
-                                let msg = format!(
-                                    "failed to calculate checksum of ref {}::{}: \"/{p}\": not found",
-                                    &id[..25],
-                                    &id[25..50]
-                                );
-                                w.step_line(&format!("ERROR: {msg}"));
                                 put(
-                                    w.cli.err,
+                                    cli.err,
                                     &format!(
-                                        "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: failed to compute cache key: {msg}\n",
-                                        ins.line,
-                                        excerpt(&text, ins.line)
+                                        "{} failed: file not found in build context or excluded by .dockerignore: stat {src}: file does not exist\n",
+                                        ins.cmd
                                     ),
                                 );
                                 return 1;
                             }
+                            for (f, data) in &files {
+                                let target = if whole {
+                                    Some(join_path(&dest, f))
+                                } else if f == p {
+                                    let leaf = f.rsplit('/').next().unwrap_or(f);
+                                    Some(if into_dir || p.contains('*') {
+                                        join_path(&dest, leaf)
+                                    } else {
+                                        dest.clone()
+                                    })
+                                } else if let Some(rest) = f.strip_prefix(&format!("{p}/")) {
+                                    Some(join_path(&dest, rest))
+                                } else if pat(f) {
+                                    Some(join_path(&dest, f))
+                                } else {
+                                    None
+                                };
+                                if let Some(t) = target {
+                                    image_files.retain(|(q, _)| *q != t);
+                                    image_files.push((t, data.clone()));
+                                }
+                            }
                         }
                     }
-                    w.step_start(&label);
-                    w.step_done(0.1);
                 }
                 "RUN" => {
-                    k += 1;
-                    let c = ins.args.trim();
-                    let label = format!("[{k}/{n}] RUN {c}");
-                    w.step_start(&label);
-                    if c.contains("pip install") {
-                        w.step_line(&format!("{} Collecting msgpack-rpc-python", w.clock(1.2)));
-                        w.step_line(&format!("{} Successfully installed msgpack-python-0.5.6 msgpack-rpc-python-0.4.1 tornado-4.5.3", w.clock(6.8)));
-                    }
-                    if let Some(code) = run_fails(c) {
-                        let shown = if c.starts_with('[') {
-                            c.to_string()
-                        } else {
-                            format!("/bin/sh -c {c}")
-                        };
-                        let msg = format!(
-                            "process \"{shown}\" did not complete successfully: exit code: {code}"
-                        );
-                        w.step_line(&format!("ERROR: {msg}"));
-                        put(
-                            w.cli.err,
-                            &format!(
-                                "------\n > {label}:\n------\n{df_name}:{}\n--------------------\n{}--------------------\nERROR: failed to solve: {msg}\n",
-                                ins.line,
-                                excerpt(&text, ins.line)
+                    let c = shown_args;
+                    let cid = short(&format!("run{k}"));
+                    out(cli, &format!(" ---> Running in {cid}"));
+                    let shown = if c.starts_with('[') {
+                        exec_form(c).join(" ")
+                    } else {
+                        format!("/bin/sh -c {c}")
+                    };
+                    let read = |f: &str| {
+                        let p = join_path(&workdir, f);
+                        image_files
+                            .iter()
+                            .find(|(q, _)| *q == p)
+                            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+                    };
+                    if let Some(more) = runtime::pip_requirements(c, &read) {
+                        if no_net {
+                            // pip on a board without a route out (§6.1).
+                            for r in more.iter().take(1) {
+                                let name = r
+                                    .split(['=', '<', '>', '~', '!', '[', ';'])
+                                    .next()
+                                    .unwrap_or(r);
+                                for t in 0..5 {
+                                    out(
+                                        cli,
+                                        &format!(
+                                            "WARNING: Retrying (Retry(total={}, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f8a3c2d10>: Failed to establish a new connection: [Errno -3] Try again')': /simple/{name}/",
+                                            4 - t
+                                        ),
+                                    );
+                                }
+                                out(
+                                    cli,
+                                    &format!(
+                                        "ERROR: Could not find a version that satisfies the requirement {r} (from versions: none)"
+                                    ),
+                                );
+                                out(
+                                    cli,
+                                    &format!("ERROR: No matching distribution found for {r}"),
+                                );
+                            }
+                            put(
+                                cli.err,
+                                &format!("The command '{shown}' returned a non-zero code: 1\n"),
+                            );
+                            return 1;
+                        }
+                        reqs.extend(more);
+                        match &host_py {
+                            Some(py) => {
+                                let mut sink = |l: &str| out(cli, l);
+                                match runtime::venv(py, &reqs, &mut sink) {
+                                    Ok(v) => venv = Some(Ok(v)),
+                                    Err(_) => {
+                                        put(
+                                            cli.err,
+                                            &format!(
+                                                "The command '{shown}' returned a non-zero code: 1\n"
+                                            ),
+                                        );
+                                        return 1;
+                                    }
+                                }
+                            }
+                            None => out(
+                                cli,
+                                &format!(
+                                    "(the virtual X8 cannot run pip here: {})",
+                                    no_python(minor)
+                                ),
                             ),
+                        }
+                    } else if let Some(code) = run_fails(c) {
+                        put(
+                            cli.err,
+                            &format!("The command '{shown}' returned a non-zero code: {code}\n"),
                         );
                         return 1;
                     }
-                    w.step_done(2.3);
+                    out(cli, &format!("Removing intermediate container {cid}"));
                 }
                 "CMD" => cmd = exec_form(&ins.args),
+                "HEALTHCHECK" => healthcheck = parse_healthcheck(&ins.args),
                 "ENTRYPOINT" => {
                     entrypoint = exec_form(&ins.args);
                     cmd.clear();
                 }
                 "ENV" => {
-                    let a = ins.args.trim();
+                    let a = shown_args;
                     if let Some((k2, v)) = a.split_once('=') {
                         env.push(format!("{}={}", k2.trim(), v.trim().trim_matches('"')));
                     } else if let Some((k2, v)) = a.split_once(' ') {
@@ -2733,22 +2773,33 @@ impl Services {
                 }
                 _ => {}
             }
+            if !matches!(ins.cmd.as_str(), "RUN" | "COPY" | "ADD") {
+                let cid = short(&format!("meta{k}"));
+                out(cli, &format!(" ---> Running in {cid}"));
+                out(cli, &format!("Removing intermediate container {cid}"));
+            }
+            let layer = if k + 1 == n {
+                id[..12].to_string()
+            } else {
+                short(&format!("layer{k}"))
+            };
+            out(cli, &format!(" ---> {layer}"));
         }
-        let mut command = entrypoint.clone();
-        command.extend(cmd.iter().cloned());
-        let app = analyze(&base, &text, &files, &command, &workdir);
-        k += 1;
-        let _ = k;
-        w.step_start("exporting to image");
-        w.step_line("exporting layers 0.3s done");
-        w.step_line(&format!("writing image sha256:{id} done"));
+        let python = match (minor, venv) {
+            (_, Some(v)) => v,
+            (Some(_), None) => match &host_py {
+                Some(py) => {
+                    let mut sink = |_: &str| {};
+                    runtime::venv(py, &reqs, &mut sink)
+                }
+                None => Err(no_python(minor)),
+            },
+            (None, None) => Err(format!("its base image {base} is not a Python image")),
+        };
+        out(cli, &format!("Successfully built {}", &id[..12]));
         for t in &tags {
-            w.step_line(&format!(
-                "naming to docker.io/library/{} done",
-                normalize_ref(t)
-            ));
+            out(cli, &format!("Successfully tagged {}", normalize_ref(t)));
         }
-        w.step_done(0.4);
         let size = ctx_size
             + if base.contains("alpine") {
                 52_000_000
@@ -2760,7 +2811,9 @@ impl Services {
             tags: tags.iter().map(|t| normalize_ref(t)).collect(),
             created: SystemTime::now(),
             size,
-            app,
+            files: Arc::new(image_files),
+            python,
+            healthcheck,
             cmd,
             entrypoint,
             workdir,
@@ -2768,26 +2821,43 @@ impl Services {
             base,
         });
         if quiet {
-            put(w.cli.out, &format!("sha256:{id}\n"));
+            put(cli.out, &format!("sha256:{id}\n"));
         }
         0
     }
 }
 
-fn excerpt(text: &str, line: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut s = String::new();
-    let from = line.saturating_sub(2).max(1);
-    let to = (line + 1).min(lines.len());
-    for n in from..=to {
-        let l = lines.get(n - 1).copied().unwrap_or("");
-        if n == line {
-            s.push_str(&format!(" {n:>3} | >>> {l}\n"));
-        } else {
-            s.push_str(&format!(" {n:>3} |     {l}\n"));
-        }
+/// Why the host cannot run a Python 3.`minor` app.
+fn no_python(minor: Option<u32>) -> String {
+    match minor {
+        Some(m) => format!("this computer has no python3.{m} (the base image's Python)"),
+        None => "its base image is not a Python image".into(),
     }
-    s
+}
+
+/// Docker's `units.HumanSize` (decimal units, 4 significant digits).
+fn docker_size(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < units.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    let digits = if v >= 100.0 {
+        1
+    } else if v >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    format!("{s}{}", units[u])
 }
 
 /// Exit code a RUN command fails with, if it is one of the recognisably failing ones.
@@ -2814,7 +2884,6 @@ fn exec_form(s: &str) -> Vec<String> {
 
 #[derive(Debug)]
 struct Instr {
-    line: usize,
     cmd: String,
     args: String,
 }
@@ -2868,18 +2937,16 @@ fn parse_dockerfile(text: &str) -> Result<Vec<Instr>, String> {
             ));
         }
         out.push(Instr {
-            line: start,
             cmd: up,
             args: rest.trim().to_string(),
         });
     }
-    if let Some((start, acc)) = cur {
+    if let Some((_start, acc)) = cur {
         let (word, rest) = acc
             .trim()
             .split_once(char::is_whitespace)
             .unwrap_or((acc.trim(), ""));
         out.push(Instr {
-            line: start,
             cmd: word.to_uppercase(),
             args: rest.trim().to_string(),
         });
@@ -2895,7 +2962,7 @@ fn collect_context(
     dir: &str,
     rel: &str,
     depth: usize,
-    files: &mut Vec<(String, String)>,
+    files: &mut Vec<(String, Vec<u8>)>,
     all: &mut Vec<String>,
     size: &mut u64,
 ) {
@@ -2918,47 +2985,10 @@ fn collect_context(
             collect_context(fs, &p, &r, depth + 1, files, all, size);
         } else if let Ok(b) = fs.read(&p) {
             *size += b.len() as u64;
-            let wanted = name.ends_with(".py") || name.starts_with("requirements");
-            if wanted && b.len() < 1_000_000 {
-                files.push((r, String::from_utf8_lossy(&b).into_owned()));
+            if b.len() < 16_000_000 {
+                files.push((r, b));
             }
         }
-    }
-}
-
-struct BuildOut<'a, 'b> {
-    cli: &'a mut Cli<'b>,
-    quiet: bool,
-    step: usize,
-}
-
-impl BuildOut<'_, '_> {
-    fn line(&mut self, s: &str) {
-        if !self.quiet {
-            put(self.cli.err, &format!("{s}\n"));
-        }
-    }
-    fn step_start(&mut self, what: &str) {
-        self.step += 1;
-        let s = format!("#{} {what}", self.step);
-        self.line(&s);
-    }
-    fn step_line(&mut self, what: &str) {
-        let s = format!("#{} {what}", self.step);
-        self.line(&s);
-    }
-    fn clock(&self, t: f64) -> String {
-        format!("{t:.3}")
-    }
-    fn step_done(&mut self, t: f64) {
-        let s = format!("#{} DONE {t:.1}s", self.step);
-        self.line(&s);
-        self.line("");
-    }
-    fn cached(&mut self) {
-        let s = format!("#{} CACHED", self.step);
-        self.line(&s);
-        self.line("");
     }
 }
 
@@ -3132,6 +3162,26 @@ mod tests {
         assert_eq!(run_fails("false"), Some(1));
         assert_eq!(run_fails("apk add x && exit 3"), Some(3));
         assert_eq!(run_fails("pip install x"), None);
+    }
+
+    #[test]
+    fn healthchecks() {
+        let h = parse_healthcheck(
+            "--interval=1m30s --timeout=3s --retries=5 CMD [\"python\", \"check.py\"]",
+        )
+        .unwrap();
+        assert_eq!(h.interval, Duration::from_secs(90));
+        assert_eq!(h.retries, 5);
+        assert_eq!(h.test, vec!["python".to_string(), "check.py".into()]);
+        let h = parse_healthcheck("CMD python check.py").unwrap();
+        assert_eq!(h.interval, Duration::from_secs(30));
+        assert_eq!(
+            h.test,
+            vec!["/bin/sh".to_string(), "-c".into(), "python check.py".into()]
+        );
+        assert!(parse_healthcheck("NONE").is_none());
+        assert_eq!(go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(go_duration("5"), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod elf;
 mod h7;
 mod journal;
 mod m4unit;
+mod runtime;
 mod system;
 mod template;
 mod yaml;
@@ -84,6 +85,8 @@ pub const PID_ADBD: u32 = 731;
 
 /// Everything mutable about the board's system side.
 struct Sys {
+    /// compose-apps-early-start units disabled with `systemctl disable`.
+    early_start_disabled: std::collections::BTreeSet<String>,
     h7: H7,
     modules_loaded: bool,
     next_pid: u32,
@@ -379,6 +382,7 @@ impl Services {
             m4_attempts: 0,
             set_m4_silent: false,
             docker_stopped: false,
+            early_start_disabled: Default::default(),
             docker_since: now,
             h7_since: now,
             boot_time: now,

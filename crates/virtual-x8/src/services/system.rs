@@ -37,6 +37,8 @@ pub struct UnitView {
 
 const UNITS: &[&str] = &[
     "android-tools-adbd.service",
+    "compose-apps-early-start-recovery.service",
+    "compose-apps-early-start.service",
     "containerd.service",
     "docker.service",
     "m4-proxy.service",
@@ -56,6 +58,13 @@ pub fn unit_name(s: &str) -> String {
 }
 
 const DENIED: &str = "Interactive authentication required.";
+
+/// The early-start units of the image (Arduino's user manual, "Managing Early Start Services
+/// When Building Custom Containers"; real-board-evidence.md §6.2).
+pub const EARLY_START: [&str; 2] = [
+    "compose-apps-early-start.service",
+    "compose-apps-early-start-recovery.service",
+];
 
 impl Services {
     // ----- boot and life cycle -----
@@ -120,7 +129,47 @@ impl Services {
             "monitor-m4-elf-file.path",
             "Started Monitor the M4 ELF file for changes.",
         );
+        self.early_start();
         self.docker.boot();
+    }
+
+    /// compose-apps-early-start at boot, when enabled: the apps it knows are the folders of
+    /// /var/sota/compose-apps; every other container, and every image no kept container
+    /// uses, is removed (real-board-evidence.md §6.2: a locally built app does not survive a
+    /// reboot).
+    fn early_start(&self) {
+        let enabled = !self
+            .lock()
+            .early_start_disabled
+            .contains("compose-apps-early-start.service");
+        if !enabled {
+            return;
+        }
+        let id = "compose-apps-early-start.service";
+        self.journal
+            .systemd(id, "Starting Start compose apps early...");
+        let known: Vec<String> = fs::read_dir(host_path(&self.root, "/var/sota/compose-apps"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pid = self.alloc_pid();
+        for what in self.docker.prune_unknown(&known) {
+            self.journal.log(
+                id,
+                "compose-apps-early-start",
+                pid,
+                format!("Removing {what}"),
+            );
+        }
+        if known.is_empty() {
+            self.journal
+                .log(id, "compose-apps-early-start", pid, "No apps defined");
+        }
+        self.journal
+            .systemd(id, "Finished Start compose apps early.");
     }
 
     fn docker_boot_log(&self) {
@@ -767,6 +816,36 @@ impl Services {
                 u.sub = "waiting";
                 u
             }
+            "compose-apps-early-start.service" | "compose-apps-early-start-recovery.service" => {
+                let recovery = id.contains("recovery");
+                let mut u = base(
+                    if recovery {
+                        "Recover compose apps started early"
+                    } else {
+                        "Start compose apps early"
+                    },
+                    "oneshot",
+                    if recovery {
+                        "/lib/systemd/system/compose-apps-early-start-recovery.service"
+                    } else {
+                        "/lib/systemd/system/compose-apps-early-start.service"
+                    },
+                    if recovery {
+                        "/usr/bin/compose-apps-early-start-recovery"
+                    } else {
+                        "/usr/bin/compose-apps-early-start"
+                    },
+                    "sh",
+                );
+                if s.early_start_disabled.contains(id.as_str()) {
+                    u.active = "inactive";
+                    u.sub = "dead";
+                } else {
+                    u.sub = "exited";
+                    u.remain_after_exit = true;
+                }
+                u
+            }
             "monitor-m4-elf-file.service" => {
                 let mut u = base(
                     "Program the M4 with the uploaded sketch",
@@ -893,8 +972,12 @@ impl Services {
                 let mut code = 0;
                 for u in units {
                     if self.unit(u).is_some() {
+                        let off = self.lock().early_start_disabled.contains(&unit_name(u));
                         if !quiet {
-                            put(out, "enabled\n");
+                            put(out, if off { "disabled\n" } else { "enabled\n" });
+                        }
+                        if off {
+                            code = 1;
                         }
                     } else {
                         put(
@@ -1040,6 +1123,21 @@ impl Services {
                 &format!("Failed to {verb} {id}: Unit {id} not found.\n"),
             );
             return 5;
+        }
+        if EARLY_START.contains(&id.as_str()) && matches!(verb, "enable" | "disable") {
+            let mut st = self.lock();
+            let link = format!("/etc/systemd/system/multi-user.target.wants/{id}");
+            if verb == "disable" {
+                if st.early_start_disabled.insert(id.clone()) {
+                    put(err, &format!("Removed \"{link}\".\n"));
+                }
+            } else if st.early_start_disabled.remove(&id) {
+                put(
+                    err,
+                    &format!("Created symlink {link} \u{2192} /lib/systemd/system/{id}.\n"),
+                );
+            }
+            return 0;
         }
         if matches!(verb, "enable" | "disable" | "reload") {
             return 0;
@@ -1631,6 +1729,9 @@ impl Services {
             );
             return 1;
         }
+        // The board goes down: every ADB connection drops (this shell's too), then it boots
+        // again and adbd accepts connections anew.
+        self.faults.unplug();
         self.reboot();
         0
     }

@@ -15,7 +15,12 @@
 //! 5. the run: `docker compose -p <app> up -d` with `FACTORY` set and the built image also
 //!    tagged as the name the compose file asks for, or the tutorial's `docker run` flags
 //!    (with the label `x8ctl.app=<app>`) when compose is missing or fails;
-//! 6. readiness: the container running, and for sensor apps the five readings in its logs.
+//! 6. readiness, generic: the container runs and stays up, without a restart, for a
+//!    settling time ([`DeployOptions::settle`]); a healthcheck (the Dockerfile's HEALTHCHECK
+//!    or compose's `healthcheck:`, seen as `.State.Health.Status`) must say `healthy`; a
+//!    catalog app may declare its own readiness (the sensor apps: their five readings); the
+//!    user may name a log line with `--ready-log REGEX`. Nothing is guessed from the source.
+//!    A container that restarts or exits before it is ready is not up (rolled back).
 //!    The M4's own error text becomes the doctor's hint; a crash on the known-broken base
 //!    images is explained with the fix. When the new app does not come up, or the user
 //!    interrupts, the new containers go and the set-aside ones are renamed back and started;
@@ -174,6 +179,11 @@ pub enum DeployError {
     BrokenBaseImage { app: String, line: String },
     #[error("{app} did not come up: {detail}")]
     NotUp { app: String, detail: String },
+    /// `docker build` needed the Internet (base image pull, pip) and the board has none.
+    #[error(
+        "the board has no Internet: docker build of {app} could not download what it needs ({detail})"
+    )]
+    NoInternet { app: String, detail: String },
     #[error("the board could not get the image {image}: {detail}")]
     Pull { image: String, detail: String },
     #[error("{0}")]
@@ -205,6 +215,7 @@ impl DeployError {
                     .unwrap_or_default()
             ),
             DeployError::BrokenBaseImage { .. } => "msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again".into(),
+            DeployError::NoInternet { .. } => "docker build runs on the board and downloads the base image and the pip packages there; over USB alone the board has no route out (the USB gadget carries no network). Connect the board to Wi-Fi (on the board: `nmcli device wifi connect SSID password PASSWORD`) or Ethernet and deploy again; or build the image on a computer with Internet (`docker buildx build --platform linux/arm64 -t x8ctl/APP:latest .`) and load it on the board (`docker save x8ctl/APP:latest | adb shell docker load`). The app that was running before is still running".into(),
             DeployError::NotUp { .. } => "read its logs with `x8ctl logs APP`; the previous version was started again if there was one".into(),
             DeployError::Pull { .. } => "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt".into(),
             DeployError::Docker(_) => "check Docker on the board with `x8ctl doctor`".into(),
@@ -323,6 +334,13 @@ pub struct DeployOptions {
     pub cache: PathBuf,
     /// Do not use docker compose even when the app has a compose file.
     pub no_compose: bool,
+    /// The app is ready when a log line matches this regular expression.
+    pub ready_log: Option<String>,
+    /// How long the container must run without a restart to count as up.
+    pub settle: Duration,
+    /// The user agreed that x8ctl disables compose-apps-early-start (which removes the app
+    /// at the next boot); without it x8ctl only warns.
+    pub disable_early_start: bool,
 }
 
 impl Default for DeployOptions {
@@ -333,6 +351,9 @@ impl Default for DeployOptions {
             wait: Duration::from_secs(60),
             cache: fetch::cache_dir(),
             no_compose: false,
+            ready_log: None,
+            settle: Duration::from_secs(3),
+            disable_early_start: false,
         }
     }
 }
@@ -350,6 +371,9 @@ pub struct DeployReport {
     pub compose_error: Option<String>,
     /// The reading lines seen in the logs (sensor apps).
     pub readings: Vec<String>,
+    /// compose-apps-early-start after the deploy: `enabled` (the app goes at the next boot),
+    /// `disabled-now` (x8ctl disabled it, with the user's consent), `disabled`, `absent`.
+    pub early_start: String,
     pub elapsed_ms: u64,
 }
 
@@ -383,7 +407,7 @@ pub fn deploy(
             dir.display()
         )));
     }
-    let sensors = app.sensors || sync::looks_like_sensors(&dir);
+    let sensors = app.sensors;
     check_compose_env(&dir, opts, on);
     let (report, files_digest, stamp) = sync::sync(board, &dir, &board_dir, &name, on)?;
     let digest = run_digest(&files_digest, opts);
@@ -405,6 +429,7 @@ pub fn deploy(
         container: running.first().cloned().unwrap_or_default(),
         compose_error: None,
         readings: Vec::new(),
+        early_start: String::new(),
         elapsed_ms: 0,
     };
     if unchanged {
@@ -412,7 +437,8 @@ pub fn deploy(
             reason: "nothing changed since the last deploy, and it is running".into(),
         });
         let container = result.container.clone();
-        result.readings = await_ready(board, &name, &container, sensors, opts.wait, interrupt, on)?;
+        result.readings = await_ready(board, &name, &container, sensors, opts, interrupt, on)?;
+        result.early_start = handle_early_start(board, &name, opts, on)?;
         result.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(result);
     }
@@ -435,15 +461,7 @@ pub fn deploy(
     let aside = set_aside(board, &containers, on)?;
     let outcome = start(board, &name, &board_dir, opts, on).and_then(|started_as| {
         check_interrupt(interrupt, false)?;
-        let readings = await_ready(
-            board,
-            &name,
-            &started_as.1,
-            sensors,
-            opts.wait,
-            interrupt,
-            on,
-        );
+        let readings = await_ready(board, &name, &started_as.1, sensors, opts, interrupt, on);
         Ok((started_as, readings))
     });
     match outcome {
@@ -466,6 +484,7 @@ pub fn deploy(
     }
     discard_aside(board, &aside)?;
     write_stamp(board, &name, &digest)?;
+    result.early_start = handle_early_start(board, &name, opts, on)?;
     result.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(result)
 }
@@ -730,6 +749,67 @@ impl Write for LineSink<'_> {
     }
 }
 
+/// Why `docker build` failed, from its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildFailure {
+    /// The board could not reach the Internet (a pull or pip download): the telling line.
+    NoInternet(String),
+    /// The legacy builder's failing step: "Step 4/6 : RUN ...: the error".
+    Step(String),
+    /// Something else: the last error-looking line.
+    Other(String),
+}
+
+/// Read the output of the board's `docker build`: the legacy builder (`Step N/M : ...`,
+/// the board's Docker has no buildx; real-board-evidence.md §6.1) or BuildKit's.
+pub fn judge_build(lines: &[String]) -> BuildFailure {
+    let offline = |l: &str| {
+        (l.contains("dial tcp") && (l.contains("no such host") || l.contains("server misbehaving")))
+            || l.contains("Temporary failure in name resolution")
+            || l.contains("Failed to establish a new connection")
+            || (l.contains("Could not find a version that satisfies the requirement")
+                && l.contains("(from versions: none)"))
+            || l.contains("network is unreachable")
+    };
+    if let Some(l) = lines
+        .iter()
+        .find(|l| offline(l) && !l.starts_with("WARNING: Retrying"))
+        .or_else(|| lines.iter().find(|l| offline(l)))
+    {
+        return BuildFailure::NoInternet(l.trim().to_string());
+    }
+    let step = lines.iter().rposition(|l| l.starts_with("Step "));
+    let is_err = |l: &str| {
+        l.starts_with("The command '")
+            || l.contains(" failed: ")
+            || l.starts_with("ERROR")
+            || l.starts_with("Error response from daemon")
+            || l.starts_with("unable to prepare context")
+            || l.contains("error")
+    };
+    let last_err = lines
+        .iter()
+        .rev()
+        .find(|l| is_err(l) && !l.starts_with("DEPRECATED"))
+        .map(|l| l.trim().to_string());
+    match (step, last_err) {
+        (Some(i), Some(e)) => {
+            // The tool's own error line inside the step (pip's ERROR:, a traceback's last line).
+            let inner = lines[i + 1..]
+                .iter()
+                .find(|l| l.starts_with("ERROR:") || l.starts_with("E: "))
+                .map(|l| l.trim().to_string());
+            let mut d = format!("{}: {e}", lines[i].trim());
+            if let Some(inner) = inner.filter(|x| *x != e) {
+                d.push_str(&format!(" ({inner})"));
+            }
+            BuildFailure::Step(d)
+        }
+        (None, Some(e)) => BuildFailure::Other(e),
+        (_, None) => BuildFailure::Other(String::new()),
+    }
+}
+
 fn build(
     board: &Board,
     name: &str,
@@ -762,16 +842,18 @@ fn build(
         sink.emit(&rest);
     }
     if status != 0 {
-        let detail = sink
-            .all
-            .iter()
-            .rev()
-            .find(|l| l.contains("ERROR") || l.contains("error"))
-            .cloned()
-            .unwrap_or_else(|| format!("exit status {status}"));
-        return Err(DeployError::Build {
-            app: name.to_string(),
-            detail: detail.trim().to_string(),
+        let app = name.to_string();
+        return Err(match judge_build(&sink.all) {
+            BuildFailure::NoInternet(detail) => DeployError::NoInternet { app, detail },
+            BuildFailure::Step(detail) => DeployError::Build { app, detail },
+            BuildFailure::Other(detail) => DeployError::Build {
+                app,
+                detail: if detail.is_empty() {
+                    format!("exit status {status}")
+                } else {
+                    detail
+                },
+            },
         });
     }
     on(DeployEvent::Built { image });
@@ -1028,35 +1110,138 @@ pub fn judge_logs(logs: &str) -> LogVerdict {
     LogVerdict::Readings(readings)
 }
 
+/// The image's early-start units: at boot, compose-apps-early-start removes the containers
+/// and images of apps it does not know, so a locally built app does not survive a reboot
+/// (real-board-evidence.md §6.2; Arduino's user manual, "Managing Early Start Services When
+/// Building Custom Containers", tells users to stop and disable both).
+pub const EARLY_START_UNITS: [&str; 2] = [
+    "compose-apps-early-start.service",
+    "compose-apps-early-start-recovery.service",
+];
+
+/// `systemctl is-enabled compose-apps-early-start.service`: `enabled`, `disabled`,
+/// `masked`, ... or `absent` when the image has no such unit.
+pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
+    let o = board.run(
+        &format!("systemctl is-enabled {} 2>/dev/null", EARLY_START_UNITS[0]),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    let t = o.stdout_text().trim().to_string();
+    Ok(if t.is_empty() { "absent".into() } else { t })
+}
+
+/// Stop and disable both early-start units (as root), as the user manual says.
+pub fn disable_early_start(board: &Board) -> Result<(), DeployError> {
+    let units = EARLY_START_UNITS.join(" ");
+    let o = board.run_root(
+        &format!("systemctl stop {units} && systemctl disable {units} 2>&1"),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    if !o.ok() {
+        return Err(DeployError::Docker(format!(
+            "disabling compose-apps-early-start failed: {}",
+            o.text().trim()
+        )));
+    }
+    Ok(())
+}
+
+/// The warning for an app that early-start will remove.
+pub fn early_start_warning(app: &str) -> String {
+    format!(
+        "compose-apps-early-start is enabled: at the next boot it removes {app}'s container and image (it keeps only the apps in /var/sota/compose-apps). Deploy with --yes to let x8ctl disable it and its recovery unit, as Arduino's user manual advises, or on the board: sudo systemctl disable {}",
+        EARLY_START_UNITS.join(" ")
+    )
+}
+
+fn handle_early_start(
+    board: &Board,
+    name: &str,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<String, DeployError> {
+    let state = early_start_state(board)?;
+    if state != "enabled" {
+        return Ok(state);
+    }
+    if opts.disable_early_start {
+        disable_early_start(board)?;
+        on(DeployEvent::Warning(format!(
+            "disabled compose-apps-early-start and its recovery unit, so that {name} survives a reboot (`sudo systemctl enable` them to undo)"
+        )));
+        return Ok("disabled-now".into());
+    }
+    on(DeployEvent::Warning(early_start_warning(name)));
+    Ok(state)
+}
+
+/// Whether `--ready-log` is a regular expression.
+pub fn check_ready_log(r: &str) -> Result<(), String> {
+    regex::Regex::new(r)
+        .map(|_| ())
+        .map_err(|e| format!("--ready-log {r}: not a regular expression: {e}"))
+}
+
+/// What `docker inspect` says of a container: status, restarts, health (when it has a
+/// healthcheck).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerState {
+    pub status: String,
+    pub restarts: u32,
+    pub health: Option<String>,
+}
+
+/// Read a `docker inspect` JSON array (the first container).
+pub fn parse_inspect(text: &str) -> Option<ContainerState> {
+    let v: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+    let c = v.as_array()?.first()?;
+    let st = c.get("State")?;
+    Some(ContainerState {
+        status: st.get("Status")?.as_str()?.to_string(),
+        restarts: c.get("RestartCount").and_then(|r| r.as_u64()).unwrap_or(0) as u32,
+        health: st
+            .get("Health")
+            .and_then(|h| h.get("Status"))
+            .and_then(|h| h.as_str())
+            .map(str::to_string),
+    })
+}
+
 fn await_ready(
     board: &Board,
     name: &str,
     container: &str,
     sensors: bool,
-    wait: Duration,
+    opts: &DeployOptions,
     interrupt: &AtomicBool,
     on: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<Vec<String>, DeployError> {
     on(DeployEvent::Waiting {
         container: container.to_string(),
     });
+    let wait = opts.wait;
+    let ready_log = match &opts.ready_log {
+        Some(r) => Some(regex::Regex::new(r).map_err(|e| {
+            DeployError::Source(format!("--ready-log {r}: not a regular expression: {e}"))
+        })?),
+        None => None,
+    };
     let started = Instant::now();
     let mut first_running: Option<Instant> = None;
     let mut shown = 0usize;
     let q = quote(container);
     loop {
         let o = board.run_docker(
-            &format!(
-                "docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}}' {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"
-            ),
+            &format!("docker inspect {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
         let text = o.stdout_text();
         let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
-        let mut st = state.split_whitespace();
-        let status = st.next().unwrap_or("").to_string();
-        let restarts: u32 = st.next().and_then(|r| r.parse().ok()).unwrap_or(0);
-        match judge_logs(logs) {
+        let cs = parse_inspect(state);
+        let status = cs.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+        let restarts = cs.as_ref().map(|c| c.restarts).unwrap_or(0);
+        let health = cs.as_ref().and_then(|c| c.health.clone());
+        let readings = match judge_logs(logs) {
             LogVerdict::BrokenBase(line) => {
                 return Err(DeployError::BrokenBaseImage {
                     app: name.to_string(),
@@ -1070,50 +1255,82 @@ fn await_ready(
                 });
             }
             LogVerdict::Readings(r) => {
-                for l in r.iter().skip(shown) {
-                    on(DeployEvent::Reading { line: l.clone() });
+                if sensors {
+                    for l in r.iter().skip(shown) {
+                        on(DeployEvent::Reading { line: l.clone() });
+                    }
+                    shown = shown.max(r.len());
                 }
-                shown = shown.max(r.len());
-                let labels: std::collections::BTreeSet<_> =
-                    r.iter().filter_map(|l| reading_label(l)).collect();
-                if status == "running" && sensors && labels.len() == 5 {
-                    return Ok(r.into_iter().take(5).collect());
-                }
+                r
             }
-        }
-        if status == "running" && restarts == 0 {
-            let t = *first_running.get_or_insert_with(Instant::now);
-            if !sensors && t.elapsed() >= Duration::from_secs(2) {
-                return Ok(Vec::new());
-            }
-        } else if restarts > 0 || matches!(status.as_str(), "exited" | "dead") {
-            let last = logs
+        };
+        let up = status == "running" && restarts == 0;
+        if restarts > 0 || matches!(status.as_str(), "exited" | "dead") {
+            let mut tail: Vec<&str> = logs
                 .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
                 .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+                .take(3)
+                .collect();
+            tail.reverse();
             return Err(DeployError::NotUp {
                 app: name.to_string(),
                 detail: format!(
-                    "the container is {status} after {restarts} restarts; its last log line: {last}"
+                    "the container is {status} after {restarts} restarts; its log ends: {}",
+                    tail.join(" | ")
                 ),
             });
-        } else if status.is_empty() || text.contains("No such") {
+        } else if cs.is_none() {
             return Err(DeployError::NotUp {
                 app: name.to_string(),
                 detail: format!("the container {container} is gone"),
             });
         }
-        if started.elapsed() >= wait {
+        if health.as_deref() == Some("unhealthy") {
             return Err(DeployError::NotUp {
                 app: name.to_string(),
-                detail: if sensors {
-                    format!("no readings in its logs within {}s", wait.as_secs())
+                detail: "its healthcheck says unhealthy".into(),
+            });
+        }
+        if up {
+            let t = *first_running.get_or_insert_with(Instant::now);
+            let ready = if let Some(re) = &ready_log {
+                logs.lines().any(|l| re.is_match(l.trim_end_matches('\r')))
+            } else if sensors {
+                let labels: std::collections::BTreeSet<_> =
+                    readings.iter().filter_map(|l| reading_label(l)).collect();
+                labels.len() == 5
+            } else if let Some(h) = &health {
+                h == "healthy"
+            } else {
+                t.elapsed() >= opts.settle
+            };
+            if ready {
+                return Ok(if sensors {
+                    readings.into_iter().take(5).collect()
                 } else {
-                    format!("not running within {}s", wait.as_secs())
-                },
+                    Vec::new()
+                });
+            }
+        }
+        if started.elapsed() >= wait {
+            let what = if let Some(re) = &opts.ready_log {
+                format!("no log line matching /{re}/ within {}s", wait.as_secs())
+            } else if sensors {
+                format!("no readings in its logs within {}s", wait.as_secs())
+            } else if health.is_some() {
+                format!(
+                    "its healthcheck still says {} after {}s",
+                    health.as_deref().unwrap_or("starting"),
+                    wait.as_secs()
+                )
+            } else {
+                format!("not running within {}s", wait.as_secs())
+            };
+            return Err(DeployError::NotUp {
+                app: name.to_string(),
+                detail: what,
             });
         }
         check_interrupt(interrupt, false)?;
@@ -1152,7 +1369,7 @@ fn prebuilt(
     let containers = app_containers(board, name)?;
     let aside = set_aside(board, &containers, on)?;
     let readings = run_container(board, name, &image, &opts.env)
-        .and_then(|()| await_ready(board, name, name, sensors, opts.wait, interrupt, on));
+        .and_then(|()| await_ready(board, name, name, sensors, opts, interrupt, on));
     let readings = match readings {
         Ok(r) => r,
         Err(e @ DeployError::M4 { .. }) => {
@@ -1163,6 +1380,7 @@ fn prebuilt(
         Err(e) => return Err(roll_back(board, name, &aside, e, on)),
     };
     discard_aside(board, &aside)?;
+    let early_start = handle_early_start(board, name, opts, on)?;
     Ok(DeployReport {
         app: name.to_string(),
         board_dir: String::new(),
@@ -1173,6 +1391,7 @@ fn prebuilt(
         container: name.to_string(),
         compose_error: None,
         readings,
+        early_start,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
 }
@@ -1243,6 +1462,66 @@ pub const SKETCH_PATH: &str = "/tmp/arduino/m4-user-sketch.elf";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lines(t: &str) -> Vec<String> {
+        t.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn legacy_build_failures() {
+        // The legacy builder without a network: the base image pull fails.
+        let out = lines(
+            "DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\nSending build context to Docker daemon  2.048kB\nStep 1/5 : FROM python:3.11-alpine\nGet \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host\n",
+        );
+        assert_eq!(
+            judge_build(&out),
+            BuildFailure::NoInternet(
+                "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host".into()
+            )
+        );
+        // pip without a network.
+        let out = lines(
+            "Step 2/5 : RUN pip install msgpack-rpc-python\n ---> Running in 0123456789ab\nWARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError(...: Failed to establish a new connection: [Errno -3] Try again')': /simple/msgpack-rpc-python/\nERROR: Could not find a version that satisfies the requirement msgpack-rpc-python (from versions: none)\nERROR: No matching distribution found for msgpack-rpc-python\nThe command '/bin/sh -c pip install msgpack-rpc-python' returned a non-zero code: 1\n",
+        );
+        assert!(
+            matches!(judge_build(&out), BuildFailure::NoInternet(l) if l.contains("(from versions: none)"))
+        );
+        // A failing step: the step and its message.
+        let out = lines(
+            "Step 1/3 : FROM alpine\n ---> 0123456789ab\nStep 2/3 : RUN make\n ---> Running in 0123456789ab\nmake: *** No targets specified and no makefile found.  Stop.\nThe command '/bin/sh -c make' returned a non-zero code: 2\n",
+        );
+        assert_eq!(
+            judge_build(&out),
+            BuildFailure::Step(
+                "Step 2/3 : RUN make: The command '/bin/sh -c make' returned a non-zero code: 2"
+                    .into()
+            )
+        );
+        let out = lines(
+            "Step 3/6 : COPY python/ /app/\nCOPY failed: file not found in build context or excluded by .dockerignore: stat python/: file does not exist\n",
+        );
+        assert!(
+            matches!(judge_build(&out), BuildFailure::Step(d) if d.starts_with("Step 3/6 : COPY python/ /app/: COPY failed: file not found"))
+        );
+    }
+
+    #[test]
+    fn inspect_state_and_health() {
+        let s =
+            parse_inspect(r#"[{"RestartCount": 2, "State": {"Status": "restarting"}}]"#).unwrap();
+        assert_eq!(
+            (s.status.as_str(), s.restarts, s.health),
+            ("restarting", 2, None)
+        );
+        let s = parse_inspect(
+            r#"[{"RestartCount": 0, "State": {"Status": "running", "Health": {"Status": "healthy", "FailingStreak": 0}}}]"#,
+        )
+        .unwrap();
+        assert_eq!(s.health.as_deref(), Some("healthy"));
+        assert!(parse_inspect("Error: No such object: x").is_none());
+        assert!(check_ready_log("ready(").is_err());
+        assert!(check_ready_log("^ready$").is_ok());
+    }
 
     #[test]
     fn readings_and_m4_errors() {

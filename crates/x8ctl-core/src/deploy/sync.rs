@@ -44,29 +44,6 @@ fn sha256_file(path: &Path) -> Result<String, DeployError> {
     Ok(transfer::hex(&h.finalize()))
 }
 
-/// Whether the app reads the M4's values (a Python file that calls `temperature`).
-pub fn looks_like_sensors(dir: &Path) -> bool {
-    fn walk(d: &Path, depth: usize) -> bool {
-        if depth > 4 {
-            return false;
-        }
-        let Ok(rd) = fs::read_dir(d) else {
-            return false;
-        };
-        rd.filter_map(|e| e.ok()).any(|e| {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, depth + 1)
-            } else {
-                p.extension().is_some_and(|x| x == "py")
-                    && fs::read_to_string(&p)
-                        .is_ok_and(|t| t.contains("'temperature'") || t.contains("\"temperature\""))
-            }
-        })
-    }
-    walk(dir, 0)
-}
-
 /// A script whose `#!` line ends in CR (a Windows checkout with core.autocrlf): Linux
 /// looks for an interpreter named `sh\r` and the script fails with "not found".
 pub fn crlf_shebang(head: &[u8]) -> bool {

@@ -786,7 +786,48 @@ fn containers(ctx: &CheckCtx) -> Finding {
             logs.push((c.name.clone(), o.text()));
         }
     }
-    judge_containers(&cs, &logs)
+    let f = judge_containers(&cs, &logs);
+    // compose-apps-early-start removes, at the next boot, every app it does not know
+    // (real-board-evidence.md §6.2): the apps x8ctl deployed are such apps.
+    if f.status == super::Status::Ok
+        && let Ok(o) = sh(
+            ctx,
+            &format!(
+                "systemctl is-enabled {} 2>/dev/null; ls /var/sota/compose-apps 2>/dev/null",
+                crate::deploy::EARLY_START_UNITS[0]
+            ),
+        )
+        && o.stdout_text().lines().next().map(str::trim) == Some("enabled")
+    {
+        let text = o.stdout_text();
+        // The apps it knows: the folders of /var/sota/compose-apps (their containers are
+        // `<app>-<service>-1`, or named by the compose file after the app).
+        let known: Vec<&str> = text.lines().skip(1).map(str::trim).collect();
+        let doomed: Vec<&str> = cs
+            .iter()
+            .filter(|c| {
+                !known
+                    .iter()
+                    .any(|k| c.name == *k || c.name.starts_with(&format!("{k}-")))
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if !doomed.is_empty() {
+            let mut w = Finding::warn(
+                format!(
+                    "compose-apps-early-start is enabled: at the next boot it removes {} (apps it does not know)",
+                    doomed.join(", ")
+                ),
+                format!(
+                    "disable it and its recovery unit, as Arduino's user manual advises: `x8ctl --yes deploy APP`, or on the board `sudo systemctl disable {}`",
+                    crate::deploy::EARLY_START_UNITS.join(" ")
+                ),
+            );
+            w.details = f.details;
+            return w;
+        }
+    }
+    f
 }
 
 pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)]) -> Finding {
