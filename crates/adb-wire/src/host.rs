@@ -641,3 +641,18 @@ impl Drop for HostStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_opens_name_a_local_tcp_port() {
+        let lo = |p: u16| Some(SocketAddr::from(([127, 0, 0, 1], p)));
+        assert_eq!(reverse_target(b"tcp:4000\0"), lo(4000));
+        assert_eq!(reverse_target(b"tcp:localhost:4000\0"), lo(4000));
+        assert_eq!(reverse_target(b"tcp:10.0.0.1:4000\0"), None);
+        assert_eq!(reverse_target(b"tcp:0\0"), None);
+        assert_eq!(reverse_target(b"shell:id\0"), None);
+    }
+}

@@ -950,7 +950,7 @@ fn run_service(
     }
 }
 
-/// `OKAY`, or `FAIL` with a hex4 length and the text (adb's forward answers).
+/// `FAIL` with a hex4 length and the text (adb's forward answers).
 fn fail(msg: &str) -> Vec<u8> {
     format!("FAIL{:04x}{msg}", msg.len()).into_bytes()
 }
@@ -1423,6 +1423,14 @@ mod tests {
         assert_eq!(parse_service("tcp:0", Profile::X8), None);
         assert_eq!(parse_service("tcp:99999", Profile::X8), None);
         assert_eq!(parse_service("reboot:", Profile::X8), None);
+        assert_eq!(
+            parse_service("reverse:forward:tcp:5020;tcp:4000", Profile::X8),
+            Some(Service::Reverse("forward:tcp:5020;tcp:4000".into()))
+        );
+        assert_eq!(
+            parse_service("reverse:killforward-all", Profile::Modern),
+            Some(Service::Reverse("killforward-all".into()))
+        );
         assert_eq!(parse_service("", Profile::X8), None);
     }
 

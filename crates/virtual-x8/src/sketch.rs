@@ -258,5 +258,10 @@ mod tests {
         assert!(Sketch::Sensors.bindings().iter().any(|b| b.name == "gas"));
         assert!(!Sketch::Bmp280.bindings().iter().any(|b| b.name == "gas"));
         assert_eq!(Sketch::from_arg("bmp280"), Ok(Sketch::Bmp280));
+        // SerialRPC.begin() binds `tty`, one argument, void.
+        assert_eq!(Sketch::from_arg("serial"), Ok(Sketch::Serial));
+        let b = Sketch::Serial.bindings();
+        assert_eq!((b[0].name.as_str(), b[0].args), ("tty", 1));
+        assert_eq!(Sketch::Serial.to_string(), "serial");
     }
 }
