@@ -145,7 +145,7 @@ fn sketch_calls_linux(sim: &Sim, name: &str, args: Vec<Value>) -> Vec<u8> {
 /// by a method port 5000 does not know — REB 2.5 — and systemd restarts it).
 #[test]
 fn monitor_shows_lines_takes_input_and_survives_a_restart() {
-    for mut rig in Rig::both(serial_sim) {
+    for rig in Rig::both(serial_sim) {
         let name = rig.name();
         let mut m = Running::start(&rig, &["monitor", "--for", "9"]);
         m.wait_for("registration", |v| v["event"] == "registered");
@@ -190,8 +190,6 @@ fn monitor_shows_lines_takes_input_and_survives_a_restart() {
             rig.sim.board().connect_port(5020).is_err(),
             "{name}: the reverse forward was removed"
         );
-        rig.sim.board().shutdown();
-        let _ = &mut rig;
     }
 }
 
@@ -246,4 +244,25 @@ fn rpc_listen_shows_a_call_and_serve_answers_one() {
         assert_eq!(v["answered"], "21", "{name}");
         assert_eq!(s.finish().0, 0, "{name}");
     }
+}
+
+/// Ctrl-C ends monitor with the interrupted status, and the reverse forward is removed.
+#[test]
+fn monitor_ctrl_c_is_130_and_removes_the_forward() {
+    let rig = Rig::direct(serial_sim());
+    let mut m = Running::start(&rig, &["monitor", "--no-input", "--port", "5031"]);
+    m.wait_for("a line", |v| line_number(v).is_some());
+    assert!(
+        rig.sim.board().connect_port(5031).is_ok(),
+        "the forward listens"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &m.child.id().to_string()])
+        .status();
+    let (code, _) = m.finish();
+    assert_eq!(code, 130);
+    assert!(
+        rig.sim.board().connect_port(5031).is_err(),
+        "the reverse forward was removed"
+    );
 }
