@@ -266,3 +266,26 @@ fn monitor_ctrl_c_is_130_and_removes_the_forward() {
         "the reverse forward was removed"
     );
 }
+
+/// `--timestamp` starts each line with the time; `--quiet` drops the notices.
+#[test]
+fn monitor_timestamp_and_quiet() {
+    let rig = Rig::direct(serial_sim());
+    let (code, out, err) = rig.run(&[
+        "monitor",
+        "--no-input",
+        "--timestamp",
+        "--quiet",
+        "--for",
+        "1.5",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "--quiet: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() >= 3, "{out}");
+    for l in lines {
+        let (ts, text) = l.split_once("] ").expect(l);
+        assert!(ts.starts_with('[') && ts.len() == 13, "{l}");
+        assert!(text.starts_with("line "), "{l}");
+    }
+}

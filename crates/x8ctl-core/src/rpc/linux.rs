@@ -13,6 +13,9 @@
 //!   name (`register(port, [names])` on 5000; the last registration wins; all are
 //!   forgotten when m4-proxy restarts), writes the M4's original bytes and, for a request,
 //!   relays the answer. Nobody registered: dropped silently.
+//! * [inf, not run on a board] m4-proxy dials `:PORT` (empty host); Go makes that an
+//!   AF_INET connect to 0.0.0.0, which Linux delivers to a 127.0.0.1 listener such as the
+//!   one adbd's `reverse:` opens (`socket_loopback_server`, issue10-facts §5).
 //! * issue11-facts §F/§G: one dial per message; a port-5000 msgid of 128..65535 gets no
 //!   reply (so [`REGISTER_MSGID`] is small); the registration is logged as
 //!   `Registering service on port  P  with functions  map[name:P ...]` (the whole table).
