@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy files and folders from the board')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to')
             [CompletionResult]::new('rpc', 'rpc', [CompletionResultType]::ParameterValue, 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Show what the M4''s sketch prints with SerialRPC, and send it what you type')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the config file''s place and every setting with where its value comes from')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or empty the per-user cache (downloaded firmware, repositories)')
@@ -157,7 +158,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault; repeat for several')
             [CompletionResult]::new('--sudo-password', '--sudo-password', [CompletionResultType]::ParameterName, 'The sudo password of fio. Default: the image''s (--image-version): ''fio'', expired on 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861')
             [CompletionResult]::new('--m4-upstream', '--m4-upstream', [CompletionResultType]::ParameterName, 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4')
-            [CompletionResult]::new('--sketch', '--sketch', [CompletionResultType]::ParameterName, 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)')
+            [CompletionResult]::new('--sketch', '--sketch', [CompletionResultType]::ParameterName, 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), serial (prints `line N` with SerialRPC every 200 ms and echoes what reaches its `tty` as `echo: ...`: see `x8ctl monitor`), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)')
             [CompletionResult]::new('--link-latency-us', '--link-latency-us', [CompletionResultType]::ParameterName, 'Per-packet latency of the slow-link fault, in microseconds')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)')
             [CompletionResult]::new('--image-version', '--image-version', [CompletionResultType]::ParameterName, 'IMAGE_VERSION of the board''s OS image')
@@ -204,6 +205,8 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call METHOD with ARGs and print the result')
             [CompletionResult]::new('sensors', 'sensors', [CompletionResultType]::ParameterValue, 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Show the calls and notifications the sketch makes to Linux for NAMEs')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -251,9 +254,59 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'x8ctl;rpc;listen' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The board port for the reverse forward (registered with m4-proxy)')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Stop after SECS seconds (exit status 0)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Start each line with the laptop''s time (UTC)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'x8ctl;rpc;serve' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The board port for the reverse forward (registered with m4-proxy)')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Stop after SECS seconds (exit status 0)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Start each line with the laptop''s time (UTC)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'x8ctl;rpc;help' {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call METHOD with ARGs and print the result')
             [CompletionResult]::new('sensors', 'sensors', [CompletionResultType]::ParameterValue, 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Show the calls and notifications the sketch makes to Linux for NAMEs')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -263,7 +316,38 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         'x8ctl;rpc;help;sensors' {
             break
         }
+        'x8ctl;rpc;help;listen' {
+            break
+        }
+        'x8ctl;rpc;help;serve' {
+            break
+        }
         'x8ctl;rpc;help;help' {
+            break
+        }
+        'x8ctl;monitor' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The board port for the reverse forward (registered with m4-proxy)')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Stop after SECS seconds (exit status 0)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached')
+            [CompletionResult]::new('--adb', '--adb', [CompletionResultType]::ParameterName, 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)')
+            [CompletionResult]::new('--adb-server', '--adb-server', [CompletionResultType]::ParameterName, 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)')
+            [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Start each line with the laptop''s time (UTC, HH:MM:SS.mmm)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Do not read stdin (send nothing to the sketch)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (with schema_version) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a needed answer that is missing is an error')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--virtual', '--virtual', [CompletionResultType]::ParameterName, 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'x8ctl;doctor' {
@@ -570,6 +654,7 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Copy files and folders from the board')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to')
             [CompletionResult]::new('rpc', 'rpc', [CompletionResultType]::ParameterValue, 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Show what the M4''s sketch prints with SerialRPC, and send it what you type')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the config file''s place and every setting with where its value comes from')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or empty the per-user cache (downloaded firmware, repositories)')
@@ -601,12 +686,23 @@ Register-ArgumentCompleter -Native -CommandName 'x8ctl' -ScriptBlock {
         'x8ctl;help;rpc' {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call METHOD with ARGs and print the result')
             [CompletionResult]::new('sensors', 'sensors', [CompletionResultType]::ParameterValue, 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Show the calls and notifications the sketch makes to Linux for NAMEs')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE')
             break
         }
         'x8ctl;help;rpc;call' {
             break
         }
         'x8ctl;help;rpc;sensors' {
+            break
+        }
+        'x8ctl;help;rpc;listen' {
+            break
+        }
+        'x8ctl;help;rpc;serve' {
+            break
+        }
+        'x8ctl;help;monitor' {
             break
         }
         'x8ctl;help;doctor' {

@@ -46,6 +46,9 @@ _x8ctl() {
             x8ctl,logs)
                 cmd="x8ctl__subcmd__logs"
                 ;;
+            x8ctl,monitor)
+                cmd="x8ctl__subcmd__monitor"
+                ;;
             x8ctl,pull)
                 cmd="x8ctl__subcmd__pull"
                 ;;
@@ -115,6 +118,9 @@ _x8ctl() {
             x8ctl__subcmd__help,logs)
                 cmd="x8ctl__subcmd__help__subcmd__logs"
                 ;;
+            x8ctl__subcmd__help,monitor)
+                cmd="x8ctl__subcmd__help__subcmd__monitor"
+                ;;
             x8ctl__subcmd__help,pull)
                 cmd="x8ctl__subcmd__help__subcmd__pull"
                 ;;
@@ -145,8 +151,14 @@ _x8ctl() {
             x8ctl__subcmd__help__subcmd__rpc,call)
                 cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__call"
                 ;;
+            x8ctl__subcmd__help__subcmd__rpc,listen)
+                cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__listen"
+                ;;
             x8ctl__subcmd__help__subcmd__rpc,sensors)
                 cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__sensors"
+                ;;
+            x8ctl__subcmd__help__subcmd__rpc,serve)
+                cmd="x8ctl__subcmd__help__subcmd__rpc__subcmd__serve"
                 ;;
             x8ctl__subcmd__rpc,call)
                 cmd="x8ctl__subcmd__rpc__subcmd__call"
@@ -154,8 +166,14 @@ _x8ctl() {
             x8ctl__subcmd__rpc,help)
                 cmd="x8ctl__subcmd__rpc__subcmd__help"
                 ;;
+            x8ctl__subcmd__rpc,listen)
+                cmd="x8ctl__subcmd__rpc__subcmd__listen"
+                ;;
             x8ctl__subcmd__rpc,sensors)
                 cmd="x8ctl__subcmd__rpc__subcmd__sensors"
+                ;;
+            x8ctl__subcmd__rpc,serve)
+                cmd="x8ctl__subcmd__rpc__subcmd__serve"
                 ;;
             x8ctl__subcmd__rpc__subcmd__help,call)
                 cmd="x8ctl__subcmd__rpc__subcmd__help__subcmd__call"
@@ -163,8 +181,14 @@ _x8ctl() {
             x8ctl__subcmd__rpc__subcmd__help,help)
                 cmd="x8ctl__subcmd__rpc__subcmd__help__subcmd__help"
                 ;;
+            x8ctl__subcmd__rpc__subcmd__help,listen)
+                cmd="x8ctl__subcmd__rpc__subcmd__help__subcmd__listen"
+                ;;
             x8ctl__subcmd__rpc__subcmd__help,sensors)
                 cmd="x8ctl__subcmd__rpc__subcmd__help__subcmd__sensors"
+                ;;
+            x8ctl__subcmd__rpc__subcmd__help,serve)
+                cmd="x8ctl__subcmd__rpc__subcmd__help__subcmd__serve"
                 ;;
             *)
                 ;;
@@ -173,7 +197,7 @@ _x8ctl() {
 
     case "${cmd}" in
         x8ctl)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -651,7 +675,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help)
-            opts="devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
+            opts="devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,6 +856,20 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__help__subcmd__monitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -861,7 +899,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__help__subcmd__rpc)
-            opts="call sensors"
+            opts="call sensors listen serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -888,7 +926,35 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__help__subcmd__rpc__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__help__subcmd__rpc__subcmd__sensors)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__help__subcmd__rpc__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1000,6 +1066,48 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__monitor)
+            opts="-q -v -y -s -h -V --port --timestamp --for --no-input --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__pull)
             opts="-q -v -y -s -h -V --streams --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1077,7 +1185,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__rpc)
-            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version call sensors help"
+            opts="-q -v -y -s -h -V --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version call sensors listen serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1149,7 +1257,7 @@ _x8ctl() {
             return 0
             ;;
         x8ctl__subcmd__rpc__subcmd__help)
-            opts="call sensors help"
+            opts="call sensors listen serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1190,6 +1298,20 @@ _x8ctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        x8ctl__subcmd__rpc__subcmd__help__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         x8ctl__subcmd__rpc__subcmd__help__subcmd__sensors)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1197,6 +1319,62 @@ _x8ctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__rpc__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__rpc__subcmd__listen)
+            opts="-q -v -y -s -h -V --port --for --timestamp --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1212,6 +1390,48 @@ _x8ctl() {
             fi
             case "${prev}" in
                 --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adb-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        x8ctl__subcmd__rpc__subcmd__serve)
+            opts="-q -v -y -s -h -V --port --for --timestamp --json --quiet --verbose --non-interactive --yes --serial --adb --adb-server --connect --virtual --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand pull 'Copy files and folders from the board'
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+            cand monitor 'Show what the M4''s sketch prints with SerialRPC, and send it what you type'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
             cand cache 'Show or empty the per-user cache (downloaded firmware, repositories)'
@@ -149,7 +150,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --fault 'Inject a fault; repeat for several'
             cand --sudo-password 'The sudo password of fio. Default: the image''s (--image-version): ''fio'', expired on 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861'
             cand --m4-upstream 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4'
-            cand --sketch 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)'
+            cand --sketch 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial''s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), serial (prints `line N` with SerialRPC every 200 ms and echoes what reaches its `tty` as `echo: ...`: see `x8ctl monitor`), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)'
             cand --link-latency-us 'Per-packet latency of the slow-link fault, in microseconds'
             cand --profile 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)'
             cand --image-version 'IMAGE_VERSION of the board''s OS image'
@@ -195,6 +196,8 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand --version 'Print version'
             cand call 'Call METHOD with ARGs and print the result'
             cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+            cand listen 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+            cand serve 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'x8ctl;rpc;call'= {
@@ -239,16 +242,92 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'x8ctl;rpc;listen'= {
+            cand --port 'The board port for the reverse forward (registered with m4-proxy)'
+            cand --for 'Stop after SECS seconds (exit status 0)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --timestamp 'Start each line with the laptop''s time (UTC)'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'x8ctl;rpc;serve'= {
+            cand --port 'The board port for the reverse forward (registered with m4-proxy)'
+            cand --for 'Stop after SECS seconds (exit status 0)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --timestamp 'Start each line with the laptop''s time (UTC)'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'x8ctl;rpc;help'= {
             cand call 'Call METHOD with ARGs and print the result'
             cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+            cand listen 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+            cand serve 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'x8ctl;rpc;help;call'= {
         }
         &'x8ctl;rpc;help;sensors'= {
         }
+        &'x8ctl;rpc;help;listen'= {
+        }
+        &'x8ctl;rpc;help;serve'= {
+        }
         &'x8ctl;rpc;help;help'= {
+        }
+        &'x8ctl;monitor'= {
+            cand --port 'The board port for the reverse forward (registered with m4-proxy)'
+            cand --for 'Stop after SECS seconds (exit status 0)'
+            cand -s 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --serial 'The board''s serial (as `x8ctl devices` shows it); default: the only X8 attached'
+            cand --adb 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE''s)'
+            cand --adb-server 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)'
+            cand --connect 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server'
+            cand --timestamp 'Start each line with the laptop''s time (UTC, HH:MM:SS.mmm)'
+            cand --no-input 'Do not read stdin (send nothing to the sketch)'
+            cand --json 'Print one JSON document on stdout (with schema_version) instead of text'
+            cand -q 'Say less on stderr'
+            cand --quiet 'Say less on stderr'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand --non-interactive 'Never prompt; a needed answer that is missing is an error'
+            cand -y 'Answer yes to every confirmation'
+            cand --yes 'Answer yes to every confirmation'
+            cand --virtual 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'x8ctl;doctor'= {
             cand --rpc-method 'A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC check calls it. Default: the config file''s `rpc_method`; without one the M4 is not called'
@@ -538,6 +617,7 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
             cand pull 'Copy files and folders from the board'
             cand sim 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
             cand rpc 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+            cand monitor 'Show what the M4''s sketch prints with SerialRPC, and send it what you type'
             cand doctor 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
             cand config 'Show the config file''s place and every setting with where its value comes from'
             cand cache 'Show or empty the per-user cache (downloaded firmware, repositories)'
@@ -563,10 +643,18 @@ set edit:completion:arg-completer[x8ctl] = {|@words|
         &'x8ctl;help;rpc'= {
             cand call 'Call METHOD with ARGs and print the result'
             cand sensors 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+            cand listen 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+            cand serve 'Answer the sketch''s calls to Linux: NAME=VALUE answers NAME with VALUE'
         }
         &'x8ctl;help;rpc;call'= {
         }
         &'x8ctl;help;rpc;sensors'= {
+        }
+        &'x8ctl;help;rpc;listen'= {
+        }
+        &'x8ctl;help;rpc;serve'= {
+        }
+        &'x8ctl;help;monitor'= {
         }
         &'x8ctl;help;doctor'= {
         }

@@ -42,6 +42,7 @@ complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "push" -d 'Copy files an
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "pull" -d 'Copy files and folders from the board'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "monitor" -d 'Show what the M4\'s sketch prints with SerialRPC, and send it what you type'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
 complete -c x8ctl -n "__fish_x8ctl_needs_command" -f -a "cache" -d 'Show or empty the per-user cache (downloaded firmware, repositories)'
@@ -114,7 +115,7 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l serial -d 'The board
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l fault -d 'Inject a fault; repeat for several' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sudo-password -d 'The sudo password of fio. Default: the image\'s (--image-version): \'fio\', expired on 844, 846 and 861 (sudo then fails until `passwd`), empty on images after 861' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l m4-upstream -d 'Send port 5001 calls to this MessagePack-RPC server instead of the simulated M4' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sketch -d 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial\'s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l sketch -d 'What the simulated M4 runs: none (no sketch: nothing answers), sensors (the tutorial\'s sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same without gas), serial (prints `line N` with SerialRPC every 200 ms and echoes what reaches its `tty` as `echo: ...`: see `x8ctl monitor`), or a sketch file with one `name = value` or `name(arg, ...) = value` line per bound method (value: a number, "string", true/false, void, or $N for the Nth argument)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l link-latency-us -d 'Per-packet latency of the slow-link fault, in microseconds' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l profile -d 'Which adbd to be: x8 (Android 5.1.1, the real board) or modern (shell_v2, 1 MiB packets)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l image-version -d 'IMAGE_VERSION of the board\'s OS image' -r
@@ -133,21 +134,23 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s y -l yes -d 'Answer 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand sim" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s q -l quiet -d 'Say less on stderr'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s y -l yes -d 'Answer yes to every confirmation'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s h -l help -d 'Print help'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -f -a "call" -d 'Call METHOD with ARGs and print the result'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s h -l help -d 'Print help'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -f -a "call" -d 'Call METHOD with ARGs and print the result'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -f -a "listen" -d 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -f -a "serve" -d 'Answer the sketch\'s calls to Linux: NAME=VALUE answers NAME with VALUE'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and not __fish_seen_subcommand_from call sensors listen serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -l timeout -d 'Seconds to wait for the answer (m4-proxy itself gives up after 1 s)' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from call" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
@@ -174,9 +177,57 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcomm
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from sensors" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l port -d 'The board port for the reverse forward (registered with m4-proxy)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l for -d 'Stop after SECS seconds (exit status 0)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l timestamp -d 'Start each line with the laptop\'s time (UTC)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from listen" -s V -l version -d 'Print version'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l port -d 'The board port for the reverse forward (registered with m4-proxy)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l for -d 'Stop after SECS seconds (exit status 0)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l timestamp -d 'Start each line with the laptop\'s time (UTC)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "listen" -d 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Answer the sketch\'s calls to Linux: NAME=VALUE answers NAME with VALUE'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand rpc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l port -d 'The board port for the reverse forward (registered with m4-proxy)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l for -d 'Stop after SECS seconds (exit status 0)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l adb-server -d 'The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037)' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l connect -d 'Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server' -r
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l timestamp -d 'Start each line with the laptop\'s time (UTC, HH:MM:SS.mmm)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l no-input -d 'Do not read stdin (send nothing to the sketch)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l json -d 'Print one JSON document on stdout (with schema_version) instead of text'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s q -l quiet -d 'Say less on stderr'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l non-interactive -d 'Never prompt; a needed answer that is missing is an error'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s y -l yes -d 'Answer yes to every confirmation'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand monitor" -s V -l version -d 'Print version'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l rpc-method -d 'A method the sketch on the M4 binds without arguments (e.g. temperature); the RPC check calls it. Default: the config file\'s `rpc_method`; without one the M4 is not called' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -s s -l serial -d 'The board\'s serial (as `x8ctl devices` shows it); default: the only X8 attached' -r
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand doctor" -l adb -d 'The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE\'s)' -r -F
@@ -351,24 +402,27 @@ complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s y -l yes -d 
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -l virtual -d 'Use a virtual X8 started inside x8ctl (for trying x8ctl without a board)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "push" -d 'Copy files and folders to the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "pull" -d 'Copy files and folders from the board'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "cache" -d 'Show or empty the per-user cache (downloaded firmware, repositories)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "apps" -d 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "stop" -d 'Stop an app\'s container(s)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "upload-sketch" -d 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "devices" -d 'List attached devices; for X8s, hostname, OS image and H7 firmware'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "shell" -d 'Run a command on the board, or open an interactive shell'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "push" -d 'Copy files and folders to the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "pull" -d 'Copy files and folders from the board'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "sim" -d 'Run a virtual Portenta X8 that adb (and x8ctl) can connect to'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "rpc" -d 'Call functions of the sketch on the M4 (through m4-proxy, port 5001)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "monitor" -d 'Show what the M4\'s sketch prints with SerialRPC, and send it what you type'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "doctor" -d 'Check the whole Linux <-> M4 chain of the board and say how to fix what is broken'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "config" -d 'Show the config file\'s place and every setting with where its value comes from'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "cache" -d 'Show or empty the per-user cache (downloaded firmware, repositories)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "flash-fw" -d 'Put an STM32H7 firmware image on the board\'s H7, verified, or change nothing'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "apps" -d 'List the apps `x8ctl deploy` knows by name, with their repository and pinned commit'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "deploy" -d 'Build and run a container app on the board, from source, incrementally'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "logs" -d 'Show the logs of an app\'s container, or of m4-proxy (its journal, as root)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "stop" -d 'Stop an app\'s container(s)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "upload-sketch" -d 'Program the M4 with a sketch (.elf) and confirm that OpenOCD verified it'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and not __fish_seen_subcommand_from devices shell push pull sim rpc monitor doctor config cache flash-fw apps deploy logs stop upload-sketch completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "call" -d 'Call METHOD with ARGs and print the result'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "sensors" -d 'Read the python-rpc-sensors values (temperature, humidity, pressure, gas, altitude)'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "listen" -d 'Show the calls and notifications the sketch makes to Linux for NAMEs'
+complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from rpc" -f -a "serve" -d 'Answer the sketch\'s calls to Linux: NAME=VALUE answers NAME with VALUE'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'Show the cache folder and what it holds'
 complete -c x8ctl -n "__fish_x8ctl_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clean" -d 'Remove what x8ctl put in the cache (downloads and repositories are fetched again when needed); anything else in the folder stays. Asks first unless --yes'

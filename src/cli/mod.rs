@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod env;
 pub mod flash_fw;
 pub mod interrupt;
+pub mod monitor;
 pub mod rpc;
 pub mod shell;
 #[cfg(all(unix, feature = "sim"))]
@@ -97,6 +98,7 @@ pub enum Command {
     #[cfg(all(unix, feature = "sim"))]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
+    Monitor(monitor::MonitorArgs),
     Doctor(doctor::DoctorArgs),
     /// Show the config file's place and every setting with where its value comes from.
     Config,
@@ -331,6 +333,10 @@ pub fn main() -> ExitCode {
         #[cfg(all(unix, feature = "sim"))]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Monitor(args) => match monitor::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },

@@ -54,7 +54,49 @@ pub enum RpcCommand {
         #[arg(long, value_name = "SECS")]
         watch: Option<f64>,
     },
+    /// Show the calls and notifications the sketch makes to Linux for NAMEs.
+    ///
+    /// Registers the NAMEs (default: `tty`, SerialRPC's output) with m4-proxy for a board
+    /// port forwarded to this computer (`adb reverse`), then prints each call or
+    /// notification the M4 sends to one of them: its method and arguments. Calls are not
+    /// answered (the sketch's `RPC.call` keeps waiting): use `rpc serve` to answer. A name
+    /// nobody on the board registered is shown too (m4-proxy would drop it). Re-registers
+    /// when m4-proxy restarts. Ctrl-C ends it (exit status 130), or --for SECS (0).
+    Listen {
+        /// Method names the sketch calls (`RPC.call`) or notifies (`RPC.send`).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        #[command(flatten)]
+        opts: ListenOpts,
+    },
+    /// Answer the sketch's calls to Linux: NAME=VALUE answers NAME with VALUE.
+    ///
+    /// VALUE is read as JSON when it parses (`21`, `true`, `"text"`), else as a string.
+    /// Every call and notification is shown as with `rpc listen`.
+    Serve {
+        /// NAME=VALUE pairs.
+        #[arg(value_name = "NAME=VALUE", required = true)]
+        answers: Vec<String>,
+        #[command(flatten)]
+        opts: ListenOpts,
+    },
 }
+
+#[derive(Debug, Args)]
+pub struct ListenOpts {
+    /// The board port for the reverse forward (registered with m4-proxy).
+    #[arg(long, value_name = "PORT", default_value_t = super::monitor::DEFAULT_PORT)]
+    pub port: u16,
+    /// Stop after SECS seconds (exit status 0).
+    #[arg(long = "for", value_name = "SECS")]
+    pub for_secs: Option<f64>,
+    /// Start each line with the laptop's time (UTC).
+    #[arg(long)]
+    pub timestamp: bool,
+}
+
+/// The names `rpc listen` registers when none are given.
+pub const LISTEN_DEFAULT: [&str; 1] = ["tty"];
 
 /// The readings of the python-rpc-sensors example, in its order.
 pub const SENSORS: [&str; 5] = ["temperature", "humidity", "pressure", "gas", "altitude"];
@@ -67,6 +109,41 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: RpcArgs) -> Result<u8, CliError
             timeout,
         } => call(ctx, target, &method, &args, timeout),
         RpcCommand::Sensors { watch } => sensors(ctx, target, watch),
+        RpcCommand::Listen { names, opts } => {
+            let names = if names.is_empty() {
+                LISTEN_DEFAULT.iter().map(|s| s.to_string()).collect()
+            } else {
+                names
+            };
+            super::monitor::listen(
+                ctx,
+                target,
+                names,
+                Vec::new(),
+                opts.port,
+                opts.for_secs,
+                opts.timestamp,
+            )
+        }
+        RpcCommand::Serve { answers, opts } => {
+            let mut pairs = Vec::new();
+            for a in &answers {
+                let Some((n, v)) = a.split_once('=') else {
+                    return Err(CliError::usage(format!("{a}: expected NAME=VALUE")));
+                };
+                pairs.push((n.to_string(), parse_cli_arg(v)));
+            }
+            let names = pairs.iter().map(|(n, _)| n.clone()).collect();
+            super::monitor::listen(
+                ctx,
+                target,
+                names,
+                pairs,
+                opts.port,
+                opts.for_secs,
+                opts.timestamp,
+            )
+        }
     }
 }
 

@@ -52,7 +52,8 @@ pub struct SimArgs {
     pub m4_upstream: Option<String>,
     /// What the simulated M4 runs: none (no sketch: nothing answers), sensors (the
     /// tutorial's sketch: temperature, humidity, pressure, gas, altitude), bmp280 (the same
-    /// without gas), or a sketch file with one `name = value` or `name(arg, ...) = value`
+    /// without gas), serial (prints `line N` with SerialRPC every 200 ms and echoes what
+    /// reaches its `tty` as `echo: ...`: see `x8ctl monitor`), or a sketch file with one `name = value` or `name(arg, ...) = value`
     /// line per bound method (value: a number, "string", true/false, void, or $N for the
     /// Nth argument).
     #[arg(long, value_name = "SKETCH|FILE", default_value = "sensors", value_parser = parse_sketch)]

@@ -366,10 +366,17 @@ fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits)
                 }
             }
             A_OPEN => {
-                // A stream the device opens (a `reverse:` connection): refuse it, so that
-                // the board program is not left waiting (upstream adb/adb.c waits for
-                // OKAY or CLSE).
-                let _ = inner.send(&Packet::new(A_CLSE, 0, p.arg0, Vec::new()));
+                // A stream the device opens: a connection to a `reverse:` port on the board.
+                // Answer it as an adb server does (Debian 29.0.6 adb.cpp:366-384,
+                // services.cpp:75-92; issue10-facts §5): connect to the named local
+                // `tcp:PORT`, then OKAY and pump, or CLSE to refuse. The board program
+                // waits for one or the other (android-5.1.1_r37 adb.c:697-720).
+                let inner2 = inner.clone();
+                let name = p.payload.clone();
+                let dev_id = p.arg0;
+                let _ = std::thread::Builder::new()
+                    .name("adb-reverse".into())
+                    .spawn(move || accept_device_open(inner2, dev_id, &name));
             }
             _ => {}
         }
@@ -377,6 +384,78 @@ fn read_loop(weak: std::sync::Weak<Inner>, mut r: TcpStream, limits: ReadLimits)
     if let Some(inner) = weak.upgrade() {
         inner.kill();
     }
+}
+
+/// The local address a device OPEN names: `tcp:PORT` (or `tcp:localhost:PORT`) on this
+/// host's loopback, as the adb server's socket_spec_connect resolves it.
+fn reverse_target(name: &[u8]) -> Option<SocketAddr> {
+    let name: Vec<u8> = name.iter().copied().filter(|&b| b != 0).collect();
+    let name = std::str::from_utf8(&name).ok()?;
+    let rest = name.strip_prefix("tcp:")?;
+    let port = match rest.rsplit_once(':') {
+        Some((host, port)) if host == "localhost" || host == "127.0.0.1" => port,
+        Some(_) => return None,
+        None => rest,
+    };
+    let port: u16 = port.parse().ok().filter(|&p| p != 0)?;
+    Some(SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+fn accept_device_open(inner: Arc<Inner>, dev_id: u32, name: &[u8]) {
+    let refuse = |inner: &Inner| {
+        let _ = inner.send(&Packet::new(A_CLSE, 0, dev_id, Vec::new()));
+    };
+    if dev_id == 0 {
+        return;
+    }
+    let Some(addr) = reverse_target(name) else {
+        return refuse(&inner);
+    };
+    let Ok(sock) = TcpStream::connect_timeout(&addr, inner.timeouts.connect) else {
+        return refuse(&inner);
+    };
+    let local_id = inner.next_id.fetch_add(1, Ordering::SeqCst);
+    let (tx, rx) = mpsc::channel();
+    let state = Arc::new(StreamState {
+        opened: AtomicBool::new(true),
+        remote_id: AtomicU32::new(dev_id),
+        window: Mutex::new(Window::Ready),
+        cv: Condvar::new(),
+        tx: Mutex::new(Some(tx)),
+        broken: AtomicBool::new(false),
+    });
+    lock(&inner.streams).insert(local_id, state.clone());
+    if inner
+        .send(&Packet::new(A_OKAY, local_id, dev_id, Vec::new()))
+        .is_err()
+    {
+        return;
+    }
+    let mut stream = HostStream {
+        handles: Arc::new(AtomicU32::new(1)),
+        conn: inner,
+        state,
+        local_id,
+        rx: Arc::new(Mutex::new(rx)),
+        buf: Vec::new(),
+        pos: 0,
+        eof: false,
+        read_timeout: Duration::from_secs(24 * 3600),
+    };
+    let (Ok(mut to_local), Ok(mut from_local)) = (sock.try_clone(), sock.try_clone()) else {
+        return;
+    };
+    let mut up = stream.try_clone();
+    // Local program -> device.
+    let t = std::thread::spawn(move || {
+        let _ = io::copy(&mut from_local, &mut up);
+        up.close();
+    });
+    // Device -> local program.
+    let _ = io::copy(&mut stream, &mut to_local);
+    let _ = sock.shutdown(Shutdown::Both);
+    stream.close();
+    let _ = t.join();
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -560,5 +639,20 @@ impl Drop for HostStream {
         if self.handles.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_opens_name_a_local_tcp_port() {
+        let lo = |p: u16| Some(SocketAddr::from(([127, 0, 0, 1], p)));
+        assert_eq!(reverse_target(b"tcp:4000\0"), lo(4000));
+        assert_eq!(reverse_target(b"tcp:localhost:4000\0"), lo(4000));
+        assert_eq!(reverse_target(b"tcp:10.0.0.1:4000\0"), None);
+        assert_eq!(reverse_target(b"tcp:0\0"), None);
+        assert_eq!(reverse_target(b"shell:id\0"), None);
     }
 }

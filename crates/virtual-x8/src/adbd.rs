@@ -249,7 +249,20 @@ struct Conn {
     next_id: AtomicU32,
     /// The X8 profile's host slot, released when this connection dies.
     slot: Option<Arc<HostSlot>>,
+    /// `reverse:` listeners: board port -> (its listener's address, the host's target,
+    /// the flag that stops its accept loop).
+    reverses: Mutex<HashMap<u16, ReverseListener>>,
+    /// Streams the device opened for a `reverse:` connection, awaiting the host's OKAY.
+    pending: Mutex<HashMap<u32, PendingReverse>>,
 }
+
+struct ReverseListener {
+    addr: SocketAddr,
+    target: String,
+    stop: Arc<AtomicBool>,
+}
+
+type PendingReverse = (TcpStream, Arc<Stream>, Inbound);
 
 impl Conn {
     fn start(
@@ -272,6 +285,8 @@ impl Conn {
             streams: Mutex::new(HashMap::new()),
             next_id: AtomicU32::new(1),
             slot,
+            reverses: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
         });
         {
             let conn = conn.clone();
@@ -350,6 +365,13 @@ impl Conn {
         if let Some(slot) = &self.slot {
             slot.release();
         }
+        // The listeners are freed with the transport (adb.c:933-937, issue10-facts §5).
+        let revs: Vec<(u16, ReverseListener)> = lock(&self.reverses).drain().collect();
+        for (port, r) in revs {
+            r.stop.store(true, Ordering::SeqCst);
+            self.board.unbind_port(port, r.addr);
+        }
+        lock(&self.pending).clear();
     }
 
     fn send(&self, p: Packet) {
@@ -422,18 +444,36 @@ impl Conn {
             A_WRTE => {
                 let s = lock(&self.streams).get(&p.arg1).cloned();
                 if let Some(s) = s
-                    && s.remote_id == p.arg0
+                    && s.remote() == p.arg0
                 {
                     s.deliver(p.payload);
                 }
             }
             A_OKAY => {
+                // The host's answer to an OPEN of ours (`reverse:`): the stream exists now.
+                let pending = lock(&self.pending).remove(&p.arg1);
+                if let Some((sock, stream, input)) = pending {
+                    stream.remote_id.store(p.arg0, Ordering::SeqCst);
+                    let spawned =
+                        thread::Builder::new()
+                            .name("adbd-reverse".into())
+                            .spawn(move || {
+                                tcp_service(&stream, input, sock);
+                                stream.finish();
+                            });
+                    if spawned.is_err() {
+                        self.kill();
+                    }
+                    return;
+                }
                 let s = lock(&self.streams).get(&p.arg1).cloned();
                 if let Some(s) = s {
                     s.on_okay();
                 }
             }
             A_CLSE => {
+                // A refused `reverse:` connection: drop the board-side socket.
+                lock(&self.pending).remove(&p.arg1);
                 let s = lock(&self.streams).remove(&p.arg1);
                 if let Some(s) = s {
                     s.mark_closed();
@@ -470,7 +510,7 @@ impl Conn {
         let stream = Arc::new(Stream {
             conn: self.clone(),
             local_id,
-            remote_id,
+            remote_id: AtomicU32::new(remote_id),
             out: Mutex::new(OutState::default()),
             cv: Condvar::new(),
             inbound: Mutex::new(Some(tx)),
@@ -513,6 +553,8 @@ enum Service {
     Exec(String),
     Sync,
     Tcp(u16),
+    /// `reverse:<forward request>` (both profiles; issue10-facts §5).
+    Reverse(String),
 }
 
 fn parse_service(name: &str, profile: Profile) -> Option<Service> {
@@ -539,6 +581,9 @@ fn parse_service(name: &str, profile: Profile) -> Option<Service> {
     }
     if name == "sync:" {
         return Some(Service::Sync);
+    }
+    if let Some(req) = name.strip_prefix("reverse:") {
+        return Some(Service::Reverse(req.to_string()));
     }
     if let Some(rest) = name.strip_prefix("tcp:") {
         let (port, host) = match rest.split_once(':') {
@@ -574,13 +619,18 @@ struct OutState {
 struct Stream {
     conn: Arc<Conn>,
     local_id: u32,
-    remote_id: u32,
+    /// The host's id; 0 while a stream the device opened (`reverse:`) awaits its OKAY.
+    remote_id: AtomicU32,
     out: Mutex<OutState>,
     cv: Condvar,
     inbound: Mutex<Option<Sender<Vec<u8>>>>,
 }
 
 impl Stream {
+    fn remote(&self) -> u32 {
+        self.remote_id.load(Ordering::SeqCst)
+    }
+
     fn deliver(&self, data: Vec<u8>) {
         if let Some(tx) = lock(&self.inbound).as_ref() {
             let _ = tx.send(data);
@@ -592,7 +642,7 @@ impl Stream {
             self.conn.send(Packet::new(
                 A_OKAY,
                 self.local_id,
-                self.remote_id,
+                self.remote(),
                 Vec::new(),
             ));
         }
@@ -638,7 +688,7 @@ impl Stream {
         st.queued = st.queue.iter().map(Vec::len).sum();
         st.in_flight = true;
         self.conn
-            .send(Packet::new(A_WRTE, self.local_id, self.remote_id, payload));
+            .send(Packet::new(A_WRTE, self.local_id, self.remote(), payload));
     }
 
     /// Queue a message for the host; blocks while too much is queued.
@@ -678,7 +728,7 @@ impl Stream {
         self.conn.send(Packet::new(
             A_CLSE,
             self.local_id,
-            self.remote_id,
+            self.remote(),
             Vec::new(),
         ));
     }
@@ -892,6 +942,151 @@ fn run_service(
                 tcp_service(stream, input, sock);
             }
         }
+        Service::Reverse(req) => {
+            let answer = stream.conn.reverse_request(&req);
+            let _ = stream.send_message(answer);
+            drop(input);
+        }
+    }
+}
+
+/// `FAIL` with a hex4 length and the text (adb's forward answers).
+fn fail(msg: &str) -> Vec<u8> {
+    format!("FAIL{:04x}{msg}", msg.len()).into_bytes()
+}
+
+impl Conn {
+    /// One `reverse:` request (android-5.1.1_r37 adb/adb.c handle_forward_request, reached
+    /// from services.c reverse_service; issue10-facts §5): `forward:[norebind:]tcp:B;tcp:H`
+    /// listens on the board's loopback port B and answers one `OKAY` (the second OKAY is
+    /// host-only); `killforward:tcp:B`, `killforward-all` and `list-forward` (hex4 + text).
+    fn reverse_request(self: &Arc<Self>, req: &str) -> Vec<u8> {
+        if req == "list-forward" {
+            let text: String = lock(&self.reverses)
+                .iter()
+                .map(|(b, r)| format!("(reverse) tcp:{b} {}\n", r.target))
+                .collect();
+            return format!("{:04x}{text}", text.len()).into_bytes();
+        }
+        if req == "killforward-all" {
+            let revs: Vec<(u16, ReverseListener)> = lock(&self.reverses).drain().collect();
+            for (port, r) in revs {
+                r.stop.store(true, Ordering::SeqCst);
+                self.board.unbind_port(port, r.addr);
+            }
+            return b"OKAY".to_vec();
+        }
+        let tcp_port = |spec: &str| {
+            spec.strip_prefix("tcp:")
+                .and_then(|p| p.parse::<u16>().ok())
+                .filter(|&p| p != 0)
+        };
+        if let Some(spec) = req.strip_prefix("killforward:") {
+            let Some(port) = tcp_port(spec) else {
+                return fail("cannot remove listener");
+            };
+            return match lock(&self.reverses).remove(&port) {
+                Some(r) => {
+                    r.stop.store(true, Ordering::SeqCst);
+                    self.board.unbind_port(port, r.addr);
+                    b"OKAY".to_vec()
+                }
+                None => fail("cannot remove listener"),
+            };
+        }
+        let Some(rest) = req.strip_prefix("forward:") else {
+            return fail("unknown reverse request");
+        };
+        let (norebind, rest) = match rest.strip_prefix("norebind:") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let Some((local, remote)) = rest.split_once(';') else {
+            return fail("malformed forward spec");
+        };
+        let Some(port) = tcp_port(local) else {
+            return fail("cannot bind to socket");
+        };
+        if !remote.starts_with("tcp:") {
+            return fail("cannot bind to socket");
+        }
+        {
+            let mut revs = lock(&self.reverses);
+            if let Some(r) = revs.get_mut(&port) {
+                if norebind {
+                    return fail("cannot rebind existing socket");
+                }
+                r.target = remote.to_string();
+                return b"OKAY".to_vec();
+            }
+        }
+        let Ok(listener) = TcpListener::bind("127.0.0.1:0") else {
+            return fail("cannot bind to socket");
+        };
+        let Ok(addr) = listener.local_addr() else {
+            return fail("cannot bind to socket");
+        };
+        if !self.board.bind_port(port, addr) {
+            return fail("cannot bind to socket");
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        lock(&self.reverses).insert(
+            port,
+            ReverseListener {
+                addr,
+                target: remote.to_string(),
+                stop: stop.clone(),
+            },
+        );
+        let conn = self.clone();
+        let _ = listener.set_nonblocking(true);
+        let spawned = thread::Builder::new()
+            .name("adbd-reverse-accept".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) && !conn.dead.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((sock, _)) => {
+                            let _ = sock.set_nonblocking(false);
+                            let target = lock(&conn.reverses).get(&port).map(|r| r.target.clone());
+                            if let Some(t) = target {
+                                conn.open_to_host(sock, &t);
+                            }
+                        }
+                        Err(_) => thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            });
+        if spawned.is_err() {
+            return fail("cannot bind to socket");
+        }
+        b"OKAY".to_vec()
+    }
+
+    /// A board program connected to a `reverse:` port: OPEN the host's target and read
+    /// nothing from the socket until the host answers (adb.c:697-720, sockets.c:586-602).
+    fn open_to_host(self: &Arc<Self>, sock: TcpStream, target: &str) {
+        let local_id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = mpsc::channel();
+        let stream = Arc::new(Stream {
+            conn: self.clone(),
+            local_id,
+            remote_id: AtomicU32::new(0),
+            out: Mutex::new(OutState::default()),
+            cv: Condvar::new(),
+            inbound: Mutex::new(Some(tx)),
+        });
+        lock(&self.streams).insert(local_id, stream.clone());
+        let input = Inbound {
+            stream: stream.clone(),
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+            unacked: false,
+        };
+        lock(&self.pending).insert(local_id, (sock, stream, input));
+        let mut name = target.as_bytes().to_vec();
+        name.push(0);
+        self.send(Packet::new(A_OPEN, local_id, 0, name));
     }
 }
 
@@ -1228,6 +1423,14 @@ mod tests {
         assert_eq!(parse_service("tcp:0", Profile::X8), None);
         assert_eq!(parse_service("tcp:99999", Profile::X8), None);
         assert_eq!(parse_service("reboot:", Profile::X8), None);
+        assert_eq!(
+            parse_service("reverse:forward:tcp:5020;tcp:4000", Profile::X8),
+            Some(Service::Reverse("forward:tcp:5020;tcp:4000".into()))
+        );
+        assert_eq!(
+            parse_service("reverse:killforward-all", Profile::Modern),
+            Some(Service::Reverse("killforward-all".into()))
+        );
         assert_eq!(parse_service("", Profile::X8), None);
     }
 

@@ -425,6 +425,19 @@ impl Board {
             .ok_or_else(refused)?;
         TcpStream::connect_timeout(&addr, Duration::from_secs(2))
     }
+    /// Let a listener stand for the board's localhost `port` (adbd's `reverse:`);
+    /// `false` when the port is taken or the board has no services.
+    pub fn bind_port(&self, port: u16, addr: std::net::SocketAddr) -> bool {
+        self.services
+            .as_ref()
+            .is_some_and(|s| s.bind_port(port, addr))
+    }
+    /// Undo [`Board::bind_port`].
+    pub fn unbind_port(&self, port: u16, addr: std::net::SocketAddr) {
+        if let Some(s) = &self.services {
+            s.unbind_port(port, addr);
+        }
+    }
     /// Stop background threads (m4-proxy, containers).
     pub fn shutdown(&self) {
         if let Some(s) = &self.services {

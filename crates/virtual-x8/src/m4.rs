@@ -177,6 +177,8 @@ struct Proc {
     goroutines: AtomicU32,
     /// What the M4 runs (an upload can change it while m4-proxy runs).
     sketch: Mutex<Sketch>,
+    /// Input that reached [`Sketch::Serial`]'s `tty`, waiting to be echoed.
+    serial_in: Mutex<VecDeque<Vec<u8>>>,
 }
 
 impl Proc {
@@ -296,6 +298,7 @@ impl M4Proxy {
             listeners: Mutex::new(Vec::new()),
             goroutines: AtomicU32::new(0),
             sketch: Mutex::new(sketch),
+            serial_in: Mutex::new(VecDeque::new()),
         });
         let (m4_tx, m4_thread) = match upstream {
             Some(_) => (None, None),
@@ -383,6 +386,52 @@ impl M4Proxy {
             .resolver
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = resolver;
+    }
+
+    /// Run the sketch's own loop while this process lives: [`Sketch::Serial`] prints
+    /// `line N` (N from `counter`, which outlives m4-proxy restarts as the M4 does) every
+    /// [`crate::sketch::SERIAL_PERIOD`], then `echo: <input>` for each input, each as
+    /// SerialRPC sends it: `RPC.send("tty", bytes)`, the notification `[2, "tty", [<bin8>]]`
+    /// (real-board-evidence.md §2.6), which m4-proxy routes to whoever registered `tty`
+    /// on port 5000, or drops when nobody did.
+    pub fn start_sketch_loop(&self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        let p = self.proc_.clone();
+        let linux = self.linux.clone();
+        let _ = thread::Builder::new()
+            .name("sim-m4-loop".into())
+            .spawn(move || {
+                loop {
+                    if p.stop.sleep(crate::sketch::SERIAL_PERIOD) || !p.alive() {
+                        return;
+                    }
+                    let sketch = p.sketch.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    if sketch != Sketch::Serial || p.faults.has(Fault::M4Silent) {
+                        continue;
+                    }
+                    let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                    let mut out = vec![format!("line {n}\r\n").into_bytes()];
+                    let inputs: Vec<Vec<u8>> = p
+                        .serial_in
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .drain(..)
+                        .collect();
+                    for i in inputs {
+                        let mut e = b"echo: ".to_vec();
+                        e.extend(i.iter().copied().filter(|&b| b != b'\r' && b != b'\n'));
+                        e.extend_from_slice(b"\r\n");
+                        out.push(e);
+                    }
+                    for bytes in out {
+                        let _ = linux.m4_calls(
+                            &p,
+                            NOTIFY_LINUX_METHOD,
+                            "tty",
+                            vec![Value::Binary(bytes)],
+                        );
+                    }
+                }
+            });
     }
 
     /// Close both ports (connecting afterwards is refused), end every connection and the
@@ -725,13 +774,28 @@ fn run_m4(rx: mpsc::Receiver<ToM4>, p: &Proc, linux: &LinuxSide) {
         let Ok(v) = rmpv::decode::read_value(&mut &bytes[..]) else {
             continue;
         };
+        let msg = Message::from_value(&v);
+        // SerialRPC's `onWrite` takes the bytes of a `tty` call or notification (STR or BIN,
+        // issue11-facts §F); the serial sketch echoes them on its next print.
+        if sketch == Sketch::Serial
+            && let Ok(
+                Message::Request { method, params, .. } | Message::Notification { method, params },
+            ) = &msg
+            && method == "tty"
+            && let Some(bytes) = params.first().and_then(value_bytes)
+        {
+            p.serial_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(bytes);
+        }
         let Ok(Message::Request {
             msgid,
             method,
             params,
-        }) = Message::from_value(&v)
+        }) = msg
         else {
-            continue; // notifications: rpclib runs them; nothing bound here takes them
+            continue; // notifications: rpclib runs them; nothing bound here answers
         };
         let result = dispatch(&bindings, &method, &params, p, linux);
         let Some(result) = result else {
@@ -752,6 +816,15 @@ fn run_m4(rx: mpsc::Receiver<ToM4>, p: &Proc, linux: &LinuxSide) {
             return;
         }
         chardev(p, &reply, true);
+    }
+}
+
+/// The bytes of a string or binary argument.
+fn value_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Binary(b) => Some(b.clone()),
+        _ => None,
     }
 }
 

@@ -12,7 +12,13 @@
 //!   `temperature`, `humidity`, `pressure`, `gas`, `altitude` (no arguments);
 //! * [`Sketch::Bmp280`]: the same without `gas` (a BMP280 has no gas sensor: the tutorial
 //!   warns that calling `gas` then "will cause a timeout error");
-//! * [`Sketch::Custom`]: methods read from a small file ([`Sketch::parse`]).
+//! * [`Sketch::Custom`]: methods read from a small file ([`Sketch::parse`]);
+//! * [`Sketch::Serial`]: a sketch that prints with `SerialRPC` — `line N` every
+//!   [`SERIAL_PERIOD`], and `echo: <input>` for what reaches it. `SerialRPC.write()` is
+//!   `RPC.send("tty", bytes)`, a notification `[2, "tty", [<bin8>]]`, and `SerialRPC.begin()`
+//!   binds `tty` (one argument, `void`) for input (ArduinoCore-mbed b4ad4e7
+//!   `libraries/RPC/src/SerialRPC.cpp`:6-21; real-board-evidence.md §2.6;
+//!   /work/notes/issue11-facts.md §F). The printing runs in [`crate::m4`].
 //!
 //! A bound method takes a fixed number of arguments, as rpclib's `bind` of a C++ function
 //! does; a call with another count gets rpclib's arity error (which, packed as msgpack-c
@@ -52,7 +58,12 @@ pub enum Sketch {
     Bmp280,
     /// Read from a file.
     Custom(Vec<Bound>),
+    /// Prints a numbered line every [`SERIAL_PERIOD`] with SerialRPC and echoes its input.
+    Serial,
 }
+
+/// How often [`Sketch::Serial`] prints a line.
+pub const SERIAL_PERIOD: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Sketch {
     /// The sketch's RPC bindings (`None` runs no rpclib at all).
@@ -78,6 +89,12 @@ impl Sketch {
                 sensor("altitude", 500),
             ],
             Sketch::Custom(b) => b.clone(),
+            // SerialRPC.begin(): `RPC.bind("tty", onWrite)`, a void function of the bytes.
+            Sketch::Serial => vec![Bound {
+                name: "tty".into(),
+                args: 1,
+                answer: Answer::Void,
+            }],
         }
     }
 
@@ -86,12 +103,13 @@ impl Sketch {
         !matches!(self, Sketch::None)
     }
 
-    /// `none`, `sensors`, `bmp280`, or a path to a sketch file.
+    /// `none`, `sensors`, `bmp280`, `serial`, or a path to a sketch file.
     pub fn from_arg(arg: &str) -> Result<Sketch, String> {
         match arg {
             "none" => Ok(Sketch::None),
             "sensors" => Ok(Sketch::Sensors),
             "bmp280" => Ok(Sketch::Bmp280),
+            "serial" => Ok(Sketch::Serial),
             path => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read sketch file {path}: {e}"))?;
@@ -202,6 +220,7 @@ impl fmt::Display for Sketch {
             Sketch::None => f.write_str("none"),
             Sketch::Sensors => f.write_str("sensors"),
             Sketch::Bmp280 => f.write_str("bmp280"),
+            Sketch::Serial => f.write_str("serial"),
             Sketch::Custom(b) => {
                 let names: Vec<&str> = b.iter().map(|b| b.name.as_str()).collect();
                 write!(f, "custom ({})", names.join(", "))
@@ -239,5 +258,10 @@ mod tests {
         assert!(Sketch::Sensors.bindings().iter().any(|b| b.name == "gas"));
         assert!(!Sketch::Bmp280.bindings().iter().any(|b| b.name == "gas"));
         assert_eq!(Sketch::from_arg("bmp280"), Ok(Sketch::Bmp280));
+        // SerialRPC.begin() binds `tty`, one argument, void.
+        assert_eq!(Sketch::from_arg("serial"), Ok(Sketch::Serial));
+        let b = Sketch::Serial.bindings();
+        assert_eq!((b[0].name.as_str(), b[0].args), ("tty", 1));
+        assert_eq!(Sketch::Serial.to_string(), "serial");
     }
 }

@@ -43,6 +43,8 @@ pub(super) struct M4Unit {
     pub upstream: Option<String>,
     pub sketch: Arc<Mutex<Sketch>>,
     pub restart_delay: Duration,
+    /// The serial sketch's line counter: the M4 keeps running when m4-proxy restarts.
+    pub serial_counter: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn lk<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -140,6 +142,20 @@ impl M4Unit {
             on_exit,
         ) {
             Ok(p) => {
+                // The M4's calls reach the board's localhost ports (a dial of `:PORT`,
+                // real-board-evidence.md §2.6): the simulator's port map (reverse forwards,
+                // published ports), else the same port on the host's loopback (a test's own
+                // listener).
+                let ports = self.ports.clone();
+                p.set_port_resolver(Arc::new(move |port| {
+                    Some(
+                        lk(&ports)
+                            .get(&port)
+                            .copied()
+                            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], port))),
+                    )
+                }));
+                p.start_sketch_loop(self.serial_counter.clone());
                 {
                     let mut ports = lk(&self.ports);
                     ports.insert(5001, p.call_addr());

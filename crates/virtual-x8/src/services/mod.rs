@@ -396,6 +396,7 @@ impl Services {
             upstream: cfg.m4_upstream.clone(),
             sketch: Arc::new(Mutex::new(cfg.m4_sketch.clone())),
             restart_delay: cfg.m4_restart_delay,
+            serial_counter: Arc::default(),
         };
         let svc = Services {
             hostname: hostname_for(&cfg.serial),
@@ -443,6 +444,25 @@ impl Services {
             .unwrap_or_else(|e| e.into_inner())
             .get(&port)
             .copied()
+    }
+
+    /// A listener on the board's localhost `port` (adbd's `reverse:` forwards): `false`
+    /// when something already listens there.
+    pub fn bind_port(&self, port: u16, addr: SocketAddr) -> bool {
+        let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
+        if ports.contains_key(&port) {
+            return false;
+        }
+        ports.insert(port, addr);
+        true
+    }
+
+    /// Close what [`Services::bind_port`] opened on `port` (only if it is still `addr`).
+    pub fn unbind_port(&self, port: u16, addr: SocketAddr) {
+        let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
+        if ports.get(&port) == Some(&addr) {
+            ports.remove(&port);
+        }
     }
 
     /// Stop every thread: containers, m4-proxy, journal followers.

@@ -5,11 +5,13 @@
 //! * [`dialect`]: what m4-proxy's 2012-era decoder can take; the checked encoder.
 //! * [`message`]: requests, responses and notifications.
 //! * [`client`]: one call per TCP connection, classified as a [`CallOutcome`].
+//! * [`linux`]: the Linux side of calls from the M4 (reverse forward, `register`, `tty`).
 //! * [`server`]: a threaded MessagePack-RPC server (and the accept loop the simulated
 //!   m4-proxy uses).
 
 pub mod client;
 pub mod dialect;
+pub mod linux;
 pub mod message;
 pub mod msgpack;
 pub mod server;
