@@ -70,6 +70,19 @@ fn assert_running_with_readings(v: &Value, err: &str) {
     );
 }
 
+/// A virtual X8 running the test's python-rpc-sensors with `docker run`: the board, the
+/// folder holding the app, the app, and its container's id.
+fn sensors_running_with_docker_run() -> (Sim, tempfile::TempDir, PathBuf, String) {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, "python:3.11-alpine");
+    let (code, _, err) = deploy(x8ctl_direct(&sim), &[app.to_str().unwrap(), "--no-compose"]);
+    assert_eq!(code, 0, "{err}");
+    let id = docker(&sim, "docker inspect -f '{{.Id}}' python-rpc-sensors");
+    (sim, dir, app, id)
+}
+
 /// The very container python-rpc-sensors ran in before (its id) runs again, and it is the
 /// app's only container: the new version's are gone.
 fn assert_the_app_that_ran_is_back(sim: &Sim, id_before: &str) {
@@ -326,14 +339,8 @@ fn a_failing_build_leaves_the_previous_app_running() {
 
 #[test]
 fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
-    let sim = sim(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("python-rpc-sensors");
-    sensors_app(&app, "python:3.11-alpine");
+    let (sim, _dir, app, id_before) = sensors_running_with_docker_run();
     let a = app.to_str().unwrap();
-    let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
-    assert_eq!(code, 0, "{err}");
-    let id_before = docker(&sim, "docker inspect -f '{{.Id}}' python-rpc-sensors");
     sensors_app(&app, "python:3-alpine");
     let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
     assert_eq!(code, 1, "{err}");
@@ -603,14 +610,8 @@ fn a_failed_compose_redeploy_restores_the_compose_container_and_env_changes_coun
 #[test]
 fn ctrl_c_during_deploy_brings_the_previous_app_back() {
     use std::io::{BufRead, BufReader};
-    let sim = sim(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("python-rpc-sensors");
-    sensors_app(&app, "python:3.11-alpine");
+    let (sim, _dir, app, id_before) = sensors_running_with_docker_run();
     let a = app.to_str().unwrap();
-    let (code, _, err) = deploy(x8ctl_direct(&sim), &[a, "--no-compose"]);
-    assert_eq!(code, 0, "{err}");
-    let id_before = docker(&sim, "docker inspect -f '{{.Id}}' python-rpc-sensors");
     // The new version never prints its readings: deploy waits for them.
     std::fs::write(
         app.join("python/main.py"),
