@@ -312,17 +312,13 @@ impl HostConnection {
             });
         }
         drop(w);
-        Ok(HostStream {
-            handles: Arc::new(AtomicU32::new(1)),
-            conn: self.inner.clone(),
+        Ok(HostStream::new(
+            self.inner.clone(),
             state,
             local_id,
-            rx: Arc::new(Mutex::new(rx)),
-            buf: Vec::new(),
-            pos: 0,
-            eof: false,
-            read_timeout: self.inner.timeouts.read,
-        })
+            rx,
+            self.inner.timeouts.read,
+        ))
     }
 }
 
@@ -431,17 +427,7 @@ fn accept_device_open(inner: Arc<Inner>, dev_id: u32, name: &[u8]) {
     {
         return;
     }
-    let mut stream = HostStream {
-        handles: Arc::new(AtomicU32::new(1)),
-        conn: inner,
-        state,
-        local_id,
-        rx: Arc::new(Mutex::new(rx)),
-        buf: Vec::new(),
-        pos: 0,
-        eof: false,
-        read_timeout: Duration::from_secs(24 * 3600),
-    };
+    let mut stream = HostStream::new(inner, state, local_id, rx, Duration::from_secs(24 * 3600));
     let (Ok(mut to_local), Ok(mut from_local)) = (sock.try_clone(), sock.try_clone()) else {
         return;
     };
@@ -507,6 +493,27 @@ pub struct HostStream {
 }
 
 impl HostStream {
+    /// The first handle on a stream that is open both ways.
+    fn new(
+        conn: Arc<Inner>,
+        state: Arc<StreamState>,
+        local_id: u32,
+        rx: Receiver<Vec<u8>>,
+        read_timeout: Duration,
+    ) -> HostStream {
+        HostStream {
+            handles: Arc::new(AtomicU32::new(1)),
+            conn,
+            state,
+            local_id,
+            rx: Arc::new(Mutex::new(rx)),
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+            read_timeout,
+        }
+    }
+
     pub fn set_read_timeout(&mut self, t: Duration) {
         self.read_timeout = t;
     }

@@ -311,6 +311,19 @@ impl Output {
     pub fn ok(&self) -> bool {
         self.status == 0
     }
+    /// This output if the command exited 0; otherwise an error naming `what` with the
+    /// command's own words.
+    pub fn required(self, what: &str) -> Result<Output, BoardError> {
+        if self.ok() {
+            Ok(self)
+        } else {
+            Err(BoardError::Transport(format!(
+                "{what} failed on the board (exit {}): {}",
+                self.status,
+                self.text().trim()
+            )))
+        }
+    }
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
@@ -572,16 +585,7 @@ impl Board {
 
     /// Run `cmd` and require exit status 0; the error carries the command's own words.
     pub fn run_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
-        let out = self.run(cmd, Some(DEFAULT_TIMEOUT))?;
-        if out.ok() {
-            Ok(out)
-        } else {
-            Err(BoardError::Transport(format!(
-                "{what} failed on the board (exit {}): {}",
-                out.status,
-                out.text().trim()
-            )))
-        }
+        self.run(cmd, Some(DEFAULT_TIMEOUT))?.required(what)
     }
 
     /// Open a TCP connection to `port` on the board's localhost (e.g. m4-proxy's 5001),
@@ -736,16 +740,7 @@ impl Board {
 
     /// [`Board::run_docker`] requiring exit status 0.
     pub fn run_docker_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
-        let out = self.run_docker(cmd, Some(DEFAULT_TIMEOUT))?;
-        if out.ok() {
-            Ok(out)
-        } else {
-            Err(BoardError::Transport(format!(
-                "{what} failed on the board (exit {}): {}",
-                out.status,
-                out.text().trim()
-            )))
-        }
+        self.run_docker(cmd, Some(DEFAULT_TIMEOUT))?.required(what)
     }
 
     /// [`Board::run_docker`], streaming.
