@@ -18,9 +18,6 @@ use crate::board::Board;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
 
 const UNIT: &str = "monitor-m4-elf-file.service";
-/// Where the sketch is pushed before it is renamed to [`SKETCH_PATH`] (same folder: the
-/// rename is atomic and the path unit sees only the complete file).
-pub const SKETCH_UPLOAD: &str = "/tmp/arduino/.m4-user-sketch.elf.x8ctl-new";
 
 /// What the upload did.
 #[derive(Debug, Clone, Serialize)]
@@ -181,16 +178,15 @@ pub fn upload_sketch(
     check_file(file)?;
     let before = journal(board)?.len();
     board.run_ok("mkdir -p /tmp/arduino", "creating /tmp/arduino")?;
+    // The path unit fires on the first write of SKETCH_PATH (real-board-evidence.md §4.1):
+    // `transfer::push` sends under a temporary name in the same folder and renames it over
+    // the target once it arrived whole, so OpenOCD only ever sees the complete ELF.
     let r = transfer::push(
         board,
         &[file.to_path_buf()],
-        SKETCH_UPLOAD,
+        SKETCH_PATH,
         &PushOptions::default(),
         on,
-    )?;
-    board.run_ok(
-        &format!("mv -f {SKETCH_UPLOAD} {SKETCH_PATH}"),
-        "moving the sketch into place",
     )?;
     loop {
         let lines = journal(board)?;
