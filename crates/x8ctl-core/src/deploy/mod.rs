@@ -443,7 +443,7 @@ pub fn deploy(
         return Ok(result);
     }
     // Nothing that runs has changed yet: an interrupt here simply stops.
-    check_interrupt(interrupt, false)?;
+    check_interrupt(interrupt)?;
     // Keep the image that runs now tagged, so that a rollback can tag it back.
     if image_exists(board, &image_ref(&name, "latest"))? {
         board.run_docker_ok(
@@ -457,10 +457,10 @@ pub fn deploy(
     }
     build(board, &name, &board_dir, on)?;
     result.built = true;
-    check_interrupt(interrupt, false)?;
+    check_interrupt(interrupt)?;
     let aside = set_aside(board, &containers, on)?;
     let outcome = start(board, &name, &board_dir, opts, on).and_then(|started_as| {
-        check_interrupt(interrupt, false)?;
+        check_interrupt(interrupt)?;
         let readings = await_ready(board, &name, &started_as.1, sensors, opts, interrupt, on);
         Ok((started_as, readings))
     });
@@ -584,9 +584,10 @@ fn roll_back(
     }
 }
 
-fn check_interrupt(interrupt: &AtomicBool, restored: bool) -> Result<(), DeployError> {
+/// An interrupt as an error; whether the previous app runs again is for [`roll_back`] to say.
+fn check_interrupt(interrupt: &AtomicBool) -> Result<(), DeployError> {
     if interrupt.load(Ordering::SeqCst) {
-        Err(DeployError::Interrupted { restored })
+        Err(DeployError::Interrupted { restored: false })
     } else {
         Ok(())
     }
@@ -1333,7 +1334,7 @@ fn await_ready(
                 detail: what,
             });
         }
-        check_interrupt(interrupt, false)?;
+        check_interrupt(interrupt)?;
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -1365,7 +1366,7 @@ fn prebuilt(
             .to_string();
         return Err(DeployError::Pull { image, detail });
     }
-    check_interrupt(interrupt, false)?;
+    check_interrupt(interrupt)?;
     let containers = app_containers(board, name)?;
     let aside = set_aside(board, &containers, on)?;
     let readings = run_container(board, name, &image, &opts.env)
