@@ -257,7 +257,7 @@ fn extract(repo: &Repository, oid: Oid, path: &str, dir: &Path) -> Result<(), De
     fs::create_dir_all(dir).map_err(|e| DeployError::Local(format!("{}: {e}", dir.display())))?;
     let mut failure: Option<DeployError> = None;
     tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
-        let Some(name) = entry.name() else {
+        let Ok(name) = entry.name() else {
             return TreeWalkResult::Skip;
         };
         if name == ".." || name == "." || name.contains(['/', '\\']) {

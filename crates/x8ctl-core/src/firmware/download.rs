@@ -247,6 +247,9 @@ pub fn fetch_with(
     let dir = dest.parent().unwrap_or(cache).to_path_buf();
     fs::create_dir_all(&dir).map_err(|e| cache_err(&dir, e))?;
     let part = dest.with_extension("bin.part");
+    // reqwest is built without a crypto provider (Cargo.toml says why): ring it is. An `Err`
+    // only means one is installed already, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::blocking::Client::builder();
     // A proxy is never right for the loopback (tests, local mirrors).
     if rel.url.starts_with("http://127.0.0.1") || rel.url.starts_with("http://localhost") {
