@@ -117,3 +117,22 @@ fn cache_list_and_clean_remove_only_what_x8ctl_put_there() {
     assert!(!fw.exists());
     assert!(cache.join("pip/wheel").is_file());
 }
+
+/// `x8ctl completions bash | head -1`: a reader that stops early is not an error (issue 15).
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let mut child = std::process::Command::new(x8_testkit::x8ctl_exe())
+            .args(["completions", shell])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before x8ctl writes: every write then fails with EPIPE.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{shell}: {:?}\n{stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{shell}: {stderr}");
+    }
+}

@@ -358,8 +358,18 @@ pub fn main() -> ExitCode {
         Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
         Command::UploadSketch(args) => deploy::upload_sketch(&ctx, &cli.target, args),
         Command::Completions { shell } => {
-            write_completions(shell, &mut std::io::stdout().lock());
-            Ok(())
+            // clap_complete unwraps its writes, so it writes to memory; a reader that stops
+            // early (`| head -1`) is not an error: the reader has what it wanted.
+            let mut script = Vec::new();
+            write_completions(shell, &mut script);
+            match std::io::stdout().lock().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(
+                    exit::FAILURE,
+                    format!("could not write the completion script: {e}"),
+                    "redirect it to a file instead: x8ctl completions SHELL > FILE".to_string(),
+                )),
+                _ => Ok(()),
+            }
         }
     };
     match result {
