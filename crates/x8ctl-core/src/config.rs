@@ -171,20 +171,29 @@ mod tests {
         assert!(load(&p).is_err());
     }
 
+    /// The commands a shell of each OS has: `printf` and `false` on Unix, `cmd` on Windows
+    /// (issue 15: Windows has neither printf nor false).
+    #[cfg(unix)]
+    const PRINT_TWO_LINES: &str = "printf 's3cret\\nrest'";
+    #[cfg(windows)]
+    const PRINT_TWO_LINES: &str = "cmd /C \"echo s3cret& echo rest\"";
+    #[cfg(unix)]
+    const PRINT_TWO_WORDS: &str = "printf '%s\\n' 'two words'";
+    #[cfg(windows)]
+    const PRINT_TWO_WORDS: &str = "cmd /C 'echo two words'";
+    #[cfg(unix)]
+    const FAIL: &str = "false";
+    #[cfg(windows)]
+    const FAIL: &str = "cmd /C 'exit 1'";
+
     #[test]
     fn password_command() {
-        assert_eq!(
-            password_from_command("printf 's3cret\\nrest'").unwrap(),
-            "s3cret"
-        );
+        assert_eq!(password_from_command(PRINT_TWO_LINES).unwrap(), "s3cret");
         // Quoted words stay whole, as a shell would split them.
-        assert_eq!(
-            password_from_command("printf '%s\\n' 'two words'").unwrap(),
-            "two words"
-        );
+        assert_eq!(password_from_command(PRINT_TWO_WORDS).unwrap(), "two words");
         assert!(password_from_command("printf 'unclosed").is_err());
         assert!(password_from_command("").is_err());
         assert!(password_from_command("/nonexistent/prog").is_err());
-        assert!(password_from_command("false").is_err());
+        assert!(password_from_command(FAIL).is_err());
     }
 }
