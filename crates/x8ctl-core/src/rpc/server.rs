@@ -20,8 +20,16 @@ use super::msgpack::{ReadError, Value, read_value};
 /// `Err(error)` (the error field of the response).
 pub type Handler = Arc<dyn Fn(&str, &[Value]) -> Result<Value, Value> + Send + Sync>;
 
-/// What an [`Acceptor`] runs (on its own thread) for each accepted connection.
-pub type ConnHandler = Arc<dyn Fn(TcpStream) + Send + Sync>;
+/// What an [`Acceptor`] runs (on its own thread) for each accepted connection. The flag
+/// turns true when the acceptor stops: a handler that blocks in `read` must wake up to
+/// look at it (see [`POLL`]).
+pub type ConnHandler = Arc<dyn Fn(TcpStream, &AtomicBool) + Send + Sync>;
+
+/// How often a connection's blocking read wakes up to see whether the server is stopping.
+/// On Unix, `shutdown(Both)` on a clone wakes the read at once; on Windows it does not
+/// (rust-lang/rust#121594; seen hanging under Wine, issue 15), so `stop` would wait for
+/// an idle client forever without this bound.
+pub const POLL: Duration = Duration::from_millis(200);
 
 struct Shared {
     stopping: AtomicBool,
@@ -141,7 +149,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, handler: ConnHandler)
         let spawned = thread::Builder::new()
             .name("rpc-conn".into())
             .spawn(move || {
-                h(stream);
+                h(stream, &sh.stopping);
                 sh.conns
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -176,7 +184,8 @@ pub struct Server {
 impl Server {
     pub fn bind(addr: SocketAddr, handler: Handler) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
-        let conn: ConnHandler = Arc::new(move |s| serve_connection(s, &handler));
+        let conn: ConnHandler =
+            Arc::new(move |s, stopping| serve_connection(s, &handler, stopping));
         Ok(Server {
             acceptor: Acceptor::spawn(listener, conn)?,
         })
@@ -190,13 +199,27 @@ impl Server {
     }
 }
 
-/// Serve MessagePack-RPC requests on one connection until it closes or sends garbage.
-pub fn serve_connection(mut s: TcpStream, handler: &Handler) {
+/// Serve MessagePack-RPC requests on one connection until it closes, sends garbage, or
+/// `stopping` turns true (looked at every [`POLL`] while the client is idle).
+pub fn serve_connection(mut s: TcpStream, handler: &Handler, stopping: &AtomicBool) {
     let _ = s.set_nodelay(true);
+    let _ = s.set_read_timeout(Some(POLL));
     let mut buf = Vec::new();
     loop {
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let v = match read_value(&mut s, &mut buf) {
             Ok(v) => v,
+            // A timed-out read keeps what arrived in `buf`: reading again goes on from there.
+            Err(ReadError::Io(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
             Err(ReadError::Eof { .. } | ReadError::Io(_) | ReadError::Invalid(_)) => return,
         };
         match Message::from_value(&v) {
@@ -280,6 +303,48 @@ mod tests {
         );
         drop(idle);
         assert!(count.load(Ordering::SeqCst) >= 6);
+    }
+
+    /// Without `shutdown` waking it (Windows does not), an idle connection's thread still
+    /// ends within a poll or two of the stop flag (issue 15).
+    #[test]
+    fn an_idle_connection_notices_the_stop_flag_without_shutdown() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = TcpStream::connect(addr).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let flag = stopping.clone();
+        let h: Handler = Arc::new(|_, _| Ok(Value::Nil));
+        thread::spawn(move || {
+            serve_connection(conn, &h, &flag);
+            let _ = tx.send(());
+        });
+        thread::sleep(POLL * 2);
+        assert!(rx.try_recv().is_err(), "ended before it was told to");
+        stopping.store(true, Ordering::SeqCst);
+        rx.recv_timeout(POLL * 5)
+            .expect("the connection's thread must end soon after the stop flag");
+    }
+
+    /// A request split across a read timeout is not lost.
+    #[test]
+    fn a_request_split_across_polls_is_answered() {
+        let srv = echo_server(Arc::new(AtomicUsize::new(0)));
+        let mut s = TcpStream::connect(srv.local_addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let bytes = Request::new(7, "echo", vec![Value::UInt(3)]).encode();
+        s.write_all(&bytes[..3]).unwrap();
+        thread::sleep(POLL * 2);
+        s.write_all(&bytes[3..]).unwrap();
+        let mut buf = Vec::new();
+        let r = read_value(&mut s, &mut buf).unwrap();
+        assert_eq!(
+            Message::from_value(&r).unwrap(),
+            Message::Response(Response::ok(7, Value::Array(vec![Value::UInt(3)])))
+        );
+        srv.stop();
     }
 
     #[test]
