@@ -162,10 +162,17 @@ fn call(
     args: &[String],
     timeout: u64,
 ) -> Result<u8, CliError> {
-    let (_session, board) = open_board(ctx, target)?;
     let params: Vec<Value> = args.iter().map(|a| parse_cli_arg(a)).collect();
     let timeout = Duration::from_secs(timeout.max(1));
-    let outcome = call_board(&board, method, params.clone(), timeout);
+    // What m4-proxy cannot read is refused before any board is looked for: the answer
+    // does not depend on the board, and needs none.
+    let outcome = match x8ctl_core::rpc::dialect::request_bytes(0, method, &params) {
+        Err(r) => CallOutcome::Refused(r),
+        Ok(_) => {
+            let (_session, board) = open_board(ctx, target)?;
+            call_board(&board, method, params.clone(), timeout)
+        }
+    };
     let code = match &outcome {
         o if o.is_answered() => exit::OK,
         CallOutcome::Refused(_) => exit::USAGE,

@@ -86,8 +86,23 @@ pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
     };
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string().trim().replace('\n', " "),
+        message: parse_message(&text, &e),
     })
+}
+
+/// A TOML error on one line: where (line and column, from its span) and what. toml's own
+/// text draws the line with a caret over several lines, which reads badly inside an error.
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {what}")
+        }
+        None => what,
+    }
 }
 
 /// Run `sudo_password_command` and take its first line. The command is split into words as
@@ -167,6 +182,10 @@ mod tests {
         std::fs::write(&p, "serail = \"ABC\"\n").unwrap();
         let e = load(&p).unwrap_err().to_string();
         assert!(e.contains("serail"), "{e}");
+        assert!(e.contains("line 1, column 1: unknown field"), "{e}");
+        std::fs::write(&p, "serial = \"A\"\n\nadb = 3\n").unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("line 3, column 7: invalid type"), "{e}");
         std::fs::write(&p, "serial = [\n").unwrap();
         assert!(load(&p).is_err());
     }

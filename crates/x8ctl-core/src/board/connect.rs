@@ -124,6 +124,11 @@ impl Session {
                 serial: target.to_string(),
                 state: "offline".into(),
             },
+            // The wire's own text already names the address: keep only its cause.
+            HostError::Connect { source, .. } => BoardError::Connect {
+                target: target.to_string(),
+                detail: source.to_string(),
+            },
             e => BoardError::Connect {
                 target: target.to_string(),
                 detail: e.to_string(),
