@@ -117,6 +117,9 @@ fn normalise(text: &str, tmp: &Path, port: u16) -> String {
         .replace(&port.to_string(), "$PORT")
 }
 
+/// A name, x8ctl's arguments, and environment variables to set.
+type ErrorCase = (&'static str, Vec<String>, Vec<(&'static str, String)>);
+
 // The OS's own words are in some of them ("Connection refused (os error 111)").
 #[cfg(target_os = "linux")]
 #[test]
@@ -130,7 +133,7 @@ fn error_texts() {
     std::fs::create_dir_all(t.join("cache")).unwrap();
     let p = |name: &str| t.join(name).to_str().unwrap().to_string();
     let no_config = p("none.toml");
-    let cases: Vec<(&str, Vec<String>, Vec<(&str, String)>)> = vec![
+    let cases: Vec<ErrorCase> = vec![
         (
             "no_board_at_address",
             vec!["--connect".into(), dead.clone(), "devices".into()],
