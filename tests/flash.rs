@@ -932,3 +932,67 @@ fn a_failed_programming_rolls_back_to_a_booting_h7() {
         assert_previous(&rig.sim, &before, "program-fail");
     }
 }
+
+/// Issue 14 item 8: a board that freezes with the connection open while program.sh runs.
+/// Ctrl-C must not wait for the frozen board: x8ctl probes it, finds it silent, and ends
+/// with 130 within a couple of seconds, saying what the board may be in and what to do.
+#[test]
+fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let rigs = Rig::both(|| sim(&[Fault::FreezeDuringProgram]));
+    for rig in &rigs {
+        let mut c = rig.x8ctl();
+        c.args(["-v", "flash-fw", "--yes"]).arg(&img);
+        let mut run = Running::spawn(c);
+        assert!(
+            run.wait_for(Duration::from_secs(120), |l| l
+                .starts_with("==> program the H7")),
+            "{}: program.sh never started: {}",
+            rig.name(),
+            run.stderr
+        );
+        // The board freezes once program.sh printed its first line.
+        let until = Instant::now() + Duration::from_secs(10);
+        while !rig.sim.board().faults().frozen() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(rig.sim.board().faults().frozen(), "{}", rig.name());
+        std::thread::sleep(Duration::from_millis(300));
+        run.signal("INT");
+        let end = run.finish(Duration::from_secs(30));
+        let what = format!("{}: {end:?}", rig.name());
+        assert_eq!(end.code, Some(130), "{what}");
+        assert!(
+            end.after_signal < Duration::from_secs(4),
+            "{what}: took {:?} after Ctrl-C",
+            end.after_signal
+        );
+        eprintln!(
+            "{}: exit 130 {:?} after SIGINT",
+            rig.name(),
+            end.after_signal
+        );
+        let err = &end.stderr;
+        assert!(err.contains("did not answer"), "{what}");
+        assert!(err.contains("the board's state is unknown"), "{what}");
+        assert!(
+            err.contains("the H7 may be halted, erased or half-programmed"),
+            "{what}"
+        );
+        assert!(err.contains("power-cycle the board"), "{what}");
+        assert!(
+            err.contains("sudo /usr/arduino/extra/program.sh (it must end with ** Verified OK **)"),
+            "{what}"
+        );
+        // What the board is really in: the H7 halted by OpenOCD, /usr read-only.
+        let st = state(&rig.sim);
+        assert!(st.h7.is_err(), "{what}: {st:?}");
+        assert!(!st.usr_rw, "{what}");
+        // Let the board go on, so the simulator can stop.
+        rig.sim
+            .board()
+            .faults()
+            .set(Fault::FreezeDuringProgram, false);
+    }
+}

@@ -30,6 +30,12 @@ pub fn arm(notice: Option<&str>) -> &'static AtomicBool {
     &TOKEN
 }
 
+/// The token itself (set by the handler once [`arm`]ed), for the library's waits
+/// (`Board::with_interrupt`).
+pub fn token() -> &'static AtomicBool {
+    &TOKEN
+}
+
 /// Whether an interrupt came.
 pub fn interrupted() -> bool {
     TOKEN.load(Ordering::SeqCst)
