@@ -996,3 +996,52 @@ fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
             .set(Fault::FreezeDuringProgram, false);
     }
 }
+
+/// Issue 14 item 9: an interrupt after the backup, before the install: nothing on the board
+/// changed, so there is no rollback (no program.sh); only the pushed image x8ctl put there
+/// is removed, and the run says the board is unchanged.
+#[test]
+fn an_interrupt_before_the_install_changes_nothing_and_rolls_nothing_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim_with(&[Fault::SlowLink], |c| {
+        c.adbd.link_latency = Duration::from_millis(50);
+    });
+    let before = state(&sim);
+    let mut run = Running::spawn({
+        let mut c = x8ctl_direct(&sim);
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        c
+    });
+    assert!(
+        run.wait_for(Duration::from_secs(120), |l| l
+            .starts_with("==> back up the installed image")),
+        "no backup step: {}",
+        run.stderr
+    );
+    run.signal("INT");
+    let end = run.finish(Duration::from_secs(120));
+    let err = &end.stderr;
+    assert_eq!(end.code, Some(130), "{end:?}");
+    assert!(err.contains("ok  backup"), "{err}");
+    assert!(
+        err.contains("interrupted (Ctrl-C) before: remount /usr read-write"),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing on the board changed; the H7 still runs 0.0.5"),
+        "{err}"
+    );
+    assert!(!err.contains("rolled back"), "{err}");
+    assert!(!err.contains("==> restore the previous firmware"), "{err}");
+    assert!(!err.contains("==> program the H7"), "{err}");
+    assert!(!err.contains("==> remount /usr read-write"), "{err}");
+    sim.board().faults().set(Fault::SlowLink, false);
+    assert_previous(&sim, &before, "interrupt before install");
+    assert!(
+        !board_path(&sim, flash::UPLOAD).exists(),
+        "the pushed image is left on the board"
+    );
+    // The backup of the untouched image stays (it is what `previous image kept as` names).
+    assert!(board_path(&sim, &flash::backup_path(Some("0.0.5"))).exists());
+}
