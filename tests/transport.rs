@@ -673,3 +673,61 @@ fn the_password_command_runs_only_when_needed_and_is_named_when_wrong() {
         "{err}"
     );
 }
+
+/// `x8ctl shell` without a command, stdin piped: writes `input`, returns (exit code, stdout).
+fn interactive_run(rig: &Rig, args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut c = rig.x8ctl();
+    c.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 14 item 17: the interactive shell's exit status is x8ctl's (it was always 0), and
+/// `shell --root` without a command is root's shell (it was fio's), on both paths; the
+/// password never shows.
+#[test]
+fn the_interactive_shell_exits_with_its_status_and_root_is_root() {
+    for rig in Rig::both(|| sim(&[])) {
+        let n = rig.name();
+        let (code, out, err) = interactive_run(&rig, &["shell"], b"id -un\nexit 3\n");
+        assert_eq!(code, 3, "{n}: {out} / {err}");
+        assert!(out.contains("fio@"), "{n}: {out}");
+        let (code, out, err) = interactive_run(&rig, &["shell"], b"true\n");
+        assert_eq!(code, 0, "{n}: {out} / {err}");
+        let (code, out, err) =
+            interactive_run(&rig, &["shell", "--root"], b"id -u\nwhoami\nexit 4\n");
+        assert_eq!(code, 4, "{n}: {out} / {err}");
+        assert!(out.contains("root@"), "{n}: no root prompt: {out}");
+        assert!(out.contains("\r\nroot\r\n"), "{n}: {out}");
+        assert!(
+            !out.contains("x8ctl-sudo-"),
+            "{n}: sudo's prompt shows: {out}"
+        );
+        // The image default of older images is 'fio': it must not show.
+        assert!(
+            !out.lines().any(|l| l.trim() == "fio"),
+            "{n}: the password shows: {out:?}"
+        );
+        // Nothing left behind in /tmp.
+        let left: Vec<_> = std::fs::read_dir(board_path(&rig.sim, "/tmp"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .contains("x8ctl-shell-status")
+            })
+            .collect();
+        assert!(left.is_empty(), "{n}: {left:?}");
+    }
+}

@@ -271,8 +271,9 @@ thread_local! {
 
 /// Whether the running command belongs to an interactive session (its stdin is the PTY):
 /// `sudo -i` / `sudo -s` then open a nested interactive root shell.
+/// `shell:CMD` on the X8 runs CMD on the PTY too (REB 1.2), so there as well.
 pub fn on_tty() -> bool {
-    ON_TTY.with(|t| t.get())
+    ON_TTY.with(|t| t.get()) || adb_child().tty
 }
 
 /// An interactive session for `ctx` (prompt `user@host:dir$ ` or `#` for root).
