@@ -152,6 +152,17 @@ impl View<'_> {
     }
 
     fn event(&self, e: DeployEvent) {
+        let step = match &e {
+            DeployEvent::Hashing { .. } => Some("sync"),
+            DeployEvent::BuildStarted { .. } => Some("build"),
+            DeployEvent::SetAside { .. } => Some("set-aside"),
+            DeployEvent::Starting { .. } => Some("start"),
+            DeployEvent::Waiting { .. } => Some("wait"),
+            _ => None,
+        };
+        if let Some(step) = step {
+            super::interrupt::test_signal_at(step);
+        }
         if self.ctx.quiet {
             return;
         }
@@ -318,6 +329,8 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         return Err(CliError::usage(e));
     }
     let (_session, board) = open_board(ctx, target)?;
+    // After an interrupt, a board that no longer answers is not waited for.
+    let board = board.with_interrupt(super::interrupt::token());
     // compose-apps-early-start removes the app at the next boot: disabling it needs the
     // user's consent (--yes, or a yes on the terminal); otherwise deploy warns.
     let disable_early_start = ctx.yes

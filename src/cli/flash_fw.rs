@@ -143,6 +143,9 @@ struct Renderer {
 impl Renderer {
     fn event(&self, e: FlashEvent) {
         let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        if let FlashEvent::Started(step) = &e {
+            super::interrupt::test_signal_at(step.name());
+        }
         match e {
             FlashEvent::Started(step) => {
                 if self.fancy {

@@ -1076,7 +1076,9 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         p.done(Step::RestartProxy, "m4-proxy restarted");
         p.check_interrupt(Step::RpcCheck)?;
         p.started(Step::RpcCheck);
-        rpc_check(p, opts)
+        rpc_check(p, opts)?;
+        // An interrupt during the last step still restores the board: x8ctl said it would.
+        p.check_interrupt(Step::RpcCheck)
     })();
     match r {
         Ok(()) => {

@@ -282,6 +282,12 @@ impl BoardError {
                 "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`".into()
             }
             BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
+            BoardError::Transport(msg) if msg.contains("Cannot connect to the Docker daemon") => {
+                "the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again".into()
+            }
+            BoardError::Transport(msg) if msg.contains(" failed on the board (exit ") => {
+                "read the board's message above; `x8ctl doctor` checks the board".into()
+            }
             BoardError::Transport(_) => "check the cable, then run again".into(),
             BoardError::DirectAuth { target } => format!(
                 "go through the adb server, which has a key: `adb connect {t}`, accept the key on the device if it asks, then `x8ctl -s {t} ...`",
