@@ -210,6 +210,9 @@ pub enum BoardError {
         PROBE_WAIT
     )]
     Abandoned { what: String },
+    /// An interrupt ended an open-ended wait (see [`Board::stop_waiting_on_interrupt`]).
+    #[error("interrupted while waiting for {what}")]
+    Interrupted { what: String },
 }
 
 impl BoardError {
@@ -306,6 +309,7 @@ impl BoardError {
             BoardError::Busy { target, server_holds: true } => format!(
                 "your adb server holds it: go through the server with `x8ctl -s {target} ...`, or release it with `adb disconnect {target}` and run again"
             ),
+            BoardError::Interrupted { .. } => String::new(),
             BoardError::Abandoned { .. } => {
                 "the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`".into()
             }
@@ -438,6 +442,8 @@ pub struct Board {
     /// Set once the board failed a probe after an interrupt: every later command fails at
     /// once with [`BoardError::Abandoned`].
     unresponsive: AtomicBool,
+    /// Open-ended waits (following logs) end at an interrupt, however the board is.
+    stop_on_interrupt: AtomicBool,
 }
 
 /// How often a wait on the board looks at the interrupt token.
@@ -463,6 +469,7 @@ impl Board {
             prompt: None,
             interrupt: None,
             unresponsive: AtomicBool::new(false),
+            stop_on_interrupt: AtomicBool::new(false),
         }
     }
 
@@ -474,6 +481,12 @@ impl Board {
     pub fn with_interrupt(mut self, token: &'static AtomicBool) -> Board {
         self.interrupt = Some(token);
         self
+    }
+
+    /// From now on (`on`), a wait ends at an interrupt with [`BoardError::Interrupted`]
+    /// instead of probing the board: for waits that only the user ends (following logs).
+    pub fn stop_waiting_on_interrupt(&self, on: bool) {
+        self.stop_on_interrupt.store(on, Ordering::SeqCst);
     }
 
     /// Whether the board stopped answering after an interrupt (commands are no longer sent).
@@ -514,6 +527,11 @@ impl Board {
     fn keep_waiting(&self, what: &str, probed: &mut Option<Instant>) -> Result<(), BoardError> {
         if !self.interrupted() {
             return Ok(());
+        }
+        if self.stop_on_interrupt.load(Ordering::SeqCst) {
+            return Err(BoardError::Interrupted {
+                what: what.to_string(),
+            });
         }
         if self.is_unresponsive() {
             return Err(BoardError::Abandoned {
