@@ -57,8 +57,8 @@ pub fn sleep(d: Duration) -> bool {
 /// The test hook `X8CTL_TEST_SIGNAL_AT=STEP:SIGNAL` (SIGNAL `INT` or `TERM`): when step STEP
 /// of flash-fw or deploy starts, x8ctl sends itself SIGNAL, once, and goes on only when the
 /// handler has seen it, so a test can interrupt at an exact step. The step names are
-/// flash-fw's (`x8ctl flash-fw --dry-run --json` lists them) and deploy's `sync`, `build`,
-/// `set-aside`, `start`, `wait`. Unset, it does nothing.
+/// flash-fw's (`Step::name`: `sudo` ... `rpc-check`) and deploy's `sync`, `build`,
+/// `set-aside`, `start`, `wait` (README, Development). Unset, it does nothing.
 pub fn test_signal_at(step: &str) {
     static FIRED: AtomicBool = AtomicBool::new(false);
     let Ok(spec) = std::env::var("X8CTL_TEST_SIGNAL_AT") else {
