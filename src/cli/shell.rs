@@ -187,13 +187,39 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
             let _ = stdout.flush();
         }
     });
-    if std::io::stdin().is_terminal() {
+    let raw = if std::io::stdin().is_terminal() {
+        RawTerminal::enter()
+    } else {
+        None
+    };
+    if raw.is_some() {
+        // The terminal is raw, as under `adb shell`: every key (Ctrl-C, Ctrl-D, arrows)
+        // goes to the board's terminal as its bytes, and the board echoes. stdin is read on
+        // a thread of its own: the session ends when the board's side does.
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut stdin = std::io::stdin().lock();
+            while let Ok(n) = stdin.read(&mut buf) {
+                if n == 0 || writer.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+        let _ = out.join();
+        drop(raw);
+    } else if std::io::stdin().is_terminal() {
+        // No stty (Windows): key by key.
         let term = console::Term::stdout();
         loop {
             if out.is_finished() {
                 break;
             }
-            let bytes: Vec<u8> = match term.read_key() {
+            let bytes: Vec<u8> = match term.read_key_raw() {
+                Ok(console::Key::CtrlC) => vec![0x03],
+                Ok(console::Key::Escape) => vec![0x1b],
+                Ok(console::Key::Del) => b"\x1b[3~".to_vec(),
+                Ok(console::Key::Home) => b"\x1b[H".to_vec(),
+                Ok(console::Key::End) => b"\x1b[F".to_vec(),
                 Ok(console::Key::Enter) => b"\r".to_vec(),
                 Ok(console::Key::Backspace) => vec![0x7f],
                 Ok(console::Key::Tab) => b"\t".to_vec(),
@@ -209,6 +235,7 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
                 break;
             }
         }
+        let _ = out.join();
     } else {
         let mut buf = [0u8; 4096];
         let mut stdin = std::io::stdin().lock();
@@ -218,9 +245,8 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
             }
         }
         let _ = writer.write_all(&[4]);
+        let _ = out.join();
     }
-    let _ = out.join();
-    drop(writer);
     // The shell's status, from the file its command line wrote.
     let f = quote(&status_file);
     let read = board.run(
@@ -233,6 +259,37 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
             "the interactive shell's exit status was lost (the connection ended before the shell did)",
             "check the cable; run the command again with `x8ctl shell CMD` to get its status",
         )),
+    }
+}
+
+/// The local terminal in raw mode (`stty raw -echo`) until dropped, then as it was
+/// (`stty` with what `stty -g` saved). `None` where stty is not there or fails.
+struct RawTerminal(String);
+
+impl RawTerminal {
+    fn enter() -> Option<RawTerminal> {
+        let stty = |args: &[&str]| {
+            std::process::Command::new("stty")
+                .args(args)
+                .stdin(std::process::Stdio::inherit())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        };
+        let saved = String::from_utf8(stty(&["-g"])?.stdout).ok()?;
+        let saved = saved.trim().to_string();
+        stty(&["raw", "-echo"])?;
+        Some(RawTerminal(saved))
+    }
+}
+
+impl Drop for RawTerminal {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("stty")
+            .arg(&self.0)
+            .stdin(std::process::Stdio::inherit())
+            .status();
     }
 }
 

@@ -1121,7 +1121,9 @@ fn pty_command(board: &Board, stream: &Arc<Stream>, input: Inbound, cmd: &str, c
             stdout: &mut out,
             stderr: &mut err,
         };
-        board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child });
+        crate::shell::with_echoing_tty(|| {
+            board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child })
+        });
     }
     drop(stdin);
     drop(discipline);
