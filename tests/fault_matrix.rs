@@ -210,11 +210,26 @@ fn flash_cases() -> Vec<FwCase> {
     v
 }
 
-fn run_flash_case(c: &FwCase, img: &Path) {
+fn run_flash_case(c: &FwCase, img: &Path, adb: Option<&AdbServer>) {
     let sim = sim(&c.faults);
     let h7_before = sim.board().services().h7_version();
     let installed_before = std::fs::read(board_path(&sim, INSTALLED)).unwrap();
-    let mut cmd = x8ctl_direct(&sim);
+    let mut cmd = match adb {
+        None => x8ctl_direct(&sim),
+        Some(adb) => {
+            // Faults that cut or stop the link are set once adb has connected.
+            for f in &c.faults {
+                sim.board().faults().set(*f, false);
+            }
+            adb.connect(&sim);
+            for f in &c.faults {
+                sim.board().faults().set(*f, true);
+            }
+            let mut c = adb.x8ctl();
+            c.arg("-s").arg(sim.addr().to_string());
+            c
+        }
+    };
     cmd.args(["--json", "flash-fw", "--yes"])
         .args(&c.args)
         .arg(img);
@@ -228,8 +243,13 @@ fn run_flash_case(c: &FwCase, img: &Path) {
     for f in &c.faults {
         sim.board().faults().set(*f, false);
     }
+    let path = if adb.is_some() {
+        "adb-server"
+    } else {
+        "direct"
+    };
     let what = format!(
-        "[flash-fw {}] exit {code} in {took:?}\n{err}\n{out}",
+        "[flash-fw {} ({path})] exit {code} in {took:?}\n{err}\n{out}",
         c.name
     );
     assert_eq!(code, c.code, "{what}");
@@ -294,7 +314,7 @@ fn run_flash_case(c: &FwCase, img: &Path) {
         let kind = doc.as_ref().map(|d| d["error"]["kind"].clone());
         assert_eq!(kind, Some(serde_json::json!("interrupted")), "{what}");
     }
-    eprintln!("ok: flash-fw {} (exit {code}, {took:.1?})", c.name);
+    eprintln!("ok: flash-fw {} ({path}, exit {code}, {took:.1?})", c.name);
 }
 
 #[test]
@@ -305,8 +325,40 @@ fn flash_fw_faults_and_signals_at_each_step() {
     let started = Instant::now();
     let cases = flash_cases();
     let n = cases.len();
-    run_all(cases, 3, |c| run_flash_case(c, &img));
+    run_all(cases, 3, |c| run_flash_case(c, &img, None));
     eprintln!("{n} flash-fw cases in {:.1?}", started.elapsed());
+}
+
+/// The same through Debian's adb server, for the cases where the path matters: a signal
+/// before and after the board changed, the faults that cut or stop the link, a frozen
+/// board.
+#[test]
+fn flash_fw_through_the_adb_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("fw-0.0.6-test.bin");
+    std::fs::write(&img, make_image("0.0.6-test")).unwrap();
+    let adb = AdbServer::start();
+    let cases: Vec<FwCase> = flash_cases()
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                c.signal_at,
+                Some(("push" | "backup" | "install" | "program", _))
+            ) || c.faults.iter().any(|f| {
+                matches!(
+                    f,
+                    Fault::PushCut | Fault::ProgramFail | Fault::FreezeDuringProgram
+                )
+            })
+        })
+        .collect();
+    let n = cases.len();
+    let started = Instant::now();
+    run_all(cases, 3, |c| run_flash_case(c, &img, Some(&adb)));
+    eprintln!(
+        "{n} flash-fw cases through the adb server in {:.1?}",
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------- deploy
