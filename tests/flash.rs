@@ -973,6 +973,11 @@ fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
             rig.name(),
             end.after_signal
         );
+        assert!(
+            end.stderr
+                .contains("the new image 0.0.6-test is installed in /usr (verified)"),
+            "{what}"
+        );
         let err = &end.stderr;
         assert!(err.contains("did not answer"), "{what}");
         assert!(err.contains("the board's state is unknown"), "{what}");

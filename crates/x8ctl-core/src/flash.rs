@@ -1162,22 +1162,31 @@ pub fn board_versions(
 
 /// What a board that stopped answering during `step` (after the install began) may be in.
 fn abandoned_detail(step: Step, new: &str, backup: &str, usr_rw: bool) -> String {
+    let (h7, installed) = match step {
+        Step::Install | Step::RemountRw | Step::RemountRo => (
+            "the H7 was not programmed: it still runs the previous firmware".to_string(),
+            format!("the new image {new} may or may not be installed in /usr"),
+        ),
+        Step::Rollback => (
+            "the rollback's program.sh may have started: OpenOCD halts the H7 when it starts, so the H7 may be halted, erased or half-programmed".to_string(),
+            "the previous image may be installed in /usr again".to_string(),
+        ),
+        Step::Program => (
+            "program.sh had started: OpenOCD halts the H7 when it starts, so the H7 may be halted, erased or half-programmed, and it runs nothing until a programming succeeds (real-board-evidence.md §3.1)".to_string(),
+            format!("the new image {new} is installed in /usr (verified)"),
+        ),
+        _ => (
+            format!("the H7 was programmed with {new}, verified"),
+            format!("the new image {new} is installed in /usr (verified)"),
+        ),
+    };
     let usr = if usr_rw {
-        "/usr may still be writable and may hold either image"
+        "/usr may still be writable"
     } else {
         "/usr is read-only"
     };
-    let h7 = match step {
-        Step::Program | Step::Rollback => {
-            "program.sh had started: OpenOCD halts the H7 when it starts, so the H7 may be halted, erased or half-programmed, and it runs nothing until a programming succeeds (real-board-evidence.md §3.1)".to_string()
-        }
-        Step::Install | Step::RemountRw | Step::RemountRo => {
-            "the H7 was not programmed yet: it still runs the previous firmware".to_string()
-        }
-        _ => format!("the H7 was programmed with {new} before"),
-    };
     format!(
-        "the board stopped answering during: {}; x8ctl stopped waiting. {h7}; {usr}; the new image {new} may be installed; the previous image is kept on the board as {backup}",
+        "the board stopped answering during: {}. {h7}; {installed}; {usr}; the previous image is kept on the board as {backup}",
         step.title()
     )
 }
