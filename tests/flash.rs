@@ -1050,3 +1050,48 @@ fn an_interrupt_before_the_install_changes_nothing_and_rolls_nothing_back() {
     // The backup of the untouched image stays (it is what `previous image kept as` names).
     assert!(board_path(&sim, &flash::backup_path(Some("0.0.5"))).exists());
 }
+
+/// A board that freezes during the push (the test freezes the virtual X8 itself, as
+/// `freeze-during-program` does in program.sh): Ctrl-C is not held by the transfer's 60 s
+/// read timeout; x8ctl ends with 130 at once and says nothing on the board changed.
+#[test]
+fn ctrl_c_on_a_board_frozen_during_the_push_exits_130_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let rigs = Rig::both(|| sim_with(&[], |c| c.adbd.link_latency = Duration::from_millis(20)));
+    for rig in &rigs {
+        // Slow the link once adb is connected, so the push takes a while.
+        rig.sim.board().faults().set(Fault::SlowLink, true);
+        let before = state(&rig.sim);
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let mut run = Running::spawn(c);
+        assert!(
+            run.wait_for(Duration::from_secs(120), |l| l
+                .starts_with("==> push the image")),
+            "{}: {}",
+            rig.name(),
+            run.stderr
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        rig.sim.board().faults().set_frozen(true);
+        run.signal("INT");
+        let end = run.finish(Duration::from_secs(30));
+        let what = format!("{}: {end:?}", rig.name());
+        assert_eq!(end.code, Some(130), "{what}");
+        assert!(end.after_signal < Duration::from_secs(4), "{what}");
+        eprintln!(
+            "{}: exit 130 {:?} after SIGINT",
+            rig.name(),
+            end.after_signal
+        );
+        assert!(end.stderr.contains("did not answer"), "{what}");
+        assert!(
+            end.stderr.contains("nothing on the board changed"),
+            "{what}"
+        );
+        rig.sim.board().faults().set_frozen(false);
+        rig.sim.board().faults().set(Fault::SlowLink, false);
+        assert_previous(&rig.sim, &before, "frozen during the push");
+    }
+}

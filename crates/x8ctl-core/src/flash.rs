@@ -1011,7 +1011,17 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
             },
             &progress,
         )
-        .map_err(|e| FlashError::board(Step::Push, e))?;
+        .map_err(|e| {
+            // A transfer given up on a board that stopped answering after an interrupt.
+            let e = if p.board.is_unresponsive() {
+                BoardError::Abandoned {
+                    what: "the push".into(),
+                }
+            } else {
+                e
+            };
+            FlashError::board(Step::Push, e)
+        })?;
         match p.sha256_of(Step::Push, UPLOAD)? {
             Some(h) if h == info.sha256 => Ok(()),
             other => Err(FlashError::new(

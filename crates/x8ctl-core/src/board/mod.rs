@@ -27,6 +27,9 @@ use server::{AdbServer, ServerError};
 pub trait Duplex: Read + Write + Send {
     /// Longest wait for the next bytes; `None` waits forever.
     fn set_read_timeout_to(&mut self, t: Option<Duration>);
+    /// Longest wait before a write can go; `None`: the stream's default. A write that
+    /// times out has sent nothing (it can be tried again).
+    fn set_write_timeout_to(&mut self, _t: Option<Duration>) {}
     /// A second handle on the same stream (one thread reads, another writes).
     fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>>;
     /// Close both directions.
@@ -48,6 +51,9 @@ impl Duplex for TcpStream {
 impl Duplex for HostStream {
     fn set_read_timeout_to(&mut self, t: Option<Duration>) {
         self.set_read_timeout(t.unwrap_or(Duration::from_secs(365 * 24 * 3600)));
+    }
+    fn set_write_timeout_to(&mut self, t: Option<Duration>) {
+        self.set_write_timeout(t);
     }
     fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
         Ok(Box::new(self.try_clone()))
@@ -441,9 +447,9 @@ pub struct Board {
     interrupt: Option<&'static AtomicBool>,
     /// Set once the board failed a probe after an interrupt: every later command fails at
     /// once with [`BoardError::Abandoned`].
-    unresponsive: AtomicBool,
+    unresponsive: Arc<AtomicBool>,
     /// Open-ended waits (following logs) end at an interrupt, however the board is.
-    stop_on_interrupt: AtomicBool,
+    stop_on_interrupt: Arc<AtomicBool>,
 }
 
 /// How often a wait on the board looks at the interrupt token.
@@ -468,8 +474,8 @@ impl Board {
             configured_password: None,
             prompt: None,
             interrupt: None,
-            unresponsive: AtomicBool::new(false),
-            stop_on_interrupt: AtomicBool::new(false),
+            unresponsive: Arc::new(AtomicBool::new(false)),
+            stop_on_interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -498,29 +504,14 @@ impl Board {
         self.interrupt.is_some_and(|t| t.load(Ordering::SeqCst))
     }
 
-    /// Whether the board answers a trivial command within [`PROBE_WAIT`].
-    fn answers(&self) -> bool {
-        let transport = self.transport.clone();
-        let nonce = new_nonce();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let r = (|| {
-                let mut s = transport.open(&format!("exec:echo {nonce}")).ok()?;
-                s.set_read_timeout_to(Some(PROBE_WAIT));
-                let mut got = Vec::new();
-                let mut buf = [0u8; 256];
-                while !got.windows(nonce.len()).any(|w| w == nonce.as_bytes()) {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) => return None,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                s.shutdown_both();
-                Some(())
-            })();
-            let _ = tx.send(r.is_some());
-        });
-        rx.recv_timeout(PROBE_WAIT).unwrap_or(false)
+    /// What a wait needs to decide, apart from the board (for streams that outlive a borrow).
+    fn watch(&self) -> Option<Watch> {
+        Some(Watch {
+            transport: self.transport.clone(),
+            interrupt: self.interrupt?,
+            unresponsive: self.unresponsive.clone(),
+            stop_on_interrupt: self.stop_on_interrupt.clone(),
+        })
     }
 
     /// Called when a wait's read timed out: `Ok` to go on waiting, `Err` to give up.
@@ -528,27 +519,25 @@ impl Board {
         if !self.interrupted() {
             return Ok(());
         }
-        if self.stop_on_interrupt.load(Ordering::SeqCst) {
-            return Err(BoardError::Interrupted {
+        match self.watch() {
+            Some(w) => w.keep_waiting(what, probed),
+            None => Ok(()),
+        }
+    }
+
+    /// `s` with its reads watched as [`Board::run`]'s are (see [`Board::with_interrupt`]):
+    /// for streams x8ctl reads itself (file transfers). Unchanged without an interrupt
+    /// token.
+    pub fn watched(&self, s: Box<dyn Duplex>, what: &str) -> Box<dyn Duplex> {
+        match self.watch() {
+            None => s,
+            Some(watch) => Box::new(Watched {
+                inner: s,
+                watch,
+                timeout: None,
                 what: what.to_string(),
-            });
+            }),
         }
-        if self.is_unresponsive() {
-            return Err(BoardError::Abandoned {
-                what: what.to_string(),
-            });
-        }
-        if probed.is_some_and(|t| t.elapsed() < REPROBE_EVERY) {
-            return Ok(());
-        }
-        if self.answers() {
-            *probed = Some(Instant::now());
-            return Ok(());
-        }
-        self.unresponsive.store(true, Ordering::SeqCst);
-        Err(BoardError::Abandoned {
-            what: what.to_string(),
-        })
     }
 
     /// The read timeout for the next slice of a wait whose silence began at `active`
@@ -977,6 +966,156 @@ fn s_slice(
 ) -> Result<Option<Duration>, BoardError> {
     b.keep_waiting(what, probed)?;
     Ok(b.slice(timeout, active))
+}
+
+/// The interrupt token, the board's transport for probes, and the flags a wait reads and
+/// sets: cloneable into streams and threads.
+#[derive(Clone)]
+struct Watch {
+    transport: Transport,
+    interrupt: &'static AtomicBool,
+    unresponsive: Arc<AtomicBool>,
+    stop_on_interrupt: Arc<AtomicBool>,
+}
+
+impl Watch {
+    /// Whether the board answers a trivial command within [`PROBE_WAIT`].
+    fn answers(&self) -> bool {
+        let transport = self.transport.clone();
+        let nonce = new_nonce();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = (|| {
+                let mut s = transport.open(&format!("exec:echo {nonce}")).ok()?;
+                s.set_read_timeout_to(Some(PROBE_WAIT));
+                let mut got = Vec::new();
+                let mut buf = [0u8; 256];
+                while !got.windows(nonce.len()).any(|w| w == nonce.as_bytes()) {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return None,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                s.shutdown_both();
+                Some(())
+            })();
+            let _ = tx.send(r.is_some());
+        });
+        rx.recv_timeout(PROBE_WAIT).unwrap_or(false)
+    }
+
+    /// `Ok` to go on waiting, `Err` to give up (see [`Board::with_interrupt`]).
+    fn keep_waiting(&self, what: &str, probed: &mut Option<Instant>) -> Result<(), BoardError> {
+        if !self.interrupt.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if self.stop_on_interrupt.load(Ordering::SeqCst) {
+            return Err(BoardError::Interrupted {
+                what: what.to_string(),
+            });
+        }
+        if self.unresponsive.load(Ordering::SeqCst) {
+            return Err(BoardError::Abandoned {
+                what: what.to_string(),
+            });
+        }
+        if probed.is_some_and(|t| t.elapsed() < REPROBE_EVERY) {
+            return Ok(());
+        }
+        if self.answers() {
+            *probed = Some(Instant::now());
+            return Ok(());
+        }
+        self.unresponsive.store(true, Ordering::SeqCst);
+        Err(BoardError::Abandoned {
+            what: what.to_string(),
+        })
+    }
+}
+
+/// A stream whose reads wait in short slices, so that an interrupt is seen and a board that
+/// no longer answers is given up ([`Board::watched`]). The stream's own read timeout (a
+/// silence) still applies.
+struct Watched {
+    inner: Box<dyn Duplex>,
+    watch: Watch,
+    timeout: Option<Duration>,
+    what: String,
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let active = Instant::now();
+        let mut probed = None;
+        loop {
+            let left = self
+                .timeout
+                .map(|t| (active + t).saturating_duration_since(Instant::now()));
+            let slice = left
+                .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
+                .max(Duration::from_millis(1));
+            self.inner.set_read_timeout_to(Some(slice));
+            match self.inner.read(buf) {
+                Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
+                    if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
+                        return Err(io::Error::other(be.to_string()));
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+}
+
+impl Write for Watched {
+    /// In slices too: the X8's adbd gives the go-ahead for each packet (OKAY), and a frozen
+    /// board never does. Through the adb server the local server takes the bytes.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let active = Instant::now();
+        let mut probed = None;
+        loop {
+            let left = self
+                .timeout
+                .map(|t| (active + t).saturating_duration_since(Instant::now()));
+            let slice = left
+                .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
+                .max(Duration::from_millis(1));
+            self.inner.set_write_timeout_to(Some(slice));
+            let r = self.inner.write(buf);
+            match r {
+                Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
+                    if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
+                        self.inner.set_write_timeout_to(None);
+                        return Err(io::Error::other(be.to_string()));
+                    }
+                }
+                r => {
+                    self.inner.set_write_timeout_to(None);
+                    return r;
+                }
+            }
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Duplex for Watched {
+    fn set_read_timeout_to(&mut self, t: Option<Duration>) {
+        self.timeout = t;
+    }
+    fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
+        Ok(Box::new(Watched {
+            inner: self.inner.try_clone_duplex()?,
+            watch: self.watch.clone(),
+            timeout: self.timeout,
+            what: self.what.clone(),
+        }))
+    }
+    fn shutdown_both(&mut self) {
+        self.inner.shutdown_both();
+    }
 }
 
 /// A read that ended without data or error from the board: its read timeout passed, or a
