@@ -959,3 +959,31 @@ fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
     // The previous version runs again (its health starts over: the container restarted).
     assert!(ps.contains("checked Up"), "{ps}");
 }
+
+/// `deploy --follow` follows the app's logs after the deploy; the deploy armed the interrupt
+/// (Ctrl-C only sets a token), and the follow must still end at Ctrl-C: exit 130 at once.
+#[test]
+fn ctrl_c_ends_deploy_follow() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, "python:3.11-alpine");
+    let mut c = x8ctl_direct(&sim);
+    c.args(["deploy", app.to_str().unwrap(), "--no-compose", "--follow"]);
+    let mut run = Running::spawn(c);
+    assert!(
+        run.wait_for(Duration::from_secs(60), |l| l.contains("waiting for")),
+        "{}",
+        run.stderr
+    );
+    // The deploy ends (a folder app waits for no readings), then the follow starts.
+    std::thread::sleep(Duration::from_secs(3));
+    run.signal("INT");
+    let end = run.finish(Duration::from_secs(20));
+    assert!(
+        end.stdout.contains("is running as container"),
+        "the signal came before the deploy ended: {end:?}"
+    );
+    assert_eq!(end.code, Some(130), "{end:?}");
+    assert!(end.after_signal < Duration::from_secs(3), "{end:?}");
+}

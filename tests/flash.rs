@@ -932,3 +932,166 @@ fn a_failed_programming_rolls_back_to_a_booting_h7() {
         assert_previous(&rig.sim, &before, "program-fail");
     }
 }
+
+/// Issue 14 item 8: a board that freezes with the connection open while program.sh runs.
+/// Ctrl-C must not wait for the frozen board: x8ctl probes it, finds it silent, and ends
+/// with 130 within a couple of seconds, saying what the board may be in and what to do.
+#[test]
+fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let rigs = Rig::both(|| sim(&[Fault::FreezeDuringProgram]));
+    for rig in &rigs {
+        let mut c = rig.x8ctl();
+        c.args(["-v", "flash-fw", "--yes"]).arg(&img);
+        let mut run = Running::spawn(c);
+        assert!(
+            run.wait_for(Duration::from_secs(120), |l| l
+                .starts_with("==> program the H7")),
+            "{}: program.sh never started: {}",
+            rig.name(),
+            run.stderr
+        );
+        // The board freezes once program.sh printed its first line.
+        let until = Instant::now() + Duration::from_secs(10);
+        while !rig.sim.board().faults().frozen() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(rig.sim.board().faults().frozen(), "{}", rig.name());
+        std::thread::sleep(Duration::from_millis(300));
+        run.signal("INT");
+        let end = run.finish(Duration::from_secs(30));
+        let what = format!("{}: {end:?}", rig.name());
+        assert_eq!(end.code, Some(130), "{what}");
+        assert!(
+            end.after_signal < Duration::from_secs(4),
+            "{what}: took {:?} after Ctrl-C",
+            end.after_signal
+        );
+        eprintln!(
+            "{}: exit 130 {:?} after SIGINT",
+            rig.name(),
+            end.after_signal
+        );
+        assert!(
+            end.stderr
+                .contains("the new image 0.0.6-test is installed in /usr (verified)"),
+            "{what}"
+        );
+        let err = &end.stderr;
+        assert!(err.contains("did not answer"), "{what}");
+        assert!(err.contains("the board's state is unknown"), "{what}");
+        assert!(
+            err.contains("the H7 may be halted, erased or half-programmed"),
+            "{what}"
+        );
+        assert!(err.contains("power-cycle the board"), "{what}");
+        assert!(
+            err.contains("sudo /usr/arduino/extra/program.sh (it must end with ** Verified OK **)"),
+            "{what}"
+        );
+        // What the board is really in: the H7 halted by OpenOCD, /usr read-only.
+        let st = state(&rig.sim);
+        assert!(st.h7.is_err(), "{what}: {st:?}");
+        assert!(!st.usr_rw, "{what}");
+        // Let the board go on, so the simulator can stop.
+        rig.sim
+            .board()
+            .faults()
+            .set(Fault::FreezeDuringProgram, false);
+    }
+}
+
+/// Issue 14 item 9: an interrupt after the backup, before the install: nothing on the board
+/// changed, so there is no rollback (no program.sh); only the pushed image x8ctl put there
+/// is removed, and the run says the board is unchanged.
+#[test]
+fn an_interrupt_before_the_install_changes_nothing_and_rolls_nothing_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let sim = sim_with(&[Fault::SlowLink], |c| {
+        c.adbd.link_latency = Duration::from_millis(50);
+    });
+    let before = state(&sim);
+    let mut run = Running::spawn({
+        let mut c = x8ctl_direct(&sim);
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        c
+    });
+    assert!(
+        run.wait_for(Duration::from_secs(120), |l| l
+            .starts_with("==> back up the installed image")),
+        "no backup step: {}",
+        run.stderr
+    );
+    run.signal("INT");
+    let end = run.finish(Duration::from_secs(120));
+    let err = &end.stderr;
+    assert_eq!(end.code, Some(130), "{end:?}");
+    assert!(err.contains("ok  backup"), "{err}");
+    assert!(
+        err.contains("interrupted (Ctrl-C) before: remount /usr read-write"),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing on the board changed; the H7 still runs 0.0.5"),
+        "{err}"
+    );
+    assert!(!err.contains("rolled back"), "{err}");
+    assert!(!err.contains("==> restore the previous firmware"), "{err}");
+    assert!(!err.contains("==> program the H7"), "{err}");
+    assert!(!err.contains("==> remount /usr read-write"), "{err}");
+    sim.board().faults().set(Fault::SlowLink, false);
+    assert_previous(&sim, &before, "interrupt before install");
+    assert!(
+        !board_path(&sim, flash::UPLOAD).exists(),
+        "the pushed image is left on the board"
+    );
+    // The backup of the untouched image stays (it is what `previous image kept as` names).
+    assert!(board_path(&sim, &flash::backup_path(Some("0.0.5"))).exists());
+}
+
+/// A board that freezes during the push (the test freezes the virtual X8 itself, as
+/// `freeze-during-program` does in program.sh): Ctrl-C is not held by the transfer's 60 s
+/// read timeout; x8ctl ends with 130 at once and says nothing on the board changed.
+#[test]
+fn ctrl_c_on_a_board_frozen_during_the_push_exits_130_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image_file(dir.path(), "0.0.6-test");
+    let rigs = Rig::both(|| sim_with(&[], |c| c.adbd.link_latency = Duration::from_millis(20)));
+    for rig in &rigs {
+        // Slow the link once adb is connected, so the push takes a while.
+        rig.sim.board().faults().set(Fault::SlowLink, true);
+        let before = state(&rig.sim);
+        let mut c = rig.x8ctl();
+        c.args(["flash-fw", "--yes"]).arg(&img);
+        let mut run = Running::spawn(c);
+        assert!(
+            run.wait_for(Duration::from_secs(120), |l| l
+                .starts_with("==> push the image")),
+            "{}: {}",
+            rig.name(),
+            run.stderr
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        rig.sim.board().faults().set_frozen(true);
+        run.signal("INT");
+        let end = run.finish(Duration::from_secs(30));
+        let what = format!("{}: {end:?}", rig.name());
+        assert_eq!(end.code, Some(130), "{what}");
+        assert!(end.after_signal < Duration::from_secs(4), "{what}");
+        eprintln!(
+            "{}: exit 130 {:?} after SIGINT",
+            rig.name(),
+            end.after_signal
+        );
+        assert!(end.stderr.contains("did not answer"), "{what}");
+        assert!(
+            end.stderr.contains("nothing on the board changed"),
+            "{what}"
+        );
+        rig.sim.board().faults().set_frozen(false);
+        rig.sim.board().faults().set(Fault::SlowLink, false);
+        assert_previous(&rig.sim, &before, "frozen during the push");
+    }
+}

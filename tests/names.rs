@@ -80,6 +80,11 @@ fn generated_names_round_trip_byte_for_byte_on_both_paths() {
                 let src = dir.path().join("src");
                 std::fs::create_dir_all(src.join(&long_dir)).unwrap();
                 for (i, (n, data)) in files.iter().enumerate() {
+                    // A top-level file cannot have the folder's name (the generator can
+                    // draw the same name twice).
+                    if i % 2 == 0 && *n == long_dir {
+                        continue;
+                    }
                     // Half at the top, half one folder down (a name as a folder too).
                     let p = if i % 2 == 0 {
                         src.join(n)

@@ -673,3 +673,137 @@ fn the_password_command_runs_only_when_needed_and_is_named_when_wrong() {
         "{err}"
     );
 }
+
+/// `x8ctl shell` without a command, stdin piped: writes `input`, returns (exit code, stdout).
+fn interactive_run(rig: &Rig, args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut c = rig.x8ctl();
+    c.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 14 item 17: the interactive shell's exit status is x8ctl's (it was always 0), and
+/// `shell --root` without a command is root's shell (it was fio's), on both paths; the
+/// password never shows.
+#[test]
+fn the_interactive_shell_exits_with_its_status_and_root_is_root() {
+    for rig in Rig::both(|| sim(&[])) {
+        let n = rig.name();
+        let (code, out, err) = interactive_run(&rig, &["shell"], b"id -un\nexit 3\n");
+        assert_eq!(code, 3, "{n}: {out} / {err}");
+        assert!(out.contains("fio@"), "{n}: {out}");
+        let (code, out, err) = interactive_run(&rig, &["shell"], b"true\n");
+        assert_eq!(code, 0, "{n}: {out} / {err}");
+        let (code, out, err) =
+            interactive_run(&rig, &["shell", "--root"], b"id -u\nwhoami\nexit 4\n");
+        assert_eq!(code, 4, "{n}: {out} / {err}");
+        assert!(out.contains("root@"), "{n}: no root prompt: {out}");
+        // whoami's answer (after the typed-ahead lines' echo, maybe after a prompt).
+        assert!(
+            out.lines()
+                .any(|l| l.trim_end_matches('\r').ends_with("root") && !l.contains("whoami")),
+            "{n}: {out}"
+        );
+        assert!(
+            !out.contains("x8ctl-sudo-"),
+            "{n}: sudo's prompt shows: {out}"
+        );
+        // The image default of older images is 'fio': it must not show.
+        assert!(
+            !out.lines().any(|l| l.trim() == "fio"),
+            "{n}: the password shows: {out:?}"
+        );
+        // Nothing left behind in /tmp.
+        let left: Vec<_> = std::fs::read_dir(board_path(&rig.sim, "/tmp"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .contains("x8ctl-shell-status")
+            })
+            .collect();
+        assert!(left.is_empty(), "{n}: {left:?}");
+    }
+}
+
+/// The interactive shell on a terminal (a pseudo-terminal made by Python's `pty`): x8ctl
+/// puts the terminal in raw mode, so what is typed is echoed once (by the board), Ctrl-C
+/// reaches the board instead of ending x8ctl, and x8ctl exits with the shell's status.
+#[cfg(unix)]
+#[test]
+fn the_interactive_shell_on_a_terminal_is_raw_and_exits_with_its_status() {
+    let driver = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+def pump(t):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                return
+def until(s, t):
+    end = time.time() + t
+    while s not in out and time.time() < end:
+        pump(0.1)
+until(b"$ ", 20)
+os.write(fd, b"whoami\r"); until(b"fio\r\n", 10); pump(0.3)
+os.write(fd, b"\x03"); pump(0.5)
+os.write(fd, b"exit 7\r")
+end = time.time() + 20
+code = None
+while time.time() < end:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        code = os.waitstatus_to_exitcode(st)
+        break
+    pump(0.1)
+if code is None:
+    os.kill(pid, 9)
+sys.stdout.write(repr(out) + "\n" + str(code) + "\n")
+"#;
+    for rig in Rig::both(|| sim(&[])) {
+        let base = rig.x8ctl();
+        let mut c = std::process::Command::new("python3");
+        c.arg("-c").arg(driver).arg(x8ctl_exe());
+        for a in base.get_args() {
+            c.arg(a);
+        }
+        c.arg("shell");
+        for (k, v) in base.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        let (_, out, err) = run(c);
+        let n = rig.name();
+        let mut lines = out.lines();
+        let seen = lines.next().unwrap_or("");
+        let code = lines.next().unwrap_or("");
+        assert_eq!(code, "7", "{n}: {out} / {err}");
+        assert_eq!(
+            seen.matches("whoami").count(),
+            1,
+            "{n}: echoed twice: {seen}"
+        );
+        assert!(seen.contains("fio\\r\\n"), "{n}: {seen}");
+    }
+}

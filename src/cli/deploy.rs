@@ -152,6 +152,17 @@ impl View<'_> {
     }
 
     fn event(&self, e: DeployEvent) {
+        let step = match &e {
+            DeployEvent::Hashing { .. } => Some("sync"),
+            DeployEvent::BuildStarted { .. } => Some("build"),
+            DeployEvent::SetAside { .. } => Some("set-aside"),
+            DeployEvent::Starting { .. } => Some("start"),
+            DeployEvent::Waiting { .. } => Some("wait"),
+            _ => None,
+        };
+        if let Some(step) = step {
+            super::interrupt::test_signal_at(step);
+        }
         if self.ctx.quiet {
             return;
         }
@@ -245,7 +256,9 @@ fn follow_logs(
     lines: Option<usize>,
 ) -> Result<(), CliError> {
     let (cmd, root) = deploy::logs_command(board, target, true, lines).map_err(deploy_error)?;
-    stream(ctx, board, &cmd, root)
+    // The deploy armed the interrupt: Ctrl-C only sets the token, so the follow must look.
+    board.stop_waiting_on_interrupt(true);
+    stream(ctx, board, &cmd, root, true)
 }
 
 /// Write lines to stdout: as they are, or one JSON document per line.
@@ -278,16 +291,19 @@ impl Write for Lines {
     }
 }
 
-fn stream(ctx: &Ctx, board: &Board, cmd: &str, root: bool) -> Result<(), CliError> {
+/// Stream `cmd`'s output. `follow` (`logs -f`) waits as long as the user wants (Ctrl-C ends
+/// it); otherwise 60 s of silence from the board end it with an error.
+fn stream(ctx: &Ctx, board: &Board, cmd: &str, root: bool, follow: bool) -> Result<(), CliError> {
+    let timeout = (!follow).then_some(x8ctl_core::board::DEFAULT_TIMEOUT);
     let mut out = Lines {
         json: ctx.json,
         buf: Vec::new(),
     };
     let mut err = std::io::sink();
     let status = if root {
-        board.run_root_streaming(cmd, &mut out, &mut err, None, "the logs")
+        board.run_root_streaming(cmd, &mut out, &mut err, timeout, "the logs")
     } else {
-        board.run_streaming(cmd, &mut out, &mut err, None, "the logs")
+        board.run_streaming(cmd, &mut out, &mut err, timeout, "the logs")
     }
     .map_err(board_error)?;
     if status != 0 {
@@ -318,6 +334,8 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         return Err(CliError::usage(e));
     }
     let (_session, board) = open_board(ctx, target)?;
+    // After an interrupt, a board that no longer answers is not waited for.
+    let board = board.with_interrupt(super::interrupt::token());
     // compose-apps-early-start removes the app at the next boot: disabling it needs the
     // user's consent (--yes, or a yes on the terminal); otherwise deploy warns.
     let disable_early_start = ctx.yes
@@ -379,7 +397,7 @@ pub fn logs(ctx: &Ctx, target: &TargetArgs, args: LogsArgs) -> Result<(), CliErr
     let (_session, board) = open_board(ctx, target)?;
     let (cmd, root) = deploy::logs_command(&board, &args.target, args.follow, args.lines)
         .map_err(deploy_error)?;
-    stream(ctx, &board, &cmd, root)
+    stream(ctx, &board, &cmd, root, args.follow)
 }
 
 pub fn stop(ctx: &Ctx, target: &TargetArgs, args: StopArgs) -> Result<(), CliError> {

@@ -143,6 +143,9 @@ struct Renderer {
 impl Renderer {
     fn event(&self, e: FlashEvent) {
         let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        if let FlashEvent::Started(step) = &e {
+            super::interrupt::test_signal_at(step.name());
+        }
         match e {
             FlashEvent::Started(step) => {
                 if self.fancy {
@@ -626,6 +629,8 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         return run_all(ctx, target, &file, &info, &args);
     }
     let (_session, board) = open_board(ctx, target)?;
+    // After an interrupt, a board that no longer answers is not waited for (issue 14 item 8).
+    let board = board.with_interrupt(super::interrupt::token());
     if !args.dry_run && !ctx.yes {
         if !ctx.interactive {
             return Err(CliError::new(
@@ -657,7 +662,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         Some(lock(&board, "flash-fw").map_err(super::target::board_error)?)
     };
     let interrupt = super::interrupt::arm(Some(
-        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this)",
+        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
     ));
     let renderer = Arc::new(Renderer {
         view: Mutex::new(View::new(ctx)),

@@ -30,6 +30,12 @@ pub fn arm(notice: Option<&str>) -> &'static AtomicBool {
     &TOKEN
 }
 
+/// The token itself (set by the handler once [`arm`]ed), for the library's waits
+/// (`Board::with_interrupt`).
+pub fn token() -> &'static AtomicBool {
+    &TOKEN
+}
+
 /// Whether an interrupt came.
 pub fn interrupted() -> bool {
     TOKEN.load(Ordering::SeqCst)
@@ -46,4 +52,31 @@ pub fn sleep(d: Duration) -> bool {
         std::thread::sleep(left.min(Duration::from_millis(50)));
     }
     true
+}
+
+/// The test hook `X8CTL_TEST_SIGNAL_AT=STEP:SIGNAL` (SIGNAL `INT` or `TERM`): when step STEP
+/// of flash-fw or deploy starts, x8ctl sends itself SIGNAL, once, and goes on only when the
+/// handler has seen it, so a test can interrupt at an exact step. The step names are
+/// flash-fw's (`Step::name`: `sudo` ... `rpc-check`) and deploy's `sync`, `build`,
+/// `set-aside`, `start`, `wait` (README, Development). Unset, it does nothing.
+pub fn test_signal_at(step: &str) {
+    static FIRED: AtomicBool = AtomicBool::new(false);
+    let Ok(spec) = std::env::var("X8CTL_TEST_SIGNAL_AT") else {
+        return;
+    };
+    let Some((at, signal)) = spec.split_once(':') else {
+        return;
+    };
+    if at != step || !matches!(signal, "INT" | "TERM") || FIRED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let _ = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(std::process::id().to_string())
+        .status();
+    // Bounded: the handler runs on its own thread.
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    while !interrupted() && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -128,6 +128,8 @@ pub fn board_error(e: BoardError) -> CliError {
         | BoardError::Busy { .. }
         | BoardError::Locked { .. } => exit::BOARD_UNUSABLE,
         BoardError::Ambiguous { .. } => exit::USAGE,
+        // Ctrl-C ended a wait on the board (a frozen board, or a follow).
+        BoardError::Abandoned { .. } | BoardError::Interrupted { .. } => exit::INTERRUPTED,
         _ => exit::FAILURE,
     };
     let mut message = e.to_string();

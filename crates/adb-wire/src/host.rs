@@ -490,6 +490,9 @@ pub struct HostStream {
     pos: usize,
     eof: bool,
     read_timeout: Duration,
+    /// The longest wait for the device's go-ahead (OKAY) before a write; `None`: the
+    /// connection's read timeout.
+    write_timeout: Option<Duration>,
 }
 
 impl HostStream {
@@ -511,11 +514,18 @@ impl HostStream {
             pos: 0,
             eof: false,
             read_timeout,
+            write_timeout: None,
         }
     }
 
     pub fn set_read_timeout(&mut self, t: Duration) {
         self.read_timeout = t;
+    }
+
+    /// The longest wait for the device's go-ahead before a write (`None`: the connection's
+    /// read timeout). A write that times out has sent nothing.
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) {
+        self.write_timeout = t;
     }
 
     /// The largest payload of one WRTE.
@@ -536,6 +546,7 @@ impl HostStream {
             pos: 0,
             eof: false,
             read_timeout: self.read_timeout,
+            write_timeout: self.write_timeout,
         }
     }
 
@@ -559,7 +570,8 @@ impl HostStream {
     }
 
     fn write_chunk(&mut self, chunk: &[u8]) -> io::Result<()> {
-        let deadline = Instant::now() + self.conn.timeouts.read;
+        let wait = self.write_timeout.unwrap_or(self.conn.timeouts.read);
+        let deadline = Instant::now() + wait;
         let mut w = lock(&self.state.window);
         loop {
             match *w {
@@ -575,7 +587,7 @@ impl HostStream {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(HostError::Timeout(self.conn.timeouts.read).into());
+                return Err(HostError::Timeout(wait).into());
             }
             w = self
                 .state

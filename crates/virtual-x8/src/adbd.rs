@@ -375,6 +375,10 @@ impl Conn {
     }
 
     fn send(&self, p: Packet) {
+        // A frozen board (`freeze-during-program`) sends nothing.
+        if self.board.faults().frozen() {
+            return;
+        }
         let due = Instant::now() + self.latency();
         if let Some(tx) = lock(&self.out).as_ref() {
             let _ = tx.send((due, p.encode()));
@@ -393,6 +397,11 @@ impl Conn {
     }
 
     fn handle(self: &Arc<Self>, p: Packet) {
+        // A frozen board (`freeze-during-program`) answers nothing; the TCP connection
+        // stays open.
+        if self.board.faults().frozen() {
+            return;
+        }
         match p.command {
             A_CNXN if self.board.faults().has(Fault::Offline) => {}
             A_CNXN if self.board.faults().has(Fault::Unauthorized) => {
@@ -1112,7 +1121,9 @@ fn pty_command(board: &Board, stream: &Arc<Stream>, input: Inbound, cmd: &str, c
             stdout: &mut out,
             stderr: &mut err,
         };
-        board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child });
+        crate::shell::with_echoing_tty(|| {
+            board.run_adb_command(cmd, &mut io, AdbChild { tty: true, ..child })
+        });
     }
     drop(stdin);
     drop(discipline);

@@ -41,6 +41,13 @@ pub enum Fault {
     /// The board has no route to the Internet (reached over USB alone: the gadget is `acm ffs`,
     /// no network function; real-board-evidence.md §6.1): base image pulls and pip fail.
     NoNetwork,
+    /// The board freezes while `program.sh` runs (issue 14 item 8: a board seen freezing with
+    /// its ADB connection open during the programming). program.sh prints its first line and
+    /// OpenOCD halts the H7 (`init; targets; reset halt`, real-board-evidence.md §3.1); then
+    /// nothing answers any more: adbd keeps the TCP connection open but answers no packet
+    /// (no OKAY, no WRTE, no reply to a new OPEN), as a hung kernel would. Clearing the fault
+    /// lets the board go on (program.sh then programs as usual).
+    FreezeDuringProgram,
 }
 
 pub const ALL_FAULTS: &[Fault] = &[
@@ -58,6 +65,7 @@ pub const ALL_FAULTS: &[Fault] = &[
     Fault::Offline,
     Fault::UnplugDuringComposeUp,
     Fault::NoNetwork,
+    Fault::FreezeDuringProgram,
 ];
 
 impl Fault {
@@ -77,6 +85,7 @@ impl Fault {
             Fault::Offline => "offline",
             Fault::UnplugDuringComposeUp => "unplug-during-compose-up",
             Fault::NoNetwork => "no-network",
+            Fault::FreezeDuringProgram => "freeze-during-program",
         }
     }
 
@@ -110,6 +119,9 @@ impl Fault {
             Fault::NoNetwork => {
                 "the board has no Internet (USB only): base image pulls and pip fail"
             }
+            Fault::FreezeDuringProgram => {
+                "the board freezes in program.sh with the ADB connection open: the H7 is halted and nothing answers"
+            }
         }
     }
 }
@@ -140,6 +152,8 @@ pub struct Faults {
     set: Mutex<BTreeSet<Fault>>,
     /// What pulling the cable does (the adbd drops its connections); set by `Sim::start`.
     unplug: Mutex<Option<Unplug>>,
+    /// The board is frozen (`freeze-during-program` fired): adbd answers nothing.
+    frozen: std::sync::atomic::AtomicBool,
 }
 
 type Unplug = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -157,6 +171,7 @@ impl Faults {
         Faults {
             set: Mutex::new(initial.into_iter().collect()),
             unplug: Mutex::new(None),
+            frozen: std::sync::atomic::AtomicBool::new(false),
         }
     }
     /// Install what [`Faults::unplug`] does.
@@ -173,6 +188,14 @@ impl Faults {
         if let Some(f) = f {
             f();
         }
+    }
+    /// Freeze the board (or let it go on): while frozen, adbd answers nothing.
+    pub fn set_frozen(&self, on: bool) {
+        self.frozen.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+    /// Whether the board is frozen.
+    pub fn frozen(&self) -> bool {
+        self.frozen.load(std::sync::atomic::Ordering::SeqCst)
     }
     pub fn has(&self, f: Fault) -> bool {
         self.set

@@ -473,3 +473,119 @@ pub fn m4_sketch_elf(e_type: u16, segments: &[(u32, &[u8])]) -> Vec<u8> {
     }
     h
 }
+
+/// An x8ctl run in the background whose stderr is read line by line as it comes, so a
+/// test can signal it at a given step.
+pub struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// stderr so far.
+    pub stderr: String,
+    started: Instant,
+}
+
+/// How a [`Running`] ended.
+#[derive(Debug)]
+pub struct Ended {
+    /// The exit code (`None`: killed by a signal, or by the test after its bound).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// From the spawn to the exit.
+    pub elapsed: Duration,
+    /// From [`Running::finish`]'s call to the exit.
+    pub after_signal: Duration,
+}
+
+impl Running {
+    pub fn spawn(mut c: Command) -> Running {
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().expect("x8ctl starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            reader: Some(reader),
+            stderr: String::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Wait (at most `within`) for a stderr line for which `pred` holds; false when the
+    /// process ended or the time ran out first.
+    pub fn wait_for(&mut self, within: Duration, pred: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    self.stderr.push_str(&l);
+                    self.stderr.push('\n');
+                    if pred(&l) {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Send `signal` (`INT`, `TERM`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let st = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(st.success(), "kill -{signal} failed");
+    }
+
+    /// Wait for the exit, at most `within` (then kill it and report `code: None`).
+    pub fn finish(mut self, within: Duration) -> Ended {
+        let from = Instant::now();
+        let deadline = from + within;
+        let status = loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                break Some(st);
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let after_signal = from.elapsed();
+        let elapsed = self.started.elapsed();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        for l in self.lines.try_iter() {
+            self.stderr.push_str(&l);
+            self.stderr.push('\n');
+        }
+        let mut stdout = String::new();
+        if let Some(mut o) = self.child.stdout.take() {
+            use std::io::Read;
+            let _ = o.read_to_string(&mut stdout);
+        }
+        Ended {
+            code: status.and_then(|s| s.code()),
+            stdout,
+            stderr: self.stderr,
+            elapsed,
+            after_signal,
+        }
+    }
+}

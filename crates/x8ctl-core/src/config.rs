@@ -107,18 +107,37 @@ fn parse_message(text: &str, e: &toml::de::Error) -> String {
 
 /// Run `sudo_password_command` and take its first line. The command is split into words as
 /// a POSIX shell would (quotes and backslashes), but no shell runs it.
+/// How long `sudo_password_command` may take (a password manager may ask for its own
+/// master password first).
+pub const PASSWORD_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub fn password_from_command(cmd: &str) -> Result<String, String> {
+    password_from_command_within(cmd, PASSWORD_COMMAND_TIMEOUT)
+}
+
+/// [`password_from_command`] with its bound.
+pub fn password_from_command_within(
+    cmd: &str,
+    timeout: std::time::Duration,
+) -> Result<String, String> {
     let words = shell_words::split(cmd)
         .map_err(|e| format!("sudo_password_command cannot be split into words: {e}"))?;
     let (program, args) = words
         .split_first()
         .ok_or_else(|| "sudo_password_command is empty".to_string())?;
-    let out = std::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run sudo_password_command ({program}): {e}"))?;
+    let out = crate::process::output_within(
+        std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null()),
+        timeout,
+    )
+    .map_err(|e| format!("cannot run sudo_password_command ({program}): {e}"))?
+    .ok_or_else(|| {
+        format!(
+            "sudo_password_command ({program}) did not finish within {}s and was stopped",
+            timeout.as_secs()
+        )
+    })?;
     if !out.status.success() {
         return Err(format!(
             "sudo_password_command ({program}) exited with {}",
@@ -131,6 +150,25 @@ pub fn password_from_command(cmd: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_password_command_that_never_ends_is_stopped_with_a_clear_error() {
+        let t = std::time::Instant::now();
+        let e = super::password_from_command_within(
+            "sh -c 'sleep 30'",
+            std::time::Duration::from_millis(500),
+        )
+        .unwrap_err();
+        assert!(e.contains("did not finish within"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(
+            super::password_from_command_within(
+                "sh -c 'echo \"se cret\"'",
+                std::time::Duration::from_secs(10)
+            ),
+            Ok("se cret".to_string())
+        );
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -122,6 +122,9 @@ pub enum BoardState {
     RolledBack { version: String },
     /// The restore did not work: the board needs attention.
     RollbackFailed { detail: String },
+    /// The board stopped answering after an interrupt and x8ctl stopped waiting: what it
+    /// may be in, and what to do.
+    Unknown { detail: String },
 }
 
 impl BoardState {
@@ -138,6 +141,7 @@ impl BoardState {
                 format!("rolled back: the H7 runs the previous firmware {version} again, verified")
             }
             BoardState::RollbackFailed { detail } => format!("rollback failed: {detail}"),
+            BoardState::Unknown { detail } => format!("the board's state is unknown: {detail}"),
         }
     }
 }
@@ -215,7 +219,13 @@ impl FlashError {
 
     fn board(step: Step, e: BoardError) -> Box<Self> {
         let hint = e.hint();
-        FlashError::new(step, FailKind::Board, e.to_string(), hint)
+        // An interrupt that found the board frozen ends the run as an interrupt.
+        let kind = if matches!(e, BoardError::Abandoned { .. }) {
+            FailKind::Interrupted
+        } else {
+            FailKind::Board
+        };
+        FlashError::new(step, kind, e.to_string(), hint)
     }
 }
 
@@ -481,6 +491,9 @@ struct Pipeline<'a> {
     on: &'a (dyn Fn(FlashEvent) + Sync),
     interrupt: &'a AtomicBool,
     usr_rw: bool,
+    /// Whether a step that changes the board (/usr, the installed image, the H7) began:
+    /// before that, a failure or an interrupt has nothing to roll back.
+    changed: bool,
     report: FlashReport,
 }
 
@@ -566,6 +579,7 @@ impl Pipeline<'_> {
         // Mark it writable before trying, so a half-done remount is undone too.
         if rw {
             self.usr_rw = true;
+            self.changed = true;
         }
         self.root(step, &format!("mount -o remount,{mode} /usr"))?;
         if !rw {
@@ -778,6 +792,17 @@ impl Pipeline<'_> {
         }
     }
 
+    /// Remove the pushed image (best effort): the only file of a run that changed nothing.
+    fn remove_upload(&self) {
+        if self.board.is_unresponsive() {
+            return;
+        }
+        let _ = self.board.run(
+            &format!("rm -f {}", quote(UPLOAD)),
+            Some(Duration::from_secs(10)),
+        );
+    }
+
     fn check_interrupt(&self, step: Step) -> StepResult<()> {
         if self.interrupted() {
             return Err(FlashError::new(
@@ -865,6 +890,7 @@ pub fn flash(
         on,
         interrupt,
         usr_rw: false,
+        changed: false,
         report: FlashReport {
             serial: board.serial().to_string(),
             image_version: image.info.version.clone(),
@@ -952,10 +978,12 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         return Err(e);
     };
 
-    // 3. push
+    // 3. push. Until the remount, nothing on the board changed: a failure or an interrupt
+    // removes what x8ctl put there (the pushed image) and says the board is unchanged.
     let before_change = |p: &mut Pipeline, step: Step| -> StepResult<()> {
         p.check_interrupt(step).map_err(|mut e| {
             e.state = unchanged();
+            p.remove_upload();
             e
         })
     };
@@ -983,7 +1011,17 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
             },
             &progress,
         )
-        .map_err(|e| FlashError::board(Step::Push, e))?;
+        .map_err(|e| {
+            // A transfer given up on a board that stopped answering after an interrupt.
+            let e = if p.board.is_unresponsive() {
+                BoardError::Abandoned {
+                    what: "the push".into(),
+                }
+            } else {
+                e
+            };
+            FlashError::board(Step::Push, e)
+        })?;
         match p.sha256_of(Step::Push, UPLOAD)? {
             Some(h) if h == info.sha256 => Ok(()),
             other => Err(FlashError::new(
@@ -1001,6 +1039,7 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     if let Err(mut e) = pushed {
         e.state = unchanged();
         p.failed(&e);
+        p.remove_upload();
         return Err(e);
     }
     p.done(
@@ -1029,13 +1068,14 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
     if let Err(mut e) = backed {
         e.state = unchanged();
         p.failed(&e);
+        p.remove_upload();
         return Err(e);
     }
     p.done(Step::Backup, format!("kept as {backup}"));
 
     // 5-7. remount rw, install, verify, remount ro. From here on a failure rolls back.
+    before_change(p, Step::RemountRw)?;
     let r = (|| {
-        before_change(p, Step::RemountRw)?;
         p.install(Step::Install, UPLOAD, &info.sha256)?;
         p.check_interrupt(Step::Program)?;
         let v = p.program_and_check(&info.version)?;
@@ -1046,7 +1086,9 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         p.done(Step::RestartProxy, "m4-proxy restarted");
         p.check_interrupt(Step::RpcCheck)?;
         p.started(Step::RpcCheck);
-        rpc_check(p, opts)
+        rpc_check(p, opts)?;
+        // An interrupt during the last step still restores the board: x8ctl said it would.
+        p.check_interrupt(Step::RpcCheck)
     })();
     match r {
         Ok(()) => {
@@ -1068,6 +1110,16 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
         }
         Err(mut e) => {
             p.failed(&e);
+            if p.board.is_unresponsive() {
+                // Interrupted, and the board no longer answers: nothing more can be done
+                // from here; say what it may be in and how to bring it back.
+                e.state = BoardState::Unknown {
+                    detail: abandoned_detail(e.step, &info.version, &backup, p.usr_rw),
+                };
+                e.hint = abandoned_hint(&backup);
+                e.usr_read_only = !p.usr_rw;
+                return Err(e);
+            }
             // Whatever failed, /usr goes back to read-only before anything else.
             let ro_err = p.ensure_ro();
             let old = running
@@ -1116,6 +1168,45 @@ pub fn board_versions(
         .map(str::to_string)
         .filter(|s| !s.is_empty());
     Ok((running, installed))
+}
+
+/// What a board that stopped answering during `step` (after the install began) may be in.
+fn abandoned_detail(step: Step, new: &str, backup: &str, usr_rw: bool) -> String {
+    let (h7, installed) = match step {
+        Step::Install | Step::RemountRw | Step::RemountRo => (
+            "the H7 was not programmed: it still runs the previous firmware".to_string(),
+            format!("the new image {new} may or may not be installed in /usr"),
+        ),
+        Step::Rollback => (
+            "the rollback's program.sh may have started: OpenOCD halts the H7 when it starts, so the H7 may be halted, erased or half-programmed".to_string(),
+            "the previous image may be installed in /usr again".to_string(),
+        ),
+        Step::Program => (
+            "program.sh had started: OpenOCD halts the H7 when it starts, so the H7 may be halted, erased or half-programmed, and it runs nothing until a programming succeeds (real-board-evidence.md §3.1)".to_string(),
+            format!("the new image {new} is installed in /usr (verified)"),
+        ),
+        _ => (
+            format!("the H7 was programmed with {new}, verified"),
+            format!("the new image {new} is installed in /usr (verified)"),
+        ),
+    };
+    let usr = if usr_rw {
+        "/usr may still be writable"
+    } else {
+        "/usr is read-only"
+    };
+    format!(
+        "the board stopped answering during: {}. {h7}; {installed}; {usr}; the previous image is kept on the board as {backup}",
+        step.title()
+    )
+}
+
+/// What to do after [`abandoned_detail`].
+fn abandoned_hint(backup: &str) -> String {
+    format!(
+        "power-cycle the board (unplug it, plug it in again) and wait for it to boot: at boot, stm32h7-program programs the H7 with the image in /usr when the versions differ; then check with `x8ctl flash-fw --list` and run flash-fw again. To put the previous firmware back by hand instead: {}",
+        recovery_steps(backup)
+    )
 }
 
 /// Restore the backup and program it again; say what the board runs afterwards.

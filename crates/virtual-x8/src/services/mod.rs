@@ -620,9 +620,33 @@ fn builtin_program_sh(ctx: &mut Ctx, _args: &[String], io: &mut ShellIo) -> i32 
         return c;
     }
     let file = read_bin(ctx);
+    if ctx.board.faults().has(crate::Fault::FreezeDuringProgram) {
+        freeze_in_program_sh(ctx, io);
+    }
     let r = ctx.board.services().program_sh(file.as_deref());
     write_lines(io, &r.lines);
     r.status
+}
+
+/// `freeze-during-program` (faults.rs; issue 14 item 8): program.sh prints its first line,
+/// OpenOCD halts the H7 (§3.1), then the board answers nothing until the fault is cleared
+/// (at most 10 minutes, so a forgotten simulator does not hang for ever).
+fn freeze_in_program_sh(ctx: &mut Ctx, io: &mut ShellIo) {
+    put(
+        io.stdout,
+        "Checking ext. rt mcu stm32h7 firmware version...\n",
+    );
+    let _ = io.stdout.flush();
+    // Let the line leave before the freeze (adbd sends nothing once frozen).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let faults = ctx.board.faults();
+    ctx.board.services().halt_h7();
+    faults.set_frozen(true);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while faults.has(crate::Fault::FreezeDuringProgram) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    faults.set_frozen(false);
 }
 
 fn builtin_program_h7_sh(ctx: &mut Ctx, _args: &[String], io: &mut ShellIo) -> i32 {

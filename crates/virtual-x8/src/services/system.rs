@@ -446,6 +446,13 @@ impl Services {
         r
     }
 
+    /// OpenOCD started and halted the H7 (`init; targets; reset halt`, real-board-evidence.md
+    /// §3.1), and nothing followed: what a board that froze in program.sh leaves.
+    pub fn halt_h7(&self) {
+        self.lock().h7.halted = true;
+        self.after_h7_change();
+    }
+
     /// The boot-time comparison by version string (`program-h7.sh`).
     pub fn program_h7_sh(&self, file: Option<&[u8]>) -> ProgramSh {
         let pf = self.program_fails();

@@ -738,6 +738,10 @@ fn sh(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
                 }
             }
         }
+        // bash(1), INVOCATION: without -c and without a script, on a terminal, bash is
+        // interactive (prompt, line by line, `exit N` ends it with N): as `bash -l` run
+        // by `shell:CMD` on the X8's PTY (REB 1.2).
+        None if super::on_tty() => super::session(ctx.fork(), io),
         None => {
             let mut s = Vec::new();
             let _ = io.stdin.read_to_end(&mut s);

@@ -267,12 +267,25 @@ pub fn interactive(board: &Board, io: &mut ShellIo) -> i32 {
 
 thread_local! {
     static ON_TTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static ECHOED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with stdin behind `shell:CMD`'s line discipline ([`tty::line_discipline`]),
+/// which already echoes what is typed. An interactive bash there (readline) would turn the
+/// terminal's echo off and echo itself; the sim's line discipline does not model termios
+/// changes, so the session does not echo a second time instead: one echo, as on the board.
+pub fn with_echoing_tty<R>(f: impl FnOnce() -> R) -> R {
+    let old = ECHOED.with(|e| e.replace(true));
+    let r = f();
+    ECHOED.with(|e| e.set(old));
+    r
 }
 
 /// Whether the running command belongs to an interactive session (its stdin is the PTY):
 /// `sudo -i` / `sudo -s` then open a nested interactive root shell.
+/// `shell:CMD` on the X8 runs CMD on the PTY too (REB 1.2), so there as well.
 pub fn on_tty() -> bool {
-    ON_TTY.with(|t| t.get())
+    ON_TTY.with(|t| t.get()) || adb_child().tty
 }
 
 /// An interactive session for `ctx` (prompt `user@host:dir$ ` or `#` for root).
@@ -304,7 +317,13 @@ pub(crate) fn session(ctx: Ctx, io: &mut ShellIo) -> i32 {
         if !write_out(io.stdout, &prompt) || io.stdout.flush().is_err() {
             break 1;
         }
-        let line = match pty::read_line(&mut stdin, io.stdout) {
+        let mut no_echo = io::sink();
+        let echo: &mut dyn Write = if ECHOED.with(|e| e.get()) {
+            &mut no_echo
+        } else {
+            &mut *io.stdout
+        };
+        let line = match pty::read_line(&mut stdin, echo) {
             Ok(pty::Line::Text(l)) => l,
             Ok(pty::Line::Interrupt) => {
                 pending.clear();

@@ -13,6 +13,7 @@ pub mod transfer;
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,9 @@ use server::{AdbServer, ServerError};
 pub trait Duplex: Read + Write + Send {
     /// Longest wait for the next bytes; `None` waits forever.
     fn set_read_timeout_to(&mut self, t: Option<Duration>);
+    /// Longest wait before a write can go; `None`: the stream's default. A write that
+    /// times out has sent nothing (it can be tried again).
+    fn set_write_timeout_to(&mut self, _t: Option<Duration>) {}
     /// A second handle on the same stream (one thread reads, another writes).
     fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>>;
     /// Close both directions.
@@ -47,6 +51,9 @@ impl Duplex for TcpStream {
 impl Duplex for HostStream {
     fn set_read_timeout_to(&mut self, t: Option<Duration>) {
         self.set_read_timeout(t.unwrap_or(Duration::from_secs(365 * 24 * 3600)));
+    }
+    fn set_write_timeout_to(&mut self, t: Option<Duration>) {
+        self.set_write_timeout(t);
     }
     fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
         Ok(Box::new(self.try_clone()))
@@ -201,6 +208,17 @@ pub enum BoardError {
     },
     #[error("the device at {target} is held by another ADB client (it accepts one at a time)")]
     Busy { target: String, server_holds: bool },
+    /// An interrupt came while x8ctl waited for the board, and the board did not answer a
+    /// probe: x8ctl stopped waiting (a frozen board would otherwise hold it for the whole
+    /// timeout).
+    #[error(
+        "interrupted while waiting for {what}, and the board did not answer within {:?}: x8ctl stopped waiting",
+        PROBE_WAIT
+    )]
+    Abandoned { what: String },
+    /// An interrupt ended an open-ended wait (see [`Board::stop_waiting_on_interrupt`]).
+    #[error("interrupted while waiting for {what}")]
+    Interrupted { what: String },
 }
 
 impl BoardError {
@@ -273,6 +291,12 @@ impl BoardError {
                 "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`".into()
             }
             BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
+            BoardError::Transport(msg) if msg.contains("Cannot connect to the Docker daemon") => {
+                "the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again".into()
+            }
+            BoardError::Transport(msg) if msg.contains(" failed on the board (exit ") => {
+                "read the board's message above; `x8ctl doctor` checks the board".into()
+            }
             BoardError::Transport(_) => "check the cable, then run again".into(),
             BoardError::DirectAuth { target } => format!(
                 "go through the adb server, which has a key: `adb connect {t}`, accept the key on the device if it asks, then `x8ctl -s {t} ...`",
@@ -291,6 +315,10 @@ impl BoardError {
             BoardError::Busy { target, server_holds: true } => format!(
                 "your adb server holds it: go through the server with `x8ctl -s {target} ...`, or release it with `adb disconnect {target}` and run again"
             ),
+            BoardError::Interrupted { .. } => String::new(),
+            BoardError::Abandoned { .. } => {
+                "the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`".into()
+            }
             BoardError::Busy { target, .. } => format!(
                 "another x8ctl run or an adb server holds it: wait for the other run to end, or release it with `adb disconnect {target}` (then use `x8ctl -s {target}` through the server, or --connect again)"
             ),
@@ -414,7 +442,22 @@ pub struct Board {
     docker_sudo: Mutex<Option<bool>>,
     configured_password: Option<ConfiguredPassword>,
     prompt: Option<PasswordPrompt>,
+    /// The process's interrupt token, when the caller wants waits on the board to end
+    /// early for a board that no longer answers (see [`Board::with_interrupt`]).
+    interrupt: Option<&'static AtomicBool>,
+    /// Set once the board failed a probe after an interrupt: every later command fails at
+    /// once with [`BoardError::Abandoned`].
+    unresponsive: Arc<AtomicBool>,
+    /// Open-ended waits (following logs) end at an interrupt, however the board is.
+    stop_on_interrupt: Arc<AtomicBool>,
 }
+
+/// How often a wait on the board looks at the interrupt token.
+const INTERRUPT_TICK: Duration = Duration::from_millis(200);
+/// How long the board gets to answer a probe after an interrupt.
+pub const PROBE_WAIT: Duration = Duration::from_millis(1500);
+/// How often, while interrupted, a long wait probes the board again.
+const REPROBE_EVERY: Duration = Duration::from_secs(5);
 
 /// Default limit for commands x8ctl runs for itself.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -430,7 +473,90 @@ impl Board {
             docker_sudo: Mutex::new(None),
             configured_password: None,
             prompt: None,
+            interrupt: None,
+            unresponsive: Arc::new(AtomicBool::new(false)),
+            stop_on_interrupt: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Watch `token` while waiting for the board: once it is set, a wait probes the board
+    /// (a trivial command, [`PROBE_WAIT`] at most, again every few seconds while the wait
+    /// lasts). A board that answers is waited for as before (the caller finishes its step
+    /// and restores the board); a board that does not answer is given up: the wait ends
+    /// with [`BoardError::Abandoned`] and so does every later command.
+    pub fn with_interrupt(mut self, token: &'static AtomicBool) -> Board {
+        self.interrupt = Some(token);
+        self
+    }
+
+    /// From now on (`on`), a wait ends at an interrupt with [`BoardError::Interrupted`]
+    /// instead of probing the board: for waits that only the user ends (following logs).
+    pub fn stop_waiting_on_interrupt(&self, on: bool) {
+        self.stop_on_interrupt.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether the board stopped answering after an interrupt (commands are no longer sent).
+    pub fn is_unresponsive(&self) -> bool {
+        self.unresponsive.load(Ordering::SeqCst)
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.is_some_and(|t| t.load(Ordering::SeqCst))
+    }
+
+    /// What a wait needs to decide, apart from the board (for streams that outlive a borrow).
+    fn watch(&self) -> Option<Watch> {
+        Some(Watch {
+            transport: self.transport.clone(),
+            interrupt: self.interrupt?,
+            unresponsive: self.unresponsive.clone(),
+            stop_on_interrupt: self.stop_on_interrupt.clone(),
+        })
+    }
+
+    /// Called when a wait's read timed out: `Ok` to go on waiting, `Err` to give up.
+    fn keep_waiting(&self, what: &str, probed: &mut Option<Instant>) -> Result<(), BoardError> {
+        if !self.interrupted() {
+            return Ok(());
+        }
+        match self.watch() {
+            Some(w) => w.keep_waiting(what, probed),
+            None => Ok(()),
+        }
+    }
+
+    /// `s` with its reads watched as [`Board::run`]'s are (see [`Board::with_interrupt`]):
+    /// for streams x8ctl reads itself (file transfers). Unchanged without an interrupt
+    /// token.
+    pub fn watched(&self, s: Box<dyn Duplex>, what: &str) -> Box<dyn Duplex> {
+        match self.watch() {
+            None => s,
+            Some(watch) => Box::new(Watched {
+                inner: s,
+                watch,
+                timeout: None,
+                what: what.to_string(),
+            }),
+        }
+    }
+
+    /// The read timeout for the next slice of a wait whose silence began at `active`
+    /// (`timeout` is the longest silence): short when an interrupt token is watched, so the
+    /// token is seen.
+    fn slice(&self, timeout: Option<Duration>, active: Instant) -> Option<Duration> {
+        if self.interrupt.is_none() {
+            return timeout;
+        }
+        let left = timeout.map(|t| (active + t).saturating_duration_since(Instant::now()));
+        Some(
+            left.map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
+                .max(Duration::from_millis(1)),
+        )
+    }
+
+    /// Whether a silence that began at `active` reached the command's own timeout.
+    fn past(timeout: Option<Duration>, active: Instant) -> bool {
+        timeout.is_some_and(|t| active.elapsed() >= t)
     }
 
     /// Try this password before the image defaults.
@@ -500,10 +626,15 @@ impl Board {
         what: &str,
     ) -> Result<i32, BoardError> {
         let started = Instant::now();
+        if self.is_unresponsive() {
+            return Err(BoardError::Abandoned {
+                what: what.to_string(),
+            });
+        }
         let input = input.filter(|d| !d.is_empty());
         if self.shell_v2 {
             let mut s = self.transport.open(&format!("shell,v2,raw:{cmd}"))?;
-            s.set_read_timeout_to(timeout);
+            s.set_read_timeout_to(self.slice(timeout, started));
             let mut packets = Vec::new();
             for chunk in input.unwrap_or_default().chunks(16 * 1024) {
                 packets.extend_from_slice(&v2_packet(0, chunk));
@@ -511,7 +642,9 @@ impl Board {
             // Then close stdin: commands see EOF as with `adb shell` from a script.
             packets.extend_from_slice(&v2_packet(4, &[]));
             let writer = self.feed(&*s, packets)?;
-            let r = read_shell_v2(&mut *s, stdout, stderr, what, timeout, started);
+            let r = read_shell_v2(&mut *s, stdout, stderr, what, timeout, started, &|p, a| {
+                s_slice(self, timeout, a, what, p)
+            });
             let _ = writer.join();
             return r;
         }
@@ -532,14 +665,18 @@ impl Board {
             data = script;
         }
         let mut s = self.transport.open(&service)?;
-        s.set_read_timeout_to(timeout);
+        s.set_read_timeout_to(self.slice(timeout, started));
         let writer = self.feed(&*s, data)?;
         let mut strip = StatusStripper::new(stdout, &nonce);
         let mut buf = vec![0u8; 64 * 1024];
+        let mut probed = None;
+        // The timeout is a silence: it counts from the last bytes received.
+        let mut active = started;
         loop {
             match s.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
+                    active = Instant::now();
                     strip.write_all(&buf[..n]).map_err(|e| {
                         BoardError::Local(format!("writing the output of {what}: {e}"))
                     })?;
@@ -550,6 +687,13 @@ impl Board {
                     }
                 }
                 Err(_) if strip.status().is_some() => break,
+                Err(e) if is_timeout(&e) && !Board::past(timeout, active) => {
+                    if let Err(e) = self.keep_waiting(what, &mut probed) {
+                        s.shutdown_both();
+                        return Err(e);
+                    }
+                    s.set_read_timeout_to(self.slice(timeout, active));
+                }
                 Err(e) => return Err(read_error(e, what, timeout, started)),
             }
         }
@@ -811,6 +955,182 @@ fn v2_packet(id: u8, data: &[u8]) -> Vec<u8> {
     p
 }
 
+/// A wait's read timed out before the command's own timeout: go on (with the next slice's
+/// read timeout) or give up.
+fn s_slice(
+    b: &Board,
+    timeout: Option<Duration>,
+    active: Instant,
+    what: &str,
+    probed: &mut Option<Instant>,
+) -> Result<Option<Duration>, BoardError> {
+    b.keep_waiting(what, probed)?;
+    Ok(b.slice(timeout, active))
+}
+
+/// The interrupt token, the board's transport for probes, and the flags a wait reads and
+/// sets: cloneable into streams and threads.
+#[derive(Clone)]
+struct Watch {
+    transport: Transport,
+    interrupt: &'static AtomicBool,
+    unresponsive: Arc<AtomicBool>,
+    stop_on_interrupt: Arc<AtomicBool>,
+}
+
+impl Watch {
+    /// Whether the board answers a trivial command within [`PROBE_WAIT`].
+    fn answers(&self) -> bool {
+        let transport = self.transport.clone();
+        let nonce = new_nonce();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = (|| {
+                let mut s = transport.open(&format!("exec:echo {nonce}")).ok()?;
+                s.set_read_timeout_to(Some(PROBE_WAIT));
+                let mut got = Vec::new();
+                let mut buf = [0u8; 256];
+                while !got.windows(nonce.len()).any(|w| w == nonce.as_bytes()) {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return None,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                s.shutdown_both();
+                Some(())
+            })();
+            let _ = tx.send(r.is_some());
+        });
+        rx.recv_timeout(PROBE_WAIT).unwrap_or(false)
+    }
+
+    /// `Ok` to go on waiting, `Err` to give up (see [`Board::with_interrupt`]).
+    fn keep_waiting(&self, what: &str, probed: &mut Option<Instant>) -> Result<(), BoardError> {
+        if !self.interrupt.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if self.stop_on_interrupt.load(Ordering::SeqCst) {
+            return Err(BoardError::Interrupted {
+                what: what.to_string(),
+            });
+        }
+        if self.unresponsive.load(Ordering::SeqCst) {
+            return Err(BoardError::Abandoned {
+                what: what.to_string(),
+            });
+        }
+        if probed.is_some_and(|t| t.elapsed() < REPROBE_EVERY) {
+            return Ok(());
+        }
+        if self.answers() {
+            *probed = Some(Instant::now());
+            return Ok(());
+        }
+        self.unresponsive.store(true, Ordering::SeqCst);
+        Err(BoardError::Abandoned {
+            what: what.to_string(),
+        })
+    }
+}
+
+/// A stream whose reads wait in short slices, so that an interrupt is seen and a board that
+/// no longer answers is given up ([`Board::watched`]). The stream's own read timeout (a
+/// silence) still applies.
+struct Watched {
+    inner: Box<dyn Duplex>,
+    watch: Watch,
+    timeout: Option<Duration>,
+    what: String,
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let active = Instant::now();
+        let mut probed = None;
+        loop {
+            let left = self
+                .timeout
+                .map(|t| (active + t).saturating_duration_since(Instant::now()));
+            let slice = left
+                .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
+                .max(Duration::from_millis(1));
+            self.inner.set_read_timeout_to(Some(slice));
+            match self.inner.read(buf) {
+                Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
+                    if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
+                        return Err(io::Error::other(be.to_string()));
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+}
+
+impl Write for Watched {
+    /// In slices too: the X8's adbd gives the go-ahead for each packet (OKAY), and a frozen
+    /// board never does. Through the adb server the local server takes the bytes.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let active = Instant::now();
+        let mut probed = None;
+        loop {
+            let left = self
+                .timeout
+                .map(|t| (active + t).saturating_duration_since(Instant::now()));
+            let slice = left
+                .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
+                .max(Duration::from_millis(1));
+            self.inner.set_write_timeout_to(Some(slice));
+            let r = self.inner.write(buf);
+            match r {
+                Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
+                    if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
+                        self.inner.set_write_timeout_to(None);
+                        return Err(io::Error::other(be.to_string()));
+                    }
+                }
+                r => {
+                    self.inner.set_write_timeout_to(None);
+                    return r;
+                }
+            }
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Duplex for Watched {
+    fn set_read_timeout_to(&mut self, t: Option<Duration>) {
+        self.timeout = t;
+    }
+    fn try_clone_duplex(&self) -> io::Result<Box<dyn Duplex>> {
+        Ok(Box::new(Watched {
+            inner: self.inner.try_clone_duplex()?,
+            watch: self.watch.clone(),
+            timeout: self.timeout,
+            what: self.what.clone(),
+        }))
+    }
+    fn shutdown_both(&mut self) {
+        self.inner.shutdown_both();
+    }
+}
+
+/// A read that ended without data or error from the board: its read timeout passed, or a
+/// signal came (EINTR: the interrupt handler is installed without SA_RESTART, so Ctrl-C
+/// breaks a blocking read; the wait goes on, and the token decides).
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+type OnSlice<'a> =
+    dyn Fn(&mut Option<Instant>, Instant) -> Result<Option<Duration>, BoardError> + 'a;
+
 fn read_shell_v2(
     s: &mut dyn Duplex,
     stdout: &mut dyn Write,
@@ -818,7 +1138,10 @@ fn read_shell_v2(
     what: &str,
     timeout: Option<Duration>,
     started: Instant,
+    on_slice: &OnSlice,
 ) -> Result<i32, BoardError> {
+    let mut probed = None;
+    let mut active = started;
     let mut pending: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -844,7 +1167,14 @@ fn read_shell_v2(
                     what: what.to_string(),
                 });
             }
-            Ok(n) => pending.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                active = Instant::now();
+                pending.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if is_timeout(&e) && !Board::past(timeout, active) => {
+                let next = on_slice(&mut probed, active)?;
+                s.set_read_timeout_to(next);
+            }
             Err(e) => return Err(read_error(e, what, timeout, started)),
         }
     }

@@ -109,14 +109,23 @@ impl AdbServer {
             });
         };
         let port = self.addr.port().to_string();
-        let output = std::process::Command::new(adb)
-            .arg("-P")
-            .arg(&port)
-            .arg("start-server")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .output();
+        // `adb start-server` waits for the server itself; 30 s at most here.
+        let output = crate::process::output_within(
+            std::process::Command::new(adb)
+                .arg("-P")
+                .arg(&port)
+                .arg("start-server")
+                .stdin(std::process::Stdio::null()),
+            Duration::from_secs(30),
+        )
+        .and_then(|o| {
+            o.ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "adb start-server did not finish within 30 s",
+                )
+            })
+        });
         if self.is_running() {
             return Ok(());
         }

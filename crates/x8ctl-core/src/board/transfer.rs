@@ -118,7 +118,14 @@ impl SyncClient {
     }
 
     pub fn open(board: &Board) -> Result<SyncClient, BoardError> {
-        let mut s = board.transport().open("sync:")?;
+        if board.is_unresponsive() {
+            return Err(BoardError::Abandoned {
+                what: "the file transfer".into(),
+            });
+        }
+        let s = board.transport().open("sync:")?;
+        // After an interrupt, a board that no longer answers is not waited for.
+        let mut s = board.watched(s, "the file transfer");
         s.set_read_timeout_to(Some(Duration::from_secs(60)));
         Ok(SyncClient { s })
     }

@@ -138,6 +138,11 @@ fn fetch_into(
                     e.message()
                 )));
             }
+            // A server that stalled will stall the next refspecs too: one bound, not three.
+            Err(e) if e.message().contains("timed out") => {
+                errors.push(e.message().to_string());
+                break;
+            }
             Err(e) => errors.push(e.message().to_string()),
         }
     }
@@ -149,12 +154,36 @@ fn fetch_into(
     )))
 }
 
+/// How long a git server may take to accept the connection, and to send or take the next
+/// bytes, before the fetch gives up. libgit2 waits for ever by default: a stalled server
+/// would hold `deploy` for ever.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+pub const IO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+static TIMEOUTS_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Set libgit2's network timeouts (process-wide); [`fetch`] sets [`CONNECT_TIMEOUT`] and
+/// [`IO_TIMEOUT`] unless this was called first.
+pub fn set_network_timeouts(connect: std::time::Duration, io: std::time::Duration) {
+    TIMEOUTS_SET.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ms = |d: std::time::Duration| i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: libgit2 reads these globals when it opens a connection; x8ctl sets them
+    // before its fetches (a fetch running meanwhile keeps the value it read).
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms(connect));
+        let _ = git2::opts::set_server_timeout_in_milliseconds(ms(io));
+    }
+}
+
 /// Fetch `src` (or take it from the cache) and extract its folder.
 pub fn fetch(
     src: &GitSource,
     cache: &Path,
     on: &mut dyn FnMut(DeployEvent),
 ) -> Result<Fetched, DeployError> {
+    if !TIMEOUTS_SET.load(std::sync::atomic::Ordering::SeqCst) {
+        set_network_timeouts(CONNECT_TIMEOUT, IO_TIMEOUT);
+    }
     let repo_dir = crate::cache::entry(cache, "repos")
         .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
         .join(crate::cache::name_for(&src.url));
@@ -305,6 +334,42 @@ fn set_exec(path: &Path, exec: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A git server that accepts the connection and then sends nothing: the fetch ends
+    /// with an error within its bound instead of waiting for ever.
+    #[test]
+    fn a_stalled_git_server_is_given_up() {
+        set_network_timeouts(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(2),
+        );
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+        let cache = tempfile::tempdir().unwrap();
+        let src = GitSource {
+            url: format!("http://{addr}/apps.git"),
+            reference: "main".into(),
+            commit: None,
+            path: ".".into(),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dir = cache.path().to_path_buf();
+        std::thread::spawn(move || {
+            let _ = tx.send(fetch(&src, &dir, &mut |_| {}).map(|_| ()));
+        });
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the fetch from a stalled server never ended");
+        let e = r.unwrap_err();
+        assert!(matches!(e, DeployError::Fetch(_)), "{e}");
+        assert!(e.to_string().contains("timed out"), "{e}");
+    }
 
     #[test]
     fn a_full_or_unwritable_cache_is_not_called_a_network_problem() {

@@ -194,12 +194,36 @@ pub enum DeployError {
     /// The user interrupted; `restored` says whether the app that ran before runs again.
     #[error("interrupted{}", if *.restored { ": the app that ran before runs again" } else { "" })]
     Interrupted { restored: bool },
+    /// The board went away after the running app was set aside: it could not be brought
+    /// back; `aside` is `(name, name it is kept under)`.
+    #[error(
+        "{detail}; the app that ran before is stopped and kept on the board as {} (the new version may be starting there)",
+        aside.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    LostWhileAside {
+        detail: String,
+        aside: Vec<(String, String)>,
+    },
 }
 
 impl DeployError {
     pub fn hint(&self) -> String {
         match self {
             DeployError::Board(e) => e.hint(),
+            DeployError::LostWhileAside { aside, .. } => format!(
+                "reconnect the board and deploy again (it finds the app kept aside and brings it back if the new version fails); or bring it back by hand: x8ctl shell --root {}",
+                quote(
+                    &aside
+                        .iter()
+                        .map(|(o, a)| format!(
+                            "docker rm -f {o} 2>/dev/null; docker rename {a} {o} && docker start {o}",
+                            o = quote(o),
+                            a = quote(a)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            ),
             DeployError::Fetch(_) => "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)".into(),
             DeployError::Local(_) => "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)".into(),
             DeployError::NotASketch(_) => "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`".into(),
@@ -544,7 +568,13 @@ fn roll_back(
     // A lost board cannot be rolled back now: the previous app waits, set aside, for the
     // next deploy (set_aside picks it up again).
     if let DeployError::Board(BoardError::Gone { .. }) = cause {
-        return cause;
+        if aside.is_empty() {
+            return cause;
+        }
+        return DeployError::LostWhileAside {
+            detail: cause.to_string(),
+            aside: aside.to_vec(),
+        };
     }
     on(DeployEvent::RollingBack {
         reason: cause.to_string(),
@@ -656,7 +686,7 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
     let project = compose_project(name);
     let o = board.run_docker_ok(
         &format!(
-            "docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --filter {} --format '{{{{.Names}}}}'; echo {SECTION}; docker ps -a --format '{{{{.Names}}}}'",
+            "docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --format '{{{{.Names}}}}'",
             quote(&format!("label=com.docker.compose.project={project}")),
             quote(&format!("label={APP_LABEL}={name}")),
         ),
