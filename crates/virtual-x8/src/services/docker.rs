@@ -11,6 +11,14 @@
 //! (not `python ...`), or a Python the host does not have, is not pretended: the container
 //! logs "the virtual X8 cannot run ..." and exits 127.
 //!
+//! A healthcheck (the image's HEALTHCHECK, with a compose service's `healthcheck:` over it:
+//! compose-spec 05-services.md at 2f44add) runs beside the program at its interval: a Python
+//! command under the container's Python, a shell line under the host's `/bin/sh` in the
+//! sandbox; `docker ps` shows `(health: starting)`, `(healthy)`, `(unhealthy)`, and `docker
+//! inspect` `State.Health` (Status, FailingStreak, the last five results with Start, End,
+//! ExitCode, Output) and `Config.Healthcheck` (Test as `CMD`/`CMD-SHELL`, durations in ns),
+//! both absent without a healthcheck, as Docker shows them.
+//!
 //! `docker build` is the legacy builder's (the board's Docker has no buildx:
 //! real-board-evidence.md §6.1): `Step N/M :` lines, ` ---> id`, `Successfully built`,
 //! `Successfully tagged`, after the deprecation notice. Base images are pulled on first use
@@ -163,17 +171,113 @@ pub struct Image {
     pub base: String,
 }
 
-/// A HEALTHCHECK: the test command, how often, and how many failures make it unhealthy.
+/// A HEALTHCHECK: the test command, how often, how long one check may take, the grace
+/// period after a start, and how many failures in a row make it unhealthy. Defaults are
+/// Docker's (interval 30s, timeout 30s, start period 0s, retries 3: Dockerfile reference,
+/// HEALTHCHECK; compose's `healthcheck:` "has the same default values", compose-spec
+/// 05-services.md at 2f44add).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Healthcheck {
+    /// The command as exec'd: `["/bin/sh", "-c", line]` for a shell form (`CMD-SHELL`).
     pub test: Vec<String>,
     pub interval: Duration,
+    pub timeout: Duration,
+    pub start_period: Duration,
     pub retries: u32,
 }
 
-/// `HEALTHCHECK [--interval=D] [--retries=N] ... CMD command` (None for `NONE`).
+impl Healthcheck {
+    /// Docker's form of the test, as `docker inspect` shows it in `Config.Healthcheck.Test`:
+    /// `["CMD-SHELL", line]` for a shell form, `["CMD", args...]` for an exec form.
+    pub fn docker_test(&self) -> Vec<String> {
+        match self.test.as_slice() {
+            [sh, c, line] if sh == "/bin/sh" && c == "-c" => {
+                vec!["CMD-SHELL".into(), line.clone()]
+            }
+            args => std::iter::once("CMD".to_string())
+                .chain(args.iter().cloned())
+                .collect(),
+        }
+    }
+    /// The test as a user wrote it, for messages.
+    pub fn shown(&self) -> String {
+        match self.test.as_slice() {
+            [sh, c, line] if sh == "/bin/sh" && c == "-c" => line.clone(),
+            args => args.join(" "),
+        }
+    }
+}
+
+/// What a container's configuration says of its healthcheck over the image's (`docker run
+/// --health-*`, compose's `healthcheck:`): each field given replaces the image's, the others
+/// are inherited; `disable` (compose `disable: true`, test `["NONE"]`) turns it off. This is
+/// the engine's merge of a container's Healthcheck with its image's (empty test or zero
+/// duration: inherit).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthOverride {
+    pub disable: bool,
+    pub test: Option<Vec<String>>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+impl HealthOverride {
+    /// The healthcheck a container of `image` runs.
+    pub fn over(&self, image: Option<&Healthcheck>) -> Option<Healthcheck> {
+        if self.disable {
+            return None;
+        }
+        let test = self
+            .test
+            .clone()
+            .or_else(|| image.map(|h| h.test.clone()))?;
+        Some(Healthcheck {
+            test,
+            interval: self
+                .interval
+                .or(image.map(|h| h.interval))
+                .unwrap_or(Duration::from_secs(30)),
+            timeout: self
+                .timeout
+                .or(image.map(|h| h.timeout))
+                .unwrap_or(Duration::from_secs(30)),
+            start_period: self
+                .start_period
+                .or(image.map(|h| h.start_period))
+                .unwrap_or_default(),
+            retries: self
+                .retries
+                .or(image.map(|h| h.retries))
+                .unwrap_or(3)
+                .max(1),
+        })
+    }
+}
+
+/// A test in Docker's list form (compose's `test:` list, the API's `Test`): `CMD args...`,
+/// `CMD-SHELL line`; `NONE` gives None (disabled). Err for anything else (compose refuses
+/// it too: "the first item must be either NONE, CMD or CMD-SHELL").
+pub fn test_from_list(list: &[String]) -> Result<Option<Vec<String>>, String> {
+    match list.split_first() {
+        Some((k, _)) if k == "NONE" => Ok(None),
+        Some((k, rest)) if k == "CMD" && !rest.is_empty() => Ok(Some(rest.to_vec())),
+        Some((k, rest)) if k == "CMD-SHELL" && !rest.is_empty() => {
+            Ok(Some(vec!["/bin/sh".into(), "-c".into(), rest.join(" ")]))
+        }
+        _ => Err(format!(
+            "healthcheck.test must start with NONE, CMD or CMD-SHELL, not {list:?}"
+        )),
+    }
+}
+
+/// `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD command`
+/// (None for `NONE`).
 pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
     let mut interval = Duration::from_secs(30);
+    let mut timeout = Duration::from_secs(30);
+    let mut start_period = Duration::ZERO;
     let mut retries = 3;
     let mut rest = args.trim();
     while let Some(opt) = rest.strip_prefix("--") {
@@ -181,6 +285,8 @@ pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
         if let Some((k, v)) = word.split_once('=') {
             match k {
                 "interval" => interval = go_duration(v).unwrap_or(interval),
+                "timeout" => timeout = go_duration(v).unwrap_or(timeout),
+                "start-period" => start_period = go_duration(v).unwrap_or(start_period),
                 "retries" => retries = v.parse().unwrap_or(retries),
                 _ => {}
             }
@@ -191,12 +297,14 @@ pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
     Some(Healthcheck {
         test: exec_form(cmd),
         interval,
+        timeout,
+        start_period,
         retries: retries.max(1),
     })
 }
 
 /// Go's duration syntax as Docker takes it (`30s`, `1m30s`, `500ms`).
-fn go_duration(v: &str) -> Option<Duration> {
+pub fn go_duration(v: &str) -> Option<Duration> {
     let mut total = 0f64;
     let mut num = String::new();
     let mut chars = v.chars().peekable();
@@ -301,6 +409,8 @@ pub struct RunSpec {
     pub cmd: Vec<String>,
     pub entrypoint: Option<Vec<String>>,
     pub labels: BTreeMap<String, String>,
+    /// The container's healthcheck settings over the image's (compose `healthcheck:`).
+    pub health: Option<HealthOverride>,
 }
 
 #[derive(Debug, Clone)]
@@ -310,11 +420,21 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// One run of a healthcheck, as `docker inspect` lists it in `State.Health.Log` (the last
+/// five are kept, as Docker keeps them).
+#[derive(Debug, Clone)]
+struct HealthResult {
+    start: SystemTime,
+    end: SystemTime,
+    exit_code: i32,
+    output: String,
+}
+
 struct CState {
     /// `starting`, `healthy`, `unhealthy` (images with a HEALTHCHECK).
     health: &'static str,
     failing_streak: u32,
-    health_log: Vec<String>,
+    health_log: Vec<HealthResult>,
     status: Status,
     pid: u32,
     exit_code: i32,
@@ -335,6 +455,8 @@ pub struct Container {
     name: Mutex<String>,
     pub image: Image,
     pub spec: RunSpec,
+    /// The healthcheck it runs: the image's, with the container's settings over it.
+    pub healthcheck: Option<Healthcheck>,
     pub created: SystemTime,
     st: Mutex<CState>,
     cv: Condvar,
@@ -609,11 +731,16 @@ impl Docker {
                 other.id
             ));
         }
+        let healthcheck = match &spec.health {
+            Some(o) => o.over(image.healthcheck.as_ref()),
+            None => image.healthcheck.clone(),
+        };
         let c = Arc::new(Container {
             id,
             name: Mutex::new(name),
             image,
             spec,
+            healthcheck,
             created: SystemTime::now(),
             st: Mutex::new(CState {
                 health: "starting",
@@ -882,54 +1009,111 @@ fn is_python(prog: &str) -> bool {
             .is_some_and(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_digit()))
 }
 
-/// Run a HEALTHCHECK's test once beside the program (its sandbox, environment and
-/// interpreter): (passed, its output). A test that is not a Python command cannot run here.
-fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (bool, String) {
+/// Run a healthcheck's test once beside the program (its sandbox, environment and
+/// interpreter): its exit code (-1 when it exceeded its timeout, as Docker records it) and
+/// output. A Python command runs under the container's Python; a shell line (`CMD-SHELL`)
+/// runs under the host's `/bin/sh` in the sandbox, with the container's paths mapped to the
+/// sandbox's (`runtime::launch_shell`); any other program is not pretended: the check fails
+/// and its output says why.
+fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (i32, String) {
     let mut test = hc.test.clone();
+    let mut shell = None;
     if test.len() == 3 && test[0] == "/bin/sh" && test[1] == "-c" {
         let cmd = test[2].clone();
         let simple = !cmd.contains(['\'', '"', '|', '&', ';', '$', '>', '<']);
-        if simple {
-            test = cmd.split_whitespace().map(str::to_string).collect();
+        let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+        if simple && words.first().is_some_and(|p| is_python(p)) {
+            test = words;
+        } else {
+            shell = Some(cmd);
         }
     }
-    if !test.first().is_some_and(|p| is_python(p)) {
-        return (
-            false,
-            format!(
-                "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands only",
-                hc.test.join(" ")
-            ),
-        );
-    }
-    let launch = runtime::Launch {
-        command: &test,
-        unbuffered: true,
-        ..*l
+    let started = match &shell {
+        Some(line) => runtime::launch_shell(l, line),
+        None if test.first().is_some_and(|p| is_python(p)) => runtime::launch(&runtime::Launch {
+            command: &test,
+            unbuffered: true,
+            ..*l
+        }),
+        None => {
+            return (
+                1,
+                format!(
+                    "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands and shell lines (CMD-SHELL) only",
+                    hc.shown()
+                ),
+            );
+        }
     };
-    let mut p = match runtime::launch(&launch) {
+    let mut p = match started {
         Ok(p) => p,
-        Err(e) => return (false, e),
+        Err(e) => return (1, e),
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let out = std::sync::Arc::new(Mutex::new(String::new()));
+    let mut readers = Vec::new();
+    for pipe in [
+        p.child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        p.child
+            .stderr
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let out = out.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut t = String::new();
+            let mut pipe = pipe;
+            let _ = pipe.read_to_string(&mut t);
+            out.lock().unwrap_or_else(|e| e.into_inner()).push_str(&t);
+        }));
+    }
+    let deadline = Instant::now() + hc.timeout;
     let code = loop {
         if let Some(c) = p.poll() {
-            break c;
+            break Some(c);
         }
         if Instant::now() >= deadline {
-            break p.stop(Duration::ZERO);
+            p.stop(Duration::ZERO);
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut out = String::new();
-    if let Some(mut o) = p.child.stdout.take() {
-        let _ = o.read_to_string(&mut out);
-    }
-    if let Some(mut e) = p.child.stderr.take() {
-        let _ = e.read_to_string(&mut out);
-    }
     p.stop(Duration::ZERO);
-    (code == 0, out)
+    for r in readers {
+        let _ = r.join();
+    }
+    let text = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match code {
+        Some(c) => (c, text),
+        // Docker's record of a check that hangs: ExitCode -1 and these words (as users'
+        // `docker inspect` health logs show them).
+        None => (
+            -1,
+            format!(
+                "Health check exceeded timeout ({})",
+                go_duration_string(hc.timeout)
+            ),
+        ),
+    }
+}
+
+/// A duration as Go prints it (`30s`, `1.5s`, `1m30s`).
+fn go_duration_string(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) && ms < 60_000 {
+        return format!("{}s", d.as_secs_f64());
+    }
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
+    }
 }
 
 /// Run the container's program once; its exit code.
@@ -1039,11 +1223,8 @@ fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
         st.health = "starting";
         st.failing_streak = 0;
     }
-    let mut next_check = c
-        .image
-        .healthcheck
-        .as_ref()
-        .map(|h| Instant::now() + h.interval);
+    let began = Instant::now();
+    let mut next_check = c.healthcheck.as_ref().map(|h| began + h.interval);
     let code = loop {
         if let Some(code) = p.poll() {
             break code;
@@ -1051,19 +1232,27 @@ fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
         if c.stopping() || sh.shut.load(Ordering::SeqCst) {
             break p.stop(Duration::from_secs(10));
         }
-        if let (Some(due), Some(hc)) = (next_check, &c.image.healthcheck)
+        if let (Some(due), Some(hc)) = (next_check, &c.healthcheck)
             && Instant::now() >= due
         {
-            let (ok, out) = health_check(&launch, hc);
+            let start = SystemTime::now();
+            let (exit_code, output) = health_check(&launch, hc);
             let mut st = c.lock();
-            st.health_log.push(out);
+            st.health_log.push(HealthResult {
+                start,
+                end: SystemTime::now(),
+                exit_code,
+                output,
+            });
             if st.health_log.len() > 5 {
                 st.health_log.remove(0);
             }
-            if ok {
+            if exit_code == 0 {
                 st.failing_streak = 0;
                 st.health = "healthy";
-            } else {
+            } else if began.elapsed() >= hc.start_period || st.health != "starting" {
+                // A failure within the start period does not count (Dockerfile reference,
+                // HEALTHCHECK --start-period).
                 st.failing_streak += 1;
                 if st.failing_streak >= hc.retries {
                     st.health = "unhealthy";
@@ -1294,7 +1483,7 @@ impl Container {
                         .duration_since(st.started.unwrap_or(self.created))
                         .unwrap_or_default()
                 ),
-                if self.image.healthcheck.is_some() {
+                if self.healthcheck.is_some() {
                     match st.health {
                         "starting" => " (health: starting)".to_string(),
                         h => format!(" ({h})"),
@@ -1415,10 +1604,15 @@ impl Container {
                 "Error": "",
                 "StartedAt": st.started.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
                 "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
-                "Health": self.image.healthcheck.as_ref().map(|_| json!({
+                "Health": self.healthcheck.as_ref().map(|_| json!({
                     "Status": st.health,
                     "FailingStreak": st.failing_streak,
-                    "Log": st.health_log.iter().map(|l| json!({"Output": l})).collect::<Vec<_>>(),
+                    "Log": st.health_log.iter().map(|l| json!({
+                        "Start": rfc3339(l.start),
+                        "End": rfc3339(l.end),
+                        "ExitCode": l.exit_code,
+                        "Output": l.output,
+                    })).collect::<Vec<_>>(),
                 })),
             },
             "Image": format!("sha256:{}", self.image.id),
@@ -1447,16 +1641,26 @@ impl Container {
                 "WorkingDir": self.image.workdir,
                 "Entrypoint": self.spec.entrypoint.clone().unwrap_or_else(|| self.image.entrypoint.clone()),
                 "Labels": self.spec.labels,
+                "Healthcheck": self.healthcheck.as_ref().map(|h| json!({
+                    "Test": h.docker_test(),
+                    "Interval": h.interval.as_nanos() as u64,
+                    "Timeout": h.timeout.as_nanos() as u64,
+                    "StartPeriod": h.start_period.as_nanos() as u64,
+                    "Retries": h.retries,
+                })),
             },
             "NetworkSettings": {
                 "Networks": { (if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() }): {} }
             }
         });
         // Docker shows State.Health only for a container with a healthcheck.
-        if self.image.healthcheck.is_none()
-            && let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut())
-        {
-            state.remove("Health");
+        if self.healthcheck.is_none() {
+            if let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut()) {
+                state.remove("Health");
+            }
+            if let Some(config) = v.get_mut("Config").and_then(|s| s.as_object_mut()) {
+                config.remove("Healthcheck");
+            }
         }
         v
     }
@@ -3180,6 +3384,45 @@ mod tests {
             vec!["/bin/sh".to_string(), "-c".into(), "python check.py".into()]
         );
         assert!(parse_healthcheck("NONE").is_none());
+        assert_eq!(
+            h.docker_test(),
+            vec!["CMD-SHELL".to_string(), "python check.py".into()]
+        );
+        // The container's settings over the image's: given fields replace, others inherit.
+        let img =
+            parse_healthcheck("--interval=5s --retries=4 CMD [\"python\", \"c.py\"]").unwrap();
+        assert_eq!(img.timeout, Duration::from_secs(30));
+        assert_eq!(
+            img.docker_test(),
+            vec!["CMD".to_string(), "python".into(), "c.py".into()]
+        );
+        let o = HealthOverride {
+            interval: Some(Duration::from_secs(1)),
+            ..HealthOverride::default()
+        };
+        let m = o.over(Some(&img)).unwrap();
+        assert_eq!(
+            (m.interval, m.retries, &m.test),
+            (Duration::from_secs(1), 4, &img.test)
+        );
+        assert!(o.over(None).is_none(), "no test anywhere: no healthcheck");
+        let off = HealthOverride {
+            disable: true,
+            ..HealthOverride::default()
+        };
+        assert!(off.over(Some(&img)).is_none());
+        assert_eq!(test_from_list(&["NONE".into()]), Ok(None));
+        assert_eq!(
+            test_from_list(&["CMD-SHELL".into(), "test -f x".into()]),
+            Ok(Some(vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "test -f x".into()
+            ]))
+        );
+        assert!(test_from_list(&["curl".into()]).is_err());
+        assert_eq!(go_duration_string(Duration::from_secs(90)), "1m30s");
+        assert_eq!(go_duration_string(Duration::from_millis(1500)), "1.5s");
         assert_eq!(go_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(go_duration("5"), None);
     }
