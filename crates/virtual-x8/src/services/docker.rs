@@ -11,6 +11,18 @@
 //! (not `python ...`), or a Python the host does not have, is not pretended: the container
 //! logs "the virtual X8 cannot run ..." and exits 127.
 //!
+//! A `RUN` step other than `pip install` runs for real, as the legacy builder runs it in an
+//! intermediate container: its shell line under the host's `/bin/sh` in a build sandbox
+//! holding the image's files so far, in its WORKDIR, with the ENV so far and the image's
+//! Python (`runtime::launch_shell`, container paths mapped to the sandbox's); its output is
+//! the step's output, a non-zero exit fails the build with the legacy builder's "The command
+//! '...' returned a non-zero code: N", and the files it leaves are the image's from then on
+//! (empty folders, links and file modes are not kept). A step the host cannot stand in for is
+//! not pretended: a package manager (`apk`, `apt-get`, ...: it would install into the
+//! image's system) or a download (`curl`, `wget`, `git`) is not run, and the build output
+//! says so; on a board without network (`Fault::NoNetwork`) a download step fails. In a step
+//! that also runs pip, only the pip install runs, and the output says which parts did not.
+//!
 //! A healthcheck (the image's HEALTHCHECK, with a compose service's `healthcheck:` over it:
 //! compose-spec 05-services.md at 2f44add) runs beside the program at its interval: a Python
 //! command under the container's Python, a shell line under the host's `/bin/sh` in the
@@ -27,8 +39,7 @@
 //!
 //! Simplifications, documented: `docker pull` of app images always fails as on a board
 //! without Internet access (`lookup registry-1.docker.io: no such host`: the sim has no
-//! registry); RUN commands other than pip are not run (they succeed, except the recognisably
-//! failing `false` / `exit N`); restart back-off is Docker's (100 ms doubling, reset after
+//! registry); restart back-off is Docker's (100 ms doubling, reset after
 //! 10 s of running) capped at 2 s. A container with `--tty` runs its Python unbuffered.
 //! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
 //! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
@@ -654,6 +665,11 @@ impl Docker {
                 }
             })
             .cloned()
+    }
+
+    /// Where the containers' (and builds') sandbox folders are made.
+    pub fn sandbox_dir(&self) -> &std::path::Path {
+        &self.sh.sandbox
     }
 
     pub fn images(&self) -> Vec<Image> {
@@ -2754,6 +2770,10 @@ impl Services {
             vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
         let mut image_files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut healthcheck: Option<Healthcheck> = None;
+        let build_dir = BuildDir {
+            root: self.docker.sandbox_dir().to_path_buf(),
+            made: std::cell::RefCell::new(None),
+        };
         let mut reqs: Vec<String> = Vec::new();
         let mut venv: Option<Result<PathBuf, String>> = None;
         let n = instrs.len();
@@ -2928,6 +2948,31 @@ impl Services {
                             return 1;
                         }
                         reqs.extend(more);
+                        let others: Vec<&str> = c
+                            .split("&&")
+                            .flat_map(|p| p.split(';'))
+                            .map(str::trim)
+                            .filter(|p| {
+                                !p.is_empty()
+                                    && !p.split_whitespace().any(|w| {
+                                        let n = w.rsplit('/').next().unwrap_or(w);
+                                        n == "pip" || n.starts_with("pip3")
+                                    })
+                            })
+                            .collect();
+                        if !others.is_empty() {
+                            out(
+                                cli,
+                                &format!(
+                                    "(the virtual X8 runs only the pip install of this step, not: {})",
+                                    others
+                                        .iter()
+                                        .map(|o| format!("`{o}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            );
+                        }
                         match &host_py {
                             Some(py) => {
                                 let mut sink = |l: &str| out(cli, l);
@@ -2952,12 +2997,105 @@ impl Services {
                                 ),
                             ),
                         }
-                    } else if let Some(code) = run_fails(c) {
-                        put(
-                            cli.err,
-                            &format!("The command '{shown}' returned a non-zero code: {code}\n"),
-                        );
-                        return 1;
+                    } else {
+                        match not_run(c) {
+                            Some((tool, why)) => {
+                                if no_net && why == NotRun::Network {
+                                    // On a board without a route out this step fails
+                                    // (real-board-evidence.md §6.1); the sim does not run the
+                                    // tool, so it says so in its own words.
+                                    out(
+                                        cli,
+                                        &format!(
+                                            "(virtual X8: the board has no network, so `{tool}` cannot reach the Internet; this step fails on such a board)"
+                                        ),
+                                    );
+                                    put(
+                                        cli.err,
+                                        &format!(
+                                            "The command '{shown}' returned a non-zero code: 1\n"
+                                        ),
+                                    );
+                                    return 1;
+                                }
+                                out(
+                                    cli,
+                                    &format!(
+                                        "(the virtual X8 does not run this step: `{tool}` {}; it is taken as done, and the image does not have what it would make)",
+                                        why.text()
+                                    ),
+                                );
+                            }
+                            None => {
+                                let line = if c.starts_with('[') {
+                                    exec_form(c)
+                                        .iter()
+                                        .map(|w| shell_quote(w))
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                } else {
+                                    c.to_string()
+                                };
+                                // The step's Python is the image's (its virtual environment
+                                // with what the pip steps so far installed).
+                                let step_venv = match &host_py {
+                                    Some(py) => {
+                                        let mut sink = |_: &str| {};
+                                        runtime::venv(py, &reqs, &mut sink).unwrap_or_default()
+                                    }
+                                    None => PathBuf::new(),
+                                };
+                                let env_pairs: Vec<(String, String)> = env
+                                    .iter()
+                                    .map(|e| {
+                                        let (k2, v) = e.split_once('=').unwrap_or((e, ""));
+                                        (k2.to_string(), v.to_string())
+                                    })
+                                    .collect();
+                                let dir = build_dir.path(&id);
+                                let launch = runtime::Launch {
+                                    venv: &step_venv,
+                                    sandbox: &dir,
+                                    files: &[],
+                                    command: &[],
+                                    workdir: &workdir,
+                                    env: &env_pairs,
+                                    unbuffered: true,
+                                };
+                                let ran =
+                                    runtime::reset_sandbox(&dir, &image_files).and_then(|()| {
+                                        let mut sink = |l: &str| out(cli, l);
+                                        runtime::run_shell(&launch, &line, RUN_LIMIT, &mut sink)
+                                    });
+                                match ran {
+                                    Ok(0) => image_files = runtime::sandbox_files(&dir),
+                                    Ok(code) => {
+                                        put(
+                                            cli.err,
+                                            &format!(
+                                                "The command '{shown}' returned a non-zero code: {code}\n"
+                                            ),
+                                        );
+                                        return 1;
+                                    }
+                                    Err(e) => {
+                                        out(
+                                            cli,
+                                            &format!(
+                                                "(the virtual X8 could not run this step: {e})"
+                                            ),
+                                        );
+                                        put(
+                                            cli.err,
+                                            &format!(
+                                                "The command '{shown}' returned a non-zero code: 1\n"
+                                            ),
+                                        );
+                                        return 1;
+                                    }
+                                }
+                            }
+                        }
                     }
                     out(cli, &format!("Removing intermediate container {cid}"));
                 }
@@ -3065,14 +3203,95 @@ fn docker_size(n: u64) -> String {
 }
 
 /// Exit code a RUN command fails with, if it is one of the recognisably failing ones.
-fn run_fails(c: &str) -> Option<i32> {
-    let last = c.rsplit("&&").next().unwrap_or(c).trim();
-    match last {
-        "false" | "/bin/false" | "exit 1" | "[\"false\"]" => Some(1),
-        x => x
-            .strip_prefix("exit ")
-            .and_then(|n| n.trim().parse::<i32>().ok())
-            .filter(|n| *n != 0),
+/// How long one RUN step may take in the sim before it is stopped (the board has no limit).
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// The build's sandbox folder (`<sandbox>/build-<id>`), removed when the build ends.
+struct BuildDir {
+    root: PathBuf,
+    made: std::cell::RefCell<Option<PathBuf>>,
+}
+
+impl BuildDir {
+    fn path(&self, id: &str) -> PathBuf {
+        let p = self.root.join(format!("build-{}", &id[..12.min(id.len())]));
+        *self.made.borrow_mut() = Some(p.clone());
+        p
+    }
+}
+
+impl Drop for BuildDir {
+    fn drop(&mut self) {
+        if let Some(p) = self.made.borrow_mut().take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+/// Why a RUN step's tool is not run by the sim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotRun {
+    /// A package manager: it installs into the image's system (Alpine's, Debian's), which
+    /// the sandbox (a folder on the simulator's computer) does not have.
+    Packages,
+    /// It fetches from the Internet: the board's network, which the sim does not model for
+    /// build steps beyond pip and base images.
+    Network,
+}
+
+impl NotRun {
+    fn text(self) -> &'static str {
+        match self {
+            NotRun::Packages => {
+                "installs into the image's system, which the simulator's sandbox does not have"
+            }
+            NotRun::Network => {
+                "fetches from the Internet, which the simulator does not do for build steps"
+            }
+        }
+    }
+}
+
+/// The first command of `line` that the sim does not run, and why. Commands are the first
+/// word of each part between `&&`, `||`, `;` and `|` (after `VAR=value` words and `sudo`).
+fn not_run(line: &str) -> Option<(String, NotRun)> {
+    let line = if line.trim_start().starts_with('[') {
+        exec_form(line).join(" ")
+    } else {
+        line.to_string()
+    };
+    for part in line.split(['&', '|', ';', '\n', '(', ')']) {
+        let mut words = part
+            .split_whitespace()
+            .skip_while(|w| w.contains('=') || *w == "sudo" || *w == "\\");
+        let Some(w) = words.next() else { continue };
+        let prog = w.rsplit('/').next().unwrap_or(w);
+        let why = match prog {
+            "apk" | "apt-get" | "apt" | "dpkg" | "yum" | "dnf" | "microdnf" | "zypper" => {
+                NotRun::Packages
+            }
+            "curl" | "wget" | "git" => NotRun::Network,
+            _ => continue,
+        };
+        let rest: Vec<&str> = words.take(3).collect();
+        let shown = std::iter::once(prog)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Some((shown, why));
+    }
+    None
+}
+
+/// `w` quoted for `/bin/sh`.
+fn shell_quote(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 
@@ -3363,9 +3582,21 @@ mod tests {
         assert_eq!(v.len(), 3);
         assert_eq!(v[1].args, "a  b");
         assert_eq!(exec_form(&v[2].args), vec!["python", "-u", "main.py"]);
-        assert_eq!(run_fails("false"), Some(1));
-        assert_eq!(run_fails("apk add x && exit 3"), Some(3));
-        assert_eq!(run_fails("pip install x"), None);
+        assert_eq!(not_run("echo hi > /app/x && python -c 1"), None);
+        assert_eq!(
+            not_run("DEBIAN_FRONTEND=noninteractive apt-get update && apt-get install -y gcc"),
+            Some(("apt-get update".into(), NotRun::Packages))
+        );
+        assert_eq!(
+            not_run("cd /tmp; /usr/bin/curl -fsSL https://x/y | sh"),
+            Some(("curl -fsSL https://x/y".into(), NotRun::Network))
+        );
+        assert_eq!(
+            not_run("[\"apk\", \"add\", \"gcc\"]"),
+            Some(("apk add gcc".into(), NotRun::Packages))
+        );
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote("-c"), "-c");
     }
 
     #[test]

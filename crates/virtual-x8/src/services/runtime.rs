@@ -492,6 +492,114 @@ pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
     Ok(Proc { child })
 }
 
+/// Run a build step's shell line in the build sandbox (see [`launch_shell`]), giving each
+/// line it prints to `out` as it comes (stdout and stderr together, as the legacy builder
+/// shows them). Its exit code; Err when it could not start or ran past `limit` (then it is
+/// killed).
+pub fn run_shell(
+    l: &Launch,
+    line: &str,
+    limit: Duration,
+    out: &mut dyn FnMut(&str),
+) -> Result<i32, String> {
+    let mut p = launch_shell(l, line)?;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    for pipe in [
+        p.child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        p.child
+            .stderr
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for l in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    let code = loop {
+        while let Ok(l) = rx.try_recv() {
+            out(&l);
+        }
+        if let Some(c) = p.poll() {
+            break Ok(c);
+        }
+        if Instant::now() >= deadline {
+            p.stop(Duration::ZERO);
+            break Err(format!(
+                "it ran longer than {}s and was stopped",
+                limit.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    p.stop(Duration::ZERO);
+    for r in readers {
+        let _ = r.join();
+    }
+    while let Ok(l) = rx.try_recv() {
+        out(&l);
+    }
+    code
+}
+
+/// Make the sandbox hold exactly `files` (the image as built so far): the build runs each
+/// step on the files the steps before it left.
+pub fn reset_sandbox(sandbox: &Path, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(sandbox);
+    std::fs::create_dir_all(sandbox).map_err(|e| format!("{}: {e}", sandbox.display()))?;
+    for (p, data) in files {
+        let dest = sandbox.join(p.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&dest, data).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The regular files in the sandbox, as image files (`/path`, contents), without the sim's
+/// own (`.x8sim`). Directories with no file, symbolic links and file modes are not kept.
+pub fn sandbox_files(sandbox: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if rel.is_empty() && name == ".x8sim" {
+                continue;
+            }
+            let path = format!("{rel}/{name}");
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                walk(&e.path(), &path, out);
+            } else if ft.is_file()
+                && let Ok(data) = std::fs::read(e.path())
+            {
+                out.push((path, data));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(sandbox, "", &mut v);
+    v
+}
+
 /// Write the image's files into the sandbox (those not there yet) and the sim's
 /// sitecustomize.
 fn write_files(l: &Launch) -> Result<(), String> {

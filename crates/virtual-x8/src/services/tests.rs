@@ -1376,3 +1376,79 @@ fn early_start_removes_unknown_containers_and_images_at_boot() {
     assert!(o.contains("Removing image app:latest"), "{o}");
     s.stop();
 }
+
+/// RUN steps other than pip run for real in the build's sandbox: what they write is in the
+/// image (and so in the container), a failing one fails the build with the legacy
+/// builder's message; one the sim cannot run (a package manager) is said so in the build
+/// output, not pretended.
+#[test]
+fn run_steps_run_in_the_build_sandbox() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/runs");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("app.py"),
+        "print(open('stamp.txt').read().strip(), open('gen/conf.py').read().strip(), flush=True)\nimport time\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nENV GREETING=hello\nWORKDIR /app\nCOPY app.py .\nRUN echo \"$GREETING from a RUN step\" > /app/stamp.txt && mkdir -p gen && printf 'x = 1\\n' > gen/conf.py && echo step-output\nRUN [\"python\", \"-c\", \"import sys; print('python', sys.version_info[0])\"]\nRUN apk add --no-cache gcc\nRUN test -f /app/stamp.txt && rm app.py && cp /app/gen/conf.py app.py.bak\nCOPY app.py .\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["build", "-t", "runs", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(o.contains("step-output\n"), "{o}");
+    assert!(o.contains("python 3\n"), "{o}");
+    assert!(
+        o.contains("(the virtual X8 does not run this step: `apk add --no-cache gcc` installs into the image's system"),
+        "{o}"
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["run", "-d", "--name", "runs", "runs"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("the app's line", || {
+        let (o, _, _) = docker(&s, d.path(), "/", &["logs", "runs"], &[]);
+        o.contains("hello from a RUN step x = 1")
+    });
+    // A failing step fails the build, with what it printed.
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /app\nRUN echo checking && test -f /app/missing\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["build", "-t", "runs2", "."],
+        &[],
+    );
+    assert_eq!(c, 1, "{o}{e}");
+    assert!(o.contains("checking\n"), "{o}");
+    assert!(
+        e.contains("The command '/bin/sh -c echo checking && test -f /app/missing' returned a non-zero code: 1"),
+        "{e}"
+    );
+    // The build's sandbox is gone afterwards.
+    let left: Vec<_> = fs::read_dir(s.docker.sandbox_dir())
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !left
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with("build-")),
+        "{left:?}"
+    );
+}
