@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::docker::{
-    Cli, Container, FsView, HealthOverride, RunSpec, check_ref, follow_logs, go_duration,
-    join_path, normalize_ref, pull_error, test_from_list,
+    Cli, Container, FsView, HealthOverride, RunSpec, base_image, check_ref, follow_logs,
+    go_duration, is_official, join_path, normalize_ref, pull_error, test_from_list,
 };
 use super::template::tabulate;
 use super::yaml::{self, Yaml};
@@ -511,6 +511,15 @@ impl Services {
                         if code != 0 {
                             return code;
                         }
+                    }
+                    None if !self.faults.has(crate::faults::Fault::NoNetwork)
+                        && is_official(&image) =>
+                    {
+                        put(
+                            cli.err,
+                            &format!("[+] Pulling 1/1\n ✔ {svc} Pulled\t2.1s\n"),
+                        );
+                        self.docker.add_image(base_image(&image));
                     }
                     None => {
                         put(cli.err, &format!("[+] Running 1/1\n ✘ {svc} Error\t0.3s\n"));

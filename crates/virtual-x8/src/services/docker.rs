@@ -34,12 +34,23 @@
 //! `docker build` is the legacy builder's (the board's Docker has no buildx:
 //! real-board-evidence.md §6.1): `Step N/M :` lines, ` ---> id`, `Successfully built`,
 //! `Successfully tagged`, after the deprecation notice. Base images are pulled on first use
-//! and pip downloads, both of which need the board's Internet: under `Fault::NoNetwork`
+//! (see below) and pip downloads, both of which need the board's Internet: under `Fault::NoNetwork`
 //! (a board on USB alone, §6.1) they fail with Docker's and pip's messages.
 //!
-//! Simplifications, documented: `docker pull` of app images always fails as on a board
-//! without Internet access (`lookup registry-1.docker.io: no such host`: the sim has no
-//! registry); restart back-off is Docker's (100 ms doubling, reset after
+//! Images and pulls: an image the board has (built, tagged or pulled before) is used as it
+//! is, as Docker does: `FROM` it or `docker run` it needs no pull, so a board without network
+//! builds on a base image it already has, and `FROM` a locally built image starts from its
+//! files, environment, command and healthcheck. The sim's registry is Docker Hub's official
+//! images (the apps' base images: `python:3.11-alpine`, `alpine`, ...): with network, `FROM`,
+//! `docker pull`, `docker run` and `docker compose up` of a missing one pull it (an image
+//! with no files of its own, the Python of its tag); without network every pull fails with
+//! the daemon's lookup error, even of an image the board has (a pull always asks the
+//! registry). Other registries (`hub.foundries.io`, a user's Docker Hub repository) are not
+//! modelled: their pulls fail with the lookup error whatever the network. Which images a
+//! real X8 has preloaded is not established in our evidence, so a fresh virtual board has
+//! none.
+//!
+//! Simplifications, documented: restart back-off is Docker's (100 ms doubling, reset after
 //! 10 s of running) capped at 2 s. A container with `--tty` runs its Python unbuffered.
 //! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
 //! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
@@ -179,7 +190,80 @@ pub struct Image {
     pub entrypoint: Vec<String>,
     pub workdir: String,
     pub env: Vec<String>,
+    /// The registry image at the root of its FROM chain (`python:3.11-alpine`): which Python
+    /// it has.
     pub base: String,
+    /// What its `pip install` steps (and its base's) installed.
+    pub requirements: Vec<String>,
+}
+
+/// A base image as the board has it once pulled (a Docker Official Image such as
+/// `python:3.11-alpine` or `alpine`): no files the sim knows of, the environment and command
+/// its tag gives (Python images: `python3`, `LANG`, `PYTHON_VERSION`; others `/bin/sh`), and
+/// the host's Python of that version to run it.
+pub fn base_image(r: &str) -> Image {
+    let norm = normalize_ref(r);
+    let minor = python_minor(&norm);
+    let mut env = vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
+    let cmd = match minor {
+        Some(m) => {
+            env.push("LANG=C.UTF-8".into());
+            env.push(format!("PYTHON_VERSION=3.{m}"));
+            vec!["python3".into()]
+        }
+        None => vec!["/bin/sh".into()],
+    };
+    let python = match minor.map(|m| (m, runtime::host_python(m))) {
+        Some((_, Some(py))) => {
+            let mut sink = |_: &str| {};
+            runtime::venv(&py, &[], &mut sink)
+        }
+        Some((m, None)) => Err(no_python(Some(m))),
+        None => Err(format!("its base image {norm} is not a Python image")),
+    };
+    Image {
+        id: hex(&Sha256::digest(r.as_bytes())),
+        tags: vec![norm.clone()],
+        created: SystemTime::now(),
+        size: if norm.contains("alpine") {
+            52_000_000
+        } else {
+            120_000_000
+        },
+        files: Arc::new(Vec::new()),
+        python,
+        healthcheck: None,
+        cmd,
+        entrypoint: Vec::new(),
+        workdir: "/".into(),
+        env,
+        base: norm,
+        requirements: Vec::new(),
+    }
+}
+
+/// What a pull prints on the way (the legacy builder prints the same for FROM).
+fn pull_lines(r: &str) -> Vec<String> {
+    let norm = normalize_ref(r);
+    let (name, tag) = norm.rsplit_once(':').unwrap_or((&norm, "latest"));
+    let repo = if name.contains('/') {
+        name.to_string()
+    } else {
+        format!("library/{name}")
+    };
+    let mut v = vec![format!("{tag}: Pulling from {repo}")];
+    for l in 0..3 {
+        v.push(format!(
+            "{}: Pull complete",
+            &hex(&Sha256::digest(format!("layer{l}{r}").as_bytes()))[..12]
+        ));
+    }
+    v.push(format!(
+        "Digest: sha256:{}",
+        hex(&Sha256::digest(r.as_bytes()))
+    ));
+    v.push(format!("Status: Downloaded newer image for {norm}"));
+    v
 }
 
 /// A HEALTHCHECK: the test command, how often, how long one check may take, the grace
@@ -592,8 +676,6 @@ pub struct Docker {
 #[derive(Default)]
 struct DState {
     images: Vec<Image>,
-    /// Base images pulled by builds (FROM).
-    pulled: std::collections::BTreeSet<String>,
     containers: Vec<Arc<Container>>,
 }
 
@@ -882,7 +964,6 @@ impl Docker {
             }
             keep
         });
-        st.pulled.clear();
         gone
     }
 
@@ -1432,6 +1513,24 @@ pub fn registry_of(r: &str) -> String {
         first.to_string()
     } else {
         "registry-1.docker.io".into()
+    }
+}
+
+/// A Docker Official Image on Docker Hub (`python:3.11-alpine`, `library/alpine`).
+pub fn is_official(r: &str) -> bool {
+    let n = normalize_ref(r);
+    let n = n.strip_prefix("docker.io/").unwrap_or(&n);
+    let n = n.strip_prefix("library/").unwrap_or(n);
+    registry_of(r) == "registry-1.docker.io" && !n.contains('/') && !r.contains('@')
+}
+
+/// `python:3.11-alpine` as `docker pull` names it last: `library/python:3.11-alpine`.
+fn docker_io_name(norm: &str) -> String {
+    let n = norm.strip_prefix("docker.io/").unwrap_or(norm);
+    if n.contains('/') {
+        n.to_string()
+    } else {
+        format!("library/{n}")
     }
 }
 
@@ -2107,8 +2206,35 @@ impl Services {
                 if !r.contains(':') && !r.contains('@') {
                     put(cli.out, "Using default tag: latest\n");
                 }
-                put(cli.err, &format!("{}\n", pull_error(r)));
-                1
+                // The registry the sim has is Docker Hub's official images (the base images
+                // of the apps); with no network every pull fails, even of an image the board
+                // has (a pull always asks the registry).
+                if self.faults.has(Fault::NoNetwork) || !is_official(r) {
+                    put(cli.err, &format!("{}\n", pull_error(r)));
+                    return 1;
+                }
+                let norm = normalize_ref(r);
+                if d.image(r).is_some() {
+                    let mut lines = pull_lines(r);
+                    lines.truncate(1);
+                    for l in lines {
+                        put(cli.out, &format!("{l}\n"));
+                    }
+                    put(
+                        cli.out,
+                        &format!(
+                            "Digest: sha256:{}\nStatus: Image is up to date for {norm}\n",
+                            hex(&Sha256::digest(r.as_bytes()))
+                        ),
+                    );
+                } else {
+                    for l in pull_lines(r) {
+                        put(cli.out, &format!("{l}\n"));
+                    }
+                    d.add_image(base_image(r));
+                }
+                put(cli.out, &format!("docker.io/{}\n", docker_io_name(&norm)));
+                0
             }
             "exec" => {
                 let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
@@ -2553,11 +2679,24 @@ impl Services {
             return 125;
         }
         spec.image = image.clone();
-        let Some(img) = self.docker.image(&image) else {
+        let mut found = self.docker.image(&image);
+        if found.is_none() {
             put(
                 cli.err,
                 &format!("Unable to find image '{}' locally\n", normalize_ref(&image)),
             );
+            // Docker pulls it first (its progress on stderr); the sim's registry has the
+            // official base images only, and nothing without network.
+            if !self.faults.has(Fault::NoNetwork) && is_official(&image) {
+                for l in pull_lines(&image) {
+                    put(cli.err, &format!("{l}\n"));
+                }
+                let b = base_image(&image);
+                self.docker.add_image(b.clone());
+                found = Some(b);
+            }
+        }
+        let Some(img) = found else {
             put(
                 cli.err,
                 &format!(
@@ -2761,7 +2900,15 @@ impl Services {
         let short =
             |seed: &str| hex(&Sha256::digest(format!("{id}{seed}").as_bytes()))[..12].to_string();
         let no_net = self.faults.has(Fault::NoNetwork);
-        let minor = python_minor(&base);
+        // An image the board has already (built or pulled before) is used as it is, without
+        // a pull, as Docker does: FROM another local image starts from its files,
+        // environment, command and healthcheck.
+        let local_base = self.docker.image(&base);
+        let root_base = local_base
+            .as_ref()
+            .map(|b| b.base.clone())
+            .unwrap_or_else(|| base.clone());
+        let minor = python_minor(&root_base);
         let host_py = minor.and_then(runtime::host_python);
         let mut workdir = String::from("/");
         let mut cmd: Vec<String> = Vec::new();
@@ -2785,47 +2932,33 @@ impl Services {
             );
             match ins.cmd.as_str() {
                 "FROM" => {
-                    let norm = normalize_ref(&base);
-                    let pulled = self.docker.lock().pulled.contains(&norm);
-                    if !pulled {
-                        if no_net {
-                            // The daemon's pull error, as the legacy builder prints it.
-                            let e = pull_error(&base);
-                            let e = e.strip_prefix("Error response from daemon: ").unwrap_or(&e);
-                            put(cli.err, &format!("{e}\n"));
-                            return 1;
+                    let base_img = match &local_base {
+                        Some(b) => b.clone(),
+                        None => {
+                            if no_net {
+                                // The daemon's pull error, as the legacy builder prints it.
+                                let e = pull_error(&base);
+                                let e =
+                                    e.strip_prefix("Error response from daemon: ").unwrap_or(&e);
+                                put(cli.err, &format!("{e}\n"));
+                                return 1;
+                            }
+                            for l in pull_lines(&base) {
+                                out(cli, &l);
+                            }
+                            let b = base_image(&base);
+                            self.docker.add_image(b.clone());
+                            b
                         }
-                        let (name, tag) = norm.rsplit_once(':').unwrap_or((&norm, "latest"));
-                        let repo = if name.contains('/') {
-                            name.to_string()
-                        } else {
-                            format!("library/{name}")
-                        };
-                        out(cli, &format!("{tag}: Pulling from {repo}"));
-                        for l in 0..3 {
-                            out(
-                                cli,
-                                &format!("{}: Pull complete", short(&format!("layer{l}{base}"))),
-                            );
-                        }
-                        out(
-                            cli,
-                            &format!("Digest: sha256:{}", hex(&Sha256::digest(base.as_bytes()))),
-                        );
-                        out(cli, &format!("Status: Downloaded newer image for {norm}"));
-                        self.docker.lock().pulled.insert(norm);
-                    }
-                    out(
-                        cli,
-                        &format!(" ---> {}", &hex(&Sha256::digest(base.as_bytes()))[..12]),
-                    );
-                    if let Some(m) = minor {
-                        env.push("LANG=C.UTF-8".into());
-                        env.push(format!("PYTHON_VERSION=3.{m}"));
-                        cmd = vec!["python3".into()];
-                    } else {
-                        cmd = vec!["/bin/sh".into()];
-                    }
+                    };
+                    out(cli, &format!(" ---> {}", &base_img.id[..12]));
+                    env = base_img.env.clone();
+                    cmd = base_img.cmd.clone();
+                    entrypoint = base_img.entrypoint.clone();
+                    workdir = base_img.workdir.clone();
+                    healthcheck = base_img.healthcheck.clone();
+                    image_files = base_img.files.as_ref().clone();
+                    reqs = base_img.requirements.clone();
                     continue;
                 }
                 "WORKDIR" => workdir = join_path(&workdir, shown_args),
@@ -3160,7 +3293,8 @@ impl Services {
             entrypoint,
             workdir,
             env,
-            base,
+            base: root_base,
+            requirements: reqs,
         });
         if quiet {
             put(cli.out, &format!("sha256:{id}\n"));

@@ -1452,3 +1452,127 @@ fn run_steps_run_in_the_build_sandbox() {
         "{left:?}"
     );
 }
+
+/// An image the board already has needs no pull: a build FROM it works without network
+/// (Docker uses the local image), FROM a locally built image starts from its files; a pull
+/// with network gets an official base image, without network it fails even for an image the
+/// board has (a pull asks the registry); `docker run` of a missing official image pulls it.
+#[test]
+fn an_image_the_board_has_needs_no_pull() {
+    let (d, s) = boot(&[]);
+    // With network: pulled, listed.
+    let (o, e, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(
+        o.contains("3.11-alpine: Pulling from library/python\n"),
+        "{o}"
+    );
+    assert!(
+        o.contains("Status: Downloaded newer image for python:3.11-alpine\n"),
+        "{o}"
+    );
+    assert!(o.ends_with("docker.io/library/python:3.11-alpine\n"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), "/", &["images"], &[]);
+    assert!(o.contains("python ") && o.contains("3.11-alpine"), "{o}");
+    let (o, _, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 0);
+    assert!(
+        o.contains("Status: Image is up to date for python:3.11-alpine\n"),
+        "{o}"
+    );
+    // A registry the sim does not have: still the lookup error.
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["pull", "hub.foundries.io/f/app:latest"],
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("lookup hub.foundries.io: no such host"), "{e}");
+    // Without network: builds FROM the local image, no pull.
+    s.faults().set(Fault::NoNetwork, true);
+    let base = d.path().join("home/fio/base");
+    fs::create_dir_all(&base).unwrap();
+    fs::write(base.join("lib.py"), "GREETING = 'from the base image'\n").unwrap();
+    fs::write(
+        base.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /app\nCOPY lib.py .\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/base",
+        &["build", "-t", "my-base", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(!o.contains("Pulling from"), "{o}");
+    let app = d.path().join("home/fio/on-base");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("main.py"),
+        "import lib, time\nprint(lib.GREETING, flush=True)\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM my-base\nCOPY main.py .\nCMD [\"python\", \"-u\", \"main.py\"]\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/on-base",
+        &["build", "-t", "on-base", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "-d", "--name", "ob", "on-base"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("the base image's file in the app", || {
+        docker(&s, d.path(), "/", &["logs", "ob"], &[])
+            .0
+            .contains("from the base image")
+    });
+    // A download step fails on a board without network.
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM my-base\nRUN wget -q -O /app/x https://example.com/x\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(&s, d.path(), "/home/fio/on-base", &["build", "."], &[]);
+    assert_eq!(c, 1, "{o}{e}");
+    assert!(
+        o.contains("the board has no network, so `wget -q -O /app/x` cannot reach the Internet"),
+        "{o}"
+    );
+    // A pull without network fails, even of an image the board has.
+    let (_, e, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 1);
+    assert!(
+        e.contains("lookup registry-1.docker.io: no such host"),
+        "{e}"
+    );
+    // `docker run` of an official image the board lacks: pulled first, with network.
+    let (_, e, c) = docker(&s, d.path(), "/", &["run", "-d", "alpine:3.19"], &[]);
+    assert_eq!(c, 125, "{e}");
+    assert!(
+        e.contains("Unable to find image 'alpine:3.19' locally"),
+        "{e}"
+    );
+    s.faults().set(Fault::NoNetwork, false);
+    let (_, e, c) = docker(&s, d.path(), "/", &["run", "-d", "alpine:3.19"], &[]);
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("3.19: Pulling from library/alpine"), "{e}");
+    let (o, _, _) = docker(&s, d.path(), "/", &["images"], &[]);
+    assert!(o.contains("alpine "), "{o}");
+    s.stop();
+}
