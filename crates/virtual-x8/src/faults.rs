@@ -108,7 +108,7 @@ impl Fault {
                 "every ADB connection drops while `docker compose up` runs"
             }
             Fault::NoNetwork => {
-                "the board has no Internet (USB only): base image pulls and pip fail"
+                "the board has no Internet (USB only): image pulls, pip and download steps fail"
             }
         }
     }

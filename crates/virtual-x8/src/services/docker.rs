@@ -1840,6 +1840,10 @@ const RUN_VALUE_OPTS: &[&str] = &[
     "--dns",
     "--group-add",
     "--health-cmd",
+    "--health-interval",
+    "--health-timeout",
+    "--health-start-period",
+    "--health-retries",
 ];
 
 pub(super) struct Cli<'a> {
@@ -2618,6 +2622,30 @@ impl Services {
                         let (k, x) = v.split_once('=').unwrap_or((&v, ""));
                         spec.labels.insert(k.to_string(), x.to_string());
                     }
+                    // The healthcheck over the image's, as compose's `healthcheck:` (docker
+                    // run reference: `--health-cmd` is a CMD-SHELL line).
+                    k if k.starts_with("--health-") => {
+                        let h = spec.health.get_or_insert_with(HealthOverride::default);
+                        let dur = go_duration(&v);
+                        match k {
+                            "--health-cmd" => {
+                                h.test = Some(vec!["/bin/sh".into(), "-c".into(), v.clone()])
+                            }
+                            "--health-interval" => h.interval = dur,
+                            "--health-timeout" => h.timeout = dur,
+                            "--health-start-period" => h.start_period = dur,
+                            _ => h.retries = v.parse().ok(),
+                        }
+                        if k != "--health-cmd" && k != "--health-retries" && dur.is_none() {
+                            put(
+                                cli.err,
+                                &format!(
+                                    "invalid argument \"{v}\" for \"{k}\" flag: time: invalid duration \"{v}\"\nSee 'docker run --help'.\n"
+                                ),
+                            );
+                            return 125;
+                        }
+                    }
                     _ => {}
                 }
             } else {
@@ -2633,6 +2661,11 @@ impl Services {
                     "--rm" => spec.rm = true,
                     "--read-only" => spec.read_only = true,
                     "--privileged" | "--init" => {}
+                    "--no-healthcheck" => {
+                        spec.health
+                            .get_or_insert_with(HealthOverride::default)
+                            .disable = true
+                    }
                     _ if !flags.is_empty() && flags.iter().all(|c| "dtiP".contains(*c)) => {
                         for c in flags {
                             match c {

@@ -1576,3 +1576,104 @@ fn an_image_the_board_has_needs_no_pull() {
     assert!(o.contains("alpine "), "{o}");
     s.stop();
 }
+
+/// `docker run --health-*` set a healthcheck over the image's (`--health-cmd` a shell line
+/// run in the sandbox), `--no-healthcheck` turns the image's off; `docker inspect` shows the
+/// test, the status and each result's exit code and output as Docker does.
+#[test]
+fn docker_run_health_flags_and_inspect() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/hc");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("app.py"),
+        "import time\nopen('ok', 'w').close()\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nHEALTHCHECK --interval=1h CMD [\"python\", \"-c\", \"1\"]\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            "/home/fio/hc",
+            &["build", "-t", "hc", "."],
+            &[]
+        )
+        .2,
+        0
+    );
+    let inspect = |name: &str| -> serde_json::Value {
+        let (o, _, _) = docker(&s, d.path(), "/", &["inspect", name], &[]);
+        serde_json::from_str(&o).unwrap()
+    };
+    let run = |args: &[&str]| {
+        let mut a = vec!["run", "-d"];
+        a.extend_from_slice(args);
+        a.push("hc");
+        let (_, e, c) = docker(&s, d.path(), "/", &a, &[]);
+        assert_eq!(c, 0, "{e}");
+    };
+    run(&[
+        "--name",
+        "good",
+        "--health-cmd",
+        "test -f /srv/ok",
+        "--health-interval",
+        "200ms",
+    ]);
+    run(&[
+        "--name",
+        "bad",
+        "--health-cmd",
+        "echo nope; exit 3",
+        "--health-interval=200ms",
+        "--health-retries",
+        "2",
+    ]);
+    run(&["--name", "off", "--no-healthcheck"]);
+    wait_for("healthy and unhealthy", || {
+        inspect("good")[0]["State"]["Health"]["Status"] == "healthy"
+            && inspect("bad")[0]["State"]["Health"]["Status"] == "unhealthy"
+    });
+    let g = inspect("good");
+    assert_eq!(
+        g[0]["Config"]["Healthcheck"]["Test"],
+        serde_json::json!(["CMD-SHELL", "test -f /srv/ok"])
+    );
+    assert_eq!(g[0]["Config"]["Healthcheck"]["Interval"], 200_000_000u64);
+    let b = inspect("bad");
+    let last = b[0]["State"]["Health"]["Log"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["ExitCode"], 3, "{b}");
+    assert_eq!(last["Output"], "nope\n", "{b}");
+    assert_eq!(b[0]["State"]["Health"]["FailingStreak"], 2, "{b}");
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["ps", "--format", "{{.Names}} {{.Status}}"],
+        &[],
+    );
+    assert!(o.contains("bad Up") && o.contains("(unhealthy)"), "{o}");
+    let off = inspect("off");
+    assert!(off[0]["State"].get("Health").is_none(), "{off}");
+    assert!(off[0]["Config"].get("Healthcheck").is_none(), "{off}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "-d", "--health-interval", "soon", "hc"],
+        &[],
+    );
+    assert_eq!(c, 125);
+    assert!(e.contains("invalid duration"), "{e}");
+    s.stop();
+}
