@@ -13,6 +13,12 @@
 //! `<sandbox>/app/main.py`), the process runs in `<sandbox><WORKDIR>` with the container's
 //! environment.
 //!
+//! Shell lines (a `RUN` step, a `CMD-SHELL` healthcheck) run under the host's `/bin/sh` in
+//! the sandbox with the container's absolute paths rewritten to the sandbox's
+//! ([`sandbox_paths`]). A Python program's own absolute paths are not rewritten (it opens
+//! what the host has there): apps that keep their files relative to their WORKDIR, as the
+//! tutorial's do, behave as on the board.
+//!
 //! The sim's network model: the process runs on the host's network, so names the board
 //! resolves differently are mapped by a `sitecustomize.py` the sim puts on `PYTHONPATH`: it
 //! wraps `socket.getaddrinfo` so that a name that leads to the board from inside the
