@@ -139,7 +139,7 @@ fn without_the_toolchain_it_says_how_to_get_it() {
 }
 
 /// `x8ctl flash-fw` with no argument: OS image 746 pins H7 firmware 0.0.3 (commit a08e21e,
-/// firmware/recommended.toml from meta-partner-arduino 47b8509). On a board running an older
+/// firmware/recommended.toml from lmp-manifest 746-portenta-x8). On a board running an older
 /// firmware it is built from source (here from a repository this test makes, tagged 0.0.3,
 /// named with X8CTL_FIRMWARE_REPO: not the pinned commit, which is said) and flashed; the
 /// build is kept in the cache. A board that runs it already is left alone, with no build.
@@ -254,8 +254,9 @@ fn bare_flash_fw_puts_the_firmware_the_image_needs() {
     }
 }
 
-/// An image whose pin is not established (861: built while the recipe followed master) is
-/// not guessed at: the message says so and what to give instead.
+/// An image whose pin is not established (861: built while meta-partner-arduino's recipe had
+/// SRCREV = "${AUTOREV}") is not guessed at: the message says x8ctl does not know, why, and
+/// what the user can do. An image not in the table at all says so too.
 #[test]
 fn bare_flash_fw_on_an_image_without_a_known_pin_says_so() {
     let sim = sim(&[]);
@@ -264,19 +265,71 @@ fn bare_flash_fw_on_an_image_without_a_known_pin_says_so() {
     let (code, _, err) = run(c);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("no firmware is recorded for OS image 861"),
+        err.contains("x8ctl does not know which H7 firmware OS image 861 (arduino-91.2) needs"),
         "{err}"
     );
-    assert!(err.contains("--release TAG or --build --ref REF"), "{err}");
+    assert!(err.contains("SRCREV = \"${AUTOREV}\""), "{err}");
+    assert!(err.contains("--build --ref REF"), "{err}");
+    assert!(err.contains("update the OS"), "{err}");
     let mut c = x8ctl_direct(&sim);
     c.args(["flash-fw", "--list"]);
     let (_, out, _) = run(c);
     assert!(
-        out.contains("OS image 861: no firmware recorded for it"),
+        out.contains("OS image 861: x8ctl does not know which firmware it needs"),
         "{out}"
     );
+    assert!(out.contains("what you can do: update the OS"), "{out}");
     assert_eq!(
         sim.board().services().h7_version().ok().as_deref(),
         Some("0.0.5")
     );
+    let sim = sim_with(&[], |c| {
+        c.board = virtual_x8::BoardConfig::for_image(900);
+    });
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("x8ctl does not know which H7 firmware OS image 900 needs: the image is not in its table"),
+        "{err}"
+    );
+}
+
+/// Image 772 pins an untagged commit (ca97288, lmp-manifest 772-portenta-x8): its firmware
+/// reports "0.0.3-next-ca97288-<date>", which x8ctl recognises by the commit: nothing to do.
+/// A board of that image running another firmware is told the commit it needs.
+#[test]
+fn bare_flash_fw_recognises_an_untagged_pin_by_its_commit() {
+    let board = |fw: &str| {
+        let fw = fw.to_string();
+        sim_with(&[], move |c| {
+            c.board = virtual_x8::BoardConfig::for_image(772);
+            c.board.firmware_version = fw.clone();
+        })
+    };
+    let sim = board("0.0.3-next-ca97288-20240125:093012");
+    let empty_cache = tempfile::tempdir().unwrap();
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw", "--yes"])
+        .env("X8CTL_CACHE_DIR", empty_cache.path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "OS image 772 (arduino-88.93) needs H7 firmware 0.0.3-next-ca97288 (commit ca97288)"
+        ),
+        "{err}"
+    );
+    assert!(out.contains("nothing to do"), "{out}");
+    assert!(!err.contains("build:"), "{err}");
+    // Another firmware on it: building needs a confirmation and names the commit.
+    let sim = board("0.0.2");
+    let mut c = x8ctl_direct(&sim);
+    c.args(["flash-fw"])
+        .env("X8CTL_CACHE_DIR", empty_cache.path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at ca97288"), "{err}");
+    assert!(err.contains("needs a confirmation"), "{err}");
 }

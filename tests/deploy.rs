@@ -954,7 +954,10 @@ fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
     let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
     assert_ne!(code, 0, "{v} {err}");
     let msg = v["error"]["message"].as_str().unwrap_or("");
-    assert!(msg.contains("its healthcheck says unhealthy"), "{v}");
+    assert!(
+        msg.contains("its healthcheck (`python -c import sys; sys.exit(1)`) says unhealthy"),
+        "{v}"
+    );
     let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
     // The previous version runs again (its health starts over: the container restarted).
     assert!(ps.contains("checked Up"), "{ps}");
@@ -986,4 +989,92 @@ fn ctrl_c_ends_deploy_follow() {
     );
     assert_eq!(end.code, Some(130), "{end:?}");
     assert!(end.after_signal < Duration::from_secs(3), "{end:?}");
+}
+
+/// A compose `healthcheck:` (compose-spec 05-services.md, "healthcheck") on an image without
+/// a HEALTHCHECK: deploy waits for it to say healthy; one that keeps failing is rolled back,
+/// and the message names the check and what it last said.
+#[test]
+fn a_compose_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("checked");
+    std::fs::create_dir_all(&app).unwrap();
+    // Ready once it has written `ready` in its working directory (/srv), after 4 s: longer
+    // than the settling time, so only the healthcheck makes deploy wait that long.
+    std::fs::write(
+        app.join("app.py"),
+        "import time\ntime.sleep(4)\nopen('ready', 'w').close()\nprint('ready', flush=True)\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    let compose = |health: &str| {
+        format!(
+            "services:\n  checked:\n    image: hub.foundries.io/${{FACTORY}}/checked:latest\n    restart: unless-stopped\n    healthcheck:\n{health}"
+        )
+    };
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        compose("      test: test -f /srv/ready\n      interval: 1s\n      retries: 10\n"),
+    )
+    .unwrap();
+    let a = app.to_str().unwrap();
+    let t = std::time::Instant::now();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert_eq!(v["deploy"]["method"], "compose", "{v}");
+    assert!(t.elapsed() >= std::time::Duration::from_secs(4), "{err}");
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    assert!(ps.contains("(healthy)"), "{ps}");
+    let name = ps.split_whitespace().next().unwrap_or("").to_string();
+    let inspect = docker(&sim, &format!("docker inspect {name}"));
+    let j: Value = serde_json::from_str(inspect.trim()).unwrap_or(Value::Null);
+    assert_eq!(
+        j[0]["Config"]["Healthcheck"]["Test"],
+        serde_json::json!(["CMD-SHELL", "test -f /srv/ready"]),
+        "{inspect}"
+    );
+    assert_eq!(j[0]["State"]["Health"]["Status"], "healthy", "{inspect}");
+    assert_eq!(
+        j[0]["State"]["Health"]["Log"]
+            .as_array()
+            .and_then(|l| l.last())
+            .map(|e| e["ExitCode"].clone()),
+        Some(serde_json::json!(0)),
+        "{inspect}"
+    );
+    // A check that never passes (list form, CMD): unhealthy, rolled back.
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        compose(
+            "      test: [\"CMD\", \"python\", \"-c\", \"print('not ready yet'); raise SystemExit(1)\"]\n      interval: 1s\n      retries: 2\n",
+        ),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_ne!(code, 0, "{v} {err}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains(
+            "its healthcheck (`python -c print('not ready yet'); raise SystemExit(1)`) says unhealthy"
+        ),
+        "{v}"
+    );
+    assert!(msg.contains("its last check said: not ready yet"), "{v}");
+    let ps = docker(&sim, "docker ps --format '{{.Names}} {{.Status}}'");
+    assert!(ps.contains(&format!("{name} Up")), "{ps}");
+    // `disable: true` turns a check off: the app deploys on the settling time alone.
+    std::fs::write(
+        app.join("docker-compose.yml"),
+        compose("      disable: true\n"),
+    )
+    .unwrap();
+    let (code, v, err) = deploy(x8ctl_direct(&sim), &[a]);
+    assert_eq!(code, 0, "{v} {err}");
+    let inspect = docker(&sim, &format!("docker inspect {name}"));
+    assert!(!inspect.contains("\"Health\""), "{inspect}");
 }

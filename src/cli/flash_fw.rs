@@ -24,7 +24,7 @@ use super::{CliError, Ctx, SCHEMA_VERSION, exit};
 /// Put an STM32H7 firmware image on the board's H7, verified, or change nothing.
 ///
 /// With no FILE, --release or --build: the firmware the board's OS image needs
-/// (firmware/recommended.toml: what meta-partner-arduino pinned for that image), from the
+/// (firmware/recommended.toml: the commit the image was built with), from the
 /// cache or built from source at the pinned commit (asking first; --yes to not ask). A board
 /// that runs it already is left alone.
 ///
@@ -363,11 +363,29 @@ fn choose_recommended(
     let Some(rec) = table.for_image(iv) else {
         return Err(CliError::failure(
             format!(
-                "no firmware is recorded for OS image {iv} ({from} table): meta-partner-arduino's history does not establish which firmware commit this image pins (firmware/recommended.toml says why)"
+                "x8ctl does not know which H7 firmware OS image {iv} needs: the image is not in its table ({from}; firmware/recommended.toml lists the images whose firmware pin is published)"
             ),
             "give the firmware FILE, --release TAG or --build --ref REF (`x8ctl flash-fw --list` shows the known releases)",
         ));
     };
+    if !rec.is_known() {
+        let arduino = if rec.arduino.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", rec.arduino)
+        };
+        return Err(CliError::failure(
+            format!(
+                "x8ctl does not know which H7 firmware OS image {iv}{arduino} needs: {}",
+                rec.unknown
+            ),
+            if rec.advice.is_empty() {
+                "give the firmware FILE, --release TAG or --build --ref REF".to_string()
+            } else {
+                rec.advice.clone()
+            },
+        ));
+    }
     let arduino = if rec.arduino.is_empty() {
         String::new()
     } else {
@@ -383,7 +401,7 @@ fn choose_recommended(
         .map_err(super::target::board_error)?
         .0;
     let leave = match &running {
-        Ok(v) if !args.force && *v == rec.version => Some(format!(
+        Ok(v) if !args.force && rec.runs(v) => Some(format!(
             "the H7 already runs {v}, the firmware image {iv} needs: nothing to do"
         )),
         Ok(v) if !args.force && flash::is_older(&rec.version, v) => Some(format!(
@@ -414,7 +432,7 @@ fn choose_recommended(
     let dir = cache()?;
     let kept = built_image(&dir, rec);
     if let Ok(bytes) = image::read_image(&kept)
-        && image::check(&bytes).is_ok_and(|i| i.version == rec.version)
+        && image::check(&bytes).is_ok_and(|i| rec.runs(&i.version))
     {
         ctx.status(&format!(
             "using the firmware built earlier at {} (cached: {})",
@@ -424,6 +442,7 @@ fn choose_recommended(
         return Ok(Some(kept));
     }
     if let Ok((rels, _)) = Releases::load()
+        && !rec.tag.is_empty()
         && let Some(rel) = rels.find(&rec.tag)
         && rel.downloadable()
         && rec.is_pinned(&rel.commit)
@@ -459,8 +478,8 @@ fn choose_recommended(
         }
     }
     let on = build_events(ctx);
-    let b = build::build_at(None, &rec.tag, &dir, &on)
-        .map_err(|e| CliError::failure(format!("building {}: {e}", rec.tag), e.hint()))?;
+    let b = build::build_at(None, rec.reference(), &dir, &on)
+        .map_err(|e| CliError::failure(format!("building {}: {e}", rec.reference()), e.hint()))?;
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -469,8 +488,12 @@ fn choose_recommended(
         if b.url == build::REPO_URL {
             return Err(CliError::failure(
                 format!(
-                    "tag {} of {} is at {got}, not at the commit image {iv} pins ({})",
-                    rec.tag,
+                    "{} of {} is at {got}, not at the commit image {iv} pins ({})",
+                    if rec.tag.is_empty() {
+                        format!("commit {}", rec.short())
+                    } else {
+                        format!("tag {}", rec.tag)
+                    },
                     b.url,
                     rec.short()
                 ),
@@ -483,7 +506,7 @@ fn choose_recommended(
         ctx.status(&format!(
             "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
             b.url,
-            rec.tag,
+            rec.reference(),
             rec.short()
         ));
     }
@@ -577,7 +600,18 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
                 board["installed"].as_str().unwrap_or("(unreadable)")
             );
             if let Some(iv) = board["image_version"].as_u64() {
-                match board["recommended"]["version"].as_str() {
+                let rec = &board["recommended"];
+                match rec["version"].as_str().filter(|v| !v.is_empty()) {
+                    None if rec["unknown"].is_string() => {
+                        let _ = writeln!(
+                            out,
+                            "  OS image {iv}: x8ctl does not know which firmware it needs: {}\n  what you can do: {}",
+                            rec["unknown"].as_str().unwrap_or("?"),
+                            rec["advice"]
+                                .as_str()
+                                .unwrap_or("give --release TAG or --build --ref REF")
+                        );
+                    }
                     Some(v) => {
                         let _ = writeln!(
                             out,
@@ -591,7 +625,7 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
                     None => {
                         let _ = writeln!(
                             out,
-                            "  OS image {iv}: no firmware recorded for it (firmware/recommended.toml says why)"
+                            "  OS image {iv}: not in x8ctl's firmware table, so x8ctl does not know which firmware it needs (firmware/recommended.toml says which images it knows)"
                         );
                     }
                 }

@@ -117,7 +117,7 @@ impl Fault {
                 "every ADB connection drops while `docker compose up` runs"
             }
             Fault::NoNetwork => {
-                "the board has no Internet (USB only): base image pulls and pip fail"
+                "the board has no Internet (USB only): image pulls, pip and download steps fail"
             }
             Fault::FreezeDuringProgram => {
                 "the board freezes in program.sh with the ADB connection open: the H7 is halted and nothing answers"

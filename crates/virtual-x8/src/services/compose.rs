@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::docker::{
-    Cli, Container, FsView, RunSpec, check_ref, follow_logs, join_path, normalize_ref, pull_error,
+    Cli, Container, FsView, HealthOverride, RunSpec, base_image, check_ref, follow_logs,
+    go_duration, is_official, join_path, normalize_ref, pull_error, test_from_list,
 };
 use super::template::tabulate;
 use super::yaml::{self, Yaml};
@@ -114,6 +115,45 @@ struct Project {
     name: String,
     dir: String,
     services: Vec<(String, Yaml)>,
+}
+
+/// A service's `healthcheck:` (compose-spec 05-services.md at 2f44add, "healthcheck"; the
+/// same text in docker/docs content/includes/compose/services-healthcheck.md at 202475f):
+/// `test` is a string (a `CMD-SHELL` line) or a list starting with `NONE`, `CMD` or
+/// `CMD-SHELL`; `interval`, `timeout`, `start_period` are durations; `retries` a number;
+/// `disable: true` turns off the image's HEALTHCHECK. Fields left out keep the image's
+/// values ("Your Compose file can override the values set in the Dockerfile").
+fn health_override(svc: &str, y: &Yaml) -> Result<HealthOverride, String> {
+    let bad = |k: &str, v: &str| format!("services.{svc}.healthcheck.{k}: invalid value {v:?}");
+    let mut o = HealthOverride {
+        disable: y.get("disable").is_some_and(Yaml::truthy),
+        ..HealthOverride::default()
+    };
+    match y.get("test") {
+        None | Some(Yaml::Null) => {}
+        Some(Yaml::Str(line)) => {
+            o.test = Some(vec!["/bin/sh".into(), "-c".into(), line.clone()]);
+        }
+        Some(list) => {
+            match test_from_list(&list.strings()).map_err(|e| format!("services.{svc}.{e}"))? {
+                Some(t) => o.test = Some(t),
+                None => o.disable = true,
+            }
+        }
+    }
+    for (k, slot) in [
+        ("interval", &mut o.interval),
+        ("timeout", &mut o.timeout),
+        ("start_period", &mut o.start_period),
+    ] {
+        if let Some(v) = y.get(k).and_then(Yaml::as_str) {
+            *slot = Some(go_duration(v).ok_or_else(|| bad(k, v))?);
+        }
+    }
+    if let Some(v) = y.get("retries").and_then(Yaml::as_str) {
+        o.retries = Some(v.parse().map_err(|_| bad("retries", v))?);
+    }
+    Ok(o)
 }
 
 fn normalize_project(s: &str) -> String {
@@ -472,6 +512,15 @@ impl Services {
                             return code;
                         }
                     }
+                    None if !self.faults.has(crate::faults::Fault::NoNetwork)
+                        && is_official(&image) =>
+                    {
+                        put(
+                            cli.err,
+                            &format!("[+] Pulling 1/1\n ✔ {svc} Pulled\t2.1s\n"),
+                        );
+                        self.docker.add_image(base_image(&image));
+                    }
                     None => {
                         put(cli.err, &format!("[+] Running 1/1\n ✘ {svc} Error\t0.3s\n"));
                         put(cli.err, &format!("{}\n", pull_error(&image)));
@@ -491,7 +540,18 @@ impl Services {
                 .and_then(|x| x.as_str())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{}_default", p.name));
+            let health = match s.get("healthcheck") {
+                Some(h) => match health_override(svc, h) {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        put(cli.err, &format!("{e}\n"));
+                        return 1;
+                    }
+                },
+                None => None,
+            };
             let spec = RunSpec {
+                health,
                 name: Some(
                     s.get("container_name")
                         .and_then(|x| x.as_str())

@@ -11,16 +11,46 @@
 //! (not `python ...`), or a Python the host does not have, is not pretended: the container
 //! logs "the virtual X8 cannot run ..." and exits 127.
 //!
+//! A `RUN` step other than `pip install` runs for real, as the legacy builder runs it in an
+//! intermediate container: its shell line under the host's `/bin/sh` in a build sandbox
+//! holding the image's files so far, in its WORKDIR, with the ENV so far and the image's
+//! Python (`runtime::launch_shell`, container paths mapped to the sandbox's); its output is
+//! the step's output, a non-zero exit fails the build with the legacy builder's "The command
+//! '...' returned a non-zero code: N", and the files it leaves are the image's from then on
+//! (empty folders, links and file modes are not kept). A step the host cannot stand in for is
+//! not pretended: a package manager (`apk`, `apt-get`, ...: it would install into the
+//! image's system) or a download (`curl`, `wget`, `git`) is not run, and the build output
+//! says so; on a board without network (`Fault::NoNetwork`) a download step fails. In a step
+//! that also runs pip, only the pip install runs, and the output says which parts did not.
+//!
+//! A healthcheck (the image's HEALTHCHECK, with a compose service's `healthcheck:` over it:
+//! compose-spec 05-services.md at 2f44add) runs beside the program at its interval: a Python
+//! command under the container's Python, a shell line under the host's `/bin/sh` in the
+//! sandbox; `docker ps` shows `(health: starting)`, `(healthy)`, `(unhealthy)`, and `docker
+//! inspect` `State.Health` (Status, FailingStreak, the last five results with Start, End,
+//! ExitCode, Output) and `Config.Healthcheck` (Test as `CMD`/`CMD-SHELL`, durations in ns),
+//! both absent without a healthcheck, as Docker shows them.
+//!
 //! `docker build` is the legacy builder's (the board's Docker has no buildx:
 //! real-board-evidence.md §6.1): `Step N/M :` lines, ` ---> id`, `Successfully built`,
 //! `Successfully tagged`, after the deprecation notice. Base images are pulled on first use
-//! and pip downloads, both of which need the board's Internet: under `Fault::NoNetwork`
+//! (see below) and pip downloads, both of which need the board's Internet: under `Fault::NoNetwork`
 //! (a board on USB alone, §6.1) they fail with Docker's and pip's messages.
 //!
-//! Simplifications, documented: `docker pull` of app images always fails as on a board
-//! without Internet access (`lookup registry-1.docker.io: no such host`: the sim has no
-//! registry); RUN commands other than pip are not run (they succeed, except the recognisably
-//! failing `false` / `exit N`); restart back-off is Docker's (100 ms doubling, reset after
+//! Images and pulls: an image the board has (built, tagged or pulled before) is used as it
+//! is, as Docker does: `FROM` it or `docker run` it needs no pull, so a board without network
+//! builds on a base image it already has, and `FROM` a locally built image starts from its
+//! files, environment, command and healthcheck. The sim's registry is Docker Hub's official
+//! images (the apps' base images: `python:3.11-alpine`, `alpine`, ...): with network, `FROM`,
+//! `docker pull`, `docker run` and `docker compose up` of a missing one pull it (an image
+//! with no files of its own, the Python of its tag); without network every pull fails with
+//! the daemon's lookup error, even of an image the board has (a pull always asks the
+//! registry). Other registries (`hub.foundries.io`, a user's Docker Hub repository) are not
+//! modelled: their pulls fail with the lookup error whatever the network. Which images a
+//! real X8 has preloaded is not established in our evidence, so a fresh virtual board has
+//! none.
+//!
+//! Simplifications, documented: restart back-off is Docker's (100 ms doubling, reset after
 //! 10 s of running) capped at 2 s. A container with `--tty` runs its Python unbuffered.
 //! Containers started with `--tty` log lines ending in `\r\n` (as `docker logs` shows them
 //! on a real board); Python apps without `-u`, `PYTHONUNBUFFERED` or a tty are
@@ -160,20 +190,189 @@ pub struct Image {
     pub entrypoint: Vec<String>,
     pub workdir: String,
     pub env: Vec<String>,
+    /// The registry image at the root of its FROM chain (`python:3.11-alpine`): which Python
+    /// it has.
     pub base: String,
+    /// What its `pip install` steps (and its base's) installed.
+    pub requirements: Vec<String>,
 }
 
-/// A HEALTHCHECK: the test command, how often, and how many failures make it unhealthy.
+/// A base image as the board has it once pulled (a Docker Official Image such as
+/// `python:3.11-alpine` or `alpine`): no files the sim knows of, the environment and command
+/// its tag gives (Python images: `python3`, `LANG`, `PYTHON_VERSION`; others `/bin/sh`), and
+/// the host's Python of that version to run it.
+pub fn base_image(r: &str) -> Image {
+    let norm = normalize_ref(r);
+    let minor = python_minor(&norm);
+    let mut env = vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
+    let cmd = match minor {
+        Some(m) => {
+            env.push("LANG=C.UTF-8".into());
+            env.push(format!("PYTHON_VERSION=3.{m}"));
+            vec!["python3".into()]
+        }
+        None => vec!["/bin/sh".into()],
+    };
+    let python = match minor.map(|m| (m, runtime::host_python(m))) {
+        Some((_, Some(py))) => {
+            let mut sink = |_: &str| {};
+            runtime::venv(&py, &[], &mut sink)
+        }
+        Some((m, None)) => Err(no_python(Some(m))),
+        None => Err(format!("its base image {norm} is not a Python image")),
+    };
+    Image {
+        id: hex(&Sha256::digest(r.as_bytes())),
+        tags: vec![norm.clone()],
+        created: SystemTime::now(),
+        size: if norm.contains("alpine") {
+            52_000_000
+        } else {
+            120_000_000
+        },
+        files: Arc::new(Vec::new()),
+        python,
+        healthcheck: None,
+        cmd,
+        entrypoint: Vec::new(),
+        workdir: "/".into(),
+        env,
+        base: norm,
+        requirements: Vec::new(),
+    }
+}
+
+/// What a pull prints on the way (the legacy builder prints the same for FROM).
+fn pull_lines(r: &str) -> Vec<String> {
+    let norm = normalize_ref(r);
+    let (name, tag) = norm.rsplit_once(':').unwrap_or((&norm, "latest"));
+    let repo = if name.contains('/') {
+        name.to_string()
+    } else {
+        format!("library/{name}")
+    };
+    let mut v = vec![format!("{tag}: Pulling from {repo}")];
+    for l in 0..3 {
+        v.push(format!(
+            "{}: Pull complete",
+            &hex(&Sha256::digest(format!("layer{l}{r}").as_bytes()))[..12]
+        ));
+    }
+    v.push(format!(
+        "Digest: sha256:{}",
+        hex(&Sha256::digest(r.as_bytes()))
+    ));
+    v.push(format!("Status: Downloaded newer image for {norm}"));
+    v
+}
+
+/// A HEALTHCHECK: the test command, how often, how long one check may take, the grace
+/// period after a start, and how many failures in a row make it unhealthy. Defaults are
+/// Docker's (interval 30s, timeout 30s, start period 0s, retries 3: Dockerfile reference,
+/// HEALTHCHECK; compose's `healthcheck:` "has the same default values", compose-spec
+/// 05-services.md at 2f44add).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Healthcheck {
+    /// The command as exec'd: `["/bin/sh", "-c", line]` for a shell form (`CMD-SHELL`).
     pub test: Vec<String>,
     pub interval: Duration,
+    pub timeout: Duration,
+    pub start_period: Duration,
     pub retries: u32,
 }
 
-/// `HEALTHCHECK [--interval=D] [--retries=N] ... CMD command` (None for `NONE`).
+impl Healthcheck {
+    /// Docker's form of the test, as `docker inspect` shows it in `Config.Healthcheck.Test`:
+    /// `["CMD-SHELL", line]` for a shell form, `["CMD", args...]` for an exec form.
+    pub fn docker_test(&self) -> Vec<String> {
+        match self.test.as_slice() {
+            [sh, c, line] if sh == "/bin/sh" && c == "-c" => {
+                vec!["CMD-SHELL".into(), line.clone()]
+            }
+            args => std::iter::once("CMD".to_string())
+                .chain(args.iter().cloned())
+                .collect(),
+        }
+    }
+    /// The test as a user wrote it, for messages.
+    pub fn shown(&self) -> String {
+        match self.test.as_slice() {
+            [sh, c, line] if sh == "/bin/sh" && c == "-c" => line.clone(),
+            args => args.join(" "),
+        }
+    }
+}
+
+/// What a container's configuration says of its healthcheck over the image's (`docker run
+/// --health-*`, compose's `healthcheck:`): each field given replaces the image's, the others
+/// are inherited; `disable` (compose `disable: true`, test `["NONE"]`) turns it off. This is
+/// the engine's merge of a container's Healthcheck with its image's (empty test or zero
+/// duration: inherit).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthOverride {
+    pub disable: bool,
+    pub test: Option<Vec<String>>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+impl HealthOverride {
+    /// The healthcheck a container of `image` runs.
+    pub fn over(&self, image: Option<&Healthcheck>) -> Option<Healthcheck> {
+        if self.disable {
+            return None;
+        }
+        let test = self
+            .test
+            .clone()
+            .or_else(|| image.map(|h| h.test.clone()))?;
+        Some(Healthcheck {
+            test,
+            interval: self
+                .interval
+                .or(image.map(|h| h.interval))
+                .unwrap_or(Duration::from_secs(30)),
+            timeout: self
+                .timeout
+                .or(image.map(|h| h.timeout))
+                .unwrap_or(Duration::from_secs(30)),
+            start_period: self
+                .start_period
+                .or(image.map(|h| h.start_period))
+                .unwrap_or_default(),
+            retries: self
+                .retries
+                .or(image.map(|h| h.retries))
+                .unwrap_or(3)
+                .max(1),
+        })
+    }
+}
+
+/// A test in Docker's list form (compose's `test:` list, the API's `Test`): `CMD args...`,
+/// `CMD-SHELL line`; `NONE` gives None (disabled). Err for anything else (compose refuses
+/// it too: "the first item must be either NONE, CMD or CMD-SHELL").
+pub fn test_from_list(list: &[String]) -> Result<Option<Vec<String>>, String> {
+    match list.split_first() {
+        Some((k, _)) if k == "NONE" => Ok(None),
+        Some((k, rest)) if k == "CMD" && !rest.is_empty() => Ok(Some(rest.to_vec())),
+        Some((k, rest)) if k == "CMD-SHELL" && !rest.is_empty() => {
+            Ok(Some(vec!["/bin/sh".into(), "-c".into(), rest.join(" ")]))
+        }
+        _ => Err(format!(
+            "healthcheck.test must start with NONE, CMD or CMD-SHELL, not {list:?}"
+        )),
+    }
+}
+
+/// `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD command`
+/// (None for `NONE`).
 pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
     let mut interval = Duration::from_secs(30);
+    let mut timeout = Duration::from_secs(30);
+    let mut start_period = Duration::ZERO;
     let mut retries = 3;
     let mut rest = args.trim();
     while let Some(opt) = rest.strip_prefix("--") {
@@ -181,6 +380,8 @@ pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
         if let Some((k, v)) = word.split_once('=') {
             match k {
                 "interval" => interval = go_duration(v).unwrap_or(interval),
+                "timeout" => timeout = go_duration(v).unwrap_or(timeout),
+                "start-period" => start_period = go_duration(v).unwrap_or(start_period),
                 "retries" => retries = v.parse().unwrap_or(retries),
                 _ => {}
             }
@@ -191,12 +392,14 @@ pub fn parse_healthcheck(args: &str) -> Option<Healthcheck> {
     Some(Healthcheck {
         test: exec_form(cmd),
         interval,
+        timeout,
+        start_period,
         retries: retries.max(1),
     })
 }
 
 /// Go's duration syntax as Docker takes it (`30s`, `1m30s`, `500ms`).
-fn go_duration(v: &str) -> Option<Duration> {
+pub fn go_duration(v: &str) -> Option<Duration> {
     let mut total = 0f64;
     let mut num = String::new();
     let mut chars = v.chars().peekable();
@@ -301,6 +504,8 @@ pub struct RunSpec {
     pub cmd: Vec<String>,
     pub entrypoint: Option<Vec<String>>,
     pub labels: BTreeMap<String, String>,
+    /// The container's healthcheck settings over the image's (compose `healthcheck:`).
+    pub health: Option<HealthOverride>,
 }
 
 #[derive(Debug, Clone)]
@@ -310,11 +515,21 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// One run of a healthcheck, as `docker inspect` lists it in `State.Health.Log` (the last
+/// five are kept, as Docker keeps them).
+#[derive(Debug, Clone)]
+struct HealthResult {
+    start: SystemTime,
+    end: SystemTime,
+    exit_code: i32,
+    output: String,
+}
+
 struct CState {
     /// `starting`, `healthy`, `unhealthy` (images with a HEALTHCHECK).
     health: &'static str,
     failing_streak: u32,
-    health_log: Vec<String>,
+    health_log: Vec<HealthResult>,
     status: Status,
     pid: u32,
     exit_code: i32,
@@ -335,6 +550,8 @@ pub struct Container {
     name: Mutex<String>,
     pub image: Image,
     pub spec: RunSpec,
+    /// The healthcheck it runs: the image's, with the container's settings over it.
+    pub healthcheck: Option<Healthcheck>,
     pub created: SystemTime,
     st: Mutex<CState>,
     cv: Condvar,
@@ -459,8 +676,6 @@ pub struct Docker {
 #[derive(Default)]
 struct DState {
     images: Vec<Image>,
-    /// Base images pulled by builds (FROM).
-    pulled: std::collections::BTreeSet<String>,
     containers: Vec<Arc<Container>>,
 }
 
@@ -532,6 +747,11 @@ impl Docker {
                 }
             })
             .cloned()
+    }
+
+    /// Where the containers' (and builds') sandbox folders are made.
+    pub fn sandbox_dir(&self) -> &std::path::Path {
+        &self.sh.sandbox
     }
 
     pub fn images(&self) -> Vec<Image> {
@@ -609,11 +829,16 @@ impl Docker {
                 other.id
             ));
         }
+        let healthcheck = match &spec.health {
+            Some(o) => o.over(image.healthcheck.as_ref()),
+            None => image.healthcheck.clone(),
+        };
         let c = Arc::new(Container {
             id,
             name: Mutex::new(name),
             image,
             spec,
+            healthcheck,
             created: SystemTime::now(),
             st: Mutex::new(CState {
                 health: "starting",
@@ -739,7 +964,6 @@ impl Docker {
             }
             keep
         });
-        st.pulled.clear();
         gone
     }
 
@@ -882,54 +1106,111 @@ fn is_python(prog: &str) -> bool {
             .is_some_and(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_digit()))
 }
 
-/// Run a HEALTHCHECK's test once beside the program (its sandbox, environment and
-/// interpreter): (passed, its output). A test that is not a Python command cannot run here.
-fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (bool, String) {
+/// Run a healthcheck's test once beside the program (its sandbox, environment and
+/// interpreter): its exit code (-1 when it exceeded its timeout, as Docker records it) and
+/// output. A Python command runs under the container's Python; a shell line (`CMD-SHELL`)
+/// runs under the host's `/bin/sh` in the sandbox, with the container's paths mapped to the
+/// sandbox's (`runtime::launch_shell`); any other program is not pretended: the check fails
+/// and its output says why.
+fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (i32, String) {
     let mut test = hc.test.clone();
+    let mut shell = None;
     if test.len() == 3 && test[0] == "/bin/sh" && test[1] == "-c" {
         let cmd = test[2].clone();
         let simple = !cmd.contains(['\'', '"', '|', '&', ';', '$', '>', '<']);
-        if simple {
-            test = cmd.split_whitespace().map(str::to_string).collect();
+        let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+        if simple && words.first().is_some_and(|p| is_python(p)) {
+            test = words;
+        } else {
+            shell = Some(cmd);
         }
     }
-    if !test.first().is_some_and(|p| is_python(p)) {
-        return (
-            false,
-            format!(
-                "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands only",
-                hc.test.join(" ")
-            ),
-        );
-    }
-    let launch = runtime::Launch {
-        command: &test,
-        unbuffered: true,
-        ..*l
+    let started = match &shell {
+        Some(line) => runtime::launch_shell(l, line),
+        None if test.first().is_some_and(|p| is_python(p)) => runtime::launch(&runtime::Launch {
+            command: &test,
+            unbuffered: true,
+            ..*l
+        }),
+        None => {
+            return (
+                1,
+                format!(
+                    "the virtual X8 cannot run the healthcheck `{}`: it runs Python commands and shell lines (CMD-SHELL) only",
+                    hc.shown()
+                ),
+            );
+        }
     };
-    let mut p = match runtime::launch(&launch) {
+    let mut p = match started {
         Ok(p) => p,
-        Err(e) => return (false, e),
+        Err(e) => return (1, e),
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let out = std::sync::Arc::new(Mutex::new(String::new()));
+    let mut readers = Vec::new();
+    for pipe in [
+        p.child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        p.child
+            .stderr
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let out = out.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut t = String::new();
+            let mut pipe = pipe;
+            let _ = pipe.read_to_string(&mut t);
+            out.lock().unwrap_or_else(|e| e.into_inner()).push_str(&t);
+        }));
+    }
+    let deadline = Instant::now() + hc.timeout;
     let code = loop {
         if let Some(c) = p.poll() {
-            break c;
+            break Some(c);
         }
         if Instant::now() >= deadline {
-            break p.stop(Duration::ZERO);
+            p.stop(Duration::ZERO);
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut out = String::new();
-    if let Some(mut o) = p.child.stdout.take() {
-        let _ = o.read_to_string(&mut out);
-    }
-    if let Some(mut e) = p.child.stderr.take() {
-        let _ = e.read_to_string(&mut out);
-    }
     p.stop(Duration::ZERO);
-    (code == 0, out)
+    for r in readers {
+        let _ = r.join();
+    }
+    let text = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match code {
+        Some(c) => (c, text),
+        // Docker's record of a check that hangs: ExitCode -1 and these words (as users'
+        // `docker inspect` health logs show them).
+        None => (
+            -1,
+            format!(
+                "Health check exceeded timeout ({})",
+                go_duration_string(hc.timeout)
+            ),
+        ),
+    }
+}
+
+/// A duration as Go prints it (`30s`, `1.5s`, `1m30s`).
+fn go_duration_string(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) && ms < 60_000 {
+        return format!("{}s", d.as_secs_f64());
+    }
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
+    }
 }
 
 /// Run the container's program once; its exit code.
@@ -1039,11 +1320,8 @@ fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
         st.health = "starting";
         st.failing_streak = 0;
     }
-    let mut next_check = c
-        .image
-        .healthcheck
-        .as_ref()
-        .map(|h| Instant::now() + h.interval);
+    let began = Instant::now();
+    let mut next_check = c.healthcheck.as_ref().map(|h| began + h.interval);
     let code = loop {
         if let Some(code) = p.poll() {
             break code;
@@ -1051,19 +1329,27 @@ fn run_app(sh: &Shared, c: &Arc<Container>) -> i32 {
         if c.stopping() || sh.shut.load(Ordering::SeqCst) {
             break p.stop(Duration::from_secs(10));
         }
-        if let (Some(due), Some(hc)) = (next_check, &c.image.healthcheck)
+        if let (Some(due), Some(hc)) = (next_check, &c.healthcheck)
             && Instant::now() >= due
         {
-            let (ok, out) = health_check(&launch, hc);
+            let start = SystemTime::now();
+            let (exit_code, output) = health_check(&launch, hc);
             let mut st = c.lock();
-            st.health_log.push(out);
+            st.health_log.push(HealthResult {
+                start,
+                end: SystemTime::now(),
+                exit_code,
+                output,
+            });
             if st.health_log.len() > 5 {
                 st.health_log.remove(0);
             }
-            if ok {
+            if exit_code == 0 {
                 st.failing_streak = 0;
                 st.health = "healthy";
-            } else {
+            } else if began.elapsed() >= hc.start_period || st.health != "starting" {
+                // A failure within the start period does not count (Dockerfile reference,
+                // HEALTHCHECK --start-period).
                 st.failing_streak += 1;
                 if st.failing_streak >= hc.retries {
                     st.health = "unhealthy";
@@ -1230,6 +1516,24 @@ pub fn registry_of(r: &str) -> String {
     }
 }
 
+/// A Docker Official Image on Docker Hub (`python:3.11-alpine`, `library/alpine`).
+pub fn is_official(r: &str) -> bool {
+    let n = normalize_ref(r);
+    let n = n.strip_prefix("docker.io/").unwrap_or(&n);
+    let n = n.strip_prefix("library/").unwrap_or(n);
+    registry_of(r) == "registry-1.docker.io" && !n.contains('/') && !r.contains('@')
+}
+
+/// `python:3.11-alpine` as `docker pull` names it last: `library/python:3.11-alpine`.
+fn docker_io_name(norm: &str) -> String {
+    let n = norm.strip_prefix("docker.io/").unwrap_or(norm);
+    if n.contains('/') {
+        n.to_string()
+    } else {
+        format!("library/{n}")
+    }
+}
+
 pub fn pull_error(r: &str) -> String {
     let reg = registry_of(r);
     let host = reg.split(':').next().unwrap_or(&reg).to_string();
@@ -1294,7 +1598,7 @@ impl Container {
                         .duration_since(st.started.unwrap_or(self.created))
                         .unwrap_or_default()
                 ),
-                if self.image.healthcheck.is_some() {
+                if self.healthcheck.is_some() {
                     match st.health {
                         "starting" => " (health: starting)".to_string(),
                         h => format!(" ({h})"),
@@ -1415,10 +1719,15 @@ impl Container {
                 "Error": "",
                 "StartedAt": st.started.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
                 "FinishedAt": st.finished.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
-                "Health": self.image.healthcheck.as_ref().map(|_| json!({
+                "Health": self.healthcheck.as_ref().map(|_| json!({
                     "Status": st.health,
                     "FailingStreak": st.failing_streak,
-                    "Log": st.health_log.iter().map(|l| json!({"Output": l})).collect::<Vec<_>>(),
+                    "Log": st.health_log.iter().map(|l| json!({
+                        "Start": rfc3339(l.start),
+                        "End": rfc3339(l.end),
+                        "ExitCode": l.exit_code,
+                        "Output": l.output,
+                    })).collect::<Vec<_>>(),
                 })),
             },
             "Image": format!("sha256:{}", self.image.id),
@@ -1447,16 +1756,26 @@ impl Container {
                 "WorkingDir": self.image.workdir,
                 "Entrypoint": self.spec.entrypoint.clone().unwrap_or_else(|| self.image.entrypoint.clone()),
                 "Labels": self.spec.labels,
+                "Healthcheck": self.healthcheck.as_ref().map(|h| json!({
+                    "Test": h.docker_test(),
+                    "Interval": h.interval.as_nanos() as u64,
+                    "Timeout": h.timeout.as_nanos() as u64,
+                    "StartPeriod": h.start_period.as_nanos() as u64,
+                    "Retries": h.retries,
+                })),
             },
             "NetworkSettings": {
                 "Networks": { (if self.spec.network.is_empty() { "bridge".to_string() } else { self.spec.network.clone() }): {} }
             }
         });
         // Docker shows State.Health only for a container with a healthcheck.
-        if self.image.healthcheck.is_none()
-            && let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut())
-        {
-            state.remove("Health");
+        if self.healthcheck.is_none() {
+            if let Some(state) = v.get_mut("State").and_then(|s| s.as_object_mut()) {
+                state.remove("Health");
+            }
+            if let Some(config) = v.get_mut("Config").and_then(|s| s.as_object_mut()) {
+                config.remove("Healthcheck");
+            }
         }
         v
     }
@@ -1521,6 +1840,10 @@ const RUN_VALUE_OPTS: &[&str] = &[
     "--dns",
     "--group-add",
     "--health-cmd",
+    "--health-interval",
+    "--health-timeout",
+    "--health-start-period",
+    "--health-retries",
 ];
 
 pub(super) struct Cli<'a> {
@@ -1887,8 +2210,35 @@ impl Services {
                 if !r.contains(':') && !r.contains('@') {
                     put(cli.out, "Using default tag: latest\n");
                 }
-                put(cli.err, &format!("{}\n", pull_error(r)));
-                1
+                // The registry the sim has is Docker Hub's official images (the base images
+                // of the apps); with no network every pull fails, even of an image the board
+                // has (a pull always asks the registry).
+                if self.faults.has(Fault::NoNetwork) || !is_official(r) {
+                    put(cli.err, &format!("{}\n", pull_error(r)));
+                    return 1;
+                }
+                let norm = normalize_ref(r);
+                if d.image(r).is_some() {
+                    let mut lines = pull_lines(r);
+                    lines.truncate(1);
+                    for l in lines {
+                        put(cli.out, &format!("{l}\n"));
+                    }
+                    put(
+                        cli.out,
+                        &format!(
+                            "Digest: sha256:{}\nStatus: Image is up to date for {norm}\n",
+                            hex(&Sha256::digest(r.as_bytes()))
+                        ),
+                    );
+                } else {
+                    for l in pull_lines(r) {
+                        put(cli.out, &format!("{l}\n"));
+                    }
+                    d.add_image(base_image(r));
+                }
+                put(cli.out, &format!("docker.io/{}\n", docker_io_name(&norm)));
+                0
             }
             "exec" => {
                 let pos: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
@@ -2272,6 +2622,30 @@ impl Services {
                         let (k, x) = v.split_once('=').unwrap_or((&v, ""));
                         spec.labels.insert(k.to_string(), x.to_string());
                     }
+                    // The healthcheck over the image's, as compose's `healthcheck:` (docker
+                    // run reference: `--health-cmd` is a CMD-SHELL line).
+                    k if k.starts_with("--health-") => {
+                        let h = spec.health.get_or_insert_with(HealthOverride::default);
+                        let dur = go_duration(&v);
+                        match k {
+                            "--health-cmd" => {
+                                h.test = Some(vec!["/bin/sh".into(), "-c".into(), v.clone()])
+                            }
+                            "--health-interval" => h.interval = dur,
+                            "--health-timeout" => h.timeout = dur,
+                            "--health-start-period" => h.start_period = dur,
+                            _ => h.retries = v.parse().ok(),
+                        }
+                        if k != "--health-cmd" && k != "--health-retries" && dur.is_none() {
+                            put(
+                                cli.err,
+                                &format!(
+                                    "invalid argument \"{v}\" for \"{k}\" flag: time: invalid duration \"{v}\"\nSee 'docker run --help'.\n"
+                                ),
+                            );
+                            return 125;
+                        }
+                    }
                     _ => {}
                 }
             } else {
@@ -2287,6 +2661,11 @@ impl Services {
                     "--rm" => spec.rm = true,
                     "--read-only" => spec.read_only = true,
                     "--privileged" | "--init" => {}
+                    "--no-healthcheck" => {
+                        spec.health
+                            .get_or_insert_with(HealthOverride::default)
+                            .disable = true
+                    }
                     _ if !flags.is_empty() && flags.iter().all(|c| "dtiP".contains(*c)) => {
                         for c in flags {
                             match c {
@@ -2333,11 +2712,24 @@ impl Services {
             return 125;
         }
         spec.image = image.clone();
-        let Some(img) = self.docker.image(&image) else {
+        let mut found = self.docker.image(&image);
+        if found.is_none() {
             put(
                 cli.err,
                 &format!("Unable to find image '{}' locally\n", normalize_ref(&image)),
             );
+            // Docker pulls it first (its progress on stderr); the sim's registry has the
+            // official base images only, and nothing without network.
+            if !self.faults.has(Fault::NoNetwork) && is_official(&image) {
+                for l in pull_lines(&image) {
+                    put(cli.err, &format!("{l}\n"));
+                }
+                let b = base_image(&image);
+                self.docker.add_image(b.clone());
+                found = Some(b);
+            }
+        }
+        let Some(img) = found else {
             put(
                 cli.err,
                 &format!(
@@ -2541,7 +2933,15 @@ impl Services {
         let short =
             |seed: &str| hex(&Sha256::digest(format!("{id}{seed}").as_bytes()))[..12].to_string();
         let no_net = self.faults.has(Fault::NoNetwork);
-        let minor = python_minor(&base);
+        // An image the board has already (built or pulled before) is used as it is, without
+        // a pull, as Docker does: FROM another local image starts from its files,
+        // environment, command and healthcheck.
+        let local_base = self.docker.image(&base);
+        let root_base = local_base
+            .as_ref()
+            .map(|b| b.base.clone())
+            .unwrap_or_else(|| base.clone());
+        let minor = python_minor(&root_base);
         let host_py = minor.and_then(runtime::host_python);
         let mut workdir = String::from("/");
         let mut cmd: Vec<String> = Vec::new();
@@ -2550,6 +2950,10 @@ impl Services {
             vec!["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
         let mut image_files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut healthcheck: Option<Healthcheck> = None;
+        let build_dir = BuildDir {
+            root: self.docker.sandbox_dir().to_path_buf(),
+            made: std::cell::RefCell::new(None),
+        };
         let mut reqs: Vec<String> = Vec::new();
         let mut venv: Option<Result<PathBuf, String>> = None;
         let n = instrs.len();
@@ -2561,47 +2965,33 @@ impl Services {
             );
             match ins.cmd.as_str() {
                 "FROM" => {
-                    let norm = normalize_ref(&base);
-                    let pulled = self.docker.lock().pulled.contains(&norm);
-                    if !pulled {
-                        if no_net {
-                            // The daemon's pull error, as the legacy builder prints it.
-                            let e = pull_error(&base);
-                            let e = e.strip_prefix("Error response from daemon: ").unwrap_or(&e);
-                            put(cli.err, &format!("{e}\n"));
-                            return 1;
+                    let base_img = match &local_base {
+                        Some(b) => b.clone(),
+                        None => {
+                            if no_net {
+                                // The daemon's pull error, as the legacy builder prints it.
+                                let e = pull_error(&base);
+                                let e =
+                                    e.strip_prefix("Error response from daemon: ").unwrap_or(&e);
+                                put(cli.err, &format!("{e}\n"));
+                                return 1;
+                            }
+                            for l in pull_lines(&base) {
+                                out(cli, &l);
+                            }
+                            let b = base_image(&base);
+                            self.docker.add_image(b.clone());
+                            b
                         }
-                        let (name, tag) = norm.rsplit_once(':').unwrap_or((&norm, "latest"));
-                        let repo = if name.contains('/') {
-                            name.to_string()
-                        } else {
-                            format!("library/{name}")
-                        };
-                        out(cli, &format!("{tag}: Pulling from {repo}"));
-                        for l in 0..3 {
-                            out(
-                                cli,
-                                &format!("{}: Pull complete", short(&format!("layer{l}{base}"))),
-                            );
-                        }
-                        out(
-                            cli,
-                            &format!("Digest: sha256:{}", hex(&Sha256::digest(base.as_bytes()))),
-                        );
-                        out(cli, &format!("Status: Downloaded newer image for {norm}"));
-                        self.docker.lock().pulled.insert(norm);
-                    }
-                    out(
-                        cli,
-                        &format!(" ---> {}", &hex(&Sha256::digest(base.as_bytes()))[..12]),
-                    );
-                    if let Some(m) = minor {
-                        env.push("LANG=C.UTF-8".into());
-                        env.push(format!("PYTHON_VERSION=3.{m}"));
-                        cmd = vec!["python3".into()];
-                    } else {
-                        cmd = vec!["/bin/sh".into()];
-                    }
+                    };
+                    out(cli, &format!(" ---> {}", &base_img.id[..12]));
+                    env = base_img.env.clone();
+                    cmd = base_img.cmd.clone();
+                    entrypoint = base_img.entrypoint.clone();
+                    workdir = base_img.workdir.clone();
+                    healthcheck = base_img.healthcheck.clone();
+                    image_files = base_img.files.as_ref().clone();
+                    reqs = base_img.requirements.clone();
                     continue;
                 }
                 "WORKDIR" => workdir = join_path(&workdir, shown_args),
@@ -2724,6 +3114,31 @@ impl Services {
                             return 1;
                         }
                         reqs.extend(more);
+                        let others: Vec<&str> = c
+                            .split("&&")
+                            .flat_map(|p| p.split(';'))
+                            .map(str::trim)
+                            .filter(|p| {
+                                !p.is_empty()
+                                    && !p.split_whitespace().any(|w| {
+                                        let n = w.rsplit('/').next().unwrap_or(w);
+                                        n == "pip" || n.starts_with("pip3")
+                                    })
+                            })
+                            .collect();
+                        if !others.is_empty() {
+                            out(
+                                cli,
+                                &format!(
+                                    "(the virtual X8 runs only the pip install of this step, not: {})",
+                                    others
+                                        .iter()
+                                        .map(|o| format!("`{o}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            );
+                        }
                         match &host_py {
                             Some(py) => {
                                 let mut sink = |l: &str| out(cli, l);
@@ -2748,12 +3163,105 @@ impl Services {
                                 ),
                             ),
                         }
-                    } else if let Some(code) = run_fails(c) {
-                        put(
-                            cli.err,
-                            &format!("The command '{shown}' returned a non-zero code: {code}\n"),
-                        );
-                        return 1;
+                    } else {
+                        match not_run(c) {
+                            Some((tool, why)) => {
+                                if no_net && why == NotRun::Network {
+                                    // On a board without a route out this step fails
+                                    // (real-board-evidence.md §6.1); the sim does not run the
+                                    // tool, so it says so in its own words.
+                                    out(
+                                        cli,
+                                        &format!(
+                                            "(virtual X8: the board has no network, so `{tool}` cannot reach the Internet; this step fails on such a board)"
+                                        ),
+                                    );
+                                    put(
+                                        cli.err,
+                                        &format!(
+                                            "The command '{shown}' returned a non-zero code: 1\n"
+                                        ),
+                                    );
+                                    return 1;
+                                }
+                                out(
+                                    cli,
+                                    &format!(
+                                        "(the virtual X8 does not run this step: `{tool}` {}; it is taken as done, and the image does not have what it would make)",
+                                        why.text()
+                                    ),
+                                );
+                            }
+                            None => {
+                                let line = if c.starts_with('[') {
+                                    exec_form(c)
+                                        .iter()
+                                        .map(|w| shell_quote(w))
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                } else {
+                                    c.to_string()
+                                };
+                                // The step's Python is the image's (its virtual environment
+                                // with what the pip steps so far installed).
+                                let step_venv = match &host_py {
+                                    Some(py) => {
+                                        let mut sink = |_: &str| {};
+                                        runtime::venv(py, &reqs, &mut sink).unwrap_or_default()
+                                    }
+                                    None => PathBuf::new(),
+                                };
+                                let env_pairs: Vec<(String, String)> = env
+                                    .iter()
+                                    .map(|e| {
+                                        let (k2, v) = e.split_once('=').unwrap_or((e, ""));
+                                        (k2.to_string(), v.to_string())
+                                    })
+                                    .collect();
+                                let dir = build_dir.path(&id);
+                                let launch = runtime::Launch {
+                                    venv: &step_venv,
+                                    sandbox: &dir,
+                                    files: &[],
+                                    command: &[],
+                                    workdir: &workdir,
+                                    env: &env_pairs,
+                                    unbuffered: true,
+                                };
+                                let ran =
+                                    runtime::reset_sandbox(&dir, &image_files).and_then(|()| {
+                                        let mut sink = |l: &str| out(cli, l);
+                                        runtime::run_shell(&launch, &line, RUN_LIMIT, &mut sink)
+                                    });
+                                match ran {
+                                    Ok(0) => image_files = runtime::sandbox_files(&dir),
+                                    Ok(code) => {
+                                        put(
+                                            cli.err,
+                                            &format!(
+                                                "The command '{shown}' returned a non-zero code: {code}\n"
+                                            ),
+                                        );
+                                        return 1;
+                                    }
+                                    Err(e) => {
+                                        out(
+                                            cli,
+                                            &format!(
+                                                "(the virtual X8 could not run this step: {e})"
+                                            ),
+                                        );
+                                        put(
+                                            cli.err,
+                                            &format!(
+                                                "The command '{shown}' returned a non-zero code: 1\n"
+                                            ),
+                                        );
+                                        return 1;
+                                    }
+                                }
+                            }
+                        }
                     }
                     out(cli, &format!("Removing intermediate container {cid}"));
                 }
@@ -2818,7 +3326,8 @@ impl Services {
             entrypoint,
             workdir,
             env,
-            base,
+            base: root_base,
+            requirements: reqs,
         });
         if quiet {
             put(cli.out, &format!("sha256:{id}\n"));
@@ -2861,14 +3370,95 @@ fn docker_size(n: u64) -> String {
 }
 
 /// Exit code a RUN command fails with, if it is one of the recognisably failing ones.
-fn run_fails(c: &str) -> Option<i32> {
-    let last = c.rsplit("&&").next().unwrap_or(c).trim();
-    match last {
-        "false" | "/bin/false" | "exit 1" | "[\"false\"]" => Some(1),
-        x => x
-            .strip_prefix("exit ")
-            .and_then(|n| n.trim().parse::<i32>().ok())
-            .filter(|n| *n != 0),
+/// How long one RUN step may take in the sim before it is stopped (the board has no limit).
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// The build's sandbox folder (`<sandbox>/build-<id>`), removed when the build ends.
+struct BuildDir {
+    root: PathBuf,
+    made: std::cell::RefCell<Option<PathBuf>>,
+}
+
+impl BuildDir {
+    fn path(&self, id: &str) -> PathBuf {
+        let p = self.root.join(format!("build-{}", &id[..12.min(id.len())]));
+        *self.made.borrow_mut() = Some(p.clone());
+        p
+    }
+}
+
+impl Drop for BuildDir {
+    fn drop(&mut self) {
+        if let Some(p) = self.made.borrow_mut().take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+/// Why a RUN step's tool is not run by the sim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotRun {
+    /// A package manager: it installs into the image's system (Alpine's, Debian's), which
+    /// the sandbox (a folder on the simulator's computer) does not have.
+    Packages,
+    /// It fetches from the Internet: the board's network, which the sim does not model for
+    /// build steps beyond pip and base images.
+    Network,
+}
+
+impl NotRun {
+    fn text(self) -> &'static str {
+        match self {
+            NotRun::Packages => {
+                "installs into the image's system, which the simulator's sandbox does not have"
+            }
+            NotRun::Network => {
+                "fetches from the Internet, which the simulator does not do for build steps"
+            }
+        }
+    }
+}
+
+/// The first command of `line` that the sim does not run, and why. Commands are the first
+/// word of each part between `&&`, `||`, `;` and `|` (after `VAR=value` words and `sudo`).
+fn not_run(line: &str) -> Option<(String, NotRun)> {
+    let line = if line.trim_start().starts_with('[') {
+        exec_form(line).join(" ")
+    } else {
+        line.to_string()
+    };
+    for part in line.split(['&', '|', ';', '\n', '(', ')']) {
+        let mut words = part
+            .split_whitespace()
+            .skip_while(|w| w.contains('=') || *w == "sudo" || *w == "\\");
+        let Some(w) = words.next() else { continue };
+        let prog = w.rsplit('/').next().unwrap_or(w);
+        let why = match prog {
+            "apk" | "apt-get" | "apt" | "dpkg" | "yum" | "dnf" | "microdnf" | "zypper" => {
+                NotRun::Packages
+            }
+            "curl" | "wget" | "git" => NotRun::Network,
+            _ => continue,
+        };
+        let rest: Vec<&str> = words.take(3).collect();
+        let shown = std::iter::once(prog)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Some((shown, why));
+    }
+    None
+}
+
+/// `w` quoted for `/bin/sh`.
+fn shell_quote(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 
@@ -3159,9 +3749,21 @@ mod tests {
         assert_eq!(v.len(), 3);
         assert_eq!(v[1].args, "a  b");
         assert_eq!(exec_form(&v[2].args), vec!["python", "-u", "main.py"]);
-        assert_eq!(run_fails("false"), Some(1));
-        assert_eq!(run_fails("apk add x && exit 3"), Some(3));
-        assert_eq!(run_fails("pip install x"), None);
+        assert_eq!(not_run("echo hi > /app/x && python -c 1"), None);
+        assert_eq!(
+            not_run("DEBIAN_FRONTEND=noninteractive apt-get update && apt-get install -y gcc"),
+            Some(("apt-get update".into(), NotRun::Packages))
+        );
+        assert_eq!(
+            not_run("cd /tmp; /usr/bin/curl -fsSL https://x/y | sh"),
+            Some(("curl -fsSL https://x/y".into(), NotRun::Network))
+        );
+        assert_eq!(
+            not_run("[\"apk\", \"add\", \"gcc\"]"),
+            Some(("apk add gcc".into(), NotRun::Packages))
+        );
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote("-c"), "-c");
     }
 
     #[test]
@@ -3180,6 +3782,45 @@ mod tests {
             vec!["/bin/sh".to_string(), "-c".into(), "python check.py".into()]
         );
         assert!(parse_healthcheck("NONE").is_none());
+        assert_eq!(
+            h.docker_test(),
+            vec!["CMD-SHELL".to_string(), "python check.py".into()]
+        );
+        // The container's settings over the image's: given fields replace, others inherit.
+        let img =
+            parse_healthcheck("--interval=5s --retries=4 CMD [\"python\", \"c.py\"]").unwrap();
+        assert_eq!(img.timeout, Duration::from_secs(30));
+        assert_eq!(
+            img.docker_test(),
+            vec!["CMD".to_string(), "python".into(), "c.py".into()]
+        );
+        let o = HealthOverride {
+            interval: Some(Duration::from_secs(1)),
+            ..HealthOverride::default()
+        };
+        let m = o.over(Some(&img)).unwrap();
+        assert_eq!(
+            (m.interval, m.retries, &m.test),
+            (Duration::from_secs(1), 4, &img.test)
+        );
+        assert!(o.over(None).is_none(), "no test anywhere: no healthcheck");
+        let off = HealthOverride {
+            disable: true,
+            ..HealthOverride::default()
+        };
+        assert!(off.over(Some(&img)).is_none());
+        assert_eq!(test_from_list(&["NONE".into()]), Ok(None));
+        assert_eq!(
+            test_from_list(&["CMD-SHELL".into(), "test -f x".into()]),
+            Ok(Some(vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "test -f x".into()
+            ]))
+        );
+        assert!(test_from_list(&["curl".into()]).is_err());
+        assert_eq!(go_duration_string(Duration::from_secs(90)), "1m30s");
+        assert_eq!(go_duration_string(Duration::from_millis(1500)), "1.5s");
         assert_eq!(go_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(go_duration("5"), None);
     }

@@ -13,6 +13,12 @@
 //! `<sandbox>/app/main.py`), the process runs in `<sandbox><WORKDIR>` with the container's
 //! environment.
 //!
+//! Shell lines (a `RUN` step, a `CMD-SHELL` healthcheck) run under the host's `/bin/sh` in
+//! the sandbox with the container's absolute paths rewritten to the sandbox's
+//! ([`sandbox_paths`]). A Python program's own absolute paths are not rewritten (it opens
+//! what the host has there): apps that keep their files relative to their WORKDIR, as the
+//! tutorial's do, behave as on the board.
+//!
 //! The sim's network model: the process runs on the host's network, so names the board
 //! resolves differently are mapped by a `sitecustomize.py` the sim puts on `PYTHONPATH`: it
 //! wraps `socket.getaddrinfo` so that a name that leads to the board from inside the
@@ -341,19 +347,8 @@ pub struct Launch<'a> {
 /// Write the sandbox and start the process (stdout and stderr piped).
 pub fn launch(l: &Launch) -> Result<Proc, String> {
     let sb = l.sandbox;
-    std::fs::create_dir_all(sb).map_err(|e| e.to_string())?;
-    for (p, data) in l.files {
-        let dest = sb.join(p.trim_start_matches('/'));
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        if !dest.exists() {
-            std::fs::write(&dest, data).map_err(|e| e.to_string())?;
-        }
-    }
+    write_files(l)?;
     let site = sb.join(".x8sim");
-    std::fs::create_dir_all(&site).map_err(|e| e.to_string())?;
-    std::fs::write(site.join("sitecustomize.py"), SITECUSTOMIZE).map_err(|e| e.to_string())?;
     let wd = sb.join(l.workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
     let mut args: Vec<String> = l.command[1..].to_vec();
@@ -399,6 +394,236 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
     }
     let child = cmd.spawn().map_err(|e| e.to_string())?;
     Ok(Proc { child })
+}
+
+/// Host folders a shell line in a sandbox uses as they are: the programs and libraries it
+/// runs (the host's, standing in for the image's) and the kernel's files. Every other
+/// absolute path names the sandbox's file.
+const HOST_PATHS: &[&str] = &[
+    "/bin",
+    "/sbin",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/libexec",
+    "/usr/share",
+    "/lib",
+    "/lib64",
+    "/dev",
+    "/proc",
+    "/sys",
+];
+
+/// `line` with the container's absolute paths made the sandbox's: `/srv/ready` becomes
+/// `<sandbox>/srv/ready`, `/` alone the sandbox. A path starts after a blank, a quote, `=`,
+/// `:`, `(`, `<`, `>`, `;`, `|`, `&` or at the start of the line, and ends before a blank,
+/// a quote, `:` or one of those operators; `//` (a URL) is left
+/// alone, and so are the host folders of [`HOST_PATHS`]. This is a textual mapping, not an
+/// isolation: a program that builds a path itself reaches the host's.
+pub fn sandbox_paths(line: &str, sandbox: &Path) -> String {
+    let sb = sandbox.to_string_lossy();
+    let sb = sb.trim_end_matches('/');
+    let b = line.as_bytes();
+    let mut out = String::with_capacity(line.len() + 64);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let starts = c == b'/'
+            && (i == 0 || b" \t\n'\"=:(<>;|&".contains(&b[i - 1]))
+            && b.get(i + 1) != Some(&b'/');
+        if starts {
+            let end = line[i..]
+                .find(|ch: char| ch.is_whitespace() || "'\";|&)<>:".contains(ch))
+                .map_or(line.len(), |e| i + e);
+            let path = &line[i..end];
+            let host = HOST_PATHS
+                .iter()
+                .any(|h| path == *h || path.starts_with(&format!("{h}/")));
+            if host {
+                out.push_str(path);
+            } else {
+                out.push_str(sb);
+                out.push_str(path);
+            }
+            i = end;
+            continue;
+        }
+        let ch = line[i..].chars().next().unwrap_or('\0');
+        out.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    out
+}
+
+/// Start a shell line (`/bin/sh -c`) in the sandbox: the host's `/bin/sh` (busybox's ash on
+/// the board's Alpine images; both POSIX shells), in `<sandbox><WORKDIR>`, with the
+/// container's environment, `python` being the container's (its virtual environment first
+/// on PATH, when it has one), and the container's paths mapped by [`sandbox_paths`].
+pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
+    let sb = l.sandbox;
+    write_files(l)?;
+    let wd = sb.join(l.workdir.trim_start_matches('/'));
+    std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(sb.join("tmp")).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(sandbox_paths(line, sb))
+        .current_dir(&wd)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let site = sb.join(".x8sim");
+    let mut pythonpath = site.to_string_lossy().into_owned();
+    for (k, v) in l.env {
+        match k.as_str() {
+            "PATH" => {}
+            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
+            _ => {
+                cmd.env(k, v);
+            }
+        }
+    }
+    let venv_bin = if l.venv.as_os_str().is_empty() {
+        String::new()
+    } else {
+        format!("{}:", l.venv.join("bin").display())
+    };
+    cmd.env("PATH", format!("{venv_bin}/usr/local/bin:/usr/bin:/bin"));
+    cmd.env("PYTHONPATH", pythonpath);
+    cmd.env("HOME", sb);
+    cmd.env("TMPDIR", sb.join("tmp"));
+    let child = cmd.spawn().map_err(|e| format!("/bin/sh: {e}"))?;
+    Ok(Proc { child })
+}
+
+/// Run a build step's shell line in the build sandbox (see [`launch_shell`]), giving each
+/// line it prints to `out` as it comes (stdout and stderr together, as the legacy builder
+/// shows them). Its exit code; Err when it could not start or ran past `limit` (then it is
+/// killed).
+pub fn run_shell(
+    l: &Launch,
+    line: &str,
+    limit: Duration,
+    out: &mut dyn FnMut(&str),
+) -> Result<i32, String> {
+    let mut p = launch_shell(l, line)?;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    for pipe in [
+        p.child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        p.child
+            .stderr
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for l in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    let code = loop {
+        while let Ok(l) = rx.try_recv() {
+            out(&l);
+        }
+        if let Some(c) = p.poll() {
+            break Ok(c);
+        }
+        if Instant::now() >= deadline {
+            p.stop(Duration::ZERO);
+            break Err(format!(
+                "it ran longer than {}s and was stopped",
+                limit.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    p.stop(Duration::ZERO);
+    for r in readers {
+        let _ = r.join();
+    }
+    while let Ok(l) = rx.try_recv() {
+        out(&l);
+    }
+    code
+}
+
+/// Make the sandbox hold exactly `files` (the image as built so far): the build runs each
+/// step on the files the steps before it left.
+pub fn reset_sandbox(sandbox: &Path, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(sandbox);
+    std::fs::create_dir_all(sandbox).map_err(|e| format!("{}: {e}", sandbox.display()))?;
+    for (p, data) in files {
+        let dest = sandbox.join(p.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&dest, data).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The regular files in the sandbox, as image files (`/path`, contents), without the sim's
+/// own (`.x8sim`). Directories with no file, symbolic links and file modes are not kept.
+pub fn sandbox_files(sandbox: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if rel.is_empty() && name == ".x8sim" {
+                continue;
+            }
+            let path = format!("{rel}/{name}");
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                walk(&e.path(), &path, out);
+            } else if ft.is_file()
+                && let Ok(data) = std::fs::read(e.path())
+            {
+                out.push((path, data));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(sandbox, "", &mut v);
+    v
+}
+
+/// Write the image's files into the sandbox (those not there yet) and the sim's
+/// sitecustomize.
+fn write_files(l: &Launch) -> Result<(), String> {
+    let sb = l.sandbox;
+    std::fs::create_dir_all(sb).map_err(|e| e.to_string())?;
+    for (p, data) in l.files {
+        let dest = sb.join(p.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        if !dest.exists() {
+            std::fs::write(&dest, data).map_err(|e| e.to_string())?;
+        }
+    }
+    let site = sb.join(".x8sim");
+    std::fs::create_dir_all(&site).map_err(|e| e.to_string())?;
+    std::fs::write(site.join("sitecustomize.py"), SITECUSTOMIZE).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Signal the process group of `pid`.
@@ -462,5 +687,27 @@ mod tests {
             Some(vec!["bar".into(), "baz<2".into()])
         );
         assert_eq!(pip_requirements("apk add gcc", &read), None);
+    }
+
+    #[test]
+    fn container_paths_are_the_sandbox_s() {
+        let sb = Path::new("/tmp/sb");
+        assert_eq!(
+            sandbox_paths("test -f /srv/ready && cat '/data/x' >/tmp/y", sb),
+            "test -f /tmp/sb/srv/ready && cat '/tmp/sb/data/x' >/tmp/sb/tmp/y"
+        );
+        assert_eq!(
+            sandbox_paths("/bin/echo hi 2>/dev/null; cd /; ls /usr/bin/env", sb),
+            "/bin/echo hi 2>/dev/null; cd /tmp/sb/; ls /usr/bin/env"
+        );
+        assert_eq!(
+            sandbox_paths("wget -q http://localhost/x PYTHONPATH=/app:/lib", sb),
+            "wget -q http://localhost/x PYTHONPATH=/tmp/sb/app:/lib"
+        );
+        assert_eq!(
+            sandbox_paths("X=/app:/data", sb),
+            "X=/tmp/sb/app:/tmp/sb/data"
+        );
+        assert_eq!(sandbox_paths("a/b c", sb), "a/b c");
     }
 }

@@ -1376,3 +1376,304 @@ fn early_start_removes_unknown_containers_and_images_at_boot() {
     assert!(o.contains("Removing image app:latest"), "{o}");
     s.stop();
 }
+
+/// RUN steps other than pip run for real in the build's sandbox: what they write is in the
+/// image (and so in the container), a failing one fails the build with the legacy
+/// builder's message; one the sim cannot run (a package manager) is said so in the build
+/// output, not pretended.
+#[test]
+fn run_steps_run_in_the_build_sandbox() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/runs");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("app.py"),
+        "print(open('stamp.txt').read().strip(), open('gen/conf.py').read().strip(), flush=True)\nimport time\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nENV GREETING=hello\nWORKDIR /app\nCOPY app.py .\nRUN echo \"$GREETING from a RUN step\" > /app/stamp.txt && mkdir -p gen && printf 'x = 1\\n' > gen/conf.py && echo step-output\nRUN [\"python\", \"-c\", \"import sys; print('python', sys.version_info[0])\"]\nRUN apk add --no-cache gcc\nRUN test -f /app/stamp.txt && rm app.py && cp /app/gen/conf.py app.py.bak\nCOPY app.py .\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["build", "-t", "runs", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(o.contains("step-output\n"), "{o}");
+    assert!(o.contains("python 3\n"), "{o}");
+    assert!(
+        o.contains("(the virtual X8 does not run this step: `apk add --no-cache gcc` installs into the image's system"),
+        "{o}"
+    );
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["run", "-d", "--name", "runs", "runs"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("the app's line", || {
+        let (o, _, _) = docker(&s, d.path(), "/", &["logs", "runs"], &[]);
+        o.contains("hello from a RUN step x = 1")
+    });
+    // A failing step fails the build, with what it printed.
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /app\nRUN echo checking && test -f /app/missing\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/runs",
+        &["build", "-t", "runs2", "."],
+        &[],
+    );
+    assert_eq!(c, 1, "{o}{e}");
+    assert!(o.contains("checking\n"), "{o}");
+    assert!(
+        e.contains("The command '/bin/sh -c echo checking && test -f /app/missing' returned a non-zero code: 1"),
+        "{e}"
+    );
+    // The build's sandbox is gone afterwards.
+    let left: Vec<_> = fs::read_dir(s.docker.sandbox_dir())
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !left
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with("build-")),
+        "{left:?}"
+    );
+}
+
+/// An image the board already has needs no pull: a build FROM it works without network
+/// (Docker uses the local image), FROM a locally built image starts from its files; a pull
+/// with network gets an official base image, without network it fails even for an image the
+/// board has (a pull asks the registry); `docker run` of a missing official image pulls it.
+#[test]
+fn an_image_the_board_has_needs_no_pull() {
+    let (d, s) = boot(&[]);
+    // With network: pulled, listed.
+    let (o, e, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(
+        o.contains("3.11-alpine: Pulling from library/python\n"),
+        "{o}"
+    );
+    assert!(
+        o.contains("Status: Downloaded newer image for python:3.11-alpine\n"),
+        "{o}"
+    );
+    assert!(o.ends_with("docker.io/library/python:3.11-alpine\n"), "{o}");
+    let (o, _, _) = docker(&s, d.path(), "/", &["images"], &[]);
+    assert!(o.contains("python ") && o.contains("3.11-alpine"), "{o}");
+    let (o, _, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 0);
+    assert!(
+        o.contains("Status: Image is up to date for python:3.11-alpine\n"),
+        "{o}"
+    );
+    // A registry the sim does not have: still the lookup error.
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["pull", "hub.foundries.io/f/app:latest"],
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("lookup hub.foundries.io: no such host"), "{e}");
+    // Without network: builds FROM the local image, no pull.
+    s.faults().set(Fault::NoNetwork, true);
+    let base = d.path().join("home/fio/base");
+    fs::create_dir_all(&base).unwrap();
+    fs::write(base.join("lib.py"), "GREETING = 'from the base image'\n").unwrap();
+    fs::write(
+        base.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /app\nCOPY lib.py .\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/base",
+        &["build", "-t", "my-base", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    assert!(!o.contains("Pulling from"), "{o}");
+    let app = d.path().join("home/fio/on-base");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("main.py"),
+        "import lib, time\nprint(lib.GREETING, flush=True)\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM my-base\nCOPY main.py .\nCMD [\"python\", \"-u\", \"main.py\"]\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(
+        &s,
+        d.path(),
+        "/home/fio/on-base",
+        &["build", "-t", "on-base", "."],
+        &[],
+    );
+    assert_eq!(c, 0, "{o}{e}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "-d", "--name", "ob", "on-base"],
+        &[],
+    );
+    assert_eq!(c, 0, "{e}");
+    wait_for("the base image's file in the app", || {
+        docker(&s, d.path(), "/", &["logs", "ob"], &[])
+            .0
+            .contains("from the base image")
+    });
+    // A download step fails on a board without network.
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM my-base\nRUN wget -q -O /app/x https://example.com/x\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(&s, d.path(), "/home/fio/on-base", &["build", "."], &[]);
+    assert_eq!(c, 1, "{o}{e}");
+    assert!(
+        o.contains("the board has no network, so `wget -q -O /app/x` cannot reach the Internet"),
+        "{o}"
+    );
+    // A pull without network fails, even of an image the board has.
+    let (_, e, c) = docker(&s, d.path(), "/", &["pull", "python:3.11-alpine"], &[]);
+    assert_eq!(c, 1);
+    assert!(
+        e.contains("lookup registry-1.docker.io: no such host"),
+        "{e}"
+    );
+    // `docker run` of an official image the board lacks: pulled first, with network.
+    let (_, e, c) = docker(&s, d.path(), "/", &["run", "-d", "alpine:3.19"], &[]);
+    assert_eq!(c, 125, "{e}");
+    assert!(
+        e.contains("Unable to find image 'alpine:3.19' locally"),
+        "{e}"
+    );
+    s.faults().set(Fault::NoNetwork, false);
+    let (_, e, c) = docker(&s, d.path(), "/", &["run", "-d", "alpine:3.19"], &[]);
+    assert_eq!(c, 0, "{e}");
+    assert!(e.contains("3.19: Pulling from library/alpine"), "{e}");
+    let (o, _, _) = docker(&s, d.path(), "/", &["images"], &[]);
+    assert!(o.contains("alpine "), "{o}");
+    s.stop();
+}
+
+/// `docker run --health-*` set a healthcheck over the image's (`--health-cmd` a shell line
+/// run in the sandbox), `--no-healthcheck` turns the image's off; `docker inspect` shows the
+/// test, the status and each result's exit code and output as Docker does.
+#[test]
+fn docker_run_health_flags_and_inspect() {
+    let (d, s) = boot(&[]);
+    let app = d.path().join("home/fio/hc");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(
+        app.join("app.py"),
+        "import time\nopen('ok', 'w').close()\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("Dockerfile"),
+        "FROM python:3.11-alpine\nWORKDIR /srv\nCOPY app.py .\nHEALTHCHECK --interval=1h CMD [\"python\", \"-c\", \"1\"]\nCMD [\"python\", \"-u\", \"app.py\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        docker(
+            &s,
+            d.path(),
+            "/home/fio/hc",
+            &["build", "-t", "hc", "."],
+            &[]
+        )
+        .2,
+        0
+    );
+    let inspect = |name: &str| -> serde_json::Value {
+        let (o, _, _) = docker(&s, d.path(), "/", &["inspect", name], &[]);
+        serde_json::from_str(&o).unwrap()
+    };
+    let run = |args: &[&str]| {
+        let mut a = vec!["run", "-d"];
+        a.extend_from_slice(args);
+        a.push("hc");
+        let (_, e, c) = docker(&s, d.path(), "/", &a, &[]);
+        assert_eq!(c, 0, "{e}");
+    };
+    run(&[
+        "--name",
+        "good",
+        "--health-cmd",
+        "test -f /srv/ok",
+        "--health-interval",
+        "200ms",
+    ]);
+    run(&[
+        "--name",
+        "bad",
+        "--health-cmd",
+        "echo nope; exit 3",
+        "--health-interval=200ms",
+        "--health-retries",
+        "2",
+    ]);
+    run(&["--name", "off", "--no-healthcheck"]);
+    wait_for("healthy and unhealthy", || {
+        inspect("good")[0]["State"]["Health"]["Status"] == "healthy"
+            && inspect("bad")[0]["State"]["Health"]["Status"] == "unhealthy"
+    });
+    let g = inspect("good");
+    assert_eq!(
+        g[0]["Config"]["Healthcheck"]["Test"],
+        serde_json::json!(["CMD-SHELL", "test -f /srv/ok"])
+    );
+    assert_eq!(g[0]["Config"]["Healthcheck"]["Interval"], 200_000_000u64);
+    let b = inspect("bad");
+    let last = b[0]["State"]["Health"]["Log"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["ExitCode"], 3, "{b}");
+    assert_eq!(last["Output"], "nope\n", "{b}");
+    assert_eq!(b[0]["State"]["Health"]["FailingStreak"], 2, "{b}");
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["ps", "--format", "{{.Names}} {{.Status}}"],
+        &[],
+    );
+    assert!(o.contains("bad Up") && o.contains("(unhealthy)"), "{o}");
+    let off = inspect("off");
+    assert!(off[0]["State"].get("Health").is_none(), "{off}");
+    assert!(off[0]["Config"].get("Healthcheck").is_none(), "{off}");
+    let (_, e, c) = docker(
+        &s,
+        d.path(),
+        "/",
+        &["run", "-d", "--health-interval", "soon", "hc"],
+        &[],
+    );
+    assert_eq!(c, 125);
+    assert!(e.contains("invalid duration"), "{e}");
+    s.stop();
+}

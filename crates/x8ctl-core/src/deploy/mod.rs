@@ -1220,6 +1220,21 @@ pub struct ContainerState {
     pub status: String,
     pub restarts: u32,
     pub health: Option<String>,
+    /// The healthcheck's test as the user wrote it (`Config.Healthcheck.Test`: a `CMD-SHELL`
+    /// line, or a `CMD`'s arguments joined).
+    pub health_test: Option<String>,
+    /// What its last run printed (`State.Health.Log`), trimmed.
+    pub health_output: Option<String>,
+}
+
+impl ContainerState {
+    /// "its healthcheck (`TEST`)", naming the test when inspect shows it.
+    fn healthcheck_name(&self) -> String {
+        match &self.health_test {
+            Some(t) => format!("its healthcheck (`{t}`)"),
+            None => "its healthcheck".into(),
+        }
+    }
 }
 
 /// Read a `docker inspect` JSON array (the first container).
@@ -1235,6 +1250,35 @@ pub fn parse_inspect(text: &str) -> Option<ContainerState> {
             .and_then(|h| h.get("Status"))
             .and_then(|h| h.as_str())
             .map(str::to_string),
+        health_test: c
+            .get("Config")
+            .and_then(|c| c.get("Healthcheck"))
+            .and_then(|h| h.get("Test"))
+            .and_then(|t| t.as_array())
+            .and_then(|t| {
+                let words: Vec<&str> = t.iter().filter_map(|w| w.as_str()).collect();
+                match words.split_first() {
+                    Some((&"CMD-SHELL", rest)) => Some(rest.join(" ")),
+                    Some((&"CMD", rest)) => Some(rest.join(" ")),
+                    _ => None,
+                }
+            }),
+        health_output: st
+            .get("Health")
+            .and_then(|h| h.get("Log"))
+            .and_then(|l| l.as_array())
+            .and_then(|l| l.last())
+            .and_then(|e| e.get("Output"))
+            .and_then(|o| o.as_str())
+            .map(|o| {
+                let o = o.trim();
+                let mut short: String = o.chars().take(300).collect();
+                if short.len() < o.len() {
+                    short.push('…');
+                }
+                short.replace('\n', " | ")
+            })
+            .filter(|o| !o.is_empty()),
     })
 }
 
@@ -1319,9 +1363,18 @@ fn await_ready(
             });
         }
         if health.as_deref() == Some("unhealthy") {
+            let c = cs.as_ref();
+            let said = c
+                .and_then(|c| c.health_output.as_deref())
+                .map(|o| format!("; its last check said: {o}"))
+                .unwrap_or_default();
             return Err(DeployError::NotUp {
                 app: name.to_string(),
-                detail: "its healthcheck says unhealthy".into(),
+                detail: format!(
+                    "{} says unhealthy{said}",
+                    c.map(ContainerState::healthcheck_name)
+                        .unwrap_or_else(|| "its healthcheck".into())
+                ),
             });
         }
         if up {
@@ -1352,7 +1405,10 @@ fn await_ready(
                 format!("no readings in its logs within {}s", wait.as_secs())
             } else if health.is_some() {
                 format!(
-                    "its healthcheck still says {} after {}s",
+                    "{} still says {} after {}s",
+                    cs.as_ref()
+                        .map(ContainerState::healthcheck_name)
+                        .unwrap_or_else(|| "its healthcheck".into()),
                     health.as_deref().unwrap_or("starting"),
                     wait.as_secs()
                 )
@@ -1549,6 +1605,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.health.as_deref(), Some("healthy"));
+        assert_eq!(s.health_test, None);
+        // The test and the last check's output, as Docker shows them.
+        let s = parse_inspect(
+            r#"[{"RestartCount": 0, "Config": {"Healthcheck": {"Test": ["CMD-SHELL", "test -f /srv/ready"], "Retries": 2}}, "State": {"Status": "running", "Health": {"Status": "unhealthy", "FailingStreak": 2, "Log": [{"ExitCode": 1, "Output": ""}, {"ExitCode": 1, "Output": "no\nready yet\n"}]}}}]"#,
+        )
+        .unwrap();
+        assert_eq!(s.health_test.as_deref(), Some("test -f /srv/ready"));
+        assert_eq!(s.health_output.as_deref(), Some("no | ready yet"));
+        assert_eq!(
+            s.healthcheck_name(),
+            "its healthcheck (`test -f /srv/ready`)"
+        );
+        let s = parse_inspect(
+            r#"[{"Config": {"Healthcheck": {"Test": ["CMD", "python", "check.py"]}}, "State": {"Status": "running", "Health": {"Status": "starting", "Log": []}}}]"#,
+        )
+        .unwrap();
+        assert_eq!(s.health_test.as_deref(), Some("python check.py"));
+        assert_eq!(s.health_output, None);
         assert!(parse_inspect("Error: No such object: x").is_none());
         assert!(check_ready_log("ready(").is_err());
         assert!(check_ready_log("^ready$").is_ok());
