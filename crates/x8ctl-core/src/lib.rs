@@ -14,4 +14,5 @@ pub mod firmware;
 pub mod flash;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod host;
 pub mod rpc;
