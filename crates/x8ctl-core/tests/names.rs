@@ -53,3 +53,63 @@ fn step_names_are_kept() {
     );
     assert_eq!(serde_json::to_value(Step::ReadBack).unwrap(), "read-back");
 }
+
+#[test]
+fn call_outcome_kinds_are_kept() {
+    use std::time::Duration;
+    use x8ctl_core::rpc::Value;
+    use x8ctl_core::rpc::client::CallOutcome;
+    let kinds = [
+        (
+            CallOutcome::Answered {
+                result: Value::Nil,
+                elapsed: Duration::ZERO,
+            },
+            "answered",
+        ),
+        (
+            CallOutcome::NoAnswer {
+                elapsed: Duration::ZERO,
+            },
+            "no_answer",
+        ),
+        (CallOutcome::M4Error { error: Value::Nil }, "m4_error"),
+        (
+            CallOutcome::Refused(x8ctl_core::rpc::dialect::Refusal::Nil {
+                path: String::new(),
+            }),
+            "refused",
+        ),
+        (CallOutcome::NotListening, "not_listening"),
+        (
+            CallOutcome::StaleReply {
+                expected: 1,
+                got: 2,
+            },
+            "stale_reply",
+        ),
+        (CallOutcome::Timeout, "timeout"),
+        (CallOutcome::Protocol(String::new()), "protocol"),
+        (CallOutcome::Transport(String::new()), "transport"),
+        (
+            CallOutcome::ProxyDown {
+                state: String::new(),
+                gave_up: false,
+            },
+            "m4_proxy_down",
+        ),
+        (
+            CallOutcome::ProxyCrashed {
+                method: String::new(),
+                args: 0,
+                state: String::new(),
+                restarts: None,
+                gave_up: false,
+            },
+            "m4_proxy_crashed",
+        ),
+    ];
+    for (outcome, kind) in kinds {
+        assert_eq!(outcome.kind(), kind);
+    }
+}
