@@ -136,3 +136,60 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert!(!stderr.contains("panicked"), "{shell}: {stderr}");
     }
 }
+
+/// The folders and variables x8ctl reads at start-up reach the commands (issue 13: the
+/// product library reads no environment; the binary reads it once): the XDG base
+/// directories (through `directories`), PATH for adb, adb's server port.
+#[cfg(target_os = "linux")]
+#[test]
+fn config_shows_the_folders_and_variables_read_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("adb"), b"").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
+        .args(["--json", "config"])
+        .env_clear()
+        .env("HOME", dir.path().join("home"))
+        .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("PATH", &bin)
+        .env("ANDROID_ADB_SERVER_PORT", "5999")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = |p: std::path::PathBuf| p.display().to_string();
+    assert_eq!(
+        doc["path"],
+        shown(dir.path().join("cfg/x8ctl/config.toml")),
+        "{doc}"
+    );
+    let s = &doc["settings"];
+    assert_eq!(
+        s["cache_dir"]["value"],
+        shown(dir.path().join("cache/x8ctl"))
+    );
+    assert_eq!(s["cache_dir"]["source"], "default");
+    assert_eq!(s["adb"]["value"], shown(bin.join("adb")));
+    assert_eq!(s["adb_server"]["value"], "127.0.0.1:5999");
+    assert_eq!(s["adb_server"]["source"], "environment");
+    // Without XDG variables: the home folder's.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"))
+        .args(["--json", "config"])
+        .env_clear()
+        .env("HOME", dir.path().join("home"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["path"],
+        shown(dir.path().join("home/.config/x8ctl/config.toml"))
+    );
+    assert_eq!(
+        doc["settings"]["cache_dir"]["value"],
+        shown(dir.path().join("home/.cache/x8ctl"))
+    );
+}

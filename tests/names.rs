@@ -74,6 +74,9 @@ fn generated_names_round_trip_byte_for_byte_on_both_paths() {
     let case = std::sync::atomic::AtomicUsize::new(0);
     runner
         .run(&(files, name()), |(files, long_dir)| {
+            // A file named as the folder cannot sit beside it (the write would hit the
+            // folder).
+            prop_assume!(!files.contains_key(&long_dir));
             let case = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             for rig in &rigs {
                 let dir = tempfile::tempdir().unwrap();

@@ -99,7 +99,7 @@ pub fn run(
                 "default"
             },
         ),
-        cache_dir_row(file),
+        cache_dir_row(ctx),
     ];
     let shown = path.map(|p| p.display().to_string());
     let exists = path.is_some_and(Path::exists);
@@ -158,9 +158,9 @@ pub fn run(
 /// With no flag, variable or file entry: 127.0.0.1 with ANDROID_ADB_SERVER_PORT (adb's
 /// own variable) or 5037.
 fn default_adb_server() -> Row {
-    let port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
-    match x8ctl_core::board::server::server_addr(None, port.as_deref()) {
-        Ok(addr) if port.as_deref().is_some_and(|p| !p.trim().is_empty()) => {
+    let port = x8ctl_core::host::get().adb_server_port.as_deref();
+    match x8ctl_core::board::server::server_addr(None, port) {
+        Ok(addr) if port.is_some_and(|p| !p.trim().is_empty()) => {
             ("adb_server", Some(addr.to_string()), "environment")
         }
         Ok(addr) => ("adb_server", Some(addr.to_string()), "default"),
@@ -169,13 +169,10 @@ fn default_adb_server() -> Row {
     }
 }
 
-fn cache_dir_row(file: &FileSettings) -> Row {
-    match x8ctl_core::cache::locate(
-        x8ctl_core::board::locate::Os::current(),
-        &|k| std::env::var(k).ok(),
-        file.cache_dir.as_deref(),
-    ) {
-        Some((d, s)) => ("cache_dir", Some(d.display().to_string()), s),
-        None => ("cache_dir", None, "default"),
+/// The cache folder chosen at start-up, and where it came from.
+fn cache_dir_row(ctx: &Ctx) -> Row {
+    match (x8ctl_core::cache::dir(), ctx.cache_source) {
+        (Some(d), Some(s)) => ("cache_dir", Some(d.display().to_string()), s),
+        _ => ("cache_dir", None, "default"),
     }
 }

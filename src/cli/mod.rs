@@ -8,6 +8,7 @@ pub mod devices;
 pub mod doctor;
 pub mod env;
 pub mod flash_fw;
+pub mod host;
 pub mod interrupt;
 pub mod monitor;
 pub mod rpc;
@@ -132,6 +133,8 @@ pub struct Ctx {
     pub sudo_password_command: Option<String>,
     /// The config file's `rpc_method` (a method the M4's sketch binds).
     pub rpc_method: Option<String>,
+    /// Where the cache folder comes from (`environment`, `file`, `default`), if any.
+    pub cache_source: Option<&'static str>,
 }
 
 impl Ctx {
@@ -147,6 +150,7 @@ impl Ctx {
             stderr_is_terminal: stderr_tty,
             sudo_password_command: None,
             rpc_method: None,
+            cache_source: None,
         }
     }
 
@@ -302,7 +306,8 @@ pub fn main() -> ExitCode {
         }
     };
     let mut ctx = Ctx::new(&cli.global);
-    let config_path = x8ctl_core::config::default_path();
+    let base = host::BaseFolders::of_this_user();
+    let config_path = host::config_path(&host::process_var, &base);
     let file = match config_path.as_deref().map(x8ctl_core::config::load) {
         Some(Ok(f)) => f,
         None => x8ctl_core::config::FileSettings::default(),
@@ -317,9 +322,14 @@ pub fn main() -> ExitCode {
     };
     ctx.sudo_password_command = file.sudo_password_command.clone();
     ctx.rpc_method = file.rpc_method.clone();
-    if let Some(d) = &file.cache_dir {
-        x8ctl_core::cache::set_configured(d.clone());
-    }
+    let (machine, cache_source) = host::host_env(
+        x8ctl_core::board::locate::Os::current(),
+        &host::process_var,
+        &base,
+        file.cache_dir.as_deref(),
+    );
+    x8ctl_core::host::install(machine);
+    ctx.cache_source = cache_source;
     let target = cli.target.clone().with_file_defaults(&file);
     let cli = Cli { target, ..cli };
     let result = match cli.command {

@@ -66,18 +66,13 @@ pub struct Out {
     partial: Arc<Mutex<Vec<u8>>>,
 }
 
+/// The UTC time of day, `HH:MM:SS.mmm`.
 fn now_hms() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let s = d.as_secs() % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_millis()
-    )
+    hms_millis(jiff::Timestamp::now())
+}
+
+fn hms_millis(t: jiff::Timestamp) -> String {
+    t.strftime("%H:%M:%S%.3f").to_string()
 }
 
 fn unix_time() -> f64 {
@@ -407,4 +402,15 @@ pub fn listen(
     let code = bridge.watch(&out, until);
     bridge.close();
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_are_the_utc_time_of_day_with_milliseconds() {
+        let t = |ms: i64| super::hms_millis(jiff::Timestamp::from_millisecond(ms).unwrap());
+        assert_eq!(t(1_796_065_230_079), "19:00:30.079");
+        assert_eq!(t(0), "00:00:00.000");
+        assert_eq!(t(86_399_999), "23:59:59.999");
+    }
 }

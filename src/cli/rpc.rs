@@ -284,12 +284,7 @@ fn cell(o: &CallOutcome) -> String {
 
 /// The UTC time of day, HH:MM:SS.
 fn clock() -> String {
-    let s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86_400;
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    jiff::Timestamp::now().strftime("%H:%M:%S").to_string()
 }
 
 fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &mut Vec<String>) {

@@ -20,7 +20,7 @@ pub struct TargetArgs {
         short = 's',
         long,
         global = true,
-        env = "ANDROID_SERIAL",
+        env = env::ANDROID_SERIAL,
         value_name = "SERIAL",
         help_heading = "Board selection"
     )]
@@ -29,7 +29,7 @@ pub struct TargetArgs {
     #[arg(
         long,
         global = true,
-        env = "X8CTL_ADB",
+        env = env::ADB,
         value_name = "PATH",
         help_heading = "Board selection"
     )]
@@ -38,7 +38,7 @@ pub struct TargetArgs {
     #[arg(
         long,
         global = true,
-        env = "X8CTL_ADB_SERVER",
+        env = env::ADB_SERVER,
         value_name = "HOST:PORT",
         help_heading = "Board selection"
     )]

@@ -37,7 +37,13 @@ use super::shell::AdbChild;
 use super::vfs::User;
 
 /// Which adbd to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `--profile x8|modern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString)]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = String,
+    parse_err_fn = unknown_profile
+)]
 pub enum Profile {
     /// The Portenta X8's adbd (android-tools 5.1.1.r37): 4096-byte payload, no features,
     /// empty banner, `shell:` on a PTY, one TCP host at a time (REB §1).
@@ -63,15 +69,8 @@ impl Profile {
     }
 }
 
-impl std::str::FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Profile, String> {
-        match s {
-            "x8" => Ok(Profile::X8),
-            "modern" => Ok(Profile::Modern),
-            other => Err(format!("unknown profile '{other}' (use x8 or modern)")),
-        }
-    }
+fn unknown_profile(other: &str) -> String {
+    format!("unknown profile '{other}' (use x8 or modern)")
 }
 
 #[derive(Debug, Clone, Default)]

@@ -3,10 +3,30 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A fault, named in kebab case (`m4-proxy-down`) on the command line (`--fault`), in the
+/// JSON of `x8ctl sim` and by the tests: `Display`/`name` and `FromStr` are derived from
+/// the variant names, so the two directions cannot drift.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = String,
+    parse_err_fn = unknown_fault
+)]
 pub enum Fault {
     /// m4-proxy runs, but the M4 never answers: port 5001 closes silently after 1 s.
     M4Silent,
@@ -50,43 +70,19 @@ pub enum Fault {
     FreezeDuringProgram,
 }
 
-pub const ALL_FAULTS: &[Fault] = &[
-    Fault::M4Silent,
-    Fault::M4ProxyDown,
-    Fault::ProgramFail,
-    Fault::ProgramFailAlways,
-    Fault::VerifyFail,
-    Fault::PushCut,
-    Fault::DiskFull,
-    Fault::NoDockerCompose,
-    Fault::SlowLink,
-    Fault::NoDocker,
-    Fault::Unauthorized,
-    Fault::Offline,
-    Fault::UnplugDuringComposeUp,
-    Fault::NoNetwork,
-    Fault::FreezeDuringProgram,
-];
+/// Every fault, in declaration order.
+pub const ALL_FAULTS: &[Fault] = <Fault as strum::VariantArray>::VARIANTS;
+
+/// `--fault NAME` with a name no fault has.
+fn unknown_fault(s: &str) -> String {
+    let names: Vec<&str> = ALL_FAULTS.iter().map(|f| f.name()).collect();
+    format!("unknown fault '{s}'; known faults: {}", names.join(", "))
+}
 
 impl Fault {
+    /// The fault's name: `m4-silent`, `m4-proxy-down`, ...
     pub fn name(self) -> &'static str {
-        match self {
-            Fault::M4Silent => "m4-silent",
-            Fault::M4ProxyDown => "m4-proxy-down",
-            Fault::ProgramFail => "program-fail",
-            Fault::ProgramFailAlways => "program-fail-always",
-            Fault::VerifyFail => "verify-fail",
-            Fault::PushCut => "push-cut",
-            Fault::DiskFull => "disk-full",
-            Fault::NoDockerCompose => "no-docker-compose",
-            Fault::SlowLink => "slow-link",
-            Fault::NoDocker => "no-docker",
-            Fault::Unauthorized => "unauthorized",
-            Fault::Offline => "offline",
-            Fault::UnplugDuringComposeUp => "unplug-during-compose-up",
-            Fault::NoNetwork => "no-network",
-            Fault::FreezeDuringProgram => "freeze-during-program",
-        }
+        self.into()
     }
 
     pub fn describe(self) -> &'static str {
@@ -123,26 +119,6 @@ impl Fault {
                 "the board freezes in program.sh with the ADB connection open: the H7 is halted and nothing answers"
             }
         }
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Fault {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Fault, String> {
-        ALL_FAULTS
-            .iter()
-            .copied()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = ALL_FAULTS.iter().map(|f| f.name()).collect();
-                format!("unknown fault '{s}'; known faults: {}", names.join(", "))
-            })
     }
 }
 
@@ -218,5 +194,44 @@ impl Faults {
             .iter()
             .copied()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the command line, the JSON and the tests use: they must not change.
+    #[test]
+    fn names_are_kept_and_parse_back() {
+        let names: Vec<&str> = ALL_FAULTS.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "m4-silent",
+                "m4-proxy-down",
+                "program-fail",
+                "program-fail-always",
+                "verify-fail",
+                "push-cut",
+                "disk-full",
+                "no-docker-compose",
+                "slow-link",
+                "no-docker",
+                "unauthorized",
+                "offline",
+                "unplug-during-compose-up",
+                "no-network",
+            ]
+        );
+        for f in ALL_FAULTS {
+            assert_eq!(f.to_string(), f.name());
+            assert_eq!(f.name().parse::<Fault>(), Ok(*f));
+        }
+        let e = "m4-slient".parse::<Fault>().unwrap_err();
+        assert!(
+            e.starts_with("unknown fault 'm4-slient'; known faults: m4-silent, m4-proxy-down,"),
+            "{e}"
+        );
     }
 }

@@ -4,65 +4,26 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::board::locate::Os;
-
-/// x8ctl's cache folder for `os`, from the environment `env` gives: `X8CTL_CACHE_DIR`;
-/// Linux `$XDG_CACHE_HOME/x8ctl` or `~/.cache/x8ctl`; macOS `~/Library/Caches/x8ctl`;
-/// Windows `%LOCALAPPDATA%\x8ctl\cache`.
-pub fn dir_for(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let get = |k: &str| env(k).filter(|v| !v.is_empty());
-    if let Some(d) = get("X8CTL_CACHE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    match os {
-        Os::Linux => get("XDG_CACHE_HOME")
-            .map(|x| PathBuf::from(x).join("x8ctl"))
-            .or_else(|| get("HOME").map(|h| PathBuf::from(h).join(".cache").join("x8ctl"))),
-        Os::MacOs => get("HOME").map(|h| {
-            PathBuf::from(h)
-                .join("Library")
-                .join("Caches")
-                .join("x8ctl")
-        }),
-        Os::Windows => get("LOCALAPPDATA")
-            .map(PathBuf::from)
-            .or_else(|| get("USERPROFILE").map(|h| PathBuf::from(h).join("AppData").join("Local")))
-            .map(|d| d.join("x8ctl").join("cache")),
-    }
-}
-
-static CONFIGURED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// The config file's `cache_dir`: used when `X8CTL_CACHE_DIR` is unset. The command line
-/// sets it once at start-up.
-pub fn set_configured(dir: PathBuf) {
-    let _ = CONFIGURED.set(dir);
-}
-
 /// The cache folder and where that choice comes from (`environment`, `file`, `default`):
-/// `X8CTL_CACHE_DIR`, else the config file's `cache_dir`, else the platform's folder.
+/// `X8CTL_CACHE_DIR` (`env`; empty is unset), else the config file's `cache_dir`, else the
+/// platform's folder. The binary finds each of them and calls this once.
 pub fn locate(
-    os: Os,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: Option<&Path>,
     file: Option<&Path>,
+    platform: Option<&Path>,
 ) -> Option<(PathBuf, &'static str)> {
-    if let Some(d) = env("X8CTL_CACHE_DIR").filter(|v| !v.is_empty()) {
-        return Some((PathBuf::from(d), "environment"));
+    if let Some(d) = env.filter(|d| !d.as_os_str().is_empty()) {
+        return Some((d.to_path_buf(), "environment"));
     }
     if let Some(f) = file {
         return Some((f.to_path_buf(), "file"));
     }
-    dir_for(os, env).map(|d| (d, "default"))
+    platform.map(|d| (d.to_path_buf(), "default"))
 }
 
-/// This machine's cache folder.
+/// This machine's cache folder: the installed [`crate::host`]'s.
 pub fn dir() -> Option<PathBuf> {
-    locate(
-        Os::current(),
-        &|k| std::env::var(k).ok(),
-        CONFIGURED.get().map(PathBuf::as_path),
-    )
-    .map(|(d, _)| d)
+    crate::host::get().cache_dir.clone()
 }
 
 /// A folder name in the cache for a repository URL or path: its last component, kept to
@@ -207,45 +168,6 @@ pub fn clean(dir: &Path) -> std::io::Result<Cleaned> {
 mod tests {
     use super::*;
 
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    #[test]
-    fn cache_dirs_per_os() {
-        let linux = env(&[("HOME", "/home/u")]);
-        assert_eq!(
-            dir_for(Os::Linux, &linux),
-            Some(PathBuf::from("/home/u/.cache/x8ctl"))
-        );
-        let xdg = env(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/c")]);
-        assert_eq!(dir_for(Os::Linux, &xdg), Some(PathBuf::from("/c/x8ctl")));
-        let mac = env(&[("HOME", "/Users/u")]);
-        assert_eq!(
-            dir_for(Os::MacOs, &mac),
-            Some(PathBuf::from("/Users/u/Library/Caches/x8ctl"))
-        );
-        let win = env(&[("LOCALAPPDATA", r"C:\Users\u\AppData\Local")]);
-        assert_eq!(
-            dir_for(Os::Windows, &win),
-            Some(
-                PathBuf::from(r"C:\Users\u\AppData\Local")
-                    .join("x8ctl")
-                    .join("cache")
-            )
-        );
-        let over = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "/tmp/c")]);
-        for os in [Os::Linux, Os::MacOs, Os::Windows] {
-            assert_eq!(dir_for(os, &over), Some(PathBuf::from("/tmp/c")));
-        }
-        assert_eq!(dir_for(Os::Linux, &env(&[])), None);
-    }
-
     #[test]
     fn names_for_sources_are_safe_and_distinct() {
         let a = name_for("https://github.com/arduino/portenta-containers.git");
@@ -267,23 +189,25 @@ mod tests {
     #[test]
     fn environment_then_file_then_platform() {
         let file = Path::new("/data/x8");
-        let home = env(&[("HOME", "/home/u")]);
+        let platform = Path::new("/home/u/.cache/x8ctl");
         assert_eq!(
-            locate(Os::Linux, &home, Some(file)),
+            locate(None, Some(file), Some(platform)),
             Some((file.to_path_buf(), "file"))
         );
         assert_eq!(
-            locate(Os::MacOs, &home, None),
-            Some((PathBuf::from("/home/u/Library/Caches/x8ctl"), "default"))
+            locate(None, None, Some(platform)),
+            Some((platform.to_path_buf(), "default"))
         );
-        let over = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "/tmp/c")]);
         assert_eq!(
-            locate(Os::Windows, &over, Some(file)),
+            locate(Some(Path::new("/tmp/c")), Some(file), Some(platform)),
             Some((PathBuf::from("/tmp/c"), "environment"))
         );
         // An empty X8CTL_CACHE_DIR is unset.
-        let empty = env(&[("HOME", "/home/u"), ("X8CTL_CACHE_DIR", "")]);
-        assert_eq!(locate(Os::Linux, &empty, Some(file)).unwrap().1, "file");
+        assert_eq!(
+            locate(Some(Path::new("")), Some(file), None).unwrap().1,
+            "file"
+        );
+        assert_eq!(locate(None, None, None), None);
     }
 
     #[test]

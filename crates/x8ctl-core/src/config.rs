@@ -2,7 +2,8 @@
 //!
 //! Where: `X8CTL_CONFIG` if set, else `config.toml` in the platform's config folder
 //! (Linux: `$XDG_CONFIG_HOME/x8ctl` or `~/.config/x8ctl`; macOS:
-//! `~/Library/Application Support/x8ctl`; Windows: `%APPDATA%\x8ctl`).
+//! `~/Library/Application Support/x8ctl`; Windows: `x8ctl` in the roaming AppData known
+//! folder). The binary finds that path (`src/cli/host.rs`); this module reads the file.
 //! Precedence for every setting: flag > environment variable > file > built-in default.
 //!
 //! ```toml
@@ -15,8 +16,6 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-
-use crate::board::locate::Os;
 
 /// What the file may say. Unknown keys are an error (a typo should not pass silently).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -45,31 +44,6 @@ pub enum ConfigError {
     },
     #[error("{path} is not a valid x8ctl config: {message}")]
     Parse { path: PathBuf, message: String },
-}
-
-/// The platform's config folder for x8ctl.
-pub fn config_dir(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let get = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    match os {
-        Os::Linux => get("XDG_CONFIG_HOME")
-            .or_else(|| get("HOME").map(|h| h.join(".config")))
-            .map(|d| d.join("x8ctl")),
-        Os::MacOs => get("HOME").map(|h| h.join("Library/Application Support/x8ctl")),
-        Os::Windows => get("APPDATA").map(|d| d.join("x8ctl")),
-    }
-}
-
-/// The config file's path: `X8CTL_CONFIG`, else `config.toml` in [`config_dir`].
-pub fn config_path(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    if let Some(p) = env("X8CTL_CONFIG").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    config_dir(os, env).map(|d| d.join("config.toml"))
-}
-
-/// The path for this machine.
-pub fn default_path() -> Option<PathBuf> {
-    config_path(Os::current(), &|k| std::env::var(k).ok())
 }
 
 /// Read the file; a missing file is empty settings.
@@ -170,43 +144,6 @@ mod tests {
     }
 
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| m.get(k).cloned()
-    }
-
-    #[test]
-    fn config_paths_per_os() {
-        let linux = env_of(&[("HOME", "/home/u")]);
-        assert_eq!(
-            config_path(Os::Linux, &linux),
-            Some(PathBuf::from("/home/u/.config/x8ctl/config.toml"))
-        );
-        let xdg = env_of(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/cfg")]);
-        assert_eq!(
-            config_dir(Os::Linux, &xdg),
-            Some(PathBuf::from("/cfg/x8ctl"))
-        );
-        let mac = env_of(&[("HOME", "/Users/u")]);
-        assert_eq!(
-            config_dir(Os::MacOs, &mac),
-            Some(PathBuf::from("/Users/u/Library/Application Support/x8ctl"))
-        );
-        let win = env_of(&[("APPDATA", r"C:\Users\u\AppData\Roaming")]);
-        let p = config_dir(Os::Windows, &win).unwrap();
-        assert!(p.starts_with(r"C:\Users\u\AppData\Roaming") && p.ends_with("x8ctl"));
-        let over = env_of(&[("HOME", "/home/u"), ("X8CTL_CONFIG", "/etc/x8.toml")]);
-        assert_eq!(
-            config_path(Os::Linux, &over),
-            Some(PathBuf::from("/etc/x8.toml"))
-        );
-        assert_eq!(config_path(Os::Linux, &env_of(&[])), None);
-    }
 
     #[test]
     fn load_reads_known_keys_and_refuses_typos() {

@@ -32,9 +32,11 @@ pub const WORK_DIR: &str = "/home/fio/.x8ctl";
 /// Where the new image is pushed.
 pub const UPLOAD: &str = "/home/fio/.x8ctl/STM32H747AII6_CM7.new.bin";
 
-/// One step of the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// One step of the pipeline. [`Step::name`] is the variant in kebab case (strum), but
+/// `restart-m4-proxy`; the JSON's name (serde) is the variant in kebab case throughout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Step {
     Sudo,
     Versions,
@@ -45,6 +47,7 @@ pub enum Step {
     RemountRo,
     Program,
     ReadBack,
+    #[strum(serialize = "restart-m4-proxy")]
     RestartProxy,
     RpcCheck,
     Rollback,
@@ -52,20 +55,7 @@ pub enum Step {
 
 impl Step {
     pub fn name(self) -> &'static str {
-        match self {
-            Step::Sudo => "sudo",
-            Step::Versions => "versions",
-            Step::Push => "push",
-            Step::Backup => "backup",
-            Step::RemountRw => "remount-rw",
-            Step::Install => "install",
-            Step::RemountRo => "remount-ro",
-            Step::Program => "program",
-            Step::ReadBack => "read-back",
-            Step::RestartProxy => "restart-m4-proxy",
-            Step::RpcCheck => "rpc-check",
-            Step::Rollback => "rollback",
-        }
+        self.into()
     }
 
     pub fn title(self) -> &'static str {

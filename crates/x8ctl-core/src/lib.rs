@@ -14,5 +14,6 @@ pub mod firmware;
 pub mod flash;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod host;
 pub mod process;
 pub mod rpc;

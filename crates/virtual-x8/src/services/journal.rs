@@ -2,7 +2,6 @@
 //! belong to, and `journalctl`'s output formats. Followers (`journalctl -f`) wait on a
 //! condition variable for new entries.
 
-use crate::shell::civil;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -100,19 +99,18 @@ impl Journal {
     }
 }
 
-/// Broken-down UTC time: (year, month, day, hour, minute, second, micros).
+/// Broken-down UTC time: (year, month, day, hour, minute, second, micros). A time before
+/// the epoch is the epoch.
 pub fn utc(t: SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (y, m, day) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
+    let tm = crate::shell::tm(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     (
-        y,
-        m,
-        day,
-        (s / 3600) as u32,
-        ((s / 60) % 60) as u32,
-        (s % 60) as u32,
+        tm.year,
+        tm.mon,
+        tm.day,
+        tm.hour,
+        tm.min,
+        tm.sec,
         d.subsec_micros(),
     )
 }
@@ -136,9 +134,9 @@ pub fn rfc3339(t: SystemTime) -> String {
 
 /// `Tue 2026-11-24 16:22:28 UTC` as systemctl status prints.
 pub fn systemd_time(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        [secs.div_euclid(86_400).rem_euclid(7) as usize];
+    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let tm = crate::shell::tm(i64::try_from(secs).unwrap_or(i64::MAX));
+    let wd = crate::shell::WEEKDAYS[tm.wday];
     let (y, m, d, h, mi, s, _) = utc(t);
     format!("{wd} {y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
 }
@@ -186,11 +184,14 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(utc(UNIX_EPOCH), (1970, 1, 1, 0, 0, 0, 0));
         // 2026-11-24 is day 20_781
-        assert_eq!(civil(20_781), (2026, 11, 24));
         let t = UNIX_EPOCH + Duration::from_secs(20_781 * 86_400 + 16 * 3600 + 22 * 60 + 28);
         assert_eq!(syslog_time(t), "Nov 24 16:22:28");
         assert_eq!(systemd_time(t), "Tue 2026-11-24 16:22:28 UTC");
+        assert_eq!(
+            rfc3339(t + Duration::from_micros(123_456)),
+            "2026-11-24T16:22:28.123456000Z"
+        );
     }
 }

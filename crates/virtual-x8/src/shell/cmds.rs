@@ -1938,7 +1938,7 @@ fn parse_date(s: &str) -> Option<i64> {
     if !(0..=24).contains(&h) || !(0..=59).contains(&mi) || !(0.0..=61.0).contains(&se) {
         return None;
     }
-    Some(super::fileutil::days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + se as i64)
+    Some(super::fileutil::days_from_civil(y, m, dd)? * 86_400 + h * 3600 + mi * 60 + se as i64)
 }
 
 fn touch(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {

@@ -175,29 +175,19 @@ pub fn getopt(args: &[String], takes: &str, stop_at_operand: bool) -> Result<Opt
     Ok(o)
 }
 
-/// Days since the epoch to (year, month 1-12, day 1-31).
-pub fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// (year, month, day) to days since the epoch.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// (year, month, day) to days since the epoch. A day past the month's end runs on into the
+/// next month (`2024-02-31` is `2024-03-02`), as `touch -d`'s dates always have here.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    let first = jiff::civil::Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, 1).ok()?;
+    let day = first
+        .checked_add(jiff::Span::new().days(i64::from(d) - 1))
+        .ok()?;
+    let secs = day
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp()
+        .as_second();
+    Some(secs.div_euclid(86_400))
 }
 
 pub const MONTHS: [&str; 12] = [
@@ -216,20 +206,25 @@ pub struct Tm {
     pub yday: u32,
 }
 
+/// Seconds since the epoch, broken down in UTC (the board's clock); beyond the years
+/// -9999..=9999, the nearest end of that range.
 pub fn tm(t: i64) -> Tm {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (year, mon, day) = civil(days);
-    let yday = (days - days_from_civil(year, 1, 1)) as u32;
+    let ts = jiff::Timestamp::from_second(t).unwrap_or(if t < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    });
+    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
     Tm {
-        year,
-        mon,
-        day,
-        hour: (secs / 3600) as u32,
-        min: (secs / 60 % 60) as u32,
-        sec: (secs % 60) as u32,
-        wday: days.rem_euclid(7) as usize,
-        yday,
+        year: i64::from(dt.year()),
+        mon: dt.month() as u32,
+        day: dt.day() as u32,
+        hour: dt.hour() as u32,
+        min: dt.minute() as u32,
+        sec: dt.second() as u32,
+        // WEEKDAYS starts on Thursday (1970-01-01).
+        wday: (usize::from(dt.weekday().to_monday_zero_offset() as u8) + 4) % 7,
+        yday: dt.day_of_year() as u32 - 1,
     }
 }
 
@@ -451,7 +446,12 @@ mod tests {
     fn dates_and_modes() {
         assert_eq!(strftime("%F %T", 0), "1970-01-01 00:00:00");
         assert_eq!(strftime("%F %T", 1_717_668_420), "2024-06-06 10:07:00");
-        assert_eq!(days_from_civil(2024, 6, 6), 19_880);
+        assert_eq!(days_from_civil(2024, 6, 6), Some(19_880));
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(days_from_civil(2024, 2, 31), days_from_civil(2024, 3, 2));
+        assert_eq!(strftime("%a %j", 1_717_668_420), "Thu 158");
+        assert_eq!(strftime("%a %j", 0), "Thu 001");
+        assert_eq!(strftime("%a %F", -86_400), "Wed 1969-12-31");
         assert_eq!(mode_string(0o100644), "-rw-r--r--");
         assert_eq!(mode_string(0o041777), "drwxrwxrwt");
         assert_eq!(human(270_336), "264K");

@@ -40,9 +40,9 @@ mod arith;
 mod cmds;
 pub(crate) mod exec;
 mod fileutil;
-
-/// Days since the epoch to (year, month, day), for everything on the board that prints dates.
-pub use fileutil::civil;
+/// Seconds since the epoch broken down in UTC (jiff), for everything on the board that
+/// prints dates.
+pub(crate) use fileutil::{WEEKDAYS, tm};
 pub(crate) mod glob;
 pub mod parse;
 mod pty;

@@ -66,9 +66,9 @@ impl Session {
         if let Some(target) = &opts.connect {
             return Session::direct(target, None);
         }
-        let env_port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
-        let addr = server::server_addr(opts.adb_server.as_deref(), env_port.as_deref())
-            .map_err(BoardError::Local)?;
+        let env_port = crate::host::get().adb_server_port.as_deref();
+        let addr =
+            server::server_addr(opts.adb_server.as_deref(), env_port).map_err(BoardError::Local)?;
         let adb_path = match locate::find_adb(opts.adb.as_deref()) {
             Ok(c) => Some(c.path),
             Err(tried) => {

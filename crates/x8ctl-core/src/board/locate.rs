@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::host::HostEnv;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Os {
     Linux,
@@ -28,13 +30,6 @@ impl Os {
             _ => name.to_string(),
         }
     }
-
-    fn path_separator(self) -> char {
-        match self {
-            Os::Windows => ';',
-            _ => ':',
-        }
-    }
 }
 
 /// Where a candidate came from, for messages.
@@ -44,11 +39,10 @@ pub struct Candidate {
     pub origin: &'static str,
 }
 
-/// The environment the search reads, so it can be tested for every OS.
+/// What the search reads, so it can be tested for every OS: the machine's [`HostEnv`]
+/// (`PATH`, home, `ANDROID_HOME`, ...) and a way to list folders.
 pub struct SearchEnv<'a> {
-    pub os: Os,
-    pub var: &'a dyn Fn(&str) -> Option<String>,
-    pub home: Option<PathBuf>,
+    pub host: &'a HostEnv,
     /// Lists a folder's sub-folder names (for Arduino15's version folders).
     pub list_dir: &'a dyn Fn(&Path) -> Vec<String>,
 }
@@ -71,22 +65,24 @@ fn version_key(name: &str) -> Vec<u64> {
 
 /// The Arduino15 folder of the Arduino IDE on each OS.
 pub fn arduino15_dir(env: &SearchEnv) -> Option<PathBuf> {
-    match env.os {
-        Os::Windows => (env.var)("LOCALAPPDATA")
-            .map(PathBuf::from)
-            .or_else(|| env.home.as_ref().map(|h| join(h, &["AppData", "Local"])))
+    let host = env.host;
+    match host.os {
+        Os::Windows => host
+            .local_app_data
+            .clone()
+            .or_else(|| host.home.as_ref().map(|h| join(h, &["AppData", "Local"])))
             .map(|p| p.join("Arduino15")),
-        Os::MacOs => env
+        Os::MacOs => host
             .home
             .as_ref()
             .map(|h| join(h, &["Library", "Arduino15"])),
-        Os::Linux => env.home.as_ref().map(|h| h.join(".arduino15")),
+        Os::Linux => host.home.as_ref().map(|h| h.join(".arduino15")),
     }
 }
 
 /// Every place adb may be, in the order they are tried.
 pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
-    let exe = env.os.exe("adb");
+    let exe = env.host.os.exe("adb");
     let mut out = Vec::new();
     if let Some(p) = explicit {
         out.push(Candidate {
@@ -95,36 +91,34 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
         });
         return out;
     }
-    if let Some(path) = (env.var)("PATH") {
-        for dir in path
-            .split(env.os.path_separator())
-            .filter(|d| !d.is_empty())
-        {
+    for dir in &env.host.path {
+        out.push(Candidate {
+            path: dir.join(&exe),
+            origin: "PATH",
+        });
+    }
+    let host = env.host;
+    for (root, origin) in [
+        (&host.android_home, "$ANDROID_HOME"),
+        (&host.android_sdk_root, "$ANDROID_SDK_ROOT"),
+    ] {
+        if let Some(root) = root {
             out.push(Candidate {
-                path: Path::new(dir).join(&exe),
-                origin: "PATH",
+                path: join(root, &["platform-tools", &exe]),
+                origin,
             });
         }
     }
-    for var in ["ANDROID_HOME", "ANDROID_SDK_ROOT"] {
-        if let Some(root) = (env.var)(var) {
-            out.push(Candidate {
-                path: join(Path::new(&root), &["platform-tools", &exe]),
-                origin: if var == "ANDROID_HOME" {
-                    "$ANDROID_HOME"
-                } else {
-                    "$ANDROID_SDK_ROOT"
-                },
-            });
-        }
-    }
-    let sdk_default = match env.os {
-        Os::Windows => (env.var)("LOCALAPPDATA").map(|l| join(Path::new(&l), &["Android", "Sdk"])),
-        Os::MacOs => env
+    let sdk_default = match host.os {
+        Os::Windows => host
+            .local_app_data
+            .as_ref()
+            .map(|l| join(l, &["Android", "Sdk"])),
+        Os::MacOs => host
             .home
             .as_ref()
             .map(|h| join(h, &["Library", "Android", "sdk"])),
-        Os::Linux => env.home.as_ref().map(|h| join(h, &["Android", "Sdk"])),
+        Os::Linux => host.home.as_ref().map(|h| join(h, &["Android", "Sdk"])),
     };
     if let Some(sdk) = sdk_default {
         out.push(Candidate {
@@ -151,18 +145,13 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
 /// (Arduino15/packages/arduino/tools/arm-none-eabi-gcc/<version>/bin, newest first) — the
 /// same Arduino15 folder adb is found in.
 pub fn arm_gcc_candidates(env: &SearchEnv) -> Vec<Candidate> {
-    let exe = env.os.exe("arm-none-eabi-gcc");
+    let exe = env.host.os.exe("arm-none-eabi-gcc");
     let mut out = Vec::new();
-    if let Some(path) = (env.var)("PATH") {
-        for dir in path
-            .split(env.os.path_separator())
-            .filter(|d| !d.is_empty())
-        {
-            out.push(Candidate {
-                path: Path::new(dir).join(&exe),
-                origin: "PATH",
-            });
-        }
+    for dir in &env.host.path {
+        out.push(Candidate {
+            path: dir.join(&exe),
+            origin: "PATH",
+        });
     }
     if let Some(a15) = arduino15_dir(env) {
         let tools = join(&a15, &["packages", "arduino", "tools", "arm-none-eabi-gcc"]);
@@ -189,13 +178,11 @@ fn list_subdirs(p: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The first `arm-none-eabi-gcc` of [`arm_gcc_candidates`] that is a file.
+/// The first `arm-none-eabi-gcc` of [`arm_gcc_candidates`] that is a file, on the
+/// installed [`crate::host`].
 pub fn find_arm_gcc() -> Option<Candidate> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let env = SearchEnv {
-        os: Os::current(),
-        var: &var,
-        home: home_dir(),
+        host: crate::host::get(),
         list_dir: &list_subdirs,
     };
     arm_gcc_candidates(&env)
@@ -203,38 +190,17 @@ pub fn find_arm_gcc() -> Option<Candidate> {
         .find(|c| c.path.is_file())
 }
 
-/// The first candidate that is a file.
+/// The first candidate that is a file, on the installed [`crate::host`].
 pub fn find_adb(explicit: Option<&Path>) -> Result<Candidate, Vec<Candidate>> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let list_dir = |p: &Path| -> Vec<String> {
-        std::fs::read_dir(p)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let env = SearchEnv {
-        os: Os::current(),
-        var: &var,
-        home: home_dir(),
-        list_dir: &list_dir,
+        host: crate::host::get(),
+        list_dir: &list_subdirs,
     };
     let all = candidates(&env, explicit);
     match all.iter().find(|c| c.path.is_file()) {
         Some(c) => Ok(c.clone()),
         None => Err(all),
     }
-}
-
-/// The user's home folder.
-pub fn home_dir() -> Option<PathBuf> {
-    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
 }
 
 /// What to tell a user who has no adb, per OS.
@@ -257,11 +223,8 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn search(os: Os, vars: &[(&str, &str)], home: &str, dirs: &[(&str, &[&str])]) -> Vec<PathBuf> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+    /// A machine of `os` with `host`'s folders and `home`.
+    fn search(os: Os, host: HostEnv, home: &str, dirs: &[(&str, &[&str])]) -> Vec<PathBuf> {
         let dirs: HashMap<PathBuf, Vec<String>> = dirs
             .iter()
             .map(|(d, subs)| {
@@ -271,12 +234,14 @@ mod tests {
                 )
             })
             .collect();
-        let var = |k: &str| vars.get(k).cloned();
         let list = |p: &Path| dirs.get(p).cloned().unwrap_or_default();
-        let env = SearchEnv {
+        let host = HostEnv {
             os,
-            var: &var,
             home: Some(PathBuf::from(home)),
+            ..host
+        };
+        let env = SearchEnv {
+            host: &host,
             list_dir: &list,
         };
         candidates(&env, None).into_iter().map(|c| c.path).collect()
@@ -286,10 +251,11 @@ mod tests {
     fn linux_order() {
         let got = search(
             Os::Linux,
-            &[
-                ("PATH", "/usr/local/bin:/usr/bin"),
-                ("ANDROID_HOME", "/opt/sdk"),
-            ],
+            HostEnv {
+                path: vec!["/usr/local/bin".into(), "/usr/bin".into()],
+                android_home: Some("/opt/sdk".into()),
+                ..HostEnv::default()
+            },
             "/home/u",
             &[(
                 "/home/u/.arduino15/packages/arduino/tools/adb",
@@ -314,7 +280,7 @@ mod tests {
     fn macos_arduino15() {
         let got = search(
             Os::MacOs,
-            &[],
+            HostEnv::default(),
             "/Users/u",
             &[(
                 "/Users/u/Library/Arduino15/packages/arduino/tools/adb",
@@ -333,10 +299,11 @@ mod tests {
     fn windows_paths_and_exe() {
         let got = search(
             Os::Windows,
-            &[
-                ("PATH", r"C:\Windows;C:\tools"),
-                ("LOCALAPPDATA", r"C:\Users\u\AppData\Local"),
-            ],
+            HostEnv {
+                path: vec![r"C:\Windows".into(), r"C:\tools".into()],
+                local_app_data: Some(r"C:\Users\u\AppData\Local".into()),
+                ..HostEnv::default()
+            },
             r"C:\Users\u",
             &[],
         );
@@ -354,12 +321,14 @@ mod tests {
 
     #[test]
     fn explicit_path_wins_alone() {
-        let var = |_: &str| Some("/usr/bin".to_string());
         let list = |_: &Path| Vec::new();
-        let env = SearchEnv {
+        let host = HostEnv {
             os: Os::Linux,
-            var: &var,
-            home: None,
+            path: vec!["/usr/bin".into()],
+            ..HostEnv::default()
+        };
+        let env = SearchEnv {
+            host: &host,
             list_dir: &list,
         };
         let c = candidates(&env, Some(Path::new("/x/adb")));
@@ -369,7 +338,6 @@ mod tests {
 
     #[test]
     fn arm_gcc_is_found_on_path_then_in_the_arduino_ide() {
-        let var = |k: &str| (k == "PATH").then(|| "/usr/bin".to_string());
         let list = |p: &Path| -> Vec<String> {
             if p.ends_with("tools/arm-none-eabi-gcc") {
                 vec!["7-2017q4".into(), "10.3.1".into()]
@@ -377,10 +345,14 @@ mod tests {
                 vec![]
             }
         };
-        let env = SearchEnv {
+        let host = HostEnv {
             os: Os::Linux,
-            var: &var,
+            path: vec!["/usr/bin".into()],
             home: Some(PathBuf::from("/home/u")),
+            ..HostEnv::default()
+        };
+        let env = SearchEnv {
+            host: &host,
             list_dir: &list,
         };
         let c: Vec<PathBuf> = arm_gcc_candidates(&env)

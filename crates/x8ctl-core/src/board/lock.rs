@@ -67,11 +67,13 @@ impl Holder {
     }
 }
 
-/// This computer's name, as far as it can be known without asking the network.
+/// This computer's name, as far as it can be known without asking the network: the
+/// installed [`crate::host`]'s, else `/etc/hostname`.
 fn this_host() -> String {
-    ["HOSTNAME", "COMPUTERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    crate::host::get()
+        .hostname
+        .clone()
+        .filter(|v| !v.is_empty())
         .or_else(|| {
             std::fs::read_to_string("/etc/hostname")
                 .ok()

@@ -304,12 +304,12 @@ fn read_hex_string(s: &mut TcpStream) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// Whether the adb server on this machine (ANDROID_ADB_SERVER_PORT or 5037), if one
-/// runs, lists `target` (`HOST:PORT`, as `adb connect` names it): then it holds that
+/// Whether the adb server on this machine (the installed [`crate::host`]'s
+/// ANDROID_ADB_SERVER_PORT, or 5037), if one runs, lists `target` (`HOST:PORT`, as `adb connect` names it): then it holds that
 /// adbd. Never starts a server; half a second at most.
 pub fn local_server_lists(target: &str) -> bool {
-    let env_port = std::env::var("ANDROID_ADB_SERVER_PORT").ok();
-    let Ok(addr) = server_addr(None, env_port.as_deref()) else {
+    let env_port = crate::host::get().adb_server_port.as_deref();
+    let Ok(addr) = server_addr(None, env_port) else {
         return false;
     };
     let server = AdbServer {

@@ -7,10 +7,6 @@ use serde::Serialize;
 /// Where Arduino keeps its container apps.
 pub const PORTENTA_CONTAINERS: &str = "https://github.com/arduino/portenta-containers.git";
 
-/// Points every catalog entry at another repository (tests, mirrors, forks). The pinned
-/// commits are then not checked: the ref is used as it is in that repository.
-pub const CATALOG_REPO_ENV: &str = "X8CTL_CATALOG_REPO";
-
 /// One app of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogApp {

@@ -292,8 +292,9 @@ pub fn resolve_app(
         return Err(DeployError::Source("no app given".into()));
     };
     if let Some(c) = catalog::find(app) {
-        let over = std::env::var(catalog::CATALOG_REPO_ENV)
-            .ok()
+        let over = crate::host::get()
+            .catalog_repo
+            .clone()
             .filter(|s| !s.is_empty());
         return Ok(AppSpec {
             name: c.name.to_string(),

@@ -35,14 +35,30 @@ pub const LATEST_H7_FIRMWARE: (u32, u32, u32) = (0, 0, 5);
 /// Where the boot-time flasher and program.sh read the firmware image.
 pub const FIRMWARE_PATH: &str = "/usr/arduino/extra/STM32H747AII6_CM7.bin";
 
-/// The checks, in chain order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The checks, in chain order. Their stable names (`--json`) are the variants' in kebab
+/// case, but for the three whose names say what they check on the board.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum CheckId {
     Adb,
     Board,
+    #[strum(serialize = "x8")]
     Identity,
     Sudo,
+    #[strum(serialize = "stm32h7-program")]
     H7Boot,
+    #[strum(serialize = "x8h7-modules")]
     Modules,
     H7Firmware,
     X8h7Ui,
@@ -54,39 +70,12 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 13] = [
-        CheckId::Adb,
-        CheckId::Board,
-        CheckId::Identity,
-        CheckId::Sudo,
-        CheckId::H7Boot,
-        CheckId::Modules,
-        CheckId::H7Firmware,
-        CheckId::X8h7Ui,
-        CheckId::M4Proxy,
-        CheckId::Rpc,
-        CheckId::Docker,
-        CheckId::Containers,
-        CheckId::Disk,
-    ];
+    /// Every check, in chain order.
+    pub const ALL: &'static [CheckId] = <CheckId as strum::VariantArray>::VARIANTS;
 
     /// Stable machine-readable name (`--json`).
     pub fn name(self) -> &'static str {
-        match self {
-            CheckId::Adb => "adb",
-            CheckId::Board => "board",
-            CheckId::Identity => "x8",
-            CheckId::Sudo => "sudo",
-            CheckId::H7Boot => "stm32h7-program",
-            CheckId::Modules => "x8h7-modules",
-            CheckId::H7Firmware => "h7-firmware",
-            CheckId::X8h7Ui => "x8h7-ui",
-            CheckId::M4Proxy => "m4-proxy",
-            CheckId::Rpc => "rpc",
-            CheckId::Docker => "docker",
-            CheckId::Containers => "containers",
-            CheckId::Disk => "disk",
-        }
+        self.into()
     }
 
     /// What a person reads.
@@ -571,7 +560,7 @@ fn run_graph<C: Clone + Send + 'static>(
         let mut changed = true;
         while changed {
             changed = false;
-            for id in CheckId::ALL {
+            for &id in CheckId::ALL {
                 if results.contains_key(&id) || running.contains_key(&id) {
                     continue;
                 }

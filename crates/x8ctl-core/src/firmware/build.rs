@@ -83,13 +83,11 @@ impl BuildError {
     }
 }
 
-/// Whether `name` is an executable on PATH.
+/// Whether `name` is an executable on the installed [`crate::host`]'s PATH.
 fn on_path(name: &str) -> bool {
-    let Some(path) = std::env::var_os("PATH") else {
-        return false;
-    };
-    let exe = Os::current().exe(name);
-    std::env::split_paths(&path).any(|d| d.join(&exe).is_file())
+    let host = crate::host::get();
+    let exe = host.os.exe(name);
+    host.path.iter().any(|d| d.join(&exe).is_file())
 }
 
 /// The folder of an `arm-none-eabi-gcc` found off PATH (the Arduino IDE's), found as adb
@@ -220,10 +218,12 @@ pub struct Built {
     pub url: String,
 }
 
-/// The repository builds come from: `X8CTL_FIRMWARE_REPO`, else [`REPO_URL`].
+/// The repository builds come from: `X8CTL_FIRMWARE_REPO` (the installed
+/// [`crate::host`]'s `firmware_repo`), else [`REPO_URL`].
 pub fn repo_url() -> String {
-    std::env::var("X8CTL_FIRMWARE_REPO")
-        .ok()
+    crate::host::get()
+        .firmware_repo
+        .clone()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| REPO_URL.to_string())
 }
@@ -242,13 +242,7 @@ pub fn build_at(
             os: Os::current(),
         });
     }
-    let env_url = std::env::var("X8CTL_FIRMWARE_REPO")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let url = url
-        .map(str::to_string)
-        .or(env_url)
-        .unwrap_or_else(|| REPO_URL.to_string());
+    let url = url.map(str::to_string).unwrap_or_else(repo_url);
     let (dir, commit) = checkout(&url, reference, cache, on)?;
     let out = dir.join(OUTPUT);
     let _ = std::fs::remove_file(&out);
@@ -261,9 +255,7 @@ pub fn build_at(
     if let Some(gcc) = gcc_dir_off_path() {
         // The Arduino IDE's toolchain: make finds it through PATH.
         let mut paths = vec![gcc.clone()];
-        if let Some(p) = std::env::var_os("PATH") {
-            paths.extend(std::env::split_paths(&p));
-        }
+        paths.extend(crate::host::get().path.iter().cloned());
         if let Ok(joined) = std::env::join_paths(paths) {
             sh.set_var("PATH", joined);
         }

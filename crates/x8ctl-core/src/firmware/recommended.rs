@@ -96,9 +96,8 @@ impl Table {
 
     /// The built-in table, or the file `X8CTL_RECOMMENDED_FILE` names.
     pub fn load() -> Result<(Table, String), String> {
-        match std::env::var_os("X8CTL_RECOMMENDED_FILE").filter(|v| !v.is_empty()) {
+        match crate::host::get().recommended_file.clone() {
             Some(p) => {
-                let p = PathBuf::from(p);
                 let text = std::fs::read_to_string(&p).map_err(|e| {
                     format!("cannot read {} (X8CTL_RECOMMENDED_FILE): {e}", p.display())
                 })?;

@@ -45,9 +45,8 @@ impl Releases {
 
     /// The built-in list, or the file `X8CTL_RELEASES_FILE` names.
     pub fn load() -> Result<(Releases, String), String> {
-        match std::env::var_os("X8CTL_RELEASES_FILE").filter(|v| !v.is_empty()) {
+        match crate::host::get().releases_file.clone() {
             Some(p) => {
-                let p = PathBuf::from(p);
                 let text = std::fs::read_to_string(&p).map_err(|e| {
                     format!("cannot read {} (X8CTL_RELEASES_FILE): {e}", p.display())
                 })?;
@@ -68,7 +67,7 @@ impl Releases {
     }
 }
 
-pub use crate::cache::{dir as cache_dir, dir_for as cache_dir_for};
+pub use crate::cache::dir as cache_dir;
 
 /// Where release `tag`'s image lives in the cache.
 pub fn cached_image(cache: &Path, tag: &str) -> PathBuf {

@@ -41,8 +41,10 @@ impl Default for CallOptions {
     }
 }
 
-/// What happened to one call.
-#[derive(Debug, Clone, PartialEq)]
+/// What happened to one call. Its [`kind`](CallOutcome::kind) (`--json`) is the variant
+/// in snake case, named for m4-proxy where the variant says `Proxy`.
+#[derive(Debug, Clone, PartialEq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum CallOutcome {
     /// A response with our msgid and a nil error field.
     Answered { result: Value, elapsed: Duration },
@@ -73,11 +75,13 @@ pub enum CallOutcome {
     /// decoder cannot read (real-board-evidence.md §2.2).
     /// Nothing listens because m4-proxy crashed earlier: systemd restarts it (after
     /// `RestartSec=2s`) or gave up (`start-limit-hit`).
+    #[strum(serialize = "m4_proxy_down")]
     ProxyDown {
         /// `activating/auto-restart` or `failed/failed`.
         state: String,
         gave_up: bool,
     },
+    #[strum(serialize = "m4_proxy_crashed")]
     ProxyCrashed {
         method: String,
         args: usize,
@@ -94,19 +98,7 @@ pub enum CallOutcome {
 impl CallOutcome {
     /// A stable machine-readable name, for `--json` output.
     pub fn kind(&self) -> &'static str {
-        match self {
-            CallOutcome::Answered { .. } => "answered",
-            CallOutcome::M4Error { .. } => "m4_error",
-            CallOutcome::NoAnswer { .. } => "no_answer",
-            CallOutcome::NotListening => "not_listening",
-            CallOutcome::StaleReply { .. } => "stale_reply",
-            CallOutcome::Timeout => "timeout",
-            CallOutcome::Protocol(_) => "protocol",
-            CallOutcome::Transport(_) => "transport",
-            CallOutcome::Refused(_) => "refused",
-            CallOutcome::ProxyCrashed { .. } => "m4_proxy_crashed",
-            CallOutcome::ProxyDown { .. } => "m4_proxy_down",
-        }
+        self.into()
     }
     pub fn is_answered(&self) -> bool {
         matches!(self, CallOutcome::Answered { .. })
