@@ -222,6 +222,7 @@ mod tests {
                 "offline",
                 "unplug-during-compose-up",
                 "no-network",
+                "freeze-during-program",
             ]
         );
         for f in ALL_FAULTS {
