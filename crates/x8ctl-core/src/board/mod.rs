@@ -1043,8 +1043,14 @@ struct Watched {
     what: String,
 }
 
-impl Read for Watched {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl Watched {
+    /// Run `step` (one read or write, given its time slice) until it does not time out: at
+    /// each slice that passes, see whether the wait may go on (an interrupt gives a silent
+    /// board up), up to the stream's own timeout.
+    fn in_slices<T>(
+        &mut self,
+        mut step: impl FnMut(&mut dyn Duplex, Duration) -> io::Result<T>,
+    ) -> io::Result<T> {
         let active = Instant::now();
         let mut probed = None;
         loop {
@@ -1054,8 +1060,7 @@ impl Read for Watched {
             let slice = left
                 .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
                 .max(Duration::from_millis(1));
-            self.inner.set_read_timeout_to(Some(slice));
-            match self.inner.read(buf) {
+            match step(self.inner.as_mut(), slice) {
                 Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
                     if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
                         return Err(io::Error::other(be.to_string()));
@@ -1067,34 +1072,25 @@ impl Read for Watched {
     }
 }
 
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.in_slices(|inner, slice| {
+            inner.set_read_timeout_to(Some(slice));
+            inner.read(buf)
+        })
+    }
+}
+
 impl Write for Watched {
     /// In slices too: the X8's adbd gives the go-ahead for each packet (OKAY), and a frozen
     /// board never does. Through the adb server the local server takes the bytes.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let active = Instant::now();
-        let mut probed = None;
-        loop {
-            let left = self
-                .timeout
-                .map(|t| (active + t).saturating_duration_since(Instant::now()));
-            let slice = left
-                .map_or(INTERRUPT_TICK, |l| l.min(INTERRUPT_TICK))
-                .max(Duration::from_millis(1));
-            self.inner.set_write_timeout_to(Some(slice));
-            let r = self.inner.write(buf);
-            match r {
-                Err(e) if is_timeout(&e) && !Board::past(self.timeout, active) => {
-                    if let Err(be) = self.watch.keep_waiting(&self.what, &mut probed) {
-                        self.inner.set_write_timeout_to(None);
-                        return Err(io::Error::other(be.to_string()));
-                    }
-                }
-                r => {
-                    self.inner.set_write_timeout_to(None);
-                    return r;
-                }
-            }
-        }
+        let r = self.in_slices(|inner, slice| {
+            inner.set_write_timeout_to(Some(slice));
+            inner.write(buf)
+        });
+        self.inner.set_write_timeout_to(None);
+        r
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
