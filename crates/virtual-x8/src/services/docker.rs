@@ -1146,45 +1146,11 @@ fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (i32, String) {
         Ok(p) => p,
         Err(e) => return (1, e),
     };
-    let out = std::sync::Arc::new(Mutex::new(String::new()));
-    let mut readers = Vec::new();
-    for pipe in [
-        p.child
-            .stdout
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-        p.child
-            .stderr
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let out = out.clone();
-        readers.push(std::thread::spawn(move || {
-            let mut t = String::new();
-            let mut pipe = pipe;
-            let _ = pipe.read_to_string(&mut t);
-            out.lock().unwrap_or_else(|e| e.into_inner()).push_str(&t);
-        }));
-    }
-    let deadline = Instant::now() + hc.timeout;
-    let code = loop {
-        if let Some(c) = p.poll() {
-            break Some(c);
-        }
-        if Instant::now() >= deadline {
-            p.stop(Duration::ZERO);
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    p.stop(Duration::ZERO);
-    for r in readers {
-        let _ = r.join();
-    }
-    let text = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // The check's stdout and stderr, byte for byte, in the order written (Docker keeps both
+    // in one buffer).
+    let mut out = Vec::new();
+    let code = p.wait_bounded(hc.timeout, runtime::chunks, &mut |b: Vec<u8>| out.extend(b));
+    let text = String::from_utf8_lossy(&out).into_owned();
     match code {
         Some(c) => (c, text),
         // Docker's record of a check that hangs: ExitCode -1 and these words (as users'
