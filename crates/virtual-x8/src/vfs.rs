@@ -681,13 +681,18 @@ impl Vfs {
                 file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
             self.set_owner(&real, user.uid());
         }
-        Ok(VfsWriter {
+        Ok(self.writer(file, room, &real))
+    }
+
+    /// A writer of the opened `file` at board path `real`, with `room` bytes left.
+    fn writer(&self, file: File, room: u64, real: &str) -> VfsWriter {
+        VfsWriter {
             file,
             faults: self.faults.clone(),
             room,
-            tmpfs: on_tmpfs(&real),
-            watch: self.watch_for(&real),
-        })
+            tmpfs: on_tmpfs(real),
+            watch: self.watch_for(real),
+        }
     }
 
     fn room(&self) -> Result<u64, FsError> {
@@ -839,13 +844,7 @@ impl Vfs {
             .map_err(fs_err)?;
         let _ = file.set_permissions(fs::Permissions::from_mode(perm));
         self.set_owner(&real, user.uid());
-        Ok(VfsWriter {
-            file,
-            faults: self.faults.clone(),
-            room,
-            tmpfs: on_tmpfs(&real),
-            watch: self.watch_for(&real),
-        })
+        Ok(self.writer(file, room, &real))
     }
 
     /// `mkdir`: create one directory.

@@ -344,11 +344,36 @@ pub struct Launch<'a> {
     pub unbuffered: bool,
 }
 
+/// A container process to start: `program` in `wd`, stdin closed, stdout and stderr piped,
+/// in a process group of its own, with the container's environment but PATH (the caller's to
+/// set), PYTHONPATH with the sandbox's site folder first (the socket shim), HOME the sandbox.
+fn container_command(program: &Path, wd: &Path, l: &Launch) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(wd)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut pythonpath = l.sandbox.join(".x8sim").to_string_lossy().into_owned();
+    for (k, v) in l.env {
+        match k.as_str() {
+            "PATH" => {}
+            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
+            _ => {
+                cmd.env(k, v);
+            }
+        }
+    }
+    cmd.env("PYTHONPATH", pythonpath);
+    cmd.env("HOME", l.sandbox);
+    cmd
+}
+
 /// Write the sandbox and start the process (stdout and stderr piped).
 pub fn launch(l: &Launch) -> Result<Proc, String> {
     let sb = l.sandbox;
     write_files(l)?;
-    let site = sb.join(".x8sim");
     let wd = sb.join(l.workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
     let mut args: Vec<String> = l.command[1..].to_vec();
@@ -361,24 +386,8 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
                 .into_owned();
         }
     }
-    let mut cmd = Command::new(l.venv.join("bin/python"));
-    cmd.args(&args)
-        .current_dir(&wd)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut pythonpath = site.to_string_lossy().into_owned();
-    for (k, v) in l.env {
-        match k.as_str() {
-            "PATH" => {}
-            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
-            _ => {
-                cmd.env(k, v);
-            }
-        }
-    }
+    let mut cmd = container_command(&l.venv.join("bin/python"), &wd, l);
+    cmd.args(&args);
     cmd.env(
         "PATH",
         format!(
@@ -386,9 +395,7 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
             l.venv.join("bin").display()
         ),
     );
-    cmd.env("PYTHONPATH", pythonpath);
     cmd.env("X8SIM_WATCH_PARENT", "1");
-    cmd.env("HOME", sb);
     if l.unbuffered {
         cmd.env("PYTHONUNBUFFERED", "1");
     }
@@ -465,34 +472,14 @@ pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
     let wd = sb.join(l.workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(sb.join("tmp")).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(sandbox_paths(line, sb))
-        .current_dir(&wd)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let site = sb.join(".x8sim");
-    let mut pythonpath = site.to_string_lossy().into_owned();
-    for (k, v) in l.env {
-        match k.as_str() {
-            "PATH" => {}
-            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
-            _ => {
-                cmd.env(k, v);
-            }
-        }
-    }
+    let mut cmd = container_command(Path::new("/bin/sh"), &wd, l);
+    cmd.arg("-c").arg(sandbox_paths(line, sb));
     let venv_bin = if l.venv.as_os_str().is_empty() {
         String::new()
     } else {
         format!("{}:", l.venv.join("bin").display())
     };
     cmd.env("PATH", format!("{venv_bin}/usr/local/bin:/usr/bin:/bin"));
-    cmd.env("PYTHONPATH", pythonpath);
-    cmd.env("HOME", sb);
     cmd.env("TMPDIR", sb.join("tmp"));
     let child = cmd.spawn().map_err(|e| format!("/bin/sh: {e}"))?;
     Ok(Proc { child })

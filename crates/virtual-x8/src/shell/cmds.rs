@@ -1506,20 +1506,13 @@ fn copy_tree(
             }
             true
         }
-        Err((true, e)) => {
-            complain(
-                io,
-                "cp",
-                &format!("cannot open {} for reading: {e}", q(shown_from)),
-            );
-            false
-        }
-        Err((false, e)) => {
-            complain(
-                io,
-                "cp",
-                &format!("cannot create regular file {}: {e}", q(shown_to)),
-            );
+        Err((reading, e)) => {
+            let what = if reading {
+                format!("cannot open {} for reading", q(shown_from))
+            } else {
+                format!("cannot create regular file {}", q(shown_to))
+            };
+            complain(io, "cp", &format!("{what}: {e}"));
             false
         }
     }
