@@ -3,7 +3,8 @@
 use std::io::Read;
 
 use super::fileutil::{
-    complain, getopt, human, missing_operand, mode_string, opts_or_complain, q, strftime, type_name,
+    complain, getopt, human, missing_operand, mode_string, no_such_file, opts_or_complain, q,
+    strftime, type_name,
 };
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::board::ShellIo;
@@ -1583,11 +1584,7 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, !co.no_deref).is_err() {
-            complain(
-                io,
-                "cp",
-                &format!("cannot stat {}: No such file or directory", q(s)),
-            );
+            no_such_file(io, "cp", "cannot stat", s);
             st = 1;
             continue;
         }
@@ -1628,11 +1625,7 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, false).is_err() {
-            complain(
-                io,
-                "mv",
-                &format!("cannot stat {}: No such file or directory", q(s)),
-            );
+            no_such_file(io, "mv", "cannot stat", s);
             st = 1;
             continue;
         }
@@ -1875,11 +1868,7 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match r {
                 Ok(()) => {}
                 Err(FsError::NotFound) => {
-                    complain(
-                        io,
-                        "chown",
-                        &format!("cannot access {}: No such file or directory", q(f)),
-                    );
+                    no_such_file(io, "chown", "cannot access", f);
                     st = 1;
                 }
                 Err(e) => {
@@ -3043,11 +3032,7 @@ fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for a in &ops {
         let path = ctx.path(a);
         if vfs.stat(&path, false).is_err() {
-            complain(
-                io,
-                "du",
-                &format!("cannot access {}: No such file or directory", q(a)),
-            );
+            no_such_file(io, "du", "cannot access", a);
             st = 1;
             continue;
         }
