@@ -867,11 +867,7 @@ fn cat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some(o) = opts_or_complain(args, "", false, "cat", io) else {
         return 1;
     };
-    let files = if o.operands.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let files = o.operands_or("-");
     let number = o.has('n');
     let mut st = 0;
     let mut lineno = 0usize;
@@ -1038,11 +1034,7 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let reverse = o.has('r');
     let by_time = o.has('t');
-    let ops = if o.operands.is_empty() {
-        vec![".".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let ops = o.operands_or(".");
     let vfs = ctx.board.vfs();
     let mut st_code = 0;
     let mut files: Vec<(String, String, Stat)> = Vec::new();
@@ -3022,11 +3014,7 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let o = getopt(args, "d", false).unwrap_or_default();
-    let ops = if o.operands.is_empty() {
-        vec![".".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let ops = o.operands_or(".");
     let vfs = ctx.board.vfs();
     let mut st = 0;
     for a in &ops {

@@ -102,6 +102,14 @@ pub struct Opts {
 }
 
 impl Opts {
+    /// The operands, or `default` alone when there are none (`.` for ls and du, `-` for cat).
+    pub fn operands_or(&self, default: &str) -> Vec<String> {
+        if self.operands.is_empty() {
+            vec![default.to_string()]
+        } else {
+            self.operands.clone()
+        }
+    }
     pub fn has(&self, c: char) -> bool {
         self.flags.contains(&c)
     }

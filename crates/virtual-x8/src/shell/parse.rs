@@ -400,14 +400,7 @@ impl Parser {
             match c {
                 '\'' => {
                     self.bump();
-                    let mut s = String::new();
-                    loop {
-                        match self.bump() {
-                            None => return Err(self.eof_in('\'')),
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                        }
-                    }
+                    let s = self.read_sq()?;
                     parts.push(Part::Quoted(s));
                 }
                 '"' => {
@@ -448,6 +441,19 @@ impl Parser {
             parts.push(Part::Lit(c.to_string()));
         }
         Ok(parts)
+    }
+
+    /// The inside of '...' (the opening quote consumed), taken as it is; consumes the
+    /// closing quote.
+    fn read_sq(&mut self) -> PResult<String> {
+        let mut s = String::new();
+        loop {
+            match self.bump() {
+                None => return Err(self.eof_in('\'')),
+                Some('\'') => return Ok(s),
+                Some(c) => s.push(c),
+            }
+        }
     }
 
     /// The inside of "..." (the opening quote consumed); consumes the closing quote.
@@ -752,14 +758,7 @@ impl Parser {
         self.read_until('}', &mut |p, c, parts| {
             match c {
                 '\'' => {
-                    let mut s = String::new();
-                    loop {
-                        match p.bump() {
-                            None => return Err(p.eof_in('\'')),
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                        }
-                    }
+                    let s = p.read_sq()?;
                     parts.push(Part::Quoted(s));
                 }
                 '"' => {
