@@ -681,13 +681,18 @@ impl Vfs {
                 file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
             self.set_owner(&real, user.uid());
         }
-        Ok(VfsWriter {
+        Ok(self.writer(file, room, &real))
+    }
+
+    /// A writer of the opened `file` at board path `real`, with `room` bytes left.
+    fn writer(&self, file: File, room: u64, real: &str) -> VfsWriter {
+        VfsWriter {
             file,
             faults: self.faults.clone(),
             room,
-            tmpfs: on_tmpfs(&real),
-            watch: self.watch_for(&real),
-        })
+            tmpfs: on_tmpfs(real),
+            watch: self.watch_for(real),
+        }
     }
 
     fn room(&self) -> Result<u64, FsError> {
@@ -739,8 +744,9 @@ impl Vfs {
         self.stat(path, false).ok().map(|s| s.meta())
     }
 
-    /// Directory entries including `.` and `..`, as readdir returns them.
-    pub fn list(&self, path: &str, user: User) -> Result<Vec<(String, Meta)>, FsError> {
+    /// The folder at `path` (links followed) if `user` may list it: its real path, host path
+    /// and stat.
+    fn readable_dir(&self, path: &str, user: User) -> Result<(String, PathBuf, Stat), FsError> {
         let (real, host) = self.locate(path, true)?;
         let st = self.stat_host(&real, &host)?;
         if !st.is_dir() {
@@ -749,6 +755,12 @@ impl Vfs {
         if !Self::may_read(&st, user) {
             return Err(FsError::PermissionDenied);
         }
+        Ok((real, host, st))
+    }
+
+    /// Directory entries including `.` and `..`, as readdir returns them.
+    pub fn list(&self, path: &str, user: User) -> Result<Vec<(String, Meta)>, FsError> {
+        let (real, host, st) = self.readable_dir(path, user)?;
         let mut out = vec![(".".to_string(), st.meta())];
         let pst = self.stat(&parent_of(&real), true).unwrap_or(st.clone());
         out.push(("..".to_string(), pst.meta()));
@@ -773,14 +785,7 @@ impl Vfs {
 
     /// Names in a directory (sorted, without `.` and `..`), checking read permission.
     pub fn read_dir(&self, path: &str, user: User) -> Result<Vec<String>, FsError> {
-        let (real, host) = self.locate(path, true)?;
-        let st = self.stat_host(&real, &host)?;
-        if !st.is_dir() {
-            return Err(FsError::NotADirectory);
-        }
-        if !Self::may_read(&st, user) {
-            return Err(FsError::PermissionDenied);
-        }
+        let (_, host, _) = self.readable_dir(path, user)?;
         self.names_host(&host)
     }
 
@@ -839,13 +844,7 @@ impl Vfs {
             .map_err(fs_err)?;
         let _ = file.set_permissions(fs::Permissions::from_mode(perm));
         self.set_owner(&real, user.uid());
-        Ok(VfsWriter {
-            file,
-            faults: self.faults.clone(),
-            room,
-            tmpfs: on_tmpfs(&real),
-            watch: self.watch_for(&real),
-        })
+        Ok(self.writer(file, room, &real))
     }
 
     /// `mkdir`: create one directory.

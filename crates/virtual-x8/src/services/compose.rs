@@ -174,6 +174,18 @@ fn env_list(y: Option<&Yaml>) -> Vec<String> {
     }
 }
 
+/// `command:` and `entrypoint:` (compose-spec 05-services.md, "command": "The value can also
+/// be a list"): a list is taken as it is; a string is split as a shell splits words, without
+/// a shell running it (compose's `ShellCommand`), so `python -u main.py` is three words and a
+/// block scalar's line breaks separate words too.
+fn shell_command(y: &Yaml) -> Vec<String> {
+    match y {
+        Yaml::Str(line) => shell_words::split(line)
+            .unwrap_or_else(|_| line.split_whitespace().map(str::to_string).collect()),
+        other => other.strings(),
+    }
+}
+
 impl Services {
     fn load_project(
         &self,
@@ -580,8 +592,8 @@ impl Services {
                     .and_then(|x| x.as_str())
                     .unwrap_or("")
                     .to_string(),
-                cmd: s.get("command").map(Yaml::strings).unwrap_or_default(),
-                entrypoint: s.get("entrypoint").map(Yaml::strings),
+                cmd: s.get("command").map(shell_command).unwrap_or_default(),
+                entrypoint: s.get("entrypoint").map(shell_command),
                 labels,
             };
             planned.push((svc.clone(), spec));

@@ -1146,45 +1146,11 @@ fn health_check(l: &runtime::Launch, hc: &Healthcheck) -> (i32, String) {
         Ok(p) => p,
         Err(e) => return (1, e),
     };
-    let out = std::sync::Arc::new(Mutex::new(String::new()));
-    let mut readers = Vec::new();
-    for pipe in [
-        p.child
-            .stdout
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-        p.child
-            .stderr
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let out = out.clone();
-        readers.push(std::thread::spawn(move || {
-            let mut t = String::new();
-            let mut pipe = pipe;
-            let _ = pipe.read_to_string(&mut t);
-            out.lock().unwrap_or_else(|e| e.into_inner()).push_str(&t);
-        }));
-    }
-    let deadline = Instant::now() + hc.timeout;
-    let code = loop {
-        if let Some(c) = p.poll() {
-            break Some(c);
-        }
-        if Instant::now() >= deadline {
-            p.stop(Duration::ZERO);
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    p.stop(Duration::ZERO);
-    for r in readers {
-        let _ = r.join();
-    }
-    let text = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // The check's stdout and stderr, byte for byte, in the order written (Docker keeps both
+    // in one buffer).
+    let mut out = Vec::new();
+    let code = p.wait_bounded(hc.timeout, runtime::chunks, &mut |b: Vec<u8>| out.extend(b));
+    let text = String::from_utf8_lossy(&out).into_owned();
     match code {
         Some(c) => (c, text),
         // Docker's record of a check that hangs: ExitCode -1 and these words (as users'
@@ -1870,6 +1836,36 @@ fn no_such_container(cli: &mut Cli, name: &str) -> i32 {
     1
 }
 
+/// `docker start|stop|restart|kill|rm CONTAINER...`: the names among `args` (at least one,
+/// else the usage error), each looked up (an unknown one is the daemon's error) and handed to
+/// `each`; the name is printed when `each` says it went. 1 when any did not.
+fn each_container(
+    cli: &mut Cli,
+    d: &Docker,
+    cmd: &str,
+    args: &[String],
+    each: &mut dyn FnMut(&mut Cli, &Arc<Container>) -> bool,
+) -> i32 {
+    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    if names.is_empty() {
+        return usage_err(
+            cli,
+            cmd,
+            "requires at least 1 argument",
+            "[OPTIONS] CONTAINER [CONTAINER...]",
+        );
+    }
+    let mut code = 0;
+    for n in names {
+        match d.find(n) {
+            Some(c) if each(cli, &c) => put(cli.out, &format!("{n}\n")),
+            Some(_) => code = 1,
+            None => code = no_such_container(cli, n),
+        }
+    }
+    code
+}
+
 impl Services {
     /// `docker ARGS` run in `cwd` with the shell's environment; files are read through `fs`.
     pub fn docker(
@@ -2024,35 +2020,17 @@ impl Services {
             "build" => self.docker_build(rest, cwd, fs, &mut cli),
             "run" | "create" => self.docker_run(rest, cmd == "create", &mut cli),
             "start" | "stop" | "restart" | "kill" => {
-                let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
-                if names.is_empty() {
-                    return usage_err(
-                        &mut cli,
-                        cmd,
-                        "requires at least 1 argument",
-                        "[OPTIONS] CONTAINER [CONTAINER...]",
-                    );
-                }
-                let mut code = 0;
-                for n in names {
-                    match d.find(n) {
-                        Some(c) => {
-                            match cmd {
-                                "start" => d.start(&c),
-                                "stop" | "kill" => d.stop(&c, true),
-                                _ => {
-                                    d.stop(&c, true);
-                                    d.start(&c);
-                                }
-                            }
-                            put(cli.out, &format!("{n}\n"));
-                        }
-                        None => {
-                            code = no_such_container(&mut cli, n);
+                each_container(&mut cli, d, cmd, rest, &mut |_, c| {
+                    match cmd {
+                        "start" => d.start(c),
+                        "stop" | "kill" => d.stop(c, true),
+                        _ => {
+                            d.stop(c, true);
+                            d.start(c);
                         }
                     }
-                }
-                code
+                    true
+                })
             }
             // `docker rename OLD NEW` (Docker 24: silent on success; the name conflict and
             // unknown-container errors are the daemon's, as for `docker run --name`).
@@ -2080,41 +2058,21 @@ impl Services {
                 let force = rest
                     .iter()
                     .any(|a| a == "-f" || a == "--force" || a == "-fv" || a == "-vf");
-                let names: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
-                if names.is_empty() {
-                    return usage_err(
-                        &mut cli,
-                        "rm",
-                        "requires at least 1 argument",
-                        "[OPTIONS] CONTAINER [CONTAINER...]",
-                    );
-                }
-                let mut code = 0;
-                for n in names {
-                    match d.find(n) {
-                        Some(c) => {
-                            let running =
-                                matches!(c.lock().status, Status::Running | Status::Restarting);
-                            if running && !force {
-                                put(
-                                    cli.err,
-                                    &format!(
-                                        "Error response from daemon: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
-                                        c.id
-                                    ),
-                                );
-                                code = 1;
-                                continue;
-                            }
-                            d.remove(&c);
-                            put(cli.out, &format!("{n}\n"));
-                        }
-                        None => {
-                            code = no_such_container(&mut cli, n);
-                        }
+                each_container(&mut cli, d, "rm", rest, &mut |cli, c| {
+                    let running = matches!(c.lock().status, Status::Running | Status::Restarting);
+                    if running && !force {
+                        put(
+                            cli.err,
+                            &format!(
+                                "Error response from daemon: You cannot remove a running container {}. Stop the container before attempting removal or force remove\n",
+                                c.id
+                            ),
+                        );
+                        return false;
                     }
-                }
-                code
+                    d.remove(c);
+                    true
+                })
             }
             "rmi" => {
                 let mut code = 0;

@@ -38,7 +38,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -344,11 +344,36 @@ pub struct Launch<'a> {
     pub unbuffered: bool,
 }
 
+/// A container process to start: `program` in `wd`, stdin closed, stdout and stderr piped,
+/// in a process group of its own, with the container's environment but PATH (the caller's to
+/// set), PYTHONPATH with the sandbox's site folder first (the socket shim), HOME the sandbox.
+fn container_command(program: &Path, wd: &Path, l: &Launch) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(wd)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut pythonpath = l.sandbox.join(".x8sim").to_string_lossy().into_owned();
+    for (k, v) in l.env {
+        match k.as_str() {
+            "PATH" => {}
+            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
+            _ => {
+                cmd.env(k, v);
+            }
+        }
+    }
+    cmd.env("PYTHONPATH", pythonpath);
+    cmd.env("HOME", l.sandbox);
+    cmd
+}
+
 /// Write the sandbox and start the process (stdout and stderr piped).
 pub fn launch(l: &Launch) -> Result<Proc, String> {
     let sb = l.sandbox;
     write_files(l)?;
-    let site = sb.join(".x8sim");
     let wd = sb.join(l.workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
     let mut args: Vec<String> = l.command[1..].to_vec();
@@ -361,24 +386,8 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
                 .into_owned();
         }
     }
-    let mut cmd = Command::new(l.venv.join("bin/python"));
-    cmd.args(&args)
-        .current_dir(&wd)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut pythonpath = site.to_string_lossy().into_owned();
-    for (k, v) in l.env {
-        match k.as_str() {
-            "PATH" => {}
-            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
-            _ => {
-                cmd.env(k, v);
-            }
-        }
-    }
+    let mut cmd = container_command(&l.venv.join("bin/python"), &wd, l);
+    cmd.args(&args);
     cmd.env(
         "PATH",
         format!(
@@ -386,9 +395,7 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
             l.venv.join("bin").display()
         ),
     );
-    cmd.env("PYTHONPATH", pythonpath);
     cmd.env("X8SIM_WATCH_PARENT", "1");
-    cmd.env("HOME", sb);
     if l.unbuffered {
         cmd.env("PYTHONUNBUFFERED", "1");
     }
@@ -465,34 +472,14 @@ pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
     let wd = sb.join(l.workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&wd).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(sb.join("tmp")).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(sandbox_paths(line, sb))
-        .current_dir(&wd)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let site = sb.join(".x8sim");
-    let mut pythonpath = site.to_string_lossy().into_owned();
-    for (k, v) in l.env {
-        match k.as_str() {
-            "PATH" => {}
-            "PYTHONPATH" => pythonpath = format!("{pythonpath}:{v}"),
-            _ => {
-                cmd.env(k, v);
-            }
-        }
-    }
+    let mut cmd = container_command(Path::new("/bin/sh"), &wd, l);
+    cmd.arg("-c").arg(sandbox_paths(line, sb));
     let venv_bin = if l.venv.as_os_str().is_empty() {
         String::new()
     } else {
         format!("{}:", l.venv.join("bin").display())
     };
     cmd.env("PATH", format!("{venv_bin}/usr/local/bin:/usr/bin:/bin"));
-    cmd.env("PYTHONPATH", pythonpath);
-    cmd.env("HOME", sb);
     cmd.env("TMPDIR", sb.join("tmp"));
     let child = cmd.spawn().map_err(|e| format!("/bin/sh: {e}"))?;
     Ok(Proc { child })
@@ -509,56 +496,13 @@ pub fn run_shell(
     out: &mut dyn FnMut(&str),
 ) -> Result<i32, String> {
     let mut p = launch_shell(l, line)?;
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let mut readers = Vec::new();
-    for pipe in [
-        p.child
-            .stdout
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-        p.child
-            .stderr
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let tx = tx.clone();
-        readers.push(std::thread::spawn(move || {
-            for l in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        }));
+    match p.wait_bounded(limit, lines, &mut |l: String| out(&l)) {
+        Some(code) => Ok(code),
+        None => Err(format!(
+            "it ran longer than {}s and was stopped",
+            limit.as_secs()
+        )),
     }
-    drop(tx);
-    let deadline = Instant::now() + limit;
-    let code = loop {
-        while let Ok(l) = rx.try_recv() {
-            out(&l);
-        }
-        if let Some(c) = p.poll() {
-            break Ok(c);
-        }
-        if Instant::now() >= deadline {
-            p.stop(Duration::ZERO);
-            break Err(format!(
-                "it ran longer than {}s and was stopped",
-                limit.as_secs()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    p.stop(Duration::ZERO);
-    for r in readers {
-        let _ = r.join();
-    }
-    while let Ok(l) = rx.try_recv() {
-        out(&l);
-    }
-    code
 }
 
 /// Make the sandbox hold exactly `files` (the image as built so far): the build runs each
@@ -635,7 +579,90 @@ fn signal_group(pid: u32, sig: &str) {
         .status();
 }
 
+/// How a reader thread hands over one of a process's pipes: [`chunks`] or [`lines`].
+pub type PipeReader<T> = fn(Box<dyn Read + Send>, &mpsc::Sender<T>);
+
+/// Each read of the pipe, byte for byte (a healthcheck's output, kept as the check wrote it).
+pub fn chunks(mut pipe: Box<dyn Read + Send>, tx: &mpsc::Sender<Vec<u8>>) {
+    let mut buf = [0u8; 4096];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Each line of the pipe, without its line break (a build step's output).
+pub fn lines(pipe: Box<dyn Read + Send>, tx: &mpsc::Sender<String>) {
+    for l in BufReader::new(pipe).lines().map_while(Result::ok) {
+        if tx.send(l).is_err() {
+            break;
+        }
+    }
+}
+
 impl Proc {
+    /// Wait at most `limit` for the process to end, handing what it prints to `out` as it
+    /// comes: one thread per pipe (stdout, stderr) reads it with `read`, so the items of the
+    /// two pipes arrive interleaved as they were written. Then the process group is stopped,
+    /// the readers are joined and the last items handed over. Its exit code; None when it ran
+    /// past `limit` (it is killed).
+    pub fn wait_bounded<T: Send + 'static>(
+        &mut self,
+        limit: Duration,
+        read: PipeReader<T>,
+        out: &mut dyn FnMut(T),
+    ) -> Option<i32> {
+        let (tx, rx) = mpsc::channel::<T>();
+        let pipes = [
+            self.child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn Read + Send>),
+            self.child
+                .stderr
+                .take()
+                .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        ];
+        let readers: Vec<_> = pipes
+            .into_iter()
+            .flatten()
+            .map(|pipe| {
+                let tx = tx.clone();
+                std::thread::spawn(move || read(pipe, &tx))
+            })
+            .collect();
+        drop(tx);
+        let deadline = Instant::now() + limit;
+        let code = loop {
+            while let Ok(x) = rx.try_recv() {
+                out(x);
+            }
+            if let Some(c) = self.poll() {
+                break Some(c);
+            }
+            if Instant::now() >= deadline {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.stop(Duration::ZERO);
+        for r in readers {
+            let _ = r.join();
+        }
+        while let Ok(x) = rx.try_recv() {
+            out(x);
+        }
+        code
+    }
+
     /// Its exit code as Docker reports it (128 + signal when killed); None while it runs.
     pub fn poll(&mut self) -> Option<i32> {
         match self.child.try_wait() {
@@ -669,6 +696,45 @@ impl Proc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sh(line: &str) -> Proc {
+        let child = Command::new("/bin/sh")
+            .args(["-c", line])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        Proc { child }
+    }
+
+    #[test]
+    fn wait_bounded_hands_over_bytes_or_lines_and_stops_at_the_limit() {
+        let limit = Duration::from_secs(10);
+        let mut bytes = Vec::new();
+        let code = sh("printf 'a\\nb\\377'; printf 'c' >&2; exit 3").wait_bounded(
+            limit,
+            chunks,
+            &mut |b: Vec<u8>| bytes.extend(b),
+        );
+        assert_eq!(code, Some(3));
+        bytes.sort_unstable();
+        assert_eq!(bytes, b"\nabc\xff");
+        let mut got = Vec::new();
+        let code =
+            sh("printf 'x\\ny\\n'; echo z >&2").wait_bounded(limit, lines, &mut |l| got.push(l));
+        assert_eq!(code, Some(0));
+        got.sort();
+        assert_eq!(got, ["x", "y", "z"]);
+        let t = Instant::now();
+        let mut p = sh("echo started; exec sleep 30");
+        let mut seen = Vec::new();
+        let code = p.wait_bounded(Duration::from_millis(300), lines, &mut |l| seen.push(l));
+        assert_eq!(code, None);
+        assert_eq!(seen, ["started"]);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
 
     #[test]
     fn pip_lines() {

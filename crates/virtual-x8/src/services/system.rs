@@ -708,6 +708,12 @@ impl Services {
             result: "success",
             n_restarts: 0,
         };
+        // A daemon that runs from boot to the end under one PID.
+        let daemon = |u: UnitView, pid: u32| UnitView {
+            main_pid: pid,
+            exec_main_pid: pid,
+            ..u
+        };
         let v = match id.as_str() {
             "m4-proxy.service" => {
                 let mut u = base(
@@ -776,42 +782,36 @@ impl Services {
                 }
                 u
             }
-            "containerd.service" => {
-                let mut u = base(
+            "containerd.service" => daemon(
+                base(
                     "containerd container runtime",
                     "notify",
                     "/lib/systemd/system/containerd.service",
                     "/usr/bin/containerd",
                     "containerd",
-                );
-                u.main_pid = PID_CONTAINERD;
-                u.exec_main_pid = PID_CONTAINERD;
-                u
-            }
-            "android-tools-adbd.service" => {
-                let mut u = base(
+                ),
+                PID_CONTAINERD,
+            ),
+            "android-tools-adbd.service" => daemon(
+                base(
                     "Android Debug Bridge",
                     "simple",
                     "/lib/systemd/system/android-tools-adbd.service",
                     "/usr/bin/adbd",
                     "adbd",
-                );
-                u.main_pid = PID_ADBD;
-                u.exec_main_pid = PID_ADBD;
-                u
-            }
-            "systemd-journald.service" => {
-                let mut u = base(
+                ),
+                PID_ADBD,
+            ),
+            "systemd-journald.service" => daemon(
+                base(
                     "Journal Service",
                     "notify",
                     "/lib/systemd/system/systemd-journald.service",
                     "/lib/systemd/systemd-journald",
                     "systemd-journal",
-                );
-                u.main_pid = 201;
-                u.exec_main_pid = 201;
-                u
-            }
+                ),
+                201,
+            ),
             "monitor-m4-elf-file.path" => {
                 let mut u = base(
                     "Monitor the M4 ELF file for changes",

@@ -101,8 +101,13 @@ fn eval_action(action: &str, v: &Value) -> Result<String, String> {
     }
 }
 
-/// Render `tmpl` against `v`; errors read like Go's `template: :1:2: executing ...`.
-pub fn render(tmpl: &str, v: &Value) -> Result<String, String> {
+/// `tmpl` (its `\t` and `\n` written out) with each `{{ action }}` replaced by what `f`
+/// makes of the action (trimmed of blanks and of `-`). An action without its `}}` ends the
+/// expansion: the rest is kept as text and the flag says so.
+fn expand(
+    tmpl: &str,
+    f: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<(String, bool), String> {
     let tmpl = tmpl.replace("\\t", "\t").replace("\\n", "\n");
     let mut out = String::new();
     let mut rest = tmpl.as_str();
@@ -110,40 +115,37 @@ pub fn render(tmpl: &str, v: &Value) -> Result<String, String> {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            return Err("template parsing error: template: :1: unclosed action".into());
+            out.push_str(&rest[start..]);
+            return Ok((out, false));
         };
         let action = after[..end]
             .trim()
             .trim_start_matches('-')
-            .trim_end_matches('-');
-        out.push_str(&eval_action(action, v)?);
+            .trim_end_matches('-')
+            .trim();
+        out.push_str(&f(action)?);
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok((out, true))
+}
+
+/// Render `tmpl` against `v`; errors read like Go's `template: :1:2: executing ...`.
+pub fn render(tmpl: &str, v: &Value) -> Result<String, String> {
+    match expand(tmpl, &mut |action| eval_action(action, v))? {
+        (out, true) => Ok(out),
+        (_, false) => Err("template parsing error: template: :1: unclosed action".into()),
+    }
 }
 
 /// Header text for a `table` template: each `{{.Field}}` becomes the upper-cased field name
 /// with docker's spellings (`ID` -> `CONTAINER ID`, `Names` -> `NAMES`, ...).
 pub fn table_header(tmpl: &str, header_of: &dyn Fn(&str) -> String) -> String {
-    let tmpl = tmpl.replace("\\t", "\t").replace("\\n", "\n");
-    let mut out = String::new();
-    let mut rest = tmpl.as_str();
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let action = after[..end].trim();
-        let field = action
-            .rsplit(' ')
-            .next()
-            .unwrap_or("")
-            .trim_start_matches('.');
-        out.push_str(&header_of(field));
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
+    let mut header = |action: &str| {
+        let field = action.rsplit(' ').next().unwrap_or("");
+        Ok(header_of(field.trim_start_matches('.')))
+    };
+    expand(tmpl, &mut header).map_or_else(|e| e, |(out, _)| out)
 }
 
 /// Align tab-separated rows as Go's tabwriter with padding 3 (docker's tables).

@@ -775,6 +775,58 @@ fn compose_factory_unset_then_happy_path() {
     s.stop();
 }
 
+/// Real compose files share settings with anchors, aliases and `<<` merge keys and write long
+/// commands as block scalars: the image and the restart policy come through the merge, the
+/// folded `command:` is split into words (the container's `python` runs main.py).
+#[test]
+fn compose_anchors_merge_keys_and_block_scalar_command() {
+    let (d, s) = boot(&[]);
+    sensor_app(d.path(), "python:3.11-alpine");
+    let build = ["build", ".", "-t", "python-rpc-sensors"];
+    assert_eq!(docker(&s, d.path(), APP, &build, &[]).2, 0);
+    let file = d
+        .path()
+        .join("home/fio/python-rpc-sensors/docker-compose.yml");
+    fs::write(
+        &file,
+        "x-app: &app\n  image: python-rpc-sensors\n  restart: unless-stopped\n  extra_hosts: &hosts\n    - 'm4-proxy:host-gateway'\nservices:\n  sensors:\n    <<: *app\n    container_name: sensors\n    environment:\n      PUBLISH_INTERVAL: '0.05'\n    command: >\n      python -u\n      main.py\n",
+    )
+    .unwrap();
+    let (_, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(c, 0, "{e}");
+    wait_for("values", || {
+        s.docker_state()
+            .container_info("sensors")
+            .is_some_and(|i| i.logs.iter().any(|l| l == "Temperature:  100"))
+    });
+    let (o, _, _) = docker(
+        &s,
+        d.path(),
+        APP,
+        &[
+            "inspect",
+            "-f",
+            "{{.HostConfig.RestartPolicy.Name}} {{.Config.Cmd}}",
+            "sensors",
+        ],
+        &[],
+    );
+    assert_eq!(o, "unless-stopped [python -u main.py]\n");
+    assert_eq!(docker(&s, d.path(), APP, &["compose", "down"], &[]).2, 0);
+    // malformed YAML: go-yaml's text, nothing started
+    fs::write(
+        &file,
+        "services:\n  sensors:\n    image: x\n   restart: no\n",
+    )
+    .unwrap();
+    let (o, e, c) = docker(&s, d.path(), APP, &["compose", "up", "-d"], &[]);
+    assert_eq!(
+        (o.as_str(), e.as_str(), c),
+        ("", "yaml: line 4: did not find expected key\n", 1)
+    );
+    s.stop();
+}
+
 mod through_board {
     use super::*;
     use crate::board::Board;

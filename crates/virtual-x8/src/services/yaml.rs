@@ -1,5 +1,24 @@
-//! The YAML subset docker-compose files use: block mappings and sequences by indentation,
-//! flow sequences/mappings on one line, plain and quoted scalars, comments.
+//! Compose files as the simulator reads them: a small document tree (`Yaml`) built from what
+//! the `saphyr` crate loads.
+//!
+//! Why saphyr: `serde_yaml` is archived; `serde_yaml_ng` still sits on the archived
+//! `unsafe-libyaml`; `serde_norway` keeps its own libyaml port alive but in unsafe C-shaped
+//! Rust; `yaml-rust2` now takes only basic maintenance and points to saphyr, its successor
+//! (same maintainers, pure safe Rust, YAML 1.2, rust-version 1.85). saphyr's scanner keeps
+//! libyaml's problem texts ("did not find expected key", "mapping values are not allowed in
+//! this context"), which are the ones go-yaml (a libyaml port, used by docker compose) prints.
+//!
+//! What is done here on top of the crate:
+//! - scalars are kept as written (no early parsing), as compose reads them into strings:
+//!   `user: 0700` stays `0700`, `version: 3.10` stays `3.10`; a plain `~`, `null` or empty
+//!   value is null;
+//! - `<<` merge keys (yaml.org/type/merge.html, which go-yaml and so compose honour; YAML 1.2
+//!   loaders such as saphyr do not apply them): keys written in the mapping win over merged
+//!   ones, and among a list of merged mappings the earlier wins;
+//! - errors read like go-yaml's (`yaml: line N: problem`), a duplicate key like its
+//!   unmarshal error.
+
+use saphyr::{ScalarStyle, YamlLoader};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Yaml {
@@ -34,273 +53,150 @@ impl Yaml {
         }
     }
     pub fn truthy(&self) -> bool {
-        matches!(self.as_str(), Some("true" | "True" | "yes" | "on"))
+        matches!(self.as_str(), Some("true" | "True" | "TRUE" | "yes" | "on"))
     }
 }
 
-struct Line {
-    indent: usize,
-    text: String,
-    no: usize,
-}
-
-fn strip_comment(s: &str) -> &str {
-    let mut q: Option<char> = None;
-    let mut prev_space = true;
-    for (i, c) in s.char_indices() {
-        match q {
-            Some(x) if c == x => q = None,
-            Some(_) => {}
-            None => {
-                if c == '"' || c == '\'' {
-                    q = Some(c);
-                } else if c == '#' && prev_space {
-                    return &s[..i];
-                }
-            }
-        }
-        prev_space = c == ' ' || c == '\t';
-    }
-    s
-}
-
-fn unquote(s: &str) -> String {
-    let s = s.trim();
-    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
-        let inner = &s[1..s.len() - 1];
-        return inner
-            .replace("\\\"", "\"")
-            .replace("\\n", "\n")
-            .replace("\\\\", "\\");
-    }
-    if s.len() >= 2 && s.starts_with('\'') && s.ends_with('\'') {
-        return s[1..s.len() - 1].replace("''", "'");
-    }
-    s.to_string()
-}
-
-fn split_flow(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut q: Option<char> = None;
-    for c in s.chars() {
-        match q {
-            Some(x) => {
-                if c == x {
-                    q = None;
-                }
-                cur.push(c);
-            }
-            None => match c {
-                '"' | '\'' => {
-                    q = Some(c);
-                    cur.push(c);
-                }
-                '[' | '{' => {
-                    depth += 1;
-                    cur.push(c);
-                }
-                ']' | '}' => {
-                    depth -= 1;
-                    cur.push(c);
-                }
-                ',' if depth == 0 => out.push(std::mem::take(&mut cur)),
-                _ => cur.push(c),
-            },
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// Position of the `:` that separates a key from its value, outside quotes.
-fn key_colon(s: &str) -> Option<usize> {
-    let mut q: Option<char> = None;
-    let b = s.as_bytes();
-    for (i, c) in s.char_indices() {
-        match q {
-            Some(x) if c == x => q = None,
-            Some(_) => {}
-            None => {
-                if (c == '"' || c == '\'') && i == 0 {
-                    q = Some(c);
-                } else if c == ':' && (i + 1 == b.len() || b[i + 1] == b' ') {
-                    return Some(i);
-                } else if c == '[' || c == '{' {
-                    return None;
-                }
-            }
-        }
-    }
-    None
-}
-
-fn scalar(s: &str) -> Result<Yaml, String> {
-    let s = s.trim();
-    if s.is_empty() || s == "~" || s == "null" {
-        return Ok(Yaml::Null);
-    }
-    if let Some(inner) = s.strip_prefix('[') {
-        let inner = inner
-            .strip_suffix(']')
-            .ok_or_else(|| "did not find expected ',' or ']'".to_string())?;
-        let items: Result<Vec<Yaml>, String> =
-            split_flow(inner).iter().map(|x| scalar(x)).collect();
-        return Ok(Yaml::List(items?));
-    }
-    if let Some(inner) = s.strip_prefix('{') {
-        let inner = inner
-            .strip_suffix('}')
-            .ok_or_else(|| "did not find expected ',' or '}'".to_string())?;
-        let mut m = Vec::new();
-        for item in split_flow(inner) {
-            let (k, v) = match key_colon(item.trim()) {
-                Some(i) => {
-                    let t = item.trim();
-                    (unquote(&t[..i]), scalar(&t[i + 1..])?)
-                }
-                None => (unquote(&item), Yaml::Null),
-            };
-            m.push((k, v));
-        }
-        return Ok(Yaml::Map(m));
-    }
-    Ok(Yaml::Str(unquote(s)))
-}
-
-/// Parse a document. Errors read like go-yaml's (`yaml: line N: ...`).
+/// Parse the first document of `text` (an empty file is null).
 pub fn parse(text: &str) -> Result<Yaml, String> {
-    let mut lines = Vec::new();
-    for (no, raw) in text.lines().enumerate() {
-        let raw = raw.trim_end_matches('\r');
-        if raw.trim_start().starts_with("---") && raw.trim() == "---" {
-            continue;
-        }
-        if raw.contains('\t') && raw.trim_start().starts_with('\t') {
+    let mut loader: YamlLoader<saphyr::Yaml> = YamlLoader::default();
+    loader.early_parse(false);
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let scanned = parser.load(&mut loader, true);
+    let err = scanned.err().or_else(|| loader.error().cloned());
+    if let Some(e) = err {
+        let line = e.marker().line();
+        if e.info() == "duplicated key in mapping" {
+            let key = key_at(text, line, e.marker().col());
             return Err(format!(
-                "yaml: line {}: found character that cannot start any token",
-                no + 1
+                "yaml: unmarshal errors:\n  line {line}: mapping key \"{key}\" already defined"
             ));
         }
-        let t = strip_comment(raw);
-        if t.trim().is_empty() {
-            continue;
+        // libyaml's context ("while parsing a block mapping, ") is not part of go-yaml's text.
+        let problem = match e.info().split_once(", ") {
+            Some((context, problem)) if context.starts_with("while ") => problem,
+            _ => e.info(),
+        };
+        if problem == "found unknown anchor" {
+            // go-yaml resolves aliases after parsing and names the anchor.
+            let at = key_at(text, line, e.marker().col());
+            let name = at
+                .trim_start_matches('*')
+                .split([' ', ',', ']', '}'])
+                .next()
+                .unwrap_or("");
+            return Err(format!("yaml: unknown anchor '{name}' referenced"));
         }
-        let indent = t.len() - t.trim_start().len();
-        lines.push(Line {
-            indent,
-            text: t.trim().to_string(),
-            no: no + 1,
-        });
+        return Err(format!("yaml: line {line}: {problem}"));
     }
-    if lines.is_empty() {
-        return Ok(Yaml::Null);
+    match loader.into_documents().first() {
+        Some(doc) => convert(doc),
+        None => Ok(Yaml::Null),
     }
-    let mut pos = 0;
-    let ind = lines[0].indent;
-    let v = block(&lines, &mut pos, ind)?;
-    if pos < lines.len() {
-        return Err(format!(
-            "yaml: line {}: did not find expected key",
-            lines[pos].no
-        ));
-    }
-    Ok(v)
 }
 
-fn block(lines: &[Line], pos: &mut usize, indent: usize) -> Result<Yaml, String> {
-    if lines[*pos].text.starts_with("- ") || lines[*pos].text == "-" {
-        let mut items = Vec::new();
-        while *pos < lines.len() && lines[*pos].indent == indent {
-            let l = &lines[*pos];
-            let Some(rest) = l.text.strip_prefix('-') else {
-                break;
-            };
-            let rest = rest.trim_start();
-            *pos += 1;
-            if rest.is_empty() {
-                if *pos < lines.len() && lines[*pos].indent > indent {
-                    let ni = lines[*pos].indent;
-                    items.push(block(lines, pos, ni)?);
-                } else {
-                    items.push(Yaml::Null);
-                }
-            } else if let Some(c) = key_colon(rest) {
-                // "- key: value" starts a mapping inside the sequence
-                let mut m = vec![];
-                let key = unquote(&rest[..c]);
-                let val = rest[c + 1..].trim();
-                let inner_indent = indent + (l.text.len() - rest.len());
-                if val.is_empty() && *pos < lines.len() && lines[*pos].indent > inner_indent {
-                    let ni = lines[*pos].indent;
-                    m.push((key, block(lines, pos, ni)?));
-                } else {
-                    m.push((key, scalar(val)?));
-                }
-                if *pos < lines.len()
-                    && lines[*pos].indent == inner_indent
-                    && let Yaml::Map(more) = block(lines, pos, inner_indent)?
-                {
-                    m.extend(more);
-                }
-                items.push(Yaml::Map(m));
-            } else {
-                items.push(scalar(rest)?);
-            }
-        }
-        return Ok(Yaml::List(items));
+/// The key that starts at `line` (1-based), `col` (0-based, in characters) of `text`.
+fn key_at(text: &str, line: usize, col: usize) -> String {
+    let l = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let rest: String = l.chars().skip(col).collect();
+    let rest = rest.trim_start_matches(['-', ' ']);
+    let key = match rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(str::len))
+    {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    key.trim().trim_matches(['"', '\'']).to_string()
+}
+
+fn scalar(text: &str, style: ScalarStyle) -> Yaml {
+    if style == ScalarStyle::Plain && matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        Yaml::Null
+    } else {
+        Yaml::Str(text.to_string())
     }
-    let mut m: Vec<(String, Yaml)> = Vec::new();
-    while *pos < lines.len() && lines[*pos].indent == indent {
-        let l = &lines[*pos];
-        let Some(c) = key_colon(&l.text) else {
-            return Err(format!("yaml: line {}: could not find expected ':'", l.no));
-        };
-        let key = unquote(&l.text[..c]);
-        let val = l.text[c + 1..].trim().to_string();
-        *pos += 1;
-        let v = if val.is_empty() {
-            if *pos < lines.len() && lines[*pos].indent > indent {
-                let ni = lines[*pos].indent;
-                block(lines, pos, ni)?
-            } else if *pos < lines.len()
-                && lines[*pos].indent == indent
-                && lines[*pos].text.starts_with('-')
-            {
-                // sequences may sit at the key's indentation
-                block(lines, pos, indent)?
-            } else {
-                Yaml::Null
+}
+
+fn convert(y: &saphyr::Yaml) -> Result<Yaml, String> {
+    Ok(match y {
+        saphyr::Yaml::Representation(text, style, _) => scalar(text, *style),
+        saphyr::Yaml::Value(v) => Yaml::Str(format!("{v:?}")),
+        saphyr::Yaml::Sequence(items) => {
+            Yaml::List(items.iter().map(convert).collect::<Result<_, _>>()?)
+        }
+        saphyr::Yaml::Mapping(m) => {
+            let mut entries = Vec::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match k {
+                    saphyr::Yaml::Representation(text, style, _) => {
+                        Key::new(text, *style == ScalarStyle::Plain)
+                    }
+                    other => Key::Plain(format!("{:?}", convert(other)?)),
+                };
+                entries.push((key, convert(v)?));
             }
-        } else if val == "|" || val == ">" || val == "|-" || val == ">-" {
-            let mut s = String::new();
-            while *pos < lines.len() && lines[*pos].indent > indent {
-                s.push_str(&lines[*pos].text);
-                s.push(if val.starts_with('|') { '\n' } else { ' ' });
-                *pos += 1;
-            }
-            Yaml::Str(s.trim_end().to_string())
+            merge(entries)?
+        }
+        saphyr::Yaml::Tagged(_, inner) => convert(inner)?,
+        saphyr::Yaml::Alias(_) | saphyr::Yaml::BadValue => Yaml::Null,
+    })
+}
+
+enum Key {
+    Plain(String),
+    Merge,
+}
+
+impl Key {
+    fn new(text: &str, plain: bool) -> Key {
+        if plain && text == "<<" {
+            Key::Merge
         } else {
-            scalar(&val)?
-        };
-        if m.iter().any(|(k, _)| *k == key) {
-            return Err(format!(
-                "yaml: unmarshal errors:\n  line {}: mapping key \"{key}\" already defined",
-                l.no
-            ));
+            Key::Plain(text.to_string())
         }
-        m.push((key, v));
     }
-    if *pos < lines.len() && lines[*pos].indent > indent {
-        return Err(format!(
-            "yaml: line {}: mapping values are not allowed in this context",
-            lines[*pos].no
-        ));
+}
+
+/// A mapping with its `<<` entries applied.
+fn merge(entries: Vec<(Key, Yaml)>) -> Result<Yaml, String> {
+    let written: Vec<String> = entries
+        .iter()
+        .filter_map(|(k, _)| match k {
+            Key::Plain(s) => Some(s.clone()),
+            Key::Merge => None,
+        })
+        .collect();
+    let mut out: Vec<(String, Yaml)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        match k {
+            Key::Plain(s) => out.push((s, v)),
+            Key::Merge => {
+                let sources = match v {
+                    Yaml::Map(m) => vec![m],
+                    Yaml::List(l) => l
+                        .into_iter()
+                        .map(|x| match x {
+                            Yaml::Map(m) => Ok(m),
+                            _ => Err(merge_error()),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(merge_error()),
+                };
+                for (mk, mv) in sources.into_iter().flatten() {
+                    if !written.contains(&mk) && !out.iter().any(|(k, _)| *k == mk) {
+                        out.push((mk, mv));
+                    }
+                }
+            }
+        }
     }
-    Ok(Yaml::Map(m))
+    Ok(Yaml::Map(out))
+}
+
+/// go-yaml's text for a `<<` whose value is not a mapping or a list of mappings.
+fn merge_error() -> String {
+    "yaml: map merge requires map or sequence of maps as the value".to_string()
 }
 
 #[cfg(test)]
@@ -349,20 +245,107 @@ services:
             vec!["PYTHONUNBUFFERED=1"]
         );
         assert!(s.get("tty").unwrap().truthy());
+        assert_eq!(y.get("version").unwrap().as_str(), Some("3.6"));
     }
 
     #[test]
-    fn errors_do_not_panic() {
+    fn scalars_stay_as_written() {
+        let y = parse("a: 0700\nb: 3.10\nc: ~\nd:\ne: 'null'\nf: yes\n").unwrap();
+        assert_eq!(y.get("a").unwrap().as_str(), Some("0700"));
+        assert_eq!(y.get("b").unwrap().as_str(), Some("3.10"));
+        assert_eq!(y.get("c"), Some(&Yaml::Null));
+        assert_eq!(y.get("d"), Some(&Yaml::Null));
+        assert_eq!(y.get("e").unwrap().as_str(), Some("null"));
+        assert!(y.get("f").unwrap().truthy());
+        assert_eq!(parse("").unwrap(), Yaml::Null);
+        assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+    }
+
+    #[test]
+    fn anchors_aliases_merge_keys_and_block_scalars() {
+        let y = parse(
+            r#"
+x-common: &common
+  restart: unless-stopped
+  environment: &env
+    A: "1"
+x-more: &more
+  tty: true
+  restart: always
+services:
+  one:
+    <<: [*common, *more]
+    image: one
+    restart: "no"
+    command: |
+      python3 -u app.py
+      --verbose
+  two:
+    <<: *common
+    image: two
+    environment: *env
+    entrypoint: >-
+      sh -c
+      'exec app'
+"#,
+        )
+        .unwrap();
+        let svcs = y.get("services").unwrap();
+        let one = svcs.get("one").unwrap();
+        assert_eq!(one.get("restart").unwrap().as_str(), Some("no"));
+        assert!(one.get("tty").unwrap().truthy());
+        assert_eq!(
+            one.get("environment").unwrap().get("A").unwrap().as_str(),
+            Some("1")
+        );
+        assert_eq!(
+            one.get("command").unwrap().as_str(),
+            Some("python3 -u app.py\n--verbose\n")
+        );
+        let two = svcs.get("two").unwrap();
+        assert_eq!(two.get("restart").unwrap().as_str(), Some("unless-stopped"));
+        assert_eq!(
+            two.get("environment").unwrap().get("A").unwrap().as_str(),
+            Some("1")
+        );
+        assert_eq!(
+            two.get("entrypoint").unwrap().as_str(),
+            Some("sh -c 'exec app'")
+        );
+        let Yaml::Map(keys) = two else { panic!() };
+        assert_eq!(
+            keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["restart", "image", "environment", "entrypoint"]
+        );
+    }
+
+    #[test]
+    fn errors_read_like_go_yaml() {
+        assert_eq!(
+            parse("a: 1\na: 2").unwrap_err(),
+            "yaml: unmarshal errors:\n  line 2: mapping key \"a\" already defined"
+        );
+        assert_eq!(
+            parse("services:\n  a:\n    image: x\n   b: y\n").unwrap_err(),
+            "yaml: line 4: did not find expected key"
+        );
+        assert_eq!(
+            parse("a: b: c\n").unwrap_err(),
+            "yaml: line 1: mapping values are not allowed in this context"
+        );
+        assert_eq!(
+            parse("a: *nope\n").unwrap_err(),
+            "yaml: unknown anchor 'nope' referenced"
+        );
+        assert_eq!(parse("a:\n  <<: x\n").unwrap_err(), merge_error());
         for t in [
             "a: [1, 2",
-            "a:\n  b: 1\n   c: 2",
+            "services:\n\tapp:\n\t\timage: x\n",
             "- a\nb: c",
-            "a: 1\na: 2",
-            ":",
-            "\t- x",
+            "a: 'open\n",
         ] {
-            let _ = parse(t);
+            let e = parse(t).map(|y| format!("{y:?}")).unwrap_or_else(|e| e);
+            assert!(e.starts_with("yaml: line "), "{t:?}: {e}");
         }
-        assert!(parse("a: 1\na: 2").is_err());
     }
 }

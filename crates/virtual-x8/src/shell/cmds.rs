@@ -3,7 +3,8 @@
 use std::io::Read;
 
 use super::fileutil::{
-    complain, getopt, human, missing_operand, mode_string, opts_or_complain, q, strftime, type_name,
+    complain, getopt, human, missing_operand, mode_string, no_such_file, opts_or_complain, q,
+    strftime, type_name,
 };
 use super::{Builtin, Ctx, exec, sudo, text};
 use crate::board::ShellIo;
@@ -866,11 +867,7 @@ fn cat(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let Some(o) = opts_or_complain(args, "", false, "cat", io) else {
         return 1;
     };
-    let files = if o.operands.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let files = o.operands_or("-");
     let number = o.has('n');
     let mut st = 0;
     let mut lineno = 0usize;
@@ -1037,11 +1034,7 @@ fn ls(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     };
     let reverse = o.has('r');
     let by_time = o.has('t');
-    let ops = if o.operands.is_empty() {
-        vec![".".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let ops = o.operands_or(".");
     let vfs = ctx.board.vfs();
     let mut st_code = 0;
     let mut files: Vec<(String, String, Stat)> = Vec::new();
@@ -1506,20 +1499,13 @@ fn copy_tree(
             }
             true
         }
-        Err((true, e)) => {
-            complain(
-                io,
-                "cp",
-                &format!("cannot open {} for reading: {e}", q(shown_from)),
-            );
-            false
-        }
-        Err((false, e)) => {
-            complain(
-                io,
-                "cp",
-                &format!("cannot create regular file {}: {e}", q(shown_to)),
-            );
+        Err((reading, e)) => {
+            let what = if reading {
+                format!("cannot open {} for reading", q(shown_from))
+            } else {
+                format!("cannot create regular file {}", q(shown_to))
+            };
+            complain(io, "cp", &format!("{what}: {e}"));
             false
         }
     }
@@ -1590,11 +1576,7 @@ fn cp(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, !co.no_deref).is_err() {
-            complain(
-                io,
-                "cp",
-                &format!("cannot stat {}: No such file or directory", q(s)),
-            );
+            no_such_file(io, "cp", "cannot stat", s);
             st = 1;
             continue;
         }
@@ -1635,11 +1617,7 @@ fn mv(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     for s in srcs {
         let spath = ctx.path(s);
         if vfs.stat(&spath, false).is_err() {
-            complain(
-                io,
-                "mv",
-                &format!("cannot stat {}: No such file or directory", q(s)),
-            );
+            no_such_file(io, "mv", "cannot stat", s);
             st = 1;
             continue;
         }
@@ -1882,11 +1860,7 @@ fn chown(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
             match r {
                 Ok(()) => {}
                 Err(FsError::NotFound) => {
-                    complain(
-                        io,
-                        "chown",
-                        &format!("cannot access {}: No such file or directory", q(f)),
-                    );
+                    no_such_file(io, "chown", "cannot access", f);
                     st = 1;
                 }
                 Err(e) => {
@@ -3040,21 +3014,13 @@ fn date(_: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
 
 fn du(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let o = getopt(args, "d", false).unwrap_or_default();
-    let ops = if o.operands.is_empty() {
-        vec![".".to_string()]
-    } else {
-        o.operands.clone()
-    };
+    let ops = o.operands_or(".");
     let vfs = ctx.board.vfs();
     let mut st = 0;
     for a in &ops {
         let path = ctx.path(a);
         if vfs.stat(&path, false).is_err() {
-            complain(
-                io,
-                "du",
-                &format!("cannot access {}: No such file or directory", q(a)),
-            );
+            no_such_file(io, "du", "cannot access", a);
             st = 1;
             continue;
         }

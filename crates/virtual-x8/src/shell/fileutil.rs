@@ -69,6 +69,16 @@ pub fn complain(io: &mut ShellIo, cmd: &str, msg: &str) {
     let _ = writeln!(io.stderr, "{cmd}: {msg}");
 }
 
+/// coreutils' complaint about an operand that does not exist: `CMD: VERB 'NAME': No such file
+/// or directory` (`cannot stat` for cp and mv, `cannot access` for du, chown, ls).
+pub fn no_such_file(io: &mut ShellIo, cmd: &str, verb: &str, shown: &str) {
+    complain(
+        io,
+        cmd,
+        &format!("{verb} {}: No such file or directory", q(shown)),
+    );
+}
+
 /// coreutils' "missing operand" complaint; `after` names the last operand given, if any
 /// (`missing operand after '755'`).
 pub fn missing_operand(io: &mut ShellIo, cmd: &str, after: Option<&str>) {
@@ -92,6 +102,14 @@ pub struct Opts {
 }
 
 impl Opts {
+    /// The operands, or `default` alone when there are none (`.` for ls and du, `-` for cat).
+    pub fn operands_or(&self, default: &str) -> Vec<String> {
+        if self.operands.is_empty() {
+            vec![default.to_string()]
+        } else {
+            self.operands.clone()
+        }
+    }
     pub fn has(&self, c: char) -> bool {
         self.flags.contains(&c)
     }

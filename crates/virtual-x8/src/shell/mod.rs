@@ -47,6 +47,8 @@ pub(crate) mod glob;
 pub mod parse;
 mod pty;
 pub(crate) mod regex;
+#[cfg(test)]
+mod regex_differential;
 mod sed;
 mod sudo;
 mod text;

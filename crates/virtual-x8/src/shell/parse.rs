@@ -400,14 +400,7 @@ impl Parser {
             match c {
                 '\'' => {
                     self.bump();
-                    let mut s = String::new();
-                    loop {
-                        match self.bump() {
-                            None => return Err(self.eof_in('\'')),
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                        }
-                    }
+                    let s = self.read_sq()?;
                     parts.push(Part::Quoted(s));
                 }
                 '"' => {
@@ -450,47 +443,61 @@ impl Parser {
         Ok(parts)
     }
 
-    /// The inside of "..." (the opening quote consumed); consumes the closing quote.
-    fn read_dq(&mut self) -> PResult<Word> {
-        let mut parts: Word = Vec::new();
+    /// The inside of '...' (the opening quote consumed), taken as it is; consumes the
+    /// closing quote.
+    fn read_sq(&mut self) -> PResult<String> {
+        let mut s = String::new();
         loop {
-            match self.cur() {
-                None => return Err(self.eof_in('"')),
-                Some('"') => {
-                    self.bump();
-                    break;
-                }
-                Some('\\') => {
-                    self.bump();
-                    match self.bump() {
-                        None => return Err(self.eof_in('"')),
-                        Some('\n') => {}
-                        Some(c @ ('$' | '`' | '"' | '\\')) => Self::push_lit(&mut parts, c, true),
-                        Some(c) => {
-                            Self::push_lit(&mut parts, '\\', true);
-                            Self::push_lit(&mut parts, c, true);
-                        }
-                    }
-                }
-                Some('$') => {
-                    self.bump();
-                    match self.read_dollar()? {
-                        Some(p) => parts.push(p),
-                        None => Self::push_lit(&mut parts, '$', true),
-                    }
-                }
-                Some('`') => {
-                    self.bump();
-                    let p = self.read_backquote()?;
-                    parts.push(p);
-                }
-                Some(c) => {
-                    self.bump();
-                    Self::push_lit(&mut parts, c, true);
-                }
+            match self.bump() {
+                None => return Err(self.eof_in('\'')),
+                Some('\'') => return Ok(s),
+                Some(c) => s.push(c),
             }
         }
-        Ok(parts)
+    }
+
+    /// The inside of "..." (the opening quote consumed); consumes the closing quote.
+    fn read_dq(&mut self) -> PResult<Word> {
+        self.read_until('"', &mut |p, c, parts| {
+            match c {
+                '\\' => match p.bump() {
+                    None => return Err(p.eof_in('"')),
+                    Some('\n') => {}
+                    Some(c @ ('$' | '`' | '"' | '\\')) => Self::push_lit(parts, c, true),
+                    Some(c) => {
+                        Self::push_lit(parts, '\\', true);
+                        Self::push_lit(parts, c, true);
+                    }
+                },
+                '$' => match p.read_dollar()? {
+                    Some(x) => parts.push(x),
+                    None => Self::push_lit(parts, '$', true),
+                },
+                '`' => {
+                    let x = p.read_backquote()?;
+                    parts.push(x);
+                }
+                c => Self::push_lit(parts, c, true),
+            }
+            Ok(())
+        })
+    }
+
+    /// The parts up to `close` (consumed; end of input before it is an error): `step` gets
+    /// each other character, already consumed, and reads what follows it as it needs.
+    fn read_until(
+        &mut self,
+        close: char,
+        step: &mut dyn FnMut(&mut Self, char, &mut Word) -> PResult<()>,
+    ) -> PResult<Word> {
+        let mut parts: Word = Vec::new();
+        loop {
+            match self.bump() {
+                None => return Err(self.eof_in(close)),
+                Some(c) if c == close => return Ok(parts),
+                Some(c) => step(self, c, &mut parts)?,
+            }
+        }
     }
 
     fn read_backquote(&mut self) -> PResult<Part> {
@@ -748,51 +755,29 @@ impl Parser {
 
     /// The word inside `${x:-...}` up to the closing brace (consumed).
     fn read_brace_word(&mut self) -> PResult<Word> {
-        let mut parts: Word = Vec::new();
-        loop {
-            match self.cur() {
-                None => return Err(self.eof_in('}')),
-                Some('}') => {
-                    self.bump();
-                    break;
-                }
-                Some('\'') => {
-                    self.bump();
-                    let mut s = String::new();
-                    loop {
-                        match self.bump() {
-                            None => return Err(self.eof_in('\'')),
-                            Some('\'') => break,
-                            Some(c) => s.push(c),
-                        }
-                    }
+        self.read_until('}', &mut |p, c, parts| {
+            match c {
+                '\'' => {
+                    let s = p.read_sq()?;
                     parts.push(Part::Quoted(s));
                 }
-                Some('"') => {
-                    self.bump();
-                    let inner = self.read_dq()?;
+                '"' => {
+                    let inner = p.read_dq()?;
                     parts.push(Part::Dq(inner));
                 }
-                Some('\\') => {
-                    self.bump();
-                    if let Some(c) = self.bump() {
-                        Self::push_lit(&mut parts, c, true);
+                '\\' => {
+                    if let Some(c) = p.bump() {
+                        Self::push_lit(parts, c, true);
                     }
                 }
-                Some('$') => {
-                    self.bump();
-                    match self.read_dollar()? {
-                        Some(p) => parts.push(p),
-                        None => Self::push_lit(&mut parts, '$', false),
-                    }
-                }
-                Some(c) => {
-                    self.bump();
-                    Self::push_lit(&mut parts, c, false);
-                }
+                '$' => match p.read_dollar()? {
+                    Some(x) => parts.push(x),
+                    None => Self::push_lit(parts, '$', false),
+                },
+                c => Self::push_lit(parts, c, false),
             }
-        }
-        Ok(parts)
+            Ok(())
+        })
     }
 
     fn take_heredoc(&mut self, delim: &str, strip: bool) -> String {

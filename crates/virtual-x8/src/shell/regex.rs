@@ -2,6 +2,18 @@
 //! and extended (ERE) syntax; literals, `.`, `*`, `+`, `?`, `{n,m}`, `^`, `$`, bracket
 //! expressions with ranges and `[:classes:]`, groups and alternation. Matching is a
 //! Thompson-NFA simulation: linear in the text, no backtracking blow-up.
+//!
+//! Why this engine stays rather than a translation to the `regex` crate: grep, `grep -o`
+//! and sed's `s///` (POSIX regexec, as the board's tools use) pick POSIX's match, the
+//! *longest* of the leftmost ones (`echo ab | sed -E 's/a|ab/X/'` prints `X`), and sed fills `\1`..`\9` from
+//! it. The crate matches leftmost-first (it would replace only the `a`) and has no
+//! leftmost-longest mode, so a translated pattern would still answer differently; the
+//! translation of BRE's escapes and bracket rules would be code of its own besides. Instead
+//! `regex_differential.rs` checks this engine against the crate where the two must agree:
+//! generated patterns in the common syntax (as ERE and as BRE) for match/no-match, whole
+//! matches, leftmost-longest spans and `grep -w`, plus hand-written POSIX spellings.
+//! Back-references inside a pattern (`\(a\)\1`) are refused ("Invalid back reference"), as
+//! neither side models them.
 
 #[derive(Debug, Clone)]
 enum Node {

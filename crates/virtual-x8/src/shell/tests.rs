@@ -55,6 +55,20 @@ fn echo_and_quoting() {
         "/home/fio /home/fio def 9\n"
     );
     assert_eq!(run("echo $(echo inner) `echo bq`").1, "inner bq\n");
+    assert_eq!(
+        run(r#"echo "a\"b\\c\d $(echo x) `echo y`" ${NOPE:-'q r'} ${NOPE:-"$HOME"} ${NOPE:-\}}"#).1,
+        "a\"b\\c\\d x y q r /home/fio }\n"
+    );
+    assert!(
+        run(r#"echo "a"#)
+            .2
+            .contains("unexpected EOF while looking for matching `\"'")
+    );
+    assert!(
+        run("echo ${NOPE:-a")
+            .2
+            .contains("unexpected EOF while looking for matching `}'")
+    );
     assert_eq!(run("echo $((0x40000 + 1)) $(( 7 / 2 ))").1, "262145 3\n");
     assert_eq!(run("f=fw.bin; echo ${f%.bin} ${f#fw}").1, "fw .bin\n");
     assert_eq!(run("echo a # comment").1, "a\n");

@@ -1144,67 +1144,45 @@ pub fn dd(ctx: &mut Ctx, args: &[String], io: &mut ShellIo) -> i32 {
     let mut seek = 0u64;
     let mut status = String::new();
     let mut notrunc = false;
+    let unknown = |io: &mut ShellIo, a: &str| {
+        complain(
+            io,
+            "dd",
+            &format!(
+                "unrecognized operand {}\nTry 'dd --help' for more information.",
+                q(a)
+            ),
+        );
+        1
+    };
     for a in args {
         let Some((k, v)) = a.split_once('=') else {
-            complain(
-                io,
-                "dd",
-                &format!(
-                    "unrecognized operand {}\nTry 'dd --help' for more information.",
-                    q(a)
-                ),
-            );
-            return 1;
-        };
-        let num = |v: &str, io: &mut ShellIo| -> Option<u64> {
-            let r = parse_size(v);
-            if r.is_none() {
-                complain(io, "dd", &format!("invalid number: {}", q(v)));
-            }
-            r
+            return unknown(io, a);
         };
         match k {
             "if" => inf = Some(v.to_string()),
             "of" => of = Some(v.to_string()),
-            "bs" => {
-                let Some(n) = num(v, io) else { return 1 };
-                ibs = n.max(1);
-                obs = n.max(1);
-            }
-            "ibs" => {
-                let Some(n) = num(v, io) else { return 1 };
-                ibs = n.max(1);
-            }
-            "obs" => {
-                let Some(n) = num(v, io) else { return 1 };
-                obs = n.max(1);
-            }
-            "count" => {
-                let Some(n) = num(v, io) else { return 1 };
-                count = Some(n);
-            }
-            "skip" | "iseek" => {
-                let Some(n) = num(v, io) else { return 1 };
-                skip = n;
-            }
-            "seek" | "oseek" => {
-                let Some(n) = num(v, io) else { return 1 };
-                seek = n;
+            "bs" | "ibs" | "obs" | "count" | "skip" | "iseek" | "seek" | "oseek" => {
+                let Some(n) = parse_size(v) else {
+                    complain(io, "dd", &format!("invalid number: {}", q(v)));
+                    return 1;
+                };
+                match k {
+                    "bs" => {
+                        ibs = n.max(1);
+                        obs = n.max(1);
+                    }
+                    "ibs" => ibs = n.max(1),
+                    "obs" => obs = n.max(1),
+                    "count" => count = Some(n),
+                    "skip" | "iseek" => skip = n,
+                    _ => seek = n,
+                }
             }
             "status" => status = v.to_string(),
             "conv" => notrunc = v.split(',').any(|c| c == "notrunc"),
             "iflag" | "oflag" => {}
-            _ => {
-                complain(
-                    io,
-                    "dd",
-                    &format!(
-                        "unrecognized operand {}\nTry 'dd --help' for more information.",
-                        q(a)
-                    ),
-                );
-                return 1;
-            }
+            _ => return unknown(io, a),
         }
     }
     let start = std::time::Instant::now();
