@@ -12,9 +12,17 @@ use git2::{FetchOptions, Oid, RemoteCallbacks, Repository, TreeWalkMode, TreeWal
 
 use super::{DeployError, DeployEvent};
 
-/// The cache folder ([`crate::cache::dir`]); a temporary one when the system has none.
+/// The cache folder ([`crate::cache::dir`]); `x8ctl-cache` in the system's temporary
+/// folder ([`crate::host::HostEnv::temp_dir`]) when there is none, and in the working
+/// folder when the machine told neither.
 pub fn cache_dir() -> PathBuf {
-    crate::cache::dir().unwrap_or_else(|| std::env::temp_dir().join("x8ctl-cache"))
+    let host = crate::host::get();
+    crate::cache::dir().unwrap_or_else(|| {
+        host.temp_dir
+            .as_deref()
+            .unwrap_or(Path::new("."))
+            .join("x8ctl-cache")
+    })
 }
 
 /// What to fetch.
