@@ -1,7 +1,6 @@
 //! `x8ctl push` and `x8ctl pull`: files and folders, like adb's, with progress, modes and
 //! mtimes kept, sha256 verified on the board, and `--sync` sending only what differs.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -11,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use x8ctl_core::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
 
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Copy files and folders to the board.
 ///
@@ -111,9 +110,7 @@ impl Bar {
 
 fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     if ctx.json {
-        let doc =
-            serde_json::json!({ "schema_version": SCHEMA_VERSION, "operation": verb, "report": r });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "operation": verb, "report": r }));
         return;
     }
     let secs = r.elapsed_ms as f64 / 1000.0;
