@@ -392,36 +392,15 @@ impl Doctor {
     pub fn run(&mut self, on_event: &mut dyn FnMut(Event)) -> Report {
         let started = Instant::now();
         let mut results: BTreeMap<CheckId, CheckResult> = BTreeMap::new();
-        fn record(
-            results: &mut BTreeMap<CheckId, CheckResult>,
-            r: CheckResult,
-            on_event: &mut dyn FnMut(Event),
-        ) {
-            on_event(Event::Finished(r.clone()));
-            results.insert(r.id, r);
-        }
-
         // adb (or the direct connection), then the board: these make the board handle.
-        on_event(Event::Started(CheckId::Adb));
-        let t = Instant::now();
-        let adb = self.check_adb();
-        record(
-            &mut results,
-            adb.into_result(CheckId::Adb, t.elapsed()),
-            on_event,
-        );
+        run_here(CheckId::Adb, &mut results, on_event, || self.check_adb());
         if results
             .get(&CheckId::Adb)
             .is_some_and(|r| r.status.passed())
         {
-            on_event(Event::Started(CheckId::Board));
-            let t = Instant::now();
-            let f = self.check_board();
-            record(
-                &mut results,
-                f.into_result(CheckId::Board, t.elapsed()),
-                on_event,
-            );
+            run_here(CheckId::Board, &mut results, on_event, || {
+                self.check_board()
+            });
         }
 
         let target = self.board.as_ref().map(|b| Target {
@@ -608,6 +587,19 @@ fn run_graph<C: Clone + Send + 'static>(
             }
         }
     }
+}
+
+/// Run the check `id` on this thread, told as started and finished, and keep its result.
+fn run_here(
+    id: CheckId,
+    results: &mut BTreeMap<CheckId, CheckResult>,
+    on_event: &mut dyn FnMut(Event),
+    check: impl FnOnce() -> Finding,
+) {
+    on_event(Event::Started(id));
+    let t = Instant::now();
+    let f = check();
+    record(results, on_event, f.into_result(id, t.elapsed()));
 }
 
 /// A check's result, told and kept.
