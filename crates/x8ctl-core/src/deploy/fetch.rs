@@ -243,21 +243,7 @@ pub fn fetch(
         )));
     }
     let commit = oid.to_string();
-    let path = src.path.trim_matches('/');
-    let out_root = crate::cache::entry(cache, "checkouts")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
-        .join(&commit);
-    let dir = if path.is_empty() || path == "." {
-        out_root.join("_root")
-    } else {
-        out_root.join(path)
-    };
-    let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
-    if !done.exists() {
-        extract(&repo, oid, path, &dir)?;
-        fs::write(&done, b"")
-            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
-    }
+    let dir = checkout(&repo, cache, oid, &src.path)?;
     on(DeployEvent::Fetched {
         commit: commit.clone(),
         from_cache,
@@ -267,6 +253,26 @@ pub fn fetch(
         commit,
         from_cache,
     })
+}
+
+/// The folder `path` of commit `oid` in the cache's checkouts, extracted the first time.
+fn checkout(repo: &Repository, cache: &Path, oid: Oid, path: &str) -> Result<PathBuf, DeployError> {
+    let path = path.trim_matches('/');
+    let out_root = crate::cache::entry(cache, "checkouts")
+        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .join(oid.to_string());
+    let dir = if path.is_empty() || path == "." {
+        out_root.join("_root")
+    } else {
+        out_root.join(path)
+    };
+    let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
+    if !done.exists() {
+        extract(repo, oid, path, &dir)?;
+        fs::write(&done, b"")
+            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
+    }
+    Ok(dir)
 }
 
 /// Write the tree of `path` at `oid` into `dir` (files with their executable bit).
