@@ -129,19 +129,26 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     ctx.success(&line);
 }
 
+/// `SOURCE... DEST`: the sources and the destination; a usage error (`message`, with the
+/// example `hint`) when there are not at least two paths.
+fn sources_and_destination<'a>(
+    paths: &'a [String],
+    message: &str,
+    hint: &str,
+) -> Result<(&'a [String], &'a str), CliError> {
+    match paths.split_last() {
+        Some((dest, sources)) if !sources.is_empty() => Ok((sources, dest)),
+        _ => Err(CliError::new(exit::USAGE, message, hint)),
+    }
+}
+
 pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliError> {
-    let (remote, locals) = match args.paths.split_last() {
-        Some((r, l)) if !l.is_empty() => {
-            (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>())
-        }
-        _ => {
-            return Err(CliError::new(
-                exit::USAGE,
-                "give at least one local path and the board path",
-                "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
-            ));
-        }
-    };
+    let (sources, remote) = sources_and_destination(
+        &args.paths,
+        "give at least one local path and the board path",
+        "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
+    )?;
+    let locals: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "push");
     let opts = PushOptions {
@@ -149,7 +156,7 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
         verify: !args.no_verify,
         streams: args.streams,
     };
-    let result = transfer::push(&board, &locals, &remote, &opts, &|e| bar.event(e));
+    let result = transfer::push(&board, &locals, remote, &opts, &|e| bar.event(e));
     bar.finish();
     let r = result.map_err(board_error)?;
     report(ctx, "push", &r);
@@ -157,19 +164,15 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
 }
 
 pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliError> {
-    let (local, remotes) = match args.paths.split_last() {
-        Some((l, r)) if !r.is_empty() => (PathBuf::from(l), r.to_vec()),
-        _ => {
-            return Err(CliError::new(
-                exit::USAGE,
-                "give at least one board path and the local path",
-                "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
-            ));
-        }
-    };
+    let (remotes, local) = sources_and_destination(
+        &args.paths,
+        "give at least one board path and the local path",
+        "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
+    )?;
+    let local = PathBuf::from(local);
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "pull");
-    let result = transfer::pull(&board, &remotes, &local, args.streams, &|e| bar.event(e));
+    let result = transfer::pull(&board, remotes, &local, args.streams, &|e| bar.event(e));
     bar.finish();
     let r = result.map_err(board_error)?;
     report(ctx, "pull", &r);
