@@ -584,7 +584,8 @@ pub fn remote_hashes(
     Ok(map)
 }
 
-fn local_sha256(path: &Path) -> io::Result<String> {
+/// The sha256 of a local file, in lowercase hex (as `sha256sum` prints it).
+pub(crate) fn local_sha256(path: &Path) -> io::Result<String> {
     let mut f = fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];

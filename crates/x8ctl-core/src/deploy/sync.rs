@@ -28,20 +28,7 @@ use crate::board::transfer::{
 pub type SyncReport = TransferReport;
 
 fn sha256_file(path: &Path) -> Result<String, DeployError> {
-    let mut f =
-        fs::File::open(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(transfer::hex(&h.finalize()))
+    transfer::local_sha256(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))
 }
 
 /// A script whose `#!` line ends in CR (a Windows checkout with core.autocrlf): Linux

@@ -6,10 +6,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::releases::{Release, cached_image};
-use crate::board::transfer::hex;
+use crate::board::transfer::local_sha256;
 
 /// Attempts per download (the first plus retries).
 pub const ATTEMPTS: u32 = 5;
@@ -100,19 +98,6 @@ impl DownloadError {
                 "set X8CTL_CACHE_DIR to a writable folder".into()
             }
         }
-    }
-}
-
-fn sha256_file(p: &Path) -> std::io::Result<String> {
-    let mut f = fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&h.finalize()));
-        }
-        h.update(&buf[..n]);
     }
 }
 
@@ -247,7 +232,7 @@ pub fn fetch_with(
     }
     let want = rel.sha256.to_ascii_lowercase();
     let dest = cached_image(cache, &rel.tag);
-    if dest.is_file() && sha256_file(&dest).ok().as_deref() == Some(want.as_str()) {
+    if dest.is_file() && local_sha256(&dest).ok().as_deref() == Some(want.as_str()) {
         on(DownloadEvent::Cached { path: dest.clone() });
         return Ok(dest);
     }
@@ -257,7 +242,7 @@ pub fn fetch_with(
     let part = dest.with_extension("bin.part");
     let client = http_client(&rel.url, &limits)?;
     download_part(&client, &rel.url, &part, &limits, began, on)?;
-    let got = sha256_file(&part).map_err(|e| cache_err(&part, e))?;
+    let got = local_sha256(&part).map_err(|e| cache_err(&part, e))?;
     if got != want {
         let _ = fs::remove_file(&part);
         return Err(DownloadError::Checksum { want, got });
