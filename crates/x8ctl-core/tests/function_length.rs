@@ -89,9 +89,7 @@ fn code_only(src: &str) -> Vec<char> {
             i += 1;
             while i < s.len() && s[i] != '"' {
                 let n = if s[i] == '\\' { 2 } else { 1 };
-                for k in i..(i + n).min(s.len()) {
-                    out.push(blank(s[k]));
-                }
+                out.extend(s[i..(i + n).min(s.len())].iter().map(|&c| blank(c)));
                 i += n;
             }
             if i < s.len() {
