@@ -215,6 +215,7 @@ fn errors_are_json_on_stdout_with_json() {
     let doc: serde_json::Value = serde_json::from_str(out.trim()).expect(&out);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["ok"], false);
+    assert_eq!(doc["command"], "devices");
     assert_eq!(doc["error"]["exit_code"], i64::from(exit::NO_BOARD));
     assert!(doc["error"]["hint"].as_str().unwrap().len() > 10);
     // The human words stay on stderr.
@@ -223,10 +224,10 @@ fn errors_are_json_on_stdout_with_json() {
 
 #[test]
 fn argument_errors_are_json_too_with_json() {
-    for args in [
-        &["--json", "flash-fw", "--no-such-flag"][..],
-        &["--json", "rpc", "call"][..],
-        &["push", "--json", "onlyone"][..],
+    for (args, command) in [
+        (&["--json", "flash-fw", "--no-such-flag"][..], "flash-fw"),
+        (&["--json", "rpc", "call"][..], "rpc call"),
+        (&["push", "--json", "onlyone"][..], "push"),
     ] {
         let mut c = Command::new(env!("CARGO_BIN_EXE_x8ctl"));
         c.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
@@ -236,6 +237,8 @@ fn argument_errors_are_json_too_with_json() {
             serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {out:?}"));
         assert_eq!(doc["schema_version"], 1);
         assert_eq!(doc["ok"], false);
+        // The same envelope as every document, with the subcommand as typed.
+        assert_eq!(doc["command"], command, "{args:?}");
         assert_eq!(doc["error"]["exit_code"], i64::from(exit::USAGE));
         assert!(
             !doc["error"]["message"].as_str().unwrap().is_empty(),

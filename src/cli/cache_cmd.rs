@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::Subcommand;
 
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
@@ -43,13 +43,14 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
             let total: u64 = entries.iter().map(|e| e.bytes).sum();
             let mut out = std::io::stdout().lock();
             if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION,
-                    "path": dir.display().to_string(),
-                    "bytes": total,
-                    "entries": entries,
-                });
-                let _ = writeln!(out, "{doc}");
+                ctx.print_json(
+                    true,
+                    serde_json::json!({
+                        "path": dir.display().to_string(),
+                        "bytes": total,
+                        "entries": entries,
+                    }),
+                );
                 return Ok(());
             }
             let _ = writeln!(out, "{} ({})", dir.display(), human(total));
@@ -92,14 +93,15 @@ pub fn run(ctx: &Ctx, cmd: CacheCommand) -> Result<(), CliError> {
                 )
             })?;
             if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION,
-                    "path": dir.display().to_string(),
-                    "freed_bytes": done.freed_bytes,
-                    "removed": done.removed,
-                    "left": done.left,
-                });
-                let _ = writeln!(std::io::stdout().lock(), "{doc}");
+                ctx.print_json(
+                    true,
+                    serde_json::json!({
+                        "path": dir.display().to_string(),
+                        "freed_bytes": done.freed_bytes,
+                        "removed": done.removed,
+                        "left": done.left,
+                    }),
+                );
             } else {
                 ctx.status(&format!(
                     "removed {} from {}",

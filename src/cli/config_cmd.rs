@@ -9,7 +9,7 @@ use clap::parser::ValueSource;
 use x8ctl_core::config::FileSettings;
 
 use super::target::TargetArgs;
-use super::{CliError, Ctx, SCHEMA_VERSION};
+use super::{CliError, Ctx};
 
 fn source(
     matches: &clap::ArgMatches,
@@ -113,13 +113,10 @@ pub fn run(
                 )
             })
             .collect();
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "path": shown,
-            "exists": exists,
-            "settings": settings,
-        });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(
+            true,
+            serde_json::json!({ "path": shown, "exists": exists, "settings": settings }),
+        );
         return Ok(());
     }
     let mut out = std::io::stdout().lock();

@@ -12,8 +12,9 @@ use x8ctl_core::board::lock::lock;
 use x8ctl_core::board::transfer::TransferEvent;
 use x8ctl_core::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
 
+use super::output::Envelope;
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Build and run a container app on the board, from source, incrementally.
 ///
@@ -116,8 +117,7 @@ fn deploy_error(e: DeployError) -> CliError {
 
 pub fn apps(ctx: &Ctx) -> Result<(), CliError> {
     if ctx.json {
-        let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "apps": catalog::CATALOG });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "apps": catalog::CATALOG }));
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
@@ -264,6 +264,8 @@ fn follow_logs(
 /// Write lines to stdout: as they are, or one JSON document per line.
 struct Lines {
     json: bool,
+    /// The `command` of the documents.
+    command: String,
     buf: Vec<u8>,
 }
 
@@ -281,8 +283,8 @@ impl Write for Lines {
             let line = String::from_utf8_lossy(&l)
                 .trim_end_matches(['\r', '\n'])
                 .to_string();
-            let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "line": line });
-            writeln!(std::io::stdout().lock(), "{doc}")?;
+            let doc = Envelope::new(&self.command, true, serde_json::json!({ "line": line }));
+            writeln!(std::io::stdout().lock(), "{}", doc.to_line())?;
         }
         Ok(data.len())
     }
@@ -297,6 +299,7 @@ fn stream(ctx: &Ctx, board: &Board, cmd: &str, root: bool, follow: bool) -> Resu
     let timeout = (!follow).then_some(x8ctl_core::board::DEFAULT_TIMEOUT);
     let mut out = Lines {
         json: ctx.json,
+        command: ctx.command.clone(),
         buf: Vec::new(),
     };
     let mut err = std::io::sink();
@@ -367,8 +370,7 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
     }
     let r = result.map_err(deploy_error)?;
     if ctx.json {
-        let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "ok": true, "deploy": r });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "deploy": r }));
     } else {
         let how = match r.method {
             RunMethod::Compose => "docker compose",
@@ -404,9 +406,7 @@ pub fn stop(ctx: &Ctx, target: &TargetArgs, args: StopArgs) -> Result<(), CliErr
     let (_session, board) = open_board(ctx, target)?;
     let names = deploy::stop(&board, &args.app).map_err(deploy_error)?;
     if ctx.json {
-        let doc =
-            serde_json::json!({ "schema_version": SCHEMA_VERSION, "ok": true, "stopped": names });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "stopped": names }));
     } else {
         ctx.status(&format!("stopped {}", names.join(", ")));
     }
@@ -434,8 +434,7 @@ pub fn upload_sketch(
     )
     .map_err(deploy_error)?;
     if ctx.json {
-        let doc = serde_json::json!({ "schema_version": SCHEMA_VERSION, "ok": true, "sketch": r });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "sketch": r }));
     } else {
         for l in &r.openocd {
             ctx.detail(&format!("  | {l}"));

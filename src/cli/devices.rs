@@ -8,7 +8,7 @@ use x8ctl_core::board::select::DeviceEntry;
 use x8ctl_core::board::{Board, BoardError};
 
 use super::target::{TargetArgs, board_error};
-use super::{CliError, Ctx, SCHEMA_VERSION};
+use super::{CliError, Ctx};
 
 #[derive(Debug, serde::Serialize)]
 struct Row {
@@ -89,12 +89,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
     };
     let mut out = std::io::stdout().lock();
     if ctx.json {
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "transport": transport,
-            "devices": rows,
-        });
-        let _ = writeln!(out, "{doc}");
+        ctx.print_json(
+            true,
+            serde_json::json!({ "transport": transport, "devices": rows }),
+        );
         return Ok(());
     }
     if rows.is_empty() {

@@ -10,7 +10,7 @@ use clap::Args;
 use x8ctl_core::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status};
 
 use super::target::TargetArgs;
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Check the whole Linux <-> M4 chain of the board and say how to fix what is broken.
 ///
@@ -316,8 +316,6 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
     let passed = last.passed(args.strict);
     if ctx.json {
         let mut doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "ok": passed,
             "strict": args.strict,
             "target": first.target,
             "summary": counts(&first),
@@ -342,7 +340,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
                 );
             }
         }
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(passed, doc);
     } else if !passed && args.strict && last.count(Status::Fail) == 0 {
         ctx.status("--strict: warnings count as failures.");
     }

@@ -32,19 +32,27 @@ pub struct BaseFolders {
     pub cache: Option<PathBuf>,
     /// Windows the local AppData folder (where the Arduino IDE and the Android SDK go).
     pub local_data: Option<PathBuf>,
+    /// The system's folder for temporary files (`std::env::temp_dir`: `TMPDIR`, else
+    /// `/tmp`; Windows `TMP`, `TEMP`, ...).
+    pub temp: Option<PathBuf>,
 }
 
 impl BaseFolders {
     /// This user's, from `directories`; all `None` when the system gives no home folder.
     pub fn of_this_user() -> BaseFolders {
+        let temp = Some(std::env::temp_dir());
         match directories::BaseDirs::new() {
             Some(b) => BaseFolders {
                 home: Some(b.home_dir().to_path_buf()),
                 config: Some(b.config_dir().to_path_buf()),
                 cache: Some(b.cache_dir().to_path_buf()),
                 local_data: Some(b.data_local_dir().to_path_buf()),
+                temp,
             },
-            None => BaseFolders::default(),
+            None => BaseFolders {
+                temp,
+                ..BaseFolders::default()
+            },
         }
     }
 }
@@ -115,6 +123,7 @@ pub fn host_env(
         firmware_repo: string_of(env::FIRMWARE_REPO),
         recommended_file: path_of(env::RECOMMENDED_FILE),
         releases_file: path_of(env::RELEASES_FILE),
+        temp_dir: base.temp.clone(),
     };
     (host, source)
 }
@@ -139,6 +148,7 @@ mod tests {
             config: Some(config.into()),
             cache: Some(cache.into()),
             local_data: Some(cache.into()),
+            temp: Some("/tmp".into()),
         }
     }
 
@@ -173,6 +183,7 @@ mod tests {
             config: Some(r"\\server\profiles\u\AppData\Roaming".into()),
             cache: Some(r"C:\Users\u\AppData\Local".into()),
             local_data: Some(r"C:\Users\u\AppData\Local".into()),
+            temp: Some(r"C:\Users\u\AppData\Local\Temp".into()),
         };
         assert_eq!(
             config_dir(&win),
@@ -191,8 +202,13 @@ mod tests {
             host.local_app_data,
             Some(PathBuf::from(r"C:\Users\u\AppData\Local"))
         );
+        assert_eq!(
+            host.temp_dir,
+            Some(PathBuf::from(r"C:\Users\u\AppData\Local\Temp"))
+        );
         let (host, _) = host_env(Os::Linux, &vars(&[]), &linux, None);
         assert_eq!(host.local_app_data, None);
+        assert_eq!(host.temp_dir, Some(PathBuf::from("/tmp")));
         // No home folder: no folders.
         assert_eq!(config_path(&vars(&[]), &BaseFolders::default()), None);
         assert_eq!(cache_dir(Os::Linux, &BaseFolders::default()), None);
@@ -258,6 +274,7 @@ mod tests {
             recommended_file: Some("/tmp/rec.toml".into()),
             // Empty is unset.
             releases_file: None,
+            temp_dir: None,
         };
         assert_eq!(h, want);
         let (h, _) = host_env(

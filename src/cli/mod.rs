@@ -11,6 +11,7 @@ pub mod flash_fw;
 pub mod host;
 pub mod interrupt;
 pub mod monitor;
+pub mod output;
 pub mod rpc;
 pub mod shell;
 #[cfg(all(unix, feature = "sim"))]
@@ -24,7 +25,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-/// Version of every `--json` document this build prints.
+/// Version of every `--json` document this build prints (see [`output::Envelope`]); it
+/// changes only when a document changes in a way that breaks a reader (a key renamed,
+/// removed or retyped), not when keys are added.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Exit codes (documented in the README).
@@ -135,6 +138,8 @@ pub struct Ctx {
     pub rpc_method: Option<String>,
     /// Where the cache folder comes from (`environment`, `file`, `default`), if any.
     pub cache_source: Option<&'static str>,
+    /// The subcommand path (`rpc call`), the `command` of every `--json` document.
+    pub command: String,
 }
 
 impl Ctx {
@@ -151,7 +156,14 @@ impl Ctx {
             sudo_password_command: None,
             rpc_method: None,
             cache_source: None,
+            command: String::new(),
         }
+    }
+
+    /// Print one `--json` document: `payload`'s keys in the [`output::Envelope`] of this
+    /// command; `ok` is whether x8ctl exits 0.
+    pub fn print_json(&self, ok: bool, payload: impl serde::Serialize) {
+        output::print(&self.command, ok, payload);
     }
 
     /// A detail line on stderr, only with -v.
@@ -213,14 +225,13 @@ impl CliError {
         CliError::new(exit::USAGE, message, "see `x8ctl --help`")
     }
 
-    fn report(&self, json: bool) {
+    /// The error on stderr, and with `--json` as a document of `command` on stdout.
+    fn report(&self, json: bool, command: &str) {
         if json {
-            let doc = serde_json::json!({
-                "schema_version": SCHEMA_VERSION,
-                "ok": false,
-                "error": { "message": self.message, "hint": self.hint, "exit_code": self.code },
+            let error = serde_json::json!({
+                "message": self.message, "hint": self.hint, "exit_code": self.code,
             });
-            let _ = writeln!(std::io::stdout().lock(), "{doc}");
+            output::print(command, false, serde_json::json!({ "error": error }));
         }
         let paint = style::Paint::stderr();
         let mut err = std::io::stderr().lock();
@@ -296,9 +307,11 @@ pub fn main() -> ExitCode {
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
                 _ => exit::USAGE,
             };
-            if code == exit::USAGE && json_requested(std::env::args_os().skip(1)) {
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            if code == exit::USAGE && json_requested(args.iter().cloned()) {
                 // The --json contract holds for argument errors too: one document on stdout.
-                usage_error_document(&e.render().to_string()).report(true);
+                let command = output::command_path_of_raw(&Cli::command(), &args);
+                usage_error_document(&e.render().to_string()).report(true, &command);
             } else {
                 let _ = e.print();
             }
@@ -306,6 +319,7 @@ pub fn main() -> ExitCode {
         }
     };
     let mut ctx = Ctx::new(&cli.global);
+    ctx.command = output::command_path(&matches);
     let base = host::BaseFolders::of_this_user();
     let config_path = host::config_path(&host::process_var, &base);
     let file = match config_path.as_deref().map(x8ctl_core::config::load) {
@@ -316,7 +330,7 @@ pub fn main() -> ExitCode {
                 e.to_string(),
                 "fix or remove the file (see the README's Config section)",
             );
-            err.report(ctx.json);
+            err.report(ctx.json, &ctx.command);
             return ExitCode::from(err.code);
         }
     };
@@ -385,7 +399,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
-            e.report(ctx.json);
+            e.report(ctx.json, &ctx.command);
             ExitCode::from(e.code)
         }
     }

@@ -22,7 +22,7 @@ use x8ctl_core::rpc::linux::{self, Answerer, FromM4, Receiver};
 use x8ctl_core::rpc::msgpack::to_json;
 
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// The board port x8ctl's reverse forward listens on, unless --port says otherwise. The
 /// tutorial's python-rpc-serial registers `tty` on 5002 (issue11-facts §G), so not that.
@@ -61,6 +61,8 @@ pub struct MonitorArgs {
 #[derive(Clone)]
 pub struct Out {
     json: bool,
+    /// The `command` of the `--json` documents.
+    command: String,
     quiet: bool,
     timestamp: bool,
     partial: Arc<Mutex<Vec<u8>>>,
@@ -86,6 +88,7 @@ impl Out {
     pub fn new(ctx: &Ctx, timestamp: bool) -> Out {
         Out {
             json: ctx.json,
+            command: ctx.command.clone(),
             quiet: ctx.quiet,
             timestamp,
             partial: Arc::default(),
@@ -94,10 +97,9 @@ impl Out {
 
     fn doc(&self, mut v: serde_json::Value) {
         if let serde_json::Value::Object(m) = &mut v {
-            m.insert("schema_version".into(), SCHEMA_VERSION.into());
             m.insert("time".into(), unix_time().into());
         }
-        let _ = writeln!(std::io::stdout().lock(), "{v}");
+        super::output::print(&self.command, true, v);
     }
 
     /// Something x8ctl did (registered, re-registered): stderr, not with --quiet.

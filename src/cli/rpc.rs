@@ -12,8 +12,9 @@ use x8ctl_core::rpc::client::CallOutcome;
 use x8ctl_core::rpc::client::call_board;
 use x8ctl_core::rpc::msgpack::{Value, parse_cli_arg, to_json};
 
+use super::output::Envelope;
 use super::target::{TargetArgs, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Call functions of the sketch on the M4 (through m4-proxy, port 5001).
 #[derive(Debug, Args)]
@@ -185,13 +186,14 @@ fn call(
         {
             m.insert("hint".into(), h.into());
         }
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "method": method,
-            "params": params.iter().map(to_json).collect::<Vec<_>>(),
-            "outcome": o,
-        });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(
+            code == exit::OK,
+            serde_json::json!({
+                "method": method,
+                "params": params.iter().map(to_json).collect::<Vec<_>>(),
+                "outcome": o,
+            }),
+        );
         return Ok(code);
     }
     match outcome.result() {
@@ -262,7 +264,6 @@ fn sample_json(readings: &[(&'static str, CallOutcome)]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "schema_version": SCHEMA_VERSION,
         "time_unix_ms": std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
@@ -317,8 +318,9 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
     let mut skip = Vec::new();
     let Some(period) = period else {
         let readings = read_all(&board, &mut skip);
+        let ok = readings.iter().any(|(_, o)| o.is_answered());
         if ctx.json {
-            let _ = writeln!(std::io::stdout().lock(), "{}", sample_json(&readings));
+            ctx.print_json(ok, sample_json(&readings));
         } else {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{:<12} VALUE", "READING");
@@ -328,11 +330,7 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
             drop(out);
             explain_failures(ctx, &readings, &mut Vec::new());
         }
-        return Ok(if readings.iter().any(|(_, o)| o.is_answered()) {
-            exit::OK
-        } else {
-            exit::CHECK_FAILED
-        });
+        return Ok(if ok { exit::OK } else { exit::CHECK_FAILED });
     };
     super::interrupt::arm(None);
     let mut said = Vec::new();
@@ -359,7 +357,9 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         }
         let mut out = std::io::stdout().lock();
         if ctx.json {
-            let _ = writeln!(out, "{}", sample_json(&readings));
+            let ok = readings.iter().any(|(_, o)| o.is_answered());
+            let doc = Envelope::new(&ctx.command, ok, sample_json(&readings));
+            let _ = writeln!(out, "{}", doc.to_line());
         } else {
             let _ = write!(out, "{:<9}", clock());
             for (_, o) in &readings {

@@ -10,7 +10,7 @@ use x8ctl_core::board::quote::quote_words;
 use x8ctl_core::board::transfer::hex;
 
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION};
+use super::{CliError, Ctx};
 
 /// Run a command on the board, or open an interactive shell.
 ///
@@ -84,15 +84,17 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
             Ok(s) => serde_json::json!(s),
             Err(_) => serde_json::json!({ "hex": hex(b) }),
         };
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "exit_status": out.status,
-            "stdout": text(&out.stdout),
-            "stderr": text(&out.stderr),
-            "stderr_merged": !board.has_shell_v2(),
-        });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
-        return Ok(clamp_status(out.status));
+        let code = clamp_status(out.status);
+        ctx.print_json(
+            code == 0,
+            serde_json::json!({
+                "exit_status": out.status,
+                "stdout": text(&out.stdout),
+                "stderr": text(&out.stderr),
+                "stderr_merged": !board.has_shell_v2(),
+            }),
+        );
+        return Ok(code);
     }
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr();

@@ -14,6 +14,7 @@ use x8ctl_core::board::{Board, BoardError, ConfiguredPassword};
 use super::{CliError, Ctx, env, exit};
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Board selection")]
 pub struct TargetArgs {
     /// The board's serial (as `x8ctl devices` shows it); default: the only X8 attached.
     #[arg(
@@ -22,7 +23,6 @@ pub struct TargetArgs {
         global = true,
         env = env::ANDROID_SERIAL,
         value_name = "SERIAL",
-        help_heading = "Board selection"
     )]
     pub serial: Option<String>,
     /// The adb executable to use (default: PATH, the Android SDK, then the Arduino IDE's).
@@ -31,7 +31,6 @@ pub struct TargetArgs {
         global = true,
         env = env::ADB,
         value_name = "PATH",
-        help_heading = "Board selection"
     )]
     pub adb: Option<PathBuf>,
     /// The adb server to use (default: 127.0.0.1 and ANDROID_ADB_SERVER_PORT or 5037).
@@ -40,7 +39,6 @@ pub struct TargetArgs {
         global = true,
         env = env::ADB_SERVER,
         value_name = "HOST:PORT",
-        help_heading = "Board selection"
     )]
     pub adb_server: Option<String>,
     /// Talk ADB directly to a board (or `x8ctl sim`) at HOST:PORT, without an adb server.
@@ -48,27 +46,20 @@ pub struct TargetArgs {
         long,
         global = true,
         value_name = "HOST:PORT",
-        conflicts_with = "virtual_board",
-        help_heading = "Board selection"
+        conflicts_with = "virtual_board"
     )]
     pub connect: Option<String>,
     /// Use a virtual X8 started inside x8ctl (for trying x8ctl without a board).
-    #[arg(long = "virtual", global = true, help_heading = "Board selection")]
+    #[arg(long = "virtual", global = true)]
     pub virtual_board: bool,
 }
 
 impl TargetArgs {
     /// Fill what neither a flag nor the environment gave from the config file.
     pub fn with_file_defaults(mut self, file: &x8ctl_core::config::FileSettings) -> TargetArgs {
-        if self.serial.is_none() {
-            self.serial = file.serial.clone();
-        }
-        if self.adb.is_none() {
-            self.adb = file.adb.clone();
-        }
-        if self.adb_server.is_none() {
-            self.adb_server = file.adb_server.clone();
-        }
+        self.serial = self.serial.or_else(|| file.serial.clone());
+        self.adb = self.adb.or_else(|| file.adb.clone());
+        self.adb_server = self.adb_server.or_else(|| file.adb_server.clone());
         self
     }
 

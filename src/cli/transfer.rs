@@ -1,7 +1,6 @@
 //! `x8ctl push` and `x8ctl pull`: files and folders, like adb's, with progress, modes and
 //! mtimes kept, sha256 verified on the board, and `--sync` sending only what differs.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -11,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use x8ctl_core::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
 
 use super::target::{TargetArgs, board_error, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Copy files and folders to the board.
 ///
@@ -111,9 +110,7 @@ impl Bar {
 
 fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     if ctx.json {
-        let doc =
-            serde_json::json!({ "schema_version": SCHEMA_VERSION, "operation": verb, "report": r });
-        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+        ctx.print_json(true, serde_json::json!({ "operation": verb, "report": r }));
         return;
     }
     let secs = r.elapsed_ms as f64 / 1000.0;
@@ -132,19 +129,26 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     ctx.success(&line);
 }
 
+/// `SOURCE... DEST`: the sources and the destination; a usage error (`message`, with the
+/// example `hint`) when there are not at least two paths.
+fn sources_and_destination<'a>(
+    paths: &'a [String],
+    message: &str,
+    hint: &str,
+) -> Result<(&'a [String], &'a str), CliError> {
+    match paths.split_last() {
+        Some((dest, sources)) if !sources.is_empty() => Ok((sources, dest)),
+        _ => Err(CliError::new(exit::USAGE, message, hint)),
+    }
+}
+
 pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliError> {
-    let (remote, locals) = match args.paths.split_last() {
-        Some((r, l)) if !l.is_empty() => {
-            (r.clone(), l.iter().map(PathBuf::from).collect::<Vec<_>>())
-        }
-        _ => {
-            return Err(CliError::new(
-                exit::USAGE,
-                "give at least one local path and the board path",
-                "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
-            ));
-        }
-    };
+    let (sources, remote) = sources_and_destination(
+        &args.paths,
+        "give at least one local path and the board path",
+        "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
+    )?;
+    let locals: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "push");
     let opts = PushOptions {
@@ -152,7 +156,7 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
         verify: !args.no_verify,
         streams: args.streams,
     };
-    let result = transfer::push(&board, &locals, &remote, &opts, &|e| bar.event(e));
+    let result = transfer::push(&board, &locals, remote, &opts, &|e| bar.event(e));
     bar.finish();
     let r = result.map_err(board_error)?;
     report(ctx, "push", &r);
@@ -160,19 +164,15 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
 }
 
 pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliError> {
-    let (local, remotes) = match args.paths.split_last() {
-        Some((l, r)) if !r.is_empty() => (PathBuf::from(l), r.to_vec()),
-        _ => {
-            return Err(CliError::new(
-                exit::USAGE,
-                "give at least one board path and the local path",
-                "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
-            ));
-        }
-    };
+    let (remotes, local) = sources_and_destination(
+        &args.paths,
+        "give at least one board path and the local path",
+        "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
+    )?;
+    let local = PathBuf::from(local);
     let (_session, board) = open_board(ctx, target)?;
     let bar = Bar::new(ctx, "pull");
-    let result = transfer::pull(&board, &remotes, &local, args.streams, &|e| bar.event(e));
+    let result = transfer::pull(&board, remotes, &local, args.streams, &|e| bar.event(e));
     bar.finish();
     let r = result.map_err(board_error)?;
     report(ctx, "pull", &r);

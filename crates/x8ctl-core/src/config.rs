@@ -167,18 +167,21 @@ mod tests {
 
     /// The commands a shell of each OS has: `printf` and `false` on Unix, `cmd` on Windows
     /// (issue 15: Windows has neither printf nor false).
-    #[cfg(unix)]
-    const PRINT_TWO_LINES: &str = "printf 's3cret\\nrest'";
-    #[cfg(windows)]
-    const PRINT_TWO_LINES: &str = "cmd /C \"echo s3cret& echo rest\"";
-    #[cfg(unix)]
-    const PRINT_TWO_WORDS: &str = "printf '%s\\n' 'two words'";
-    #[cfg(windows)]
-    const PRINT_TWO_WORDS: &str = "cmd /C 'echo two words'";
-    #[cfg(unix)]
-    const FAIL: &str = "false";
-    #[cfg(windows)]
-    const FAIL: &str = "cmd /C 'exit 1'";
+    const PRINT_TWO_LINES: &str = if cfg!(windows) {
+        "cmd /C \"echo s3cret& echo rest\""
+    } else {
+        "printf 's3cret\\nrest'"
+    };
+    const PRINT_TWO_WORDS: &str = if cfg!(windows) {
+        "cmd /C 'echo two words'"
+    } else {
+        "printf '%s\\n' 'two words'"
+    };
+    const FAIL: &str = if cfg!(windows) {
+        "cmd /C 'exit 1'"
+    } else {
+        "false"
+    };
 
     #[test]
     fn password_command() {

@@ -5,7 +5,7 @@
 //! keeps it so). The binary reads the variables once at start-up (`src/cli/host.rs`,
 //! with the platform folders from the `directories` crate), builds a [`HostEnv`] and
 //! [`install`]s it; the library's entry points that need the machine (finding adb and the
-//! ARM compiler, the cache folder, the adb server's port, the test overrides) read it with
+//! ARM compiler, the cache and temporary folders, the adb server's port, the test overrides) read it with
 //! [`get`]. Pure functions take a `&HostEnv` so that every OS can be tested on any OS.
 //! A program that installs nothing gets [`HostEnv::default`]: no `PATH`, no home, no
 //! cache folder, no overrides.
@@ -47,6 +47,9 @@ pub struct HostEnv {
     pub recommended_file: Option<PathBuf>,
     /// `X8CTL_RELEASES_FILE`: a releases list instead of the built-in one.
     pub releases_file: Option<PathBuf>,
+    /// The system's folder for temporary files (`TMPDIR`, `TEMP`, ...), where a cache goes
+    /// when there is no cache folder.
+    pub temp_dir: Option<PathBuf>,
 }
 
 impl Default for HostEnv {
@@ -66,6 +69,7 @@ impl Default for HostEnv {
             firmware_repo: None,
             recommended_file: None,
             releases_file: None,
+            temp_dir: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The product library reads no environment variables (issue 13): the binary reads them
 //! once and hands the library a typed `host::HostEnv`. This test fails if
-//! `std::env::var`, `var_os`, `vars`, `vars_os` or `home_dir` appears in
+//! `std::env::var`, `var_os`, `vars`, `vars_os`, `home_dir` or `temp_dir` appears in
 //! `crates/x8ctl-core/src` outside `#[cfg(test)]` items and comments.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ const READS: &[&str] = &[
     "env::vars(",
     "env::vars_os(",
     "env::home_dir(",
+    "env::temp_dir(",
     "use std::env;",
     "use std::env::{",
     "use std::env::var",
@@ -94,7 +95,8 @@ mod tests {
     }
 }
 fn c() { for _ in std::env::vars() {} }
+fn d() -> std::path::PathBuf { std::env::temp_dir().join("x") }
 "#;
     let got: Vec<usize> = env_reads(src).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(got, [3, 6, 15]);
+    assert_eq!(got, [3, 6, 15, 16]);
 }

@@ -91,12 +91,7 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
         });
         return out;
     }
-    for dir in &env.host.path {
-        out.push(Candidate {
-            path: dir.join(&exe),
-            origin: "PATH",
-        });
-    }
+    out.extend(on_path(env, &exe));
     let host = env.host;
     for (root, origin) in [
         (&host.android_home, "$ANDROID_HOME"),
@@ -126,17 +121,7 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
             origin: "Android SDK",
         });
     }
-    if let Some(a15) = arduino15_dir(env) {
-        let tools = join(&a15, &["packages", "arduino", "tools", "adb"]);
-        let mut versions = (env.list_dir)(&tools);
-        versions.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
-        for v in versions {
-            out.push(Candidate {
-                path: join(&tools, &[&v, &exe]),
-                origin: "Arduino IDE",
-            });
-        }
-    }
+    out.extend(arduino_tool(env, "adb", &[&exe]));
     out
 }
 
@@ -146,25 +131,43 @@ pub fn candidates(env: &SearchEnv, explicit: Option<&Path>) -> Vec<Candidate> {
 /// same Arduino15 folder adb is found in.
 pub fn arm_gcc_candidates(env: &SearchEnv) -> Vec<Candidate> {
     let exe = env.host.os.exe("arm-none-eabi-gcc");
-    let mut out = Vec::new();
-    for dir in &env.host.path {
-        out.push(Candidate {
-            path: dir.join(&exe),
-            origin: "PATH",
-        });
-    }
-    if let Some(a15) = arduino15_dir(env) {
-        let tools = join(&a15, &["packages", "arduino", "tools", "arm-none-eabi-gcc"]);
-        let mut versions = (env.list_dir)(&tools);
-        versions.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
-        for v in versions {
-            out.push(Candidate {
-                path: join(&tools, &[&v, "bin", &exe]),
-                origin: "Arduino IDE",
-            });
-        }
-    }
+    let mut out = on_path(env, &exe);
+    out.extend(arduino_tool(env, "arm-none-eabi-gcc", &["bin", &exe]));
     out
+}
+
+/// `exe` in every `PATH` folder, in order.
+fn on_path(env: &SearchEnv, exe: &str) -> Vec<Candidate> {
+    env.host
+        .path
+        .iter()
+        .map(|dir| Candidate {
+            path: dir.join(exe),
+            origin: "PATH",
+        })
+        .collect()
+}
+
+/// A tool the Arduino IDE installs: `Arduino15/packages/arduino/tools/<tool>/<version>/`
+/// and then `in_version`, for every version there, newest first.
+fn arduino_tool(env: &SearchEnv, tool: &str, in_version: &[&str]) -> Vec<Candidate> {
+    let Some(a15) = arduino15_dir(env) else {
+        return Vec::new();
+    };
+    let tools = join(&a15, &["packages", "arduino", "tools", tool]);
+    let mut versions = (env.list_dir)(&tools);
+    versions.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
+    versions
+        .iter()
+        .map(|v| {
+            let mut parts = vec![v.as_str()];
+            parts.extend_from_slice(in_version);
+            Candidate {
+                path: join(&tools, &parts),
+                origin: "Arduino IDE",
+            }
+        })
+        .collect()
 }
 
 fn list_subdirs(p: &Path) -> Vec<String> {

@@ -632,49 +632,103 @@ impl Board {
             });
         }
         let input = input.filter(|d| !d.is_empty());
+        let out = Sink {
+            stdout,
+            stderr,
+            what,
+        };
         if self.shell_v2 {
-            let mut s = self.transport.open(&format!("shell,v2,raw:{cmd}"))?;
-            s.set_read_timeout_to(self.slice(timeout, started));
-            let mut packets = Vec::new();
-            for chunk in input.unwrap_or_default().chunks(16 * 1024) {
-                packets.extend_from_slice(&v2_packet(0, chunk));
-            }
-            // Then close stdin: commands see EOF as with `adb shell` from a script.
-            packets.extend_from_slice(&v2_packet(4, &[]));
-            let writer = self.feed(&*s, packets)?;
-            let r = read_shell_v2(&mut *s, stdout, stderr, what, timeout, started, &|p, a| {
-                s_slice(self, timeout, a, what, p)
-            });
-            let _ = writer.join();
-            return r;
+            return self.run_shell_v2(cmd, input, out, timeout, started);
         }
         let nonce = new_nonce();
-        let max = self.transport.max_service();
-        let mut service = format!(
-            "exec:{}",
-            wrap_exec(
-                cmd,
-                &nonce,
-                input.map_or(Stdin::Closed, |d| Stdin::Bytes(d.len()))
-            )
-        );
-        let mut data: Vec<u8> = input.map(<[u8]>::to_vec).unwrap_or_default();
-        if service.len() + 1 > max && input.is_none() {
-            let script = script_for(cmd).into_bytes();
-            service = format!("exec:{}", wrap_exec_script(script.len(), &nonce));
-            data = script;
-        }
+        let (service, data) = self.exec_request(cmd, input, &nonce);
         let mut s = self.transport.open(&service)?;
         s.set_read_timeout_to(self.slice(timeout, started));
         let writer = self.feed(&*s, data)?;
-        let mut strip = StatusStripper::new(stdout, &nonce);
+        let mut strip = StatusStripper::new(out.stdout, &nonce);
+        let read = self.read_exec(&mut *s, &mut strip, what, timeout, started);
+        s.shutdown_both();
+        read?;
+        let _ = writer.join();
+        let (status, _) = strip
+            .finish()
+            .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
+        status.ok_or_else(|| BoardError::StatusLost {
+            what: what.to_string(),
+        })
+    }
+
+    /// [`Board::run_with_input`] on a board with shell_v2: stdin in packets, then closed;
+    /// stdout and stderr apart.
+    fn run_shell_v2(
+        &self,
+        cmd: &str,
+        input: Option<&[u8]>,
+        out: Sink,
+        timeout: Option<Duration>,
+        started: Instant,
+    ) -> Result<i32, BoardError> {
+        let mut s = self.transport.open(&format!("shell,v2,raw:{cmd}"))?;
+        s.set_read_timeout_to(self.slice(timeout, started));
+        let mut packets = Vec::new();
+        for chunk in input.unwrap_or_default().chunks(16 * 1024) {
+            packets.extend_from_slice(&v2_packet(0, chunk));
+        }
+        // Then close stdin: commands see EOF as with `adb shell` from a script.
+        packets.extend_from_slice(&v2_packet(4, &[]));
+        let writer = self.feed(&*s, packets)?;
+        let what = out.what;
+        let r = read_shell_v2(
+            &mut *s,
+            out.stdout,
+            out.stderr,
+            what,
+            timeout,
+            started,
+            &|p, a| s_slice(self, timeout, a, what, p),
+        );
+        let _ = writer.join();
+        r
+    }
+
+    /// The `exec:` service that runs `cmd` (its status after a line with `nonce`), and the
+    /// bytes to send on the stream: `input`, or, when the command is too long for one
+    /// OPEN (REB 1.4) and there is no input, the command itself as a script.
+    fn exec_request(&self, cmd: &str, input: Option<&[u8]>, nonce: &str) -> (String, Vec<u8>) {
+        let service = format!(
+            "exec:{}",
+            wrap_exec(
+                cmd,
+                nonce,
+                input.map_or(Stdin::Closed, |d| Stdin::Bytes(d.len()))
+            )
+        );
+        if service.len() < self.transport.max_service() || input.is_some() {
+            return (service, input.map(<[u8]>::to_vec).unwrap_or_default());
+        }
+        let script = script_for(cmd).into_bytes();
+        (
+            format!("exec:{}", wrap_exec_script(script.len(), nonce)),
+            script,
+        )
+    }
+
+    /// Read an `exec:` stream into `strip` until it ends (or, after the status, falls
+    /// silent for 1 s). The timeout is a silence: it counts from the last bytes received.
+    fn read_exec(
+        &self,
+        s: &mut dyn Duplex,
+        strip: &mut StatusStripper<&mut dyn Write>,
+        what: &str,
+        timeout: Option<Duration>,
+        started: Instant,
+    ) -> Result<(), BoardError> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut probed = None;
-        // The timeout is a silence: it counts from the last bytes received.
         let mut active = started;
         loop {
             match s.read(&mut buf) {
-                Ok(0) => break,
+                Ok(0) => return Ok(()),
                 Ok(n) => {
                     active = Instant::now();
                     strip.write_all(&buf[..n]).map_err(|e| {
@@ -686,25 +740,14 @@ impl Board {
                         s.set_read_timeout_to(Some(Duration::from_secs(1)));
                     }
                 }
-                Err(_) if strip.status().is_some() => break,
+                Err(_) if strip.status().is_some() => return Ok(()),
                 Err(e) if is_timeout(&e) && !Board::past(timeout, active) => {
-                    if let Err(e) = self.keep_waiting(what, &mut probed) {
-                        s.shutdown_both();
-                        return Err(e);
-                    }
+                    self.keep_waiting(what, &mut probed)?;
                     s.set_read_timeout_to(self.slice(timeout, active));
                 }
                 Err(e) => return Err(read_error(e, what, timeout, started)),
             }
         }
-        s.shutdown_both();
-        let _ = writer.join();
-        let (status, _) = strip
-            .finish()
-            .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
-        status.ok_or_else(|| BoardError::StatusLost {
-            what: what.to_string(),
-        })
     }
 
     /// Write `data` to the stream on a thread of its own (the output is read meanwhile).
@@ -1126,6 +1169,13 @@ fn is_timeout(e: &io::Error) -> bool {
 
 type OnSlice<'a> =
     dyn Fn(&mut Option<Instant>, Instant) -> Result<Option<Duration>, BoardError> + 'a;
+
+/// Where a command's output goes, and what the command is called in errors.
+struct Sink<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+    what: &'a str,
+}
 
 fn read_shell_v2(
     s: &mut dyn Duplex,

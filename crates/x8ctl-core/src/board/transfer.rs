@@ -584,7 +584,8 @@ pub fn remote_hashes(
     Ok(map)
 }
 
-fn local_sha256(path: &Path) -> io::Result<String> {
+/// The sha256 of a local file, in lowercase hex (as `sha256sum` prints it).
+pub(crate) fn local_sha256(path: &Path) -> io::Result<String> {
     let mut f = fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -632,7 +633,8 @@ impl Default for PushOptions {
     }
 }
 
-/// Run `work` on each item with up to `streams` sync streams at once.
+/// Run `work` on each item with up to `streams` sync streams at once. The first error
+/// stops every stream (after the item it is on) and is returned.
 fn parallel<T: Send, R: Send>(
     board: &Board,
     items: Vec<T>,
@@ -643,36 +645,23 @@ fn parallel<T: Send, R: Send>(
     let queue = Mutex::new(items.into_iter().collect::<VecDeque<T>>());
     let results = Mutex::new(Vec::new());
     let first_error: Mutex<Option<BoardError>> = Mutex::new(None);
+    let fail = |e: BoardError| {
+        locked(&first_error).get_or_insert(e);
+    };
     std::thread::scope(|scope| {
         for _ in 0..n {
             scope.spawn(|| {
                 let mut client = match SyncClient::open(board) {
                     Ok(c) => c,
-                    Err(e) => {
-                        first_error
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .get_or_insert(e);
-                        return;
-                    }
+                    Err(e) => return fail(e),
                 };
-                loop {
-                    if first_error
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .is_some()
-                    {
-                        break;
-                    }
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                while locked(&first_error).is_none() {
+                    let next = locked(&queue).pop_front();
                     let Some(item) = next else { break };
                     match work(&mut client, item) {
-                        Ok(r) => results.lock().unwrap_or_else(|p| p.into_inner()).push(r),
+                        Ok(r) => locked(&results).push(r),
                         Err(e) => {
-                            first_error
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert(e);
+                            fail(e);
                             break;
                         }
                     }
@@ -685,6 +674,12 @@ fn parallel<T: Send, R: Send>(
         return Err(e);
     }
     Ok(results.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// `m`'s guard, also when a stream panicked while holding it (the data is still whole:
+/// every critical section here is one push or pop).
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 pub(crate) fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
@@ -746,26 +741,11 @@ pub fn push_plan(
     started: Instant,
 ) -> Result<TransferReport, BoardError> {
     let mut report = TransferReport::default();
-    let mut files = plan.files;
-    if opts.sync && !files.is_empty() {
-        let remote_paths: Vec<String> = files.iter().map(|f| f.remote.clone()).collect();
-        let theirs = remote_hashes(board, &remote_paths)?;
-        let mut keep = Vec::new();
-        for f in files {
-            let ours = local_sha256(&f.local).map_err(|e| local_err(&f.local, e))?;
-            if theirs.get(&f.remote) == Some(&ours) {
-                report.files_unchanged += 1;
-                report.bytes_unchanged += f.size;
-            } else {
-                keep.push(f);
-            }
-        }
-        files = keep;
-        progress(TransferEvent::Unchanged {
-            files: report.files_unchanged,
-            bytes: report.bytes_unchanged,
-        });
-    }
+    let files = if opts.sync {
+        skip_unchanged(board, plan.files, &mut report, progress)?
+    } else {
+        plan.files
+    };
     progress(TransferEvent::Planned {
         files: files.len(),
         bytes: files.iter().map(|f| f.size).sum(),
@@ -773,9 +753,76 @@ pub fn push_plan(
     if !plan.dirs.is_empty() {
         run_batched(board, "mkdir -p", &plan.dirs, "creating folders")?;
     }
-    // Each file is sent under a temporary name beside its target and renamed over it once
-    // all arrived: adbd writes a SEND in place under the name it is given, after unlinking
-    // the old file (REB 1.6), so a push cut short must not be given the final name.
+    let sent = send_under_part_names(board, files, opts.streams, progress)?;
+    report.files_sent = sent.len();
+    report.bytes_sent = sent.iter().map(|(f, _)| f.size).sum();
+    // Put back the modes adbd changed.
+    let mut by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (f, _) in &sent {
+        if adbd_mode(f.mode) != f.mode & 0o777 || f.mode & 0o7000 != 0 {
+            by_mode.entry(f.mode).or_default().push(f.remote.clone());
+        }
+    }
+    chmod_by_mode(board, by_mode, "setting file modes")?;
+    // The folders get their local modes: the X8's adbd runs the shell with umask 000, so
+    // `mkdir -p` made them 0777, and SEND makes missing ones 0775 (REB 1.5, 1.6). Deepest
+    // first, after the files, so a read-only folder does not refuse its own files.
+    let mut dirs_by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (d, m) in plan.dirs.iter().zip(&plan.dir_modes).rev() {
+        dirs_by_mode.entry(m & 0o7777).or_default().push(d.clone());
+    }
+    chmod_by_mode(board, dirs_by_mode, "setting folder modes")?;
+    if opts.verify && !sent.is_empty() {
+        progress(TransferEvent::Verifying { files: sent.len() });
+        verify_pushed(board, &sent)?;
+        report.verified = true;
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// `--sync`: the files whose sha256 on the board differs from the local one (or that are
+/// not there); the others are counted in `report` as unchanged.
+fn skip_unchanged(
+    board: &Board,
+    files: Vec<FileItem>,
+    report: &mut TransferReport,
+    progress: Progress,
+) -> Result<Vec<FileItem>, BoardError> {
+    if files.is_empty() {
+        return Ok(files);
+    }
+    let remote_paths: Vec<String> = files.iter().map(|f| f.remote.clone()).collect();
+    let theirs = remote_hashes(board, &remote_paths)?;
+    let mut keep = Vec::new();
+    for f in files {
+        let ours = local_sha256(&f.local).map_err(|e| local_err(&f.local, e))?;
+        if theirs.get(&f.remote) == Some(&ours) {
+            report.files_unchanged += 1;
+            report.bytes_unchanged += f.size;
+        } else {
+            keep.push(f);
+        }
+    }
+    progress(TransferEvent::Unchanged {
+        files: report.files_unchanged,
+        bytes: report.bytes_unchanged,
+    });
+    Ok(keep)
+}
+
+/// Send `files` over `streams` sync connections, each under a temporary name beside its
+/// target, and rename them over their targets once all arrived: adbd writes a SEND in
+/// place under the name it is given, after unlinking the old file (REB 1.6), so a push cut
+/// short must not be given the final name. On failure the partial files are removed (best
+/// effort) and what was there before is untouched. Returns each file under its final
+/// name, with the sha256 of what was sent.
+fn send_under_part_names(
+    board: &Board,
+    files: Vec<FileItem>,
+    streams: usize,
+    progress: Progress,
+) -> Result<Vec<(FileItem, String)>, BoardError> {
     let nonce = super::quote::new_nonce();
     let mut finals: BTreeMap<String, String> = BTreeMap::new();
     let files: Vec<FileItem> = files
@@ -788,35 +835,15 @@ pub fn push_plan(
         })
         .collect();
     let parts: Vec<String> = finals.keys().cloned().collect();
-    let sent = parallel(board, files, opts.streams, &|client, item: FileItem| {
-        let shown = finals.get(&item.remote).cloned().unwrap_or_default();
-        let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
-        progress(TransferEvent::FileStarted {
-            path: shown.clone(),
-            size: item.size,
-        });
-        let mut h = Sha256::new();
-        client
-            .send(
-                &item.remote,
-                item.mode,
-                item.mtime,
-                &mut f,
-                &mut h,
-                &mut |n| progress(TransferEvent::Bytes(n)),
-            )
-            .map_err(|e| sync_error("pushing to", &shown, e))?;
-        progress(TransferEvent::FileDone { path: shown });
-        Ok((item, hex(&h.finalize())))
-    });
-    let sent = match sent {
-        Ok(sent) => sent,
-        Err(e) => {
-            // Best effort: the board may be gone. What was there before is untouched.
-            let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
-            return Err(e);
-        }
+    let remove_parts = || {
+        // Best effort: the board may be gone.
+        let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
     };
+    let sent = parallel(board, files, streams, &|client, item: FileItem| {
+        let shown = finals.get(&item.remote).cloned().unwrap_or_default();
+        send_one(client, item, shown, progress)
+    })
+    .inspect_err(|_| remove_parts())?;
     let sent: Vec<(FileItem, String)> = sent
         .into_iter()
         .map(|(f, h)| {
@@ -825,67 +852,72 @@ pub fn push_plan(
         })
         .collect();
     let renames: Vec<(String, String)> = finals.into_iter().collect();
-    if let Err(e) = rename_batched(board, &renames) {
-        let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
-        return Err(e);
-    }
-    report.files_sent = sent.len();
-    report.bytes_sent = sent.iter().map(|(f, _)| f.size).sum();
-    // Put back the modes adbd changed.
-    let mut by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    for (f, _) in &sent {
-        if adbd_mode(f.mode) != f.mode & 0o777 || f.mode & 0o7000 != 0 {
-            by_mode.entry(f.mode).or_default().push(f.remote.clone());
-        }
-    }
+    rename_batched(board, &renames).inspect_err(|_| remove_parts())?;
+    Ok(sent)
+}
+
+/// Send one file to `item.remote` (shown to the user as `shown`); the sha256 of what was
+/// sent.
+fn send_one(
+    client: &mut SyncClient,
+    item: FileItem,
+    shown: String,
+    progress: Progress,
+) -> Result<(FileItem, String), BoardError> {
+    let mut f = fs::File::open(&item.local).map_err(|e| local_err(&item.local, e))?;
+    progress(TransferEvent::FileStarted {
+        path: shown.clone(),
+        size: item.size,
+    });
+    let mut h = Sha256::new();
+    client
+        .send(
+            &item.remote,
+            item.mode,
+            item.mtime,
+            &mut f,
+            &mut h,
+            &mut |n| progress(TransferEvent::Bytes(n)),
+        )
+        .map_err(|e| sync_error("pushing to", &shown, e))?;
+    progress(TransferEvent::FileDone { path: shown });
+    Ok((item, hex(&h.finalize())))
+}
+
+/// `chmod` each group of paths to its mode (`what` names the step in errors).
+fn chmod_by_mode(
+    board: &Board,
+    by_mode: BTreeMap<u32, Vec<String>>,
+    what: &str,
+) -> Result<(), BoardError> {
     for (mode, paths) in by_mode {
-        run_batched(
-            board,
-            &format!("chmod {mode:o}"),
-            &paths,
-            "setting file modes",
-        )?;
+        run_batched(board, &format!("chmod {mode:o}"), &paths, what)?;
     }
-    // The folders get their local modes: the X8's adbd runs the shell with umask 000, so
-    // `mkdir -p` made them 0777, and SEND makes missing ones 0775 (REB 1.5, 1.6). Deepest
-    // first, after the files, so a read-only folder does not refuse its own files.
-    let mut dirs_by_mode: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    for (d, m) in plan.dirs.iter().zip(&plan.dir_modes).rev() {
-        dirs_by_mode.entry(m & 0o7777).or_default().push(d.clone());
-    }
-    for (mode, paths) in dirs_by_mode {
-        run_batched(
-            board,
-            &format!("chmod {mode:o}"),
-            &paths,
-            "setting folder modes",
-        )?;
-    }
-    if opts.verify && !sent.is_empty() {
-        progress(TransferEvent::Verifying { files: sent.len() });
-        let paths: Vec<String> = sent.iter().map(|(f, _)| f.remote.clone()).collect();
-        let theirs = remote_hashes(board, &paths)?;
-        for (f, ours) in &sent {
-            match theirs.get(&f.remote) {
-                Some(h) if h == ours => {}
-                Some(_) => {
-                    return Err(BoardError::Transfer(format!(
-                        "{} arrived corrupted (sha256 differs on the board)",
-                        f.remote
-                    )));
-                }
-                None => {
-                    return Err(BoardError::Transfer(format!(
-                        "{} is missing on the board after the push",
-                        f.remote
-                    )));
-                }
+    Ok(())
+}
+
+/// `--verify`: every sent file is on the board with the sha256 that was sent.
+fn verify_pushed(board: &Board, sent: &[(FileItem, String)]) -> Result<(), BoardError> {
+    let paths: Vec<String> = sent.iter().map(|(f, _)| f.remote.clone()).collect();
+    let theirs = remote_hashes(board, &paths)?;
+    for (f, ours) in sent {
+        match theirs.get(&f.remote) {
+            Some(h) if h == ours => {}
+            Some(_) => {
+                return Err(BoardError::Transfer(format!(
+                    "{} arrived corrupted (sha256 differs on the board)",
+                    f.remote
+                )));
+            }
+            None => {
+                return Err(BoardError::Transfer(format!(
+                    "{} is missing on the board after the push",
+                    f.remote
+                )));
             }
         }
-        report.verified = true;
     }
-    report.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(report)
+    Ok(())
 }
 
 /// Pull files and folders from the board into `local` (a folder if it exists as one or
@@ -898,60 +930,12 @@ pub fn pull(
     progress: Progress,
 ) -> Result<TransferReport, BoardError> {
     let started = Instant::now();
-    let local_is_dir = local.is_dir();
-    let into_dir = local_is_dir || remotes.len() > 1;
-    let mut items: Vec<FileItem> = Vec::new();
-    let mut dirs: Vec<(PathBuf, u32, u32)> = Vec::new();
-    // Items that are symlinks to files: their lstat mode and size are the link's.
-    let mut links: Vec<usize> = Vec::new();
-    let mut loops: Vec<String> = Vec::new();
-    {
-        let mut c = SyncClient::open(board)?;
-        for remote in remotes {
-            let st = c
-                .stat(remote)
-                .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
-            if !st.exists() {
-                return Err(BoardError::Transfer(format!(
-                    "{remote}: No such file or directory on the board"
-                )));
-            }
-            let name = remote
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            let target = if into_dir && !name.is_empty() {
-                local.join(&name)
-            } else {
-                local.to_path_buf()
-            };
-            if st.is_dir() {
-                let mut walk = TreeWalk {
-                    board,
-                    items: &mut items,
-                    dirs: &mut dirs,
-                    links: &mut links,
-                    loops: &mut loops,
-                    ancestors: vec![canonical(board, remote)?],
-                };
-                walk.list(&mut c, remote, &target)?;
-            } else {
-                if st.mode & wire::S_IFMT == wire::S_IFLNK {
-                    links.push(items.len());
-                }
-                items.push(FileItem {
-                    local: target,
-                    remote: remote.clone(),
-                    size: u64::from(st.size),
-                    mode: st.mode & 0o7777,
-                    mtime: st.mtime,
-                });
-            }
-        }
-        c.quit();
-    }
+    let PullPlan {
+        mut items,
+        dirs,
+        links,
+        loops,
+    } = plan_pull(board, remotes, local)?;
     link_targets(board, &mut items, &links)?;
     for (d, _, _) in &dirs {
         fs::create_dir_all(d).map_err(|e| local_err(d, e))?;
@@ -962,28 +946,7 @@ pub fn pull(
     });
     let got: Vec<(FileItem, String)> =
         parallel(board, items, streams, &|client, item: FileItem| {
-            if let Some(parent) = item.local.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(|e| local_err(parent, e))?;
-            }
-            let mut f = fs::File::create(&item.local).map_err(|e| local_err(&item.local, e))?;
-            progress(TransferEvent::FileStarted {
-                path: item.remote.clone(),
-                size: item.size,
-            });
-            let mut h = Sha256::new();
-            client
-                .recv(&item.remote, &mut f, &mut h, &mut |n| {
-                    progress(TransferEvent::Bytes(n))
-                })
-                .map_err(|e| sync_error("pulling", &item.remote, e))?;
-            let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(item.mtime));
-            let _ = f.set_modified(mtime);
-            drop(f);
-            set_local_mode(&item.local, item.mode);
-            progress(TransferEvent::FileDone {
-                path: item.remote.clone(),
-            });
-            Ok((item, hex(&h.finalize())))
+            receive_one(client, item, progress)
         })?;
     let mut report = TransferReport {
         files_sent: got.len(),
@@ -1009,6 +972,104 @@ pub fn pull(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// What a pull fetches, found before any byte moves.
+#[derive(Default)]
+struct PullPlan {
+    items: Vec<FileItem>,
+    /// The local folders to make, with the board folder's mode and mtime.
+    dirs: Vec<(PathBuf, u32, u32)>,
+    /// The indices in `items` of symlinks to files: their lstat mode and size are the
+    /// link's.
+    links: Vec<usize>,
+    /// The folders left out because a link leads back into a folder that holds them.
+    loops: Vec<String>,
+}
+
+/// Stat every source and walk the folders among them: the files to fetch and where each
+/// goes (`local` itself, or a name in it when it is a folder or there are several
+/// sources).
+fn plan_pull(board: &Board, remotes: &[String], local: &Path) -> Result<PullPlan, BoardError> {
+    let into_dir = local.is_dir() || remotes.len() > 1;
+    let mut plan = PullPlan::default();
+    let mut c = SyncClient::open(board)?;
+    for remote in remotes {
+        let st = c
+            .stat(remote)
+            .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
+        if !st.exists() {
+            return Err(BoardError::Transfer(format!(
+                "{remote}: No such file or directory on the board"
+            )));
+        }
+        let name = remote
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let target = if into_dir && !name.is_empty() {
+            local.join(&name)
+        } else {
+            local.to_path_buf()
+        };
+        if st.is_dir() {
+            let mut walk = TreeWalk {
+                board,
+                items: &mut plan.items,
+                dirs: &mut plan.dirs,
+                links: &mut plan.links,
+                loops: &mut plan.loops,
+                ancestors: vec![canonical(board, remote)?],
+            };
+            walk.list(&mut c, remote, &target)?;
+        } else {
+            if st.mode & wire::S_IFMT == wire::S_IFLNK {
+                plan.links.push(plan.items.len());
+            }
+            plan.items.push(FileItem {
+                local: target,
+                remote: remote.clone(),
+                size: u64::from(st.size),
+                mode: st.mode & 0o7777,
+                mtime: st.mtime,
+            });
+        }
+    }
+    c.quit();
+    Ok(plan)
+}
+
+/// Fetch one file to `item.local` (making its folder), with the board's mtime and mode;
+/// the sha256 of what arrived.
+fn receive_one(
+    client: &mut SyncClient,
+    item: FileItem,
+    progress: Progress,
+) -> Result<(FileItem, String), BoardError> {
+    if let Some(parent) = item.local.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| local_err(parent, e))?;
+    }
+    let mut f = fs::File::create(&item.local).map_err(|e| local_err(&item.local, e))?;
+    progress(TransferEvent::FileStarted {
+        path: item.remote.clone(),
+        size: item.size,
+    });
+    let mut h = Sha256::new();
+    client
+        .recv(&item.remote, &mut f, &mut h, &mut |n| {
+            progress(TransferEvent::Bytes(n))
+        })
+        .map_err(|e| sync_error("pulling", &item.remote, e))?;
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(item.mtime));
+    let _ = f.set_modified(mtime);
+    drop(f);
+    set_local_mode(&item.local, item.mode);
+    progress(TransferEvent::FileDone {
+        path: item.remote.clone(),
+    });
+    Ok((item, hex(&h.finalize())))
 }
 
 /// Give pulled symlinks their target's mode, size and mtime: the 5.1.1 adbd has no STA2,
@@ -1050,6 +1111,23 @@ fn canonical(board: &Board, remote: &str) -> Result<String, BoardError> {
         path.to_string()
     } else {
         remote.trim_end_matches('/').to_string()
+    })
+}
+
+/// What the symlink `r` (lstat `st`) is pulled as: what it points at, as adb does. `r/`
+/// stats as a folder only when the link points at one; else it is a file with the
+/// link's permissions.
+fn link_stat(c: &mut SyncClient, r: &str, st: StatReply) -> Result<StatReply, BoardError> {
+    let target = c
+        .stat(&format!("{r}/"))
+        .map_err(|e| sync_error("checking", r, SyncFail::Io(e)))?;
+    Ok(if target.is_dir() {
+        target
+    } else {
+        StatReply {
+            mode: wire::S_IFREG | (st.mode & 0o777),
+            ..st
+        }
     })
 }
 
@@ -1098,43 +1176,10 @@ impl TreeWalk<'_> {
                 )));
             }
             let l = local.join(&name);
-            // A symlink is pulled as what it points at, as adb does: `link/` stats as a
-            // folder only when it points at one.
             let is_link = st.mode & wire::S_IFMT == wire::S_IFLNK;
-            let st = if is_link {
-                let target = c
-                    .stat(&format!("{r}/"))
-                    .map_err(|e| sync_error("checking", &r, SyncFail::Io(e)))?;
-                if target.is_dir() {
-                    target
-                } else {
-                    StatReply {
-                        mode: wire::S_IFREG | (st.mode & 0o777),
-                        ..st
-                    }
-                }
-            } else {
-                st
-            };
+            let st = if is_link { link_stat(c, &r, st)? } else { st };
             if st.is_dir() {
-                // A link to a folder that holds it (`ln -s . again`) would be walked for
-                // ever: it is left out and said.
-                let real = if is_link {
-                    canonical(self.board, &r)?
-                } else {
-                    format!(
-                        "{}/{name}",
-                        self.ancestors.last().map_or("", |a| a.as_str())
-                    )
-                };
-                if self.ancestors.contains(&real) || self.ancestors.len() >= MAX_DEPTH {
-                    self.loops.push(r);
-                    continue;
-                }
-                self.ancestors.push(real);
-                let got = self.list(c, &r, &l);
-                self.ancestors.pop();
-                got?;
+                self.descend(c, r, &l, &name, is_link)?;
             } else if st.is_file() {
                 if is_link {
                     self.links.push(self.items.len());
@@ -1149,6 +1194,34 @@ impl TreeWalk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Walk the folder `r` (`name` in the current one) into `l`, unless that would walk
+    /// for ever: a link to a folder that holds it (`ln -s . again`) is left out and said.
+    fn descend(
+        &mut self,
+        c: &mut SyncClient,
+        r: String,
+        l: &Path,
+        name: &str,
+        is_link: bool,
+    ) -> Result<(), BoardError> {
+        let real = if is_link {
+            canonical(self.board, &r)?
+        } else {
+            format!(
+                "{}/{name}",
+                self.ancestors.last().map_or("", |a| a.as_str())
+            )
+        };
+        if self.ancestors.contains(&real) || self.ancestors.len() >= MAX_DEPTH {
+            self.loops.push(r);
+            return Ok(());
+        }
+        self.ancestors.push(real);
+        let got = self.list(c, &r, l);
+        self.ancestors.pop();
+        got
     }
 
     fn readable(&self, remote: &str) -> Result<bool, BoardError> {

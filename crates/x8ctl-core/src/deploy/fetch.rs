@@ -12,9 +12,17 @@ use git2::{FetchOptions, Oid, RemoteCallbacks, Repository, TreeWalkMode, TreeWal
 
 use super::{DeployError, DeployEvent};
 
-/// The cache folder ([`crate::cache::dir`]); a temporary one when the system has none.
+/// The cache folder ([`crate::cache::dir`]); `x8ctl-cache` in the system's temporary
+/// folder ([`crate::host::HostEnv::temp_dir`]) when there is none, and in the working
+/// folder when the machine told neither.
 pub fn cache_dir() -> PathBuf {
-    crate::cache::dir().unwrap_or_else(|| std::env::temp_dir().join("x8ctl-cache"))
+    let host = crate::host::get();
+    crate::cache::dir().unwrap_or_else(|| {
+        host.temp_dir
+            .as_deref()
+            .unwrap_or(Path::new("."))
+            .join("x8ctl-cache")
+    })
 }
 
 /// What to fetch.
@@ -235,21 +243,7 @@ pub fn fetch(
         )));
     }
     let commit = oid.to_string();
-    let path = src.path.trim_matches('/');
-    let out_root = crate::cache::entry(cache, "checkouts")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
-        .join(&commit);
-    let dir = if path.is_empty() || path == "." {
-        out_root.join("_root")
-    } else {
-        out_root.join(path)
-    };
-    let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
-    if !done.exists() {
-        extract(&repo, oid, path, &dir)?;
-        fs::write(&done, b"")
-            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
-    }
+    let dir = checkout(&repo, cache, oid, &src.path)?;
     on(DeployEvent::Fetched {
         commit: commit.clone(),
         from_cache,
@@ -259,6 +253,26 @@ pub fn fetch(
         commit,
         from_cache,
     })
+}
+
+/// The folder `path` of commit `oid` in the cache's checkouts, extracted the first time.
+fn checkout(repo: &Repository, cache: &Path, oid: Oid, path: &str) -> Result<PathBuf, DeployError> {
+    let path = path.trim_matches('/');
+    let out_root = crate::cache::entry(cache, "checkouts")
+        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .join(oid.to_string());
+    let dir = if path.is_empty() || path == "." {
+        out_root.join("_root")
+    } else {
+        out_root.join(path)
+    };
+    let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
+    if !done.exists() {
+        extract(repo, oid, path, &dir)?;
+        fs::write(&done, b"")
+            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
+    }
+    Ok(dir)
 }
 
 /// Write the tree of `path` at `oid` into `dir` (files with their executable bit).

@@ -419,31 +419,14 @@ pub fn deploy(
     if opts.prebuilt {
         return prebuilt(board, &name, app.sensors, opts, interrupt, on, started);
     }
-    let (dir, commit) = match &app.source {
-        Source::Folder(d) => (d.clone(), None),
-        Source::Git(g) => {
-            let f = fetch::fetch(g, &opts.cache, &mut |e| on(e))?;
-            (f.dir, Some(f.commit))
-        }
-    };
-    if !dir.join("Dockerfile").is_file() {
-        return Err(DeployError::Source(format!(
-            "{} has no Dockerfile",
-            dir.display()
-        )));
-    }
-    let sensors = app.sensors;
+    let (dir, commit) = app_folder(app, opts, on)?;
     check_compose_env(&dir, opts, on);
     let (report, files_digest, stamp) = sync::sync(board, &dir, &board_dir, &name, on)?;
     let digest = run_digest(&files_digest, opts);
     on(DeployEvent::Synced(report.clone()));
     let containers = app_containers(board, &name)?;
     let running = running_containers(board, &containers)?;
-    let unchanged = report.files_sent == 0
-        && report.files_removed == 0
-        && stamp.as_deref() == Some(digest.as_str())
-        && !running.is_empty()
-        && image_exists(board, &image_ref(&name, "latest"))?;
+    let unchanged = is_unchanged(board, &name, &report, stamp.as_deref(), &digest, &running)?;
     let mut result = DeployReport {
         app: name.clone(),
         board_dir: board_dir.clone(),
@@ -462,56 +445,125 @@ pub fn deploy(
             reason: "nothing changed since the last deploy, and it is running".into(),
         });
         let container = result.container.clone();
-        result.readings = await_ready(board, &name, &container, sensors, opts, interrupt, on)?;
-        result.early_start = handle_early_start(board, &name, opts, on)?;
-        result.elapsed_ms = started.elapsed().as_millis() as u64;
-        return Ok(result);
+        result.readings = await_ready(board, &name, &container, app.sensors, opts, interrupt, on)?;
+        return finish(board, opts, on, started, result);
     }
     // Nothing that runs has changed yet: an interrupt here simply stops.
     check_interrupt(interrupt)?;
-    // Keep the image that runs now tagged, so that a rollback can tag it back.
-    if image_exists(board, &image_ref(&name, "latest"))? {
-        board.run_docker_ok(
-            &format!(
-                "docker tag {} {}",
-                quote(&image_ref(&name, "latest")),
-                quote(&image_ref(&name, PREVIOUS_TAG))
-            ),
-            "keeping the previous image",
-        )?;
-    }
+    keep_previous_image(board, &name)?;
     build(board, &name, &board_dir, on)?;
     result.built = true;
     check_interrupt(interrupt)?;
     let aside = set_aside(board, &containers, on)?;
     let outcome = start(board, &name, &board_dir, opts, on).and_then(|started_as| {
         check_interrupt(interrupt)?;
-        let readings = await_ready(board, &name, &started_as.1, sensors, opts, interrupt, on);
+        let readings = await_ready(
+            board,
+            &name,
+            &started_as.1,
+            app.sensors,
+            opts,
+            interrupt,
+            on,
+        );
         Ok((started_as, readings))
     });
-    match outcome {
-        Ok(((method, container, compose_error), readings)) => {
-            result.method = method;
-            result.container = container;
-            result.compose_error = compose_error;
-            match readings {
-                Ok(r) => result.readings = r,
-                Err(e @ DeployError::M4 { .. }) => {
-                    // The app runs; the M4 side is what fails. Keep it, remember it, say so.
-                    discard_aside(board, &aside)?;
-                    write_stamp(board, &name, &digest)?;
-                    return Err(e);
-                }
-                Err(e) => return Err(roll_back(board, &name, &aside, e, on)),
-            }
+    let ((method, container, compose_error), readings) = match outcome {
+        Ok(o) => o,
+        Err(e) => return Err(roll_back(board, &name, &aside, e, on)),
+    };
+    (result.method, result.container, result.compose_error) = (method, container, compose_error);
+    result.readings = match readings {
+        Ok(r) => r,
+        Err(e @ DeployError::M4 { .. }) => {
+            // The app runs; the M4 side is what fails. Keep it, remember it, say so.
+            keep_new_version(board, &name, &aside, &digest)?;
+            return Err(e);
         }
         Err(e) => return Err(roll_back(board, &name, &aside, e, on)),
-    }
-    discard_aside(board, &aside)?;
-    write_stamp(board, &name, &digest)?;
-    result.early_start = handle_early_start(board, &name, opts, on)?;
+    };
+    keep_new_version(board, &name, &aside, &digest)?;
+    finish(board, opts, on, started, result)
+}
+
+/// Whether there is nothing to do: no file changed, the options are those of the last
+/// deploy (its `stamp` is this `digest`), and its image runs.
+fn is_unchanged(
+    board: &Board,
+    name: &str,
+    synced: &SyncReport,
+    stamp: Option<&str>,
+    digest: &str,
+    running: &[String],
+) -> Result<bool, DeployError> {
+    Ok(synced.files_sent == 0
+        && synced.files_removed == 0
+        && stamp == Some(digest)
+        && !running.is_empty()
+        && image_exists(board, &image_ref(name, "latest"))?)
+}
+
+/// The last step of a deploy that leaves the app running: what happens to it at the next
+/// boot (compose-apps-early-start), and the time the deploy took.
+fn finish(
+    board: &Board,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+    started: Instant,
+    mut result: DeployReport,
+) -> Result<DeployReport, DeployError> {
+    result.early_start = handle_early_start(board, &result.app, opts, on)?;
     result.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(result)
+}
+
+/// The app's folder on this computer (fetched when it comes from git), with the commit it
+/// was fetched at; an error when it has no Dockerfile.
+fn app_folder(
+    app: &AppSpec,
+    opts: &DeployOptions,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<(PathBuf, Option<String>), DeployError> {
+    let (dir, commit) = match &app.source {
+        Source::Folder(d) => (d.clone(), None),
+        Source::Git(g) => {
+            let f = fetch::fetch(g, &opts.cache, &mut |e| on(e))?;
+            (f.dir, Some(f.commit))
+        }
+    };
+    if !dir.join("Dockerfile").is_file() {
+        return Err(DeployError::Source(format!(
+            "{} has no Dockerfile",
+            dir.display()
+        )));
+    }
+    Ok((dir, commit))
+}
+
+/// Keep the image that runs now tagged, so that a rollback can tag it back.
+fn keep_previous_image(board: &Board, name: &str) -> Result<(), DeployError> {
+    if image_exists(board, &image_ref(name, "latest"))? {
+        board.run_docker_ok(
+            &format!(
+                "docker tag {} {}",
+                quote(&image_ref(name, "latest")),
+                quote(&image_ref(name, PREVIOUS_TAG))
+            ),
+            "keeping the previous image",
+        )?;
+    }
+    Ok(())
+}
+
+/// The new version stays: remove the containers set aside, and stamp the deploy's digest.
+fn keep_new_version(
+    board: &Board,
+    name: &str,
+    aside: &[(String, String)],
+    digest: &str,
+) -> Result<(), DeployError> {
+    discard_aside(board, aside)?;
+    write_stamp(board, name, digest)
 }
 
 /// The suffix a running app's containers get while the new version starts.
@@ -1283,6 +1335,10 @@ pub fn parse_inspect(text: &str) -> Option<ContainerState> {
     })
 }
 
+/// Wait until the started app is ready (see [`is_ready`]), showing a sensor app's
+/// readings as they come; an error as soon as it cannot be: it exited, restarted, went
+/// away, is unhealthy, its logs show a broken base image or an M4 failure, or `opts.wait`
+/// passed. Returns a sensor app's first five readings.
 fn await_ready(
     board: &Board,
     name: &str,
@@ -1305,93 +1361,38 @@ fn await_ready(
     let started = Instant::now();
     let mut first_running: Option<Instant> = None;
     let mut shown = 0usize;
-    let q = quote(container);
+    let not_up = |detail: String| DeployError::NotUp {
+        app: name.to_string(),
+        detail,
+    };
     loop {
-        let o = board.run_docker(
-            &format!("docker inspect {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"),
-            Some(crate::board::DEFAULT_TIMEOUT),
-        )?;
-        let text = o.stdout_text();
-        let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
-        let cs = parse_inspect(state);
-        let status = cs.as_ref().map(|c| c.status.clone()).unwrap_or_default();
-        let restarts = cs.as_ref().map(|c| c.restarts).unwrap_or(0);
-        let health = cs.as_ref().and_then(|c| c.health.clone());
-        let readings = match judge_logs(logs) {
-            LogVerdict::BrokenBase(line) => {
-                return Err(DeployError::BrokenBaseImage {
-                    app: name.to_string(),
-                    line,
-                });
+        let (cs, logs) = inspect_with_logs(board, container)?;
+        let readings = readings_in_logs(name, &logs)?;
+        if sensors {
+            for l in readings.iter().skip(shown) {
+                on(DeployEvent::Reading { line: l.clone() });
             }
-            LogVerdict::M4(line) => {
-                return Err(DeployError::M4 {
-                    app: name.to_string(),
-                    line,
-                });
-            }
-            LogVerdict::Readings(r) => {
-                if sensors {
-                    for l in r.iter().skip(shown) {
-                        on(DeployEvent::Reading { line: l.clone() });
-                    }
-                    shown = shown.max(r.len());
-                }
-                r
-            }
+            shown = shown.max(readings.len());
+        }
+        let Some(cs) = cs else {
+            return Err(not_up(format!("the container {container} is gone")));
         };
-        let up = status == "running" && restarts == 0;
-        if restarts > 0 || matches!(status.as_str(), "exited" | "dead") {
-            let mut tail: Vec<&str> = logs
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .rev()
-                .take(3)
-                .collect();
-            tail.reverse();
-            return Err(DeployError::NotUp {
-                app: name.to_string(),
-                detail: format!(
-                    "the container is {status} after {restarts} restarts; its log ends: {}",
-                    tail.join(" | ")
-                ),
-            });
-        } else if cs.is_none() {
-            return Err(DeployError::NotUp {
-                app: name.to_string(),
-                detail: format!("the container {container} is gone"),
-            });
+        if let Some(detail) = why_down(&cs, &logs) {
+            return Err(not_up(detail));
         }
-        if health.as_deref() == Some("unhealthy") {
-            let c = cs.as_ref();
-            let said = c
-                .and_then(|c| c.health_output.as_deref())
-                .map(|o| format!("; its last check said: {o}"))
-                .unwrap_or_default();
-            return Err(DeployError::NotUp {
-                app: name.to_string(),
-                detail: format!(
-                    "{} says unhealthy{said}",
-                    c.map(ContainerState::healthcheck_name)
-                        .unwrap_or_else(|| "its healthcheck".into())
-                ),
-            });
-        }
-        if up {
-            let t = *first_running.get_or_insert_with(Instant::now);
-            let ready = if let Some(re) = &ready_log {
-                logs.lines().any(|l| re.is_match(l.trim_end_matches('\r')))
-            } else if sensors {
-                let labels: std::collections::BTreeSet<_> =
-                    readings.iter().filter_map(|l| reading_label(l)).collect();
-                labels.len() == 5
-            } else if let Some(h) = &health {
-                h == "healthy"
-            } else {
-                t.elapsed() >= opts.settle
+        if cs.status == "running" && cs.restarts == 0 {
+            let running_for = first_running.get_or_insert_with(Instant::now).elapsed();
+            let probe = Probe {
+                state: &cs,
+                logs: &logs,
+                readings: &readings,
             };
-            if ready {
+            if is_ready(
+                &probe,
+                ready_log.as_ref(),
+                sensors,
+                running_for >= opts.settle,
+            ) {
                 return Ok(if sensors {
                     readings.into_iter().take(5).collect()
                 } else {
@@ -1400,29 +1401,116 @@ fn await_ready(
             }
         }
         if started.elapsed() >= wait {
-            let what = if let Some(re) = &opts.ready_log {
-                format!("no log line matching /{re}/ within {}s", wait.as_secs())
-            } else if sensors {
-                format!("no readings in its logs within {}s", wait.as_secs())
-            } else if health.is_some() {
-                format!(
-                    "{} still says {} after {}s",
-                    cs.as_ref()
-                        .map(ContainerState::healthcheck_name)
-                        .unwrap_or_else(|| "its healthcheck".into()),
-                    health.as_deref().unwrap_or("starting"),
-                    wait.as_secs()
-                )
-            } else {
-                format!("not running within {}s", wait.as_secs())
-            };
-            return Err(DeployError::NotUp {
-                app: name.to_string(),
-                detail: what,
-            });
+            return Err(not_up(not_ready_detail(opts, sensors, &cs)));
         }
         check_interrupt(interrupt)?;
         std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// The reading lines in an app's logs, or the failure they show (a broken base image, the
+/// M4 side).
+fn readings_in_logs(name: &str, logs: &str) -> Result<Vec<String>, DeployError> {
+    match judge_logs(logs) {
+        LogVerdict::BrokenBase(line) => Err(DeployError::BrokenBaseImage {
+            app: name.to_string(),
+            line,
+        }),
+        LogVerdict::M4(line) => Err(DeployError::M4 {
+            app: name.to_string(),
+            line,
+        }),
+        LogVerdict::Readings(r) => Ok(r),
+    }
+}
+
+/// The container's state (`None` when it is gone) and the last 200 lines of its logs, in
+/// one board command.
+fn inspect_with_logs(
+    board: &Board,
+    container: &str,
+) -> Result<(Option<ContainerState>, String), DeployError> {
+    let q = quote(container);
+    let o = board.run_docker(
+        &format!("docker inspect {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    let text = o.stdout_text();
+    let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
+    Ok((parse_inspect(state), logs.to_string()))
+}
+
+/// Why the container will not come up, if it will not: it exited, died or restarted
+/// (with the end of its log), or its healthcheck says unhealthy.
+fn why_down(cs: &ContainerState, logs: &str) -> Option<String> {
+    let (status, restarts) = (&cs.status, cs.restarts);
+    if restarts > 0 || matches!(status.as_str(), "exited" | "dead") {
+        let mut tail: Vec<&str> = logs
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .rev()
+            .take(3)
+            .collect();
+        tail.reverse();
+        return Some(format!(
+            "the container is {status} after {restarts} restarts; its log ends: {}",
+            tail.join(" | ")
+        ));
+    }
+    if cs.health.as_deref() == Some("unhealthy") {
+        let said = cs
+            .health_output
+            .as_deref()
+            .map(|o| format!("; its last check said: {o}"))
+            .unwrap_or_default();
+        return Some(format!("{} says unhealthy{said}", cs.healthcheck_name()));
+    }
+    None
+}
+
+/// One look at a running container.
+struct Probe<'a> {
+    state: &'a ContainerState,
+    logs: &'a str,
+    /// The reading lines in its logs.
+    readings: &'a [String],
+}
+
+/// Whether a running container is ready, by the first criterion that applies: a log line
+/// matches `--ready-log`; a sensor app logged all five readings; the healthcheck says
+/// healthy; else it has run without a restart for the settle time (`settled`).
+fn is_ready(probe: &Probe, ready_log: Option<&regex::Regex>, sensors: bool, settled: bool) -> bool {
+    if let Some(re) = ready_log {
+        probe
+            .logs
+            .lines()
+            .any(|l| re.is_match(l.trim_end_matches('\r')))
+    } else if sensors {
+        let labels: std::collections::BTreeSet<_> = probe
+            .readings
+            .iter()
+            .filter_map(|l| reading_label(l))
+            .collect();
+        labels.len() == 5
+    } else if let Some(h) = &probe.state.health {
+        h == "healthy"
+    } else {
+        settled
+    }
+}
+
+/// What was still missing when `opts.wait` passed.
+fn not_ready_detail(opts: &DeployOptions, sensors: bool, cs: &ContainerState) -> String {
+    let secs = opts.wait.as_secs();
+    if let Some(re) = &opts.ready_log {
+        format!("no log line matching /{re}/ within {secs}s")
+    } else if sensors {
+        format!("no readings in its logs within {secs}s")
+    } else if let Some(h) = &cs.health {
+        format!("{} still says {h} after {secs}s", cs.healthcheck_name())
+    } else {
+        format!("not running within {secs}s")
     }
 }
 

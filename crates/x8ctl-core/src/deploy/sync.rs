@@ -28,20 +28,7 @@ use crate::board::transfer::{
 pub type SyncReport = TransferReport;
 
 fn sha256_file(path: &Path) -> Result<String, DeployError> {
-    let mut f =
-        fs::File::open(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(transfer::hex(&h.finalize()))
+    transfer::local_sha256(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))
 }
 
 /// A script whose `#!` line ends in CR (a Windows checkout with core.autocrlf): Linux
@@ -140,42 +127,13 @@ pub fn sync(
     on(DeployEvent::Hashing {
         files: plan.files.len(),
     });
-    let stamp_file = format!("{STAMPS}/{name}");
-    let o = board.run(
-        &format!(
-            "cat {} 2>/dev/null; echo '--x8ctl--'; find {} -type f -exec sha256sum {{}} + 2>/dev/null; true",
-            quote(&stamp_file),
-            quote(board_dir)
-        ),
-        Some(crate::board::DEFAULT_TIMEOUT),
-    )?;
-    let text = o.stdout_text();
-    let (stamp, hashes) = text.split_once("--x8ctl--").unwrap_or(("", &text));
-    let stamp = Some(stamp.trim().to_string()).filter(|s| !s.is_empty());
-    let theirs: BTreeMap<String, String> = parse_sha256sum(hashes);
-
-    let mut digest = Sha256::new();
-    let mut changed = Vec::new();
-    let mut report = SyncReport::default();
-    let mut ours = std::collections::BTreeSet::new();
-    for f in &plan.files {
-        let h = sha256_file(&f.local)?;
-        let rel = f.remote.strip_prefix(board_dir).unwrap_or(&f.remote);
-        if has_crlf_shebang(&f.local) {
-            on(DeployEvent::Warning(format!(
-                "{} has Windows (CRLF) line endings in its #! line: run on the board it fails with \"not found\"; convert it (`git config core.autocrlf input` and check out again, or dos2unix)",
-                rel.trim_start_matches('/')
-            )));
-        }
-        digest.update(format!("{rel}\0{h}\0{:o}\n", f.mode & 0o111).as_bytes());
-        ours.insert(f.remote.clone());
-        if theirs.get(&f.remote) == Some(&h) {
-            report.files_unchanged += 1;
-            report.bytes_unchanged += f.size;
-        } else {
-            changed.push(f.clone());
-        }
-    }
+    let (stamp, theirs) = board_state(board, board_dir, name)?;
+    let Compared {
+        digest,
+        changed,
+        ours,
+        mut report,
+    } = compare(&plan.files, board_dir, &theirs, on)?;
     let recorded = read_manifest(board, name)?;
     let removed = to_remove(board_dir, &recorded, &theirs, &ours);
     if !changed.is_empty() {
@@ -215,7 +173,79 @@ pub fn sync(
         write_manifest(board, name, &now)?;
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok((report, transfer::hex(&digest.finalize()), stamp))
+    Ok((report, digest, stamp))
+}
+
+/// What the board holds of the app, in one command: the digest recorded by the last
+/// successful deploy of `name`, and the sha256 of every file under `board_dir`.
+fn board_state(
+    board: &Board,
+    board_dir: &str,
+    name: &str,
+) -> Result<(Option<String>, BTreeMap<String, String>), DeployError> {
+    let stamp_file = format!("{STAMPS}/{name}");
+    let o = board.run(
+        &format!(
+            "cat {} 2>/dev/null; echo '--x8ctl--'; find {} -type f -exec sha256sum {{}} + 2>/dev/null; true",
+            quote(&stamp_file),
+            quote(board_dir)
+        ),
+        Some(crate::board::DEFAULT_TIMEOUT),
+    )?;
+    let text = o.stdout_text();
+    let (stamp, hashes) = text.split_once("--x8ctl--").unwrap_or(("", &text));
+    let stamp = Some(stamp.trim().to_string()).filter(|s| !s.is_empty());
+    Ok((stamp, parse_sha256sum(hashes)))
+}
+
+/// The local files against the board's.
+struct Compared {
+    /// The digest of the local tree (names, hashes, executable bits).
+    digest: String,
+    /// The files the board lacks or holds otherwise.
+    changed: Vec<transfer::FileItem>,
+    /// The board paths of every local file.
+    ours: std::collections::BTreeSet<String>,
+    /// The unchanged files counted.
+    report: SyncReport,
+}
+
+/// Hash every local file and compare it with `theirs` (board path -> sha256), warning of
+/// scripts with CRLF line endings on the way.
+fn compare(
+    files: &[transfer::FileItem],
+    board_dir: &str,
+    theirs: &BTreeMap<String, String>,
+    on: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<Compared, DeployError> {
+    let mut digest = Sha256::new();
+    let mut changed = Vec::new();
+    let mut report = SyncReport::default();
+    let mut ours = std::collections::BTreeSet::new();
+    for f in files {
+        let h = sha256_file(&f.local)?;
+        let rel = f.remote.strip_prefix(board_dir).unwrap_or(&f.remote);
+        if has_crlf_shebang(&f.local) {
+            on(DeployEvent::Warning(format!(
+                "{} has Windows (CRLF) line endings in its #! line: run on the board it fails with \"not found\"; convert it (`git config core.autocrlf input` and check out again, or dos2unix)",
+                rel.trim_start_matches('/')
+            )));
+        }
+        digest.update(format!("{rel}\0{h}\0{:o}\n", f.mode & 0o111).as_bytes());
+        ours.insert(f.remote.clone());
+        if theirs.get(&f.remote) == Some(&h) {
+            report.files_unchanged += 1;
+            report.bytes_unchanged += f.size;
+        } else {
+            changed.push(f.clone());
+        }
+    }
+    Ok(Compared {
+        digest: transfer::hex(&digest.finalize()),
+        changed,
+        ours,
+        report,
+    })
 }
 
 #[cfg(test)]

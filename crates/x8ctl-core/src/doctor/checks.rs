@@ -515,75 +515,20 @@ pub(crate) fn judge_m4_proxy(
     unit: &std::collections::BTreeMap<String, String>,
     panic: Option<&str>,
 ) -> Finding {
-    let get = |k: &str| unit.get(k).map(String::as_str).unwrap_or("?");
+    let get = |k: &str| unit_property(unit, k);
     let unit_state = format!("systemctl: {}/{}", get("ActiveState"), get("SubState"));
     let restarts: u32 = get("NRestarts").parse().unwrap_or(0);
     let with_panic = |f: Finding| match panic {
         Some(p) => f.detail(format!("journal: {p}")),
         None => f,
     };
-    let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
-    let logs = "then read `x8ctl shell --root journalctl --no-pager -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
-    if get("Result") == "start-limit-hit" || get("ActiveState") == "failed" {
-        let f = Finding::fail(
-            format!(
-                "m4-proxy crashed again and again and systemd gave up restarting it (start limit: 10 starts in 120 s; restart counter {restarts})"
-            ),
-            format!(
-                "reset the limit and start it: `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy` (x8ctl doctor --fix does this); {CRASH_WHY}; restart those containers afterwards"
-            ),
-        )
-        .with_fix(Fix::root(
-            "reset m4-proxy's start limit and restart it",
-            RESET_M4_PROXY,
-        ))
-        .detail(unit_state);
-        return with_panic(f);
+    if let Some(f) = m4_proxy_crash_loop(unit, restarts) {
+        return with_panic(f.detail(unit_state));
     }
-    if get("ActiveState") == "activating" && get("SubState") == "auto-restart" {
-        let f = Finding::fail(
-            format!("m4-proxy crashed and systemd restarts it in 2 s (restart counter {restarts})"),
-            format!("{CRASH_WHY}; after 10 starts in 120 s systemd gives up"),
-        )
-        .with_fix(Fix::root(
-            "reset m4-proxy's restart counter and start it now",
-            RESET_M4_PROXY,
-        ))
-        .detail(unit_state);
-        return with_panic(f);
-    }
-    let listening = |p: u16| ports.contains(&p);
-    let missing: Vec<String> = [5000u16, 5001]
-        .iter()
-        .filter(|p| !listening(**p))
-        .map(|p| p.to_string())
-        .collect();
-    if pids.is_empty() {
-        let lie = if get("ActiveState") == "active" {
-            " (systemctl says active: RemainAfterExit hides that it exited)"
-        } else {
-            ""
-        };
-        return Finding::fail(
-            format!("not running: no m4_proxy process{lie}"),
-            format!("restart it: `sudo systemctl restart m4-proxy`; {logs}"),
-        )
-        .with_fix(fix)
-        .detail(unit_state);
+    if let Some(f) = m4_proxy_not_serving(pids, ports, get("ActiveState") == "active") {
+        return f.detail(unit_state);
     }
     let pid_text: Vec<String> = pids.iter().map(u32::to_string).collect();
-    if !missing.is_empty() {
-        return Finding::fail(
-            format!(
-                "m4_proxy runs (pid {}) but nothing listens on port {}",
-                pid_text.join(" "),
-                missing.join(" and ")
-            ),
-            format!("restart it: `sudo systemctl restart m4-proxy`; {logs}"),
-        )
-        .with_fix(fix)
-        .detail(unit_state);
-    }
     if restarts > 0 {
         let times = if restarts == 1 { "time" } else { "times" };
         let f = Finding::warn(
@@ -603,6 +548,88 @@ pub(crate) fn judge_m4_proxy(
         pid_text.join(" ")
     ))
     .detail(unit_state)
+}
+
+/// A `systemctl show` property of a unit, `?` when it is not there.
+fn unit_property<'a>(unit: &'a std::collections::BTreeMap<String, String>, key: &str) -> &'a str {
+    unit.get(key).map(String::as_str).unwrap_or("?")
+}
+
+/// When systemd is restarting a crashing m4-proxy (`unit`: its `systemctl show`
+/// properties), or gave up doing so.
+fn m4_proxy_crash_loop(
+    unit: &std::collections::BTreeMap<String, String>,
+    restarts: u32,
+) -> Option<Finding> {
+    let get = |k: &str| unit_property(unit, k);
+    if get("Result") == "start-limit-hit" || get("ActiveState") == "failed" {
+        return Some(
+            Finding::fail(
+                format!(
+                    "m4-proxy crashed again and again and systemd gave up restarting it (start limit: 10 starts in 120 s; restart counter {restarts})"
+                ),
+                format!(
+                    "reset the limit and start it: `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy` (x8ctl doctor --fix does this); {CRASH_WHY}; restart those containers afterwards"
+                ),
+            )
+            .with_fix(Fix::root(
+                "reset m4-proxy's start limit and restart it",
+                RESET_M4_PROXY,
+            )),
+        );
+    }
+    if get("ActiveState") == "activating" && get("SubState") == "auto-restart" {
+        return Some(
+            Finding::fail(
+                format!(
+                    "m4-proxy crashed and systemd restarts it in 2 s (restart counter {restarts})"
+                ),
+                format!("{CRASH_WHY}; after 10 starts in 120 s systemd gives up"),
+            )
+            .with_fix(Fix::root(
+                "reset m4-proxy's restart counter and start it now",
+                RESET_M4_PROXY,
+            )),
+        );
+    }
+    None
+}
+
+/// When no m4_proxy process runs (`unit_active`: systemd says active all the same), or
+/// one runs but does not listen on both ports.
+fn m4_proxy_not_serving(pids: &[u32], ports: &[u16], unit_active: bool) -> Option<Finding> {
+    let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
+    let hint = "restart it: `sudo systemctl restart m4-proxy`; then read `x8ctl shell --root journalctl --no-pager -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
+    if pids.is_empty() {
+        let lie = if unit_active {
+            " (systemctl says active: RemainAfterExit hides that it exited)"
+        } else {
+            ""
+        };
+        return Some(
+            Finding::fail(format!("not running: no m4_proxy process{lie}"), hint).with_fix(fix),
+        );
+    }
+    let missing: Vec<String> = [5000u16, 5001]
+        .iter()
+        .filter(|p| !ports.contains(p))
+        .map(|p| p.to_string())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let pid_text: Vec<String> = pids.iter().map(u32::to_string).collect();
+    Some(
+        Finding::fail(
+            format!(
+                "m4_proxy runs (pid {}) but nothing listens on port {}",
+                pid_text.join(" "),
+                missing.join(" and ")
+            ),
+            hint,
+        )
+        .with_fix(fix),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -830,6 +857,37 @@ fn containers(ctx: &CheckCtx) -> Finding {
     f
 }
 
+/// A container in the details: `name (image): status, restarted N times`.
+fn container_line(c: &parse::Container) -> String {
+    format!(
+        "{} ({}): {}{}",
+        c.name,
+        c.image,
+        c.status,
+        c.restart_count
+            .map(|n| format!(", restarted {n} times"))
+            .unwrap_or_default()
+    )
+}
+
+/// The last line of a log that says something.
+fn last_log_line(log: &str) -> String {
+    log.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The hint that shows where a container says why it stopped.
+fn read_why(container: &str) -> String {
+    format!(
+        "read why: `x8ctl shell docker logs --tail 50 {}`",
+        crate::board::quote::quote(container)
+    )
+}
+
 pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)]) -> Finding {
     let log_of = |name: &str| {
         logs.iter()
@@ -837,35 +895,14 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
             .map(|(_, t)| t.as_str())
             .unwrap_or("")
     };
-    let last_line = |name: &str| {
-        log_of(name)
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_string()
-    };
+    let last_line = |name: &str| last_log_line(log_of(name));
     let running = cs.iter().filter(|c| c.state == "running").count();
     let looping: Vec<&parse::Container> = cs.iter().filter(|c| c.crash_looping()).collect();
     let failed: Vec<&parse::Container> = cs
         .iter()
         .filter(|c| c.failed() && !c.crash_looping())
         .collect();
-    let mut details: Vec<String> = cs
-        .iter()
-        .map(|c| {
-            format!(
-                "{} ({}): {}{}",
-                c.name,
-                c.image,
-                c.status,
-                c.restart_count
-                    .map(|n| format!(", restarted {n} times"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
+    let mut details: Vec<String> = cs.iter().map(container_line).collect();
     if let Some(bad) = looping
         .iter()
         .chain(failed.iter())
@@ -887,10 +924,7 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
         details.push(format!("{}: {}", c.name, last_line(&c.name)));
         let mut f = Finding::fail(
             format!("crash-looping: {}", names.join(", ")),
-            format!(
-                "read why: `x8ctl shell docker logs --tail 50 {}`",
-                crate::board::quote::quote(&c.name)
-            ),
+            read_why(&c.name),
         );
         f.details = details;
         return f;
@@ -902,10 +936,7 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
                 "{running} running; exited with an error: {}",
                 names.join(", ")
             ),
-            format!(
-                "read why: `x8ctl shell docker logs --tail 50 {}`",
-                crate::board::quote::quote(&failed[0].name)
-            ),
+            read_why(&failed[0].name),
         );
         f.details = details;
         return f;

@@ -392,36 +392,15 @@ impl Doctor {
     pub fn run(&mut self, on_event: &mut dyn FnMut(Event)) -> Report {
         let started = Instant::now();
         let mut results: BTreeMap<CheckId, CheckResult> = BTreeMap::new();
-        fn record(
-            results: &mut BTreeMap<CheckId, CheckResult>,
-            r: CheckResult,
-            on_event: &mut dyn FnMut(Event),
-        ) {
-            on_event(Event::Finished(r.clone()));
-            results.insert(r.id, r);
-        }
-
         // adb (or the direct connection), then the board: these make the board handle.
-        on_event(Event::Started(CheckId::Adb));
-        let t = Instant::now();
-        let adb = self.check_adb();
-        record(
-            &mut results,
-            adb.into_result(CheckId::Adb, t.elapsed()),
-            on_event,
-        );
+        run_here(CheckId::Adb, &mut results, on_event, || self.check_adb());
         if results
             .get(&CheckId::Adb)
             .is_some_and(|r| r.status.passed())
         {
-            on_event(Event::Started(CheckId::Board));
-            let t = Instant::now();
-            let f = self.check_board();
-            record(
-                &mut results,
-                f.into_result(CheckId::Board, t.elapsed()),
-                on_event,
-            );
+            run_here(CheckId::Board, &mut results, on_event, || {
+                self.check_board()
+            });
         }
 
         let target = self.board.as_ref().map(|b| Target {
@@ -564,111 +543,149 @@ fn run_graph<C: Clone + Send + 'static>(
                 if results.contains_key(&id) || running.contains_key(&id) {
                     continue;
                 }
-                let deps = id.deps();
-                if !deps.iter().all(|d| results.contains_key(d)) {
+                if !id.deps().iter().all(|d| results.contains_key(d)) {
                     continue;
                 }
                 changed = true;
-                if let Some(bad) = deps
-                    .iter()
-                    .filter_map(|d| results.get(d))
-                    .find(|r| !r.status.passed())
-                {
-                    let why = match bad.status {
-                        Status::Skip => "was skipped",
-                        _ => "failed",
-                    };
-                    let r = CheckResult {
-                        id,
-                        title: id.title(),
-                        status: Status::Skip,
-                        summary: format!("skipped: {} {why}", bad.title),
-                        details: Vec::new(),
-                        hint: None,
-                        fix: None,
-                        duration: Duration::ZERO,
-                    };
-                    on_event(Event::Finished(r.clone()));
-                    results.insert(id, r);
+                if let Some(r) = skipped_for_deps(id, results) {
+                    record(results, on_event, r);
                     continue;
                 }
                 let Some(board) = board.clone() else {
                     // Cannot happen (Board passed); be safe anyway.
-                    let r = Finding::fail("no board", "").into_result(id, Duration::ZERO);
-                    on_event(Event::Finished(r.clone()));
-                    results.insert(id, r);
+                    record(
+                        results,
+                        on_event,
+                        Finding::fail("no board", "").into_result(id, Duration::ZERO),
+                    );
                     continue;
                 };
-                let tx = tx.clone();
                 let timeout = timeout_of(id);
                 on_event(Event::Started(id));
                 let now = Instant::now();
                 running.insert(id, (now, now + timeout));
-                let spawned = std::thread::Builder::new()
-                    .name(format!("doctor-{}", id.name()))
-                    .spawn(move || {
-                        let t = Instant::now();
-                        let f = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            runner(id, &board, timeout)
-                        }))
-                        .unwrap_or_else(|_| {
-                            Finding::fail(
-                                "the check itself crashed (a bug in x8ctl)",
-                                "please report it with the output of `x8ctl doctor --json`",
-                            )
-                        });
-                        let _ = tx.send((id, f, t.elapsed()));
-                    });
-                if spawned.is_err() {
+                if spawn_check(id, board, runner, timeout, tx.clone()).is_err() {
                     running.remove(&id);
-                    let r =
-                        Finding::fail("cannot start a thread", "").into_result(id, Duration::ZERO);
-                    on_event(Event::Finished(r.clone()));
-                    results.insert(id, r);
+                    let f = Finding::fail("cannot start a thread", "");
+                    record(results, on_event, f.into_result(id, Duration::ZERO));
                 }
             }
         }
-        if running.is_empty() {
+        let Some(next) = running.values().map(|(_, d)| *d).min() else {
             break;
-        }
-        let next = running
-            .values()
-            .map(|(_, d)| *d)
-            .min()
-            .unwrap_or_else(Instant::now);
-        let wait = next.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(wait) {
+        };
+        match rx.recv_timeout(next.saturating_duration_since(Instant::now())) {
             Ok((id, f, took)) => {
                 if running.remove(&id).is_some() {
-                    let r = f.into_result(id, took);
-                    on_event(Event::Finished(r.clone()));
-                    results.insert(id, r);
+                    record(results, on_event, f.into_result(id, took));
                 }
             }
             Err(_) => {
-                let now = Instant::now();
-                let late: Vec<CheckId> = running
-                    .iter()
-                    .filter(|(_, (_, d))| *d <= now)
-                    .map(|(id, _)| *id)
-                    .collect();
-                for id in late {
-                    if let Some((started, _)) = running.remove(&id) {
-                        let r = Finding::fail(
-                            format!(
-                                "did not finish within {} s",
-                                secs_text(timeout_of(id))
-                            ),
-                            "the board is slow or stuck: check the cable, or reboot the board (`x8ctl shell --root reboot`)",
-                        )
-                        .into_result(id, started.elapsed());
-                        on_event(Event::Finished(r.clone()));
-                        results.insert(id, r);
-                    }
+                for r in time_out_late(&mut running, timeout_of) {
+                    record(results, on_event, r);
                 }
             }
         }
     }
+}
+
+/// Run the check `id` on this thread, told as started and finished, and keep its result.
+fn run_here(
+    id: CheckId,
+    results: &mut BTreeMap<CheckId, CheckResult>,
+    on_event: &mut dyn FnMut(Event),
+    check: impl FnOnce() -> Finding,
+) {
+    on_event(Event::Started(id));
+    let t = Instant::now();
+    let f = check();
+    record(results, on_event, f.into_result(id, t.elapsed()));
+}
+
+/// A check's result, told and kept.
+fn record(
+    results: &mut BTreeMap<CheckId, CheckResult>,
+    on_event: &mut dyn FnMut(Event),
+    r: CheckResult,
+) {
+    on_event(Event::Finished(r.clone()));
+    results.insert(r.id, r);
+}
+
+/// A check skipped because a prerequisite failed or was skipped; `None` when they all
+/// passed.
+fn skipped_for_deps(id: CheckId, results: &BTreeMap<CheckId, CheckResult>) -> Option<CheckResult> {
+    let bad = id
+        .deps()
+        .iter()
+        .filter_map(|d| results.get(d))
+        .find(|r| !r.status.passed())?;
+    let why = match bad.status {
+        Status::Skip => "was skipped",
+        _ => "failed",
+    };
+    Some(CheckResult {
+        id,
+        title: id.title(),
+        status: Status::Skip,
+        summary: format!("skipped: {} {why}", bad.title),
+        details: Vec::new(),
+        hint: None,
+        fix: None,
+        duration: Duration::ZERO,
+    })
+}
+
+/// Run one check on a thread of its own, sending its finding (a failure if it panics)
+/// and how long it took to `tx`.
+fn spawn_check<C: Send + 'static>(
+    id: CheckId,
+    board: C,
+    runner: Runner<C>,
+    timeout: Duration,
+    tx: mpsc::Sender<(CheckId, Finding, Duration)>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name(format!("doctor-{}", id.name()))
+        .spawn(move || {
+            let t = Instant::now();
+            let f = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runner(id, &board, timeout)
+            }))
+            .unwrap_or_else(|_| {
+                Finding::fail(
+                    "the check itself crashed (a bug in x8ctl)",
+                    "please report it with the output of `x8ctl doctor --json`",
+                )
+            });
+            let _ = tx.send((id, f, t.elapsed()));
+        })
+        .map(drop)
+}
+
+/// The running checks past their deadline, taken out of `running` as failures.
+fn time_out_late(
+    running: &mut BTreeMap<CheckId, (Instant, Instant)>,
+    timeout_of: &dyn Fn(CheckId) -> Duration,
+) -> Vec<CheckResult> {
+    let now = Instant::now();
+    let late: Vec<CheckId> = running
+        .iter()
+        .filter(|(_, (_, d))| *d <= now)
+        .map(|(id, _)| *id)
+        .collect();
+    late.into_iter()
+        .filter_map(|id| {
+            let (started, _) = running.remove(&id)?;
+            Some(
+                Finding::fail(
+                    format!("did not finish within {} s", secs_text(timeout_of(id))),
+                    "the board is slow or stuck: check the cable, or reboot the board (`x8ctl shell --root reboot`)",
+                )
+                .into_result(id, started.elapsed()),
+            )
+        })
+        .collect()
 }
 
 /// `8`, `0.5`: seconds without needless decimals.

@@ -6,10 +6,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::releases::{Release, cached_image};
-use crate::board::transfer::hex;
+use crate::board::transfer::local_sha256;
 
 /// Attempts per download (the first plus retries).
 pub const ATTEMPTS: u32 = 5;
@@ -103,19 +101,6 @@ impl DownloadError {
     }
 }
 
-fn sha256_file(p: &Path) -> std::io::Result<String> {
-    let mut f = fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&h.finalize()));
-        }
-        h.update(&buf[..n]);
-    }
-}
-
 fn cache_err(p: &Path, e: impl std::fmt::Display) -> DownloadError {
     DownloadError::Cache {
         path: p.display().to_string(),
@@ -140,7 +125,7 @@ fn attempt(
     if have > 0 {
         req = req.header(reqwest::header::RANGE, format!("bytes={have}-"));
     }
-    let mut resp = req.send().map_err(|e| {
+    let resp = req.send().map_err(|e| {
         if e.is_timeout() {
             "no response from the server in time".to_string()
         } else {
@@ -165,29 +150,9 @@ fn attempt(
         on(DownloadEvent::Total(done + len));
     }
     let content_length = resp.content_length();
-    // The body is read on its own thread so that a mirror that stops sending is noticed
-    // after `stall` (reqwest's blocking reader has only an overall timeout). A reader left
-    // behind ends with the client's own timeout, or when the process does.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
-    std::thread::spawn(move || {
-        loop {
-            let mut buf = vec![0u8; 64 * 1024];
-            match resp.read(&mut buf) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    if tx.send(Ok(buf)).is_err() || n == 0 {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
-        }
-    });
+    let chunks = read_on_a_thread(resp);
     loop {
-        let chunk = match rx.recv_timeout(stall) {
+        let chunk = match chunks.recv_timeout(stall) {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => return Err(e.to_string()),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
@@ -215,6 +180,34 @@ fn attempt(
     Ok(())
 }
 
+/// The body of `resp` in chunks (an empty one at its end), read on a thread of its own so
+/// that a mirror that stops sending is noticed after the stall time (reqwest's blocking
+/// reader has only an overall timeout). A reader left behind ends with the client's own
+/// timeout, or when the process does.
+fn read_on_a_thread(
+    mut resp: reqwest::blocking::Response,
+) -> std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    std::thread::spawn(move || {
+        loop {
+            let mut buf = vec![0u8; 64 * 1024];
+            match resp.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Ok(buf)).is_err() || n == 0 {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
 /// The verified image of `rel` in `cache`, downloading it when needed.
 pub fn fetch(
     rel: &Release,
@@ -239,7 +232,7 @@ pub fn fetch_with(
     }
     let want = rel.sha256.to_ascii_lowercase();
     let dest = cached_image(cache, &rel.tag);
-    if dest.is_file() && sha256_file(&dest).ok().as_deref() == Some(want.as_str()) {
+    if dest.is_file() && local_sha256(&dest).ok().as_deref() == Some(want.as_str()) {
         on(DownloadEvent::Cached { path: dest.clone() });
         return Ok(dest);
     }
@@ -247,15 +240,29 @@ pub fn fetch_with(
     let dir = dest.parent().unwrap_or(cache).to_path_buf();
     fs::create_dir_all(&dir).map_err(|e| cache_err(&dir, e))?;
     let part = dest.with_extension("bin.part");
+    let client = http_client(&rel.url, &limits)?;
+    download_part(&client, &rel.url, &part, &limits, began, on)?;
+    let got = local_sha256(&part).map_err(|e| cache_err(&part, e))?;
+    if got != want {
+        let _ = fs::remove_file(&part);
+        return Err(DownloadError::Checksum { want, got });
+    }
+    fs::rename(&part, &dest).map_err(|e| cache_err(&dest, e))?;
+    on(DownloadEvent::Verified { path: dest.clone() });
+    Ok(dest)
+}
+
+/// The HTTP client for `url`, with the timeouts of `limits`.
+fn http_client(url: &str, limits: &Limits) -> Result<reqwest::blocking::Client, DownloadError> {
     // reqwest is built without a crypto provider (Cargo.toml says why): ring it is. An `Err`
     // only means one is installed already, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::blocking::Client::builder();
     // A proxy is never right for the loopback (tests, local mirrors).
-    if rel.url.starts_with("http://127.0.0.1") || rel.url.starts_with("http://localhost") {
+    if url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost") {
         builder = builder.no_proxy();
     }
-    let client = builder
+    builder
         .connect_timeout(Duration::from_secs(10).min(limits.stall))
         // A request as a whole (headers included) is bounded by `overall`; the body's
         // stalls are watched by `attempt`.
@@ -263,10 +270,22 @@ pub fn fetch_with(
         .user_agent(concat!("x8ctl/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DownloadError::Failed {
-            url: rel.url.clone(),
+            url: url.to_string(),
             attempts: 0,
             last: e.to_string(),
-        })?;
+        })
+}
+
+/// Download `url` into `part` (resuming what it holds), up to [`ATTEMPTS`] times while
+/// `limits.overall` since `began` allows; a 4xx answer stops at once.
+fn download_part(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    part: &Path,
+    limits: &Limits,
+    began: std::time::Instant,
+    on: &dyn Fn(DownloadEvent),
+) -> Result<(), DownloadError> {
     let mut last = String::new();
     let mut ok = false;
     let mut tried = 0;
@@ -275,7 +294,7 @@ pub fn fetch_with(
             break;
         }
         tried = n;
-        match attempt(&client, &rel.url, &part, limits.stall, on) {
+        match attempt(client, url, part, limits.stall, on) {
             Ok(()) => {
                 ok = true;
                 break;
@@ -283,7 +302,7 @@ pub fn fetch_with(
             Err(e) if e.starts_with("HTTP 4") => {
                 let status = e[5..].parse().unwrap_or(400);
                 return Err(DownloadError::Http {
-                    url: rel.url.clone(),
+                    url: url.to_string(),
                     status,
                 });
             }
@@ -301,17 +320,10 @@ pub fn fetch_with(
     }
     if !ok {
         return Err(DownloadError::Failed {
-            url: rel.url.clone(),
+            url: url.to_string(),
             attempts: tried,
             last,
         });
     }
-    let got = sha256_file(&part).map_err(|e| cache_err(&part, e))?;
-    if got != want {
-        let _ = fs::remove_file(&part);
-        return Err(DownloadError::Checksum { want, got });
-    }
-    fs::rename(&part, &dest).map_err(|e| cache_err(&dest, e))?;
-    on(DownloadEvent::Verified { path: dest.clone() });
-    Ok(dest)
+    Ok(())
 }

@@ -96,20 +96,12 @@ impl Table {
 
     /// The built-in table, or the file `X8CTL_RECOMMENDED_FILE` names.
     pub fn load() -> Result<(Table, String), String> {
-        match crate::host::get().recommended_file.clone() {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| {
-                    format!("cannot read {} (X8CTL_RECOMMENDED_FILE): {e}", p.display())
-                })?;
-                let t = Table::parse(&text)
-                    .map_err(|e| format!("{} (X8CTL_RECOMMENDED_FILE): {e}", p.display()))?;
-                Ok((t, p.display().to_string()))
-            }
-            None => Ok((
-                Table::parse(BUILT_IN).map_err(|e| format!("built-in recommended.toml: {e}"))?,
-                "built in".into(),
-            )),
-        }
+        super::load_table(
+            crate::host::get().recommended_file.as_deref(),
+            "X8CTL_RECOMMENDED_FILE",
+            (BUILT_IN, "recommended.toml"),
+            Table::parse,
+        )
     }
 
     pub fn for_image(&self, image: u32) -> Option<&Recommendation> {

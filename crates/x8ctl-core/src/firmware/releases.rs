@@ -45,20 +45,12 @@ impl Releases {
 
     /// The built-in list, or the file `X8CTL_RELEASES_FILE` names.
     pub fn load() -> Result<(Releases, String), String> {
-        match crate::host::get().releases_file.clone() {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| {
-                    format!("cannot read {} (X8CTL_RELEASES_FILE): {e}", p.display())
-                })?;
-                let r = Releases::parse(&text)
-                    .map_err(|e| format!("{} (X8CTL_RELEASES_FILE): {e}", p.display()))?;
-                Ok((r, p.display().to_string()))
-            }
-            None => Ok((
-                Releases::parse(BUILT_IN).map_err(|e| format!("built-in releases.toml: {e}"))?,
-                "built in".into(),
-            )),
-        }
+        super::load_table(
+            crate::host::get().releases_file.as_deref(),
+            "X8CTL_RELEASES_FILE",
+            (BUILT_IN, "releases.toml"),
+            Releases::parse,
+        )
     }
 
     pub fn find(&self, tag: &str) -> Option<&Release> {

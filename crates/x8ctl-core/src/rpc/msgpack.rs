@@ -187,53 +187,24 @@ pub fn encode_into(v: &Value, out: &mut Vec<u8>) {
         Value::Str(s) => encode_str(s.as_bytes(), out),
         Value::RawStr(b) => encode_str(b, out),
         Value::Bin(b) => {
-            let n = b.len();
-            if n <= 0xff {
-                out.push(0xc4);
-                out.push(n as u8);
-            } else if n <= 0xffff {
-                out.push(0xc5);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            } else {
-                out.push(0xc6);
-                out.extend_from_slice(&len32(n).to_be_bytes());
-            }
+            encode_len(b.len(), &BIN, out);
             out.extend_from_slice(b);
         }
         Value::Array(a) => {
-            let n = a.len();
-            if n <= 15 {
-                out.push(0x90 | n as u8);
-            } else if n <= 0xffff {
-                out.push(0xdc);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            } else {
-                out.push(0xdd);
-                out.extend_from_slice(&len32(n).to_be_bytes());
-            }
+            encode_len(a.len(), &ARRAY, out);
             for x in a {
                 encode_into(x, out);
             }
         }
         Value::Map(m) => {
-            let n = m.len();
-            if n <= 15 {
-                out.push(0x80 | n as u8);
-            } else if n <= 0xffff {
-                out.push(0xde);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            } else {
-                out.push(0xdf);
-                out.extend_from_slice(&len32(n).to_be_bytes());
-            }
+            encode_len(m.len(), &MAP, out);
             for (k, x) in m {
                 encode_into(k, out);
                 encode_into(x, out);
             }
         }
         Value::Ext(t, d) => {
-            let n = d.len();
-            let fixed = match n {
+            let fixext = match d.len() {
                 1 => Some(0xd4),
                 2 => Some(0xd5),
                 4 => Some(0xd6),
@@ -241,17 +212,9 @@ pub fn encode_into(v: &Value, out: &mut Vec<u8>) {
                 16 => Some(0xd8),
                 _ => None,
             };
-            if let Some(tag) = fixed {
-                out.push(tag);
-            } else if n <= 0xff {
-                out.push(0xc7);
-                out.push(n as u8);
-            } else if n <= 0xffff {
-                out.push(0xc8);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            } else {
-                out.push(0xc9);
-                out.extend_from_slice(&len32(n).to_be_bytes());
+            match fixext {
+                Some(tag) => out.push(tag),
+                None => encode_len(d.len(), &EXT, out),
             }
             out.push(*t as u8);
             out.extend_from_slice(d);
@@ -259,8 +222,71 @@ pub fn encode_into(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// Lengths above u32::MAX cannot be represented; such values cannot be built from decoded
-/// input (MAX_LEN) and would need 4 GiB of memory, so they are clamped (documented limit).
+/// The headers one kind of value can give its length in: a fix form that holds it in its
+/// low bits (`tag | n`, up to a maximum), and forms with an 8-, 16- or 32-bit length
+/// after the tag. Not every kind has the first two.
+struct LengthForms {
+    fix: Option<(u8, usize)>,
+    len8: Option<u8>,
+    len16: u8,
+    len32: u8,
+}
+
+/// fixarray / array16 / array32.
+const ARRAY: LengthForms = LengthForms {
+    fix: Some((0x90, 15)),
+    len8: None,
+    len16: 0xdc,
+    len32: 0xdd,
+};
+/// fixmap / map16 / map32.
+const MAP: LengthForms = LengthForms {
+    fix: Some((0x80, 15)),
+    len8: None,
+    len16: 0xde,
+    len32: 0xdf,
+};
+/// fixraw / raw16 / raw32 (the 2012 dialect): no `str8`, which m4-proxy cannot decode.
+const RAW: LengthForms = LengthForms {
+    fix: Some((0xa0, 31)),
+    len8: None,
+    len16: 0xda,
+    len32: 0xdb,
+};
+/// bin8 / bin16 / bin32.
+const BIN: LengthForms = LengthForms {
+    fix: None,
+    len8: Some(0xc4),
+    len16: 0xc5,
+    len32: 0xc6,
+};
+/// ext8 / ext16 / ext32 (the fixext forms go by the data's size, not its length).
+const EXT: LengthForms = LengthForms {
+    fix: None,
+    len8: Some(0xc7),
+    len16: 0xc8,
+    len32: 0xc9,
+};
+
+/// The header of a value of length `n`, in the smallest of `forms` that holds it.
+fn encode_len(n: usize, forms: &LengthForms, out: &mut Vec<u8>) {
+    match (forms.fix, forms.len8) {
+        (Some((tag, max)), _) if n <= max => out.push(tag | n as u8),
+        (_, Some(tag)) if n <= 0xff => {
+            out.push(tag);
+            out.push(n as u8);
+        }
+        _ if n <= 0xffff => {
+            out.push(forms.len16);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        _ => {
+            out.push(forms.len32);
+            out.extend_from_slice(&len32(n).to_be_bytes());
+        }
+    }
+}
+
 fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -301,18 +327,9 @@ fn encode_neg(i: i64, out: &mut Vec<u8>) {
     }
 }
 
-/// fixraw / raw16 / raw32 (the 2012 dialect): no `str8`, which m4-proxy cannot decode.
+/// A string as a raw ([`RAW`]).
 fn encode_str(b: &[u8], out: &mut Vec<u8>) {
-    let n = b.len();
-    if n <= 31 {
-        out.push(0xa0 | n as u8);
-    } else if n <= 0xffff {
-        out.push(0xda);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xdb);
-        out.extend_from_slice(&len32(n).to_be_bytes());
-    }
+    encode_len(b.len(), &RAW, out);
     out.extend_from_slice(b);
 }
 
