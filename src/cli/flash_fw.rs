@@ -282,13 +282,14 @@ fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
         b.finish_and_clear();
     }
     r.map_err(|e| {
-        let msg = e.to_string();
-        let msg = if msg.starts_with("release ") {
-            msg
+        let err = CliError::from_diagnostic(exit::FAILURE, &e);
+        // NoAsset names the release itself; the others get it in front.
+        if matches!(e, download::DownloadError::NoAsset { .. }) {
+            err
         } else {
-            format!("release {tag}: {msg}")
-        };
-        CliError::failure(msg, e.hint())
+            let msg = format!("release {tag}: {}", err.message);
+            err.with_message(msg)
+        }
     })
 }
 
@@ -326,7 +327,10 @@ fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliErro
     let dir = cache()?;
     let on = build_events(ctx);
     let (path, lines) = build::build(None, &reference, &dir, &on)
-        .map_err(|e| CliError::failure(format!("--build {reference}: {e}"), e.hint()))?;
+        .map_err(|e| {
+            CliError::from_diagnostic(exit::FAILURE, &e)
+                .with_message(format!("--build {reference}: {e}"))
+        })?;
     for l in lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -479,7 +483,10 @@ fn choose_recommended(
     }
     let on = build_events(ctx);
     let b = build::build_at(None, rec.reference(), &dir, &on)
-        .map_err(|e| CliError::failure(format!("building {}: {e}", rec.reference()), e.hint()))?;
+        .map_err(|e| {
+            CliError::from_diagnostic(exit::FAILURE, &e)
+                .with_message(format!("building {}: {e}", rec.reference()))
+        })?;
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -649,9 +656,13 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         },
     };
     // The image is checked before anything touches the board.
-    let bytes = image::read_image(&file).map_err(|e| CliError::failure(e.to_string(), e.hint()))?;
+    let bytes =
+        image::read_image(&file).map_err(|e| CliError::from_diagnostic(exit::FAILURE, &e))?;
     let info = image::check(&bytes)
-        .map_err(|e| CliError::failure(format!("{} is refused: {e}", file.display()), e.hint()))?;
+        .map_err(|e| {
+            CliError::from_diagnostic(exit::FAILURE, &e)
+                .with_message(format!("{} is refused: {e}", file.display()))
+        })?;
     ctx.status(&format!(
         "image {}: version {}, {} bytes, sha256 {}",
         file.display(),

@@ -35,14 +35,22 @@ pub struct FileSettings {
     pub rpc_method: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
+    #[diagnostic(
+        code(x8ctl::config::read),
+        help("fix or remove the file (see the README's Config section)")
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("{path} is not a valid x8ctl config: {message}")]
+    #[diagnostic(
+        code(x8ctl::config::parse),
+        help("fix or remove the file (see the README's Config section)")
+    )]
     Parse { path: PathBuf, message: String },
 }
 

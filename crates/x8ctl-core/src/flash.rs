@@ -151,15 +151,17 @@ pub enum FailKind {
 }
 
 /// A flash that did not finish, with the board's final state.
-#[derive(Debug, Clone, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic, serde::Serialize)]
 #[error("{step_name}: {message}")]
+#[diagnostic(code(x8ctl::flash::failed))]
 pub struct FlashError {
     pub step: Step,
     step_name: &'static str,
     pub kind: FailKind,
     /// What happened, in the board's own words where there are any.
     pub message: String,
-    /// What to do next.
+    /// What to do next (the error's [`miette::Diagnostic::help`]).
+    #[help]
     pub hint: String,
     /// The board's output that shows the failure (OpenOCD's error lines).
     pub board_lines: Vec<String>,
@@ -208,7 +210,7 @@ impl FlashError {
     }
 
     fn board(step: Step, e: BoardError) -> Box<Self> {
-        let hint = e.hint();
+        let hint = crate::help_of(&e);
         // An interrupt that found the board frozen ends the run as an interrupt.
         let kind = if matches!(e, BoardError::Abandoned { .. }) {
             FailKind::Interrupted
@@ -849,9 +851,10 @@ fn rpc_check(p: &mut Pipeline, opts: &FlashOptions) -> StepResult<()> {
             format!(
                 "the RPC check ('{method}', required by --require-rpc) failed after flashing: {other}"
             ),
-            other
-                .hint()
-                .unwrap_or("check the board with `x8ctl doctor`"),
+            match crate::help_of(other) {
+                h if h.is_empty() => "check the board with `x8ctl doctor`".to_string(),
+                h => h,
+            },
         )),
         other => {
             let msg = format!(

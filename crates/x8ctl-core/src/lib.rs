@@ -17,3 +17,17 @@ pub mod fuzzing;
 pub mod host;
 pub mod process;
 pub mod rpc;
+
+/// Every error of this crate is a [`miette::Diagnostic`]: a stable code (`x8ctl::<area>::<name>`)
+/// and a help next to its message. Re-exported so that callers need no miette of their own.
+pub use miette::Diagnostic;
+
+/// An error's help (what to do next), or "" when it has none.
+pub fn help_of(e: &dyn Diagnostic) -> String {
+    e.help().map(|h| h.to_string()).unwrap_or_default()
+}
+
+/// An error's stable code (`x8ctl::board::no_board`, ...), when it has one.
+pub fn code_of(e: &dyn Diagnostic) -> Option<String> {
+    e.code().map(|c| c.to_string())
+}

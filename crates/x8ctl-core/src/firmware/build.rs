@@ -39,19 +39,37 @@ pub enum BuildEvent {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BuildError {
     #[error("the firmware toolchain is missing: {}", missing.join(", "))]
+    #[diagnostic(code(x8ctl::build::toolchain), help("{}", toolchain_hint(*os)))]
     Toolchain { missing: Vec<String>, os: Os },
     #[error("git: {0}")]
+    #[diagnostic(
+        code(x8ctl::build::git),
+        help("check the network and the repository url (X8CTL_FIRMWARE_REPO), then run again")
+    )]
     Git(String),
     #[error("no ref {reference} in {url}")]
+    #[diagnostic(
+        code(x8ctl::build::no_ref),
+        help("pass a tag (0.0.5), a branch (master) or a commit with --ref")
+    )]
     NoRef { reference: String, url: String },
     #[error("make failed (exit {status}): {}", tail.join(" | "))]
+    #[diagnostic(
+        code(x8ctl::build::make),
+        help("read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds")
+    )]
     Make { status: i32, tail: Vec<String> },
     #[error("the build finished but left no {OUTPUT} in {dir}")]
+    #[diagnostic(
+        code(x8ctl::build::no_output),
+        help("this ref may not be the H7 firmware; check --ref")
+    )]
     NoOutput { dir: String },
     #[error("{0}")]
+    #[diagnostic(code(x8ctl::build::local), help("check the cache folder (X8CTL_CACHE_DIR)"))]
     Local(String),
 }
 
@@ -66,19 +84,6 @@ pub fn toolchain_hint(os: Os) -> &'static str {
         }
         Os::Windows => {
             "install the Arm GNU Toolchain (arm-none-eabi) from developer.arm.com and make (e.g. MSYS2: pacman -S make), and put both on PATH"
-        }
-    }
-}
-
-impl BuildError {
-    pub fn hint(&self) -> String {
-        match self {
-            BuildError::Toolchain { os, .. } => toolchain_hint(*os).to_string(),
-            BuildError::Git(_) => "check the network and the repository url (X8CTL_FIRMWARE_REPO), then run again".into(),
-            BuildError::NoRef { .. } => "pass a tag (0.0.5), a branch (master) or a commit with --ref".into(),
-            BuildError::Make { .. } => "read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds".into(),
-            BuildError::NoOutput { .. } => "this ref may not be the H7 firmware; check --ref".into(),
-            BuildError::Local(_) => "check the cache folder (X8CTL_CACHE_DIR)".into(),
         }
     }
 }

@@ -59,48 +59,43 @@ pub enum DownloadEvent {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DownloadError {
     #[error(
         "release {tag} has no known download (no release asset of it is known: releases.toml has no url and sha256 for it)"
     )]
+    #[diagnostic(
+        code(x8ctl::download::no_asset),
+        help("build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)")
+    )]
     NoAsset { tag: String },
     #[error("the download of {url} failed after {attempts} attempts: {last}")]
+    #[diagnostic(
+        code(x8ctl::download::failed),
+        help("check the network and run again; the part already downloaded is kept and resumed")
+    )]
     Failed {
         url: String,
         attempts: u32,
         last: String,
     },
     #[error("{url} answered HTTP {status}")]
+    #[diagnostic(
+        code(x8ctl::download::http),
+        help("the release's url in releases.toml may be wrong; check it, or use --build")
+    )]
     Http { url: String, status: u16 },
     #[error(
         "the downloaded file's sha256 is {got}, not the {want} releases.toml expects: refused (the partial file was deleted)"
     )]
+    #[diagnostic(
+        code(x8ctl::download::checksum),
+        help("the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build")
+    )]
     Checksum { want: String, got: String },
     #[error("the cache folder {path}: {detail}")]
+    #[diagnostic(code(x8ctl::download::cache), help("set X8CTL_CACHE_DIR to a writable folder"))]
     Cache { path: String, detail: String },
-}
-
-impl DownloadError {
-    pub fn hint(&self) -> String {
-        match self {
-            DownloadError::NoAsset { tag } => format!(
-                "build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)"
-            ),
-            DownloadError::Failed { .. } => {
-                "check the network and run again; the part already downloaded is kept and resumed".into()
-            }
-            DownloadError::Http { .. } => {
-                "the release's url in releases.toml may be wrong; check it, or use --build".into()
-            }
-            DownloadError::Checksum { .. } => {
-                "the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build".into()
-            }
-            DownloadError::Cache { .. } => {
-                "set X8CTL_CACHE_DIR to a writable folder".into()
-            }
-        }
-    }
 }
 
 fn sha256_file(p: &Path) -> std::io::Result<String> {

@@ -320,19 +320,23 @@ fn encode_str(b: &[u8], out: &mut Vec<u8>) {
 // Decoding
 
 /// Why bytes did not decode.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum DecodeError {
     /// The buffer ends before the value does: read more bytes and try again.
     #[error("incomplete MessagePack value (need more bytes)")]
+    #[diagnostic(code(x8ctl::msgpack::incomplete), help("read more bytes and decode again"))]
     Incomplete,
     /// The byte 0xc1, which the spec reserves ("never used").
     #[error("reserved byte 0xc1 at offset {0}")]
+    #[diagnostic(code(x8ctl::msgpack::reserved), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
     Reserved(usize),
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("MessagePack value nested deeper than {MAX_DEPTH} levels")]
+    #[diagnostic(code(x8ctl::msgpack::too_deep), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
     TooDeep,
     /// A declared length above [`MAX_LEN`].
     #[error("declared length {0} exceeds the limit of {MAX_LEN}")]
+    #[diagnostic(code(x8ctl::msgpack::too_large), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
     TooLarge(u64),
 }
 
@@ -492,16 +496,22 @@ fn int(i: i64) -> Value {
 // Reading one value from a byte stream
 
 /// Why [`read_value`] returned no value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReadError {
     /// The stream ended; `partial` bytes of an unfinished value had been received.
     #[error("connection closed after {partial} byte(s) of an unfinished message")]
+    #[diagnostic(
+        code(x8ctl::msgpack::eof),
+        help("the peer closed the connection mid-message; call again")
+    )]
     Eof { partial: usize },
     /// The bytes are not MessagePack (or exceed the limits).
     #[error("invalid MessagePack: {0}")]
+    #[diagnostic(code(x8ctl::msgpack::invalid), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
     Invalid(DecodeError),
     /// A read failed (including read timeouts: `WouldBlock`/`TimedOut`).
     #[error("{0}")]
+    #[diagnostic(code(x8ctl::msgpack::io), help("the connection failed; check the link to the board"))]
     Io(#[from] std::io::Error),
 }
 
