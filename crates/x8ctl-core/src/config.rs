@@ -199,3 +199,29 @@ mod tests {
         assert!(password_from_command(FAIL).is_err());
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ConfigError::Read {
+                path: "x".into(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+            ConfigError::Parse {
+                path: "x".into(),
+                message: "y".into(),
+            },
+        ];
+        for e in &all {
+            match e {
+                ConfigError::Read { .. } | ConfigError::Parse { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("config", &dyns);
+    }
+}

@@ -1335,3 +1335,24 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_error_has_a_code_and_its_hint_as_help() {
+        let internal = FlashError::internal("x");
+        let board = FlashError::not_started(BoardError::Locked {
+            holder: "another run".into(),
+        });
+        crate::assert_diagnostics("flash", &[&*internal, &*board]);
+        assert_eq!(crate::help_of(&*board), board.hint);
+        assert_eq!(
+            board.hint,
+            crate::help_of(&BoardError::Locked {
+                holder: "another run".into()
+            })
+        );
+    }
+}

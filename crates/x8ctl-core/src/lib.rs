@@ -31,3 +31,18 @@ pub fn help_of(e: &dyn Diagnostic) -> String {
 pub fn code_of(e: &dyn Diagnostic) -> Option<String> {
     e.code().map(|c| c.to_string())
 }
+
+/// For the tests of each error enum: every one of `errors` (one of each variant) has a
+/// code under `x8ctl::<area>::` and a help that is not empty.
+#[cfg(test)]
+pub(crate) fn assert_diagnostics(area: &str, errors: &[&dyn Diagnostic]) {
+    for e in errors {
+        let code = code_of(*e).unwrap_or_else(|| panic!("{e}: no code"));
+        assert!(
+            code.starts_with(&format!("x8ctl::{area}::")),
+            "{e}: code {code} is not under x8ctl::{area}"
+        );
+        let help = help_of(*e);
+        assert!(!help.trim().is_empty(), "{e} ({code}): no help");
+    }
+}

@@ -1383,3 +1383,172 @@ fn read_shell_v2(
         }
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    /// The position of `e`'s variant: a match without a wildcard, so that a new variant
+    /// fails to compile here until the test below builds one of it.
+    fn variant(e: &BoardError) -> usize {
+        match e {
+            BoardError::NoAdb { .. } => 0,
+            BoardError::Server(_) => 1,
+            BoardError::NoBoard { .. } => 2,
+            BoardError::NoSuchSerial { .. } => 3,
+            BoardError::Ambiguous { .. } => 4,
+            BoardError::Unusable { .. } => 5,
+            BoardError::Gone { .. } => 6,
+            BoardError::Refused { .. } => 7,
+            BoardError::Timeout { .. } => 8,
+            BoardError::StatusLost { .. } => 9,
+            BoardError::Sudo(_) => 10,
+            BoardError::NoSudo => 11,
+            BoardError::SudoExpired => 12,
+            BoardError::Locked { .. } => 13,
+            BoardError::Transfer { .. } => 14,
+            BoardError::CommandFailed { .. } => 15,
+            BoardError::DockerDown { .. } => 16,
+            BoardError::Transport(_) => 17,
+            BoardError::Connect { .. } => 18,
+            BoardError::DirectAuth { .. } => 19,
+            BoardError::LocalIo { .. } => 20,
+            BoardError::Output { .. } => 21,
+            BoardError::Local(_) => 22,
+            BoardError::TooLong { .. } => 23,
+            BoardError::Busy { .. } => 24,
+            BoardError::Abandoned { .. } => 25,
+            BoardError::Interrupted { .. } => 26,
+        }
+    }
+
+    fn one_of_each() -> Vec<BoardError> {
+        let s = || "x".to_string();
+        let io = || io::Error::from(io::ErrorKind::NotFound);
+        vec![
+            BoardError::NoAdb { tried: vec![] },
+            BoardError::Server(ServerError::Failed(s())),
+            BoardError::NoBoard { others: vec![] },
+            BoardError::NoSuchSerial {
+                serial: s(),
+                attached: vec![],
+            },
+            BoardError::Ambiguous {
+                candidates: vec![s(), s()],
+            },
+            BoardError::Unusable {
+                serial: s(),
+                state: DeviceState::Unauthorized,
+            },
+            BoardError::Gone { detail: s() },
+            BoardError::Refused {
+                service: s(),
+                detail: s(),
+            },
+            BoardError::Timeout {
+                what: s(),
+                after: Duration::from_secs(1),
+            },
+            BoardError::StatusLost { what: s() },
+            BoardError::Sudo(s()),
+            BoardError::NoSudo,
+            BoardError::SudoExpired,
+            BoardError::Locked { holder: s() },
+            BoardError::transfer(false, s()),
+            BoardError::CommandFailed {
+                what: s(),
+                status: 1,
+                output: s(),
+            },
+            BoardError::DockerDown {
+                what: s(),
+                status: 1,
+                output: s(),
+            },
+            BoardError::Transport(io().into()),
+            BoardError::Connect {
+                target: s(),
+                detail: s(),
+            },
+            BoardError::DirectAuth { target: s() },
+            BoardError::LocalIo {
+                path: s().into(),
+                source: io(),
+            },
+            BoardError::Output {
+                what: s(),
+                source: io(),
+            },
+            BoardError::Local(s()),
+            BoardError::TooLong {
+                what: s(),
+                len: 2,
+                max: 1,
+            },
+            BoardError::Busy {
+                target: s(),
+                server_holds: false,
+            },
+            BoardError::Abandoned { what: s() },
+            BoardError::Interrupted { what: s() },
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = one_of_each();
+        let mut seen: Vec<usize> = all.iter().map(variant).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, (0..27).collect::<Vec<_>>(), "one of each variant");
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("board", &dyns);
+        let mut codes: Vec<String> = dyns.iter().filter_map(|e| crate::code_of(*e)).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "every variant has its own code");
+    }
+
+    #[test]
+    fn help_follows_the_typed_state_and_fault() {
+        let help = |e: BoardError| crate::help_of(&e);
+        let unusable = |state: &str| {
+            help(BoardError::Unusable {
+                serial: "X8".into(),
+                state: DeviceState::from_adb(state),
+            })
+        };
+        assert!(unusable("unauthorized").contains("adb key"));
+        assert!(unusable("offline").contains("adb reconnect offline"));
+        assert!(unusable("no permissions (missing udev rules?)").contains("udev"));
+        assert!(unusable("bootloader").contains("another program"));
+        assert_eq!(
+            DeviceState::from_adb("no permissions (x)").to_string(),
+            "no permissions (x)"
+        );
+        let t = |pulling, text: &str| help(BoardError::transfer(pulling, text.into()));
+        assert!(t(true, "pulling /root/x: Permission denied").contains("copy it somewhere readable"));
+        assert!(t(false, "pushing to /usr/x: Read-only file system").contains("/home/fio"));
+        assert!(t(false, "No space left on device").contains("board is full"));
+        assert!(t(false, "No such file or directory").contains("check the path on the board"));
+        let failed = |out: &str| {
+            Output {
+                stdout: out.as_bytes().to_vec(),
+                stderr: vec![],
+                status: 1,
+            }
+            .required("docker ps")
+            .unwrap_err()
+        };
+        let down = failed("Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
+        assert!(matches!(down, BoardError::DockerDown { .. }), "{down:?}");
+        assert!(down.to_string().starts_with("docker ps failed on the board (exit 1): "));
+        assert!(matches!(failed("nope"), BoardError::CommandFailed { .. }));
+        let missing = BoardError::LocalIo {
+            path: "/nope".into(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        assert_eq!(crate::help_of(&missing), "check the path on this computer");
+        assert!(!missing.to_string().contains("os error"), "{missing}");
+    }
+}

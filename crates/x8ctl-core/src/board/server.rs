@@ -404,3 +404,30 @@ mod tests {
         assert_eq!(server_addr(None, Some("")).unwrap().port(), 5037);
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ServerError::NotRunning {
+                addr: SocketAddrV4::new([127, 0, 0, 1].into(), 5037),
+                detail: String::new(),
+            },
+            ServerError::failed("closed".into()),
+            ServerError::failed("device 'X8' not found".into()),
+            ServerError::Io(io::Error::from(io::ErrorKind::BrokenPipe)),
+            ServerError::Client("x".into()),
+        ];
+        assert!(matches!(all[1], ServerError::Failed(_)));
+        assert!(matches!(all[2], ServerError::DeviceGone(_)));
+        assert!(matches!(
+            ServerError::failed("device offline".into()),
+            ServerError::DeviceGone(_)
+        ));
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("adb_server", &dyns);
+    }
+}

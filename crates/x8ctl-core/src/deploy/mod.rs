@@ -1694,3 +1694,58 @@ mod tests {
         assert!(c.contains("--add-host m4-proxy:host-gateway"));
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            DeployError::Fetch(s()),
+            DeployError::Local(s()),
+            DeployError::Source(s()),
+            DeployError::Build { app: s(), detail: s() },
+            DeployError::M4 { app: s(), line: s() },
+            DeployError::BrokenBaseImage { app: s(), line: s() },
+            DeployError::NotUp { app: s(), detail: s() },
+            DeployError::NoInternet { app: s(), detail: s() },
+            DeployError::Pull { image: s(), detail: s() },
+            DeployError::Docker(s()),
+            DeployError::NotASketch(s()),
+            DeployError::Interrupted { restored: true },
+            DeployError::LostWhileAside {
+                detail: s(),
+                aside: vec![("app".into(), "app-x8ctl-aside".into())],
+            },
+        ];
+        for e in &all {
+            // A new variant fails to compile here until it is built above.
+            match e {
+                DeployError::Board(_) => unreachable!(),
+                DeployError::Fetch(_)
+                | DeployError::Local(_)
+                | DeployError::Source(_)
+                | DeployError::Build { .. }
+                | DeployError::M4 { .. }
+                | DeployError::BrokenBaseImage { .. }
+                | DeployError::NotUp { .. }
+                | DeployError::NoInternet { .. }
+                | DeployError::Pull { .. }
+                | DeployError::Docker(_)
+                | DeployError::NotASketch(_)
+                | DeployError::Interrupted { .. }
+                | DeployError::LostWhileAside { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("deploy", &dyns);
+        assert!(crate::help_of(&all[12]).contains("docker rename app-x8ctl-aside app"));
+        assert!(crate::help_of(&all[4]).contains("m4-proxy is up"));
+        // A board error keeps its own code and help.
+        let board = DeployError::from(BoardError::NoSudo);
+        assert_eq!(crate::code_of(&board).unwrap(), "x8ctl::board::no_sudo");
+        assert_eq!(crate::help_of(&board), crate::help_of(&BoardError::NoSudo));
+    }
+}

@@ -337,3 +337,43 @@ mod tests {
         assert!(toolchain_hint(Os::Windows).contains("arm-none-eabi"));
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            BuildError::Toolchain {
+                missing: vec![s()],
+                os: Os::Linux,
+            },
+            BuildError::Git(s()),
+            BuildError::NoRef {
+                reference: s(),
+                url: s(),
+            },
+            BuildError::Make {
+                status: 2,
+                tail: vec![s()],
+            },
+            BuildError::NoOutput { dir: s() },
+            BuildError::Local(s()),
+        ];
+        for e in &all {
+            match e {
+                BuildError::Toolchain { .. }
+                | BuildError::Git(_)
+                | BuildError::NoRef { .. }
+                | BuildError::Make { .. }
+                | BuildError::NoOutput { .. }
+                | BuildError::Local(_) => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("build", &dyns);
+        assert_eq!(crate::help_of(&all[0]), toolchain_hint(Os::Linux));
+    }
+}

@@ -310,3 +310,39 @@ pub fn fetch_with(
     on(DownloadEvent::Verified { path: dest.clone() });
     Ok(dest)
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            DownloadError::NoAsset { tag: "0.0.5".into() },
+            DownloadError::Failed {
+                url: s(),
+                attempts: 3,
+                last: s(),
+            },
+            DownloadError::Http {
+                url: s(),
+                status: 404,
+            },
+            DownloadError::Checksum { want: s(), got: s() },
+            DownloadError::Cache { path: s(), detail: s() },
+        ];
+        for e in &all {
+            match e {
+                DownloadError::NoAsset { .. }
+                | DownloadError::Failed { .. }
+                | DownloadError::Http { .. }
+                | DownloadError::Checksum { .. }
+                | DownloadError::Cache { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("download", &dyns);
+        assert!(crate::help_of(&all[0]).contains("--ref 0.0.5"));
+    }
+}

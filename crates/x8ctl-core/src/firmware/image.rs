@@ -356,3 +356,61 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ImageError::Empty,
+            ImageError::Elf,
+            ImageError::IntelHex,
+            ImageError::Text,
+            ImageError::TooLarge { size: 1 },
+            ImageError::TooSmall { size: 1 },
+            ImageError::BadStack { sp: 0 },
+            ImageError::BadReset { reset: 0 },
+            ImageError::NoVersion,
+        ];
+        for e in &all {
+            match e {
+                ImageError::Empty
+                | ImageError::Elf
+                | ImageError::IntelHex
+                | ImageError::Text
+                | ImageError::TooLarge { .. }
+                | ImageError::TooSmall { .. }
+                | ImageError::BadStack { .. }
+                | ImageError::BadReset { .. }
+                | ImageError::NoVersion => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("image", &dyns);
+        let read = [
+            ReadImageError::Io {
+                path: "x".into(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
+            ReadImageError::NotAFile {
+                path: "x".into(),
+                kind: "a folder",
+            },
+            ReadImageError::TooLarge {
+                path: "x".into(),
+                size: 1 << 21,
+            },
+        ];
+        for e in &read {
+            match e {
+                ReadImageError::Io { .. }
+                | ReadImageError::NotAFile { .. }
+                | ReadImageError::TooLarge { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = read.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("image", &dyns);
+    }
+}

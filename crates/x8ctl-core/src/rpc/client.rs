@@ -888,7 +888,65 @@ mod tests {
         assert_eq!(kinds.len(), all.len());
         for o in &all {
             assert!(!o.to_string().is_empty());
-            assert_eq!(miette::Diagnostic::help(&o).is_none(), o.is_answered());
+            assert_eq!(miette::Diagnostic::help(o).is_none(), o.is_answered());
         }
+    }
+
+    #[test]
+    fn every_unanswered_outcome_has_a_code_and_a_help() {
+        let all = [
+            CallOutcome::M4Error {
+                error: Value::Str("e".into()),
+            },
+            CallOutcome::NoAnswer {
+                elapsed: Duration::from_millis(1000),
+            },
+            CallOutcome::NotListening,
+            CallOutcome::StaleReply {
+                expected: 1,
+                got: 2,
+            },
+            CallOutcome::Timeout,
+            CallOutcome::Protocol("p".into()),
+            CallOutcome::Transport("t".into()),
+            CallOutcome::Refused(Refusal::Nil {
+                path: "argument 1".into(),
+            }),
+            CallOutcome::ProxyDown {
+                state: "failed/failed".into(),
+                gave_up: true,
+            },
+            CallOutcome::ProxyDown {
+                state: "activating/auto-restart".into(),
+                gave_up: false,
+            },
+            CallOutcome::ProxyCrashed {
+                method: "m".into(),
+                args: 0,
+                state: "failed/failed".into(),
+                restarts: Some(10),
+                gave_up: true,
+            },
+            CallOutcome::ProxyCrashed {
+                method: "m".into(),
+                args: 0,
+                state: "active/running".into(),
+                restarts: Some(1),
+                gave_up: false,
+            },
+        ];
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("rpc", &dyns);
+        // The code is the --json kind under x8ctl::rpc.
+        for o in &all {
+            assert_eq!(crate::code_of(o).unwrap(), format!("x8ctl::rpc::{}", o.kind()));
+        }
+        assert_ne!(crate::help_of(&all[8]), crate::help_of(&all[9]));
+        assert_ne!(crate::help_of(&all[10]), crate::help_of(&all[11]));
+        let answered = CallOutcome::Answered {
+            result: Value::Nil,
+            elapsed: Duration::ZERO,
+        };
+        assert!(miette::Diagnostic::help(&answered).is_none());
     }
 }

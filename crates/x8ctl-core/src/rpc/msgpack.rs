@@ -1023,3 +1023,41 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let decode = [
+            DecodeError::Incomplete,
+            DecodeError::Reserved(0),
+            DecodeError::TooDeep,
+            DecodeError::TooLarge(1),
+        ];
+        for e in &decode {
+            match e {
+                DecodeError::Incomplete
+                | DecodeError::Reserved(_)
+                | DecodeError::TooDeep
+                | DecodeError::TooLarge(_) => {}
+            }
+        }
+        let read = [
+            ReadError::Eof { partial: 1 },
+            ReadError::Invalid(DecodeError::TooDeep),
+            ReadError::Io(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+        ];
+        for e in &read {
+            match e {
+                ReadError::Eof { .. } | ReadError::Invalid(_) | ReadError::Io(_) => {}
+            }
+        }
+        let message = crate::rpc::message::MessageError("x".into());
+        let mut dyns: Vec<&dyn miette::Diagnostic> = decode.iter().map(|e| e as _).collect();
+        dyns.extend(read.iter().map(|e| e as &dyn miette::Diagnostic));
+        crate::assert_diagnostics("msgpack", &dyns);
+        crate::assert_diagnostics("rpc", &[&message]);
+    }
+}
