@@ -118,6 +118,31 @@ fn cache_err(p: &Path, e: impl std::fmt::Display) -> DownloadError {
     }
 }
 
+/// Why one request did not finish.
+#[derive(Debug)]
+enum AttemptError {
+    /// The server answered with this HTTP status (a 4xx ends the download; others are
+    /// tried again).
+    Status(u16),
+    /// Anything else, in words (tried again).
+    Other(String),
+}
+
+impl From<String> for AttemptError {
+    fn from(s: String) -> AttemptError {
+        AttemptError::Other(s)
+    }
+}
+
+impl std::fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttemptError::Status(s) => write!(f, "HTTP {s}"),
+            AttemptError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
 /// One request: append to `part` from its current length. Ok when the file is whole.
 fn attempt(
     client: &reqwest::blocking::Client,
@@ -125,7 +150,7 @@ fn attempt(
     part: &Path,
     stall: Duration,
     on: &dyn Fn(DownloadEvent),
-) -> Result<(), String> {
+) -> Result<(), AttemptError> {
     let have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     on(DownloadEvent::Started {
         url: url.to_string(),
@@ -154,7 +179,7 @@ fn attempt(
         200 => (fs::File::create(part).map_err(|e| e.to_string())?, 0),
         // The part is already whole.
         416 if have > 0 => return Ok(()),
-        s => return Err(format!("HTTP {s}")),
+        s => return Err(AttemptError::Status(s)),
     };
     if let Some(len) = resp.content_length() {
         on(DownloadEvent::Total(done + len));
@@ -184,12 +209,13 @@ fn attempt(
     loop {
         let chunk = match rx.recv_timeout(stall) {
             Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(e.to_string()),
+            Ok(Err(e)) => return Err(e.to_string().into()),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 return Err(format!(
                     "the server sent nothing for {}s (stalled after {done} bytes)",
                     stall.as_secs()
-                ));
+                )
+                .into());
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         };
@@ -204,7 +230,7 @@ fn attempt(
     if let Some(len) = content_length {
         let got = done - if status == 206 { have } else { 0 };
         if got < len {
-            return Err(format!("the connection closed after {got} of {len} bytes"));
+            return Err(format!("the connection closed after {got} of {len} bytes").into());
         }
     }
     Ok(())
@@ -275,15 +301,14 @@ pub fn fetch_with(
                 ok = true;
                 break;
             }
-            Err(e) if e.starts_with("HTTP 4") => {
-                let status = e[5..].parse().unwrap_or(400);
+            Err(AttemptError::Status(status @ 400..=499)) => {
                 return Err(DownloadError::Http {
                     url: rel.url.clone(),
                     status,
                 });
             }
             Err(e) => {
-                last = e;
+                last = e.to_string();
                 if n < ATTEMPTS {
                     on(DownloadEvent::Retrying {
                         attempt: n + 1,
