@@ -124,14 +124,9 @@ impl Session {
                 serial: target.to_string(),
                 state: super::DeviceState::Offline,
             },
-            // The wire's own text already names the address: keep only its cause.
-            HostError::Connect { source, .. } => BoardError::Connect {
-                target: target.to_string(),
-                detail: source.to_string(),
-            },
             e => BoardError::Connect {
                 target: target.to_string(),
-                detail: e.to_string(),
+                source: e,
             },
         })?;
         let b = conn.banner();

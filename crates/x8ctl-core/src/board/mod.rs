@@ -379,12 +379,16 @@ pub enum BoardError {
     #[error("{0}")]
     #[diagnostic(code(x8ctl::board::transport), help("check the cable, then run again"))]
     Transport(#[source] LinkError),
-    #[error("cannot connect to {target}: {detail}")]
+    #[error("cannot connect to {target}: {}", connect_detail(source))]
     #[diagnostic(
         code(x8ctl::board::connect),
         help("check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network")
     )]
-    Connect { target: String, detail: String },
+    Connect {
+        target: String,
+        #[source]
+        source: HostError,
+    },
     #[error(
         "the device at {target} asks for ADB authentication, which direct connections (--connect) do not do"
     )]
@@ -466,6 +470,15 @@ impl BoardError {
     /// A transfer failure whose fault x8ctl knows.
     pub fn transfer_fault(fault: TransferFault, detail: String) -> BoardError {
         BoardError::Transfer { detail, fault }
+    }
+}
+
+/// Why a direct connection failed: the socket's own error when there is one (the wire's
+/// text names the address again), else the wire's words.
+fn connect_detail(e: &HostError) -> String {
+    match e {
+        HostError::Connect { source, .. } => source.to_string(),
+        e => e.to_string(),
     }
 }
 
@@ -1468,7 +1481,7 @@ mod diagnostic_tests {
             BoardError::Transport(io().into()),
             BoardError::Connect {
                 target: s(),
-                detail: s(),
+                source: HostError::Resolve(s()),
             },
             BoardError::DirectAuth { target: s() },
             BoardError::LocalIo {

@@ -185,10 +185,10 @@ pub fn fetch(
         set_network_timeouts(CONNECT_TIMEOUT, IO_TIMEOUT);
     }
     let repo_dir = crate::cache::entry(cache, "repos")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .map_err(|e| DeployError::local_io(cache, e))?
         .join(crate::cache::name_for(&src.url));
     fs::create_dir_all(&repo_dir)
-        .map_err(|e| DeployError::Local(format!("{}: {e}", repo_dir.display())))?;
+        .map_err(|e| DeployError::local_io(&repo_dir, e))?;
     let repo = match Repository::open_bare(&repo_dir) {
         Ok(r) => r,
         Err(_) => Repository::init_bare(&repo_dir)
@@ -237,7 +237,7 @@ pub fn fetch(
     let commit = oid.to_string();
     let path = src.path.trim_matches('/');
     let out_root = crate::cache::entry(cache, "checkouts")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .map_err(|e| DeployError::local_io(cache, e))?
         .join(&commit);
     let dir = if path.is_empty() || path == "." {
         out_root.join("_root")
@@ -248,7 +248,7 @@ pub fn fetch(
     if !done.exists() {
         extract(&repo, oid, path, &dir)?;
         fs::write(&done, b"")
-            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
+            .map_err(|e| DeployError::local_io(&done, e))?;
     }
     on(DeployEvent::Fetched {
         commit: commit.clone(),
@@ -283,7 +283,7 @@ fn extract(repo: &Repository, oid: Oid, path: &str, dir: &Path) -> Result<(), De
     if dir.exists() {
         let _ = fs::remove_dir_all(dir);
     }
-    fs::create_dir_all(dir).map_err(|e| DeployError::Local(format!("{}: {e}", dir.display())))?;
+    fs::create_dir_all(dir).map_err(|e| DeployError::local_io(dir, e))?;
     let mut failure: Option<DeployError> = None;
     tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
         let Ok(name) = entry.name() else {

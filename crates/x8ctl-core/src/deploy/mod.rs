@@ -178,6 +178,17 @@ pub enum DeployError {
         help("check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)")
     )]
     Local(String),
+    /// A file or folder on this computer (the app, the cache) could not be read or written.
+    #[error("{}: {source}", path.display())]
+    #[diagnostic(
+        code(x8ctl::deploy::local_io),
+        help("check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)")
+    )]
+    LocalIo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     #[diagnostic(
         code(x8ctl::deploy::source),
@@ -254,6 +265,16 @@ pub enum DeployError {
         detail: String,
         aside: Vec<(String, String)>,
     },
+}
+
+impl DeployError {
+    /// An I/O error on this computer at `path`.
+    pub fn local_io(path: &Path, source: std::io::Error) -> DeployError {
+        DeployError::LocalIo {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// The help of [`DeployError::LostWhileAside`]: the commands that bring the apps back.
@@ -1705,6 +1726,10 @@ mod diagnostic_tests {
         let all = [
             DeployError::Fetch(s()),
             DeployError::Local(s()),
+            DeployError::LocalIo {
+                path: s().into(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
             DeployError::Source(s()),
             DeployError::Build { app: s(), detail: s() },
             DeployError::M4 { app: s(), line: s() },
@@ -1726,6 +1751,7 @@ mod diagnostic_tests {
                 DeployError::Board(_) => unreachable!(),
                 DeployError::Fetch(_)
                 | DeployError::Local(_)
+                | DeployError::LocalIo { .. }
                 | DeployError::Source(_)
                 | DeployError::Build { .. }
                 | DeployError::M4 { .. }
@@ -1741,8 +1767,8 @@ mod diagnostic_tests {
         }
         let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
         crate::assert_diagnostics("deploy", &dyns);
-        assert!(crate::help_of(&all[12]).contains("docker rename app-x8ctl-aside app"));
-        assert!(crate::help_of(&all[4]).contains("m4-proxy is up"));
+        assert!(crate::help_of(&all[13]).contains("docker rename app-x8ctl-aside app"));
+        assert!(crate::help_of(&all[5]).contains("m4-proxy is up"));
         // A board error keeps its own code and help.
         let board = DeployError::from(BoardError::NoSudo);
         assert_eq!(crate::code_of(&board).unwrap(), "x8ctl::board::no_sudo");

@@ -29,13 +29,13 @@ pub type SyncReport = TransferReport;
 
 fn sha256_file(path: &Path) -> Result<String, DeployError> {
     let mut f =
-        fs::File::open(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
+        fs::File::open(path).map_err(|e| DeployError::local_io(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = f
             .read(&mut buf)
-            .map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))?;
+            .map_err(|e| DeployError::local_io(path, e))?;
         if n == 0 {
             break;
         }

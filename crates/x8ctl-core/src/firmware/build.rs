@@ -44,12 +44,12 @@ pub enum BuildError {
     #[error("the firmware toolchain is missing: {}", missing.join(", "))]
     #[diagnostic(code(x8ctl::build::toolchain), help("{}", toolchain_hint(*os)))]
     Toolchain { missing: Vec<String>, os: Os },
-    #[error("git: {0}")]
+    #[error("git: {}", .0.message())]
     #[diagnostic(
         code(x8ctl::build::git),
         help("check the network and the repository url (X8CTL_FIRMWARE_REPO), then run again")
     )]
-    Git(String),
+    Git(#[source] git2::Error),
     #[error("no ref {reference} in {url}")]
     #[diagnostic(
         code(x8ctl::build::no_ref),
@@ -122,7 +122,7 @@ pub fn missing_tools() -> Vec<String> {
 }
 
 fn git_err(e: git2::Error) -> BuildError {
-    BuildError::Git(e.message().to_string())
+    BuildError::Git(e)
 }
 
 /// The checkout folder of `url` in the cache.
@@ -350,7 +350,7 @@ mod diagnostic_tests {
                 missing: vec![s()],
                 os: Os::Linux,
             },
-            BuildError::Git(s()),
+            BuildError::Git(git2::Error::from_str("x")),
             BuildError::NoRef {
                 reference: s(),
                 url: s(),

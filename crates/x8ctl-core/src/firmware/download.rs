@@ -93,9 +93,13 @@ pub enum DownloadError {
         help("the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build")
     )]
     Checksum { want: String, got: String },
-    #[error("the cache folder {path}: {detail}")]
+    #[error("the cache folder {path}: {source}")]
     #[diagnostic(code(x8ctl::download::cache), help("set X8CTL_CACHE_DIR to a writable folder"))]
-    Cache { path: String, detail: String },
+    Cache {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn sha256_file(p: &Path) -> std::io::Result<String> {
@@ -111,10 +115,10 @@ fn sha256_file(p: &Path) -> std::io::Result<String> {
     }
 }
 
-fn cache_err(p: &Path, e: impl std::fmt::Display) -> DownloadError {
+fn cache_err(p: &Path, source: std::io::Error) -> DownloadError {
     DownloadError::Cache {
         path: p.display().to_string(),
-        detail: e.to_string(),
+        source,
     }
 }
 
@@ -355,7 +359,10 @@ mod diagnostic_tests {
                 status: 404,
             },
             DownloadError::Checksum { want: s(), got: s() },
-            DownloadError::Cache { path: s(), detail: s() },
+            DownloadError::Cache {
+                path: s(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
         ];
         for e in &all {
             match e {
