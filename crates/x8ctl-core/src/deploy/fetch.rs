@@ -139,7 +139,7 @@ fn fetch_into(
                 )));
             }
             // A server that stalled will stall the next refspecs too: one bound, not three.
-            Err(e) if e.message().contains("timed out") => {
+            Err(e) if e.code() == git2::ErrorCode::Timeout => {
                 errors.push(e.message().to_string());
                 break;
             }
@@ -360,6 +360,7 @@ mod tests {
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let dir = cache.path().to_path_buf();
+        let began = std::time::Instant::now();
         std::thread::spawn(move || {
             let _ = tx.send(fetch(&src, &dir, &mut |_| {}).map(|_| ()));
         });
@@ -369,6 +370,13 @@ mod tests {
         let e = r.unwrap_err();
         assert!(matches!(e, DeployError::Fetch(_)), "{e}");
         assert!(e.to_string().contains("timed out"), "{e}");
+        // libgit2's timeout (its error code, GIT_TIMEOUT) ends the fetch at the first
+        // refspec: one 2 s wait, not one per refspec.
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            began.elapsed()
+        );
     }
 
     #[test]
