@@ -798,7 +798,8 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                     "schema_version": SCHEMA_VERSION, "ok": false,
                     "state": state_json(&e.state),
                     "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
+                        "help": e.hint, "hint": e.hint,
                         "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
                         "exit_code": code,
                     },
@@ -1025,7 +1026,8 @@ fn run_all(
                     "serial": serial, "ok": false,
                     "state": state_json(&e.state),
                     "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
+                        "help": e.hint, "hint": e.hint,
                         "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
                     },
                 }));

@@ -150,18 +150,20 @@ pub enum FailKind {
     Interrupted,
 }
 
-/// A flash that did not finish, with the board's final state.
-#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic, serde::Serialize)]
+/// A flash that did not finish, with the board's final state. Its [`miette::Diagnostic`]
+/// code is the board error's when talking to the board failed (`x8ctl::board::sudo`, ...),
+/// else `x8ctl::flash::<kind>`; its help is `hint`.
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize)]
 #[error("{step_name}: {message}")]
-#[diagnostic(code(x8ctl::flash::failed))]
 pub struct FlashError {
     pub step: Step,
     step_name: &'static str,
     pub kind: FailKind,
+    /// The stable error code (see above).
+    pub code: String,
     /// What happened, in the board's own words where there are any.
     pub message: String,
     /// What to do next (the error's [`miette::Diagnostic::help`]).
-    #[help]
     pub hint: String,
     /// The board's output that shows the failure (OpenOCD's error lines).
     pub board_lines: Vec<String>,
@@ -177,10 +179,17 @@ impl FlashError {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Box<Self> {
+        let code = match kind {
+            FailKind::Board => "x8ctl::flash::board",
+            FailKind::Refused => "x8ctl::flash::refused",
+            FailKind::Check => "x8ctl::flash::check",
+            FailKind::Interrupted => "x8ctl::flash::interrupted",
+        };
         Box::new(FlashError {
             step,
             step_name: step.name(),
             kind,
+            code: code.to_string(),
             message: message.into(),
             hint: hint.into(),
             board_lines: Vec::new(),
@@ -217,7 +226,20 @@ impl FlashError {
         } else {
             FailKind::Board
         };
-        FlashError::new(step, kind, e.to_string(), hint)
+        let mut f = FlashError::new(step, kind, e.to_string(), hint);
+        if let Some(code) = crate::code_of(&e) {
+            f.code = code;
+        }
+        f
+    }
+}
+
+impl miette::Diagnostic for FlashError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.hint))
     }
 }
 
@@ -1346,7 +1368,11 @@ mod diagnostic_tests {
         let board = FlashError::not_started(BoardError::Locked {
             holder: "another run".into(),
         });
-        crate::assert_diagnostics("flash", &[&*internal, &*board]);
+        crate::assert_diagnostics("flash", &[&*internal]);
+        assert_eq!(crate::code_of(&*internal).unwrap(), "x8ctl::flash::board");
+        // A board error keeps its own code.
+        crate::assert_diagnostics("board", &[&*board]);
+        assert_eq!(crate::code_of(&*board).unwrap(), "x8ctl::board::locked");
         assert_eq!(crate::help_of(&*board), board.hint);
         assert_eq!(
             board.hint,
