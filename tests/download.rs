@@ -231,7 +231,11 @@ fn a_mirror_that_stalls_after_the_headers_is_given_up_in_bounded_time() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(matches!(e, DownloadError::Failed { .. }), "{e}");
     assert!(e.to_string().contains("sent nothing for 1s"), "{e}");
-    assert!(x8ctl_core::help_of(&e).contains("resumed"), "{}", x8ctl_core::help_of(&e));
+    assert!(
+        x8ctl_core::help_of(&e).contains("resumed"),
+        "{}",
+        x8ctl_core::help_of(&e)
+    );
 }
 
 #[test]
@@ -241,7 +245,11 @@ fn a_release_without_a_known_asset_says_to_build() {
     let cache = tempfile::tempdir().unwrap();
     let e = download::fetch(r, cache.path(), &|_| {}).unwrap_err();
     assert!(matches!(e, DownloadError::NoAsset { .. }));
-    assert!(x8ctl_core::help_of(&e).contains("--build --ref 0.0.5"), "{}", x8ctl_core::help_of(&e));
+    assert!(
+        x8ctl_core::help_of(&e).contains("--build --ref 0.0.5"),
+        "{}",
+        x8ctl_core::help_of(&e)
+    );
 }
 
 fn releases_file(dir: &std::path::Path, rel: &Release) -> std::path::PathBuf {

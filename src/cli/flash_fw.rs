@@ -326,11 +326,10 @@ fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliErro
     };
     let dir = cache()?;
     let on = build_events(ctx);
-    let (path, lines) = build::build(None, &reference, &dir, &on)
-        .map_err(|e| {
-            CliError::from_diagnostic(exit::FAILURE, &e)
-                .with_message(format!("--build {reference}: {e}"))
-        })?;
+    let (path, lines) = build::build(None, &reference, &dir, &on).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("--build {reference}: {e}"))
+    })?;
     for l in lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -482,11 +481,10 @@ fn choose_recommended(
         }
     }
     let on = build_events(ctx);
-    let b = build::build_at(None, rec.reference(), &dir, &on)
-        .map_err(|e| {
-            CliError::from_diagnostic(exit::FAILURE, &e)
-                .with_message(format!("building {}: {e}", rec.reference()))
-        })?;
+    let b = build::build_at(None, rec.reference(), &dir, &on).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("building {}: {e}", rec.reference()))
+    })?;
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -658,11 +656,10 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
     // The image is checked before anything touches the board.
     let bytes =
         image::read_image(&file).map_err(|e| CliError::from_diagnostic(exit::FAILURE, &e))?;
-    let info = image::check(&bytes)
-        .map_err(|e| {
-            CliError::from_diagnostic(exit::FAILURE, &e)
-                .with_message(format!("{} is refused: {e}", file.display()))
-        })?;
+    let info = image::check(&bytes).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("{} is refused: {e}", file.display()))
+    })?;
     ctx.status(&format!(
         "image {}: version {}, {} bytes, sha256 {}",
         file.display(),

@@ -264,7 +264,10 @@ pub enum LinkError {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BoardError {
     #[error("no adb executable was found")]
-    #[diagnostic(code(x8ctl::board::no_adb), help("{}", locate::install_hint(locate::Os::current())))]
+    #[diagnostic(
+        code(x8ctl::board::no_adb),
+        help("{}", locate::install_hint(locate::Os::current()))
+    )]
     NoAdb { tried: Vec<String> },
     /// The adb server cannot be started or asked for its devices.
     #[error("{0}")]
@@ -277,7 +280,10 @@ pub enum BoardError {
     #[diagnostic(code(x8ctl::board::no_board), help("{}", no_board_help(others)))]
     NoBoard { others: Vec<String> },
     #[error("no device with serial '{serial}' is attached")]
-    #[diagnostic(code(x8ctl::board::no_such_serial), help("{}", no_such_serial_help(attached)))]
+    #[diagnostic(
+        code(x8ctl::board::no_such_serial),
+        help("{}", no_such_serial_help(attached))
+    )]
     NoSuchSerial {
         serial: String,
         attached: Vec<String>,
@@ -306,7 +312,9 @@ pub enum BoardError {
     #[error("{what} did not finish within {after:?}")]
     #[diagnostic(
         code(x8ctl::board::timeout),
-        help("the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout")
+        help(
+            "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout"
+        )
     )]
     Timeout { what: String, after: Duration },
     #[error(
@@ -321,14 +329,18 @@ pub enum BoardError {
     #[error("sudo on the board: {0}")]
     #[diagnostic(
         code(x8ctl::board::sudo),
-        help("give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')")
+        help(
+            "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')"
+        )
     )]
     Sudo(String),
     /// The board's shell has no sudo (exit status 127).
     #[error("sudo on the board: sudo is not installed on the board")]
     #[diagnostic(
         code(x8ctl::board::no_sudo),
-        help("this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it")
+        help(
+            "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it"
+        )
     )]
     NoSudo,
     /// fio's password has expired (images 844, 846 and 861): PAM refuses sudo until it is
@@ -339,20 +351,28 @@ pub enum BoardError {
     )]
     #[diagnostic(
         code(x8ctl::board::sudo_expired),
-        help("this image (844, 846 and 861 do this) makes fio change the password at the first login; do it once: run `adb shell`, then `passwd` (current password: fio, then a new one twice), then run x8ctl again and give it the new password")
+        help(
+            "this image (844, 846 and 861 do this) makes fio change the password at the first login; do it once: run `adb shell`, then `passwd` (current password: fio, then a new one twice), then run x8ctl again and give it the new password"
+        )
     )]
     SudoExpired,
     /// Another run of x8ctl is changing this board.
     #[error("the board is busy: {holder} is changing it")]
     #[diagnostic(
         code(x8ctl::board::locked),
-        help("wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}", lock::LOCK_DIR)
+        help(
+            "wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}",
+            lock::LOCK_DIR
+        )
     )]
     Locked { holder: String },
     /// A push or pull failed; `fault` is what the board's words say went wrong.
     #[error("{detail}")]
     #[diagnostic(code(x8ctl::board::transfer), help("{}", fault.help()))]
-    Transfer { detail: String, fault: TransferFault },
+    Transfer {
+        detail: String,
+        fault: TransferFault,
+    },
     /// A command on the board exited non-zero ([`Output::required`]).
     #[error("{what} failed on the board (exit {status}): {output}")]
     #[diagnostic(
@@ -368,7 +388,9 @@ pub enum BoardError {
     #[error("{what} failed on the board (exit {status}): {output}")]
     #[diagnostic(
         code(x8ctl::board::docker_down),
-        help("the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again")
+        help(
+            "the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again"
+        )
     )]
     DockerDown {
         what: String,
@@ -382,7 +404,9 @@ pub enum BoardError {
     #[error("cannot connect to {target}: {}", connect_detail(source))]
     #[diagnostic(
         code(x8ctl::board::connect),
-        help("check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network")
+        help(
+            "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network"
+        )
     )]
     Connect {
         target: String,
@@ -428,7 +452,9 @@ pub enum BoardError {
     )]
     #[diagnostic(
         code(x8ctl::board::too_long),
-        help("shorten the command, or put it in a script: `x8ctl push script.sh /home/fio/` then `x8ctl shell sh /home/fio/script.sh`")
+        help(
+            "shorten the command, or put it in a script: `x8ctl push script.sh /home/fio/` then `x8ctl shell sh /home/fio/script.sh`"
+        )
     )]
     TooLong {
         what: String,
@@ -447,7 +473,9 @@ pub enum BoardError {
     )]
     #[diagnostic(
         code(x8ctl::board::abandoned),
-        help("the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`")
+        help(
+            "the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`"
+        )
     )]
     Abandoned { what: String },
     /// An interrupt ended an open-ended wait (see [`Board::stop_waiting_on_interrupt`]).
@@ -891,11 +919,9 @@ impl Board {
                 Ok(0) => break,
                 Ok(n) => {
                     active = Instant::now();
-                    strip.write_all(&buf[..n]).map_err(|e| {
-                        BoardError::Output {
-                            what: what.to_string(),
-                            source: e,
-                        }
+                    strip.write_all(&buf[..n]).map_err(|e| BoardError::Output {
+                        what: what.to_string(),
+                        source: e,
                     })?;
                     // The stream ends when the last holder of the socket closes it, which
                     // a background job may delay: after the status, wait 1 s at most.
@@ -916,12 +942,10 @@ impl Board {
         }
         s.shutdown_both();
         let _ = writer.join();
-        let (status, _) = strip
-            .finish()
-            .map_err(|e| BoardError::Output {
-                            what: what.to_string(),
-                            source: e,
-                        })?;
+        let (status, _) = strip.finish().map_err(|e| BoardError::Output {
+            what: what.to_string(),
+            source: e,
+        })?;
         status.ok_or_else(|| BoardError::StatusLost {
             what: what.to_string(),
         })
@@ -1374,9 +1398,9 @@ fn read_shell_v2(
                 _ => Ok(()),
             };
             w.map_err(|e| BoardError::Output {
-                            what: what.to_string(),
-                            source: e,
-                        })?;
+                what: what.to_string(),
+                source: e,
+            })?;
         }
         match s.read(&mut buf) {
             Ok(0) => {
@@ -1540,7 +1564,9 @@ mod diagnostic_tests {
             "no permissions (x)"
         );
         let t = |pulling, text: &str| help(BoardError::transfer(pulling, text.into()));
-        assert!(t(true, "pulling /root/x: Permission denied").contains("copy it somewhere readable"));
+        assert!(
+            t(true, "pulling /root/x: Permission denied").contains("copy it somewhere readable")
+        );
         assert!(t(false, "pushing to /usr/x: Read-only file system").contains("/home/fio"));
         assert!(t(false, "No space left on device").contains("board is full"));
         assert!(t(false, "No such file or directory").contains("check the path on the board"));
@@ -1555,7 +1581,10 @@ mod diagnostic_tests {
         };
         let down = failed("Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
         assert!(matches!(down, BoardError::DockerDown { .. }), "{down:?}");
-        assert!(down.to_string().starts_with("docker ps failed on the board (exit 1): "));
+        assert!(
+            down.to_string()
+                .starts_with("docker ps failed on the board (exit 1): ")
+        );
         assert!(matches!(failed("nope"), BoardError::CommandFailed { .. }));
         let missing = BoardError::LocalIo {
             path: "/nope".into(),

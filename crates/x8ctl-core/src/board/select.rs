@@ -178,7 +178,10 @@ mod tests {
         let devs = vec![dev("X8A", "unauthorized", false)];
         assert!(matches!(
             choose(&devs, None, Choice::NonInteractive),
-            Err(BoardError::Unusable { state: DeviceState::Unauthorized, .. })
+            Err(BoardError::Unusable {
+                state: DeviceState::Unauthorized,
+                ..
+            })
         ));
         assert!(matches!(
             choose(&devs, Some("X8A"), Choice::NonInteractive),
@@ -191,7 +194,12 @@ mod tests {
         let phone = vec![dev("phone", "device", false)];
         match choose(&phone, None, Choice::NonInteractive) {
             Err(e @ BoardError::NoBoard { .. }) => {
-                assert!(miette::Diagnostic::help(&e).unwrap().to_string().contains("phone"))
+                assert!(
+                    miette::Diagnostic::help(&e)
+                        .unwrap()
+                        .to_string()
+                        .contains("phone")
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -547,10 +547,13 @@ fn check_pulled(
         match theirs.get(*remote) {
             Some(h) if h == sum => {}
             Some(_) => {
-                return Err(BoardError::transfer_fault(TransferFault::Other, format!(
-                    "{} arrived corrupted (sha256 differs from the board's)",
-                    local.display()
-                )));
+                return Err(BoardError::transfer_fault(
+                    TransferFault::Other,
+                    format!(
+                        "{} arrived corrupted (sha256 differs from the board's)",
+                        local.display()
+                    ),
+                ));
             }
             None => all = false,
         }
@@ -877,16 +880,19 @@ pub fn push_plan(
             match theirs.get(&f.remote) {
                 Some(h) if h == ours => {}
                 Some(_) => {
-                    return Err(BoardError::transfer_fault(TransferFault::Other, format!(
-                        "{} arrived corrupted (sha256 differs on the board)",
-                        f.remote
-                    )));
+                    return Err(BoardError::transfer_fault(
+                        TransferFault::Other,
+                        format!(
+                            "{} arrived corrupted (sha256 differs on the board)",
+                            f.remote
+                        ),
+                    ));
                 }
                 None => {
-                    return Err(BoardError::transfer_fault(TransferFault::Other, format!(
-                        "{} is missing on the board after the push",
-                        f.remote
-                    )));
+                    return Err(BoardError::transfer_fault(
+                        TransferFault::Other,
+                        format!("{} is missing on the board after the push", f.remote),
+                    ));
                 }
             }
         }

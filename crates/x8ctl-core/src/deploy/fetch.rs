@@ -187,8 +187,7 @@ pub fn fetch(
     let repo_dir = crate::cache::entry(cache, "repos")
         .map_err(|e| DeployError::local_io(cache, e))?
         .join(crate::cache::name_for(&src.url));
-    fs::create_dir_all(&repo_dir)
-        .map_err(|e| DeployError::local_io(&repo_dir, e))?;
+    fs::create_dir_all(&repo_dir).map_err(|e| DeployError::local_io(&repo_dir, e))?;
     let repo = match Repository::open_bare(&repo_dir) {
         Ok(r) => r,
         Err(_) => Repository::init_bare(&repo_dir)
@@ -247,8 +246,7 @@ pub fn fetch(
     let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
     if !done.exists() {
         extract(&repo, oid, path, &dir)?;
-        fs::write(&done, b"")
-            .map_err(|e| DeployError::local_io(&done, e))?;
+        fs::write(&done, b"").map_err(|e| DeployError::local_io(&done, e))?;
     }
     on(DeployEvent::Fetched {
         commit: commit.clone(),

@@ -169,20 +169,26 @@ pub enum DeployError {
     #[error("{0}")]
     #[diagnostic(
         code(x8ctl::deploy::fetch),
-        help("check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)")
+        help(
+            "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)"
+        )
     )]
     Fetch(String),
     #[error("{0}")]
     #[diagnostic(
         code(x8ctl::deploy::local),
-        help("check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)")
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
     )]
     Local(String),
     /// A file or folder on this computer (the app, the cache) could not be read or written.
     #[error("{}: {source}", path.display())]
     #[diagnostic(
         code(x8ctl::deploy::local_io),
-        help("check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)")
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
     )]
     LocalIo {
         path: PathBuf,
@@ -198,7 +204,9 @@ pub enum DeployError {
     #[error("docker build of {app} failed: {detail}")]
     #[diagnostic(
         code(x8ctl::deploy::build),
-        help("fix the Dockerfile or the sources and deploy again; the app that was running before is still running")
+        help(
+            "fix the Dockerfile or the sources and deploy again; the app that was running before is still running"
+        )
     )]
     Build { app: String, detail: String },
     #[error("{app} runs but cannot read the M4: its log says \"{line}\"")]
@@ -210,13 +218,17 @@ pub enum DeployError {
     #[error("{app} crashes at start: {line}")]
     #[diagnostic(
         code(x8ctl::deploy::broken_base_image),
-        help("msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again")
+        help(
+            "msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again"
+        )
     )]
     BrokenBaseImage { app: String, line: String },
     #[error("{app} did not come up: {detail}")]
     #[diagnostic(
         code(x8ctl::deploy::not_up),
-        help("read its logs with `x8ctl logs APP`; the previous version was started again if there was one")
+        help(
+            "read its logs with `x8ctl logs APP`; the previous version was started again if there was one"
+        )
     )]
     NotUp { app: String, detail: String },
     /// `docker build` needed the Internet (base image pull, pip) and the board has none.
@@ -225,13 +237,17 @@ pub enum DeployError {
     )]
     #[diagnostic(
         code(x8ctl::deploy::no_internet),
-        help("docker build runs on the board and downloads the base image and the pip packages there; over USB alone the board has no route out (the USB gadget carries no network). Connect the board to Wi-Fi (on the board: `nmcli device wifi connect SSID password PASSWORD`) or Ethernet and deploy again; or build the image on a computer with Internet (`docker buildx build --platform linux/arm64 -t x8ctl/APP:latest .`) and load it on the board (`docker save x8ctl/APP:latest | adb shell docker load`). The app that was running before is still running")
+        help(
+            "docker build runs on the board and downloads the base image and the pip packages there; over USB alone the board has no route out (the USB gadget carries no network). Connect the board to Wi-Fi (on the board: `nmcli device wifi connect SSID password PASSWORD`) or Ethernet and deploy again; or build the image on a computer with Internet (`docker buildx build --platform linux/arm64 -t x8ctl/APP:latest .`) and load it on the board (`docker save x8ctl/APP:latest | adb shell docker load`). The app that was running before is still running"
+        )
     )]
     NoInternet { app: String, detail: String },
     #[error("the board could not get the image {image}: {detail}")]
     #[diagnostic(
         code(x8ctl::deploy::pull),
-        help("the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt")
+        help(
+            "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt"
+        )
     )]
     Pull { image: String, detail: String },
     #[error("{0}")]
@@ -244,7 +260,9 @@ pub enum DeployError {
     #[error("{0}")]
     #[diagnostic(
         code(x8ctl::deploy::not_a_sketch),
-        help("build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`")
+        help(
+            "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`"
+        )
     )]
     NotASketch(String),
     /// The user interrupted; `restored` says whether the app that ran before runs again.
@@ -260,7 +278,10 @@ pub enum DeployError {
         "{detail}; the app that ran before is stopped and kept on the board as {} (the new version may be starting there)",
         aside.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>().join(", ")
     )]
-    #[diagnostic(code(x8ctl::deploy::lost_while_aside), help("{}", lost_while_aside_help(aside)))]
+    #[diagnostic(
+        code(x8ctl::deploy::lost_while_aside),
+        help("{}", lost_while_aside_help(aside))
+    )]
     LostWhileAside {
         detail: String,
         aside: Vec<(String, String)>,
@@ -1731,12 +1752,30 @@ mod diagnostic_tests {
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             },
             DeployError::Source(s()),
-            DeployError::Build { app: s(), detail: s() },
-            DeployError::M4 { app: s(), line: s() },
-            DeployError::BrokenBaseImage { app: s(), line: s() },
-            DeployError::NotUp { app: s(), detail: s() },
-            DeployError::NoInternet { app: s(), detail: s() },
-            DeployError::Pull { image: s(), detail: s() },
+            DeployError::Build {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::M4 {
+                app: s(),
+                line: s(),
+            },
+            DeployError::BrokenBaseImage {
+                app: s(),
+                line: s(),
+            },
+            DeployError::NotUp {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::NoInternet {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::Pull {
+                image: s(),
+                detail: s(),
+            },
             DeployError::Docker(s()),
             DeployError::NotASketch(s()),
             DeployError::Interrupted { restored: true },

@@ -28,8 +28,7 @@ use crate::board::transfer::{
 pub type SyncReport = TransferReport;
 
 fn sha256_file(path: &Path) -> Result<String, DeployError> {
-    let mut f =
-        fs::File::open(path).map_err(|e| DeployError::local_io(path, e))?;
+    let mut f = fs::File::open(path).map_err(|e| DeployError::local_io(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -59,7 +59,9 @@ pub enum BuildError {
     #[error("make failed (exit {status}): {}", tail.join(" | "))]
     #[diagnostic(
         code(x8ctl::build::make),
-        help("read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds")
+        help(
+            "read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds"
+        )
     )]
     Make { status: i32, tail: Vec<String> },
     #[error("the build finished but left no {OUTPUT} in {dir}")]
@@ -69,7 +71,10 @@ pub enum BuildError {
     )]
     NoOutput { dir: String },
     #[error("{0}")]
-    #[diagnostic(code(x8ctl::build::local), help("check the cache folder (X8CTL_CACHE_DIR)"))]
+    #[diagnostic(
+        code(x8ctl::build::local),
+        help("check the cache folder (X8CTL_CACHE_DIR)")
+    )]
     Local(String),
 }
 

@@ -66,7 +66,9 @@ pub enum DownloadError {
     )]
     #[diagnostic(
         code(x8ctl::download::no_asset),
-        help("build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)")
+        help(
+            "build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)"
+        )
     )]
     NoAsset { tag: String },
     #[error("the download of {url} failed after {attempts} attempts: {last}")]
@@ -90,11 +92,16 @@ pub enum DownloadError {
     )]
     #[diagnostic(
         code(x8ctl::download::checksum),
-        help("the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build")
+        help(
+            "the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build"
+        )
     )]
     Checksum { want: String, got: String },
     #[error("the cache folder {path}: {source}")]
-    #[diagnostic(code(x8ctl::download::cache), help("set X8CTL_CACHE_DIR to a writable folder"))]
+    #[diagnostic(
+        code(x8ctl::download::cache),
+        help("set X8CTL_CACHE_DIR to a writable folder")
+    )]
     Cache {
         path: String,
         #[source]
@@ -348,7 +355,9 @@ mod diagnostic_tests {
     fn every_variant_has_a_code_and_a_help() {
         let s = || "x".to_string();
         let all = [
-            DownloadError::NoAsset { tag: "0.0.5".into() },
+            DownloadError::NoAsset {
+                tag: "0.0.5".into(),
+            },
             DownloadError::Failed {
                 url: s(),
                 attempts: 3,
@@ -358,7 +367,10 @@ mod diagnostic_tests {
                 url: s(),
                 status: 404,
             },
-            DownloadError::Checksum { want: s(), got: s() },
+            DownloadError::Checksum {
+                want: s(),
+                got: s(),
+            },
             DownloadError::Cache {
                 path: s(),
                 source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),

@@ -68,39 +68,67 @@ pub enum ImageError {
     #[error("this is an ELF file, not the raw .bin the H7 is flashed with")]
     #[diagnostic(
         code(x8ctl::image::elf),
-        help("use the .bin next to it (STM32H747AII6_CM7.bin), or make one: arm-none-eabi-objcopy -O binary --remove-section .dma_buffers STM32H747AII6_CM7.elf STM32H747AII6_CM7.bin")
+        help(
+            "use the .bin next to it (STM32H747AII6_CM7.bin), or make one: arm-none-eabi-objcopy -O binary --remove-section .dma_buffers STM32H747AII6_CM7.elf STM32H747AII6_CM7.bin"
+        )
     )]
     Elf,
     #[error("this is an Intel HEX file, not the raw .bin the H7 is flashed with")]
     #[diagnostic(
         code(x8ctl::image::intel_hex),
-        help("use the .bin next to it (STM32H747AII6_CM7.bin), or convert: arm-none-eabi-objcopy -I ihex -O binary STM32H747AII6_CM7.hex STM32H747AII6_CM7.bin")
+        help(
+            "use the .bin next to it (STM32H747AII6_CM7.bin), or convert: arm-none-eabi-objcopy -I ihex -O binary STM32H747AII6_CM7.hex STM32H747AII6_CM7.bin"
+        )
     )]
     IntelHex,
     #[error("this is a text file, not a firmware image")]
     #[diagnostic(
         code(x8ctl::image::text),
-        help("this may be an HTML error page from a failed download: download the release again, or pass --release TAG")
+        help(
+            "this may be an HTML error page from a failed download: download the release again, or pass --release TAG"
+        )
     )]
     Text,
     #[error("the image is {size} bytes, larger than the M7's 1 MiB flash bank")]
-    #[diagnostic(code(x8ctl::image::too_large), help("flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"))]
+    #[diagnostic(
+        code(x8ctl::image::too_large),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     TooLarge { size: usize },
     #[error("the image is {size} bytes, too small to hold the version string at offset 0x40000")]
-    #[diagnostic(code(x8ctl::image::too_small), help("flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"))]
+    #[diagnostic(
+        code(x8ctl::image::too_small),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     TooSmall { size: usize },
     #[error("the initial stack pointer {sp:#010x} is not in the H7's RAM: not an STM32H7 M7 image")]
-    #[diagnostic(code(x8ctl::image::bad_stack), help("flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"))]
+    #[diagnostic(
+        code(x8ctl::image::bad_stack),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     BadStack { sp: u32 },
     #[error(
         "the reset handler {reset:#010x} is not a Thumb address inside the image's flash range"
     )]
-    #[diagnostic(code(x8ctl::image::bad_reset), help("flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"))]
+    #[diagnostic(
+        code(x8ctl::image::bad_reset),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     BadReset { reset: u32 },
     #[error("there is no version string at offset 0x40000: not an Arduino X8 H7 firmware build")]
     #[diagnostic(
         code(x8ctl::image::no_version),
-        help("build it from arduino/portentax8-stm32h7-fw (its linker script puts the version at 0x08040000), or pass --release TAG")
+        help(
+            "build it from arduino/portentax8-stm32h7-fw (its linker script puts the version at 0x08040000), or pass --release TAG"
+        )
     )]
     NoVersion,
 }
@@ -135,13 +163,17 @@ pub enum ReadImageError {
     #[error("{path} is refused: it is not a regular file ({kind})")]
     #[diagnostic(
         code(x8ctl::image::not_a_file),
-        help("give the path of the image file itself (STM32H747AII6_CM7.bin), not a device, pipe or folder")
+        help(
+            "give the path of the image file itself (STM32H747AII6_CM7.bin), not a device, pipe or folder"
+        )
     )]
     NotAFile { path: String, kind: &'static str },
     #[error("{path} is refused: it is {size} bytes, larger than the M7's 1 MiB flash bank")]
     #[diagnostic(
         code(x8ctl::image::file_too_large),
-        help("flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build)")
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build)"
+        )
     )]
     TooLarge { path: String, size: u64 },
 }

@@ -51,36 +51,68 @@ pub enum CallOutcome {
     Answered { result: Value, elapsed: Duration },
     /// A response with our msgid and a non-nil error field (e.g. the method is not bound
     /// on the M4: rpclib answers "rpclib: server could not find function ...").
-    #[diagnostic(code(x8ctl::rpc::m4_error), help("the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
-                 arguments; check the method name and the sketch that is running"))]
+    #[diagnostic(
+        code(x8ctl::rpc::m4_error),
+        help(
+            "the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
+                 arguments; check the method name and the sketch that is running"
+        )
+    )]
     M4Error { error: Value },
     /// The peer closed the connection without sending a byte: m4-proxy's silent close after
     /// about 1 s when the M4 does not answer. A close well under 1 s suggests something
     /// other than m4-proxy (e.g. an `adb forward` with nothing listening on the board).
-    #[diagnostic(code(x8ctl::rpc::no_answer), help("m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
+    #[diagnostic(
+        code(x8ctl::rpc::no_answer),
+        help(
+            "m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
                  and binds the method, and that the H7 firmware, the x8h7 modules and the M4 \
-                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"))]
+                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"
+        )
+    )]
     NoAnswer { elapsed: Duration },
     /// Connection refused: nothing listens (m4-proxy not running).
-    #[diagnostic(code(x8ctl::rpc::not_listening), help("nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
-                 and read `sudo journalctl --no-pager -u m4-proxy`"))]
+    #[diagnostic(
+        code(x8ctl::rpc::not_listening),
+        help(
+            "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
+                 and read `sudo journalctl --no-pager -u m4-proxy`"
+        )
+    )]
     NotListening,
     /// A response carrying another msgid: a late reply to an earlier request, handed to us
     /// by m4-proxy's shared response channel.
-    #[diagnostic(code(x8ctl::rpc::stale_reply), help("m4-proxy handed over a late reply to an earlier request; call again"))]
+    #[diagnostic(
+        code(x8ctl::rpc::stale_reply),
+        help("m4-proxy handed over a late reply to an earlier request; call again")
+    )]
     StaleReply { expected: u32, got: u32 },
     /// Nothing (or no complete message) within our own deadline.
-    #[diagnostic(code(x8ctl::rpc::timeout), help("nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
-                 allow more time"))]
+    #[diagnostic(
+        code(x8ctl::rpc::timeout),
+        help(
+            "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
+                 allow more time"
+        )
+    )]
     Timeout,
     /// Bytes came back but they are not a MessagePack-RPC response.
-    #[diagnostic(code(x8ctl::rpc::protocol), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
+    #[diagnostic(
+        code(x8ctl::rpc::protocol),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Protocol(String),
     /// Any other I/O failure (text of the error).
-    #[diagnostic(code(x8ctl::rpc::transport), help("the connection failed; check the link to the board"))]
+    #[diagnostic(
+        code(x8ctl::rpc::transport),
+        help("the connection failed; check the link to the board")
+    )]
     Transport(String),
     /// Not sent: m4-proxy cannot take this message (it would crash or change it).
-    #[diagnostic(code(x8ctl::rpc::refused), help("nothing was sent; change the arguments (see above) and call again"))]
+    #[diagnostic(
+        code(x8ctl::rpc::refused),
+        help("nothing was sent; change the arguments (see above) and call again")
+    )]
     Refused(Refusal),
     /// The connection closed without an answer and m4-proxy is not the process it was
     /// before the call: it crashed on this call and systemd is restarting it (or gave up).
@@ -939,7 +971,10 @@ mod tests {
         crate::assert_diagnostics("rpc", &dyns);
         // The code is the --json kind under x8ctl::rpc.
         for o in &all {
-            assert_eq!(crate::code_of(o).unwrap(), format!("x8ctl::rpc::{}", o.kind()));
+            assert_eq!(
+                crate::code_of(o).unwrap(),
+                format!("x8ctl::rpc::{}", o.kind())
+            );
         }
         assert_ne!(crate::help_of(&all[8]), crate::help_of(&all[9]));
         assert_ne!(crate::help_of(&all[10]), crate::help_of(&all[11]));

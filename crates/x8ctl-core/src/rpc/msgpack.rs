@@ -324,19 +324,31 @@ fn encode_str(b: &[u8], out: &mut Vec<u8>) {
 pub enum DecodeError {
     /// The buffer ends before the value does: read more bytes and try again.
     #[error("incomplete MessagePack value (need more bytes)")]
-    #[diagnostic(code(x8ctl::msgpack::incomplete), help("read more bytes and decode again"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::incomplete),
+        help("read more bytes and decode again")
+    )]
     Incomplete,
     /// The byte 0xc1, which the spec reserves ("never used").
     #[error("reserved byte 0xc1 at offset {0}")]
-    #[diagnostic(code(x8ctl::msgpack::reserved), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::reserved),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Reserved(usize),
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("MessagePack value nested deeper than {MAX_DEPTH} levels")]
-    #[diagnostic(code(x8ctl::msgpack::too_deep), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::too_deep),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     TooDeep,
     /// A declared length above [`MAX_LEN`].
     #[error("declared length {0} exceeds the limit of {MAX_LEN}")]
-    #[diagnostic(code(x8ctl::msgpack::too_large), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::too_large),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     TooLarge(u64),
 }
 
@@ -507,11 +519,17 @@ pub enum ReadError {
     Eof { partial: usize },
     /// The bytes are not MessagePack (or exceed the limits).
     #[error("invalid MessagePack: {0}")]
-    #[diagnostic(code(x8ctl::msgpack::invalid), help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::invalid),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Invalid(DecodeError),
     /// A read failed (including read timeouts: `WouldBlock`/`TimedOut`).
     #[error("{0}")]
-    #[diagnostic(code(x8ctl::msgpack::io), help("the connection failed; check the link to the board"))]
+    #[diagnostic(
+        code(x8ctl::msgpack::io),
+        help("the connection failed; check the link to the board")
+    )]
     Io(#[from] std::io::Error),
 }
 
