@@ -69,7 +69,7 @@ pub enum ServerError {
         code(x8ctl::adb_server::client),
         help("check that adb works (`adb devices`), then run again")
     )]
-    Client(String),
+    Client(#[source] adb_client::RustADBError),
 }
 
 impl ServerError {
@@ -246,13 +246,13 @@ impl AdbServer {
     pub fn forward(&self, serial: &str, local: &str, remote: &str) -> Result<(), ServerError> {
         let mut dev = ADBServerDevice::new(serial.to_string(), Some(self.addr));
         dev.forward(remote.to_string(), local.to_string())
-            .map_err(|e| ServerError::Client(e.to_string()))
+            .map_err(ServerError::Client)
     }
 
     pub fn forward_remove(&self, serial: &str, local: &str) -> Result<(), ServerError> {
         let mut dev = ADBServerDevice::new(serial.to_string(), Some(self.addr));
         dev.forward_remove(local.to_string())
-            .map_err(|e| ServerError::Client(e.to_string()))
+            .map_err(ServerError::Client)
     }
 
     /// `adb forward --list` lines for `serial`: (local, remote).
@@ -419,7 +419,7 @@ mod diagnostic_tests {
             ServerError::failed("closed".into()),
             ServerError::failed("device 'X8' not found".into()),
             ServerError::Io(io::Error::from(io::ErrorKind::BrokenPipe)),
-            ServerError::Client("x".into()),
+            ServerError::Client(adb_client::RustADBError::ADBRequestFailed("x".into())),
         ];
         assert!(matches!(all[1], ServerError::Failed(_)));
         assert!(matches!(all[2], ServerError::DeviceGone(_)));

@@ -38,11 +38,13 @@ pub struct Fetched {
     pub from_cache: bool,
 }
 
-fn git_err(what: &str, e: git2::Error) -> DeployError {
-    if is_local_storage(&e) {
-        return DeployError::Local(format!("{what}: {}", e.message()));
+fn git_err(what: &str, source: git2::Error) -> DeployError {
+    let what = what.to_string();
+    if is_local_storage(&source) {
+        DeployError::GitLocal { what, source }
+    } else {
+        DeployError::Git { what, source }
     }
-    DeployError::Fetch(format!("{what}: {}", e.message()))
 }
 
 /// Whether libgit2 failed on this computer's disk (writing the cache: full, read-only, no
@@ -131,12 +133,11 @@ fn fetch_into(
                 refs.join(" "),
                 src.reference
             )),
-            Err(e) if is_local_storage(&e) => {
-                return Err(DeployError::Local(format!(
-                    "fetching {} into the cache: {}",
-                    src.url,
-                    e.message()
-                )));
+            Err(source) if is_local_storage(&source) => {
+                return Err(DeployError::GitLocal {
+                    what: format!("fetching {} into the cache", src.url),
+                    source,
+                });
             }
             // A server that stalled will stall the next refspecs too: one bound, not three.
             Err(e) if e.code() == git2::ErrorCode::Timeout => {
@@ -384,12 +385,15 @@ mod tests {
             git2::ErrorClass::Os,
             "failed to write: No space left on device",
         );
-        assert!(matches!(git_err("fetching", disk), DeployError::Local(_)));
+        assert!(matches!(
+            git_err("fetching", disk),
+            DeployError::GitLocal { .. }
+        ));
         let net = git2::Error::new(
             git2::ErrorCode::GenericError,
             git2::ErrorClass::Net,
             "failed to resolve address",
         );
-        assert!(matches!(git_err("fetching", net), DeployError::Fetch(_)));
+        assert!(matches!(git_err("fetching", net), DeployError::Git { .. }));
     }
 }

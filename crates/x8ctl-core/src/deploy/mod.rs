@@ -174,6 +174,33 @@ pub enum DeployError {
         )
     )]
     Fetch(String),
+    /// git (libgit2) failed on the network or the repository.
+    #[error("{what}: {}", source.message())]
+    #[diagnostic(
+        code(x8ctl::deploy::git),
+        help(
+            "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)"
+        )
+    )]
+    Git {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    /// git (libgit2) failed on this computer's disk (writing the cache: full, read-only, no
+    /// permission).
+    #[error("{what}: {}", source.message())]
+    #[diagnostic(
+        code(x8ctl::deploy::git_local),
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
+    )]
+    GitLocal {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
     #[error("{0}")]
     #[diagnostic(
         code(x8ctl::deploy::local),
@@ -1746,6 +1773,14 @@ mod diagnostic_tests {
         let s = || "x".to_string();
         let all = [
             DeployError::Fetch(s()),
+            DeployError::Git {
+                what: s(),
+                source: git2::Error::from_str("x"),
+            },
+            DeployError::GitLocal {
+                what: s(),
+                source: git2::Error::from_str("x"),
+            },
             DeployError::Local(s()),
             DeployError::LocalIo {
                 path: s().into(),
@@ -1789,6 +1824,8 @@ mod diagnostic_tests {
             match e {
                 DeployError::Board(_) => unreachable!(),
                 DeployError::Fetch(_)
+                | DeployError::Git { .. }
+                | DeployError::GitLocal { .. }
                 | DeployError::Local(_)
                 | DeployError::LocalIo { .. }
                 | DeployError::Source(_)
@@ -1806,8 +1843,8 @@ mod diagnostic_tests {
         }
         let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
         crate::assert_diagnostics("deploy", &dyns);
-        assert!(crate::help_of(&all[13]).contains("docker rename app-x8ctl-aside app"));
-        assert!(crate::help_of(&all[5]).contains("m4-proxy is up"));
+        assert!(crate::help_of(&all[15]).contains("docker rename app-x8ctl-aside app"));
+        assert!(crate::help_of(&all[7]).contains("m4-proxy is up"));
         // A board error keeps its own code and help.
         let board = DeployError::from(BoardError::NoSudo);
         assert_eq!(crate::code_of(&board).unwrap(), "x8ctl::board::no_sudo");
