@@ -183,7 +183,7 @@ fn a_corrupted_download_is_refused_and_not_kept() {
     let e = download::fetch(&rel, cache.path(), &|_| {}).unwrap_err();
     assert!(matches!(e, DownloadError::Checksum { .. }), "{e}");
     assert!(e.to_string().contains("refused"));
-    assert!(!e.hint().is_empty());
+    assert!(!x8ctl_core::help_of(&e).is_empty());
     let dest = cached_image(cache.path(), "0.0.6-test");
     assert!(!dest.exists());
     assert!(!dest.with_extension("bin.part").exists());
@@ -231,7 +231,11 @@ fn a_mirror_that_stalls_after_the_headers_is_given_up_in_bounded_time() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(matches!(e, DownloadError::Failed { .. }), "{e}");
     assert!(e.to_string().contains("sent nothing for 1s"), "{e}");
-    assert!(e.hint().contains("resumed"), "{}", e.hint());
+    assert!(
+        x8ctl_core::help_of(&e).contains("resumed"),
+        "{}",
+        x8ctl_core::help_of(&e)
+    );
 }
 
 #[test]
@@ -241,7 +245,11 @@ fn a_release_without_a_known_asset_says_to_build() {
     let cache = tempfile::tempdir().unwrap();
     let e = download::fetch(r, cache.path(), &|_| {}).unwrap_err();
     assert!(matches!(e, DownloadError::NoAsset { .. }));
-    assert!(e.hint().contains("--build --ref 0.0.5"), "{}", e.hint());
+    assert!(
+        x8ctl_core::help_of(&e).contains("--build --ref 0.0.5"),
+        "{}",
+        x8ctl_core::help_of(&e)
+    );
 }
 
 fn releases_file(dir: &std::path::Path, rel: &Release) -> std::path::PathBuf {

@@ -218,6 +218,9 @@ fn errors_are_json_on_stdout_with_json() {
     assert_eq!(doc["command"], "devices");
     assert_eq!(doc["error"]["exit_code"], i64::from(exit::NO_BOARD));
     assert!(doc["error"]["hint"].as_str().unwrap().len() > 10);
+    // The core error's diagnostic: its stable code, and its help (the same text as hint).
+    assert_eq!(doc["error"]["code"], "x8ctl::board::connect", "{doc}");
+    assert_eq!(doc["error"]["help"], doc["error"]["hint"]);
     // The human words stay on stderr.
     assert!(err.contains("error:"), "{err}");
 }
@@ -240,6 +243,7 @@ fn argument_errors_are_json_too_with_json() {
         // The same envelope as every document, with the subcommand as typed.
         assert_eq!(doc["command"], command, "{args:?}");
         assert_eq!(doc["error"]["exit_code"], i64::from(exit::USAGE));
+        assert_eq!(doc["error"]["code"], "x8ctl::usage", "{doc}");
         assert!(
             !doc["error"]["message"].as_str().unwrap().is_empty(),
             "{doc}"

@@ -94,25 +94,16 @@ pub struct StopArgs {
 }
 
 fn deploy_error(e: DeployError) -> CliError {
-    match e {
-        DeployError::Board(b) => board_error(b),
-        DeployError::Source(_) | DeployError::NotASketch(_) => {
-            let hint = e.hint();
-            CliError::new(exit::USAGE, e.to_string(), hint)
-        }
-        DeployError::M4 { .. } => {
-            let hint = e.hint();
-            CliError::new(exit::CHECK_FAILED, e.to_string(), hint)
-        }
-        DeployError::Interrupted { .. } => {
-            let hint = e.hint();
-            CliError::new(exit::INTERRUPTED, e.to_string(), hint)
-        }
-        other => {
-            let hint = other.hint();
-            CliError::failure(other.to_string(), hint)
-        }
+    if let DeployError::Board(b) = e {
+        return board_error(b);
     }
+    let code = match &e {
+        DeployError::Source(_) | DeployError::NotASketch(_) => exit::USAGE,
+        DeployError::M4 { .. } => exit::CHECK_FAILED,
+        DeployError::Interrupted { .. } => exit::INTERRUPTED,
+        _ => exit::FAILURE,
+    };
+    CliError::from_diagnostic(code, &e)
 }
 
 pub fn apps(ctx: &Ctx) -> Result<(), CliError> {

@@ -5,7 +5,7 @@ use std::io::Write;
 use x8ctl_core::board::connect::Session;
 use x8ctl_core::board::identity::{self, Identity};
 use x8ctl_core::board::select::DeviceEntry;
-use x8ctl_core::board::{Board, BoardError};
+use x8ctl_core::board::{Board, BoardError, DeviceState};
 
 use super::target::{TargetArgs, board_error};
 use super::{CliError, Ctx};
@@ -29,13 +29,7 @@ fn describe(session: &Session, entry: &DeviceEntry) -> Row {
         hint: None,
     };
     if !entry.usable() {
-        row.hint = Some(
-            BoardError::Unusable {
-                serial: entry.serial.clone(),
-                state: entry.state.clone(),
-            }
-            .hint(),
-        );
+        row.hint = Some(DeviceState::from_adb(&entry.state).help().to_string());
         return row;
     }
     let board: Board = session.board_for(entry);
@@ -65,10 +59,9 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
         ),
         // A direct connection to an adbd that wants AUTH: list it, as adb does.
         Err(BoardError::DirectAuth { target: addr }) => {
-            let hint = BoardError::DirectAuth {
+            let hint = x8ctl_core::help_of(&BoardError::DirectAuth {
                 target: addr.clone(),
-            }
-            .hint();
+            });
             let row = Row {
                 entry: DeviceEntry {
                     serial: addr.clone(),
@@ -100,7 +93,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
         ctx.status(&format!(
             "  {} {}",
             super::style::Paint::stderr().hint("hint:"),
-            BoardError::NoBoard { others: vec![] }.hint()
+            x8ctl_core::help_of(&BoardError::NoBoard { others: vec![] })
         ));
         return Ok(());
     }

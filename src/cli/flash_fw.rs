@@ -282,13 +282,14 @@ fn fetch_release(ctx: &Ctx, tag: &str) -> Result<PathBuf, CliError> {
         b.finish_and_clear();
     }
     r.map_err(|e| {
-        let msg = e.to_string();
-        let msg = if msg.starts_with("release ") {
-            msg
+        let err = CliError::from_diagnostic(exit::FAILURE, &e);
+        // NoAsset names the release itself; the others get it in front.
+        if matches!(e, download::DownloadError::NoAsset { .. }) {
+            err
         } else {
-            format!("release {tag}: {msg}")
-        };
-        CliError::failure(msg, e.hint())
+            let msg = format!("release {tag}: {}", err.message);
+            err.with_message(msg)
+        }
     })
 }
 
@@ -325,8 +326,10 @@ fn build_firmware(ctx: &Ctx, reference: Option<&str>) -> Result<PathBuf, CliErro
     };
     let dir = cache()?;
     let on = build_events(ctx);
-    let (path, lines) = build::build(None, &reference, &dir, &on)
-        .map_err(|e| CliError::failure(format!("--build {reference}: {e}"), e.hint()))?;
+    let (path, lines) = build::build(None, &reference, &dir, &on).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("--build {reference}: {e}"))
+    })?;
     for l in lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -478,8 +481,10 @@ fn choose_recommended(
         }
     }
     let on = build_events(ctx);
-    let b = build::build_at(None, rec.reference(), &dir, &on)
-        .map_err(|e| CliError::failure(format!("building {}: {e}", rec.reference()), e.hint()))?;
+    let b = build::build_at(None, rec.reference(), &dir, &on).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("building {}: {e}", rec.reference()))
+    })?;
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
@@ -649,9 +654,12 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         },
     };
     // The image is checked before anything touches the board.
-    let bytes = image::read_image(&file).map_err(|e| CliError::failure(e.to_string(), e.hint()))?;
-    let info = image::check(&bytes)
-        .map_err(|e| CliError::failure(format!("{} is refused: {e}", file.display()), e.hint()))?;
+    let bytes =
+        image::read_image(&file).map_err(|e| CliError::from_diagnostic(exit::FAILURE, &e))?;
+    let info = image::check(&bytes).map_err(|e| {
+        CliError::from_diagnostic(exit::FAILURE, &e)
+            .with_message(format!("{} is refused: {e}", file.display()))
+    })?;
     ctx.status(&format!(
         "image {}: version {}, {} bytes, sha256 {}",
         file.display(),
@@ -787,7 +795,8 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
                     "schema_version": SCHEMA_VERSION, "ok": false,
                     "state": state_json(&e.state),
                     "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
+                        "help": e.hint, "hint": e.hint,
                         "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
                         "exit_code": code,
                     },
@@ -1014,7 +1023,8 @@ fn run_all(
                     "serial": serial, "ok": false,
                     "state": state_json(&e.state),
                     "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
+                        "help": e.hint, "hint": e.hint,
                         "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
                     },
                 }));

@@ -202,12 +202,30 @@ impl Ctx {
     }
 }
 
-/// An error as the user sees it: what happened, what to do next, and the exit code.
+/// An error as the user sees it: what happened, what to do next, its stable code and the
+/// exit code. Errors of the core come with their code and help from
+/// [`x8ctl_core::Diagnostic`] ([`CliError::from_diagnostic`]); the exit code is the CLI's.
 #[derive(Debug)]
 pub struct CliError {
     pub message: String,
     pub hint: String,
+    /// The exit code.
     pub code: u8,
+    /// The stable error code (`x8ctl::board::no_board`, ...): the core error's diagnostic
+    /// code, else a generic one for the exit code ([`generic_code`]).
+    pub error_code: String,
+}
+
+/// The code of an error that is not one of the core's: one per exit code.
+pub fn generic_code(exit_code: u8) -> &'static str {
+    match exit_code {
+        exit::USAGE => "x8ctl::usage",
+        exit::NO_BOARD => "x8ctl::no_board",
+        exit::BOARD_UNUSABLE => "x8ctl::board_unusable",
+        exit::CHECK_FAILED => "x8ctl::check_failed",
+        exit::INTERRUPTED => "x8ctl::interrupted",
+        _ => "x8ctl::failure",
+    }
 }
 
 impl CliError {
@@ -216,6 +234,24 @@ impl CliError {
             message: message.into(),
             hint: hint.into(),
             code,
+            error_code: generic_code(code).to_string(),
+        }
+    }
+    /// A core error: its message, and its help and code from its [`x8ctl_core::Diagnostic`];
+    /// `code` is the exit code.
+    pub fn from_diagnostic(code: u8, e: &dyn x8ctl_core::Diagnostic) -> CliError {
+        CliError {
+            message: e.to_string(),
+            hint: x8ctl_core::help_of(e),
+            code,
+            error_code: x8ctl_core::code_of(e).unwrap_or_else(|| generic_code(code).to_string()),
+        }
+    }
+    /// The same error with another message (the core's message with context around it).
+    pub fn with_message(self, message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            ..self
         }
     }
     pub fn failure(message: impl Into<String>, hint: impl Into<String>) -> CliError {
@@ -229,7 +265,11 @@ impl CliError {
     fn report(&self, json: bool, command: &str) {
         if json {
             let error = serde_json::json!({
-                "message": self.message, "hint": self.hint, "exit_code": self.code,
+                "message": self.message,
+                "code": self.error_code,
+                "help": self.hint,
+                "hint": self.hint,
+                "exit_code": self.code,
             });
             output::print(command, false, serde_json::json!({ "error": error }));
         }
@@ -326,10 +366,7 @@ pub fn main() -> ExitCode {
         Some(Ok(f)) => f,
         None => x8ctl_core::config::FileSettings::default(),
         Some(Err(e)) => {
-            let err = CliError::failure(
-                e.to_string(),
-                "fix or remove the file (see the README's Config section)",
-            );
+            let err = CliError::from_diagnostic(exit::FAILURE, &e);
             err.report(ctx.json, &ctx.command);
             return ExitCode::from(err.code);
         }

@@ -182,9 +182,9 @@ fn call(
     if ctx.json {
         let mut o = outcome.to_json();
         if let serde_json::Value::Object(m) = &mut o
-            && let Some(h) = outcome.hint()
+            && let Some(h) = x8ctl_core::Diagnostic::help(&outcome)
         {
-            m.insert("hint".into(), h.into());
+            m.insert("hint".into(), h.to_string().into());
         }
         ctx.print_json(
             code == exit::OK,
@@ -204,7 +204,7 @@ fn call(
             let paint = super::style::Paint::stderr();
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "{} {method}: {outcome}", paint.error("error:"));
-            if let Some(h) = outcome.hint() {
+            if let Some(h) = x8ctl_core::Diagnostic::help(&outcome) {
                 let _ = writeln!(err, "  {} {h}", paint.hint("hint:"));
             }
         }
@@ -298,7 +298,7 @@ fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &
             continue;
         }
         ctx.status(&line);
-        if let Some(h) = o.hint() {
+        if let Some(h) = x8ctl_core::Diagnostic::help(o) {
             ctx.status(&format!(
                 "  {} {h}",
                 super::style::Paint::stderr().hint("hint:")

@@ -123,13 +123,14 @@ pub fn board_error(e: BoardError) -> CliError {
         BoardError::Abandoned { .. } | BoardError::Interrupted { .. } => exit::INTERRUPTED,
         _ => exit::FAILURE,
     };
-    let mut message = e.to_string();
-    if let BoardError::NoAdb { tried } = &e
-        && !tried.is_empty()
-    {
-        message.push_str(&format!(" (looked at {})", tried.join(", ")));
+    let err = CliError::from_diagnostic(code, &e);
+    match &e {
+        BoardError::NoAdb { tried } if !tried.is_empty() => {
+            let message = format!("{} (looked at {})", err.message, tried.join(", "));
+            err.with_message(message)
+        }
+        _ => err,
     }
-    CliError::new(code, message, e.hint())
 }
 
 /// The password the user configured for sudo: X8CTL_SUDO_PASSWORD, else the config file's

@@ -35,14 +35,22 @@ pub struct FileSettings {
     pub rpc_method: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
+    #[diagnostic(
+        code(x8ctl::config::read),
+        help("fix or remove the file (see the README's Config section)")
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("{path} is not a valid x8ctl config: {message}")]
+    #[diagnostic(
+        code(x8ctl::config::parse),
+        help("fix or remove the file (see the README's Config section)")
+    )]
     Parse { path: PathBuf, message: String },
 }
 
@@ -192,5 +200,31 @@ mod tests {
         assert!(password_from_command("").is_err());
         assert!(password_from_command("/nonexistent/prog").is_err());
         assert!(password_from_command(FAIL).is_err());
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ConfigError::Read {
+                path: "x".into(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+            ConfigError::Parse {
+                path: "x".into(),
+                message: "y".into(),
+            },
+        ];
+        for e in &all {
+            match e {
+                ConfigError::Read { .. } | ConfigError::Parse { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("config", &dyns);
     }
 }

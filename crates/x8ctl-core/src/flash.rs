@@ -150,16 +150,20 @@ pub enum FailKind {
     Interrupted,
 }
 
-/// A flash that did not finish, with the board's final state.
+/// A flash that did not finish, with the board's final state. Its [`miette::Diagnostic`]
+/// code is the board error's when talking to the board failed (`x8ctl::board::sudo`, ...),
+/// else `x8ctl::flash::<kind>`; its help is `hint`.
 #[derive(Debug, Clone, thiserror::Error, serde::Serialize)]
 #[error("{step_name}: {message}")]
 pub struct FlashError {
     pub step: Step,
     step_name: &'static str,
     pub kind: FailKind,
+    /// The stable error code (see above).
+    pub code: String,
     /// What happened, in the board's own words where there are any.
     pub message: String,
-    /// What to do next.
+    /// What to do next (the error's [`miette::Diagnostic::help`]).
     pub hint: String,
     /// The board's output that shows the failure (OpenOCD's error lines).
     pub board_lines: Vec<String>,
@@ -175,10 +179,17 @@ impl FlashError {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Box<Self> {
+        let code = match kind {
+            FailKind::Board => "x8ctl::flash::board",
+            FailKind::Refused => "x8ctl::flash::refused",
+            FailKind::Check => "x8ctl::flash::check",
+            FailKind::Interrupted => "x8ctl::flash::interrupted",
+        };
         Box::new(FlashError {
             step,
             step_name: step.name(),
             kind,
+            code: code.to_string(),
             message: message.into(),
             hint: hint.into(),
             board_lines: Vec::new(),
@@ -208,14 +219,27 @@ impl FlashError {
     }
 
     fn board(step: Step, e: BoardError) -> Box<Self> {
-        let hint = e.hint();
+        let hint = crate::help_of(&e);
         // An interrupt that found the board frozen ends the run as an interrupt.
         let kind = if matches!(e, BoardError::Abandoned { .. }) {
             FailKind::Interrupted
         } else {
             FailKind::Board
         };
-        FlashError::new(step, kind, e.to_string(), hint)
+        let mut f = FlashError::new(step, kind, e.to_string(), hint);
+        if let Some(code) = crate::code_of(&e) {
+            f.code = code;
+        }
+        f
+    }
+}
+
+impl miette::Diagnostic for FlashError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.hint))
     }
 }
 
@@ -849,9 +873,10 @@ fn rpc_check(p: &mut Pipeline, opts: &FlashOptions) -> StepResult<()> {
             format!(
                 "the RPC check ('{method}', required by --require-rpc) failed after flashing: {other}"
             ),
-            other
-                .hint()
-                .unwrap_or("check the board with `x8ctl doctor`"),
+            match crate::help_of(other) {
+                h if h.is_empty() => "check the board with `x8ctl doctor`".to_string(),
+                h => h,
+            },
         )),
         other => {
             let msg = format!(
@@ -1329,6 +1354,31 @@ mod tests {
         assert!(
             all.iter()
                 .all(|c| !c.contains("sudo -S") && !c.contains("printf"))
+        );
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_error_has_a_code_and_its_hint_as_help() {
+        let internal = FlashError::internal("x");
+        let board = FlashError::not_started(BoardError::Locked {
+            holder: "another run".into(),
+        });
+        crate::assert_diagnostics("flash", &[&*internal]);
+        assert_eq!(crate::code_of(&*internal).unwrap(), "x8ctl::flash::board");
+        // A board error keeps its own code.
+        crate::assert_diagnostics("board", &[&*board]);
+        assert_eq!(crate::code_of(&*board).unwrap(), "x8ctl::board::locked");
+        assert_eq!(crate::help_of(&*board), board.hint);
+        assert_eq!(
+            board.hint,
+            crate::help_of(&BoardError::Locked {
+                holder: "another run".into()
+            })
         );
     }
 }

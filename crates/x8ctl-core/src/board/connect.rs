@@ -85,11 +85,11 @@ impl Session {
             if server.adb_path.is_none() {
                 return Err(BoardError::NoAdb { tried: Vec::new() });
             }
-            return Err(BoardError::Server(e.to_string()));
+            return Err(BoardError::Server(e));
         }
         let devices = server
             .devices()
-            .map_err(|e| BoardError::Server(e.to_string()))?
+            .map_err(BoardError::Server)?
             .into_iter()
             .map(|d| DeviceEntry {
                 serial: d.serial,
@@ -122,16 +122,11 @@ impl Session {
             },
             HostError::HandshakeTimeout(_) => BoardError::Unusable {
                 serial: target.to_string(),
-                state: "offline".into(),
-            },
-            // The wire's own text already names the address: keep only its cause.
-            HostError::Connect { source, .. } => BoardError::Connect {
-                target: target.to_string(),
-                detail: source.to_string(),
+                state: super::DeviceState::Offline,
             },
             e => BoardError::Connect {
                 target: target.to_string(),
-                detail: e.to_string(),
+                source: e,
             },
         })?;
         let b = conn.banner();

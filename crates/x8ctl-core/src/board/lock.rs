@@ -134,10 +134,13 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
             "taken" => return Ok(BoardLock { board, token }),
             "held" => {}
             other => {
-                return Err(BoardError::Transfer(format!(
-                    "cannot take the board's lock ({LOCK_DIR}): {}",
-                    other.strip_prefix("cannot: ").unwrap_or(other)
-                )));
+                return Err(BoardError::transfer(
+                    false,
+                    format!(
+                        "cannot take the board's lock ({LOCK_DIR}): {}",
+                        other.strip_prefix("cannot: ").unwrap_or(other)
+                    ),
+                ));
             }
         }
         match Holder::parse(lines.next().unwrap_or("")) {

@@ -105,18 +105,14 @@ impl Transport {
         match self {
             Transport::Server { server, serial } => match server.open(serial, service) {
                 Ok(s) => Ok(Box::new(s)),
-                Err(ServerError::Failed(msg))
-                    if msg.contains("not found") || msg.contains("offline") =>
-                {
-                    Err(BoardError::Gone {
-                        detail: format!("the adb server says: {msg}"),
-                    })
-                }
+                Err(ServerError::DeviceGone(msg)) => Err(BoardError::Gone {
+                    detail: format!("the adb server says: {msg}"),
+                }),
                 Err(ServerError::Failed(msg)) => Err(BoardError::Refused {
                     service: service_name(service),
                     detail: msg,
                 }),
-                Err(e) => Err(BoardError::Transport(e.to_string())),
+                Err(e) => Err(BoardError::Transport(e.into())),
             },
             Transport::Direct { conn } => match conn.open(service) {
                 Ok(s) => Ok(Box::new(s)),
@@ -127,7 +123,7 @@ impl Transport {
                 Err(HostError::Disconnected) => Err(BoardError::Gone {
                     detail: "the connection to the board was lost".into(),
                 }),
-                Err(e) => Err(BoardError::Transport(e.to_string())),
+                Err(e) => Err(BoardError::Transport(e.into())),
             },
         }
     }
@@ -145,61 +141,320 @@ fn service_name(service: &str) -> String {
     service.split(':').next().unwrap_or("").to_string()
 }
 
-/// Everything that can go wrong talking to a board. Each variant says what happened;
-/// [`BoardError::hint`] says what to do next.
+/// The state adb gives a device x8ctl cannot use, read once from adb's text (or from a
+/// direct connection's handshake) and matched on from then on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceState {
+    /// adb says `unauthorized`: the board did not accept this computer's key.
+    Unauthorized,
+    /// adb says `offline` (or a direct handshake timed out).
+    Offline,
+    /// adb says `no permissions (...)`; adb's whole text.
+    NoPermissions(String),
+    /// Any other state, in adb's words.
+    Other(String),
+}
+
+impl DeviceState {
+    /// The state from adb's word for it.
+    pub fn from_adb(state: &str) -> DeviceState {
+        match state {
+            "unauthorized" => DeviceState::Unauthorized,
+            "offline" => DeviceState::Offline,
+            s if s.starts_with("no permissions") => DeviceState::NoPermissions(s.to_string()),
+            s => DeviceState::Other(s.to_string()),
+        }
+    }
+
+    /// What to do about a board in this state (the help of [`BoardError::Unusable`]).
+    pub fn help(&self) -> &'static str {
+        match self {
+            DeviceState::Unauthorized => {
+                "the board did not accept this computer's adb key: unplug and replug it, or run `adb kill-server` and try again"
+            }
+            DeviceState::Offline => {
+                "the board is not answering adb: wait for it to finish booting, replug it, or run `adb reconnect offline`"
+            }
+            DeviceState::NoPermissions(_) => {
+                "Linux does not let you open the board: add the udev rule for the X8 (SUBSYSTEM==\"usb\", ATTR{idVendor}==\"2341\", ATTR{idProduct}==\"0061\", MODE=\"0666\") in /etc/udev/rules.d/, run `sudo udevadm control --reload-rules`, and replug"
+            }
+            DeviceState::Other(_) => {
+                "another program may hold the board (another adb server or an IDE): close it, or replug the board"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DeviceState::Unauthorized => "unauthorized",
+            DeviceState::Offline => "offline",
+            DeviceState::NoPermissions(s) | DeviceState::Other(s) => s,
+        })
+    }
+}
+
+/// Why a file transfer failed, read once from the board's words where it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferFault {
+    /// User fio may not read what was pulled.
+    ReadDenied,
+    /// User fio may not write there (permission denied, or a read-only file system).
+    WriteDenied,
+    /// The board's disk is full.
+    NoSpace,
+    /// The path does not exist on the board.
+    NoSuchFile,
+    /// Anything else (a corrupted copy, a failed command).
+    Other,
+}
+
+impl TransferFault {
+    /// The fault the board's text names; `pulling`: whether the board was being read.
+    pub fn from_board_text(pulling: bool, text: &str) -> TransferFault {
+        if pulling && text.contains("Permission denied") {
+            TransferFault::ReadDenied
+        } else if text.contains("Read-only") || text.contains("Permission denied") {
+            TransferFault::WriteDenied
+        } else if text.contains("No space left") {
+            TransferFault::NoSpace
+        } else if text.contains("No such file") {
+            TransferFault::NoSuchFile
+        } else {
+            TransferFault::Other
+        }
+    }
+
+    /// What to do about it (the help of [`BoardError::Transfer`]).
+    pub fn help(self) -> &'static str {
+        match self {
+            TransferFault::ReadDenied => {
+                "user fio may not read that file: copy it somewhere readable first, e.g. `x8ctl shell --root cp FILE /tmp/ && x8ctl shell --root chmod a+r /tmp/FILE`, then pull /tmp/FILE"
+            }
+            TransferFault::WriteDenied => {
+                "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)"
+            }
+            TransferFault::NoSpace => {
+                "the board is full: see `x8ctl shell df -h`, remove old files or images (`x8ctl shell docker image prune`), then run again"
+            }
+            TransferFault::NoSuchFile => {
+                "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`"
+            }
+            TransferFault::Other => {
+                "check free space (`x8ctl shell df -h`) and the path, then run again"
+            }
+        }
+    }
+}
+
+/// What carried the bytes when a stream to the board failed.
 #[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error(transparent)]
+    Direct(#[from] HostError),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Everything that can go wrong talking to a board. Each variant says what happened; its
+/// [`miette::Diagnostic`] code names it and its help says what to do next.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BoardError {
     #[error("no adb executable was found")]
+    #[diagnostic(
+        code(x8ctl::board::no_adb),
+        help("{}", locate::install_hint(locate::Os::current()))
+    )]
     NoAdb { tried: Vec<String> },
+    /// The adb server cannot be started or asked for its devices.
     #[error("{0}")]
-    Server(String),
+    #[diagnostic(
+        code(x8ctl::board::adb_server),
+        help("check that adb works (`adb devices`), or pass --adb PATH / --adb-server HOST:PORT")
+    )]
+    Server(#[source] ServerError),
     #[error("no Portenta X8 is attached")]
+    #[diagnostic(code(x8ctl::board::no_board), help("{}", no_board_help(others)))]
     NoBoard { others: Vec<String> },
     #[error("no device with serial '{serial}' is attached")]
+    #[diagnostic(
+        code(x8ctl::board::no_such_serial),
+        help("{}", no_such_serial_help(attached))
+    )]
     NoSuchSerial {
         serial: String,
         attached: Vec<String>,
     },
     #[error("several Portenta X8 boards are attached: {}", candidates.join(", "))]
+    #[diagnostic(
+        code(x8ctl::board::ambiguous),
+        help("choose one with -s SERIAL (or ANDROID_SERIAL=SERIAL); `x8ctl devices` lists them")
+    )]
     Ambiguous { candidates: Vec<String> },
     #[error("the board {serial} is {state}")]
-    Unusable { serial: String, state: String },
+    #[diagnostic(code(x8ctl::board::unusable), help("{}", state.help()))]
+    Unusable { serial: String, state: DeviceState },
     #[error("the board went away: {detail}")]
+    #[diagnostic(
+        code(x8ctl::board::gone),
+        help("check the cable and that the board is still powered, then run the command again")
+    )]
     Gone { detail: String },
     #[error("the board refused the {service} service: {detail}")]
+    #[diagnostic(
+        code(x8ctl::board::refused),
+        help("the board's adbd may be too old or busy; replug the board")
+    )]
     Refused { service: String, detail: String },
     #[error("{what} did not finish within {after:?}")]
+    #[diagnostic(
+        code(x8ctl::board::timeout),
+        help(
+            "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout"
+        )
+    )]
     Timeout { what: String, after: Duration },
     #[error(
         "the exit status of {what} was lost (the connection ended before the command finished)"
     )]
+    #[diagnostic(
+        code(x8ctl::board::status_lost),
+        help("run the command again; if it keeps happening, check the cable")
+    )]
     StatusLost { what: String },
+    /// sudo runs (its exit status is not 127) but no password opened it.
     #[error("sudo on the board: {0}")]
+    #[diagnostic(
+        code(x8ctl::board::sudo),
+        help(
+            "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')"
+        )
+    )]
     Sudo(String),
+    /// The board's shell has no sudo (exit status 127).
+    #[error("sudo on the board: sudo is not installed on the board")]
+    #[diagnostic(
+        code(x8ctl::board::no_sudo),
+        help(
+            "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it"
+        )
+    )]
+    NoSudo,
     /// fio's password has expired (images 844, 846 and 861): PAM refuses sudo until it is
     /// changed at a login (real-board-evidence.md §5.1).
     #[error(
         "sudo on the board: fio's password has expired; PAM says \"{}\"",
         PAM_EXPIRED
     )]
+    #[diagnostic(
+        code(x8ctl::board::sudo_expired),
+        help(
+            "this image (844, 846 and 861 do this) makes fio change the password at the first login; do it once: run `adb shell`, then `passwd` (current password: fio, then a new one twice), then run x8ctl again and give it the new password"
+        )
+    )]
     SudoExpired,
     /// Another run of x8ctl is changing this board.
     #[error("the board is busy: {holder} is changing it")]
+    #[diagnostic(
+        code(x8ctl::board::locked),
+        help(
+            "wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}",
+            lock::LOCK_DIR
+        )
+    )]
     Locked { holder: String },
+    /// A push or pull failed; `fault` is what the board's words say went wrong.
+    #[error("{detail}")]
+    #[diagnostic(code(x8ctl::board::transfer), help("{}", fault.help()))]
+    Transfer {
+        detail: String,
+        fault: TransferFault,
+    },
+    /// A command on the board exited non-zero ([`Output::required`]).
+    #[error("{what} failed on the board (exit {status}): {output}")]
+    #[diagnostic(
+        code(x8ctl::board::command_failed),
+        help("read the board's message above; `x8ctl doctor` checks the board")
+    )]
+    CommandFailed {
+        what: String,
+        status: i32,
+        output: String,
+    },
+    /// A docker command failed because the Docker daemon is not running on the board.
+    #[error("{what} failed on the board (exit {status}): {output}")]
+    #[diagnostic(
+        code(x8ctl::board::docker_down),
+        help(
+            "the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again"
+        )
+    )]
+    DockerDown {
+        what: String,
+        status: i32,
+        output: String,
+    },
+    /// The stream to the board failed below the command (adb server, direct ADB, socket).
     #[error("{0}")]
-    Transfer(String),
-    #[error("{0}")]
-    Transport(String),
-    #[error("cannot connect to {target}: {detail}")]
-    Connect { target: String, detail: String },
+    #[diagnostic(code(x8ctl::board::transport), help("check the cable, then run again"))]
+    Transport(#[source] LinkError),
+    #[error("cannot connect to {target}: {}", connect_detail(source))]
+    #[diagnostic(
+        code(x8ctl::board::connect),
+        help(
+            "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network"
+        )
+    )]
+    Connect {
+        target: String,
+        #[source]
+        source: HostError,
+    },
     #[error(
         "the device at {target} asks for ADB authentication, which direct connections (--connect) do not do"
     )]
+    #[diagnostic(
+        code(x8ctl::board::direct_auth),
+        help("go through the adb server, which has a key: `adb connect {t}`, accept the key on the device if it asks, then `x8ctl -s {t} ...`", t = quote(target))
+    )]
     DirectAuth { target: String },
+    /// A file or folder on this computer could not be used.
+    #[error("{}: {} (on this computer)", path.display(), io_text(source))]
+    #[diagnostic(code(x8ctl::board::local_io), help("{}", local_io_help(source.kind())))]
+    LocalIo {
+        path: std::path::PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A command's output could not be written on this computer.
+    #[error("writing the output of {what}: {source}")]
+    #[diagnostic(
+        code(x8ctl::board::output),
+        help("check where the output goes (free space, permissions, a reader that went away)")
+    )]
+    Output {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
+    /// Something on this computer x8ctl cannot do (a setting, a name, a missing feature).
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::board::local),
+        help("check the command line and the settings (`x8ctl config` shows them)")
+    )]
     Local(String),
     #[error(
         "the {what} request is {len} bytes, more than the {max} bytes the board's adbd accepts in one request; nothing was sent"
+    )]
+    #[diagnostic(
+        code(x8ctl::board::too_long),
+        help(
+            "shorten the command, or put it in a script: `x8ctl push script.sh /home/fio/` then `x8ctl shell sh /home/fio/script.sh`"
+        )
     )]
     TooLong {
         what: String,
@@ -207,6 +462,7 @@ pub enum BoardError {
         max: usize,
     },
     #[error("the device at {target} is held by another ADB client (it accepts one at a time)")]
+    #[diagnostic(code(x8ctl::board::busy), help("{}", busy_help(target, *server_holds)))]
     Busy { target: String, server_holds: bool },
     /// An interrupt came while x8ctl waited for the board, and the board did not answer a
     /// probe: x8ctl stopped waiting (a frozen board would otherwise hold it for the whole
@@ -215,115 +471,90 @@ pub enum BoardError {
         "interrupted while waiting for {what}, and the board did not answer within {:?}: x8ctl stopped waiting",
         PROBE_WAIT
     )]
+    #[diagnostic(
+        code(x8ctl::board::abandoned),
+        help(
+            "the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`"
+        )
+    )]
     Abandoned { what: String },
     /// An interrupt ended an open-ended wait (see [`Board::stop_waiting_on_interrupt`]).
     #[error("interrupted while waiting for {what}")]
+    #[diagnostic(
+        code(x8ctl::board::interrupted),
+        help("run the command again when you are ready")
+    )]
     Interrupted { what: String },
 }
 
 impl BoardError {
-    /// What the user should do next.
-    pub fn hint(&self) -> String {
-        match self {
-            BoardError::NoAdb { .. } => locate::install_hint(locate::Os::current()).to_string(),
-            BoardError::Server(_) => {
-                "check that adb works (`adb devices`), or pass --adb PATH / --adb-server HOST:PORT".into()
-            }
-            BoardError::NoBoard { others } if others.is_empty() => {
-                "plug the X8 in with a USB-C data cable and wait until it has booted (about 30 s); on Windows, install the Arduino IDE's Portenta driver; on Linux, add the udev rule for 2341:0061 (see the README)".into()
-            }
-            BoardError::NoBoard { others } => format!(
-                "attached devices that are not a usable X8: {}; pick one with -s SERIAL if it is an X8",
-                others.join(", ")
-            ),
-            BoardError::NoSuchSerial { attached, .. } if attached.is_empty() => {
-                "no device is attached at all; check the cable".into()
-            }
-            BoardError::NoSuchSerial { attached, .. } => {
-                format!("attached: {}; pass one of them with -s or ANDROID_SERIAL", attached.join(", "))
-            }
-            BoardError::Ambiguous { .. } => {
-                "choose one with -s SERIAL (or ANDROID_SERIAL=SERIAL); `x8ctl devices` lists them".into()
-            }
-            BoardError::Unusable { state, .. } if state == "unauthorized" => {
-                "the board did not accept this computer's adb key: unplug and replug it, or run `adb kill-server` and try again".into()
-            }
-            BoardError::Unusable { state, .. } if state == "offline" => {
-                "the board is not answering adb: wait for it to finish booting, replug it, or run `adb reconnect offline`".into()
-            }
-            BoardError::Unusable { state, .. } if state.starts_with("no permissions") => {
-                "Linux does not let you open the board: add the udev rule for the X8 (SUBSYSTEM==\"usb\", ATTR{idVendor}==\"2341\", ATTR{idProduct}==\"0061\", MODE=\"0666\") in /etc/udev/rules.d/, run `sudo udevadm control --reload-rules`, and replug".into()
-            }
-            BoardError::Unusable { .. } => {
-                "another program may hold the board (another adb server or an IDE): close it, or replug the board".into()
-            }
-            BoardError::Gone { .. } => {
-                "check the cable and that the board is still powered, then run the command again".into()
-            }
-            BoardError::Refused { .. } => "the board's adbd may be too old or busy; replug the board".into(),
-            BoardError::Timeout { .. } => {
-                "the board is slow or stuck: check it with `x8ctl doctor`, or retry with a longer --timeout".into()
-            }
-            BoardError::StatusLost { .. } => "run the command again; if it keeps happening, check the cable".into(),
-            BoardError::Locked { .. } => format!(
-                "wait for it to finish and run again; if no x8ctl is running any more, remove the lock: x8ctl shell rm -r {}",
-                lock::LOCK_DIR
-            ),
-            BoardError::Sudo(msg) if msg.contains("not installed") => {
-                "this image has no sudo: x8ctl needs it for root work (flash-fw, fixes, and docker when fio lacks the docker group over adb); use an Arduino X8 image, which has it".into()
-            }
-            BoardError::SudoExpired => {
-                "this image (844, 846 and 861 do this) makes fio change the password at the first login; do it once: run `adb shell`, then `passwd` (current password: fio, then a new one twice), then run x8ctl again and give it the new password".into()
-            }
-            BoardError::Sudo(_) => {
-                "give fio's password on the board with X8CTL_SUDO_PASSWORD or the config file's sudo_password_command (`x8ctl config` shows where; images from 2024-08 on use an empty password, older ones 'fio')".into()
-            }
-            BoardError::Transfer(msg) if msg.starts_with("pull") && msg.contains("Permission denied") => {
-                "user fio may not read that file: copy it somewhere readable first, e.g. `x8ctl shell --root cp FILE /tmp/ && x8ctl shell --root chmod a+r /tmp/FILE`, then pull /tmp/FILE".into()
-            }
-            BoardError::Transfer(msg) if msg.contains("Read-only") || msg.contains("Permission denied") => {
-                "user fio can write only under /home/fio and /tmp: push there, then move the files with `x8ctl shell --root` (x8ctl flash-fw installs the firmware under /usr for you)".into()
-            }
-            BoardError::Transfer(msg) if msg.contains("No space left") => {
-                "the board is full: see `x8ctl shell df -h`, remove old files or images (`x8ctl shell docker image prune`), then run again".into()
-            }
-            BoardError::Transfer(msg) if msg.contains("No such file") => {
-                "check the path on the board, e.g. `x8ctl shell ls -la /home/fio`".into()
-            }
-            BoardError::Transfer(_) => "check free space (`x8ctl shell df -h`) and the path, then run again".into(),
-            BoardError::Transport(msg) if msg.contains("Cannot connect to the Docker daemon") => {
-                "the Docker daemon is not running on the board: start it with `x8ctl shell --root systemctl start docker` (`x8ctl doctor` checks it), then run again".into()
-            }
-            BoardError::Transport(msg) if msg.contains(" failed on the board (exit ") => {
-                "read the board's message above; `x8ctl doctor` checks the board".into()
-            }
-            BoardError::Transport(_) => "check the cable, then run again".into(),
-            BoardError::DirectAuth { target } => format!(
-                "go through the adb server, which has a key: `adb connect {t}`, accept the key on the device if it asks, then `x8ctl -s {t} ...`",
-                t = quote(target)
-            ),
-            BoardError::Connect { .. } => {
-                "check HOST:PORT, that the board (or `x8ctl sim`) is listening there, and the network".into()
-            }
-            BoardError::Local(msg) if msg.contains("No such file") => {
-                "check the path on this computer".into()
-            }
-            BoardError::Local(_) => String::new(),
-            BoardError::TooLong { .. } => {
-                "shorten the command, or put it in a script: `x8ctl push script.sh /home/fio/` then `x8ctl shell sh /home/fio/script.sh`".into()
-            }
-            BoardError::Busy { target, server_holds: true } => format!(
-                "your adb server holds it: go through the server with `x8ctl -s {target} ...`, or release it with `adb disconnect {target}` and run again"
-            ),
-            BoardError::Interrupted { .. } => String::new(),
-            BoardError::Abandoned { .. } => {
-                "the board seems frozen: unplug it and plug it in again (a power cycle), wait for it to boot, then check it with `x8ctl doctor`".into()
-            }
-            BoardError::Busy { target, .. } => format!(
-                "another x8ctl run or an adb server holds it: wait for the other run to end, or release it with `adb disconnect {target}` (then use `x8ctl -s {target}` through the server, or --connect again)"
-            ),
-        }
+    /// A transfer failure; its fault read from the board's words (`pulling`: whether the
+    /// board was being read).
+    pub fn transfer(pulling: bool, detail: String) -> BoardError {
+        let fault = TransferFault::from_board_text(pulling, &detail);
+        BoardError::Transfer { detail, fault }
     }
+
+    /// A transfer failure whose fault x8ctl knows.
+    pub fn transfer_fault(fault: TransferFault, detail: String) -> BoardError {
+        BoardError::Transfer { detail, fault }
+    }
+}
+
+/// Why a direct connection failed: the socket's own error when there is one (the wire's
+/// text names the address again), else the wire's words.
+fn connect_detail(e: &HostError) -> String {
+    match e {
+        HostError::Connect { source, .. } => source.to_string(),
+        e => e.to_string(),
+    }
+}
+
+fn no_board_help(others: &[String]) -> String {
+    if others.is_empty() {
+        "plug the X8 in with a USB-C data cable and wait until it has booted (about 30 s); on Windows, install the Arduino IDE's Portenta driver; on Linux, add the udev rule for 2341:0061 (see the README)".into()
+    } else {
+        format!(
+            "attached devices that are not a usable X8: {}; pick one with -s SERIAL if it is an X8",
+            others.join(", ")
+        )
+    }
+}
+
+fn no_such_serial_help(attached: &[String]) -> String {
+    if attached.is_empty() {
+        "no device is attached at all; check the cable".into()
+    } else {
+        format!(
+            "attached: {}; pass one of them with -s or ANDROID_SERIAL",
+            attached.join(", ")
+        )
+    }
+}
+
+fn busy_help(target: &str, server_holds: bool) -> String {
+    if server_holds {
+        format!(
+            "your adb server holds it: go through the server with `x8ctl -s {target} ...`, or release it with `adb disconnect {target}` and run again"
+        )
+    } else {
+        format!(
+            "another x8ctl run or an adb server holds it: wait for the other run to end, or release it with `adb disconnect {target}` (then use `x8ctl -s {target}` through the server, or --connect again)"
+        )
+    }
+}
+
+fn local_io_help(kind: io::ErrorKind) -> &'static str {
+    match kind {
+        io::ErrorKind::NotFound => "check the path on this computer",
+        _ => "check the path and its permissions on this computer",
+    }
+}
+
+/// An I/O error's text without the OS's " (os error N)".
+fn io_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    text.split(" (os error").next().unwrap_or(&text).to_string()
 }
 
 /// The result of a command on the board.
@@ -345,11 +576,22 @@ impl Output {
         if self.ok() {
             Ok(self)
         } else {
-            Err(BoardError::Transport(format!(
-                "{what} failed on the board (exit {}): {}",
-                self.status,
-                self.text().trim()
-            )))
+            let output = self.text().trim().to_string();
+            let (what, status) = (what.to_string(), self.status);
+            // The board's words say whether docker failed for want of its daemon.
+            if output.contains("Cannot connect to the Docker daemon") {
+                Err(BoardError::DockerDown {
+                    what,
+                    status,
+                    output,
+                })
+            } else {
+                Err(BoardError::CommandFailed {
+                    what,
+                    status,
+                    output,
+                })
+            }
         }
     }
     pub fn stdout_text(&self) -> String {
@@ -652,7 +894,10 @@ impl Board {
         let _ = writer.join();
         let (status, _) = strip
             .finish()
-            .map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
+            .map_err(|e| BoardError::Output {
+                what: what.to_string(),
+                source: e,
+            })?;
         status.ok_or_else(|| BoardError::StatusLost {
             what: what.to_string(),
         })
@@ -731,8 +976,9 @@ impl Board {
                 Ok(0) => return Ok(()),
                 Ok(n) => {
                     active = Instant::now();
-                    strip.write_all(&buf[..n]).map_err(|e| {
-                        BoardError::Local(format!("writing the output of {what}: {e}"))
+                    strip.write_all(&buf[..n]).map_err(|e| BoardError::Output {
+                        what: what.to_string(),
+                        source: e,
                     })?;
                     // The stream ends when the last holder of the socket closes it, which
                     // a background job may delay: after the status, wait 1 s at most.
@@ -758,7 +1004,7 @@ impl Board {
     ) -> Result<std::thread::JoinHandle<Box<dyn Duplex>>, BoardError> {
         let mut w = s
             .try_clone_duplex()
-            .map_err(|e| BoardError::Transport(e.to_string()))?;
+            .map_err(|e| BoardError::Transport(e.into()))?;
         Ok(std::thread::spawn(move || {
             if !data.is_empty() {
                 let _ = w.write_all(&data);
@@ -820,9 +1066,7 @@ impl Board {
             return Ok(SudoAuth::NoPassword);
         }
         if first.status == 127 {
-            return Err(BoardError::Sudo(
-                "sudo is not installed on the board".into(),
-            ));
+            return Err(BoardError::NoSudo);
         }
         let mut tried: Vec<String> = Vec::new();
         if let Some(p) = &self.configured_password {
@@ -1205,7 +1449,10 @@ fn read_shell_v2(
                 3 => return Ok(i32::from(body.first().copied().unwrap_or(0))),
                 _ => Ok(()),
             };
-            w.map_err(|e| BoardError::Local(format!("writing the output of {what}: {e}")))?;
+            w.map_err(|e| BoardError::Output {
+                what: what.to_string(),
+                source: e,
+            })?;
         }
         match s.read(&mut buf) {
             Ok(0) => {
@@ -1223,5 +1470,179 @@ fn read_shell_v2(
             }
             Err(e) => return Err(read_error(e, what, timeout, started)),
         }
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    /// The position of `e`'s variant: a match without a wildcard, so that a new variant
+    /// fails to compile here until the test below builds one of it.
+    fn variant(e: &BoardError) -> usize {
+        match e {
+            BoardError::NoAdb { .. } => 0,
+            BoardError::Server(_) => 1,
+            BoardError::NoBoard { .. } => 2,
+            BoardError::NoSuchSerial { .. } => 3,
+            BoardError::Ambiguous { .. } => 4,
+            BoardError::Unusable { .. } => 5,
+            BoardError::Gone { .. } => 6,
+            BoardError::Refused { .. } => 7,
+            BoardError::Timeout { .. } => 8,
+            BoardError::StatusLost { .. } => 9,
+            BoardError::Sudo(_) => 10,
+            BoardError::NoSudo => 11,
+            BoardError::SudoExpired => 12,
+            BoardError::Locked { .. } => 13,
+            BoardError::Transfer { .. } => 14,
+            BoardError::CommandFailed { .. } => 15,
+            BoardError::DockerDown { .. } => 16,
+            BoardError::Transport(_) => 17,
+            BoardError::Connect { .. } => 18,
+            BoardError::DirectAuth { .. } => 19,
+            BoardError::LocalIo { .. } => 20,
+            BoardError::Output { .. } => 21,
+            BoardError::Local(_) => 22,
+            BoardError::TooLong { .. } => 23,
+            BoardError::Busy { .. } => 24,
+            BoardError::Abandoned { .. } => 25,
+            BoardError::Interrupted { .. } => 26,
+        }
+    }
+
+    fn one_of_each() -> Vec<BoardError> {
+        let s = || "x".to_string();
+        let io = || io::Error::from(io::ErrorKind::NotFound);
+        vec![
+            BoardError::NoAdb { tried: vec![] },
+            BoardError::Server(ServerError::Failed(s())),
+            BoardError::NoBoard { others: vec![] },
+            BoardError::NoSuchSerial {
+                serial: s(),
+                attached: vec![],
+            },
+            BoardError::Ambiguous {
+                candidates: vec![s(), s()],
+            },
+            BoardError::Unusable {
+                serial: s(),
+                state: DeviceState::Unauthorized,
+            },
+            BoardError::Gone { detail: s() },
+            BoardError::Refused {
+                service: s(),
+                detail: s(),
+            },
+            BoardError::Timeout {
+                what: s(),
+                after: Duration::from_secs(1),
+            },
+            BoardError::StatusLost { what: s() },
+            BoardError::Sudo(s()),
+            BoardError::NoSudo,
+            BoardError::SudoExpired,
+            BoardError::Locked { holder: s() },
+            BoardError::transfer(false, s()),
+            BoardError::CommandFailed {
+                what: s(),
+                status: 1,
+                output: s(),
+            },
+            BoardError::DockerDown {
+                what: s(),
+                status: 1,
+                output: s(),
+            },
+            BoardError::Transport(io().into()),
+            BoardError::Connect {
+                target: s(),
+                source: HostError::Resolve(s()),
+            },
+            BoardError::DirectAuth { target: s() },
+            BoardError::LocalIo {
+                path: s().into(),
+                source: io(),
+            },
+            BoardError::Output {
+                what: s(),
+                source: io(),
+            },
+            BoardError::Local(s()),
+            BoardError::TooLong {
+                what: s(),
+                len: 2,
+                max: 1,
+            },
+            BoardError::Busy {
+                target: s(),
+                server_holds: false,
+            },
+            BoardError::Abandoned { what: s() },
+            BoardError::Interrupted { what: s() },
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = one_of_each();
+        let mut seen: Vec<usize> = all.iter().map(variant).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, (0..27).collect::<Vec<_>>(), "one of each variant");
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("board", &dyns);
+        let mut codes: Vec<String> = dyns.iter().filter_map(|e| crate::code_of(*e)).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "every variant has its own code");
+    }
+
+    #[test]
+    fn help_follows_the_typed_state_and_fault() {
+        let help = |e: BoardError| crate::help_of(&e);
+        let unusable = |state: &str| {
+            help(BoardError::Unusable {
+                serial: "X8".into(),
+                state: DeviceState::from_adb(state),
+            })
+        };
+        assert!(unusable("unauthorized").contains("adb key"));
+        assert!(unusable("offline").contains("adb reconnect offline"));
+        assert!(unusable("no permissions (missing udev rules?)").contains("udev"));
+        assert!(unusable("bootloader").contains("another program"));
+        assert_eq!(
+            DeviceState::from_adb("no permissions (x)").to_string(),
+            "no permissions (x)"
+        );
+        let t = |pulling, text: &str| help(BoardError::transfer(pulling, text.into()));
+        assert!(
+            t(true, "pulling /root/x: Permission denied").contains("copy it somewhere readable")
+        );
+        assert!(t(false, "pushing to /usr/x: Read-only file system").contains("/home/fio"));
+        assert!(t(false, "No space left on device").contains("board is full"));
+        assert!(t(false, "No such file or directory").contains("check the path on the board"));
+        let failed = |out: &str| {
+            Output {
+                stdout: out.as_bytes().to_vec(),
+                stderr: vec![],
+                status: 1,
+            }
+            .required("docker ps")
+            .unwrap_err()
+        };
+        let down = failed("Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
+        assert!(matches!(down, BoardError::DockerDown { .. }), "{down:?}");
+        assert!(
+            down.to_string()
+                .starts_with("docker ps failed on the board (exit 1): ")
+        );
+        assert!(matches!(failed("nope"), BoardError::CommandFailed { .. }));
+        let missing = BoardError::LocalIo {
+            path: "/nope".into(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        assert_eq!(crate::help_of(&missing), "check the path on this computer");
+        assert!(!missing.to_string().contains("os error"), "{missing}");
     }
 }

@@ -2,7 +2,7 @@
 //! question; several need a choice (a picker on a terminal, else an error that lists them).
 //! Devices that are attached but unusable (unauthorised, offline, not an X8) are reported.
 
-use super::BoardError;
+use super::{BoardError, DeviceState};
 
 /// A device as the adb server (or a direct connection) lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -74,7 +74,7 @@ pub fn choose(
         if !found.usable() {
             return Err(BoardError::Unusable {
                 serial: found.serial.clone(),
-                state: found.state.clone(),
+                state: DeviceState::from_adb(&found.state),
             });
         }
         // An explicit serial is trusted even if adb does not say it is an X8.
@@ -108,7 +108,7 @@ pub fn choose(
     {
         return Err(BoardError::Unusable {
             serial: only.serial.clone(),
-            state: only.state.clone(),
+            state: DeviceState::from_adb(&only.state),
         });
     }
     Err(BoardError::NoBoard {
@@ -178,7 +178,10 @@ mod tests {
         let devs = vec![dev("X8A", "unauthorized", false)];
         assert!(matches!(
             choose(&devs, None, Choice::NonInteractive),
-            Err(BoardError::Unusable { ref state, .. }) if state == "unauthorized"
+            Err(BoardError::Unusable {
+                state: DeviceState::Unauthorized,
+                ..
+            })
         ));
         assert!(matches!(
             choose(&devs, Some("X8A"), Choice::NonInteractive),
@@ -190,7 +193,14 @@ mod tests {
         ));
         let phone = vec![dev("phone", "device", false)];
         match choose(&phone, None, Choice::NonInteractive) {
-            Err(e @ BoardError::NoBoard { .. }) => assert!(e.hint().contains("phone")),
+            Err(e @ BoardError::NoBoard { .. }) => {
+                assert!(
+                    miette::Diagnostic::help(&e)
+                        .unwrap()
+                        .to_string()
+                        .contains("phone")
+                )
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(

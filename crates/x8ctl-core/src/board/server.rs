@@ -36,16 +36,52 @@ pub struct ServerDevice {
     pub device: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong asking the adb server.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ServerError {
     #[error("the adb server at {addr} is not running and could not be started{detail}")]
+    #[diagnostic(
+        code(x8ctl::adb_server::not_running),
+        help("start it with `adb start-server`, or pass --adb PATH / --adb-server HOST:PORT")
+    )]
     NotRunning { addr: SocketAddrV4, detail: String },
     #[error("the adb server said: {0}")]
+    #[diagnostic(
+        code(x8ctl::adb_server::failed),
+        help("check that adb works (`adb devices`), then run again")
+    )]
     Failed(String),
+    /// The adb server's FAIL says the device is not there (any more) or offline.
+    #[error("the adb server said: {0}")]
+    #[diagnostic(
+        code(x8ctl::adb_server::device_gone),
+        help("check the cable and `adb devices`, then run again")
+    )]
+    DeviceGone(String),
     #[error("talking to the adb server: {0}")]
+    #[diagnostic(
+        code(x8ctl::adb_server::io),
+        help("check that the adb server still runs (`adb devices`), then run again")
+    )]
     Io(#[from] io::Error),
     #[error("adb_client: {0}")]
-    Client(String),
+    #[diagnostic(
+        code(x8ctl::adb_server::client),
+        help("check that adb works (`adb devices`), then run again")
+    )]
+    Client(#[source] adb_client::RustADBError),
+}
+
+impl ServerError {
+    /// The server's FAIL text, read once: adb's "device 'X' not found" and "device offline"
+    /// say the device is gone, anything else that the request failed.
+    pub fn failed(text: String) -> ServerError {
+        if text.contains("not found") || text.contains("offline") {
+            ServerError::DeviceGone(text)
+        } else {
+            ServerError::Failed(text)
+        }
+    }
 }
 
 /// The server address: `--adb-server HOST:PORT`, else `ANDROID_ADB_SERVER_PORT` on
@@ -210,13 +246,13 @@ impl AdbServer {
     pub fn forward(&self, serial: &str, local: &str, remote: &str) -> Result<(), ServerError> {
         let mut dev = ADBServerDevice::new(serial.to_string(), Some(self.addr));
         dev.forward(remote.to_string(), local.to_string())
-            .map_err(|e| ServerError::Client(e.to_string()))
+            .map_err(ServerError::Client)
     }
 
     pub fn forward_remove(&self, serial: &str, local: &str) -> Result<(), ServerError> {
         let mut dev = ADBServerDevice::new(serial.to_string(), Some(self.addr));
         dev.forward_remove(local.to_string())
-            .map_err(|e| ServerError::Client(e.to_string()))
+            .map_err(ServerError::Client)
     }
 
     /// `adb forward --list` lines for `serial`: (local, remote).
@@ -285,7 +321,7 @@ fn read_status(s: &mut TcpStream) -> Result<(), ServerError> {
     s.read_exact(&mut status)?;
     match &status {
         b"OKAY" => Ok(()),
-        b"FAIL" => Err(ServerError::Failed(read_hex_string(s)?)),
+        b"FAIL" => Err(ServerError::failed(read_hex_string(s)?)),
         other => Err(ServerError::Failed(format!(
             "unexpected reply {:?}",
             String::from_utf8_lossy(other)
@@ -366,5 +402,32 @@ mod tests {
         assert!(server_addr(None, Some("0")).is_err());
         assert!(server_addr(Some("nonsense"), None).is_err());
         assert_eq!(server_addr(None, Some("")).unwrap().port(), 5037);
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ServerError::NotRunning {
+                addr: SocketAddrV4::new([127, 0, 0, 1].into(), 5037),
+                detail: String::new(),
+            },
+            ServerError::failed("closed".into()),
+            ServerError::failed("device 'X8' not found".into()),
+            ServerError::Io(io::Error::from(io::ErrorKind::BrokenPipe)),
+            ServerError::Client(adb_client::RustADBError::ADBRequestFailed("x".into())),
+        ];
+        assert!(matches!(all[1], ServerError::Failed(_)));
+        assert!(matches!(all[2], ServerError::DeviceGone(_)));
+        assert!(matches!(
+            ServerError::failed("device offline".into()),
+            ServerError::DeviceGone(_)
+        ));
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("adb_server", &dyns);
     }
 }

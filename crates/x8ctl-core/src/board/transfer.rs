@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 
 use super::quote::quote;
-use super::{Board, BoardError, Duplex};
+use super::{Board, BoardError, Duplex, TransferFault};
 use adb_wire::sync::{self as wire, StatReply};
 
 /// Sync streams used at once.
@@ -326,10 +326,11 @@ fn mtime_of(meta: &fs::Metadata) -> u32 {
         .unwrap_or(0)
 }
 
-fn local_err(path: &Path, e: io::Error) -> BoardError {
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-    BoardError::Local(format!("{}: {text} (on this computer)", path.display()))
+fn local_err(path: &Path, source: io::Error) -> BoardError {
+    BoardError::LocalIo {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Plan `x8ctl push LOCAL... REMOTE` with adb's rules: into REMOTE when it is a folder
@@ -416,11 +417,14 @@ pub fn run_batched(
         let line = format!("{cmd} {}", batch.join(" "));
         let o = board.run(&line, Some(super::DEFAULT_TIMEOUT))?;
         if !o.ok() {
-            return Err(BoardError::Transfer(format!(
-                "{what} failed on the board (exit {}): {}",
-                o.status,
-                o.text().trim()
-            )));
+            return Err(BoardError::transfer(
+                false,
+                format!(
+                    "{what} failed on the board (exit {}): {}",
+                    o.status,
+                    o.text().trim()
+                ),
+            ));
         }
         out.push_str(&o.stdout_text());
         batch.clear();
@@ -464,11 +468,14 @@ fn rename_batched(board: &Board, pairs: &[(String, String)]) -> Result<(), Board
         if o.ok() {
             Ok(())
         } else {
-            Err(BoardError::Transfer(format!(
-                "putting the files in place failed on the board (exit {}): {}",
-                o.status,
-                o.text().trim()
-            )))
+            Err(BoardError::transfer(
+                false,
+                format!(
+                    "putting the files in place failed on the board (exit {}): {}",
+                    o.status,
+                    o.text().trim()
+                ),
+            ))
         }
     };
     for (from, to) in pairs {
@@ -540,10 +547,13 @@ fn check_pulled(
         match theirs.get(*remote) {
             Some(h) if h == sum => {}
             Some(_) => {
-                return Err(BoardError::Transfer(format!(
-                    "{} arrived corrupted (sha256 differs from the board's)",
-                    local.display()
-                )));
+                return Err(BoardError::transfer_fault(
+                    TransferFault::Other,
+                    format!(
+                        "{} arrived corrupted (sha256 differs from the board's)",
+                        local.display()
+                    ),
+                ));
             }
             None => all = false,
         }
@@ -684,9 +694,10 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 pub(crate) fn sync_error(op: &str, path: &str, e: SyncFail) -> BoardError {
     match e {
-        SyncFail::Device(msg) => {
-            BoardError::Transfer(format!("{op} {path}: the board says: {msg}"))
-        }
+        SyncFail::Device(msg) => BoardError::transfer(
+            op == "pulling",
+            format!("{op} {path}: the board says: {msg}"),
+        ),
         SyncFail::Io(io)
             if matches!(
                 io.kind(),
@@ -904,16 +915,16 @@ fn verify_pushed(board: &Board, sent: &[(FileItem, String)]) -> Result<(), Board
         match theirs.get(&f.remote) {
             Some(h) if h == ours => {}
             Some(_) => {
-                return Err(BoardError::Transfer(format!(
-                    "{} arrived corrupted (sha256 differs on the board)",
-                    f.remote
-                )));
+                return Err(BoardError::transfer_fault(
+                    TransferFault::Other,
+                    format!("{} arrived corrupted (sha256 differs on the board)", f.remote),
+                ));
             }
             None => {
-                return Err(BoardError::Transfer(format!(
-                    "{} is missing on the board after the push",
-                    f.remote
-                )));
+                return Err(BoardError::transfer_fault(
+                    TransferFault::Other,
+                    format!("{} is missing on the board after the push", f.remote),
+                ));
             }
         }
     }
@@ -999,9 +1010,10 @@ fn plan_pull(board: &Board, remotes: &[String], local: &Path) -> Result<PullPlan
             .stat(remote)
             .map_err(|e| sync_error("checking", remote, SyncFail::Io(e)))?;
         if !st.exists() {
-            return Err(BoardError::Transfer(format!(
-                "{remote}: No such file or directory on the board"
-            )));
+            return Err(BoardError::transfer_fault(
+                TransferFault::NoSuchFile,
+                format!("{remote}: No such file or directory on the board"),
+            ));
         }
         let name = remote
             .trim_end_matches('/')
@@ -1158,9 +1170,10 @@ impl TreeWalk<'_> {
         // adbd's LIST of a folder it cannot open is simply empty (file_sync_service.c,
         // do_list: opendir fails, DONE is sent): ask whether an empty one is readable.
         if entries.is_empty() && !self.readable(remote)? {
-            return Err(BoardError::Transfer(format!(
-                "pulling {remote}: Permission denied (user fio may not read this folder)"
-            )));
+            return Err(BoardError::transfer_fault(
+                TransferFault::ReadDenied,
+                format!("pulling {remote}: Permission denied (user fio may not read this folder)"),
+            ));
         }
         for (name, st) in entries {
             if name.contains('/') || name == "." || name == ".." {
@@ -1267,7 +1280,7 @@ mod tests {
         theirs.insert("/r/b".to_string(), "99".to_string());
         assert!(matches!(
             check_pulled(&ours, &theirs),
-            Err(BoardError::Transfer(m)) if m.contains("corrupted")
+            Err(BoardError::Transfer { detail, fault: TransferFault::Other }) if detail.contains("corrupted")
         ));
     }
 

@@ -46,11 +46,13 @@ pub struct Fetched {
     pub from_cache: bool,
 }
 
-fn git_err(what: &str, e: git2::Error) -> DeployError {
-    if is_local_storage(&e) {
-        return DeployError::Local(format!("{what}: {}", e.message()));
+fn git_err(what: &str, source: git2::Error) -> DeployError {
+    let what = what.to_string();
+    if is_local_storage(&source) {
+        DeployError::GitLocal { what, source }
+    } else {
+        DeployError::Git { what, source }
     }
-    DeployError::Fetch(format!("{what}: {}", e.message()))
 }
 
 /// Whether libgit2 failed on this computer's disk (writing the cache: full, read-only, no
@@ -139,15 +141,14 @@ fn fetch_into(
                 refs.join(" "),
                 src.reference
             )),
-            Err(e) if is_local_storage(&e) => {
-                return Err(DeployError::Local(format!(
-                    "fetching {} into the cache: {}",
-                    src.url,
-                    e.message()
-                )));
+            Err(source) if is_local_storage(&source) => {
+                return Err(DeployError::GitLocal {
+                    what: format!("fetching {} into the cache", src.url),
+                    source,
+                });
             }
             // A server that stalled will stall the next refspecs too: one bound, not three.
-            Err(e) if e.message().contains("timed out") => {
+            Err(e) if e.code() == git2::ErrorCode::Timeout => {
                 errors.push(e.message().to_string());
                 break;
             }
@@ -193,10 +194,9 @@ pub fn fetch(
         set_network_timeouts(CONNECT_TIMEOUT, IO_TIMEOUT);
     }
     let repo_dir = crate::cache::entry(cache, "repos")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .map_err(|e| DeployError::local_io(cache, e))?
         .join(crate::cache::name_for(&src.url));
-    fs::create_dir_all(&repo_dir)
-        .map_err(|e| DeployError::Local(format!("{}: {e}", repo_dir.display())))?;
+    fs::create_dir_all(&repo_dir).map_err(|e| DeployError::local_io(&repo_dir, e))?;
     let repo = match Repository::open_bare(&repo_dir) {
         Ok(r) => r,
         Err(_) => Repository::init_bare(&repo_dir)
@@ -259,7 +259,7 @@ pub fn fetch(
 fn checkout(repo: &Repository, cache: &Path, oid: Oid, path: &str) -> Result<PathBuf, DeployError> {
     let path = path.trim_matches('/');
     let out_root = crate::cache::entry(cache, "checkouts")
-        .map_err(|e| DeployError::Local(format!("{}: {e}", cache.display())))?
+        .map_err(|e| DeployError::local_io(cache, e))?
         .join(oid.to_string());
     let dir = if path.is_empty() || path == "." {
         out_root.join("_root")
@@ -269,8 +269,7 @@ fn checkout(repo: &Repository, cache: &Path, oid: Oid, path: &str) -> Result<Pat
     let done = out_root.join(format!(".done-{}", crate::cache::name_for(path)));
     if !done.exists() {
         extract(repo, oid, path, &dir)?;
-        fs::write(&done, b"")
-            .map_err(|e| DeployError::Local(format!("{}: {e}", done.display())))?;
+        fs::write(&done, b"").map_err(|e| DeployError::local_io(&done, e))?;
     }
     Ok(dir)
 }
@@ -297,7 +296,7 @@ fn extract(repo: &Repository, oid: Oid, path: &str, dir: &Path) -> Result<(), De
     if dir.exists() {
         let _ = fs::remove_dir_all(dir);
     }
-    fs::create_dir_all(dir).map_err(|e| DeployError::Local(format!("{}: {e}", dir.display())))?;
+    fs::create_dir_all(dir).map_err(|e| DeployError::local_io(dir, e))?;
     let mut failure: Option<DeployError> = None;
     tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
         let Ok(name) = entry.name() else {
@@ -374,6 +373,7 @@ mod tests {
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let dir = cache.path().to_path_buf();
+        let began = std::time::Instant::now();
         std::thread::spawn(move || {
             let _ = tx.send(fetch(&src, &dir, &mut |_| {}).map(|_| ()));
         });
@@ -383,6 +383,13 @@ mod tests {
         let e = r.unwrap_err();
         assert!(matches!(e, DeployError::Fetch(_)), "{e}");
         assert!(e.to_string().contains("timed out"), "{e}");
+        // libgit2's timeout (its error code, GIT_TIMEOUT) ends the fetch at the first
+        // refspec: one 2 s wait, not one per refspec.
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            began.elapsed()
+        );
     }
 
     #[test]
@@ -392,12 +399,15 @@ mod tests {
             git2::ErrorClass::Os,
             "failed to write: No space left on device",
         );
-        assert!(matches!(git_err("fetching", disk), DeployError::Local(_)));
+        assert!(matches!(
+            git_err("fetching", disk),
+            DeployError::GitLocal { .. }
+        ));
         let net = git2::Error::new(
             git2::ErrorCode::GenericError,
             git2::ErrorClass::Net,
             "failed to resolve address",
         );
-        assert!(matches!(git_err("fetching", net), DeployError::Fetch(_)));
+        assert!(matches!(git_err("fetching", net), DeployError::Git { .. }));
     }
 }

@@ -159,46 +159,155 @@ pub enum RunMethod {
     Unchanged,
 }
 
-/// Everything that can stop a deploy; each says what happened, [`DeployError::hint`] what
-/// to do next.
-#[derive(Debug, thiserror::Error)]
+/// Everything that can stop a deploy; each says what happened, its [`miette::Diagnostic`]
+/// code names it and its help says what to do next.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DeployError {
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Board(#[from] BoardError),
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::deploy::fetch),
+        help(
+            "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)"
+        )
+    )]
     Fetch(String),
+    /// git (libgit2) failed on the network or the repository.
+    #[error("{what}: {}", source.message())]
+    #[diagnostic(
+        code(x8ctl::deploy::git),
+        help(
+            "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)"
+        )
+    )]
+    Git {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    /// git (libgit2) failed on this computer's disk (writing the cache: full, read-only, no
+    /// permission).
+    #[error("{what}: {}", source.message())]
+    #[diagnostic(
+        code(x8ctl::deploy::git_local),
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
+    )]
+    GitLocal {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::deploy::local),
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
+    )]
     Local(String),
+    /// A file or folder on this computer (the app, the cache) could not be read or written.
+    #[error("{}: {source}", path.display())]
+    #[diagnostic(
+        code(x8ctl::deploy::local_io),
+        help(
+            "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)"
+        )
+    )]
+    LocalIo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::deploy::source),
+        help("give a catalog name ({}), a local folder with a Dockerfile, or --repo URL --ref REF --path P", catalog::names().join(", "))
+    )]
     Source(String),
     #[error("docker build of {app} failed: {detail}")]
+    #[diagnostic(
+        code(x8ctl::deploy::build),
+        help(
+            "fix the Dockerfile or the sources and deploy again; the app that was running before is still running"
+        )
+    )]
     Build { app: String, detail: String },
     #[error("{app} runs but cannot read the M4: its log says \"{line}\"")]
+    #[diagnostic(
+        code(x8ctl::deploy::m4),
+        help("{}; `x8ctl doctor` walks the whole chain", crate::help_of(&crate::rpc::client::CallOutcome::NoAnswer { elapsed: Duration::ZERO }))
+    )]
     M4 { app: String, line: String },
     #[error("{app} crashes at start: {line}")]
+    #[diagnostic(
+        code(x8ctl::deploy::broken_base_image),
+        help(
+            "msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again"
+        )
+    )]
     BrokenBaseImage { app: String, line: String },
     #[error("{app} did not come up: {detail}")]
+    #[diagnostic(
+        code(x8ctl::deploy::not_up),
+        help(
+            "read its logs with `x8ctl logs APP`; the previous version was started again if there was one"
+        )
+    )]
     NotUp { app: String, detail: String },
     /// `docker build` needed the Internet (base image pull, pip) and the board has none.
     #[error(
         "the board has no Internet: docker build of {app} could not download what it needs ({detail})"
     )]
+    #[diagnostic(
+        code(x8ctl::deploy::no_internet),
+        help(
+            "docker build runs on the board and downloads the base image and the pip packages there; over USB alone the board has no route out (the USB gadget carries no network). Connect the board to Wi-Fi (on the board: `nmcli device wifi connect SSID password PASSWORD`) or Ethernet and deploy again; or build the image on a computer with Internet (`docker buildx build --platform linux/arm64 -t x8ctl/APP:latest .`) and load it on the board (`docker save x8ctl/APP:latest | adb shell docker load`). The app that was running before is still running"
+        )
+    )]
     NoInternet { app: String, detail: String },
     #[error("the board could not get the image {image}: {detail}")]
+    #[diagnostic(
+        code(x8ctl::deploy::pull),
+        help(
+            "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt"
+        )
+    )]
     Pull { image: String, detail: String },
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::deploy::docker),
+        help("check Docker on the board with `x8ctl doctor`")
+    )]
     Docker(String),
     /// upload-sketch was given a file that is not an M4 sketch.
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::deploy::not_a_sketch),
+        help(
+            "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`"
+        )
+    )]
     NotASketch(String),
     /// The user interrupted; `restored` says whether the app that ran before runs again.
     #[error("interrupted{}", if *.restored { ": the app that ran before runs again" } else { "" })]
+    #[diagnostic(
+        code(x8ctl::deploy::interrupted),
+        help("deploy again when you are ready; nothing of the new version is left running")
+    )]
     Interrupted { restored: bool },
     /// The board went away after the running app was set aside: it could not be brought
     /// back; `aside` is `(name, name it is kept under)`.
     #[error(
         "{detail}; the app that ran before is stopped and kept on the board as {} (the new version may be starting there)",
         aside.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    #[diagnostic(
+        code(x8ctl::deploy::lost_while_aside),
+        help("{}", lost_while_aside_help(aside))
     )]
     LostWhileAside {
         detail: String,
@@ -207,45 +316,31 @@ pub enum DeployError {
 }
 
 impl DeployError {
-    pub fn hint(&self) -> String {
-        match self {
-            DeployError::Board(e) => e.hint(),
-            DeployError::LostWhileAside { aside, .. } => format!(
-                "reconnect the board and deploy again (it finds the app kept aside and brings it back if the new version fails); or bring it back by hand: x8ctl shell --root {}",
-                quote(
-                    &aside
-                        .iter()
-                        .map(|(o, a)| format!(
-                            "docker rm -f {o} 2>/dev/null; docker rename {a} {o} && docker start {o}",
-                            o = quote(o),
-                            a = quote(a)
-                        ))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            ),
-            DeployError::Fetch(_) => "check the URL and ref, and the network; a pinned app that was fetched once works offline (cache: X8CTL_CACHE_DIR)".into(),
-            DeployError::Local(_) => "check the local path, its permissions and the free space on that disk (`x8ctl cache list` shows what the cache holds, `x8ctl cache clean` empties it)".into(),
-            DeployError::NotASketch(_) => "build the sketch for the Portenta X8 and give its .elf: Arduino IDE, board \"Portenta X8\", Sketch > Export Compiled Binary; or `arduino-cli compile -b arduino:mbed_portenta:portenta_x8 --export-binaries SKETCH`".into(),
-            DeployError::Source(_) => format!(
-                "give a catalog name ({}), a local folder with a Dockerfile, or --repo URL --ref REF --path P",
-                catalog::names().join(", ")
-            ),
-            DeployError::Build { .. } => "fix the Dockerfile or the sources and deploy again; the app that was running before is still running".into(),
-            DeployError::M4 { .. } => format!(
-                "{}; `x8ctl doctor` walks the whole chain",
-                crate::rpc::client::CallOutcome::NoAnswer { elapsed: Duration::ZERO }
-                    .hint()
-                    .unwrap_or_default()
-            ),
-            DeployError::BrokenBaseImage { .. } => "msgpack-rpc-python 0.4.1 needs tornado<5, which does not import on Python >= 3.12: pin the base image to `FROM python:3.11-alpine` in the Dockerfile (or add `backports.ssl_match_hostname` to requirements.txt, and do not force tornado>=6.5), then deploy again".into(),
-            DeployError::NoInternet { .. } => "docker build runs on the board and downloads the base image and the pip packages there; over USB alone the board has no route out (the USB gadget carries no network). Connect the board to Wi-Fi (on the board: `nmcli device wifi connect SSID password PASSWORD`) or Ethernet and deploy again; or build the image on a computer with Internet (`docker buildx build --platform linux/arm64 -t x8ctl/APP:latest .`) and load it on the board (`docker save x8ctl/APP:latest | adb shell docker load`). The app that was running before is still running".into(),
-            DeployError::NotUp { .. } => "read its logs with `x8ctl logs APP`; the previous version was started again if there was one".into(),
-            DeployError::Pull { .. } => "the board needs Internet access to pull Arduino's published image: connect it (Wi-Fi or Ethernet), or deploy from source without --prebuilt".into(),
-            DeployError::Docker(_) => "check Docker on the board with `x8ctl doctor`".into(),
-            DeployError::Interrupted { .. } => "deploy again when you are ready; nothing of the new version is left running".into(),
+    /// An I/O error on this computer at `path`.
+    pub fn local_io(path: &Path, source: std::io::Error) -> DeployError {
+        DeployError::LocalIo {
+            path: path.to_path_buf(),
+            source,
         }
     }
+}
+
+/// The help of [`DeployError::LostWhileAside`]: the commands that bring the apps back.
+fn lost_while_aside_help(aside: &[(String, String)]) -> String {
+    format!(
+        "reconnect the board and deploy again (it finds the app kept aside and brings it back if the new version fails); or bring it back by hand: x8ctl shell --root {}",
+        quote(
+            &aside
+                .iter()
+                .map(|(o, a)| format!(
+                    "docker rm -f {o} 2>/dev/null; docker rename {a} {o} && docker start {o}",
+                    o = quote(o),
+                    a = quote(a)
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    )
 }
 
 /// Where the app comes from.
@@ -1754,5 +1849,93 @@ mod tests {
         assert!(c.contains("-e 'A=b c'"), "{c}");
         assert!(c.contains("--device /dev/ttyGS0"));
         assert!(c.contains("--add-host m4-proxy:host-gateway"));
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            DeployError::Fetch(s()),
+            DeployError::Git {
+                what: s(),
+                source: git2::Error::from_str("x"),
+            },
+            DeployError::GitLocal {
+                what: s(),
+                source: git2::Error::from_str("x"),
+            },
+            DeployError::Local(s()),
+            DeployError::LocalIo {
+                path: s().into(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
+            DeployError::Source(s()),
+            DeployError::Build {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::M4 {
+                app: s(),
+                line: s(),
+            },
+            DeployError::BrokenBaseImage {
+                app: s(),
+                line: s(),
+            },
+            DeployError::NotUp {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::NoInternet {
+                app: s(),
+                detail: s(),
+            },
+            DeployError::Pull {
+                image: s(),
+                detail: s(),
+            },
+            DeployError::Docker(s()),
+            DeployError::NotASketch(s()),
+            DeployError::Interrupted { restored: true },
+            DeployError::LostWhileAside {
+                detail: s(),
+                aside: vec![("app".into(), "app-x8ctl-aside".into())],
+            },
+        ];
+        for e in &all {
+            // A new variant fails to compile here until it is built above.
+            match e {
+                DeployError::Board(_) => unreachable!(),
+                DeployError::Fetch(_)
+                | DeployError::Git { .. }
+                | DeployError::GitLocal { .. }
+                | DeployError::Local(_)
+                | DeployError::LocalIo { .. }
+                | DeployError::Source(_)
+                | DeployError::Build { .. }
+                | DeployError::M4 { .. }
+                | DeployError::BrokenBaseImage { .. }
+                | DeployError::NotUp { .. }
+                | DeployError::NoInternet { .. }
+                | DeployError::Pull { .. }
+                | DeployError::Docker(_)
+                | DeployError::NotASketch(_)
+                | DeployError::Interrupted { .. }
+                | DeployError::LostWhileAside { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("deploy", &dyns);
+        assert!(crate::help_of(&all[15]).contains("docker rename app-x8ctl-aside app"));
+        assert!(crate::help_of(&all[7]).contains("m4-proxy is up"));
+        // A board error keeps its own code and help.
+        let board = DeployError::from(BoardError::NoSudo);
+        assert_eq!(crate::code_of(&board).unwrap(), "x8ctl::board::no_sudo");
+        assert_eq!(crate::help_of(&board), crate::help_of(&BoardError::NoSudo));
     }
 }

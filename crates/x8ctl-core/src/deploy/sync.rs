@@ -28,7 +28,7 @@ use crate::board::transfer::{
 pub type SyncReport = TransferReport;
 
 fn sha256_file(path: &Path) -> Result<String, DeployError> {
-    transfer::local_sha256(path).map_err(|e| DeployError::Local(format!("{}: {e}", path.display())))
+    transfer::local_sha256(path).map_err(|e| DeployError::local_io(path, e))
 }
 
 /// A script whose `#!` line ends in CR (a Windows checkout with core.autocrlf): Linux

@@ -8,6 +8,7 @@ use super::{CheckCtx, CheckId, FIRMWARE_PATH, Finding, Fix, LATEST_H7_FIRMWARE};
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::identity;
 use crate::board::{Board, BoardError, Output};
+use crate::help_of;
 use crate::rpc::client::{CallOutcome, call_board};
 
 /// Separates the sections of a combined command's output (no shell metacharacters).
@@ -39,7 +40,7 @@ pub(crate) fn run(id: CheckId, ctx: &CheckCtx) -> Finding {
 }
 
 fn board_failed(e: &BoardError) -> Finding {
-    Finding::fail(e.to_string(), e.hint())
+    Finding::fail(e.to_string(), help_of(e))
 }
 
 // The error is the check's finding itself, made once per check: boxing it buys nothing.
@@ -93,9 +94,9 @@ fn text(b: &[u8]) -> String {
 pub(crate) fn adb_error(e: &BoardError) -> Finding {
     match e {
         BoardError::NoAdb { tried } if !tried.is_empty() => {
-            Finding::fail(format!("{e} (looked at {})", tried.join(", ")), e.hint())
+            Finding::fail(format!("{e} (looked at {})", tried.join(", ")), help_of(e))
         }
-        _ => Finding::fail(e.to_string(), e.hint()),
+        _ => Finding::fail(e.to_string(), help_of(e)),
     }
 }
 
@@ -119,7 +120,7 @@ pub(crate) fn adb_ok(session: &Session, opts: &ConnectOptions) -> Finding {
 }
 
 pub(crate) fn board_error(e: &BoardError, session: &Session) -> Finding {
-    let mut f = Finding::fail(e.to_string(), e.hint());
+    let mut f = Finding::fail(e.to_string(), help_of(e));
     for d in &session.devices {
         f = f.detail(format!("attached: {}", d.label()));
     }
@@ -238,7 +239,7 @@ pub(crate) fn judge_identity(id: &identity::Identity) -> Finding {
 fn sudo(ctx: &CheckCtx) -> Finding {
     match ctx.board.sudo_auth() {
         Ok(auth) => Finding::ok(format!("works with {}", auth.describe())),
-        Err(BoardError::Sudo(msg)) if msg.contains("not installed") => Finding::fail(
+        Err(BoardError::NoSudo) => Finding::fail(
             "sudo is not installed on the board",
             "x8ctl needs sudo for root work (flash-fw, fixes, docker over adb); use an Arduino X8 image, which has it",
         ),
@@ -246,7 +247,7 @@ fn sudo(ctx: &CheckCtx) -> Finding {
             format!("{e}"),
             "set X8CTL_SUDO_PASSWORD to fio's password on the board (images from 2024-08 on use an empty password, older ones 'fio'); fixes need sudo",
         ),
-        Err(e @ BoardError::SudoExpired) => Finding::fail(format!("{e}"), e.hint()),
+        Err(e @ BoardError::SudoExpired) => Finding::fail(format!("{e}"), help_of(&e)),
         Err(e) => board_failed(&e),
     }
 }
@@ -650,7 +651,7 @@ fn rpc(ctx: &CheckCtx) -> Finding {
 }
 
 pub(crate) fn judge_rpc(method: &str, o: &CallOutcome) -> Finding {
-    let hint = o.hint().unwrap_or("").to_string();
+    let hint = help_of(o);
     match o {
         CallOutcome::Answered { result, elapsed } => Finding::ok(format!(
             "{method} = {result} (answered in {} ms)",
@@ -711,10 +712,10 @@ fn docker(ctx: &CheckCtx) -> Finding {
     // REB 1.5: the X8's adbd drops fio's docker group; sudo still works.
     let root = match ctx.board.run_root("docker info 2>&1", Some(ctx.timeout)) {
         Ok(o) => o,
-        Err(e @ BoardError::Sudo(_)) => {
+        Err(e @ (BoardError::Sudo(_) | BoardError::NoSudo)) => {
             return Finding::fail(
                 "docker needs sudo over adb (fio has no docker group in an adb shell), and sudo does not work",
-                e.hint(),
+                help_of(&e),
             )
             .detail(e.to_string());
         }

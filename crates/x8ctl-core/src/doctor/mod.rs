@@ -514,7 +514,7 @@ impl Doctor {
             Err(e) => FixOutcome {
                 ok: false,
                 exit_status: None,
-                output: format!("{e} ({})", e.hint()),
+                output: format!("{e} ({})", crate::help_of(&e)),
             },
         }
     }

@@ -39,19 +39,42 @@ pub enum BuildEvent {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BuildError {
     #[error("the firmware toolchain is missing: {}", missing.join(", "))]
+    #[diagnostic(code(x8ctl::build::toolchain), help("{}", toolchain_hint(*os)))]
     Toolchain { missing: Vec<String>, os: Os },
-    #[error("git: {0}")]
-    Git(String),
+    #[error("git: {}", .0.message())]
+    #[diagnostic(
+        code(x8ctl::build::git),
+        help("check the network and the repository url (X8CTL_FIRMWARE_REPO), then run again")
+    )]
+    Git(#[source] git2::Error),
     #[error("no ref {reference} in {url}")]
+    #[diagnostic(
+        code(x8ctl::build::no_ref),
+        help("pass a tag (0.0.5), a branch (master) or a commit with --ref")
+    )]
     NoRef { reference: String, url: String },
     #[error("make failed (exit {status}): {}", tail.join(" | "))]
+    #[diagnostic(
+        code(x8ctl::build::make),
+        help(
+            "read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds"
+        )
+    )]
     Make { status: i32, tail: Vec<String> },
     #[error("the build finished but left no {OUTPUT} in {dir}")]
+    #[diagnostic(
+        code(x8ctl::build::no_output),
+        help("this ref may not be the H7 firmware; check --ref")
+    )]
     NoOutput { dir: String },
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::build::local),
+        help("check the cache folder (X8CTL_CACHE_DIR)")
+    )]
     Local(String),
 }
 
@@ -66,19 +89,6 @@ pub fn toolchain_hint(os: Os) -> &'static str {
         }
         Os::Windows => {
             "install the Arm GNU Toolchain (arm-none-eabi) from developer.arm.com and make (e.g. MSYS2: pacman -S make), and put both on PATH"
-        }
-    }
-}
-
-impl BuildError {
-    pub fn hint(&self) -> String {
-        match self {
-            BuildError::Toolchain { os, .. } => toolchain_hint(*os).to_string(),
-            BuildError::Git(_) => "check the network and the repository url (X8CTL_FIRMWARE_REPO), then run again".into(),
-            BuildError::NoRef { .. } => "pass a tag (0.0.5), a branch (master) or a commit with --ref".into(),
-            BuildError::Make { .. } => "read make's output above (x8ctl -v shows it all); an old arm-none-eabi-gcc 7 fails in src/pwm.c, a newer one builds".into(),
-            BuildError::NoOutput { .. } => "this ref may not be the H7 firmware; check --ref".into(),
-            BuildError::Local(_) => "check the cache folder (X8CTL_CACHE_DIR)".into(),
         }
     }
 }
@@ -117,7 +127,7 @@ pub fn missing_tools() -> Vec<String> {
 }
 
 fn git_err(e: git2::Error) -> BuildError {
-    BuildError::Git(e.message().to_string())
+    BuildError::Git(e)
 }
 
 /// The checkout folder of `url` in the cache.
@@ -330,5 +340,45 @@ mod tests {
         assert!(toolchain_hint(Os::Linux).contains("sudo apt install gcc-arm-none-eabi make"));
         assert!(toolchain_hint(Os::MacOs).contains("brew"));
         assert!(toolchain_hint(Os::Windows).contains("arm-none-eabi"));
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            BuildError::Toolchain {
+                missing: vec![s()],
+                os: Os::Linux,
+            },
+            BuildError::Git(git2::Error::from_str("x")),
+            BuildError::NoRef {
+                reference: s(),
+                url: s(),
+            },
+            BuildError::Make {
+                status: 2,
+                tail: vec![s()],
+            },
+            BuildError::NoOutput { dir: s() },
+            BuildError::Local(s()),
+        ];
+        for e in &all {
+            match e {
+                BuildError::Toolchain { .. }
+                | BuildError::Git(_)
+                | BuildError::NoRef { .. }
+                | BuildError::Make { .. }
+                | BuildError::NoOutput { .. }
+                | BuildError::Local(_) => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("build", &dyns);
+        assert_eq!(crate::help_of(&all[0]), toolchain_hint(Os::Linux));
     }
 }

@@ -57,54 +57,85 @@ pub enum DownloadEvent {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DownloadError {
     #[error(
         "release {tag} has no known download (no release asset of it is known: releases.toml has no url and sha256 for it)"
     )]
+    #[diagnostic(
+        code(x8ctl::download::no_asset),
+        help(
+            "build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)"
+        )
+    )]
     NoAsset { tag: String },
     #[error("the download of {url} failed after {attempts} attempts: {last}")]
+    #[diagnostic(
+        code(x8ctl::download::failed),
+        help("check the network and run again; the part already downloaded is kept and resumed")
+    )]
     Failed {
         url: String,
         attempts: u32,
         last: String,
     },
     #[error("{url} answered HTTP {status}")]
+    #[diagnostic(
+        code(x8ctl::download::http),
+        help("the release's url in releases.toml may be wrong; check it, or use --build")
+    )]
     Http { url: String, status: u16 },
     #[error(
         "the downloaded file's sha256 is {got}, not the {want} releases.toml expects: refused (the partial file was deleted)"
     )]
+    #[diagnostic(
+        code(x8ctl::download::checksum),
+        help(
+            "the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build"
+        )
+    )]
     Checksum { want: String, got: String },
-    #[error("the cache folder {path}: {detail}")]
-    Cache { path: String, detail: String },
+    #[error("the cache folder {path}: {source}")]
+    #[diagnostic(
+        code(x8ctl::download::cache),
+        help("set X8CTL_CACHE_DIR to a writable folder")
+    )]
+    Cache {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-impl DownloadError {
-    pub fn hint(&self) -> String {
-        match self {
-            DownloadError::NoAsset { tag } => format!(
-                "build it from source instead: x8ctl flash-fw --build --ref {tag} (or pass a FILE you trust)"
-            ),
-            DownloadError::Failed { .. } => {
-                "check the network and run again; the part already downloaded is kept and resumed".into()
-            }
-            DownloadError::Http { .. } => {
-                "the release's url in releases.toml may be wrong; check it, or use --build".into()
-            }
-            DownloadError::Checksum { .. } => {
-                "the file on the server is not the one releases.toml pins: do not flash it; check the url and sha256, or use --build".into()
-            }
-            DownloadError::Cache { .. } => {
-                "set X8CTL_CACHE_DIR to a writable folder".into()
-            }
-        }
+fn cache_err(p: &Path, source: std::io::Error) -> DownloadError {
+    DownloadError::Cache {
+        path: p.display().to_string(),
+        source,
     }
 }
 
-fn cache_err(p: &Path, e: impl std::fmt::Display) -> DownloadError {
-    DownloadError::Cache {
-        path: p.display().to_string(),
-        detail: e.to_string(),
+/// Why one request did not finish.
+#[derive(Debug)]
+enum AttemptError {
+    /// The server answered with this HTTP status (a 4xx ends the download; others are
+    /// tried again).
+    Status(u16),
+    /// Anything else, in words (tried again).
+    Other(String),
+}
+
+impl From<String> for AttemptError {
+    fn from(s: String) -> AttemptError {
+        AttemptError::Other(s)
+    }
+}
+
+impl std::fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttemptError::Status(s) => write!(f, "HTTP {s}"),
+            AttemptError::Other(s) => f.write_str(s),
+        }
     }
 }
 
@@ -115,7 +146,7 @@ fn attempt(
     part: &Path,
     stall: Duration,
     on: &dyn Fn(DownloadEvent),
-) -> Result<(), String> {
+) -> Result<(), AttemptError> {
     let have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     on(DownloadEvent::Started {
         url: url.to_string(),
@@ -144,7 +175,7 @@ fn attempt(
         200 => (fs::File::create(part).map_err(|e| e.to_string())?, 0),
         // The part is already whole.
         416 if have > 0 => return Ok(()),
-        s => return Err(format!("HTTP {s}")),
+        s => return Err(AttemptError::Status(s)),
     };
     if let Some(len) = resp.content_length() {
         on(DownloadEvent::Total(done + len));
@@ -154,12 +185,13 @@ fn attempt(
     loop {
         let chunk = match chunks.recv_timeout(stall) {
             Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(e.to_string()),
+            Ok(Err(e)) => return Err(e.to_string().into()),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 return Err(format!(
                     "the server sent nothing for {}s (stalled after {done} bytes)",
                     stall.as_secs()
-                ));
+                )
+                .into());
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         };
@@ -174,7 +206,7 @@ fn attempt(
     if let Some(len) = content_length {
         let got = done - if status == 206 { have } else { 0 };
         if got < len {
-            return Err(format!("the connection closed after {got} of {len} bytes"));
+            return Err(format!("the connection closed after {got} of {len} bytes").into());
         }
     }
     Ok(())
@@ -299,15 +331,14 @@ fn download_part(
                 ok = true;
                 break;
             }
-            Err(e) if e.starts_with("HTTP 4") => {
-                let status = e[5..].parse().unwrap_or(400);
+            Err(AttemptError::Status(status @ 400..=499)) => {
                 return Err(DownloadError::Http {
                     url: url.to_string(),
                     status,
                 });
             }
             Err(e) => {
-                last = e;
+                last = e.to_string();
                 if n < ATTEMPTS {
                     on(DownloadEvent::Retrying {
                         attempt: n + 1,
@@ -326,4 +357,48 @@ fn download_part(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let s = || "x".to_string();
+        let all = [
+            DownloadError::NoAsset {
+                tag: "0.0.5".into(),
+            },
+            DownloadError::Failed {
+                url: s(),
+                attempts: 3,
+                last: s(),
+            },
+            DownloadError::Http {
+                url: s(),
+                status: 404,
+            },
+            DownloadError::Checksum {
+                want: s(),
+                got: s(),
+            },
+            DownloadError::Cache {
+                path: s(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+        ];
+        for e in &all {
+            match e {
+                DownloadError::NoAsset { .. }
+                | DownloadError::Failed { .. }
+                | DownloadError::Http { .. }
+                | DownloadError::Checksum { .. }
+                | DownloadError::Cache { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("download", &dyns);
+        assert!(crate::help_of(&all[0]).contains("--ref 0.0.5"));
+    }
 }

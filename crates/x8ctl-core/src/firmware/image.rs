@@ -57,55 +57,80 @@ pub struct ImageInfo {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum ImageError {
     #[error("the file is empty")]
+    #[diagnostic(
+        code(x8ctl::image::empty),
+        help("the download or build did not finish; get the image again")
+    )]
     Empty,
     #[error("this is an ELF file, not the raw .bin the H7 is flashed with")]
+    #[diagnostic(
+        code(x8ctl::image::elf),
+        help(
+            "use the .bin next to it (STM32H747AII6_CM7.bin), or make one: arm-none-eabi-objcopy -O binary --remove-section .dma_buffers STM32H747AII6_CM7.elf STM32H747AII6_CM7.bin"
+        )
+    )]
     Elf,
     #[error("this is an Intel HEX file, not the raw .bin the H7 is flashed with")]
+    #[diagnostic(
+        code(x8ctl::image::intel_hex),
+        help(
+            "use the .bin next to it (STM32H747AII6_CM7.bin), or convert: arm-none-eabi-objcopy -I ihex -O binary STM32H747AII6_CM7.hex STM32H747AII6_CM7.bin"
+        )
+    )]
     IntelHex,
     #[error("this is a text file, not a firmware image")]
+    #[diagnostic(
+        code(x8ctl::image::text),
+        help(
+            "this may be an HTML error page from a failed download: download the release again, or pass --release TAG"
+        )
+    )]
     Text,
     #[error("the image is {size} bytes, larger than the M7's 1 MiB flash bank")]
+    #[diagnostic(
+        code(x8ctl::image::too_large),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     TooLarge { size: usize },
     #[error("the image is {size} bytes, too small to hold the version string at offset 0x40000")]
+    #[diagnostic(
+        code(x8ctl::image::too_small),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     TooSmall { size: usize },
     #[error("the initial stack pointer {sp:#010x} is not in the H7's RAM: not an STM32H7 M7 image")]
+    #[diagnostic(
+        code(x8ctl::image::bad_stack),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     BadStack { sp: u32 },
     #[error(
         "the reset handler {reset:#010x} is not a Thumb address inside the image's flash range"
     )]
+    #[diagnostic(
+        code(x8ctl::image::bad_reset),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
+        )
+    )]
     BadReset { reset: u32 },
     #[error("there is no version string at offset 0x40000: not an Arduino X8 H7 firmware build")]
+    #[diagnostic(
+        code(x8ctl::image::no_version),
+        help(
+            "build it from arduino/portentax8-stm32h7-fw (its linker script puts the version at 0x08040000), or pass --release TAG"
+        )
+    )]
     NoVersion,
-}
-
-impl ImageError {
-    /// What to do instead.
-    pub fn hint(&self) -> &'static str {
-        match self {
-            ImageError::Empty => "the download or build did not finish; get the image again",
-            ImageError::Elf => {
-                "use the .bin next to it (STM32H747AII6_CM7.bin), or make one: arm-none-eabi-objcopy -O binary --remove-section .dma_buffers STM32H747AII6_CM7.elf STM32H747AII6_CM7.bin"
-            }
-            ImageError::IntelHex => {
-                "use the .bin next to it (STM32H747AII6_CM7.bin), or convert: arm-none-eabi-objcopy -I ihex -O binary STM32H747AII6_CM7.hex STM32H747AII6_CM7.bin"
-            }
-            ImageError::Text => {
-                "this may be an HTML error page from a failed download: download the release again, or pass --release TAG"
-            }
-            ImageError::TooLarge { .. }
-            | ImageError::TooSmall { .. }
-            | ImageError::BadStack { .. }
-            | ImageError::BadReset { .. } => {
-                "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build); sketches for the M4 go with x8ctl upload-sketch"
-            }
-            ImageError::NoVersion => {
-                "build it from arduino/portentax8-stm32h7-fw (its linker script puts the version at 0x08040000), or pass --release TAG"
-            }
-        }
-    }
 }
 
 fn word(b: &[u8], at: usize) -> u32 {
@@ -127,31 +152,30 @@ fn looks_like_text(b: &[u8]) -> bool {
 }
 
 /// Why a firmware file could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReadImageError {
     #[error("cannot read {path}: {source}")]
+    #[diagnostic(code(x8ctl::image::read), help("check the path of the firmware image"))]
     Io {
         path: String,
         source: std::io::Error,
     },
     #[error("{path} is refused: it is not a regular file ({kind})")]
+    #[diagnostic(
+        code(x8ctl::image::not_a_file),
+        help(
+            "give the path of the image file itself (STM32H747AII6_CM7.bin), not a device, pipe or folder"
+        )
+    )]
     NotAFile { path: String, kind: &'static str },
     #[error("{path} is refused: it is {size} bytes, larger than the M7's 1 MiB flash bank")]
+    #[diagnostic(
+        code(x8ctl::image::file_too_large),
+        help(
+            "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build)"
+        )
+    )]
     TooLarge { path: String, size: u64 },
-}
-
-impl ReadImageError {
-    pub fn hint(&self) -> &'static str {
-        match self {
-            ReadImageError::Io { .. } => "check the path of the firmware image",
-            ReadImageError::NotAFile { .. } => {
-                "give the path of the image file itself (STM32H747AII6_CM7.bin), not a device, pipe or folder"
-            }
-            ReadImageError::TooLarge { .. } => {
-                "flash STM32H747AII6_CM7.bin built from arduino/portentax8-stm32h7-fw (x8ctl flash-fw --release TAG or --build)"
-            }
-        }
-    }
 }
 
 /// Read a firmware file, refusing before it is opened anything that is not a regular file
@@ -305,7 +329,7 @@ mod tests {
         for (bytes, want) in cases {
             let got = check(&bytes).unwrap_err();
             assert_eq!(got, want);
-            assert!(!got.hint().is_empty());
+            assert!(miette::Diagnostic::help(&got).is_some());
         }
     }
 
@@ -362,5 +386,63 @@ mod tests {
         fn never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
             let _ = check(&bytes);
         }
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let all = [
+            ImageError::Empty,
+            ImageError::Elf,
+            ImageError::IntelHex,
+            ImageError::Text,
+            ImageError::TooLarge { size: 1 },
+            ImageError::TooSmall { size: 1 },
+            ImageError::BadStack { sp: 0 },
+            ImageError::BadReset { reset: 0 },
+            ImageError::NoVersion,
+        ];
+        for e in &all {
+            match e {
+                ImageError::Empty
+                | ImageError::Elf
+                | ImageError::IntelHex
+                | ImageError::Text
+                | ImageError::TooLarge { .. }
+                | ImageError::TooSmall { .. }
+                | ImageError::BadStack { .. }
+                | ImageError::BadReset { .. }
+                | ImageError::NoVersion => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("image", &dyns);
+        let read = [
+            ReadImageError::Io {
+                path: "x".into(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
+            ReadImageError::NotAFile {
+                path: "x".into(),
+                kind: "a folder",
+            },
+            ReadImageError::TooLarge {
+                path: "x".into(),
+                size: 1 << 21,
+            },
+        ];
+        for e in &read {
+            match e {
+                ReadImageError::Io { .. }
+                | ReadImageError::NotAFile { .. }
+                | ReadImageError::TooLarge { .. } => {}
+            }
+        }
+        let dyns: Vec<&dyn miette::Diagnostic> = read.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("image", &dyns);
     }
 }

@@ -43,30 +43,76 @@ impl Default for CallOptions {
 
 /// What happened to one call. Its [`kind`](CallOutcome::kind) (`--json`) is the variant
 /// in snake case, named for m4-proxy where the variant says `Proxy`.
-#[derive(Debug, Clone, PartialEq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, PartialEq, strum::IntoStaticStr, miette::Diagnostic)]
 #[strum(serialize_all = "snake_case")]
 pub enum CallOutcome {
     /// A response with our msgid and a nil error field.
+    #[diagnostic(code(x8ctl::rpc::answered))]
     Answered { result: Value, elapsed: Duration },
     /// A response with our msgid and a non-nil error field (e.g. the method is not bound
     /// on the M4: rpclib answers "rpclib: server could not find function ...").
+    #[diagnostic(
+        code(x8ctl::rpc::m4_error),
+        help(
+            "the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
+                 arguments; check the method name and the sketch that is running"
+        )
+    )]
     M4Error { error: Value },
     /// The peer closed the connection without sending a byte: m4-proxy's silent close after
     /// about 1 s when the M4 does not answer. A close well under 1 s suggests something
     /// other than m4-proxy (e.g. an `adb forward` with nothing listening on the board).
+    #[diagnostic(
+        code(x8ctl::rpc::no_answer),
+        help(
+            "m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
+                 and binds the method, and that the H7 firmware, the x8h7 modules and the M4 \
+                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"
+        )
+    )]
     NoAnswer { elapsed: Duration },
     /// Connection refused: nothing listens (m4-proxy not running).
+    #[diagnostic(
+        code(x8ctl::rpc::not_listening),
+        help(
+            "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
+                 and read `sudo journalctl --no-pager -u m4-proxy`"
+        )
+    )]
     NotListening,
     /// A response carrying another msgid: a late reply to an earlier request, handed to us
     /// by m4-proxy's shared response channel.
+    #[diagnostic(
+        code(x8ctl::rpc::stale_reply),
+        help("m4-proxy handed over a late reply to an earlier request; call again")
+    )]
     StaleReply { expected: u32, got: u32 },
     /// Nothing (or no complete message) within our own deadline.
+    #[diagnostic(
+        code(x8ctl::rpc::timeout),
+        help(
+            "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
+                 allow more time"
+        )
+    )]
     Timeout,
     /// Bytes came back but they are not a MessagePack-RPC response.
+    #[diagnostic(
+        code(x8ctl::rpc::protocol),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Protocol(String),
     /// Any other I/O failure (text of the error).
+    #[diagnostic(
+        code(x8ctl::rpc::transport),
+        help("the connection failed; check the link to the board")
+    )]
     Transport(String),
     /// Not sent: m4-proxy cannot take this message (it would crash or change it).
+    #[diagnostic(
+        code(x8ctl::rpc::refused),
+        help("nothing was sent; change the arguments (see above) and call again")
+    )]
     Refused(Refusal),
     /// The connection closed without an answer and m4-proxy is not the process it was
     /// before the call: it crashed on this call and systemd is restarting it (or gave up).
@@ -76,12 +122,14 @@ pub enum CallOutcome {
     /// Nothing listens because m4-proxy crashed earlier: systemd restarts it (after
     /// `RestartSec=2s`) or gave up (`start-limit-hit`).
     #[strum(serialize = "m4_proxy_down")]
+    #[diagnostic(code(x8ctl::rpc::m4_proxy_down), help("{}", proxy_down_help(*gave_up)))]
     ProxyDown {
         /// `activating/auto-restart` or `failed/failed`.
         state: String,
         gave_up: bool,
     },
     #[strum(serialize = "m4_proxy_crashed")]
+    #[diagnostic(code(x8ctl::rpc::m4_proxy_crashed), help("{}", proxy_crashed_help(*gave_up)))]
     ProxyCrashed {
         method: String,
         args: usize,
@@ -103,52 +151,6 @@ impl CallOutcome {
     pub fn is_answered(&self) -> bool {
         matches!(self, CallOutcome::Answered { .. })
     }
-    /// What to do next, for a person (None when the call was answered).
-    pub fn hint(&self) -> Option<&'static str> {
-        Some(match self {
-            CallOutcome::Answered { .. } => return None,
-            CallOutcome::M4Error { .. } => {
-                "the sketch on the M4 does not bind this method (RPC.bind) or rejected its \
-                 arguments; check the method name and the sketch that is running"
-            }
-            CallOutcome::NoAnswer { .. } => {
-                "m4-proxy is up but the M4 did not answer within 1 s: check that the sketch runs \
-                 and binds the method, and that the H7 firmware, the x8h7 modules and the M4 \
-                 core match (x8ctl flash-fw); then `sudo systemctl restart m4-proxy`"
-            }
-            CallOutcome::NotListening => {
-                "nothing listens on the port: start m4-proxy (`sudo systemctl restart m4-proxy`) \
-                 and read `sudo journalctl --no-pager -u m4-proxy`"
-            }
-            CallOutcome::StaleReply { .. } => {
-                "m4-proxy handed over a late reply to an earlier request; call again"
-            }
-            CallOutcome::Timeout => {
-                "nothing came back in time: the peer may not be m4-proxy, or the link is slow; \
-                 allow more time"
-            }
-            CallOutcome::Protocol(_) => {
-                "the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?"
-            }
-            CallOutcome::Transport(_) => "the connection failed; check the link to the board",
-            CallOutcome::Refused(_) => {
-                "nothing was sent; change the arguments (see above) and call again"
-            }
-            CallOutcome::ProxyDown { gave_up: true, .. } => {
-                "reset the start limit and start it: `x8ctl doctor --fix` (or `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy`); then restart the containers that register functions with m4-proxy, and find which call crashes it (`x8ctl shell --root journalctl -u m4-proxy`)"
-            }
-            CallOutcome::ProxyDown { .. } => {
-                "call again in a few seconds; restart the containers that register functions with m4-proxy afterwards (the crash dropped their registrations)"
-            }
-            CallOutcome::ProxyCrashed { gave_up: true, .. } => {
-                "check the method name and argument count against the sketch's RPC.bind calls before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s): `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it; then restart the containers that register functions with m4-proxy"
-            }
-            CallOutcome::ProxyCrashed { .. } => {
-                "check the method name and argument count against the sketch's RPC.bind calls before calling again (each such call restarts m4-proxy; after 10 in 2 minutes systemd gives up); restart the containers that register functions with m4-proxy (python-rpc-serial, your own) so they register again"
-            }
-        })
-    }
-
     /// A JSON object for `--json` output: always `kind` and `message` (the Display text),
     /// plus `result` and `elapsed_ms` (answered), `error` (m4_error), `elapsed_ms`
     /// (no_answer), `expected` and `got` (stale_reply). Values use [`super::msgpack::to_json`].
@@ -199,6 +201,27 @@ impl CallOutcome {
         }
     }
 }
+
+/// The help of [`CallOutcome::ProxyDown`].
+fn proxy_down_help(gave_up: bool) -> &'static str {
+    if gave_up {
+        "reset the start limit and start it: `x8ctl doctor --fix` (or `sudo systemctl reset-failed m4-proxy && sudo systemctl restart m4-proxy`); then restart the containers that register functions with m4-proxy, and find which call crashes it (`x8ctl shell --root journalctl -u m4-proxy`)"
+    } else {
+        "call again in a few seconds; restart the containers that register functions with m4-proxy afterwards (the crash dropped their registrations)"
+    }
+}
+
+/// The help of [`CallOutcome::ProxyCrashed`].
+fn proxy_crashed_help(gave_up: bool) -> &'static str {
+    if gave_up {
+        "check the method name and argument count against the sketch's RPC.bind calls before calling again; systemd stopped restarting m4-proxy (10 starts in 120 s): `x8ctl doctor --fix` runs `systemctl reset-failed m4-proxy` and restarts it; then restart the containers that register functions with m4-proxy"
+    } else {
+        "check the method name and argument count against the sketch's RPC.bind calls before calling again (each such call restarts m4-proxy; after 10 in 2 minutes systemd gives up); restart the containers that register functions with m4-proxy (python-rpc-serial, your own) so they register again"
+    }
+}
+
+/// A call that was not answered is an error the caller may return; an answered one never is.
+impl std::error::Error for CallOutcome {}
 
 impl std::fmt::Display for CallOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -897,7 +920,68 @@ mod tests {
         assert_eq!(kinds.len(), all.len());
         for o in &all {
             assert!(!o.to_string().is_empty());
-            assert_eq!(o.hint().is_none(), o.is_answered());
+            assert_eq!(miette::Diagnostic::help(o).is_none(), o.is_answered());
         }
+    }
+
+    #[test]
+    fn every_unanswered_outcome_has_a_code_and_a_help() {
+        let all = [
+            CallOutcome::M4Error {
+                error: Value::Str("e".into()),
+            },
+            CallOutcome::NoAnswer {
+                elapsed: Duration::from_millis(1000),
+            },
+            CallOutcome::NotListening,
+            CallOutcome::StaleReply {
+                expected: 1,
+                got: 2,
+            },
+            CallOutcome::Timeout,
+            CallOutcome::Protocol("p".into()),
+            CallOutcome::Transport("t".into()),
+            CallOutcome::Refused(Refusal::Nil {
+                path: "argument 1".into(),
+            }),
+            CallOutcome::ProxyDown {
+                state: "failed/failed".into(),
+                gave_up: true,
+            },
+            CallOutcome::ProxyDown {
+                state: "activating/auto-restart".into(),
+                gave_up: false,
+            },
+            CallOutcome::ProxyCrashed {
+                method: "m".into(),
+                args: 0,
+                state: "failed/failed".into(),
+                restarts: Some(10),
+                gave_up: true,
+            },
+            CallOutcome::ProxyCrashed {
+                method: "m".into(),
+                args: 0,
+                state: "active/running".into(),
+                restarts: Some(1),
+                gave_up: false,
+            },
+        ];
+        let dyns: Vec<&dyn miette::Diagnostic> = all.iter().map(|e| e as _).collect();
+        crate::assert_diagnostics("rpc", &dyns);
+        // The code is the --json kind under x8ctl::rpc.
+        for o in &all {
+            assert_eq!(
+                crate::code_of(o).unwrap(),
+                format!("x8ctl::rpc::{}", o.kind())
+            );
+        }
+        assert_ne!(crate::help_of(&all[8]), crate::help_of(&all[9]));
+        assert_ne!(crate::help_of(&all[10]), crate::help_of(&all[11]));
+        let answered = CallOutcome::Answered {
+            result: Value::Nil,
+            elapsed: Duration::ZERO,
+        };
+        assert!(miette::Diagnostic::help(&answered).is_none());
     }
 }

@@ -37,8 +37,12 @@ pub enum Message {
 }
 
 /// A value that is not a MessagePack-RPC message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("not a MessagePack-RPC message: {0}")]
+#[diagnostic(
+    code(x8ctl::rpc::not_a_message),
+    help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+)]
 pub struct MessageError(pub String);
 
 impl Request {

@@ -337,19 +337,35 @@ fn encode_str(b: &[u8], out: &mut Vec<u8>) {
 // Decoding
 
 /// Why bytes did not decode.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum DecodeError {
     /// The buffer ends before the value does: read more bytes and try again.
     #[error("incomplete MessagePack value (need more bytes)")]
+    #[diagnostic(
+        code(x8ctl::msgpack::incomplete),
+        help("read more bytes and decode again")
+    )]
     Incomplete,
     /// The byte 0xc1, which the spec reserves ("never used").
     #[error("reserved byte 0xc1 at offset {0}")]
+    #[diagnostic(
+        code(x8ctl::msgpack::reserved),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Reserved(usize),
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("MessagePack value nested deeper than {MAX_DEPTH} levels")]
+    #[diagnostic(
+        code(x8ctl::msgpack::too_deep),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     TooDeep,
     /// A declared length above [`MAX_LEN`].
     #[error("declared length {0} exceeds the limit of {MAX_LEN}")]
+    #[diagnostic(
+        code(x8ctl::msgpack::too_large),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     TooLarge(u64),
 }
 
@@ -509,16 +525,28 @@ fn int(i: i64) -> Value {
 // Reading one value from a byte stream
 
 /// Why [`read_value`] returned no value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReadError {
     /// The stream ended; `partial` bytes of an unfinished value had been received.
     #[error("connection closed after {partial} byte(s) of an unfinished message")]
+    #[diagnostic(
+        code(x8ctl::msgpack::eof),
+        help("the peer closed the connection mid-message; call again")
+    )]
     Eof { partial: usize },
     /// The bytes are not MessagePack (or exceed the limits).
     #[error("invalid MessagePack: {0}")]
+    #[diagnostic(
+        code(x8ctl::msgpack::invalid),
+        help("the peer did not answer with MessagePack-RPC: is this port m4-proxy's 5001?")
+    )]
     Invalid(DecodeError),
     /// A read failed (including read timeouts: `WouldBlock`/`TimedOut`).
     #[error("{0}")]
+    #[diagnostic(
+        code(x8ctl::msgpack::io),
+        help("the connection failed; check the link to the board")
+    )]
     Io(#[from] std::io::Error),
 }
 
@@ -1028,5 +1056,43 @@ mod tests {
             prop_assert!(serde_json::to_string(&j).is_ok());
             let _ = from_json(&j);
         }
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_and_a_help() {
+        let decode = [
+            DecodeError::Incomplete,
+            DecodeError::Reserved(0),
+            DecodeError::TooDeep,
+            DecodeError::TooLarge(1),
+        ];
+        for e in &decode {
+            match e {
+                DecodeError::Incomplete
+                | DecodeError::Reserved(_)
+                | DecodeError::TooDeep
+                | DecodeError::TooLarge(_) => {}
+            }
+        }
+        let read = [
+            ReadError::Eof { partial: 1 },
+            ReadError::Invalid(DecodeError::TooDeep),
+            ReadError::Io(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+        ];
+        for e in &read {
+            match e {
+                ReadError::Eof { .. } | ReadError::Invalid(_) | ReadError::Io(_) => {}
+            }
+        }
+        let message = crate::rpc::message::MessageError("x".into());
+        let mut dyns: Vec<&dyn miette::Diagnostic> = decode.iter().map(|e| e as _).collect();
+        dyns.extend(read.iter().map(|e| e as &dyn miette::Diagnostic));
+        crate::assert_diagnostics("msgpack", &dyns);
+        crate::assert_diagnostics("rpc", &[&message]);
     }
 }
