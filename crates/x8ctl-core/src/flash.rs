@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::board::facts;
 use crate::board::quote::quote;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
 use crate::board::{Board, BoardError};
@@ -23,14 +24,11 @@ use crate::doctor::parse::firmware_release;
 use crate::firmware::image::ImageInfo;
 use crate::rpc::client::{CallOutcome, call_board};
 
-/// The installed image (the real file; /usr/arduino/extra/STM32H747AII6_CM7.bin links to it).
-pub const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
-pub const PROGRAM_SH: &str = "/usr/arduino/extra/program.sh";
-pub const SYSFS_VERSION: &str = "/sys/kernel/x8h7_firmware/version";
-/// x8ctl's folder on the board: the pushed image and the backups live here.
-pub const WORK_DIR: &str = "/home/fio/.x8ctl";
+/// The installed image (the real file; [`facts::FIRMWARE_LINK`] links to it).
+pub const INSTALLED: &str = facts::FIRMWARE_INSTALLED;
+pub use facts::{PROGRAM_SH, SYSFS_VERSION, WORK_DIR};
 /// Where the new image is pushed.
-pub const UPLOAD: &str = "/home/fio/.x8ctl/STM32H747AII6_CM7.new.bin";
+pub const UPLOAD: &str = concat!(facts::work_dir!(), "/STM32H747AII6_CM7.new.bin");
 
 /// One step of the pipeline. [`Step::name`] is the variant in kebab case (strum), but
 /// `restart-m4-proxy`; the JSON's name (serde) is the variant in kebab case throughout.
@@ -361,8 +359,10 @@ fn installed_version_cmd(path: &str) -> String {
 
 /// Where the new image is written before it is renamed over [`INSTALLED`]: the same
 /// folder, so the rename is atomic.
-pub const INSTALL_TMP: &str =
-    "/usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new";
+pub const INSTALL_TMP: &str = concat!(
+    facts::firmware_dir!(),
+    "/.STM32H747AII6_CM7.bin.x8ctl-new"
+);
 
 /// Install `from` as [`INSTALLED`]: written beside it and renamed over it, never written in
 /// place. /usr is an OSTree checkout whose files are hard links into the OSTree repository:

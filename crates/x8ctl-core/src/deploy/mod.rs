@@ -58,9 +58,9 @@ use crate::board::{Board, BoardError};
 pub use sync::SyncReport;
 
 /// Where apps go on the board.
-pub const APPS_HOME: &str = "/home/fio";
+pub const APPS_HOME: &str = crate::board::facts::HOME;
 /// Where x8ctl keeps what it deployed (outside the app folders).
-pub const STAMPS: &str = "/home/fio/.x8ctl/deploy";
+pub const STAMPS: &str = concat!(crate::board::facts::work_dir!(), "/deploy");
 /// The tag that keeps the previous image so it can come back.
 pub const PREVIOUS_TAG: &str = "x8ctl-previous";
 /// The FACTORY value x8ctl gives compose.
@@ -1545,7 +1545,7 @@ pub fn logs_command(
 
 /// The fixed board path the M4 sketch goes to; the board's monitor-m4-elf-file.path unit
 /// programs it with OpenOCD when it changes.
-pub const SKETCH_PATH: &str = "/tmp/arduino/m4-user-sketch.elf";
+pub const SKETCH_PATH: &str = crate::board::facts::SKETCH_PATH;
 
 #[cfg(test)]
 mod tests {

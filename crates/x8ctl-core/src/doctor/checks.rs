@@ -17,8 +17,12 @@ const SEP: &str = "__x8ctl_sep__";
 const RESTART_M4_PROXY: &str = "systemctl restart m4-proxy";
 
 /// Load the x8h7 modules as stm32h7-program.service does at boot.
-const LOAD_MODULES: &str =
-    "/usr/arduino/extra/load_modules_pre.sh; /usr/arduino/extra/load_modules_post.sh";
+const LOAD_MODULES: &str = concat!(
+    crate::board::facts::extra_dir!(),
+    "/load_modules_pre.sh; ",
+    crate::board::facts::extra_dir!(),
+    "/load_modules_post.sh"
+);
 
 /// Run a check by id.
 pub(crate) fn run(id: CheckId, ctx: &CheckCtx) -> Finding {
@@ -553,7 +557,10 @@ pub(crate) fn judge_m4_proxy(
         return with_panic(f);
     }
     let listening = |p: u16| ports.contains(&p);
-    let missing: Vec<String> = [5000u16, 5001]
+    let missing: Vec<String> = [
+        crate::board::facts::M4_PROXY_REGISTER_PORT,
+        crate::board::facts::M4_PROXY_CALL_PORT,
+    ]
         .iter()
         .filter(|p| !listening(**p))
         .map(|p| p.to_string())

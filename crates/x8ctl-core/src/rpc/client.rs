@@ -659,7 +659,7 @@ fn call_board_once(
     let msgid = next_msgid();
     let mut last = CallOutcome::Timeout;
     for _ in 0..2 {
-        let mut s = match board.connect_port(5001) {
+        let mut s = match board.connect_port(crate::board::facts::M4_PROXY_CALL_PORT) {
             Ok(s) => s,
             Err(BoardError::Refused { .. }) => return CallOutcome::NotListening,
             Err(e) => return CallOutcome::Transport(e.to_string()),
