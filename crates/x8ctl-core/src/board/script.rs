@@ -141,7 +141,10 @@ impl Sections {
                 break;
             };
             let after = &rest[at + m.len()..];
-            let end = after.iter().position(|&b| b == b'\n').unwrap_or(after.len());
+            let end = after
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(after.len());
             let status = std::str::from_utf8(&after[..end])
                 .ok()
                 .and_then(|d| d.trim().parse().ok());
@@ -217,10 +220,7 @@ mod tests {
         // another index (a part cannot know the nonce, but even so) stay where they are.
         let out = b"__X8SEC_bbbb_1=0\n__x8ctl_sep__\n--x8ctl--\n\n__X8SEC_00aa_0=0\n\n__X8SEC_00aa_0=5\n\n__X8SEC_00aa_1=0\n\n__X8SEC_00aa_2=3\n";
         let p = three().parse(out);
-        assert_eq!(
-            p.text("a"),
-            "__X8SEC_bbbb_1=0\n__x8ctl_sep__\n--x8ctl--\n"
-        );
+        assert_eq!(p.text("a"), "__X8SEC_bbbb_1=0\n__x8ctl_sep__\n--x8ctl--\n");
         assert_eq!(p.text("b"), "\n__X8SEC_00aa_0=5\n");
         assert_eq!(p.get("c").and_then(|p| p.status), Some(3));
     }

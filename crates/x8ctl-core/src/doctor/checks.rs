@@ -561,10 +561,10 @@ pub(crate) fn judge_m4_proxy(
         crate::board::facts::M4_PROXY_REGISTER_PORT,
         crate::board::facts::M4_PROXY_CALL_PORT,
     ]
-        .iter()
-        .filter(|p| !listening(**p))
-        .map(|p| p.to_string())
-        .collect();
+    .iter()
+    .filter(|p| !listening(**p))
+    .map(|p| p.to_string())
+    .collect();
     if pids.is_empty() {
         let lie = if get("ActiveState") == "active" {
             " (systemctl says active: RemainAfterExit hides that it exited)"
