@@ -659,6 +659,9 @@ fn all_flashes_three_boards_through_one_adb_server() {
         if i == 1 {
             assert_eq!(b["ok"], false);
             assert_eq!(b["state"]["state"], "rolled-back", "{b}");
+            // The same error object as one board's (issue 13: `--all` lacked exit_code).
+            assert_eq!(b["error"]["exit_code"], 5, "{b}");
+            assert_eq!(b["error"]["step"], "program", "{b}");
             sim.board().faults().set(Fault::ProgramFail, false);
             assert_previous(sim, &befores[i], "--all program-fail");
         } else {

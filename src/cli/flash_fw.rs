@@ -4,19 +4,27 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use x8ctl_core::board::Board;
+use x8ctl_core::board::BoardError;
+use x8ctl_core::board::connect::Session;
 use x8ctl_core::board::identity;
-use x8ctl_core::board::lock::lock;
+use x8ctl_core::board::lock::{BoardLock, lock};
+use x8ctl_core::board::select::DeviceEntry;
 use x8ctl_core::firmware::build::{self, BuildEvent};
 use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
+use x8ctl_core::firmware::image::ImageInfo;
 use x8ctl_core::firmware::recommended::{Table, built_image};
 use x8ctl_core::firmware::releases::{self, Releases};
-use x8ctl_core::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+use x8ctl_core::flash::{
+    self, BoardState, FailKind, FlashError, FlashEvent, FlashImage, FlashOptions, FlashReport, Step,
+};
 
 use super::target::{TargetArgs, open_board};
 use super::{CliError, Ctx, SCHEMA_VERSION, exit};
@@ -140,62 +148,89 @@ struct Renderer {
     fancy: bool,
 }
 
+/// Every flash event passes here first, whichever renderer shows it: the test hook that
+/// interrupts at an exact step (`X8CTL_TEST_SIGNAL_AT`).
+fn observe(e: &FlashEvent) {
+    if let FlashEvent::Started(step) = e {
+        super::interrupt::test_signal_at(step.name());
+    }
+}
+
+/// An event as a line of text (`None`: not shown as a line). The step names are
+/// [`Step::name`], as in the JSON.
+fn event_line(e: &FlashEvent, verbose: bool) -> Option<String> {
+    match e {
+        FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
+        FlashEvent::Done { step, summary } => Some(format!("  ok  {}: {summary}", step.name())),
+        FlashEvent::Failed { step, error } => Some(format!("  FAILED {}: {error}", step.name())),
+        FlashEvent::Bytes { .. } => None,
+        FlashEvent::BoardLine { line, .. } => verbose.then(|| format!("      | {line}")),
+    }
+}
+
 impl Renderer {
     fn event(&self, e: FlashEvent) {
+        observe(&e);
         let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
-        if let FlashEvent::Started(step) = &e {
-            super::interrupt::test_signal_at(step.name());
-        }
+        let line = event_line(&e, v.verbose);
         match e {
             FlashEvent::Started(step) => {
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
                 if self.fancy {
-                    if let Some(b) = v.bar.take() {
-                        b.finish_and_clear();
-                    }
                     v.bar = Some(View::spinner(step));
-                } else if v.plain {
-                    v.line(&format!("==> {}", step.title()));
+                } else if let Some(l) = line.filter(|_| v.plain) {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Done { step, summary } => {
-                let text = format!("  ok  {}: {summary}", step.name());
+            FlashEvent::Done { .. } | FlashEvent::Failed { .. } => {
                 if let Some(b) = v.bar.take() {
                     b.finish_and_clear();
                 }
-                if self.fancy || v.plain {
-                    v.line(&text);
+                if let Some(l) = line.filter(|_| self.fancy || v.plain) {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Failed { step, error } => {
-                if let Some(b) = v.bar.take() {
-                    b.finish_and_clear();
-                }
-                if self.fancy || v.plain {
-                    v.line(&format!("  FAILED {}: {error}", step.name()));
+            FlashEvent::Bytes { done, total } => v.push_bytes(done, total),
+            FlashEvent::BoardLine { .. } => {
+                if let Some(l) = line {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Bytes { done, total } => {
-                let first = !v.pushing;
-                v.pushing = true;
-                if let Some(b) = &v.bar {
-                    if first {
-                        b.set_style(
-                            ProgressStyle::with_template(
-                                "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-                            )
-                            .unwrap_or_else(|_| ProgressStyle::default_bar())
-                            .progress_chars("=> "),
-                        );
-                        b.set_length(total);
-                    }
-                    b.set_position(done);
-                }
+        }
+    }
+
+    /// Clear what is still drawn.
+    fn finish(&self) {
+        if let Some(b) = self
+            .view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .bar
+            .take()
+        {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl View {
+    fn push_bytes(&mut self, done: u64, total: u64) {
+        let first = !self.pushing;
+        self.pushing = true;
+        if let Some(b) = &self.bar {
+            if first {
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                b.set_length(total);
             }
-            FlashEvent::BoardLine { line, .. } => {
-                if v.verbose {
-                    v.line(&format!("      | {line}"));
-                }
-            }
+            b.set_position(done);
         }
     }
 }
@@ -659,164 +694,246 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         info.size,
         info.sha256
     ));
+    let image = FlashImage {
+        path: &file,
+        info: &info,
+    };
     if args.all {
-        return run_all(ctx, target, &file, &info, &args);
+        run_all(ctx, target, &image, &args)
+    } else {
+        run_one(ctx, target, &image, &args)
     }
+}
+
+/// What a flash without a confirmation is told.
+const YES_HINT: &str =
+    "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)";
+
+/// Ask before a flash that `changes` something (not for --dry-run or with --yes); `false`:
+/// the user said no, and was told that nothing changed.
+fn confirmed(
+    ctx: &Ctx,
+    args: &FlashFwArgs,
+    changes: &str,
+    question: impl FnOnce() -> String,
+) -> Result<bool, CliError> {
+    if args.dry_run || ctx.yes {
+        return Ok(true);
+    }
+    if !ctx.interactive {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!("{changes} and needs a confirmation"),
+            YES_HINT,
+        ));
+    }
+    if ctx.confirm(&question()) {
+        return Ok(true);
+    }
+    ctx.status("nothing changed");
+    Ok(false)
+}
+
+/// From here on Ctrl-C (or SIGTERM) only asks the flash to stop between steps and restore
+/// the board; a board that no longer answers is not waited for (issue 14 item 8).
+fn arm_interrupt() -> &'static AtomicBool {
+    super::interrupt::arm(Some(
+        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
+    ))
+}
+
+/// The board's lock, held until the flash ends: no other run of x8ctl changes the board
+/// meanwhile. None for a dry run, which changes nothing.
+fn hold<'a>(
+    board: &'a Board,
+    opts: &FlashOptions,
+    operation: &str,
+) -> Result<Option<BoardLock<'a>>, BoardError> {
+    if opts.dry_run {
+        Ok(None)
+    } else {
+        lock(board, operation).map(Some)
+    }
+}
+
+/// One board: confirm, flash with a spinner per step, report.
+fn run_one(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    image: &FlashImage,
+    args: &FlashFwArgs,
+) -> Result<u8, CliError> {
     let (_session, board) = open_board(ctx, target)?;
-    // After an interrupt, a board that no longer answers is not waited for (issue 14 item 8).
     let board = board.with_interrupt(super::interrupt::token());
-    if !args.dry_run && !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                "flash-fw changes the board's firmware and needs a confirmation",
-                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
+    let asked = confirmed(ctx, args, "flash-fw changes the board's firmware", || {
         // Say what runs now, so the answer is informed (reading changes nothing).
         let now = match flash::board_versions(&board) {
             Ok((Ok(running), _)) => format!(" (it runs {running})"),
             Ok((Err(e), _)) => format!(" (its H7 does not report a version: {e})"),
             Err(_) => String::new(),
         };
-        let ok = ctx.confirm(&format!(
-                "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
-                info.version,
-                board.serial()
-            ));
-        if !ok {
-            ctx.status("nothing changed");
-            return Ok(exit::FAILURE);
-        }
+        format!(
+            "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
+            image.info.version,
+            board.serial()
+        )
+    })?;
+    if !asked {
+        return Ok(exit::FAILURE);
     }
-    // Held until the end: no other run of x8ctl changes this board meanwhile.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(lock(&board, "flash-fw").map_err(super::target::board_error)?)
-    };
-    let interrupt = super::interrupt::arm(Some(
-        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
-    ));
+    let opts = flash_options(ctx, args);
+    let _lock = hold(&board, &opts, "flash-fw").map_err(super::target::board_error)?;
+    let interrupt = arm_interrupt();
     let renderer = Arc::new(Renderer {
         view: Mutex::new(View::new(ctx)),
         fancy: ctx.stderr_is_terminal && !ctx.quiet,
     });
     let r = {
         let rr = renderer.clone();
-        flash::flash(
-            &board,
-            &FlashImage {
-                path: &file,
-                info: &info,
-            },
-            &flash_options(ctx, &args),
-            interrupt,
-            &move |e| rr.event(e),
-        )
+        let on = move |e| rr.event(e);
+        flash::flash(&board, image, &opts, interrupt, &on)
     };
-    if let Some(b) = renderer
-        .view
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .bar
-        .take()
-    {
-        b.finish_and_clear();
-    }
+    renderer.finish();
     let mut out = std::io::stdout().lock();
+    if ctx.json {
+        let mut doc = outcome_json(&r, image.info);
+        doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+        let _ = writeln!(out, "{}", serde_json::Value::Object(doc));
+    } else {
+        match &r {
+            Ok(report) if report.dry_run => print_plan(&mut out, report),
+            _ => print_outcome(&mut out, None, &r, image.info),
+        }
+    }
+    if let (Err(e), true) = (&r, ctx.json) {
+        // The error is said on stderr with --json too.
+        print_error(None, e);
+    }
+    Ok(outcome_code(&r))
+}
+
+/// The exit status of a flash.
+fn outcome_code(r: &Result<FlashReport, Box<FlashError>>) -> u8 {
     match r {
-        Ok(report) if report.dry_run => {
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": true, "dry_run": true, "report": report,
-                });
-                let _ = writeln!(out, "{doc}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "plan for {} -> {} (running {}, installed {}); nothing was changed:",
-                    info.version,
-                    report.serial,
-                    report.running_before.as_deref().unwrap_or("unknown"),
-                    report.installed_before.as_deref().unwrap_or("unknown"),
-                );
-                for (i, s) in report.plan.iter().enumerate() {
-                    let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
-                    for c in &s.commands {
-                        let _ = writeln!(out, "      {c}");
-                    }
-                }
-            }
-            Ok(exit::OK)
+        Ok(_) => exit::OK,
+        Err(e) => exit_code(e.kind),
+    }
+}
+
+/// The JSON of a flash's outcome (without `schema_version`).
+fn outcome_json(
+    r: &Result<FlashReport, Box<FlashError>>,
+    info: &ImageInfo,
+) -> serde_json::Map<String, serde_json::Value> {
+    let v = match r {
+        Ok(report) if report.dry_run => serde_json::json!({
+            "ok": true, "dry_run": true, "report": report,
+        }),
+        Ok(report) => serde_json::json!({
+            "ok": true,
+            "state": state_json(&BoardState::New { version: info.version.clone() }),
+            "report": report,
+        }),
+        Err(e) => serde_json::json!({
+            "ok": false,
+            "state": state_json(&e.state),
+            "error": {
+                "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
+                "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                "exit_code": exit_code(e.kind),
+            },
+        }),
+    };
+    match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// `--dry-run` of one board: the plan with its commands.
+fn print_plan(out: &mut dyn Write, report: &FlashReport) {
+    let _ = writeln!(
+        out,
+        "plan for {} -> {} (running {}, installed {}); nothing was changed:",
+        report.image_version,
+        report.serial,
+        report.running_before.as_deref().unwrap_or("unknown"),
+        report.installed_before.as_deref().unwrap_or("unknown"),
+    );
+    for (i, s) in report.plan.iter().enumerate() {
+        let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
+        for c in &s.commands {
+            let _ = writeln!(out, "      {c}");
         }
-        Ok(report) => {
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": true,
-                    "state": state_json(&BoardState::New { version: info.version.clone() }),
-                    "report": report,
-                });
-                let _ = writeln!(out, "{doc}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
-                    report.serial,
-                    report.running_after.as_deref().unwrap_or(&info.version),
-                    report.running_before.as_deref().unwrap_or("unknown"),
-                    report.rpc.as_deref().unwrap_or("-"),
-                    report.backup.as_deref().unwrap_or("-"),
-                );
-                let paint = super::style::Paint::stderr();
-                let mut err = std::io::stderr().lock();
-                for w in &report.warnings {
-                    let _ = writeln!(err, "{} {w}", paint.warn("warning:"));
-                }
-                for n in &report.notes {
-                    let _ = writeln!(err, "note: {n}");
-                }
-            }
-            Ok(exit::OK)
-        }
-        Err(e) => {
-            let code = exit_code(e.kind);
-            let message = format!("{}; {}", e.message, e.state.describe());
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": false,
-                    "state": state_json(&e.state),
-                    "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
-                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
-                        "exit_code": code,
-                    },
-                });
-                let _ = writeln!(out, "{doc}");
-            }
-            let paint = super::style::Paint::stderr();
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "{} flash-fw {}: {message}",
-                paint.error("error:"),
-                e.step.name()
-            );
-            for l in &e.board_lines {
-                let _ = writeln!(err, "  {} {l}", paint.dim("board:"));
-            }
-            if !e.usr_read_only {
-                let _ = writeln!(
-                    err,
-                    "  {} /usr may still be writable",
-                    paint.warn("warning:")
-                );
-            }
-            if !e.hint.is_empty() {
-                let _ = writeln!(err, "  {} {}", paint.hint("hint:"), e.hint);
-            }
-            Ok(code)
-        }
+    }
+}
+
+/// A flash's outcome as text: the result on stdout, warnings, notes and errors on stderr.
+/// `serial` prefixes the lines of one board among several (`--all`).
+fn print_outcome(
+    out: &mut dyn Write,
+    serial: Option<&str>,
+    r: &Result<FlashReport, Box<FlashError>>,
+    info: &ImageInfo,
+) {
+    let report = match r {
+        Err(e) => return print_error(serial, e),
+        Ok(report) => report,
+    };
+    let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
+    if report.dry_run {
+        let _ = writeln!(
+            out,
+            "{prefix}dry run: running {}, installed {}; nothing changed",
+            report.running_before.as_deref().unwrap_or("unknown"),
+            report.installed_before.as_deref().unwrap_or("unknown")
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
+        report.serial,
+        report.running_after.as_deref().unwrap_or(&info.version),
+        report.running_before.as_deref().unwrap_or("unknown"),
+        report.rpc.as_deref().unwrap_or("-"),
+        report.backup.as_deref().unwrap_or("-"),
+    );
+    let paint = super::style::Paint::stderr();
+    let mut err = std::io::stderr().lock();
+    for w in &report.warnings {
+        let _ = writeln!(err, "{prefix}{} {w}", paint.warn("warning:"));
+    }
+    for n in &report.notes {
+        let _ = writeln!(err, "{prefix}note: {n}");
+    }
+}
+
+/// A failed flash on stderr: what failed, the board's state, its lines, /usr, the hint.
+fn print_error(serial: Option<&str>, e: &FlashError) {
+    let paint = super::style::Paint::stderr();
+    let mut err = std::io::stderr().lock();
+    let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
+    let _ = writeln!(
+        err,
+        "{} {prefix}flash-fw {}: {}; {}",
+        paint.error("error:"),
+        e.step.name(),
+        e.message,
+        e.state.describe()
+    );
+    for l in &e.board_lines {
+        let _ = writeln!(err, "  {} {l}", paint.dim("board:"));
+    }
+    if !e.usr_read_only {
+        let _ = writeln!(
+            err,
+            "  {} /usr may still be writable",
+            paint.warn("warning:")
+        );
+    }
+    if !e.hint.is_empty() {
+        let _ = writeln!(err, "  {} {}", paint.hint("hint:"), e.hint);
     }
 }
 
@@ -828,210 +945,65 @@ fn exit_code(kind: FailKind) -> u8 {
     }
 }
 
+/// The usable X8s of the session, and the labels of the devices skipped.
+fn x8s(session: &Session) -> (Vec<DeviceEntry>, Vec<String>) {
+    let (entries, others): (Vec<_>, Vec<_>) = session
+        .devices
+        .iter()
+        .cloned()
+        .partition(|d| d.usable() && d.is_x8());
+    (entries, others.iter().map(|d| d.label()).collect())
+}
+
 /// `--all`: every attached, usable X8 in parallel, one progress line each.
 fn run_all(
     ctx: &Ctx,
     target: &TargetArgs,
-    file: &std::path::Path,
-    info: &x8ctl_core::firmware::image::ImageInfo,
+    image: &FlashImage,
     args: &FlashFwArgs,
 ) -> Result<u8, CliError> {
-    use x8ctl_core::board::connect::Session;
     let session = Session::open(&target.options()?).map_err(super::target::board_error)?;
-    let entries: Vec<_> = session
-        .devices
-        .iter()
-        .filter(|d| d.usable() && d.is_x8())
-        .cloned()
-        .collect();
-    let skipped: Vec<String> = session
-        .devices
-        .iter()
-        .filter(|d| !(d.usable() && d.is_x8()))
-        .map(|d| d.label())
-        .collect();
+    let (entries, skipped) = x8s(&session);
     if entries.is_empty() {
-        return Err(super::target::board_error(
-            x8ctl_core::board::BoardError::NoBoard { others: skipped },
-        ));
+        return Err(super::target::board_error(BoardError::NoBoard {
+            others: skipped,
+        }));
     }
     for s in &skipped {
         ctx.status(&format!("skipping {s}: not a usable X8"));
     }
     let serials: Vec<String> = entries.iter().map(|e| e.serial.clone()).collect();
-    if !args.dry_run && !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                format!(
-                    "flash-fw --all changes the firmware of {} boards and needs a confirmation",
-                    serials.len()
-                ),
-                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
-        let ok = ctx.confirm(&format!(
+    let changes = format!(
+        "flash-fw --all changes the firmware of {} boards",
+        serials.len()
+    );
+    let asked = confirmed(ctx, args, &changes, || {
+        format!(
             "Flash H7 firmware {} onto {} boards ({})?",
-            info.version,
+            image.info.version,
             serials.len(),
             serials.join(", ")
-        ));
-        if !ok {
-            ctx.status("nothing changed");
-            return Ok(exit::FAILURE);
-        }
+        )
+    })?;
+    if !asked {
+        return Ok(exit::FAILURE);
     }
-    let interrupt = super::interrupt::arm(None);
-    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
-    let multi = indicatif::MultiProgress::new();
-    let opts = flash_options(ctx, args);
-    let width = serials.iter().map(|s| s.len()).max().unwrap_or(0);
-    let results: Vec<(String, Result<flash::FlashReport, Box<flash::FlashError>>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = entries
-                .iter()
-                .map(|entry| {
-                    let board = session.board_for(entry);
-                    let serial = entry.serial.clone();
-                    let bar = fancy.then(|| {
-                        let b = multi.add(ProgressBar::new_spinner());
-                        b.set_style(
-                            ProgressStyle::with_template("{spinner} {prefix} {msg}")
-                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                        );
-                        b.set_prefix(format!("{serial:<width$}"));
-                        b.enable_steady_tick(std::time::Duration::from_millis(120));
-                        b
-                    });
-                    let opts = &opts;
-                    scope.spawn(move || {
-                        let on = |e: FlashEvent| {
-                            let text = match &e {
-                                FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
-                                FlashEvent::Done { step, summary } => {
-                                    Some(format!("  ok  {}: {summary}", step.name()))
-                                }
-                                FlashEvent::Failed { step, error } => {
-                                    Some(format!("  FAILED {}: {error}", step.name()))
-                                }
-                                FlashEvent::Bytes { done, total } => {
-                                    bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
-                                }
-                                FlashEvent::BoardLine { .. } => None,
-                            };
-                            let Some(text) = text else { return };
-                            match &bar {
-                                Some(b) => b.set_message(text),
-                                None if !ctx.quiet => {
-                                    let _ = writeln!(
-                                        std::io::stderr().lock(),
-                                        "[{serial:<width$}] {text}"
-                                    );
-                                }
-                                None => {}
-                            }
-                        };
-                        let held = if opts.dry_run {
-                            Ok(None)
-                        } else {
-                            lock(&board, "flash-fw --all").map(Some)
-                        };
-                        let r = match held {
-                            Ok(_lock) => flash::flash(
-                                &board,
-                                &FlashImage { path: file, info },
-                                opts,
-                                interrupt,
-                                &on,
-                            ),
-                            Err(e) => Err(flash::FlashError::not_started(e)),
-                        };
-                        // Each board's outcome is printed below, after all have finished.
-                        if let Some(b) = &bar {
-                            b.finish_and_clear();
-                        }
-                        (serial, r)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(serials.iter())
-                .map(|(h, s)| {
-                    h.join().unwrap_or_else(|_| {
-                        (
-                            s.clone(),
-                            Err(flash::FlashError::internal("the flash thread panicked")),
-                        )
-                    })
-                })
-                .collect()
-        });
-    let _ = multi.clear();
+    let results = flash_all(ctx, &session, &entries, image, &flash_options(ctx, args));
     let mut code = exit::OK;
     let mut docs = Vec::new();
     let mut out = std::io::stdout().lock();
     for (serial, r) in &results {
-        match r {
-            Ok(report) => {
-                docs.push(serde_json::json!({
-                    "serial": serial, "ok": true,
-                    "state": state_json(&BoardState::New { version: info.version.clone() }),
-                    "report": report,
-                }));
-                if !ctx.json {
-                    let what = if report.dry_run {
-                        format!(
-                            "dry run: running {}, installed {}; nothing changed",
-                            report.running_before.as_deref().unwrap_or("unknown"),
-                            report.installed_before.as_deref().unwrap_or("unknown")
-                        )
-                    } else {
-                        format!(
-                            "flashed: the H7 runs {} (was {}), RPC check: {}",
-                            report.running_after.as_deref().unwrap_or(&info.version),
-                            report.running_before.as_deref().unwrap_or("unknown"),
-                            report.rpc.as_deref().unwrap_or("-")
-                        )
-                    };
-                    let _ = writeln!(out, "{serial}: {what}");
-                    for w in &report.warnings {
-                        ctx.status(&format!("{serial}: warning: {w}"));
-                    }
-                    for n in &report.notes {
-                        ctx.status(&format!("{serial}: note: {n}"));
-                    }
-                }
-            }
-            Err(e) => {
-                let c = exit_code(e.kind);
-                code = match (code, c) {
-                    (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
-                    (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
-                    _ => c,
-                };
-                docs.push(serde_json::json!({
-                    "serial": serial, "ok": false,
-                    "state": state_json(&e.state),
-                    "error": {
-                        "step": e.step, "kind": e.kind, "message": e.message, "hint": e.hint,
-                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
-                    },
-                }));
-                if !ctx.json {
-                    let paint = super::style::Paint::stderr();
-                    let _ = writeln!(
-                        std::io::stderr().lock(),
-                        "{} {serial}: flash-fw {}: {}; {}\n  {} {}",
-                        paint.error("error:"),
-                        e.step.name(),
-                        e.message,
-                        e.state.describe(),
-                        paint.hint("hint:"),
-                        e.hint
-                    );
-                }
-            }
+        code = match (code, outcome_code(r)) {
+            (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
+            (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
+            (exit::OK, c) => c,
+            (c, _) => c,
+        };
+        let mut doc = outcome_json(r, image.info);
+        doc.insert("serial".into(), serial.clone().into());
+        docs.push(serde_json::Value::Object(doc));
+        if !ctx.json {
+            print_outcome(&mut out, Some(serial), r, image.info);
         }
     }
     if ctx.json {
@@ -1044,4 +1016,84 @@ fn run_all(
         let _ = writeln!(out, "{doc}");
     }
     Ok(code)
+}
+
+type Outcome = (String, Result<FlashReport, Box<FlashError>>);
+
+/// Flash the boards of `entries` at once, each on a thread of its own with a progress line.
+fn flash_all(
+    ctx: &Ctx,
+    session: &Session,
+    entries: &[DeviceEntry],
+    image: &FlashImage,
+    opts: &FlashOptions,
+) -> Vec<Outcome> {
+    let interrupt = arm_interrupt();
+    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+    let multi = indicatif::MultiProgress::new();
+    let width = entries.iter().map(|e| e.serial.len()).max().unwrap_or(0);
+    let results = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .iter()
+            .map(|entry| {
+                let board = session
+                    .board_for(entry)
+                    .with_interrupt(super::interrupt::token());
+                let serial = entry.serial.clone();
+                let bar = fancy.then(|| board_bar(&multi, &serial, width));
+                scope.spawn(move || {
+                    let on = |e: FlashEvent| {
+                        observe(&e);
+                        let text = match &e {
+                            FlashEvent::Bytes { done, total } => {
+                                bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
+                            }
+                            _ => event_line(&e, false),
+                        };
+                        match (text, &bar) {
+                            (Some(t), Some(b)) => b.set_message(t),
+                            (Some(t), None) if !ctx.quiet => {
+                                let _ =
+                                    writeln!(std::io::stderr().lock(), "[{serial:<width$}] {t}");
+                            }
+                            _ => {}
+                        }
+                    };
+                    let r = match hold(&board, opts, "flash-fw --all") {
+                        Ok(_lock) => flash::flash(&board, image, opts, interrupt, &on),
+                        Err(e) => Err(FlashError::not_started(e)),
+                    };
+                    // Each board's outcome is printed after all have finished.
+                    if let Some(b) = &bar {
+                        b.finish_and_clear();
+                    }
+                    (serial, r)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(entries)
+            .map(|(h, e)| {
+                h.join().unwrap_or_else(|_| {
+                    let panicked = FlashError::internal("the flash thread panicked");
+                    (e.serial.clone(), Err(panicked))
+                })
+            })
+            .collect()
+    });
+    let _ = multi.clear();
+    results
+}
+
+/// One board's progress line under `--all`.
+fn board_bar(multi: &indicatif::MultiProgress, serial: &str, width: usize) -> ProgressBar {
+    let b = multi.add(ProgressBar::new_spinner());
+    b.set_style(
+        ProgressStyle::with_template("{spinner} {prefix} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    b.set_prefix(format!("{serial:<width$}"));
+    b.enable_steady_tick(std::time::Duration::from_millis(120));
+    b
 }
