@@ -14,6 +14,7 @@
 //! assert!(script.contains("cat /etc/hostname"));
 //! ```
 
+use super::BoardError;
 use super::quote::new_nonce;
 
 /// Named board commands run as one script.
@@ -48,6 +49,8 @@ impl Part {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parts {
     parts: Vec<(&'static str, Part)>,
+    /// Every part the script has, in order (some may be missing from `parts`).
+    declared: Vec<&'static str>,
 }
 
 impl Parts {
@@ -59,6 +62,45 @@ impl Parts {
     /// The text of part `name`, empty when it is missing.
     pub fn text(&self, name: &str) -> String {
         self.get(name).map(Part::text).unwrap_or_default()
+    }
+
+    /// Parts made from texts, as if each had run to its end with status 0 (for tests of
+    /// the parsers of a script's parts).
+    pub fn from_texts<'a>(parts: impl IntoIterator<Item = (&'static str, &'a str)>) -> Parts {
+        let parts: Vec<_> = parts
+            .into_iter()
+            .map(|(n, t)| {
+                let part = Part {
+                    out: t.as_bytes().to_vec(),
+                    status: Some(0),
+                };
+                (n, part)
+            })
+            .collect();
+        Parts {
+            declared: parts.iter().map(|(n, _)| *n).collect(),
+            parts,
+        }
+    }
+
+    /// Every part ran to its end and exited 0; else an error, as
+    /// [`Output::required`](super::Output::required) makes one, with the first part that
+    /// did not: its status and its output.
+    pub fn required(self, what: &str) -> Result<Parts, BoardError> {
+        for name in &self.declared {
+            let (status, text) = match self.get(name) {
+                Some(p) if p.ok() => continue,
+                Some(p) => (p.status, p.text()),
+                None => (None, String::new()),
+            };
+            let status =
+                status.map_or("none: the output ended before it".into(), |s| s.to_string());
+            return Err(BoardError::Transport(format!(
+                "{what} failed on the board (exit {status}): {}",
+                text.trim()
+            )));
+        }
+        Ok(self)
     }
 
     /// The bytes of part `name`, empty when it is missing.
@@ -157,7 +199,10 @@ impl Sections {
             ));
             rest = after.get(end + 1..).unwrap_or_default();
         }
-        Parts { parts }
+        Parts {
+            parts,
+            declared: self.parts.iter().map(|(n, _)| *n).collect(),
+        }
     }
 }
 
@@ -223,6 +268,21 @@ mod tests {
         assert_eq!(p.text("a"), "__X8SEC_bbbb_1=0\n__x8ctl_sep__\n--x8ctl--\n");
         assert_eq!(p.text("b"), "\n__X8SEC_00aa_0=5\n");
         assert_eq!(p.get("c").and_then(|p| p.status), Some(3));
+    }
+
+    #[test]
+    fn required_names_the_first_part_that_failed() {
+        let out = b"a\n\n__X8SEC_00aa_0=0\nno such file\n\n__X8SEC_00aa_1=2\n\n__X8SEC_00aa_2=0\n";
+        let e = three().parse(out).required("reading").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            BoardError::Transport("reading failed on the board (exit 2): no such file".into())
+                .to_string()
+        );
+        let cut = three().parse(b"a\n\n__X8SEC_00aa_0=0\n");
+        assert!(cut.required("reading").is_err());
+        let all = b"\n__X8SEC_00aa_0=0\n\n__X8SEC_00aa_1=0\n\n__X8SEC_00aa_2=0\n";
+        assert!(three().parse(all).required("reading").is_ok());
     }
 
     #[test]

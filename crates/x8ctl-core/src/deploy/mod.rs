@@ -51,7 +51,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::board::cmd::Cmd;
 use crate::board::quote::quote;
+use crate::board::script::Sections;
 use crate::board::transfer::TransferEvent;
 use crate::board::{Board, BoardError};
 
@@ -681,19 +683,24 @@ fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployErro
 /// as the tutorial's, or by an older x8ctl). Containers set aside by an interrupted deploy
 /// carry the labels too, so they are found.
 pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
-    // Separates the three listings (no container name can contain it: Docker allows
-    // [a-zA-Z0-9_.-]).
-    const SECTION: &str = "--x8ctl--";
     let project = compose_project(name);
-    let o = board.run_docker_ok(
-        &format!(
-            "docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --format '{{{{.Names}}}}'",
-            quote(&format!("label=com.docker.compose.project={project}")),
-            quote(&format!("label={APP_LABEL}={name}")),
-        ),
-        "listing the containers",
-    )?;
-    let text = o.stdout_text();
+    let names = |filter: Option<String>| {
+        let ps = Cmd::new("docker").args(["ps", "-a"]);
+        let ps = match filter {
+            Some(f) => ps.arg("--filter").arg(f),
+            None => ps,
+        };
+        ps.arg("--format").arg("{{.Names}}")
+    };
+    let script = Sections::new()
+        .part(
+            "project",
+            names(Some(format!("label=com.docker.compose.project={project}"))),
+        )
+        .part("labelled", names(Some(format!("label={APP_LABEL}={name}"))))
+        .part("all", names(None));
+    let o = board.run_docker(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+    let parts = script.parse(&o.stdout).required("listing the containers")?;
     let mut found: Vec<String> = Vec::new();
     let mut add = |n: &str| {
         let n = n.trim();
@@ -701,18 +708,17 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
             found.push(n.to_string());
         }
     };
-    let parts: Vec<&str> = text.splitn(3, SECTION).collect();
-    for part in parts.iter().take(2) {
-        part.lines().for_each(&mut add);
+    for part in ["project", "labelled"] {
+        parts.text(part).lines().for_each(&mut add);
     }
-    if let Some(all) = parts.get(2) {
-        all.lines()
-            .filter(|n| {
-                let n = n.trim();
-                n == name || n == format!("{name}{ASIDE_SUFFIX}")
-            })
-            .for_each(&mut add);
-    }
+    parts
+        .text("all")
+        .lines()
+        .filter(|n| {
+            let n = n.trim();
+            n == name || n == format!("{name}{ASIDE_SUFFIX}")
+        })
+        .for_each(&mut add);
     Ok(found)
 }
 
@@ -1305,14 +1311,23 @@ fn await_ready(
     let started = Instant::now();
     let mut first_running: Option<Instant> = None;
     let mut shown = 0usize;
-    let q = quote(container);
     loop {
-        let o = board.run_docker(
-            &format!("docker inspect {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"),
-            Some(crate::board::DEFAULT_TIMEOUT),
-        )?;
-        let text = o.stdout_text();
-        let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
+        let docker = || Cmd::new("docker");
+        let script = Sections::new()
+            .part(
+                "inspect",
+                docker().arg("inspect").arg(container).stderr_to_stdout(),
+            )
+            .part(
+                "logs",
+                docker()
+                    .args(["logs", "--tail", "200", container])
+                    .stderr_to_stdout(),
+            );
+        let o = board.run_docker(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+        let parts = script.parse(&o.stdout);
+        let (state, logs) = (parts.text("inspect"), parts.text("logs"));
+        let (state, logs) = (state.as_str(), logs.as_str());
         let cs = parse_inspect(state);
         let status = cs.as_ref().map(|c| c.status.clone()).unwrap_or_default();
         let restarts = cs.as_ref().map(|c| c.restarts).unwrap_or(0);

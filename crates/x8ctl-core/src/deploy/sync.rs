@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 
 use super::{DeployError, DeployEvent, STAMPS};
 use crate::board::Board;
+use crate::board::cmd::Cmd;
 use crate::board::quote::quote;
+use crate::board::script::Sections;
 use crate::board::transfer::{
     self, PushOptions, PushPlan, SyncClient, SyncFail, TransferReport, parse_sha256sum, plan_push,
     push_plan, run_batched, sync_error,
@@ -141,18 +143,19 @@ pub fn sync(
         files: plan.files.len(),
     });
     let stamp_file = format!("{STAMPS}/{name}");
-    let o = board.run(
-        &format!(
-            "cat {} 2>/dev/null; echo '--x8ctl--'; find {} -type f -exec sha256sum {{}} + 2>/dev/null; true",
-            quote(&stamp_file),
-            quote(board_dir)
-        ),
-        Some(crate::board::DEFAULT_TIMEOUT),
-    )?;
-    let text = o.stdout_text();
-    let (stamp, hashes) = text.split_once("--x8ctl--").unwrap_or(("", &text));
-    let stamp = Some(stamp.trim().to_string()).filter(|s| !s.is_empty());
-    let theirs: BTreeMap<String, String> = parse_sha256sum(hashes);
+    let script = Sections::new()
+        .part("stamp", Cmd::new("cat").arg(&stamp_file).no_stderr())
+        .part(
+            "hashes",
+            Cmd::new("find")
+                .arg(board_dir)
+                .args(["-type", "f", "-exec", "sha256sum", "{}", "+"])
+                .no_stderr(),
+        );
+    let o = board.run(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+    let parts = script.parse(&o.stdout);
+    let stamp = Some(parts.text("stamp").trim().to_string()).filter(|s| !s.is_empty());
+    let theirs: BTreeMap<String, String> = parse_sha256sum(&parts.text("hashes"));
 
     let mut digest = Sha256::new();
     let mut changed = Vec::new();

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use super::parse;
 use super::{CheckCtx, CheckId, FIRMWARE_PATH, Finding, Fix, LATEST_H7_FIRMWARE};
+use crate::board::cmd::Cmd;
 use crate::board::connect::{ConnectOptions, Session};
+use crate::board::facts;
 use crate::board::identity;
+use crate::board::script::Sections;
 use crate::board::{Board, BoardError, Output};
 use crate::rpc::client::{CallOutcome, call_board};
-
-/// Separates the sections of a combined command's output (no shell metacharacters).
-const SEP: &str = "__x8ctl_sep__";
 
 /// Restart m4-proxy (it also re-reads /dev/x8h7_ui).
 const RESTART_M4_PROXY: &str = "systemctl restart m4-proxy";
@@ -52,43 +52,6 @@ fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
     ctx.board
         .run(cmd, Some(ctx.timeout))
         .map_err(|e| board_failed(&e))
-}
-
-/// The sections of `out` split at [`SEP`] lines (bytes, since the firmware bytes are binary).
-fn sections(out: &[u8]) -> Vec<Vec<u8>> {
-    let sep = SEP.as_bytes();
-    let mut parts = Vec::new();
-    let mut rest = out;
-    loop {
-        match rest.windows(sep.len()).position(|w| w == sep) {
-            Some(i) => {
-                parts.push(trim_newline_end(&rest[..i]).to_vec());
-                rest = trim_newline_start(&rest[i + sep.len()..]);
-            }
-            None => {
-                parts.push(rest.to_vec());
-                return parts;
-            }
-        }
-    }
-}
-
-fn trim_newline_start(mut b: &[u8]) -> &[u8] {
-    while let [b'\r' | b'\n', rest @ ..] = b {
-        b = rest;
-    }
-    b
-}
-
-fn trim_newline_end(mut b: &[u8]) -> &[u8] {
-    while let [rest @ .., b'\r' | b'\n'] = b {
-        b = rest;
-    }
-    b
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -368,21 +331,29 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
 // H7 firmware
 
 fn h7_firmware(ctx: &CheckCtx) -> Finding {
-    let cmd = format!(
-        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo; echo {SEP}; \
-         if [ -e {f} ]; then echo present; else echo missing; fi; echo {SEP}; \
-         dd if={f} bs=1 skip={off} count=64 2>/dev/null",
-        f = FIRMWARE_PATH,
-        off = 0x40000,
-    );
-    let out = match sh(ctx, &cmd) {
+    let script = Sections::new()
+        .part(
+            "running",
+            Cmd::new("cat").arg(facts::SYSFS_VERSION).stderr_to_stdout(),
+        )
+        .part("present", Cmd::new("test").arg("-e").arg(FIRMWARE_PATH))
+        .part(
+            "file",
+            Cmd::new("dd")
+                .arg(format!("if={FIRMWARE_PATH}"))
+                .arg("bs=1")
+                .arg(format!("skip={}", facts::VERSION_OFFSET))
+                .arg("count=64")
+                .no_stderr(),
+        );
+    let out = match sh(ctx, &script.render()) {
         Ok(o) => o,
         Err(f) => return f,
     };
-    let parts = sections(&out.stdout);
-    let running_text = text(parts.first().map(Vec::as_slice).unwrap_or_default());
-    let present = parts.get(1).is_some_and(|p| text(p).trim() == "present");
-    let file_version = parts.get(2).and_then(|b| parse::firmware_version_bytes(b));
+    let parts = script.parse(&out.stdout);
+    let running_text = parts.text("running");
+    let present = parts.get("present").is_some_and(|p| p.ok());
+    let file_version = parse::firmware_version_bytes(parts.bytes("file"));
     judge_firmware(running_text.trim(), present, file_version.as_deref())
 }
 
@@ -476,32 +447,49 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
 fn m4_proxy(ctx: &CheckCtx) -> Finding {
     // The journal's last Go panic line is read when fio may read the journal (best effort:
     // the unit's state from systemctl is what the verdict rests on).
-    let cmd = format!(
-        "pidof m4_proxy; echo {SEP}; ss -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo {SEP}; systemctl show -p ActiveState,SubState,MainPID,NRestarts,Result m4-proxy; echo {SEP}; journalctl -u m4-proxy --no-pager -o cat 2>/dev/null | grep '^panic: ' | tail -n 1"
-    );
-    let out = match sh(ctx, &cmd) {
+    let unit = facts::M4_PROXY_UNIT;
+    let script = Sections::new()
+        .part("pids", Cmd::new("pidof").arg("m4_proxy"))
+        .part(
+            "net",
+            Cmd::new("ss").arg("-ltn").no_stderr().or(Cmd::new("cat")
+                .args(["/proc/net/tcp", "/proc/net/tcp6"])
+                .no_stderr()),
+        )
+        .part(
+            "unit",
+            Cmd::new("systemctl").args([
+                "show",
+                "-p",
+                "ActiveState,SubState,MainPID,NRestarts,Result",
+                unit,
+            ]),
+        )
+        .part(
+            "panic",
+            Cmd::new("journalctl")
+                .args(["-u", unit, "--no-pager", "-o", "cat"])
+                .no_stderr()
+                .pipe(Cmd::new("grep").arg("^panic: "))
+                .pipe(Cmd::new("tail").args(["-n", "1"])),
+        );
+    let out = match sh(ctx, &script.render()) {
         Ok(o) => o,
         Err(f) => return f,
     };
-    let parts: Vec<String> = sections(&out.stdout).iter().map(|b| text(b)).collect();
+    let parts = script.parse(&out.stdout);
     let pids: Vec<u32> = parts
-        .first()
-        .map(|s| {
-            s.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    let net = parts.get(1).map(String::as_str).unwrap_or("");
-    let mut ports = parse::ss_listening_ports(net);
+        .text("pids")
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let net = parts.text("net");
+    let mut ports = parse::ss_listening_ports(&net);
     if ports.is_empty() {
-        ports = parse::proc_net_tcp_listening_ports(net);
+        ports = parse::proc_net_tcp_listening_ports(&net);
     }
-    let unit = parse::systemctl_show(parts.get(2).map(String::as_str).unwrap_or(""));
-    let panic = parts
-        .get(3)
-        .map(|s| s.trim().to_string())
-        .filter(|s| s.starts_with("panic: "));
+    let unit = parse::systemctl_show(&parts.text("unit"));
+    let panic = Some(parts.text("panic").trim().to_string()).filter(|s| s.starts_with("panic: "));
     judge_m4_proxy(&pids, &ports, &unit, panic.as_deref())
 }
 
@@ -1008,17 +996,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn sections_split_binary_output() {
-        let out = b"0.0.5\n__x8ctl_sep__\r\npresent\n__x8ctl_sep__\n0.0.5\0\xff\n__x8ctl_sep__";
-        let p = sections(out);
-        assert_eq!(p[0], b"0.0.5");
-        assert_eq!(p[1], b"present");
-        assert_eq!(p[2], b"0.0.5\0\xff");
-        assert_eq!(p[3], b"");
-        assert_eq!(sections(b"").len(), 1);
     }
 
     #[test]
