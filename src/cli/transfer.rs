@@ -141,7 +141,10 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
             return Err(CliError::new(
                 exit::USAGE,
                 "give at least one local path and the board path",
-                "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
+                format!(
+                    "e.g. `x8ctl push ./python-rpc-sensors {}/`",
+                    x8ctl_core::board::facts::HOME
+                ),
             ));
         }
     };
@@ -166,7 +169,10 @@ pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliErr
             return Err(CliError::new(
                 exit::USAGE,
                 "give at least one board path and the local path",
-                "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
+                format!(
+                    "e.g. `x8ctl pull {}/python-rpc-sensors .`",
+                    x8ctl_core::board::facts::HOME
+                ),
             ));
         }
     };

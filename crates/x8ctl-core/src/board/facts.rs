@@ -27,6 +27,21 @@ macro_rules! sysfs_version {
         "/sys/kernel/x8h7_firmware/version"
     };
 }
+macro_rules! m4_proxy_unit {
+    () => {
+        "m4-proxy"
+    };
+}
+macro_rules! stm32h7_program_unit {
+    () => {
+        "stm32h7-program"
+    };
+}
+macro_rules! x8h7_ui {
+    () => {
+        "/dev/x8h7_ui"
+    };
+}
 macro_rules! home {
     () => {
         "/home/fio"
@@ -38,7 +53,10 @@ macro_rules! work_dir {
     };
 }
 #[allow(unused_imports)]
-pub(crate) use {extra_dir, firmware_dir, home, program_sh, sysfs_version, work_dir};
+pub(crate) use {
+    extra_dir, firmware_dir, home, m4_proxy_unit, program_sh, stm32h7_program_unit, sysfs_version,
+    work_dir, x8h7_ui,
+};
 
 /// The installed H7 firmware image: the real file. XBF §4.1 (the firmware recipe's
 /// `do_install` in arduino/meta-partner-arduino
@@ -78,7 +96,7 @@ pub const SYSFS_VERSION: &str = sysfs_version!();
 pub const VERSION_OFFSET: usize = 0x40000;
 
 /// The character device m4-proxy talks to the H7 through (XBF §2.1, §2.5).
-pub const X8H7_UI: &str = "/dev/x8h7_ui";
+pub const X8H7_UI: &str = x8h7_ui!();
 
 /// The device-tree model file an X8 is recognised by (REB §1.1).
 pub const DEVICE_TREE_MODEL: &str = "/proc/device-tree/model";
@@ -92,10 +110,10 @@ pub const M4_PROXY_CALL_PORT: u16 = 5001;
 
 /// m4-proxy's systemd unit (XBF §2.5; REB §2.1: `Restart=on-failure`, `StartLimitBurst=10`;
 /// arduino/meta-partner-arduino ddfd1b4 `recipes-connectivity/m4-proxy/m4-proxy/m4-proxy.service`).
-pub const M4_PROXY_UNIT: &str = "m4-proxy";
+pub const M4_PROXY_UNIT: &str = m4_proxy_unit!();
 
 /// The boot-time H7 flasher and module loader (XBF §4.4; REB §3.3, §3.6).
-pub const STM32H7_PROGRAM_UNIT: &str = "stm32h7-program";
+pub const STM32H7_PROGRAM_UNIT: &str = stm32h7_program_unit!();
 
 /// The user x8ctl works as, and its home: the only writable place besides /tmp (REB §1.5:
 /// the adb shell runs as fio in /home/fio).

@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 use super::{DeployError, DeployEvent, STAMPS};
 use crate::board::Board;
 use crate::board::cmd::Cmd;
-use crate::board::quote::quote;
 use crate::board::script::Sections;
 use crate::board::transfer::{
     self, PushOptions, PushPlan, SyncClient, SyncFail, TransferReport, parse_sha256sum, plan_push,
@@ -95,7 +94,7 @@ fn write_manifest(
     files: &std::collections::BTreeSet<String>,
 ) -> Result<(), DeployError> {
     board.run_ok(
-        &format!("mkdir -p {}", quote(STAMPS)),
+        Cmd::new("mkdir").arg("-p").arg(STAMPS).as_str(),
         "creating x8ctl's deploy folder",
     )?;
     let path = manifest_path(name);

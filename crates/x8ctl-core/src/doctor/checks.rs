@@ -14,7 +14,7 @@ use crate::board::{Board, BoardError, Output};
 use crate::rpc::client::{CallOutcome, call_board};
 
 /// Restart m4-proxy (it also re-reads /dev/x8h7_ui).
-const RESTART_M4_PROXY: &str = "systemctl restart m4-proxy";
+const RESTART_M4_PROXY: &str = concat!("systemctl restart ", facts::m4_proxy_unit!());
 
 /// Load the x8h7 modules as stm32h7-program.service does at boot.
 const LOAD_MODULES: &str = concat!(
@@ -224,7 +224,10 @@ fn sudo(ctx: &CheckCtx) -> Finding {
 fn h7_boot(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        "systemctl show -p LoadState,ActiveState,SubState,Result stm32h7-program",
+        concat!(
+            "systemctl show -p LoadState,ActiveState,SubState,Result ",
+            facts::stm32h7_program_unit!()
+        ),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -245,7 +248,7 @@ pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> F
     );
     let fix = Fix::root(
         "run the boot-time H7 flasher again (loads the x8h7 modules, flashes the H7 if its firmware differs from the installed file)",
-        "systemctl restart stm32h7-program",
+        concat!("systemctl restart ", facts::stm32h7_program_unit!()),
     );
     let logs = "read what it said: `x8ctl shell --root journalctl --no-pager -u stm32h7-program`";
     if get("LoadState") == "not-found" {
@@ -360,7 +363,7 @@ fn h7_firmware(ctx: &CheckCtx) -> Finding {
 fn program_fix() -> Fix {
     Fix::root(
         "flash the installed firmware file onto the H7 with program.sh, then restart m4-proxy",
-        format!("/usr/arduino/extra/program.sh; {RESTART_M4_PROXY}"),
+        format!("{}; {RESTART_M4_PROXY}", facts::PROGRAM_SH),
     )
 }
 
@@ -425,7 +428,13 @@ pub(crate) fn judge_firmware(running: &str, present: bool, file: Option<&str>) -
 fn x8h7_ui(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        "if [ -c /dev/x8h7_ui ]; then echo char; elif [ -e /dev/x8h7_ui ]; then echo other; else echo missing; fi",
+        concat!(
+            "if [ -c ",
+            facts::x8h7_ui!(),
+            " ]; then echo char; elif [ -e ",
+            facts::x8h7_ui!(),
+            " ]; then echo other; else echo missing; fi"
+        ),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -496,7 +505,12 @@ fn m4_proxy(ctx: &CheckCtx) -> Finding {
 /// Reset m4-proxy's start limit and restart counter, then start it
 /// (systemd v250 `unit.c`:3705 `unit_reset_failed`; meta-partner-arduino ddfd1b4
 /// `m4-proxy.service`: StartLimitBurst=10, StartLimitIntervalSec=120).
-const RESET_M4_PROXY: &str = "systemctl reset-failed m4-proxy; systemctl restart m4-proxy";
+const RESET_M4_PROXY: &str = concat!(
+    "systemctl reset-failed ",
+    facts::m4_proxy_unit!(),
+    "; systemctl restart ",
+    facts::m4_proxy_unit!()
+);
 
 /// What each crash costs, and the usual cause (real-board-evidence.md §2.1-2.2).
 const CRASH_WHY: &str = "each crash drops every function registered with m4-proxy on port 5000 (python-rpc-serial's tty, your containers'); the usual cause is a call of a method the sketch does not bind, or with the wrong number of arguments: the M4's error reply is a string m4-proxy's old MessagePack decoder cannot read";

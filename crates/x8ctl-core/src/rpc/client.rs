@@ -576,8 +576,10 @@ impl ProxyState {
 }
 
 /// The command that reads [`ProxyState`].
-pub const PROXY_STATE_CMD: &str =
-    "systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result m4-proxy";
+pub const PROXY_STATE_CMD: &str = concat!(
+    "systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result ",
+    crate::board::facts::m4_proxy_unit!()
+);
 
 /// Read m4-proxy's state on the board (`None` when the command cannot run).
 pub fn m4_proxy_state(board: &Board) -> Option<ProxyState> {
