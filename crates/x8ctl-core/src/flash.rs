@@ -651,6 +651,9 @@ impl Pipeline<'_> {
     }
 
     fn user(&self, step: Step, cmd: &Cmd) -> StepResult<String> {
+        // The flash's own commands fit one OPEN (REB §1.4); the board would send a longer
+        // one as a script, but none of these should need it.
+        debug_assert!(cmd.fits_one_open(), "{cmd}");
         self.board
             .run_ok(cmd.as_str(), step.title())
             .map(|o| o.stdout_text())
@@ -658,6 +661,7 @@ impl Pipeline<'_> {
     }
 
     fn root(&self, step: Step, cmd: &Cmd) -> StepResult<String> {
+        debug_assert!(cmd.fits_one_open(), "{cmd}");
         let o = self
             .board
             .run_root(cmd.as_str(), Some(crate::board::DEFAULT_TIMEOUT))

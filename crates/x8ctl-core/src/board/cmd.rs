@@ -92,6 +92,11 @@ impl Cmd {
         self.redirect("2>/dev/null")
     }
 
+    /// `>/dev/null`
+    pub fn no_stdout(self) -> Cmd {
+        self.redirect(">/dev/null")
+    }
+
     /// `> path` (quoted).
     pub fn to_file(self, path: &str) -> Cmd {
         self.redirect(&format!("> {}", quote(path)))
@@ -209,6 +214,10 @@ mod tests {
             "a 2>/dev/null > '/tmp/o x'"
         );
         assert_eq!(a().arg("x").from_file("/f").as_str(), "a x < /f");
+        assert_eq!(
+            a().no_stdout().stderr_to_stdout().as_str(),
+            "a >/dev/null 2>&1"
+        );
         assert_eq!(a().as_root(), "sudo a");
     }
 

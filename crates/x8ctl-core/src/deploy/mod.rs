@@ -726,7 +726,9 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
     let mut out = Vec::new();
     for n in names {
         let o = board.run_docker(
-            &format!("docker inspect -f '{{{{.State.Status}}}}' {}", quote(n)),
+            Cmd::new("docker")
+                .args(["inspect", "-f", "{{.State.Status}}", n])
+                .as_str(),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
         if o.ok() && o.stdout_text().trim() == "running" {
@@ -738,7 +740,11 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
 
 fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
     let o = board.run_docker(
-        &format!("docker image inspect {} >/dev/null 2>&1", quote(image)),
+        Cmd::new("docker")
+            .args(["image", "inspect", image])
+            .no_stdout()
+            .stderr_to_stdout()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     Ok(o.ok())
@@ -748,9 +754,12 @@ fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError>
     if names.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
     board.run_docker_ok(
-        &format!("docker rm -f {} >/dev/null", list.join(" ")),
+        Cmd::new("docker")
+            .args(["rm", "-f"])
+            .args(names)
+            .no_stdout()
+            .as_str(),
         "removing the previous container",
     )?;
     Ok(())
@@ -1455,7 +1464,11 @@ fn prebuilt(
         method: RunMethod::Prebuilt,
     });
     let pull = board.run_docker(
-        &format!("docker pull {} 2>&1", quote(&image)),
+        Cmd::new("docker")
+            .arg("pull")
+            .arg(&image)
+            .stderr_to_stdout()
+            .as_str(),
         Some(Duration::from_secs(15 * 60)),
     )?;
     if !pull.ok() {
@@ -1507,9 +1520,12 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
             "no container of {name} on the board (`x8ctl shell docker ps -a` lists them)"
         )));
     }
-    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
     board.run_docker_ok(
-        &format!("docker stop {} >/dev/null", list.join(" ")),
+        Cmd::new("docker")
+            .arg("stop")
+            .args(&names)
+            .no_stdout()
+            .as_str(),
         "docker stop",
     )?;
     Ok(names)

@@ -31,7 +31,9 @@ pub struct SketchReport {
 
 fn journal(board: &Board) -> Result<Vec<String>, DeployError> {
     let o = board.run_root(
-        &format!("journalctl -u {UNIT} --no-pager -o cat"),
+        crate::board::cmd::Cmd::new("journalctl")
+            .args(["-u", UNIT, "--no-pager", "-o", "cat"])
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     Ok(o.stdout_text()
