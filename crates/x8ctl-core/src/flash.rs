@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use crate::board::cmd::Cmd;
 use crate::board::facts;
-use crate::board::quote::quote;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
 use crate::board::{Board, BoardError};
 use crate::doctor::parse::firmware_release;
@@ -337,7 +336,7 @@ impl Commands {
     /// Remount /usr read-write or read-only (as root).
     pub fn remount(rw: bool) -> Cmd {
         let mode = if rw { "remount,rw" } else { "remount,ro" };
-        Cmd::new("mount").arg("-o").arg(mode).arg("/usr")
+        Cmd::new("mount").arg("-o").arg(mode).arg(facts::USR)
     }
 
     /// Install `from` as [`INSTALLED`] (as root): written beside it and renamed over it,
@@ -1460,11 +1459,19 @@ fn rollback(p: &mut Pipeline, found: &Found, old: &str) -> BoardState {
 
 /// The exact steps to put `backup` back by hand, on the board (`adb shell`).
 pub fn recovery_steps(backup: &str) -> String {
+    let program = Cmd::new(PROGRAM_SH);
     format!(
-        "adb shell, then: sudo mount -o remount,rw /usr; sudo cp {b} {tmp}; sudo mv -f {tmp} {i}; sudo mount -o remount,ro /usr; sudo {PROGRAM_SH} (it must end with ** Verified OK **); cat {SYSFS_VERSION} (it must show the old version); if programming keeps failing, power-cycle the board and run {PROGRAM_SH} again — the H7 stays halted until a programming succeeds",
-        b = quote(backup),
-        tmp = quote(INSTALL_TMP),
-        i = quote(INSTALLED),
+        "adb shell, then: {rw}; {cp}; {mv}; {ro}; {prog} (it must end with ** Verified OK **); {cat} (it must show the old version); if programming keeps failing, power-cycle the board and run {program} again — the H7 stays halted until a programming succeeds",
+        rw = Commands::remount(true).as_root(),
+        cp = Cmd::new("cp").arg(backup).arg(INSTALL_TMP).as_root(),
+        mv = Cmd::new("mv")
+            .arg("-f")
+            .arg(INSTALL_TMP)
+            .arg(INSTALLED)
+            .as_root(),
+        ro = Commands::remount(false).as_root(),
+        prog = program.as_root(),
+        cat = Cmd::new("cat").arg(SYSFS_VERSION),
     )
 }
 

@@ -75,6 +75,10 @@ pub const FIRMWARE_FILE: &str = "STM32H747AII6_CM7.bin";
 /// [`FIRMWARE_INSTALLED`] (XBF §4.1, §4.2).
 pub const FIRMWARE_LINK: &str = concat!(extra_dir!(), "/STM32H747AII6_CM7.bin");
 
+/// The read-only OSTree checkout the firmware is installed in: remounted read-write only
+/// for the install (XBF §4.1; REB §3.3).
+pub const USR: &str = "/usr";
+
 /// The folder of Arduino's board scripts (XBF §4.1: mode 0744, root).
 pub const EXTRA_DIR: &str = extra_dir!();
 
