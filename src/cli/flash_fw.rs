@@ -20,7 +20,7 @@ use x8ctl_core::firmware::build::{self, BuildEvent};
 use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
 use x8ctl_core::firmware::image::ImageInfo;
-use x8ctl_core::firmware::recommended::{Table, built_image};
+use x8ctl_core::firmware::recommended::{Recommendation, Table, built_image};
 use x8ctl_core::firmware::releases::{self, Releases};
 use x8ctl_core::flash::{
     self, BoardState, FailKind, FlashError, FlashEvent, FlashImage, FlashOptions, FlashReport, Step,
@@ -395,6 +395,43 @@ fn choose_recommended(
             "give the firmware FILE, --release TAG or --build --ref REF",
         ));
     };
+    let rec = known_recommendation(&table, &from, iv)?;
+    ctx.status(&format!(
+        "OS image {iv}{} needs H7 firmware {} (commit {}): {}",
+        arduino_name(rec),
+        rec.version,
+        rec.short(),
+        rec.evidence
+    ));
+    let running = flash::board_versions(&board)
+        .map_err(super::target::board_error)?
+        .0;
+    if left_alone(ctx, &board, args, rec, iv, &running) {
+        return Ok(None);
+    }
+    ctx.status(&format!(
+        "the H7 runs {}: putting {} on it",
+        running.as_deref().unwrap_or_else(|e| e.as_str()),
+        rec.version
+    ));
+    recommended_image(ctx, rec, iv).map(Some)
+}
+
+/// ` (Arduino's name)` of a recommendation, or nothing.
+fn arduino_name(rec: &Recommendation) -> String {
+    if rec.arduino.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", rec.arduino)
+    }
+}
+
+/// The table's firmware for OS image `iv`, when the table knows it.
+fn known_recommendation<'t>(
+    table: &'t Table,
+    from: &str,
+    iv: u32,
+) -> Result<&'t Recommendation, CliError> {
     let Some(rec) = table.for_image(iv) else {
         return Err(CliError::failure(
             format!(
@@ -404,14 +441,10 @@ fn choose_recommended(
         ));
     };
     if !rec.is_known() {
-        let arduino = if rec.arduino.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", rec.arduino)
-        };
         return Err(CliError::failure(
             format!(
-                "x8ctl does not know which H7 firmware OS image {iv}{arduino} needs: {}",
+                "x8ctl does not know which H7 firmware OS image {iv}{} needs: {}",
+                arduino_name(rec),
                 rec.unknown
             ),
             if rec.advice.is_empty() {
@@ -421,21 +454,20 @@ fn choose_recommended(
             },
         ));
     }
-    let arduino = if rec.arduino.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", rec.arduino)
-    };
-    ctx.status(&format!(
-        "OS image {iv}{arduino} needs H7 firmware {} (commit {}): {}",
-        rec.version,
-        rec.short(),
-        rec.evidence
-    ));
-    let running = flash::board_versions(&board)
-        .map_err(super::target::board_error)?
-        .0;
-    let leave = match &running {
+    Ok(rec)
+}
+
+/// Whether the board is left alone (it runs the recommended firmware, or a newer one, and
+/// --force was not given); if so, says so.
+fn left_alone(
+    ctx: &Ctx,
+    board: &Board,
+    args: &FlashFwArgs,
+    rec: &Recommendation,
+    iv: u32,
+    running: &Result<String, String>,
+) -> bool {
+    let leave = match running {
         Ok(v) if !args.force && rec.runs(v) => Some(format!(
             "the H7 already runs {v}, the firmware image {iv} needs: nothing to do"
         )),
@@ -445,25 +477,26 @@ fn choose_recommended(
         )),
         _ => None,
     };
-    if let Some(what) = leave {
-        if ctx.json {
-            let doc = serde_json::json!({
-                "schema_version": SCHEMA_VERSION, "ok": true,
-                "state": state_json(&BoardState::Unchanged { version: running.as_ref().ok().cloned() }),
-                "recommended": rec,
-                "message": what,
-            });
-            let _ = writeln!(std::io::stdout().lock(), "{doc}");
-        } else {
-            let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
-        }
-        return Ok(None);
+    let Some(what) = leave else {
+        return false;
+    };
+    if ctx.json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION, "ok": true,
+            "state": state_json(&BoardState::Unchanged { version: running.as_ref().ok().cloned() }),
+            "recommended": rec,
+            "message": what,
+        });
+        let _ = writeln!(std::io::stdout().lock(), "{doc}");
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
     }
-    ctx.status(&format!(
-        "the H7 runs {}: putting {} on it",
-        running.as_deref().unwrap_or_else(|e| e.as_str()),
-        rec.version
-    ));
+    true
+}
+
+/// The recommended firmware's image: built earlier (cached), the release that is the
+/// pinned commit, or built now (asking first).
+fn recommended_image(ctx: &Ctx, rec: &Recommendation, iv: u32) -> Result<PathBuf, CliError> {
     let dir = cache()?;
     let kept = built_image(&dir, rec);
     if let Ok(bytes) = image::read_image(&kept)
@@ -474,7 +507,7 @@ fn choose_recommended(
             rec.short(),
             kept.display()
         ));
-        return Ok(Some(kept));
+        return Ok(kept);
     }
     if let Ok((rels, _)) = Releases::load()
         && !rec.tag.is_empty()
@@ -486,65 +519,16 @@ fn choose_recommended(
             "release {} is the pinned commit: using it",
             rel.tag
         ));
-        return fetch_release(ctx, &rel.tag).map(Some);
+        return fetch_release(ctx, &rel.tag);
     }
-    let url = build::repo_url();
-    if !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                format!(
-                    "firmware {} is not in the cache: it has to be built from source ({url} at {}), which needs a confirmation",
-                    rec.version,
-                    rec.short()
-                ),
-                "pass --yes to build and flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
-        if !ctx.confirm(&format!(
-            "Build H7 firmware {} from {url} at {} (needs arm-none-eabi-gcc and make; takes a few minutes)?",
-            rec.version,
-            rec.short()
-        )) {
-            return Err(CliError::failure(
-                "not built: nothing changed",
-                "give the firmware FILE or --release TAG instead",
-            ));
-        }
-    }
+    confirm_build(ctx, rec)?;
     let on = build_events(ctx);
     let b = build::build_at(None, rec.reference(), &dir, &on)
         .map_err(|e| CliError::failure(format!("building {}: {e}", rec.reference()), e.hint()))?;
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
-    if !rec.is_pinned(&b.commit) {
-        let got = &b.commit[..7.min(b.commit.len())];
-        if b.url == build::REPO_URL {
-            return Err(CliError::failure(
-                format!(
-                    "{} of {} is at {got}, not at the commit image {iv} pins ({})",
-                    if rec.tag.is_empty() {
-                        format!("commit {}", rec.short())
-                    } else {
-                        format!("tag {}", rec.tag)
-                    },
-                    b.url,
-                    rec.short()
-                ),
-                format!(
-                    "build the pinned commit explicitly: x8ctl flash-fw --build --ref {}",
-                    rec.commit
-                ),
-            ));
-        }
-        ctx.status(&format!(
-            "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
-            b.url,
-            rec.reference(),
-            rec.short()
-        ));
-    }
+    check_pinned(ctx, rec, iv, &b)?;
     if let Some(parent) = kept.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
@@ -555,7 +539,76 @@ fn choose_recommended(
         )
     })?;
     ctx.status(&format!("build kept in the cache: {}", kept.display()));
-    Ok(Some(kept))
+    Ok(kept)
+}
+
+/// Ask before building the firmware from source (--yes: do not ask).
+fn confirm_build(ctx: &Ctx, rec: &Recommendation) -> Result<(), CliError> {
+    if ctx.yes {
+        return Ok(());
+    }
+    let url = build::repo_url();
+    if !ctx.interactive {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!(
+                "firmware {} is not in the cache: it has to be built from source ({url} at {}), which needs a confirmation",
+                rec.version,
+                rec.short()
+            ),
+            "pass --yes to build and flash without asking (no prompt: --non-interactive, --json or no terminal)",
+        ));
+    }
+    if !ctx.confirm(&format!(
+        "Build H7 firmware {} from {url} at {} (needs arm-none-eabi-gcc and make; takes a few minutes)?",
+        rec.version,
+        rec.short()
+    )) {
+        return Err(CliError::failure(
+            "not built: nothing changed",
+            "give the firmware FILE or --release TAG instead",
+        ));
+    }
+    Ok(())
+}
+
+/// A build of the official repository must be at the pinned commit; a fork or mirror
+/// (X8CTL_FIRMWARE_REPO) only gets a warning.
+fn check_pinned(
+    ctx: &Ctx,
+    rec: &Recommendation,
+    iv: u32,
+    b: &build::Built,
+) -> Result<(), CliError> {
+    if rec.is_pinned(&b.commit) {
+        return Ok(());
+    }
+    let got = &b.commit[..7.min(b.commit.len())];
+    if b.url == build::REPO_URL {
+        return Err(CliError::failure(
+            format!(
+                "{} of {} is at {got}, not at the commit image {iv} pins ({})",
+                if rec.tag.is_empty() {
+                    format!("commit {}", rec.short())
+                } else {
+                    format!("tag {}", rec.tag)
+                },
+                b.url,
+                rec.short()
+            ),
+            format!(
+                "build the pinned commit explicitly: x8ctl flash-fw --build --ref {}",
+                rec.commit
+            ),
+        ));
+    }
+    ctx.status(&format!(
+        "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
+        b.url,
+        rec.reference(),
+        rec.short()
+    ));
+    Ok(())
 }
 
 /// `--list`: known releases, the cache, and the board.
@@ -563,28 +616,7 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let (rels, from) = load_releases()?;
     let dir = cache()?;
     let cached = releases::cached_tags(&dir);
-    let board = match open_board(ctx, target) {
-        Ok((_s, b)) => match flash::board_versions(&b) {
-            Ok((running, installed)) => {
-                let image = identity::read(&b).ok().and_then(|i| i.image_version);
-                let recommended = image.and_then(|iv| {
-                    Table::load()
-                        .ok()
-                        .and_then(|(t, _)| t.for_image(iv).cloned())
-                });
-                serde_json::json!({
-                    "serial": b.serial(),
-                    "running": running.as_ref().ok(),
-                    "running_error": running.as_ref().err(),
-                    "installed": installed,
-                    "image_version": image,
-                    "recommended": recommended,
-                })
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }),
-        },
-        Err(e) => serde_json::json!({ "error": e.message }),
-    };
+    let board = list_board(ctx, target);
     let mut out = std::io::stdout().lock();
     if ctx.json {
         let doc = serde_json::json!({
@@ -619,6 +651,38 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     if !others.is_empty() {
         let _ = writeln!(out, "  also cached: {}", others.join(", "));
     }
+    print_list_board(&mut out, &board);
+    Ok(exit::OK)
+}
+
+/// `--list`'s board: what it runs, its OS image and the firmware that image needs.
+fn list_board(ctx: &Ctx, target: &TargetArgs) -> serde_json::Value {
+    match open_board(ctx, target) {
+        Ok((_s, b)) => match flash::board_versions(&b) {
+            Ok((running, installed)) => {
+                let image = identity::read(&b).ok().and_then(|i| i.image_version);
+                let recommended = image.and_then(|iv| {
+                    Table::load()
+                        .ok()
+                        .and_then(|(t, _)| t.for_image(iv).cloned())
+                });
+                serde_json::json!({
+                    "serial": b.serial(),
+                    "running": running.as_ref().ok(),
+                    "running_error": running.as_ref().err(),
+                    "installed": installed,
+                    "image_version": image,
+                    "recommended": recommended,
+                })
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        },
+        Err(e) => serde_json::json!({ "error": e.message }),
+    }
+}
+
+/// `--list`'s board as text.
+fn print_list_board(out: &mut dyn Write, board: &serde_json::Value) {
     match board.get("error").and_then(|e| e.as_str()) {
         Some(e) => {
             let _ = writeln!(out, "board: none ({e})");
@@ -667,7 +731,6 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
             }
         }
     }
-    Ok(exit::OK)
 }
 
 pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
