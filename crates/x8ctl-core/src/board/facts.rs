@@ -119,6 +119,15 @@ pub const M4_PROXY_UNIT: &str = m4_proxy_unit!();
 /// The boot-time H7 flasher and module loader (XBF §4.4; REB §3.3, §3.6).
 pub const STM32H7_PROGRAM_UNIT: &str = stm32h7_program_unit!();
 
+/// The image's early-start units: at boot, compose-apps-early-start removes the containers
+/// and images of apps it does not know, so a locally built app does not survive a reboot
+/// (REB §6.2; Arduino's user manual, "Managing Early Start Services When Building Custom
+/// Containers", tells users to stop and disable both).
+pub const EARLY_START_UNITS: [&str; 2] = [
+    "compose-apps-early-start.service",
+    "compose-apps-early-start-recovery.service",
+];
+
 /// The user x8ctl works as, and its home: the only writable place besides /tmp (REB §1.5:
 /// the adb shell runs as fio in /home/fio).
 pub const HOME: &str = home!();

@@ -1108,7 +1108,11 @@ fn start(
     });
     // A failed compose may have left a container by the app's name.
     let _ = board.run_docker(
-        &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
+        Cmd::new("docker")
+            .args(["rm", "-f", name])
+            .no_stdout()
+            .stderr_to_stdout()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
     run_container(board, name, &image_ref(name, "latest"), &opts.env)?;
@@ -1157,20 +1161,18 @@ pub fn judge_logs(logs: &str) -> LogVerdict {
     LogVerdict::Readings(readings)
 }
 
-/// The image's early-start units: at boot, compose-apps-early-start removes the containers
-/// and images of apps it does not know, so a locally built app does not survive a reboot
-/// (real-board-evidence.md §6.2; Arduino's user manual, "Managing Early Start Services When
-/// Building Custom Containers", tells users to stop and disable both).
-pub const EARLY_START_UNITS: [&str; 2] = [
-    "compose-apps-early-start.service",
-    "compose-apps-early-start-recovery.service",
-];
+/// The image's early-start units (see [`crate::board::facts::EARLY_START_UNITS`]).
+pub use crate::board::facts::EARLY_START_UNITS;
 
 /// `systemctl is-enabled compose-apps-early-start.service`: `enabled`, `disabled`,
 /// `masked`, ... or `absent` when the image has no such unit.
 pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
     let o = board.run(
-        &format!("systemctl is-enabled {} 2>/dev/null", EARLY_START_UNITS[0]),
+        Cmd::new("systemctl")
+            .arg("is-enabled")
+            .arg(EARLY_START_UNITS[0])
+            .no_stderr()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     let t = o.stdout_text().trim().to_string();
@@ -1179,9 +1181,11 @@ pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
 
 /// Stop and disable both early-start units (as root), as the user manual says.
 pub fn disable_early_start(board: &Board) -> Result<(), DeployError> {
-    let units = EARLY_START_UNITS.join(" ");
+    let systemctl = |verb: &str| Cmd::new("systemctl").arg(verb).args(EARLY_START_UNITS);
     let o = board.run_root(
-        &format!("systemctl stop {units} && systemctl disable {units} 2>&1"),
+        systemctl("stop")
+            .and(systemctl("disable").stderr_to_stdout())
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     if !o.ok() {

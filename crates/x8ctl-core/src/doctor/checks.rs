@@ -778,20 +778,16 @@ fn containers(ctx: &CheckCtx) -> Finding {
         return Finding::ok("no containers");
     }
     let names: Vec<String> = cs.iter().map(|c| c.name.clone()).collect();
-    let inspect = format!(
-        "docker inspect {} 2>/dev/null",
-        crate::board::quote::quote_words(&names)
-    );
-    if let Ok(o) = docker_sh(ctx, &inspect) {
+    let inspect = Cmd::new("docker").arg("inspect").args(&names).no_stderr();
+    if let Ok(o) = docker_sh(ctx, inspect.as_str()) {
         parse::merge_docker_inspect(&mut cs, &o.stdout_text());
     }
     let mut logs: Vec<(String, String)> = Vec::new();
     for c in cs.iter().filter(|c| c.crash_looping() || c.failed()) {
-        let cmd = format!(
-            "docker logs --tail 40 {} 2>&1",
-            crate::board::quote::quote(&c.name)
-        );
-        if let Ok(o) = docker_sh(ctx, &cmd) {
+        let cmd = Cmd::new("docker")
+            .args(["logs", "--tail", "40", &c.name])
+            .stderr_to_stdout();
+        if let Ok(o) = docker_sh(ctx, cmd.as_str()) {
             logs.push((c.name.clone(), o.text()));
         }
     }
