@@ -510,6 +510,52 @@ fn open_direct(sim: &Sim) -> x8ctl_core::board::Board {
     session.choose(None, Choice::NonInteractive).unwrap()
 }
 
+/// Issue 13 item 2: `--dry-run`'s plan is the list of steps a real run walks. The plan of a
+/// dry run, step by step, is the sequence of steps the real run then starts, and both are
+/// flash::STEPS.
+#[test]
+fn the_dry_run_plan_is_the_sequence_of_steps_a_run_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let img_path = image_file(dir.path(), "0.0.6-test");
+    let info = image::check(&std::fs::read(&img_path).unwrap()).unwrap();
+    let sim = sim(&[]);
+    let board = open_direct(&sim);
+    let image = FlashImage {
+        path: &img_path,
+        info: &info,
+    };
+    let flash_with = |dry_run: bool| {
+        let started = std::sync::Mutex::new(Vec::new());
+        let on = |e: FlashEvent| {
+            if let FlashEvent::Started(s) = e {
+                started.lock().unwrap().push(s);
+            }
+        };
+        let opts = FlashOptions {
+            dry_run,
+            rpc_method: Some("temperature".into()),
+            ..FlashOptions::default()
+        };
+        let r = flash::flash(&board, &image, &opts, &AtomicBool::new(false), &on);
+        (r, started.into_inner().unwrap())
+    };
+    let (dry, _) = flash_with(true);
+    let dry = dry.expect("dry run");
+    let planned: Vec<Step> = dry.plan.iter().map(|s| s.step).collect();
+    assert_eq!(planned, flash::STEPS);
+    let (real, started) = flash_with(false);
+    let real = real.expect("flash");
+    assert_eq!(real.running_after.as_deref(), Some("0.0.6-test"));
+    assert_eq!(started, planned, "the run started other steps than planned");
+    // The commands the plan shows for the install are the ones that ran: the board holds
+    // the new image under the installed name and no temporary file beside it.
+    assert_eq!(
+        std::fs::read(board_path(&sim, INSTALLED)).unwrap(),
+        make_image("0.0.6-test")
+    );
+    assert!(!board_path(&sim, flash::INSTALL_TMP).exists());
+}
+
 /// A verify failure while programming (the H7 no longer boots) is undone by programming
 /// the backup; the fault is transient here (it clears once the rollback starts).
 #[test]
@@ -613,6 +659,9 @@ fn all_flashes_three_boards_through_one_adb_server() {
         if i == 1 {
             assert_eq!(b["ok"], false);
             assert_eq!(b["state"]["state"], "rolled-back", "{b}");
+            // The same error object as one board's (issue 13: `--all` lacked exit_code).
+            assert_eq!(b["error"]["exit_code"], 5, "{b}");
+            assert_eq!(b["error"]["step"], "program", "{b}");
             sim.board().faults().set(Fault::ProgramFail, false);
             assert_previous(sim, &befores[i], "--all program-fail");
         } else {

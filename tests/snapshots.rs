@@ -375,23 +375,20 @@ fn json_documents() {
         });
         assert_eq!(doc["schema_version"], 1, "{name}: {doc}");
         // One envelope for every document (src/cli/output.rs): `ok` is whether x8ctl exits
-        // 0, `command` the subcommand path. flash-fw's documents join it when flash_fw.rs
-        // prints through `Ctx::print_json` (then drop this exemption).
-        if !name.starts_with("flash_fw") {
-            assert_eq!(doc["ok"], code == 0, "{name}: {doc}");
-            let command = args
-                .iter()
-                .take_while(|a| !a.starts_with('-') && !a.starts_with('/'))
-                .take(2)
-                .cloned()
-                .collect::<Vec<_>>();
-            assert!(
-                doc["command"]
-                    .as_str()
-                    .is_some_and(|c| !c.is_empty() && command.join(" ").starts_with(c)),
-                "{name}: {doc}"
-            );
-        }
+        // 0, `command` the subcommand path.
+        assert_eq!(doc["ok"], code == 0, "{name}: {doc}");
+        let command = args
+            .iter()
+            .take_while(|a| !a.starts_with('-') && !a.starts_with('/'))
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>();
+        assert!(
+            doc["command"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty() && command.join(" ").starts_with(c)),
+            "{name}: {doc}"
+        );
         let mut text = format!("exit code {code}\n");
         shape(&doc, 0, &mut text);
         out.push((name.to_string(), text));

@@ -4,22 +4,30 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use x8ctl_core::board::Board;
+use x8ctl_core::board::BoardError;
+use x8ctl_core::board::connect::Session;
 use x8ctl_core::board::identity;
-use x8ctl_core::board::lock::lock;
+use x8ctl_core::board::lock::{BoardLock, lock};
+use x8ctl_core::board::select::DeviceEntry;
 use x8ctl_core::firmware::build::{self, BuildEvent};
 use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
-use x8ctl_core::firmware::recommended::{Table, built_image};
+use x8ctl_core::firmware::image::ImageInfo;
+use x8ctl_core::firmware::recommended::{Recommendation, Table, built_image};
 use x8ctl_core::firmware::releases::{self, Releases};
-use x8ctl_core::flash::{self, BoardState, FailKind, FlashEvent, FlashImage, FlashOptions, Step};
+use x8ctl_core::flash::{
+    self, BoardState, FailKind, FlashError, FlashEvent, FlashImage, FlashOptions, FlashReport, Step,
+};
 
 use super::target::{TargetArgs, open_board};
-use super::{CliError, Ctx, SCHEMA_VERSION, exit};
+use super::{CliError, Ctx, exit};
 
 /// Put an STM32H7 firmware image on the board's H7, verified, or change nothing.
 ///
@@ -140,62 +148,89 @@ struct Renderer {
     fancy: bool,
 }
 
+/// Every flash event passes here first, whichever renderer shows it: the test hook that
+/// interrupts at an exact step (`X8CTL_TEST_SIGNAL_AT`).
+fn observe(e: &FlashEvent) {
+    if let FlashEvent::Started(step) = e {
+        super::interrupt::test_signal_at(step.name());
+    }
+}
+
+/// An event as a line of text (`None`: not shown as a line). The step names are
+/// [`Step::name`], as in the JSON.
+fn event_line(e: &FlashEvent, verbose: bool) -> Option<String> {
+    match e {
+        FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
+        FlashEvent::Done { step, summary } => Some(format!("  ok  {}: {summary}", step.name())),
+        FlashEvent::Failed { step, error } => Some(format!("  FAILED {}: {error}", step.name())),
+        FlashEvent::Bytes { .. } => None,
+        FlashEvent::BoardLine { line, .. } => verbose.then(|| format!("      | {line}")),
+    }
+}
+
 impl Renderer {
     fn event(&self, e: FlashEvent) {
+        observe(&e);
         let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
-        if let FlashEvent::Started(step) = &e {
-            super::interrupt::test_signal_at(step.name());
-        }
+        let line = event_line(&e, v.verbose);
         match e {
             FlashEvent::Started(step) => {
+                if let Some(b) = v.bar.take() {
+                    b.finish_and_clear();
+                }
                 if self.fancy {
-                    if let Some(b) = v.bar.take() {
-                        b.finish_and_clear();
-                    }
                     v.bar = Some(View::spinner(step));
-                } else if v.plain {
-                    v.line(&format!("==> {}", step.title()));
+                } else if let Some(l) = line.filter(|_| v.plain) {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Done { step, summary } => {
-                let text = format!("  ok  {}: {summary}", step.name());
+            FlashEvent::Done { .. } | FlashEvent::Failed { .. } => {
                 if let Some(b) = v.bar.take() {
                     b.finish_and_clear();
                 }
-                if self.fancy || v.plain {
-                    v.line(&text);
+                if let Some(l) = line.filter(|_| self.fancy || v.plain) {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Failed { step, error } => {
-                if let Some(b) = v.bar.take() {
-                    b.finish_and_clear();
-                }
-                if self.fancy || v.plain {
-                    v.line(&format!("  FAILED {}: {error}", step.name()));
+            FlashEvent::Bytes { done, total } => v.push_bytes(done, total),
+            FlashEvent::BoardLine { .. } => {
+                if let Some(l) = line {
+                    v.line(&l);
                 }
             }
-            FlashEvent::Bytes { done, total } => {
-                let first = !v.pushing;
-                v.pushing = true;
-                if let Some(b) = &v.bar {
-                    if first {
-                        b.set_style(
-                            ProgressStyle::with_template(
-                                "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-                            )
-                            .unwrap_or_else(|_| ProgressStyle::default_bar())
-                            .progress_chars("=> "),
-                        );
-                        b.set_length(total);
-                    }
-                    b.set_position(done);
-                }
+        }
+    }
+
+    /// Clear what is still drawn.
+    fn finish(&self) {
+        if let Some(b) = self
+            .view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .bar
+            .take()
+        {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl View {
+    fn push_bytes(&mut self, done: u64, total: u64) {
+        let first = !self.pushing;
+        self.pushing = true;
+        if let Some(b) = &self.bar {
+            if first {
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "push [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                b.set_length(total);
             }
-            FlashEvent::BoardLine { line, .. } => {
-                if v.verbose {
-                    v.line(&format!("      | {line}"));
-                }
-            }
+            b.set_position(done);
         }
     }
 }
@@ -363,6 +398,43 @@ fn choose_recommended(
             "give the firmware FILE, --release TAG or --build --ref REF",
         ));
     };
+    let rec = known_recommendation(&table, &from, iv)?;
+    ctx.status(&format!(
+        "OS image {iv}{} needs H7 firmware {} (commit {}): {}",
+        arduino_name(rec),
+        rec.version,
+        rec.short(),
+        rec.evidence
+    ));
+    let running = flash::board_versions(&board)
+        .map_err(super::target::board_error)?
+        .0;
+    if left_alone(ctx, &board, args, rec, iv, &running) {
+        return Ok(None);
+    }
+    ctx.status(&format!(
+        "the H7 runs {}: putting {} on it",
+        running.as_deref().unwrap_or_else(|e| e.as_str()),
+        rec.version
+    ));
+    recommended_image(ctx, rec, iv).map(Some)
+}
+
+/// ` (Arduino's name)` of a recommendation, or nothing.
+fn arduino_name(rec: &Recommendation) -> String {
+    if rec.arduino.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", rec.arduino)
+    }
+}
+
+/// The table's firmware for OS image `iv`, when the table knows it.
+fn known_recommendation<'t>(
+    table: &'t Table,
+    from: &str,
+    iv: u32,
+) -> Result<&'t Recommendation, CliError> {
     let Some(rec) = table.for_image(iv) else {
         return Err(CliError::failure(
             format!(
@@ -372,14 +444,10 @@ fn choose_recommended(
         ));
     };
     if !rec.is_known() {
-        let arduino = if rec.arduino.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", rec.arduino)
-        };
         return Err(CliError::failure(
             format!(
-                "x8ctl does not know which H7 firmware OS image {iv}{arduino} needs: {}",
+                "x8ctl does not know which H7 firmware OS image {iv}{} needs: {}",
+                arduino_name(rec),
                 rec.unknown
             ),
             if rec.advice.is_empty() {
@@ -389,21 +457,20 @@ fn choose_recommended(
             },
         ));
     }
-    let arduino = if rec.arduino.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", rec.arduino)
-    };
-    ctx.status(&format!(
-        "OS image {iv}{arduino} needs H7 firmware {} (commit {}): {}",
-        rec.version,
-        rec.short(),
-        rec.evidence
-    ));
-    let running = flash::board_versions(&board)
-        .map_err(super::target::board_error)?
-        .0;
-    let leave = match &running {
+    Ok(rec)
+}
+
+/// Whether the board is left alone (it runs the recommended firmware, or a newer one, and
+/// --force was not given); if so, says so.
+fn left_alone(
+    ctx: &Ctx,
+    board: &Board,
+    args: &FlashFwArgs,
+    rec: &Recommendation,
+    iv: u32,
+    running: &Result<String, String>,
+) -> bool {
+    let leave = match running {
         Ok(v) if !args.force && rec.runs(v) => Some(format!(
             "the H7 already runs {v}, the firmware image {iv} needs: nothing to do"
         )),
@@ -413,25 +480,27 @@ fn choose_recommended(
         )),
         _ => None,
     };
-    if let Some(what) = leave {
-        if ctx.json {
-            let doc = serde_json::json!({
-                "schema_version": SCHEMA_VERSION, "ok": true,
+    let Some(what) = leave else {
+        return false;
+    };
+    if ctx.json {
+        ctx.print_json(
+            true,
+            serde_json::json!({
                 "state": state_json(&BoardState::Unchanged { version: running.as_ref().ok().cloned() }),
                 "recommended": rec,
                 "message": what,
-            });
-            let _ = writeln!(std::io::stdout().lock(), "{doc}");
-        } else {
-            let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
-        }
-        return Ok(None);
+            }),
+        );
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
     }
-    ctx.status(&format!(
-        "the H7 runs {}: putting {} on it",
-        running.as_deref().unwrap_or_else(|e| e.as_str()),
-        rec.version
-    ));
+    true
+}
+
+/// The recommended firmware's image: built earlier (cached), the release that is the
+/// pinned commit, or built now (asking first).
+fn recommended_image(ctx: &Ctx, rec: &Recommendation, iv: u32) -> Result<PathBuf, CliError> {
     let dir = cache()?;
     let kept = built_image(&dir, rec);
     if let Ok(bytes) = image::read_image(&kept)
@@ -442,7 +511,7 @@ fn choose_recommended(
             rec.short(),
             kept.display()
         ));
-        return Ok(Some(kept));
+        return Ok(kept);
     }
     if let Ok((rels, _)) = Releases::load()
         && !rec.tag.is_empty()
@@ -454,32 +523,9 @@ fn choose_recommended(
             "release {} is the pinned commit: using it",
             rel.tag
         ));
-        return fetch_release(ctx, &rel.tag).map(Some);
+        return fetch_release(ctx, &rel.tag);
     }
-    let url = build::repo_url();
-    if !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                format!(
-                    "firmware {} is not in the cache: it has to be built from source ({url} at {}), which needs a confirmation",
-                    rec.version,
-                    rec.short()
-                ),
-                "pass --yes to build and flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
-        if !ctx.confirm(&format!(
-            "Build H7 firmware {} from {url} at {} (needs arm-none-eabi-gcc and make; takes a few minutes)?",
-            rec.version,
-            rec.short()
-        )) {
-            return Err(CliError::failure(
-                "not built: nothing changed",
-                "give the firmware FILE or --release TAG instead",
-            ));
-        }
-    }
+    confirm_build(ctx, rec)?;
     let on = build_events(ctx);
     let b = build::build_at(None, rec.reference(), &dir, &on).map_err(|e| {
         CliError::from_diagnostic(exit::FAILURE, &e)
@@ -488,33 +534,7 @@ fn choose_recommended(
     for l in &b.lines {
         ctx.detail(&format!("  make | {l}"));
     }
-    if !rec.is_pinned(&b.commit) {
-        let got = &b.commit[..7.min(b.commit.len())];
-        if b.url == build::REPO_URL {
-            return Err(CliError::failure(
-                format!(
-                    "{} of {} is at {got}, not at the commit image {iv} pins ({})",
-                    if rec.tag.is_empty() {
-                        format!("commit {}", rec.short())
-                    } else {
-                        format!("tag {}", rec.tag)
-                    },
-                    b.url,
-                    rec.short()
-                ),
-                format!(
-                    "build the pinned commit explicitly: x8ctl flash-fw --build --ref {}",
-                    rec.commit
-                ),
-            ));
-        }
-        ctx.status(&format!(
-            "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
-            b.url,
-            rec.reference(),
-            rec.short()
-        ));
-    }
+    check_pinned(ctx, rec, iv, &b)?;
     if let Some(parent) = kept.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
@@ -525,7 +545,76 @@ fn choose_recommended(
         )
     })?;
     ctx.status(&format!("build kept in the cache: {}", kept.display()));
-    Ok(Some(kept))
+    Ok(kept)
+}
+
+/// Ask before building the firmware from source (--yes: do not ask).
+fn confirm_build(ctx: &Ctx, rec: &Recommendation) -> Result<(), CliError> {
+    if ctx.yes {
+        return Ok(());
+    }
+    let url = build::repo_url();
+    if !ctx.interactive {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!(
+                "firmware {} is not in the cache: it has to be built from source ({url} at {}), which needs a confirmation",
+                rec.version,
+                rec.short()
+            ),
+            "pass --yes to build and flash without asking (no prompt: --non-interactive, --json or no terminal)",
+        ));
+    }
+    if !ctx.confirm(&format!(
+        "Build H7 firmware {} from {url} at {} (needs arm-none-eabi-gcc and make; takes a few minutes)?",
+        rec.version,
+        rec.short()
+    )) {
+        return Err(CliError::failure(
+            "not built: nothing changed",
+            "give the firmware FILE or --release TAG instead",
+        ));
+    }
+    Ok(())
+}
+
+/// A build of the official repository must be at the pinned commit; a fork or mirror
+/// (X8CTL_FIRMWARE_REPO) only gets a warning.
+fn check_pinned(
+    ctx: &Ctx,
+    rec: &Recommendation,
+    iv: u32,
+    b: &build::Built,
+) -> Result<(), CliError> {
+    if rec.is_pinned(&b.commit) {
+        return Ok(());
+    }
+    let got = &b.commit[..7.min(b.commit.len())];
+    if b.url == build::REPO_URL {
+        return Err(CliError::failure(
+            format!(
+                "{} of {} is at {got}, not at the commit image {iv} pins ({})",
+                if rec.tag.is_empty() {
+                    format!("commit {}", rec.short())
+                } else {
+                    format!("tag {}", rec.tag)
+                },
+                b.url,
+                rec.short()
+            ),
+            format!(
+                "build the pinned commit explicitly: x8ctl flash-fw --build --ref {}",
+                rec.commit
+            ),
+        ));
+    }
+    ctx.status(&format!(
+        "warning: {} has {} at {got}, not at the commit image {iv} pins ({}): building it anyway (X8CTL_FIRMWARE_REPO names a fork or a mirror)",
+        b.url,
+        rec.reference(),
+        rec.short()
+    ));
+    Ok(())
 }
 
 /// `--list`: known releases, the cache, and the board.
@@ -533,39 +622,19 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let (rels, from) = load_releases()?;
     let dir = cache()?;
     let cached = releases::cached_tags(&dir);
-    let board = match open_board(ctx, target) {
-        Ok((_s, b)) => match flash::board_versions(&b) {
-            Ok((running, installed)) => {
-                let image = identity::read(&b).ok().and_then(|i| i.image_version);
-                let recommended = image.and_then(|iv| {
-                    Table::load()
-                        .ok()
-                        .and_then(|(t, _)| t.for_image(iv).cloned())
-                });
-                serde_json::json!({
-                    "serial": b.serial(),
-                    "running": running.as_ref().ok(),
-                    "running_error": running.as_ref().err(),
-                    "installed": installed,
-                    "image_version": image,
-                    "recommended": recommended,
-                })
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }),
-        },
-        Err(e) => serde_json::json!({ "error": e.message }),
-    };
+    let board = list_board(ctx, target);
     let mut out = std::io::stdout().lock();
     if ctx.json {
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "releases_file": from,
-            "releases": rels.releases,
-            "cache_dir": dir.display().to_string(),
-            "cached": cached,
-            "board": board,
-        });
-        let _ = writeln!(out, "{doc}");
+        ctx.print_json(
+            true,
+            serde_json::json!({
+                "releases_file": from,
+                "releases": rels.releases,
+                "cache_dir": dir.display().to_string(),
+                "cached": cached,
+                "board": board,
+            }),
+        );
         return Ok(exit::OK);
     }
     let _ = writeln!(out, "known releases ({from}):");
@@ -589,6 +658,38 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     if !others.is_empty() {
         let _ = writeln!(out, "  also cached: {}", others.join(", "));
     }
+    print_list_board(&mut out, &board);
+    Ok(exit::OK)
+}
+
+/// `--list`'s board: what it runs, its OS image and the firmware that image needs.
+fn list_board(ctx: &Ctx, target: &TargetArgs) -> serde_json::Value {
+    match open_board(ctx, target) {
+        Ok((_s, b)) => match flash::board_versions(&b) {
+            Ok((running, installed)) => {
+                let image = identity::read(&b).ok().and_then(|i| i.image_version);
+                let recommended = image.and_then(|iv| {
+                    Table::load()
+                        .ok()
+                        .and_then(|(t, _)| t.for_image(iv).cloned())
+                });
+                serde_json::json!({
+                    "serial": b.serial(),
+                    "running": running.as_ref().ok(),
+                    "running_error": running.as_ref().err(),
+                    "installed": installed,
+                    "image_version": image,
+                    "recommended": recommended,
+                })
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        },
+        Err(e) => serde_json::json!({ "error": e.message }),
+    }
+}
+
+/// `--list`'s board as text.
+fn print_list_board(out: &mut dyn Write, board: &serde_json::Value) {
     match board.get("error").and_then(|e| e.as_str()) {
         Some(e) => {
             let _ = writeln!(out, "board: none ({e})");
@@ -637,7 +738,6 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
             }
         }
     }
-    Ok(exit::OK)
 }
 
 pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
@@ -667,165 +767,248 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliE
         info.size,
         info.sha256
     ));
+    let image = FlashImage {
+        path: &file,
+        info: &info,
+    };
     if args.all {
-        return run_all(ctx, target, &file, &info, &args);
+        run_all(ctx, target, &image, &args)
+    } else {
+        run_one(ctx, target, &image, &args)
     }
+}
+
+/// What a flash without a confirmation is told.
+const YES_HINT: &str =
+    "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)";
+
+/// Ask before a flash that `changes` something (not for --dry-run or with --yes); `false`:
+/// the user said no, and was told that nothing changed.
+fn confirmed(
+    ctx: &Ctx,
+    args: &FlashFwArgs,
+    changes: &str,
+    question: impl FnOnce() -> String,
+) -> Result<bool, CliError> {
+    if args.dry_run || ctx.yes {
+        return Ok(true);
+    }
+    if !ctx.interactive {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!("{changes} and needs a confirmation"),
+            YES_HINT,
+        ));
+    }
+    if ctx.confirm(&question()) {
+        return Ok(true);
+    }
+    ctx.status("nothing changed");
+    Ok(false)
+}
+
+/// From here on Ctrl-C (or SIGTERM) only asks the flash to stop between steps and restore
+/// the board; a board that no longer answers is not waited for (issue 14 item 8).
+fn arm_interrupt() -> &'static AtomicBool {
+    super::interrupt::arm(Some(
+        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
+    ))
+}
+
+/// The board's lock, held until the flash ends: no other run of x8ctl changes the board
+/// meanwhile. None for a dry run, which changes nothing.
+fn hold<'a>(
+    board: &'a Board,
+    opts: &FlashOptions,
+    operation: &str,
+) -> Result<Option<BoardLock<'a>>, BoardError> {
+    if opts.dry_run {
+        Ok(None)
+    } else {
+        lock(board, operation).map(Some)
+    }
+}
+
+/// One board: confirm, flash with a spinner per step, report.
+fn run_one(
+    ctx: &Ctx,
+    target: &TargetArgs,
+    image: &FlashImage,
+    args: &FlashFwArgs,
+) -> Result<u8, CliError> {
     let (_session, board) = open_board(ctx, target)?;
-    // After an interrupt, a board that no longer answers is not waited for (issue 14 item 8).
     let board = board.with_interrupt(super::interrupt::token());
-    if !args.dry_run && !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                "flash-fw changes the board's firmware and needs a confirmation",
-                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
+    let asked = confirmed(ctx, args, "flash-fw changes the board's firmware", || {
         // Say what runs now, so the answer is informed (reading changes nothing).
         let now = match flash::board_versions(&board) {
             Ok((Ok(running), _)) => format!(" (it runs {running})"),
             Ok((Err(e), _)) => format!(" (its H7 does not report a version: {e})"),
             Err(_) => String::new(),
         };
-        let ok = ctx.confirm(&format!(
-                "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
-                info.version,
-                board.serial()
-            ));
-        if !ok {
-            ctx.status("nothing changed");
-            return Ok(exit::FAILURE);
-        }
+        format!(
+            "Flash H7 firmware {} onto {}{now}? The previous image is kept and restored if anything fails",
+            image.info.version,
+            board.serial()
+        )
+    })?;
+    if !asked {
+        return Ok(exit::FAILURE);
     }
-    // Held until the end: no other run of x8ctl changes this board meanwhile.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(lock(&board, "flash-fw").map_err(super::target::board_error)?)
-    };
-    let interrupt = super::interrupt::arm(Some(
-        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
-    ));
+    let opts = flash_options(ctx, args);
+    let _lock = hold(&board, &opts, "flash-fw").map_err(super::target::board_error)?;
+    let interrupt = arm_interrupt();
     let renderer = Arc::new(Renderer {
         view: Mutex::new(View::new(ctx)),
         fancy: ctx.stderr_is_terminal && !ctx.quiet,
     });
     let r = {
         let rr = renderer.clone();
-        flash::flash(
-            &board,
-            &FlashImage {
-                path: &file,
-                info: &info,
-            },
-            &flash_options(ctx, &args),
-            interrupt,
-            &move |e| rr.event(e),
-        )
+        let on = move |e| rr.event(e);
+        flash::flash(&board, image, &opts, interrupt, &on)
     };
-    if let Some(b) = renderer
-        .view
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .bar
-        .take()
-    {
-        b.finish_and_clear();
-    }
+    renderer.finish();
     let mut out = std::io::stdout().lock();
+    if ctx.json {
+        // The envelope says `ok`; the per-board entries of --all keep their own.
+        let mut doc = outcome_json(&r, image.info);
+        doc.remove("ok");
+        ctx.print_json(r.is_ok(), doc);
+    } else {
+        match &r {
+            Ok(report) if report.dry_run => print_plan(&mut out, report),
+            _ => print_outcome(&mut out, None, &r, image.info),
+        }
+    }
+    if let (Err(e), true) = (&r, ctx.json) {
+        // The error is said on stderr with --json too.
+        print_error(None, e);
+    }
+    Ok(outcome_code(&r))
+}
+
+/// The exit status of a flash.
+fn outcome_code(r: &Result<FlashReport, Box<FlashError>>) -> u8 {
     match r {
-        Ok(report) if report.dry_run => {
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": true, "dry_run": true, "report": report,
-                });
-                let _ = writeln!(out, "{doc}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "plan for {} -> {} (running {}, installed {}); nothing was changed:",
-                    info.version,
-                    report.serial,
-                    report.running_before.as_deref().unwrap_or("unknown"),
-                    report.installed_before.as_deref().unwrap_or("unknown"),
-                );
-                for (i, s) in report.plan.iter().enumerate() {
-                    let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
-                    for c in &s.commands {
-                        let _ = writeln!(out, "      {c}");
-                    }
-                }
-            }
-            Ok(exit::OK)
+        Ok(_) => exit::OK,
+        Err(e) => exit_code(e.kind),
+    }
+}
+
+/// The JSON of a flash's outcome, with its own `ok` (an entry of `--all`'s `boards`).
+fn outcome_json(
+    r: &Result<FlashReport, Box<FlashError>>,
+    info: &ImageInfo,
+) -> serde_json::Map<String, serde_json::Value> {
+    let v = match r {
+        Ok(report) if report.dry_run => serde_json::json!({
+            "ok": true, "dry_run": true, "report": report,
+        }),
+        Ok(report) => serde_json::json!({
+            "ok": true,
+            "state": state_json(&BoardState::New { version: info.version.clone() }),
+            "report": report,
+        }),
+        Err(e) => serde_json::json!({
+            "ok": false,
+            "state": state_json(&e.state),
+            "error": {
+                "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
+                "help": e.hint, "hint": e.hint,
+                "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
+                "exit_code": exit_code(e.kind),
+            },
+        }),
+    };
+    match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// `--dry-run` of one board: the plan with its commands.
+fn print_plan(out: &mut dyn Write, report: &FlashReport) {
+    let _ = writeln!(
+        out,
+        "plan for {} -> {} (running {}, installed {}); nothing was changed:",
+        report.image_version,
+        report.serial,
+        report.running_before.as_deref().unwrap_or("unknown"),
+        report.installed_before.as_deref().unwrap_or("unknown"),
+    );
+    for (i, s) in report.plan.iter().enumerate() {
+        let _ = writeln!(out, "{:>2}. {}", i + 1, s.title);
+        for c in &s.commands {
+            let _ = writeln!(out, "      {c}");
         }
-        Ok(report) => {
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": true,
-                    "state": state_json(&BoardState::New { version: info.version.clone() }),
-                    "report": report,
-                });
-                let _ = writeln!(out, "{doc}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
-                    report.serial,
-                    report.running_after.as_deref().unwrap_or(&info.version),
-                    report.running_before.as_deref().unwrap_or("unknown"),
-                    report.rpc.as_deref().unwrap_or("-"),
-                    report.backup.as_deref().unwrap_or("-"),
-                );
-                let paint = super::style::Paint::stderr();
-                let mut err = std::io::stderr().lock();
-                for w in &report.warnings {
-                    let _ = writeln!(err, "{} {w}", paint.warn("warning:"));
-                }
-                for n in &report.notes {
-                    let _ = writeln!(err, "note: {n}");
-                }
-            }
-            Ok(exit::OK)
-        }
-        Err(e) => {
-            let code = exit_code(e.kind);
-            let message = format!("{}; {}", e.message, e.state.describe());
-            if ctx.json {
-                let doc = serde_json::json!({
-                    "schema_version": SCHEMA_VERSION, "ok": false,
-                    "state": state_json(&e.state),
-                    "error": {
-                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
-                        "help": e.hint, "hint": e.hint,
-                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
-                        "exit_code": code,
-                    },
-                });
-                let _ = writeln!(out, "{doc}");
-            }
-            let paint = super::style::Paint::stderr();
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "{} flash-fw {}: {message}",
-                paint.error("error:"),
-                e.step.name()
-            );
-            for l in &e.board_lines {
-                let _ = writeln!(err, "  {} {l}", paint.dim("board:"));
-            }
-            if !e.usr_read_only {
-                let _ = writeln!(
-                    err,
-                    "  {} /usr may still be writable",
-                    paint.warn("warning:")
-                );
-            }
-            if !e.hint.is_empty() {
-                let _ = writeln!(err, "  {} {}", paint.hint("hint:"), e.hint);
-            }
-            Ok(code)
-        }
+    }
+}
+
+/// A flash's outcome as text: the result on stdout, warnings, notes and errors on stderr.
+/// `serial` prefixes the lines of one board among several (`--all`).
+fn print_outcome(
+    out: &mut dyn Write,
+    serial: Option<&str>,
+    r: &Result<FlashReport, Box<FlashError>>,
+    info: &ImageInfo,
+) {
+    let report = match r {
+        Err(e) => return print_error(serial, e),
+        Ok(report) => report,
+    };
+    let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
+    if report.dry_run {
+        let _ = writeln!(
+            out,
+            "{prefix}dry run: running {}, installed {}; nothing changed",
+            report.running_before.as_deref().unwrap_or("unknown"),
+            report.installed_before.as_deref().unwrap_or("unknown")
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
+        report.serial,
+        report.running_after.as_deref().unwrap_or(&info.version),
+        report.running_before.as_deref().unwrap_or("unknown"),
+        report.rpc.as_deref().unwrap_or("-"),
+        report.backup.as_deref().unwrap_or("-"),
+    );
+    let paint = super::style::Paint::stderr();
+    let mut err = std::io::stderr().lock();
+    for w in &report.warnings {
+        let _ = writeln!(err, "{prefix}{} {w}", paint.warn("warning:"));
+    }
+    for n in &report.notes {
+        let _ = writeln!(err, "{prefix}note: {n}");
+    }
+}
+
+/// A failed flash on stderr: what failed, the board's state, its lines, /usr, the hint.
+fn print_error(serial: Option<&str>, e: &FlashError) {
+    let paint = super::style::Paint::stderr();
+    let mut err = std::io::stderr().lock();
+    let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
+    let _ = writeln!(
+        err,
+        "{} {prefix}flash-fw {}: {}; {}",
+        paint.error("error:"),
+        e.step.name(),
+        e.message,
+        e.state.describe()
+    );
+    for l in &e.board_lines {
+        let _ = writeln!(err, "  {} {l}", paint.dim("board:"));
+    }
+    if !e.usr_read_only {
+        let _ = writeln!(
+            err,
+            "  {} /usr may still be writable",
+            paint.warn("warning:")
+        );
+    }
+    if !e.hint.is_empty() {
+        let _ = writeln!(err, "  {} {}", paint.hint("hint:"), e.hint);
     }
 }
 
@@ -837,221 +1020,152 @@ fn exit_code(kind: FailKind) -> u8 {
     }
 }
 
+/// The usable X8s of the session, and the labels of the devices skipped.
+fn x8s(session: &Session) -> (Vec<DeviceEntry>, Vec<String>) {
+    let (entries, others): (Vec<_>, Vec<_>) = session
+        .devices
+        .iter()
+        .cloned()
+        .partition(|d| d.usable() && d.is_x8());
+    (entries, others.iter().map(|d| d.label()).collect())
+}
+
 /// `--all`: every attached, usable X8 in parallel, one progress line each.
 fn run_all(
     ctx: &Ctx,
     target: &TargetArgs,
-    file: &std::path::Path,
-    info: &x8ctl_core::firmware::image::ImageInfo,
+    image: &FlashImage,
     args: &FlashFwArgs,
 ) -> Result<u8, CliError> {
-    use x8ctl_core::board::connect::Session;
     let session = Session::open(&target.options()?).map_err(super::target::board_error)?;
-    let entries: Vec<_> = session
-        .devices
-        .iter()
-        .filter(|d| d.usable() && d.is_x8())
-        .cloned()
-        .collect();
-    let skipped: Vec<String> = session
-        .devices
-        .iter()
-        .filter(|d| !(d.usable() && d.is_x8()))
-        .map(|d| d.label())
-        .collect();
+    let (entries, skipped) = x8s(&session);
     if entries.is_empty() {
-        return Err(super::target::board_error(
-            x8ctl_core::board::BoardError::NoBoard { others: skipped },
-        ));
+        return Err(super::target::board_error(BoardError::NoBoard {
+            others: skipped,
+        }));
     }
     for s in &skipped {
         ctx.status(&format!("skipping {s}: not a usable X8"));
     }
     let serials: Vec<String> = entries.iter().map(|e| e.serial.clone()).collect();
-    if !args.dry_run && !ctx.yes {
-        if !ctx.interactive {
-            return Err(CliError::new(
-                exit::USAGE,
-                format!(
-                    "flash-fw --all changes the firmware of {} boards and needs a confirmation",
-                    serials.len()
-                ),
-                "pass --yes to flash without asking (no prompt: --non-interactive, --json or no terminal)",
-            ));
-        }
-        let ok = ctx.confirm(&format!(
+    let changes = format!(
+        "flash-fw --all changes the firmware of {} boards",
+        serials.len()
+    );
+    let asked = confirmed(ctx, args, &changes, || {
+        format!(
             "Flash H7 firmware {} onto {} boards ({})?",
-            info.version,
+            image.info.version,
             serials.len(),
             serials.join(", ")
-        ));
-        if !ok {
-            ctx.status("nothing changed");
-            return Ok(exit::FAILURE);
-        }
+        )
+    })?;
+    if !asked {
+        return Ok(exit::FAILURE);
     }
-    let interrupt = super::interrupt::arm(None);
-    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
-    let multi = indicatif::MultiProgress::new();
-    let opts = flash_options(ctx, args);
-    let width = serials.iter().map(|s| s.len()).max().unwrap_or(0);
-    let results: Vec<(String, Result<flash::FlashReport, Box<flash::FlashError>>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = entries
-                .iter()
-                .map(|entry| {
-                    let board = session.board_for(entry);
-                    let serial = entry.serial.clone();
-                    let bar = fancy.then(|| {
-                        let b = multi.add(ProgressBar::new_spinner());
-                        b.set_style(
-                            ProgressStyle::with_template("{spinner} {prefix} {msg}")
-                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                        );
-                        b.set_prefix(format!("{serial:<width$}"));
-                        b.enable_steady_tick(std::time::Duration::from_millis(120));
-                        b
-                    });
-                    let opts = &opts;
-                    scope.spawn(move || {
-                        let on = |e: FlashEvent| {
-                            let text = match &e {
-                                FlashEvent::Started(step) => Some(format!("==> {}", step.title())),
-                                FlashEvent::Done { step, summary } => {
-                                    Some(format!("  ok  {}: {summary}", step.name()))
-                                }
-                                FlashEvent::Failed { step, error } => {
-                                    Some(format!("  FAILED {}: {error}", step.name()))
-                                }
-                                FlashEvent::Bytes { done, total } => {
-                                    bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
-                                }
-                                FlashEvent::BoardLine { .. } => None,
-                            };
-                            let Some(text) = text else { return };
-                            match &bar {
-                                Some(b) => b.set_message(text),
-                                None if !ctx.quiet => {
-                                    let _ = writeln!(
-                                        std::io::stderr().lock(),
-                                        "[{serial:<width$}] {text}"
-                                    );
-                                }
-                                None => {}
-                            }
-                        };
-                        let held = if opts.dry_run {
-                            Ok(None)
-                        } else {
-                            lock(&board, "flash-fw --all").map(Some)
-                        };
-                        let r = match held {
-                            Ok(_lock) => flash::flash(
-                                &board,
-                                &FlashImage { path: file, info },
-                                opts,
-                                interrupt,
-                                &on,
-                            ),
-                            Err(e) => Err(flash::FlashError::not_started(e)),
-                        };
-                        // Each board's outcome is printed below, after all have finished.
-                        if let Some(b) = &bar {
-                            b.finish_and_clear();
-                        }
-                        (serial, r)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(serials.iter())
-                .map(|(h, s)| {
-                    h.join().unwrap_or_else(|_| {
-                        (
-                            s.clone(),
-                            Err(flash::FlashError::internal("the flash thread panicked")),
-                        )
-                    })
-                })
-                .collect()
-        });
-    let _ = multi.clear();
+    let results = flash_all(ctx, &session, &entries, image, &flash_options(ctx, args));
     let mut code = exit::OK;
     let mut docs = Vec::new();
     let mut out = std::io::stdout().lock();
     for (serial, r) in &results {
-        match r {
-            Ok(report) => {
-                docs.push(serde_json::json!({
-                    "serial": serial, "ok": true,
-                    "state": state_json(&BoardState::New { version: info.version.clone() }),
-                    "report": report,
-                }));
-                if !ctx.json {
-                    let what = if report.dry_run {
-                        format!(
-                            "dry run: running {}, installed {}; nothing changed",
-                            report.running_before.as_deref().unwrap_or("unknown"),
-                            report.installed_before.as_deref().unwrap_or("unknown")
-                        )
-                    } else {
-                        format!(
-                            "flashed: the H7 runs {} (was {}), RPC check: {}",
-                            report.running_after.as_deref().unwrap_or(&info.version),
-                            report.running_before.as_deref().unwrap_or("unknown"),
-                            report.rpc.as_deref().unwrap_or("-")
-                        )
-                    };
-                    let _ = writeln!(out, "{serial}: {what}");
-                    for w in &report.warnings {
-                        ctx.status(&format!("{serial}: warning: {w}"));
-                    }
-                    for n in &report.notes {
-                        ctx.status(&format!("{serial}: note: {n}"));
-                    }
-                }
-            }
-            Err(e) => {
-                let c = exit_code(e.kind);
-                code = match (code, c) {
-                    (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
-                    (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
-                    _ => c,
-                };
-                docs.push(serde_json::json!({
-                    "serial": serial, "ok": false,
-                    "state": state_json(&e.state),
-                    "error": {
-                        "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
-                        "help": e.hint, "hint": e.hint,
-                        "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
-                    },
-                }));
-                if !ctx.json {
-                    let paint = super::style::Paint::stderr();
-                    let _ = writeln!(
-                        std::io::stderr().lock(),
-                        "{} {serial}: flash-fw {}: {}; {}\n  {} {}",
-                        paint.error("error:"),
-                        e.step.name(),
-                        e.message,
-                        e.state.describe(),
-                        paint.hint("hint:"),
-                        e.hint
-                    );
-                }
-            }
+        code = match (code, outcome_code(r)) {
+            (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
+            (exit::CHECK_FAILED, _) | (_, exit::CHECK_FAILED) => exit::CHECK_FAILED,
+            (exit::OK, c) => c,
+            (c, _) => c,
+        };
+        let mut doc = outcome_json(r, image.info);
+        doc.insert("serial".into(), serial.clone().into());
+        docs.push(serde_json::Value::Object(doc));
+        if !ctx.json {
+            print_outcome(&mut out, Some(serial), r, image.info);
         }
     }
     if ctx.json {
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "ok": code == exit::OK,
-            "boards": docs,
-            "skipped": skipped,
-        });
-        let _ = writeln!(out, "{doc}");
+        ctx.print_json(
+            code == exit::OK,
+            serde_json::json!({ "boards": docs, "skipped": skipped }),
+        );
     }
     Ok(code)
+}
+
+type Outcome = (String, Result<FlashReport, Box<FlashError>>);
+
+/// Flash the boards of `entries` at once, each on a thread of its own with a progress line.
+fn flash_all(
+    ctx: &Ctx,
+    session: &Session,
+    entries: &[DeviceEntry],
+    image: &FlashImage,
+    opts: &FlashOptions,
+) -> Vec<Outcome> {
+    let interrupt = arm_interrupt();
+    let fancy = ctx.stderr_is_terminal && !ctx.quiet;
+    let multi = indicatif::MultiProgress::new();
+    let width = entries.iter().map(|e| e.serial.len()).max().unwrap_or(0);
+    let results = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .iter()
+            .map(|entry| {
+                let board = session
+                    .board_for(entry)
+                    .with_interrupt(super::interrupt::token());
+                let serial = entry.serial.clone();
+                let bar = fancy.then(|| board_bar(&multi, &serial, width));
+                scope.spawn(move || {
+                    let on = |e: FlashEvent| {
+                        observe(&e);
+                        let text = match &e {
+                            FlashEvent::Bytes { done, total } => {
+                                bar.as_ref().map(|_| format!("push {done}/{total} bytes"))
+                            }
+                            _ => event_line(&e, false),
+                        };
+                        match (text, &bar) {
+                            (Some(t), Some(b)) => b.set_message(t),
+                            (Some(t), None) if !ctx.quiet => {
+                                let _ =
+                                    writeln!(std::io::stderr().lock(), "[{serial:<width$}] {t}");
+                            }
+                            _ => {}
+                        }
+                    };
+                    let r = match hold(&board, opts, "flash-fw --all") {
+                        Ok(_lock) => flash::flash(&board, image, opts, interrupt, &on),
+                        Err(e) => Err(FlashError::not_started(e)),
+                    };
+                    // Each board's outcome is printed after all have finished.
+                    if let Some(b) = &bar {
+                        b.finish_and_clear();
+                    }
+                    (serial, r)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(entries)
+            .map(|(h, e)| {
+                h.join().unwrap_or_else(|_| {
+                    let panicked = FlashError::internal("the flash thread panicked");
+                    (e.serial.clone(), Err(panicked))
+                })
+            })
+            .collect()
+    });
+    let _ = multi.clear();
+    results
+}
+
+/// One board's progress line under `--all`.
+fn board_bar(multi: &indicatif::MultiProgress, serial: &str, width: usize) -> ProgressBar {
+    let b = multi.add(ProgressBar::new_spinner());
+    b.set_style(
+        ProgressStyle::with_template("{spinner} {prefix} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    b.set_prefix(format!("{serial:<width$}"));
+    b.enable_steady_tick(std::time::Duration::from_millis(120));
+    b
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use x8ctl_core::board::cmd::Cmd;
 use x8ctl_core::board::quote::quote_words;
 use x8ctl_core::board::transfer::hex;
 
@@ -250,11 +251,11 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
         let _ = out.join();
     }
     // The shell's status, from the file its command line wrote.
-    let f = quote(&status_file);
-    let read = board.run(
-        &format!("cat {f} 2>/dev/null; rm -f {f}"),
-        Some(Duration::from_secs(20)),
-    );
+    let read_and_remove = Cmd::new("cat")
+        .arg(&status_file)
+        .no_stderr()
+        .then(Cmd::new("rm").arg("-f").arg(&status_file));
+    let read = board.run(read_and_remove.as_str(), Some(Duration::from_secs(20)));
     match read.map(|o| o.stdout_text().trim().parse::<i32>()) {
         Ok(Ok(status)) => Ok(clamp_status(status)),
         _ => Err(CliError::failure(

@@ -134,7 +134,7 @@ fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
 fn sources_and_destination<'a>(
     paths: &'a [String],
     message: &str,
-    hint: &str,
+    hint: String,
 ) -> Result<(&'a [String], &'a str), CliError> {
     match paths.split_last() {
         Some((dest, sources)) if !sources.is_empty() => Ok((sources, dest)),
@@ -146,7 +146,10 @@ pub fn push(ctx: &Ctx, target: &TargetArgs, args: PushArgs) -> Result<(), CliErr
     let (sources, remote) = sources_and_destination(
         &args.paths,
         "give at least one local path and the board path",
-        "e.g. `x8ctl push ./python-rpc-sensors /home/fio/`",
+        format!(
+            "e.g. `x8ctl push ./python-rpc-sensors {}/`",
+            x8ctl_core::board::facts::HOME
+        ),
     )?;
     let locals: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
     let (_session, board) = open_board(ctx, target)?;
@@ -167,7 +170,10 @@ pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliErr
     let (remotes, local) = sources_and_destination(
         &args.paths,
         "give at least one board path and the local path",
-        "e.g. `x8ctl pull /home/fio/python-rpc-sensors .`",
+        format!(
+            "e.g. `x8ctl pull {}/python-rpc-sensors .`",
+            x8ctl_core::board::facts::HOME
+        ),
     )?;
     let local = PathBuf::from(local);
     let (_session, board) = open_board(ctx, target)?;

@@ -16,24 +16,22 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::board::quote::quote;
+use crate::board::cmd::Cmd;
+use crate::board::facts;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
 use crate::board::{Board, BoardError};
 use crate::doctor::parse::firmware_release;
 use crate::firmware::image::ImageInfo;
 use crate::rpc::client::{CallOutcome, call_board};
 
-/// The installed image (the real file; /usr/arduino/extra/STM32H747AII6_CM7.bin links to it).
-pub const INSTALLED: &str = "/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin";
-pub const PROGRAM_SH: &str = "/usr/arduino/extra/program.sh";
-pub const SYSFS_VERSION: &str = "/sys/kernel/x8h7_firmware/version";
-/// x8ctl's folder on the board: the pushed image and the backups live here.
-pub const WORK_DIR: &str = "/home/fio/.x8ctl";
+/// The installed image (the real file; [`facts::FIRMWARE_LINK`] links to it).
+pub const INSTALLED: &str = facts::FIRMWARE_INSTALLED;
+pub use facts::{PROGRAM_SH, SYSFS_VERSION, WORK_DIR};
 /// Where the new image is pushed.
-pub const UPLOAD: &str = "/home/fio/.x8ctl/STM32H747AII6_CM7.new.bin";
+pub const UPLOAD: &str = concat!(facts::work_dir!(), "/STM32H747AII6_CM7.new.bin");
 
-/// One step of the pipeline. [`Step::name`] is the variant in kebab case (strum), but
-/// `restart-m4-proxy`; the JSON's name (serde) is the variant in kebab case throughout.
+/// One step of the pipeline. Its name, in the text and in the JSON alike, is the variant
+/// in kebab case, but `restart-m4-proxy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -48,6 +46,7 @@ pub enum Step {
     Program,
     ReadBack,
     #[strum(serialize = "restart-m4-proxy")]
+    #[serde(rename = "restart-m4-proxy")]
     RestartProxy,
     RpcCheck,
     Rollback,
@@ -310,96 +309,169 @@ pub struct FlashImage<'a> {
 /// `stm32h7-program` reflashes the H7 at the next boot when the versions differ.
 pub const OS_UPDATE_NOTE: &str = "this firmware lasts until the next OS update: an update installs the image's own firmware in /usr and the board reflashes the H7 with it at the next boot (run flash-fw again afterwards if you still need this one)";
 
-/// The board commands of each step, for --dry-run and for reading along.
-pub fn plan(image: &ImageInfo, backup: &str, rpc_method: Option<&str>) -> Vec<PlannedStep> {
-    let p = |step: Step, commands: Vec<String>| PlannedStep {
-        step,
-        title: step.title(),
-        commands,
-    };
-    vec![
-        p(Step::Sudo, vec!["sudo true".into()]),
-        p(
-            Step::Versions,
-            vec![cat_version_cmd(), installed_version_cmd(INSTALLED)],
-        ),
-        p(
-            Step::Push,
-            vec![
-                format!("mkdir -p {}", quote(WORK_DIR)),
-                format!("adb push (sync) {} bytes -> {UPLOAD}", image.size),
-                format!("sha256sum {}   # want {}", quote(UPLOAD), image.sha256),
+/// The steps of a flash, in the order they run. The run ([`flash`]) and the plan
+/// (`--dry-run`, [`plan`]) both walk this list, and each step's board commands come from
+/// the same functions ([`Commands`]), so the plan shows what runs.
+pub const STEPS: [Step; 11] = [
+    Step::Sudo,
+    Step::Versions,
+    Step::Push,
+    Step::Backup,
+    Step::RemountRw,
+    Step::Install,
+    Step::RemountRo,
+    Step::Program,
+    Step::ReadBack,
+    Step::RestartProxy,
+    Step::RpcCheck,
+];
+
+/// The board commands of the flash, built with [`Cmd`] (every argument quoted).
+pub struct Commands;
+
+impl Commands {
+    /// The running version, from the H7 (its error text on stdout too).
+    pub fn running_version() -> Cmd {
+        Cmd::new("cat").arg(SYSFS_VERSION).stderr_to_stdout()
+    }
+
+    /// The version string of the image file at `path` (at [`facts::VERSION_OFFSET`]).
+    pub fn file_version(path: &str) -> Cmd {
+        Cmd::new("dd")
+            .arg(format!("if={path}"))
+            .arg("bs=1")
+            .arg(format!("skip={}", facts::VERSION_OFFSET))
+            .arg("count=64")
+            .no_stderr()
+            .pipe(Cmd::new("strings"))
+            .pipe(Cmd::new("head").arg("-n1"))
+    }
+
+    /// x8ctl's folder on the board.
+    pub fn make_work_dir() -> Cmd {
+        Cmd::new("mkdir").arg("-p").arg(WORK_DIR)
+    }
+
+    /// Keep the installed image as `backup`.
+    pub fn backup(backup: &str) -> Cmd {
+        Cmd::new("cp").arg(INSTALLED).arg(backup)
+    }
+
+    /// Remount /usr read-write or read-only (as root).
+    pub fn remount(rw: bool) -> Cmd {
+        let mode = if rw { "remount,rw" } else { "remount,ro" };
+        Cmd::new("mount").arg("-o").arg(mode).arg(facts::USR)
+    }
+
+    /// Install `from` as [`INSTALLED`] (as root): written beside it and renamed over it,
+    /// never written in place. /usr is an OSTree checkout whose files are hard links into
+    /// the OSTree repository: `cp` over the installed file would corrupt the repository
+    /// object behind it (real-board-evidence.md §3.3).
+    pub fn install(from: &str) -> Cmd {
+        Cmd::new("rm")
+            .arg("-f")
+            .arg(INSTALL_TMP)
+            .and(Cmd::new("cp").arg(from).arg(INSTALL_TMP))
+            .and(Cmd::new("sync"))
+            .and(Cmd::new("mv").arg("-f").arg(INSTALL_TMP).arg(INSTALLED))
+            .and(Cmd::new("sync"))
+    }
+
+    /// program.sh (as root), its OpenOCD lines on stdout.
+    pub fn program() -> Cmd {
+        Cmd::new(PROGRAM_SH).stderr_to_stdout()
+    }
+
+    /// Restart m4-proxy (as root): it reconnects to the H7 after its reset.
+    pub fn restart_m4_proxy() -> Cmd {
+        Cmd::new("systemctl")
+            .arg("restart")
+            .arg(facts::M4_PROXY_UNIT)
+    }
+
+    /// Remove the pushed image.
+    pub fn remove_upload() -> Cmd {
+        Cmd::new("rm").arg("-f").arg(UPLOAD)
+    }
+
+    /// How a sha256 is read on the board ([`transfer::remote_hashes`]).
+    fn sha256(path: &str) -> Cmd {
+        Cmd::new("sha256sum").arg(path)
+    }
+}
+
+/// What a plan needs to know: the image, where the backup goes, the RPC method.
+struct PlanFacts<'a> {
+    image: &'a ImageInfo,
+    backup: &'a str,
+    rpc_method: Option<&'a str>,
+}
+
+impl Step {
+    /// The board commands this step runs, as a plan shows them (root ones as `sudo CMD`,
+    /// without the password plumbing).
+    fn commands(self, f: &PlanFacts) -> Vec<String> {
+        let user = |c: Cmd| c.to_string();
+        let root = |c: Cmd| c.as_root();
+        let want = |c: Cmd, sha: &str| format!("{c}   # want {sha}");
+        match self {
+            Step::Sudo => vec![root(Cmd::new("true"))],
+            Step::Versions => vec![
+                user(Commands::running_version()),
+                user(Commands::sha256(INSTALLED)),
+                user(Commands::file_version(INSTALLED)),
             ],
-        ),
-        p(
-            Step::Backup,
-            vec![
-                format!("cp {} {}", quote(INSTALLED), quote(backup)),
-                format!("sha256sum {} {}", quote(INSTALLED), quote(backup)),
+            Step::Push => vec![
+                user(Commands::make_work_dir()),
+                format!("adb push (sync) {} bytes -> {UPLOAD}", f.image.size),
+                want(Commands::sha256(UPLOAD), &f.image.sha256),
             ],
-        ),
-        p(
-            Step::RemountRw,
-            vec!["sudo mount -o remount,rw /usr".into()],
-        ),
-        p(
-            Step::Install,
-            vec![
-                format!("sudo {}", install_cmd(UPLOAD)),
-                format!("sha256sum {}", quote(INSTALLED)),
+            Step::Backup => vec![
+                user(Commands::backup(f.backup)),
+                user(Commands::sha256(f.backup)),
             ],
-        ),
-        p(
-            Step::RemountRo,
-            vec!["sudo mount -o remount,ro /usr".into()],
-        ),
-        p(Step::Program, vec![format!("sudo {PROGRAM_SH}")]),
-        p(
-            Step::ReadBack,
-            vec![format!("{}   # want {}", cat_version_cmd(), image.version)],
-        ),
-        p(
-            Step::RestartProxy,
-            vec!["sudo systemctl restart m4-proxy".into()],
-        ),
-        p(
-            Step::RpcCheck,
-            vec![match rpc_method {
-                Some(m) => format!("tcp:5001 <- [0, msgid, \"{m}\", []]"),
+            Step::RemountRw => vec![root(Commands::remount(true))],
+            Step::Install => vec![
+                root(Commands::install(UPLOAD)),
+                want(Commands::sha256(INSTALLED), &f.image.sha256),
+            ],
+            Step::RemountRo => vec![root(Commands::remount(false))],
+            Step::Program => vec![root(Commands::program())],
+            Step::ReadBack => vec![want(Commands::running_version(), &f.image.version)],
+            Step::RestartProxy => vec![root(Commands::restart_m4_proxy())],
+            Step::RpcCheck => vec![match f.rpc_method {
+                Some(m) => format!(
+                    "tcp:{} <- [0, msgid, \"{m}\", []]",
+                    facts::M4_PROXY_CALL_PORT
+                ),
                 None => "(no call: no --rpc-method / --require-rpc given)".into(),
             }],
-        ),
-    ]
+            Step::Rollback => Vec::new(),
+        }
+    }
 }
 
-fn cat_version_cmd() -> String {
-    format!("cat {SYSFS_VERSION}")
-}
-
-fn installed_version_cmd(path: &str) -> String {
-    format!(
-        "dd if={} bs=1 skip=262144 count=64 2>/dev/null | strings | head -n1",
-        quote(path)
-    )
+/// The board commands of each step, for --dry-run and for reading along: [`STEPS`], each
+/// with the commands it runs.
+pub fn plan(image: &ImageInfo, backup: &str, rpc_method: Option<&str>) -> Vec<PlannedStep> {
+    let f = PlanFacts {
+        image,
+        backup,
+        rpc_method,
+    };
+    STEPS
+        .iter()
+        .map(|&step| PlannedStep {
+            step,
+            title: step.title(),
+            commands: step.commands(&f),
+        })
+        .collect()
 }
 
 /// Where the new image is written before it is renamed over [`INSTALLED`]: the same
 /// folder, so the rename is atomic.
-pub const INSTALL_TMP: &str =
-    "/usr/lib/firmware/arduino/stm32h7-fw/.STM32H747AII6_CM7.bin.x8ctl-new";
-
-/// Install `from` as [`INSTALLED`]: written beside it and renamed over it, never written in
-/// place. /usr is an OSTree checkout whose files are hard links into the OSTree repository:
-/// `cp` over the installed file would corrupt the repository object behind it
-/// (real-board-evidence.md §3.3).
-fn install_cmd(from: &str) -> String {
-    format!(
-        "rm -f {tmp} && cp {} {tmp} && sync && mv -f {tmp} {} && sync",
-        quote(from),
-        quote(INSTALLED),
-        tmp = quote(INSTALL_TMP)
-    )
-}
+pub const INSTALL_TMP: &str = concat!(facts::firmware_dir!(), "/.STM32H747AII6_CM7.bin.x8ctl-new");
 
 /// A version as a file-name part.
 fn file_part(v: &str) -> String {
@@ -513,6 +585,74 @@ struct Pipeline<'a> {
 
 type StepResult<T> = Result<T, Box<FlashError>>;
 
+/// What the steps learn and the later ones use.
+#[derive(Default)]
+struct Found {
+    /// The running version, or what reading it said.
+    running: Option<Result<String, String>>,
+    /// The installed image's sha256 and version.
+    installed_sha: String,
+    installed_version: Option<String>,
+    /// Where the installed image is kept.
+    backup: String,
+}
+
+impl Found {
+    fn running(&self) -> Option<&str> {
+        self.running.as_ref().and_then(|r| r.as_deref().ok())
+    }
+
+    /// The state of a board nothing was done to.
+    fn unchanged(&self) -> BoardState {
+        BoardState::Unchanged {
+            version: self.running().map(str::to_string),
+        }
+    }
+}
+
+/// Collects program.sh's output into lines, reporting each as it comes.
+struct Lines<'a> {
+    buf: Vec<u8>,
+    all: Vec<String>,
+    on: &'a (dyn Fn(FlashEvent) + Sync),
+    step: Step,
+}
+
+impl Lines<'_> {
+    fn flush_lines(&mut self, all: bool) {
+        while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=i).collect();
+            self.emit(&line[..line.len() - 1]);
+        }
+        if all && !self.buf.is_empty() {
+            let rest = std::mem::take(&mut self.buf);
+            self.emit(&rest);
+        }
+    }
+
+    fn emit(&mut self, l: &[u8]) {
+        let s = String::from_utf8_lossy(l)
+            .trim_end_matches('\r')
+            .to_string();
+        (self.on)(FlashEvent::BoardLine {
+            step: self.step,
+            line: s.clone(),
+        });
+        self.all.push(s);
+    }
+}
+
+impl std::io::Write for Lines<'_> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        self.flush_lines(false);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Pipeline<'_> {
     fn started(&self, s: Step) {
         (self.on)(FlashEvent::Started(s));
@@ -533,17 +673,21 @@ impl Pipeline<'_> {
         self.interrupt.load(Ordering::SeqCst)
     }
 
-    fn user(&self, step: Step, cmd: &str) -> StepResult<String> {
+    fn user(&self, step: Step, cmd: &Cmd) -> StepResult<String> {
+        // The flash's own commands fit one OPEN (REB §1.4); the board would send a longer
+        // one as a script, but none of these should need it.
+        debug_assert!(cmd.fits_one_open(), "{cmd}");
         self.board
-            .run_ok(cmd, step.title())
+            .run_ok(cmd.as_str(), step.title())
             .map(|o| o.stdout_text())
             .map_err(|e| FlashError::board(step, e))
     }
 
-    fn root(&self, step: Step, cmd: &str) -> StepResult<String> {
+    fn root(&self, step: Step, cmd: &Cmd) -> StepResult<String> {
+        debug_assert!(cmd.fits_one_open(), "{cmd}");
         let o = self
             .board
-            .run_root(cmd, Some(crate::board::DEFAULT_TIMEOUT))
+            .run_root(cmd.as_str(), Some(crate::board::DEFAULT_TIMEOUT))
             .map_err(|e| FlashError::board(step, e))?;
         if o.ok() {
             Ok(o.stdout_text())
@@ -552,7 +696,8 @@ impl Pipeline<'_> {
                 step,
                 FailKind::Board,
                 format!(
-                    "`sudo {cmd}` failed on the board (exit {}): {}",
+                    "`{}` failed on the board (exit {}): {}",
+                    cmd.as_root(),
                     o.status,
                     o.text().trim()
                 ),
@@ -569,33 +714,18 @@ impl Pipeline<'_> {
 
     /// The running version, or the error text the read gave.
     fn running_version(&self, step: Step) -> StepResult<Result<String, String>> {
-        let o = self
-            .board
-            .run(
-                &format!("{} 2>&1", cat_version_cmd()),
-                Some(Duration::from_secs(20)),
-            )
-            .map_err(|e| FlashError::board(step, e))?;
-        let t = o.stdout_text().trim().to_string();
-        if o.ok() && !t.is_empty() {
-            Ok(Ok(t.lines().next().unwrap_or("").to_string()))
-        } else if t.is_empty() {
-            Ok(Err("the H7 did not report a version (empty)".into()))
-        } else {
-            Ok(Err(t))
-        }
+        read_running(self.board).map_err(|e| FlashError::board(step, e))
     }
 
     fn remount(&mut self, rw: bool) -> StepResult<()> {
         let step = if rw { Step::RemountRw } else { Step::RemountRo };
         self.started(step);
-        let mode = if rw { "rw" } else { "ro" };
         // Mark it writable before trying, so a half-done remount is undone too.
         if rw {
             self.usr_rw = true;
             self.changed = true;
         }
-        self.root(step, &format!("mount -o remount,{mode} /usr"))?;
+        self.root(step, &Commands::remount(rw))?;
         if !rw {
             self.usr_rw = false;
         }
@@ -625,97 +755,69 @@ impl Pipeline<'_> {
         last
     }
 
-    /// cp `from` over the installed image between rw and ro remounts; verify sha256.
-    fn install(&mut self, step: Step, from: &str, want_sha: &str) -> StepResult<()> {
-        self.started(step);
-        if let Err(e) = self.remount(true) {
-            // A half-done remount is undone too.
+    /// Remount /usr read-write; a half-done remount is undone.
+    fn remount_rw(&mut self) -> StepResult<()> {
+        self.remount(true).inspect_err(|_| {
             let _ = self.ensure_ro();
-            return Err(e);
-        }
-        let r = (|| {
-            self.root(step, &install_cmd(from))?;
-            match self.sha256_of(step, INSTALLED)? {
-                Some(h) if h == want_sha => Ok(()),
-                Some(h) => Err(FlashError::new(
-                    step,
-                    FailKind::Check,
-                    format!("the installed file's sha256 is {h}, not {want_sha}"),
-                    "the copy on the board is damaged: check free space and the eMMC (`dmesg`)",
-                )),
-                None => Err(FlashError::new(
-                    step,
-                    FailKind::Check,
-                    format!("{INSTALLED} is missing after the copy"),
-                    "check the board's /usr with `x8ctl shell ls -l /usr/lib/firmware/arduino/stm32h7-fw`",
-                )),
-            }
-        })();
-        let ro = self.ensure_ro();
-        match (r, ro) {
-            (Err(e), _) => Err(e),
-            (Ok(()), Some(msg)) => Err(FlashError::new(
+        })
+    }
+
+    /// Remount /usr read-only (twice if need be), as a step of its own.
+    fn remount_ro(&mut self) -> StepResult<()> {
+        match self.ensure_ro() {
+            None => Ok(()),
+            Some(msg) => Err(FlashError::new(
                 Step::RemountRo,
                 FailKind::Board,
                 msg,
-                "run `sudo mount -o remount,ro /usr` on the board",
+                format!("run `{}` on the board", Commands::remount(false).as_root()),
             )),
-            (Ok(()), None) => {
-                let what = if step == Step::Rollback {
-                    "the backup is installed again and verified"
-                } else {
-                    "installed and verified"
-                };
-                self.done(
-                    step,
-                    format!("{what} (sha256 {})", &want_sha[..12.min(want_sha.len())]),
-                );
-                Ok(())
-            }
         }
+    }
+
+    /// Install `from` over the installed image (/usr is writable) and verify its sha256.
+    fn copy_and_verify(&self, step: Step, from: &str, want_sha: &str) -> StepResult<()> {
+        self.root(step, &Commands::install(from))?;
+        match self.sha256_of(step, INSTALLED)? {
+            Some(h) if h == want_sha => Ok(()),
+            Some(h) => Err(FlashError::new(
+                step,
+                FailKind::Check,
+                format!("the installed file's sha256 is {h}, not {want_sha}"),
+                "the copy on the board is damaged: check free space and the eMMC (`dmesg`)",
+            )),
+            None => Err(FlashError::new(
+                step,
+                FailKind::Check,
+                format!("{INSTALLED} is missing after the copy"),
+                format!(
+                    "check the board's /usr with `x8ctl shell ls -l {}`",
+                    facts::FIRMWARE_DIR
+                ),
+            )),
+        }
+    }
+
+    /// [`Self::copy_and_verify`] between the remounts, as the rollback does it.
+    fn install(&mut self, step: Step, from: &str, want_sha: &str) -> StepResult<()> {
+        self.started(step);
+        self.remount_rw()?;
+        let r = self.copy_and_verify(step, from, want_sha);
+        let ro = self.remount_ro();
+        r.and(ro)?;
+        self.done(
+            step,
+            format!(
+                "the backup is installed again and verified (sha256 {})",
+                short(want_sha)
+            ),
+        );
+        Ok(())
     }
 
     /// Run program.sh and judge it.
     fn program(&mut self, step: Step) -> StepResult<ProgramVerdict> {
         self.started(step);
-        struct Lines<'a> {
-            buf: Vec<u8>,
-            all: Vec<String>,
-            on: &'a (dyn Fn(FlashEvent) + Sync),
-            step: Step,
-        }
-        impl Lines<'_> {
-            fn flush_lines(&mut self, all: bool) {
-                while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
-                    let line: Vec<u8> = self.buf.drain(..=i).collect();
-                    self.emit(&line[..line.len() - 1]);
-                }
-                if all && !self.buf.is_empty() {
-                    let rest = std::mem::take(&mut self.buf);
-                    self.emit(&rest);
-                }
-            }
-            fn emit(&mut self, l: &[u8]) {
-                let s = String::from_utf8_lossy(l)
-                    .trim_end_matches('\r')
-                    .to_string();
-                (self.on)(FlashEvent::BoardLine {
-                    step: self.step,
-                    line: s.clone(),
-                });
-                self.all.push(s);
-            }
-        }
-        impl std::io::Write for Lines<'_> {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.buf.extend_from_slice(b);
-                self.flush_lines(false);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let mut out = Lines {
             buf: Vec::new(),
             all: Vec::new(),
@@ -723,10 +825,11 @@ impl Pipeline<'_> {
             step,
         };
         let mut err: Vec<u8> = Vec::new();
-        let status = self
+        // program.sh always exits 0: judged by its lines, not its status.
+        let _status = self
             .board
             .run_root_streaming(
-                &format!("{PROGRAM_SH} 2>&1"),
+                Commands::program().as_str(),
                 &mut out,
                 &mut err,
                 Some(Duration::from_secs(300)),
@@ -737,14 +840,20 @@ impl Pipeline<'_> {
         out.flush_lines(true);
         let text = out.all.join("\n");
         self.report.program_output = out.all;
-        let _ = status; // program.sh always exits 0: judged by its lines.
         Ok(judge_program(&text))
     }
 
     /// program.sh then the sysfs read-back, expecting `want`.
     fn program_and_check(&mut self, want: &str) -> StepResult<String> {
         let verdict = self.program(Step::Program)?;
-        match &verdict {
+        self.judge_verdict(verdict)?;
+        self.started(Step::ReadBack);
+        self.read_back(want)
+    }
+
+    /// Report program.sh's verdict; an error unless it programmed (or matched).
+    fn judge_verdict(&self, verdict: ProgramVerdict) -> StepResult<()> {
+        match verdict {
             ProgramVerdict::Failed(lines) => {
                 let mut e = FlashError::new(
                     Step::Program,
@@ -755,27 +864,32 @@ impl Pipeline<'_> {
                     ),
                     "OpenOCD could not program the H7 over SWD: reboot the X8 (the boot-time flasher retries) and run flash-fw again; if it keeps failing, power-cycle the board",
                 );
-                e.board_lines = lines.clone();
-                return Err(e);
+                e.board_lines = lines;
+                Err(e)
             }
-            ProgramVerdict::Unclear => {
-                return Err(FlashError::new(
-                    Step::Program,
-                    FailKind::Check,
-                    "program.sh printed neither OpenOCD's success nor its failure lines",
-                    "run `sudo /usr/arduino/extra/program.sh` on the board and read its output",
-                ));
-            }
-            ProgramVerdict::AlreadyMatched => {
-                self.done(Step::Program, "the H7's flash already matches the image")
-            }
-            ProgramVerdict::Programmed => self.done(
+            ProgramVerdict::Unclear => Err(FlashError::new(
                 Step::Program,
-                "programmed: ** Verified OK **, ** Resetting Target **",
-            ),
+                FailKind::Check,
+                "program.sh printed neither OpenOCD's success nor its failure lines",
+                format!("run `sudo {PROGRAM_SH}` on the board and read its output"),
+            )),
+            ProgramVerdict::AlreadyMatched => {
+                self.done(Step::Program, "the H7's flash already matches the image");
+                Ok(())
+            }
+            ProgramVerdict::Programmed => {
+                self.done(
+                    Step::Program,
+                    "programmed: ** Verified OK **, ** Resetting Target **",
+                );
+                Ok(())
+            }
         }
-        self.started(Step::ReadBack);
-        // The H7 may take a moment after its reset.
+    }
+
+    /// Read the version back from the H7 until it says `want` (it may take a moment after
+    /// its reset).
+    fn read_back(&self, want: &str) -> StepResult<String> {
         let mut last = Err(String::new());
         for i in 0..5 {
             last = self.running_version(Step::ReadBack)?;
@@ -795,7 +909,9 @@ impl Pipeline<'_> {
                 Step::ReadBack,
                 FailKind::Check,
                 format!("the H7 reports {v}, not {want}"),
-                "the H7 did not take the image: reboot the X8 and check `cat /sys/kernel/x8h7_firmware/version`",
+                format!(
+                    "the H7 did not take the image: reboot the X8 and check `cat {SYSFS_VERSION}`"
+                ),
             )),
             Err(t) => Err(FlashError::new(
                 Step::ReadBack,
@@ -812,7 +928,7 @@ impl Pipeline<'_> {
             return;
         }
         let _ = self.board.run(
-            &format!("rm -f {}", quote(UPLOAD)),
+            Commands::remove_upload().as_str(),
             Some(Duration::from_secs(10)),
         );
     }
@@ -828,6 +944,30 @@ impl Pipeline<'_> {
         }
         Ok(())
     }
+}
+
+/// The first 12 hex digits of a sha256, for messages.
+fn short(sha: &str) -> &str {
+    &sha[..12.min(sha.len())]
+}
+
+/// What a version read that gave nothing says.
+const NO_VERSION: &str = "the H7 did not report a version (empty)";
+
+/// The running version from sysfs, or what the read said instead.
+fn read_running(board: &Board) -> Result<Result<String, String>, BoardError> {
+    let o = board.run(
+        Commands::running_version().as_str(),
+        Some(Duration::from_secs(20)),
+    )?;
+    let t = o.stdout_text().trim().to_string();
+    Ok(if o.ok() && !t.is_empty() {
+        Ok(t.lines().next().unwrap_or("").to_string())
+    } else if t.is_empty() {
+        Err(NO_VERSION.into())
+    } else {
+        Err(t)
+    })
 }
 
 /// The RPC round trip after the flash: reported, and a reason to roll back only with
@@ -919,116 +1059,198 @@ pub fn flash(
     r.map(|()| p.report)
 }
 
+impl Step {
+    /// Whether an interrupt stops the run before this step. Not between the remount and
+    /// the install, nor between program.sh and its read-back: those go together.
+    fn interruptible(self) -> bool {
+        !matches!(
+            self,
+            Step::Sudo | Step::Install | Step::RemountRo | Step::ReadBack | Step::Rollback
+        )
+    }
+}
+
+/// Walk [`STEPS`]; a dry run stops after reading the versions and returns the plan of the
+/// same list. A failure ends the walk: before the remount nothing changed, after it the
+/// board is rolled back.
 fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<()> {
-    let info = image.info;
-    // 1. sudo
-    p.started(Step::Sudo);
-    let auth = p
-        .board
-        .sudo_auth()
-        .map_err(|e| FlashError::board(Step::Sudo, e))
-        .inspect_err(|e| p.failed(e))?;
-    p.done(Step::Sudo, format!("sudo works with {}", auth.describe()));
-
-    // 2. versions
-    p.check_interrupt(Step::Versions)?;
-    p.started(Step::Versions);
-    let running = p
-        .running_version(Step::Versions)
-        .inspect_err(|e| p.failed(e))?;
-    let installed_sha = p.sha256_of(Step::Versions, INSTALLED)?;
-    let installed_v = p
-        .user(Step::Versions, &installed_version_cmd(INSTALLED))
-        .ok()
-        .map(|s| s.trim().lines().next().unwrap_or("").to_string())
-        .filter(|s| !s.is_empty());
-    p.report.running_before = running.as_ref().ok().cloned();
-    p.report.installed_before = installed_v.clone();
-    p.done(
-        Step::Versions,
-        format!(
-            "running {}, installed {}, image {}",
-            running.as_deref().unwrap_or_else(|e| e.as_str()),
-            installed_v.as_deref().unwrap_or("(unreadable)"),
-            info.version
-        ),
-    );
-    let backup = backup_path(installed_v.as_deref());
-    p.report.backup = Some(backup.clone());
-    if opts.dry_run {
-        p.report.plan = plan(info, &backup, opts.rpc_method.as_deref());
-        return Ok(());
-    }
-    let unchanged = || BoardState::Unchanged {
-        version: running.as_ref().ok().cloned(),
-    };
-    if let Ok(rv) = &running
-        && !opts.force
-        && (*rv == info.version || is_older(&info.version, rv))
-    {
-        let what = if *rv == info.version {
-            format!("the H7 already runs {rv}")
+    let mut found = Found::default();
+    for step in STEPS {
+        if opts.dry_run && step == Step::Push {
+            p.report.plan = plan(image.info, &found.backup, opts.rpc_method.as_deref());
+            return Ok(());
+        }
+        let checked = if step.interruptible() {
+            p.check_interrupt(step)
         } else {
-            format!("{} is older than the running {rv}", info.version)
+            Ok(())
         };
-        let mut e = FlashError::new(
-            Step::Versions,
-            FailKind::Refused,
-            what,
-            "pass --force to flash it anyway",
-        );
-        e.state = unchanged();
-        p.failed(&e);
-        return Err(e);
+        let r = match checked {
+            // An interrupt before a step is not a failure of that step.
+            Err(e) => Err((e, false)),
+            Ok(()) => p.step(step, image, opts, &mut found).map_err(|e| (e, true)),
+        };
+        if let Err((e, reported)) = r {
+            return Err(p.fail(e, reported, image.info, &found));
+        }
     }
-    let Some(installed_sha) = installed_sha else {
-        let mut e = FlashError::new(
-            Step::Versions,
-            FailKind::Board,
-            format!("{INSTALLED} is missing on the board, so there is nothing to roll back to"),
-            "this does not look like an X8 image with the H7 firmware package; check `x8ctl doctor`",
-        );
-        e.state = unchanged();
-        p.failed(&e);
-        return Err(e);
-    };
+    // An interrupt during the last step still restores the board: x8ctl said it would.
+    if let Err(e) = p.check_interrupt(Step::RpcCheck) {
+        return Err(p.fail(e, true, image.info, &found));
+    }
+    p.finish(image.info)
+}
 
-    // 3. push. Until the remount, nothing on the board changed: a failure or an interrupt
-    // removes what x8ctl put there (the pushed image) and says the board is unchanged.
-    let before_change = |p: &mut Pipeline, step: Step| -> StepResult<()> {
-        p.check_interrupt(step).map_err(|mut e| {
-            e.state = unchanged();
-            p.remove_upload();
-            e
-        })
-    };
-    before_change(p, Step::Push)?;
-    p.started(Step::Push);
-    let pushed = (|| {
-        p.user(Step::Push, &format!("mkdir -p {}", quote(WORK_DIR)))?;
+impl Pipeline<'_> {
+    /// Run one step of [`STEPS`].
+    fn step(
+        &mut self,
+        step: Step,
+        image: &FlashImage,
+        opts: &FlashOptions,
+        found: &mut Found,
+    ) -> StepResult<()> {
+        let info = image.info;
+        match step {
+            Step::Sudo => self.sudo(),
+            Step::Versions => self.versions(info, opts, found),
+            Step::Push => self.push(image),
+            Step::Backup => self.backup(found),
+            Step::RemountRw => self.remount_rw(),
+            Step::Install => {
+                self.started(step);
+                self.copy_and_verify(step, UPLOAD, &info.sha256)?;
+                self.done(
+                    step,
+                    format!("installed and verified (sha256 {})", short(&info.sha256)),
+                );
+                Ok(())
+            }
+            Step::RemountRo => self.remount_ro(),
+            Step::Program => {
+                let verdict = self.program(step)?;
+                self.judge_verdict(verdict)
+            }
+            Step::ReadBack => {
+                self.started(step);
+                self.report.running_after = Some(self.read_back(&info.version)?);
+                Ok(())
+            }
+            Step::RestartProxy => {
+                self.started(step);
+                self.root(step, &Commands::restart_m4_proxy())?;
+                self.done(step, "m4-proxy restarted");
+                Ok(())
+            }
+            Step::RpcCheck => {
+                self.started(step);
+                rpc_check(self, opts)
+            }
+            Step::Rollback => Ok(()),
+        }
+    }
+
+    fn sudo(&mut self) -> StepResult<()> {
+        self.started(Step::Sudo);
+        let auth = self
+            .board
+            .sudo_auth()
+            .map_err(|e| FlashError::board(Step::Sudo, e))?;
+        self.done(Step::Sudo, format!("sudo works with {}", auth.describe()));
+        Ok(())
+    }
+
+    /// Read the running and installed versions; refuse an image that is not newer (unless
+    /// forced), and a board without an installed image to roll back to.
+    fn versions(
+        &mut self,
+        info: &ImageInfo,
+        opts: &FlashOptions,
+        found: &mut Found,
+    ) -> StepResult<()> {
+        let step = Step::Versions;
+        self.started(step);
+        let running = self.running_version(step)?;
+        let installed_sha = self.sha256_of(step, INSTALLED)?;
+        let installed_v = self
+            .user(step, &Commands::file_version(INSTALLED))
+            .ok()
+            .map(|s| s.trim().lines().next().unwrap_or("").to_string())
+            .filter(|s| !s.is_empty());
+        self.report.running_before = running.as_ref().ok().cloned();
+        self.report.installed_before = installed_v.clone();
+        self.done(
+            step,
+            format!(
+                "running {}, installed {}, image {}",
+                running.as_deref().unwrap_or_else(|e| e.as_str()),
+                installed_v.as_deref().unwrap_or("(unreadable)"),
+                info.version
+            ),
+        );
+        found.backup = backup_path(installed_v.as_deref());
+        self.report.backup = Some(found.backup.clone());
+        found.running = Some(running);
+        found.installed_version = installed_v;
+        if opts.dry_run {
+            return Ok(());
+        }
+        if let Some(rv) = found.running()
+            && !opts.force
+            && (rv == info.version || is_older(&info.version, rv))
+        {
+            let what = if rv == info.version {
+                format!("the H7 already runs {rv}")
+            } else {
+                format!("{} is older than the running {rv}", info.version)
+            };
+            return Err(FlashError::new(
+                step,
+                FailKind::Refused,
+                what,
+                "pass --force to flash it anyway",
+            ));
+        }
+        found.installed_sha = installed_sha.ok_or_else(|| {
+            FlashError::new(
+                step,
+                FailKind::Board,
+                format!("{INSTALLED} is missing on the board, so there is nothing to roll back to"),
+                "this does not look like an X8 image with the H7 firmware package; check `x8ctl doctor`",
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Push the image into x8ctl's folder and verify its sha256 there.
+    fn push(&mut self, image: &FlashImage) -> StepResult<()> {
+        let info = image.info;
+        self.started(Step::Push);
+        self.user(Step::Push, &Commands::make_work_dir())?;
         let total = info.size as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
-        let on = p.on;
+        let on = self.on;
         let progress = |ev: TransferEvent| {
             if let TransferEvent::Bytes(n) = ev {
                 let d = done.fetch_add(n, Ordering::Relaxed) + n;
                 on(FlashEvent::Bytes { done: d, total });
             }
         };
+        let opts = PushOptions {
+            sync: false,
+            verify: true,
+            streams: 1,
+        };
         transfer::push(
-            p.board,
+            self.board,
             &[image.path.to_path_buf()],
             UPLOAD,
-            &PushOptions {
-                sync: false,
-                verify: true,
-                streams: 1,
-            },
+            &opts,
             &progress,
         )
         .map_err(|e| {
             // A transfer given up on a board that stopped answering after an interrupt.
-            let e = if p.board.is_unresponsive() {
+            let e = if self.board.is_unresponsive() {
                 BoardError::Abandoned {
                     what: "the push".into(),
                 }
@@ -1037,120 +1259,117 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
             };
             FlashError::board(Step::Push, e)
         })?;
-        match p.sha256_of(Step::Push, UPLOAD)? {
-            Some(h) if h == info.sha256 => Ok(()),
-            other => Err(FlashError::new(
-                Step::Push,
-                FailKind::Board,
-                format!(
-                    "the pushed image's sha256 on the board is {}, not {}",
-                    other.as_deref().unwrap_or("(missing)"),
-                    info.sha256
-                ),
-                "check the cable and run again",
-            )),
-        }
-    })();
-    if let Err(mut e) = pushed {
-        e.state = unchanged();
-        p.failed(&e);
-        p.remove_upload();
-        return Err(e);
-    }
-    p.done(
-        Step::Push,
-        format!("{} bytes, sha256 verified on the board", info.size),
-    );
-
-    // 4. backup
-    before_change(p, Step::Backup)?;
-    p.started(Step::Backup);
-    let backed = (|| {
-        p.user(
-            Step::Backup,
-            &format!("cp {} {}", quote(INSTALLED), quote(&backup)),
-        )?;
-        match p.sha256_of(Step::Backup, &backup)? {
-            Some(h) if h == installed_sha => Ok(()),
-            _ => Err(FlashError::new(
-                Step::Backup,
-                FailKind::Board,
-                format!("the backup {backup} does not match the installed image"),
-                "check free space in /home/fio (`x8ctl shell df -h /home/fio`)",
-            )),
-        }
-    })();
-    if let Err(mut e) = backed {
-        e.state = unchanged();
-        p.failed(&e);
-        p.remove_upload();
-        return Err(e);
-    }
-    p.done(Step::Backup, format!("kept as {backup}"));
-
-    // 5-7. remount rw, install, verify, remount ro. From here on a failure rolls back.
-    before_change(p, Step::RemountRw)?;
-    let r = (|| {
-        p.install(Step::Install, UPLOAD, &info.sha256)?;
-        p.check_interrupt(Step::Program)?;
-        let v = p.program_and_check(&info.version)?;
-        p.report.running_after = Some(v);
-        p.check_interrupt(Step::RestartProxy)?;
-        p.started(Step::RestartProxy);
-        p.root(Step::RestartProxy, "systemctl restart m4-proxy")?;
-        p.done(Step::RestartProxy, "m4-proxy restarted");
-        p.check_interrupt(Step::RpcCheck)?;
-        p.started(Step::RpcCheck);
-        rpc_check(p, opts)?;
-        // An interrupt during the last step still restores the board: x8ctl said it would.
-        p.check_interrupt(Step::RpcCheck)
-    })();
-    match r {
-        Ok(()) => {
-            p.report.notes.push(OS_UPDATE_NOTE.to_string());
-            if let Some(msg) = p.ensure_ro() {
-                let mut e = FlashError::new(
-                    Step::RemountRo,
+        match self.sha256_of(Step::Push, UPLOAD)? {
+            Some(h) if h == info.sha256 => {}
+            other => {
+                return Err(FlashError::new(
+                    Step::Push,
                     FailKind::Board,
-                    msg,
-                    "run `sudo mount -o remount,ro /usr` on the board",
-                );
-                e.usr_read_only = false;
-                e.state = BoardState::New {
-                    version: info.version.clone(),
-                };
-                return Err(e);
+                    format!(
+                        "the pushed image's sha256 on the board is {}, not {}",
+                        other.as_deref().unwrap_or("(missing)"),
+                        info.sha256
+                    ),
+                    "check the cable and run again",
+                ));
             }
-            Ok(())
         }
-        Err(mut e) => {
-            p.failed(&e);
-            if p.board.is_unresponsive() {
-                // Interrupted, and the board no longer answers: nothing more can be done
-                // from here; say what it may be in and how to bring it back.
-                e.state = BoardState::Unknown {
-                    detail: abandoned_detail(e.step, &info.version, &backup, p.usr_rw),
-                };
-                e.hint = abandoned_hint(&backup);
-                e.usr_read_only = !p.usr_rw;
-                return Err(e);
+        self.done(
+            Step::Push,
+            format!("{} bytes, sha256 verified on the board", info.size),
+        );
+        Ok(())
+    }
+
+    /// Keep the installed image in x8ctl's folder, verified.
+    fn backup(&mut self, found: &Found) -> StepResult<()> {
+        let step = Step::Backup;
+        self.started(step);
+        self.user(step, &Commands::backup(&found.backup))?;
+        match self.sha256_of(step, &found.backup)? {
+            Some(h) if h == found.installed_sha => {}
+            _ => {
+                return Err(FlashError::new(
+                    step,
+                    FailKind::Board,
+                    format!(
+                        "the backup {} does not match the installed image",
+                        found.backup
+                    ),
+                    format!(
+                        "check free space in {h} (`x8ctl shell df -h {h}`)",
+                        h = facts::HOME
+                    ),
+                ));
             }
-            // Whatever failed, /usr goes back to read-only before anything else.
-            let ro_err = p.ensure_ro();
-            let old = running
-                .as_ref()
-                .ok()
-                .cloned()
-                .or(installed_v.clone())
-                .unwrap_or_default();
-            e.state = rollback(p, &backup, &installed_sha, installed_v.as_deref(), &old);
-            if let Some(m) = ro_err {
-                e.message
-                    .push_str(&format!(" (and /usr could not be made read-only: {m})"));
-            }
-            e.usr_read_only = !p.usr_rw;
-            Err(e)
         }
+        self.done(step, format!("kept as {}", found.backup));
+        Ok(())
+    }
+
+    /// End a run that failed at `e`: before the remount nothing changed (the pushed image
+    /// is removed); after it the board is rolled back. `reported`: the step failed (an
+    /// interrupt between steps before the remount is not reported as a failure).
+    fn fail(
+        &mut self,
+        mut e: Box<FlashError>,
+        reported: bool,
+        info: &ImageInfo,
+        found: &Found,
+    ) -> Box<FlashError> {
+        if reported || self.changed {
+            self.failed(&e);
+        }
+        if !self.changed {
+            e.state = found.unchanged();
+            if !matches!(e.step, Step::Sudo | Step::Versions) {
+                self.remove_upload();
+            }
+            return e;
+        }
+        if self.board.is_unresponsive() {
+            // Interrupted, and the board no longer answers: nothing more can be done from
+            // here; say what it may be in and how to bring it back.
+            e.state = BoardState::Unknown {
+                detail: abandoned_detail(e.step, &info.version, &found.backup, self.usr_rw),
+            };
+            e.hint = abandoned_hint(&found.backup);
+            e.usr_read_only = !self.usr_rw;
+            return e;
+        }
+        // Whatever failed, /usr goes back to read-only before anything else.
+        let ro_err = self.ensure_ro();
+        let old = found
+            .running()
+            .map(str::to_string)
+            .or(found.installed_version.clone())
+            .unwrap_or_default();
+        e.state = rollback(self, found, &old);
+        if let Some(m) = ro_err {
+            e.message
+                .push_str(&format!(" (and /usr could not be made read-only: {m})"));
+        }
+        e.usr_read_only = !self.usr_rw;
+        e
+    }
+
+    /// After the last step: the note on how long the firmware lasts; /usr read-only.
+    fn finish(&mut self, info: &ImageInfo) -> StepResult<()> {
+        self.report.notes.push(OS_UPDATE_NOTE.to_string());
+        if let Some(msg) = self.ensure_ro() {
+            let mut e = FlashError::new(
+                Step::RemountRo,
+                FailKind::Board,
+                msg,
+                format!("run `{}` on the board", Commands::remount(false).as_root()),
+            );
+            e.usr_read_only = false;
+            e.state = BoardState::New {
+                version: info.version.clone(),
+            };
+            return Err(e);
+        }
+        Ok(())
     }
 }
 
@@ -1159,20 +1378,15 @@ fn run(p: &mut Pipeline, image: &FlashImage, opts: &FlashOptions) -> StepResult<
 pub fn board_versions(
     board: &Board,
 ) -> Result<(Result<String, String>, Option<String>), BoardError> {
-    let o = board.run(
-        &format!("{} 2>&1", cat_version_cmd()),
-        Some(Duration::from_secs(20)),
-    )?;
-    let t = o.stdout_text().trim().to_string();
-    let running = if o.ok() && !t.is_empty() {
-        Ok(t.lines().next().unwrap_or("").to_string())
-    } else if t.is_empty() {
-        Err("no answer".to_string())
-    } else {
-        Err(t)
-    };
+    let running = read_running(board)?.map_err(|t| {
+        if t == NO_VERSION {
+            "no answer".to_string()
+        } else {
+            t
+        }
+    });
     let i = board.run(
-        &installed_version_cmd(INSTALLED),
+        Commands::file_version(INSTALLED).as_str(),
         Some(Duration::from_secs(20)),
     )?;
     let installed = i
@@ -1225,22 +1439,21 @@ fn abandoned_hint(backup: &str) -> String {
 }
 
 /// Restore the backup and program it again; say what the board runs afterwards.
-fn rollback(
-    p: &mut Pipeline,
-    backup: &str,
-    backup_sha: &str,
-    backup_version: Option<&str>,
-    old: &str,
-) -> BoardState {
+fn rollback(p: &mut Pipeline, found: &Found, old: &str) -> BoardState {
+    let backup = found.backup.as_str();
     // install(Step::Rollback, ...) reports the step's start.
-    let want = backup_version.unwrap_or(old).to_string();
+    let want = found
+        .installed_version
+        .as_deref()
+        .unwrap_or(old)
+        .to_string();
     let r: StepResult<String> = (|| {
-        p.install(Step::Rollback, backup, backup_sha)?;
+        p.install(Step::Rollback, backup, &found.installed_sha)?;
         let v = p.program_and_check(&want)?;
         // The H7 was reset: m4-proxy has to reconnect to it too (best effort; the
         // firmware state is what the rollback is judged by).
         p.started(Step::RestartProxy);
-        match p.root(Step::RestartProxy, "systemctl restart m4-proxy") {
+        match p.root(Step::RestartProxy, &Commands::restart_m4_proxy()) {
             Ok(_) => p.done(Step::RestartProxy, "m4-proxy restarted"),
             Err(e) => p.failed(&e),
         }
@@ -1271,11 +1484,19 @@ fn rollback(
 
 /// The exact steps to put `backup` back by hand, on the board (`adb shell`).
 pub fn recovery_steps(backup: &str) -> String {
+    let program = Cmd::new(PROGRAM_SH);
     format!(
-        "adb shell, then: sudo mount -o remount,rw /usr; sudo cp {b} {tmp}; sudo mv -f {tmp} {i}; sudo mount -o remount,ro /usr; sudo {PROGRAM_SH} (it must end with ** Verified OK **); cat {SYSFS_VERSION} (it must show the old version); if programming keeps failing, power-cycle the board and run {PROGRAM_SH} again — the H7 stays halted until a programming succeeds",
-        b = quote(backup),
-        tmp = quote(INSTALL_TMP),
-        i = quote(INSTALLED),
+        "adb shell, then: {rw}; {cp}; {mv}; {ro}; {prog} (it must end with ** Verified OK **); {cat} (it must show the old version); if programming keeps failing, power-cycle the board and run {program} again — the H7 stays halted until a programming succeeds",
+        rw = Commands::remount(true).as_root(),
+        cp = Cmd::new("cp").arg(backup).arg(INSTALL_TMP).as_root(),
+        mv = Cmd::new("mv")
+            .arg("-f")
+            .arg(INSTALL_TMP)
+            .arg(INSTALLED)
+            .as_root(),
+        ro = Commands::remount(false).as_root(),
+        prog = program.as_root(),
+        cat = Cmd::new("cat").arg(SYSFS_VERSION),
     )
 }
 
@@ -1341,6 +1562,53 @@ mod tests {
     }
 
     #[test]
+    fn step_names_are_the_same_in_text_and_json() {
+        for step in STEPS.into_iter().chain([Step::Rollback]) {
+            let json = serde_json::to_value(step).expect("json");
+            assert_eq!(json.as_str(), Some(step.name()));
+        }
+        assert_eq!(Step::RestartProxy.name(), "restart-m4-proxy");
+    }
+
+    #[test]
+    fn the_plan_walks_the_steps_with_the_commands_that_run() {
+        let info = crate::firmware::image::check(&crate::firmware::image::test_image("0.0.6"))
+            .expect("image");
+        let backup = backup_path(Some("0.0.5"));
+        let steps = plan(&info, &backup, Some("temperature"));
+        assert_eq!(steps.iter().map(|s| s.step).collect::<Vec<_>>(), STEPS);
+        let of = |step: Step| {
+            &steps
+                .iter()
+                .find(|s| s.step == step)
+                .expect("step")
+                .commands
+        };
+        assert_eq!(of(Step::Install)[0], Commands::install(UPLOAD).as_root());
+        assert_eq!(of(Step::Backup)[0], Commands::backup(&backup).to_string());
+        assert_eq!(of(Step::Program)[0], Commands::program().as_root());
+        assert_eq!(of(Step::RestartProxy)[0], "sudo systemctl restart m4-proxy");
+        assert_eq!(
+            of(Step::Versions)[2],
+            "dd if=/usr/lib/firmware/arduino/stm32h7-fw/STM32H747AII6_CM7.bin bs=1 skip=262144 count=64 2>/dev/null | strings | head -n1"
+        );
+        assert_eq!(
+            Commands::install(UPLOAD).as_str(),
+            format!(
+                "rm -f {t} && cp {UPLOAD} {t} && sync && mv -f {t} {INSTALLED} && sync",
+                t = INSTALL_TMP
+            )
+        );
+        assert!(
+            steps
+                .iter()
+                .flat_map(|s| &s.commands)
+                .all(|c| c.len() < 4000)
+        );
+        assert!(Commands::install(UPLOAD).fits_one_open());
+    }
+
+    #[test]
     fn the_plan_shows_sudo_without_the_password() {
         let info = crate::firmware::image::check(&crate::firmware::image::test_image("0.0.6"))
             .expect("image");
@@ -1349,7 +1617,7 @@ mod tests {
         assert!(all.iter().any(|c| *c == "sudo mount -o remount,rw /usr"));
         assert!(
             all.iter()
-                .any(|c| *c == "sudo /usr/arduino/extra/program.sh")
+                .any(|c| *c == "sudo /usr/arduino/extra/program.sh 2>&1")
         );
         assert!(
             all.iter()

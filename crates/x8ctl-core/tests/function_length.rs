@@ -229,12 +229,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-// Ignored on this branch only until the merges that finish the splits: `flash::run` (split
-// on the branch that owns flash.rs) and `board::BoardError::hint` (removed with the move
-// to miette diagnostics) are still longer here. Every other function fits; take this
-// `#[ignore]` out once both have landed.
 #[test]
-#[ignore = "until flash::run is split and BoardError::hint removed (parallel branches)"]
 fn no_function_in_the_product_library_is_over_80_lines() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();

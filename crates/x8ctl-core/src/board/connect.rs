@@ -261,7 +261,10 @@ pub fn is_x8_model(model: &str) -> bool {
 fn read_model(transport: &Transport) -> Option<String> {
     use std::io::Read;
     let mut s = transport
-        .open("exec:cat /proc/device-tree/model </dev/null")
+        .open(&format!(
+            "exec:cat {} </dev/null",
+            super::facts::DEVICE_TREE_MODEL
+        ))
         .ok()?;
     s.set_read_timeout_to(Some(std::time::Duration::from_secs(2)));
     let mut out = Vec::new();

@@ -1,5 +1,8 @@
 //! Who a board is: hostname, model, OS image and the firmware running on the H7.
 
+use super::cmd::Cmd;
+use super::facts;
+use super::script::{Parts, Sections};
 use super::{Board, BoardError};
 
 /// The X8's identity as read from the board in one command.
@@ -23,24 +26,29 @@ impl Identity {
     }
 }
 
-const SEP: &str = "__x8ctl_section__";
-
-/// The one board command that reads the identity.
-pub fn command() -> String {
-    format!(
-        "cat /etc/hostname; echo {SEP}; cat /proc/device-tree/model; echo; echo {SEP}; cat /etc/os-release; echo {SEP}; cat /sys/kernel/x8h7_firmware/version 2>&1"
-    )
+/// The one board script that reads the identity: hostname, device-tree model (REB §1.1),
+/// os-release and the H7's firmware version (REB §3.2).
+pub fn script() -> Sections {
+    let cat = |path: &str| Cmd::new("cat").arg(path);
+    Sections::new()
+        .part("hostname", cat("/etc/hostname"))
+        .part("model", cat(facts::DEVICE_TREE_MODEL))
+        .part("os-release", cat("/etc/os-release"))
+        .part("firmware", cat(facts::SYSFS_VERSION).stderr_to_stdout())
 }
 
-/// Parse the output of [`command`].
-pub fn parse(text: &str) -> Identity {
-    let parts: Vec<&str> = text.split(SEP).collect();
-    let part = |i: usize| {
-        parts
-            .get(i)
-            .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
-            .unwrap_or("")
-    };
+/// Parse the parts of [`script`]'s output.
+pub fn parse(parts: &Parts) -> Identity {
+    let texts: Vec<String> = ["hostname", "model", "os-release", "firmware"]
+        .iter()
+        .map(|n| {
+            parts
+                .text(n)
+                .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                .to_string()
+        })
+        .collect();
+    let part = |i: usize| texts[i].as_str();
     let mut id = Identity {
         hostname: part(0).to_string(),
         model: part(1).trim_end_matches('\0').to_string(),
@@ -69,20 +77,31 @@ pub fn parse(text: &str) -> Identity {
 }
 
 pub fn read(board: &Board) -> Result<Identity, BoardError> {
-    let out = board.run(&command(), Some(std::time::Duration::from_secs(20)))?;
-    Ok(parse(&out.stdout_text()))
+    let script = script();
+    let out = board.run(&script.render(), Some(std::time::Duration::from_secs(20)))?;
+    Ok(parse(&script.parse(&out.stdout)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parts(texts: [&str; 4]) -> Parts {
+        Parts::from_texts(
+            ["hostname", "model", "os-release", "firmware"]
+                .into_iter()
+                .zip(texts),
+        )
+    }
+
     #[test]
     fn parses_a_healthy_board() {
-        let text = format!(
-            "portenta-x8-2d16ba09dab6fad9\n{SEP}\nArduino i.MX8MM Portenta X8 board\0\n\n{SEP}\nID=lmp-xwayland\nNAME=\"Linux-microPlatform XWayland\"\nIMAGE_VERSION=861\n{SEP}\n0.0.5\n"
-        );
-        let id = parse(&text);
+        let id = parse(&parts([
+            "portenta-x8-2d16ba09dab6fad9\n",
+            "Arduino i.MX8MM Portenta X8 board\0",
+            "ID=lmp-xwayland\nNAME=\"Linux-microPlatform XWayland\"\nIMAGE_VERSION=861\n",
+            "0.0.5",
+        ]));
         assert_eq!(id.hostname, "portenta-x8-2d16ba09dab6fad9");
         assert!(id.is_x8());
         assert_eq!(id.image_version, Some(861));
@@ -92,14 +111,18 @@ mod tests {
 
     #[test]
     fn firmware_read_errors_and_garbage() {
-        let text = format!(
-            "h\n{SEP}\nm\n{SEP}\n\n{SEP}\ncat: /sys/kernel/x8h7_firmware/version: Connection timed out\n"
-        );
-        let id = parse(&text);
+        let id = parse(&parts([
+            "h",
+            "m",
+            "",
+            "cat: /sys/kernel/x8h7_firmware/version: Connection timed out\n",
+        ]));
         assert_eq!(id.firmware_version, None);
         assert!(id.firmware_error.unwrap().contains("timed out"));
-        let id = parse("random junk");
+        // Output without the script's markers is the first part's, cut short.
+        let id = parse(&script().parse(b"random junk"));
         assert_eq!(id.hostname, "random junk");
         assert!(!id.is_x8());
+        assert_eq!(id.firmware_error.as_deref(), Some("empty"));
     }
 }

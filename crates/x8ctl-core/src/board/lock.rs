@@ -146,13 +146,7 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
         match Holder::parse(lines.next().unwrap_or("")) {
             // Left by a run of x8ctl on this computer that is gone: take it over.
             Some((h, theirs)) if h.host == me.host && h.pid != me.pid && !alive(h.pid) => {
-                board.run(
-                    &format!(
-                        "grep -q {t} {owner} 2>/dev/null && rm -rf {dir}",
-                        t = quote(&theirs)
-                    ),
-                    Some(DEFAULT_TIMEOUT),
-                )?;
+                board.run(release(&theirs).as_str(), Some(DEFAULT_TIMEOUT))?;
             }
             Some((h, _)) => {
                 return Err(BoardError::Locked {
@@ -168,18 +162,23 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
     })
 }
 
+/// Remove the lock if its owner line holds `token`.
+fn release(token: &str) -> super::cmd::Cmd {
+    use super::cmd::Cmd;
+    Cmd::new("grep")
+        .arg("-q")
+        .arg(token)
+        .arg(format!("{LOCK_DIR}/owner"))
+        .no_stderr()
+        .and(Cmd::new("rm").arg("-rf").arg(LOCK_DIR))
+}
+
 impl Drop for BoardLock<'_> {
     fn drop(&mut self) {
         // Only if it is still ours (nobody broke it and took it since).
-        let _ = self.board.run(
-            &format!(
-                "grep -q {t} {owner} 2>/dev/null && rm -rf {dir}",
-                t = quote(&self.token),
-                owner = quote(&format!("{LOCK_DIR}/owner")),
-                dir = quote(LOCK_DIR)
-            ),
-            Some(DEFAULT_TIMEOUT),
-        );
+        let _ = self
+            .board
+            .run(release(&self.token).as_str(), Some(DEFAULT_TIMEOUT));
     }
 }
 

@@ -2,11 +2,14 @@
 //! files and folders, open a TCP connection to a board port; over the adb server or over
 //! x8ctl's own direct ADB.
 
+pub mod cmd;
 pub mod connect;
+pub mod facts;
 pub mod identity;
 pub mod locate;
 pub mod lock;
 pub mod quote;
+pub mod script;
 pub mod select;
 pub mod server;
 pub mod transfer;
@@ -86,7 +89,7 @@ impl Transport {
     /// x8ctl cannot learn the device's limit, so 4096 there.
     pub fn max_service(&self) -> usize {
         match self {
-            Transport::Server { .. } => 4096,
+            Transport::Server { .. } => facts::MAX_PAYLOAD,
             Transport::Direct { conn } => conn.max_payload() as usize,
         }
     }
@@ -892,12 +895,10 @@ impl Board {
         s.shutdown_both();
         read?;
         let _ = writer.join();
-        let (status, _) = strip
-            .finish()
-            .map_err(|e| BoardError::Output {
-                what: what.to_string(),
-                source: e,
-            })?;
+        let (status, _) = strip.finish().map_err(|e| BoardError::Output {
+            what: what.to_string(),
+            source: e,
+        })?;
         status.ok_or_else(|| BoardError::StatusLost {
             what: what.to_string(),
         })

@@ -917,7 +917,10 @@ fn verify_pushed(board: &Board, sent: &[(FileItem, String)]) -> Result<(), Board
             Some(_) => {
                 return Err(BoardError::transfer_fault(
                     TransferFault::Other,
-                    format!("{} arrived corrupted (sha256 differs on the board)", f.remote),
+                    format!(
+                        "{} arrived corrupted (sha256 differs on the board)",
+                        f.remote
+                    ),
                 ));
             }
             None => {

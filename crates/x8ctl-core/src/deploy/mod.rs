@@ -51,16 +51,18 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::board::cmd::Cmd;
 use crate::board::quote::quote;
+use crate::board::script::Sections;
 use crate::board::transfer::TransferEvent;
 use crate::board::{Board, BoardError};
 
 pub use sync::SyncReport;
 
 /// Where apps go on the board.
-pub const APPS_HOME: &str = "/home/fio";
+pub const APPS_HOME: &str = crate::board::facts::HOME;
 /// Where x8ctl keeps what it deployed (outside the app folders).
-pub const STAMPS: &str = "/home/fio/.x8ctl/deploy";
+pub const STAMPS: &str = concat!(crate::board::facts::work_dir!(), "/deploy");
 /// The tag that keeps the previous image so it can come back.
 pub const PREVIOUS_TAG: &str = "x8ctl-previous";
 /// The FACTORY value x8ctl gives compose.
@@ -828,19 +830,24 @@ fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployErro
 /// as the tutorial's, or by an older x8ctl). Containers set aside by an interrupted deploy
 /// carry the labels too, so they are found.
 pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
-    // Separates the three listings (no container name can contain it: Docker allows
-    // [a-zA-Z0-9_.-]).
-    const SECTION: &str = "--x8ctl--";
     let project = compose_project(name);
-    let o = board.run_docker_ok(
-        &format!(
-            "docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --filter {} --format '{{{{.Names}}}}' && echo {SECTION} && docker ps -a --format '{{{{.Names}}}}'",
-            quote(&format!("label=com.docker.compose.project={project}")),
-            quote(&format!("label={APP_LABEL}={name}")),
-        ),
-        "listing the containers",
-    )?;
-    let text = o.stdout_text();
+    let names = |filter: Option<String>| {
+        let ps = Cmd::new("docker").args(["ps", "-a"]);
+        let ps = match filter {
+            Some(f) => ps.arg("--filter").arg(f),
+            None => ps,
+        };
+        ps.arg("--format").arg("{{.Names}}")
+    };
+    let script = Sections::new()
+        .part(
+            "project",
+            names(Some(format!("label=com.docker.compose.project={project}"))),
+        )
+        .part("labelled", names(Some(format!("label={APP_LABEL}={name}"))))
+        .part("all", names(None));
+    let o = board.run_docker(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+    let parts = script.parse(&o.stdout).required("listing the containers")?;
     let mut found: Vec<String> = Vec::new();
     let mut add = |n: &str| {
         let n = n.trim();
@@ -848,18 +855,17 @@ pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployEr
             found.push(n.to_string());
         }
     };
-    let parts: Vec<&str> = text.splitn(3, SECTION).collect();
-    for part in parts.iter().take(2) {
-        part.lines().for_each(&mut add);
+    for part in ["project", "labelled"] {
+        parts.text(part).lines().for_each(&mut add);
     }
-    if let Some(all) = parts.get(2) {
-        all.lines()
-            .filter(|n| {
-                let n = n.trim();
-                n == name || n == format!("{name}{ASIDE_SUFFIX}")
-            })
-            .for_each(&mut add);
-    }
+    parts
+        .text("all")
+        .lines()
+        .filter(|n| {
+            let n = n.trim();
+            n == name || n == format!("{name}{ASIDE_SUFFIX}")
+        })
+        .for_each(&mut add);
     Ok(found)
 }
 
@@ -867,7 +873,9 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
     let mut out = Vec::new();
     for n in names {
         let o = board.run_docker(
-            &format!("docker inspect -f '{{{{.State.Status}}}}' {}", quote(n)),
+            Cmd::new("docker")
+                .args(["inspect", "-f", "{{.State.Status}}", n])
+                .as_str(),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
         if o.ok() && o.stdout_text().trim() == "running" {
@@ -879,7 +887,11 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
 
 fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
     let o = board.run_docker(
-        &format!("docker image inspect {} >/dev/null 2>&1", quote(image)),
+        Cmd::new("docker")
+            .args(["image", "inspect", image])
+            .no_stdout()
+            .stderr_to_stdout()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     Ok(o.ok())
@@ -889,9 +901,12 @@ fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError>
     if names.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
     board.run_docker_ok(
-        &format!("docker rm -f {} >/dev/null", list.join(" ")),
+        Cmd::new("docker")
+            .args(["rm", "-f"])
+            .args(names)
+            .no_stdout()
+            .as_str(),
         "removing the previous container",
     )?;
     Ok(())
@@ -1240,7 +1255,11 @@ fn start(
     });
     // A failed compose may have left a container by the app's name.
     let _ = board.run_docker(
-        &format!("docker rm -f {} >/dev/null 2>&1", quote(name)),
+        Cmd::new("docker")
+            .args(["rm", "-f", name])
+            .no_stdout()
+            .stderr_to_stdout()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
     run_container(board, name, &image_ref(name, "latest"), &opts.env)?;
@@ -1289,20 +1308,18 @@ pub fn judge_logs(logs: &str) -> LogVerdict {
     LogVerdict::Readings(readings)
 }
 
-/// The image's early-start units: at boot, compose-apps-early-start removes the containers
-/// and images of apps it does not know, so a locally built app does not survive a reboot
-/// (real-board-evidence.md §6.2; Arduino's user manual, "Managing Early Start Services When
-/// Building Custom Containers", tells users to stop and disable both).
-pub const EARLY_START_UNITS: [&str; 2] = [
-    "compose-apps-early-start.service",
-    "compose-apps-early-start-recovery.service",
-];
+/// The image's early-start units (see [`crate::board::facts::EARLY_START_UNITS`]).
+pub use crate::board::facts::EARLY_START_UNITS;
 
 /// `systemctl is-enabled compose-apps-early-start.service`: `enabled`, `disabled`,
 /// `masked`, ... or `absent` when the image has no such unit.
 pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
     let o = board.run(
-        &format!("systemctl is-enabled {} 2>/dev/null", EARLY_START_UNITS[0]),
+        Cmd::new("systemctl")
+            .arg("is-enabled")
+            .arg(EARLY_START_UNITS[0])
+            .no_stderr()
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     let t = o.stdout_text().trim().to_string();
@@ -1311,9 +1328,11 @@ pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
 
 /// Stop and disable both early-start units (as root), as the user manual says.
 pub fn disable_early_start(board: &Board) -> Result<(), DeployError> {
-    let units = EARLY_START_UNITS.join(" ");
+    let systemctl = |verb: &str| Cmd::new("systemctl").arg(verb).args(EARLY_START_UNITS);
     let o = board.run_root(
-        &format!("systemctl stop {units} && systemctl disable {units} 2>&1"),
+        systemctl("stop")
+            .and(systemctl("disable").stderr_to_stdout())
+            .as_str(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     if !o.ok() {
@@ -1525,14 +1544,21 @@ fn inspect_with_logs(
     board: &Board,
     container: &str,
 ) -> Result<(Option<ContainerState>, String), DeployError> {
-    let q = quote(container);
-    let o = board.run_docker(
-        &format!("docker inspect {q} 2>&1; echo '--x8ctl--'; docker logs --tail 200 {q} 2>&1"),
-        Some(crate::board::DEFAULT_TIMEOUT),
-    )?;
-    let text = o.stdout_text();
-    let (state, logs) = text.split_once("--x8ctl--").unwrap_or((&text, ""));
-    Ok((parse_inspect(state), logs.to_string()))
+    let docker = || Cmd::new("docker");
+    let script = Sections::new()
+        .part(
+            "inspect",
+            docker().arg("inspect").arg(container).stderr_to_stdout(),
+        )
+        .part(
+            "logs",
+            docker()
+                .args(["logs", "--tail", "200", container])
+                .stderr_to_stdout(),
+        );
+    let o = board.run_docker(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+    let parts = script.parse(&o.stdout);
+    Ok((parse_inspect(&parts.text("inspect")), parts.text("logs")))
 }
 
 /// Why the container will not come up, if it will not: it exited, died or restarted
@@ -1623,7 +1649,11 @@ fn prebuilt(
         method: RunMethod::Prebuilt,
     });
     let pull = board.run_docker(
-        &format!("docker pull {} 2>&1", quote(&image)),
+        Cmd::new("docker")
+            .arg("pull")
+            .arg(&image)
+            .stderr_to_stdout()
+            .as_str(),
         Some(Duration::from_secs(15 * 60)),
     )?;
     if !pull.ok() {
@@ -1675,9 +1705,12 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
             "no container of {name} on the board (`x8ctl shell docker ps -a` lists them)"
         )));
     }
-    let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
     board.run_docker_ok(
-        &format!("docker stop {} >/dev/null", list.join(" ")),
+        Cmd::new("docker")
+            .arg("stop")
+            .args(&names)
+            .no_stdout()
+            .as_str(),
         "docker stop",
     )?;
     Ok(names)
@@ -1728,7 +1761,7 @@ pub fn logs_command(
 
 /// The fixed board path the M4 sketch goes to; the board's monitor-m4-elf-file.path unit
 /// programs it with OpenOCD when it changes.
-pub const SKETCH_PATH: &str = "/tmp/arduino/m4-user-sketch.elf";
+pub const SKETCH_PATH: &str = crate::board::facts::SKETCH_PATH;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 
 use super::{DeployError, DeployEvent, STAMPS};
 use crate::board::Board;
-use crate::board::quote::quote;
+use crate::board::cmd::Cmd;
+use crate::board::script::Sections;
 use crate::board::transfer::{
     self, PushOptions, PushPlan, SyncClient, SyncFail, TransferReport, parse_sha256sum, plan_push,
     push_plan, run_batched, sync_error,
@@ -80,7 +81,7 @@ fn write_manifest(
     files: &std::collections::BTreeSet<String>,
 ) -> Result<(), DeployError> {
     board.run_ok(
-        &format!("mkdir -p {}", quote(STAMPS)),
+        Cmd::new("mkdir").arg("-p").arg(STAMPS).as_str(),
         "creating x8ctl's deploy folder",
     )?;
     let path = manifest_path(name);
@@ -184,18 +185,19 @@ fn board_state(
     name: &str,
 ) -> Result<(Option<String>, BTreeMap<String, String>), DeployError> {
     let stamp_file = format!("{STAMPS}/{name}");
-    let o = board.run(
-        &format!(
-            "cat {} 2>/dev/null; echo '--x8ctl--'; find {} -type f -exec sha256sum {{}} + 2>/dev/null; true",
-            quote(&stamp_file),
-            quote(board_dir)
-        ),
-        Some(crate::board::DEFAULT_TIMEOUT),
-    )?;
-    let text = o.stdout_text();
-    let (stamp, hashes) = text.split_once("--x8ctl--").unwrap_or(("", &text));
-    let stamp = Some(stamp.trim().to_string()).filter(|s| !s.is_empty());
-    Ok((stamp, parse_sha256sum(hashes)))
+    let script = Sections::new()
+        .part("stamp", Cmd::new("cat").arg(&stamp_file).no_stderr())
+        .part(
+            "hashes",
+            Cmd::new("find")
+                .arg(board_dir)
+                .args(["-type", "f", "-exec", "sha256sum", "{}", "+"])
+                .no_stderr(),
+        );
+    let o = board.run(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
+    let parts = script.parse(&o.stdout);
+    let stamp = Some(parts.text("stamp").trim().to_string()).filter(|s| !s.is_empty());
+    Ok((stamp, parse_sha256sum(&parts.text("hashes"))))
 }
 
 /// The local files against the board's.

@@ -5,21 +5,25 @@ use std::time::Duration;
 
 use super::parse;
 use super::{CheckCtx, CheckId, FIRMWARE_PATH, Finding, Fix, LATEST_H7_FIRMWARE};
+use crate::board::cmd::Cmd;
 use crate::board::connect::{ConnectOptions, Session};
+use crate::board::facts;
 use crate::board::identity;
+use crate::board::script::Sections;
 use crate::board::{Board, BoardError, Output};
 use crate::help_of;
 use crate::rpc::client::{CallOutcome, call_board};
 
-/// Separates the sections of a combined command's output (no shell metacharacters).
-const SEP: &str = "__x8ctl_sep__";
-
 /// Restart m4-proxy (it also re-reads /dev/x8h7_ui).
-const RESTART_M4_PROXY: &str = "systemctl restart m4-proxy";
+const RESTART_M4_PROXY: &str = concat!("systemctl restart ", facts::m4_proxy_unit!());
 
 /// Load the x8h7 modules as stm32h7-program.service does at boot.
-const LOAD_MODULES: &str =
-    "/usr/arduino/extra/load_modules_pre.sh; /usr/arduino/extra/load_modules_post.sh";
+const LOAD_MODULES: &str = concat!(
+    crate::board::facts::extra_dir!(),
+    "/load_modules_pre.sh; ",
+    crate::board::facts::extra_dir!(),
+    "/load_modules_post.sh"
+);
 
 /// Run a check by id.
 pub(crate) fn run(id: CheckId, ctx: &CheckCtx) -> Finding {
@@ -49,43 +53,6 @@ fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
     ctx.board
         .run(cmd, Some(ctx.timeout))
         .map_err(|e| board_failed(&e))
-}
-
-/// The sections of `out` split at [`SEP`] lines (bytes, since the firmware bytes are binary).
-fn sections(out: &[u8]) -> Vec<Vec<u8>> {
-    let sep = SEP.as_bytes();
-    let mut parts = Vec::new();
-    let mut rest = out;
-    loop {
-        match rest.windows(sep.len()).position(|w| w == sep) {
-            Some(i) => {
-                parts.push(trim_newline_end(&rest[..i]).to_vec());
-                rest = trim_newline_start(&rest[i + sep.len()..]);
-            }
-            None => {
-                parts.push(rest.to_vec());
-                return parts;
-            }
-        }
-    }
-}
-
-fn trim_newline_start(mut b: &[u8]) -> &[u8] {
-    while let [b'\r' | b'\n', rest @ ..] = b {
-        b = rest;
-    }
-    b
-}
-
-fn trim_newline_end(mut b: &[u8]) -> &[u8] {
-    while let [rest @ .., b'\r' | b'\n'] = b {
-        b = rest;
-    }
-    b
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -258,7 +225,10 @@ fn sudo(ctx: &CheckCtx) -> Finding {
 fn h7_boot(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        "systemctl show -p LoadState,ActiveState,SubState,Result stm32h7-program",
+        concat!(
+            "systemctl show -p LoadState,ActiveState,SubState,Result ",
+            facts::stm32h7_program_unit!()
+        ),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -279,7 +249,7 @@ pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> F
     );
     let fix = Fix::root(
         "run the boot-time H7 flasher again (loads the x8h7 modules, flashes the H7 if its firmware differs from the installed file)",
-        "systemctl restart stm32h7-program",
+        concat!("systemctl restart ", facts::stm32h7_program_unit!()),
     );
     let logs = "read what it said: `x8ctl shell --root journalctl --no-pager -u stm32h7-program`";
     if get("LoadState") == "not-found" {
@@ -365,28 +335,36 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
 // H7 firmware
 
 fn h7_firmware(ctx: &CheckCtx) -> Finding {
-    let cmd = format!(
-        "cat /sys/kernel/x8h7_firmware/version 2>&1; echo; echo {SEP}; \
-         if [ -e {f} ]; then echo present; else echo missing; fi; echo {SEP}; \
-         dd if={f} bs=1 skip={off} count=64 2>/dev/null",
-        f = FIRMWARE_PATH,
-        off = 0x40000,
-    );
-    let out = match sh(ctx, &cmd) {
+    let script = Sections::new()
+        .part(
+            "running",
+            Cmd::new("cat").arg(facts::SYSFS_VERSION).stderr_to_stdout(),
+        )
+        .part("present", Cmd::new("test").arg("-e").arg(FIRMWARE_PATH))
+        .part(
+            "file",
+            Cmd::new("dd")
+                .arg(format!("if={FIRMWARE_PATH}"))
+                .arg("bs=1")
+                .arg(format!("skip={}", facts::VERSION_OFFSET))
+                .arg("count=64")
+                .no_stderr(),
+        );
+    let out = match sh(ctx, &script.render()) {
         Ok(o) => o,
         Err(f) => return f,
     };
-    let parts = sections(&out.stdout);
-    let running_text = text(parts.first().map(Vec::as_slice).unwrap_or_default());
-    let present = parts.get(1).is_some_and(|p| text(p).trim() == "present");
-    let file_version = parts.get(2).and_then(|b| parse::firmware_version_bytes(b));
+    let parts = script.parse(&out.stdout);
+    let running_text = parts.text("running");
+    let present = parts.get("present").is_some_and(|p| p.ok());
+    let file_version = parse::firmware_version_bytes(parts.bytes("file"));
     judge_firmware(running_text.trim(), present, file_version.as_deref())
 }
 
 fn program_fix() -> Fix {
     Fix::root(
         "flash the installed firmware file onto the H7 with program.sh, then restart m4-proxy",
-        format!("/usr/arduino/extra/program.sh; {RESTART_M4_PROXY}"),
+        format!("{}; {RESTART_M4_PROXY}", facts::PROGRAM_SH),
     )
 }
 
@@ -451,7 +429,13 @@ pub(crate) fn judge_firmware(running: &str, present: bool, file: Option<&str>) -
 fn x8h7_ui(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        "if [ -c /dev/x8h7_ui ]; then echo char; elif [ -e /dev/x8h7_ui ]; then echo other; else echo missing; fi",
+        concat!(
+            "if [ -c ",
+            facts::x8h7_ui!(),
+            " ]; then echo char; elif [ -e ",
+            facts::x8h7_ui!(),
+            " ]; then echo other; else echo missing; fi"
+        ),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -473,39 +457,61 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
 fn m4_proxy(ctx: &CheckCtx) -> Finding {
     // The journal's last Go panic line is read when fio may read the journal (best effort:
     // the unit's state from systemctl is what the verdict rests on).
-    let cmd = format!(
-        "pidof m4_proxy; echo {SEP}; ss -ltn 2>/dev/null || cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo {SEP}; systemctl show -p ActiveState,SubState,MainPID,NRestarts,Result m4-proxy; echo {SEP}; journalctl -u m4-proxy --no-pager -o cat 2>/dev/null | grep '^panic: ' | tail -n 1"
-    );
-    let out = match sh(ctx, &cmd) {
+    let unit = facts::M4_PROXY_UNIT;
+    let script = Sections::new()
+        .part("pids", Cmd::new("pidof").arg("m4_proxy"))
+        .part(
+            "net",
+            Cmd::new("ss").arg("-ltn").no_stderr().or(Cmd::new("cat")
+                .args(["/proc/net/tcp", "/proc/net/tcp6"])
+                .no_stderr()),
+        )
+        .part(
+            "unit",
+            Cmd::new("systemctl").args([
+                "show",
+                "-p",
+                "ActiveState,SubState,MainPID,NRestarts,Result",
+                unit,
+            ]),
+        )
+        .part(
+            "panic",
+            Cmd::new("journalctl")
+                .args(["-u", unit, "--no-pager", "-o", "cat"])
+                .no_stderr()
+                .pipe(Cmd::new("grep").arg("^panic: "))
+                .pipe(Cmd::new("tail").args(["-n", "1"])),
+        );
+    let out = match sh(ctx, &script.render()) {
         Ok(o) => o,
         Err(f) => return f,
     };
-    let parts: Vec<String> = sections(&out.stdout).iter().map(|b| text(b)).collect();
+    let parts = script.parse(&out.stdout);
     let pids: Vec<u32> = parts
-        .first()
-        .map(|s| {
-            s.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    let net = parts.get(1).map(String::as_str).unwrap_or("");
-    let mut ports = parse::ss_listening_ports(net);
+        .text("pids")
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let net = parts.text("net");
+    let mut ports = parse::ss_listening_ports(&net);
     if ports.is_empty() {
-        ports = parse::proc_net_tcp_listening_ports(net);
+        ports = parse::proc_net_tcp_listening_ports(&net);
     }
-    let unit = parse::systemctl_show(parts.get(2).map(String::as_str).unwrap_or(""));
-    let panic = parts
-        .get(3)
-        .map(|s| s.trim().to_string())
-        .filter(|s| s.starts_with("panic: "));
+    let unit = parse::systemctl_show(&parts.text("unit"));
+    let panic = Some(parts.text("panic").trim().to_string()).filter(|s| s.starts_with("panic: "));
     judge_m4_proxy(&pids, &ports, &unit, panic.as_deref())
 }
 
 /// Reset m4-proxy's start limit and restart counter, then start it
 /// (systemd v250 `unit.c`:3705 `unit_reset_failed`; meta-partner-arduino ddfd1b4
 /// `m4-proxy.service`: StartLimitBurst=10, StartLimitIntervalSec=120).
-const RESET_M4_PROXY: &str = "systemctl reset-failed m4-proxy; systemctl restart m4-proxy";
+const RESET_M4_PROXY: &str = concat!(
+    "systemctl reset-failed ",
+    facts::m4_proxy_unit!(),
+    "; systemctl restart ",
+    facts::m4_proxy_unit!()
+);
 
 /// What each crash costs, and the usual cause (real-board-evidence.md §2.1-2.2).
 const CRASH_WHY: &str = "each crash drops every function registered with m4-proxy on port 5000 (python-rpc-serial's tty, your containers'); the usual cause is a call of a method the sketch does not bind, or with the wrong number of arguments: the M4's error reply is a string m4-proxy's old MessagePack decoder cannot read";
@@ -611,11 +617,14 @@ fn m4_proxy_not_serving(pids: &[u32], ports: &[u16], unit_active: bool) -> Optio
             Finding::fail(format!("not running: no m4_proxy process{lie}"), hint).with_fix(fix),
         );
     }
-    let missing: Vec<String> = [5000u16, 5001]
-        .iter()
-        .filter(|p| !ports.contains(p))
-        .map(|p| p.to_string())
-        .collect();
+    let missing: Vec<String> = [
+        crate::board::facts::M4_PROXY_REGISTER_PORT,
+        crate::board::facts::M4_PROXY_CALL_PORT,
+    ]
+    .iter()
+    .filter(|p| !ports.contains(p))
+    .map(|p| p.to_string())
+    .collect();
     if missing.is_empty() {
         return None;
     }
@@ -797,20 +806,16 @@ fn containers(ctx: &CheckCtx) -> Finding {
         return Finding::ok("no containers");
     }
     let names: Vec<String> = cs.iter().map(|c| c.name.clone()).collect();
-    let inspect = format!(
-        "docker inspect {} 2>/dev/null",
-        crate::board::quote::quote_words(&names)
-    );
-    if let Ok(o) = docker_sh(ctx, &inspect) {
+    let inspect = Cmd::new("docker").arg("inspect").args(&names).no_stderr();
+    if let Ok(o) = docker_sh(ctx, inspect.as_str()) {
         parse::merge_docker_inspect(&mut cs, &o.stdout_text());
     }
     let mut logs: Vec<(String, String)> = Vec::new();
     for c in cs.iter().filter(|c| c.crash_looping() || c.failed()) {
-        let cmd = format!(
-            "docker logs --tail 40 {} 2>&1",
-            crate::board::quote::quote(&c.name)
-        );
-        if let Ok(o) = docker_sh(ctx, &cmd) {
+        let cmd = Cmd::new("docker")
+            .args(["logs", "--tail", "40", &c.name])
+            .stderr_to_stdout();
+        if let Ok(o) = docker_sh(ctx, cmd.as_str()) {
             logs.push((c.name.clone(), o.text()));
         }
     }
@@ -1033,17 +1038,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn sections_split_binary_output() {
-        let out = b"0.0.5\n__x8ctl_sep__\r\npresent\n__x8ctl_sep__\n0.0.5\0\xff\n__x8ctl_sep__";
-        let p = sections(out);
-        assert_eq!(p[0], b"0.0.5");
-        assert_eq!(p[1], b"present");
-        assert_eq!(p[2], b"0.0.5\0\xff");
-        assert_eq!(p[3], b"");
-        assert_eq!(sections(b"").len(), 1);
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::board::select::Choice;
 pub const LATEST_H7_FIRMWARE: (u32, u32, u32) = (0, 0, 5);
 
 /// Where the boot-time flasher and program.sh read the firmware image.
-pub const FIRMWARE_PATH: &str = "/usr/arduino/extra/STM32H747AII6_CM7.bin";
+pub const FIRMWARE_PATH: &str = crate::board::facts::FIRMWARE_LINK;
 
 /// The checks, in chain order. Their stable names (`--json`) are the variants' in kebab
 /// case, but for the three whose names say what they check on the board.

@@ -5,7 +5,7 @@
 
 /// Offset of the NUL-terminated version string in the `.bin` (flash address 0x08040000,
 /// where arduino/portentax8-stm32h7-fw's linker script places it).
-pub const VERSION_OFFSET: usize = 0x40000;
+pub const VERSION_OFFSET: usize = crate::board::facts::VERSION_OFFSET;
 /// Where the M7 image is flashed.
 pub const FLASH_BASE: u32 = 0x0800_0000;
 /// Longest version string read.

@@ -599,8 +599,10 @@ impl ProxyState {
 }
 
 /// The command that reads [`ProxyState`].
-pub const PROXY_STATE_CMD: &str =
-    "systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result m4-proxy";
+pub const PROXY_STATE_CMD: &str = concat!(
+    "systemctl show -p MainPID,NRestarts,ActiveState,SubState,Result ",
+    crate::board::facts::m4_proxy_unit!()
+);
 
 /// Read m4-proxy's state on the board (`None` when the command cannot run).
 pub fn m4_proxy_state(board: &Board) -> Option<ProxyState> {
@@ -682,7 +684,7 @@ fn call_board_once(
     let msgid = next_msgid();
     let mut last = CallOutcome::Timeout;
     for _ in 0..2 {
-        let mut s = match board.connect_port(5001) {
+        let mut s = match board.connect_port(crate::board::facts::M4_PROXY_CALL_PORT) {
             Ok(s) => s,
             Err(BoardError::Refused { .. }) => return CallOutcome::NotListening,
             Err(e) => return CallOutcome::Transport(e.to_string()),

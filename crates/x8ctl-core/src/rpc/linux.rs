@@ -89,7 +89,9 @@ pub fn register(board: &Board, port: u16, names: &[String]) -> Result<(), String
         &[Value::UInt(0), Value::UInt(REGISTER_MSGID as u64)],
     )
     .map_err(|r| r.to_string())?;
-    let mut s = board.connect_port(5000).map_err(|e| e.to_string())?;
+    let mut s = board
+        .connect_port(crate::board::facts::M4_PROXY_REGISTER_PORT)
+        .map_err(|e| e.to_string())?;
     s.set_read_timeout_to(Some(Duration::from_secs(5)));
     s.write_all(&bytes).map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
@@ -162,7 +164,9 @@ pub fn send_tty(board: &Board, bytes: &[u8]) -> Result<(), String> {
         let text = String::from_utf8_lossy(chunk).into_owned();
         let msg = dialect::notification_bytes("tty", &[Value::from(text.as_str())])
             .map_err(|r| r.to_string())?;
-        let mut s = board.connect_port(5001).map_err(|e| e.to_string())?;
+        let mut s = board
+            .connect_port(crate::board::facts::M4_PROXY_CALL_PORT)
+            .map_err(|e| e.to_string())?;
         s.write_all(&msg).map_err(|e| e.to_string())?;
         let _ = s.flush();
         // m4-proxy closes a notification's connection at once.
