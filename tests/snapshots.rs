@@ -112,12 +112,14 @@ fn every_help_text() {
 // error texts
 
 /// What changes from run to run in an error text: the temporary folder, a free port.
+#[cfg(target_os = "linux")]
 fn normalise(text: &str, tmp: &Path, port: u16) -> String {
     text.replace(tmp.to_str().unwrap(), "$TMP")
         .replace(&port.to_string(), "$PORT")
 }
 
 /// A name, x8ctl's arguments, and environment variables to set.
+#[cfg(target_os = "linux")]
 type ErrorCase = (&'static str, Vec<String>, Vec<(&'static str, String)>);
 
 // The OS's own words are in some of them ("Connection refused (os error 111)").
