@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use x8ctl_core::board::Board;
 use x8ctl_core::board::lock::lock;
 use x8ctl_core::board::transfer::TransferEvent;
+use x8ctl_core::board::{Board, Job, Streams};
 use x8ctl_core::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
 
 use super::output::Envelope;
@@ -294,10 +294,11 @@ fn stream(ctx: &Ctx, board: &Board, cmd: &str, root: bool, follow: bool) -> Resu
         buf: Vec::new(),
     };
     let mut err = std::io::sink();
+    let job = Job::new(cmd, "the logs", timeout);
     let status = if root {
-        board.run_root_streaming(cmd, &mut out, &mut err, timeout, "the logs")
+        board.run_root_streaming(job, Streams::new(&mut out, &mut err))
     } else {
-        board.run_streaming(cmd, &mut out, &mut err, timeout, "the logs")
+        board.run_streaming(job, Streams::new(&mut out, &mut err))
     }
     .map_err(board_error)?;
     if status != 0 {

@@ -9,6 +9,7 @@ use clap::Args;
 use x8ctl_core::board::cmd::Cmd;
 use x8ctl_core::board::quote::quote_words;
 use x8ctl_core::board::transfer::hex;
+use x8ctl_core::board::{Job, Streams};
 
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx};
@@ -66,10 +67,11 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     let timeout = args.timeout.map(Duration::from_secs);
     let input = if args.no_stdin { None } else { read_input()? };
     let run = |out: &mut dyn Write, err: &mut dyn Write| {
+        let job = Job::new(&cmd, "the command", timeout).with_input(input.as_deref());
         if args.root {
-            board.run_root_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
+            board.run_root_streaming(job, Streams::new(out, err))
         } else {
-            board.run_with_input(&cmd, input.as_deref(), out, err, timeout, "the command")
+            board.run_streaming(job, Streams::new(out, err))
         }
     };
     if ctx.json {

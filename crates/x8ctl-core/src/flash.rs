@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::board::cmd::Cmd;
 use crate::board::facts;
 use crate::board::transfer::{self, PushOptions, TransferEvent};
-use crate::board::{Board, BoardError};
+use crate::board::{Board, BoardError, Job, Streams};
 use crate::doctor::parse::firmware_release;
 use crate::firmware::image::ImageInfo;
 use crate::rpc::client::{CallOutcome, call_board};
@@ -829,11 +829,12 @@ impl Pipeline<'_> {
         let _status = self
             .board
             .run_root_streaming(
-                Commands::program().as_str(),
-                &mut out,
-                &mut err,
-                Some(Duration::from_secs(300)),
-                "program.sh",
+                Job::new(
+                    Commands::program().as_str(),
+                    "program.sh",
+                    Some(Duration::from_secs(300)),
+                ),
+                Streams::new(&mut out, &mut err),
             )
             .map_err(|e| FlashError::board(step, e))?;
         let _ = std::io::Write::write_all(&mut out, &err);

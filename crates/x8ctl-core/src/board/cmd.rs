@@ -119,8 +119,8 @@ impl Cmd {
 
     /// Whether the command, wrapped as x8ctl sends it (`exec:` plus the status marker),
     /// fits one OPEN of the X8's 4096-byte payload (REB §1.4). A command that does not is
-    /// still run, sent as a script on the stream ([`Board::run_with_input`]
-    /// (super::Board::run_with_input)); the builder's own commands should fit.
+    /// still run, sent as a script on the stream ([`Board::run_streaming`]
+    /// (super::Board::run_streaming)); the builder's own commands should fit.
     pub fn fits_one_open(&self) -> bool {
         service_len(&self.text) <= MAX_PAYLOAD
     }

@@ -832,7 +832,8 @@ impl Board {
     pub fn run(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let status = self.run_streaming(cmd, &mut out, &mut err, timeout, "a board command")?;
+        let job = Job::new(cmd, "a board command", timeout);
+        let status = self.run_streaming(job, Streams::new(&mut out, &mut err))?;
         Ok(Output {
             stdout: out,
             stderr: err,
@@ -840,20 +841,7 @@ impl Board {
         })
     }
 
-    /// Run `cmd`, streaming its output; returns the exit status. `what` names the command
-    /// in errors (never the command text, which may hold a password). Its stdin is closed.
-    pub fn run_streaming(
-        &self,
-        cmd: &str,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        timeout: Option<Duration>,
-        what: &str,
-    ) -> Result<i32, BoardError> {
-        self.run_with_input(cmd, None, stdout, stderr, timeout, what)
-    }
-
-    /// Run `cmd` with `input` as its standard input (closed when `None` or empty),
+    /// Run `job.cmd` with `job.input` as its standard input (closed when `None` or empty),
     /// streaming its output; returns the exit status.
     ///
     /// On the X8 (no shell_v2) the command goes through `exec:` (REB 1.2): a raw socket,
@@ -861,15 +849,14 @@ impl Board {
     /// merged. The socket never reaches end-of-file, so stdin is `</dev/null`, or
     /// `head -c N |` when x8ctl sends N bytes. A command too long for one OPEN (REB 1.4)
     /// is sent as a script on the stream instead, when there is no input to send.
-    pub fn run_with_input(
-        &self,
-        cmd: &str,
-        input: Option<&[u8]>,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        timeout: Option<Duration>,
-        what: &str,
-    ) -> Result<i32, BoardError> {
+    pub fn run_streaming(&self, job: Job<'_>, out: Streams<'_>) -> Result<i32, BoardError> {
+        let Job {
+            cmd,
+            input,
+            timeout,
+            what,
+        } = job;
+        let Streams { stdout, stderr } = out;
         let started = Instant::now();
         if self.is_unresponsive() {
             return Err(BoardError::Abandoned {
@@ -904,7 +891,7 @@ impl Board {
         })
     }
 
-    /// [`Board::run_with_input`] on a board with shell_v2: stdin in packets, then closed;
+    /// [`Board::run_streaming`] on a board with shell_v2: stdin in packets, then closed;
     /// stdout and stderr apart.
     fn run_shell_v2(
         &self,
@@ -1119,27 +1106,33 @@ impl Board {
         self.run(&sudo_wrap(cmd, &auth), timeout)
     }
 
-    /// Run `cmd` as root with `input` as its stdin. With a password, sudo -S reads it as
-    /// the first line of the same stdin (sudo reads its password a byte at a time, so the
-    /// rest is the command's).
-    pub fn run_root_with_input(
-        &self,
-        cmd: &str,
-        input: Option<&[u8]>,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        timeout: Option<Duration>,
-        what: &str,
-    ) -> Result<i32, BoardError> {
+    /// Run `job.cmd` as root, streaming, with `job.input` as its stdin. With a password,
+    /// sudo -S reads it as the first line of the same stdin (sudo reads its password a byte
+    /// at a time, so the rest is the command's).
+    pub fn run_root_streaming(&self, job: Job<'_>, out: Streams<'_>) -> Result<i32, BoardError> {
         let auth = self.sudo_auth()?;
-        match (&auth, input.filter(|d| !d.is_empty())) {
+        match (&auth, job.input.filter(|d| !d.is_empty())) {
             (SudoAuth::Password { secret, .. }, Some(data)) => {
                 let mut all = format!("{}\n", secret.expose()).into_bytes();
                 all.extend_from_slice(data);
-                let wrapped = format!("sudo -S -p '' sh -c {}", quote(cmd));
-                self.run_with_input(&wrapped, Some(&all), stdout, stderr, timeout, what)
+                let wrapped = format!("sudo -S -p '' sh -c {}", quote(job.cmd));
+                let job = Job {
+                    cmd: &wrapped,
+                    input: Some(&all),
+                    ..job
+                };
+                self.run_streaming(job, out)
             }
-            _ => self.run_with_input(&sudo_wrap(cmd, &auth), input, stdout, stderr, timeout, what),
+            _ => {
+                let wrapped = sudo_wrap(job.cmd, &auth);
+                self.run_streaming(
+                    Job {
+                        cmd: &wrapped,
+                        ..job
+                    },
+                    out,
+                )
+            }
         }
     }
 
@@ -1176,32 +1169,52 @@ impl Board {
     }
 
     /// [`Board::run_docker`], streaming.
-    pub fn run_docker_streaming(
-        &self,
-        cmd: &str,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        timeout: Option<Duration>,
-        what: &str,
-    ) -> Result<i32, BoardError> {
+    pub fn run_docker_streaming(&self, job: Job<'_>, out: Streams<'_>) -> Result<i32, BoardError> {
         if self.docker_needs_sudo()? {
-            self.run_root_streaming(cmd, stdout, stderr, timeout, what)
+            self.run_root_streaming(job, out)
         } else {
-            self.run_streaming(cmd, stdout, stderr, timeout, what)
+            self.run_streaming(job, out)
+        }
+    }
+}
+
+/// One board command to run and stream: the command line, its standard input, its time
+/// limit, and the name errors give it (never the command text, which may hold a password).
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub cmd: &'a str,
+    pub input: Option<&'a [u8]>,
+    pub timeout: Option<Duration>,
+    pub what: &'a str,
+}
+
+impl<'a> Job<'a> {
+    /// `cmd` with its stdin closed.
+    pub fn new(cmd: &'a str, what: &'a str, timeout: Option<Duration>) -> Job<'a> {
+        Job {
+            cmd,
+            input: None,
+            timeout,
+            what,
         }
     }
 
-    /// Run `cmd` as root, streaming.
-    pub fn run_root_streaming(
-        &self,
-        cmd: &str,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        timeout: Option<Duration>,
-        what: &str,
-    ) -> Result<i32, BoardError> {
-        let auth = self.sudo_auth()?;
-        self.run_streaming(&sudo_wrap(cmd, &auth), stdout, stderr, timeout, what)
+    /// The same job with `input` as its stdin.
+    pub fn with_input(self, input: Option<&'a [u8]>) -> Job<'a> {
+        Job { input, ..self }
+    }
+}
+
+/// Where a streamed command's output goes (stderr stays empty where the transport merges
+/// it into stdout, as the X8's adbd does).
+pub struct Streams<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+impl<'a> Streams<'a> {
+    pub fn new(stdout: &'a mut dyn Write, stderr: &'a mut dyn Write) -> Streams<'a> {
+        Streams { stdout, stderr }
     }
 }
 

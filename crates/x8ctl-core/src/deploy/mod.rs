@@ -55,7 +55,7 @@ use crate::board::cmd::Cmd;
 use crate::board::quote::quote;
 use crate::board::script::Sections;
 use crate::board::transfer::TransferEvent;
-use crate::board::{Board, BoardError};
+use crate::board::{Board, BoardError, Job, Streams};
 
 pub use sync::SyncReport;
 
@@ -1020,17 +1020,13 @@ fn build(
         on,
     };
     let mut err = io::sink();
-    let status = board.run_docker_streaming(
-        &format!(
-            "cd {} && docker build -t {} . 2>&1",
-            quote(dir),
-            quote(&image)
-        ),
-        &mut sink,
-        &mut err,
-        Some(Duration::from_secs(30 * 60)),
-        "docker build",
-    )?;
+    let cmd = format!(
+        "cd {} && docker build -t {} . 2>&1",
+        quote(dir),
+        quote(&image)
+    );
+    let job = Job::new(&cmd, "docker build", Some(Duration::from_secs(30 * 60)));
+    let status = board.run_docker_streaming(job, Streams::new(&mut sink, &mut err))?;
     if !sink.buf.is_empty() {
         let rest = std::mem::take(&mut sink.buf);
         sink.emit(&rest);
@@ -1883,11 +1879,6 @@ mod tests {
         assert!(c.contains("--device /dev/ttyGS0"));
         assert!(c.contains("--add-host m4-proxy:host-gateway"));
     }
-}
-
-#[cfg(test)]
-mod diagnostic_tests {
-    use super::*;
 
     #[test]
     fn every_variant_has_a_code_and_a_help() {

@@ -341,11 +341,6 @@ mod tests {
         assert!(toolchain_hint(Os::MacOs).contains("brew"));
         assert!(toolchain_hint(Os::Windows).contains("arm-none-eabi"));
     }
-}
-
-#[cfg(test)]
-mod diagnostic_tests {
-    use super::*;
 
     #[test]
     fn every_variant_has_a_code_and_a_help() {
