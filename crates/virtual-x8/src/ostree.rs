@@ -12,7 +12,6 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -48,8 +47,7 @@ pub fn check_in_usr(root: &Path) -> io::Result<()> {
     files_under(&root.join("usr"), &mut files);
     let objs = objects(root);
     for f in files {
-        let md = fs::metadata(&f)?;
-        if md.nlink() > 1 {
+        if crate::host::lstat(&f)?.nlink > 1 {
             continue;
         }
         let sum = hex(&fs::read(&f)?);

@@ -140,28 +140,11 @@ fn write_file(root: &Path, board: &str, data: &[u8], mode: u32) -> io::Result<()
         fs::create_dir_all(d)?;
     }
     fs::write(&p, data)?;
-    set_mode(&p, mode)
+    crate::host::set_mode(&p, mode)
 }
 
-#[cfg(unix)]
-fn set_mode(p: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(mode))
-}
-#[cfg(not(unix))]
-fn set_mode(_p: &Path, _mode: u32) -> io::Result<()> {
-    Ok(())
-}
-
-#[cfg(unix)]
 fn symlink(target: &str, link: &Path) -> io::Result<()> {
-    std::os::unix::fs::symlink(target, link)
-}
-#[cfg(not(unix))]
-fn symlink(target: &str, link: &Path) -> io::Result<()> {
-    // No symlinks without privileges on Windows: a copy of the target instead.
-    let base = link.parent().unwrap_or(Path::new("."));
-    fs::copy(base.join(target), link).map(|_| ())
+    crate::host::symlink(Path::new(target), link)
 }
 
 /// The hostname the board derives from its serial (`portenta-x8-<serial, lowercase,
