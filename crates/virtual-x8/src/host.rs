@@ -192,9 +192,16 @@ mod imp {
             (S_IFREG, 0o644)
         };
         let perm = modes().get(&key(p)).copied().unwrap_or(default);
+        // A directory shows the size of one ext4 block and the link count of an empty one
+        // (NTFS reports 0 and 1; its subdirectories are not counted here).
+        let (size, nlink) = if m.is_dir() {
+            (4096, nlink.max(2))
+        } else {
+            (m.len(), nlink)
+        };
         Ok(HostStat {
             mode: kind | perm,
-            size: m.len(),
+            size,
             mtime,
             nlink,
             ino,

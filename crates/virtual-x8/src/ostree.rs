@@ -34,7 +34,8 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             files_under(&e.path(), out);
-        } else if ft.is_file() {
+        } else if ft.is_file() && !crate::host::is_symlink(&e.path()) {
+            // (A board symlink is a host file on Windows; it is no content object.)
             out.push(e.path());
         }
     }
