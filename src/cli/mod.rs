@@ -13,7 +13,7 @@ pub mod interrupt;
 pub mod monitor;
 pub mod rpc;
 pub mod shell;
-#[cfg(all(unix, feature = "sim"))]
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod style;
 pub mod target;
@@ -96,7 +96,7 @@ pub enum Command {
     Shell(shell::ShellArgs),
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
-    #[cfg(all(unix, feature = "sim"))]
+    #[cfg(feature = "sim")]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Monitor(monitor::MonitorArgs),
@@ -340,7 +340,7 @@ pub fn main() -> ExitCode {
         },
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
-        #[cfg(all(unix, feature = "sim"))]
+        #[cfg(feature = "sim")]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),
