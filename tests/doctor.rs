@@ -1,8 +1,6 @@
 //! `x8ctl doctor` against the virtual X8, through Debian's adb server (private port) and
 //! through --connect: a healthy board passes; each fault fails exactly its check, with its
 //! hint, and skips what depends on it; --fix repairs what it can and checks again.
-// The virtual X8 the tests drive is built on Unix-like systems.
-#![cfg(unix)]
 
 mod common;
 
@@ -666,6 +664,8 @@ fn an_h7_that_does_not_boot_fails_the_firmware_check_and_fix_reprograms_it() {
     }
 }
 
+// Debian's adb server (the tests' only one) runs on Unix-like systems.
+#[cfg(unix)]
 #[test]
 fn an_unauthorised_board_fails_the_board_check_with_what_to_do() {
     let board = sim(&[Fault::Unauthorized]);

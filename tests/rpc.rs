@@ -1,7 +1,5 @@
 //! `x8ctl rpc call` and `x8ctl rpc sensors` against the virtual X8, through Debian's adb
 //! server (private port) and through --connect: every outcome a user can meet.
-// The virtual X8 the tests drive is built on Unix-like systems.
-#![cfg(unix)]
 
 mod common;
 

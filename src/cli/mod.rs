@@ -14,7 +14,7 @@ pub mod monitor;
 pub mod output;
 pub mod rpc;
 pub mod shell;
-#[cfg(all(unix, feature = "sim"))]
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod style;
 pub mod target;
@@ -99,7 +99,7 @@ pub enum Command {
     Shell(shell::ShellArgs),
     Push(transfer::PushArgs),
     Pull(transfer::PullArgs),
-    #[cfg(all(unix, feature = "sim"))]
+    #[cfg(feature = "sim")]
     Sim(sim::SimArgs),
     Rpc(rpc::RpcArgs),
     Monitor(monitor::MonitorArgs),
@@ -391,7 +391,7 @@ pub fn main() -> ExitCode {
         },
         Command::Push(args) => transfer::push(&ctx, &cli.target, args),
         Command::Pull(args) => transfer::pull(&ctx, &cli.target, args),
-        #[cfg(all(unix, feature = "sim"))]
+        #[cfg(feature = "sim")]
         Command::Sim(args) => sim::run(&ctx, args),
         Command::Rpc(args) => match rpc::run(&ctx, &cli.target, args) {
             Ok(code) => return ExitCode::from(code),

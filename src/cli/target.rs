@@ -82,7 +82,7 @@ impl TargetArgs {
 }
 
 /// Start an in-process virtual X8 for `--virtual`.
-#[cfg(all(unix, feature = "sim"))]
+#[cfg(feature = "sim")]
 fn start_virtual_board() -> Result<x8ctl_core::board::connect::VirtualBoard, CliError> {
     let sim = virtual_x8::Sim::start(virtual_x8::SimConfig::default()).map_err(|e| {
         board_error(BoardError::Local(format!(
@@ -95,15 +95,12 @@ fn start_virtual_board() -> Result<x8ctl_core::board::connect::VirtualBoard, Cli
     })
 }
 
-#[cfg(not(all(unix, feature = "sim")))]
+#[cfg(not(feature = "sim"))]
 fn start_virtual_board() -> Result<x8ctl_core::board::connect::VirtualBoard, CliError> {
-    Err(board_error(BoardError::Local(if cfg!(feature = "sim") {
-        "the virtual X8 runs on Linux and macOS (on Windows, under WSL); connect a board instead"
-            .into()
-    } else {
+    Err(board_error(BoardError::Local(
         "this x8ctl was built without the virtual X8 (the `sim` feature); connect a board instead"
-            .into()
-    })))
+            .into(),
+    )))
 }
 
 /// Map a board error to what the user sees and the exit code.

@@ -187,16 +187,15 @@ fn populate(vfs: &Vfs, cfg: &BoardConfig, hostname: &str) -> io::Result<()> {
         vfs.make_system_dir(d).map_err(e)?;
     }
     {
-        use std::os::unix::fs::PermissionsExt;
         for sticky in ["/tmp", "/dev/shm"] {
             if let Ok(p) = vfs.resolve(sticky) {
-                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o1777));
+                let _ = crate::host::set_mode(&p, 0o1777);
             }
         }
         for home in ["/home/root", "/root"] {
             if let Ok(p) = vfs.resolve(home) {
                 let _ = std::fs::create_dir_all(&p);
-                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+                let _ = crate::host::set_mode(&p, 0o700);
             }
         }
     }

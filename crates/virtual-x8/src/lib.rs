@@ -1,8 +1,8 @@
-#![cfg(unix)]
 //! The virtual Portenta X8 (`x8ctl sim`): an adbd over TCP with the board behind it.
 //!
-//! It keeps the board's files with Unix modes, owners and symlinks in a sandbox folder, so
-//! it is built on Unix-like systems (Linux, macOS); elsewhere this crate is empty.
+//! It keeps the board's files with Unix modes, owners and symlinks in a sandbox folder; on
+//! Windows, which has neither modes nor unprivileged symlinks, `host` keeps them beside the
+//! files (the only module that differs between host systems).
 //!
 //! `adbd` speaks the ADB protocol as the X8's Android 5.1.1 adbd does; `board` is the
 //! sandboxed file system, the shell and the board's commands; `m4` is m4-proxy and the
@@ -12,6 +12,7 @@ pub mod adbd;
 pub mod board;
 pub mod faults;
 pub mod fwimage;
+pub mod host;
 pub mod m4;
 pub mod olddialect;
 pub mod ostree;

@@ -12,7 +12,6 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -35,7 +34,8 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             files_under(&e.path(), out);
-        } else if ft.is_file() {
+        } else if ft.is_file() && !crate::host::is_symlink(&e.path()) {
+            // (A board symlink is a host file on Windows; it is no content object.)
             out.push(e.path());
         }
     }
@@ -48,8 +48,7 @@ pub fn check_in_usr(root: &Path) -> io::Result<()> {
     files_under(&root.join("usr"), &mut files);
     let objs = objects(root);
     for f in files {
-        let md = fs::metadata(&f)?;
-        if md.nlink() > 1 {
+        if crate::host::lstat(&f)?.nlink > 1 {
             continue;
         }
         let sum = hex(&fs::read(&f)?);

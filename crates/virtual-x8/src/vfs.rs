@@ -25,13 +25,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::faults::{Fault, Faults};
+use crate::host;
 
 /// Who does a file operation: `adb push` and `adb shell` run as fio (uid 1000); sudo as root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,13 +451,13 @@ impl Vfs {
                 break;
             }
             let host = self.root.join(cur.join("/"));
-            match fs::symlink_metadata(&host) {
-                Ok(m) if m.file_type().is_symlink() => {
+            match host::lstat(&host) {
+                Ok(m) if m.is_symlink() => {
                     hops += 1;
                     if hops > 40 {
                         return Err(FsError::Invalid);
                     }
-                    let target = fs::read_link(&host).map_err(fs_err)?;
+                    let target = host::read_link(&host).map_err(fs_err)?;
                     let t = self.link_text(&target);
                     cur.pop();
                     if t.starts_with('/') {
@@ -515,18 +515,18 @@ impl Vfs {
     }
 
     fn stat_host(&self, real: &str, host: &Path) -> Result<Stat, FsError> {
-        let m = fs::symlink_metadata(host).map_err(fs_err)?;
-        let mut mode = m.mode();
+        let m = host::lstat(host).map_err(fs_err)?;
+        let mut mode = m.mode;
         if real == "/tmp" {
             mode = S_IFDIR | 0o1777;
         }
         Ok(Stat {
             mode,
-            size: m.len(),
-            mtime: m.mtime(),
+            size: m.size,
+            mtime: m.mtime,
             uid: self.owner_of(real),
-            nlink: m.nlink(),
-            ino: m.ino(),
+            nlink: m.nlink,
+            ino: m.ino,
         })
     }
 
@@ -667,9 +667,8 @@ impl Vfs {
         };
         let mut oo = OpenOptions::new();
         // A new file gets 0666 less the shell's umask (0644 normally, 0666 under the X8's adbd).
-        oo.write(true)
-            .create(true)
-            .mode(0o666 & !crate::shell::umask());
+        oo.write(true).create(true);
+        host::create_mode(&mut oo, 0o666 & !crate::shell::umask());
         if append {
             oo.append(true);
         } else {
@@ -677,8 +676,7 @@ impl Vfs {
         }
         let file = oo.open(&host).map_err(fs_err)?;
         if existing.is_none() {
-            let _ =
-                file.set_permissions(fs::Permissions::from_mode(0o666 & !crate::shell::umask()));
+            let _ = host::set_file_mode(&file, &host, 0o666 & !crate::shell::umask());
             self.set_owner(&real, user.uid());
         }
         Ok(self.writer(file, room, &real))
@@ -828,6 +826,7 @@ impl Vfs {
             }
             self.check_unlink(&real, user)?;
             fs::remove_file(&host).map_err(fs_err)?;
+            host::forget(&host);
             self.forget_owner(&real);
         } else {
             self.check_write(&real, user)?;
@@ -836,13 +835,11 @@ impl Vfs {
         let mut perm = mode & 0o777;
         perm |= (perm >> 3) & 0o070;
         perm |= (perm >> 3) & 0o007;
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(perm)
-            .open(&host)
-            .map_err(fs_err)?;
-        let _ = file.set_permissions(fs::Permissions::from_mode(perm));
+        let mut oo = OpenOptions::new();
+        oo.write(true).create_new(true);
+        host::create_mode(&mut oo, perm);
+        let file = oo.open(&host).map_err(fs_err)?;
+        let _ = host::set_file_mode(&file, &host, perm);
         self.set_owner(&real, user.uid());
         Ok(self.writer(file, room, &real))
     }
@@ -859,7 +856,7 @@ impl Vfs {
             return Err(FsError::NoSpace);
         }
         fs::create_dir(&host).map_err(fs_err)?;
-        let _ = fs::set_permissions(&host, fs::Permissions::from_mode(mode & 0o7777));
+        let _ = host::set_mode(&host, mode);
         self.set_owner(&real, user.uid());
         Ok(())
     }
@@ -896,6 +893,7 @@ impl Vfs {
         }
         self.check_unlink(&real, user)?;
         fs::remove_file(&host).map_err(fs_err)?;
+        host::forget(&host);
         self.forget_owner(&real);
         Ok(())
     }
@@ -915,6 +913,7 @@ impl Vfs {
             return Err(FsError::NotEmpty);
         }
         fs::remove_dir(&host).map_err(fs_err)?;
+        host::forget(&host);
         self.forget_owner(&real);
         Ok(())
     }
@@ -938,6 +937,7 @@ impl Vfs {
             }
         }
         fs::rename(&hf, &ht).map_err(fs_err)?;
+        host::moved(&hf, &ht);
         let uid = self.owner_of(&rf);
         self.forget_owner(&rf);
         self.set_owner(&rt, uid);
@@ -960,7 +960,7 @@ impl Vfs {
         } else {
             PathBuf::from(target)
         };
-        std::os::unix::fs::symlink(stored, &host).map_err(fs_err)?;
+        host::symlink(&stored, &host).map_err(fs_err)?;
         self.set_owner(&real, user.uid());
         Ok(())
     }
@@ -968,11 +968,11 @@ impl Vfs {
     /// The target of a symlink as the board sees it.
     pub fn readlink(&self, path: &str) -> Result<String, FsError> {
         let (_, host) = self.locate(path, false)?;
-        let m = fs::symlink_metadata(&host).map_err(fs_err)?;
-        if !m.file_type().is_symlink() {
+        let m = host::lstat(&host).map_err(fs_err)?;
+        if !m.is_symlink() {
             return Err(FsError::Invalid);
         }
-        let t = fs::read_link(&host).map_err(fs_err)?;
+        let t = host::read_link(&host).map_err(fs_err)?;
         Ok(self.link_text(&t))
     }
 
@@ -989,7 +989,7 @@ impl Vfs {
         if user != User::Root && st.uid != user.uid() {
             return Err(FsError::PermissionDenied);
         }
-        fs::set_permissions(&host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
+        host::set_mode(&host, mode).map_err(fs_err)
     }
 
     /// `chown`: root only (fio gets PermissionDenied, which `chown` reports as EPERM).
@@ -1049,7 +1049,7 @@ impl Vfs {
     /// Set permission bits without the permission model (board setup, services).
     pub(crate) fn set_system_mode(&self, path: &str, mode: u32) -> Result<(), FsError> {
         let host = self.host(&self.real_path(path, true)?);
-        fs::set_permissions(host, fs::Permissions::from_mode(mode & 0o7777)).map_err(fs_err)
+        host::set_mode(&host, mode).map_err(fs_err)
     }
 
     /// Create a directory (and parents) without the permission model (board setup).

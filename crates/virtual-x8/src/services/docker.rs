@@ -3296,6 +3296,9 @@ impl Services {
 
 /// Why the host cannot run a Python 3.`minor` app.
 fn no_python(minor: Option<u32>) -> String {
+    if let Some(why) = crate::host::no_container_programs() {
+        return why.into();
+    }
     match minor {
         Some(m) => format!("this computer has no python3.{m} (the base image's Python)"),
         None => "its base image is not a Python image".into(),

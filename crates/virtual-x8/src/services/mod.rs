@@ -134,34 +134,37 @@ fn host_path(root: &Path, board: &str) -> PathBuf {
     root.join(board.trim_start_matches('/'))
 }
 
+/// Read a board file by its board path, following a symlink in its last component as the
+/// board does (the host cannot follow one itself on Windows, see [`crate::host`]).
+fn read_board_file(root: &Path, board: &str) -> io::Result<Vec<u8>> {
+    let mut cur = crate::vfs::normalize(board);
+    for _ in 0..40 {
+        let p = host_path(root, &cur);
+        if !crate::host::is_symlink(&p) {
+            return fs::read(p);
+        }
+        let target = crate::host::read_link(&p)?;
+        cur = match target.strip_prefix(root) {
+            Ok(rest) => crate::vfs::normalize(&rest.to_string_lossy().replace('\\', "/")),
+            Err(_) => {
+                crate::vfs::join_path(&crate::vfs::parent_of(&cur), &target.to_string_lossy())
+            }
+        };
+    }
+    Err(io::Error::from(io::ErrorKind::InvalidInput))
+}
+
 fn write_file(root: &Path, board: &str, data: &[u8], mode: u32) -> io::Result<()> {
     let p = host_path(root, board);
     if let Some(d) = p.parent() {
         fs::create_dir_all(d)?;
     }
     fs::write(&p, data)?;
-    set_mode(&p, mode)
+    crate::host::set_mode(&p, mode)
 }
 
-#[cfg(unix)]
-fn set_mode(p: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(mode))
-}
-#[cfg(not(unix))]
-fn set_mode(_p: &Path, _mode: u32) -> io::Result<()> {
-    Ok(())
-}
-
-#[cfg(unix)]
 fn symlink(target: &str, link: &Path) -> io::Result<()> {
-    std::os::unix::fs::symlink(target, link)
-}
-#[cfg(not(unix))]
-fn symlink(target: &str, link: &Path) -> io::Result<()> {
-    // No symlinks without privileges on Windows: a copy of the target instead.
-    let base = link.parent().unwrap_or(Path::new("."));
-    fs::copy(base.join(target), link).map(|_| ())
+    crate::host::symlink(Path::new(target), link)
 }
 
 /// The hostname the board derives from its serial (`portenta-x8-<serial, lowercase,

@@ -31,11 +31,11 @@
 //!
 //! Every process runs in its own process group; stopping the container sends SIGTERM to
 //! the group, then SIGKILL after the stop timeout (10 s, Docker's default), and the sim's
-//! shutdown stops every container. Should the simulator itself be killed, the program ends
+//! shutdown stops every container (on Windows the process alone is ended: see
+//! [`crate::host`]). Should the simulator itself be killed, the program ends
 //! within half a second (the sitecustomize watches its parent process).
 
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{OnceLock, mpsc};
@@ -45,6 +45,9 @@ use sha2::{Digest, Sha256};
 
 /// The host interpreter for Python 3.`minor`, if the host has it.
 pub fn host_python(minor: u32) -> Option<PathBuf> {
+    if crate::host::no_container_programs().is_some() {
+        return None;
+    }
     let name = format!("python3.{minor}");
     let works = |p: &Path| {
         Command::new(p)
@@ -330,6 +333,9 @@ if _os.environ.get('X8SIM_WATCH_PARENT') == '1':
 /// One running container process.
 pub struct Proc {
     pub child: Child,
+    /// The signal the process was ended by where the host cannot deliver signals (Windows,
+    /// see [`crate::host::signal_group`]).
+    pub ended_by: Option<i32>,
 }
 
 /// What to run.
@@ -353,8 +359,8 @@ fn container_command(program: &Path, wd: &Path, l: &Launch) -> Command {
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    crate::host::own_group(&mut cmd);
     let mut pythonpath = l.sandbox.join(".x8sim").to_string_lossy().into_owned();
     for (k, v) in l.env {
         match k.as_str() {
@@ -400,7 +406,10 @@ pub fn launch(l: &Launch) -> Result<Proc, String> {
         cmd.env("PYTHONUNBUFFERED", "1");
     }
     let child = cmd.spawn().map_err(|e| e.to_string())?;
-    Ok(Proc { child })
+    Ok(Proc {
+        child,
+        ended_by: None,
+    })
 }
 
 /// Host folders a shell line in a sandbox uses as they are: the programs and libraries it
@@ -467,6 +476,9 @@ pub fn sandbox_paths(line: &str, sandbox: &Path) -> String {
 /// container's environment, `python` being the container's (its virtual environment first
 /// on PATH, when it has one), and the container's paths mapped by [`sandbox_paths`].
 pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
+    if let Some(why) = crate::host::no_container_programs() {
+        return Err(why.into());
+    }
     let sb = l.sandbox;
     write_files(l)?;
     let wd = sb.join(l.workdir.trim_start_matches('/'));
@@ -482,7 +494,10 @@ pub fn launch_shell(l: &Launch, line: &str) -> Result<Proc, String> {
     cmd.env("PATH", format!("{venv_bin}/usr/local/bin:/usr/bin:/bin"));
     cmd.env("TMPDIR", sb.join("tmp"));
     let child = cmd.spawn().map_err(|e| format!("/bin/sh: {e}"))?;
-    Ok(Proc { child })
+    Ok(Proc {
+        child,
+        ended_by: None,
+    })
 }
 
 /// Run a build step's shell line in the build sandbox (see [`launch_shell`]), giving each
@@ -568,15 +583,6 @@ fn write_files(l: &Launch) -> Result<(), String> {
     std::fs::create_dir_all(&site).map_err(|e| e.to_string())?;
     std::fs::write(site.join("sitecustomize.py"), SITECUSTOMIZE).map_err(|e| e.to_string())?;
     Ok(())
-}
-
-/// Signal the process group of `pid`.
-fn signal_group(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .args([sig, "--", &format!("-{pid}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// How a reader thread hands over one of a process's pipes: [`chunks`] or [`lines`].
@@ -666,27 +672,37 @@ impl Proc {
     /// Its exit code as Docker reports it (128 + signal when killed); None while it runs.
     pub fn poll(&mut self) -> Option<i32> {
         match self.child.try_wait() {
-            Ok(Some(s)) => Some(s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9))),
+            Ok(Some(s)) => Some(match self.ended_by {
+                Some(sig) => 128 + sig,
+                None => s
+                    .code()
+                    .unwrap_or_else(|| 128 + crate::host::exit_signal(&s).unwrap_or(9)),
+            }),
             Ok(None) => None,
             Err(_) => Some(137),
+        }
+    }
+    fn signal(&mut self, kill: bool) {
+        if let Some(sig) = crate::host::signal_group(&mut self.child, kill) {
+            self.ended_by.get_or_insert(sig);
         }
     }
     /// SIGTERM to the group, SIGKILL after `grace`; the exit code.
     pub fn stop(&mut self, grace: Duration) -> i32 {
         if let Some(c) = self.poll() {
-            signal_group(self.child.id(), "-KILL");
+            self.signal(true);
             return c;
         }
-        signal_group(self.child.id(), "-TERM");
+        self.signal(false);
         let dl = Instant::now() + grace;
         while Instant::now() < dl {
             if let Some(c) = self.poll() {
-                signal_group(self.child.id(), "-KILL");
+                self.signal(true);
                 return c;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        signal_group(self.child.id(), "-KILL");
+        self.signal(true);
         let _ = self.child.kill();
         let _ = self.child.wait();
         137
@@ -698,15 +714,17 @@ mod tests {
     use super::*;
 
     fn sh(line: &str) -> Proc {
-        let child = Command::new("/bin/sh")
-            .args(["-c", line])
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", line])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        Proc { child }
+            .stderr(Stdio::piped());
+        crate::host::own_group(&mut cmd);
+        let child = cmd.spawn().unwrap();
+        Proc {
+            child,
+            ended_by: None,
+        }
     }
 
     #[test]

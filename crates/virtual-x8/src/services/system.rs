@@ -10,7 +10,7 @@ use super::h7::{self, H7ReadError, Lines, ProgramResult, ProgramSh, Stream};
 use super::journal::{Entry, systemd_ago, systemd_time};
 use super::{
     EXTRA_BIN_PATH, PID_ADBD, PID_CONTAINERD, PID_DOCKERD, PID_SYSTEMD, SYSFS_CHIP_UID,
-    SYSFS_VERSION, Services, X8H7_MODULES, host_path, put, write_file,
+    SYSFS_VERSION, Services, X8H7_MODULES, host_path, put, read_board_file, write_file,
 };
 use crate::faults::Fault;
 use crate::vfs::User;
@@ -98,7 +98,7 @@ impl Services {
             "Starting STM32H7 firmware update...",
         );
         self.set_modules(&["x8h7_drv", "x8h7_h7"], true);
-        let file = fs::read(host_path(&self.root, EXTRA_BIN_PATH)).ok();
+        let file = read_board_file(&self.root, EXTRA_BIN_PATH).ok();
         let r = self.program_h7_sh(file.as_deref());
         let pid = self.alloc_pid();
         for (_, l) in &r.lines {
@@ -1215,7 +1215,7 @@ impl Services {
             "stm32h7-program.service" if verb != "stop" => {
                 self.journal
                     .systemd(&id, "Starting STM32H7 firmware update...");
-                let file = fs::read(host_path(&self.root, EXTRA_BIN_PATH)).ok();
+                let file = read_board_file(&self.root, EXTRA_BIN_PATH).ok();
                 let r = self.program_h7_sh(file.as_deref());
                 let pid = self.alloc_pid();
                 for (_, l) in &r.lines {
