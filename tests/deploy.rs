@@ -264,6 +264,32 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
     );
 }
 
+/// An --env value with a space reaches compose as one assignment (`K='v w' docker
+/// compose`): quoted whole (`'K=v w' docker`), the shell would run a program called `K=v w`
+/// and compose would never start.
+#[test]
+fn an_env_value_with_spaces_reaches_compose() {
+    let sim = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("python-rpc-sensors");
+    sensors_app(&app, "python:3.11-alpine");
+    let compose = sensors_compose("hub.foundries.io/${FACTORY}/python-rpc-sensors:latest")
+        + "    environment:\n      GREETING: ${GREETING}\n";
+    std::fs::write(app.join("docker-compose.yml"), compose).unwrap();
+    let (code, v, err) = deploy(
+        x8ctl_direct(&sim),
+        &[app.to_str().unwrap(), "--env", "GREETING=hello big world"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["deploy"]["method"], "compose", "{v} {err}");
+    let container = v["deploy"]["container"].as_str().unwrap();
+    let env = docker(
+        &sim,
+        &format!("docker inspect -f '{{{{json .Config.Env}}}}' {container}"),
+    );
+    assert!(env.contains("GREETING=hello big world"), "{env}");
+}
+
 #[test]
 fn a_board_lost_during_compose_up_is_not_a_compose_failure() {
     for rig in Rig::both(|| sim(&[Fault::UnplugDuringComposeUp])) {

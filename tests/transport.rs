@@ -481,8 +481,8 @@ fn a_board_that_vanishes_mid_command_ends_it_in_bounded_time() {
         let session = rig.session();
         let board = session.choose(None, Choice::NonInteractive).unwrap();
         let started = Instant::now();
-        let worker =
-            std::thread::spawn(move || board.run("echo started; sleep 20; echo late", None));
+        let cmd = x8ctl_core::board::cmd::Cmd::fixed("echo started; sleep 20; echo late");
+        let worker = std::thread::spawn(move || board.run(&cmd, None));
         std::thread::sleep(Duration::from_millis(400));
         rig.sim.drop_connections();
         let result = worker.join().unwrap();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use x8ctl_core::board::cmd::Cmd;
 use x8ctl_core::board::lock::lock;
 use x8ctl_core::board::transfer::TransferEvent;
 use x8ctl_core::board::{Board, Job, Streams};
@@ -286,7 +287,7 @@ impl Write for Lines {
 
 /// Stream `cmd`'s output. `follow` (`logs -f`) waits as long as the user wants (Ctrl-C ends
 /// it); otherwise 60 s of silence from the board end it with an error.
-fn stream(ctx: &Ctx, board: &Board, cmd: &str, root: bool, follow: bool) -> Result<(), CliError> {
+fn stream(ctx: &Ctx, board: &Board, cmd: &Cmd, root: bool, follow: bool) -> Result<(), CliError> {
     let timeout = (!follow).then_some(x8ctl_core::board::DEFAULT_TIMEOUT);
     let mut out = Lines {
         json: ctx.json,

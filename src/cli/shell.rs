@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
         }
         return interactive(&board, args.root);
     }
-    let cmd = command_line(&args.cmd);
+    let cmd = Cmd::typed(command_line(&args.cmd));
     let timeout = args.timeout.map(Duration::from_secs);
     let input = if args.no_stdin { None } else { read_input()? };
     let run = |out: &mut dyn Write, err: &mut dyn Write| {
@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     // say how to run it.
     if status != 0
         && !args.root
-        && cmd.contains("docker")
+        && cmd.as_str().contains("docker")
         && board.docker_needs_sudo().unwrap_or(false)
     {
         ctx.status(&format!(
@@ -257,7 +257,7 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
         .arg(&status_file)
         .no_stderr()
         .then(Cmd::new("rm").arg("-f").arg(&status_file));
-    let read = board.run(read_and_remove.as_str(), Some(Duration::from_secs(20)));
+    let read = board.run(&read_and_remove, Some(Duration::from_secs(20)));
     match read.map(|o| o.stdout_text().trim().parse::<i32>()) {
         Ok(Ok(status)) => Ok(clamp_status(status)),
         _ => Err(CliError::failure(

@@ -678,7 +678,7 @@ impl Pipeline<'_> {
         // one as a script, but none of these should need it.
         debug_assert!(cmd.fits_one_open(), "{cmd}");
         self.board
-            .run_ok(cmd.as_str(), step.title())
+            .run_ok(cmd, step.title())
             .map(|o| o.stdout_text())
             .map_err(|e| FlashError::board(step, e))
     }
@@ -687,7 +687,7 @@ impl Pipeline<'_> {
         debug_assert!(cmd.fits_one_open(), "{cmd}");
         let o = self
             .board
-            .run_root(cmd.as_str(), Some(crate::board::DEFAULT_TIMEOUT))
+            .run_root(cmd, Some(crate::board::DEFAULT_TIMEOUT))
             .map_err(|e| FlashError::board(step, e))?;
         if o.ok() {
             Ok(o.stdout_text())
@@ -830,7 +830,7 @@ impl Pipeline<'_> {
             .board
             .run_root_streaming(
                 Job::new(
-                    Commands::program().as_str(),
+                    &Commands::program(),
                     "program.sh",
                     Some(Duration::from_secs(300)),
                 ),
@@ -928,10 +928,9 @@ impl Pipeline<'_> {
         if self.board.is_unresponsive() {
             return;
         }
-        let _ = self.board.run(
-            Commands::remove_upload().as_str(),
-            Some(Duration::from_secs(10)),
-        );
+        let _ = self
+            .board
+            .run(&Commands::remove_upload(), Some(Duration::from_secs(10)));
     }
 
     fn check_interrupt(&self, step: Step) -> StepResult<()> {
@@ -957,10 +956,7 @@ const NO_VERSION: &str = "the H7 did not report a version (empty)";
 
 /// The running version from sysfs, or what the read said instead.
 fn read_running(board: &Board) -> Result<Result<String, String>, BoardError> {
-    let o = board.run(
-        Commands::running_version().as_str(),
-        Some(Duration::from_secs(20)),
-    )?;
+    let o = board.run(&Commands::running_version(), Some(Duration::from_secs(20)))?;
     let t = o.stdout_text().trim().to_string();
     Ok(if o.ok() && !t.is_empty() {
         Ok(t.lines().next().unwrap_or("").to_string())
@@ -1387,7 +1383,7 @@ pub fn board_versions(
         }
     });
     let i = board.run(
-        Commands::file_version(INSTALLED).as_str(),
+        &Commands::file_version(INSTALLED),
         Some(Duration::from_secs(20)),
     )?;
     let installed = i

@@ -3,6 +3,11 @@
 //! with `{ ...; }` where the shell's precedence would otherwise regroup them), and the
 //! rendered text is what [`Board::run`](super::Board::run) sends.
 //!
+//! `Board::run` and its kin take a `Cmd`, never a string, so no run-time value can reach the
+//! board's shell unquoted: the text of a script is a `'static` string ([`Cmd::fixed`], with
+//! values as its `$1`... through [`Cmd::sh`]), a line the user typed ([`Cmd::typed`]), or the
+//! board layer's own composition of commands already built (sudo, [`super::script`]).
+//!
 //! ```
 //! use x8ctl_core::board::cmd::Cmd;
 //! let c = Cmd::new("systemctl").arg("restart").arg("m4-proxy");
@@ -41,6 +46,56 @@ impl Cmd {
     pub fn new(program: &str) -> Cmd {
         Cmd {
             text: quote(program),
+            level: Level::Simple,
+        }
+    }
+
+    /// A script written out in x8ctl's source, run as it is. Its `'static` text cannot
+    /// carry a value computed at run time (those go through [`Cmd::arg`]), so it needs no
+    /// quoting.
+    pub fn fixed(script: &'static str) -> Cmd {
+        Cmd::composed(script.to_string())
+    }
+
+    /// The fixed `script`, run by `sh -c` with `args` as its `$1`, `$2`... (each quoted; `$0`
+    /// is `x8ctl`): a script with `if` and `$(..)` gets run-time values without any being
+    /// spliced into its text.
+    pub fn sh<S: AsRef<str>>(script: &'static str, args: impl IntoIterator<Item = S>) -> Cmd {
+        Cmd::new("sh").args(["-c", script, "x8ctl"]).args(args)
+    }
+
+    /// A command line the user typed (`x8ctl shell`, `x8ctl monitor --cmd`), run as typed:
+    /// the user's own shell syntax, not a value x8ctl interpolates.
+    pub fn typed(line: impl Into<String>) -> Cmd {
+        Cmd::composed(line.into())
+    }
+
+    /// Text this module's callers in the board layer composed from commands already built
+    /// (a multi-part script, the sudo wrapper): taken as a list, so grouped when combined.
+    pub(crate) fn composed(text: String) -> Cmd {
+        let simple = !text.contains([';', '&', '|', '\n']);
+        Cmd {
+            text,
+            level: if simple { Level::Simple } else { Level::List },
+        }
+    }
+
+    /// `program` with environment assignments before it (`KEY=value program`), each value
+    /// quoted. A key that is not a shell name (letters, digits and `_`, not starting with a
+    /// digit) is left out: the shell would take `1X=v` for the program itself.
+    pub fn with_env<'a>(env: impl IntoIterator<Item = (&'a str, &'a str)>, program: &str) -> Cmd {
+        let mut text = String::new();
+        for (k, v) in env {
+            if is_shell_name(k) {
+                text.push_str(k);
+                text.push('=');
+                text.push_str(&quote(v));
+                text.push(' ');
+            }
+        }
+        text.push_str(&quote(program));
+        Cmd {
+            text,
             level: Level::Simple,
         }
     }
@@ -95,6 +150,11 @@ impl Cmd {
     /// `>/dev/null`
     pub fn no_stdout(self) -> Cmd {
         self.redirect(">/dev/null")
+    }
+
+    /// `>&2`: the output onto standard error.
+    pub fn to_stderr(self) -> Cmd {
+        self.redirect(">&2")
     }
 
     /// `> path` (quoted).
@@ -168,6 +228,14 @@ impl Cmd {
     }
 }
 
+/// Whether `k` is a name the shell takes for an assignment (`NAME=value`).
+pub fn is_shell_name(k: &str) -> bool {
+    k.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// The length of the `exec:` service (with its NUL) that runs `cmd` with stdin closed.
 fn service_len(cmd: &str) -> usize {
     // Nonces are 16 hex digits (quote::new_nonce).
@@ -177,6 +245,13 @@ fn service_len(cmd: &str) -> usize {
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// A command serialises as the text the board runs (doctor's fixes in `--json`).
+impl serde::Serialize for Cmd {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
     }
 }
 
@@ -219,6 +294,47 @@ mod tests {
             "a >/dev/null 2>&1"
         );
         assert_eq!(a().as_root(), "sudo a");
+    }
+
+    #[test]
+    fn assignments_are_words_of_their_own() {
+        // A whole `K=v w` quoted is a program name to the shell, not an assignment.
+        let c = Cmd::with_env([("GREETING", "hello world"), ("A", "1")], "docker")
+            .arg("compose")
+            .and(Cmd::new("true"));
+        assert_eq!(
+            c.as_str(),
+            "GREETING='hello world' A=1 docker compose && true"
+        );
+        let c = Cmd::with_env([("1X", "v"), ("", "v"), ("A-B", "v"), ("_ok", "$x")], "env");
+        assert_eq!(c.as_str(), "_ok='$x' env");
+        assert!(is_shell_name("FACTORY") && !is_shell_name("9") && !is_shell_name("a b"));
+    }
+
+    #[test]
+    fn a_script_gets_its_values_as_parameters() {
+        let c = Cmd::sh(r#"echo "$1""#, ["a b", "$(x)"]);
+        assert_eq!(c.as_str(), r#"sh -c 'echo "$1"' x8ctl 'a b' '$(x)'"#);
+    }
+
+    #[test]
+    fn fixed_and_typed_scripts_group_when_combined() {
+        assert_eq!(
+            Cmd::fixed("a; b").and(Cmd::new("c")).as_str(),
+            "{ a; b; } && c"
+        );
+        assert_eq!(
+            Cmd::fixed("docker info").stderr_to_stdout().as_str(),
+            "docker info 2>&1"
+        );
+        assert_eq!(
+            Cmd::typed("ls | wc -l").no_stderr().as_str(),
+            "{ ls | wc -l; } 2>/dev/null"
+        );
+        assert_eq!(
+            serde_json::to_string(&Cmd::new("x").arg("a b")).unwrap(),
+            r#""x 'a b'""#
+        );
     }
 
     #[test]

@@ -128,6 +128,13 @@ pub const EARLY_START_UNITS: [&str; 2] = [
     "compose-apps-early-start-recovery.service",
 ];
 
+/// Where the image's update client keeps the compose apps it installed, one folder each
+/// (the apps early-start knows). Evidence: foundriesio/meta-lmp
+/// `meta-lmp-base/recipes-containers/composeapp/composectl_git.bb` (9264e8a) builds
+/// composectl with `composeRoot=/var/sota/compose-apps`; REB does not list it, so doctor
+/// reads it best effort (an unreadable folder reads as "no apps").
+pub const COMPOSE_APPS_DIR: &str = "/var/sota/compose-apps";
+
 /// The user x8ctl works as, and its home: the only writable place besides /tmp (REB §1.5:
 /// the adb shell runs as fio in /home/fio).
 pub const HOME: &str = home!();

@@ -13,7 +13,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::quote::{new_nonce, quote};
+use super::cmd::Cmd;
+use super::quote::new_nonce;
 use super::{Board, BoardError, DEFAULT_TIMEOUT};
 
 /// Where the lock lives on the board.
@@ -116,18 +117,14 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
             .map_or(0, |d| d.as_secs()),
     };
     let token = new_nonce();
-    let dir = quote(LOCK_DIR);
-    let owner = quote(&format!("{LOCK_DIR}/owner"));
+    let take = Cmd::sh(
+        TAKE_SCRIPT,
+        [LOCK_DIR, &format!("{LOCK_DIR}/owner"), &me.line(&token)],
+    );
     // A few rounds: a stale lock is taken over in one, and a lock seen between another
     // run's mkdir and its owner line is looked at again a moment later.
     for _ in 0..5 {
-        let o = board.run(
-            &format!(
-                "if e=$(mkdir {dir} 2>&1); then if printf '%s\\n' {line} > {owner} 2>/dev/null; then echo taken; else rm -rf {dir}; echo 'cannot: cannot write the lock'; fi; elif [ -d {dir} ]; then echo held; cat {owner} 2>/dev/null; else echo \"cannot: $e\"; fi",
-                line = quote(&me.line(&token)),
-            ),
-            Some(DEFAULT_TIMEOUT),
-        )?;
+        let o = board.run(&take, Some(DEFAULT_TIMEOUT))?;
         let text = o.stdout_text();
         let mut lines = text.lines();
         match lines.next().unwrap_or("").trim() {
@@ -146,7 +143,7 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
         match Holder::parse(lines.next().unwrap_or("")) {
             // Left by a run of x8ctl on this computer that is gone: take it over.
             Some((h, theirs)) if h.host == me.host && h.pid != me.pid && !alive(h.pid) => {
-                board.run(release(&theirs).as_str(), Some(DEFAULT_TIMEOUT))?;
+                board.run(&release(&theirs), Some(DEFAULT_TIMEOUT))?;
             }
             Some((h, _)) => {
                 return Err(BoardError::Locked {
@@ -162,9 +159,16 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
     })
 }
 
+/// Take the lock folder `$1` (an atomic `mkdir`) and write owner line `$3` into `$2`:
+/// prints `taken`; or `held` and the holder's owner line; or `cannot: ` and why.
+const TAKE_SCRIPT: &str = r#"if e=$(mkdir "$1" 2>&1); then
+  if printf '%s\n' "$3" > "$2" 2>/dev/null; then echo taken
+  else rm -rf "$1"; echo 'cannot: cannot write the lock'; fi
+elif [ -d "$1" ]; then echo held; cat "$2" 2>/dev/null
+else echo "cannot: $e"; fi"#;
+
 /// Remove the lock if its owner line holds `token`.
-fn release(token: &str) -> super::cmd::Cmd {
-    use super::cmd::Cmd;
+fn release(token: &str) -> Cmd {
     Cmd::new("grep")
         .arg("-q")
         .arg(token)
@@ -176,9 +180,7 @@ fn release(token: &str) -> super::cmd::Cmd {
 impl Drop for BoardLock<'_> {
     fn drop(&mut self) {
         // Only if it is still ours (nobody broke it and took it since).
-        let _ = self
-            .board
-            .run(release(&self.token).as_str(), Some(DEFAULT_TIMEOUT));
+        let _ = self.board.run(&release(&self.token), Some(DEFAULT_TIMEOUT));
     }
 }
 

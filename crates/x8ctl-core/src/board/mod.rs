@@ -14,6 +14,7 @@ pub mod select;
 pub mod server;
 pub mod transfer;
 
+use cmd::Cmd;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -829,7 +830,7 @@ impl Board {
     }
 
     /// Run `cmd` and collect its output and exit status.
-    pub fn run(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+    pub fn run(&self, cmd: &Cmd, timeout: Option<Duration>) -> Result<Output, BoardError> {
         let mut out = Vec::new();
         let mut err = Vec::new();
         let job = Job::new(cmd, "a board command", timeout);
@@ -856,6 +857,7 @@ impl Board {
             timeout,
             what,
         } = job;
+        let cmd = cmd.as_str();
         let Streams { stdout, stderr } = out;
         let started = Instant::now();
         if self.is_unresponsive() {
@@ -1005,7 +1007,7 @@ impl Board {
     }
 
     /// Run `cmd` and require exit status 0; the error carries the command's own words.
-    pub fn run_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
+    pub fn run_ok(&self, cmd: &Cmd, what: &str) -> Result<Output, BoardError> {
         self.run(cmd, Some(DEFAULT_TIMEOUT))?.required(what)
     }
 
@@ -1038,7 +1040,10 @@ impl Board {
     /// Whether sudo accepts `auth`; an expired password is an error of its own (the right
     /// password, refused by PAM's account check until it is changed).
     fn sudo_works(&self, auth: &SudoAuth) -> Result<bool, BoardError> {
-        let out = self.run(&sudo_wrap("true", auth), Some(Duration::from_secs(30)))?;
+        let out = self.run(
+            &sudo_wrap(&Cmd::fixed("true"), auth),
+            Some(Duration::from_secs(30)),
+        )?;
         if !out.ok() && out.text().contains(PAM_EXPIRED) {
             return Err(BoardError::SudoExpired);
         }
@@ -1047,7 +1052,7 @@ impl Board {
 
     fn find_sudo(&self) -> Result<SudoAuth, BoardError> {
         let first = self.run(
-            &sudo_wrap("true", &SudoAuth::NoPassword),
+            &sudo_wrap(&Cmd::fixed("true"), &SudoAuth::NoPassword),
             Some(Duration::from_secs(30)),
         )?;
         if first.ok() {
@@ -1101,7 +1106,7 @@ impl Board {
     }
 
     /// Run `cmd` as root.
-    pub fn run_root(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+    pub fn run_root(&self, cmd: &Cmd, timeout: Option<Duration>) -> Result<Output, BoardError> {
         let auth = self.sudo_auth()?;
         self.run(&sudo_wrap(cmd, &auth), timeout)
     }
@@ -1115,7 +1120,8 @@ impl Board {
             (SudoAuth::Password { secret, .. }, Some(data)) => {
                 let mut all = format!("{}\n", secret.expose()).into_bytes();
                 all.extend_from_slice(data);
-                let wrapped = format!("sudo -S -p '' sh -c {}", quote(job.cmd));
+                let wrapped =
+                    Cmd::composed(format!("sudo -S -p '' sh -c {}", quote(job.cmd.as_str())));
                 let job = Job {
                     cmd: &wrapped,
                     input: Some(&all),
@@ -1146,7 +1152,7 @@ impl Board {
             return Ok(v);
         }
         let out = self.run(
-            "docker version --format '{{.Server.Version}}' 2>&1",
+            &Cmd::fixed("docker version --format '{{.Server.Version}}' 2>&1"),
             Some(Duration::from_secs(30)),
         )?;
         let v = !out.ok() && docker_socket_denied(&out.text());
@@ -1155,7 +1161,7 @@ impl Board {
     }
 
     /// Run a command line that uses docker: as fio, or as root when docker needs sudo.
-    pub fn run_docker(&self, cmd: &str, timeout: Option<Duration>) -> Result<Output, BoardError> {
+    pub fn run_docker(&self, cmd: &Cmd, timeout: Option<Duration>) -> Result<Output, BoardError> {
         if self.docker_needs_sudo()? {
             self.run_root(cmd, timeout)
         } else {
@@ -1164,7 +1170,7 @@ impl Board {
     }
 
     /// [`Board::run_docker`] requiring exit status 0.
-    pub fn run_docker_ok(&self, cmd: &str, what: &str) -> Result<Output, BoardError> {
+    pub fn run_docker_ok(&self, cmd: &Cmd, what: &str) -> Result<Output, BoardError> {
         self.run_docker(cmd, Some(DEFAULT_TIMEOUT))?.required(what)
     }
 
@@ -1182,7 +1188,7 @@ impl Board {
 /// limit, and the name errors give it (never the command text, which may hold a password).
 #[derive(Debug, Clone, Copy)]
 pub struct Job<'a> {
-    pub cmd: &'a str,
+    pub cmd: &'a Cmd,
     pub input: Option<&'a [u8]>,
     pub timeout: Option<Duration>,
     pub what: &'a str,
@@ -1190,7 +1196,7 @@ pub struct Job<'a> {
 
 impl<'a> Job<'a> {
     /// `cmd` with its stdin closed.
-    pub fn new(cmd: &'a str, what: &'a str, timeout: Option<Duration>) -> Job<'a> {
+    pub fn new(cmd: &'a Cmd, what: &'a str, timeout: Option<Duration>) -> Job<'a> {
         Job {
             cmd,
             input: None,
@@ -1225,15 +1231,15 @@ pub fn docker_socket_denied(text: &str) -> bool {
 
 /// `cmd` under sudo: `sudo -n` for NOPASSWD, else the password on sudo's stdin (never in
 /// an argument of a workstation process; on the board it is part of the shell command).
-pub fn sudo_wrap(cmd: &str, auth: &SudoAuth) -> String {
-    match auth {
-        SudoAuth::NoPassword => format!("sudo -n sh -c {}", quote(cmd)),
+pub fn sudo_wrap(cmd: &Cmd, auth: &SudoAuth) -> Cmd {
+    let cmd = quote(cmd.as_str());
+    Cmd::composed(match auth {
+        SudoAuth::NoPassword => format!("sudo -n sh -c {cmd}"),
         SudoAuth::Password { secret, .. } => format!(
-            "printf '%s\\n' {} | sudo -S -p '' sh -c {}",
+            "printf '%s\\n' {} | sudo -S -p '' sh -c {cmd}",
             quote(secret.expose()),
-            quote(cmd)
         ),
-    }
+    })
 }
 
 fn read_error(e: io::Error, what: &str, timeout: Option<Duration>, started: Instant) -> BoardError {

@@ -9,19 +9,20 @@
 //! use x8ctl_core::board::script::Sections;
 //! let s = Sections::new()
 //!     .part("host", Cmd::new("cat").arg("/etc/hostname"))
-//!     .part("model", "cat /proc/device-tree/model");
+//!     .part("model", Cmd::fixed("cat /proc/device-tree/model"));
 //! let script = s.render();
-//! assert!(script.contains("cat /etc/hostname"));
+//! assert!(script.as_str().contains("cat /etc/hostname"));
 //! ```
 
 use super::BoardError;
+use super::cmd::Cmd;
 use super::quote::new_nonce;
 
 /// Named board commands run as one script.
 #[derive(Debug, Clone)]
 pub struct Sections {
     nonce: String,
-    parts: Vec<(&'static str, String)>,
+    parts: Vec<(&'static str, Cmd)>,
 }
 
 /// One part's output (bytes: a part may print binary) and exit status.
@@ -142,12 +143,12 @@ impl Sections {
     }
 
     /// Add part `name`: `cmd` runs in a group of its own; its status ends the part.
-    pub fn part(mut self, name: &'static str, cmd: impl AsRef<str>) -> Sections {
+    pub fn part(mut self, name: &'static str, cmd: Cmd) -> Sections {
         debug_assert!(
             self.parts.iter().all(|(n, _)| *n != name),
             "part {name} twice"
         );
-        self.parts.push((name, cmd.as_ref().to_string()));
+        self.parts.push((name, cmd));
         self
     }
 
@@ -160,7 +161,7 @@ impl Sections {
     /// The script: each part, then its marker line with its exit status. The marker is
     /// printed after a newline of its own, which [`Sections::parse`] removes again, so a
     /// part's output is exactly what it printed.
-    pub fn render(&self) -> String {
+    pub fn render(&self) -> Cmd {
         let mut s = String::new();
         for (i, (_, cmd)) in self.parts.iter().enumerate() {
             s.push_str(&format!(
@@ -168,7 +169,7 @@ impl Sections {
                 self.nonce
             ));
         }
-        s
+        Cmd::composed(s)
     }
 
     /// Split `out` (the whole script's output) into the parts.
@@ -221,15 +222,18 @@ mod tests {
 
     fn three() -> Sections {
         Sections::with_nonce("00aa")
-            .part("a", "echo a")
-            .part("b", "cat /f")
-            .part("c", "true")
+            .part("a", Cmd::fixed("echo a"))
+            .part("b", Cmd::fixed("cat /f"))
+            .part("c", Cmd::fixed("true"))
     }
 
     #[test]
     fn the_script_runs_each_part_then_its_marker() {
         assert_eq!(
-            Sections::with_nonce("n1").part("x", "echo hi").render(),
+            Sections::with_nonce("n1")
+                .part("x", Cmd::fixed("echo hi"))
+                .render()
+                .as_str(),
             "{ echo hi\n}; printf '\\n__X8SEC_%s_%d=%d\\n' n1 0 \"$?\"\n"
         );
     }
@@ -246,7 +250,7 @@ mod tests {
         assert_eq!(p.text("c"), "");
         // Binary output without a trailing newline stays exact.
         let p = Sections::with_nonce("f")
-            .part("bin", "x")
+            .part("bin", Cmd::fixed("x"))
             .parse(b"\x00\xff\n\n__X8SEC_f_0=0\n");
         assert_eq!(p.bytes("bin"), b"\x00\xff\n");
     }
@@ -299,8 +303,8 @@ mod tests {
 
     #[test]
     fn nonces_differ_between_scripts() {
-        let a = Sections::new().part("x", "true").render();
-        let b = Sections::new().part("x", "true").render();
+        let a = Sections::new().part("x", Cmd::fixed("true")).render();
+        let b = Sections::new().part("x", Cmd::fixed("true")).render();
         assert_ne!(a, b);
     }
 }

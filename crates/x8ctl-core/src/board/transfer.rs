@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use super::cmd::Cmd;
 use super::quote::quote;
 use super::{Board, BoardError, Duplex, TransferFault};
 use adb_wire::sync::{self as wire, StatReply};
@@ -400,22 +401,16 @@ fn walk(root: &Path, dir: &Path, remote_root: &str, plan: &mut PushPlan) -> Resu
     Ok(())
 }
 
-/// Run `cmd ARG...` in as few commands as fit in [`MAX_COMMAND`]; the outputs joined.
+/// Run `base ARG...` in as few commands as fit in [`MAX_COMMAND`]; the outputs joined.
 pub fn run_batched(
     board: &Board,
-    cmd: &str,
+    base: &Cmd,
     args: &[String],
     what: &str,
 ) -> Result<String, BoardError> {
     let mut out = String::new();
-    let mut batch: Vec<String> = Vec::new();
-    let mut len = cmd.len();
-    let flush = |batch: &mut Vec<String>, out: &mut String| -> Result<(), BoardError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let line = format!("{cmd} {}", batch.join(" "));
-        let o = board.run(&line, Some(super::DEFAULT_TIMEOUT))?;
+    for cmd in arg_batches(base, args) {
+        let o = board.run(&cmd, Some(super::DEFAULT_TIMEOUT))?;
         if !o.ok() {
             return Err(BoardError::transfer(
                 false,
@@ -427,20 +422,45 @@ pub fn run_batched(
             ));
         }
         out.push_str(&o.stdout_text());
-        batch.clear();
-        Ok(())
-    };
-    for a in args {
-        let q = quote(a);
-        if len + q.len() + 1 > MAX_COMMAND {
-            flush(&mut batch, &mut out)?;
-            len = cmd.len();
-        }
-        len += q.len() + 1;
-        batch.push(q);
     }
-    flush(&mut batch, &mut out)?;
     Ok(out)
+}
+
+/// `base ARG...` for every argument (each quoted), in as few commands as fit in
+/// [`MAX_COMMAND`]; none when there are no arguments.
+fn arg_batches(base: &Cmd, args: &[String]) -> Vec<Cmd> {
+    let mut out = Vec::new();
+    let mut cur: Option<Cmd> = None;
+    for a in args {
+        cur = Some(match cur.take() {
+            Some(c) if c.as_str().len() + quote(a).len() < MAX_COMMAND => c.arg(a),
+            Some(c) => {
+                out.push(c);
+                base.clone().arg(a)
+            }
+            None => base.clone().arg(a),
+        });
+    }
+    out.extend(cur);
+    out
+}
+
+/// `cmds` chained with `&&`, in as few commands as fit in [`MAX_COMMAND`].
+fn and_batches(cmds: impl IntoIterator<Item = Cmd>) -> Vec<Cmd> {
+    let mut out = Vec::new();
+    let mut cur: Option<Cmd> = None;
+    for one in cmds {
+        cur = Some(match cur.take() {
+            Some(c) if c.as_str().len() + one.as_str().len() + 8 <= MAX_COMMAND => c.and(one),
+            Some(c) => {
+                out.push(c);
+                one
+            }
+            None => one,
+        });
+    }
+    out.extend(cur);
+    out
 }
 
 /// The temporary name a file is sent under: beside its target (the same file system, so the
@@ -457,40 +477,27 @@ fn part_name(remote: &str, nonce: &str, i: usize) -> String {
 /// `mv` each `(from, to)` in as few board commands as fit, refusing to move onto a folder
 /// (`mv` would move the file into it).
 fn rename_batched(board: &Board, pairs: &[(String, String)]) -> Result<(), BoardError> {
-    let mut cmds: Vec<String> = Vec::new();
-    let mut len = 0;
-    let run = |cmds: &mut Vec<String>| -> Result<(), BoardError> {
-        if cmds.is_empty() {
-            return Ok(());
-        }
-        let o = board.run(&cmds.join(" && "), Some(super::DEFAULT_TIMEOUT))?;
-        cmds.clear();
-        if o.ok() {
-            Ok(())
-        } else {
-            Err(BoardError::transfer(
+    let moves = pairs.iter().map(|(from, to)| {
+        let not_a_folder = Cmd::new("[").args(["!", "-d", to, "]"]).or(Cmd::new("echo")
+            .arg(format!("{to}: is a folder on the board"))
+            .to_stderr()
+            .and(Cmd::fixed("false")));
+        not_a_folder.and(Cmd::new("mv").args(["-f", "--", from, to]))
+    });
+    for cmd in and_batches(moves) {
+        let o = board.run(&cmd, Some(super::DEFAULT_TIMEOUT))?;
+        if !o.ok() {
+            return Err(BoardError::transfer(
                 false,
                 format!(
                     "putting the files in place failed on the board (exit {}): {}",
                     o.status,
                     o.text().trim()
                 ),
-            ))
+            ));
         }
-    };
-    for (from, to) in pairs {
-        let (f, t) = (quote(from), quote(to));
-        let one = format!(
-            "{{ [ ! -d {t} ] || {{ echo {t}: is a folder on the board >&2; false; }}; }} && mv -f -- {f} {t}"
-        );
-        if len + one.len() + 4 > MAX_COMMAND {
-            run(&mut cmds)?;
-            len = 0;
-        }
-        len += one.len() + 4;
-        cmds.push(one);
     }
-    run(&mut cmds)
+    Ok(())
 }
 
 /// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
@@ -567,30 +574,11 @@ pub fn remote_hashes(
 ) -> Result<BTreeMap<String, String>, BoardError> {
     // `|| true`: missing files make sha256sum exit 1; they are simply absent from the map.
     let mut map = BTreeMap::new();
-    let mut batch: Vec<String> = Vec::new();
-    let mut len = 0usize;
-    let run = |batch: &[String], map: &mut BTreeMap<String, String>| -> Result<(), BoardError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let o = board.run(
-            &format!("sha256sum {} 2>/dev/null; true", batch.join(" ")),
-            Some(super::DEFAULT_TIMEOUT),
-        )?;
+    for batch in arg_batches(&Cmd::new("sha256sum"), paths) {
+        let cmd = batch.no_stderr().then(Cmd::fixed("true"));
+        let o = board.run(&cmd, Some(super::DEFAULT_TIMEOUT))?;
         map.extend(parse_sha256sum(&o.stdout_text()));
-        Ok(())
-    };
-    for p in paths {
-        let q = quote(p);
-        if len + q.len() + 40 > MAX_COMMAND {
-            run(&batch, &mut map)?;
-            batch.clear();
-            len = 0;
-        }
-        len += q.len() + 1;
-        batch.push(q);
     }
-    run(&batch, &mut map)?;
     Ok(map)
 }
 
@@ -762,7 +750,12 @@ pub fn push_plan(
         bytes: files.iter().map(|f| f.size).sum(),
     });
     if !plan.dirs.is_empty() {
-        run_batched(board, "mkdir -p", &plan.dirs, "creating folders")?;
+        run_batched(
+            board,
+            &Cmd::new("mkdir").arg("-p"),
+            &plan.dirs,
+            "creating folders",
+        )?;
     }
     let sent = send_under_part_names(board, files, opts.streams, progress)?;
     report.files_sent = sent.len();
@@ -848,7 +841,12 @@ fn send_under_part_names(
     let parts: Vec<String> = finals.keys().cloned().collect();
     let remove_parts = || {
         // Best effort: the board may be gone.
-        let _ = run_batched(board, "rm -f --", &parts, "removing partial files");
+        let _ = run_batched(
+            board,
+            &Cmd::new("rm").args(["-f", "--"]),
+            &parts,
+            "removing partial files",
+        );
     };
     let sent = parallel(board, files, streams, &|client, item: FileItem| {
         let shown = finals.get(&item.remote).cloned().unwrap_or_default();
@@ -902,7 +900,12 @@ fn chmod_by_mode(
     what: &str,
 ) -> Result<(), BoardError> {
     for (mode, paths) in by_mode {
-        run_batched(board, &format!("chmod {mode:o}"), &paths, what)?;
+        run_batched(
+            board,
+            &Cmd::new("chmod").arg(format!("{mode:o}")),
+            &paths,
+            what,
+        )?;
     }
     Ok(())
 }
@@ -1096,7 +1099,7 @@ fn link_targets(board: &Board, items: &mut [FileItem], links: &[usize]) -> Resul
     let paths: Vec<String> = links.iter().map(|&i| items[i].remote.clone()).collect();
     let out = run_batched(
         board,
-        "stat -L -c '%a %s %Y' --",
+        &Cmd::new("stat").args(["-L", "-c", "%a %s %Y", "--"]),
         &paths,
         "reading link targets",
     )?;
@@ -1117,7 +1120,7 @@ fn link_targets(board: &Board, items: &mut [FileItem], links: &[usize]) -> Resul
 /// The board's canonical path of `remote` (`readlink -f`), to tell a symlink loop.
 fn canonical(board: &Board, remote: &str) -> Result<String, BoardError> {
     let o = board.run(
-        &format!("readlink -f -- {}", quote(remote)),
+        &Cmd::new("readlink").args(["-f", "--", remote]),
         Some(super::DEFAULT_TIMEOUT),
     )?;
     let out = o.stdout_text();
@@ -1241,13 +1244,10 @@ impl TreeWalk<'_> {
     }
 
     fn readable(&self, remote: &str) -> Result<bool, BoardError> {
-        let q = quote(remote);
+        let test = |flag: &str| Cmd::new("test").args([flag, remote]);
         Ok(self
             .board
-            .run(
-                &format!("test -r {q} && test -x {q}"),
-                Some(super::DEFAULT_TIMEOUT),
-            )?
+            .run(&test("-r").and(test("-x")), Some(super::DEFAULT_TIMEOUT))?
             .ok())
     }
 }

@@ -332,15 +332,16 @@ fn lost_while_aside_help(aside: &[(String, String)]) -> String {
     format!(
         "reconnect the board and deploy again (it finds the app kept aside and brings it back if the new version fails); or bring it back by hand: x8ctl shell --root {}",
         quote(
-            &aside
+            aside
                 .iter()
-                .map(|(o, a)| format!(
-                    "docker rm -f {o} 2>/dev/null; docker rename {a} {o} && docker start {o}",
-                    o = quote(o),
-                    a = quote(a)
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
+                .map(|(o, a)| {
+                    docker(["rm", "-f", o])
+                        .no_stderr()
+                        .then(docker(["rename", a, o]).and(docker(["start", o])))
+                })
+                .reduce(Cmd::then)
+                .unwrap_or_else(|| Cmd::fixed("true"))
+                .as_str()
         )
     )
 }
@@ -637,15 +638,20 @@ fn app_folder(
     Ok((dir, commit))
 }
 
+/// `docker ARGS`, each argument quoted.
+fn docker<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Cmd {
+    Cmd::new("docker").args(args)
+}
+
 /// Keep the image that runs now tagged, so that a rollback can tag it back.
 fn keep_previous_image(board: &Board, name: &str) -> Result<(), DeployError> {
     if image_exists(board, &image_ref(name, "latest"))? {
         board.run_docker_ok(
-            &format!(
-                "docker tag {} {}",
-                quote(&image_ref(name, "latest")),
-                quote(&image_ref(name, PREVIOUS_TAG))
-            ),
+            &docker([
+                "tag",
+                &image_ref(name, "latest"),
+                &image_ref(name, PREVIOUS_TAG),
+            ]),
             "keeping the previous image",
         )?;
     }
@@ -682,11 +688,9 @@ fn set_aside(
         };
         if new != *c {
             board.run_docker_ok(
-                &format!(
-                    "docker stop {q} >/dev/null && docker rename {q} {n}",
-                    q = quote(c),
-                    n = quote(&new)
-                ),
+                &docker(["stop", c])
+                    .no_stdout()
+                    .and(docker(["rename", c, &new])),
                 "setting the running app aside",
             )?;
         }
@@ -739,21 +743,18 @@ fn roll_back(
     for (orig, a) in aside {
         restored &= board
             .run_docker_ok(
-                &format!(
-                    "docker rename {a} {o} && docker start {o} >/dev/null",
-                    a = quote(a),
-                    o = quote(orig)
-                ),
+                &docker(["rename", a, orig]).and(docker(["start", orig]).no_stdout()),
                 "bringing the previous app back",
             )
             .is_ok();
     }
     let _ = board.run_docker(
-        &format!(
-            "docker tag {} {} 2>/dev/null",
-            quote(&image_ref(name, PREVIOUS_TAG)),
-            quote(&image_ref(name, "latest"))
-        ),
+        &docker([
+            "tag",
+            &image_ref(name, PREVIOUS_TAG),
+            &image_ref(name, "latest"),
+        ])
+        .no_stderr(),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
     match cause {
@@ -814,11 +815,10 @@ fn check_compose_env(dir: &Path, opts: &DeployOptions, on: &(dyn Fn(DeployEvent)
 
 fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployError> {
     board.run_ok(
-        &format!(
-            "mkdir -p {d} && printf '%s\\n' {v} > {f}",
-            d = quote(STAMPS),
-            v = quote(digest),
-            f = quote(&format!("{STAMPS}/{name}"))
+        &Cmd::new("mkdir").args(["-p", STAMPS]).and(
+            Cmd::new("printf")
+                .args(["%s\\n", digest])
+                .to_file(&format!("{STAMPS}/{name}")),
         ),
         "recording the deploy",
     )?;
@@ -832,7 +832,7 @@ fn write_stamp(board: &Board, name: &str, digest: &str) -> Result<(), DeployErro
 pub fn app_containers(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
     let project = compose_project(name);
     let names = |filter: Option<String>| {
-        let ps = Cmd::new("docker").args(["ps", "-a"]);
+        let ps = docker(["ps", "-a"]);
         let ps = match filter {
             Some(f) => ps.arg("--filter").arg(f),
             None => ps,
@@ -873,9 +873,7 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
     let mut out = Vec::new();
     for n in names {
         let o = board.run_docker(
-            Cmd::new("docker")
-                .args(["inspect", "-f", "{{.State.Status}}", n])
-                .as_str(),
+            &docker(["inspect", "-f", "{{.State.Status}}", n]),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
         if o.ok() && o.stdout_text().trim() == "running" {
@@ -887,11 +885,9 @@ fn running_containers(board: &Board, names: &[String]) -> Result<Vec<String>, De
 
 fn image_exists(board: &Board, image: &str) -> Result<bool, DeployError> {
     let o = board.run_docker(
-        Cmd::new("docker")
-            .args(["image", "inspect", image])
+        &docker(["image", "inspect", image])
             .no_stdout()
-            .stderr_to_stdout()
-            .as_str(),
+            .stderr_to_stdout(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     Ok(o.ok())
@@ -902,11 +898,7 @@ fn remove_containers(board: &Board, names: &[String]) -> Result<(), DeployError>
         return Ok(());
     }
     board.run_docker_ok(
-        Cmd::new("docker")
-            .args(["rm", "-f"])
-            .args(names)
-            .no_stdout()
-            .as_str(),
+        &docker(["rm", "-f"]).args(names).no_stdout(),
         "removing the previous container",
     )?;
     Ok(())
@@ -1020,11 +1012,9 @@ fn build(
         on,
     };
     let mut err = io::sink();
-    let cmd = format!(
-        "cd {} && docker build -t {} . 2>&1",
-        quote(dir),
-        quote(&image)
-    );
+    let cmd = Cmd::new("cd")
+        .arg(dir)
+        .and(docker(["build", "-t", &image, "."]).stderr_to_stdout());
     let job = Job::new(&cmd, "docker build", Some(Duration::from_secs(30 * 60)));
     let status = board.run_docker_streaming(job, Streams::new(&mut sink, &mut err))?;
     if !sink.buf.is_empty() {
@@ -1052,30 +1042,34 @@ fn build(
 
 /// The tutorial's `docker run` flags (docs alternative), with `--network host` so that
 /// m4-proxy can call back into servers, and `/dev/ttyGS0` when the board has it.
-fn docker_run_cmd(name: &str, image: &str, env: &[String], tty_gs0: bool) -> String {
-    let mut w = vec![
-        "docker run -d --name".to_string(),
-        quote(name),
-        "--label".into(),
-        quote(&format!("{APP_LABEL}={name}")),
-        "--restart unless-stopped -e PYTHONUNBUFFERED=1".into(),
-    ];
+fn docker_run_cmd(name: &str, image: &str, env: &[String], tty_gs0: bool) -> Cmd {
+    let mut c = docker(["run", "-d", "--name", name])
+        .arg("--label")
+        .arg(format!("{APP_LABEL}={name}"))
+        .args(["--restart", "unless-stopped", "-e", "PYTHONUNBUFFERED=1"]);
     for e in env {
-        w.push("-e".into());
-        w.push(quote(e));
+        c = c.arg("-e").arg(e);
     }
-    w.push("--tty --read-only --network host -v /tmp:/tmp".into());
+    c = c.args([
+        "--tty",
+        "--read-only",
+        "--network",
+        "host",
+        "-v",
+        "/tmp:/tmp",
+    ]);
     if tty_gs0 {
-        w.push("--device /dev/ttyGS0".into());
+        c = c.args(["--device", "/dev/ttyGS0"]);
     }
-    w.push("--add-host m4-proxy:host-gateway".into());
-    w.push(quote(image));
-    w.join(" ")
+    c.args(["--add-host", "m4-proxy:host-gateway", image])
 }
 
 fn has_tty_gs0(board: &Board) -> bool {
     board
-        .run("test -e /dev/ttyGS0", Some(crate::board::DEFAULT_TIMEOUT))
+        .run(
+            &Cmd::fixed("test -e /dev/ttyGS0"),
+            Some(crate::board::DEFAULT_TIMEOUT),
+        )
         .map(|o| o.ok())
         .unwrap_or(false)
 }
@@ -1087,7 +1081,7 @@ fn run_container(
     env: &[String],
 ) -> Result<(), DeployError> {
     let cmd = docker_run_cmd(name, image, env, has_tty_gs0(board));
-    let o = board.run_docker(&format!("{cmd} 2>&1"), Some(Duration::from_secs(5 * 60)))?;
+    let o = board.run_docker(&cmd.stderr_to_stdout(), Some(Duration::from_secs(5 * 60)))?;
     if !o.ok() {
         return Err(DeployError::Docker(format!(
             "docker run of {image} failed: {}",
@@ -1098,12 +1092,12 @@ fn run_container(
 }
 
 fn has_compose_file(board: &Board, dir: &str) -> Result<bool, DeployError> {
-    let files = COMPOSE_FILES
+    let any = COMPOSE_FILES
         .iter()
-        .map(|f| format!("test -f {}", quote(&format!("{dir}/{f}"))))
-        .collect::<Vec<_>>()
-        .join(" || ");
-    Ok(board.run(&files, Some(crate::board::DEFAULT_TIMEOUT))?.ok())
+        .map(|f| Cmd::new("test").args(["-f", &format!("{dir}/{f}")]))
+        .reduce(Cmd::or)
+        .unwrap_or_else(|| Cmd::fixed("false"));
+    Ok(board.run(&any, Some(crate::board::DEFAULT_TIMEOUT))?.ok())
 }
 
 /// The image references of a `docker compose config` output.
@@ -1134,18 +1128,17 @@ fn compose_summary(text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn compose_env(opts: &DeployOptions) -> String {
-    let mut s = format!("FACTORY={FACTORY}");
-    for e in &opts.env {
-        if let Some((k, _)) = e.split_once('=')
-            && !k.is_empty()
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            s.push(' ');
-            s.push_str(&quote(e));
-        }
-    }
-    s
+/// `docker compose -p PROJECT ARGS` in `dir`, with `FACTORY` and the deploy's `--env`
+/// values in its environment, so that the compose file's `${VAR}`s are filled (a key that
+/// is no shell name is left out: see [`Cmd::with_env`]).
+fn compose(dir: &str, name: &str, opts: &DeployOptions, args: &[&str]) -> Cmd {
+    let env = std::iter::once(("FACTORY", FACTORY))
+        .chain(opts.env.iter().filter_map(|e| e.split_once('=')));
+    Cmd::new("cd").arg(dir).and(
+        Cmd::with_env(env, "docker")
+            .args(["compose", "-p", &compose_project(name)])
+            .args(args),
+    )
 }
 
 /// Why `docker compose` did not start the app.
@@ -1168,11 +1161,8 @@ fn try_compose(
     dir: &str,
     opts: &DeployOptions,
 ) -> Result<String, ComposeFail> {
-    let env = compose_env(opts);
-    let cd = format!("cd {}", quote(dir));
-    let p = quote(&compose_project(name));
     let o = board.run_docker(
-        &format!("{cd} && {env} docker compose -p {p} config 2>&1"),
+        &compose(dir, name, opts, &["config"]).stderr_to_stdout(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     if !o.ok() {
@@ -1186,11 +1176,7 @@ fn try_compose(
     }
     for img in &images {
         let t = board.run_docker(
-            &format!(
-                "docker tag {} {} 2>&1",
-                quote(&image_ref(name, "latest")),
-                quote(img)
-            ),
+            &docker(["tag", &image_ref(name, "latest"), img]).stderr_to_stdout(),
             Some(crate::board::DEFAULT_TIMEOUT),
         )?;
         if !t.ok() {
@@ -1198,13 +1184,15 @@ fn try_compose(
         }
     }
     let up = board.run_docker(
-        &format!("{cd} && {env} docker compose -p {p} up -d 2>&1"),
+        &compose(dir, name, opts, &["up", "-d"]).stderr_to_stdout(),
         Some(Duration::from_secs(5 * 60)),
     )?;
     if !up.ok() {
         // Leave nothing half-started behind.
         let _ = board.run_docker(
-            &format!("{cd} && {env} docker compose -p {p} down >/dev/null 2>&1"),
+            &compose(dir, name, opts, &["down"])
+                .no_stdout()
+                .stderr_to_stdout(),
             Some(crate::board::DEFAULT_TIMEOUT),
         );
         return Err(ComposeFail::Refused(up.text().trim().to_string()));
@@ -1251,11 +1239,7 @@ fn start(
     });
     // A failed compose may have left a container by the app's name.
     let _ = board.run_docker(
-        Cmd::new("docker")
-            .args(["rm", "-f", name])
-            .no_stdout()
-            .stderr_to_stdout()
-            .as_str(),
+        &docker(["rm", "-f", name]).no_stdout().stderr_to_stdout(),
         Some(crate::board::DEFAULT_TIMEOUT),
     );
     run_container(board, name, &image_ref(name, "latest"), &opts.env)?;
@@ -1311,11 +1295,10 @@ pub use crate::board::facts::EARLY_START_UNITS;
 /// `masked`, ... or `absent` when the image has no such unit.
 pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
     let o = board.run(
-        Cmd::new("systemctl")
+        &Cmd::new("systemctl")
             .arg("is-enabled")
             .arg(EARLY_START_UNITS[0])
-            .no_stderr()
-            .as_str(),
+            .no_stderr(),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     let t = o.stdout_text().trim().to_string();
@@ -1326,9 +1309,7 @@ pub fn early_start_state(board: &Board) -> Result<String, BoardError> {
 pub fn disable_early_start(board: &Board) -> Result<(), DeployError> {
     let systemctl = |verb: &str| Cmd::new("systemctl").arg(verb).args(EARLY_START_UNITS);
     let o = board.run_root(
-        systemctl("stop")
-            .and(systemctl("disable").stderr_to_stdout())
-            .as_str(),
+        &systemctl("stop").and(systemctl("disable").stderr_to_stdout()),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     if !o.ok() {
@@ -1540,17 +1521,11 @@ fn inspect_with_logs(
     board: &Board,
     container: &str,
 ) -> Result<(Option<ContainerState>, String), DeployError> {
-    let docker = || Cmd::new("docker");
     let script = Sections::new()
-        .part(
-            "inspect",
-            docker().arg("inspect").arg(container).stderr_to_stdout(),
-        )
+        .part("inspect", docker(["inspect", container]).stderr_to_stdout())
         .part(
             "logs",
-            docker()
-                .args(["logs", "--tail", "200", container])
-                .stderr_to_stdout(),
+            docker(["logs", "--tail", "200", container]).stderr_to_stdout(),
         );
     let o = board.run_docker(&script.render(), Some(crate::board::DEFAULT_TIMEOUT))?;
     let parts = script.parse(&o.stdout);
@@ -1645,11 +1620,7 @@ fn prebuilt(
         method: RunMethod::Prebuilt,
     });
     let pull = board.run_docker(
-        Cmd::new("docker")
-            .arg("pull")
-            .arg(&image)
-            .stderr_to_stdout()
-            .as_str(),
+        &docker(["pull"]).arg(&image).stderr_to_stdout(),
         Some(Duration::from_secs(15 * 60)),
     )?;
     if !pull.ok() {
@@ -1701,14 +1672,7 @@ pub fn stop(board: &Board, name: &str) -> Result<Vec<String>, DeployError> {
             "no container of {name} on the board (`x8ctl shell docker ps -a` lists them)"
         )));
     }
-    board.run_docker_ok(
-        Cmd::new("docker")
-            .arg("stop")
-            .args(&names)
-            .no_stdout()
-            .as_str(),
-        "docker stop",
-    )?;
+    board.run_docker_ok(&docker(["stop"]).args(&names).no_stdout(), "docker stop")?;
     Ok(names)
 }
 
@@ -1720,17 +1684,18 @@ pub fn logs_command(
     target: &str,
     follow: bool,
     lines: Option<usize>,
-) -> Result<(String, bool), DeployError> {
+) -> Result<(Cmd, bool), DeployError> {
     let n = lines.map(|n| n.to_string());
+    let tail = |c: Cmd, flag: &str| {
+        let c = match &n {
+            Some(n) => c.args([flag, n]),
+            None => c,
+        };
+        if follow { c.arg("-f") } else { c }
+    };
     if target == "m4-proxy" {
-        let mut c = "journalctl -u m4-proxy --no-pager".to_string();
-        if let Some(n) = &n {
-            c.push_str(&format!(" -n {n}"));
-        }
-        if follow {
-            c.push_str(" -f");
-        }
-        return Ok((c, true));
+        let c = Cmd::new("journalctl").args(["-u", "m4-proxy", "--no-pager"]);
+        return Ok((tail(c, "-n"), true));
     }
     let names = app_containers(board, target)?;
     let Some(container) = names
@@ -1744,14 +1709,9 @@ pub fn logs_command(
             quote(target)
         )));
     };
-    let mut c = "docker logs".to_string();
-    if let Some(n) = &n {
-        c.push_str(&format!(" --tail {n}"));
-    }
-    if follow {
-        c.push_str(" -f");
-    }
-    c.push_str(&format!(" {} 2>&1", quote(&container)));
+    let c = tail(docker(["logs"]), "--tail")
+        .arg(&container)
+        .stderr_to_stdout();
     Ok((c, board.docker_needs_sudo()?))
 }
 
@@ -1875,6 +1835,7 @@ mod tests {
         assert!(app_name("a b;$(reboot)").is_err());
         assert!(app_name("").is_err());
         let c = docker_run_cmd("app", "app:latest", &["A=b c".into()], true);
+        let c = c.as_str();
         assert!(c.contains("-e 'A=b c'"), "{c}");
         assert!(c.contains("--device /dev/ttyGS0"));
         assert!(c.contains("--add-host m4-proxy:host-gateway"));

@@ -31,9 +31,7 @@ pub struct SketchReport {
 
 fn journal(board: &Board) -> Result<Vec<String>, DeployError> {
     let o = board.run_root(
-        crate::board::cmd::Cmd::new("journalctl")
-            .args(["-u", UNIT, "--no-pager", "-o", "cat"])
-            .as_str(),
+        &crate::board::cmd::Cmd::new("journalctl").args(["-u", UNIT, "--no-pager", "-o", "cat"]),
         Some(crate::board::DEFAULT_TIMEOUT),
     )?;
     Ok(o.stdout_text()
@@ -181,7 +179,7 @@ pub fn upload_sketch(
     let before = journal(board)?.len();
     let dir = crate::board::facts::SKETCH_DIR;
     let mkdir = crate::board::cmd::Cmd::new("mkdir").arg("-p").arg(dir);
-    board.run_ok(mkdir.as_str(), &format!("creating {dir}"))?;
+    board.run_ok(&mkdir, &format!("creating {dir}"))?;
     // The path unit fires on the first write of SKETCH_PATH (real-board-evidence.md §4.1):
     // `transfer::push` sends under a temporary name in the same folder and renames it over
     // the target once it arrived whole, so OpenOCD only ever sees the complete ELF.

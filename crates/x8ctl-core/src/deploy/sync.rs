@@ -81,7 +81,7 @@ fn write_manifest(
     files: &std::collections::BTreeSet<String>,
 ) -> Result<(), DeployError> {
     board.run_ok(
-        Cmd::new("mkdir").arg("-p").arg(STAMPS).as_str(),
+        &Cmd::new("mkdir").arg("-p").arg(STAMPS),
         "creating x8ctl's deploy folder",
     )?;
     let path = manifest_path(name);
@@ -158,7 +158,12 @@ pub fn sync(
         report.verified = sent.verified;
     }
     if !removed.is_empty() {
-        run_batched(board, "rm -f", &removed, "removing deleted files")?;
+        run_batched(
+            board,
+            &Cmd::new("rm").arg("-f"),
+            &removed,
+            "removing deleted files",
+        )?;
         report.files_removed = removed.len();
     }
     let now: std::collections::BTreeSet<String> = ours

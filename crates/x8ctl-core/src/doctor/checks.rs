@@ -49,7 +49,7 @@ fn board_failed(e: &BoardError) -> Finding {
 
 // The error is the check's finding itself, made once per check: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
-fn sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
+fn sh(ctx: &CheckCtx, cmd: &Cmd) -> Result<Output, Finding> {
     ctx.board
         .run(cmd, Some(ctx.timeout))
         .map_err(|e| board_failed(&e))
@@ -95,7 +95,7 @@ pub(crate) fn board_error(e: &BoardError, session: &Session) -> Finding {
 }
 
 pub(crate) fn board_round_trip(board: &Board) -> Finding {
-    match board.run("echo x8ctl-ok", Some(CheckId::Board.timeout())) {
+    match board.run(&Cmd::fixed("echo x8ctl-ok"), Some(CheckId::Board.timeout())) {
         Ok(o) if o.ok() && o.stdout_text().contains("x8ctl-ok") => Finding::ok(format!(
             "{} attached and authorised ({})",
             board.serial(),
@@ -225,10 +225,10 @@ fn sudo(ctx: &CheckCtx) -> Finding {
 fn h7_boot(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        concat!(
+        &Cmd::fixed(concat!(
             "systemctl show -p LoadState,ActiveState,SubState,Result ",
             facts::stm32h7_program_unit!()
-        ),
+        )),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -249,7 +249,10 @@ pub(crate) fn judge_h7_boot(p: &std::collections::BTreeMap<String, String>) -> F
     );
     let fix = Fix::root(
         "run the boot-time H7 flasher again (loads the x8h7 modules, flashes the H7 if its firmware differs from the installed file)",
-        concat!("systemctl restart ", facts::stm32h7_program_unit!()),
+        Cmd::fixed(concat!(
+            "systemctl restart ",
+            facts::stm32h7_program_unit!()
+        )),
     );
     let logs = "read what it said: `x8ctl shell --root journalctl --no-pager -u stm32h7-program`";
     if get("LoadState") == "not-found" {
@@ -286,7 +289,7 @@ const OTHER_MODULES: [&str; 6] = [
 ];
 
 fn modules(ctx: &CheckCtx) -> Finding {
-    let out = match sh(ctx, "lsmod") {
+    let out = match sh(ctx, &Cmd::fixed("lsmod")) {
         Ok(o) => o,
         Err(f) => return f,
     };
@@ -310,7 +313,7 @@ pub(crate) fn judge_modules(loaded: &[String]) -> Finding {
     let count = loaded.iter().filter(|m| m.starts_with("x8h7_")).count();
     let fix = Fix::root(
         "load the x8h7 kernel modules (as stm32h7-program.service does at boot)",
-        LOAD_MODULES,
+        Cmd::fixed(LOAD_MODULES),
     );
     if !missing.is_empty() {
         return Finding::fail(
@@ -364,7 +367,7 @@ fn h7_firmware(ctx: &CheckCtx) -> Finding {
 fn program_fix() -> Fix {
     Fix::root(
         "flash the installed firmware file onto the H7 with program.sh, then restart m4-proxy",
-        format!("{}; {RESTART_M4_PROXY}", facts::PROGRAM_SH),
+        Cmd::fixed(facts::PROGRAM_SH).then(Cmd::fixed(RESTART_M4_PROXY)),
     )
 }
 
@@ -429,13 +432,13 @@ pub(crate) fn judge_firmware(running: &str, present: bool, file: Option<&str>) -
 fn x8h7_ui(ctx: &CheckCtx) -> Finding {
     let out = match sh(
         ctx,
-        concat!(
+        &Cmd::fixed(concat!(
             "if [ -c ",
             facts::x8h7_ui!(),
             " ]; then echo char; elif [ -e ",
             facts::x8h7_ui!(),
             " ]; then echo other; else echo missing; fi"
-        ),
+        )),
     ) {
         Ok(o) => o,
         Err(f) => return f,
@@ -447,7 +450,10 @@ fn x8h7_ui(ctx: &CheckCtx) -> Finding {
             "missing: m4-proxy cannot reach the M4 without it",
             "the x8h7_ui module creates it: reload the modules or reboot the board",
         )
-        .with_fix(Fix::root("load the x8h7 kernel modules", LOAD_MODULES)),
+        .with_fix(Fix::root(
+            "load the x8h7 kernel modules",
+            Cmd::fixed(LOAD_MODULES),
+        )),
     }
 }
 
@@ -581,7 +587,7 @@ fn m4_proxy_crash_loop(
             )
             .with_fix(Fix::root(
                 "reset m4-proxy's start limit and restart it",
-                RESET_M4_PROXY,
+                Cmd::fixed(RESET_M4_PROXY),
             )),
         );
     }
@@ -595,7 +601,7 @@ fn m4_proxy_crash_loop(
             )
             .with_fix(Fix::root(
                 "reset m4-proxy's restart counter and start it now",
-                RESET_M4_PROXY,
+                Cmd::fixed(RESET_M4_PROXY),
             )),
         );
     }
@@ -605,7 +611,7 @@ fn m4_proxy_crash_loop(
 /// When no m4_proxy process runs (`unit_active`: systemd says active all the same), or
 /// one runs but does not listen on both ports.
 fn m4_proxy_not_serving(pids: &[u32], ports: &[u16], unit_active: bool) -> Option<Finding> {
-    let fix = Fix::root("restart m4-proxy", RESTART_M4_PROXY);
+    let fix = Fix::root("restart m4-proxy", Cmd::fixed(RESTART_M4_PROXY));
     let hint = "restart it: `sudo systemctl restart m4-proxy`; then read `x8ctl shell --root journalctl --no-pager -u m4-proxy`; containers that registered functions with m4-proxy must be restarted after it";
     if pids.is_empty() {
         let lie = if unit_active {
@@ -686,7 +692,7 @@ pub(crate) fn judge_rpc(method: &str, o: &CallOutcome) -> Finding {
         ),
         CallOutcome::NotListening => {
             Finding::fail("nothing listens on port 5001 on the board", hint)
-                .with_fix(Fix::root("restart m4-proxy", RESTART_M4_PROXY))
+                .with_fix(Fix::root("restart m4-proxy", Cmd::fixed(RESTART_M4_PROXY)))
         }
         other => Finding::fail(other.to_string(), hint),
     }
@@ -699,14 +705,14 @@ pub(crate) fn judge_rpc(method: &str, o: &CallOutcome) -> Finding {
 /// lacks the docker group (see [`crate::board::Board::docker_needs_sudo`]). The error is
 /// the check's finding, as for [`sh`].
 #[allow(clippy::result_large_err)]
-fn docker_sh(ctx: &CheckCtx, cmd: &str) -> Result<Output, Finding> {
+fn docker_sh(ctx: &CheckCtx, cmd: &Cmd) -> Result<Output, Finding> {
     ctx.board
         .run_docker(cmd, Some(ctx.timeout))
         .map_err(|e| board_failed(&e))
 }
 
 fn docker(ctx: &CheckCtx) -> Finding {
-    let out = match sh(ctx, "docker info 2>&1") {
+    let out = match sh(ctx, &Cmd::fixed("docker info 2>&1")) {
         Ok(o) => o,
         Err(f) => return f,
     };
@@ -719,7 +725,10 @@ fn docker(ctx: &CheckCtx) -> Finding {
         };
     }
     // REB 1.5: the X8's adbd drops fio's docker group; sudo still works.
-    let root = match ctx.board.run_root("docker info 2>&1", Some(ctx.timeout)) {
+    let root = match ctx
+        .board
+        .run_root(&Cmd::fixed("docker info 2>&1"), Some(ctx.timeout))
+    {
         Ok(o) => o,
         Err(e @ (BoardError::Sudo(_) | BoardError::NoSudo)) => {
             return Finding::fail(
@@ -776,7 +785,7 @@ pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
         "the Docker daemon is not running",
         "start it: `x8ctl shell --root systemctl restart docker`; if it fails, read `x8ctl shell --root journalctl --no-pager -u docker`",
     )
-    .with_fix(Fix::root("restart the Docker daemon", "systemctl restart docker"))
+    .with_fix(Fix::root("restart the Docker daemon", Cmd::fixed("systemctl restart docker")))
     .detail(line)
 }
 
@@ -787,7 +796,7 @@ pub(crate) fn judge_docker(status: i32, text: &str) -> Finding {
 const BACKPORTS_ERROR: &str = "No module named 'backports'";
 
 fn containers(ctx: &CheckCtx) -> Finding {
-    let out = match docker_sh(ctx, "docker ps -a --format '{{json .}}'") {
+    let out = match docker_sh(ctx, &Cmd::fixed("docker ps -a --format '{{json .}}'")) {
         Ok(o) => o,
         Err(f) => return f,
     };
@@ -807,7 +816,7 @@ fn containers(ctx: &CheckCtx) -> Finding {
     }
     let names: Vec<String> = cs.iter().map(|c| c.name.clone()).collect();
     let inspect = Cmd::new("docker").arg("inspect").args(&names).no_stderr();
-    if let Ok(o) = docker_sh(ctx, inspect.as_str()) {
+    if let Ok(o) = docker_sh(ctx, &inspect) {
         parse::merge_docker_inspect(&mut cs, &o.stdout_text());
     }
     let mut logs: Vec<(String, String)> = Vec::new();
@@ -815,7 +824,7 @@ fn containers(ctx: &CheckCtx) -> Finding {
         let cmd = Cmd::new("docker")
             .args(["logs", "--tail", "40", &c.name])
             .stderr_to_stdout();
-        if let Ok(o) = docker_sh(ctx, cmd.as_str()) {
+        if let Ok(o) = docker_sh(ctx, &cmd) {
             logs.push((c.name.clone(), o.text()));
         }
     }
@@ -825,10 +834,10 @@ fn containers(ctx: &CheckCtx) -> Finding {
     if f.status == super::Status::Ok
         && let Ok(o) = sh(
             ctx,
-            &format!(
-                "systemctl is-enabled {} 2>/dev/null; ls /var/sota/compose-apps 2>/dev/null",
-                crate::deploy::EARLY_START_UNITS[0]
-            ),
+            &Cmd::new("systemctl")
+                .args(["is-enabled", crate::deploy::EARLY_START_UNITS[0]])
+                .no_stderr()
+                .then(Cmd::new("ls").arg(facts::COMPOSE_APPS_DIR).no_stderr()),
         )
         && o.stdout_text().lines().next().map(str::trim) == Some("enabled")
     {
@@ -959,7 +968,7 @@ pub(crate) fn judge_containers(cs: &[parse::Container], logs: &[(String, String)
 // disk
 
 fn disk(ctx: &CheckCtx) -> Finding {
-    let out = match sh(ctx, "df -P / /home/fio") {
+    let out = match sh(ctx, &Cmd::fixed("df -P / /home/fio")) {
         Ok(o) => o,
         Err(f) => return f,
     };
@@ -1111,7 +1120,7 @@ mod tests {
         );
         let f = judge_firmware("0.0.5", true, Some("0.0.4"));
         assert_eq!(f.status, Status::Fail);
-        assert!(f.fix.unwrap().command.contains("program.sh"));
+        assert!(f.fix.unwrap().command.as_str().contains("program.sh"));
         assert_eq!(
             judge_firmware("0.0.4", true, Some("0.0.4")).status,
             Status::Warn
@@ -1158,7 +1167,10 @@ mod tests {
         );
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("RemainAfterExit"));
-        assert_eq!(f.fix.unwrap().command, "systemctl restart m4-proxy");
+        assert_eq!(
+            f.fix.unwrap().command.as_str(),
+            "systemctl restart m4-proxy"
+        );
         let f = judge_m4_proxy(&[512], &[5000], &active, None);
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("5001"));
@@ -1202,7 +1214,7 @@ mod tests {
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("gave up"), "{}", f.summary);
         assert_eq!(
-            f.fix.unwrap().command,
+            f.fix.unwrap().command.as_str(),
             "systemctl reset-failed m4-proxy; systemctl restart m4-proxy"
         );
     }
@@ -1250,7 +1262,7 @@ mod tests {
         let down = "Client:\n Version:    24.0.9\n\nServer:\nERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\nerrors pretty printing info\n";
         let f = judge_docker(1, down);
         assert_eq!(f.status, Status::Fail);
-        assert_eq!(f.fix.unwrap().command, "systemctl restart docker");
+        assert_eq!(f.fix.unwrap().command.as_str(), "systemctl restart docker");
         assert_eq!(
             judge_docker(127, "bash: docker: command not found").status,
             Status::Fail

@@ -25,6 +25,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::board::Board;
+use crate::board::cmd::Cmd;
 use crate::board::connect::{ConnectOptions, Session};
 use crate::board::select::Choice;
 
@@ -162,15 +163,15 @@ pub struct Fix {
     /// What the command does, for the confirmation question.
     pub description: String,
     /// The shell command run on the board (as root when `root`).
-    pub command: String,
+    pub command: Cmd,
     pub root: bool,
 }
 
 impl Fix {
-    fn root(description: impl Into<String>, command: impl Into<String>) -> Fix {
+    fn root(description: impl Into<String>, command: Cmd) -> Fix {
         Fix {
             description: description.into(),
-            command: command.into(),
+            command,
             root: true,
         }
     }
@@ -178,13 +179,14 @@ impl Fix {
     /// The command as a person would type it on the board.
     pub fn display_command(&self) -> String {
         if self.root {
-            if self.command.contains(';') || self.command.contains("&&") {
-                format!("sudo sh -c {}", crate::board::quote::quote(&self.command))
+            let c = self.command.as_str();
+            if c.contains(';') || c.contains("&&") {
+                format!("sudo sh -c {}", crate::board::quote::quote(c))
             } else {
-                format!("sudo {}", self.command)
+                self.command.as_root()
             }
         } else {
-            self.command.clone()
+            self.command.to_string()
         }
     }
 }
@@ -820,15 +822,16 @@ mod tests {
 
     #[test]
     fn fixes_only_for_failed_checks() {
-        let f = Finding::warn("w", "h").with_fix(Fix::root("d", "true"));
+        let f = Finding::warn("w", "h").with_fix(Fix::root("d", Cmd::fixed("true")));
         assert!(f.into_result(CheckId::Docker, Duration::ZERO).fix.is_none());
-        let f = Finding::fail("f", "h").with_fix(Fix::root("d", "systemctl restart m4-proxy"));
+        let f = Finding::fail("f", "h")
+            .with_fix(Fix::root("d", Cmd::fixed("systemctl restart m4-proxy")));
         let r = f.into_result(CheckId::M4Proxy, Duration::ZERO);
         assert_eq!(
             r.fix.as_ref().unwrap().display_command(),
             "sudo systemctl restart m4-proxy"
         );
-        let fx = Fix::root("d", "a; b");
+        let fx = Fix::root("d", Cmd::fixed("a; b"));
         assert_eq!(fx.display_command(), "sudo sh -c 'a; b'");
     }
 }

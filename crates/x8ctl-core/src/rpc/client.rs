@@ -607,7 +607,10 @@ pub const PROXY_STATE_CMD: &str = concat!(
 /// Read m4-proxy's state on the board (`None` when the command cannot run).
 pub fn m4_proxy_state(board: &Board) -> Option<ProxyState> {
     let o = board
-        .run(PROXY_STATE_CMD, Some(Duration::from_secs(5)))
+        .run(
+            &crate::board::cmd::Cmd::fixed(PROXY_STATE_CMD),
+            Some(Duration::from_secs(5)),
+        )
         .ok()?;
     let st = ProxyState::parse(&o.stdout_text());
     (!st.active.is_empty()).then_some(st)

@@ -28,6 +28,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::board::cmd::Cmd;
+use crate::board::facts;
 use crate::board::{Board, BoardError};
 
 use super::dialect;
@@ -118,7 +120,10 @@ fn show(v: &Value) -> String {
 pub fn current_holders(board: &Board, names: &[String]) -> Option<Vec<(String, u16)>> {
     let o = board
         .run_root(
-            "journalctl -u m4-proxy --no-pager -o cat 2>/dev/null | tail -n 400",
+            &Cmd::new("journalctl")
+                .args(["-u", facts::M4_PROXY_UNIT, "--no-pager", "-o", "cat"])
+                .no_stderr()
+                .pipe(Cmd::new("tail").args(["-n", "400"])),
             Some(Duration::from_secs(10)),
         )
         .ok()
