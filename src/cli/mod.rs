@@ -18,6 +18,8 @@ pub mod shell;
 pub mod sim;
 pub mod style;
 pub mod target;
+#[cfg(test)]
+mod tests;
 pub mod transfer;
 
 use std::io::{IsTerminal, Write};

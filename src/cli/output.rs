@@ -208,7 +208,17 @@ impl<'a, T: Serialize> Envelope<'a, T> {
     /// order at every level (the payload passes through a [`serde_json::Value`], whose maps
     /// are sorted).
     pub fn to_line(&self) -> String {
-        let sorted = serde_json::to_value(&self.payload)
+        let payload = serde_json::to_value(&self.payload);
+        debug_assert!(
+            payload
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_object())
+                .is_some_and(|m| ENVELOPE_KEYS.iter().all(|k| !m.contains_key(*k))),
+            "the payload of `{}` is not a map, or uses an envelope key",
+            self.command
+        );
+        let sorted = payload
             .map(|payload| Envelope {
                 schema_version: self.schema_version,
                 ok: self.ok,
@@ -216,22 +226,14 @@ impl<'a, T: Serialize> Envelope<'a, T> {
                 payload,
             })
             .and_then(|doc| serde_json::to_string(&doc));
-        let line = sorted.unwrap_or_else(|e| {
+        sorted.unwrap_or_else(|e| {
             // Only a payload that is not a map gets here: a bug, said in the document.
             format!(
                 r#"{{"schema_version":{SCHEMA_VERSION},"ok":false,"command":{},"error":{{"message":{}}}}}"#,
                 serde_json::Value::from(self.command),
                 serde_json::Value::from(format!("cannot render the document: {e}"))
             )
-        });
-        debug_assert!(
-            serde_json::to_value(&self.payload)
-                .ok()
-                .and_then(|v| v.as_object().cloned())
-                .is_some_and(|m| ENVELOPE_KEYS.iter().all(|k| !m.contains_key(*k))),
-            "a payload uses an envelope key: {line}"
-        );
-        line
+        })
     }
 }
 
@@ -295,6 +297,49 @@ mod tests {
             doc.ends_with(r#""ok":false,"command":"cache list","path":"/c"}"#),
             "{doc}"
         );
+    }
+
+    #[test]
+    fn payload_keys_come_sorted_at_every_level_as_json_did() {
+        #[derive(Serialize)]
+        struct Inner {
+            zulu: u8,
+            alpha: Option<u8>,
+        }
+        #[derive(Serialize)]
+        struct Doc {
+            report: Inner,
+            operation: &'static str,
+        }
+        let doc = Doc {
+            report: Inner {
+                zulu: 1,
+                alpha: None,
+            },
+            operation: "push",
+        };
+        assert_eq!(
+            Envelope::new("push", true, doc).to_line(),
+            format!(
+                r#"{{"schema_version":{SCHEMA_VERSION},"ok":true,"command":"push","operation":"push","report":{{"alpha":null,"zulu":1}}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn captured_streams_read_back_separately() {
+        let (out, cap) = Output::capture();
+        out.line("data");
+        out.err_line("status");
+        out.json("stop", true, serde_json::json!({ "stopped": [] }));
+        assert_eq!(
+            cap.out(),
+            format!(
+                "data\n{{\"schema_version\":{SCHEMA_VERSION},\"ok\":true,\"command\":\"stop\",\"stopped\":[]}}\n"
+            )
+        );
+        assert_eq!(cap.err(), "status\n");
+        assert!(!out.paint_err().is_on() && !out.paint_out().is_on());
     }
 
     #[test]

@@ -199,3 +199,45 @@ pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliErr
     report(ctx, "pull", &r);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TransferReport {
+        TransferReport {
+            files_sent: 2,
+            bytes_sent: 10,
+            verified: true,
+            elapsed_ms: 1500,
+            ..TransferReport::default()
+        }
+    }
+
+    #[test]
+    fn the_report_is_a_summary_on_stderr() {
+        let (ctx, cap, _, _) = crate::cli::tests::parsed(&["push", "a", "/tmp/"]);
+        report(&ctx, "push", &sample());
+        assert_eq!(cap.out(), "");
+        assert_eq!(
+            cap.err(),
+            "push: 2 files, 10 bytes in 1.50s, sha256 verified\n"
+        );
+    }
+
+    #[test]
+    fn the_json_report_is_a_document_on_stdout() {
+        let (ctx, cap, _, _) = crate::cli::tests::parsed(&["--json", "pull", "/a", "b"]);
+        report(&ctx, "pull", &sample());
+        assert_eq!(
+            cap.out(),
+            concat!(
+                r#"{"schema_version":1,"ok":true,"command":"pull","operation":"pull","#,
+                r#""report":{"bytes_sent":10,"bytes_unchanged":0,"elapsed_ms":1500,"#,
+                r#""files_removed":0,"files_sent":2,"files_unchanged":0,"verified":true}}"#,
+                "\n"
+            )
+        );
+        assert_eq!(cap.err(), "");
+    }
+}
