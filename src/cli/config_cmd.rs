@@ -1,6 +1,7 @@
 //! `x8ctl config`: where the config file is, and each setting with its source
 //! (flag > environment > file > default).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -104,34 +105,62 @@ pub fn run(
     let shown = path.map(|p| p.display().to_string());
     let exists = path.is_some_and(Path::exists);
     if ctx.json {
-        let settings: serde_json::Map<String, serde_json::Value> = rows
+        let settings = rows
             .iter()
             .map(|(k, v, s)| {
-                (
-                    k.to_string(),
-                    serde_json::json!({ "value": v, "source": s }),
-                )
+                let setting = Setting {
+                    value: v.as_deref(),
+                    source: s,
+                };
+                (*k, setting)
             })
             .collect();
-        ctx.print_json(
-            true,
-            serde_json::json!({ "path": shown, "exists": exists, "settings": settings }),
-        );
+        let doc = ConfigDoc {
+            path: shown.as_deref(),
+            exists,
+            settings,
+        };
+        ctx.print_json(true, doc);
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
+    print_rows(ctx, shown.as_deref(), exists, rows, found.as_ref());
+    Ok(())
+}
+
+/// `config --json`: the config file, and every setting by name.
+#[derive(serde::Serialize)]
+struct ConfigDoc<'a> {
+    path: Option<&'a str>,
+    exists: bool,
+    settings: BTreeMap<&'static str, Setting<'a>>,
+}
+
+/// A setting's value (`null`: none) and where it comes from.
+#[derive(serde::Serialize)]
+struct Setting<'a> {
+    value: Option<&'a str>,
+    source: &'static str,
+}
+
+/// The settings as a table: the file, then one line per setting.
+fn print_rows(
+    ctx: &Ctx,
+    shown: Option<&str>,
+    exists: bool,
+    rows: Vec<Row>,
+    found: Option<&x8ctl_core::board::locate::Candidate>,
+) {
+    let mut out = ctx.output.out();
     let _ = writeln!(
         out,
         "config file: {} ({})",
-        shown
-            .as_deref()
-            .unwrap_or("(no config folder on this system)"),
+        shown.unwrap_or("(no config folder on this system)"),
         if exists { "present" } else { "not present" }
     );
     let rows: Vec<(&str, String, &str)> = rows
         .into_iter()
         .map(|(k, v, s)| {
-            let v = match (k, v, &found) {
+            let v = match (k, v, found) {
                 ("adb", Some(v), Some(c)) => format!("{v} (found: {})", c.origin),
                 (_, Some(v), _) => v,
                 ("adb", None, _) => "none found (PATH, Android SDK, Arduino IDE searched)".into(),
@@ -149,7 +178,6 @@ pub fn run(
     for (k, v, s) in rows {
         let _ = writeln!(out, "{k:<14} {v:<width$}  [{s}]");
     }
-    Ok(())
 }
 
 /// With no flag, variable or file entry: 127.0.0.1 with ANDROID_ADB_SERVER_PORT (adb's

@@ -11,9 +11,12 @@ use x8ctl_core::board::cmd::Cmd;
 use x8ctl_core::board::lock::lock;
 use x8ctl_core::board::transfer::TransferEvent;
 use x8ctl_core::board::{Board, Job, Streams};
-use x8ctl_core::deploy::{self, DeployError, DeployEvent, DeployOptions, RunMethod, catalog};
+use x8ctl_core::deploy::sketch::SketchReport;
+use x8ctl_core::deploy::{
+    self, DeployError, DeployEvent, DeployOptions, DeployReport, RunMethod, catalog,
+};
 
-use super::output::Envelope;
+use super::output::{Envelope, Output};
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, exit};
 
@@ -107,12 +110,23 @@ fn deploy_error(e: DeployError) -> CliError {
     CliError::from_diagnostic(code, &e)
 }
 
+/// `apps --json`: the catalog.
+#[derive(serde::Serialize)]
+struct AppsDoc {
+    apps: &'static [catalog::CatalogApp],
+}
+
 pub fn apps(ctx: &Ctx) -> Result<(), CliError> {
     if ctx.json {
-        ctx.print_json(true, serde_json::json!({ "apps": catalog::CATALOG }));
+        ctx.print_json(
+            true,
+            AppsDoc {
+                apps: catalog::CATALOG,
+            },
+        );
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = ctx.output.out();
     for a in catalog::CATALOG {
         let _ = writeln!(out, "{:<26} {}", a.name, a.about);
         let _ = writeln!(
@@ -122,7 +136,7 @@ pub fn apps(ctx: &Ctx) -> Result<(), CliError> {
             a.repo,
             a.path,
             a.reference,
-            &a.commit[..12]
+            a.commit.get(..12).unwrap_or(a.commit)
         );
     }
     Ok(())
@@ -165,7 +179,7 @@ impl View<'_> {
             DeployEvent::FetchProgress { .. } => {}
             DeployEvent::Fetched { commit, from_cache } => self.line(&format!(
                 "source: commit {}{}",
-                &commit[..commit.len().min(12)],
+                commit.get(..12).unwrap_or(&commit),
                 if from_cache { " (from the cache)" } else { "" }
             )),
             DeployEvent::Hashing { files } => {
@@ -211,7 +225,7 @@ impl View<'_> {
             }
             DeployEvent::Warning(w) => self.line(&format!(
                 "{} {w}",
-                super::style::Paint::stderr().warn("warning:")
+                self.ctx.output.paint_err().warn("warning:")
             )),
         }
     }
@@ -253,18 +267,25 @@ fn follow_logs(
     stream(ctx, board, &cmd, root, true)
 }
 
+/// `logs --json`: one line of the logs (a document per line).
+#[derive(serde::Serialize)]
+struct LineDoc<'a> {
+    line: &'a str,
+}
+
 /// Write lines to stdout: as they are, or one JSON document per line.
-struct Lines {
+struct Lines<'a> {
+    output: &'a Output,
     json: bool,
     /// The `command` of the documents.
     command: String,
     buf: Vec<u8>,
 }
 
-impl Write for Lines {
+impl Write for Lines<'_> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         if !self.json {
-            let mut o = std::io::stdout().lock();
+            let mut o = self.output.out();
             o.write_all(data)?;
             o.flush()?;
             return Ok(data.len());
@@ -275,8 +296,8 @@ impl Write for Lines {
             let line = String::from_utf8_lossy(&l)
                 .trim_end_matches(['\r', '\n'])
                 .to_string();
-            let doc = Envelope::new(&self.command, true, serde_json::json!({ "line": line }));
-            writeln!(std::io::stdout().lock(), "{}", doc.to_line())?;
+            let doc = Envelope::new(&self.command, true, LineDoc { line: &line });
+            writeln!(self.output.out(), "{}", doc.to_line())?;
         }
         Ok(data.len())
     }
@@ -290,6 +311,7 @@ impl Write for Lines {
 fn stream(ctx: &Ctx, board: &Board, cmd: &Cmd, root: bool, follow: bool) -> Result<(), CliError> {
     let timeout = (!follow).then_some(x8ctl_core::board::DEFAULT_TIMEOUT);
     let mut out = Lines {
+        output: &ctx.output,
         json: ctx.json,
         command: ctx.command.clone(),
         buf: Vec::new(),
@@ -354,38 +376,52 @@ pub fn deploy(ctx: &Ctx, target: &TargetArgs, args: DeployArgs) -> Result<(), Cl
         bar: Mutex::new(None),
     };
     let _lock = lock(&board, "deploy").map_err(board_error)?;
-    let interrupt = super::interrupt::arm(Some(
-        "interrupt: stopping the deploy; the app that ran before comes back (Ctrl-C again does not skip this)",
-    ));
+    let interrupt = super::interrupt::arm(
+        &ctx.output,
+        Some(
+            "interrupt: stopping the deploy; the app that ran before comes back (Ctrl-C again does not skip this)",
+        ),
+    );
     let result = deploy::deploy(&board, &spec, &opts, interrupt, &|e| view.event(e));
     if let Some(b) = view.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
         b.finish_and_clear();
     }
     let r = result.map_err(deploy_error)?;
     if ctx.json {
-        ctx.print_json(true, serde_json::json!({ "deploy": r }));
+        ctx.print_json(true, DeployDoc { deploy: &r });
     } else {
-        let how = match r.method {
-            RunMethod::Compose => "docker compose",
-            RunMethod::DockerRun => "docker run",
-            RunMethod::Prebuilt => "the published image",
-            RunMethod::Unchanged => "unchanged",
-        };
-        let mut line = format!(
-            "{} is running as container {} ({how}) in {:.1}s",
-            r.app,
-            r.container,
-            r.elapsed_ms as f64 / 1000.0
-        );
-        if !r.readings.is_empty() {
-            line.push_str(&format!("; readings: {}", r.readings.join(", ")));
-        }
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        say_running(ctx, &r);
     }
     if args.follow {
         follow_logs(ctx, &board, &r.app, Some(20))?;
     }
     Ok(())
+}
+
+/// `deploy --json`: the deploy's report.
+#[derive(serde::Serialize)]
+struct DeployDoc<'a> {
+    deploy: &'a DeployReport,
+}
+
+/// What runs now, on stdout.
+fn say_running(ctx: &Ctx, r: &DeployReport) {
+    let how = match r.method {
+        RunMethod::Compose => "docker compose",
+        RunMethod::DockerRun => "docker run",
+        RunMethod::Prebuilt => "the published image",
+        RunMethod::Unchanged => "unchanged",
+    };
+    let mut line = format!(
+        "{} is running as container {} ({how}) in {:.1}s",
+        r.app,
+        r.container,
+        r.elapsed_ms as f64 / 1000.0
+    );
+    if !r.readings.is_empty() {
+        line.push_str(&format!("; readings: {}", r.readings.join(", ")));
+    }
+    ctx.output.line(&line);
 }
 
 pub fn logs(ctx: &Ctx, target: &TargetArgs, args: LogsArgs) -> Result<(), CliError> {
@@ -399,11 +435,23 @@ pub fn stop(ctx: &Ctx, target: &TargetArgs, args: StopArgs) -> Result<(), CliErr
     let (_session, board) = open_board(ctx, target)?;
     let names = deploy::stop(&board, &args.app).map_err(deploy_error)?;
     if ctx.json {
-        ctx.print_json(true, serde_json::json!({ "stopped": names }));
+        ctx.print_json(true, StopDoc { stopped: &names });
     } else {
         ctx.status(&format!("stopped {}", names.join(", ")));
     }
     Ok(())
+}
+
+/// `stop --json`: the containers stopped.
+#[derive(serde::Serialize)]
+struct StopDoc<'a> {
+    stopped: &'a [String],
+}
+
+/// `upload-sketch --json`: the upload's report.
+#[derive(serde::Serialize)]
+struct SketchDoc<'a> {
+    sketch: &'a SketchReport,
 }
 
 pub fn upload_sketch(
@@ -427,18 +475,17 @@ pub fn upload_sketch(
     )
     .map_err(deploy_error)?;
     if ctx.json {
-        ctx.print_json(true, serde_json::json!({ "sketch": r }));
+        ctx.print_json(true, SketchDoc { sketch: &r });
     } else {
         for l in &r.openocd {
             ctx.detail(&format!("  | {l}"));
         }
-        let _ = writeln!(
-            std::io::stdout().lock(),
+        ctx.output.line(&format!(
             "programmed the M4 with {} ({} bytes, verified by OpenOCD) in {:.1}s",
             args.file.display(),
             r.bytes,
             r.elapsed_ms as f64 / 1000.0
-        );
+        ));
     }
     Ok(())
 }

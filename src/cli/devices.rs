@@ -80,11 +80,13 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
         }
         Err(e) => return Err(board_error(e)),
     };
-    let mut out = std::io::stdout().lock();
     if ctx.json {
         ctx.print_json(
             true,
-            serde_json::json!({ "transport": transport, "devices": rows }),
+            DevicesDoc {
+                transport,
+                devices: &rows,
+            },
         );
         return Ok(());
     }
@@ -92,17 +94,36 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
         ctx.status("no devices attached");
         ctx.status(&format!(
             "  {} {}",
-            super::style::Paint::stderr().hint("hint:"),
+            ctx.hint_label(),
             x8ctl_core::help_of(&BoardError::NoBoard { others: vec![] })
         ));
         return Ok(());
     }
+    print_table(ctx, &rows);
+    for r in &rows {
+        if let Some(h) = &r.hint {
+            ctx.status(&format!("{}: {h}", r.entry.serial));
+        }
+    }
+    Ok(())
+}
+
+/// `devices --json`: the transport, and every device.
+#[derive(serde::Serialize)]
+struct DevicesDoc<'a> {
+    transport: &'a str,
+    devices: &'a [Row],
+}
+
+/// The devices as a table on stdout.
+fn print_table(ctx: &Ctx, rows: &[Row]) {
+    let mut out = ctx.output.out();
     let _ = writeln!(
         out,
         "{:<22} {:<13} {:<11} {:<30} {:<6} FIRMWARE",
         "SERIAL", "STATE", "TRANSPORT", "HOSTNAME", "IMAGE"
     );
-    for r in &rows {
+    for r in rows {
         let (host, image, fw) = match &r.identity {
             Some(id) => (
                 id.hostname.clone(),
@@ -130,11 +151,4 @@ pub fn run(ctx: &Ctx, target: &TargetArgs) -> Result<(), CliError> {
             p(&fw)
         );
     }
-    drop(out);
-    for r in &rows {
-        if let Some(h) = &r.hint {
-            ctx.status(&format!("{}: {h}", r.entry.serial));
-        }
-    }
-    Ok(())
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use x8ctl_core::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status};
+use x8ctl_core::doctor::{CheckId, CheckResult, Doctor, Event, FixOutcome, Report, Status, Target};
 
 use super::target::TargetArgs;
 use super::{CliError, Ctx, exit};
@@ -46,9 +46,9 @@ struct Style {
 }
 
 impl Style {
-    fn detect() -> Style {
+    fn detect(ctx: &Ctx) -> Style {
         Style {
-            fancy: super::style::Paint::stdout().is_on(),
+            fancy: ctx.output.paint_out().is_on(),
         }
     }
 
@@ -172,7 +172,7 @@ fn run_and_render(doctor: &mut Doctor, ctx: &Ctx, style: Style, fixing: bool) ->
                 running.retain(|x| *x != r.id);
                 done.insert(r.id, r);
                 let mut print = || {
-                    let mut out = std::io::stdout().lock();
+                    let mut out = ctx.output.out();
                     while let Some(id) = CheckId::ALL.get(next) {
                         let Some(r) = done.get(id) else { break };
                         render_check(&mut out, r, style, verbose, fixing);
@@ -195,7 +195,7 @@ fn run_and_render(doctor: &mut Doctor, ctx: &Ctx, style: Style, fixing: bool) ->
         pb.finish_and_clear();
     }
     if !json {
-        let mut out = std::io::stdout().lock();
+        let mut out = ctx.output.out();
         // Whatever was not printed yet (cannot happen: every check finishes).
         for id in CheckId::ALL.iter().skip(next) {
             if let Some(r) = report.get(*id) {
@@ -208,13 +208,49 @@ fn run_and_render(doctor: &mut Doctor, ctx: &Ctx, style: Style, fixing: bool) ->
     report
 }
 
-fn counts(report: &Report) -> serde_json::Value {
-    serde_json::json!({
-        "ok": report.count(Status::Ok),
-        "warn": report.count(Status::Warn),
-        "fail": report.count(Status::Fail),
-        "skip": report.count(Status::Skip),
-    })
+/// `doctor --json`: the first run's checks, and with `--fix` the fixes and the run after.
+#[derive(serde::Serialize)]
+struct DoctorDoc<'a> {
+    strict: bool,
+    target: &'a Option<Target>,
+    #[serde(flatten)]
+    run: RunDoc<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<&'a [FixRecord]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after: Option<RunDoc<'a>>,
+}
+
+/// One run of the checks: how many of each status, how long, and each check.
+#[derive(serde::Serialize)]
+struct RunDoc<'a> {
+    summary: Counts,
+    duration_ms: u64,
+    checks: &'a [CheckResult],
+}
+
+impl RunDoc<'_> {
+    fn of(report: &Report) -> RunDoc<'_> {
+        RunDoc {
+            summary: Counts {
+                ok: report.count(Status::Ok),
+                warn: report.count(Status::Warn),
+                fail: report.count(Status::Fail),
+                skip: report.count(Status::Skip),
+            },
+            duration_ms: u64::try_from(report.duration.as_millis()).unwrap_or(u64::MAX),
+            checks: &report.checks,
+        }
+    }
+}
+
+/// The number of checks of each status.
+#[derive(serde::Serialize)]
+struct Counts {
+    ok: usize,
+    warn: usize,
+    fail: usize,
+    skip: usize,
 }
 
 #[derive(serde::Serialize)]
@@ -236,7 +272,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
             "pass --yes to apply every fix without asking",
         ));
     }
-    let style = Style::detect();
+    let style = Style::detect(ctx);
     let method = args.rpc_method.clone().or_else(|| ctx.rpc_method.clone());
     let mut doctor = Doctor::new(target.options()?)
         .with_rpc_method(method)
@@ -306,7 +342,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
         drop(lock);
         if fixes.iter().any(|f| f.applied) {
             if !ctx.json {
-                let _ = writeln!(std::io::stdout().lock());
+                ctx.output.line("");
                 ctx.status("Checking again after the fixes...");
             }
             after = Some(run_and_render(&mut doctor, ctx, style, false));
@@ -315,31 +351,13 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: DoctorArgs) -> Result<u8, CliEr
     let last = after.as_ref().unwrap_or(&first);
     let passed = last.passed(args.strict);
     if ctx.json {
-        let mut doc = serde_json::json!({
-            "strict": args.strict,
-            "target": first.target,
-            "summary": counts(&first),
-            "duration_ms": first.duration.as_millis() as u64,
-            "checks": first.checks,
-        });
-        if args.fix
-            && let serde_json::Value::Object(m) = &mut doc
-        {
-            m.insert(
-                "fixes".into(),
-                serde_json::to_value(&fixes).unwrap_or_default(),
-            );
-            if let Some(a) = &after {
-                m.insert(
-                    "after".into(),
-                    serde_json::json!({
-                        "summary": counts(a),
-                        "duration_ms": a.duration.as_millis() as u64,
-                        "checks": a.checks,
-                    }),
-                );
-            }
-        }
+        let doc = DoctorDoc {
+            strict: args.strict,
+            target: &first.target,
+            run: RunDoc::of(&first),
+            fixes: args.fix.then_some(&fixes[..]),
+            after: after.as_ref().map(RunDoc::of),
+        };
         ctx.print_json(passed, doc);
     } else if !passed && args.strict && last.count(Status::Fail) == 0 {
         ctx.status("--strict: warnings count as failures.");

@@ -21,11 +21,12 @@ use x8ctl_core::firmware::download::{self, DownloadEvent};
 use x8ctl_core::firmware::image;
 use x8ctl_core::firmware::image::ImageInfo;
 use x8ctl_core::firmware::recommended::{Recommendation, Table, built_image};
-use x8ctl_core::firmware::releases::{self, Releases};
+use x8ctl_core::firmware::releases::{self, Release, Releases};
 use x8ctl_core::flash::{
     self, BoardState, FailKind, FlashError, FlashEvent, FlashImage, FlashOptions, FlashReport, Step,
 };
 
+use super::output::Output;
 use super::target::{TargetArgs, open_board};
 use super::{CliError, Ctx, exit};
 
@@ -104,6 +105,8 @@ fn flash_options(ctx: &Ctx, args: &FlashFwArgs) -> FlashOptions {
 
 /// Draws the events.
 struct View {
+    /// Where the lines go when no bar is drawn.
+    output: Arc<Output>,
     bar: Option<ProgressBar>,
     plain: bool,
     verbose: bool,
@@ -115,6 +118,7 @@ impl View {
     fn new(ctx: &Ctx) -> View {
         let fancy = ctx.stderr_is_terminal && !ctx.quiet;
         View {
+            output: ctx.output.clone(),
             bar: None,
             plain: !fancy && !ctx.quiet,
             verbose: ctx.verbose > 0,
@@ -125,9 +129,7 @@ impl View {
     fn line(&self, s: &str) {
         match &self.bar {
             Some(b) => b.println(s),
-            None => {
-                let _ = writeln!(std::io::stderr().lock(), "{s}");
-            }
+            None => self.output.err_line(s),
         }
     }
 
@@ -233,10 +235,6 @@ impl View {
             b.set_position(done);
         }
     }
-}
-
-fn state_json(s: &BoardState) -> serde_json::Value {
-    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
 }
 
 fn load_releases() -> Result<(Releases, String), CliError> {
@@ -484,18 +482,26 @@ fn left_alone(
         return false;
     };
     if ctx.json {
-        ctx.print_json(
-            true,
-            serde_json::json!({
-                "state": state_json(&BoardState::Unchanged { version: running.as_ref().ok().cloned() }),
-                "recommended": rec,
-                "message": what,
-            }),
-        );
+        let doc = LeftAloneDoc {
+            state: BoardState::Unchanged {
+                version: running.as_ref().ok().cloned(),
+            },
+            recommended: rec,
+            message: &what,
+        };
+        ctx.print_json(true, doc);
     } else {
-        let _ = writeln!(std::io::stdout().lock(), "{}: {what}", board.serial());
+        ctx.output.line(&format!("{}: {what}", board.serial()));
     }
     true
+}
+
+/// `flash-fw --json` when the board already runs what it needs: nothing changed.
+#[derive(serde::Serialize)]
+struct LeftAloneDoc<'a> {
+    state: BoardState,
+    recommended: &'a Recommendation,
+    message: &'a str,
 }
 
 /// The recommended firmware's image: built earlier (cached), the release that is the
@@ -623,20 +629,18 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     let dir = cache()?;
     let cached = releases::cached_tags(&dir);
     let board = list_board(ctx, target);
-    let mut out = std::io::stdout().lock();
     if ctx.json {
-        ctx.print_json(
-            true,
-            serde_json::json!({
-                "releases_file": from,
-                "releases": rels.releases,
-                "cache_dir": dir.display().to_string(),
-                "cached": cached,
-                "board": board,
-            }),
-        );
+        let doc = ListDoc {
+            releases_file: &from,
+            releases: &rels.releases,
+            cache_dir: dir.display().to_string(),
+            cached: &cached,
+            board: &board,
+        };
+        ctx.print_json(true, doc);
         return Ok(exit::OK);
     }
+    let mut out = ctx.output.out();
     let _ = writeln!(out, "known releases ({from}):");
     for r in &rels.releases {
         let state = match (cached.contains(&r.tag), r.downloadable()) {
@@ -662,82 +666,116 @@ fn list(ctx: &Ctx, target: &TargetArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-/// `--list`'s board: what it runs, its OS image and the firmware that image needs.
-fn list_board(ctx: &Ctx, target: &TargetArgs) -> serde_json::Value {
-    match open_board(ctx, target) {
-        Ok((_s, b)) => match flash::board_versions(&b) {
-            Ok((running, installed)) => {
-                let image = identity::read(&b).ok().and_then(|i| i.image_version);
-                let recommended = image.and_then(|iv| {
-                    Table::load()
-                        .ok()
-                        .and_then(|(t, _)| t.for_image(iv).cloned())
-                });
-                serde_json::json!({
-                    "serial": b.serial(),
-                    "running": running.as_ref().ok(),
-                    "running_error": running.as_ref().err(),
-                    "installed": installed,
-                    "image_version": image,
-                    "recommended": recommended,
-                })
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }),
-        },
-        Err(e) => serde_json::json!({ "error": e.message }),
+/// `flash-fw --list --json`: the known releases, the cache, and the board.
+#[derive(serde::Serialize)]
+struct ListDoc<'a> {
+    releases_file: &'a str,
+    releases: &'a [Release],
+    cache_dir: String,
+    cached: &'a [String],
+    board: &'a ListBoard,
+}
+
+/// `--list`'s board: what it runs, its OS image and the firmware that image needs; or why
+/// it could not be read.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum ListBoard {
+    Read {
+        serial: String,
+        running: Option<String>,
+        running_error: Option<String>,
+        installed: Option<String>,
+        image_version: Option<u32>,
+        recommended: Option<Box<Recommendation>>,
+    },
+    Unread {
+        error: String,
+    },
+}
+
+fn list_board(ctx: &Ctx, target: &TargetArgs) -> ListBoard {
+    let (_s, b) = match open_board(ctx, target) {
+        Ok(sb) => sb,
+        Err(e) => return ListBoard::Unread { error: e.message },
+    };
+    let (running, installed) = match flash::board_versions(&b) {
+        Ok(v) => v,
+        Err(e) => {
+            return ListBoard::Unread {
+                error: e.to_string(),
+            };
+        }
+    };
+    let image = identity::read(&b).ok().and_then(|i| i.image_version);
+    let recommended = image.and_then(|iv| {
+        Table::load()
+            .ok()
+            .and_then(|(t, _)| t.for_image(iv).cloned())
+            .map(Box::new)
+    });
+    ListBoard::Read {
+        serial: b.serial().to_string(),
+        running: running.as_ref().ok().cloned(),
+        running_error: running.err(),
+        installed,
+        image_version: image,
+        recommended,
     }
 }
 
 /// `--list`'s board as text.
-fn print_list_board(out: &mut dyn Write, board: &serde_json::Value) {
-    match board.get("error").and_then(|e| e.as_str()) {
-        Some(e) => {
-            let _ = writeln!(out, "board: none ({e})");
+fn print_list_board(out: &mut dyn Write, board: &ListBoard) {
+    match board {
+        ListBoard::Unread { error } => {
+            let _ = writeln!(out, "board: none ({error})");
         }
-        None => {
+        ListBoard::Read {
+            serial,
+            running,
+            running_error,
+            installed,
+            image_version,
+            recommended,
+        } => {
             let _ = writeln!(
                 out,
-                "board {}: running {}, installed {}",
-                board["serial"].as_str().unwrap_or("?"),
-                board["running"]
-                    .as_str()
-                    .or(board["running_error"].as_str())
+                "board {serial}: running {}, installed {}",
+                running
+                    .as_deref()
+                    .or(running_error.as_deref())
                     .unwrap_or("?"),
-                board["installed"].as_str().unwrap_or("(unreadable)")
+                installed.as_deref().unwrap_or("(unreadable)")
             );
-            if let Some(iv) = board["image_version"].as_u64() {
-                let rec = &board["recommended"];
-                match rec["version"].as_str().filter(|v| !v.is_empty()) {
-                    None if rec["unknown"].is_string() => {
-                        let _ = writeln!(
-                            out,
-                            "  OS image {iv}: x8ctl does not know which firmware it needs: {}\n  what you can do: {}",
-                            rec["unknown"].as_str().unwrap_or("?"),
-                            rec["advice"]
-                                .as_str()
-                                .unwrap_or("give --release TAG or --build --ref REF")
-                        );
-                    }
-                    Some(v) => {
-                        let _ = writeln!(
-                            out,
-                            "  OS image {iv} needs {v} (commit {}): `x8ctl flash-fw` puts it on",
-                            board["recommended"]["commit"]
-                                .as_str()
-                                .map(|c| &c[..7.min(c.len())])
-                                .unwrap_or("?")
-                        );
-                    }
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "  OS image {iv}: not in x8ctl's firmware table, so x8ctl does not know which firmware it needs (firmware/recommended.toml says which images it knows)"
-                        );
-                    }
-                }
+            if let Some(iv) = image_version {
+                print_needed(out, *iv, recommended.as_deref());
             }
         }
     }
+}
+
+/// What firmware OS image `iv` needs, as far as x8ctl knows.
+fn print_needed(out: &mut dyn Write, iv: u32, rec: Option<&Recommendation>) {
+    let version = rec.map(|r| r.version.as_str()).filter(|v| !v.is_empty());
+    let unknown = rec.map(|r| r.unknown.as_str()).filter(|u| !u.is_empty());
+    let _ = match (version, unknown, rec) {
+        (Some(v), _, Some(r)) => writeln!(
+            out,
+            "  OS image {iv} needs {v} (commit {}): `x8ctl flash-fw` puts it on",
+            r.commit.get(..7).unwrap_or(&r.commit)
+        ),
+        (None, Some(u), Some(r)) => writeln!(
+            out,
+            "  OS image {iv}: x8ctl does not know which firmware it needs: {u}\n  what you can do: {}",
+            Some(r.advice.as_str())
+                .filter(|a| !a.is_empty())
+                .unwrap_or("give --release TAG or --build --ref REF")
+        ),
+        _ => writeln!(
+            out,
+            "  OS image {iv}: not in x8ctl's firmware table, so x8ctl does not know which firmware it needs (firmware/recommended.toml says which images it knows)"
+        ),
+    };
 }
 
 pub fn run(ctx: &Ctx, target: &TargetArgs, args: FlashFwArgs) -> Result<u8, CliError> {
@@ -809,10 +847,13 @@ fn confirmed(
 
 /// From here on Ctrl-C (or SIGTERM) only asks the flash to stop between steps and restore
 /// the board; a board that no longer answers is not waited for (issue 14 item 8).
-fn arm_interrupt() -> &'static AtomicBool {
-    super::interrupt::arm(Some(
-        "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
-    ))
+fn arm_interrupt(ctx: &Ctx) -> &'static AtomicBool {
+    super::interrupt::arm(
+        &ctx.output,
+        Some(
+            "interrupt: finishing the current step, then restoring the board (Ctrl-C again does not skip this; a board that no longer answers is not waited for)",
+        ),
+    )
 }
 
 /// The board's lock, held until the flash ends: no other run of x8ctl changes the board
@@ -856,7 +897,7 @@ fn run_one(
     }
     let opts = flash_options(ctx, args);
     let _lock = hold(&board, &opts, "flash-fw").map_err(super::target::board_error)?;
-    let interrupt = arm_interrupt();
+    let interrupt = arm_interrupt(ctx);
     let renderer = Arc::new(Renderer {
         view: Mutex::new(View::new(ctx)),
         fancy: ctx.stderr_is_terminal && !ctx.quiet,
@@ -867,21 +908,18 @@ fn run_one(
         flash::flash(&board, image, &opts, interrupt, &on)
     };
     renderer.finish();
-    let mut out = std::io::stdout().lock();
     if ctx.json {
         // The envelope says `ok`; the per-board entries of --all keep their own.
-        let mut doc = outcome_json(&r, image.info);
-        doc.remove("ok");
-        ctx.print_json(r.is_ok(), doc);
+        ctx.print_json(r.is_ok(), OutcomeDoc::of(&r, image.info));
     } else {
         match &r {
-            Ok(report) if report.dry_run => print_plan(&mut out, report),
-            _ => print_outcome(&mut out, None, &r, image.info),
+            Ok(report) if report.dry_run => print_plan(&mut ctx.output.out(), report),
+            _ => print_outcome(&ctx.output, None, &r, image.info),
         }
     }
     if let (Err(e), true) = (&r, ctx.json) {
         // The error is said on stderr with --json too.
-        print_error(None, e);
+        print_error(&ctx.output, None, e);
     }
     Ok(outcome_code(&r))
 }
@@ -894,35 +932,106 @@ fn outcome_code(r: &Result<FlashReport, Box<FlashError>>) -> u8 {
     }
 }
 
-/// The JSON of a flash's outcome, with its own `ok` (an entry of `--all`'s `boards`).
-fn outcome_json(
-    r: &Result<FlashReport, Box<FlashError>>,
-    info: &ImageInfo,
-) -> serde_json::Map<String, serde_json::Value> {
-    let v = match r {
-        Ok(report) if report.dry_run => serde_json::json!({
-            "ok": true, "dry_run": true, "report": report,
-        }),
-        Ok(report) => serde_json::json!({
-            "ok": true,
-            "state": state_json(&BoardState::New { version: info.version.clone() }),
-            "report": report,
-        }),
-        Err(e) => serde_json::json!({
-            "ok": false,
-            "state": state_json(&e.state),
-            "error": {
-                "step": e.step, "kind": e.kind, "code": e.code, "message": e.message,
-                "help": e.hint, "hint": e.hint,
-                "board_lines": e.board_lines, "usr_read_only": e.usr_read_only,
-                "exit_code": exit_code(e.kind),
+/// `flash-fw --json`: a flash's outcome (the plan of a dry run, the new state and the report,
+/// or the error). An entry of `--all`'s `boards` adds its own `ok` and the board's `serial`.
+#[derive(serde::Serialize)]
+struct OutcomeDoc<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serial: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dry_run: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<BoardState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<&'a FlashReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<FlashErrorDoc<'a>>,
+}
+
+/// A failed flash in `--json`: `help` and `hint` carry the same text (`hint` is kept
+/// for older readers).
+#[derive(serde::Serialize)]
+struct FlashErrorDoc<'a> {
+    step: Step,
+    kind: FailKind,
+    code: &'a str,
+    message: &'a str,
+    help: &'a str,
+    hint: &'a str,
+    board_lines: &'a [String],
+    usr_read_only: bool,
+    exit_code: u8,
+}
+
+impl<'a> OutcomeDoc<'a> {
+    /// One board's outcome, without `ok` and `serial`.
+    fn of(r: &'a Result<FlashReport, Box<FlashError>>, info: &ImageInfo) -> OutcomeDoc<'a> {
+        let none = OutcomeDoc {
+            ok: None,
+            serial: None,
+            dry_run: None,
+            state: None,
+            report: None,
+            error: None,
+        };
+        match r {
+            Ok(report) if report.dry_run => OutcomeDoc {
+                dry_run: Some(true),
+                report: Some(report),
+                ..none
             },
-        }),
-    };
-    match v {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
+            Ok(report) => OutcomeDoc {
+                state: Some(BoardState::New {
+                    version: info.version.clone(),
+                }),
+                report: Some(report),
+                ..none
+            },
+            Err(e) => OutcomeDoc {
+                state: Some(e.state.clone()),
+                error: Some(FlashErrorDoc::of(e)),
+                ..none
+            },
+        }
     }
+
+    /// An entry of `--all`'s `boards`.
+    fn of_board(
+        serial: &'a str,
+        r: &'a Result<FlashReport, Box<FlashError>>,
+        info: &ImageInfo,
+    ) -> OutcomeDoc<'a> {
+        OutcomeDoc {
+            ok: Some(r.is_ok()),
+            serial: Some(serial),
+            ..OutcomeDoc::of(r, info)
+        }
+    }
+}
+
+impl<'a> FlashErrorDoc<'a> {
+    fn of(e: &'a FlashError) -> FlashErrorDoc<'a> {
+        FlashErrorDoc {
+            step: e.step,
+            kind: e.kind,
+            code: &e.code,
+            message: &e.message,
+            help: &e.hint,
+            hint: &e.hint,
+            board_lines: &e.board_lines,
+            usr_read_only: e.usr_read_only,
+            exit_code: exit_code(e.kind),
+        }
+    }
+}
+
+/// `flash-fw --all --json`: every board's outcome, and the devices skipped.
+#[derive(serde::Serialize)]
+struct AllDoc<'a> {
+    boards: Vec<OutcomeDoc<'a>>,
+    skipped: &'a [String],
 }
 
 /// `--dry-run` of one board: the plan with its commands.
@@ -946,19 +1055,19 @@ fn print_plan(out: &mut dyn Write, report: &FlashReport) {
 /// A flash's outcome as text: the result on stdout, warnings, notes and errors on stderr.
 /// `serial` prefixes the lines of one board among several (`--all`).
 fn print_outcome(
-    out: &mut dyn Write,
+    output: &Output,
     serial: Option<&str>,
     r: &Result<FlashReport, Box<FlashError>>,
     info: &ImageInfo,
 ) {
     let report = match r {
-        Err(e) => return print_error(serial, e),
+        Err(e) => return print_error(output, serial, e),
         Ok(report) => report,
     };
     let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
     if report.dry_run {
         let _ = writeln!(
-            out,
+            output.out(),
             "{prefix}dry run: running {}, installed {}; nothing changed",
             report.running_before.as_deref().unwrap_or("unknown"),
             report.installed_before.as_deref().unwrap_or("unknown")
@@ -966,7 +1075,7 @@ fn print_outcome(
         return;
     }
     let _ = writeln!(
-        out,
+        output.out(),
         "flashed {}: the H7 runs {} (was {}), RPC check: {}; previous image kept as {}",
         report.serial,
         report.running_after.as_deref().unwrap_or(&info.version),
@@ -974,8 +1083,8 @@ fn print_outcome(
         report.rpc.as_deref().unwrap_or("-"),
         report.backup.as_deref().unwrap_or("-"),
     );
-    let paint = super::style::Paint::stderr();
-    let mut err = std::io::stderr().lock();
+    let paint = output.paint_err();
+    let mut err = output.err();
     for w in &report.warnings {
         let _ = writeln!(err, "{prefix}{} {w}", paint.warn("warning:"));
     }
@@ -985,9 +1094,9 @@ fn print_outcome(
 }
 
 /// A failed flash on stderr: what failed, the board's state, its lines, /usr, the hint.
-fn print_error(serial: Option<&str>, e: &FlashError) {
-    let paint = super::style::Paint::stderr();
-    let mut err = std::io::stderr().lock();
+fn print_error(output: &Output, serial: Option<&str>, e: &FlashError) {
+    let paint = output.paint_err();
+    let mut err = output.err();
     let prefix = serial.map(|s| format!("{s}: ")).unwrap_or_default();
     let _ = writeln!(
         err,
@@ -1066,7 +1175,6 @@ fn run_all(
     let results = flash_all(ctx, &session, &entries, image, &flash_options(ctx, args));
     let mut code = exit::OK;
     let mut docs = Vec::new();
-    let mut out = std::io::stdout().lock();
     for (serial, r) in &results {
         code = match (code, outcome_code(r)) {
             (exit::INTERRUPTED, _) | (_, exit::INTERRUPTED) => exit::INTERRUPTED,
@@ -1074,18 +1182,17 @@ fn run_all(
             (exit::OK, c) => c,
             (c, _) => c,
         };
-        let mut doc = outcome_json(r, image.info);
-        doc.insert("serial".into(), serial.clone().into());
-        docs.push(serde_json::Value::Object(doc));
+        docs.push(OutcomeDoc::of_board(serial, r, image.info));
         if !ctx.json {
-            print_outcome(&mut out, Some(serial), r, image.info);
+            print_outcome(&ctx.output, Some(serial), r, image.info);
         }
     }
     if ctx.json {
-        ctx.print_json(
-            code == exit::OK,
-            serde_json::json!({ "boards": docs, "skipped": skipped }),
-        );
+        let doc = AllDoc {
+            boards: docs,
+            skipped: &skipped,
+        };
+        ctx.print_json(code == exit::OK, doc);
     }
     Ok(code)
 }
@@ -1100,7 +1207,7 @@ fn flash_all(
     image: &FlashImage,
     opts: &FlashOptions,
 ) -> Vec<Outcome> {
-    let interrupt = arm_interrupt();
+    let interrupt = arm_interrupt(ctx);
     let fancy = ctx.stderr_is_terminal && !ctx.quiet;
     let multi = indicatif::MultiProgress::new();
     let width = entries.iter().map(|e| e.serial.len()).max().unwrap_or(0);
@@ -1125,8 +1232,7 @@ fn flash_all(
                         match (text, &bar) {
                             (Some(t), Some(b)) => b.set_message(t),
                             (Some(t), None) if !ctx.quiet => {
-                                let _ =
-                                    writeln!(std::io::stderr().lock(), "[{serial:<width$}] {t}");
+                                ctx.output.err_line(&format!("[{serial:<width$}] {t}"));
                             }
                             _ => {}
                         }

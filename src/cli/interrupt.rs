@@ -4,25 +4,28 @@
 //! finishes or unwinds the step it is in and restores the board. Commands that do not arm
 //! it keep the default: Ctrl-C ends the process at once.
 
-use std::io::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-static TOKEN: AtomicBool = AtomicBool::new(false);
-static NOTICE: Mutex<Option<String>> = Mutex::new(None);
+use super::output::Output;
 
-/// Arm the token; on the first interrupt, `notice` (if any) is said on stderr. Arming again
-/// only changes the notice.
-pub fn arm(notice: Option<&str>) -> &'static AtomicBool {
-    *NOTICE.lock().unwrap_or_else(|e| e.into_inner()) = notice.map(str::to_string);
+static TOKEN: AtomicBool = AtomicBool::new(false);
+/// What the handler says on the first interrupt, and where.
+static NOTICE: Mutex<Option<(String, Arc<Output>)>> = Mutex::new(None);
+
+/// Arm the token; on the first interrupt, `notice` (if any) is said on `output`'s stderr.
+/// Arming again only changes the notice.
+pub fn arm(output: &Arc<Output>, notice: Option<&str>) -> &'static AtomicBool {
+    *NOTICE.lock().unwrap_or_else(|e| e.into_inner()) =
+        notice.map(|n| (n.to_string(), output.clone()));
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             if !TOKEN.swap(true, Ordering::SeqCst) {
                 let notice = NOTICE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                if let Some(n) = notice {
-                    let _ = writeln!(std::io::stderr(), "{n}");
+                if let Some((n, output)) = notice {
+                    output.err_line(&n);
                 }
             }
         });

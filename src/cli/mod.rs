@@ -18,10 +18,13 @@ pub mod shell;
 pub mod sim;
 pub mod style;
 pub mod target;
+#[cfg(test)]
+mod tests;
 pub mod transfer;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -123,9 +126,11 @@ pub enum Command {
     },
 }
 
-/// What every command gets: output settings.
+/// What every command gets: where to write, and output settings.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// stdout and stderr (see [`output::Output`]); shared with the threads that print.
+    pub output: Arc<output::Output>,
     pub json: bool,
     pub quiet: bool,
     pub verbose: u8,
@@ -143,10 +148,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn new(g: &GlobalArgs) -> Ctx {
+    /// The settings of `g`, writing to `output`. Prompts need a terminal on stdin and on
+    /// `output`'s stderr.
+    pub fn new(g: &GlobalArgs, output: output::Output) -> Ctx {
         let stdin_tty = std::io::stdin().is_terminal();
-        let stderr_tty = std::io::stderr().is_terminal();
+        let stderr_tty = output.err_is_terminal();
         Ctx {
+            output: Arc::new(output),
             json: g.json,
             quiet: g.quiet,
             verbose: g.verbose,
@@ -163,21 +171,26 @@ impl Ctx {
     /// Print one `--json` document: `payload`'s keys in the [`output::Envelope`] of this
     /// command; `ok` is whether x8ctl exits 0.
     pub fn print_json(&self, ok: bool, payload: impl serde::Serialize) {
-        output::print(&self.command, ok, payload);
+        self.output.json(&self.command, ok, payload);
     }
 
     /// A detail line on stderr, only with -v.
     pub fn detail(&self, msg: &str) {
         if self.verbose > 0 && !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+            self.output.err_line(msg);
         }
     }
 
     /// A status line on stderr (not with --quiet).
     pub fn status(&self, msg: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+            self.output.err_line(msg);
         }
+    }
+
+    /// A `hint:` label, coloured for stderr.
+    pub fn hint_label(&self) -> String {
+        self.output.paint_err().hint("hint:")
     }
 
     /// A yes/no question on the terminal, "no" by default; without a terminal the answer
@@ -193,11 +206,7 @@ impl Ctx {
     /// A finished operation's summary on stderr (green on a terminal; not with --quiet).
     pub fn success(&self, msg: &str) {
         if !self.quiet {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "{}",
-                style::Paint::stderr().ok(msg)
-            );
+            self.output.err_line(&self.output.paint_err().ok(msg));
         }
     }
 }
@@ -214,6 +223,23 @@ pub struct CliError {
     /// The stable error code (`x8ctl::board::no_board`, ...): the core error's diagnostic
     /// code, else a generic one for the exit code ([`generic_code`]).
     pub error_code: String,
+}
+
+/// The `--json` document of an error.
+#[derive(serde::Serialize)]
+struct ErrorDoc<'a> {
+    error: ErrorBody<'a>,
+}
+
+/// An error as `--json` says it: `help` and `hint` carry the same text (`hint` is kept
+/// for older readers).
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    exit_code: u8,
+    help: &'a str,
+    hint: &'a str,
+    message: &'a str,
 }
 
 /// The code of an error that is not one of the core's: one per exit code.
@@ -261,20 +287,21 @@ impl CliError {
         CliError::new(exit::USAGE, message, "see `x8ctl --help`")
     }
 
-    /// The error on stderr, and with `--json` as a document of `command` on stdout.
-    fn report(&self, json: bool, command: &str) {
+    /// The error on `out`'s stderr, and with `--json` as a document of `command` on its
+    /// stdout.
+    pub fn report(&self, out: &output::Output, json: bool, command: &str) {
         if json {
-            let error = serde_json::json!({
-                "message": self.message,
-                "code": self.error_code,
-                "help": self.hint,
-                "hint": self.hint,
-                "exit_code": self.code,
-            });
-            output::print(command, false, serde_json::json!({ "error": error }));
+            let error = ErrorBody {
+                code: &self.error_code,
+                exit_code: self.code,
+                help: &self.hint,
+                hint: &self.hint,
+                message: &self.message,
+            };
+            out.json(command, false, ErrorDoc { error });
         }
-        let paint = style::Paint::stderr();
-        let mut err = std::io::stderr().lock();
+        let paint = out.paint_err();
+        let mut err = out.err();
         let _ = writeln!(
             err,
             "{} {}",
@@ -340,25 +367,9 @@ pub fn main() -> ExitCode {
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
     let (cli, matches) = match parsed {
         Ok(c) => c,
-        Err(e) => {
-            let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
-                _ => exit::USAGE,
-            };
-            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-            if code == exit::USAGE && json_requested(args.iter().cloned()) {
-                // The --json contract holds for argument errors too: one document on stdout.
-                let command = output::command_path_of_raw(&Cli::command(), &args);
-                usage_error_document(&e.render().to_string()).report(true, &command);
-            } else {
-                let _ = e.print();
-            }
-            return ExitCode::from(code);
-        }
+        Err(e) => return ExitCode::from(parse_failed(&output::Output::std(), &e)),
     };
-    let mut ctx = Ctx::new(&cli.global);
+    let mut ctx = Ctx::new(&cli.global, output::Output::std());
     ctx.command = output::command_path(&matches);
     let base = host::BaseFolders::of_this_user();
     let config_path = host::config_path(&host::process_var, &base);
@@ -367,7 +378,7 @@ pub fn main() -> ExitCode {
         None => x8ctl_core::config::FileSettings::default(),
         Some(Err(e)) => {
             let err = CliError::from_diagnostic(exit::FAILURE, &e);
-            err.report(ctx.json, &ctx.command);
+            err.report(&ctx.output, ctx.json, &ctx.command);
             return ExitCode::from(err.code);
         }
     };
@@ -418,27 +429,62 @@ pub fn main() -> ExitCode {
         Command::Logs(args) => deploy::logs(&ctx, &cli.target, args),
         Command::Stop(args) => deploy::stop(&ctx, &cli.target, args),
         Command::UploadSketch(args) => deploy::upload_sketch(&ctx, &cli.target, args),
-        Command::Completions { shell } => {
-            // clap_complete unwraps its writes, so it writes to memory; a reader that stops
-            // early (`| head -1`) is not an error: the reader has what it wanted.
-            let mut script = Vec::new();
-            write_completions(shell, &mut script);
-            match std::io::stdout().lock().write_all(&script) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(
-                    exit::FAILURE,
-                    format!("could not write the completion script: {e}"),
-                    "redirect it to a file instead: x8ctl completions SHELL > FILE".to_string(),
-                )),
-                _ => Ok(()),
-            }
-        }
+        Command::Completions { shell } => completions(&ctx, shell),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
-            e.report(ctx.json, &ctx.command);
+            e.report(&ctx.output, ctx.json, &ctx.command);
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// Arguments clap refused, or `--help`/`--version`: clap's text (on stdout for help and
+/// version, else on stderr), or with `--json` an error document; the exit code.
+fn parse_failed(out: &output::Output, e: &clap::Error) -> u8 {
+    let code = match e.kind() {
+        clap::error::ErrorKind::DisplayHelp
+        | clap::error::ErrorKind::DisplayVersion
+        | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
+        _ => exit::USAGE,
+    };
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if code == exit::USAGE && json_requested(args.iter().cloned()) {
+        // The --json contract holds for argument errors too: one document on stdout.
+        let command = output::command_path_of_raw(&Cli::command(), &args);
+        usage_error_document(&e.render().to_string()).report(out, true, &command);
+        return code;
+    }
+    // As clap's own `Error::print`: styled only for a stream that gets colour.
+    let (mut stream, paint) = if e.use_stderr() {
+        (out.err(), out.paint_err())
+    } else {
+        (out.out(), out.paint_out())
+    };
+    let text = e.render();
+    let _ = if paint.is_on() {
+        write!(stream, "{}", text.ansi())
+    } else {
+        write!(stream, "{text}")
+    };
+    let _ = stream.flush();
+    code
+}
+
+/// `x8ctl completions SHELL`. clap_complete unwraps its writes, so it writes to memory; a
+/// reader that stops early (`| head -1`) is not an error: the reader has what it wanted.
+fn completions(ctx: &Ctx, shell: clap_complete::Shell) -> Result<(), CliError> {
+    let mut script = Vec::new();
+    write_completions(shell, &mut script);
+    let mut out = ctx.output.out();
+    match out.write_all(&script).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(
+            exit::FAILURE,
+            format!("could not write the completion script: {e}"),
+            "redirect it to a file instead: x8ctl completions SHELL > FILE".to_string(),
+        )),
+        _ => Ok(()),
     }
 }
 

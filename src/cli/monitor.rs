@@ -21,6 +21,7 @@ use x8ctl_core::rpc::client::m4_proxy_state;
 use x8ctl_core::rpc::linux::{self, Answerer, FromM4, Receiver};
 use x8ctl_core::rpc::msgpack::to_json;
 
+use super::output::Output;
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, exit};
 
@@ -60,6 +61,7 @@ pub struct MonitorArgs {
 /// per line.
 #[derive(Clone)]
 pub struct Out {
+    output: Arc<Output>,
     json: bool,
     /// The `command` of the `--json` documents.
     command: String,
@@ -87,6 +89,7 @@ fn unix_time() -> f64 {
 impl Out {
     pub fn new(ctx: &Ctx, timestamp: bool) -> Out {
         Out {
+            output: ctx.output.clone(),
             json: ctx.json,
             command: ctx.command.clone(),
             quiet: ctx.quiet,
@@ -95,36 +98,47 @@ impl Out {
         }
     }
 
-    fn doc(&self, mut v: serde_json::Value) {
-        if let serde_json::Value::Object(m) = &mut v {
-            m.insert("time".into(), unix_time().into());
-        }
-        super::output::print(&self.command, true, v);
+    /// One event as a document, with the time.
+    fn doc(&self, event: EventDoc<'_>) {
+        let doc = TimedDoc {
+            event,
+            time: unix_time(),
+        };
+        self.output.json(&self.command, true, doc);
     }
 
     /// Something x8ctl did (registered, re-registered): stderr, not with --quiet.
     pub fn notice(&self, event: &str, msg: &str) {
         if self.json {
-            self.doc(serde_json::json!({ "event": event, "message": msg }));
+            self.doc(EventDoc {
+                event,
+                message: Some(msg),
+                ..EventDoc::default()
+            });
         } else if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "x8ctl: {msg}");
+            self.output.err_line(&format!("x8ctl: {msg}"));
         }
     }
 
     /// Something the user must know (a takeover): always.
     pub fn warn(&self, event: &str, msg: &str) {
         if self.json {
-            self.doc(serde_json::json!({ "event": event, "warning": msg }));
+            self.doc(EventDoc {
+                event,
+                warning: Some(msg),
+                ..EventDoc::default()
+            });
         } else {
-            let paint = super::style::Paint::stderr();
-            let _ = writeln!(std::io::stderr().lock(), "{} {msg}", paint.warn("warning:"));
+            let paint = self.output.paint_err();
+            self.output
+                .err_line(&format!("{} {msg}", paint.warn("warning:")));
         }
     }
 
     /// Bytes the sketch wrote: as they come, or by lines with --timestamp / --json.
     pub fn output(&self, bytes: &[u8]) {
         if !self.json && !self.timestamp {
-            let mut o = std::io::stdout().lock();
+            let mut o = self.output.out();
             let _ = o.write_all(bytes);
             let _ = o.flush();
             return;
@@ -137,9 +151,13 @@ impl Out {
                 .trim_end_matches(['\r', '\n'])
                 .to_string();
             if self.json {
-                self.doc(serde_json::json!({ "event": "output", "line": text }));
+                self.doc(EventDoc {
+                    event: "output",
+                    line: Some(&text),
+                    ..EventDoc::default()
+                });
             } else {
-                let _ = writeln!(std::io::stdout().lock(), "[{}] {text}", now_hms());
+                self.output.line(&format!("[{}] {text}", now_hms()));
             }
         }
     }
@@ -153,13 +171,13 @@ impl Out {
             "notification"
         };
         if self.json {
-            let mut d = serde_json::json!({
-                "event": kind, "method": m.method, "params": params,
+            self.doc(EventDoc {
+                event: kind,
+                method: Some(m.method.as_str()),
+                params: Some(&params),
+                answered,
+                ..EventDoc::default()
             });
-            if let (Some(a), serde_json::Value::Object(o)) = (answered, &mut d) {
-                o.insert("answered".into(), a.into());
-            }
-            self.doc(d);
             return;
         }
         let args: Vec<String> = params.iter().map(|p| p.to_string()).collect();
@@ -170,8 +188,37 @@ impl Out {
         if self.timestamp {
             line = format!("[{}] {line}", now_hms());
         }
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        self.output.line(&line);
     }
+}
+
+/// `monitor --json` and `rpc listen --json`: one event (a document per line), with the
+/// keys its kind has: `message` (a notice), `warning`, `line` (the sketch's output), or
+/// `method`, `params` and `answered` (a call from the M4).
+#[derive(Default, serde::Serialize)]
+struct EventDoc<'a> {
+    event: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    /// The call's arguments: MessagePack values as JSON, whatever the sketch sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a [serde_json::Value]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answered: Option<&'a str>,
+}
+
+/// An event and when it was printed (seconds since the Unix epoch).
+#[derive(serde::Serialize)]
+struct TimedDoc<'a> {
+    #[serde(flatten)]
+    event: EventDoc<'a>,
+    time: f64,
 }
 
 /// A reverse forward plus a registration, kept alive across m4-proxy restarts.
@@ -327,7 +374,7 @@ fn deadline(for_secs: Option<f64>) -> Result<Option<Instant>, CliError> {
 pub fn run(ctx: &Ctx, target: &TargetArgs, args: MonitorArgs) -> Result<u8, CliError> {
     let until = deadline(args.for_secs)?;
     let (_session, board) = open_board(ctx, target)?;
-    super::interrupt::arm(None);
+    super::interrupt::arm(&ctx.output, None);
     let out = Out::new(ctx, args.timestamp);
     let o2 = out.clone();
     let on_message: Arc<dyn Fn(FromM4) + Send + Sync> = Arc::new(move |m: FromM4| {
@@ -385,7 +432,7 @@ pub fn listen(
         return Err(CliError::usage("name at least one method"));
     }
     let (_session, board) = open_board(ctx, target)?;
-    super::interrupt::arm(None);
+    super::interrupt::arm(&ctx.output, None);
     let out = Out::new(ctx, timestamp);
     let answers = Arc::new(answers);
     let (o2, a2) = (out.clone(), answers.clone());

@@ -180,29 +180,22 @@ fn call(
         _ => exit::CHECK_FAILED,
     };
     if ctx.json {
-        let mut o = outcome.to_json();
-        if let serde_json::Value::Object(m) = &mut o
-            && let Some(h) = x8ctl_core::Diagnostic::help(&outcome)
-        {
-            m.insert("hint".into(), h.to_string().into());
-        }
-        ctx.print_json(
-            code == exit::OK,
-            serde_json::json!({
-                "method": method,
-                "params": params.iter().map(to_json).collect::<Vec<_>>(),
-                "outcome": o,
-            }),
-        );
+        let doc = CallDoc {
+            method,
+            params: params.iter().map(to_json).collect(),
+            outcome: OutcomeDoc {
+                outcome: outcome.to_json(),
+                hint: x8ctl_core::Diagnostic::help(&outcome).map(|h| h.to_string()),
+            },
+        };
+        ctx.print_json(code == exit::OK, doc);
         return Ok(code);
     }
     match outcome.result() {
-        Some(v) => {
-            let _ = writeln!(std::io::stdout().lock(), "{}", show(v));
-        }
+        Some(v) => ctx.output.line(&show(v)),
         None => {
-            let paint = super::style::Paint::stderr();
-            let mut err = std::io::stderr().lock();
+            let paint = ctx.output.paint_err();
+            let mut err = ctx.output.err();
             let _ = writeln!(err, "{} {method}: {outcome}", paint.error("error:"));
             if let Some(h) = x8ctl_core::Diagnostic::help(&outcome) {
                 let _ = writeln!(err, "  {} {h}", paint.hint("hint:"));
@@ -210,6 +203,41 @@ fn call(
         }
     }
     Ok(code)
+}
+
+/// `rpc call --json`: the method, its arguments, and what came back. The arguments are
+/// MessagePack values as JSON: whatever the user typed.
+#[derive(serde::Serialize)]
+struct CallDoc<'a> {
+    method: &'a str,
+    params: Vec<serde_json::Value>,
+    outcome: OutcomeDoc,
+}
+
+/// A call's outcome as the core gives it in JSON (`kind`, and the keys of that kind; see
+/// `CallOutcome::to_json`), with the hint for a failure.
+#[derive(serde::Serialize)]
+struct OutcomeDoc {
+    #[serde(flatten)]
+    outcome: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+/// `rpc sensors --json`: one reading of every sensor (a document per reading with --watch).
+#[derive(serde::Serialize)]
+struct SensorsDoc<'a> {
+    time_unix_ms: u64,
+    readings: Vec<ReadingDoc<'a>>,
+}
+
+/// One sensor's reading: its value (`null` without an answer) and the call's outcome (as
+/// the core gives it in JSON).
+#[derive(serde::Serialize)]
+struct ReadingDoc<'a> {
+    name: &'a str,
+    value: Option<serde_json::Value>,
+    outcome: serde_json::Value,
 }
 
 /// One reading of every sensor. A reading that crashed m4-proxy (the sketch does not bind
@@ -252,24 +280,22 @@ fn wait_for_m4_proxy(board: &Board) {
     }
 }
 
-fn sample_json(readings: &[(&'static str, CallOutcome)]) -> serde_json::Value {
-    let items: Vec<serde_json::Value> = readings
+fn sensors_doc<'a>(readings: &[(&'a str, CallOutcome)]) -> SensorsDoc<'a> {
+    let readings = readings
         .iter()
-        .map(|(name, o)| {
-            serde_json::json!({
-                "name": name,
-                "value": o.result().map(to_json),
-                "outcome": o.to_json(),
-            })
+        .map(|(name, o)| ReadingDoc {
+            name,
+            value: o.result().map(to_json),
+            outcome: o.to_json(),
         })
         .collect();
-    serde_json::json!({
-        "time_unix_ms": std::time::SystemTime::now()
+    SensorsDoc {
+        time_unix_ms: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0),
-        "readings": items,
-    })
+        readings,
+    }
 }
 
 /// What a reading shows in a table cell.
@@ -299,10 +325,7 @@ fn explain_failures(ctx: &Ctx, readings: &[(&'static str, CallOutcome)], said: &
         }
         ctx.status(&line);
         if let Some(h) = x8ctl_core::Diagnostic::help(o) {
-            ctx.status(&format!(
-                "  {} {h}",
-                super::style::Paint::stderr().hint("hint:")
-            ));
+            ctx.status(&format!("  {} {h}", ctx.hint_label()));
         }
         said.push(line);
     }
@@ -320,9 +343,9 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         let readings = read_all(&board, &mut skip);
         let ok = readings.iter().any(|(_, o)| o.is_answered());
         if ctx.json {
-            ctx.print_json(ok, sample_json(&readings));
+            ctx.print_json(ok, sensors_doc(&readings));
         } else {
-            let mut out = std::io::stdout().lock();
+            let mut out = ctx.output.out();
             let _ = writeln!(out, "{:<12} VALUE", "READING");
             for (name, o) in &readings {
                 let _ = writeln!(out, "{name:<12} {}", cell(o));
@@ -332,10 +355,10 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
         }
         return Ok(if ok { exit::OK } else { exit::CHECK_FAILED });
     };
-    super::interrupt::arm(None);
+    super::interrupt::arm(&ctx.output, None);
     let mut said = Vec::new();
     if !ctx.json {
-        let mut out = std::io::stdout().lock();
+        let mut out = ctx.output.out();
         let _ = write!(out, "{:<9}", "TIME");
         for s in SENSORS {
             let _ = write!(out, " {:>12}", s.to_uppercase());
@@ -355,10 +378,10 @@ fn sensors(ctx: &Ctx, target: &TargetArgs, watch: Option<f64>) -> Result<u8, Cli
             (session, board) = (s, b);
             readings = read_all(&board, &mut skip);
         }
-        let mut out = std::io::stdout().lock();
+        let mut out = ctx.output.out();
         if ctx.json {
             let ok = readings.iter().any(|(_, o)| o.is_answered());
-            let doc = Envelope::new(&ctx.command, ok, sample_json(&readings));
+            let doc = Envelope::new(&ctx.command, ok, sensors_doc(&readings));
             let _ = writeln!(out, "{}", doc.to_line());
         } else {
             let _ = write!(out, "{:<9}", clock());

@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
                 "an interactive shell has no --json form; give a command",
             ));
         }
-        return interactive(&board, args.root);
+        return interactive(ctx, &board, args.root);
     }
     let cmd = Cmd::typed(command_line(&args.cmd));
     let timeout = args.timeout.map(Duration::from_secs);
@@ -83,26 +83,22 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
             stderr: err,
             status,
         };
-        let text = |b: &[u8]| match std::str::from_utf8(b) {
-            Ok(s) => serde_json::json!(s),
-            Err(_) => serde_json::json!({ "hex": hex(b) }),
-        };
         let code = clamp_status(out.status);
-        ctx.print_json(
-            code == 0,
-            serde_json::json!({
-                "exit_status": out.status,
-                "stdout": text(&out.stdout),
-                "stderr": text(&out.stderr),
-                "stderr_merged": !board.has_shell_v2(),
-            }),
-        );
+        let doc = ShellDoc {
+            exit_status: out.status,
+            stdout: Text::of(&out.stdout),
+            stderr: Text::of(&out.stderr),
+            stderr_merged: !board.has_shell_v2(),
+        };
+        ctx.print_json(code == 0, doc);
         return Ok(code);
     }
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr();
-    let status = run(&mut stdout, &mut stderr).map_err(board_error)?;
-    let _ = stdout.flush();
+    let status = {
+        let (mut stdout, mut stderr) = (ctx.output.out(), ctx.output.err());
+        let status = run(&mut stdout, &mut stderr).map_err(board_error)?;
+        let _ = stdout.flush();
+        status
+    };
     // A docker command that failed because the adb shell has no docker group (REB 1.5):
     // say how to run it.
     if status != 0
@@ -112,10 +108,37 @@ pub fn run(ctx: &Ctx, target: &TargetArgs, args: ShellArgs) -> Result<u8, CliErr
     {
         ctx.status(&format!(
             "{} over adb fio is not in the docker group: run docker as root, `x8ctl shell --root ...`",
-            super::style::Paint::stderr().hint("hint:")
+            ctx.hint_label()
         ));
     }
     Ok(clamp_status(status))
+}
+
+/// `shell --json CMD`: the command's exit status and output.
+#[derive(serde::Serialize)]
+struct ShellDoc {
+    exit_status: i32,
+    stdout: Text,
+    stderr: Text,
+    /// The X8's adbd has no shell_v2: stderr came mixed into stdout.
+    stderr_merged: bool,
+}
+
+/// Output bytes: a string when they are UTF-8, else `{"hex": ...}`.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Text {
+    Utf8(String),
+    Bytes { hex: String },
+}
+
+impl Text {
+    fn of(b: &[u8]) -> Text {
+        match std::str::from_utf8(b) {
+            Ok(s) => Text::Utf8(s.to_string()),
+            Err(_) => Text::Bytes { hex: hex(b) },
+        }
+    }
 }
 
 /// What the user piped in, for the command's stdin: nothing from a terminal (the command
@@ -148,7 +171,7 @@ fn clamp_status(status: i32) -> u8 {
 /// which x8ctl reads (and removes) once the stream ends. For the same reason x8ctl no longer
 /// hands the session to the user's `adb shell` through the adb server. When the connection
 /// drops before the shell ended, the status is lost: x8ctl says so and exits 1.
-fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliError> {
+fn interactive(ctx: &Ctx, board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliError> {
     use x8ctl_core::board::SudoAuth;
     use x8ctl_core::board::quote::{new_nonce, quote};
     let nonce = new_nonce();
@@ -179,17 +202,20 @@ fn interactive(board: &x8ctl_core::board::Board, root: bool) -> Result<u8, CliEr
         early = type_password(&mut *reader, &mut *writer, &prompt, &pw)?;
     }
     reader.set_read_timeout_to(None);
+    let output = ctx.output.clone();
     let out = std::thread::spawn(move || {
-        let mut stdout = std::io::stdout();
-        let _ = stdout.write_all(&early);
-        let _ = stdout.flush();
+        let show = |bytes: &[u8]| {
+            let mut stdout = output.out();
+            let _ = stdout.write_all(bytes);
+            let _ = stdout.flush();
+        };
+        show(&early);
         let mut buf = [0u8; 4096];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
             }
-            let _ = stdout.write_all(&buf[..n]);
-            let _ = stdout.flush();
+            show(&buf[..n]);
         }
     });
     let raw = if std::io::stdin().is_terminal() {

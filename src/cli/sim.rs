@@ -113,7 +113,7 @@ fn check_exposure(listen: SocketAddr, allow_remote: bool) -> Result<(), CliError
 
 pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     if args.list_faults {
-        let mut out = std::io::stdout().lock();
+        let mut out = ctx.output.out();
         for f in virtual_x8::faults::ALL_FAULTS {
             let _ = writeln!(out, "{:<18} {}", f.name(), f.describe());
         }
@@ -159,7 +159,7 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
     })?;
     let addr = sim.addr();
     {
-        let mut out = std::io::stdout().lock();
+        let mut out = ctx.output.out();
         let _ = writeln!(out, "listening on {addr}");
         let _ = out.flush();
     }
@@ -172,7 +172,7 @@ pub fn run(ctx: &Ctx, args: SimArgs) -> Result<(), CliError> {
         let names: Vec<&str> = args.faults.iter().map(|f| f.name()).collect();
         ctx.status(&format!("faults: {}", names.join(", ")));
     }
-    super::interrupt::arm(None);
+    super::interrupt::arm(&ctx.output, None);
     while !super::interrupt::sleep(std::time::Duration::from_secs(3600)) {}
     ctx.status("stopping the virtual X8");
     drop(sim);

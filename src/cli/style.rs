@@ -66,6 +66,11 @@ impl Paint {
         }
     }
 
+    /// No colour, whatever the stream (captured output).
+    pub fn plain() -> Paint {
+        Paint { on: false }
+    }
+
     pub fn is_on(self) -> bool {
         self.on
     }

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use x8ctl_core::board::transfer::{self, PushOptions, TransferEvent, TransferReport};
 
+use super::output::Output;
 use super::target::{TargetArgs, board_error, open_board};
 use super::{CliError, Ctx, exit};
 
@@ -47,15 +48,17 @@ pub struct PullArgs {
 }
 
 /// Draws transfer events as one bar on a terminal, nothing otherwise.
-struct Bar {
+struct Bar<'a> {
+    /// Where the file lines go without a bar.
+    output: &'a Output,
     /// With -v, each file on a line of its own.
     verbose: bool,
     bar: Option<ProgressBar>,
     files: Mutex<(usize, usize)>,
 }
 
-impl Bar {
-    fn new(ctx: &Ctx, verb: &str) -> Bar {
+impl<'a> Bar<'a> {
+    fn new(ctx: &'a Ctx, verb: &str) -> Bar<'a> {
         let bar = (ctx.stderr_is_terminal && !ctx.quiet && !ctx.json).then(|| {
             let b = ProgressBar::new(0);
             b.set_style(
@@ -69,6 +72,7 @@ impl Bar {
             b
         });
         Bar {
+            output: &ctx.output,
             verbose: ctx.verbose > 0 && !ctx.quiet,
             bar,
             files: Mutex::new((0, 0)),
@@ -79,7 +83,7 @@ impl Bar {
         if let (true, TransferEvent::FileDone { path }) = (self.verbose, &e) {
             match &self.bar {
                 Some(b) => b.println(path),
-                None => eprintln!("{path}"),
+                None => self.output.err_line(path),
             }
         }
         let Some(bar) = &self.bar else { return };
@@ -108,9 +112,20 @@ impl Bar {
     }
 }
 
+/// `push --json` and `pull --json`: which, and its report.
+#[derive(serde::Serialize)]
+struct TransferDoc<'a> {
+    operation: &'a str,
+    report: &'a TransferReport,
+}
+
 fn report(ctx: &Ctx, verb: &str, r: &TransferReport) {
     if ctx.json {
-        ctx.print_json(true, serde_json::json!({ "operation": verb, "report": r }));
+        let doc = TransferDoc {
+            operation: verb,
+            report: r,
+        };
+        ctx.print_json(true, doc);
         return;
     }
     let secs = r.elapsed_ms as f64 / 1000.0;
@@ -183,4 +198,46 @@ pub fn pull(ctx: &Ctx, target: &TargetArgs, args: PullArgs) -> Result<(), CliErr
     let r = result.map_err(board_error)?;
     report(ctx, "pull", &r);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TransferReport {
+        TransferReport {
+            files_sent: 2,
+            bytes_sent: 10,
+            verified: true,
+            elapsed_ms: 1500,
+            ..TransferReport::default()
+        }
+    }
+
+    #[test]
+    fn the_report_is_a_summary_on_stderr() {
+        let (ctx, cap, _, _) = crate::cli::tests::parsed(&["push", "a", "/tmp/"]);
+        report(&ctx, "push", &sample());
+        assert_eq!(cap.out(), "");
+        assert_eq!(
+            cap.err(),
+            "push: 2 files, 10 bytes in 1.50s, sha256 verified\n"
+        );
+    }
+
+    #[test]
+    fn the_json_report_is_a_document_on_stdout() {
+        let (ctx, cap, _, _) = crate::cli::tests::parsed(&["--json", "pull", "/a", "b"]);
+        report(&ctx, "pull", &sample());
+        assert_eq!(
+            cap.out(),
+            concat!(
+                r#"{"schema_version":1,"ok":true,"command":"pull","operation":"pull","#,
+                r#""report":{"bytes_sent":10,"bytes_unchanged":0,"elapsed_ms":1500,"#,
+                r#""files_removed":0,"files_sent":2,"files_unchanged":0,"verified":true}}"#,
+                "\n"
+            )
+        );
+        assert_eq!(cap.err(), "");
+    }
 }
