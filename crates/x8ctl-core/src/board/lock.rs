@@ -85,13 +85,47 @@ fn this_host() -> String {
         .replace(['\t', '\n'], " ")
 }
 
-/// Whether process `pid` of this computer still runs (unknown: assume it does).
+/// Whether process `pid` of this computer still runs (unknown: assume it does, so a lock
+/// is never taken from a run that may be alive). Unix: `kill(pid, 0)` succeeds, or fails
+/// with EPERM (it runs, as another user). Windows: the process can be opened and has no
+/// exit code yet; refused access means it runs.
+#[cfg(unix)]
 fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: kill with signal 0 sends nothing; it only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
     }
+    std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(windows)]
+fn alive(pid: u32) -> bool {
+    use windows_sys::Win32::Foundation::{CloseHandle, ERROR_INVALID_PARAMETER, STILL_ACTIVE};
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    // SAFETY: plain Win32 calls on a handle this function opens and closes.
+    unsafe {
+        let h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+        if h.is_null() {
+            // No such process is ERROR_INVALID_PARAMETER; anything else (access denied)
+            // means one runs.
+            return std::io::Error::last_os_error().raw_os_error()
+                != Some(ERROR_INVALID_PARAMETER as i32);
+        }
+        let mut code = 0u32;
+        let ok = GetExitCodeProcess(h, &mut code);
+        CloseHandle(h);
+        ok == 0 || code == STILL_ACTIVE as u32
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+fn alive(_pid: u32) -> bool {
+    true
 }
 
 /// The lock, held until dropped.
@@ -187,6 +221,21 @@ impl Drop for BoardLock<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_is_alive_until_it_has_exited() {
+        assert!(alive(std::process::id()));
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--list")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        // Reaped: the pid names no process (until the system reuses it, which a test run
+        // does not wait for).
+        assert!(!alive(pid));
+    }
 
     #[test]
     fn owner_lines_round_trip_and_bad_ones_are_none() {
