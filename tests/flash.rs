@@ -70,6 +70,10 @@ fn assert_previous(sim: &Sim, before: &State, what: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn a_flash_through_the_adb_server_and_direct_changes_the_h7_and_passes_rpc() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -269,6 +273,10 @@ fn bad_images_are_refused_and_the_board_is_untouched() {
 
 /// Faults before the install leave everything as it was; faults at programming roll back.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn each_fault_ends_on_the_previous_firmware_with_usr_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -448,6 +456,10 @@ fn a_silent_m4_after_the_flash_rolls_back_with_require_rpc() {
 
 /// Ctrl-C once the install step shows: the run stops between steps and rolls back.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn ctrl_c_during_the_install_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -637,6 +649,10 @@ fn a_persistent_verify_failure_says_the_rollback_failed() {
 /// `--all`: three virtual X8s through one adb server, flashed in parallel; one of them
 /// fails to program and is rolled back, the others end on the new firmware.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn all_flashes_three_boards_through_one_adb_server() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -727,6 +743,10 @@ fn endless_and_blocking_files_are_refused_at_once() {
 /// Two flash-fw runs on one board at once: one flashes, the other is told who holds the
 /// board (exit 4) and changes nothing; the board ends on the firmware that was flashed.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn two_flashes_at_once_do_not_interleave() {
     // Through the adb server, which lets two clients use one board at once.
     let sim = sim(&[Fault::SlowLink]);
@@ -802,9 +822,11 @@ fn a_held_lock_is_reported_and_a_dead_runs_lock_is_taken_over() {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
+    // The name x8ctl gives this computer: HOSTNAME, else COMPUTERNAME (Windows), else the
+    // system's (the test's /etc/hostname stands for it; macOS is not run here).
+    let host = ["HOSTNAME", "COMPUTERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|h| !h.is_empty()))
         .unwrap_or(host);
     hold(&format!("{host}\t1000000000\tdeploy\t1700000000\tstale"));
     let mut c = x8ctl_direct(&sim);
@@ -986,6 +1008,10 @@ fn a_failed_programming_rolls_back_to_a_booting_h7() {
 /// Ctrl-C must not wait for the frozen board: x8ctl probes it, finds it silent, and ends
 /// with 130 within a couple of seconds, saying what the board may be in and what to do.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -1055,6 +1081,10 @@ fn ctrl_c_on_a_board_frozen_in_program_sh_exits_130_at_once() {
 /// changed, so there is no rollback (no program.sh); only the pushed image x8ctl put there
 /// is removed, and the run says the board is unchanged.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn an_interrupt_before_the_install_changes_nothing_and_rolls_nothing_back() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");
@@ -1104,6 +1134,10 @@ fn an_interrupt_before_the_install_changes_nothing_and_rolls_nothing_back() {
 /// `freeze-during-program` does in program.sh): Ctrl-C is not held by the transfer's 60 s
 /// read timeout; x8ctl ends with 130 at once and says nothing on the board changed.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn ctrl_c_on_a_board_frozen_during_the_push_exits_130_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let img = image_file(dir.path(), "0.0.6-test");

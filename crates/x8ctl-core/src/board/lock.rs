@@ -68,21 +68,40 @@ impl Holder {
     }
 }
 
+/// What the owner line says when this computer's name cannot be known; a lock that says
+/// it is never taken over (another computer may have written it).
+const UNKNOWN_HOST: &str = "this computer";
+
 /// This computer's name, as far as it can be known without asking the network: the
-/// installed [`crate::host`]'s, else `/etc/hostname`.
+/// installed [`crate::host`]'s (the CLI's `HOSTNAME` or `COMPUTERNAME`), else the system's
+/// (`gethostname` on Unix: macOS exports no `HOSTNAME` and has no `/etc/hostname`).
 fn this_host() -> String {
     crate::host::get()
         .hostname
         .clone()
         .filter(|v| !v.is_empty())
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| "this computer".into())
+        .or_else(system_hostname)
+        .unwrap_or_else(|| UNKNOWN_HOST.into())
         .replace(['\t', '\n'], " ")
+}
+
+#[cfg(unix)]
+fn system_hostname() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is writable for its whole length; gethostname NUL-terminates
+    // what fits (the last byte stays 0 in any case).
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
+    if r != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).trim().to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(not(unix))]
+fn system_hostname() -> Option<String> {
+    None
 }
 
 /// Whether process `pid` of this computer still runs (unknown: assume it does, so a lock
@@ -176,7 +195,12 @@ pub fn lock<'a>(board: &'a Board, operation: &str) -> Result<BoardLock<'a>, Boar
         }
         match Holder::parse(lines.next().unwrap_or("")) {
             // Left by a run of x8ctl on this computer that is gone: take it over.
-            Some((h, theirs)) if h.host == me.host && h.pid != me.pid && !alive(h.pid) => {
+            Some((h, theirs))
+                if h.host == me.host
+                    && me.host != UNKNOWN_HOST
+                    && h.pid != me.pid
+                    && !alive(h.pid) =>
+            {
                 board.run(&release(&theirs), Some(DEFAULT_TIMEOUT))?;
             }
             Some((h, _)) => {
@@ -221,6 +245,13 @@ impl Drop for BoardLock<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_system_names_this_computer() {
+        let name = system_hostname().expect("gethostname works");
+        assert!(!name.is_empty() && !name.contains('\0'));
+    }
 
     #[test]
     fn a_process_is_alive_until_it_has_exited() {
