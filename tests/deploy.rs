@@ -109,6 +109,10 @@ fn docker(sim: &Sim, cmd: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn catalog_app_through_the_adb_server_incremental_and_offline() {
     let sim = sim(&[]);
     let adb = AdbServer::start();
@@ -154,6 +158,10 @@ fn catalog_app_through_the_adb_server_incremental_and_offline() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -212,6 +220,10 @@ fn folder_over_connect_one_change_one_file_and_deleted_files_go() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn missing_compose_falls_back_to_docker_run() {
     let sim = sim(&[Fault::NoDockerCompose]);
     let dir = tempfile::tempdir().unwrap();
@@ -238,6 +250,10 @@ fn missing_compose_falls_back_to_docker_run() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -268,6 +284,10 @@ fn a_compose_image_with_an_unset_variable_falls_back_to_docker_run() {
 /// compose`): quoted whole (`'K=v w' docker`), the shell would run a program called `K=v w`
 /// and compose would never start.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn an_env_value_with_spaces_reaches_compose() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -311,6 +331,10 @@ fn a_board_lost_during_compose_up_is_not_a_compose_failure() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_silent_m4_gives_the_doctor_hint() {
     let sim = sim(&[Fault::M4Silent]);
     let dir = tempfile::tempdir().unwrap();
@@ -336,6 +360,10 @@ fn a_silent_m4_gives_the_doctor_hint() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_failing_build_leaves_the_previous_app_running() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -364,6 +392,10 @@ fn a_failing_build_leaves_the_previous_app_running() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
     let (sim, _dir, app, id_before) = sensors_running_with_docker_run();
     let a = app.to_str().unwrap();
@@ -393,6 +425,10 @@ fn a_broken_base_image_is_explained_and_the_previous_app_comes_back() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn prebuilt_without_internet_says_so_and_logs_and_stop_work() {
     let sim = sim(&[]);
     let mut c = x8ctl_direct(&sim);
@@ -519,12 +555,20 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not an ELF file"), "{err}");
-    // An ELF for the workstation (this test's own binary) is not a sketch either.
+    // An ELF for the workstation (a Linux x86-64 program's header) is not a sketch either.
+    let pc = dir.path().join("program");
+    let mut header = vec![0u8; 64];
+    header[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    header[16..20].copy_from_slice(&[2, 0, 62, 0]); // ET_EXEC, EM_X86_64
+    std::fs::write(&pc, header).unwrap();
     let mut c = x8ctl_direct(&sim);
-    c.args(["upload-sketch", env!("CARGO_BIN_EXE_x8ctl")]);
+    c.args(["upload-sketch", pc.to_str().unwrap()]);
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not for the M4 (32-bit ARM)"), "{err}");
+    assert!(
+        err.contains("is an ELF for x86-64, not for the M4 (32-bit ARM)"),
+        "{err}"
+    );
     assert!(err.contains("arduino-cli compile"), "{err}");
     // Checked before any board is looked for: no board needed to be told.
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_x8ctl"));
@@ -538,6 +582,10 @@ fn upload_sketch_is_programmed_by_the_path_unit() {
 /// An app's containers are its own, exactly: another app whose name is a prefix of it
 /// (or that it is a prefix of) is never touched, and no app shadows a Docker Hub image.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn apps_are_matched_exactly_and_never_shadow_base_images() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -579,6 +627,10 @@ fn apps_are_matched_exactly_and_never_shadow_base_images() {
 /// A redeploy that fails brings back the compose app as it ran (its container, with its
 /// compose labels), and a changed --env is a change.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_failed_compose_redeploy_restores_the_compose_container_and_env_changes_count() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -820,6 +872,10 @@ fn own_app(dir: &Path, main: &str) -> PathBuf {
 const QUIET_APP: &str = "import os, time\nprint(os.environ['GREETING'], 'from my app')\nwhile True:\n    time.sleep(1)\n";
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn an_app_of_ones_own_that_prints_nothing_in_particular_is_ready_and_a_crash_loop_is_rolled_back() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -875,6 +931,10 @@ fn a_board_without_network_fails_fast_and_says_what_to_do() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_deployed_app_is_running_after_a_reboot_once_early_start_is_disabled_with_consent() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -939,6 +999,10 @@ fn a_deployed_app_is_running_after_a_reboot_once_early_start_is_disabled_with_co
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -992,6 +1056,10 @@ fn a_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
 /// `deploy --follow` follows the app's logs after the deploy; the deploy armed the interrupt
 /// (Ctrl-C only sets a token), and the follow must still end at Ctrl-C: exit 130 at once.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn ctrl_c_ends_deploy_follow() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -1021,6 +1089,10 @@ fn ctrl_c_ends_deploy_follow() {
 /// a HEALTHCHECK: deploy waits for it to say healthy; one that keeps failing is rolled back,
 /// and the message names the check and what it last said.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_compose_healthcheck_is_honoured_healthy_deploys_unhealthy_is_rolled_back() {
     let sim = sim(&[]);
     let dir = tempfile::tempdir().unwrap();
