@@ -77,6 +77,10 @@ fn firmware_repo(dir: &Path, tag: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's Arm toolchain (arm-none-eabi-gcc) is a Linux program"
+)]
 fn build_from_a_git_repository_and_flash_it() {
     assert!(
         Command::new("arm-none-eabi-gcc")
@@ -144,6 +148,10 @@ fn without_the_toolchain_it_says_how_to_get_it() {
 /// named with X8CTL_FIRMWARE_REPO: not the pinned commit, which is said) and flashed; the
 /// build is kept in the cache. A board that runs it already is left alone, with no build.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's Arm toolchain (arm-none-eabi-gcc) is a Linux program"
+)]
 fn bare_flash_fw_puts_the_firmware_the_image_needs() {
     assert!(
         Command::new("arm-none-eabi-gcc")

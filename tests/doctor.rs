@@ -526,6 +526,10 @@ fn no_board_fails_adb_and_skips_the_rest() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn a_crash_looping_app_on_a_newer_python_is_recognised() {
     for rig in Rig::both(|| sim(&[])) {
         // An app like python-rpc-sensors on python:3-alpine, where msgpack-rpc-python cannot

@@ -13,6 +13,12 @@
 //! A signal lands at an exact step through x8ctl's test hook `X8CTL_TEST_SIGNAL_AT=STEP:SIG`
 //! (src/cli/interrupt.rs): x8ctl sends itself the signal when the step starts. Cases run
 //! on a few threads, each with its own virtual X8.
+//!
+//! Unix only: the signals are Unix's (the hook sends them with `kill`; a Windows console
+//! delivers Ctrl-C as a control event, which no outside process can aim at one step), and
+//! the deploy cases need the virtual X8's container programs, which do not run on Windows
+//! (virtual-x8's host.rs).
+#![cfg(unix)]
 
 mod common;
 

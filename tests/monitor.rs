@@ -248,6 +248,10 @@ fn rpc_listen_shows_a_call_and_serve_answers_one() {
 
 /// Ctrl-C ends monitor with the interrupted status, and the reverse forward is removed.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "signals: a test cannot send Ctrl-C to one Windows console program"
+)]
 fn monitor_ctrl_c_is_130_and_removes_the_forward() {
     let rig = Rig::direct(serial_sim());
     let mut m = Running::start(&rig, &["monitor", "--no-input", "--port", "5031"]);

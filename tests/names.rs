@@ -6,14 +6,21 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use common::*;
-use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+#[cfg(unix)]
+use {
+    proptest::prelude::*,
+    proptest::test_runner::{Config, TestRunner},
+    std::collections::BTreeMap,
+    std::path::Path,
+};
+
+// The generated names hold `\`, `"` and newlines, which no Windows file name can; and
+// their test deploys, which needs the virtual X8's container programs (Unix only, see
+// virtual-x8's host.rs). So the generator and its test are Unix's.
 
 /// Every file under `root`, by its path relative to `root` (as bytes), with its contents.
+#[cfg(unix)]
 fn tree(root: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<Vec<u8>, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
@@ -36,6 +43,7 @@ fn tree(root: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
 }
 
 /// A name as users make them: printable text with the characters shells and tools trip on.
+#[cfg(unix)]
 fn name() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         "[a-zA-Z0-9._-]{1,12}",

@@ -127,6 +127,7 @@ fn coloured(s: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "needs a pseudo-terminal (util-linux's script)")]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let sim = sim(&[Fault::M4ProxyDown]);
     let dead = format!("127.0.0.1:{}", free_port());

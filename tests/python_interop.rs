@@ -54,6 +54,10 @@ impl Drop for Kill {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs a Python with msgpack-rpc-python, which the set-up makes on Unix"
+)]
 fn x8ctl_writes_the_bytes_msgpack_rpc_python_writes() {
     let lens = [0usize, 1, 5, 31, 32, 40, 100, 200];
     let ints: [i64; 14] = [
@@ -117,6 +121,10 @@ fn x8ctl_writes_the_bytes_msgpack_rpc_python_writes() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs a Python with msgpack-rpc-python, which the set-up makes on Unix"
+)]
 fn a_msgpack_rpc_python_server_answers_x8ctls_client() {
     let port = x8_testkit::free_port();
     let script = format!(
@@ -156,6 +164,10 @@ fn a_msgpack_rpc_python_server_answers_x8ctls_client() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs a Python with msgpack-rpc-python, which the set-up makes on Unix"
+)]
 fn a_msgpack_rpc_python_client_calls_an_x8ctl_server() {
     let h: Handler = Arc::new(|m, p| match m {
         "echo" => Ok(Value::Array(p.to_vec())),

@@ -122,6 +122,10 @@ fn piped_stdin_reaches_the_command_with_its_end_and_no_stdin_is_closed() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn pagers_wait_on_adbs_pty_but_never_in_x8ctl() {
     let board = sim(&[]);
     let adb = AdbServer::start();
@@ -183,6 +187,10 @@ fn a_5000_byte_command_leaves_the_server_and_the_board_connected() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Debian's adb server, the tests' only one, runs on Unix"
+)]
 fn connect_while_the_server_holds_the_board_fails_fast_and_names_the_way_out() {
     let board = sim(&[]);
     let adb = AdbServer::start();
@@ -240,6 +248,8 @@ fn the_adb_shells_environment_is_the_real_ones() {
     assert_eq!(out, "0022\n[/home/fio]\ndocker-ok\n");
 }
 
+// Unix modes on the computer's side: Windows files have none to push or to give back.
+#[cfg(unix)]
 #[test]
 fn pushed_folders_get_local_modes_and_pulled_links_their_targets() {
     use std::os::unix::fs::PermissionsExt;
@@ -270,6 +280,10 @@ fn pushed_folders_get_local_modes_and_pulled_links_their_targets() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs the virtual X8's container programs (Python apps), which run on Unix only"
+)]
 fn doctor_and_deploy_work_when_docker_needs_sudo() {
     for rig in Rig::both(|| sim(&[])) {
         let (code, doc, _) = rig.json(&["doctor"]);

@@ -1,5 +1,5 @@
 //! The virtual X8 through Debian's real adb client and server (issue: the virtual X8).
-// The virtual X8 the tests drive is built on Unix-like systems.
+// Debian's adb client and server, which these tests are about, run on Unix.
 #![cfg(unix)]
 
 mod common;

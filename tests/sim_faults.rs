@@ -1,5 +1,5 @@
 //! Every fault of the virtual X8, seen through Debian's adb as a user sees it on a real board.
-// The virtual X8 the tests drive is built on Unix-like systems.
+// Debian's adb client and server, which these tests are about, run on Unix.
 #![cfg(unix)]
 
 mod common;

@@ -22,8 +22,9 @@ fn snapshot_dir(kind: &str) -> PathBuf {
 }
 
 /// Compare every `(name, text)` with `tests/snapshots/KIND/NAME.txt`, or write them when
-/// blessing. Files no case produces any more are reported as stale too.
-fn check(kind: &str, cases: &[(String, String)]) {
+/// blessing. Files no case produces any more are reported as stale too, except those of
+/// `not_here` (cases this platform cannot make).
+fn check(kind: &str, cases: &[(String, String)], not_here: &[&str]) {
     let dir = snapshot_dir(kind);
     let bless = std::env::var_os("X8CTL_BLESS").is_some();
     if bless {
@@ -47,7 +48,8 @@ fn check(kind: &str, cases: &[(String, String)]) {
     if let Ok(rd) = std::fs::read_dir(&dir) {
         for e in rd.flatten() {
             let f = e.file_name().to_string_lossy().into_owned();
-            if !names.contains(&f) {
+            let skipped = not_here.iter().any(|n| f == format!("{n}.txt"));
+            if !names.contains(&f) && !skipped {
                 stale.push(format!("--- {f}: no case produces it any more"));
             }
         }
@@ -105,7 +107,7 @@ fn every_help_text() {
         .into_iter()
         .map(|(p, t)| (p.replace(' ', "_"), t))
         .collect();
-    check("help", &cases);
+    check("help", &cases, &[]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -244,7 +246,7 @@ fn error_texts() {
             ),
         ));
     }
-    check("errors", &out);
+    check("errors", &out, &[]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -362,8 +364,15 @@ fn json_documents() {
             vec!["rpc".into(), "call".into(), "no_such_method_here".into()],
         ),
     ];
+    // Deploying needs the virtual X8's container programs, which run on Unix only
+    // (virtual-x8's host.rs): elsewhere those documents are not made, and not missed.
+    let not_here: &[&str] = if cfg!(unix) {
+        &[]
+    } else {
+        &["deploy", "logs", "stop"]
+    };
     let mut out = Vec::new();
-    for (name, args) in cases {
+    for (name, args) in cases.into_iter().filter(|(n, _)| !not_here.contains(n)) {
         let mut c = x8ctl_direct(&sim);
         c.arg("--json")
             .args(&args)
@@ -395,5 +404,5 @@ fn json_documents() {
         shape(&doc, 0, &mut text);
         out.push((name.to_string(), text));
     }
-    check("json", &out);
+    check("json", &out, not_here);
 }

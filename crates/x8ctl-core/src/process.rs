@@ -72,6 +72,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(windows, ignore = "runs a POSIX shell (sh), which Windows lacks")]
     fn a_program_that_does_not_end_is_killed_at_the_bound() {
         let t = Instant::now();
         let r = output_within(

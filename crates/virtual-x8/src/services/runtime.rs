@@ -728,6 +728,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(windows, ignore = "runs a POSIX shell (sh), which Windows lacks")]
     fn wait_bounded_hands_over_bytes_or_lines_and_stops_at_the_limit() {
         let limit = Duration::from_secs(10);
         let mut bytes = Vec::new();
