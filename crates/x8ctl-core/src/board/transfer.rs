@@ -408,8 +408,13 @@ pub fn run_batched(
     args: &[String],
     what: &str,
 ) -> Result<String, BoardError> {
+    run_each(board, arg_batches(base, args), what)
+}
+
+/// Run each command, requiring exit status 0 (the error names `what`); the outputs joined.
+fn run_each(board: &Board, cmds: Vec<Cmd>, what: &str) -> Result<String, BoardError> {
     let mut out = String::new();
-    for cmd in arg_batches(base, args) {
+    for cmd in cmds {
         let o = board.run(&cmd, Some(super::DEFAULT_TIMEOUT))?;
         if !o.ok() {
             return Err(BoardError::transfer(
@@ -484,20 +489,7 @@ fn rename_batched(board: &Board, pairs: &[(String, String)]) -> Result<(), Board
             .and(Cmd::fixed("false")));
         not_a_folder.and(Cmd::new("mv").args(["-f", "--", from, to]))
     });
-    for cmd in and_batches(moves) {
-        let o = board.run(&cmd, Some(super::DEFAULT_TIMEOUT))?;
-        if !o.ok() {
-            return Err(BoardError::transfer(
-                false,
-                format!(
-                    "putting the files in place failed on the board (exit {}): {}",
-                    o.status,
-                    o.text().trim()
-                ),
-            ));
-        }
-    }
-    Ok(())
+    run_each(board, and_batches(moves), "putting the files in place").map(|_| ())
 }
 
 /// Parse `sha256sum` output (`<hex>  <name>` lines) into name -> hash.
