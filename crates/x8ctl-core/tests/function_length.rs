@@ -5,8 +5,10 @@
 //! listing every function over the limit. Test code (`#[cfg(test)]` items, `tests.rs`
 //! files) is not counted.
 
+mod common;
+
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The most lines a function may have.
 const MAX_LINES: usize = 80;
@@ -216,26 +218,10 @@ fn functions(src: &str) -> Vec<Function> {
     found
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs")
-            && p.file_name().is_some_and(|n| n != "tests.rs")
-        {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn no_function_in_the_product_library_is_over_80_lines() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    assert!(files.len() > 20, "{files:?}");
-    files.sort();
+    let src = common::src_dir();
+    let files = common::library_sources(|n| n != "tests.rs");
     let mut long = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -3,7 +3,7 @@
 //! `std::env::var`, `var_os`, `vars`, `vars_os`, `home_dir` or `temp_dir` appears in
 //! `crates/x8ctl-core/src` outside `#[cfg(test)]` items and comments.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 /// What reads the process environment.
 const READS: &[&str] = &[
@@ -46,23 +46,9 @@ fn env_reads(source: &str) -> Vec<(usize, String)> {
     found
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn the_product_library_reads_no_environment() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    assert!(files.len() > 20, "{files:?}");
+    let files = common::library_sources(|_| true);
     let mut bad = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
